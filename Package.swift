@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "lambda-shift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lambda-shift", targets: ["lambda-shift"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: module maps plus typed wrappers for variadic C calls.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+
+        // Signing, credentials, endpoints, HTTP over libcurl, retries, error decoding, codecs.
+        .target(name: "AWSCore", dependencies: ["CCurl", "COpenSSL"]),
+        // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
+        .target(name: "AWSServices", dependencies: ["AWSCore"]),
+        // The command line as a library, so tests can parse and run commands.
+        .target(name: "LambdaShiftCLI", dependencies: [
+            "AWSCore", "AWSServices",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
+
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

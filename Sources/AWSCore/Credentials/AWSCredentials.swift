@@ -1,0 +1,39 @@
+import Foundation
+
+/// A set of AWS credentials. Its description never shows the secret or the token.
+public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var accessKeyId: String
+    public var secretAccessKey: String
+    public var sessionToken: String?
+    /// When temporary credentials stop working; nil for long-term keys.
+    public var expiration: Date?
+    /// Which provider produced them, for logs ("environment", "web identity", ...).
+    public var source: String
+
+    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
+                expiration: Date? = nil, source: String = "static") {
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+        self.expiration = expiration
+        self.source = source
+    }
+
+    /// The values a CI log must mask before any line could contain them.
+    public var secrets: [String] { [secretAccessKey] + (sessionToken.map { [$0] } ?? []) }
+
+    public var description: String {
+        var text = "AWSCredentials(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>"
+        if sessionToken != nil { text += ", sessionToken: <redacted>" }
+        if let expiration { text += ", expiration: \(AWSTimestamp.iso8601(expiration))" }
+        return text + ", source: \(source))"
+    }
+
+    public var debugDescription: String { description }
+
+    /// True when the credentials expire within `margin` seconds of `now`.
+    public func expires(within margin: TimeInterval, of now: Date) -> Bool {
+        guard let expiration else { return false }
+        return expiration.timeIntervalSince(now) <= margin
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Hex and base64 forms of digests, as AWS headers and Lambda's CodeSha256 want them.
+public enum ByteEncoding {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex, as SigV4 and `sha256sum` print it.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var out = [UInt8]()
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Standard base64 with padding, as x-amz-checksum-sha256 and CodeSha256 use it.
+    public static func base64(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+    }
+}
+
+/// Reads a file in fixed-size chunks without holding it whole.
+public enum FileChunks {
+    public static let chunkSize = 1 << 20
+
+    public static func forEach(path: String, offset: UInt64 = 0, length: UInt64? = nil,
+                               _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AWSClientError.fileUnreadable(path: path)
+        }
+        defer { try? handle.close() }
+        try handle.seek(toOffset: offset)
+        var remaining = length ?? UInt64.max
+        while remaining > 0 {
+            let want = Int(min(UInt64(chunkSize), remaining))
+            guard let chunk = try handle.read(upToCount: want), !chunk.isEmpty else { break }
+            try chunk.withUnsafeBytes { try body($0) }
+            remaining -= UInt64(chunk.count)
+        }
+    }
+}

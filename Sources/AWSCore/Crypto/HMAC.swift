@@ -1,0 +1,29 @@
+import COpenSSL
+
+/// HMAC-SHA256 through OpenSSL, the primitive of SigV4's key derivation and signature.
+public enum HMACSHA256 {
+    public static func authenticate(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        key.withUnsafeBufferPointer { keyBuffer in
+            message.withUnsafeBufferPointer { messageBuffer in
+                _ = HMAC(EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
+                         messageBuffer.baseAddress, messageBuffer.count, &out, &length)
+            }
+        }
+        return Array(out.prefix(Int(length)))
+    }
+
+    public static func authenticate(_ message: String, key: [UInt8]) -> [UInt8] {
+        authenticate(Array(message.utf8), key: key)
+    }
+}
+
+/// Cryptographically secure random bytes, for jitter-free uses such as delimiters and nonces.
+public enum SecureRandom {
+    public static func bytes(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        _ = RAND_bytes(&out, Int32(count))
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+import COpenSSL
+import Foundation
+
+/// A streaming SHA-256 through OpenSSL's EVP interface: feed bytes as they are produced,
+/// so a package is hashed while it is written and never held whole in memory.
+public struct SHA256Hasher: ~Copyable {
+    private let context: OpaquePointer
+
+    public init() {
+        // EVP_MD_CTX_new only fails when memory is exhausted; there is nothing to recover then.
+        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Adds bytes to the digest.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        EVP_DigestUpdate(context, base, bytes.count)
+    }
+
+    /// Adds the bytes of `data` to the digest.
+    public mutating func update(_ data: some DataProtocol) {
+        for region in data.regions {
+            region.withUnsafeBytes { update($0) }
+        }
+    }
+
+    /// Finishes the digest: 32 bytes.
+    public consuming func finalize() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &out, &length)
+        return Array(out.prefix(Int(length)))
+    }
+
+    /// The SHA-256 of `data`.
+    public static func hash(_ data: some DataProtocol) -> [UInt8] {
+        var hasher = SHA256Hasher()
+        hasher.update(data)
+        return hasher.finalize()
+    }
+
+    /// The SHA-256 of a file, read in chunks.
+    public static func hash(fileAt path: String, offset: UInt64 = 0, length: UInt64? = nil) throws -> [UInt8] {
+        var hasher = SHA256Hasher()
+        try FileChunks.forEach(path: path, offset: offset, length: length) { hasher.update($0) }
+        return hasher.finalize()
+    }
+}
+
+/// MD5, for S3's Content-MD5 where a caller asks for it.
+public enum MD5 {
+    public static func hash(_ data: some DataProtocol) -> [UInt8] {
+        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
+        defer { EVP_MD_CTX_free(context) }
+        EVP_DigestInit_ex(context, EVP_md5(), nil)
+        for region in data.regions {
+            region.withUnsafeBytes { buffer in
+                if let base = buffer.baseAddress { EVP_DigestUpdate(context, base, buffer.count) }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &out, &length)
+        return Array(out.prefix(Int(length)))
+    }
+}

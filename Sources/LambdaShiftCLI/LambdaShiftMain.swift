@@ -1,0 +1,5 @@
+import ArgumentParser
+
+public enum LambdaShiftMain {
+    public static func run() async {}
+}

@@ -1,0 +1,3 @@
+import LambdaShiftCLI
+
+await LambdaShiftMain.run()
