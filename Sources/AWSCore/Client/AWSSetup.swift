@@ -1,0 +1,74 @@
+import Foundation
+
+/// Builds the AWS client from the environment as the SDKs would: region, endpoints,
+/// retries, proxies, and the credential chain (role-to-assume through OIDC, environment,
+/// web identity, profile, container, EC2 metadata), cached and refreshed before expiry.
+public struct AWSSetup: Sendable {
+    public var environment: Environment
+    /// `--region`, when given.
+    public var explicitRegion: String?
+    /// GitHub Action input `role-to-assume`: a role to assume with the job's OIDC token.
+    public var roleToAssume: String?
+    public var transport: any HTTPTransport
+    public var clock: any AWSClock
+    public var sleeper: any Sleeper
+
+    public init(environment: Environment, explicitRegion: String? = nil, roleToAssume: String? = nil,
+                transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper()) {
+        self.environment = environment
+        self.explicitRegion = explicitRegion
+        self.roleToAssume = roleToAssume
+        self.transport = transport ?? CurlTransport(proxy: ProxySettings(environment: environment))
+        self.clock = clock
+        self.sleeper = sleeper
+    }
+
+    /// The profile in use: AWS_PROFILE, else `default`.
+    public var profileName: String { environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"] ?? "default" }
+
+    /// A client ready to sign. Throws a configuration error (no region, a bad endpoint URL,
+    /// a bad AWS_MAX_ATTEMPTS) before any request is made; credential problems surface on
+    /// the first call that needs them (or from `resolveCredentials`).
+    public func makeClient() throws -> AWSClient {
+        let files = SharedConfigFiles.load(environment: environment)
+        let region = try RegionResolver.resolve(explicit: explicitRegion, environment: environment,
+                                                profileRegion: files.profiles[profileName]?["region"])
+        let endpoints = try EndpointResolver(region: region, environment: environment)
+        let retry = try StandardRetryPolicy(environment: environment)
+        // The client the providers use for STS and metadata calls signs nothing itself.
+        let bare = AWSClient(transport: transport, credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "", secretAccessKey: "")),
+                             region: region, endpoints: endpoints, retryPolicy: retry, clock: clock, sleeper: sleeper)
+        let chain = try credentialChain(files: files, bare: bare)
+        return bare.with(credentials: CredentialCache(provider: chain, clock: clock))
+    }
+
+    func credentialChain(files: SharedConfigFiles, bare: AWSClient) throws -> CredentialProviderChain {
+        let sts = STSCredentialExchange(client: bare)
+        var providers: [any CredentialProvider] = []
+        if let role = roleToAssume {
+            let session = STSCredentialExchange.sessionName("lambda-shift-" + (environment["GITHUB_RUN_ID"] ?? "local"))
+            if let url = environment["ACTIONS_ID_TOKEN_REQUEST_URL"], let token = environment["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] {
+                providers.append(WebIdentityCredentialProvider(roleArn: role, sessionName: session,
+                    tokenSource: .gitHubActions(requestURL: url, requestToken: token), sts: sts))
+            } else if let file = environment["AWS_WEB_IDENTITY_TOKEN_FILE"] {
+                providers.append(WebIdentityCredentialProvider(roleArn: role, sessionName: session,
+                    tokenSource: .file(environment.expandingTilde(file)), sts: sts))
+            } else {
+                throw AWSClientError(.webIdentityToken,
+                    "role-to-assume is set but this job cannot get an OIDC token: add `permissions: id-token: write` to the GitHub workflow, or set AWS_WEB_IDENTITY_TOKEN_FILE.",
+                    isConfiguration: true)
+            }
+            return CredentialProviderChain(providers)
+        }
+        providers.append(EnvironmentCredentialProvider(environment: environment))
+        if let webIdentity = try WebIdentityCredentialProvider.fromEnvironment(environment, sts: sts) {
+            providers.append(webIdentity)
+        }
+        providers.append(ProfileCredentialProvider(profileName: profileName,
+            explicitlyChosen: environment["AWS_PROFILE"] != nil || environment["AWS_DEFAULT_PROFILE"] != nil,
+            files: files, environment: environment, client: bare))
+        providers.append(ContainerCredentialProvider(environment: environment, client: bare))
+        providers.append(IMDSCredentialProvider(environment: environment, client: bare))
+        return CredentialProviderChain(providers)
+    }
+}

@@ -1,0 +1,31 @@
+/// A service lambda-shift calls: how to sign for it, where it lives, what it speaks.
+public struct AWSService: Sendable, Equatable {
+    /// The endpoint prefix and signing name, e.g. `lambda`, `monitoring`.
+    public var signingName: String
+    /// The suffix of its AWS_ENDPOINT_URL_<SERVICE> variable, e.g. `CLOUDWATCH`.
+    public var endpointKey: String
+    /// How people name it in messages.
+    public var displayName: String
+    public var wireProtocol: AWSProtocol
+
+    public static let sts = AWSService(signingName: "sts", endpointKey: "STS", displayName: "STS", wireProtocol: .query)
+    public static let s3 = AWSService(signingName: "s3", endpointKey: "S3", displayName: "S3", wireProtocol: .restXML)
+    public static let lambda = AWSService(signingName: "lambda", endpointKey: "LAMBDA", displayName: "Lambda", wireProtocol: .restJSON)
+    public static let cloudWatch = AWSService(signingName: "monitoring", endpointKey: "CLOUDWATCH", displayName: "CloudWatch", wireProtocol: .json10)
+}
+
+/// One API call's traits that matter to the client: its name, and whether repeating it
+/// after an unknown outcome is safe.
+public struct AWSOperation: Sendable {
+    public var name: String
+    /// Repeating the call after a timeout or a 5xx cannot do harm.
+    public var idempotent: Bool
+    /// Sent without a signature (AssumeRoleWithWebIdentity).
+    public var unsigned: Bool
+
+    public init(_ name: String, idempotent: Bool = true, unsigned: Bool = false) {
+        self.name = name
+        self.idempotent = idempotent
+        self.unsigned = unsigned
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// One source of credentials (the environment, a profile, a container endpoint, …).
+public protocol CredentialProvider: Sendable {
+    /// How people name this source in messages.
+    var name: String { get }
+    /// The credentials, or nil when this source is not configured here. Throws when it is
+    /// configured but broken: the chain stops there instead of silently using another source.
+    func resolve() async throws -> AWSCredentials?
+}
+
+/// Tries providers in order and uses the first that is configured.
+public struct CredentialProviderChain: CredentialProvider {
+    public var providers: [any CredentialProvider]
+    public var name: String { "chain(" + providers.map(\.name).joined(separator: ", ") + ")" }
+
+    public init(_ providers: [any CredentialProvider]) { self.providers = providers }
+
+    public func resolve() async throws -> AWSCredentials? {
+        for provider in providers {
+            if let credentials = try await provider.resolve() { return credentials }
+        }
+        return nil
+    }
+}
+
+/// Holds the credentials a provider returned and asks again shortly before they expire
+/// (5 minutes by default), one refresh at a time. If a refresh fails while the old
+/// credentials still work, they are kept.
+public actor CredentialCache: CredentialSource {
+    private let provider: any CredentialProvider
+    private let clock: any AWSClock
+    private let refreshMargin: TimeInterval
+    private var current: AWSCredentials?
+    private var refreshing: Task<AWSCredentials, any Error>?
+    public private(set) var resolveCount = 0
+
+    public init(provider: any CredentialProvider, clock: any AWSClock = SystemClock(), refreshMargin: TimeInterval = 300) {
+        self.provider = provider
+        self.clock = clock
+        self.refreshMargin = refreshMargin
+    }
+
+    public func credentials() async throws -> AWSCredentials {
+        let now = clock.now()
+        if let current, !current.expires(within: refreshMargin, of: now) { return current }
+        if let refreshing { return try await refreshing.value }
+        let provider = self.provider
+        let task = Task<AWSCredentials, any Error> {
+            guard let credentials = try await provider.resolve() else { throw CredentialErrors.none() }
+            return credentials
+        }
+        refreshing = task
+        defer { refreshing = nil }
+        do {
+            let fresh = try await task.value
+            resolveCount += 1
+            current = fresh
+            return fresh
+        } catch {
+            if let current, let expiration = current.expiration, expiration > now { return current }
+            throw error
+        }
+    }
+}
+
+enum CredentialErrors {
+    static func none() -> AWSClientError {
+        AWSClientError(.noCredentials,
+            "No AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use an AWS profile (AWS_PROFILE), or in GitHub Actions set role-to-assume with `permissions: id-token: write`.",
+            isConfiguration: true)
+    }
+}
+
+/// Static keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+public struct EnvironmentCredentialProvider: CredentialProvider {
+    public let environment: Environment
+    public var name: String { "environment" }
+
+    public init(environment: Environment) { self.environment = environment }
+
+    public func resolve() async throws -> AWSCredentials? {
+        let id = environment["AWS_ACCESS_KEY_ID"]
+        let secret = environment["AWS_SECRET_ACCESS_KEY"] ?? environment["AWS_SECRET_KEY"]
+        switch (id, secret) {
+        case (nil, nil): return nil
+        case (.some(let id), .some(let secret)):
+            return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"], source: name)
+        case (.some, nil):
+            throw AWSClientError(.credentialSource, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither.", isConfiguration: true)
+        case (nil, .some):
+            throw AWSClientError(.credentialSource, "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or neither.", isConfiguration: true)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+"""Shared, thread-safe state of one twin process: keys, request log,
+faults, Lambda bookkeeping and metadata-server settings."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from faults import FaultTable
+
+DEFAULT_ACCESS_KEY_ID = "AKIDTWINEXAMPLE0001"
+DEFAULT_SECRET_ACCESS_KEY = "twin/Secret+Key/EXAMPLE0001"
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Key:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+
+class KeyTable:
+    """Access key id → secret (and session token, for temporary keys)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, Key] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._keys = {
+                DEFAULT_ACCESS_KEY_ID: Key(DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY)
+            }
+
+    def register(self, access_key_id: str, secret_access_key: str,
+                 session_token: str | None = None) -> None:
+        with self._lock:
+            self._keys[access_key_id] = Key(access_key_id, secret_access_key, session_token or None)
+
+    def lookup(self, access_key_id: str) -> Key | None:
+        with self._lock:
+            return self._keys.get(access_key_id)
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[dict] = []
+
+    def append(self, entry: dict) -> dict:
+        with self._lock:
+            self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[dict]:
+        with self._lock:
+            return [dict(e) for e in self._entries]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = []
+
+
+class MetadataSettings:
+    """Settings and counters of the credential-source stand-ins."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.expires_in_seconds = 3600
+        self.oidc_request_token = "twin-actions-request-token"
+        self.container_auth_token = "twin-container-auth-token"
+        self.imds_tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
+        self.hits: dict[str, int] = {}
+        self.audiences: list[str] = []
+
+    def hit(self, endpoint: str) -> None:
+        with self.lock:
+            self.hits[endpoint] = self.hits.get(endpoint, 0) + 1
+
+
+class TwinState:
+    def __init__(self, moto_url: str, verbose: bool = False) -> None:
+        from lambda_semantics import LambdaState
+
+        self.moto_url = moto_url
+        self.verbose = verbose
+        self.keys = KeyTable()
+        self.log = RequestLog()
+        self.faults = FaultTable()
+        self.lambda_state = LambdaState()
+        self.metadata = MetadataSettings()
+
+    def reset(self) -> None:
+        """Proxy-side state back to a fresh start (moto is reset separately)."""
+        self.keys.reset()
+        self.log.clear()
+        self.faults.clear()
+        self.lambda_state.reset()
+        with self.metadata.lock:
+            self.metadata.reset()
