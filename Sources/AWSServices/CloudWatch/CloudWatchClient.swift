@@ -1,0 +1,104 @@
+import AWSCore
+import Foundation
+
+/// An alarm's name and state.
+public struct AlarmState: Sendable, Equatable {
+    public var name: String
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    public var state: String
+    public var reason: String
+}
+
+/// One metric to read with GetMetricData.
+public struct MetricQuery: Sendable, Equatable {
+    public var id: String
+    public var namespace: String
+    public var metricName: String
+    public var dimensions: [(name: String, value: String)]
+    public var period: Int
+    public var stat: String
+
+    public init(id: String, namespace: String, metricName: String, dimensions: [(name: String, value: String)], period: Int, stat: String) {
+        self.id = id
+        self.namespace = namespace
+        self.metricName = metricName
+        self.dimensions = dimensions
+        self.period = period
+        self.stat = stat
+    }
+
+    public static func == (a: MetricQuery, b: MetricQuery) -> Bool {
+        a.id == b.id && a.namespace == b.namespace && a.metricName == b.metricName && a.period == b.period && a.stat == b.stat
+            && a.dimensions.map(\.name) == b.dimensions.map(\.name) && a.dimensions.map(\.value) == b.dimensions.map(\.value)
+    }
+}
+
+/// The values of one query.
+public struct MetricResult: Sendable, Equatable {
+    public var id: String
+    public var timestamps: [Date]
+    public var values: [Double]
+    public var statusCode: String
+}
+
+/// CloudWatch over its JSON 1.0 protocol (X-Amz-Target GraniteServiceVersion20100801.*).
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+public struct CloudWatchClient: Sendable {
+    public var client: AWSClient
+    public init(client: AWSClient) { self.client = client }
+
+    public func describeAlarms(names: [String] = [], prefix: String? = nil) async throws -> [AlarmState] {
+        var alarms: [AlarmState] = []
+        var nextToken: String?
+        repeat {
+            var body: [String: Any] = ["AlarmTypes": ["MetricAlarm", "CompositeAlarm"]]
+            if !names.isEmpty { body["AlarmNames"] = names }
+            if let prefix { body["AlarmNamePrefix"] = prefix }
+            if let nextToken { body["NextToken"] = nextToken }
+            let answer = try await call("DescribeAlarms", body)
+            for alarm in answer.array("MetricAlarms") + answer.array("CompositeAlarms") {
+                alarms.append(AlarmState(name: alarm.string("AlarmName") ?? "", state: alarm.string("StateValue") ?? "", reason: alarm.string("StateReason") ?? ""))
+            }
+            nextToken = answer.string("NextToken")
+        } while nextToken != nil
+        return alarms
+    }
+
+    public func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
+        var results: [String: MetricResult] = [:]
+        var nextToken: String?
+        repeat {
+            var body: [String: Any] = [
+                "StartTime": Int(start.timeIntervalSince1970), "EndTime": Int(end.timeIntervalSince1970),
+                "MetricDataQueries": queries.map { q -> [String: Any] in
+                    ["Id": q.id, "ReturnData": true,
+                     "MetricStat": ["Period": q.period, "Stat": q.stat,
+                                    "Metric": ["Namespace": q.namespace, "MetricName": q.metricName,
+                                               "Dimensions": q.dimensions.map { ["Name": $0.name, "Value": $0.value] }]]]
+                },
+            ]
+            if let nextToken { body["NextToken"] = nextToken }
+            let answer = try await call("GetMetricData", body)
+            for item in answer.array("MetricDataResults") {
+                let id = item.string("Id") ?? ""
+                var result = results[id] ?? MetricResult(id: id, timestamps: [], values: [], statusCode: "")
+                result.timestamps += item.doubles("Timestamps").map { Date(timeIntervalSince1970: $0) }
+                result.values += item.doubles("Values")
+                result.statusCode = item.string("StatusCode") ?? result.statusCode
+                results[id] = result
+            }
+            nextToken = answer.string("NextToken")
+        } while nextToken != nil
+        return queries.compactMap { results[$0.id] }
+    }
+
+    private func call(_ action: String, _ body: [String: Any]) async throws -> JSONFields {
+        let data = JSONBody.encode(body)
+        let response = try await client.send(.cloudWatch, AWSOperation(action)) { endpoint in
+            HTTPRequest(method: "POST", endpoint: endpoint, path: "/",
+                        headers: ["Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "GraniteServiceVersion20100801.\(action)"],
+                        body: .bytes(data))
+        }
+        return try JSONFields(data: response.body, service: "CloudWatch", operation: action)
+    }
+}

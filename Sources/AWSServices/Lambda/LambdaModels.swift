@@ -1,0 +1,74 @@
+import Foundation
+
+/// A function's (or a version's) configuration, the fields lambda-shift reads.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
+public struct FunctionConfiguration: Sendable, Equatable {
+    public var functionName: String
+    public var functionArn: String
+    public var version: String
+    /// base64 SHA-256 of the deployment package, as Lambda reports it.
+    public var codeSha256: String
+    public var codeSize: Int
+    public var revisionId: String?
+    public var description: String
+    public var state: String?
+    public var stateReason: String?
+    public var lastUpdateStatus: String?
+    public var lastUpdateStatusReason: String?
+    public var lastUpdateStatusReasonCode: String?
+    public var runtime: String?
+    public var lastModified: String?
+
+    init(_ f: JSONFields) {
+        functionName = f.string("FunctionName") ?? ""
+        functionArn = f.string("FunctionArn") ?? ""
+        version = f.string("Version") ?? "$LATEST"
+        codeSha256 = f.string("CodeSha256") ?? ""
+        codeSize = f.int("CodeSize") ?? 0
+        revisionId = f.string("RevisionId")
+        description = f.string("Description") ?? ""
+        state = f.string("State")
+        stateReason = f.string("StateReason")
+        lastUpdateStatus = f.string("LastUpdateStatus")
+        lastUpdateStatusReason = f.string("LastUpdateStatusReason")
+        lastUpdateStatusReasonCode = f.string("LastUpdateStatusReasonCode")
+        runtime = f.string("Runtime")
+        lastModified = f.string("LastModified")
+    }
+}
+
+/// An alias: its primary version and any weighted second version.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_AliasConfiguration.html
+public struct AliasConfiguration: Sendable, Equatable {
+    public var name: String
+    public var aliasArn: String
+    public var functionVersion: String
+    /// Version → share of traffic (0…1) routed away from the primary.
+    public var additionalVersionWeights: [String: Double]
+    public var revisionId: String?
+    public var description: String
+
+    init(_ f: JSONFields) {
+        name = f.string("Name") ?? ""
+        aliasArn = f.string("AliasArn") ?? ""
+        functionVersion = f.string("FunctionVersion") ?? ""
+        var weights: [String: Double] = [:]
+        if let routing = f.fields("RoutingConfig")?.fields("AdditionalVersionWeights") {
+            for (version, value) in routing.object {
+                if let number = value as? NSNumber { weights[version] = number.doubleValue }
+            }
+        }
+        additionalVersionWeights = weights
+        revisionId = f.string("RevisionId")
+        description = f.string("Description") ?? ""
+    }
+}
+
+/// What an Invoke returned.
+public struct InvokeResult: Sendable, Equatable {
+    public var statusCode: Int
+    /// `Unhandled` or `Handled` when the function raised an error.
+    public var functionError: String?
+    public var executedVersion: String?
+    public var payload: Data
+}
