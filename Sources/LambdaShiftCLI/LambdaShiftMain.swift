@@ -1,5 +1,57 @@
+import AWSCore
 import ArgumentParser
+import Foundation
 
+/// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
+/// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
 public enum LambdaShiftMain {
-    public static func run() async {}
+    public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        let context = CommandContext.current
+        let redactor = Redactor(environment: context.environment)
+        do {
+            var command = try LambdaShift.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return LambdaShiftExit.success
+        } catch let error as AWSClientError {
+            context.errorOutput(redactor.redact("error: \(error.description)"))
+            return LambdaShiftExit.code(for: error)
+        } catch let error as AWSServiceError {
+            context.errorOutput(redactor.redact("error: \(error.description)"))
+            return LambdaShiftExit.code(for: error)
+        } catch let error as CommandFailure {
+            context.errorOutput(redactor.redact("error: \(error.message)"))
+            return error.exitCode
+        } catch is CancellationError {
+            context.errorOutput("error: cancelled")
+            return LambdaShiftExit.cancelled
+        } catch {
+            // Help, --version and argument errors from ArgumentParser.
+            let code = LambdaShift.exitCode(for: error)
+            let text = LambdaShift.fullMessage(for: error)
+            if code == .success {
+                if !text.isEmpty { context.output(text) }
+                return LambdaShiftExit.success
+            }
+            context.errorOutput(redactor.redact(text))
+            return LambdaShiftExit.usage
+        }
+    }
+}
+
+/// `lambda-shift`: ship AWS Lambda functions from CI.
+public struct LambdaShift: AsyncParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "lambda-shift",
+        abstract: "Ship an AWS Lambda function from CI: package, upload, publish, and shift an alias safely.",
+        version: version,
+        subcommands: [Status.self, Doctor.self]
+    )
+
+    public init() {}
 }

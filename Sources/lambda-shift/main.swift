@@ -1,3 +1,4 @@
+import Foundation
 import LambdaShiftCLI
 
-await LambdaShiftMain.run()
+exit(await LambdaShiftMain.run())

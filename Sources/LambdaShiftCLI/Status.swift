@@ -1,0 +1,95 @@
+import AWSCore
+import AWSServices
+import ArgumentParser
+import Foundation
+
+extension LambdaShift {
+    /// `status`: who we are, the function, the alias with its weights, and where each of its
+    /// versions came from. Reads only.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.")
+
+        @Option(help: "Function name or ARN.")
+        var function: String
+
+        @Option(help: "Alias name.")
+        var alias: String = "live"
+
+        @OptionGroup var aws: AWSOptions
+
+        func run() async throws {
+            let context = CommandContext.current
+            let client = try aws.makeClient(context)
+            let identity = try await STSClient(client: client).getCallerIdentity()
+            let lambda = LambdaClient(client: client)
+            let function = try await lambda.getFunction(self.function)
+            let alias: AliasConfiguration?
+            do {
+                alias = try await lambda.getAlias(self.function, alias: self.alias)
+            } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+                alias = nil
+            }
+            var versions: [FunctionConfiguration] = []
+            if let alias {
+                for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {
+                    versions.append(try await lambda.getFunctionConfiguration(self.function, qualifier: version))
+                }
+            }
+            let report = StatusReport(identity: identity, function: function, aliasName: self.alias, alias: alias, versions: versions)
+            context.output(aws.output == .json ? report.json() : report.text())
+        }
+    }
+}
+
+/// What `status` found, printed as text or JSON.
+struct StatusReport {
+    var identity: CallerIdentity
+    var function: FunctionConfiguration
+    var aliasName: String
+    var alias: AliasConfiguration?
+    var versions: [FunctionConfiguration]
+
+    func text() -> String {
+        var lines = [
+            "caller:   \(identity.arn) (account \(identity.account))",
+            "function: \(function.functionName) (\(function.functionArn))",
+            "          $LATEST code \(function.codeSha256), state \(function.state ?? "unknown"), last update \(function.lastUpdateStatus ?? "unknown")",
+        ]
+        guard let alias else {
+            lines.append("alias:    \(aliasName) does not exist yet; the first deploy creates it")
+            return lines.joined(separator: "\n")
+        }
+        let routed = alias.additionalVersionWeights.values.reduce(0, +)
+        lines.append("alias:    \(alias.name) → version \(alias.functionVersion)" + (routed > 0 ? " (\(Self.percent(1 - routed)))" : ""))
+        for (version, weight) in alias.additionalVersionWeights.sorted(by: { $0.key < $1.key }) {
+            lines.append("          + version \(version) (\(Self.percent(weight)))")
+        }
+        for version in versions {
+            lines.append("version \(version.version): code \(version.codeSha256)" + (version.description.isEmpty ? "" : " — \(version.description)"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        var object: [String: Any] = [
+            "caller": ["account": identity.account, "arn": identity.arn],
+            "function": ["name": function.functionName, "arn": function.functionArn, "codeSha256": function.codeSha256,
+                         "state": function.state ?? "", "lastUpdateStatus": function.lastUpdateStatus ?? ""],
+            "versions": versions.map { ["version": $0.version, "codeSha256": $0.codeSha256, "description": $0.description] },
+        ]
+        if let alias {
+            object["alias"] = ["name": alias.name, "functionVersion": alias.functionVersion,
+                               "additionalVersionWeights": alias.additionalVersionWeights, "revisionId": alias.revisionId ?? ""]
+        } else {
+            object["alias"] = NSNull()
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func percent(_ share: Double) -> String {
+        let value = (share * 1000).rounded() / 10
+        return value == value.rounded() ? "\(Int(value))%" : "\(value)%"
+    }
+}
