@@ -55,6 +55,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
     timeout = 300  # idle keep-alive connections
     server: ProxyServer
 
+    def version_string(self) -> str:
+        return self.server_version
+
     def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's name)
         if self.server.twin.verbose:
             sys.stderr.write("twin proxy: " + (format % args) + "\n")
@@ -283,6 +286,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             s3_semantics.echo_checksum(req, resp)
             return resp
         resp = self._forward(req)
+        if req.protocol == "json" and not (resp.header("Content-Type") or "").startswith("application/x-amz-json"):
+            resp.set_header("Content-Type", "application/x-amz-json-1.0")  # moto says "text"
         self._learn_keys(req, resp)
         return resp
 

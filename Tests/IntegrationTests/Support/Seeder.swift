@@ -1,0 +1,60 @@
+import AWSCore
+import AWSServices
+import Foundation
+
+/// Sets up AWS state in the twin with signed calls the product itself does not make
+/// (CreateBucket, PutBucketVersioning, PutMetricAlarm, SetAlarmState, PutMetricData).
+struct Seeder {
+    var client: AWSClient
+
+    func createBucket(_ bucket: String, versioned: Bool = true) async throws {
+        _ = try await client.send(.s3, AWSOperation("CreateBucket")) { endpoint in
+            HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket)
+        }
+        guard versioned else { return }
+        let body = Data(#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#.utf8)
+        _ = try await client.send(.s3, AWSOperation("PutBucketVersioning")) { endpoint in
+            HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket, query: [("versioning", "")],
+                        headers: ["Content-Type": "application/xml"], body: .bytes(body))
+        }
+    }
+
+    func cloudWatch(_ action: String, _ body: [String: Any]) async throws -> Data {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        return try await client.send(.cloudWatch, AWSOperation(action)) { endpoint in
+            HTTPRequest(method: "POST", endpoint: endpoint, path: "/",
+                        headers: ["Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "GraniteServiceVersion20100801.\(action)"],
+                        body: .bytes(data))
+        }.body
+    }
+
+    func createAlarm(_ name: String, state: String = "OK") async throws {
+        _ = try await cloudWatch("PutMetricAlarm", [
+            "AlarmName": name, "MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "Sum", "Period": 60,
+            "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        ])
+        _ = try await cloudWatch("SetAlarmState", ["AlarmName": name, "StateValue": state, "StateReason": "set by test"])
+    }
+}
+
+/// A JWT-shaped web identity token (unsigned) with the given expiry, as the twin checks it.
+func webIdentityToken(expiresIn seconds: TimeInterval) -> String {
+    func b64url(_ object: [String: Any]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+    let now = Date().timeIntervalSince1970
+    return b64url(["alg": "RS256", "typ": "JWT"]) + "." + b64url(["iss": "https://gitlab.example", "aud": "sts.amazonaws.com",
+        "sub": "project_path:app:ref:main", "exp": Int(now + seconds), "iat": Int(now)]) + ".c2lnbmF0dXJl"
+}
+
+func temporaryFile(_ contents: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ls-\(UUID().uuidString)")
+    try contents.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+func uniqueName(_ prefix: String) -> String {
+    prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+}
