@@ -87,12 +87,15 @@ def check_headers(req: ProxyRequest, auth: Authorization, keys: KeyTable,
             message = "The security token included in the request is invalid."
         return _err(req, 403, errors.unknown_key_code(req.protocol), message,
                     {"AWSAccessKeyId": auth.access_key_id} if req.protocol == "s3" else None)
+    sent = req.header("X-Amz-Security-Token")
     if key.session_token:
-        sent = req.header("X-Amz-Security-Token")
-        if sent is None or sent != key.session_token or "x-amz-security-token" not in auth.signed_headers:
-            message = ("The provided token is malformed or otherwise invalid."
-                       if req.protocol == "s3" else "The security token included in the request is invalid.")
-            return _err(req, 403, errors.bad_token_code(req.protocol), message)
+        token_ok = (sent == key.session_token and "x-amz-security-token" in auth.signed_headers)
+    else:
+        token_ok = sent is None  # a token sent with a long-term key is invalid too
+    if not token_ok:
+        message = ("The provided token is malformed or otherwise invalid."
+                   if req.protocol == "s3" else "The security token included in the request is invalid.")
+        return _err(req, 403, errors.bad_token_code(req.protocol), message)
 
     amz_date = req.header("X-Amz-Date")
     malformed_date = "AccessDenied" if req.protocol == "s3" else errors.incomplete_signature_code(req.protocol)

@@ -264,6 +264,9 @@ def test_session_token_must_match(twin):
     assert error_of(exc)[:2] == (403, "InvalidToken")
     sts = client(twin, "sts", akid="ASIATWINTEMP0001", secret="s3cr3t", token="the-token")
     assert sts.get_caller_identity()["Account"] == "123456789012"
+    with pytest.raises(ClientError) as exc:  # a token with a long-term key
+        client(twin, "lambda", token="stray-token").list_functions()
+    assert error_of(exc)[:2] == (403, "UnrecognizedClientException")
 
 
 def test_keys_issued_by_sts_are_learned(twin):
