@@ -63,6 +63,11 @@ def new_credentials(twin: TwinState) -> dict:
 class MetadataServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a client dropping an idle keep-alive connection
+        super().handle_error(request, client_address)
+
     def __init__(self, address, twin: TwinState) -> None:
         super().__init__(address, MetadataHandler)
         self.twin = twin

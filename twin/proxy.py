@@ -38,6 +38,11 @@ class ConnectionAborted(Exception):
 
 class ProxyServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a client dropping an idle keep-alive connection
+        super().handle_error(request, client_address)
     allow_reuse_address = False
 
     def __init__(self, address, twin: TwinState, moto: MotoClient) -> None:

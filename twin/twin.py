@@ -2,10 +2,12 @@
 """Launch the local AWS twin: moto in-process, the fidelity proxy in front
 of it, and the credential-source stand-ins, all on 127.0.0.1.
 
-    python3 twin/twin.py --ready-file PATH [--verbose]
+    python3 twin/twin.py --ready-file PATH [--verbose] [--parent-pid PID]
 
 When everything listens, PATH is written atomically with
-{"endpoint", "metadata", "moto", "pid"}. SIGTERM or SIGINT stops it (exit 0).
+{"endpoint", "metadata", "moto", "pid"}. SIGTERM or SIGINT stops it (exit 0),
+and so does the end of process PID when --parent-pid is given (no orphans
+when a test runner or script dies without cleaning up).
 """
 
 from __future__ import annotations
@@ -53,6 +55,18 @@ def start_moto(server_class, attempts: int = 3):
     return None, 0
 
 
+def parent_alive(pid: int, was_direct_parent: bool) -> bool:
+    if was_direct_parent and os.getppid() != pid:
+        return False  # reparented: the parent has exited
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def quiet_libraries(verbose: bool) -> None:
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
     logging.getLogger("moto").setLevel(logging.WARNING if verbose else logging.ERROR)
@@ -62,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ready-file", required=True, help="where to write the endpoints as JSON")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--parent-pid", type=int, default=None,
+                        help="exit (0) when this process is gone")
     args = parser.parse_args(argv)
     quiet_libraries(args.verbose)
 
@@ -105,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose:
         print(f"twin ready: {json.dumps(info)}", file=sys.stderr, flush=True)
 
-    while not stop.wait(0.5):
-        pass
+    parent_was_ours = args.parent_pid is not None and os.getppid() == args.parent_pid
+    while not stop.wait(0.25):
+        if args.parent_pid is not None and not parent_alive(args.parent_pid, parent_was_ours):
+            break
 
     for server in servers:
         server.shutdown()

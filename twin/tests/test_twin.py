@@ -46,7 +46,8 @@ NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect
 def twin():
     with tempfile.TemporaryDirectory() as tmp:
         ready = os.path.join(tmp, "ready.json")
-        proc = subprocess.Popen([sys.executable, os.path.join(TWIN_DIR, "twin.py"), "--ready-file", ready],
+        proc = subprocess.Popen([sys.executable, os.path.join(TWIN_DIR, "twin.py"), "--ready-file", ready,
+                                 "--parent-pid", str(os.getpid())],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
         while not os.path.exists(ready):
@@ -65,7 +66,8 @@ def twin():
         os.kill(info["pid"], signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         stdout, stderr = proc.communicate()
-        assert (stdout, stderr) == (b"", b"")  # quiet without --verbose
+        assert stdout == b""  # quiet without --verbose
+        assert stderr == b"", "twin stderr:\n" + stderr.decode()
 
 
 @pytest.fixture(autouse=True)
@@ -719,6 +721,30 @@ def test_imds_v2_credentials(twin):
     assert (status, creds["Code"], creds["Type"]) == (200, "Success", "AWS-HMAC")
     s3 = client(twin, "s3", akid=creds["AccessKeyId"], secret=creds["SecretAccessKey"], token=creds["Token"])
     assert s3.list_buckets()["Buckets"] == []
+
+
+# The launcher ---------------------------------------------------------------------
+
+def test_twin_exits_when_its_parent_pid_is_gone(tmp_path):
+    parent = subprocess.Popen(["sleep", "60"])
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen([sys.executable, os.path.join(TWIN_DIR, "twin.py"), "--ready-file", str(ready),
+                             "--parent-pid", str(parent.pid)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while not ready.exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        info = json.loads(ready.read_text())
+        assert _get(info["endpoint"] + "/_twin/health") == (200, b'{"ok": true}')
+        parent.kill()
+        parent.wait()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        parent.kill()
+        parent.wait()
+    assert proc.communicate() == (b"", b"")
 
 
 # The reference signer CLI ---------------------------------------------------------
