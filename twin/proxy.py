@@ -213,6 +213,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             resp = verify.check_signature(req, auth, twin.keys)
             if resp is None:
                 entry["signatureVerified"] = True
+                resp = verify.check_payload_hash(req)
+            if resp is None:
                 resp = self._after_verification(req, entry, include_early=not operation_known_early)
                 if resp is None:  # connection reset by a fault
                     return

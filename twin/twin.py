@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     quiet_libraries(args.verbose)
 
     stop = threading.Event()
+    # A parent may start us with SIGTERM/SIGINT blocked (libdispatch's worker threads block
+    # them, and a spawned child inherits the mask): unblock them, or a stop by pid never lands.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 

@@ -172,7 +172,12 @@ def check_signature(req: ProxyRequest, auth: Authorization, keys: KeyTable) -> R
                    f"should have been\n'{result.canonical_request}'\n\nThe String-to-Sign should "
                    f"have been\n'{result.string_to_sign}'\n")
         return _err(req, 403, errors.signature_mismatch_code(req.protocol), message)
+    return None
 
+
+def check_payload_hash(req):
+    """S3: a hex x-amz-content-sha256 must be the body's SHA-256. Checked after the
+    signature, so a signed-but-wrong payload is told apart from a bad signature."""
     if req.protocol == "s3":
         content_sha = (req.header("x-amz-content-sha256") or "").strip()
         if _HEX64.match(content_sha):

@@ -2,9 +2,10 @@ import AWSCore
 import Foundation
 import Testing
 
+extension TwinSuite {
 /// The lambda-shift binary against the twin. Every request it makes has its SigV4 signature
 /// recomputed by the twin with botocore; these tests check the twin's log of them.
-@Suite("lambda-shift binary against the AWS twin", .serialized)
+@Suite("lambda-shift binary against the AWS twin")
 struct BinaryTests {
     let twin: Twin
     init() throws { twin = try Twin.start() }
@@ -157,4 +158,5 @@ struct BinaryTests {
         #expect(!result.all.contains(token))
         #expect(result.stderr.contains("STS GetCallerIdentity was refused"))
     }
+}
 }

@@ -2,9 +2,10 @@ import AWSCore
 import Foundation
 import Testing
 
+extension TwinSuite {
 /// Every credential source, each against a local stand-in (GitHub's token endpoint, the
 /// container endpoint, IMDSv2) or the twin's STS, proven by a signed call that verifies.
-@Suite("Credential sources against local stand-ins", .serialized)
+@Suite("Credential sources against local stand-ins")
 struct CredentialChainTests {
     let twin: Twin
     init() throws { twin = try Twin.start() }
@@ -114,7 +115,7 @@ struct CredentialChainTests {
         #expect(result.status == 0, "\(result.all)")
         expectSignedByOtherKey(requests)
         let after = try await stats()
-        func count(_ s: [String: Any], _ key: String) -> Int { ((s["counts"] as? [String: Any])?[key] as? Int) ?? 0 }
+        func count(_ s: [String: Any], _ key: String) -> Int { ((s["hits"] as? [String: Any])?[key] as? Int) ?? 0 }
         #expect(count(after, "imds-token") == count(before, "imds-token") + 1)
     }
 
@@ -135,4 +136,5 @@ struct CredentialChainTests {
         let fourth = try await client.credentialSource.credentials()
         #expect(third.accessKeyId == fourth.accessKeyId)
     }
+}
 }

@@ -32,11 +32,16 @@ final class Twin: Sendable {
     }
 
     private static func stopShared() {
-        if let pid = shared.withLock({ $0?.pid }) {
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+        guard let pid = shared.withLock({ $0?.pid }) else { return }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        // Up to five seconds for a clean stop, then no more waiting.
+        for _ in 0..<100 {
+            if waitpid(pid, &status, WNOHANG) != 0 { return }
+            usleep(50_000)
         }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
     }
 
     private static func launch() throws -> Twin {
