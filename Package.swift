@@ -26,8 +26,10 @@ let package = Package(
         ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
 
-        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices"]),
+        // Test doubles shared by the test targets: a scripted transport, a recording sleeper, a manual clock.
+        .target(name: "TestSupport", dependencies: ["AWSCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI"]),
     ],
     swiftLanguageModes: [.v6]

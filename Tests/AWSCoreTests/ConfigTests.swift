@@ -1,5 +1,6 @@
 import AWSCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Region, endpoints and the credential chain from the environment")

@@ -1,5 +1,6 @@
 import AWSCore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Retries in the SDKs' standard mode")

@@ -13,7 +13,7 @@ struct ServiceCallTests {
 
     func file(_ bytes: Data) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ls-body-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: bytes)
+        try bytes.write(to: URL(fileURLWithPath: path))
         return path
     }
 

@@ -7,6 +7,12 @@ public struct AlarmState: Sendable, Equatable {
     /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
     public var state: String
     public var reason: String
+
+    public init(name: String, state: String, reason: String) {
+        self.name = name
+        self.state = state
+        self.reason = reason
+    }
 }
 
 /// One metric to read with GetMetricData.

@@ -3,19 +3,19 @@ import Foundation
 import Synchronization
 
 /// A transport that answers from a script and records what it was sent.
-final class ScriptedTransport: HTTPTransport {
-    enum Step: Sendable {
+public final class ScriptedTransport: HTTPTransport {
+    public enum Step: Sendable {
         case respond(HTTPResponse)
         case fail(HTTPTransportError.Kind)
     }
 
     private let state: Mutex<(steps: [Step], sent: [HTTPRequest])>
 
-    init(_ steps: [Step]) { state = Mutex((steps, [])) }
+    public init(_ steps: [Step]) { state = Mutex((steps, [])) }
 
-    var sent: [HTTPRequest] { state.withLock { $0.sent } }
+    public var sent: [HTTPRequest] { state.withLock { $0.sent } }
 
-    func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse {
+    public func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse {
         let step: Step = state.withLock { state in
             state.sent.append(request)
             return state.steps.isEmpty ? .fail(.other) : state.steps.removeFirst()
@@ -26,30 +26,31 @@ final class ScriptedTransport: HTTPTransport {
         }
     }
 
-    static func json(_ status: Int, _ body: String, headers: HTTPHeaders = [:]) -> Step {
+    public static func json(_ status: Int, _ body: String, headers: HTTPHeaders = [:]) -> Step {
         .respond(HTTPResponse(status: status, headers: headers, body: Data(body.utf8)))
     }
 }
 
 /// A sleeper that records the waits instead of waiting.
-final class RecordingSleeper: Sleeper {
+public final class RecordingSleeper: Sleeper {
     private let waits = Mutex<[Double]>([])
-    var recorded: [Double] { waits.withLock { $0 } }
-    func sleep(seconds: Double) async throws {
+    public var recorded: [Double] { waits.withLock { $0 } }
+    public init() {}
+    public func sleep(seconds: Double) async throws {
         try Task.checkCancellation()
         waits.withLock { $0.append(seconds) }
     }
 }
 
 /// A clock tests move by hand.
-final class ManualClock: AWSClock {
+public final class ManualClock: AWSClock {
     private let current: Mutex<Date>
-    init(_ start: Date) { current = Mutex(start) }
-    func now() -> Date { current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    public init(_ start: Date) { current = Mutex(start) }
+    public func now() -> Date { current.withLock { $0 } }
+    public func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-func testClient(_ transport: ScriptedTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3) -> AWSClient {
+public func testClient(_ transport: ScriptedTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3) -> AWSClient {
     AWSClient(transport: transport,
               credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "secret")),
               region: "us-east-1",
