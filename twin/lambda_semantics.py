@@ -346,19 +346,16 @@ class LambdaSemantics:
         return resp
 
     def _list_versions(self, req, forward, name, qualifier) -> Response:
-        resp = forward()
-        body = _json_body(resp)
-        if resp.status == 200 and body:
-            for config in body.get("Versions") or []:
-                self.decorate_config(config, consume=False)
-            return _with_json(resp, body)
-        return resp
+        return self._decorate_listing(forward(), "Versions")
 
     def _list_functions(self, req, forward, name, qualifier) -> Response:
-        resp = forward()
+        return self._decorate_listing(forward(), "Functions")
+
+    def _decorate_listing(self, resp, key: str) -> Response:
+        """Adds the twin's RevisionId and update status to each configuration listed under `key`."""
         body = _json_body(resp)
         if resp.status == 200 and body:
-            for config in body.get("Functions") or []:
+            for config in body.get(key) or []:
                 self.decorate_config(config, consume=False)
             return _with_json(resp, body)
         return resp

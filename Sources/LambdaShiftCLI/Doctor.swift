@@ -10,11 +10,7 @@ extension LambdaShift {
         static let configuration = CommandConfiguration(
             abstract: "Check credentials, region, endpoints and read access to the function, alias, bucket and alarms. Changes nothing.")
 
-        @Option(help: "Function name or ARN.")
-        var function: String
-
-        @Option(help: "Alias name.")
-        var alias: String = "live"
+        @OptionGroup var target: FunctionOptions
 
         @Option(help: "Bucket the packages go to.")
         var bucket: String?
@@ -33,15 +29,15 @@ extension LambdaShift {
             checks.append(("identity", true, "\(identity.arn) (account \(identity.account))"))
             let lambda = LambdaClient(client: client)
             checks.append(await check("function") {
-                let f = try await lambda.getFunction(function)
+                let f = try await lambda.getFunction(target.function)
                 return "\(f.functionArn), code \(f.codeSha256)"
             })
             checks.append(await check("alias") {
                 do {
-                    let a = try await lambda.getAlias(function, alias: alias)
+                    let a = try await lambda.getAlias(target.function, alias: target.alias)
                     return "\(a.name) → version \(a.functionVersion)"
                 } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-                    return "\(alias) does not exist yet; the first deploy creates it"
+                    return "\(target.alias) does not exist yet; the first deploy creates it"
                 }
             })
             if let bucket {

@@ -10,11 +10,7 @@ extension LambdaShift {
         static let configuration = CommandConfiguration(
             abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.")
 
-        @Option(help: "Function name or ARN.")
-        var function: String
-
-        @Option(help: "Alias name.")
-        var alias: String = "live"
+        @OptionGroup var target: FunctionOptions
 
         @OptionGroup var aws: AWSOptions
 
@@ -23,20 +19,20 @@ extension LambdaShift {
             let client = try aws.makeClient(context)
             let identity = try await STSClient(client: client).getCallerIdentity()
             let lambda = LambdaClient(client: client)
-            let function = try await lambda.getFunction(self.function)
+            let function = try await lambda.getFunction(target.function)
             let alias: AliasConfiguration?
             do {
-                alias = try await lambda.getAlias(self.function, alias: self.alias)
+                alias = try await lambda.getAlias(target.function, alias: target.alias)
             } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
                 alias = nil
             }
             var versions: [FunctionConfiguration] = []
             if let alias {
                 for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {
-                    versions.append(try await lambda.getFunctionConfiguration(self.function, qualifier: version))
+                    versions.append(try await lambda.getFunctionConfiguration(target.function, qualifier: version))
                 }
             }
-            let report = StatusReport(identity: identity, function: function, aliasName: self.alias, alias: alias, versions: versions)
+            let report = StatusReport(identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
             context.output(aws.output == .json ? report.json() : report.text())
         }
     }

@@ -192,9 +192,12 @@ final class CurlTransfer: @unchecked Sendable {
             return 0
         case .bytes(let data):
             let start = Int(position)
-            data.withUnsafeBytes { source in
-                buffer.copyMemory(from: source.baseAddress! + start, byteCount: want)
+            let copied = data.withUnsafeBytes { source -> Bool in
+                guard let base = source.baseAddress else { return false }
+                buffer.copyMemory(from: base + start, byteCount: want)
+                return true
             }
+            guard copied else { return nil }
             position += UInt64(want)
             return want
         case .file(_, let offset, _):
