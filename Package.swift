@@ -14,14 +14,17 @@ let package = Package(
         // System libraries: module maps plus typed wrappers for variadic C calls.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Signing, credentials, endpoints, HTTP over libcurl, retries, error decoding, codecs.
         .target(name: "AWSCore", dependencies: ["CCurl", "COpenSSL"]),
+        // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
+        .target(name: "Packaging", dependencies: ["AWSCore", "CZlib"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
         .target(name: "LambdaShiftCLI", dependencies: [
-            "AWSCore", "AWSServices",
+            "AWSCore", "AWSServices", "Packaging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
@@ -30,6 +33,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AWSCore"], path: "Tests/TestSupport"),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI"]),
     ],
     swiftLanguageModes: [.v6]

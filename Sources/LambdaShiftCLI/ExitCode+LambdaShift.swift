@@ -1,5 +1,6 @@
 import AWSCore
 import ArgumentParser
+import Packaging
 
 /// The exit codes of PRODUCT.md.
 public enum LambdaShiftExit {
@@ -15,6 +16,7 @@ public enum LambdaShiftExit {
         switch error {
         case let error as AWSClientError: error.isConfiguration ? usage : failed
         case is AWSServiceError: failed
+        case is PackagingError: usage
         case is CancellationError: cancelled
         case let error as CommandFailure: error.exitCode
         default: failed
@@ -27,6 +29,7 @@ public enum LambdaShiftExit {
         case let error as AWSClientError: error.description
         case let error as AWSServiceError: error.description
         case let error as CommandFailure: error.message
+        case let error as PackagingError: error.message
         case is CancellationError: "Cancelled."
         default: "\(error)"
         }

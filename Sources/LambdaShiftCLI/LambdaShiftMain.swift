@@ -1,6 +1,7 @@
 import AWSCore
 import ArgumentParser
 import Foundation
+import Packaging
 
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
 /// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
@@ -22,6 +23,9 @@ public enum LambdaShiftMain {
         } catch let error as AWSServiceError {
             context.errorOutput(redactor.redact("error: \(error.description)"))
             return LambdaShiftExit.code(for: error)
+        } catch let error as PackagingError {
+            context.errorOutput(redactor.redact("error: \(error.message)"))
+            return LambdaShiftExit.usage
         } catch let error as CommandFailure {
             context.errorOutput(redactor.redact("error: \(error.message)"))
             return error.exitCode
@@ -50,7 +54,7 @@ public struct LambdaShift: AsyncParsableCommand {
         commandName: "lambda-shift",
         abstract: "Ship an AWS Lambda function from CI: package, upload, publish, and shift an alias safely.",
         version: version,
-        subcommands: [Status.self, Doctor.self]
+        subcommands: [Package.self, Status.self, Doctor.self]
     )
 
     public init() {}

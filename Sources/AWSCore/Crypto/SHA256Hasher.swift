@@ -13,6 +13,13 @@ public struct SHA256Hasher: ~Copyable {
         self.context = context
     }
 
+    /// A second hasher in the same state: a checkpoint to go back to.
+    public init(copying other: borrowing SHA256Hasher) {
+        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
+        EVP_MD_CTX_copy_ex(context, other.context)
+        self.context = context
+    }
+
     deinit { EVP_MD_CTX_free(context) }
 
     /// Adds bytes to the digest.

@@ -1,0 +1,68 @@
+import AWSCore
+import ArgumentParser
+import Foundation
+import Packaging
+
+/// Where the package comes from: a build directory to zip, or a prebuilt zip.
+struct SourceOptions: ParsableArguments {
+    @Option(help: "Build directory to zip (deterministically).")
+    var source: String?
+
+    @Option(help: "A prebuilt zip to use as it is (only hashed and checked).")
+    var zip: String?
+
+    @Option(name: .customLong("exclude"), help: "Glob of paths to leave out, as in .gitignore (repeatable).")
+    var excludes: [String] = []
+
+    func validate() throws {
+        if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }
+        if source == nil && zip == nil { throw ValidationError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.") }
+    }
+
+    /// Packages (or takes the prebuilt zip) into `out`.
+    func makePackage(out: String, environment: Environment) async throws -> PackageResult {
+        let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
+        if let zip { return try packager.prebuilt(zip: zip) }
+        return try await packager.package(source: source ?? ".", excludes: excludes, out: out)
+    }
+
+    /// SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else the zip format's 1980-01-01.
+    static func timestamp(_ environment: Environment) throws -> Int64 {
+        guard let text = environment["SOURCE_DATE_EPOCH"] else { return ZipWriter.dosEpoch }
+        guard let value = Int64(text), value >= 0 else {
+            throw PackagingError("SOURCE_DATE_EPOCH is \"\(text)\": set it to whole seconds since 1970, or unset it.")
+        }
+        return value
+    }
+}
+
+extension LambdaShift {
+    /// `package`: zip and digest, no AWS.
+    struct Package: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Zip the build deterministically and print its SHA-256 (hex, and base64 as Lambda's CodeSha256). No AWS.")
+
+        @OptionGroup var sourceOptions: SourceOptions
+
+        @Option(help: "Where to write the zip.")
+        var out: String = "package.zip"
+
+        @Option(help: "Output format: text or json.")
+        var output: OutputFormat = .text
+
+        func run() async throws {
+            let context = CommandContext.current
+            let result = try await sourceOptions.makePackage(out: out, environment: context.environment)
+            if output == .json {
+                let object: [String: Any] = ["path": result.path, "sha256": result.sha256Hex, "code-sha256": result.codeSha256,
+                                             "size": result.size, "entries": result.entryCount, "uncompressed-size": result.uncompressedSize]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                context.output(String(decoding: data, as: UTF8.self))
+            } else {
+                context.output("\(result.path): \(result.size) bytes, \(result.entryCount) files, \(result.uncompressedSize) bytes unzipped")
+                context.output("sha256       \(result.sha256Hex)")
+                context.output("code-sha256  \(result.codeSha256)")
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import CZlib
+
+/// Raw deflate and CRC-32 through zlib, one chunk at a time.
+enum Deflate {
+    /// Compresses `input`. With `finish` the stream ends here; otherwise it ends with a sync
+    /// flush (byte-aligned, not final) so the next chunk's output can simply follow it.
+    /// `dictionary` is the data just before `input`, so a chunk compresses as well as if the
+    /// stream had never been split.
+    static func compress(_ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, level: Int32, finish: Bool) throws -> [UInt8] {
+        var stream = z_stream()
+        guard ls_deflate_init_raw(&stream, level) == Z_OK else { throw PackagingError("zlib could not start a deflate stream.") }
+        defer { deflateEnd(&stream) }
+        if let base = dictionary.baseAddress, dictionary.count > 0 {
+            deflateSetDictionary(&stream, base.assumingMemoryBound(to: Bytef.self), UInt32(dictionary.count))
+        }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
+        var produced = 0
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = UInt32(input.count)
+        while true {
+            if produced == out.count { out += [UInt8](repeating: 0, count: out.count / 2 + 64) }
+            let (rc, left) = out.withUnsafeMutableBytes { buffer -> (Int32, Int) in
+                guard let base = buffer.baseAddress else { return (Z_STREAM_ERROR, 0) }
+                stream.next_out = (base + produced).assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = UInt32(buffer.count - produced)
+                let rc = deflate(&stream, finish ? Z_FINISH : Z_SYNC_FLUSH)
+                return (rc, Int(stream.avail_out))
+            }
+            produced = out.count - left
+            if finish {
+                if rc == Z_STREAM_END { break }
+                guard rc == Z_OK || rc == Z_BUF_ERROR else { throw PackagingError("zlib failed to compress (code \(rc)).") }
+            } else {
+                guard rc == Z_OK || rc == Z_BUF_ERROR else { throw PackagingError("zlib failed to compress (code \(rc)).") }
+                if left > 0 { break } // the flush completed with room to spare
+            }
+        }
+        out.removeLast(out.count - produced)
+        return out
+    }
+
+    static func crc32(_ bytes: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return initial }
+        return UInt32(CZlib.crc32(UInt(initial), base.assumingMemoryBound(to: Bytef.self), UInt32(bytes.count)))
+    }
+
+    /// The CRC of A followed by B, from the CRCs of each and B's length.
+    static func combine(_ a: UInt32, _ b: UInt32, lengthOfB: Int) -> UInt32 {
+        UInt32(crc32_combine(UInt(a), UInt(b), Int(lengthOfB)))
+    }
+}

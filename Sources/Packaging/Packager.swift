@@ -1,0 +1,43 @@
+import AWSCore
+import Foundation
+
+/// Makes the deployment package: a deterministic zip of a build directory, or a prebuilt zip
+/// taken as it is; either way hashed, and checked against Lambda's size limits before
+/// anything is uploaded.
+/// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+public struct Packager: Sendable {
+    /// Lambda's limit on a function's unzipped code: 250 MB.
+    public static let maxUnzippedBytes: UInt64 = 262_144_000
+
+    public var writer: ZipWriter
+
+    public init(writer: ZipWriter = ZipWriter()) { self.writer = writer }
+
+    /// Zips `source` into `out`.
+    public func package(source: String, excludes: [String] = [], out: String) async throws -> PackageResult {
+        let files = try BuildTree(root: source, excludes: excludes).files()
+        let total = files.reduce(UInt64(0)) { $0 + $1.size }
+        try Self.checkUnzipped(total, what: "The build directory \(source)")
+        return try await writer.write(files, to: out)
+    }
+
+    /// Takes a prebuilt zip: hashes it and checks its unzipped size.
+    public func prebuilt(zip: String) throws -> PackageResult {
+        let directory = try ZipDirectory.read(path: zip)
+        try Self.checkUnzipped(directory.uncompressedSize, what: zip)
+        let digest = try SHA256Hasher.hash(fileAt: zip)
+        let size = (try? FileManager.default.attributesOfItem(atPath: zip)[.size] as? UInt64) ?? 0
+        return PackageResult(path: zip, sha256: digest, size: size, entryCount: directory.entries.count,
+                             uncompressedSize: directory.uncompressedSize)
+    }
+
+    static func checkUnzipped(_ bytes: UInt64, what: String) throws {
+        guard bytes <= maxUnzippedBytes else {
+            throw PackagingError("\(what) holds \(megabytes(bytes)) MB unzipped, over Lambda's 250 MB limit: exclude what the function does not need (.lambdaignore, --exclude) or move dependencies to a layer or a container image.")
+        }
+    }
+
+    static func megabytes(_ bytes: UInt64) -> String {
+        String(format: "%.1f", Double(bytes) / 1_048_576)
+    }
+}

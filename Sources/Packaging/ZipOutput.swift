@@ -1,0 +1,74 @@
+import AWSCore
+import Foundation
+
+/// The zip file being written: buffered, and hashed (SHA-256) as bytes go out, with
+/// checkpoints so an entry can be rewritten (hash included) when deflate did not pay off.
+final class ZipOutput {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var hasher = SHA256Hasher()
+    private(set) var offset: UInt64 = 0
+    private let path: String
+    private static let flushThreshold = 1 << 20
+
+    struct Checkpoint: ~Copyable {
+        var offset: UInt64
+        var hasher: SHA256Hasher
+    }
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PackagingError("Cannot write the package to \(path): check that its directory exists and is writable.") }
+        buffer.reserveCapacity(Self.flushThreshold + (1 << 16))
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bytes)
+        buffer.append(contentsOf: bytes)
+        offset += UInt64(bytes.count)
+        if buffer.count >= Self.flushThreshold { try flush() }
+    }
+
+    func flush() throws {
+        var written = 0
+        try buffer.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            while written < raw.count {
+                let n = Foundation.write(fd, base + written, raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw PackagingError("Writing the package to \(path) failed (\(String(cString: strerror(errno)))): check the free disk space.")
+                }
+                written += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func checkpoint() -> Checkpoint {
+        Checkpoint(offset: offset, hasher: SHA256Hasher(copying: hasher))
+    }
+
+    /// Goes back to `checkpoint`: later bytes are cut from the file and from the digest.
+    func rewind(to checkpoint: borrowing Checkpoint) throws {
+        try flush()
+        guard ftruncate(fd, off_t(checkpoint.offset)) == 0, lseek(fd, off_t(checkpoint.offset), SEEK_SET) >= 0 else {
+            throw PackagingError("Rewriting part of the package at \(path) failed: check the disk.")
+        }
+        offset = checkpoint.offset
+        hasher = SHA256Hasher(copying: checkpoint.hasher)
+    }
+
+    /// Flushes, syncs nothing more than the OS does, and returns the SHA-256 of every byte.
+    func finish() throws -> [UInt8] {
+        try flush()
+        return SHA256Hasher(copying: hasher).finalize()
+    }
+}

@@ -1,0 +1,296 @@
+import AWSCore
+import Foundation
+
+/// What packaging produced.
+public struct PackageResult: Sendable, Equatable {
+    public var path: String
+    /// SHA-256 of the zip's bytes.
+    public var sha256: [UInt8]
+    public var size: UInt64
+    public var entryCount: Int
+    public var uncompressedSize: UInt64
+
+    public init(path: String, sha256: [UInt8], size: UInt64, entryCount: Int, uncompressedSize: UInt64) {
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.entryCount = entryCount
+        self.uncompressedSize = uncompressedSize
+    }
+
+    /// Hex, as `sha256sum` prints it.
+    public var sha256Hex: String { ByteEncoding.hex(sha256) }
+    /// Base64, as Lambda reports CodeSha256 and Terraform's source_code_hash wants it.
+    public var codeSha256: String { ByteEncoding.base64(sha256) }
+}
+
+/// Writes a deterministic zip: entries in the given (sorted) order, fixed timestamps, modes
+/// 0644 or 0755, no owner or extra fields. Files are cut into 1 MiB chunks compressed in
+/// parallel (each chunk primed with the 32 KiB before it, and ended with a sync flush so the
+/// chunks join into one deflate stream, as pigz does) and written in order, so memory stays
+/// bounded by the window of chunks in flight. The SHA-256 of the zip is computed as it is
+/// written. An entry that deflate does not shrink is stored.
+public struct ZipWriter: Sendable {
+    public var level: Int32
+    public var chunkSize: Int
+    public var concurrency: Int
+    /// Seconds since 1970 for every entry's time: 1980-01-01 (the format's epoch) unless
+    /// SOURCE_DATE_EPOCH says otherwise.
+    public var timestamp: Int64
+
+    public static let dosEpoch: Int64 = 315_532_800
+    static let dictionarySize = 32 * 1024
+
+    public init(level: Int32 = 6, chunkSize: Int = 1 << 20, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+                timestamp: Int64 = ZipWriter.dosEpoch) {
+        self.level = level
+        self.chunkSize = max(64 * 1024, chunkSize)
+        self.concurrency = max(1, concurrency)
+        self.timestamp = timestamp
+    }
+
+    struct Chunk: Sendable {
+        var sequence: Int
+        var fileIndex: Int
+        var index: Int
+        var count: Int
+        var crc: UInt32
+        var rawLength: Int
+        var data: [UInt8]
+        var stored: Bool
+    }
+
+    public func write(_ files: [TreeFile], to path: String) async throws -> PackageResult {
+        let output = try ZipOutput(path: path)
+        var state = EntryState()
+        var records: [CentralRecord] = []
+        records.reserveCapacity(files.count)
+        let window = concurrency * 4
+        let (date, time) = ZipFormat.dosDateTime(epochSeconds: timestamp)
+
+        try await withThrowingTaskGroup(of: Chunk.self) { group in
+            var fileIndex = 0, chunkIndex = 0, scheduled = 0, written = 0
+            var pending: [Int: Chunk] = [:]
+            func chunkCount(_ file: TreeFile) -> Int { max(1, Int((file.size + UInt64(chunkSize) - 1) / UInt64(chunkSize))) }
+            while true {
+                while scheduled - written < window, fileIndex < files.count {
+                    let file = files[fileIndex]
+                    let count = chunkCount(file)
+                    let job = (sequence: scheduled, fileIndex: fileIndex, index: chunkIndex, count: count)
+                    let settings = self
+                    group.addTask { try settings.compress(file, job.sequence, job.fileIndex, job.index, job.count) }
+                    scheduled += 1
+                    chunkIndex += 1
+                    if chunkIndex == count { chunkIndex = 0; fileIndex += 1 }
+                }
+                guard let chunk = try await group.next() else { break }
+                pending[chunk.sequence] = chunk
+                while let next = pending.removeValue(forKey: written) {
+                    try consume(next, files[next.fileIndex], output: output, state: &state, records: &records, date: date, time: time)
+                    written += 1
+                }
+            }
+        }
+
+        let centralOffset = output.offset
+        for record in records { try output.write(record.encoded(date: date, time: time)) }
+        let centralSize = output.offset - centralOffset
+        try writeEnd(output: output, count: records.count, centralOffset: centralOffset, centralSize: centralSize)
+        let size = output.offset
+        let digest = try output.finish()
+        return PackageResult(path: path, sha256: digest, size: size, entryCount: records.count,
+                             uncompressedSize: files.reduce(0) { $0 + $1.size })
+    }
+
+    /// Reads and compresses one chunk (in a worker task).
+    func compress(_ file: TreeFile, _ sequence: Int, _ fileIndex: Int, _ index: Int, _ count: Int) throws -> Chunk {
+        try Task.checkCancellation()
+        let start = UInt64(index) * UInt64(chunkSize)
+        let length = Int(min(UInt64(chunkSize), file.size - min(file.size, start)))
+        let dictionaryLength = count > 1 ? Int(min(UInt64(Self.dictionarySize), start)) : 0
+        let fd = open(cPath(file.sourcePath), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw unreadable(file) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: dictionaryLength + length)
+        let got = buffer.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            var total = 0
+            while total < raw.count {
+                let n = pread(fd, base + total, raw.count - total, off_t(start) - off_t(dictionaryLength) + off_t(total))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                total += n
+            }
+            return total
+        }
+        guard got == buffer.count else { throw changed(file) }
+        return try buffer.withUnsafeBytes { raw in
+            let dictionary = UnsafeRawBufferPointer(rebasing: raw[0..<dictionaryLength])
+            let input = UnsafeRawBufferPointer(rebasing: raw[dictionaryLength...])
+            let crc = Deflate.crc32(input)
+            var data = try Deflate.compress(input, dictionary: dictionary, level: level, finish: index == count - 1)
+            var stored = false
+            if count == 1 && data.count >= length {
+                data = Array(input)
+                stored = true
+            }
+            return Chunk(sequence: sequence, fileIndex: fileIndex, index: index, count: count, crc: crc, rawLength: length, data: data, stored: stored)
+        }
+    }
+
+    /// The writer's progress through a multi-chunk entry.
+    struct EntryState: ~Copyable {
+        var checkpoint: ZipOutput.Checkpoint?
+        var localOffset: UInt64 = 0
+        var crc: UInt32 = 0
+        var compressed: UInt64 = 0
+        var zip64: Bool = false
+    }
+
+    /// Writes one chunk, in order, with the headers around it.
+    func consume(_ chunk: Chunk, _ file: TreeFile, output: ZipOutput, state: inout EntryState, records: inout [CentralRecord],
+                 date: UInt16, time: UInt16) throws {
+        let flagsBase = Self.nameFlags(file.entryName)
+        if chunk.count == 1 {
+            let method = chunk.stored ? ZipFormat.methodStored : ZipFormat.methodDeflate
+            let record = CentralRecord(name: file.entryName, flags: flagsBase, method: method, crc: chunk.crc,
+                                       compressedSize: UInt64(chunk.data.count), uncompressedSize: UInt64(chunk.rawLength),
+                                       localHeaderOffset: output.offset, executable: file.executable)
+            try output.write(localHeader(record, date: date, time: time, zip64: false))
+            try output.write(chunk.data)
+            records.append(record)
+            return
+        }
+        if chunk.index == 0 {
+            state.checkpoint = output.checkpoint()
+            state.localOffset = output.offset
+            state.crc = chunk.crc
+            state.compressed = 0
+            // Sizes are known only at the end; near 4 GiB the entry gets zip64 fields from the start.
+            state.zip64 = file.size >= ZipFormat.max32 - UInt64(64 << 20)
+            let provisional = CentralRecord(name: file.entryName, flags: flagsBase | ZipFormat.flagDataDescriptor, method: ZipFormat.methodDeflate,
+                                            crc: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: state.localOffset, executable: file.executable)
+            try output.write(localHeader(provisional, date: date, time: time, zip64: state.zip64))
+        } else {
+            state.crc = Deflate.combine(state.crc, chunk.crc, lengthOfB: chunk.rawLength)
+        }
+        try output.write(chunk.data)
+        state.compressed += UInt64(chunk.data.count)
+        guard chunk.index == chunk.count - 1 else { return }
+
+        if state.compressed >= file.size, let checkpoint = state.checkpoint.take() {
+            // Deflate did not pay off: rewrite the entry as stored, digest included.
+            try output.rewind(to: checkpoint)
+            let record = CentralRecord(name: file.entryName, flags: flagsBase, method: ZipFormat.methodStored, crc: state.crc,
+                                       compressedSize: file.size, uncompressedSize: file.size, localHeaderOffset: state.localOffset,
+                                       executable: file.executable)
+            try output.write(localHeader(record, date: date, time: time, zip64: file.size >= ZipFormat.max32))
+            try copyRaw(file, to: output)
+            records.append(record)
+        } else {
+            var descriptor = ByteWriter()
+            descriptor.u32(ZipFormat.dataDescriptorSignature)
+            descriptor.u32(state.crc)
+            if state.zip64 { descriptor.u64(state.compressed); descriptor.u64(file.size) }
+            else { descriptor.u32(UInt32(state.compressed)); descriptor.u32(UInt32(file.size)) }
+            try output.write(descriptor.bytes)
+            records.append(CentralRecord(name: file.entryName, flags: flagsBase | ZipFormat.flagDataDescriptor, method: ZipFormat.methodDeflate,
+                                         crc: state.crc, compressedSize: state.compressed, uncompressedSize: file.size,
+                                         localHeaderOffset: state.localOffset, executable: file.executable))
+            state.checkpoint = nil
+        }
+    }
+
+    func localHeader(_ record: CentralRecord, date: UInt16, time: UInt16, zip64: Bool) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(ZipFormat.localHeaderSignature)
+        w.u16(zip64 ? 45 : (record.method == ZipFormat.methodDeflate ? 20 : 10))
+        w.u16(record.flags)
+        w.u16(record.method)
+        w.u16(time)
+        w.u16(date)
+        w.u32(record.crc)
+        if zip64 {
+            w.u32(UInt32(ZipFormat.max32))
+            w.u32(UInt32(ZipFormat.max32))
+        } else {
+            w.u32(UInt32(record.compressedSize))
+            w.u32(UInt32(record.uncompressedSize))
+        }
+        w.u16(UInt16(record.name.count))
+        w.u16(zip64 ? 20 : 0)
+        w.append(record.name)
+        if zip64 {
+            w.u16(0x0001)
+            w.u16(16)
+            w.u64(record.uncompressedSize)
+            w.u64(record.compressedSize)
+        }
+        return w.bytes
+    }
+
+    func copyRaw(_ file: TreeFile, to output: ZipOutput) throws {
+        let fd = open(cPath(file.sourcePath), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw unreadable(file) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var remaining = file.size
+        var position: off_t = 0
+        while remaining > 0 {
+            let want = Int(min(UInt64(chunkSize), remaining))
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, position) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw changed(file) }
+            try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            remaining -= UInt64(n)
+            position += off_t(n)
+        }
+    }
+
+    func writeEnd(output: ZipOutput, count: Int, centralOffset: UInt64, centralSize: UInt64) throws {
+        let needsZip64 = count >= ZipFormat.max16 || centralOffset >= ZipFormat.max32 || centralSize >= ZipFormat.max32
+        if needsZip64 {
+            let recordOffset = output.offset
+            var w = ByteWriter()
+            w.u32(ZipFormat.zip64EndSignature)
+            w.u64(44)
+            w.u16(0x032D)
+            w.u16(45)
+            w.u32(0)
+            w.u32(0)
+            w.u64(UInt64(count))
+            w.u64(UInt64(count))
+            w.u64(centralSize)
+            w.u64(centralOffset)
+            w.u32(ZipFormat.zip64LocatorSignature)
+            w.u32(0)
+            w.u64(recordOffset)
+            w.u32(1)
+            try output.write(w.bytes)
+        }
+        var w = ByteWriter()
+        w.u32(ZipFormat.endOfCentralDirectorySignature)
+        w.u16(0)
+        w.u16(0)
+        w.u16(UInt16(min(count, ZipFormat.max16)))
+        w.u16(UInt16(min(count, ZipFormat.max16)))
+        w.u32(UInt32(min(centralSize, ZipFormat.max32)))
+        w.u32(UInt32(min(centralOffset, ZipFormat.max32)))
+        w.u16(0)
+        try output.write(w.bytes)
+    }
+
+    /// Bit 11 (names are UTF-8) when the name is valid UTF-8 beyond ASCII.
+    static func nameFlags(_ name: [UInt8]) -> UInt16 {
+        guard name.contains(where: { $0 >= 0x80 }), String(validating: name, as: UTF8.self) != nil else { return 0 }
+        return ZipFormat.flagUTF8
+    }
+
+    func unreadable(_ file: TreeFile) -> PackagingError {
+        PackagingError("Cannot read \(String(decoding: file.entryName, as: UTF8.self)) in the build directory: fix its permissions or exclude it.")
+    }
+
+    func changed(_ file: TreeFile) -> PackagingError {
+        PackagingError("\(String(decoding: file.entryName, as: UTF8.self)) changed while it was being packaged: let the build finish first.")
+    }
+}
