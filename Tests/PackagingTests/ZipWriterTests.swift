@@ -1,0 +1,139 @@
+import AWSCore
+import Foundation
+@testable import Packaging
+import Testing
+
+@Suite("Deterministic zip")
+struct ZipWriterTests {
+    func package(_ source: String, _ out: String, writer: ZipWriter = ZipWriter(), excludes: [String] = []) async throws -> PackageResult {
+        try await Packager(writer: writer).package(source: source, excludes: excludes, out: out)
+    }
+
+    @Test("the same files give the same bytes, whatever their mtimes, the concurrency or the chunk timing")
+    func deterministic() async throws {
+        let tree = try TreeFixture()
+        try tree.populateTypical()
+        let copy = try tree.copyWithOtherTimes(to: "copy")
+        let a = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(concurrency: 1))
+        let b = try await package(copy, tree.path + "/b.zip", writer: ZipWriter(concurrency: 8))
+        #expect(a.sha256 == b.sha256)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a.path)) == Data(contentsOf: URL(fileURLWithPath: b.path)))
+        // The digest computed while writing is the digest of the file.
+        #expect(a.sha256Hex == (try sha256Hex(ofFile: a.path)))
+        #expect(a.codeSha256 == ByteEncoding.base64(try SHA256Hasher.hash(fileAt: a.path)))
+        #expect(a.entryCount == 6)
+    }
+
+    @Test("unzip -t, Python's zipfile and Java read it back byte for byte; modes, times and order as promised")
+    func roundTrip() async throws {
+        let tree = try TreeFixture()
+        try tree.populateTypical()
+        // Small chunks: the multi-chunk paths (joined deflate streams, rewind to stored) are exercised.
+        let result = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024))
+        let unzip = try runTool(["unzip", "-t", result.path])
+        #expect(unzip.status == 0, "\(unzip.output)")
+        let script = """
+        import sys, zipfile, os
+        z = zipfile.ZipFile(sys.argv[1])
+        assert z.testzip() is None
+        for info in z.infolist():
+            data = z.read(info)
+            with open(os.path.join(sys.argv[2], info.filename), 'rb') as f:
+                assert f.read() == data, info.filename
+            print(info.filename, oct(info.external_attr >> 16), info.compress_type, info.date_time)
+        """
+        let python = try runTool(["python3", "-c", script, result.path, tree.source])
+        #expect(python.status == 0, "\(python.output)")
+        #expect(python.output == """
+            bootstrap 0o100755 0 (1980, 1, 1, 0, 0, 0)
+            empty.txt 0o100644 0 (1980, 1, 1, 0, 0, 0)
+            index.py 0o100644 8 (1980, 1, 1, 0, 0, 0)
+            lib/blob.bin 0o100644 0 (1980, 1, 1, 0, 0, 0)
+            lib/data.json 0o100644 8 (1980, 1, 1, 0, 0, 0)
+            lib/küche/ü.py 0o100644 0 (1980, 1, 1, 0, 0, 0)
+
+            """)
+        let directory = try ZipDirectory.read(path: result.path)
+        // The incompressible multi-chunk file was rewound and stored; the JSON was deflated in chunks.
+        #expect(directory.entries.first { $0.name == Array("lib/blob.bin".utf8) }?.method == 0)
+        #expect(directory.entries.first { $0.name == Array("lib/data.json".utf8) }?.method == 8)
+        #expect(directory.entries.first { $0.name == Array("lib/küche/ü.py".utf8) }?.flags == 1 << 11)
+    }
+
+    @Test("Java's ZipFile reads every entry", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/java")))
+    func java() async throws {
+        let tree = try TreeFixture()
+        try tree.populateTypical()
+        let result = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024))
+        let program = try tree.file("Check.java", """
+            import java.util.zip.*; import java.io.*;
+            public class Check { public static void main(String[] a) throws Exception {
+              try (ZipFile z = new ZipFile(a[0])) { long n = 0; for (var e : java.util.Collections.list(z.entries())) {
+                try (InputStream in = z.getInputStream(e)) { long c = in.transferTo(OutputStream.nullOutputStream()); if (c != e.getSize()) throw new Exception(e.getName()); n++; } }
+                System.out.println("entries " + n); } } }
+            """, base: "java")
+        let run = try runTool(["java", program, result.path])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("entries 6"))
+    }
+
+    @Test("SOURCE_DATE_EPOCH sets every entry's time")
+    func sourceDateEpoch() async throws {
+        let tree = try TreeFixture()
+        try tree.file("a.txt", "a")
+        // 2024-02-29T13:45:30Z
+        let result = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(timestamp: 1_709_214_330))
+        let entry = try #require(ZipDirectory.read(path: result.path).entries.first)
+        #expect(entry.modDate == UInt16((2024 - 1980) << 9 | 2 << 5 | 29))
+        #expect(entry.modTime == UInt16(13 << 11 | 45 << 5 | 15))
+    }
+
+    @Test("more than 65,535 entries: zip64 end records that unzip and Python read")
+    func zip64ManyEntries() async throws {
+        let tree = try TreeFixture()
+        let source = tree.source
+        for dir in 0..<70 {
+            let directory = source + "/d\(dir)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for file in 0..<1000 {
+                let fd = open(directory + "/f\(file)", O_WRONLY | O_CREAT, 0o644)
+                _ = "\(dir)-\(file)".withCString { write(fd, $0, strlen($0)) }
+                close(fd)
+            }
+        }
+        let result = try await package(source, tree.path + "/many.zip")
+        #expect(result.entryCount == 70_000)
+        #expect(try ZipDirectory.read(path: result.path).entries.count == 70_000)
+        let python = try runTool(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.namelist()), z.read('d69/f999').decode())", result.path])
+        #expect(python.output == "70000 69-999\n")
+        let unzip = try runTool(["unzip", "-tq", result.path])
+        #expect(unzip.status == 0, "\(unzip.output)")
+    }
+
+    @Test("a build over Lambda's 250 MB unzipped limit is refused before anything is written")
+    func sizeLimit() async throws {
+        let tree = try TreeFixture()
+        let big = try tree.file("big.bin", "")
+        truncate(big, 300 * 1024 * 1024) // sparse: costs no disk
+        let out = tree.path + "/big.zip"
+        await #expect(throws: PackagingError.self) { try await package(tree.source, out) }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        do {
+            _ = try await package(tree.source, out)
+        } catch let error as PackagingError {
+            #expect(error.message.contains("300.0 MB unzipped, over Lambda's 250 MB limit"))
+        }
+    }
+
+    @Test("a prebuilt zip is hashed as it is and its unzipped size checked")
+    func prebuilt() async throws {
+        let tree = try TreeFixture()
+        try tree.populateTypical()
+        let made = try await package(tree.source, tree.path + "/a.zip")
+        let taken = try Packager().prebuilt(zip: made.path)
+        #expect(taken.sha256 == made.sha256)
+        #expect(taken.uncompressedSize == made.uncompressedSize)
+        let notZip = try tree.file("not.zip", "hello", base: ".")
+        #expect(throws: PackagingError.self) { try Packager().prebuilt(zip: notZip) }
+    }
+}
