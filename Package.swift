@@ -20,11 +20,15 @@ let package = Package(
         .target(name: "AWSCore", dependencies: ["CCurl", "COpenSSL"]),
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
         .target(name: "Packaging", dependencies: ["AWSCore", "CZlib"]),
+        // Settings: key templates, provenance from the CI.
+        .target(name: "Config"),
+        // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
+        .target(name: "Rollout", dependencies: ["AWSCore", "AWSServices", "Packaging", "Config"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
         .target(name: "LambdaShiftCLI", dependencies: [
-            "AWSCore", "AWSServices", "Packaging",
+            "AWSCore", "AWSServices", "Packaging", "Config", "Rollout",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
@@ -34,7 +38,8 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout"]),
     ],
     swiftLanguageModes: [.v6]
 )

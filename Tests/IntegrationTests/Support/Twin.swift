@@ -132,9 +132,12 @@ final class Twin: Sendable {
     /// Creates a function (and optionally an alias on version 1) through the twin.
     @discardableResult
     func seedFunction(_ name: String, alias: String? = "live", code: String = "def handler(event, context):\n    return event\n") async throws -> [String: Any] {
-        var body: [String: Any] = ["name": name, "runtime": "python3.12", "handler": "index.handler", "zipBase64": Self.zip(code)]
+        let zip = Self.zip(code)
+        var body: [String: Any] = ["name": name, "runtime": "python3.12", "handler": "index.handler", "zipBase64": zip]
         if let alias { body["alias"] = alias }
-        return (try await controlJSON("POST", "/_twin/seed-function", body) as? [String: Any]) ?? [:]
+        var configuration = (try await controlJSON("POST", "/_twin/seed-function", body) as? [String: Any]) ?? [:]
+        configuration["zipBase64"] = zip // the exact bytes deployed, for tests that compare digests
+        return configuration
     }
 
     /// A one-file zip made with Python's zipfile, as test fixture code.

@@ -1,0 +1,60 @@
+/// The S3 key for a package, from a template such as the default
+/// `{repository}/{function}/{version}/package.zip`.
+///
+/// Placeholders: `{repository}`, `{function}`, `{version}`, `{environment}`, `{branch}`,
+/// `{sha}`, `{short_sha}`. Values are made safe for a key predictably: every character
+/// outside `A-Z a-z 0-9 . _ -` becomes `-` (so `feature/login` becomes `feature-login`),
+/// except the `/` between a repository's owner and name.
+public struct KeyTemplate: Sendable, Equatable {
+    public static let defaultTemplate = "{repository}/{function}/{version}/package.zip"
+    public static let placeholders: Set<String> = ["repository", "function", "version", "environment", "branch", "sha", "short_sha"]
+
+    public var text: String
+
+    /// Checks the template's syntax and placeholder names.
+    public init(_ text: String = KeyTemplate.defaultTemplate) throws {
+        guard !text.isEmpty else { throw ConfigError("The --key template is empty: leave it out for the default \(Self.defaultTemplate).") }
+        var rest = Substring(text)
+        while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
+            guard rest[open] == "{", let close = rest[open...].firstIndex(of: "}") else {
+                throw ConfigError("The key template \"\(text)\" has an unmatched brace: write placeholders as {name}.")
+            }
+            let name = String(rest[rest.index(after: open)..<close])
+            guard Self.placeholders.contains(name) else {
+                throw ConfigError("The key template \"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(Self.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", ")).")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        self.text = text
+    }
+
+    /// The key for these values. An empty value leaves no empty segment: leading slashes are
+    /// dropped and `//` collapsed.
+    public func render(_ values: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            let value = values[name] ?? ""
+            out += name == "repository"
+                ? value.split(separator: "/").map { Self.sanitize(String($0)) }.joined(separator: "/")
+                : Self.sanitize(value)
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return out.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
+    static func sanitize(_ value: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        return String(value.map { allowed.contains($0) ? $0 : "-" })
+    }
+}
+
+/// A setting that cannot work as given (exit 2): one sentence that says what to do.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,72 @@
+import AWSCore
+import AWSServices
+import Config
+import Packaging
+
+/// What the artifact stage decided.
+public enum ArtifactOutcome: Sendable, Equatable {
+    /// The alias already serves this code: nothing uploaded.
+    case unchanged(version: String)
+    /// Uploaded, with its sidecars.
+    case uploaded(UploadedObject)
+}
+
+/// The package-and-upload half of a deploy (PRODUCT.md steps 4 and 5): skip when the alias
+/// already serves this code; otherwise upload the package with its SHA-256 to its key, with
+/// the sidecars `package.zip.sha256` (sha256sum's format) and `package.zip.base64sha256`
+/// (what Terraform's source_code_hash compares), keeping the S3 version for UpdateFunctionCode.
+public struct ArtifactStage: Sendable {
+    public var lambda: LambdaClient
+    public var s3: S3Client
+    public var multipartThreshold: UInt64
+    public var partSize: UInt64
+
+    public init(client: AWSClient, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
+        lambda = LambdaClient(client: client)
+        s3 = S3Client(client: client)
+        self.multipartThreshold = multipartThreshold
+        self.partSize = partSize
+    }
+
+    /// The version the alias serves when its code is `package`'s; nil otherwise (no alias,
+    /// other code, or traffic split between versions).
+    public func unchangedVersion(function: String, alias: String, package: PackageResult) async throws -> String? {
+        let current: AliasConfiguration
+        do {
+            current = try await lambda.getAlias(function, alias: alias)
+        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+            _ = try await lambda.getFunctionConfiguration(function) // a missing function is an error, a missing alias is not
+            return nil
+        }
+        guard current.additionalVersionWeights.isEmpty else { return nil }
+        let served = try await lambda.getFunctionConfiguration(function, qualifier: current.functionVersion)
+        return served.codeSha256 == package.codeSha256 ? current.functionVersion : nil
+    }
+
+    public func run(package: PackageResult, function: String, alias: String, bucket: String, key: String,
+                    provenance: Provenance) async throws -> ArtifactOutcome {
+        if let version = try await unchangedVersion(function: function, alias: alias, package: package) {
+            return .unchanged(version: version)
+        }
+        let uploaded = try await s3.uploadFile(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
+                                               metadata: Self.metadata(provenance), multipartThreshold: multipartThreshold, partSize: partSize)
+        let name = key.split(separator: "/").last.map(String.init) ?? key
+        let hexSidecar = Array("\(package.sha256Hex)  \(name)\n".utf8)
+        let base64Sidecar = Array(package.codeSha256.utf8)
+        for (suffix, body) in [(".sha256", hexSidecar), (".base64sha256", base64Sidecar)] {
+            _ = try await s3.putObject(bucket: bucket, key: key + suffix, body: .bytes(.init(body)), sha256: SHA256Hasher.hash(body),
+                                       contentType: "text/plain")
+        }
+        return .uploaded(uploaded)
+    }
+
+    /// Object metadata: commit, branch and run URL, as printable ASCII (others percent-encoded).
+    static func metadata(_ provenance: Provenance) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in [("commit", provenance.commit), ("branch", provenance.branch ?? provenance.tag), ("run-url", provenance.runURL)] {
+            guard let value else { continue }
+            out[name] = value.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7f ? String($0) : URIEncoding.encode(String($0)) }.joined()
+        }
+        return out
+    }
+}
