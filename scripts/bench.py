@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""scripts/bench's measurements: lambda-shift against zip -6 and aws s3 cp, in one run.
+
+Usage: bench.py LAMBDA_SHIFT LAMBDA_SHIFT_BENCH
+Each measure alternates the two tools, three runs each, and reports medians, the ratio
+(other tool's time / ours: above 1 means we are faster) and peak RSS of each process.
+"""
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import botocore
+
+ours, bench_tool = sys.argv[1], sys.argv[2]
+work = tempfile.mkdtemp(prefix="lambda-shift-bench-")
+RUNS = 3
+
+
+def run(argv, cwd=None, env=None):
+    """Runs a command; returns (seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv[0]} failed: {err}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def generated_tree(root):
+    """About 200 MB: source-like text that compresses, and binaries that do not."""
+    rng = random.Random(20261121)
+    words = ["def", "return", "self", "import", "lambda", "value", "event", "context", "client", "region",
+             "for", "in", "if", "else", "None", "True", "response", "request", "bucket", "key", "alias"]
+    for i in range(2400):
+        d = os.path.join(root, "pkg", f"mod{i % 40}")
+        os.makedirs(d, exist_ok=True)
+        lines = []
+        size = 0
+        while size < 50_000:
+            line = "    " * rng.randint(0, 3) + " ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) + "\n"
+            lines.append(line)
+            size += len(line)
+        with open(os.path.join(d, f"file{i}.py"), "w") as f:
+            f.write("".join(lines))
+    os.makedirs(os.path.join(root, "bin"), exist_ok=True)
+    for i in range(32):
+        with open(os.path.join(root, "bin", f"lib{i}.so"), "wb") as f:
+            f.write(rng.randbytes(2_700_000))
+
+
+def tree_size(root):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
+
+
+def measure_packaging(name, root):
+    zip_times, our_times, zip_rss, our_rss = [], [], [], []
+    for i in range(RUNS):
+        zip_out = os.path.join(work, f"{name}-zip.zip")
+        our_out = os.path.join(work, f"{name}-ours.zip")
+        for path in (zip_out, our_out):
+            if os.path.exists(path):
+                os.remove(path)
+        t, r = run(["zip", "-qrX", "-6", zip_out, "."], cwd=root)
+        zip_times.append(t); zip_rss.append(r)
+        t, r = run([ours, "package", "--source", root, "--out", our_out])
+        our_times.append(t); our_rss.append(r)
+    zip_size, our_size = os.path.getsize(zip_out), os.path.getsize(our_out)
+    z, o = statistics.median(zip_times), statistics.median(our_times)
+    return {"tree": name, "input_mb": tree_size(root) / 2**20, "zip_s": z, "ours_s": o, "speedup": z / o,
+            "zip_mb": zip_size / 2**20, "ours_mb": our_size / 2**20, "size_delta_pct": 100 * (our_size - zip_size) / zip_size,
+            "zip_rss_mb": max(zip_rss), "ours_rss_mb": max(our_rss)}, our_out
+
+
+def start_twin():
+    ready = os.path.join(work, "ready.json")
+    proc = subprocess.Popen([sys.executable, "twin/twin.py", "--ready-file", ready, "--parent-pid", str(os.getpid())],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if os.path.exists(ready):
+            return proc, json.load(open(ready))["endpoint"]
+        time.sleep(0.05)
+    raise SystemExit("the twin did not start")
+
+
+def measure_upload(package):
+    twin, endpoint = start_twin()
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID="AKIDTWINEXAMPLE0001", AWS_SECRET_ACCESS_KEY="twin/Secret+Key/EXAMPLE0001",
+               AWS_EC2_METADATA_DISABLED="true")
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    cli_times, our_times, cli_rss, our_rss = [], [], [], []
+    try:
+        for i in range(RUNS):
+            urllib.request.urlopen(urllib.request.Request(endpoint + "/_twin/reset", data=b"{}", method="POST",
+                                                          headers={"Content-Type": "application/json"}))
+            s3.create_bucket(Bucket="bench")
+            t, r = run(["aws", "s3", "cp", package, "s3://bench/cli/package.zip", "--endpoint-url", endpoint, "--only-show-errors"], env=env)
+            cli_times.append(t); cli_rss.append(r)
+            t, r = run([bench_tool, "upload", package, "bench", "ours/package.zip"], env=env)
+            our_times.append(t); our_rss.append(r)
+            assert s3.head_object(Bucket="bench", Key="ours/package.zip")["ContentLength"] == os.path.getsize(package)
+    finally:
+        twin.terminate()
+        twin.wait(10)
+    c, o = statistics.median(cli_times), statistics.median(our_times)
+    return {"package_mb": os.path.getsize(package) / 2**20, "aws_s3_cp_s": c, "ours_s": o, "speedup": c / o,
+            "aws_rss_mb": max(cli_rss), "ours_rss_mb": max(our_rss)}
+
+
+def main():
+    try:
+        botocore_copy = os.path.join(work, "botocore-tree")
+        shutil.copytree(os.path.dirname(botocore.__file__), os.path.join(botocore_copy, "botocore"))
+        generated = os.path.join(work, "generated-tree")
+        generated_tree(generated)
+        rows = []
+        for name, root in (("botocore", botocore_copy), ("generated-200MB", generated)):
+            row, out = measure_packaging(name, root)
+            rows.append(row)
+        print(f"\npackaging: lambda-shift package vs zip -qrX -6 ({os.cpu_count()} cores, median of {RUNS})")
+        print(f"{'tree':<16} {'input MB':>9} {'zip -6 s':>9} {'ours s':>8} {'speedup':>8} {'zip MB':>8} {'ours MB':>8} {'size Δ':>7} {'zip RSS':>8} {'our RSS':>8}")
+        for r in rows:
+            print(f"{r['tree']:<16} {r['input_mb']:>9.1f} {r['zip_s']:>9.2f} {r['ours_s']:>8.2f} {r['speedup']:>7.2f}x "
+                  f"{r['zip_mb']:>8.1f} {r['ours_mb']:>8.1f} {r['size_delta_pct']:>+6.2f}% {r['zip_rss_mb']:>6.1f}MB {r['ours_rss_mb']:>6.1f}MB")
+        up = measure_upload(out)
+        print(f"\nupload of the generated tree's package ({up['package_mb']:.1f} MB) to the twin: lambda-shift vs aws s3 cp (median of {RUNS})")
+        print(f"aws s3 cp {up['aws_s3_cp_s']:.2f} s ({up['aws_rss_mb']:.0f} MB RSS), lambda-shift {up['ours_s']:.2f} s "
+              f"({up['ours_rss_mb']:.0f} MB RSS): {up['speedup']:.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+main()
