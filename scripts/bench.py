@@ -26,16 +26,15 @@ RUNS = 3
 
 
 def run(argv, cwd=None, env=None):
-    """Runs a command; returns (seconds, peak RSS in MiB)."""
+    """Runs a command under GNU time; returns (seconds, peak RSS in MiB). GNU time forks the
+    command from its own small process, so the RSS is the command's, not a copy of Python's."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, cwd=cwd, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode()
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[0]} failed: {err}")
-    return elapsed, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed: {proc.stderr}")
+    return elapsed, int(proc.stderr.strip().splitlines()[-1]) / 1024
 
 
 def generated_tree(root):

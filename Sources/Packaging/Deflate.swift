@@ -2,14 +2,34 @@ import CZlib
 
 /// Raw deflate and CRC-32 through zlib, one chunk at a time.
 enum Deflate {
+    static func crc32(_ bytes: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return initial }
+        return UInt32(CZlib.crc32(UInt(initial), base.assumingMemoryBound(to: Bytef.self), UInt32(bytes.count)))
+    }
+
+    /// The CRC of A followed by B, from the CRCs of each and B's length.
+    static func combine(_ a: UInt32, _ b: UInt32, lengthOfB: Int) -> UInt32 {
+        UInt32(crc32_combine(UInt(a), UInt(b), Int(lengthOfB)))
+    }
+}
+
+/// One zlib deflate stream, reset and reused for many inputs (setting a stream up costs more
+/// than compressing a small file).
+final class Deflater {
+    private var stream = z_stream()
+
+    init(level: Int32) throws {
+        guard ls_deflate_init_raw(&stream, level) == Z_OK else { throw PackagingError("zlib could not start a deflate stream.") }
+    }
+
+    deinit { deflateEnd(&stream) }
+
     /// Compresses `input`. With `finish` the stream ends here; otherwise it ends with a sync
     /// flush (byte-aligned, not final) so the next chunk's output can simply follow it.
     /// `dictionary` is the data just before `input`, so a chunk compresses as well as if the
     /// stream had never been split.
-    static func compress(_ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, level: Int32, finish: Bool) throws -> [UInt8] {
-        var stream = z_stream()
-        guard ls_deflate_init_raw(&stream, level) == Z_OK else { throw PackagingError("zlib could not start a deflate stream.") }
-        defer { deflateEnd(&stream) }
+    func compress(_ input: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer, finish: Bool) throws -> [UInt8] {
+        deflateReset(&stream)
         if let base = dictionary.baseAddress, dictionary.count > 0 {
             deflateSetDictionary(&stream, base.assumingMemoryBound(to: Bytef.self), UInt32(dictionary.count))
         }
@@ -35,17 +55,9 @@ enum Deflate {
                 if left > 0 { break } // the flush completed with room to spare
             }
         }
+        stream.next_in = nil
+        stream.next_out = nil
         out.removeLast(out.count - produced)
         return out
-    }
-
-    static func crc32(_ bytes: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return initial }
-        return UInt32(CZlib.crc32(UInt(initial), base.assumingMemoryBound(to: Bytef.self), UInt32(bytes.count)))
-    }
-
-    /// The CRC of A followed by B, from the CRCs of each and B's length.
-    static func combine(_ a: UInt32, _ b: UInt32, lengthOfB: Int) -> UInt32 {
-        UInt32(crc32_combine(UInt(a), UInt(b), Int(lengthOfB)))
     }
 }

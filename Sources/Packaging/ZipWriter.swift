@@ -50,7 +50,6 @@ public struct ZipWriter: Sendable {
     }
 
     struct Chunk: Sendable {
-        var sequence: Int
         var fileIndex: Int
         var index: Int
         var count: Int
@@ -68,25 +67,24 @@ public struct ZipWriter: Sendable {
         let window = concurrency * 4
         let (date, time) = ZipFormat.dosDateTime(epochSeconds: timestamp)
 
-        try await withThrowingTaskGroup(of: Chunk.self) { group in
-            var fileIndex = 0, chunkIndex = 0, scheduled = 0, written = 0
-            var pending: [Int: Chunk] = [:]
-            func chunkCount(_ file: TreeFile) -> Int { max(1, Int((file.size + UInt64(chunkSize) - 1) / UInt64(chunkSize))) }
+        let jobs = Self.plan(files, chunkSize: chunkSize)
+        try await withThrowingTaskGroup(of: Batch.self) { group in
+            var scheduled = 0, written = 0
+            var pending: [Int: Batch] = [:]
             while true {
-                while scheduled - written < window, fileIndex < files.count {
-                    let file = files[fileIndex]
-                    let count = chunkCount(file)
-                    let job = (sequence: scheduled, fileIndex: fileIndex, index: chunkIndex, count: count)
+                while scheduled - written < window, scheduled < jobs.count {
+                    let job = jobs[scheduled]
+                    let sequence = scheduled
                     let settings = self
-                    group.addTask { try settings.compress(file, job.sequence, job.fileIndex, job.index, job.count) }
+                    group.addTask { try settings.run(job, sequence: sequence, files: files) }
                     scheduled += 1
-                    chunkIndex += 1
-                    if chunkIndex == count { chunkIndex = 0; fileIndex += 1 }
                 }
-                guard let chunk = try await group.next() else { break }
-                pending[chunk.sequence] = chunk
+                guard let batch = try await group.next() else { break }
+                pending[batch.sequence] = batch
                 while let next = pending.removeValue(forKey: written) {
-                    try consume(next, files[next.fileIndex], output: output, state: &state, records: &records, date: date, time: time)
+                    for chunk in next.chunks {
+                        try consume(chunk, files[chunk.fileIndex], output: output, state: &state, records: &records, date: date, time: time)
+                    }
                     written += 1
                 }
             }
@@ -102,8 +100,58 @@ public struct ZipWriter: Sendable {
                              uncompressedSize: files.reduce(0) { $0 + $1.size })
     }
 
-    /// Reads and compresses one chunk (in a worker task).
-    func compress(_ file: TreeFile, _ sequence: Int, _ fileIndex: Int, _ index: Int, _ count: Int) throws -> Chunk {
+    /// A unit of work for one task: a run of small files, or one chunk of a large file.
+    enum Job: Sendable {
+        case files(Range<Int>)
+        case chunk(fileIndex: Int, index: Int, count: Int)
+    }
+
+    struct Batch: Sendable {
+        var sequence: Int
+        var chunks: [Chunk]
+    }
+
+    /// Cuts the work: consecutive small files are grouped up to a chunk's worth of bytes (so
+    /// tiny files do not each pay for a task and a zlib stream); large files are cut in chunks.
+    static func plan(_ files: [TreeFile], chunkSize: Int) -> [Job] {
+        var jobs: [Job] = []
+        var runStart = 0, runBytes: UInt64 = 0
+        func closeRun(_ end: Int) {
+            if end > runStart { jobs.append(.files(runStart..<end)) }
+        }
+        for (index, file) in files.enumerated() {
+            if file.size > UInt64(chunkSize) {
+                closeRun(index)
+                let count = Int((file.size + UInt64(chunkSize) - 1) / UInt64(chunkSize))
+                for chunk in 0..<count { jobs.append(.chunk(fileIndex: index, index: chunk, count: count)) }
+                runStart = index + 1
+                runBytes = 0
+                continue
+            }
+            if runBytes + file.size > UInt64(chunkSize) || index - runStart >= 256 {
+                closeRun(index)
+                runStart = index
+                runBytes = 0
+            }
+            runBytes += file.size
+        }
+        closeRun(files.count)
+        return jobs
+    }
+
+    /// Runs one job in a worker task.
+    func run(_ job: Job, sequence: Int, files: [TreeFile]) throws -> Batch {
+        let deflater = try Deflater(level: level)
+        switch job {
+        case .files(let range):
+            return Batch(sequence: sequence, chunks: try range.map { try compress(files[$0], fileIndex: $0, index: 0, count: 1, deflater: deflater) })
+        case .chunk(let fileIndex, let index, let count):
+            return Batch(sequence: sequence, chunks: [try compress(files[fileIndex], fileIndex: fileIndex, index: index, count: count, deflater: deflater)])
+        }
+    }
+
+    /// Reads and compresses one chunk of a file (a whole file when `count` is 1).
+    func compress(_ file: TreeFile, fileIndex: Int, index: Int, count: Int, deflater: Deflater) throws -> Chunk {
         try Task.checkCancellation()
         let start = UInt64(index) * UInt64(chunkSize)
         let length = Int(min(UInt64(chunkSize), file.size - min(file.size, start)))
@@ -128,13 +176,13 @@ public struct ZipWriter: Sendable {
             let dictionary = UnsafeRawBufferPointer(rebasing: raw[0..<dictionaryLength])
             let input = UnsafeRawBufferPointer(rebasing: raw[dictionaryLength...])
             let crc = Deflate.crc32(input)
-            var data = try Deflate.compress(input, dictionary: dictionary, level: level, finish: index == count - 1)
+            var data = try deflater.compress(input, dictionary: dictionary, finish: index == count - 1)
             var stored = false
             if count == 1 && data.count >= length {
                 data = Array(input)
                 stored = true
             }
-            return Chunk(sequence: sequence, fileIndex: fileIndex, index: index, count: count, crc: crc, rawLength: length, data: data, stored: stored)
+            return Chunk(fileIndex: fileIndex, index: index, count: count, crc: crc, rawLength: length, data: data, stored: stored)
         }
     }
 
