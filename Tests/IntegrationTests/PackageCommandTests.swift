@@ -1,0 +1,52 @@
+import AWSCore
+import Foundation
+import Testing
+
+/// `lambda-shift package` as a user runs it: no AWS, a digest printed, bad trees refused.
+@Suite("lambda-shift package")
+struct PackageCommandTests {
+    func tree() throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ls-cmd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/src/lib", withIntermediateDirectories: true)
+        try Data("print('hi')\n".utf8).write(to: URL(fileURLWithPath: root + "/src/app.py"))
+        try Data("#!/bin/sh\n".utf8).write(to: URL(fileURLWithPath: root + "/src/bootstrap"))
+        chmod(root + "/src/bootstrap", 0o755)
+        return root
+    }
+
+    @Test("prints the digest as hex and as Lambda's base64, in text and JSON, matching the file")
+    func digest() throws {
+        let root = try tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let result = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/out.zip", "--output", "json"],
+                                           environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.all)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let digest = try SHA256Hasher.hash(fileAt: root + "/out.zip")
+        #expect(object["sha256"] as? String == ByteEncoding.hex(digest))
+        #expect(object["code-sha256"] as? String == ByteEncoding.base64(digest))
+        #expect(object["entries"] as? Int == 2)
+        let text = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/again.zip"], environment: [:])
+        #expect(text.stdout.contains("sha256       \(ByteEncoding.hex(digest))"))
+    }
+
+    @Test("a symlink leaving the tree, a missing directory, or both --source and --zip: exit 2 with one sentence")
+    func badInput() throws {
+        let root = try tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createSymbolicLink(atPath: root + "/src/lib/passwd", withDestinationPath: "/etc/passwd")
+        let escape = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/out.zip"], environment: [:])
+        #expect(escape.status == 2)
+        #expect(escape.stderr == "error: The symlink lib/passwd points outside the build directory (to /etc/passwd): copy the target into the tree instead.\n")
+        #expect(!FileManager.default.fileExists(atPath: root + "/out.zip"))
+        let missing = try Shell.lambdaShift(["package", "--source", root + "/nope"], environment: [:])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("does not exist or is not a directory"))
+        let both = try Shell.lambdaShift(["package", "--source", root + "/src", "--zip", "x.zip"], environment: [:])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("Give --source or --zip, not both."))
+        let epoch = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/e.zip"], environment: ["SOURCE_DATE_EPOCH": "yesterday"])
+        #expect(epoch.status == 2)
+        #expect(epoch.stderr.contains("SOURCE_DATE_EPOCH is \"yesterday\""))
+    }
+}
