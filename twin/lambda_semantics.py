@@ -360,18 +360,26 @@ class LambdaSemantics:
             return _with_json(resp, body)
         return resp
 
+    def _check_update_preconditions(self, req, name, st):
+        """The body of an update or publish, or the refusal Lambda would give: an unreadable
+        body, an update still in progress (409), or a RevisionId that is not current (412)."""
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            return None, _err(400, "InvalidRequestContentException", "Could not parse request body into json")
+        if st.in_progress:
+            return None, self._conflict(name, req.region)
+        if body.get("RevisionId") and body["RevisionId"] != st.revision:
+            return None, _err(412, "PreconditionFailedException", PRECONDITION_MESSAGE)
+        return body, None
+
     def _update_function(self, req, forward, name, qualifier) -> Response:
         st = self._function_state(name, req.region)
         if st is None:
             return forward()  # moto answers 404
-        try:
-            body = json.loads(req.body or b"{}")
-        except ValueError:
-            return _err(400, "InvalidRequestContentException", "Could not parse request body into json")
-        if st.in_progress:
-            return self._conflict(name, req.region)
-        if body.get("RevisionId") and body["RevisionId"] != st.revision:
-            return _err(412, "PreconditionFailedException", PRECONDITION_MESSAGE)
+        body, refusal = self._check_update_preconditions(req, name, st)
+        if refusal is not None:
+            return refusal
         if body.get("DryRun"):
             return forward()
 
@@ -432,15 +440,10 @@ class LambdaSemantics:
     def _publish_version(self, req, forward, name, qualifier) -> Response:
         st = self._function_state(name, req.region)
         if st is None:
-            return forward()
-        try:
-            body = json.loads(req.body or b"{}")
-        except ValueError:
-            return _err(400, "InvalidRequestContentException", "Could not parse request body into json")
-        if st.in_progress:
-            return self._conflict(name, req.region)
-        if body.get("RevisionId") and body["RevisionId"] != st.revision:
-            return _err(412, "PreconditionFailedException", PRECONDITION_MESSAGE)
+            return forward()  # moto answers 404
+        body, refusal = self._check_update_preconditions(req, name, st)
+        if refusal is not None:
+            return refusal
         if body.get("CodeSha256"):
             latest = self._latest_config(name, req.region) or {}
             current = latest.get("CodeSha256")
