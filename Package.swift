@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,178 @@
+/// How traffic moves to a new version: a list of steps, each a share of traffic for the new
+/// version held for a bake time, ending with the full flip. Shares are kept in basis points
+/// (1/100 of a percent) as integers, so steps add up exactly: no float drift, and a schedule
+/// that would never reach 100 % is refused instead of being run.
+public struct Strategy: Sendable, Equatable, CustomStringConvertible {
+    public struct Step: Sendable, Equatable {
+        /// Share of traffic on the new version, in basis points (10,000 = 100 %).
+        public var basisPoints: Int
+        /// How long to hold this share (and then check the gates) before the next step.
+        public var bakeSeconds: Int
+
+        public init(basisPoints: Int, bakeSeconds: Int) {
+            self.basisPoints = basisPoints
+            self.bakeSeconds = bakeSeconds
+        }
+
+        /// The share as Lambda's alias weight (0…1).
+        public var weight: Double { Double(basisPoints) / 10_000 }
+    }
+
+    public var name: String
+    /// The steps before the flip, shares strictly rising and below 100 %. Empty: all at once.
+    public var steps: [Step]
+
+    public static let allAtOnce = Strategy(name: "AllAtOnce", steps: [])
+
+    /// The time from the first step to the flip, bakes included.
+    public var totalBakeSeconds: Int { steps.reduce(0) { $0 + $1.bakeSeconds } }
+
+    public var description: String {
+        guard !steps.isEmpty else { return "\(name): all traffic at once" }
+        return "\(name): " + steps.map { "\(Self.percent($0.basisPoints)) for \(Self.duration($0.bakeSeconds))" }.joined(separator: ", ") + ", then 100%"
+    }
+
+    /// Parses a strategy. Accepts AWS CodeDeploy's names verbatim (`AllAtOnce`,
+    /// `Canary10Percent5Minutes`, `Linear10PercentEvery1Minute`, …, with or without the
+    /// `CodeDeployDefault.Lambda` prefix) and a short form for any shape:
+    /// `all-at-once`, `canary:10%:5m`, `linear:20%:30s`, `steps:5%@30s,25%@1m,50%@2m`.
+    /// Durations take `s`, `m` and `h` (`1m30s`), or bare seconds.
+    public static func parse(_ text: String) throws -> Strategy {
+        let spec = text.trimmingCharacters(in: .whitespaces)
+        var name = spec
+        if name.hasPrefix("CodeDeployDefault.Lambda") { name = String(name.dropFirst("CodeDeployDefault.Lambda".count)) }
+        if name == "AllAtOnce" || name.lowercased() == "all-at-once" { return Strategy(name: spec, steps: []) }
+        if let (percent, minutes) = codeDeploy(name, prefix: "Canary", middle: "Percent", suffixes: ["Minutes", "Minute"]) {
+            return try canary(name: spec, basisPoints: percent * 100, bakeSeconds: minutes * 60)
+        }
+        if let (percent, minutes) = codeDeploy(name, prefix: "Linear", middle: "PercentEvery", suffixes: ["Minutes", "Minute"]) {
+            return try linear(name: spec, basisPoints: percent * 100, bakeSeconds: minutes * 60)
+        }
+        let parts = spec.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        switch parts.first?.lowercased() {
+        case "canary" where parts.count == 3:
+            return try canary(name: spec, basisPoints: try basisPoints(parts[1], in: spec), bakeSeconds: try seconds(parts[2], in: spec))
+        case "linear" where parts.count == 3:
+            return try linear(name: spec, basisPoints: try basisPoints(parts[1], in: spec), bakeSeconds: try seconds(parts[2], in: spec))
+        case "steps" where parts.count == 2:
+            var steps: [Step] = []
+            for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
+                let pieces = item.split(separator: "@", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pieces.count == 2 else {
+                    throw StrategyError("The step \"\(item)\" in \"\(spec)\" is not SHARE@DURATION: write steps like steps:10%@1m,50%@2m.")
+                }
+                steps.append(Step(basisPoints: try basisPoints(pieces[0], in: spec), bakeSeconds: try seconds(pieces[1], in: spec)))
+            }
+            return try validated(Strategy(name: spec, steps: steps.last?.basisPoints == 10_000 ? Array(steps.dropLast()) : steps), finalStep: steps.last)
+        default:
+            throw StrategyError("Unknown strategy \"\(spec)\": use AllAtOnce, a CodeDeploy name such as Canary10Percent5Minutes or Linear10PercentEvery1Minute, or canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.")
+        }
+    }
+
+    static func canary(name: String, basisPoints: Int, bakeSeconds: Int) throws -> Strategy {
+        try validated(Strategy(name: name, steps: [Step(basisPoints: basisPoints, bakeSeconds: bakeSeconds)]), finalStep: nil)
+    }
+
+    /// Linear: the share rises by `basisPoints` each `bakeSeconds` until 100 %, which must be
+    /// reached exactly (linear:30% would stop at 90 %: refused, not rounded).
+    static func linear(name: String, basisPoints: Int, bakeSeconds: Int) throws -> Strategy {
+        guard basisPoints > 0, 10_000 % basisPoints == 0 else {
+            throw StrategyError("\"\(name)\" moves \(percent(basisPoints)) at a time, which never adds up to exactly 100%: pick a share that divides 100% (such as 10%, 20%, 25%, 50%).")
+        }
+        let steps = stride(from: basisPoints, to: 10_000, by: basisPoints).map { Step(basisPoints: $0, bakeSeconds: bakeSeconds) }
+        return try validated(Strategy(name: name, steps: steps), finalStep: nil)
+    }
+
+    static func validated(_ strategy: Strategy, finalStep: Step?) throws -> Strategy {
+        var previous = 0
+        for step in strategy.steps {
+            guard step.basisPoints > previous else {
+                throw StrategyError("The shares in \"\(strategy.name)\" must rise strictly: \(percent(step.basisPoints)) follows \(percent(previous)).")
+            }
+            guard step.basisPoints < 10_000 else {
+                throw StrategyError("Only the last step of \"\(strategy.name)\" may reach 100%: \(percent(step.basisPoints)) comes earlier.")
+            }
+            guard step.bakeSeconds > 0 else {
+                throw StrategyError("Each step of \"\(strategy.name)\" needs a bake time above zero: \(percent(step.basisPoints)) has none.")
+            }
+            previous = step.basisPoints
+        }
+        if let finalStep, finalStep.basisPoints == 10_000, finalStep.bakeSeconds != 0 {
+            throw StrategyError("The final 100% step of \"\(strategy.name)\" cannot bake before the flip: use --bake for a bake after 100%.")
+        }
+        return strategy
+    }
+
+    /// `10%`, `12.5%` or `2.25%` in basis points; more precision than 1/100 % is refused.
+    static func basisPoints(_ text: String, in spec: String) throws -> Int {
+        var number = text.trimmingCharacters(in: .whitespaces)
+        if number.hasSuffix("%") { number.removeLast() }
+        let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0, pieces[0].allSatisfy(\.isNumber),
+              pieces.count == 1 || (pieces[1].count <= 2 && !pieces[1].isEmpty && pieces[1].allSatisfy(\.isNumber)) else {
+            throw StrategyError("\"\(text)\" in \"\(spec)\" is not a share of traffic: write it as a percentage with at most two decimals, such as 10% or 12.5%.")
+        }
+        var fraction = pieces.count == 2 ? Int(pieces[1]) ?? 0 : 0
+        if pieces.count == 2 && pieces[1].count == 1 { fraction *= 10 }
+        let value = whole * 100 + fraction
+        guard value > 0, value <= 10_000 else {
+            throw StrategyError("\"\(text)\" in \"\(spec)\" is outside 0–100%: each share must be above 0% and at most 100%.")
+        }
+        return value
+    }
+
+    /// `90`, `30s`, `5m`, `1h`, `1m30s` in seconds.
+    public static func seconds(_ text: String, in spec: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let plain = Int(trimmed), plain >= 0 { return plain }
+        var total = 0, digits = ""
+        for ch in trimmed {
+            if ch.isNumber { digits.append(ch); continue }
+            guard let value = Int(digits), let unit = ["s": 1, "m": 60, "h": 3600][String(ch)] else {
+                throw StrategyError("\"\(text)\" in \"\(spec)\" is not a duration: write it as 30s, 5m, 1h or 1m30s.")
+            }
+            total += value * unit
+            digits = ""
+        }
+        guard digits.isEmpty, !trimmed.isEmpty else {
+            throw StrategyError("\"\(text)\" in \"\(spec)\" is not a duration: write it as 30s, 5m, 1h or 1m30s.")
+        }
+        return total
+    }
+
+    private static func codeDeploy(_ name: String, prefix: String, middle: String, suffixes: [String]) -> (Int, Int)? {
+        guard name.hasPrefix(prefix), let middleRange = name.range(of: middle) else { return nil }
+        let percentText = name[name.index(name.startIndex, offsetBy: prefix.count)..<middleRange.lowerBound]
+        var rest = name[middleRange.upperBound...]
+        guard let suffix = suffixes.first(where: { rest.hasSuffix($0) }) else { return nil }
+        rest = rest.dropLast(suffix.count)
+        guard let percent = Int(percentText), let minutes = Int(rest), percent > 0, minutes > 0 else { return nil }
+        return (percent, minutes)
+    }
+
+    static func percent(_ basisPoints: Int) -> String {
+        basisPoints % 100 == 0 ? "\(basisPoints / 100)%" : "\(basisPoints / 100).\(String(format: "%02d", basisPoints % 100).trimmingSuffix("0"))%"
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+}
+
+/// A strategy that cannot be run as given (exit 2, before anything changes).
+public struct StrategyError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension String {
+    func trimmingSuffix(_ character: Character) -> String {
+        var copy = self
+        while copy.last == character { copy.removeLast() }
+        return copy
+    }
+}
+
+import Foundation
