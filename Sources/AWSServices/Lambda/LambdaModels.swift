@@ -48,6 +48,16 @@ public struct AliasConfiguration: Sendable, Equatable {
     public var revisionId: String?
     public var description: String
 
+    public init(name: String, aliasArn: String = "", functionVersion: String, additionalVersionWeights: [String: Double] = [:],
+                revisionId: String? = nil, description: String = "") {
+        self.name = name
+        self.aliasArn = aliasArn
+        self.functionVersion = functionVersion
+        self.additionalVersionWeights = additionalVersionWeights
+        self.revisionId = revisionId
+        self.description = description
+    }
+
     init(_ f: JSONFields) {
         name = f.string("Name") ?? ""
         aliasArn = f.string("AliasArn") ?? ""

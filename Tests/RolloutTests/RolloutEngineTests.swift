@@ -1,0 +1,178 @@
+import AWSCore
+import AWSServices
+import Foundation
+@testable import Rollout
+import Synchronization
+import TestSupport
+import Testing
+
+/// An alias with Lambda's RevisionId semantics, in memory.
+final class FakeAlias: AliasAPI {
+    struct Call: Equatable { var version: String; var weights: [String: Double]; var revisionId: String? }
+    private let state: Mutex<(alias: AliasConfiguration, calls: [Call], revision: Int, failUpdatesAfter: Int?)>
+
+    init(version: String, weights: [String: Double] = [:]) {
+        state = Mutex((AliasConfiguration(name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r0"), [], 0, nil))
+    }
+
+    var alias: AliasConfiguration { state.withLock { $0.alias } }
+    var calls: [Call] { state.withLock { $0.calls } }
+
+    /// Someone else moves the alias (a new RevisionId).
+    func interfere(version: String) {
+        state.withLock { s in
+            s.revision += 1
+            s.alias = AliasConfiguration(name: "live", functionVersion: version, revisionId: "other-\(s.revision)")
+        }
+    }
+
+    /// Every update after the first `count` fails with a 500.
+    func failUpdates(after count: Int) { state.withLock { $0.failUpdatesAfter = count } }
+
+    func getAlias(function: String, alias: String) async throws -> AliasConfiguration { self.alias }
+
+    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
+        try state.withLock { s in
+            s.calls.append(Call(version: version, weights: weights, revisionId: revisionId))
+            if let limit = s.failUpdatesAfter, s.calls.count > limit {
+                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500, requestId: nil)
+            }
+            if let revisionId, revisionId != s.alias.revisionId {
+                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
+                                      message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
+            }
+            s.revision += 1
+            s.alias = AliasConfiguration(name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r\(s.revision)")
+            return s.alias
+        }
+    }
+}
+
+/// A gate that passes or fails by script, recording its windows.
+final class ScriptedGate: HealthGate {
+    let name = "alarms"
+    private let verdicts: Mutex<[Bool]>
+    init(_ verdicts: [Bool]) { self.verdicts = Mutex(verdicts) }
+    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+        let pass = verdicts.withLock { $0.isEmpty ? true : $0.removeFirst() }
+        return GateResult(gate: name, passed: pass, detail: pass ? "all OK" : "errors-alarm in ALARM")
+    }
+}
+
+/// A sleeper that cancels the running task on its Nth sleep.
+final class CancellingSleeper: Sleeper {
+    private let remaining: Mutex<Int>
+    init(cancelOnSleep n: Int) { remaining = Mutex(n) }
+    func sleep(seconds: Double) async throws {
+        let now = remaining.withLock { $0 -= 1; return $0 == 0 }
+        if now { withUnsafeCurrentTask { $0?.cancel() } }
+        try Task.checkCancellation()
+    }
+}
+
+@Suite("Rollout state machine (injected clock and sleeper: milliseconds)")
+struct RolloutEngineTests {
+    let before = AliasConfiguration(name: "live", functionVersion: "3", revisionId: "r0")
+
+    func engine(_ api: FakeAlias, gates: [any HealthGate] = [], sleeper: any Sleeper = RecordingSleeper()) -> RolloutEngine {
+        RolloutEngine(api: api, gates: gates, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), sleeper: sleeper)
+    }
+
+    @Test("a linear rollout raises the weight strictly, then flips: primary = new, no routing")
+    func linear() async throws {
+        let api = FakeAlias(version: "3")
+        let sleeper = RecordingSleeper()
+        let outcome = await engine(api, gates: [ScriptedGate([])], sleeper: sleeper)
+            .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:25%:2s"))
+        #expect(outcome == .completed)
+        #expect(api.calls.map(\.weights) == [["4": 0.25], ["4": 0.5], ["4": 0.75], [:]])
+        #expect(api.calls.map(\.version) == ["3", "3", "3", "4"])
+        #expect(api.calls.map(\.revisionId) == ["r0", "r1", "r2", "r3"])
+        #expect(api.alias.functionVersion == "4" && api.alias.additionalVersionWeights.isEmpty)
+        #expect(sleeper.recorded == [2, 2, 2])
+    }
+
+    @Test("all at once: one flip")
+    func allAtOnce() async throws {
+        let api = FakeAlias(version: "3")
+        let outcome = await engine(api).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: .allAtOnce)
+        #expect(outcome == .completed)
+        #expect(api.calls == [FakeAlias.Call(version: "4", weights: [:], revisionId: "r0")])
+    }
+
+    @Test("a failed gate restores the alias exactly as it was, and never flips")
+    func gateFailure() async throws {
+        let api = FakeAlias(version: "3", weights: ["2": 0.05])
+        let found = api.alias
+        let outcome = await engine(api, gates: [ScriptedGate([true, false])])
+            .shift(function: "f", alias: "live", before: found, newVersion: "4", strategy: try Strategy.parse("steps:10%@1s,50%@1s"))
+        #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
+        #expect(api.alias.functionVersion == "3")
+        #expect(api.alias.additionalVersionWeights == ["2": 0.05])
+        #expect(!api.calls.contains { $0.version == "4" })
+    }
+
+    @Test("someone else moving the alias mid-rollout is detected and left alone")
+    func interference() async throws {
+        let api = FakeAlias(version: "3")
+        let gate = InterferingGate(api: api)
+        let outcome = await engine(api, gates: [gate]).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s"))
+        #expect(outcome == .interfered(now: "version 9"))
+        #expect(api.alias.functionVersion == "9")
+        // After the refused update nothing else was attempted: no overwrite, no rollback.
+        #expect(api.calls.count == 2)
+    }
+
+    @Test("cancellation during a bake restores the alias and reports cancelled")
+    func cancellation() async throws {
+        let api = FakeAlias(version: "3")
+        let engine = engine(api, sleeper: CancellingSleeper(cancelOnSleep: 2))
+        let outcome = await Task { await engine.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try! Strategy.parse("linear:25%:5s")) }.value
+        #expect(outcome == .cancelled)
+        #expect(api.alias.functionVersion == "3" && api.alias.additionalVersionWeights.isEmpty)
+        #expect(api.calls.last == FakeAlias.Call(version: "3", weights: [:], revisionId: "r2"))
+    }
+
+    @Test("a gate failing during the bake after 100% flips back")
+    func bakeAfterFlip() async throws {
+        let api = FakeAlias(version: "3")
+        let outcome = await engine(api, gates: [ScriptedGate([true, false])])
+            .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:1s"), bakeAfterSeconds: 30)
+        #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
+        #expect(api.alias.functionVersion == "3")
+    }
+
+    @Test("an error after the alias moved restores it; a failing restore is reported as such")
+    func errors() async throws {
+        let api = FakeAlias(version: "3")
+        api.failUpdates(after: 1)
+        let outcome = await engine(api).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s"))
+        guard case .rollbackFailed(let reason) = outcome else { Issue.record("got \(outcome)"); return }
+        #expect(reason.contains("ServiceException"))
+
+        let healthy = FakeAlias(version: "3")
+        let failing = engine(healthy, gates: [ThrowingGate()])
+        let result = await failing.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:1s"))
+        guard case .failed(let why) = result else { Issue.record("got \(result)"); return }
+        #expect(why.contains("CloudWatch GetMetricData"))
+        #expect(healthy.alias.functionVersion == "3" && healthy.alias.additionalVersionWeights.isEmpty)
+    }
+}
+
+/// A gate that lets someone else move the alias while it runs.
+final class InterferingGate: HealthGate {
+    let name = "interference"
+    let api: FakeAlias
+    init(api: FakeAlias) { self.api = api }
+    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+        api.interfere(version: "9")
+        return GateResult(gate: name, passed: true, detail: "")
+    }
+}
+
+struct ThrowingGate: HealthGate {
+    let name = "metrics"
+    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+        throw AWSServiceError(service: "CloudWatch", operation: "GetMetricData", code: "InternalServiceFault", message: "down", status: 500, requestId: nil)
+    }
+}
