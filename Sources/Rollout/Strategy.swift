@@ -150,7 +150,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         return (percent, minutes)
     }
 
-    static func percent(_ basisPoints: Int) -> String {
+    public static func percent(_ basisPoints: Int) -> String {
         basisPoints % 100 == 0 ? "\(basisPoints / 100)%" : "\(basisPoints / 100).\(String(format: "%02d", basisPoints % 100).trimmingSuffix("0"))%"
     }
 

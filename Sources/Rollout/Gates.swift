@@ -1,0 +1,101 @@
+import AWSCore
+import AWSServices
+import Foundation
+
+/// Fails when any of the named alarms, or of the alarms under a name prefix, is in ALARM.
+public struct AlarmGate: HealthGate {
+    public var cloudWatch: CloudWatchClient
+    public var names: [String]
+    public var prefixes: [String]
+    public var name: String { "alarms" }
+
+    public init(cloudWatch: CloudWatchClient, names: [String], prefixes: [String] = []) {
+        self.cloudWatch = cloudWatch
+        self.names = names
+        self.prefixes = prefixes
+    }
+
+    /// The current states, every named alarm required to exist.
+    public func states() async throws -> [AlarmState] {
+        var found = names.isEmpty ? [] : try await cloudWatch.describeAlarms(names: names)
+        let missing = Set(names).subtracting(found.map(\.name))
+        guard missing.isEmpty else {
+            throw AWSClientError(.invalidSetting, "No CloudWatch alarm is named \(missing.sorted().joined(separator: ", ")): check --alarm and the region.", isConfiguration: true)
+        }
+        for prefix in prefixes { found += try await cloudWatch.describeAlarms(prefix: prefix) }
+        return found
+    }
+
+    public func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+        let states = try await states()
+        let firing = states.filter { $0.state == "ALARM" }.map(\.name).sorted()
+        guard firing.isEmpty else { return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))") }
+        return GateResult(gate: name, passed: true, detail: "\(states.count) alarm(s), none in ALARM")
+    }
+}
+
+/// Errors and throttles of the new version behind the alias, over invocations, from the
+/// per-version metrics Lambda publishes (dimensions FunctionName, Resource = function:alias,
+/// ExecutedVersion). Fewer invocations than `minInvocations` fails: no traffic is no proof.
+public struct MetricsGate: HealthGate {
+    public var cloudWatch: CloudWatchClient
+    public var function: String
+    public var alias: String
+    /// The highest acceptable (errors + throttles) / invocations, in basis points.
+    public var maxErrorRateBasisPoints: Int
+    public var minInvocations: Int
+    public var name: String { "metrics" }
+
+    public init(cloudWatch: CloudWatchClient, function: String, alias: String, maxErrorRateBasisPoints: Int, minInvocations: Int) {
+        self.cloudWatch = cloudWatch
+        self.function = function
+        self.alias = alias
+        self.maxErrorRateBasisPoints = maxErrorRateBasisPoints
+        self.minInvocations = minInvocations
+    }
+
+    public func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+        let dimensions = [("FunctionName", function), ("Resource", "\(function):\(alias)"), ("ExecutedVersion", newVersion)]
+        let period = 60
+        let queries = ["Invocations", "Errors", "Throttles"].map {
+            MetricQuery(id: $0.lowercased(), namespace: "AWS/Lambda", metricName: $0, dimensions: dimensions, period: period, stat: "Sum")
+        }
+        // Whole periods covering the bake, so a short bake still reads its minute.
+        let from = Date(timeIntervalSince1970: (start.timeIntervalSince1970 / Double(period)).rounded(.down) * Double(period))
+        let to = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / Double(period)).rounded(.up) * Double(period) + Double(period))
+        let results = try await cloudWatch.getMetricData(queries, start: from, end: to)
+        func sum(_ id: String) -> Int { Int(results.first { $0.id == id }?.values.reduce(0, +) ?? 0) }
+        let invocations = sum("invocations"), bad = sum("errors") + sum("throttles")
+        if invocations < minInvocations {
+            return GateResult(gate: name, passed: false,
+                              detail: "\(invocations) invocation(s) of version \(newVersion), fewer than --min-invocations \(minInvocations): no traffic is no proof of health")
+        }
+        let rate = invocations == 0 ? 0 : bad * 10_000 / invocations
+        let detail = "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) (\(Strategy.percent(rate)), limit \(Strategy.percent(maxErrorRateBasisPoints)))"
+        return GateResult(gate: name, passed: rate <= maxErrorRateBasisPoints, detail: detail)
+    }
+}
+
+/// Invokes the new version itself (qualifier = the version) before any traffic moves; a
+/// function error or an error status fails it.
+public struct SmokeTest: Sendable {
+    public var lambda: LambdaClient
+    public var payload: Data
+
+    public init(lambda: LambdaClient, payload: Data) {
+        self.lambda = lambda
+        self.payload = payload
+    }
+
+    public func run(function: String, version: String) async throws -> GateResult {
+        let result = try await lambda.invoke(function, qualifier: version, payload: payload)
+        let body = String(decoding: result.payload.prefix(300), as: UTF8.self)
+        if let error = result.functionError {
+            return GateResult(gate: "smoke", passed: false, detail: "version \(version) raised a \(error) error: \(body)")
+        }
+        guard (200..<300).contains(result.statusCode) else {
+            return GateResult(gate: "smoke", passed: false, detail: "version \(version) answered status \(result.statusCode)")
+        }
+        return GateResult(gate: "smoke", passed: true, detail: "version \(version) answered \(body)")
+    }
+}
