@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

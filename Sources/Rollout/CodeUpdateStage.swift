@@ -1,0 +1,95 @@
+import AWSCore
+import AWSServices
+import Config
+import Foundation
+
+/// A deploy step failed in a way the user must look at (exit 1): one sentence.
+public struct DeployError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// PRODUCT.md steps 6 and 7: point $LATEST at the uploaded object (its S3 version), wait
+/// until Lambda reports the update done, check that the function's CodeSha256 is ours, and
+/// publish it as a version with preconditions and provenance. Polls back off and are bounded.
+public struct CodeUpdateStage: Sendable {
+    public var lambda: LambdaClient
+    public var clock: any AWSClock
+    public var sleeper: any Sleeper
+    /// The longest wait for an update to finish, seconds.
+    public var maxWait: Double
+
+    public init(lambda: LambdaClient, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(), maxWait: Double = 600) {
+        self.lambda = lambda
+        self.clock = clock
+        self.sleeper = sleeper
+        self.maxWait = maxWait
+    }
+
+    /// Updates the code and returns the function's configuration once the update succeeded
+    /// with our digest.
+    public func updateCode(function: String, bucket: String, key: String, objectVersion: String?, codeSha256: String) async throws -> FunctionConfiguration {
+        let deadline = clock.now().addingTimeInterval(maxWait)
+        // An update still running (someone else's, or a previous run's) is waited out first.
+        var current = try await settled(function, deadline: deadline)
+        var delay = 1.0
+        while true {
+            do {
+                _ = try await lambda.updateFunctionCode(function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: objectVersion, revisionId: current.revisionId)
+                break
+            } catch let error as AWSServiceError where error.code == "ResourceConflictException" {
+                try await pause(&delay, until: deadline, waitingFor: "another update of \(function) to finish")
+                current = try await settled(function, deadline: deadline)
+            } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
+                throw DeployError("\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done.")
+            }
+        }
+        let done = try await settled(function, deadline: deadline)
+        if done.lastUpdateStatus == "Failed" {
+            throw DeployError("Lambda could not apply the new code to \(function): \(done.lastUpdateStatusReason ?? "no reason given") (\(done.lastUpdateStatusReasonCode ?? "Failed")). No traffic moved.")
+        }
+        guard done.codeSha256 == codeSha256 else {
+            throw DeployError("\(function) now runs code \(done.codeSha256), not the package just uploaded (\(codeSha256)): something else changed it; no traffic moved.")
+        }
+        return done
+    }
+
+    /// Publishes $LATEST as a version, only if it still holds our code at the revision we
+    /// checked. Returns the new version.
+    public func publish(function: String, configuration: FunctionConfiguration, provenance: Provenance) async throws -> FunctionConfiguration {
+        do {
+            return try await lambda.publishVersion(function, codeSha256: configuration.codeSha256, revisionId: configuration.revisionId,
+                                                   description: Self.description(provenance))
+        } catch let error as AWSServiceError where ["PreconditionFailedException", "InvalidParameterValueException"].contains(error.code) {
+            throw DeployError("\(function) changed between the update and PublishVersion: re-run the deploy. (\(error.message))")
+        }
+    }
+
+    /// Waits until LastUpdateStatus is not InProgress.
+    func settled(_ function: String, deadline: Date) async throws -> FunctionConfiguration {
+        var delay = 1.0
+        while true {
+            let configuration = try await lambda.getFunctionConfiguration(function)
+            if configuration.lastUpdateStatus != "InProgress" { return configuration }
+            try await pause(&delay, until: deadline, waitingFor: "the update of \(function) to finish")
+        }
+    }
+
+    func pause(_ delay: inout Double, until deadline: Date, waitingFor what: String) async throws {
+        guard clock.now().addingTimeInterval(delay) <= deadline else {
+            throw DeployError("Gave up waiting for \(what) after \(Int(maxWait)) s: check the function in the Lambda console, then re-run.")
+        }
+        try await sleeper.sleep(seconds: delay)
+        delay = min(delay * 2, 10)
+    }
+
+    /// `commit 0123456 on main, run https://…`: at most Lambda's 256 characters.
+    static func description(_ provenance: Provenance) -> String {
+        var parts = ["lambda-shift"]
+        if let commit = provenance.shortSHA { parts.append("commit \(commit)") }
+        if let tag = provenance.tag { parts.append("tag \(tag)") } else if let branch = provenance.branch { parts.append("on \(branch)") }
+        if let run = provenance.runURL { parts.append("run \(run)") }
+        return String(parts.joined(separator: " ").prefix(256))
+    }
+}
