@@ -1,7 +1,9 @@
 import AWSCore
 import ArgumentParser
 import Foundation
+import Config
 import Packaging
+import Rollout
 
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
 /// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
@@ -11,8 +13,8 @@ public enum LambdaShiftMain {
         let redactor = Redactor(environment: context.environment)
         do {
             var command = try LambdaShift.parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
+            if let asyncCommand = command as? any AsyncParsableCommand {
+                try await runCancellable(asyncCommand)
             } else {
                 try command.run()
             }
@@ -23,6 +25,15 @@ public enum LambdaShiftMain {
         } catch let error as AWSServiceError {
             context.errorOutput(redactor.redact("error: \(error.description)"))
             return LambdaShiftExit.code(for: error)
+        } catch let error as ConfigError {
+            context.errorOutput(redactor.redact("error: \(error.message)"))
+            return LambdaShiftExit.usage
+        } catch let error as StrategyError {
+            context.errorOutput(redactor.redact("error: \(error.message)"))
+            return LambdaShiftExit.usage
+        } catch let error as DeployError {
+            context.errorOutput(redactor.redact("error: \(error.message)"))
+            return LambdaShiftExit.failed
         } catch let error as PackagingError {
             context.errorOutput(redactor.redact("error: \(error.message)"))
             return LambdaShiftExit.usage
@@ -46,6 +57,24 @@ public enum LambdaShiftMain {
     }
 }
 
+/// Runs a command in a task that SIGINT and SIGTERM cancel (CI cancellation): the rollout
+/// sees the cancellation, restores the alias, and the command ends with exit 4.
+func runCancellable(_ command: sending any AsyncParsableCommand) async throws {
+    var command = command
+    let work = Task {
+        try await command.run()
+    }
+    let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { work.cancel() }
+        source.resume()
+        return source
+    }
+    defer { sources.forEach { $0.cancel() } }
+    try await work.value
+}
+
 /// `lambda-shift`: ship AWS Lambda functions from CI.
 public struct LambdaShift: AsyncParsableCommand {
     public static let version = "0.1.0"
@@ -54,7 +83,7 @@ public struct LambdaShift: AsyncParsableCommand {
         commandName: "lambda-shift",
         abstract: "Ship an AWS Lambda function from CI: package, upload, publish, and shift an alias safely.",
         version: version,
-        subcommands: [Package.self, Status.self, Doctor.self]
+        subcommands: [Deploy.self, Package.self, Status.self, Doctor.self]
     )
 
     public init() {}

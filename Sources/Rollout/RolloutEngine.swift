@@ -57,37 +57,43 @@ public struct RolloutEngine: Sendable {
     /// run (what a rollback restores).
     public func shift(function: String, alias: String, before: AliasConfiguration, newVersion: String,
                       strategy: Strategy, bakeAfterSeconds: Int = 0) async -> RolloutOutcome {
+        // `revision` is the alias's RevisionId as we last set it; nil once an update was sent
+        // whose outcome is unknown (cancelled or cut off mid-flight): the alias may have moved.
         var revision = before.revisionId
-        var moved = false
+        var attempted = false
         do {
             for step in strategy.steps {
                 try Task.checkCancellation()
+                attempted = true
+                let sent = revision
+                revision = nil
                 let updated = try await update(function, alias, version: before.functionVersion,
-                                               weights: [newVersion: step.weight], revision: revision)
+                                               weights: [newVersion: step.weight], revision: sent)
                 revision = updated.revisionId
-                moved = true
                 emit(.shifted(basisPoints: step.basisPoints))
                 if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: step.bakeSeconds) {
-                    return await restore(function, alias, before: before, revision: revision, outcome: .rolledBack(reason: failure))
+                    return await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .rolledBack(reason: failure))
                 }
             }
             try Task.checkCancellation()
-            let flipped = try await update(function, alias, version: newVersion, weights: [:], revision: revision)
+            attempted = true
+            let sent = revision
+            revision = nil
+            let flipped = try await update(function, alias, version: newVersion, weights: [:], revision: sent)
             revision = flipped.revisionId
-            moved = true
             emit(.flipped)
             if bakeAfterSeconds > 0, let failure = try await bakeAndCheck(newVersion: newVersion, seconds: bakeAfterSeconds) {
-                return await restore(function, alias, before: before, revision: revision, outcome: .rolledBack(reason: failure))
+                return await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .rolledBack(reason: failure))
             }
             return .completed
         } catch is CancellationError {
-            return moved ? await restore(function, alias, before: before, revision: revision, outcome: .cancelled) : .cancelled
+            return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .cancelled) : .cancelled
         } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
             let now = (try? await api.getAlias(function: function, alias: alias)).map(Self.describe) ?? "unknown"
             return .interfered(now: now)
         } catch {
             let reason = LambdaShiftErrorText.sentence(error)
-            return moved ? await restore(function, alias, before: before, revision: revision, outcome: .failed(reason: reason)) : .failed(reason: reason)
+            return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .failed(reason: reason)) : .failed(reason: reason)
         }
     }
 
@@ -107,13 +113,25 @@ public struct RolloutEngine: Sendable {
     }
 
     /// Puts the alias back as it was. Runs in a task of its own so that a cancellation of the
-    /// run (the very reason for some rollbacks) does not cancel the rollback.
-    func restore(_ function: String, _ alias: String, before: AliasConfiguration, revision: String?, outcome: RolloutOutcome) async -> RolloutOutcome {
+    /// run (the very reason for some rollbacks) does not cancel the rollback. When the last
+    /// update's outcome is unknown (`revision` nil), the alias is read first: if it holds a state
+    /// this run could have set, its RevisionId is used; anything else is someone else's change.
+    func restore(_ function: String, _ alias: String, before: AliasConfiguration, newVersion: String, revision: String?,
+                 outcome: RolloutOutcome) async -> RolloutOutcome {
         let api = self.api
         let result: Result<AliasConfiguration, any Error> = await Task {
             do {
+                var guardRevision = revision
+                if guardRevision == nil {
+                    let current = try await api.getAlias(function: function, alias: alias)
+                    guard Self.couldBeOurs(current, before: before, newVersion: newVersion) else {
+                        throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
+                                              message: "the alias holds a state this run did not set", status: 412, requestId: nil)
+                    }
+                    guardRevision = current.revisionId
+                }
                 return .success(try await api.updateAlias(function: function, alias: alias, version: before.functionVersion,
-                                                          weights: before.additionalVersionWeights, revisionId: revision))
+                                                          weights: before.additionalVersionWeights, revisionId: guardRevision))
             } catch {
                 return .failure(error)
             }
@@ -128,6 +146,14 @@ public struct RolloutEngine: Sendable {
         case .failure(let error):
             return .rollbackFailed(reason: LambdaShiftErrorText.sentence(error))
         }
+    }
+
+    /// States this run sets: as found, the old primary with only the new version weighted, or
+    /// the new version alone.
+    static func couldBeOurs(_ alias: AliasConfiguration, before: AliasConfiguration, newVersion: String) -> Bool {
+        if alias.functionVersion == before.functionVersion && alias.additionalVersionWeights == before.additionalVersionWeights { return true }
+        if alias.functionVersion == before.functionVersion && Set(alias.additionalVersionWeights.keys) == [newVersion] { return true }
+        return alias.functionVersion == newVersion && alias.additionalVersionWeights.isEmpty
     }
 
     private func update(_ function: String, _ alias: String, version: String, weights: [String: Double], revision: String?) async throws -> AliasConfiguration {

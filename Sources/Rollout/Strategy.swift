@@ -104,7 +104,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `10%`, `12.5%` or `2.25%` in basis points; more precision than 1/100 % is refused.
-    static func basisPoints(_ text: String, in spec: String) throws -> Int {
+    public static func basisPoints(_ text: String, in spec: String) throws -> Int {
         var number = text.trimmingCharacters(in: .whitespaces)
         if number.hasSuffix("%") { number.removeLast() }
         let pieces = number.split(separator: ".", omittingEmptySubsequences: false)

@@ -176,3 +176,35 @@ struct ThrowingGate: HealthGate {
         throw AWSServiceError(service: "CloudWatch", operation: "GetMetricData", code: "InternalServiceFault", message: "down", status: 500, requestId: nil)
     }
 }
+
+/// An alias API whose updates are applied but whose answer never arrives: the task is
+/// cancelled while the request is in flight, as when SIGTERM lands mid-UpdateAlias.
+final class LostAnswerAlias: AliasAPI {
+    let inner: FakeAlias
+    private let lose = Mutex(true)
+    init(_ inner: FakeAlias) { self.inner = inner }
+    func getAlias(function: String, alias: String) async throws -> AliasConfiguration { try await inner.getAlias(function: function, alias: alias) }
+    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
+        let result = try await inner.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revisionId)
+        if lose.withLock({ let first = $0; $0 = false; return first }) {
+            withUnsafeCurrentTask { $0?.cancel() }
+            throw CancellationError()
+        }
+        return result
+    }
+}
+
+@Suite("Rollout: an update whose answer was lost")
+struct LostAnswerTests {
+    @Test("cancelled mid-UpdateAlias: the alias is read back and restored, not left at 10%")
+    func lostAnswer() async throws {
+        let fake = FakeAlias(version: "3")
+        let engine = RolloutEngine(api: LostAnswerAlias(fake), clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), sleeper: RecordingSleeper())
+        let before = fake.alias
+        let outcome = await Task { await engine.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try! Strategy.parse("canary:10%:5s")) }.value
+        #expect(outcome == .cancelled)
+        #expect(fake.alias.functionVersion == "3" && fake.alias.additionalVersionWeights.isEmpty)
+        #expect(fake.calls.count == 2)
+        #expect(fake.calls.last?.revisionId == "r1") // the RevisionId read back, not the stale r0
+    }
+}

@@ -1,0 +1,162 @@
+import AWSCore
+import AWSServices
+import Config
+import Foundation
+import Packaging
+import Rollout
+
+/// Prints a deploy's progress and its result: lines as it goes (text), or one JSON document
+/// at the end, with PRODUCT.md's outputs either way.
+struct DeployReport: Sendable {
+    var context: CommandContext
+    var json: Bool
+
+    func line(_ text: String) {
+        if !json { context.output(text) }
+    }
+
+    func finish(outputs: [String: String], exitCode: Int32, message: String) {
+        if json {
+            let data = (try? JSONSerialization.data(withJSONObject: outputs.merging(["message": message]) { a, _ in a },
+                                                    options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            context.output(String(decoding: data, as: UTF8.self))
+        } else {
+            if exitCode == 0 { context.output(message) }
+            for (name, value) in outputs.sorted(by: { $0.key < $1.key }) { context.output("\(name)=\(value)") }
+        }
+    }
+}
+
+/// One deploy, from identity to the alias.
+struct DeployRun {
+    var plan: DeployPlan
+    var context: CommandContext
+    var report: DeployReport
+
+    func execute() async throws {
+        var outputs = ["function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false", "outcome": "failed"]
+        let client = try AWSSetup(environment: context.environment, explicitRegion: plan.region, roleToAssume: plan.roleToAssume,
+                                  transport: context.transport).makeClient()
+        let identity = try await STSClient(client: client).getCallerIdentity()
+        report.line("caller: \(identity.arn) (account \(identity.account))")
+        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
+            throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
+        }
+        report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
+
+        // Everything that can be refused is checked before the first change.
+        let lambda = LambdaClient(client: client)
+        _ = try await lambda.getFunctionConfiguration(plan.function)
+        let before: AliasConfiguration?
+        do {
+            before = try await lambda.getAlias(plan.function, alias: plan.alias)
+        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+            before = nil
+        }
+        if let before, !before.additionalVersionWeights.isEmpty {
+            throw AWSClientError(.invalidSetting, "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.", isConfiguration: true)
+        }
+        outputs["previous-version"] = before?.functionVersion ?? ""
+        var gates: [any HealthGate] = []
+        if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
+            let gate = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: plan.alarms, prefixes: plan.alarmPrefixes)
+            let firing = try await gate.states().filter { $0.state == "ALARM" }.map(\.name)
+            if !firing.isEmpty {
+                if plan.blockOnFiringAlarm {
+                    throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
+                }
+                report.line("warning: alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked")
+            }
+            gates.append(gate)
+        }
+        if let rate = plan.maxErrorRateBasisPoints {
+            gates.append(MetricsGate(cloudWatch: CloudWatchClient(client: client), function: plan.function, alias: plan.alias,
+                                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
+        }
+
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let package = try await plan.sourceOptions.makePackage(out: workDirectory.appendingPathComponent("package.zip").path, environment: context.environment)
+        outputs["sha256"] = package.sha256Hex
+        outputs["code-sha256"] = package.codeSha256
+        report.line("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
+
+        let artifacts = ArtifactStage(client: client)
+        switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key, provenance: plan.provenance) {
+        case .unchanged(let version):
+            outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
+            report.finish(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.")
+            return
+        case .uploaded(let object):
+            outputs["s3-key"] = object.key
+            outputs["s3-version-id"] = object.versionId ?? ""
+            report.line("uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
+
+            let stage = CodeUpdateStage(lambda: lambda)
+            let updated = try await stage.updateCode(function: plan.function, bucket: plan.bucket, key: plan.key, objectVersion: object.versionId, codeSha256: package.codeSha256)
+            let published = try await stage.publish(function: plan.function, configuration: updated, provenance: plan.provenance)
+            outputs["version"] = published.version
+            report.line("published version \(published.version)")
+
+            if let payload = plan.smokePayload {
+                let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(function: plan.function, version: published.version)
+                report.line("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)")
+                guard smoke.passed else {
+                    outputs["outcome"] = "rolled-back"
+                    report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "")
+                    throw CommandFailure("The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved.", exitCode: LambdaShiftExit.gateFailed)
+                }
+            }
+            guard let before else {
+                _ = try await lambda.createAlias(plan.function, alias: plan.alias, version: published.version, description: "managed by lambda-shift")
+                outputs["outcome"] = "deployed"
+                report.finish(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).")
+                return
+            }
+            let engine = RolloutEngine(api: lambda, gates: gates) { event in
+                switch event.kind {
+                case .shifted(let bp): report.line("shifted \(Strategy.percent(bp)) to version \(published.version)")
+                case .baking(let seconds): report.line("baking \(seconds)s")
+                case .gate(let result): report.line("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)")
+                case .flipped: report.line("alias \(plan.alias) → version \(published.version)")
+                case .restored: report.line("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
+                }
+            }
+            let outcome = await engine.shift(function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
+                                             strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
+            try conclude(outcome, outputs: outputs, version: published.version, before: before)
+        }
+    }
+
+    /// Maps the rollout's outcome to outputs, a sentence and PRODUCT.md's exit code.
+    func conclude(_ outcome: RolloutOutcome, outputs: [String: String], version: String, before: AliasConfiguration) throws {
+        var outputs = outputs
+        let restored = RolloutEngine.describe(before)
+        switch outcome {
+        case .completed:
+            outputs["outcome"] = "deployed"
+            report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).")
+        case .rolledBack(let reason):
+            outputs["outcome"] = "rolled-back"
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "")
+            throw CommandFailure("A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).", exitCode: LambdaShiftExit.gateFailed)
+        case .cancelled:
+            outputs["outcome"] = "cancelled"
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.cancelled, message: "")
+            throw CommandFailure("Cancelled: alias \(plan.alias) was restored to \(restored).", exitCode: LambdaShiftExit.cancelled)
+        case .failed(let reason):
+            outputs["outcome"] = "failed"
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "")
+            throw CommandFailure("The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored).", exitCode: LambdaShiftExit.failed)
+        case .interfered(let now):
+            outputs["outcome"] = "failed"
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "")
+            throw CommandFailure("Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it.", exitCode: LambdaShiftExit.failed)
+        case .rollbackFailed(let reason):
+            outputs["outcome"] = "failed"
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.rollbackFailed, message: "")
+            throw CommandFailure("ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)", exitCode: LambdaShiftExit.rollbackFailed)
+        }
+    }
+}

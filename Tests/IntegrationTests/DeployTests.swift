@@ -1,0 +1,205 @@
+import AWSCore
+import AWSServices
+import Foundation
+import Testing
+
+extension TwinSuite {
+    /// `lambda-shift deploy` end to end through the twin (its RevisionId, LastUpdateStatus and
+    /// invoke semantics), every signature verified.
+    @Suite("lambda-shift deploy")
+    struct DeployTests {
+        let twin: Twin
+        init() throws { twin = try Twin.start() }
+
+        struct Fixture {
+            var function: String
+            var bucket: String
+            var source: String
+        }
+
+        func fixture(_ prefix: String, alias: String? = "live", code: String = "v2") async throws -> Fixture {
+            let function = uniqueName(prefix)
+            try await twin.seedFunction(function, alias: alias)
+            let bucket = uniqueName(prefix + "-b")
+            try await Seeder(client: try twin.client()).createBucket(bucket)
+            let source = FileManager.default.temporaryDirectory.appendingPathComponent("ls-src-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try Data("def handler(event, context):\n    return '\(code)'\n".utf8).write(to: URL(fileURLWithPath: source + "/index.py"))
+            try await twin.control("POST", "/_twin/lambda", ["updatePolls": 1])
+            return Fixture(function: function, bucket: bucket, source: source)
+        }
+
+        func deploy(_ f: Fixture, _ extra: [String], env: [String: String] = [:]) throws -> Shell.Result {
+            try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra,
+                                  environment: twin.environment(env).variables)
+        }
+
+        func outputs(_ result: Shell.Result) -> [String: String] {
+            var out: [String: String] = [:]
+            for line in result.stdout.split(separator: "\n") {
+                guard let eq = line.firstIndex(of: "="), !line.contains(" ") else { continue }
+                out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            }
+            return out
+        }
+
+        func alias(_ f: Fixture) async throws -> AliasConfiguration {
+            try await LambdaClient(client: try twin.client()).getAlias(f.function, alias: "live")
+        }
+
+        func expectVerified(_ requests: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(!requests.isEmpty, sourceLocation: sourceLocation)
+            #expect(requests.filter { $0["signed"] as? Bool == true }.allSatisfy { $0["signatureVerified"] as? Bool == true }, sourceLocation: sourceLocation)
+        }
+
+        @Test("staging: develop flips all at once; deploying the same code again is skipped with no upload")
+        func stagingAndSkip() async throws {
+            let f = try await fixture("stg")
+            try await twin.clearRequests()
+            let first = try deploy(f, ["--branch", "develop"])
+            #expect(first.status == 0, "\(first.all)")
+            let out = outputs(first)
+            #expect(out["outcome"] == "deployed" && out["version"] == "2" && out["previous-version"] == "1" && out["environment"] == "staging")
+            #expect(out["s3-key"]?.hasSuffix("/\(f.function)/unversioned/package.zip") == true || out["s3-key"]?.contains(f.function) == true)
+            #expect(try await alias(f).functionVersion == "2")
+            let requests = try await twin.requests()
+            expectVerified(requests)
+            #expect(requests.filter { $0["operation"] as? String == "UpdateAlias" }.count == 1)
+
+            try await twin.clearRequests()
+            let again = try deploy(f, ["--branch", "develop"])
+            #expect(again.status == 0, "\(again.all)")
+            #expect(outputs(again)["outcome"] == "skipped" && outputs(again)["skipped"] == "true")
+            let second = try await twin.requests()
+            #expect(!second.contains { $0["operation"] as? String == "PutObject" })
+            #expect(second.allSatisfy { $0["mutating"] as? Bool == false })
+        }
+
+        @Test("a first deploy creates the alias")
+        func firstDeploy() async throws {
+            let f = try await fixture("first", alias: nil)
+            let result = try deploy(f, ["--environment", "staging"])
+            #expect(result.status == 0, "\(result.all)")
+            // A function with no alias has no published version yet: this deploy publishes version 1.
+            #expect(result.stdout.contains("Created alias live on version 1 (first deploy)."))
+            #expect(try await alias(f).functionVersion == "1")
+        }
+
+        @Test("production linear: weights rise strictly, then primary = new and no routing")
+        func linear() async throws {
+            let f = try await fixture("lin")
+            let result = try deploy(f, ["--branch", "main", "--strategy", "linear:25%:1s"])
+            #expect(result.status == 0, "\(result.all)")
+            let shifts = result.stdout.split(separator: "\n").filter { $0.hasPrefix("shifted ") }
+            #expect(shifts == ["shifted 25% to version 2", "shifted 50% to version 2", "shifted 75% to version 2"])
+            let final = try await alias(f)
+            #expect(final.functionVersion == "2" && final.additionalVersionWeights.isEmpty)
+        }
+
+        @Test("a metric breach (no traffic is no proof) rolls back: exit 3, alias as it was")
+        func metricRollback() async throws {
+            let f = try await fixture("met")
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1%", "--min-invocations", "5"])
+            #expect(result.status == 3, "\(result.all)")
+            #expect(result.stderr.contains("A health gate failed (metrics: 0 invocation(s) of version 2, fewer than --min-invocations 5"))
+            #expect(outputs(result)["outcome"] == "rolled-back")
+            let restored = try await alias(f)
+            #expect(restored.functionVersion == "1" && restored.additionalVersionWeights.isEmpty)
+        }
+
+        @Test("a failed smoke invoke stops before any traffic moves: exit 3, no UpdateAlias")
+        func smokeFailure() async throws {
+            let f = try await fixture("smk")
+            try await twin.control("POST", "/_twin/invoke", ["function": f.function, "qualifier": "2", "statusCode": 200,
+                                                             "payload": #"{"errorMessage":"boom"}"#, "functionError": "Unhandled"])
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--smoke-payload", #"{"ping":true}"#])
+            #expect(result.status == 3, "\(result.all)")
+            #expect(result.stderr.contains("The smoke test of version 2 failed"))
+            #expect(!(try await twin.requests()).contains { $0["operation"] as? String == "UpdateAlias" })
+            #expect(try await alias(f).functionVersion == "1")
+        }
+
+        @Test("an alarm that fires mid-bake rolls back, and SIGTERM mid-bake restores the alias with exit 4")
+        func alarmAndSigterm() async throws {
+            let f = try await fixture("alm")
+            let alarm = uniqueName("alm-errors")
+            let seeder = Seeder(client: try twin.client())
+            try await seeder.createAlarm(alarm, state: "OK")
+            try await twin.clearRequests()
+            let process = try startDeploy(f, ["--branch", "main", "--strategy", "canary:10%:4s", "--alarm", alarm])
+            try await waitForShift()
+            _ = try await seeder.cloudWatch("SetAlarmState", ["AlarmName": alarm, "StateValue": "ALARM", "StateReason": "errors"])
+            let alarmed = finish(process)
+            #expect(alarmed.status == 3, "\(alarmed.output)")
+            #expect(alarmed.output.contains("in ALARM: \(alarm)"))
+            #expect(try await alias(f).functionVersion == "1")
+            _ = try await seeder.cloudWatch("SetAlarmState", ["AlarmName": alarm, "StateValue": "OK", "StateReason": "fixed"])
+
+            let g = try await fixture("sig", code: "v3")
+            try await twin.clearRequests()
+            let running = try startDeploy(g, ["--branch", "main", "--strategy", "canary:10%:20s"])
+            try await waitForShift()
+            kill(running.process.processIdentifier, SIGTERM)
+            let cancelled = finish(running)
+            #expect(cancelled.status == 4, "\(cancelled.output)")
+            #expect(cancelled.output.contains("Cancelled: alias live was restored to version 1."))
+            let restored = try await alias(g)
+            #expect(restored.functionVersion == "1" && restored.additionalVersionWeights.isEmpty)
+        }
+
+        @Test("bad input changes nothing: unknown strategy, 33.3% steps, invalid alias, wrong account, unmapped branch")
+        func badInput() async throws {
+            let f = try await fixture("bad")
+            try await twin.clearRequests()
+            let unknown = try deploy(f, ["--branch", "main", "--strategy", "blue-green"])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.hasPrefix("error: Unknown strategy \"blue-green\""))
+            let fractional = try deploy(f, ["--branch", "main", "--strategy", "linear:33.3%:1m"])
+            #expect(fractional.status == 2)
+            let badAlias = try deploy(f, ["--branch", "main", "--alias", "123"])
+            #expect(badAlias.status == 2)
+            #expect(try await twin.requests().isEmpty)
+            let account = try deploy(f, ["--branch", "main", "--allowed-account-ids", "999999999999"])
+            #expect(account.status == 2)
+            #expect(account.stderr.contains("account 123456789012, which is not in --allowed-account-ids"))
+            let unmapped = try deploy(f, ["--branch", "feature/x"])
+            #expect(unmapped.status == 0)
+            #expect(outputs(unmapped)["outcome"] == "nothing-to-do")
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+        }
+
+        // MARK: - Running the binary in the background
+
+        struct Running {
+            var process: Process
+            var pipe: Pipe
+        }
+
+        func startDeploy(_ f: Fixture, _ extra: [String]) throws -> Running {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
+            process.arguments = ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra
+            process.environment = twin.environment().variables
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            return Running(process: process, pipe: pipe)
+        }
+
+        func waitForShift() async throws {
+            for _ in 0..<400 {
+                if try await twin.requests().contains(where: { $0["operation"] as? String == "UpdateAlias" }) { return }
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+            throw TwinError("the deploy never moved the alias")
+        }
+
+        func finish(_ running: Running) -> (status: Int32, output: String) {
+            let data = running.pipe.fileHandleForReading.readDataToEndOfFile()
+            running.process.waitUntilExit()
+            return (running.process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+    }
+}
