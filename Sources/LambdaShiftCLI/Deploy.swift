@@ -12,105 +12,123 @@ extension LambdaShift {
         static let configuration = CommandConfiguration(
             abstract: "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.")
 
-        @Option(help: "Function name or ARN; may use {environment} and the other placeholders.") var function: String?
-        @Option(help: "Alias to move (default live).") var alias: String?
-        @OptionGroup var sourceOptions: SourceOptions
-        @Option(help: "Bucket for the packages.") var bucket: String?
-        @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
-        @Option(help: "Environment, overriding the branch map.") var environment: String?
-        @Option(help: "Branch, overriding detection.") var branch: String?
-        @Option(help: "Strategy: AllAtOnce, a CodeDeploy name, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.") var strategy: String?
-        @Option(name: .customLong("alarm"), help: "CloudWatch alarm gating each step (repeatable).") var alarms: [String] = []
-        @Option(name: .customLong("alarm-prefix"), help: "Gate on every alarm whose name starts with this (repeatable).") var alarmPrefixes: [String] = []
-        @Option(name: .customLong("alarm-already-firing"), help: "An alarm in ALARM before the deploy: block (default) or ignore.") var alarmAlreadyFiring: String?
-        @Option(name: .customLong("max-error-rate"), help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).") var maxErrorRate: String?
-        @Option(name: .customLong("min-invocations"), help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations: String?
-        @Option(name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves.") var smokePayload: String?
-        @Option(help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
-        @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.") var allowedAccountIds: String?
-        @Option(help: "AWS region.") var region: String?
-        @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
-        @Option(help: "Output format: text or json.") var output: OutputFormat = .text
+        @OptionGroup var options: DeployOptions
+        @Flag(name: .customLong("dry-run"), help: "Only plan: resolve, read, and print what would change.") var dryRun = false
 
         func run() async throws {
             let context = CommandContext.current
-            let report = DeployReport(context: context, json: output == .json)
-            let plan = try resolve(context)
-            guard let plan else {
+            if dryRun { return try await PlanRun(options: options, context: context).execute() }
+            let report = DeployReport(context: context, json: options.output == .json)
+            guard let plan = try options.resolve(context) else {
                 report.finish(outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
-                              message: "Branch \(branchDescription(context)) maps to no environment: nothing to deploy.")
+                              message: "Branch \(options.branchDescription(context)) maps to no environment: nothing to deploy.")
                 return
             }
             try await DeployRun(plan: plan, context: context, report: report).execute()
         }
+    }
 
-        func branchDescription(_ context: CommandContext) -> String {
-            let provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
-            return (branch ?? provenance.branch).map { "\"\($0)\"" } ?? "(none detected)"
+    /// `plan`: what deploy would do, changing nothing.
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.")
+
+        @OptionGroup var options: DeployOptions
+
+        func run() async throws {
+            try await PlanRun(options: options, context: CommandContext.current).execute()
         }
+    }
+}
 
-        /// Everything checked before AWS is touched; nil when the branch deploys nothing.
-        func resolve(_ context: CommandContext) throws -> DeployPlan? {
-            let settings = SettingSource(environment: context.environment)
-            var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
-            if let branch = settings.value(branch, "branch") { provenance.branch = branch }
-            let map = BranchMap.standard
-            let environmentName: String
-            var strategyText = settings.value(strategy, "strategy")
-            if let explicit = settings.value(environment, "environment") {
-                environmentName = explicit
-                strategyText = strategyText ?? map.defaultStrategy(environment: explicit)
-            } else if let target = map.target(branch: provenance.branch) {
-                environmentName = target.environment
-                strategyText = strategyText ?? target.strategy
+/// The settings of `deploy` and `plan`.
+struct DeployOptions: ParsableArguments {
+    @Option(help: "Function name or ARN; may use {environment} and the other placeholders.") var function: String?
+    @Option(help: "Alias to move (default live).") var alias: String?
+    @OptionGroup var sourceOptions: SourceOptions
+    @Option(help: "Bucket for the packages.") var bucket: String?
+    @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
+    @Option(help: "Environment, overriding the branch map.") var environment: String?
+    @Option(help: "Branch, overriding detection.") var branch: String?
+    @Option(help: "Strategy: AllAtOnce, a CodeDeploy name, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.") var strategy: String?
+    @Option(name: .customLong("alarm"), help: "CloudWatch alarm gating each step (repeatable).") var alarms: [String] = []
+    @Option(name: .customLong("alarm-prefix"), help: "Gate on every alarm whose name starts with this (repeatable).") var alarmPrefixes: [String] = []
+    @Option(name: .customLong("alarm-already-firing"), help: "An alarm in ALARM before the deploy: block (default) or ignore.") var alarmAlreadyFiring: String?
+    @Option(name: .customLong("max-error-rate"), help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).") var maxErrorRate: String?
+    @Option(name: .customLong("min-invocations"), help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations: String?
+    @Option(name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves.") var smokePayload: String?
+    @Option(help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
+    @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.") var allowedAccountIds: String?
+    @Option(help: "AWS region.") var region: String?
+    @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
+    @Option(help: "Output format: text or json.") var output: OutputFormat = .text
+
+    func branchDescription(_ context: CommandContext) -> String {
+        let provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
+        return (branch ?? provenance.branch).map { "\"\($0)\"" } ?? "(none detected)"
+    }
+
+    /// Everything checked before AWS is touched; nil when the branch deploys nothing.
+    func resolve(_ context: CommandContext) throws -> DeployPlan? {
+        let settings = SettingSource(environment: context.environment)
+        var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
+        if let branch = settings.value(branch, "branch") { provenance.branch = branch }
+        let map = BranchMap.standard
+        let environmentName: String
+        var strategyText = settings.value(strategy, "strategy")
+        if let explicit = settings.value(environment, "environment") {
+            environmentName = explicit
+            strategyText = strategyText ?? map.defaultStrategy(environment: explicit)
+        } else if let target = map.target(branch: provenance.branch) {
+            environmentName = target.environment
+            strategyText = strategyText ?? target.strategy
+        } else {
+            return nil
+        }
+        guard let functionTemplate = settings.value(function, "function") else { throw ValidationError("Name the function with --function (or the function input).") }
+        guard let bucketName = settings.value(bucket, "bucket") else { throw ValidationError("Name the bucket for packages with --bucket (or the bucket input).") }
+        var values = provenance.templateValues(function: "", environment: environmentName)
+        let functionName = try SettingTemplate.render(functionTemplate, values)
+        values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
+        let key = try KeyTemplate(settings.value(self.key, "key") ?? KeyTemplate.defaultTemplate).render(values)
+        let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
+        let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: "--bake") } ?? 0
+        let aliasName = settings.value(alias, "alias") ?? "live"
+        guard aliasName.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
+            throw ValidationError("\"\(aliasName)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
+        }
+        var maxErrorBasisPoints: Int?
+        if let text = settings.value(maxErrorRate, "max-error-rate") {
+            maxErrorBasisPoints = try Strategy.basisPoints(text, in: "--max-error-rate")
+        }
+        let minimum = try settings.value(minInvocations, "min-invocations").map { text -> Int in
+            guard let value = Int(text), value >= 0 else { throw ValidationError("--min-invocations is \"\(text)\": give a whole number.") }
+            return value
+        } ?? 1
+        var smoke: Data?
+        if let text = settings.value(smokePayload, "smoke-payload") {
+            let data: Data
+            if text.hasPrefix("@") {
+                guard let contents = FileManager.default.contents(atPath: String(text.dropFirst())) else {
+                    throw ValidationError("Cannot read the smoke payload file \(text.dropFirst()).")
+                }
+                data = contents
             } else {
-                return nil
+                data = Data(text.utf8)
             }
-            guard let functionTemplate = settings.value(function, "function") else { throw ValidationError("Name the function with --function (or the function input).") }
-            guard let bucketName = settings.value(bucket, "bucket") else { throw ValidationError("Name the bucket for packages with --bucket (or the bucket input).") }
-            var values = provenance.templateValues(function: "", environment: environmentName)
-            let functionName = try SettingTemplate.render(functionTemplate, values)
-            values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
-            let key = try KeyTemplate(settings.value(self.key, "key") ?? KeyTemplate.defaultTemplate).render(values)
-            let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
-            let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: "--bake") } ?? 0
-            let aliasName = settings.value(alias, "alias") ?? "live"
-            guard aliasName.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
-                throw ValidationError("\"\(aliasName)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
+            guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+                throw ValidationError("The smoke payload is not JSON: pass a JSON document or @file.json.")
             }
-            var maxErrorBasisPoints: Int?
-            if let text = settings.value(maxErrorRate, "max-error-rate") {
-                maxErrorBasisPoints = try Strategy.basisPoints(text, in: "--max-error-rate")
-            }
-            let minimum = try settings.value(minInvocations, "min-invocations").map { text -> Int in
-                guard let value = Int(text), value >= 0 else { throw ValidationError("--min-invocations is \"\(text)\": give a whole number.") }
-                return value
-            } ?? 1
-            var smoke: Data?
-            if let text = settings.value(smokePayload, "smoke-payload") {
-                let data: Data
-                if text.hasPrefix("@") {
-                    guard let contents = FileManager.default.contents(atPath: String(text.dropFirst())) else {
-                        throw ValidationError("Cannot read the smoke payload file \(text.dropFirst()).")
-                    }
-                    data = contents
-                } else {
-                    data = Data(text.utf8)
-                }
-                guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-                    throw ValidationError("The smoke payload is not JSON: pass a JSON document or @file.json.")
-                }
-                smoke = data
-            }
-            let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
-            guard ["block", "ignore"].contains(firing) else { throw ValidationError("--alarm-already-firing is \"\(firing)\": use block or ignore.") }
-            let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
-                              strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm"), alarmPrefixes: alarmPrefixes,
-                              blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
-                              smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: sourceOptions,
-                              region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"))
+            smoke = data
         }
+        let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
+        guard ["block", "ignore"].contains(firing) else { throw ValidationError("--alarm-already-firing is \"\(firing)\": use block or ignore.") }
+        let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
+                          strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm"), alarmPrefixes: alarmPrefixes,
+                          blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
+                          smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: sourceOptions,
+                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"))
     }
 }
 

@@ -35,44 +35,12 @@ struct DeployRun {
 
     func execute() async throws {
         var outputs = ["function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false", "outcome": "failed"]
-        let client = try AWSSetup(environment: context.environment, explicitRegion: plan.region, roleToAssume: plan.roleToAssume,
-                                  transport: context.transport).makeClient()
-        let identity = try await STSClient(client: client).getCallerIdentity()
-        report.line("caller: \(identity.arn) (account \(identity.account))")
-        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
-            throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
-        }
-        report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
-
-        // Everything that can be refused is checked before the first change.
+        let checked = try await Preflight(plan: plan, context: context, report: report).run()
+        let client = checked.client
         let lambda = LambdaClient(client: client)
-        _ = try await lambda.getFunctionConfiguration(plan.function)
-        let before: AliasConfiguration?
-        do {
-            before = try await lambda.getAlias(plan.function, alias: plan.alias)
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-            before = nil
-        }
-        if let before, !before.additionalVersionWeights.isEmpty {
-            throw AWSClientError(.invalidSetting, "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.", isConfiguration: true)
-        }
+        let before = checked.before
+        let gates = checked.gates
         outputs["previous-version"] = before?.functionVersion ?? ""
-        var gates: [any HealthGate] = []
-        if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
-            let gate = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: plan.alarms, prefixes: plan.alarmPrefixes)
-            let firing = try await gate.states().filter { $0.state == "ALARM" }.map(\.name)
-            if !firing.isEmpty {
-                if plan.blockOnFiringAlarm {
-                    throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
-                }
-                report.line("warning: alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked")
-            }
-            gates.append(gate)
-        }
-        if let rate = plan.maxErrorRateBasisPoints {
-            gates.append(MetricsGate(cloudWatch: CloudWatchClient(client: client), function: plan.function, alias: plan.alias,
-                                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
-        }
 
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -158,5 +126,104 @@ struct DeployRun {
             report.finish(outputs: outputs, exitCode: LambdaShiftExit.rollbackFailed, message: "")
             throw CommandFailure("ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)", exitCode: LambdaShiftExit.rollbackFailed)
         }
+    }
+}
+
+/// Everything a deploy checks before its first change, shared with `plan`: the caller
+/// identity against the allowed accounts, the function, the alias (not mid-shift), the gate
+/// alarms (existing, none already firing unless told to ignore it).
+struct Preflight {
+    var plan: DeployPlan
+    var context: CommandContext
+    var report: DeployReport
+
+    struct Result {
+        var client: AWSClient
+        var identity: CallerIdentity
+        var function: FunctionConfiguration
+        var before: AliasConfiguration?
+        var gates: [any HealthGate]
+    }
+
+    func run() async throws -> Result {
+        let client = try AWSSetup(environment: context.environment, explicitRegion: plan.region, roleToAssume: plan.roleToAssume,
+                                  transport: context.transport).makeClient()
+        let identity = try await STSClient(client: client).getCallerIdentity()
+        report.line("caller: \(identity.arn) (account \(identity.account))")
+        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
+            throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
+        }
+        report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
+        let lambda = LambdaClient(client: client)
+        let function = try await lambda.getFunctionConfiguration(plan.function)
+        let before: AliasConfiguration?
+        do {
+            before = try await lambda.getAlias(plan.function, alias: plan.alias)
+        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+            before = nil
+        }
+        if let before, !before.additionalVersionWeights.isEmpty {
+            throw AWSClientError(.invalidSetting, "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.", isConfiguration: true)
+        }
+        var gates: [any HealthGate] = []
+        if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
+            let gate = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: plan.alarms, prefixes: plan.alarmPrefixes)
+            let firing = try await gate.states().filter { $0.state == "ALARM" }.map(\.name)
+            if !firing.isEmpty {
+                if plan.blockOnFiringAlarm {
+                    throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
+                }
+                report.line("warning: alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked")
+            }
+            gates.append(gate)
+        }
+        if let rate = plan.maxErrorRateBasisPoints {
+            gates.append(MetricsGate(cloudWatch: CloudWatchClient(client: client), function: plan.function, alias: plan.alias,
+                                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
+        }
+        return Result(client: client, identity: identity, function: function, before: before, gates: gates)
+    }
+}
+
+/// `plan` (and `deploy --dry-run`): the preflight, the package digest and whether it would be
+/// skipped, the bucket's reachability, and the schedule. Sends no mutating request.
+struct PlanRun {
+    var options: DeployOptions
+    var context: CommandContext
+
+    func execute() async throws {
+        let report = DeployReport(context: context, json: false)
+        guard let plan = try options.resolve(context) else {
+            context.output("Branch \(options.branchDescription(context)) maps to no environment: a deploy would do nothing.")
+            return
+        }
+        let checked = try await Preflight(plan: plan, context: context, report: report).run()
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let package = try await plan.sourceOptions.makePackage(out: workDirectory.appendingPathComponent("package.zip").path, environment: context.environment)
+        context.output("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
+        do {
+            _ = try await S3Client(client: checked.client).getObject(bucket: plan.bucket, key: ".lambda-shift-plan-probe")
+        } catch let error as AWSServiceError where error.code == "NoSuchKey" {
+            // The bucket answers: fine.
+        }
+        if let version = try await ArtifactStage(client: checked.client).unchangedVersion(function: plan.function, alias: plan.alias, package: package) {
+            context.output("would skip: alias \(plan.alias) already serves this code (version \(version))")
+            return
+        }
+        context.output("would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version")
+        guard let before = checked.before else {
+            context.output("would create alias \(plan.alias) on the new version (first deploy)")
+            return
+        }
+        context.output("alias \(plan.alias) now: \(RolloutEngine.describe(before))")
+        var elapsed = 0
+        for step in plan.strategy.steps {
+            context.output("  at \(elapsed)s: \(Strategy.percent(step.basisPoints)) to the new version, bake \(step.bakeSeconds)s, then \(checked.gates.isEmpty ? "no gates" : checked.gates.map(\.name).joined(separator: " + "))")
+            elapsed += step.bakeSeconds
+        }
+        context.output("  at \(elapsed)s: 100% to the new version" + (plan.bakeSeconds > 0 ? ", then bake \(plan.bakeSeconds)s" : ""))
+        context.output("total: \(elapsed + plan.bakeSeconds)s")
     }
 }

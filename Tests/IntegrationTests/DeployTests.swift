@@ -169,6 +169,29 @@ extension TwinSuite {
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         }
 
+        @Test("plan reads everything and prints the schedule, sending no mutating request")
+        func plan() async throws {
+            let f = try await fixture("pln")
+            let alarm = uniqueName("pln-errors")
+            try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
+            try await twin.clearRequests()
+            let result = try Shell.lambdaShift(["plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+                                                "--strategy", "linear:50%:30s", "--alarm", alarm, "--bake", "1m"],
+                                               environment: twin.environment().variables)
+            #expect(result.status == 0, "\(result.all)")
+            #expect(result.stdout.contains("alias live now: version 1"))
+            #expect(result.stdout.contains("  at 0s: 50% to the new version, bake 30s, then alarms"))
+            #expect(result.stdout.contains("  at 30s: 100% to the new version, then bake 60s"))
+            #expect(result.stdout.contains("total: 90s"))
+            let requests = try await twin.requests()
+            expectVerified(requests)
+            #expect(requests.allSatisfy { $0["mutating"] as? Bool == false }, "\(requests.filter { $0["mutating"] as? Bool == true })")
+            #expect(try await alias(f).functionVersion == "1")
+            let dry = try deploy(f, ["--branch", "main", "--dry-run"])
+            #expect(dry.status == 0)
+            #expect(dry.stdout.contains("would upload s3://\(f.bucket)/"))
+        }
+
         // MARK: - Running the binary in the background
 
         struct Running {
