@@ -61,6 +61,7 @@ struct DeployOptions: ParsableArguments {
     @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.") var allowedAccountIds: String?
     @Option(help: "AWS region.") var region: String?
     @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
+    @Option(name: .customLong("keep-versions"), help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).") var keepVersions: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
     func branchDescription(_ context: CommandContext) -> String {
@@ -123,12 +124,16 @@ struct DeployOptions: ParsableArguments {
         }
         let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
         guard ["block", "ignore"].contains(firing) else { throw ValidationError("--alarm-already-firing is \"\(firing)\": use block or ignore.") }
+        let keep = try settings.value(keepVersions, "keep-versions").map { text -> Int in
+            guard let value = Int(text), value >= 1 else { throw ValidationError("--keep-versions is \"\(text)\": give a whole number of at least 1.") }
+            return value
+        }
         let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
                           strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm"), alarmPrefixes: alarmPrefixes,
                           blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
                           smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: sourceOptions,
-                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"))
+                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep)
     }
 }
 
@@ -152,4 +157,5 @@ struct DeployPlan {
     var sourceOptions: SourceOptions
     var region: String?
     var roleToAssume: String?
+    var keepVersions: Int?
 }

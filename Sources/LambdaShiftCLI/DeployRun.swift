@@ -93,6 +93,10 @@ struct DeployRun {
             }
             let outcome = await engine.shift(function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
                                              strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
+            if outcome == .completed, let keep = plan.keepVersions {
+                let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
+                if !pruned.isEmpty { report.line("pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)") }
+            }
             try conclude(outcome, outputs: outputs, version: published.version, before: before)
         }
     }

@@ -192,6 +192,39 @@ extension TwinSuite {
             #expect(dry.stdout.contains("would upload s3://\(f.bucket)/"))
         }
 
+        @Test("someone else moving the alias mid-rollout is detected and left as they set it (exit 1)")
+        func concurrentChange() async throws {
+            let f = try await fixture("race")
+            try await twin.clearRequests()
+            let running = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@3s,50%@3s"])
+            try await waitForShift()
+            let lambda = LambdaClient(client: try twin.client())
+            let current = try await lambda.getAlias(f.function, alias: "live")
+            _ = try await lambda.updateAlias(f.function, alias: "live", version: "1", additionalVersionWeights: [:], revisionId: current.revisionId)
+            let result = finish(running)
+            #expect(result.status == 1, "\(result.output)")
+            #expect(result.output.contains("Someone else changed alias live during the rollout; it now serves version 1 and was left as they set it."))
+            let after = try await lambda.getAlias(f.function, alias: "live")
+            #expect(after.functionVersion == "1" && after.additionalVersionWeights.isEmpty)
+        }
+
+        @Test("--keep-versions prunes old versions but never one an alias uses")
+        func keepVersions() async throws {
+            let f = try await fixture("keep")
+            let lambda = LambdaClient(client: try twin.client())
+            // A second alias pins version 1.
+            _ = try await lambda.createAlias(f.function, alias: "pinned", version: "1")
+            // Prune only on the last deploy: moto numbers a version after the count of versions, so a
+            // publish after a deletion would reuse a number (real Lambda never does).
+            for (code, keep) in [("a", [String]()), ("b", []), ("c", ["--keep-versions", "1"])] {
+                try Data("def handler(e, c):\n    return '\(code)'\n".utf8).write(to: URL(fileURLWithPath: f.source + "/index.py"))
+                let result = try deploy(f, ["--branch", "develop"] + keep)
+                #expect(result.status == 0, "\(result.all)")
+            }
+            let versions = try await lambda.listVersionsByFunction(f.function).map(\.version)
+            #expect(versions == ["$LATEST", "1", "4"])
+        }
+
         // MARK: - Running the binary in the background
 
         struct Running {

@@ -55,6 +55,19 @@ public struct LambdaClient: Sendable {
         AliasConfiguration(try await call("GetAlias", "GET", [name, "aliases", alias]))
     }
 
+    public func listAliases(_ name: String) async throws -> [AliasConfiguration] {
+        var aliases: [AliasConfiguration] = []
+        var marker: String?
+        repeat {
+            var query = [("MaxItems", "50")]
+            if let marker { query.append(("Marker", marker)) }
+            let answer = try await call("ListAliases", "GET", [name, "aliases"], query: query)
+            aliases += answer.array("Aliases").map(AliasConfiguration.init)
+            marker = answer.string("NextMarker")
+        } while marker != nil
+        return aliases
+    }
+
     public func createAlias(_ name: String, alias: String, version: String, description: String? = nil,
                             additionalVersionWeights: [String: Double] = [:]) async throws -> AliasConfiguration {
         var body: [String: Any] = ["Name": alias, "FunctionVersion": version]
