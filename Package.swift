@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // .lambda-shift.yml: a real YAML parser (libyaml inside); the README says why.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: module maps plus typed wrappers for variadic C calls.
@@ -21,7 +23,7 @@ let package = Package(
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
         .target(name: "Packaging", dependencies: ["AWSCore", "CZlib"]),
         // Settings: key templates, provenance from the CI.
-        .target(name: "Config"),
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
         .target(name: "Rollout", dependencies: ["AWSCore", "AWSServices", "Packaging", "Config"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.

@@ -62,6 +62,7 @@ struct DeployOptions: ParsableArguments {
     @Option(help: "AWS region.") var region: String?
     @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
     @Option(name: .customLong("keep-versions"), help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).") var keepVersions: String?
+    @Option(help: "Settings file (default .lambda-shift.yml when present).") var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
     func branchDescription(_ context: CommandContext) -> String {
@@ -71,12 +72,12 @@ struct DeployOptions: ParsableArguments {
 
     /// Everything checked before AWS is touched; nil when the branch deploys nothing.
     func resolve(_ context: CommandContext) throws -> DeployPlan? {
-        let settings = SettingSource(environment: context.environment)
+        var settings = SettingSource(environment: context.environment, file: try SettingSource.loadFile(flag: config, environment: context.environment))
         var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
         if let branch = settings.value(branch, "branch") { provenance.branch = branch }
-        let map = BranchMap.standard
+        let map = settings.file?.branchMap ?? BranchMap.standard
         let environmentName: String
-        var strategyText = settings.value(strategy, "strategy")
+        var strategyText = settings.value(strategy, "strategy", fileKeys: [])
         if let explicit = settings.value(environment, "environment") {
             environmentName = explicit
             strategyText = strategyText ?? map.defaultStrategy(environment: explicit)
@@ -85,6 +86,10 @@ struct DeployOptions: ParsableArguments {
             strategyText = strategyText ?? target.strategy
         } else {
             return nil
+        }
+        settings.environmentName = environmentName
+        if let fromFile = settings.file?.value("strategy", environment: environmentName), settings.value(strategy, "strategy", fileKeys: []) == nil {
+            strategyText = fromFile
         }
         guard let functionTemplate = settings.value(function, "function") else { throw ValidationError("Name the function with --function (or the function input).") }
         guard let bucketName = settings.value(bucket, "bucket") else { throw ValidationError("Name the bucket for packages with --bucket (or the bucket input).") }
@@ -130,9 +135,9 @@ struct DeployOptions: ParsableArguments {
         }
         let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
-                          strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm"), alarmPrefixes: alarmPrefixes,
+                          strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]), alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
                           blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
-                          smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: sourceOptions,
+                          smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: try sourceOptions.resolved(settings),
                           region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep)
     }
 }

@@ -16,7 +16,17 @@ struct SourceOptions: ParsableArguments {
 
     func validate() throws {
         if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }
-        if source == nil && zip == nil { throw ValidationError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.") }
+    }
+
+    /// The flags, else the environment and config file; exactly one of source and zip.
+    func resolved(_ settings: SettingSource) throws -> SourceOptions {
+        var copy = self
+        copy.source = settings.value(source, "source")
+        copy.zip = settings.value(zip, "zip")
+        copy.excludes = settings.list(excludes, "exclude")
+        if copy.source != nil && copy.zip != nil { throw ValidationError("Give --source or --zip, not both.") }
+        if copy.source == nil && copy.zip == nil { throw ValidationError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.") }
+        return copy
     }
 
     /// Packages (or takes the prebuilt zip) into `out`.
@@ -52,7 +62,7 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let result = try await sourceOptions.makePackage(out: out, environment: context.environment)
+            let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).makePackage(out: out, environment: context.environment)
             if output == .json {
                 let object: [String: Any] = ["path": result.path, "sha256": result.sha256Hex, "code-sha256": result.codeSha256,
                                              "size": result.size, "entries": result.entryCount, "uncompressed-size": result.uncompressedSize]

@@ -6,17 +6,44 @@ import Foundation
 /// GitHub Action input `INPUT_<NAME>` with hyphens kept, then `LAMBDA_SHIFT_<NAME>`).
 struct SettingSource {
     var environment: Environment
+    /// `.lambda-shift.yml`, when there is one, read for `environmentName`.
+    var file: ConfigFile?
+    var environmentName: String?
 
-    func value(_ flag: String?, _ name: String) -> String? {
-        if let flag, !flag.isEmpty { return flag }
-        let upper = name.uppercased()
-        return environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")]
+    init(environment: Environment, file: ConfigFile? = nil) {
+        self.environment = environment
+        self.file = file
     }
 
-    func list(_ flags: [String], _ name: String) -> [String] {
+    func value(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String? {
+        if let flag, !flag.isEmpty { return flag }
+        let upper = name.uppercased()
+        if let fromEnvironment = environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")] {
+            return fromEnvironment
+        }
+        for key in fileKeys ?? [name] {
+            if let fromFile = file?.value(key, environment: environmentName) { return fromFile }
+        }
+        return nil
+    }
+
+    func list(_ flags: [String], _ name: String, fileKeys: [String]? = nil) -> [String] {
         if !flags.isEmpty { return flags }
-        guard let text = value(nil, name) else { return [] }
-        return text.split(whereSeparator: { $0 == "," || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let upper = name.uppercased()
+        if let text = environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")] {
+            return text.split(whereSeparator: { $0 == "," || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        for key in fileKeys ?? [name] {
+            if let values = file?.values(key, environment: environmentName), !values.isEmpty { return values }
+        }
+        return []
+    }
+
+    /// `--config FILE`, the `config` input, or `.lambda-shift.yml` in the working directory.
+    static func loadFile(flag: String?, environment: Environment) throws -> ConfigFile? {
+        if let path = flag ?? environment["INPUT_CONFIG"] ?? environment["LAMBDA_SHIFT_CONFIG"] { return try ConfigFile.load(path: path) }
+        let fallback = FileManager.default.currentDirectoryPath + "/.lambda-shift.yml"
+        return FileManager.default.fileExists(atPath: fallback) ? try ConfigFile.load(path: fallback) : nil
     }
 }
 

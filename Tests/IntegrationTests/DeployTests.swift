@@ -225,6 +225,77 @@ extension TwinSuite {
             #expect(versions == ["$LATEST", "1", "4"])
         }
 
+        @Test(".lambda-shift.yml: environments with branches and templates; flags win over the file; bad files are exit 2")
+        func configFile() async throws {
+            let prefix = uniqueName("cfg")
+            let function = prefix + "-production"
+            try await twin.seedFunction(function)
+            let bucket = uniqueName("cfg-b")
+            try await Seeder(client: try twin.client()).createBucket(bucket)
+            let f = Fixture(function: function, bucket: bucket, source: try await fixture("cfgsrc").source)
+            let config = try temporaryFile("""
+                function: \(prefix)-{environment}
+                bucket: wrong-bucket
+                source: \(f.source)
+                environments:
+                  production:
+                    branches: [release]
+                    strategy: canary:10%:1s
+                    bucket: \(bucket)
+                  staging:
+                    branches: [develop]
+                """)
+            let viaFile = try Shell.lambdaShift(["deploy", "--config", config, "--branch", "release"], environment: twin.environment().variables)
+            #expect(viaFile.status == 0, "\(viaFile.all)")
+            #expect(viaFile.stdout.contains("shifted 10% to version 2"))
+            #expect(outputs(viaFile)["environment"] == "production" && outputs(viaFile)["function"] == function)
+            #expect(try await alias(f).functionVersion == "2")
+
+            try Data("def handler(e, c):\n    return 'flag'\n".utf8).write(to: URL(fileURLWithPath: f.source + "/index.py"))
+            let flagWins = try Shell.lambdaShift(["deploy", "--config", config, "--branch", "release", "--strategy", "AllAtOnce"], environment: twin.environment().variables)
+            #expect(flagWins.status == 0, "\(flagWins.all)")
+            #expect(!flagWins.stdout.contains("shifted"))
+            #expect(try await alias(f).functionVersion == "3")
+
+            try await twin.clearRequests()
+            let typo = try Shell.lambdaShift(["deploy", "--config", try temporaryFile("buckt: x\n"), "--branch", "main"], environment: twin.environment().variables)
+            #expect(typo.status == 2)
+            #expect(typo.stderr.contains("unknown setting buckt (did you mean bucket?)"))
+            let broken = try Shell.lambdaShift(["deploy", "--config", try temporaryFile("function: [x\n"), "--branch", "main"], environment: twin.environment().variables)
+            #expect(broken.status == 2)
+            #expect(broken.stderr.contains("is not valid YAML"))
+            let badTemplate = try Shell.lambdaShift(["deploy", "--config", try temporaryFile("function: fn-{env}\nbucket: b\nsource: .\n"), "--branch", "main"], environment: twin.environment().variables)
+            #expect(badTemplate.status == 2)
+            #expect(badTemplate.stderr.contains("uses {env}, which is not a placeholder"))
+            #expect(try await twin.requests().isEmpty)
+        }
+
+        @Test("a rollback that fails is exit 5 with ROLLBACK FAILED; an alarm already firing blocks unless ignored")
+        func rollbackFailsAndFiringAlarm() async throws {
+            let f = try await fixture("r5")
+            try await twin.clearRequests()
+            let running = try startDeploy(f, ["--branch", "main", "--strategy", "canary:10%:2s", "--max-error-rate", "1%", "--min-invocations", "5"])
+            try await waitForShift()
+            try await twin.setFaults([["service": "lambda", "operation": "UpdateAlias", "kind": "server-error", "count": 20]])
+            let result = finish(running)
+            try await twin.setFaults([])
+            #expect(result.status == 5, "\(result.output)")
+            #expect(result.output.contains("ROLLBACK FAILED: alias live may be split between version 1 and 2"))
+            #expect(try await alias(f).additionalVersionWeights == ["2": 0.1])
+
+            let g = try await fixture("fire")
+            let alarm = uniqueName("fire-errors")
+            try await Seeder(client: try twin.client()).createAlarm(alarm, state: "ALARM")
+            try await twin.clearRequests()
+            let blocked = try deploy(g, ["--branch", "main", "--strategy", "canary:10%:1s", "--alarm", alarm])
+            #expect(blocked.status == 2)
+            #expect(blocked.stderr.contains("Alarm \(alarm) is already in ALARM before the deploy"))
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+            let ignored = try deploy(g, ["--branch", "main", "--strategy", "AllAtOnce", "--alarm", alarm, "--alarm-already-firing", "ignore"])
+            #expect(ignored.status == 0, "\(ignored.all)")
+            #expect(ignored.stdout.contains("already in ALARM; ignored as asked"))
+        }
+
         // MARK: - Running the binary in the background
 
         struct Running {

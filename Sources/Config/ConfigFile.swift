@@ -1,0 +1,138 @@
+import Foundation
+import Yams
+
+/// `.lambda-shift.yml`: the same settings as the flags (named like them, without dashes),
+/// plus `environments:`, whose entries hold `branches:` and any per-environment setting.
+///
+/// ```yaml
+/// function: name-searcher-{environment}
+/// bucket: my-artifacts
+/// environments:
+///   production:
+///     branches: [main]
+///     strategy: Canary10Percent5Minutes
+///     alarms: [name-searcher-errors]
+///   staging:
+///     branches: [develop]
+///     strategy: AllAtOnce
+/// ```
+public struct ConfigFile: Sendable {
+    /// Settings a file may hold, per environment or at the top.
+    public static let settingKeys: Set<String> = [
+        "function", "alias", "source", "zip", "exclude", "bucket", "key", "region", "strategy", "alarm", "alarms", "alarm-prefix",
+        "alarm-already-firing", "max-error-rate", "min-invocations", "smoke-payload", "bake", "allowed-account-ids",
+        "keep-versions", "role-to-assume",
+    ]
+
+    public var path: String
+    var top: [String: [String]]
+    var environments: [String: [String: [String]]]
+    public var branchMap: BranchMap?
+
+    /// Reads `path`; a missing default file is no file.
+    public static func load(path: String) throws -> ConfigFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("Cannot read the config file \(path): check --config.")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError("\(path) is not valid YAML (\(Self.describe(error))): fix the file.")
+        }
+        guard let mapping = (root ?? [String: Any]()) as? [String: Any] else {
+            throw ConfigError("\(path) must hold a mapping of settings at its top level: see the README's settings reference.")
+        }
+        var file = ConfigFile(path: path, top: [:], environments: [:], branchMap: nil)
+        var branches: [String: BranchMap.Target] = [:]
+        for (key, value) in mapping {
+            if key == "environments" {
+                guard let entries = value as? [String: Any] else {
+                    throw ConfigError("\(path): environments must map names to settings, e.g. production: {branches: [main]}.")
+                }
+                for (name, body) in entries {
+                    guard let settings = (body as? [String: Any]) ?? ((body is NSNull) ? [:] : nil) else {
+                        throw ConfigError("\(path): environments.\(name) must be a mapping of settings.")
+                    }
+                    var values: [String: [String]] = [:]
+                    for (settingKey, settingValue) in settings {
+                        if settingKey == "branches" {
+                            for branch in try strings(settingValue, key: "environments.\(name).branches", path: path) {
+                                branches[branch] = BranchMap.Target(environment: name, strategy: "")
+                            }
+                            continue
+                        }
+                        try checkKey(settingKey, at: "environments.\(name).", path: path)
+                        values[settingKey] = try strings(settingValue, key: "environments.\(name).\(settingKey)", path: path)
+                    }
+                    file.environments[name] = values
+                }
+                continue
+            }
+            try checkKey(key, at: "", path: path)
+            file.top[key] = try strings(value, key: key, path: path)
+        }
+        if !branches.isEmpty {
+            var map: [String: BranchMap.Target] = [:]
+            for (branch, target) in branches {
+                let strategy = file.environments[target.environment]?["strategy"]?.first ?? file.top["strategy"]?.first
+                    ?? BranchMap.standard.defaultStrategy(environment: target.environment)
+                map[branch] = BranchMap.Target(environment: target.environment, strategy: strategy)
+            }
+            file.branchMap = BranchMap(branches: map)
+        }
+        return file
+    }
+
+    /// A setting for an environment: its own value, else the top-level one.
+    public func values(_ key: String, environment: String?) -> [String]? {
+        if let environment, let values = environments[environment]?[key] { return values }
+        return top[key]
+    }
+
+    public func value(_ key: String, environment: String?) -> String? {
+        values(key, environment: environment)?.first
+    }
+
+    static func checkKey(_ key: String, at prefix: String, path: String) throws {
+        guard !settingKeys.contains(key) else { return }
+        let suggestion = settingKeys.min { distance($0, key) < distance($1, key) }
+        let hint = suggestion.map { distance($0, key) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
+        throw ConfigError("\(path): unknown setting \(prefix)\(key)\(hint): see the README's settings reference.")
+    }
+
+    static func strings(_ value: Any?, key: String, path: String) throws -> [String] {
+        switch value {
+        case let list as [Any]: return try list.flatMap { try strings($0, key: key, path: path) }
+        case let text as String: return [text]
+        case let number as Int: return [String(number)]
+        case let number as Double: return [String(number)]
+        case let flag as Bool: return [String(flag)]
+        case nil: return []
+        case is NSNull: return []
+        default: throw ConfigError("\(path): \(key) must be a value or a list of values.")
+        }
+    }
+
+    static func describe(_ error: YamlError) -> String {
+        let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "parse error"
+        return text.count > 160 ? String(text.prefix(160)) + "…" : text
+    }
+
+    /// Levenshtein distance, for did-you-mean.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+}
