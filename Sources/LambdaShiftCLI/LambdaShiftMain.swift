@@ -19,30 +19,9 @@ public enum LambdaShiftMain {
                 try command.run()
             }
             return LambdaShiftExit.success
-        } catch let error as AWSClientError {
-            context.errorOutput(redactor.redact("error: \(error.description)"))
+        } catch let error where LambdaShiftExit.knows(error) {
+            context.errorOutput(redactor.redact("error: \(LambdaShiftExit.message(for: error))"))
             return LambdaShiftExit.code(for: error)
-        } catch let error as AWSServiceError {
-            context.errorOutput(redactor.redact("error: \(error.description)"))
-            return LambdaShiftExit.code(for: error)
-        } catch let error as ConfigError {
-            context.errorOutput(redactor.redact("error: \(error.message)"))
-            return LambdaShiftExit.usage
-        } catch let error as StrategyError {
-            context.errorOutput(redactor.redact("error: \(error.message)"))
-            return LambdaShiftExit.usage
-        } catch let error as DeployError {
-            context.errorOutput(redactor.redact("error: \(error.message)"))
-            return LambdaShiftExit.failed
-        } catch let error as PackagingError {
-            context.errorOutput(redactor.redact("error: \(error.message)"))
-            return LambdaShiftExit.usage
-        } catch let error as CommandFailure {
-            context.errorOutput(redactor.redact("error: \(error.message)"))
-            return error.exitCode
-        } catch is CancellationError {
-            context.errorOutput("error: cancelled")
-            return LambdaShiftExit.cancelled
         } catch {
             // Help, --version and argument errors from ArgumentParser.
             let code = LambdaShift.exitCode(for: error)
