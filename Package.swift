@@ -24,13 +24,15 @@ let package = Package(
         .target(name: "Packaging", dependencies: ["AWSCore", "CZlib"]),
         // Settings: key templates, provenance from the CI.
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // CI detection and reporters: GitHub annotations/outputs/summary, GitLab, plain, terminal.
+        .target(name: "CISupport"),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
         .target(name: "Rollout", dependencies: ["AWSCore", "AWSServices", "Packaging", "Config"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
         .target(name: "LambdaShiftCLI", dependencies: [
-            "AWSCore", "AWSServices", "Packaging", "Config", "Rollout",
+            "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "CISupportTests", dependencies: ["CISupport"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "TestSupport"]),
     ],

@@ -1,0 +1,66 @@
+import Foundation
+
+/// GitLab CI: collapsible sections, plain annotations, and the outputs as a dotenv report
+/// (`lambda-shift.env` in CI_PROJECT_DIR, for `artifacts: reports: dotenv`), each named
+/// `LAMBDA_SHIFT_` + the output upper-cased with `_` for `-`.
+/// https://docs.gitlab.com/ci/jobs/job_logs/#custom-collapsible-sections
+public struct GitLabReporter: Reporter {
+    public let kind = CIKind.gitlab
+    public static let dotenvName = "lambda-shift.env"
+    let environment: [String: String]
+    let sink: ReportSink
+    let secrets: SecretRegistry
+    private let sections = SectionCounter()
+
+    public init(environment: [String: String], sink: ReportSink, secrets: SecretRegistry) {
+        self.environment = environment
+        self.sink = sink
+        self.secrets = secrets
+    }
+
+    public func mask(_ secret: String) { secrets.add(secret) }
+    public func info(_ text: String) { sink.out(secrets.redact(text)) }
+    public func warning(_ text: String) { sink.out("\u{1B}[0;33mWARNING: \(secrets.redact(text))\u{1B}[0m") }
+    public func error(_ text: String, title: String?) {
+        sink.out("\u{1B}[0;31mERROR: \(title.map { secrets.redact($0) + ": " } ?? "")\(secrets.redact(text))\u{1B}[0m")
+    }
+
+    public func beginGroup(_ title: String) {
+        let name = sections.open()
+        let now = Int(Date().timeIntervalSince1970)
+        sink.out("\u{1B}[0Ksection_start:\(now):\(name)[collapsed=true]\r\u{1B}[0K\(secrets.redact(title))")
+    }
+
+    public func endGroup() {
+        guard let name = sections.close() else { return }
+        sink.out("\u{1B}[0Ksection_end:\(Int(Date().timeIntervalSince1970)):\(name)\r\u{1B}[0K")
+    }
+
+    public func setOutputs(_ outputs: [(String, String)]) throws {
+        let directory = environment["CI_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
+        try Data(Self.dotenv(outputs.map { ($0.0, secrets.redact($0.1)) }).utf8)
+            .write(to: URL(fileURLWithPath: directory).appendingPathComponent(Self.dotenvName))
+        for (name, value) in outputs { sink.out(secrets.redact("\(name)=\(value)")) }
+    }
+
+    /// `LAMBDA_SHIFT_NAME=value` lines; values are single-line (GitLab's dotenv allows no more).
+    public static func dotenv(_ outputs: [(String, String)]) -> String {
+        outputs.map { name, value in
+            "LAMBDA_SHIFT_" + name.uppercased().replacingOccurrences(of: "-", with: "_") + "=" +
+                value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") + "\n"
+        }.joined()
+    }
+
+    public func writeSummary(_ summary: DeploySummary) throws {
+        sink.out(secrets.redact("lambda-shift: \(summary.outcome): \(summary.headline)"))
+    }
+}
+
+/// Names GitLab sections uniquely within a run.
+final class SectionCounter: Sendable {
+    private let state = Mutex<(next: Int, open: [String])>((0, []))
+    func open() -> String { state.withLock { s in s.next += 1; let name = "lambda_shift_\(s.next)"; s.open.append(name); return name } }
+    func close() -> String? { state.withLock { $0.open.popLast() } }
+}
+
+import Synchronization

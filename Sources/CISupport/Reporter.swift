@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+/// Which CI is running us.
+public enum CIKind: String, Sendable {
+    case github, gitlab, codebuild, local
+
+    public static func detect(_ variables: [String: String]) -> CIKind {
+        if variables["GITHUB_ACTIONS"] == "true" { return .github }
+        if variables["GITLAB_CI"] == "true" { return .gitlab }
+        if let id = variables["CODEBUILD_BUILD_ID"], !id.isEmpty { return .codebuild }
+        return .local
+    }
+}
+
+/// Speaks to the CI in its own language: annotations, collapsible groups, outputs, a summary.
+/// Every line goes through the secret registry first.
+public protocol Reporter: Sendable {
+    var kind: CIKind { get }
+    /// Registers a secret: masked by the CI from here on, and redacted from our own lines.
+    func mask(_ secret: String)
+    func info(_ text: String)
+    func warning(_ text: String)
+    func error(_ text: String, title: String?)
+    func beginGroup(_ title: String)
+    func endGroup()
+    func setOutputs(_ outputs: [(String, String)]) throws
+    func writeSummary(_ summary: DeploySummary) throws
+}
+
+/// The secrets known so far, redacted from every line a reporter writes.
+public final class SecretRegistry: Sendable {
+    private let secrets = Mutex<[String]>([])
+
+    public init(_ initial: [String] = []) {
+        for secret in initial { add(secret) }
+    }
+
+    /// Adds a secret; returns false when it was known (or too short to be one).
+    @discardableResult
+    public func add(_ secret: String) -> Bool {
+        guard secret.count >= 4 else { return false }
+        return secrets.withLock { list in
+            if list.contains(secret) { return false }
+            list.append(secret)
+            list.sort { $0.count > $1.count } // longest first, so a secret's parts never survive
+            return true
+        }
+    }
+
+    public func redact(_ text: String) -> String {
+        secrets.withLock { $0 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+}
+
+/// Where reporters write.
+public struct ReportSink: Sendable {
+    public var out: @Sendable (String) -> Void
+    public var err: @Sendable (String) -> Void
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void) {
+        self.out = out
+        self.err = err
+    }
+}
+
+public enum Reporters {
+    /// The reporter for this environment: GitHub Actions, GitLab CI, CodeBuild (plain lines),
+    /// or a terminal (colour when a TTY, unless NO_COLOR).
+    public static func make(environment: [String: String], sink: ReportSink, secrets: SecretRegistry, isTerminal: Bool) -> any Reporter {
+        switch CIKind.detect(environment) {
+        case .github: GitHubReporter(environment: environment, sink: sink, secrets: secrets)
+        case .gitlab: GitLabReporter(environment: environment, sink: sink, secrets: secrets)
+        case .codebuild: PlainReporter(kind: .codebuild, sink: sink, secrets: secrets)
+        case .local:
+            isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+                ? TerminalReporter(sink: sink, secrets: secrets) : PlainReporter(kind: .local, sink: sink, secrets: secrets)
+        }
+    }
+}
