@@ -29,30 +29,34 @@ public struct PlainReporter: Reporter {
     }
 }
 
-/// A person at a terminal: colour (red errors, yellow warnings, bold headings); NO_COLOR and
-/// non-TTY output get PlainReporter instead.
+/// A person at a terminal, or a local pipe: plain lines, `name=value` outputs; colour (red
+/// errors, yellow warnings, bold headings) only on a TTY without NO_COLOR.
 public struct TerminalReporter: Reporter {
     public let kind = CIKind.local
     let sink: ReportSink
     let secrets: SecretRegistry
+    let colour: Bool
 
-    public init(sink: ReportSink, secrets: SecretRegistry) {
+    public init(sink: ReportSink, secrets: SecretRegistry, colour: Bool) {
         self.sink = sink
         self.secrets = secrets
+        self.colour = colour
     }
+
+    func paint(_ code: String, _ text: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
     public func mask(_ secret: String) { secrets.add(secret) }
     public func info(_ text: String) { sink.out(secrets.redact(text)) }
-    public func warning(_ text: String) { sink.out("\u{1B}[33mwarning:\u{1B}[0m " + secrets.redact(text)) }
+    public func warning(_ text: String) { sink.out(paint("33", "warning:") + " " + secrets.redact(text)) }
     public func error(_ text: String, title: String?) {
-        sink.out("\u{1B}[1;31merror:\u{1B}[0m " + (title.map { "\u{1B}[1m\(secrets.redact($0))\u{1B}[0m: " } ?? "") + secrets.redact(text))
+        sink.err(paint("1;31", "error:") + " " + (title.map { secrets.redact($0) + ": " } ?? "") + secrets.redact(text))
     }
-    public func beginGroup(_ title: String) { sink.out("\u{1B}[1m▸ \(secrets.redact(title))\u{1B}[0m") }
+    public func beginGroup(_ title: String) { if colour { sink.out(paint("1", "▸ " + secrets.redact(title))) } }
     public func endGroup() {}
     public func setOutputs(_ outputs: [(String, String)]) throws {
-        for (name, value) in outputs { sink.out("\u{1B}[2m\(name)=\u{1B}[0m" + secrets.redact(value)) }
+        for (name, value) in outputs { sink.out(secrets.redact("\(name)=\(value)")) }
     }
     public func writeSummary(_ summary: DeploySummary) throws {
-        sink.out("\u{1B}[1m" + secrets.redact(summary.headline) + "\u{1B}[0m")
+        sink.out(paint("1", secrets.redact(summary.headline)))
     }
 }

@@ -72,8 +72,7 @@ public enum Reporters {
         case .gitlab: GitLabReporter(environment: environment, sink: sink, secrets: secrets)
         case .codebuild: PlainReporter(kind: .codebuild, sink: sink, secrets: secrets)
         case .local:
-            isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
-                ? TerminalReporter(sink: sink, secrets: secrets) : PlainReporter(kind: .local, sink: sink, secrets: secrets)
+            TerminalReporter(sink: sink, secrets: secrets, colour: isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
         }
     }
 }

@@ -15,8 +15,7 @@ struct AWSOptions: ParsableArguments {
     /// Builds the AWS client for the current context.
     func makeClient(_ context: CommandContext) throws -> AWSClient {
         let role = roleToAssume ?? context.environment["INPUT_ROLE-TO-ASSUME"] ?? context.environment["LAMBDA_SHIFT_ROLE_TO_ASSUME"]
-        return try AWSSetup(environment: context.environment, explicitRegion: region, roleToAssume: role,
-                            transport: context.transport).makeClient()
+        return try context.makeClient(region: region, roleToAssume: role)
     }
 }
 

@@ -4,25 +4,73 @@ import Config
 import Foundation
 import Packaging
 import Rollout
+import CISupport
+import Synchronization
 
-/// Prints a deploy's progress and its result: lines as it goes (text), or one JSON document
-/// at the end, with PRODUCT.md's outputs either way.
-struct DeployReport: Sendable {
-    var context: CommandContext
-    var json: Bool
+/// Reports a deploy through the CI's reporter: progress lines in groups, a timeline, and at
+/// the end the outputs (GITHUB_OUTPUT, GitLab dotenv, or lines) and the summary; or, with
+/// `--output json`, one document.
+final class DeployReport: Sendable {
+    let context: CommandContext
+    let json: Bool
+    private let started = Date()
+    private let state = Mutex<(timeline: [DeploySummary.Entry], groupOpen: Bool)>(([], false))
 
-    func line(_ text: String) {
-        if !json { context.output(text) }
+    init(context: CommandContext, json: Bool) {
+        self.context = context
+        self.json = json
     }
 
-    func finish(outputs: [String: String], exitCode: Int32, message: String) {
+    var reporter: any Reporter { context.reporter }
+
+    func line(_ text: String) {
+        if !json { reporter.info(text) }
+    }
+
+    /// A line that also goes on the summary's timeline.
+    func event(_ text: String, passed: Bool? = nil) {
+        let offset = Int(Date().timeIntervalSince(started))
+        state.withLock { $0.timeline.append(DeploySummary.Entry(offset: offset, text: text, passed: passed)) }
+        if !json {
+            if passed == false { reporter.warning(text) } else { reporter.info(text) }
+        }
+    }
+
+    /// Starts a collapsible phase (closing the previous one).
+    func phase(_ title: String) {
+        guard !json else { return }
+        let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = true; return open }
+        if wasOpen { reporter.endGroup() }
+        reporter.beginGroup(title)
+    }
+
+    var timeline: [DeploySummary.Entry] { state.withLock { $0.timeline } }
+
+    func finish(outputs: [String: String], exitCode: Int32, message: String, plan: DeployPlan? = nil, reason: String? = nil) {
+        let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = false; return open }
+        if wasOpen && !json { reporter.endGroup() }
+        let ordered = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+                       "s3-version-id", "outcome", "skipped"].compactMap { name in outputs[name].map { (name, $0) } }
         if json {
-            let data = (try? JSONSerialization.data(withJSONObject: outputs.merging(["message": message]) { a, _ in a },
+            let data = (try? JSONSerialization.data(withJSONObject: outputs.merging(["message": message.isEmpty ? (reason ?? "") : message]) { a, _ in a },
                                                     options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            context.output(String(decoding: data, as: UTF8.self))
-        } else {
-            if exitCode == 0 { context.output(message) }
-            for (name, value) in outputs.sorted(by: { $0.key < $1.key }) { context.output("\(name)=\(value)") }
+            context.output(context.secrets.redact(String(decoding: data, as: UTF8.self)))
+            if reporter.kind == .github || reporter.kind == .gitlab { try? reporter.setOutputs(ordered) }
+            return
+        }
+        if exitCode == 0 && !message.isEmpty { reporter.info(message) }
+        do {
+            try reporter.setOutputs(ordered)
+            if let plan {
+                try reporter.writeSummary(DeploySummary(
+                    outcome: outputs["outcome"] ?? "failed", headline: message.isEmpty ? (reason ?? "failed") : message,
+                    function: plan.function, alias: plan.alias, environment: plan.environment,
+                    previousVersion: outputs["previous-version"] ?? "", newVersion: outputs["version"] ?? "",
+                    sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
+                    timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL))
+            }
+        } catch {
+            reporter.warning("Could not write the outputs or summary: \(error)")
         }
     }
 }
@@ -45,50 +93,55 @@ struct DeployRun {
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
+        report.phase("Package")
         let package = try await plan.sourceOptions.makePackage(out: workDirectory.appendingPathComponent("package.zip").path, environment: context.environment)
         outputs["sha256"] = package.sha256Hex
         outputs["code-sha256"] = package.codeSha256
-        report.line("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
+        report.event("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
+        report.phase("Upload")
 
         let artifacts = ArtifactStage(client: client)
         switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key, provenance: plan.provenance) {
         case .unchanged(let version):
             outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
-            report.finish(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.")
+            report.finish(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.", plan: plan)
             return
         case .uploaded(let object):
             outputs["s3-key"] = object.key
             outputs["s3-version-id"] = object.versionId ?? ""
-            report.line("uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
+            report.event("uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
 
+            report.phase("Update and publish")
             let stage = CodeUpdateStage(lambda: lambda)
             let updated = try await stage.updateCode(function: plan.function, bucket: plan.bucket, key: plan.key, objectVersion: object.versionId, codeSha256: package.codeSha256)
             let published = try await stage.publish(function: plan.function, configuration: updated, provenance: plan.provenance)
             outputs["version"] = published.version
-            report.line("published version \(published.version)")
+            report.event("published version \(published.version)")
 
             if let payload = plan.smokePayload {
                 let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(function: plan.function, version: published.version)
-                report.line("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)")
+                report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
                 guard smoke.passed else {
                     outputs["outcome"] = "rolled-back"
-                    report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "")
-                    throw CommandFailure("The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved.", exitCode: LambdaShiftExit.gateFailed)
+                    let sentence = "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
+                    report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "", plan: plan, reason: sentence)
+                    throw CommandFailure(sentence, exitCode: LambdaShiftExit.gateFailed)
                 }
             }
             guard let before else {
                 _ = try await lambda.createAlias(plan.function, alias: plan.alias, version: published.version, description: "managed by lambda-shift")
                 outputs["outcome"] = "deployed"
-                report.finish(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).")
+                report.finish(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).", plan: plan)
                 return
             }
+            report.phase("Shift alias \(plan.alias)")
             let engine = RolloutEngine(api: lambda, gates: gates) { event in
                 switch event.kind {
-                case .shifted(let bp): report.line("shifted \(Strategy.percent(bp)) to version \(published.version)")
+                case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
                 case .baking(let seconds): report.line("baking \(seconds)s")
-                case .gate(let result): report.line("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)")
-                case .flipped: report.line("alias \(plan.alias) → version \(published.version)")
-                case .restored: report.line("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
+                case .gate(let result): report.event("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)", passed: result.passed)
+                case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
+                case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 }
             }
             let outcome = await engine.shift(function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
@@ -108,27 +161,32 @@ struct DeployRun {
         switch outcome {
         case .completed:
             outputs["outcome"] = "deployed"
-            report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).")
+            report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).", plan: plan)
         case .rolledBack(let reason):
             outputs["outcome"] = "rolled-back"
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "")
-            throw CommandFailure("A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).", exitCode: LambdaShiftExit.gateFailed)
+            let sentence = "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "", plan: plan, reason: sentence)
+            throw CommandFailure(sentence, exitCode: LambdaShiftExit.gateFailed)
         case .cancelled:
             outputs["outcome"] = "cancelled"
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.cancelled, message: "")
-            throw CommandFailure("Cancelled: alias \(plan.alias) was restored to \(restored).", exitCode: LambdaShiftExit.cancelled)
+            let sentence = "Cancelled: alias \(plan.alias) was restored to \(restored)."
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.cancelled, message: "", plan: plan, reason: sentence)
+            throw CommandFailure(sentence, exitCode: LambdaShiftExit.cancelled)
         case .failed(let reason):
             outputs["outcome"] = "failed"
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "")
-            throw CommandFailure("The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored).", exitCode: LambdaShiftExit.failed)
+            let sentence = "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored)."
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "", plan: plan, reason: sentence)
+            throw CommandFailure(sentence, exitCode: LambdaShiftExit.failed)
         case .interfered(let now):
             outputs["outcome"] = "failed"
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "")
-            throw CommandFailure("Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it.", exitCode: LambdaShiftExit.failed)
+            let sentence = "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it."
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "", plan: plan, reason: sentence)
+            throw CommandFailure(sentence, exitCode: LambdaShiftExit.failed)
         case .rollbackFailed(let reason):
             outputs["outcome"] = "failed"
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.rollbackFailed, message: "")
-            throw CommandFailure("ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)", exitCode: LambdaShiftExit.rollbackFailed)
+            let sentence = "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)"
+            report.finish(outputs: outputs, exitCode: LambdaShiftExit.rollbackFailed, message: "", plan: plan, reason: sentence)
+            throw CommandFailure(sentence, exitCode: LambdaShiftExit.rollbackFailed)
         }
     }
 }
@@ -150,8 +208,7 @@ struct Preflight {
     }
 
     func run() async throws -> Result {
-        let client = try AWSSetup(environment: context.environment, explicitRegion: plan.region, roleToAssume: plan.roleToAssume,
-                                  transport: context.transport).makeClient()
+        let client = try context.makeClient(region: plan.region, roleToAssume: plan.roleToAssume)
         let identity = try await STSClient(client: client).getCallerIdentity()
         report.line("caller: \(identity.arn) (account \(identity.account))")
         if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {

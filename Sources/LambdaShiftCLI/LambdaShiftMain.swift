@@ -10,7 +10,6 @@ import Rollout
 public enum LambdaShiftMain {
     public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
         let context = CommandContext.current
-        let redactor = Redactor(environment: context.environment)
         do {
             var command = try LambdaShift.parseAsRoot(arguments)
             if let asyncCommand = command as? any AsyncParsableCommand {
@@ -20,8 +19,10 @@ public enum LambdaShiftMain {
             }
             return LambdaShiftExit.success
         } catch let error where LambdaShiftExit.knows(error) {
-            context.errorOutput(redactor.redact("error: \(LambdaShiftExit.message(for: error))"))
-            return LambdaShiftExit.code(for: error)
+            let code = LambdaShiftExit.code(for: error)
+            context.reporter.error(LambdaShiftExit.message(for: error),
+                                   title: code == LambdaShiftExit.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
+            return code
         } catch {
             // Help, --version and argument errors from ArgumentParser.
             let code = LambdaShift.exitCode(for: error)
@@ -30,7 +31,7 @@ public enum LambdaShiftMain {
                 if !text.isEmpty { context.output(text) }
                 return LambdaShiftExit.success
             }
-            context.errorOutput(redactor.redact(text))
+            context.errorOutput(context.secrets.redact(text))
             return LambdaShiftExit.usage
         }
     }

@@ -177,7 +177,13 @@ struct OtherCITests {
         #expect(kind(["GITLAB_CI": "true"]) == "GitLabReporter")
         #expect(kind(["CODEBUILD_BUILD_ID": "b:1"]) == "PlainReporter")
         #expect(kind([:], tty: true) == "TerminalReporter")
-        #expect(kind(["NO_COLOR": "1"], tty: true) == "PlainReporter")
-        #expect(kind([:], tty: false) == "PlainReporter")
+        let plainTerminal = TerminalReporter(sink: capture.sink, secrets: SecretRegistry(), colour: false)
+        plainTerminal.warning("careful")
+        let colourTerminal = TerminalReporter(sink: capture.sink, secrets: SecretRegistry(), colour: true)
+        colourTerminal.warning("careful")
+        #expect(capture.all.suffix(2) == ["warning: careful", "\u{1B}[33mwarning:\u{1B}[0m careful"])
+        let noColour = Reporters.make(environment: ["NO_COLOR": "1"], sink: capture.sink, secrets: SecretRegistry(), isTerminal: true)
+        noColour.warning("careful")
+        #expect(capture.all.last == "warning: careful")
     }
 }

@@ -296,6 +296,69 @@ extension TwinSuite {
             #expect(ignored.stdout.contains("already in ALARM; ignored as asked"))
         }
 
+        @Test("in GitHub Actions: masks first, groups, GITHUB_OUTPUT, a step summary, ::error:: on a rollback; no secret anywhere")
+        func gitHubActions() async throws {
+            let f = try await fixture("gha")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gha-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let github = ["GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": directory + "/output", "GITHUB_STEP_SUMMARY": directory + "/summary",
+                          "GITHUB_REF_NAME": "main", "GITHUB_REF_TYPE": "branch", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+                          "GITHUB_REPOSITORY": "octo/app", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "42",
+                          "AWS_SESSION_TOKEN": ""]
+            let result = try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--strategy", "canary:10%:1s"],
+                                               environment: twin.environment(github).variables)
+            #expect(result.status == 0, "\(result.all)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.first == "::add-mask::\(Twin.secretAccessKey)")
+            #expect(lines.contains("::group::Package") && lines.contains("::endgroup::"))
+            let outputs = try String(contentsOfFile: directory + "/output", encoding: .utf8)
+            #expect(outputs.contains("outcome<<ghadelimiter_"))
+            #expect(outputs.contains("\nversion<<") || outputs.hasPrefix("version<<"))
+            #expect(outputs.contains("s3-key<<ghadelimiter_") && outputs.contains("octo/app/\(f.function)/0123456/package.zip"))
+            let summary = try String(contentsOfFile: directory + "/summary", encoding: .utf8)
+            #expect(summary.hasPrefix("### ✅ lambda-shift: Deployed: alias live serves version 2 (was 1)."))
+            #expect(summary.contains("| Version | `1 → 2` |"))
+            #expect(summary.contains("shifted 10% to version 2"))
+            #expect(summary.contains("[Run](https://github.com/octo/app/actions/runs/42)"))
+            let everything = result.all.replacingOccurrences(of: "::add-mask::\(Twin.secretAccessKey)", with: "") + outputs + summary
+            #expect(!everything.contains(Twin.secretAccessKey))
+
+            let g = try await fixture("gha-rb", code: "v3")
+            let failing = try Shell.lambdaShift(["deploy", "--function", g.function, "--bucket", g.bucket, "--source", g.source, "--strategy", "canary:10%:1s",
+                                                 "--max-error-rate", "1", "--min-invocations", "3"],
+                                                environment: twin.environment(github.merging(["GITHUB_OUTPUT": directory + "/output2", "GITHUB_STEP_SUMMARY": directory + "/summary2"]) { $1 }).variables)
+            #expect(failing.status == 3)
+            #expect(failing.stdout.contains("::error::A health gate failed (metrics: 0 invocation(s) of version 2"))
+            let failedSummary = try String(contentsOfFile: directory + "/summary2", encoding: .utf8)
+            #expect(failedSummary.hasPrefix("### ↩️ lambda-shift: "))
+            #expect(failedSummary.contains("> **Reason:** A health gate failed"))
+            #expect(try parseOutcome(directory + "/output2") == "rolled-back")
+        }
+
+        @Test("in GitLab CI: the dotenv report with LAMBDA_SHIFT_ names")
+        func gitLab() async throws {
+            let f = try await fixture("gl")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let gitlab = ["GITLAB_CI": "true", "CI_PROJECT_DIR": directory, "CI_COMMIT_BRANCH": "develop", "CI_COMMIT_SHA": "feedface00",
+                          "CI_PROJECT_PATH": "group/app", "CI_JOB_URL": "https://gitlab.example/jobs/9"]
+            let result = try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source],
+                                               environment: twin.environment(gitlab).variables)
+            #expect(result.status == 0, "\(result.all)")
+            let dotenv = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
+            #expect(dotenv.contains("LAMBDA_SHIFT_OUTCOME=deployed\n"))
+            #expect(dotenv.contains("LAMBDA_SHIFT_PREVIOUS_VERSION=1\n"))
+            #expect(dotenv.contains("LAMBDA_SHIFT_ENVIRONMENT=staging\n"))
+            #expect(dotenv.contains("LAMBDA_SHIFT_S3_KEY=group/app/\(f.function)/feedfac/package.zip\n"))
+            #expect(result.stdout.contains("section_start:"))
+        }
+
+        func parseOutcome(_ path: String) throws -> String? {
+            let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+            guard let start = lines.firstIndex(where: { $0.hasPrefix("outcome<<") }) else { return nil }
+            return lines[start + 1]
+        }
+
         // MARK: - Running the binary in the background
 
         struct Running {

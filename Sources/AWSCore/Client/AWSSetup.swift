@@ -12,15 +12,19 @@ public struct AWSSetup: Sendable {
     public var transport: any HTTPTransport
     public var clock: any AWSClock
     public var sleeper: any Sleeper
+    /// Called with every set of credentials obtained, before they are used: to mask them in CI.
+    public var onCredentials: (@Sendable (AWSCredentials) -> Void)?
 
     public init(environment: Environment, explicitRegion: String? = nil, roleToAssume: String? = nil,
-                transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper()) {
+                transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
+                onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil) {
         self.environment = environment
         self.explicitRegion = explicitRegion
         self.roleToAssume = roleToAssume
         self.transport = transport ?? CurlTransport(proxy: ProxySettings(environment: environment))
         self.clock = clock
         self.sleeper = sleeper
+        self.onCredentials = onCredentials
     }
 
     /// The profile in use: AWS_PROFILE, else `default`.
@@ -39,7 +43,7 @@ public struct AWSSetup: Sendable {
         let bare = AWSClient(transport: transport, credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "", secretAccessKey: "")),
                              region: region, endpoints: endpoints, retryPolicy: retry, clock: clock, sleeper: sleeper)
         let chain = try credentialChain(files: files, bare: bare)
-        return bare.with(credentials: CredentialCache(provider: chain, clock: clock))
+        return bare.with(credentials: CredentialCache(provider: chain, clock: clock, onCredentials: onCredentials))
     }
 
     func credentialChain(files: SharedConfigFiles, bare: AWSClient) throws -> CredentialProviderChain {

@@ -33,12 +33,15 @@ public actor CredentialCache: CredentialSource {
     private let refreshMargin: TimeInterval
     private var current: AWSCredentials?
     private var refreshing: Task<AWSCredentials, any Error>?
+    private let onCredentials: (@Sendable (AWSCredentials) -> Void)?
     public private(set) var resolveCount = 0
 
-    public init(provider: any CredentialProvider, clock: any AWSClock = SystemClock(), refreshMargin: TimeInterval = 300) {
+    public init(provider: any CredentialProvider, clock: any AWSClock = SystemClock(), refreshMargin: TimeInterval = 300,
+                onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil) {
         self.provider = provider
         self.clock = clock
         self.refreshMargin = refreshMargin
+        self.onCredentials = onCredentials
     }
 
     public func credentials() async throws -> AWSCredentials {
@@ -54,6 +57,7 @@ public actor CredentialCache: CredentialSource {
         defer { refreshing = nil }
         do {
             let fresh = try await task.value
+            onCredentials?(fresh)
             resolveCount += 1
             current = fresh
             return fresh
