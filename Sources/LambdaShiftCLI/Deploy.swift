@@ -70,6 +70,17 @@ struct DeployOptions: ParsableArguments {
         return (branch ?? provenance.branch).map { "\"\($0)\"" } ?? "(none detected)"
     }
 
+    /// For iam-policy: the same settings, with no package source needed and, when the branch
+    /// maps nowhere, the first environment of the map (the policy covers the function either way).
+    func resolveIgnoringSource(_ context: CommandContext) throws -> DeployPlan {
+        var copy = self
+        if copy.sourceOptions.source == nil && copy.sourceOptions.zip == nil { copy.sourceOptions.source = "." }
+        if let plan = try copy.resolve(context) { return plan }
+        copy.environment = "production"
+        guard let plan = try copy.resolve(context) else { throw ValidationError("Give --environment for the policy.") }
+        return plan
+    }
+
     /// Everything checked before AWS is touched; nil when the branch deploys nothing.
     func resolve(_ context: CommandContext) throws -> DeployPlan? {
         var settings = SettingSource(environment: context.environment, file: try SettingSource.loadFile(flag: config, environment: context.environment))
@@ -96,7 +107,14 @@ struct DeployOptions: ParsableArguments {
         var values = provenance.templateValues(function: "", environment: environmentName)
         let functionName = try SettingTemplate.render(functionTemplate, values)
         values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
-        let key = try KeyTemplate(settings.value(self.key, "key") ?? KeyTemplate.defaultTemplate).render(values)
+        let keyTemplate = try KeyTemplate(settings.value(self.key, "key") ?? KeyTemplate.defaultTemplate)
+        let key = keyTemplate.render(values)
+        // The part of the key every deploy of this function shares: the policy's S3 prefix.
+        var varying = values
+        let marker = "LAMBDASHIFTVARIES"
+        for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
+        let rendered = keyTemplate.render(varying)
+        let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
         let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
         let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: "--bake") } ?? 0
         let aliasName = settings.value(alias, "alias") ?? "live"
@@ -138,7 +156,8 @@ struct DeployOptions: ParsableArguments {
                           strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]), alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
                           blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
                           smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: try sourceOptions.resolved(settings),
-                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep)
+                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep,
+                          keyPrefix: keyPrefix)
     }
 }
 
@@ -163,4 +182,5 @@ struct DeployPlan {
     var region: String?
     var roleToAssume: String?
     var keepVersions: Int?
+    var keyPrefix: String
 }

@@ -63,7 +63,7 @@ public struct LambdaShift: AsyncParsableCommand {
         commandName: "lambda-shift",
         abstract: "Ship an AWS Lambda function from CI: package, upload, publish, and shift an alias safely.",
         version: version,
-        subcommands: [Deploy.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self, Doctor.self]
+        subcommands: [Deploy.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self, IAMPolicy.self, Doctor.self]
     )
 
     public init() {}

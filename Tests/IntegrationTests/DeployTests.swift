@@ -353,6 +353,45 @@ extension TwinSuite {
             #expect(result.stdout.contains("section_start:"))
         }
 
+        @Test("iam-policy covers every call a deploy makes, and nothing beyond its bucket prefix, function and alarms")
+        func iamPolicyCoversDeploy() async throws {
+            let f = try await fixture("iam")
+            let alarm = uniqueName("iam-errors")
+            try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
+            let flags = ["--branch", "main", "--alarm", alarm, "--max-error-rate", "50", "--min-invocations", "0",
+                         "--smoke-payload", "{}", "--keep-versions", "1", "--strategy", "canary:10%:1s"]
+            let policyRun = try Shell.lambdaShift(["iam-policy", "--function", f.function, "--bucket", f.bucket, "--account-id", "123456789012"] + flags,
+                                                  environment: twin.environment().variables)
+            #expect(policyRun.status == 0, "\(policyRun.all)")
+            let policy = try #require(try JSONSerialization.jsonObject(with: Data(policyRun.stdout.utf8)) as? [String: Any])
+            let statements = try #require(policy["Statement"] as? [[String: Any]])
+            let allowed = Set(statements.flatMap { ($0["Action"] as? [String]) ?? [] })
+            let resources = statements.flatMap { ($0["Resource"] as? [String]) ?? [] }
+            #expect(resources.contains("arn:aws:lambda:us-east-1:123456789012:function:\(f.function)"))
+            #expect(resources.contains("arn:aws:cloudwatch:us-east-1:123456789012:alarm:\(alarm)"))
+            #expect(resources.contains { $0.hasPrefix("arn:aws:s3:::\(f.bucket)/") && $0.contains("/\(f.function)/") })
+            #expect(!allowed.contains("lambda:*") && !allowed.contains("s3:*"))
+
+            try await twin.clearRequests()
+            let deployed = try deploy(f, flags)
+            #expect(deployed.status == 0, "\(deployed.all)")
+            let needed: [String: String] = [
+                "PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject", "CreateMultipartUpload": "s3:PutObject",
+                "UploadPart": "s3:PutObject", "CompleteMultipartUpload": "s3:PutObject", "AbortMultipartUpload": "s3:AbortMultipartUpload",
+                "GetFunction": "lambda:GetFunction", "GetFunctionConfiguration": "lambda:GetFunctionConfiguration", "GetAlias": "lambda:GetAlias",
+                "UpdateAlias": "lambda:UpdateAlias", "CreateAlias": "lambda:CreateAlias", "UpdateFunctionCode": "lambda:UpdateFunctionCode",
+                "PublishVersion": "lambda:PublishVersion", "ListVersionsByFunction": "lambda:ListVersionsByFunction", "ListAliases": "lambda:ListAliases",
+                "DeleteFunction": "lambda:DeleteFunction", "Invoke": "lambda:InvokeFunction",
+                "DescribeAlarms": "cloudwatch:DescribeAlarms", "GetMetricData": "cloudwatch:GetMetricData",
+            ]
+            let operations = Set(try await twin.requests().compactMap { $0["operation"] as? String }).subtracting(["GetCallerIdentity"])
+            #expect(operations.isSuperset(of: ["PutObject", "UpdateFunctionCode", "PublishVersion", "Invoke", "UpdateAlias", "DescribeAlarms", "GetMetricData"]))
+            for operation in operations {
+                let action = try #require(needed[operation], "no IAM action known for \(operation)")
+                #expect(allowed.contains(action), "the policy lacks \(action) for \(operation)")
+            }
+        }
+
         func parseOutcome(_ path: String) throws -> String? {
             let lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
             guard let start = lines.firstIndex(where: { $0.hasPrefix("outcome<<") }) else { return nil }
