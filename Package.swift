@@ -25,7 +25,7 @@ let package = Package(
         // Settings: key templates, provenance from the CI.
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         // CI detection and reporters: GitHub annotations/outputs/summary, GitLab, plain, terminal.
-        .target(name: "CISupport"),
+        .target(name: "CISupport", dependencies: ["AWSCore"]),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
         .target(name: "Rollout", dependencies: ["AWSCore", "AWSServices", "Packaging", "Config"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "CISupportTests", dependencies: ["CISupport"]),
+        .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "TestSupport"]),
     ],

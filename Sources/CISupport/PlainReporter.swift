@@ -59,4 +59,10 @@ public struct TerminalReporter: Reporter {
     public func writeSummary(_ summary: DeploySummary) throws {
         sink.out(paint("1", secrets.redact(summary.headline)))
     }
+
+    /// On a TTY: the status line redrawn in place (`nil` clears it).
+    public func progress(_ text: String?) {
+        guard colour else { return }
+        sink.raw("\r\u{1B}[2K" + (text.map { paint("2", secrets.redact($0)) } ?? ""))
+    }
 }

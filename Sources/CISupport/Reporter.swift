@@ -26,6 +26,12 @@ public protocol Reporter: Sendable {
     func endGroup()
     func setOutputs(_ outputs: [(String, String)]) throws
     func writeSummary(_ summary: DeploySummary) throws
+    /// A transient status (a countdown), shown in place on a terminal; ignored in CI logs.
+    func progress(_ text: String?)
+}
+
+extension Reporter {
+    public func progress(_ text: String?) {}
 }
 
 /// The secrets known so far, redacted from every line a reporter writes.
@@ -57,9 +63,13 @@ public final class SecretRegistry: Sendable {
 public struct ReportSink: Sendable {
     public var out: @Sendable (String) -> Void
     public var err: @Sendable (String) -> Void
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void) {
+    /// Writes without a newline (for a status redrawn in place).
+    public var raw: @Sendable (String) -> Void
+    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void,
+                raw: @escaping @Sendable (String) -> Void = { _ in }) {
         self.out = out
         self.err = err
+        self.raw = raw
     }
 }
 

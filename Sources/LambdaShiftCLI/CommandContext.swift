@@ -18,14 +18,15 @@ public struct CommandContext: Sendable {
                                          "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
 
     public init(environment: Environment, transport: (any HTTPTransport)? = nil, isTerminal: Bool = false,
-                output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void) {
+                output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void,
+                raw: @escaping @Sendable (String) -> Void = { _ in }) {
         self.environment = environment
         self.transport = transport
         self.output = output
         self.errorOutput = errorOutput
         let secrets = SecretRegistry()
         self.secrets = secrets
-        reporter = Reporters.make(environment: environment.variables, sink: ReportSink(out: output, err: errorOutput),
+        reporter = Reporters.make(environment: environment.variables, sink: ReportSink(out: output, err: errorOutput, raw: raw),
                                   secrets: secrets, isTerminal: isTerminal)
         for name in Self.secretVariables {
             if let value = environment[name] { reporter.mask(value) }
@@ -36,7 +37,8 @@ public struct CommandContext: Sendable {
         environment: Environment(ProcessInfo.processInfo.environment),
         isTerminal: isatty(STDOUT_FILENO) == 1,
         output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-        errorOutput: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        errorOutput: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+        raw: { FileHandle.standardOutput.write(Data($0.utf8)) })
 
     /// The AWS client for this context, masking every credential it obtains.
     func makeClient(region: String?, roleToAssume: String?) throws -> AWSClient {

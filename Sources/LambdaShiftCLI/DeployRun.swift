@@ -135,7 +135,7 @@ struct DeployRun {
                 return
             }
             report.phase("Shift alias \(plan.alias)")
-            let engine = RolloutEngine(api: lambda, gates: gates) { event in
+            let engine = RolloutEngine(api: lambda, gates: gates, sleeper: CountdownSleeper(inner: TaskSleeper(), reporter: report.reporter)) { event in
                 switch event.kind {
                 case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
                 case .baking(let seconds): report.line("baking \(seconds)s")
