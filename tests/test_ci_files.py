@@ -9,7 +9,8 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "environment", "branch", "strategy", "alarm",
-          "max-error-rate", "min-invocations", "smoke-payload", "bake", "config", "allowed-account-ids", "role-to-assume"}
+          "max-error-rate", "min-invocations", "smoke-payload", "bake", "config", "allowed-account-ids", "role-to-assume",
+          "alarm-prefix", "alarm-already-firing", "exclude", "keep-versions"}
 OUTPUTS = {"version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
            "s3-version-id", "outcome", "skipped"}
 
