@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeds the twin for scripts/demo: a function with version 1 behind the alias `live`, a
 versioned artifact bucket and an alarm, then clears the request log so the demo's summary
-counts only lambda-shift's own requests."""
+counts only lambda-shift's own requests. Usage: seed_demo.py ENDPOINT [fire-alarm-after-first-shift]"""
 
 import base64
 import io
@@ -25,8 +25,9 @@ def control(path, body=None):
 buffer = io.BytesIO()
 with zipfile.ZipFile(buffer, "w") as archive:
     archive.writestr("index.py", "def handler(event, context):\n    return {'ok': True}\n")
-control("/_twin/seed-function", {"name": "name-searcher-production", "runtime": "python3.12", "handler": "index.handler",
-                                 "zipBase64": base64.b64encode(buffer.getvalue()).decode(), "alias": "live"})
+for environment in ("production", "staging"):
+    control("/_twin/seed-function", {"name": f"name-searcher-{environment}", "runtime": "python3.12", "handler": "index.handler",
+                                     "zipBase64": base64.b64encode(buffer.getvalue()).decode(), "alias": "live"})
 
 session = boto3.session.Session(aws_access_key_id="AKIDTWINEXAMPLE0001",
                                 aws_secret_access_key="twin/Secret+Key/EXAMPLE0001", region_name="us-east-1")
@@ -39,4 +40,5 @@ cloudwatch.put_metric_alarm(AlarmName="name-searcher-errors", Namespace="AWS/Lam
                             ComparisonOperator="GreaterThanOrEqualToThreshold")
 cloudwatch.set_alarm_state(AlarmName="name-searcher-errors", StateValue="OK", StateReason="seeded by the demo")
 control("/_twin/requests/clear", {})
-print("== seeded: function name-searcher-production (alias live → 1), bucket lambda-shift-artifacts, alarm name-searcher-errors")
+control("/_twin/lambda", {"updatePolls": 1})
+print("== seeded: functions name-searcher-production and -staging (alias live → 1), bucket lambda-shift-artifacts, alarm name-searcher-errors")

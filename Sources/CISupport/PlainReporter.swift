@@ -56,9 +56,8 @@ public struct TerminalReporter: Reporter {
     public func setOutputs(_ outputs: [(String, String)]) throws {
         for (name, value) in outputs { sink.out(secrets.redact("\(name)=\(value)")) }
     }
-    public func writeSummary(_ summary: DeploySummary) throws {
-        sink.out(paint("1", secrets.redact(summary.headline)))
-    }
+    /// The outcome was already said (the closing line or the error); nothing more at a terminal.
+    public func writeSummary(_ summary: DeploySummary) throws {}
 
     /// On a TTY: the status line redrawn in place (`nil` clears it).
     public func progress(_ text: String?) {
