@@ -1,0 +1,127 @@
+import AWSCore
+import AWSServices
+import Foundation
+import Testing
+
+/// The fault and abuse suite: whatever goes wrong, the alias ends as it was or as intended,
+/// never split between versions.
+extension TwinSuite.DeployTests {
+    func expectNotSplit(_ f: Fixture, allowed: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let now = try await alias(f)
+        #expect(now.additionalVersionWeights.isEmpty, "split: \(now.additionalVersionWeights)", sourceLocation: sourceLocation)
+        #expect(allowed.contains(now.functionVersion), "alias on \(now.functionVersion)", sourceLocation: sourceLocation)
+    }
+
+    @Test("under 30% Lambda throttling, 20% S3 SlowDown, CloudWatch 500s and a reset mid-upload, a production rollout ends correct or rolled back, never split",
+          arguments: [11, 23, 37])
+    func chaos(seed: Int) async throws {
+        let f = try await fixture("chaos\(seed)")
+        let alarm = uniqueName("chaos-errors")
+        try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
+        try await twin.setFaults([
+            ["service": "lambda", "kind": "throttle", "probability": 0.3],
+            ["service": "s3", "kind": "slowdown", "probability": 0.2],
+            ["service": "monitoring", "kind": "server-error", "probability": 0.3],
+            ["service": "s3", "operation": "PutObject", "kind": "reset", "afterBytes": 64, "count": 1],
+        ], seed: seed)
+        let result = try deploy(f, ["--branch", "main", "--strategy", "linear:50%:1s", "--alarm", alarm], env: ["AWS_MAX_ATTEMPTS": "5"])
+        try await twin.setFaults([])
+        #expect([0, 1, 3].contains(result.status), "\(result.all)")
+        try await expectNotSplit(f, allowed: result.status == 0 ? ["2"] : ["1"])
+        let faults = try await twin.requests().compactMap { $0["fault"] as? String }
+        #expect(faults.count >= 3, "too few faults injected to mean anything: \(faults)")
+    }
+
+    @Test("SIGTERM in each phase leaves the alias as it was: exit 4, never split",
+          arguments: ["package", "PutObject", "UpdateFunctionCode", "PublishVersion", "bake 1", "bake 2"])
+    func sigtermInEachPhase(phase: String) async throws {
+        let f = try await fixture("term")
+        if phase == "package" {
+            // Enough bytes that packaging takes a moment in a debug build.
+            var generator = SystemRandomNumberGenerator()
+            for index in 0..<24 {
+                let bytes = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                try bytes.write(to: URL(fileURLWithPath: f.source + "/blob\(index).bin"))
+            }
+        } else if !phase.hasPrefix("bake") {
+            try await twin.setFaults([["service": phase == "PutObject" ? "s3" : "lambda", "operation": phase, "kind": "latency", "latencyMs": 3000, "count": 1]])
+        }
+        try await twin.clearRequests()
+        let running = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@4s,50%@4s"])
+        switch phase {
+        case "package": try await waitFor { $0.contains { $0["operation"] as? String == "GetAlias" } }
+        case "bake 1": try await waitFor { $0.filter { $0["operation"] as? String == "UpdateAlias" }.count >= 1 }
+        case "bake 2": try await waitFor { $0.filter { $0["operation"] as? String == "UpdateAlias" }.count >= 2 }
+        default: try await waitFor { $0.contains { $0["operation"] as? String == phase } }
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        kill(running.process.processIdentifier, SIGTERM)
+        let result = finish(running)
+        try await twin.setFaults([])
+        #expect(result.status == 4, "\(phase): \(result.output)")
+        try await expectNotSplit(f, allowed: ["1"])
+        if phase == "package" {
+            #expect(!(try await twin.requests()).contains { $0["mutating"] as? Bool == true })
+        }
+    }
+
+    @Test("two deploys racing for one alias: one wins, the other stops without overwriting")
+    func race() async throws {
+        let f = try await fixture("race2")
+        let other = f.source + "-other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try Data("def handler(e, c):\n    return 'other'\n".utf8).write(to: URL(fileURLWithPath: other + "/index.py"))
+        try await twin.control("POST", "/_twin/lambda", ["updatePolls": 2])
+        let first = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@2s,50%@2s"])
+        var second = f
+        second.source = other
+        let secondRun = try startDeploy(second, ["--branch", "main", "--strategy", "steps:10%@2s,50%@2s"])
+        let a = finish(first), b = finish(secondRun)
+        let codes = [a.status, b.status].sorted()
+        #expect(codes.filter { $0 == 0 }.count <= 1, "both claimed to win:\n\(a.output)\n\(b.output)")
+        #expect(codes.allSatisfy { [0, 1, 2].contains($0) }, "\(a.output)\n\(b.output)")
+        let final = try await alias(f)
+        #expect(final.additionalVersionWeights.isEmpty, "split: \(final.additionalVersionWeights)")
+        if let winner = [a, b].first(where: { $0.status == 0 }) {
+            #expect(winner.output.contains("Deployed: alias live serves version \(final.functionVersion)"))
+        } else {
+            #expect(final.functionVersion == "1")
+        }
+        let loser = a.status == 0 ? b : a
+        #expect(loser.output.contains("error:"))
+    }
+
+    @Test("no secret reaches any output under any failure")
+    func noSecretsUnderFailure() async throws {
+        let f = try await fixture("sec")
+        let token = "SESSIONTOKEN\(UUID().uuidString)"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sec-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try await twin.control("POST", "/_twin/credentials", ["accessKeyId": "AKIDWITHTOKEN0001", "secretAccessKey": "token-secret/KEY+1", "sessionToken": token])
+        let env = ["AWS_ACCESS_KEY_ID": "AKIDWITHTOKEN0001", "AWS_SECRET_ACCESS_KEY": "token-secret/KEY+1", "AWS_SESSION_TOKEN": token,
+                   "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": directory + "/out", "GITHUB_STEP_SUMMARY": directory + "/summary"]
+        var transcripts: [String] = []
+        // A gate failure, a throttled give-up, a bad signature, bad input.
+        transcripts.append(try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1", "--min-invocations", "3"], env: env).all)
+        try await twin.setFaults([["service": "lambda", "kind": "throttle", "count": 50]])
+        transcripts.append(try deploy(f, ["--branch", "main"], env: env.merging(["AWS_MAX_ATTEMPTS": "2"]) { $1 }).all)
+        try await twin.setFaults([])
+        transcripts.append(try deploy(f, ["--branch", "main"], env: env.merging(["AWS_SECRET_ACCESS_KEY": "wrong-\(token)"]) { $1 }).all)
+        transcripts.append(try deploy(f, ["--branch", "main", "--strategy", "nope"], env: env).all)
+        let files = ["out", "summary"].compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
+        for text in transcripts + files {
+            let withoutMasks = text.split(separator: "\n").filter { !$0.hasPrefix("::add-mask::") }.joined(separator: "\n")
+            #expect(!withoutMasks.contains(token))
+            #expect(!withoutMasks.contains("token-secret/KEY+1"))
+        }
+        #expect(transcripts[2].contains("SignatureDoesNotMatch") || transcripts[2].contains("InvalidSignature"))
+    }
+
+    func waitFor(_ condition: ([[String: Any]]) -> Bool) async throws {
+        for _ in 0..<600 {
+            if condition(try await twin.requests()) { return }
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
+        throw TwinError("the deploy never reached the phase")
+    }
+}
