@@ -80,3 +80,39 @@ struct BuildTreeTests {
         #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message.contains("Cannot read secret.txt") == true }
     }
 }
+
+@Suite("Hostile build trees")
+struct HostileTreeTests {
+    @Test("deep nesting, a name with a newline and one that is not UTF-8 are packaged byte for byte")
+    func oddNames() async throws {
+        let tree = try TreeFixture()
+        var deep = "d"
+        for level in 1..<120 { deep += "/d\(level)" }
+        try tree.file(deep + "/leaf.txt", "deep")
+        try tree.file("line\nbreak.txt", "newline")
+        // A Latin-1 name: bytes that are not UTF-8.
+        let invalid: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".txt".utf8)
+        let path = Array(tree.source.utf8) + [0x2F] + invalid
+        let fd = open(cPath(path), O_WRONLY | O_CREAT, 0o644)
+        _ = "latin".withCString { write(fd, $0, 5) }
+        close(fd)
+        let result = try await Packager().package(source: tree.source, out: tree.path + "/odd.zip")
+        #expect(result.entryCount == 3)
+        let names = try ZipDirectory.read(path: result.path).entries.map(\.name)
+        #expect(names.contains(invalid))
+        #expect(names.contains(Array("line\nbreak.txt".utf8)))
+        #expect(names.contains(Array((deep + "/leaf.txt").utf8)))
+        // Python reads every entry back, whatever its name.
+        let check = try runTool(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(sorted(z.read(i) for i in z.infolist()))", result.path])
+        #expect(check.output == "[b'deep', b'latin', b'newline']\n")
+    }
+
+    @Test("a fifo in the tree is refused by name, before anything is written")
+    func specialFile() throws {
+        let tree = try TreeFixture()
+        try tree.file("app.py", "x")
+        mkfifo(tree.source + "/pipe", 0o644)
+        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message == "pipe in the build directory is not a regular file or directory: remove or exclude it." }
+        #expect(try BuildTree(root: tree.source, excludes: ["pipe"]).files().count == 1)
+    }
+}
