@@ -83,7 +83,7 @@ def measure_packaging(name, root):
 
 
 def start_twin():
-    ready = os.path.join(work, "ready.json")
+    ready = os.path.join(work, f"ready-{time.monotonic_ns()}.json")
     proc = subprocess.Popen([sys.executable, "twin/twin.py", "--ready-file", ready, "--parent-pid", str(os.getpid())],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
@@ -119,6 +119,67 @@ def measure_upload(package):
             "aws_rss_mb": max(cli_rss), "ours_rss_mb": max(our_rss)}
 
 
+def control(endpoint, path, body=None):
+    data = json.dumps(body or {}).encode()
+    request = urllib.request.Request(endpoint + path, data=data, method="POST", headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request))
+
+
+def measure_deploy(tree):
+    """An all-at-once deploy of the same tree: lambda-shift against the aws CLI steps a user
+    would script (zip, s3api put-object, update-function-code, wait function-updated-v2,
+    publish-version, update-alias), five alternating runs on the same twin."""
+    twin, endpoint = start_twin()
+    env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID="AKIDTWINEXAMPLE0001", AWS_SECRET_ACCESS_KEY="twin/Secret+Key/EXAMPLE0001",
+               AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                      aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    s3.create_bucket(Bucket="bench")
+    s3.put_bucket_versioning(Bucket="bench", VersioningConfiguration={"Status": "Enabled"})
+    buffer_zip = os.path.join(work, "seed.zip")
+    subprocess.run(["zip", "-qrX", "-6", buffer_zip, "."], cwd=tree, check=True)
+    import base64
+    zipped = base64.b64encode(open(buffer_zip, "rb").read()).decode()
+    for name in ("bench-ours", "bench-cli"):
+        control(endpoint, "/_twin/seed-function", {"name": name, "runtime": "python3.12", "handler": "index.handler", "zipBase64": zipped, "alias": "live"})
+    control(endpoint, "/_twin/lambda", {"updatePolls": 1})
+    script = os.path.join(work, "deploy-with-aws-cli.sh")
+    with open(script, "w") as f:
+        f.write("""set -euo pipefail
+cd "$1"; rm -f "$2"; zip -qrX -6 "$2" .
+version_id=$(aws s3api put-object --bucket bench --key cli/package.zip --body "$2" --query VersionId --output text)
+aws lambda update-function-code --function-name bench-cli --s3-bucket bench --s3-key cli/package.zip --s3-object-version "$version_id" >/dev/null
+aws lambda wait function-updated-v2 --function-name bench-cli
+version=$(aws lambda publish-version --function-name bench-cli --query Version --output text)
+aws lambda update-alias --function-name bench-cli --name live --function-version "$version" >/dev/null
+""")
+    ours_times, cli_times, ours_rss = [], [], []
+    try:
+        for i in range(5):
+            with open(os.path.join(tree, "BUILD_ID"), "w") as marker:
+                marker.write(f"run {i}\n")  # new code each run, so nothing is skipped
+            t, _ = run(["bash", script, tree, os.path.join(work, "cli.zip")], env=env)
+            cli_times.append(t)
+            t, r = run([ours, "deploy", "--environment", "staging", "--function", "bench-ours", "--bucket", "bench", "--source", tree,
+                        "--strategy", "AllAtOnce", "--key", "ours/{version}/package.zip"], env=env)
+            ours_times.append(t); ours_rss.append(r)
+    finally:
+        twin.terminate()
+        twin.wait(10)
+    c, o = statistics.median(cli_times), statistics.median(ours_times)
+    return {"aws_cli_s": c, "ours_s": o, "speedup": c / o, "ours_rss_mb": max(ours_rss)}
+
+
+def measure_startup():
+    times = []
+    for _ in range(30):
+        start = time.perf_counter()
+        subprocess.run([ours, "--version"], stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
 def main():
     try:
         botocore_copy = os.path.join(work, "botocore-tree")
@@ -134,6 +195,10 @@ def main():
         for r in rows:
             print(f"{r['tree']:<16} {r['input_mb']:>9.1f} {r['zip_s']:>9.2f} {r['ours_s']:>8.2f} {r['speedup']:>7.2f}x "
                   f"{r['zip_mb']:>8.1f} {r['ours_mb']:>8.1f} {r['size_delta_pct']:>+6.2f}% {r['zip_rss_mb']:>6.1f}MB {r['ours_rss_mb']:>6.1f}MB")
+        deploy = measure_deploy(botocore_copy)
+        print(f"\nall-at-once deploy of the botocore tree to the twin: lambda-shift vs the aws CLI script (median of 5, alternating)")
+        print(f"aws CLI script {deploy['aws_cli_s']:.2f} s, lambda-shift {deploy['ours_s']:.2f} s ({deploy['ours_rss_mb']:.0f} MB RSS): {deploy['speedup']:.2f}x")
+        print(f"\nstart-up of lambda-shift --version: {measure_startup():.1f} ms (median of 30)")
         up = measure_upload(out)
         print(f"\nupload of the generated tree's package ({up['package_mb']:.1f} MB) to the twin: lambda-shift vs aws s3 cp (median of {RUNS})")
         print(f"aws s3 cp {up['aws_s3_cp_s']:.2f} s ({up['aws_rss_mb']:.0f} MB RSS), lambda-shift {up['ours_s']:.2f} s "

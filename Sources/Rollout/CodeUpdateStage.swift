@@ -33,7 +33,7 @@ public struct CodeUpdateStage: Sendable {
         let deadline = clock.now().addingTimeInterval(maxWait)
         // An update still running (someone else's, or a previous run's) is waited out first.
         var current = try await settled(function, deadline: deadline)
-        var delay = 1.0
+        var delay = 0.25
         while true {
             do {
                 _ = try await lambda.updateFunctionCode(function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: objectVersion, revisionId: current.revisionId)
@@ -68,7 +68,7 @@ public struct CodeUpdateStage: Sendable {
 
     /// Waits until LastUpdateStatus is not InProgress.
     func settled(_ function: String, deadline: Date) async throws -> FunctionConfiguration {
-        var delay = 1.0
+        var delay = 0.25
         while true {
             let configuration = try await lambda.getFunctionConfiguration(function)
             if configuration.lastUpdateStatus != "InProgress" { return configuration }
@@ -81,7 +81,7 @@ public struct CodeUpdateStage: Sendable {
             throw DeployError("Gave up waiting for \(what) after \(Int(maxWait)) s: check the function in the Lambda console, then re-run.")
         }
         try await sleeper.sleep(seconds: delay)
-        delay = min(delay * 2, 10)
+        delay = min(delay * 2, 5)
     }
 
     /// `commit 0123456 on main, run https://…`: at most Lambda's 256 characters.

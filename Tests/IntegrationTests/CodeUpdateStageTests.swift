@@ -46,7 +46,7 @@ extension TwinSuite {
             let done = try await stage.updateCode(function: s.name, bucket: s.bucket, key: "pkg.zip", objectVersion: s.versionId, codeSha256: codeSha256)
             #expect(done.lastUpdateStatus == "Successful")
             #expect(done.codeSha256 == codeSha256)
-            #expect(sleeper.recorded == [1, 2])
+            #expect(sleeper.recorded == [0.25, 0.5])
             let provenance = Provenance(ci: "github", commit: "0123456789", branch: "main", runURL: "https://github.com/o/r/actions/runs/1")
             let version = try await stage.publish(function: s.name, configuration: done, provenance: provenance)
             #expect(version.version == "2")
