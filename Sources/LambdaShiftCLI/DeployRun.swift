@@ -215,8 +215,24 @@ struct Preflight {
             throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
         }
         report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
+        let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false)
+        if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != client.region {
+            throw AWSClientError(.invalidSetting, "The function ARN is in \(arnParts[3]) but this deploy runs in \(client.region): set --region \(arnParts[3]), or name the function in \(client.region).", isConfiguration: true)
+        }
         let lambda = LambdaClient(client: client)
-        let function = try await lambda.getFunctionConfiguration(plan.function)
+        let function: FunctionConfiguration
+        do {
+            function = try await lambda.getFunctionConfiguration(plan.function)
+        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+            throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(client.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
+        }
+        do {
+            _ = try await S3Client(client: client).getObject(bucket: plan.bucket, key: ".lambda-shift-preflight")
+        } catch let error as AWSServiceError where error.code == "NoSuchKey" {
+            // The bucket answers and the key is absent: as expected.
+        } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
+            throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
+        }
         let before: AliasConfiguration?
         do {
             before = try await lambda.getAlias(plan.function, alias: plan.alias)

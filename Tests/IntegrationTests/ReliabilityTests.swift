@@ -39,7 +39,7 @@ extension TwinSuite.DeployTests {
         if phase == "package" {
             // Enough bytes that packaging takes a moment in a debug build.
             var generator = SystemRandomNumberGenerator()
-            for index in 0..<24 {
+            for index in 0..<64 {
                 let bytes = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
                 try bytes.write(to: URL(fileURLWithPath: f.source + "/blob\(index).bin"))
             }
@@ -49,12 +49,13 @@ extension TwinSuite.DeployTests {
         try await twin.clearRequests()
         let running = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@4s,50%@4s"])
         switch phase {
-        case "package": try await waitFor { $0.contains { $0["operation"] as? String == "GetAlias" } }
+        // The preflight's last call is the bucket probe (GetObject); packaging follows it.
+        case "package": try await waitFor { $0.contains { $0["operation"] as? String == "GetObject" } }
         case "bake 1": try await waitFor { $0.filter { $0["operation"] as? String == "UpdateAlias" }.count >= 1 }
         case "bake 2": try await waitFor { $0.filter { $0["operation"] as? String == "UpdateAlias" }.count >= 2 }
         default: try await waitFor { $0.contains { $0["operation"] as? String == phase } }
         }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        try await Task.sleep(nanoseconds: phase == "package" ? 50_000_000 : 300_000_000)
         kill(running.process.processIdentifier, SIGTERM)
         let result = finish(running)
         try await twin.setFaults([])
@@ -115,6 +116,56 @@ extension TwinSuite.DeployTests {
             #expect(!withoutMasks.contains("token-secret/KEY+1"))
         }
         #expect(transcripts[2].contains("SignatureDoesNotMatch") || transcripts[2].contains("InvalidSignature"))
+    }
+
+    @Test("PRODUCT.md's bad inputs and more, through deploy: each its sentence and exit code, and no mutating request")
+    func badInputMatrix() async throws {
+        let f = try await fixture("matrix")
+        let empty = f.source + "-empty"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let big = f.source + "-big"
+        try FileManager.default.createDirectory(atPath: big, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: big + "/huge.bin"))
+        truncate(big + "/huge.bin", 300 << 20)
+        let escaping = f.source + "-escape"
+        try FileManager.default.createDirectory(atPath: escaping, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: escaping + "/passwd", withDestinationPath: "/etc/passwd")
+        let lambda = LambdaClient(client: try twin.client())
+        let split = try await fixture("matrix-split")
+        let published = try await lambda.publishVersion(split.function, description: "someone else's canary")
+        let current = try await lambda.getAlias(split.function, alias: "live")
+        _ = try await lambda.updateAlias(split.function, alias: "live", additionalVersionWeights: [published.version: 0.1], revisionId: current.revisionId)
+
+        let cases: [(String, [String], [String: String], Int32, String)] = [
+            ("empty build directory", ["--source", empty], [:], 2, "has no files to package"),
+            ("over Lambda's limit", ["--source", big], [:], 2, "over Lambda's 250 MB limit"),
+            ("symlink leaving the tree", ["--source", escaping], [:], 2, "points outside the build directory"),
+            ("unknown function", ["--function", "no-such-\(f.function)"], [:], 1, "No Lambda function no-such-"),
+            ("unknown bucket", ["--bucket", "no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())"], [:], 1, "No bucket no-such-bucket-"),
+            ("function ARN in another region", ["--function", "arn:aws:lambda:eu-west-1:123456789012:function:\(f.function)"], [:], 2, "The function ARN is in eu-west-1 but this deploy runs in us-east-1"),
+            ("weights not reaching 100%", ["--strategy", "linear:40%:1m"], [:], 2, "never adds up to exactly 100%"),
+            ("no credentials", [], ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""], 2, "No AWS credentials were found"),
+            ("no region", [], ["AWS_REGION": ""], 2, "No AWS region is set"),
+        ]
+        for (name, flags, env, code, sentence) in cases {
+            try await twin.clearRequests()
+            var arguments = ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main"]
+            for index in stride(from: 0, to: flags.count, by: 2) {
+                if let at = arguments.firstIndex(of: flags[index]) { arguments[at + 1] = flags[index + 1] } else { arguments += [flags[index], flags[index + 1]] }
+            }
+            let result = try Shell.lambdaShift(arguments, environment: twin.environment(env).variables)
+            #expect(result.status == code, "\(name): \(result.all)")
+            #expect(result.stderr.contains(sentence), "\(name): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(name): more than one line: \(result.stderr)")
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false }, "\(name) changed something")
+        }
+        try await twin.clearRequests()
+        let midShift = try Shell.lambdaShift(["deploy", "--function", split.function, "--bucket", split.bucket, "--source", split.source, "--branch", "main"],
+                                             environment: twin.environment().variables)
+        #expect(midShift.status == 2)
+        #expect(midShift.stderr.contains("is mid-way through a shift"))
+        #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+        try await expectNotSplit(f, allowed: ["1"])
     }
 
     func waitFor(_ condition: ([[String: Any]]) -> Bool) async throws {
