@@ -88,11 +88,11 @@ struct ZipWriterTests {
         #expect(entry.modTime == UInt16(13 << 11 | 45 << 5 | 15))
     }
 
-    @Test("more than 65,535 entries: zip64 end records that unzip and Python read")
+    @Test("100,000 files: zip64 end records that unzip and Python read")
     func zip64ManyEntries() async throws {
         let tree = try TreeFixture()
         let source = tree.source
-        for dir in 0..<70 {
+        for dir in 0..<100 {
             let directory = source + "/d\(dir)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for file in 0..<1000 {
@@ -102,10 +102,10 @@ struct ZipWriterTests {
             }
         }
         let result = try await package(source, tree.path + "/many.zip")
-        #expect(result.entryCount == 70_000)
-        #expect(try ZipDirectory.read(path: result.path).entries.count == 70_000)
-        let python = try runTool(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.namelist()), z.read('d69/f999').decode())", result.path])
-        #expect(python.output == "70000 69-999\n")
+        #expect(result.entryCount == 100_000)
+        #expect(try ZipDirectory.read(path: result.path).entries.count == 100_000)
+        let python = try runTool(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.namelist()), z.read('d99/f999').decode())", result.path])
+        #expect(python.output == "100000 99-999\n")
         let unzip = try runTool(["unzip", "-tq", result.path])
         #expect(unzip.status == 0, "\(unzip.output)")
     }
