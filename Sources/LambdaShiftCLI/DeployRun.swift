@@ -83,6 +83,14 @@ struct DeployRun {
 
     func execute() async throws {
         var outputs = ["function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false", "outcome": "failed"]
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        // Packaging needs no AWS: it runs while the preflight reads, and is cancelled if those fail.
+        let source = plan.sourceOptions
+        let environment = context.environment
+        let packagePath = workDirectory.appendingPathComponent("package.zip").path
+        async let packaged = source.makePackage(out: packagePath, environment: environment)
         let checked = try await Preflight(plan: plan, context: context, report: report).run()
         let client = checked.client
         let lambda = LambdaClient(client: client)
@@ -90,18 +98,16 @@ struct DeployRun {
         let gates = checked.gates
         outputs["previous-version"] = before?.functionVersion ?? ""
 
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: workDirectory) }
         report.phase("Package")
-        let package = try await plan.sourceOptions.makePackage(out: workDirectory.appendingPathComponent("package.zip").path, environment: context.environment)
+        let package = try await packaged
         outputs["sha256"] = package.sha256Hex
         outputs["code-sha256"] = package.codeSha256
         report.event("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
         report.phase("Upload")
 
         let artifacts = ArtifactStage(client: client)
-        switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key, provenance: plan.provenance) {
+        switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
+                                       provenance: plan.provenance, current: before.map { .present($0) } ?? .absent) {
         case .unchanged(let version):
             outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
             report.finish(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.", plan: plan)

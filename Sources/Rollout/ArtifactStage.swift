@@ -28,15 +28,27 @@ public struct ArtifactStage: Sendable {
         self.partSize = partSize
     }
 
+    /// What the caller already knows of the alias: saves reading it again.
+    public enum KnownAlias: Sendable {
+        case unknown
+        case absent
+        case present(AliasConfiguration)
+    }
+
     /// The version the alias serves when its code is `package`'s; nil otherwise (no alias,
     /// other code, or traffic split between versions).
-    public func unchangedVersion(function: String, alias: String, package: PackageResult) async throws -> String? {
+    public func unchangedVersion(function: String, alias: String, package: PackageResult, current known: KnownAlias = .unknown) async throws -> String? {
         let current: AliasConfiguration
-        do {
-            current = try await lambda.getAlias(function, alias: alias)
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-            _ = try await lambda.getFunctionConfiguration(function) // a missing function is an error, a missing alias is not
-            return nil
+        switch known {
+        case .present(let alias): current = alias
+        case .absent: return nil
+        case .unknown:
+            do {
+                current = try await lambda.getAlias(function, alias: alias)
+            } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+                _ = try await lambda.getFunctionConfiguration(function) // a missing function is an error, a missing alias is not
+                return nil
+            }
         }
         guard current.additionalVersionWeights.isEmpty else { return nil }
         let served = try await lambda.getFunctionConfiguration(function, qualifier: current.functionVersion)
@@ -44,8 +56,8 @@ public struct ArtifactStage: Sendable {
     }
 
     public func run(package: PackageResult, function: String, alias: String, bucket: String, key: String,
-                    provenance: Provenance) async throws -> ArtifactOutcome {
-        if let version = try await unchangedVersion(function: function, alias: alias, package: package) {
+                    provenance: Provenance, current: KnownAlias = .unknown) async throws -> ArtifactOutcome {
+        if let version = try await unchangedVersion(function: function, alias: alias, package: package, current: current) {
             return .unchanged(version: version)
         }
         let uploaded = try await s3.uploadFile(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
@@ -53,9 +65,15 @@ public struct ArtifactStage: Sendable {
         let name = key.split(separator: "/").last.map(String.init) ?? key
         let hexSidecar = Array("\(package.sha256Hex)  \(name)\n".utf8)
         let base64Sidecar = Array(package.codeSha256.utf8)
-        for (suffix, body) in [(".sha256", hexSidecar), (".base64sha256", base64Sidecar)] {
-            _ = try await s3.putObject(bucket: bucket, key: key + suffix, body: .bytes(.init(body)), sha256: SHA256Hasher.hash(body),
-                                       contentType: "text/plain")
+        let s3 = self.s3
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (suffix, body) in [(".sha256", hexSidecar), (".base64sha256", base64Sidecar)] {
+                group.addTask {
+                    _ = try await s3.putObject(bucket: bucket, key: key + suffix, body: .bytes(.init(body)), sha256: SHA256Hasher.hash(body),
+                                               contentType: "text/plain")
+                }
+            }
+            try await group.waitForAll()
         }
         return .uploaded(uploaded)
     }
