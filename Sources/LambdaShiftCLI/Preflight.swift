@@ -1,0 +1,79 @@
+import AWSCore
+import AWSServices
+import CISupport
+import Config
+import Foundation
+import Packaging
+import Rollout
+import Synchronization
+
+/// Everything a deploy checks before its first change, shared with `plan`: the caller
+/// identity against the allowed accounts, the function, the alias (not mid-shift), the gate
+/// alarms (existing, none already firing unless told to ignore it).
+struct Preflight {
+    var plan: DeployPlan
+    var context: CommandContext
+    var report: DeployReport
+
+    struct Result {
+        var client: AWSClient
+        var identity: CallerIdentity
+        var function: FunctionConfiguration
+        var before: AliasConfiguration?
+        var gates: [any HealthGate]
+    }
+
+    func run() async throws -> Result {
+        let client = try context.makeClient(region: plan.region, roleToAssume: plan.roleToAssume)
+        let identity = try await STSClient(client: client).getCallerIdentity()
+        report.line("caller: \(identity.arn) (account \(identity.account))")
+        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
+            throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
+        }
+        report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
+        let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false)
+        if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != client.region {
+            throw AWSClientError(.invalidSetting, "The function ARN is in \(arnParts[3]) but this deploy runs in \(client.region): set --region \(arnParts[3]), or name the function in \(client.region).", isConfiguration: true)
+        }
+        let lambda = LambdaClient(client: client)
+        let function: FunctionConfiguration
+        do {
+            function = try await lambda.getFunctionConfiguration(plan.function)
+        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+            throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(client.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
+        }
+        do {
+            _ = try await S3Client(client: client).getObject(bucket: plan.bucket, key: ".lambda-shift-preflight")
+        } catch let error as AWSServiceError where error.code == "NoSuchKey" {
+            // The bucket answers and the key is absent: as expected.
+        } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
+            throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
+        }
+        let before: AliasConfiguration?
+        do {
+            before = try await lambda.getAlias(plan.function, alias: plan.alias)
+        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+            before = nil
+        }
+        if let before, !before.additionalVersionWeights.isEmpty {
+            throw AWSClientError(.invalidSetting, "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.", isConfiguration: true)
+        }
+        var gates: [any HealthGate] = []
+        if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
+            let gate = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: plan.alarms, prefixes: plan.alarmPrefixes)
+            let firing = try await gate.states().filter { $0.state == "ALARM" }.map(\.name)
+            if !firing.isEmpty {
+                if plan.blockOnFiringAlarm {
+                    throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
+                }
+                report.line("warning: alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked")
+            }
+            gates.append(gate)
+        }
+        if let rate = plan.maxErrorRateBasisPoints {
+            gates.append(MetricsGate(cloudWatch: CloudWatchClient(client: client), function: plan.function, alias: plan.alias,
+                                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
+        }
+        return Result(client: client, identity: identity, function: function, before: before, gates: gates)
+    }
+}
