@@ -96,35 +96,25 @@ struct DeployRun {
     func conclude(_ outcome: RolloutOutcome, outputs: [String: String], version: String, before: AliasConfiguration) throws {
         var outputs = outputs
         let restored = RolloutEngine.describe(before)
+        let (name, code, sentence): (String, Int32, String)
         switch outcome {
         case .completed:
             outputs["outcome"] = "deployed"
             report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).", plan: plan)
+            return
         case .rolledBack(let reason):
-            outputs["outcome"] = "rolled-back"
-            let sentence = "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "", plan: plan, reason: sentence)
-            throw CommandFailure(sentence, exitCode: LambdaShiftExit.gateFailed)
+            (name, code, sentence) = ("rolled-back", LambdaShiftExit.gateFailed, "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).")
         case .cancelled:
-            outputs["outcome"] = "cancelled"
-            let sentence = "Cancelled: alias \(plan.alias) was restored to \(restored)."
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.cancelled, message: "", plan: plan, reason: sentence)
-            throw CommandFailure(sentence, exitCode: LambdaShiftExit.cancelled)
+            (name, code, sentence) = ("cancelled", LambdaShiftExit.cancelled, "Cancelled: alias \(plan.alias) was restored to \(restored).")
         case .failed(let reason):
-            outputs["outcome"] = "failed"
-            let sentence = "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored)."
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "", plan: plan, reason: sentence)
-            throw CommandFailure(sentence, exitCode: LambdaShiftExit.failed)
+            (name, code, sentence) = ("failed", LambdaShiftExit.failed, "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored).")
         case .interfered(let now):
-            outputs["outcome"] = "failed"
-            let sentence = "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it."
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.failed, message: "", plan: plan, reason: sentence)
-            throw CommandFailure(sentence, exitCode: LambdaShiftExit.failed)
+            (name, code, sentence) = ("failed", LambdaShiftExit.failed, "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it.")
         case .rollbackFailed(let reason):
-            outputs["outcome"] = "failed"
-            let sentence = "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)"
-            report.finish(outputs: outputs, exitCode: LambdaShiftExit.rollbackFailed, message: "", plan: plan, reason: sentence)
-            throw CommandFailure(sentence, exitCode: LambdaShiftExit.rollbackFailed)
+            (name, code, sentence) = ("failed", LambdaShiftExit.rollbackFailed, "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)")
         }
+        outputs["outcome"] = name
+        report.finish(outputs: outputs, exitCode: code, message: "", plan: plan, reason: sentence)
+        throw CommandFailure(sentence, exitCode: code)
     }
 }

@@ -42,12 +42,8 @@ extension LambdaShift {
             })
             if let bucket {
                 checks.append(await check("bucket") {
-                    do {
-                        _ = try await S3Client(client: client).getObject(bucket: bucket, key: ".lambda-shift-doctor-probe")
-                        return "\(bucket) readable"
-                    } catch let error as AWSServiceError where error.code == "NoSuchKey" {
-                        return "\(bucket) readable"
-                    }
+                    try await S3Client(client: client).probeBucket(bucket)
+                    return "\(bucket) readable"
                 })
             }
             if !alarms.isEmpty {

@@ -25,12 +25,8 @@ struct PlanRun {
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         let package = try await plan.sourceOptions.makePackage(out: workDirectory.appendingPathComponent("package.zip").path, environment: context.environment)
         context.output("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
-        do {
-            _ = try await S3Client(client: checked.client).getObject(bucket: plan.bucket, key: ".lambda-shift-plan-probe")
-        } catch let error as AWSServiceError where error.code == "NoSuchKey" {
-            // The bucket answers: fine.
-        }
-        if let version = try await ArtifactStage(client: checked.client).unchangedVersion(function: plan.function, alias: plan.alias, package: package) {
+        if let version = try await ArtifactStage(client: checked.client).unchangedVersion(function: plan.function, alias: plan.alias, package: package,
+                                                                                   current: checked.before.map { .present($0) } ?? .absent) {
             context.output("would skip: alias \(plan.alias) already serves this code (version \(version))")
             return
         }

@@ -43,9 +43,7 @@ struct Preflight {
             throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(client.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
         }
         do {
-            _ = try await S3Client(client: client).getObject(bucket: plan.bucket, key: ".lambda-shift-preflight")
-        } catch let error as AWSServiceError where error.code == "NoSuchKey" {
-            // The bucket answers and the key is absent: as expected.
+            try await S3Client(client: client).probeBucket(plan.bucket)
         } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
             throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
         }

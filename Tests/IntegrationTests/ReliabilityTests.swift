@@ -49,7 +49,7 @@ extension TwinSuite.DeployTests {
         try await twin.clearRequests()
         let running = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@4s,50%@4s"])
         switch phase {
-        // The preflight's last call is the bucket probe (GetObject); packaging follows it.
+        // The preflight's last call is the bucket probe (a GetObject); packaging follows it.
         case "package": try await waitFor { $0.contains { $0["operation"] as? String == "GetObject" } }
         case "bake 1": try await waitFor { $0.filter { $0["operation"] as? String == "UpdateAlias" }.count >= 1 }
         case "bake 2": try await waitFor { $0.filter { $0["operation"] as? String == "UpdateAlias" }.count >= 2 }

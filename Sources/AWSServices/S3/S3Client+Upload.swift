@@ -11,6 +11,17 @@ public struct UploadedObject: Sendable, Equatable {
 }
 
 extension S3Client {
+    /// Checks that the bucket exists and this identity may read it, with the permissions a
+    /// deploy has (GetObject on a key that is not there: NoSuchKey means yes). Throws the
+    /// service's answer otherwise (NoSuchBucket, AccessDenied, …).
+    public func probeBucket(_ bucket: String) async throws {
+        do {
+            _ = try await getObject(bucket: bucket, key: ".lambda-shift-probe")
+        } catch let error as AWSServiceError where error.code == "NoSuchKey" {
+            return
+        }
+    }
+
     /// Uploads a file whose SHA-256 is known: one PutObject up to `multipartThreshold`,
     /// otherwise a multipart upload with `concurrency` parts in flight, each sent with its own
     /// SHA-256 so S3 checks every byte. Any failure (cancellation included) aborts the
