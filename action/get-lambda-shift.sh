@@ -6,8 +6,11 @@ set -euo pipefail
 dir="$HOME/.cache/lambda-shift"
 bin="$dir/lambda-shift"
 mkdir -p "$dir"
+# The binary's own lines are printed as they come, never spliced into one of ours: a workflow
+# command (::add-mask:: among them) counts only at the start of a line.
 if [ -x "$bin" ]; then
-  echo "lambda-shift $("$bin" --version) (cached)"
+  echo "lambda-shift from the cache, version:"
+  "$bin" --version
   exit 0
 fi
 if [ -n "${LAMBDA_SHIFT_VERSION:-}" ]; then
@@ -22,4 +25,5 @@ else
   (cd "$root" && bash scripts/release "$dir")
   mv "$dir/lambda-shift-linux-$(uname -m)" "$bin"
 fi
-echo "lambda-shift $("$bin" --version)"
+echo "lambda-shift installed, version:"
+"$bin" --version
