@@ -1,12 +1,14 @@
 import Foundation
+import Synchronization
 
 /// GitHub Actions: `::error::`/`::warning::` annotations, `::group::`, `::add-mask::`, outputs
 /// in GITHUB_OUTPUT and a Markdown summary in GITHUB_STEP_SUMMARY.
-public struct GitHubReporter: Reporter {
+public final class GitHubReporter: Reporter {
     public let kind = CIKind.github
     let environment: [String: String]
     let sink: ReportSink
     let secrets: SecretRegistry
+    private let pending = Mutex<[String]>([])
 
     public init(environment: [String: String], sink: ReportSink, secrets: SecretRegistry) {
         self.environment = environment
@@ -14,28 +16,39 @@ public struct GitHubReporter: Reporter {
         self.secrets = secrets
     }
 
+    /// Registers a secret. Its `::add-mask::` is written on stderr just before the next line
+    /// of ours, so a command that logs nothing (`--version`, `--help`, `iam-policy`) writes no
+    /// workflow command at all, and no line can carry a secret the runner does not yet mask.
     public func mask(_ secret: String) {
-        // The mask command itself must carry the secret; it is the one line that does.
-        if secrets.add(secret) { sink.out(WorkflowCommand.format("add-mask", message: secret)) }
+        if secrets.add(secret) { pending.withLock { $0.append(secret) } }
     }
 
-    public func info(_ text: String) { sink.out(secrets.redact(text)) }
+    /// Every line goes to stderr (the runner reads workflow commands there as on stdout),
+    /// after the masks it may need.
+    private func emit(_ line: String) {
+        // The mask command itself must carry the secret; it is the one line that does.
+        for secret in pending.withLock({ list in defer { list = [] }; return list }) {
+            sink.err(WorkflowCommand.format("add-mask", message: secret))
+        }
+        sink.err(line)
+    }
 
-    public func warning(_ text: String) { sink.out(WorkflowCommand.format("warning", message: secrets.redact(text))) }
+    public func info(_ text: String) { emit(secrets.redact(text)) }
+
+    public func warning(_ text: String) { emit(WorkflowCommand.format("warning", message: secrets.redact(text))) }
 
     public func error(_ text: String, title: String?) {
         let properties = title.map { [("title", secrets.redact($0))] } ?? []
-        sink.out(WorkflowCommand.format("error", properties: properties, message: secrets.redact(text)))
+        emit(WorkflowCommand.format("error", properties: properties, message: secrets.redact(text)))
     }
 
-    public func beginGroup(_ title: String) { sink.out(WorkflowCommand.format("group", message: secrets.redact(title))) }
-    public func endGroup() { sink.out("::endgroup::") }
+    public func beginGroup(_ title: String) { emit(WorkflowCommand.format("group", message: secrets.redact(title))) }
+    public func endGroup() { emit("::endgroup::") }
 
+    /// GITHUB_OUTPUT, when the runner gives one; the `name=value` result on stdout is the
+    /// command's, not the reporter's.
     public func setOutputs(_ outputs: [(String, String)]) throws {
-        guard let path = environment["GITHUB_OUTPUT"], !path.isEmpty else {
-            for (name, value) in outputs { sink.out(secrets.redact("\(name)=\(value)")) }
-            return
-        }
+        guard let path = environment["GITHUB_OUTPUT"], !path.isEmpty else { return }
         let delimiter = GitHubOutputFile.randomDelimiter()
         var text = ""
         for (name, value) in outputs { text += try GitHubOutputFile.entry(name: name, value: secrets.redact(value), delimiter: delimiter) }

@@ -19,28 +19,27 @@ public struct GitLabReporter: Reporter {
     }
 
     public func mask(_ secret: String) { secrets.add(secret) }
-    public func info(_ text: String) { sink.out(secrets.redact(text)) }
-    public func warning(_ text: String) { sink.out("\u{1B}[0;33mWARNING: \(secrets.redact(text))\u{1B}[0m") }
+    public func info(_ text: String) { sink.err(secrets.redact(text)) }
+    public func warning(_ text: String) { sink.err("\u{1B}[0;33mWARNING: \(secrets.redact(text))\u{1B}[0m") }
     public func error(_ text: String, title: String?) {
-        sink.out("\u{1B}[0;31mERROR: \(title.map { secrets.redact($0) + ": " } ?? "")\(secrets.redact(text))\u{1B}[0m")
+        sink.err("\u{1B}[0;31mERROR: \(title.map { secrets.redact($0) + ": " } ?? "")\(secrets.redact(text))\u{1B}[0m")
     }
 
     public func beginGroup(_ title: String) {
         let name = sections.open()
         let now = Int(Date().timeIntervalSince1970)
-        sink.out("\u{1B}[0Ksection_start:\(now):\(name)[collapsed=true]\r\u{1B}[0K\(secrets.redact(title))")
+        sink.err("\u{1B}[0Ksection_start:\(now):\(name)[collapsed=true]\r\u{1B}[0K\(secrets.redact(title))")
     }
 
     public func endGroup() {
         guard let name = sections.close() else { return }
-        sink.out("\u{1B}[0Ksection_end:\(Int(Date().timeIntervalSince1970)):\(name)\r\u{1B}[0K")
+        sink.err("\u{1B}[0Ksection_end:\(Int(Date().timeIntervalSince1970)):\(name)\r\u{1B}[0K")
     }
 
     public func setOutputs(_ outputs: [(String, String)]) throws {
         let directory = environment["CI_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
         try Data(Self.dotenv(outputs.map { ($0.0, secrets.redact($0.1)) }).utf8)
             .write(to: URL(fileURLWithPath: directory).appendingPathComponent(Self.dotenvName))
-        for (name, value) in outputs { sink.out(secrets.redact("\(name)=\(value)")) }
     }
 
     /// `LAMBDA_SHIFT_NAME=value` lines; values are single-line (GitLab's dotenv allows no more).
@@ -52,7 +51,7 @@ public struct GitLabReporter: Reporter {
     }
 
     public func writeSummary(_ summary: DeploySummary) throws {
-        sink.out(secrets.redact("lambda-shift: \(summary.outcome): \(summary.headline)"))
+        sink.err(secrets.redact("lambda-shift: \(summary.outcome): \(summary.headline)"))
     }
 }
 

@@ -12,7 +12,7 @@ public struct PlainReporter: Reporter {
     }
 
     func line(_ level: String, _ text: String) {
-        sink.out("lambda-shift: \(level): " + secrets.redact(text).replacingOccurrences(of: "\n", with: " "))
+        sink.err("lambda-shift: \(level): " + secrets.redact(text).replacingOccurrences(of: "\n", with: " "))
     }
 
     public func mask(_ secret: String) { secrets.add(secret) }
@@ -21,9 +21,8 @@ public struct PlainReporter: Reporter {
     public func error(_ text: String, title: String?) { line("error", title.map { "\($0): \(text)" } ?? text) }
     public func beginGroup(_ title: String) { line("phase", title) }
     public func endGroup() {}
-    public func setOutputs(_ outputs: [(String, String)]) throws {
-        for (name, value) in outputs { line("output", "\(name)=\(value)") }
-    }
+    /// CodeBuild has no outputs file: the `name=value` result on stdout is all there is.
+    public func setOutputs(_ outputs: [(String, String)]) throws {}
     public func writeSummary(_ summary: DeploySummary) throws {
         line("summary", "\(summary.outcome): \(summary.headline)")
     }
@@ -46,16 +45,15 @@ public struct TerminalReporter: Reporter {
     func paint(_ code: String, _ text: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
     public func mask(_ secret: String) { secrets.add(secret) }
-    public func info(_ text: String) { sink.out(secrets.redact(text)) }
-    public func warning(_ text: String) { sink.out(paint("33", "warning:") + " " + secrets.redact(text)) }
+    public func info(_ text: String) { sink.err(secrets.redact(text)) }
+    public func warning(_ text: String) { sink.err(paint("33", "warning:") + " " + secrets.redact(text)) }
     public func error(_ text: String, title: String?) {
         sink.err(paint("1;31", "error:") + " " + (title.map { secrets.redact($0) + ": " } ?? "") + secrets.redact(text))
     }
-    public func beginGroup(_ title: String) { if colour { sink.out(paint("1", "▸ " + secrets.redact(title))) } }
+    public func beginGroup(_ title: String) { if colour { sink.err(paint("1", "▸ " + secrets.redact(title))) } }
     public func endGroup() {}
-    public func setOutputs(_ outputs: [(String, String)]) throws {
-        for (name, value) in outputs { sink.out(secrets.redact("\(name)=\(value)")) }
-    }
+    /// A terminal has no outputs file: the `name=value` result on stdout is all there is.
+    public func setOutputs(_ outputs: [(String, String)]) throws {}
     /// The outcome was already said (the closing line or the error); nothing more at a terminal.
     public func writeSummary(_ summary: DeploySummary) throws {}
 

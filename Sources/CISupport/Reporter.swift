@@ -14,7 +14,8 @@ public enum CIKind: String, Sendable {
 }
 
 /// Speaks to the CI in its own language: annotations, collapsible groups, outputs, a summary.
-/// Every line goes through the secret registry first.
+/// Every line goes through the secret registry first, and every line goes to stderr: stdout is
+/// the command's result alone (`ResultChannel`).
 public protocol Reporter: Sendable {
     var kind: CIKind { get }
     /// Registers a secret: masked by the CI from here on, and redacted from our own lines.
@@ -24,6 +25,8 @@ public protocol Reporter: Sendable {
     func error(_ text: String, title: String?)
     func beginGroup(_ title: String)
     func endGroup()
+    /// Writes the outputs where the CI reads them (GITHUB_OUTPUT, GitLab's dotenv report);
+    /// nothing where the CI has no such file.
     func setOutputs(_ outputs: [(String, String)]) throws
     func writeSummary(_ summary: DeploySummary) throws
     /// A transient status (a countdown), shown in place on a terminal; ignored in CI logs.
@@ -59,15 +62,13 @@ public final class SecretRegistry: Sendable {
     }
 }
 
-/// Where reporters write.
+/// Where reporters write: stderr, never stdout.
 public struct ReportSink: Sendable {
-    public var out: @Sendable (String) -> Void
+    /// Writes a line (stderr).
     public var err: @Sendable (String) -> Void
-    /// Writes without a newline (for a status redrawn in place).
+    /// Writes without a newline (a status redrawn in place on stderr).
     public var raw: @Sendable (String) -> Void
-    public init(out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void,
-                raw: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.out = out
+    public init(err: @escaping @Sendable (String) -> Void, raw: @escaping @Sendable (String) -> Void = { _ in }) {
         self.err = err
         self.raw = raw
     }

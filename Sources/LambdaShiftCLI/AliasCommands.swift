@@ -1,3 +1,5 @@
+import Config
+import CISupport
 import AWSCore
 import AWSServices
 import ArgumentParser
@@ -17,11 +19,15 @@ extension LambdaShift {
             let lambda = LambdaClient(client: try aws.makeClient(context))
             let current = try await lambda.getAlias(target.function, alias: target.alias)
             guard current.additionalVersionWeights.count == 1, let newVersion = current.additionalVersionWeights.keys.first else {
-                context.output("Alias \(target.alias) serves \(RolloutEngine.describe(current)): no shift in flight, nothing to promote.")
+                let sentence = "Alias \(target.alias) serves \(RolloutEngine.describe(current)): no shift in flight, nothing to promote."
+                context.result.line(sentence)
+                context.result.document(AliasChange.document("promote", outcome: "nothing-to-do", from: current, to: current, sentence: sentence))
                 return
             }
             let updated = try await AliasGuard.update(lambda, target.function, target.alias, version: newVersion, from: current)
-            context.output("Promoted: alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current))).")
+            let sentence = "Promoted: alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current)))."
+            context.result.line(sentence)
+            context.result.document(AliasChange.document("promote", outcome: "promoted", from: current, to: updated, sentence: sentence))
         }
     }
 
@@ -40,7 +46,7 @@ extension LambdaShift {
             let destination: String
             if let toVersion {
                 guard toVersion.allSatisfy(\.isNumber), !toVersion.isEmpty else {
-                    throw ValidationError("--to-version is \"\(toVersion)\": give a published version number.")
+                    throw ConfigError("--to-version is \"\(toVersion)\": give a published version number.")
                 }
                 destination = toVersion
             } else if !current.additionalVersionWeights.isEmpty {
@@ -53,7 +59,9 @@ extension LambdaShift {
                 destination = String(previous)
             }
             let updated = try await AliasGuard.update(lambda, target.function, target.alias, version: destination, from: current)
-            context.output("Rolled back: alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current))).")
+            let sentence = "Rolled back: alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current)))."
+            context.result.line(sentence)
+            context.result.document(AliasChange.document("rollback", outcome: "rolled-back", from: current, to: updated, sentence: sentence))
         }
     }
 }
@@ -67,5 +75,18 @@ enum AliasGuard {
         } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
             throw CommandFailure("Alias \(alias) changed while this command ran; it was left as it is: run the command again.", exitCode: LambdaShiftExit.failed)
         }
+    }
+}
+
+/// The `--output json` document of an alias command.
+enum AliasChange {
+    static func document(_ command: String, outcome: String, from before: AliasConfiguration, to after: AliasConfiguration,
+                         sentence: String) -> [String: JSONValue] {
+        func state(_ alias: AliasConfiguration) -> JSONValue {
+            .object(["version": .string(alias.functionVersion), "weights": .object(alias.additionalVersionWeights.mapValues { .double($0) })])
+        }
+        return ["command": .string(command), "outcome": .string(outcome), "exit-code": 0, "alias": .string(after.name),
+                "before": state(before), "after": state(after), "version": .string(after.functionVersion),
+                "previous-version": .string(before.functionVersion), "message": .string(sentence)]
     }
 }

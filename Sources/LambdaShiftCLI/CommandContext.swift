@@ -12,12 +12,15 @@ public struct CommandContext: Sendable {
     public var errorOutput: @Sendable (String) -> Void
     public var secrets: SecretRegistry
     public var reporter: any Reporter
+    /// stdout: the command's result alone (text lines, or the one JSON document).
+    public var result: ResultChannel
 
     /// Secret-bearing variables, masked in CI and redacted from our lines from the start.
     public static let secretVariables = ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
                                          "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
 
-    public init(environment: Environment, transport: (any HTTPTransport)? = nil, isTerminal: Bool = false,
+    /// `isTerminal`: whether stderr (where every log line goes) is a terminal.
+    public init(environment: Environment, transport: (any HTTPTransport)? = nil, isTerminal: Bool = false, json: Bool = false,
                 output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void,
                 raw: @escaping @Sendable (String) -> Void = { _ in }) {
         self.environment = environment
@@ -26,19 +29,25 @@ public struct CommandContext: Sendable {
         self.errorOutput = errorOutput
         let secrets = SecretRegistry()
         self.secrets = secrets
-        reporter = Reporters.make(environment: environment.variables, sink: ReportSink(out: output, err: errorOutput, raw: raw),
+        result = ResultChannel(json: json, secrets: secrets, write: output)
+        reporter = Reporters.make(environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
                                   secrets: secrets, isTerminal: isTerminal)
         for name in Self.secretVariables {
             if let value = environment[name] { reporter.mask(value) }
         }
     }
 
-    @TaskLocal public static var current = CommandContext(
-        environment: Environment(ProcessInfo.processInfo.environment),
-        isTerminal: isatty(STDOUT_FILENO) == 1,
-        output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-        errorOutput: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
-        raw: { FileHandle.standardOutput.write(Data($0.utf8)) })
+    @TaskLocal public static var current = process(json: false)
+
+    /// The context of this process: its environment, stdout for the result, stderr for the rest.
+    public static func process(json: Bool) -> CommandContext {
+        CommandContext(
+            environment: Environment(ProcessInfo.processInfo.environment),
+            isTerminal: isatty(STDERR_FILENO) == 1, json: json,
+            output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
+            errorOutput: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+            raw: { FileHandle.standardError.write(Data($0.utf8)) })
+    }
 
     /// The AWS client for this context, masking every credential it obtains.
     func makeClient(region: String?, roleToAssume: String?) throws -> AWSClient {

@@ -18,8 +18,17 @@ extension LambdaShift {
         func run() async throws {
             let context = CommandContext.current
             if dryRun { return try await PlanRun(options: options, context: context).execute() }
-            let report = DeployReport(context: context, json: options.output == .json)
-            guard let plan = try options.resolve(context) else {
+            let report = DeployReport(context: context)
+            let resolved: DeployPlan?
+            do {
+                resolved = try options.resolve(context)
+            } catch {
+                // Bad settings still end with the outputs (outcome=failed) and the JSON document.
+                report.finish(outputs: ["outcome": "failed", "skipped": "false"], exitCode: LambdaShiftExit.usage, message: "",
+                              reason: LambdaShiftExit.message(for: error))
+                throw error
+            }
+            guard let plan = resolved else {
                 report.finish(outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
                               message: "Branch \(options.branchDescription(context)) maps to no environment: nothing to deploy.")
                 return
@@ -77,7 +86,7 @@ struct DeployOptions: ParsableArguments {
         if copy.sourceOptions.source == nil && copy.sourceOptions.zip == nil { copy.sourceOptions.source = "." }
         if let plan = try copy.resolve(context) { return plan }
         copy.environment = "production"
-        guard let plan = try copy.resolve(context) else { throw ValidationError("Give --environment for the policy.") }
+        guard let plan = try copy.resolve(context) else { throw ConfigError("Give --environment for the policy.") }
         return plan
     }
 
@@ -102,8 +111,8 @@ struct DeployOptions: ParsableArguments {
         if let fromFile = settings.file?.value("strategy", environment: environmentName), settings.value(strategy, "strategy", fileKeys: []) == nil {
             strategyText = fromFile
         }
-        guard let functionTemplate = settings.value(function, "function") else { throw ValidationError("Name the function with --function (or the function input).") }
-        guard let bucketName = settings.value(bucket, "bucket") else { throw ValidationError("Name the bucket for packages with --bucket (or the bucket input).") }
+        guard let functionTemplate = settings.value(function, "function") else { throw ConfigError("Name the function with --function (or the function input).") }
+        guard let bucketName = settings.value(bucket, "bucket") else { throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).") }
         var values = provenance.templateValues(function: "", environment: environmentName)
         let functionName = try SettingTemplate.render(functionTemplate, values)
         values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
@@ -119,14 +128,14 @@ struct DeployOptions: ParsableArguments {
         let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: "--bake") } ?? 0
         let aliasName = settings.value(alias, "alias") ?? "live"
         guard aliasName.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
-            throw ValidationError("\"\(aliasName)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
+            throw ConfigError("\"\(aliasName)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
         }
         var maxErrorBasisPoints: Int?
         if let text = settings.value(maxErrorRate, "max-error-rate") {
             maxErrorBasisPoints = try Strategy.basisPoints(text, in: "--max-error-rate")
         }
         let minimum = try settings.value(minInvocations, "min-invocations").map { text -> Int in
-            guard let value = Int(text), value >= 0 else { throw ValidationError("--min-invocations is \"\(text)\": give a whole number.") }
+            guard let value = Int(text), value >= 0 else { throw ConfigError("--min-invocations is \"\(text)\": give a whole number.") }
             return value
         } ?? 1
         var smoke: Data?
@@ -134,21 +143,21 @@ struct DeployOptions: ParsableArguments {
             let data: Data
             if text.hasPrefix("@") {
                 guard let contents = FileManager.default.contents(atPath: String(text.dropFirst())) else {
-                    throw ValidationError("Cannot read the smoke payload file \(text.dropFirst()).")
+                    throw ConfigError("Cannot read the smoke payload file \(text.dropFirst()).")
                 }
                 data = contents
             } else {
                 data = Data(text.utf8)
             }
             guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-                throw ValidationError("The smoke payload is not JSON: pass a JSON document or @file.json.")
+                throw ConfigError("The smoke payload is not JSON: pass a JSON document or @file.json.")
             }
             smoke = data
         }
         let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
-        guard ["block", "ignore"].contains(firing) else { throw ValidationError("--alarm-already-firing is \"\(firing)\": use block or ignore.") }
+        guard ["block", "ignore"].contains(firing) else { throw ConfigError("--alarm-already-firing is \"\(firing)\": use block or ignore.") }
         let keep = try settings.value(keepVersions, "keep-versions").map { text -> Int in
-            guard let value = Int(text), value >= 1 else { throw ValidationError("--keep-versions is \"\(text)\": give a whole number of at least 1.") }
+            guard let value = Int(text), value >= 1 else { throw ConfigError("--keep-versions is \"\(text)\": give a whole number of at least 1.") }
             return value
         }
         let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }

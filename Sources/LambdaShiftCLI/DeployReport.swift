@@ -7,58 +7,72 @@ import Packaging
 import Rollout
 import Synchronization
 
-/// Reports a deploy through the CI's reporter: progress lines in groups, a timeline, and at
-/// the end the outputs (GITHUB_OUTPUT, GitLab dotenv, or lines) and the summary; or, with
-/// `--output json`, one document.
+/// Reports a deploy through the CI's reporter (stderr): progress lines in groups, a timeline,
+/// and at the end the CI's outputs (GITHUB_OUTPUT, GitLab dotenv) and summary. The result goes
+/// to stdout: `name=value` lines, or with `--output json` one document.
 final class DeployReport: Sendable {
+    /// PRODUCT.md's outputs, in the order they are printed.
+    static let outputNames = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+                              "s3-version-id", "outcome", "skipped"]
     let context: CommandContext
-    let json: Bool
     private let started = Date()
-    private let state = Mutex<(timeline: [DeploySummary.Entry], groupOpen: Bool)>(([], false))
+    private let state = Mutex<(timeline: [DeploySummary.Entry], groupOpen: Bool, finished: Bool)>(([], false, false))
 
-    init(context: CommandContext, json: Bool) {
+    init(context: CommandContext) {
         self.context = context
-        self.json = json
     }
 
     var reporter: any Reporter { context.reporter }
 
     func line(_ text: String) {
-        if !json { reporter.info(text) }
+        reporter.info(text)
     }
 
     /// A line that also goes on the summary's timeline.
     func event(_ text: String, passed: Bool? = nil) {
         let offset = Int(Date().timeIntervalSince(started))
         state.withLock { $0.timeline.append(DeploySummary.Entry(offset: offset, text: text, passed: passed)) }
-        if !json {
-            if passed == false { reporter.warning(text) } else { reporter.info(text) }
-        }
+        if passed == false { reporter.warning(text) } else { reporter.info(text) }
     }
 
     /// Starts a collapsible phase (closing the previous one).
     func phase(_ title: String) {
-        guard !json else { return }
         let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = true; return open }
         if wasOpen { reporter.endGroup() }
         reporter.beginGroup(title)
     }
 
+    /// Closes the open phase, if any (every path out of a deploy calls this).
+    func closePhase() {
+        let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = false; return open }
+        if wasOpen { reporter.endGroup() }
+    }
+
     var timeline: [DeploySummary.Entry] { state.withLock { $0.timeline } }
 
-    func finish(outputs: [String: String], exitCode: Int32, message: String, plan: DeployPlan? = nil, reason: String? = nil) {
-        let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = false; return open }
-        if wasOpen && !json { reporter.endGroup() }
-        let ordered = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-                       "s3-version-id", "outcome", "skipped"].compactMap { name in outputs[name].map { (name, $0) } }
-        if json {
-            let data = (try? JSONSerialization.data(withJSONObject: outputs.merging(["message": message.isEmpty ? (reason ?? "") : message]) { a, _ in a },
-                                                    options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            context.output(context.secrets.redact(String(decoding: data, as: UTF8.self)))
-            if reporter.kind == .github || reporter.kind == .gitlab { try? reporter.setOutputs(ordered) }
-            return
+    /// The outputs as the JSON document has them: `skipped` a boolean, the rest strings.
+    static func document(outputs: [String: String], exitCode: Int32, sentence: String) -> [String: JSONValue] {
+        var members: [String: JSONValue] = ["command": "deploy", "exit-code": .int(Int(exitCode))]
+        for name in outputNames {
+            guard let value = outputs[name] else { continue }
+            members[name] = name == "skipped" ? .bool(value == "true") : .string(value)
         }
+        members[exitCode == 0 ? "message" : "error"] = .string(sentence)
+        return members
+    }
+
+    /// Whether `finish` has run (a run's outputs and summary are written once).
+    var finished: Bool { state.withLock { $0.finished } }
+
+    func finish(outputs: [String: String], exitCode: Int32, message: String, plan: DeployPlan? = nil, reason: String? = nil) {
+        let first = state.withLock { s in defer { s.finished = true }; return !s.finished }
+        guard first else { return }
+        closePhase()
+        let ordered = Self.outputNames.compactMap { name in outputs[name].map { (name, $0) } }
+        let sentence = message.isEmpty ? (reason ?? "") : message
         if exitCode == 0 && !message.isEmpty { reporter.info(message) }
+        for (name, value) in ordered { context.result.line("\(name)=\(value)") }
+        context.result.document(Self.document(outputs: outputs, exitCode: exitCode, sentence: sentence))
         do {
             try reporter.setOutputs(ordered)
             if let plan {

@@ -13,8 +13,21 @@ struct DeployRun {
     var context: CommandContext
     var report: DeployReport
 
+    /// Runs the deploy; whatever ends it, the outputs, the summary and the result are written
+    /// once and every group is closed.
     func execute() async throws {
         var outputs = ["function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false", "outcome": "failed"]
+        do {
+            try await run(&outputs)
+        } catch {
+            let code = LambdaShiftExit.code(for: error)
+            outputs["outcome"] = code == LambdaShiftExit.cancelled ? "cancelled" : "failed"
+            report.finish(outputs: outputs, exitCode: code, message: "", plan: plan, reason: LambdaShiftExit.message(for: error))
+            throw error
+        }
+    }
+
+    private func run(_ outputs: inout [String: String]) async throws {
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
@@ -26,7 +39,7 @@ struct DeployRun {
         let checked = try await Preflight(plan: plan, context: context, report: report).run()
         let client = checked.client
         let lambda = LambdaClient(client: client)
-        let before = checked.before
+        var before = checked.before
         let gates = checked.gates
         outputs["previous-version"] = before?.functionVersion ?? ""
 
@@ -49,12 +62,21 @@ struct DeployRun {
             outputs["s3-version-id"] = object.versionId ?? ""
             report.event("uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
 
-            report.phase("Update and publish")
             let stage = CodeUpdateStage(lambda: lambda)
+            if let found = before, found.functionVersion == "$LATEST" {
+                // UpdateFunctionCode would put the new code in front of every caller of an alias
+                // on $LATEST before any gate could see it: first move the alias, unchanged for
+                // callers, onto a published version of the code it serves now.
+                report.phase("Baseline")
+                before = try await moveOffLatest(found, latest: checked.function, stage: stage, lambda: lambda)
+                outputs["previous-version"] = before?.functionVersion ?? ""
+            }
+            report.phase("Update and publish")
             let updated = try await stage.updateCode(function: plan.function, bucket: plan.bucket, key: plan.key, objectVersion: object.versionId, codeSha256: package.codeSha256)
             let published = try await stage.publish(function: plan.function, configuration: updated, provenance: plan.provenance)
             outputs["version"] = published.version
             report.event("published version \(published.version)")
+            _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
 
             if let payload = plan.smokePayload {
                 let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(function: plan.function, version: published.version)
@@ -85,16 +107,38 @@ struct DeployRun {
             let outcome = await engine.shift(function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
                                              strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
             if outcome == .completed, let keep = plan.keepVersions {
-                let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
-                if !pruned.isEmpty { report.line("pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)") }
+                // Housekeeping after the alias moved: a failure is a warning, never a failed deploy.
+                do {
+                    let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
+                    if !pruned.isEmpty { report.line("pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)") }
+                } catch {
+                    report.reporter.warning("Deployed, but pruning old versions failed: \(LambdaShiftExit.message(for: error)) Delete them by hand or check lambda:DeleteFunction.")
+                }
             }
-            try conclude(outcome, outputs: outputs, version: published.version, before: before)
+            try conclude(outcome, outputs: &outputs, version: published.version, before: before)
+        }
+    }
+
+    /// Publishes (or reuses) a version with the code `$LATEST` serves and points the alias at
+    /// it, guarded by the alias's RevisionId. Callers are served the same code before and after.
+    /// Returns the alias as it now is: what a rollback restores.
+    func moveOffLatest(_ alias: AliasConfiguration, latest: FunctionConfiguration, stage: CodeUpdateStage, lambda: LambdaClient) async throws -> AliasConfiguration {
+        let (baseline, reused) = try await stage.baseline(function: plan.function, latest: latest, provenance: plan.provenance)
+        report.event(reused ? "baseline: version \(baseline.version) already holds the code $LATEST serves (\(latest.codeSha256))"
+                            : "baseline: published the code $LATEST serves (\(latest.codeSha256)) as version \(baseline.version)")
+        _ = try await stage.waitUntilActive(function: plan.function, version: baseline.version) { report.line($0) }
+        do {
+            let moved = try await lambda.updateAlias(plan.function, alias: plan.alias, version: baseline.version,
+                                                     additionalVersionWeights: [:], revisionId: alias.revisionId)
+            report.event("alias \(plan.alias) moved from $LATEST to version \(baseline.version): the same code, so callers see no change; the new code is shifted in from there")
+            return moved
+        } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
+            throw DeployError("Alias \(plan.alias) changed while this deploy was moving it off $LATEST: it was left as it is; re-run the deploy.")
         }
     }
 
     /// Maps the rollout's outcome to outputs, a sentence and PRODUCT.md's exit code.
-    func conclude(_ outcome: RolloutOutcome, outputs: [String: String], version: String, before: AliasConfiguration) throws {
-        var outputs = outputs
+    func conclude(_ outcome: RolloutOutcome, outputs: inout [String: String], version: String, before: AliasConfiguration) throws {
         let restored = RolloutEngine.describe(before)
         let (name, code, sentence): (String, Int32, String)
         switch outcome {

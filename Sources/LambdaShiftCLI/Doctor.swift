@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import ArgumentParser
+import CISupport
 import Foundation
 
 extension LambdaShift {
@@ -56,15 +57,14 @@ extension LambdaShift {
                     return found.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
                 })
             }
-            if aws.output == .json {
-                let object = checks.map { ["check": $0.0, "ok": $0.1, "detail": $0.2] as [String: Any] }
-                let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-                context.output(String(decoding: data, as: UTF8.self))
-            } else {
-                for (name, ok, detail) in checks {
-                    context.output("\(ok ? "ok  " : "FAIL") \(name): \(detail)")
-                }
+            for (name, ok, detail) in checks {
+                context.result.line("\(ok ? "ok  " : "FAIL") \(name): \(detail)")
             }
+            let failed = checks.contains { !$0.1 }
+            context.result.document([
+                "command": "doctor", "outcome": .string(failed ? "failed" : "ok"), "exit-code": .int(Int(failed ? LambdaShiftExit.failed : 0)),
+                "checks": .array(checks.map { .object(["check": .string($0.0), "ok": .bool($0.1), "detail": .string($0.2)]) }),
+            ].merging(failed ? ["error": "Some checks failed: fix the ones marked FAIL before deploying."] : [:]) { $1 })
             if checks.contains(where: { !$0.1 }) {
                 throw CommandFailure("Some checks failed: fix the ones marked FAIL before deploying.", exitCode: LambdaShiftExit.failed)
             }

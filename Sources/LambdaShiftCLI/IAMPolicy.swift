@@ -1,3 +1,4 @@
+import CISupport
 import ArgumentParser
 import Config
 import Foundation
@@ -44,6 +45,14 @@ struct IAMPolicyDocument: Equatable {
         return IAMPolicyDocument(statements: statements)
     }
 
+    /// The policy as a JSON value (for the `--output json` document).
+    func value() -> JSONValue {
+        .object(["Version": "2012-10-17",
+                 "Statement": .array(statements.map { .object(["Sid": .string($0.sid), "Effect": "Allow",
+                                                                "Action": .array($0.actions.map { .string($0) }),
+                                                                "Resource": .array($0.resources.map { .string($0) })]) })])
+    }
+
     func json() -> String {
         let object: [String: Any] = [
             "Version": "2012-10-17",
@@ -75,7 +84,7 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            guard ["json", "terraform"].contains(format) else { throw ValidationError("--format is \"\(format)\": use json or terraform.") }
+            guard ["json", "terraform"].contains(format) else { throw ConfigError("--format is \"\(format)\": use json or terraform.") }
             var plan = try options.resolveIgnoringSource(context)
             let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             let account = accountId ?? (arnParts.count >= 7 ? arnParts[4] : "*")
@@ -85,7 +94,10 @@ extension LambdaShift {
                                                   keyPrefix: plan.keyPrefix, alarms: plan.alarms, alarmPrefixes: plan.alarmPrefixes,
                                                   metrics: plan.maxErrorRateBasisPoints != nil, smoke: plan.smokePayload != nil,
                                                   pruning: plan.keepVersions != nil)
-            context.output(format == "json" ? document.json() : document.terraform())
+            let text = format == "json" ? document.json() : document.terraform()
+            context.result.line(text)
+            context.result.document(["command": "iam-policy", "outcome": "ok", "exit-code": 0, "format": .string(format),
+                                     "policy": format == "json" ? document.value() : .string(text)])
         }
     }
 }

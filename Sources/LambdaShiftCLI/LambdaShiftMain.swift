@@ -8,32 +8,67 @@ import Rollout
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
 /// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
 public enum LambdaShiftMain {
-    public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
-        let context = CommandContext.current
+    /// Runs the command line in `context` (by default this process: the result on stdout,
+    /// everything else on stderr) and returns the exit code. With `--output json`, stdout
+    /// holds exactly one JSON document whatever happens, a failure included.
+    public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil) async -> Int32 {
+        let context = given ?? CommandContext.process(json: wantsJSON(arguments))
+        return await CommandContext.$current.withValue(context) {
+            await execute(arguments, context)
+        }
+    }
+
+    private static func execute(_ arguments: [String], _ context: CommandContext) async -> Int32 {
+        let command = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
         do {
-            var command = try LambdaShift.parseAsRoot(arguments)
-            if let asyncCommand = command as? any AsyncParsableCommand {
+            var parsed = try LambdaShift.parseAsRoot(arguments)
+            if let asyncCommand = parsed as? any AsyncParsableCommand {
                 try await runCancellable(asyncCommand)
             } else {
-                try command.run()
+                try parsed.run()
             }
             return LambdaShiftExit.success
         } catch let error where LambdaShiftExit.knows(error) {
             let code = LambdaShiftExit.code(for: error)
-            context.reporter.error(LambdaShiftExit.message(for: error),
-                                   title: code == LambdaShiftExit.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
+            let sentence = LambdaShiftExit.message(for: error)
+            context.reporter.error(sentence, title: code == LambdaShiftExit.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
+            failureDocument(context, command: command, code: code, sentence: sentence)
             return code
         } catch {
             // Help, --version and argument errors from ArgumentParser.
             let code = LambdaShift.exitCode(for: error)
             let text = LambdaShift.fullMessage(for: error)
             if code == .success {
-                if !text.isEmpty { context.output(text) }
+                if !text.isEmpty { context.result.text(text) }
                 return LambdaShiftExit.success
             }
             context.errorOutput(context.secrets.redact(text))
+            failureDocument(context, command: command, code: LambdaShiftExit.usage,
+                            sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init) ?? "Invalid arguments.")
             return LambdaShiftExit.usage
         }
+    }
+
+    /// The JSON document of a run that failed before its command wrote one.
+    private static func failureDocument(_ context: CommandContext, command: String, code: Int32, sentence: String) {
+        guard context.result.json, !context.result.wroteDocument else { return }
+        let outcome = switch code {
+        case LambdaShiftExit.cancelled: "cancelled"
+        case LambdaShiftExit.gateFailed: "rolled-back"
+        default: "failed"
+        }
+        context.result.document(["command": .string(command), "outcome": .string(outcome), "exit-code": .int(Int(code)),
+                                 "error": .string(sentence)])
+    }
+
+    /// Whether the arguments ask for `--output json` (read before parsing, so that even an
+    /// argument error is answered with a JSON document).
+    static func wantsJSON(_ arguments: [String]) -> Bool {
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--output=json" { return true }
+            if argument == "--output", index + 1 < arguments.count, arguments[index + 1] == "json" { return true }
+        }
+        return false
     }
 }
 

@@ -1,3 +1,5 @@
+import Config
+import CISupport
 import AWSCore
 import ArgumentParser
 import Foundation
@@ -24,8 +26,8 @@ struct SourceOptions: ParsableArguments {
         copy.source = settings.value(source, "source")
         copy.zip = settings.value(zip, "zip")
         copy.excludes = settings.list(excludes, "exclude")
-        if copy.source != nil && copy.zip != nil { throw ValidationError("Give --source or --zip, not both.") }
-        if copy.source == nil && copy.zip == nil { throw ValidationError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.") }
+        if copy.source != nil && copy.zip != nil { throw ConfigError("Give --source or --zip, not both.") }
+        if copy.source == nil && copy.zip == nil { throw ConfigError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.") }
         return copy
     }
 
@@ -63,16 +65,13 @@ extension LambdaShift {
         func run() async throws {
             let context = CommandContext.current
             let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).makePackage(out: out, environment: context.environment)
-            if output == .json {
-                let object: [String: Any] = ["path": result.path, "sha256": result.sha256Hex, "code-sha256": result.codeSha256,
-                                             "size": result.size, "entries": result.entryCount, "uncompressed-size": result.uncompressedSize]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-                context.output(String(decoding: data, as: UTF8.self))
-            } else {
-                context.output("\(result.path): \(result.size) bytes, \(result.entryCount) files, \(result.uncompressedSize) bytes unzipped")
-                context.output("sha256       \(result.sha256Hex)")
-                context.output("code-sha256  \(result.codeSha256)")
-            }
+            context.result.document(["command": "package", "outcome": "ok", "exit-code": 0, "path": .string(result.path),
+                                     "sha256": .string(result.sha256Hex), "code-sha256": .string(result.codeSha256),
+                                     "size": .int(Int(result.size)), "entries": .int(result.entryCount),
+                                     "uncompressed-size": .int(Int(result.uncompressedSize))])
+            context.result.line("\(result.path): \(result.size) bytes, \(result.entryCount) files, \(result.uncompressedSize) bytes unzipped")
+            context.result.line("sha256       \(result.sha256Hex)")
+            context.result.line("code-sha256  \(result.codeSha256)")
         }
     }
 }

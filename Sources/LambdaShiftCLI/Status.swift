@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import ArgumentParser
+import CISupport
 import Foundation
 
 extension LambdaShift {
@@ -33,7 +34,8 @@ extension LambdaShift {
                 }
             }
             let report = StatusReport(identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
-            context.output(aws.output == .json ? report.json() : report.text())
+            context.result.line(report.text())
+            context.result.document(report.document())
         }
     }
 }
@@ -67,21 +69,25 @@ struct StatusReport {
         return lines.joined(separator: "\n")
     }
 
-    func json() -> String {
-        var object: [String: Any] = [
-            "caller": ["account": identity.account, "arn": identity.arn],
-            "function": ["name": function.functionName, "arn": function.functionArn, "codeSha256": function.codeSha256,
-                         "state": function.state ?? "", "lastUpdateStatus": function.lastUpdateStatus ?? ""],
-            "versions": versions.map { ["version": $0.version, "codeSha256": $0.codeSha256, "description": $0.description] },
+    /// The `--output json` document: weights as numbers, a missing alias as null.
+    func document() -> [String: JSONValue] {
+        var object: [String: JSONValue] = [
+            "command": "status", "outcome": "ok", "exit-code": 0,
+            "caller": .object(["account": .string(identity.account), "arn": .string(identity.arn)]),
+            "function": .object(["name": .string(function.functionName), "arn": .string(function.functionArn),
+                                 "codeSha256": .string(function.codeSha256), "state": .string(function.state ?? ""),
+                                 "lastUpdateStatus": .string(function.lastUpdateStatus ?? "")]),
+            "versions": .array(versions.map { .object(["version": .string($0.version), "codeSha256": .string($0.codeSha256),
+                                                       "description": .string($0.description)]) }),
         ]
         if let alias {
-            object["alias"] = ["name": alias.name, "functionVersion": alias.functionVersion,
-                               "additionalVersionWeights": alias.additionalVersionWeights, "revisionId": alias.revisionId ?? ""]
+            object["alias"] = .object(["name": .string(alias.name), "functionVersion": .string(alias.functionVersion),
+                                       "additionalVersionWeights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
+                                       "revisionId": .string(alias.revisionId ?? "")])
         } else {
-            object["alias"] = NSNull()
+            object["alias"] = .null
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return object
     }
 
     static func percent(_ share: Double) -> String {

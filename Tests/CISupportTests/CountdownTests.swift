@@ -9,7 +9,7 @@ struct CountdownTests {
     func countdown() async throws {
         let capture = Capture()
         let raw = Capture()
-        let sink = ReportSink(out: capture.sink.out, err: capture.sink.err, raw: raw.sink.out)
+        let sink = ReportSink(err: capture.write, raw: raw.write)
         let terminal = TerminalReporter(sink: sink, secrets: SecretRegistry(), colour: true)
         let inner = RecordingSleeper()
         try await CountdownSleeper(inner: inner, reporter: terminal).sleep(seconds: 2.5)

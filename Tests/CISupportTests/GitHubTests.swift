@@ -7,7 +7,8 @@ import Testing
 final class Capture: Sendable {
     private let lines = Mutex<[String]>([])
     var all: [String] { lines.withLock { $0 } }
-    var sink: ReportSink { ReportSink(out: { line in self.lines.withLock { $0.append(line) } }, err: { line in self.lines.withLock { $0.append(line) } }) }
+    var write: @Sendable (String) -> Void { { line in self.lines.withLock { $0.append(line) } } }
+    var sink: ReportSink { ReportSink(err: write) }
 }
 
 /// The runner's reading of GITHUB_OUTPUT (actions/runner's file-command parser): `name=value`
@@ -76,9 +77,34 @@ struct GitHubTests {
         let reporter = GitHubReporter(environment: [:], sink: capture.sink, secrets: SecretRegistry())
         reporter.mask("s3cr3t-token-value")
         reporter.mask("s3cr3t-token-value") // once is enough
+        // Nothing yet: a command that logs nothing (--version, iam-policy) writes no workflow command.
+        #expect(capture.all.isEmpty)
         reporter.info("using token s3cr3t-token-value")
-        reporter.error("failed with s3cr3t-token-value", title: "Deploy")
-        #expect(capture.all == ["::add-mask::s3cr3t-token-value", "using token ***", "::error title=Deploy::failed with ***"])
+        reporter.mask("second-secret-value")
+        reporter.error("failed with s3cr3t-token-value and second-secret-value", title: "Deploy")
+        #expect(capture.all == ["::add-mask::s3cr3t-token-value", "using token ***", "::add-mask::second-secret-value",
+                                "::error title=Deploy::failed with *** and ***"])
+    }
+
+    @Test("stdout is the result: text lines, or exactly one JSON document with typed values and no secret")
+    func resultChannel() throws {
+        let text = Capture()
+        let secrets = SecretRegistry(["hunter2-secret"])
+        let plain = ResultChannel(json: false, secrets: secrets, write: text.write)
+        plain.line("version=4 hunter2-secret")
+        plain.document(["outcome": "deployed"])
+        #expect(text.all == ["version=4 ***"])
+        let json = Capture()
+        let channel = ResultChannel(json: true, secrets: secrets, write: json.write)
+        channel.line("not in JSON mode")
+        channel.document(["outcome": "deployed", "skipped": false, "exit-code": 0, "weights": .object(["4": .double(0.1)]),
+                          "error": "quote \" slash / newline\n tab\t bell\u{07} é hunter2-secret", "none": .null])
+        channel.document(["outcome": "failed"]) // a second document never follows the first
+        #expect(channel.wroteDocument)
+        #expect(json.all == [#"{"error":"quote \" slash / newline\n tab\t bell\u0007 é ***","exit-code":0,"none":null,"outcome":"deployed","skipped":false,"weights":{"4":0.1}}"#])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.all[0].utf8)) as? [String: Any]
+        #expect(parsed?["skipped"] as? Bool == false)
+        #expect((parsed?["weights"] as? [String: Double])?["4"] == 0.1)
     }
 
     func summary(_ outcome: String, headline: String, reason: String? = nil, timeline: [DeploySummary.Entry] = []) -> DeploySummary {
@@ -163,7 +189,7 @@ struct OtherCITests {
         reporter.error("gate failed with hunter22", title: "Rollback")
         try reporter.setOutputs([("version", "4")])
         #expect(capture.all == ["lambda-shift: info: uploading to s3", "lambda-shift: warning: alarm already firing",
-                                "lambda-shift: error: Rollback: gate failed with ***", "lambda-shift: output: version=4"])
+                                "lambda-shift: error: Rollback: gate failed with ***"])
         #expect(capture.all.allSatisfy { !$0.contains("\u{1B}") })
     }
 

@@ -81,7 +81,7 @@ extension TwinSuite {
             let result = try deploy(f, ["--environment", "staging"])
             #expect(result.status == 0, "\(result.all)")
             // A function with no alias has no published version yet: this deploy publishes version 1.
-            #expect(result.stdout.contains("Created alias live on version 1 (first deploy)."))
+            #expect(result.stderr.contains("Created alias live on version 1 (first deploy)."))
             #expect(try await alias(f).functionVersion == "1")
         }
 
@@ -90,7 +90,7 @@ extension TwinSuite {
             let f = try await fixture("lin")
             let result = try deploy(f, ["--branch", "main", "--strategy", "linear:25%:1s"])
             #expect(result.status == 0, "\(result.all)")
-            let shifts = result.stdout.split(separator: "\n").filter { $0.hasPrefix("shifted ") }
+            let shifts = result.stderr.split(separator: "\n").filter { $0.hasPrefix("shifted ") }
             #expect(shifts == ["shifted 25% to version 2", "shifted 50% to version 2", "shifted 75% to version 2"])
             let final = try await alias(f)
             #expect(final.functionVersion == "2" && final.additionalVersionWeights.isEmpty)
@@ -247,14 +247,14 @@ extension TwinSuite {
                 """)
             let viaFile = try Shell.lambdaShift(["deploy", "--config", config, "--branch", "release"], environment: twin.environment().variables)
             #expect(viaFile.status == 0, "\(viaFile.all)")
-            #expect(viaFile.stdout.contains("shifted 10% to version 2"))
+            #expect(viaFile.stderr.contains("shifted 10% to version 2"))
             #expect(outputs(viaFile)["environment"] == "production" && outputs(viaFile)["function"] == function)
             #expect(try await alias(f).functionVersion == "2")
 
             try Data("def handler(e, c):\n    return 'flag'\n".utf8).write(to: URL(fileURLWithPath: f.source + "/index.py"))
             let flagWins = try Shell.lambdaShift(["deploy", "--config", config, "--branch", "release", "--strategy", "AllAtOnce"], environment: twin.environment().variables)
             #expect(flagWins.status == 0, "\(flagWins.all)")
-            #expect(!flagWins.stdout.contains("shifted"))
+            #expect(!flagWins.stderr.contains("shifted"))
             #expect(try await alias(f).functionVersion == "3")
 
             try await twin.clearRequests()
@@ -293,7 +293,7 @@ extension TwinSuite {
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
             let ignored = try deploy(g, ["--branch", "main", "--strategy", "AllAtOnce", "--alarm", alarm, "--alarm-already-firing", "ignore"])
             #expect(ignored.status == 0, "\(ignored.all)")
-            #expect(ignored.stdout.contains("already in ALARM; ignored as asked"))
+            #expect(ignored.stderr.contains("already in ALARM; ignored as asked"))
         }
 
         @Test("in GitHub Actions: masks first, groups, GITHUB_OUTPUT, a step summary, ::error:: on a rollback; no secret anywhere")
@@ -308,8 +308,11 @@ extension TwinSuite {
             let result = try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--strategy", "canary:10%:1s"],
                                                environment: twin.environment(github).variables)
             #expect(result.status == 0, "\(result.all)")
-            let lines = result.stdout.split(separator: "\n").map(String.init)
+            // Workflow commands, masks first, on stderr; stdout holds the outputs and nothing else.
+            let lines = result.stderr.split(separator: "\n").map(String.init)
             #expect(lines.first == "::add-mask::\(Twin.secretAccessKey)")
+            #expect(!result.stdout.contains("::") && !result.stdout.contains(Twin.secretAccessKey))
+            #expect(result.stdout.split(separator: "\n").allSatisfy { line in DeployTestsNames.outputs.contains { line.hasPrefix($0 + "=") } }, "\(result.stdout)")
             #expect(lines.contains("::group::Package") && lines.contains("::endgroup::"))
             let outputs = try String(contentsOfFile: directory + "/output", encoding: .utf8)
             #expect(outputs.contains("outcome<<ghadelimiter_"))
@@ -328,7 +331,7 @@ extension TwinSuite {
                                                  "--max-error-rate", "1", "--min-invocations", "3"],
                                                 environment: twin.environment(github.merging(["GITHUB_OUTPUT": directory + "/output2", "GITHUB_STEP_SUMMARY": directory + "/summary2"]) { $1 }).variables)
             #expect(failing.status == 3)
-            #expect(failing.stdout.contains("::error::A health gate failed (metrics: 0 invocation(s) of version 2"))
+            #expect(failing.stderr.contains("::error::A health gate failed (metrics: 0 invocation(s) of version 2"))
             let failedSummary = try String(contentsOfFile: directory + "/summary2", encoding: .utf8)
             #expect(failedSummary.hasPrefix("### ↩️ lambda-shift: "))
             #expect(failedSummary.contains("> **Reason:** A health gate failed"))
@@ -350,7 +353,7 @@ extension TwinSuite {
             #expect(dotenv.contains("LAMBDA_SHIFT_PREVIOUS_VERSION=1\n"))
             #expect(dotenv.contains("LAMBDA_SHIFT_ENVIRONMENT=staging\n"))
             #expect(dotenv.contains("LAMBDA_SHIFT_S3_KEY=group/app/\(f.function)/feedfac/package.zip\n"))
-            #expect(result.stdout.contains("section_start:"))
+            #expect(result.stderr.contains("section_start:") && !result.stdout.contains("section_start:"))
         }
 
         @Test("iam-policy covers every call a deploy makes, and nothing beyond its bucket prefix, function and alarms")
@@ -431,4 +434,10 @@ extension TwinSuite {
             return (running.process.terminationStatus, String(decoding: data, as: UTF8.self))
         }
     }
+}
+
+/// PRODUCT.md's output names: the only lines deploy writes on stdout in text mode.
+enum DeployTestsNames {
+    static let outputs = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+                          "s3-version-id", "outcome", "skipped"]
 }

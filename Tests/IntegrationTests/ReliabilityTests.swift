@@ -155,8 +155,11 @@ extension TwinSuite.DeployTests {
             }
             let result = try Shell.lambdaShift(arguments, environment: twin.environment(env).variables)
             #expect(result.status == code, "\(name): \(result.all)")
-            #expect(result.stderr.contains(sentence), "\(name): \(result.stderr)")
-            #expect(result.stderr.split(separator: "\n").count == 1, "\(name): more than one line: \(result.stderr)")
+            // Log lines share stderr now; the error itself is one line, one sentence, and stdout
+            // holds only the outputs (outcome=failed).
+            let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+            #expect(errors.count == 1 && errors.first?.contains(sentence) == true, "\(name): \(result.stderr)")
+            #expect(result.stdout.split(separator: "\n").contains("outcome=failed"), "\(name): \(result.stdout)")
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false }, "\(name) changed something")
         }
         try await twin.clearRequests()
