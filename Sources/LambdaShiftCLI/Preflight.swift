@@ -42,6 +42,12 @@ struct Preflight {
         } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
             throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(client.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
         }
+        if function.packageType == "Image" {
+            throw AWSClientError(.invalidSetting, "\(plan.function) is a container-image function; lambda-shift deploys zip packages: deploy images with your image pipeline, or point --function at a zip function.", isConfiguration: true)
+        }
+        if function.state == "Failed" {
+            throw AWSClientError(.invalidSetting, "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.", isConfiguration: true)
+        }
         do {
             try await S3Client(client: client).probeBucket(plan.bucket)
         } catch let error as AWSServiceError where error.code == "NoSuchBucket" {

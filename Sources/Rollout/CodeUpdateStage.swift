@@ -66,13 +66,59 @@ public struct CodeUpdateStage: Sendable {
         }
     }
 
-    /// Waits until LastUpdateStatus is not InProgress.
+    /// Waits until LastUpdateStatus is not InProgress and the function is not Pending (being
+    /// created, or reactivated after idleness), as the AWS waiters `function-updated-v2` and
+    /// `function-active-v2` do.
+    /// https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
     func settled(_ function: String, deadline: Date) async throws -> FunctionConfiguration {
         var delay = 0.25
         while true {
             let configuration = try await lambda.getFunctionConfiguration(function)
-            if configuration.lastUpdateStatus != "InProgress" { return configuration }
-            try await pause(&delay, until: deadline, waitingFor: "the update of \(function) to finish")
+            if configuration.state == "Failed" {
+                throw DeployError("\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved.")
+            }
+            if configuration.lastUpdateStatus != "InProgress" && configuration.state != "Pending" { return configuration }
+            try await pause(&delay, until: deadline, waitingFor: "\(function) to finish its update (state \(configuration.state ?? "?"), last update \(configuration.lastUpdateStatus ?? "?"))")
+        }
+    }
+
+    /// Waits until a published version is `Active`. A SnapStart version stays `Pending`
+    /// (`Creating`) until its snapshot is ready, often a minute or more, and cannot be invoked
+    /// meanwhile; as `aws lambda wait published-version-active`. A version that ends `Failed`
+    /// stops the deploy before any traffic moves. `onWait` is told each time it waits.
+    public func waitUntilActive(function: String, version: String, onWait: @Sendable (String) -> Void = { _ in }) async throws -> FunctionConfiguration {
+        let deadline = clock.now().addingTimeInterval(maxWait)
+        var delay = 0.25
+        while true {
+            let configuration = try await lambda.getFunctionConfiguration(function, qualifier: version)
+            switch configuration.state {
+            case nil, "Active":
+                return configuration
+            case "Failed":
+                throw DeployError("Version \(version) of \(function) failed to become Active: \(configuration.stateReason ?? "no reason given") (\(configuration.stateReasonCode ?? "no code")). No traffic moved.")
+            default:
+                onWait("version \(version) is \(configuration.state ?? "?")" + (configuration.stateReasonCode.map { " (\($0))" } ?? "") + "; waiting for it to become Active")
+                try await pause(&delay, until: deadline, waitingFor: "version \(version) of \(function) to become Active")
+            }
+        }
+    }
+
+    /// The published version that serves what `$LATEST` serves now: the newest with its
+    /// CodeSha256, or a new one published with that digest and RevisionId as preconditions.
+    /// Used when the alias points at `$LATEST`, so that the new code can be shifted in
+    /// gradually from a version that cannot change under it.
+    public func baseline(function: String, latest: FunctionConfiguration, provenance: Provenance) async throws -> (FunctionConfiguration, reused: Bool) {
+        let versions = try await lambda.listVersionsByFunction(function)
+        if let same = versions.filter({ $0.version != "$LATEST" && $0.codeSha256 == latest.codeSha256 })
+            .max(by: { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }) {
+            return (same, true)
+        }
+        do {
+            let published = try await lambda.publishVersion(function, codeSha256: latest.codeSha256, revisionId: latest.revisionId,
+                                                            description: String(("lambda-shift baseline: what $LATEST served before " + Self.description(provenance)).prefix(256)))
+            return (published, false)
+        } catch let error as AWSServiceError where ["PreconditionFailedException", "InvalidParameterValueException"].contains(error.code) {
+            throw DeployError("\(function) changed while its baseline version was being published: re-run the deploy. (\(error.message))")
         }
     }
 

@@ -13,6 +13,9 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var description: String
     public var state: String?
     public var stateReason: String?
+    public var stateReasonCode: String?
+    /// `Zip` or `Image`.
+    public var packageType: String?
     public var lastUpdateStatus: String?
     public var lastUpdateStatusReason: String?
     public var lastUpdateStatusReasonCode: String?
@@ -29,6 +32,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         description = f.string("Description") ?? ""
         state = f.string("State")
         stateReason = f.string("StateReason")
+        stateReasonCode = f.string("StateReasonCode")
+        packageType = f.string("PackageType")
         lastUpdateStatus = f.string("LastUpdateStatus")
         lastUpdateStatusReason = f.string("LastUpdateStatusReason")
         lastUpdateStatusReasonCode = f.string("LastUpdateStatusReasonCode")
