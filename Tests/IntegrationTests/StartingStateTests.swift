@@ -1,0 +1,145 @@
+import AWSCore
+import AWSServices
+import Foundation
+import Testing
+
+extension TwinSuite {
+    /// Deploys from the states real accounts are in (issue 9): an alias on `$LATEST` as
+    /// Terraform creates it, an update that Lambda fails, versions and functions not yet
+    /// Active, image functions. The principle: no request changes what callers are served
+    /// before the gates can see it, and the report says exactly what callers are served.
+    @Suite("deploy from the starting states real accounts are in")
+    struct StartingStateTests {
+        let twin: Twin
+        init() throws { twin = try Twin.start() }
+
+        struct Fixture {
+            var function: String
+            var bucket: String
+            var source: String
+            var originalSha: String
+        }
+
+        /// A function whose alias `live` points at `$LATEST`, as
+        /// `aws_lambda_alias { function_version = "$LATEST" }` leaves it. With
+        /// `publishedToo`, version 1 already holds the code `$LATEST` serves.
+        func onLatest(_ prefix: String, publishedToo: Bool = false) async throws -> Fixture {
+            let function = uniqueName(prefix)
+            try await twin.seedFunction(function, alias: publishedToo ? "live" : nil)
+            let lambda = LambdaClient(client: try twin.client())
+            if publishedToo {
+                let alias = try await lambda.getAlias(function, alias: "live")
+                _ = try await lambda.updateAlias(function, alias: "live", version: "$LATEST", revisionId: alias.revisionId)
+            } else {
+                _ = try await lambda.createAlias(function, alias: "live", version: "$LATEST")
+            }
+            let bucket = uniqueName(prefix + "-b")
+            try await Seeder(client: try twin.client()).createBucket(bucket)
+            let source = FileManager.default.temporaryDirectory.appendingPathComponent("ls-st-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try Data("def handler(event, context):\n    return 'new'\n".utf8).write(to: URL(fileURLWithPath: source + "/index.py"))
+            try await twin.control("POST", "/_twin/lambda", ["updatePolls": 1])
+            let original = try await lambda.getFunctionConfiguration(function).codeSha256
+            return Fixture(function: function, bucket: bucket, source: source, originalSha: original)
+        }
+
+        func deploy(_ f: Fixture, _ extra: [String]) throws -> Shell.Result {
+            try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra,
+                                  environment: twin.environment().variables)
+        }
+
+        func outputs(_ result: Shell.Result) -> [String: String] {
+            Dictionary(result.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+                guard let eq = line.firstIndex(of: "=") else { return nil }
+                return (String(line[..<eq]), String(line[line.index(after: eq)...]))
+            }, uniquingKeysWith: { $1 })
+        }
+
+        func operations(_ requests: [[String: Any]]) -> [String] { requests.compactMap { $0["operation"] as? String } }
+
+        @Test("alias on $LATEST, gradual: a baseline of the old code is published and the alias moved onto it before UpdateFunctionCode; then the gated shift")
+        func latestGradual() async throws {
+            let f = try await onLatest("lat")
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:50%:1s"])
+            #expect(result.status == 0, "\(result.all)")
+            let out = outputs(result)
+            #expect(out["outcome"] == "deployed" && out["previous-version"] == "1" && out["version"] == "2", "\(result.stdout)")
+            let requests = try await twin.requests()
+            // The twin refused nothing the deploy sent (it enforces Lambda's weighted-alias rules);
+            // a 404 answering a read (does this S3 key exist yet?) is an answer, not a refusal.
+            let refused = requests.filter { request in
+                let status = request["status"] as? Int ?? 0
+                return status >= 400 && !(status == 404 && request["mutating"] as? Bool == false)
+            }
+            #expect(refused.isEmpty, "\(refused)")
+            let ops = operations(requests)
+            let firstAliasMove = try #require(ops.firstIndex(of: "UpdateAlias"))
+            let codeUpdate = try #require(ops.firstIndex(of: "UpdateFunctionCode"))
+            #expect(firstAliasMove < codeUpdate, "the alias left $LATEST only after the code changed: \(ops)")
+            #expect(ops.filter { $0 == "PublishVersion" }.count == 2)
+            let lambda = LambdaClient(client: try twin.client())
+            let baseline = try await lambda.getFunctionConfiguration(f.function, qualifier: "1")
+            #expect(baseline.codeSha256 == f.originalSha, "the baseline serves exactly what $LATEST served")
+            let alias = try await lambda.getAlias(f.function, alias: "live")
+            #expect(alias.functionVersion == "2" && alias.additionalVersionWeights.isEmpty)
+            #expect(result.stderr.contains("alias live moved from $LATEST to version 1: the same code"))
+            #expect(result.stderr.contains("shifted 50% to version 2"))
+        }
+
+        @Test("alias on $LATEST, gate fails: rolled back to the baseline, which serves the old code, and the report says so")
+        func latestRollback() async throws {
+            let f = try await onLatest("latrb")
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1", "--min-invocations", "3"])
+            #expect(result.status == 3, "\(result.all)")
+            #expect(outputs(result)["outcome"] == "rolled-back")
+            let lambda = LambdaClient(client: try twin.client())
+            let alias = try await lambda.getAlias(f.function, alias: "live")
+            #expect(alias.functionVersion == "1" && alias.additionalVersionWeights.isEmpty)
+            #expect(try await lambda.getFunctionConfiguration(f.function, qualifier: alias.functionVersion).codeSha256 == f.originalSha,
+                    "callers are served the code they had before the deploy")
+            #expect(result.stderr.contains("rolled back to version 1"), "\(result.stderr)")
+        }
+
+        @Test("alias on $LATEST with a published version of the same code: that version is reused, nothing extra published")
+        func latestReusesVersion() async throws {
+            let f = try await onLatest("latre", publishedToo: true)
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:50%:1s"])
+            #expect(result.status == 0, "\(result.all)")
+            #expect(result.stderr.contains("baseline: version 1 already holds the code $LATEST serves"))
+            #expect(operations(try await twin.requests()).filter { $0 == "PublishVersion" }.count == 1)
+            #expect(outputs(result)["previous-version"] == "1" && outputs(result)["version"] == "2")
+        }
+
+        @Test("plan shows the baseline step for an alias on $LATEST and changes nothing")
+        func latestPlan() async throws {
+            let f = try await onLatest("latpl")
+            try await twin.clearRequests()
+            let result = try Shell.lambdaShift(["plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main"],
+                                               environment: twin.environment().variables)
+            #expect(result.status == 0, "\(result.all)")
+            #expect(result.stdout.contains("alias live now: version $LATEST"))
+            #expect(result.stdout.contains("would first publish the code $LATEST serves (\(f.originalSha)) as a baseline version"))
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+        }
+
+        @Test("LastUpdateStatus Failed after the code update: exit 1 with Lambda's reason, nothing published, no traffic moved")
+        func updateFailed() async throws {
+            let f = try await onLatest("updf", publishedToo: true)
+            let lambda = LambdaClient(client: try twin.client())
+            let before = try await lambda.getAlias(f.function, alias: "live")
+            _ = try await lambda.updateAlias(f.function, alias: "live", version: "1", revisionId: before.revisionId)
+            try await twin.control("POST", "/_twin/lambda", ["failNextUpdate": "The runtime python2.7 is no longer supported"])
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:50%:1s"])
+            #expect(result.status == 1, "\(result.all)")
+            #expect(result.stderr.contains("Lambda could not apply the new code to \(f.function): The runtime python2.7 is no longer supported"), "\(result.stderr)")
+            #expect(result.stderr.contains("No traffic moved."))
+            #expect(outputs(result)["outcome"] == "failed")
+            let ops = operations(try await twin.requests())
+            #expect(!ops.contains("PublishVersion") && !ops.contains("UpdateAlias"), "\(ops)")
+            #expect(try await lambda.getAlias(f.function, alias: "live").functionVersion == "1")
+        }
+    }
+}
