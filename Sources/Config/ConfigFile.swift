@@ -21,7 +21,7 @@ public struct ConfigFile: Sendable {
     public static let settingKeys: Set<String> = [
         "function", "alias", "source", "zip", "exclude", "bucket", "key", "region", "strategy", "alarm", "alarms", "alarm-prefix",
         "alarm-already-firing", "max-error-rate", "min-invocations", "smoke-payload", "bake", "allowed-account-ids",
-        "keep-versions", "role-to-assume",
+        "keep-versions", "role-to-assume", "gate-interval",
     ]
 
     public var path: String

@@ -67,6 +67,7 @@ struct DeployOptions: ParsableArguments {
     @Option(name: .customLong("min-invocations"), help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations: String?
     @Option(name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves.") var smokePayload: String?
     @Option(help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
+    @Option(name: .customLong("gate-interval"), help: "How often the gates are checked during a bake (default 10s).") var gateInterval: String?
     @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.") var allowedAccountIds: String?
     @Option(help: "AWS region.") var region: String?
     @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
@@ -126,6 +127,8 @@ struct DeployOptions: ParsableArguments {
         let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
         let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
         let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: "--bake") } ?? 0
+        let gateInterval = try settings.value(gateInterval, "gate-interval").map { try Strategy.seconds($0, in: "--gate-interval") } ?? 10
+        guard gateInterval >= 1 else { throw ConfigError("--gate-interval is 0: give at least 1s (the gates are read from CloudWatch at that pace).") }
         let aliasName = settings.value(alias, "alias") ?? "live"
         guard aliasName.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
             throw ConfigError("\"\(aliasName)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
@@ -166,7 +169,7 @@ struct DeployOptions: ParsableArguments {
                           blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
                           smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: try sourceOptions.resolved(settings),
                           region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep,
-                          keyPrefix: keyPrefix)
+                          keyPrefix: keyPrefix, gateIntervalSeconds: gateInterval)
     }
 }
 
@@ -192,4 +195,5 @@ struct DeployPlan {
     var roleToAssume: String?
     var keepVersions: Int?
     var keyPrefix: String
+    var gateIntervalSeconds: Int
 }

@@ -82,6 +82,12 @@ struct DeployRun {
                 let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(function: plan.function, version: published.version)
                 report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
                 guard smoke.passed else {
+                    if let before {
+                        // Recorded as failed on the alias (traffic unchanged), so `rollback` never picks it.
+                        _ = try? await lambda.updateAlias(plan.function, alias: plan.alias, version: before.functionVersion,
+                                                          additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
+                                                          description: DeployHistory(description: before.description).failed(published.version).rendered())
+                    }
                     outputs["outcome"] = "rolled-back"
                     let sentence = "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
                     report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "", plan: plan, reason: sentence)
@@ -89,24 +95,28 @@ struct DeployRun {
                 }
             }
             guard let before else {
-                _ = try await lambda.createAlias(plan.function, alias: plan.alias, version: published.version, description: "managed by lambda-shift")
+                _ = try await lambda.createAlias(plan.function, alias: plan.alias, version: published.version,
+                                                 description: DeployHistory().succeeded(published.version).rendered())
                 outputs["outcome"] = "deployed"
                 report.finish(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).", plan: plan)
                 return
             }
             report.phase("Shift alias \(plan.alias)")
-            let engine = RolloutEngine(api: lambda, gates: gates, sleeper: CountdownSleeper(inner: TaskSleeper(), reporter: report.reporter)) { event in
+            let engine = RolloutEngine(api: lambda, gates: gates, sleeper: CountdownSleeper(inner: TaskSleeper(), reporter: report.reporter),
+                                       gateInterval: Double(plan.gateIntervalSeconds)) { event in
                 switch event.kind {
                 case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
-                case .baking(let seconds): report.line("baking \(seconds)s")
+                case .baking(let seconds): report.line("baking \(seconds)s" + (gates.isEmpty ? "" : ", checking the gates every \(plan.gateIntervalSeconds)s"))
                 case .gate(let result): report.event("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)", passed: result.passed)
+                case .watched(let elapsed, let total, let results):
+                    report.line("gates at \(elapsed)s of \(total)s: " + results.map { "\($0.gate) ok" }.joined(separator: ", "))
                 case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 }
             }
             let outcome = await engine.shift(function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
                                              strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
-            if outcome == .completed, let keep = plan.keepVersions {
+            if outcome == .completed || outcome == .completedByOther, let keep = plan.keepVersions {
                 // Housekeeping after the alias moved: a failure is a warning, never a failed deploy.
                 do {
                     let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
@@ -129,7 +139,8 @@ struct DeployRun {
         _ = try await stage.waitUntilActive(function: plan.function, version: baseline.version) { report.line($0) }
         do {
             let moved = try await lambda.updateAlias(plan.function, alias: plan.alias, version: baseline.version,
-                                                     additionalVersionWeights: [:], revisionId: alias.revisionId)
+                                                     additionalVersionWeights: [:], revisionId: alias.revisionId,
+                                                     description: DeployHistory(description: alias.description).succeeded(baseline.version).rendered())
             report.event("alias \(plan.alias) moved from $LATEST to version \(baseline.version): the same code, so callers see no change; the new code is shifted in from there")
             return moved
         } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
@@ -145,6 +156,10 @@ struct DeployRun {
         case .completed:
             outputs["outcome"] = "deployed"
             report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).", plan: plan)
+            return
+        case .completedByOther:
+            outputs["outcome"] = "deployed"
+            report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did.", plan: plan)
             return
         case .rolledBack(let reason):
             (name, code, sentence) = ("rolled-back", LambdaShiftExit.gateFailed, "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).")

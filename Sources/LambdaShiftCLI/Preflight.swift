@@ -64,15 +64,16 @@ struct Preflight {
         }
         var gates: [any HealthGate] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
-            let gate = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: plan.alarms, prefixes: plan.alarmPrefixes)
-            let firing = try await gate.states().filter { $0.state == "ALARM" }.map(\.name)
+            let cloudWatch = CloudWatchClient(client: client)
+            let probe = AlarmGate(cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes)
+            let firing = try await probe.states().filter { $0.state == "ALARM" }.map(\.name)
             if !firing.isEmpty {
                 if plan.blockOnFiringAlarm {
                     throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
                 }
-                report.line("warning: alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked")
+                report.reporter.warning("Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others.")
             }
-            gates.append(gate)
+            gates.append(AlarmGate(cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes, ignoring: Set(firing)))
         }
         if let rate = plan.maxErrorRateBasisPoints {
             gates.append(MetricsGate(cloudWatch: CloudWatchClient(client: client), function: plan.function, alias: plan.alias,

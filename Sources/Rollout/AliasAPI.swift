@@ -6,7 +6,16 @@ import Foundation
 /// AWS, so the machine can be tested in milliseconds with a fake.
 public protocol AliasAPI: Sendable {
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration
+    /// Updates the alias; `description` nil leaves the description as it is.
+    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+                     description: String?) async throws -> AliasConfiguration
+}
+
+extension AliasAPI {
+    /// Updates the alias, leaving its description as it is.
+    public func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
+        try await updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revisionId, description: nil)
+    }
 }
 
 extension LambdaClient: AliasAPI {
@@ -14,8 +23,9 @@ extension LambdaClient: AliasAPI {
         try await getAlias(function, alias: alias)
     }
 
-    public func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
-        try await updateAlias(function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId)
+    public func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+                            description: String?) async throws -> AliasConfiguration {
+        try await updateAlias(function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId, description: description)
     }
 }
 
@@ -32,9 +42,12 @@ public struct GateResult: Sendable, Equatable {
     }
 }
 
-/// A health check evaluated after each bake: alarms, per-version metrics, …
+/// A health check watched during every bake and judged at its end: alarms, per-version
+/// metrics, …
 public protocol HealthGate: Sendable {
     var name: String { get }
-    /// Judges the new version over `start…end`.
-    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult
+    /// Judges the new version over `start…end`. `final` is false for a check during the bake:
+    /// a breach fails at once, but too little evidence so far (traffic not yet at the minimum)
+    /// is not yet a verdict; at the bake's end (`final`) it is.
+    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult
 }

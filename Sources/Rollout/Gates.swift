@@ -1,19 +1,28 @@
 import AWSCore
 import AWSServices
 import Foundation
+import Synchronization
 
 /// Fails when any of the named alarms, or of the alarms under a name prefix, is in ALARM.
+/// Alarms already firing when the deploy began may be ignored (`--alarm-already-firing
+/// ignore`, so the fix for that very alarm can ship): each is left out until it has been seen
+/// out of ALARM once, and gates like any other from then on.
 public struct AlarmGate: HealthGate {
     public var cloudWatch: CloudWatchClient
     public var names: [String]
     public var prefixes: [String]
     public var name: String { "alarms" }
+    private let ignored: IgnoredAlarms
 
-    public init(cloudWatch: CloudWatchClient, names: [String], prefixes: [String] = []) {
+    public init(cloudWatch: CloudWatchClient, names: [String], prefixes: [String] = [], ignoring: Set<String> = []) {
         self.cloudWatch = cloudWatch
         self.names = names
         self.prefixes = prefixes
+        ignored = IgnoredAlarms(ignoring)
     }
+
+    /// The alarms still ignored (firing since before the deploy, not yet seen out of ALARM).
+    public var stillIgnored: Set<String> { ignored.names }
 
     /// The current states, every named alarm required to exist.
     public func states() async throws -> [AlarmState] {
@@ -26,11 +35,31 @@ public struct AlarmGate: HealthGate {
         return found
     }
 
-    public func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+    public func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
         let states = try await states()
-        let firing = states.filter { $0.state == "ALARM" }.map(\.name).sorted()
-        guard firing.isEmpty else { return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))") }
-        return GateResult(gate: name, passed: true, detail: "\(states.count) alarm(s), none in ALARM")
+        let recovered = ignored.release(states.filter { $0.state != "ALARM" }.map(\.name))
+        let skipped = ignored.names
+        let firing = states.filter { $0.state == "ALARM" && !skipped.contains($0.name) }.map(\.name).sorted()
+        var notes = ""
+        if !recovered.isEmpty { notes += "; \(recovered.sorted().joined(separator: ", ")) left ALARM and gate from now on" }
+        if !skipped.isEmpty { notes += "; ignoring \(skipped.sorted().joined(separator: ", ")) (in ALARM since before the deploy)" }
+        guard firing.isEmpty else { return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))" + notes) }
+        return GateResult(gate: name, passed: true, detail: "\(states.count) alarm(s), none in ALARM" + notes)
+    }
+}
+
+/// The alarms an `AlarmGate` leaves out until each is seen out of ALARM.
+final class IgnoredAlarms: Sendable {
+    private let state: Mutex<Set<String>>
+    init(_ names: Set<String>) { state = Mutex(names) }
+    var names: Set<String> { state.withLock { $0 } }
+    /// Stops ignoring those of `names` that were ignored; returns them.
+    func release(_ names: [String]) -> Set<String> {
+        state.withLock { ignored in
+            let released = ignored.intersection(names)
+            ignored.subtract(released)
+            return released
+        }
     }
 }
 
@@ -54,7 +83,7 @@ public struct MetricsGate: HealthGate {
         self.minInvocations = minInvocations
     }
 
-    public func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+    public func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
         let dimensions = [("FunctionName", function), ("Resource", "\(function):\(alias)"), ("ExecutedVersion", newVersion)]
         let period = 60
         let queries = ["Invocations", "Errors", "Throttles"].map {
@@ -66,6 +95,10 @@ public struct MetricsGate: HealthGate {
         let results = try await cloudWatch.getMetricData(queries, start: from, end: to)
         func sum(_ id: String) -> Int { Int(results.first { $0.id == id }?.values.reduce(0, +) ?? 0) }
         let invocations = sum("invocations"), bad = sum("errors") + sum("throttles")
+        if invocations < minInvocations && !final {
+            // During the bake, too little traffic so far is no verdict yet.
+            return GateResult(gate: name, passed: true, detail: "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) so far")
+        }
         if invocations < minInvocations {
             return GateResult(gate: name, passed: false,
                               detail: "\(invocations) invocation(s) of version \(newVersion), fewer than --min-invocations \(minInvocations): no traffic is no proof of health")

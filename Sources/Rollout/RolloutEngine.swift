@@ -14,6 +14,9 @@ public enum RolloutOutcome: Sendable, Equatable {
     case failed(reason: String)
     /// Someone else changed the alias mid-rollout: left as they set it, not overwritten.
     case interfered(now: String)
+    /// Someone else finished this very rollout (a `promote` from another shell): the alias
+    /// serves the new version alone, as a completed rollout would.
+    case completedByOther
     /// Putting the alias back failed: it may be split between versions.
     case rollbackFailed(reason: String)
 }
@@ -24,6 +27,8 @@ public struct RolloutEvent: Sendable, Equatable {
         case shifted(basisPoints: Int)
         case baking(seconds: Int)
         case gate(GateResult)
+        /// Every gate checked during a bake, after `elapsed` of `of` seconds, and passed so far.
+        case watched(elapsed: Int, of: Int, results: [GateResult])
         case flipped
         case restored
     }
@@ -33,23 +38,29 @@ public struct RolloutEvent: Sendable, Equatable {
 
 /// Moves an alias from its current version to a new one by a strategy: each step sets the
 /// new version's weight (with the alias's RevisionId, so a concurrent change is detected),
-/// bakes, then asks every gate; all pass → the next step, finally the flip (primary = new,
-/// no routing) and an optional bake after 100 %. A failed gate, an error once the alias has
-/// moved, or cancellation puts the alias back exactly as it was found (primary and weights),
-/// again guarded by RevisionId. Clock and sleeper are injected.
+/// bakes while watching every gate (every `gateInterval` seconds, so a breach is acted on
+/// within seconds, as CodeDeploy watches its alarms), then judges them; all pass → the next
+/// step, finally the flip (primary = new, no routing) and an optional bake after 100 %. A
+/// failed gate, an error once the alias has moved, or cancellation puts the alias back
+/// exactly as it was found (primary and weights), again guarded by RevisionId. The outcome
+/// is written into the alias's `DeployHistory` with the flip or the restore. Clock and
+/// sleeper are injected.
 public struct RolloutEngine: Sendable {
     public var api: any AliasAPI
     public var gates: [any HealthGate]
     public var clock: any AWSClock
     public var sleeper: any Sleeper
+    /// Seconds between gate checks during a bake.
+    public var gateInterval: Double
     public var onEvent: @Sendable (RolloutEvent) -> Void
 
     public init(api: any AliasAPI, gates: [any HealthGate] = [], clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
-                onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }) {
+                gateInterval: Double = 10, onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }) {
         self.api = api
         self.gates = gates
         self.clock = clock
         self.sleeper = sleeper
+        self.gateInterval = max(1, gateInterval)
         self.onEvent = onEvent
     }
 
@@ -57,6 +68,7 @@ public struct RolloutEngine: Sendable {
     /// run (what a rollback restores).
     public func shift(function: String, alias: String, before: AliasConfiguration, newVersion: String,
                       strategy: Strategy, bakeAfterSeconds: Int = 0) async -> RolloutOutcome {
+        let history = DeployHistory(description: before.description)
         // `revision` is the alias's RevisionId as we last set it; nil once an update was sent
         // whose outcome is unknown (cancelled or cut off mid-flight): the alias may have moved.
         var revision = before.revisionId
@@ -72,40 +84,73 @@ public struct RolloutEngine: Sendable {
                 revision = updated.revisionId
                 emit(.shifted(basisPoints: step.basisPoints))
                 if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: step.bakeSeconds) {
-                    return await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .rolledBack(reason: failure))
+                    return await restore(function, alias, before: before, newVersion: newVersion, revision: revision,
+                                         outcome: .rolledBack(reason: failure), history: history)
                 }
             }
             try Task.checkCancellation()
             attempted = true
             let sent = revision
             revision = nil
-            let flipped = try await update(function, alias, version: newVersion, weights: [:], revision: sent)
+            // With a bake after 100% the verdict comes later: the record is written then.
+            let flipped = try await api.updateAlias(function: function, alias: alias, version: newVersion, weights: [:], revisionId: sent,
+                                                    description: bakeAfterSeconds > 0 ? nil : history.succeeded(newVersion).rendered())
             revision = flipped.revisionId
             emit(.flipped)
-            if bakeAfterSeconds > 0, let failure = try await bakeAndCheck(newVersion: newVersion, seconds: bakeAfterSeconds) {
-                return await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .rolledBack(reason: failure))
+            if bakeAfterSeconds > 0 {
+                if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: bakeAfterSeconds) {
+                    return await restore(function, alias, before: before, newVersion: newVersion, revision: revision,
+                                         outcome: .rolledBack(reason: failure), history: history)
+                }
+                // Recorded only if the alias is still as this run left it.
+                _ = try? await api.updateAlias(function: function, alias: alias, version: newVersion, weights: [:], revisionId: revision,
+                                               description: history.succeeded(newVersion).rendered())
             }
             return .completed
         } catch is CancellationError {
             return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .cancelled) : .cancelled
         } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
-            let now = (try? await api.getAlias(function: function, alias: alias)).map(Self.describe) ?? "unknown"
-            return .interfered(now: now)
+            let now = try? await api.getAlias(function: function, alias: alias)
+            if let now, now.functionVersion == newVersion, now.additionalVersionWeights.isEmpty {
+                // Someone promoted this very version: the rollout is finished, not broken.
+                _ = try? await api.updateAlias(function: function, alias: alias, version: newVersion, weights: [:], revisionId: now.revisionId,
+                                               description: history.succeeded(newVersion).rendered())
+                return .completedByOther
+            }
+            return .interfered(now: now.map(Self.describe) ?? "unknown")
         } catch {
             let reason = LambdaShiftErrorText.sentence(error)
             return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .failed(reason: reason)) : .failed(reason: reason)
         }
     }
 
-    /// Bakes, then runs every gate. Returns the failure, or nil when all passed.
+    /// Bakes `seconds` while checking every gate each `gateInterval` seconds (a breach ends
+    /// the bake at once), then judges them all at the end. Returns the failure, or nil.
     func bakeAndCheck(newVersion: String, seconds: Int) async throws -> String? {
         let start = clock.now()
         emit(.baking(seconds: seconds))
-        try await sleeper.sleep(seconds: Double(seconds))
+        let total = Double(seconds)
+        var elapsed = 0.0
+        while elapsed < total {
+            let slice = gates.isEmpty ? total - elapsed : min(gateInterval, total - elapsed)
+            try await sleeper.sleep(seconds: slice)
+            elapsed += slice
+            guard elapsed < total else { break }
+            var results: [GateResult] = []
+            for gate in gates {
+                let result = try await gate.evaluate(newVersion: newVersion, start: start, end: clock.now(), final: false)
+                guard result.passed else {
+                    emit(.gate(result))
+                    return "\(result.gate): \(result.detail) (seen \(Int(elapsed))s into a \(seconds)s bake)"
+                }
+                results.append(result)
+            }
+            emit(.watched(elapsed: Int(elapsed), of: seconds, results: results))
+        }
         let end = clock.now()
         var failures: [String] = []
         for gate in gates {
-            let result = try await gate.evaluate(newVersion: newVersion, start: start, end: end)
+            let result = try await gate.evaluate(newVersion: newVersion, start: start, end: end, final: true)
             emit(.gate(result))
             if !result.passed { failures.append("\(result.gate): \(result.detail)") }
         }
@@ -117,8 +162,10 @@ public struct RolloutEngine: Sendable {
     /// update's outcome is unknown (`revision` nil), the alias is read first: if it holds a state
     /// this run could have set, its RevisionId is used; anything else is someone else's change.
     func restore(_ function: String, _ alias: String, before: AliasConfiguration, newVersion: String, revision: String?,
-                 outcome: RolloutOutcome) async -> RolloutOutcome {
+                 outcome: RolloutOutcome, history: DeployHistory? = nil) async -> RolloutOutcome {
         let api = self.api
+        // A version that failed its gates is recorded as failed, so `rollback` never returns to it.
+        let description = history?.failed(newVersion).rendered()
         let result: Result<AliasConfiguration, any Error> = await Task {
             do {
                 var guardRevision = revision
@@ -131,7 +178,8 @@ public struct RolloutEngine: Sendable {
                     guardRevision = current.revisionId
                 }
                 return .success(try await api.updateAlias(function: function, alias: alias, version: before.functionVersion,
-                                                          weights: before.additionalVersionWeights, revisionId: guardRevision))
+                                                          weights: before.additionalVersionWeights, revisionId: guardRevision,
+                                                          description: description))
             } catch {
                 return .failure(error)
             }
@@ -157,7 +205,7 @@ public struct RolloutEngine: Sendable {
     }
 
     private func update(_ function: String, _ alias: String, version: String, weights: [String: Double], revision: String?) async throws -> AliasConfiguration {
-        try await api.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revision)
+        try await api.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revision, description: nil)
     }
 
     private func emit(_ kind: RolloutEvent.Kind) { onEvent(RolloutEvent(at: clock.now(), kind: kind)) }

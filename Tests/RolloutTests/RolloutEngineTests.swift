@@ -31,7 +31,8 @@ final class FakeAlias: AliasAPI {
 
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration { self.alias }
 
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
+    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+                     description: String?) async throws -> AliasConfiguration {
         try state.withLock { s in
             s.calls.append(Call(version: version, weights: weights, revisionId: revisionId))
             if let limit = s.failUpdatesAfter, s.calls.count > limit {
@@ -42,7 +43,8 @@ final class FakeAlias: AliasAPI {
                                       message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
             }
             s.revision += 1
-            s.alias = AliasConfiguration(name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r\(s.revision)")
+            s.alias = AliasConfiguration(name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r\(s.revision)",
+                                         description: description ?? s.alias.description)
             return s.alias
         }
     }
@@ -53,7 +55,7 @@ final class ScriptedGate: HealthGate {
     let name = "alarms"
     private let verdicts: Mutex<[Bool]>
     init(_ verdicts: [Bool]) { self.verdicts = Mutex(verdicts) }
-    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
         let pass = verdicts.withLock { $0.isEmpty ? true : $0.removeFirst() }
         return GateResult(gate: name, passed: pass, detail: pass ? "all OK" : "errors-alarm in ALARM")
     }
@@ -138,8 +140,61 @@ struct RolloutEngineTests {
         let api = FakeAlias(version: "3")
         let outcome = await engine(api, gates: [ScriptedGate([true, false])])
             .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:1s"), bakeAfterSeconds: 30)
-        #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
+        // The second check is the first one during the 30 s bake after 100%: acted on at 10 s, not 30 s.
+        #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM (seen 10s into a 30s bake)"))
         #expect(api.alias.functionVersion == "3")
+        #expect(DeployHistory(description: api.alias.description).failed == ["4"])
+    }
+
+    @Test("gates are watched during a bake: an alarm firing 20 s into a 40 s step rolls back at 20 s")
+    func watchedBake() async throws {
+        let api = FakeAlias(version: "3")
+        let sleeper = RecordingSleeper()
+        var events: [RolloutEvent.Kind] = []
+        let collected = Mutex<[RolloutEvent.Kind]>([])
+        var engine = engine(api, gates: [ScriptedGate([true, false])], sleeper: sleeper)
+        engine.onEvent = { event in collected.withLock { $0.append(event.kind) } }
+        let outcome = await engine.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:40s"))
+        events = collected.withLock { $0 }
+        #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM (seen 20s into a 40s bake)"))
+        #expect(sleeper.recorded == [10, 10], "no waiting out the rest of the bake")
+        #expect(events.contains(.watched(elapsed: 10, of: 40, results: [GateResult(gate: "alarms", passed: true, detail: "all OK")])))
+        #expect(api.alias.functionVersion == "3" && api.alias.additionalVersionWeights.isEmpty)
+
+        let quiet = FakeAlias(version: "3")
+        let interval = RecordingSleeper()
+        var slow = self.engine(quiet, gates: [ScriptedGate([])], sleeper: interval)
+        slow.gateInterval = 15
+        #expect(await slow.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:40s")) == .completed)
+        #expect(interval.recorded == [15, 15, 10])
+        let ungated = RecordingSleeper()
+        _ = await self.engine(FakeAlias(version: "3"), sleeper: ungated)
+            .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:40s"))
+        #expect(ungated.recorded == [40], "with no gates there is nothing to watch")
+    }
+
+    @Test("the outcome is written into the alias's history with the flip or the restore")
+    func history() async throws {
+        let api = FakeAlias(version: "3")
+        let found = api.alias
+        #expect(await engine(api).shift(function: "f", alias: "live", before: found, newVersion: "4", strategy: .allAtOnce) == .completed)
+        #expect(api.alias.description == "[lambda-shift good=4 failed=]")
+        let second = api.alias
+        #expect(await engine(api, gates: [ScriptedGate([false])])
+            .shift(function: "f", alias: "live", before: second, newVersion: "5", strategy: try Strategy.parse("canary:10%:1s")) == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
+        #expect(api.alias.functionVersion == "4")
+        #expect(DeployHistory(description: api.alias.description) == DeployHistory(good: ["4"], failed: ["5"]))
+        #expect(DeployHistory(description: api.alias.description).lastGood(excluding: "6") == "4")
+    }
+
+    @Test("a promote of this very version from another shell is success, not interference")
+    func promotedElsewhere() async throws {
+        let api = FakeAlias(version: "3")
+        let gate = PromotingGate(api: api, version: "4")
+        let outcome = await engine(api, gates: [gate]).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s"))
+        #expect(outcome == .completedByOther)
+        #expect(api.alias.functionVersion == "4" && api.alias.additionalVersionWeights.isEmpty)
+        #expect(DeployHistory(description: api.alias.description).good == ["4"])
     }
 
     @Test("an error after the alias moved restores it; a failing restore is reported as such")
@@ -159,12 +214,24 @@ struct RolloutEngineTests {
     }
 }
 
+/// A gate during which someone else promotes `version` to 100%.
+final class PromotingGate: HealthGate {
+    let name = "promote"
+    let api: FakeAlias
+    let version: String
+    init(api: FakeAlias, version: String) { self.api = api; self.version = version }
+    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+        api.interfere(version: version)
+        return GateResult(gate: name, passed: true, detail: "")
+    }
+}
+
 /// A gate that lets someone else move the alias while it runs.
 final class InterferingGate: HealthGate {
     let name = "interference"
     let api: FakeAlias
     init(api: FakeAlias) { self.api = api }
-    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
         api.interfere(version: "9")
         return GateResult(gate: name, passed: true, detail: "")
     }
@@ -172,7 +239,7 @@ final class InterferingGate: HealthGate {
 
 struct ThrowingGate: HealthGate {
     let name = "metrics"
-    func evaluate(newVersion: String, start: Date, end: Date) async throws -> GateResult {
+    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
         throw AWSServiceError(service: "CloudWatch", operation: "GetMetricData", code: "InternalServiceFault", message: "down", status: 500, requestId: nil)
     }
 }
@@ -184,8 +251,10 @@ final class LostAnswerAlias: AliasAPI {
     private let lose = Mutex(true)
     init(_ inner: FakeAlias) { self.inner = inner }
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration { try await inner.getAlias(function: function, alias: alias) }
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
-        let result = try await inner.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revisionId)
+    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+                     description: String?) async throws -> AliasConfiguration {
+        let result = try await inner.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revisionId,
+                                                 description: description)
         if lose.withLock({ let first = $0; $0 = false; return first }) {
             withUnsafeCurrentTask { $0?.cancel() }
             throw CancellationError()
@@ -206,5 +275,26 @@ struct LostAnswerTests {
         #expect(fake.alias.functionVersion == "3" && fake.alias.additionalVersionWeights.isEmpty)
         #expect(fake.calls.count == 2)
         #expect(fake.calls.last?.revisionId == "r1") // the RevisionId read back, not the stale r0
+    }
+}
+
+@Suite("Deploy history on the alias")
+struct DeployHistoryTests {
+    @Test("read, updated and written back; text before the record kept; within Lambda's 256 characters")
+    func roundTrip() {
+        let empty = DeployHistory(description: "live alias, managed by Terraform")
+        #expect(empty.good.isEmpty && empty.text == "live alias, managed by Terraform")
+        let next = empty.succeeded("3").succeeded("5").failed("6")
+        #expect(next.rendered() == "live alias, managed by Terraform [lambda-shift good=5,3 failed=6]")
+        #expect(DeployHistory(description: next.rendered()) == next)
+        #expect(next.succeeded("6").failed == [] && next.failed("5").good == ["3"])
+        #expect(next.lastGood(excluding: "5") == "3" && next.lastGood(excluding: "7") == "5")
+        var long = DeployHistory(text: String(repeating: "x", count: 300))
+        for version in 1...40 { long = long.succeeded(String(version)).failed(String(version + 100)) }
+        let text = long.rendered()
+        #expect(text.count <= 256)
+        let back = DeployHistory(description: text)
+        #expect(back.good.first == "40" && back.failed.first == "140")
+        #expect(DeployHistory(description: "[lambda-shift good=4,x,2 failed=]").good == ["4", "2"], "only version numbers are read")
     }
 }

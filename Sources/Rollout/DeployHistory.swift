@@ -1,0 +1,77 @@
+import Foundation
+
+/// What lambda-shift remembers about an alias, kept in the alias's own description so that
+/// every CI run and every laptop reads the same record: the versions that were live and
+/// healthy (newest first) and the versions that failed a gate or were rolled back. `rollback`
+/// trusts it to go back to the last good version, never to a failed one.
+///
+/// The record is a bracketed suffix, `[lambda-shift good=5,3,2 failed=4]`; any text before it
+/// (a description Terraform set) is kept. Lambda allows 256 characters; the oldest entries
+/// are dropped to fit.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html#lambda-UpdateAlias-request-Description
+public struct DeployHistory: Sendable, Equatable {
+    /// Versions that served all traffic after passing their gates, newest first.
+    public var good: [String]
+    /// Versions that failed a gate, a smoke test, or were rolled back, newest first.
+    public var failed: [String]
+    /// The description's own text, outside the record.
+    public var text: String
+
+    static let limit = 256
+    static let keep = 10
+
+    public init(good: [String] = [], failed: [String] = [], text: String = "") {
+        self.good = good
+        self.failed = failed
+        self.text = text
+    }
+
+    /// Reads the record from an alias description (an empty history when there is none).
+    public init(description: String) {
+        guard let open = description.range(of: "[lambda-shift ", options: .backwards),
+              let close = description[open.upperBound...].firstIndex(of: "]") else {
+            self.init(text: description)
+            return
+        }
+        var good: [String] = [], failed: [String] = []
+        for field in description[open.upperBound..<close].split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let versions = parts[1].split(separator: ",").map(String.init).filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+            if parts[0] == "good" { good = versions } else if parts[0] == "failed" { failed = versions }
+        }
+        let before = description[..<open.lowerBound].trimmingCharacters(in: .whitespaces)
+        self.init(good: good, failed: failed, text: before)
+    }
+
+    /// After `version` served all traffic and passed its gates.
+    public func succeeded(_ version: String) -> DeployHistory {
+        var next = self
+        next.good = [version] + good.filter { $0 != version }
+        next.failed = failed.filter { $0 != version }
+        return next
+    }
+
+    /// After `version` failed (a gate, a smoke test) or was rolled back by an operator.
+    public func failed(_ version: String) -> DeployHistory {
+        var next = self
+        next.failed = [version] + failed.filter { $0 != version }
+        next.good = good.filter { $0 != version }
+        return next
+    }
+
+    /// The newest version that was live and healthy, other than `current`.
+    public func lastGood(excluding current: String) -> String? {
+        good.first { $0 != current && !failed.contains($0) }
+    }
+
+    /// The description to write: the text kept (shortened if it must be), then the record
+    /// of the newest ten good and ten failed versions, within Lambda's limit.
+    public func rendered() -> String {
+        let record = "[lambda-shift good=\(good.prefix(Self.keep).joined(separator: ",")) failed=\(failed.prefix(Self.keep).joined(separator: ","))]"
+        guard !text.isEmpty else { return record }
+        let room = Self.limit - record.count - 1
+        guard room > 0 else { return record }
+        return String(text.prefix(room)) + " " + record
+    }
+}
