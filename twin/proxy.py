@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import errors
 import s3_semantics
+import shape_validation
 import sts_semantics
 import verify
 from control import Control
@@ -283,6 +284,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
                                      req.body if body is None else body, head=req.is_head)
 
     def _route(self, req: ProxyRequest) -> Response:
+        refusal = shape_validation.validate(req)  # the model's constraints, before anything else
+        if refusal is not None:
+            return refusal
         if req.service == "lambda":
             return self.server.lambda_semantics.handle(req, lambda body=None: self._forward(req, body))
         if req.service == "s3":
