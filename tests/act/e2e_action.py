@@ -1,4 +1,7 @@
-"""The GitHub Action end to end: nektos/act runs tests/act/action-e2e.yml on this host (a
+"""Not collected by `pytest tests` (its name is not test_*.py): it builds a release binary, so
+scripts/test runs it by name, last: `python3 -m pytest tests/act/e2e_action.py`.
+
+The GitHub Action end to end: nektos/act runs tests/act/action-e2e.yml on this host (a
 self-hosted runner, no container) against the local AWS twin, three times, each with a fresh HOME
 as on a new hosted runner:
 
