@@ -71,6 +71,7 @@ class Control:
             ("POST", "/_twin/invoke"): self.twin.lambda_state.script,
             ("GET", "/_twin/invocations"): lambda b: self.twin.lambda_state.invocation_counts(),
             ("POST", "/_twin/seed-function"): self.seed_function,
+            ("POST", "/_twin/function-state"): self.function_state,
         }
         handler = handlers.get(route)
         if handler is None:
@@ -83,6 +84,8 @@ class Control:
             return _reply(200, handler(body))
         except ControlError as exc:
             return _reply(exc.status, {"message": str(exc)})
+        except LookupError as exc:
+            return _reply(404, {"message": str(exc.args[0] if exc.args else exc)})
         except ValueError as exc:  # JSON errors and validation
             return _reply(400, {"message": str(exc)})
 
@@ -111,6 +114,10 @@ class Control:
     def set_faults(self, body: dict) -> dict:
         rules = self.twin.faults.replace(body)
         return {"rules": [r.to_json() for r in rules]}
+
+    def function_state(self, body: dict) -> dict:
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.set_function_state(body)
 
     def seed_function(self, body: dict) -> dict:
         name = body.get("name")

@@ -10,7 +10,12 @@ local AWS twin"):
   a second update meanwhile, and a scripted Failed outcome;
 - UpdateFunctionCode from S3 honouring S3ObjectVersion;
 - Invoke answered here: qualifier resolution (alias weights included),
-  X-Amz-Executed-Version, scripted results, invocation counts.
+  X-Amz-Executed-Version, scripted results, invocation counts;
+- weighted-alias rules (RoutingConfig) on CreateAlias / UpdateAlias;
+- function State (Pending / Active / Inactive / Failed) with StateReason
+  and StateReasonCode, and what each state refuses;
+- SnapStart: published versions start Pending while the snapshot is made;
+- PackageType Image functions refuse zip code and vice versa.
 
 Functions are keyed by name (the twin serves one account; regions are not
 separated).
@@ -36,6 +41,55 @@ LATEST = "$LATEST"
 ACCOUNT_ID = "123456789012"
 API = "/2015-03-31/functions"
 IN_PROGRESS_REASON = "The function is being updated."
+# The codes the Lambda model allows (botocore's lambda service-2.json, StateReasonCode /
+# LastUpdateStatusReasonCode); the control API refuses anything else.
+_STATE_CODES_CACHE: dict[str, list[str]] = {}
+
+
+def model_enum(shape_name: str) -> list[str]:
+    if shape_name not in _STATE_CODES_CACHE:
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model("lambda")
+        _STATE_CODES_CACHE[shape_name] = list(model.shape_for(shape_name).enum)
+    return _STATE_CODES_CACHE[shape_name]
+
+
+# Lambda Developer Guide, "Lambda function states"
+# (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html): after CreateFunction the
+# state is Pending ("Lambda does not invoke a function during pending state. Any invocations or
+# other API actions that operate on the function will fail."), then Active; an Inactive function's
+# invocation fails and Lambda sets it Pending until its resources are re-created. The reason
+# strings below are the twin's (AWS's exact StateReason texts are not documented); the codes are
+# the model's.
+PENDING_REASON = "The function is being created."
+RESTORING_REASON = "The function is being restored."
+INACTIVE_REASON = "The function is inactive."
+SNAPSTART_REASON = "Lambda is creating a snapshot of the function version."
+# Observed AWS wording (ResourceConflictException on Invoke of a Pending function, e.g.
+# remotion-dev/remotion#1186); the brief uses the same text for updates. AWS has also been seen
+# answering updates with "The resource <arn> is currently in the following state: 'Pending'.
+# StateReasonCode: 'Creating'" (aws/serverless-application-model#2356); the twin uses one text.
+STATE_CONFLICT = "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+# Lambda API reference, Invoke, Errors: ResourceNotReadyException (502), "The function is inactive
+# and its VPC connection is no longer available. Wait for the VPC connection to reestablish and try
+# again." (the model's documentation of the error).
+NOT_READY_MESSAGE = ("The function is inactive and its VPC connection is no longer available. "
+                     "Wait for the VPC connection to reestablish and try again.")
+# Observed AWS wording for UpdateFunctionCode with the wrong kind of code (InvalidParameterValueException,
+# 400; e.g. appleboy/lambda-action#28, umihico/pythonista-chromeless#19). Lambda Developer Guide,
+# "Create a Lambda function using a container image": "You cannot convert an existing .zip file
+# archive function to use a container image."
+IMAGE_NEEDS_IMAGE_URI = "Please provide ImageUri when updating a function with packageType Image."
+ZIP_REFUSES_IMAGE_URI = "Please don't provide ImageUri when updating a function with packageType Zip."
+# Lambda Developer Guide, "Implement Lambda canary deployments using a weighted alias"
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html): "You can point an
+# alias to a maximum of two Lambda function versions", both published ("The alias can't point to
+# $LATEST" for weighted routing). AWS's wording for $LATEST is the one below; the texts for the other
+# refusals are the twin's (AWS's are not documented).
+LATEST_WEIGHTED = "$LATEST is not supported for an alias pointing to more than 1 version"
+TOO_MANY_VERSIONS = "Invalid RoutingConfig: an alias can point to at most 2 versions (1 additional version)."
+SAME_VERSION = "Invalid RoutingConfig: the additional version must differ from the alias's FunctionVersion ({version})."
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -63,6 +117,27 @@ def parse_function_ref(ref: str) -> tuple[str, str | None]:
 
 
 @dataclass
+class VersionState:
+    """A published version's State (SnapStart versions start Pending)."""
+    state: str = "Active"
+    polls_left: int = 0
+    reason: str | None = None
+    reason_code: str | None = None
+    final: tuple[str, str, str] | None = None  # ("Failed", reason, code) when scripted
+
+    def observe(self) -> None:
+        if self.state != "Pending":
+            return
+        if self.polls_left > 0:
+            self.polls_left -= 1
+            return
+        if self.final is not None:
+            self.state, self.reason, self.reason_code = self.final
+        else:
+            self.state, self.reason, self.reason_code = "Active", None, None
+
+
+@dataclass
 class FunctionState:
     revision: str
     arn: str | None = None
@@ -71,14 +146,47 @@ class FunctionState:
     polls_left: int = 0
     pending_failure: str | None = None
     failure_reason: str | None = None
+    pending_failure_code: str | None = None
+    failure_code: str | None = None
+    # Function State ($LATEST): Pending / Active / Inactive / Failed.
+    state: str = "Active"
+    state_polls_left: int = 0
+    state_reason: str | None = None
+    state_reason_code: str | None = None
+    package_type: str | None = None       # from moto's configuration, or forced by the control API
+    package_type_forced: str | None = None
+    snap_start: bool = False              # SnapStart.ApplyOn == PublishedVersions
+    versions: dict[str, VersionState] = field(default_factory=dict)
+
+    def set_pending(self, polls: int, reason: str, code: str) -> None:
+        self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
+        self.state_polls_left = polls
+        if polls <= 0:
+            self._activate()
+
+    def _activate(self) -> None:
+        self.state, self.state_reason, self.state_reason_code = "Active", None, None
+        self.state_polls_left = 0
+
+    def observe_state(self, consume: bool) -> None:
+        if self.state == "Pending" and consume:
+            if self.state_polls_left > 0:
+                self.state_polls_left -= 1
+            else:
+                self._activate()
+
+    @property
+    def effective_package_type(self) -> str:
+        return self.package_type_forced or self.package_type or "Zip"
 
     @property
     def in_progress(self) -> bool:
         return self.status == "InProgress"
 
-    def start_update(self, polls: int, failure: str | None) -> None:
+    def start_update(self, polls: int, failure: str | None, failure_code: str | None = None) -> None:
         self.revision = new_revision()
         self.pending_failure = failure
+        self.pending_failure_code = failure_code
         if polls <= 0:
             self._finish()
         else:
@@ -89,10 +197,13 @@ class FunctionState:
         if self.pending_failure is not None:
             self.status = "Failed"
             self.failure_reason = self.pending_failure
+            self.failure_code = self.pending_failure_code or "InternalError"
         else:
             self.status = "Successful"
             self.failure_reason = None
+            self.failure_code = None
         self.pending_failure = None
+        self.pending_failure_code = None
         self.polls_left = 0
 
     def observe(self, consume: bool) -> None:
@@ -104,15 +215,23 @@ class FunctionState:
                 self._finish()
 
     def apply_status(self, config: dict) -> None:
-        for key in ("LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
+        for key in ("LastUpdateStatusReason", "LastUpdateStatusReasonCode", "StateReason", "StateReasonCode"):
             config.pop(key, None)
-        config["State"] = "Active"
+        config["State"] = self.state
+        if self.state != "Active":
+            config["StateReason"] = self.state_reason or ""
+            if self.state_reason_code:
+                config["StateReasonCode"] = self.state_reason_code
         config["LastUpdateStatus"] = self.status
         if self.status == "InProgress":
             config["LastUpdateStatusReason"] = IN_PROGRESS_REASON
         elif self.status == "Failed":
             config["LastUpdateStatusReason"] = self.failure_reason or ""
-            config["LastUpdateStatusReasonCode"] = "InternalError"
+            config["LastUpdateStatusReasonCode"] = self.failure_code or "InternalError"
+        if self.package_type_forced:
+            config["PackageType"] = self.package_type_forced
+        config["SnapStart"] = {"ApplyOn": "PublishedVersions" if self.snap_start else "None",
+                               "OptimizationStatus": "Off"}
 
 
 @dataclass
@@ -134,23 +253,54 @@ class LambdaState:
             self.invocations: dict[tuple[str, str], int] = {}
             self.update_polls = 2
             self.fail_next_update: str | None = None
+            self.fail_next_update_code = "InternalError"
+            self.pending_polls = 0      # reads of a new (or re-activating) function that say Pending
+            self.snapstart_polls = 2    # reads of a new SnapStart version that say Pending
+            self.fail_next_snapstart: tuple[str, str] | None = None
             self.rng = random.Random()
 
     def configure(self, body: dict) -> dict:
         with self.lock:
-            if "updatePolls" in body:
-                polls = body["updatePolls"]
-                if not isinstance(polls, int) or polls < 0:
-                    raise ValueError("updatePolls must be a non-negative integer")
-                self.update_polls = polls
+            for key in ("updatePolls", "pendingPolls", "snapStartPolls"):
+                if key in body:
+                    polls = body[key]
+                    if not isinstance(polls, int) or isinstance(polls, bool) or polls < 0:
+                        raise ValueError(f"{key} must be a non-negative integer")
             if "failNextUpdate" in body:
                 reason = body["failNextUpdate"]
                 if reason is not None and not isinstance(reason, str):
                     raise ValueError("failNextUpdate must be a string or null")
-                self.fail_next_update = reason
+            if "failNextUpdateCode" in body and body["failNextUpdateCode"] not in model_enum("LastUpdateStatusReasonCode"):
+                raise ValueError("failNextUpdateCode must be one of " + ", ".join(model_enum("LastUpdateStatusReasonCode")))
+            snap = body.get("failNextSnapStart")
+            if snap is not None:
+                if not isinstance(snap, dict) or not isinstance(snap.get("reason"), str):
+                    raise ValueError('failNextSnapStart must be {"reason": str, "reasonCode"?: str} or null')
+                if snap.get("reasonCode", "InternalError") not in model_enum("StateReasonCode"):
+                    raise ValueError("reasonCode must be one of " + ", ".join(model_enum("StateReasonCode")))
+            if "updatePolls" in body:
+                self.update_polls = body["updatePolls"]
+            if "pendingPolls" in body:
+                self.pending_polls = body["pendingPolls"]
+            if "snapStartPolls" in body:
+                self.snapstart_polls = body["snapStartPolls"]
+            if "failNextUpdate" in body:
+                self.fail_next_update = body["failNextUpdate"]
+                if "failNextUpdateCode" not in body:
+                    self.fail_next_update_code = "InternalError"
+            if "failNextUpdateCode" in body:
+                self.fail_next_update_code = body["failNextUpdateCode"]
+            if "failNextSnapStart" in body:
+                self.fail_next_snapstart = (None if snap is None
+                                            else (snap["reason"], snap.get("reasonCode", "InternalError")))
             if "seed" in body:
                 self.rng = random.Random(body["seed"])
-            return {"updatePolls": self.update_polls, "failNextUpdate": self.fail_next_update}
+            return {"updatePolls": self.update_polls, "failNextUpdate": self.fail_next_update,
+                    "failNextUpdateCode": self.fail_next_update_code, "pendingPolls": self.pending_polls,
+                    "snapStartPolls": self.snapstart_polls,
+                    "failNextSnapStart": (None if self.fail_next_snapstart is None else
+                                          {"reason": self.fail_next_snapstart[0],
+                                           "reasonCode": self.fail_next_snapstart[1]})}
 
     def script(self, body: dict) -> dict:
         function = body.get("function")
@@ -278,22 +428,95 @@ class LambdaSemantics:
         if arn:
             version = str(config.get("Version", LATEST))
             st.arn = arn[: -len(version) - 1] if arn.endswith(":" + version) else arn
+        if config.get("PackageType"):
+            st.package_type = config["PackageType"]
         return st
 
     def decorate_config(self, config: dict, consume: bool) -> dict:
-        """RevisionId and LastUpdateStatus into one FunctionConfiguration."""
+        """RevisionId, State and LastUpdateStatus into one FunctionConfiguration."""
         st = self._remember_function(config)
         version = str(config.get("Version", LATEST))
         if version == LATEST:
             st.observe(consume)
+            st.observe_state(consume)
             config["RevisionId"] = st.revision
             st.apply_status(config)
         else:
             config["RevisionId"] = st.version_revisions.setdefault(version, new_revision())
             config["LastUpdateStatus"] = "Successful"
-            config.pop("LastUpdateStatusReason", None)
-            config.pop("LastUpdateStatusReasonCode", None)
+            for key in ("LastUpdateStatusReason", "LastUpdateStatusReasonCode", "StateReason", "StateReasonCode"):
+                config.pop(key, None)
+            vs = st.versions.get(version)
+            if vs is not None:  # a SnapStart version
+                if consume:
+                    vs.observe()
+                config["State"] = vs.state
+                if vs.state != "Active":
+                    config["StateReason"] = vs.reason or ""
+                    if vs.reason_code:
+                        config["StateReasonCode"] = vs.reason_code
+                config["SnapStart"] = {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+            if st.package_type_forced:
+                config["PackageType"] = st.package_type_forced
         return config
+
+    def set_function_state(self, body: dict) -> dict:
+        """The control API's knob: State (and reason), or PackageType, of a function."""
+        function = body.get("function")
+        if not isinstance(function, str) or not function:
+            raise ValueError("function is required")
+        name, _ = parse_function_ref(function)
+        st = self._function_state(name, "us-east-1")
+        if st is None:
+            raise LookupError(f"no function {name}")
+        if "packageType" in body:
+            if body["packageType"] not in ("Zip", "Image", None):
+                raise ValueError("packageType must be Zip, Image or null")
+            st.package_type_forced = body["packageType"]
+        state = body.get("state")
+        if state is not None:
+            codes = model_enum("StateReasonCode")
+            code = body.get("reasonCode")
+            if code is not None and code not in codes:
+                raise ValueError("reasonCode must be one of " + ", ".join(codes))
+            version = body.get("version")
+            if version is not None:
+                vs = st.versions.setdefault(str(version), VersionState())
+                if state not in ("Pending", "Active", "Failed"):
+                    raise ValueError("a version's state is Pending, Active or Failed")
+                vs.state, vs.reason, vs.reason_code = state, body.get("reason"), code
+                vs.polls_left = int(body.get("polls") or 0)
+            elif state == "Active":
+                st._activate()
+            elif state == "Pending":
+                st.set_pending(int(body.get("polls") or self.state.pending_polls), body.get("reason") or PENDING_REASON,
+                               code or "Creating")
+                if st.state == "Active":  # polls 0: still say Pending once, as AWS would
+                    st.state, st.state_reason, st.state_reason_code = "Pending", body.get("reason") or PENDING_REASON, code or "Creating"
+            elif state == "Inactive":
+                st.state, st.state_reason, st.state_reason_code = "Inactive", body.get("reason") or INACTIVE_REASON, code or "Idle"
+            elif state == "Failed":
+                st.state, st.state_reason, st.state_reason_code = "Failed", body.get("reason") or "", code or "InternalError"
+            else:
+                raise ValueError("state must be Pending, Active, Inactive or Failed")
+        return {"function": name, "state": st.state, "stateReason": st.state_reason,
+                "stateReasonCode": st.state_reason_code, "packageType": st.effective_package_type,
+                "versions": {v: {"state": vs.state, "reason": vs.reason, "reasonCode": vs.reason_code}
+                             for v, vs in sorted(st.versions.items())}}
+
+    def _state_conflict(self, st: FunctionState, name: str, region: str) -> Response | None:
+        """409 while the function is Pending ("Lambda function states": while Pending, "Any
+        invocations or other API actions that operate on the function will fail")."""
+        if st.state == "Pending":
+            return _err(409, "ResourceConflictException", STATE_CONFLICT.format(state="Pending"))
+        return None
+
+    def _version_exists(self, name: str, version: str, region: str) -> bool:
+        if version == LATEST:
+            return True
+        check = self._moto_get(f"/{quote(name, safe='')}/configuration?Qualifier={quote(str(version), safe='')}",
+                               region)
+        return check.status == 200
 
     def _alias_state(self, name: str, alias: dict) -> AliasState:
         key = (name, alias.get("Name", ""))
@@ -321,10 +544,19 @@ class LambdaSemantics:
     # Functions ---------------------------------------------------------------
 
     def _create_function(self, req, forward, name, qualifier) -> Response:
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            body = {}
         resp = forward()
         config = _json_body(resp)
         if resp.status in (200, 201) and config:
             self.register_created(config)
+            st = self.state.functions[config.get("FunctionName", "")]
+            # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
+            st.snap_start = ((body.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions")
+            # "Lambda function states": a new function is Pending, then Active (pendingPolls reads).
+            st.set_pending(self.state.pending_polls, PENDING_REASON, "Creating")
             return _with_json(resp, self.decorate_config(config, consume=False))
         return resp
 
@@ -377,11 +609,25 @@ class LambdaSemantics:
         st = self._function_state(name, req.region)
         if st is None:
             return forward()  # moto answers 404
+        refusal = self._state_conflict(st, name, req.region)
+        if refusal is not None:
+            return refusal
         body, refusal = self._check_update_preconditions(req, name, st)
         if refusal is not None:
             return refusal
+        if req.operation == "UpdateFunctionCode":
+            refusal = self._check_package_type(st, body, name, req.region)
+            if refusal is not None:
+                return refusal
         if body.get("DryRun"):
             return forward()
+        if req.operation == "UpdateFunctionConfiguration" and isinstance(body.get("SnapStart"), dict):
+            st.snap_start = body["SnapStart"].get("ApplyOn") == "PublishedVersions"
+        if st.state == "Inactive":
+            # "Lambda function states": an Inactive function goes Pending while Lambda re-creates
+            # its resources, then Active. (That an update, not only an invoke, starts it is the
+            # twin's reading; AWS documents the invoke path.)
+            st.set_pending(self.state.pending_polls, RESTORING_REASON, "Restoring")
 
         new_body = None
         if req.operation == "UpdateFunctionCode" and body.get("S3ObjectVersion"):
@@ -396,10 +642,11 @@ class LambdaSemantics:
         if failure is not None:
             # The update will end Failed: moto never sees it, the code stays.
             self.state.fail_next_update = None
+            failure_code, self.state.fail_next_update_code = self.state.fail_next_update_code, "InternalError"
             config = self._latest_config(name, req.region)
             if config is None:
                 return forward()
-            st.start_update(self.state.update_polls, failure)
+            st.start_update(self.state.update_polls, failure, failure_code)
             resp = Response(200, [("x-amzn-RequestId", new_request_id())])
             return _with_json(resp, self._decorate_after_update(st, config))
 
@@ -415,6 +662,17 @@ class LambdaSemantics:
                 return _with_json(resp, self.decorate_config(config, consume=False))
             return _with_json(resp, self._decorate_after_update(st, config))
         return resp
+
+    def _check_package_type(self, st: FunctionState, body: dict, name: str, region: str) -> Response | None:
+        """UpdateFunctionCode must bring the kind of code the function's PackageType takes."""
+        if st.package_type is None and st.package_type_forced is None:
+            self._remember_function(self._latest_config(name, region) or {"FunctionName": name})
+        zip_code = any(body.get(k) for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion"))
+        if st.effective_package_type == "Image" and (zip_code or not body.get("ImageUri")):
+            return _err(400, "InvalidParameterValueException", IMAGE_NEEDS_IMAGE_URI)
+        if st.effective_package_type == "Zip" and body.get("ImageUri"):
+            return _err(400, "InvalidParameterValueException", ZIP_REFUSES_IMAGE_URI)
+        return None
 
     def _decorate_after_update(self, st: FunctionState, config: dict) -> dict:
         self._remember_function(config)
@@ -441,6 +699,9 @@ class LambdaSemantics:
         st = self._function_state(name, req.region)
         if st is None:
             return forward()  # moto answers 404
+        refusal = self._state_conflict(st, name, req.region)
+        if refusal is not None:
+            return refusal
         body, refusal = self._check_update_preconditions(req, name, st)
         if refusal is not None:
             return refusal
@@ -455,6 +716,18 @@ class LambdaSemantics:
         resp = forward()
         config = _json_body(resp)
         if resp.status in (200, 201) and config:
+            version = str(config.get("Version", LATEST))
+            if st.snap_start and version != LATEST:
+                # Lambda Developer Guide, "Activating and managing Lambda SnapStart" (section
+                # "Lambda SnapStart and function states"): publishing a SnapStart version makes
+                # Lambda initialize the code and take a snapshot; the version is Pending until
+                # it is Active (OptimizationStatus On), or Failed if the snapshot fails.
+                final = None
+                if self.state.fail_next_snapstart is not None:
+                    reason, code = self.state.fail_next_snapstart
+                    final, self.state.fail_next_snapstart = ("Failed", reason, code), None
+                st.versions[version] = VersionState("Pending", self.state.snapstart_polls, SNAPSTART_REASON,
+                                                    "Creating", final)
             return _with_json(resp, self.decorate_config(config, consume=False))
         return resp
 
@@ -466,6 +739,7 @@ class LambdaSemantics:
                 st = self.state.functions.get(name)
                 if st:
                     st.version_revisions.pop(qualifier, None)
+                    st.versions.pop(qualifier, None)
             else:
                 self.state.functions.pop(name, None)
                 for key in [k for k in self.state.aliases if k[0] == name]:
@@ -475,14 +749,49 @@ class LambdaSemantics:
 
     # Aliases -----------------------------------------------------------------
 
+    def _check_routing(self, name: str, region: str, primary: str | None, weights: dict) -> Response | None:
+        """The weighted-alias rules (Lambda API reference CreateAlias / UpdateAlias and
+        AliasRoutingConfiguration; Developer Guide "Create an alias" and "Implement Lambda canary
+        deployments using a weighted alias"): FunctionVersion exists (404 otherwise); with
+        additional versions, the primary is a published version (not $LATEST), there is at most
+        one additional version, it differs from the primary, and it is a published version that
+        exists. Key pattern [0-9]+ and weights in [0.0, 1.0] come from the model
+        (shape_validation.py answers those with ValidationException first)."""
+        arn = self._arn(name, region)
+        if primary and not self._version_exists(name, primary, region):
+            return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{primary}")
+        if not weights:
+            return None
+        if primary == LATEST:
+            return _err(400, "InvalidParameterValueException", LATEST_WEIGHTED)
+        if len(weights) > 1:
+            return _err(400, "InvalidParameterValueException", TOO_MANY_VERSIONS)
+        (extra,) = weights.keys()
+        extra = str(extra)
+        if extra == LATEST or not extra.isdigit():
+            return _err(400, "InvalidParameterValueException", LATEST_WEIGHTED)
+        if primary is not None and extra == str(primary):
+            return _err(400, "InvalidParameterValueException", SAME_VERSION.format(version=primary))
+        if not self._version_exists(name, extra, region):
+            # AWS's code and text for a missing additional version are not documented; the twin
+            # answers as for a missing FunctionVersion.
+            return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{extra}")
+        return None
+
     def _create_alias(self, req, forward, name, qualifier) -> Response:
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            body = {}
+        if self._function_state(name, req.region) is not None and isinstance(body, dict):
+            routing = body.get("RoutingConfig") or {}
+            refusal = self._check_routing(name, req.region, str(body.get("FunctionVersion") or LATEST),
+                                          dict(routing.get("AdditionalVersionWeights") or {}))
+            if refusal is not None:
+                return refusal
         resp = forward()
         alias = _json_body(resp)
         if resp.status in (200, 201) and alias:
-            try:
-                body = json.loads(req.body or b"{}")
-            except ValueError:
-                body = {}
             weights = (body.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
             self.state.aliases[(name, alias.get("Name", ""))] = AliasState(new_revision(), dict(weights))
             return _with_json(resp, self.decorate_alias(name, alias), status=201)
@@ -521,12 +830,21 @@ class LambdaSemantics:
         if body.get("RevisionId") and body["RevisionId"] != st.revision:
             return _err(412, "PreconditionFailedException", PRECONDITION_MESSAGE)
         version = body.get("FunctionVersion")
-        if version and version != LATEST:
-            check = self._moto_get(f"/{quote(name, safe='')}/configuration?Qualifier={quote(str(version), safe='')}",
-                                   req.region)
-            if check.status != 200:
-                return _err(404, "ResourceNotFoundException",
-                            f"Function not found: {self._arn(name, req.region)}:{version}")
+        routing = body.get("RoutingConfig")
+        # The effective alias after the update: a missing FunctionVersion keeps the current one,
+        # a missing RoutingConfig keeps the current weights.
+        primary = str(version) if version else None
+        if primary is None and (isinstance(routing, dict) and routing.get("AdditionalVersionWeights")):
+            current = _json_body(self._moto_get(
+                f"/{quote(name, safe='')}/aliases/{quote(alias_name, safe='')}", req.region)) or {}
+            primary = str(current.get("FunctionVersion") or "") or None
+        weights = (dict(routing.get("AdditionalVersionWeights") or {}) if isinstance(routing, dict)
+                   else dict(st.weights) if version else {})
+        # UpdateAlias onto a SnapStart version that is still Pending: AWS documents no refusal
+        # (the SnapStart pages only say invocations of a Pending version fail), so the twin allows it.
+        refusal = self._check_routing(name, req.region, primary, weights)
+        if refusal is not None:
+            return refusal
         resp = forward()
         alias = _json_body(resp)
         if 200 <= resp.status < 300 and alias:
@@ -553,7 +871,7 @@ class LambdaSemantics:
         latest = self._moto_get(f"/{quoted}/configuration", req.region)
         if latest.status != 200:
             return latest
-        self._remember_function(_json_body(latest) or {"FunctionName": name})
+        st = self._remember_function(_json_body(latest) or {"FunctionName": name})
         arn = self._arn(name, req.region)
         if qualifier == LATEST:
             version = LATEST
@@ -570,6 +888,9 @@ class LambdaSemantics:
             version = self._pick_version(str(alias.get("FunctionVersion")),
                                          self._alias_state(name, alias).weights)
 
+        refusal = self._invoke_state_refusal(st, version)
+        if refusal is not None:
+            return refusal
         key = (name, version)
         self.state.invocations[key] = self.state.invocations.get(key, 0) + 1
         headers = [("x-amzn-RequestId", new_request_id()), ("X-Amz-Executed-Version", version)]
@@ -591,6 +912,26 @@ class LambdaSemantics:
             headers.append(("X-Amz-Log-Result", base64.b64encode(log.encode()).decode()))
         headers.append(("Content-Type", "application/json"))
         return Response(status, headers, payload)
+
+    def _invoke_state_refusal(self, st: FunctionState, version: str) -> Response | None:
+        """Invoke refused by the function's or the version's State ("Lambda function states";
+        "Lambda SnapStart and function states")."""
+        if st.state == "Pending":
+            return _err(409, "ResourceConflictException", STATE_CONFLICT.format(state="Pending"))
+        if st.state == "Inactive":
+            # "When you try to invoke a function that is inactive, the invocation fails and Lambda
+            # sets the function to pending state until the function resources are recreated."
+            # Invoke's documented error for it: ResourceNotReadyException, 502.
+            st.set_pending(self.state.pending_polls, RESTORING_REASON, "Restoring")
+            return _err(502, "ResourceNotReadyException", NOT_READY_MESSAGE)
+        if st.state == "Failed":
+            # AWS's answer to invoking a Failed function is not documented; the twin refuses with the
+            # same conflict as for Pending.
+            return _err(409, "ResourceConflictException", STATE_CONFLICT.format(state="Failed"))
+        vs = st.versions.get(version)
+        if vs is not None and vs.state in ("Pending", "Failed"):
+            return _err(409, "ResourceConflictException", STATE_CONFLICT.format(state=vs.state))
+        return None
 
     def _pick_version(self, primary: str, weights: dict[str, float]) -> str:
         draw = self.state.rng.random()
