@@ -1,0 +1,321 @@
+"""The AWS rules the twin enforces beyond moto (README "Rules"), each proved with boto3.
+
+botocore validates parameters client-side; the clients here turn that off
+(parameter_validation=False) so the twin's own checks are what answer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from test_twin import (AKID, REGION, SECRET, ctl, error_of, fresh, make_zip, publish_new_version,  # noqa: E402,F401
+                       raw_request, seed, twin, wait_successful)
+
+LOOSE = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False,
+               connect_timeout=5, read_timeout=30)
+ROLE = "arn:aws:iam::123456789012:role/twin-lambda-role"
+
+
+def loose(twin, service, region=REGION):
+    return boto3.client(service, endpoint_url=twin["endpoint"], region_name=region, aws_access_key_id=AKID,
+                        aws_secret_access_key=SECRET, config=LOOSE)
+
+
+def refused(call):
+    with pytest.raises(ClientError) as exc:
+        call()
+    return error_of(exc)
+
+
+def add_body_member(client, operation, name, value):
+    """Inject a member botocore would not serialize (signed afterwards, so it verifies)."""
+    def handler(params, **kwargs):
+        body = json.loads(params["body"] or b"{}")
+        body[name] = value
+        params["body"] = json.dumps(body).encode()
+    client.meta.events.register(f"before-call.{client.meta.service_model.endpoint_prefix}.{operation}", handler)
+
+
+# Rule 1: weighted aliases -----------------------------------------------------------
+
+def test_weighted_alias_rules(twin):
+    seed(twin)
+    lam = loose(twin, "lambda")
+    publish_new_version(lam, twin, "v2")
+    publish_new_version(lam, twin, "v3")
+
+    status, code, message = refused(lambda: lam.update_alias(
+        FunctionName="fn", Name="live", FunctionVersion="$LATEST", RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}}))
+    assert (status, code, message) == (400, "InvalidParameterValueException",
+                                       "$LATEST is not supported for an alias pointing to more than 1 version")
+    assert refused(lambda: lam.create_alias(FunctionName="fn", Name="canary", FunctionVersion="$LATEST",
+                                            RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}}))[:2] == \
+        (400, "InvalidParameterValueException")
+    # at most one additional version; it differs from the primary; it exists
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", RoutingConfig={
+        "AdditionalVersionWeights": {"2": 0.1, "3": 0.1}}))[:2] == (400, "InvalidParameterValueException")
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="2", RoutingConfig={
+        "AdditionalVersionWeights": {"2": 0.1}}))[:2] == (400, "InvalidParameterValueException")
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", RoutingConfig={
+        "AdditionalVersionWeights": {"9": 0.1}}))[:2] == (404, "ResourceNotFoundException")
+    # the model: key pattern [0-9]+ ($LATEST) and weight range [0.0, 1.0]
+    status, code, message = refused(lambda: lam.update_alias(FunctionName="fn", Name="live", RoutingConfig={
+        "AdditionalVersionWeights": {"$LATEST": 0.1}}))
+    assert (status, code) == (400, "ValidationException")
+    assert "at 'routingConfig.additionalVersionWeights'" in message and "[0-9]+" in message
+    status, code, message = refused(lambda: lam.update_alias(FunctionName="fn", Name="live", RoutingConfig={
+        "AdditionalVersionWeights": {"2": 1.5}}))
+    assert (status, code) == (400, "ValidationException")
+    assert "Member must have value less than or equal to 1.0" in message
+    # FunctionVersion must exist; name pattern and lengths
+    assert refused(lambda: lam.create_alias(FunctionName="fn", Name="ghost", FunctionVersion="42"))[:2] == \
+        (404, "ResourceNotFoundException")
+    status, code, message = refused(lambda: lam.create_alias(FunctionName="fn", Name="123", FunctionVersion="1"))
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("1 validation error detected: Value '123' at 'name' failed to satisfy constraint: "
+                              "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")
+    assert refused(lambda: lam.create_alias(FunctionName="fn", Name="x" * 129, FunctionVersion="1"))[:2] == \
+        (400, "ValidationException")
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", Description="d" * 257))[:2] == \
+        (400, "ValidationException")
+    assert lam.get_alias(FunctionName="fn", Name="live")["FunctionVersion"] == "1"  # nothing changed
+
+    # the valid forms still work, and the RevisionId semantics are kept
+    before = lam.get_alias(FunctionName="fn", Name="live")
+    ok = lam.update_alias(FunctionName="fn", Name="live", RevisionId=before["RevisionId"],
+                          RoutingConfig={"AdditionalVersionWeights": {"2": 0.25}})
+    assert ok["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.25}} and ok["RevisionId"] != before["RevisionId"]
+    made = lam.create_alias(FunctionName="fn", Name="canary", FunctionVersion="3",
+                            RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+    assert made["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}
+    # moving the primary onto the additional version while weights are kept is refused
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="2"))[:2] == \
+        (400, "InvalidParameterValueException")
+
+
+# Rule 2: request shapes against botocore's models ----------------------------------------
+
+def test_lambda_shapes_are_validated_from_the_model(twin):
+    seed(twin)
+    lam = loose(twin, "lambda")
+    status, code, message = refused(lambda: lam.get_function(FunctionName="bad name!"))
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy "
+                              "constraint: Member must satisfy regular expression pattern: ")
+    status, code, message = refused(lambda: lam.list_functions(MaxItems=20000))
+    assert message == ("1 validation error detected: Value '20000' at 'maxItems' failed to satisfy constraint: "
+                       "Member must have value less than or equal to 10000")
+    status, code, message = refused(lambda: lam.invoke(FunctionName="fn", InvocationType="Sometimes"))
+    assert (status, code) == (400, "ValidationException") and "'invocationType'" in message
+    assert "Member must satisfy enum value set: [Event, RequestResponse, DryRun]" in message
+    status, code, message = refused(lambda: lam.create_function(FunctionName="g", Code={"ZipFile": b"x"},
+                                                                Runtime="python9", Handler="a.b"))
+    assert (status, code) == (400, "ValidationException")
+    assert message.startswith("2 validation errors detected: ")
+    assert "Value null at 'role' failed to satisfy constraint: Member must not be null" in message
+    assert "Value 'python9' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set:" in message
+    status, code, message = refused(lambda: lam.update_function_configuration(FunctionName="fn", MemorySize="big"))
+    assert (status, code) == (400, "InvalidRequestContentException")
+    status, code, message = refused(lambda: lam.update_function_configuration(FunctionName="fn", Timeout=0))
+    assert (status, code) == (400, "ValidationException") and "at 'timeout'" in message
+
+    extra = loose(twin, "lambda")
+    add_body_member(extra, "UpdateAlias", "Weights", {"2": 0.1})
+    status, code, message = refused(lambda: extra.update_alias(FunctionName="fn", Name="live", Description="x"))
+    assert (status, code) == (400, "InvalidRequestContentException")
+    assert message == 'Could not parse request body into json: Unrecognized field "Weights", not marked as ignorable'
+    assert lam.get_alias(FunctionName="fn", Name="live")["Description"] == ""
+    assert all(e["signatureVerified"] for e in ctl(twin, "/_twin/requests"))
+
+
+def test_cloudwatch_sts_and_s3_shapes_are_validated(twin):
+    cw = loose(twin, "cloudwatch")
+    status, code, message = refused(lambda: cw.set_alarm_state(AlarmName="a", StateValue="MAYBE", StateReason="r"))
+    assert (status, code) == (400, "ValidationError")
+    assert message == ("1 validation error detected: Value 'MAYBE' at 'stateValue' failed to satisfy constraint: "
+                       "Member must satisfy enum value set: [OK, ALARM, INSUFFICIENT_DATA]")
+    assert refused(lambda: cw.describe_alarms(MaxRecords=500))[:2] == (400, "ValidationError")
+    cw_extra = loose(twin, "cloudwatch")
+    add_body_member(cw_extra, "DescribeAlarms", "Bogus", 1)
+    assert refused(lambda: cw_extra.describe_alarms())[:2] == (400, "InvalidParameterValue")
+    assert cw.describe_alarms()["MetricAlarms"] == []
+
+    sts = loose(twin, "sts")
+    status, code, message = refused(lambda: sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/x",
+                                                            RoleSessionName="a b", DurationSeconds=10))
+    assert (status, code) == (400, "ValidationError")
+    assert message.startswith("2 validation errors detected: Value 'a b' at 'roleSessionName'")
+    assert "Value '10' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or " \
+           "equal to 900" in message
+    assert refused(lambda: sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/x",
+                                           RoleSessionName="ab", DurationSeconds="ten"))[:2] == (400, "ValidationError")
+
+    s3 = loose(twin, "s3")
+    s3.create_bucket(Bucket="twin-shapes")
+    assert refused(lambda: s3.put_object(Bucket="twin-shapes", Key="k", Body=b"x", StorageClass="CHEAP"))[:2] == \
+        (400, "InvalidStorageClass")
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket="twin-shapes", Key="k", Body=b"x", ACL="everyone")
+    assert error_of(exc)[:2] == (400, "InvalidArgument")
+    assert (exc.value.response["Error"]["ArgumentName"], exc.value.response["Error"]["ArgumentValue"]) == \
+        ("x-amz-acl", "everyone")
+    assert refused(lambda: s3.list_objects_v2(Bucket="twin-shapes", EncodingType="base64"))[:2] == \
+        (400, "InvalidArgument")
+    status, _, body = raw_request(twin, "GET", "/twin-shapes?list-type=2&max-keys=lots", "s3")
+    assert status == 400 and b"<Code>InvalidArgument</Code>" in body and b"<ArgumentName>max-keys" in body
+    assert s3.list_objects_v2(Bucket="twin-shapes", EncodingType="url", MaxKeys=5)["KeyCount"] == 0
+
+
+# Rules 3 and 4: function State and SnapStart ---------------------------------------------
+
+def _create(lam, name="st", **extra):
+    return lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                               Code={"ZipFile": make_zip("def handler(e, c):\n    return e\n")}, **extra)
+
+
+def test_new_function_is_pending_then_active(twin):
+    seed(twin, name="other")  # the role
+    assert ctl(twin, "/_twin/lambda")["pendingPolls"] == 0
+    lam = loose(twin, "lambda")
+    created = _create(lam, "quick")
+    assert created["State"] == "Active"  # default: unchanged
+
+    ctl(twin, "/_twin/lambda", {"pendingPolls": 1})
+    created = _create(lam)
+    assert (created["State"], created["StateReasonCode"]) == ("Pending", "Creating")
+    status, code, message = refused(lambda: lam.update_function_code(FunctionName="st", ZipFile=make_zip("x")))
+    assert (status, code, message) == (409, "ResourceConflictException", "The operation cannot be performed at this "
+                                       "time. The function is currently in the following state: Pending")
+    assert refused(lambda: lam.invoke(FunctionName="st", Payload=b"{}"))[:2] == (409, "ResourceConflictException")
+    assert refused(lambda: lam.publish_version(FunctionName="st"))[:2] == (409, "ResourceConflictException")
+    states = [lam.get_function_configuration(FunctionName="st")["State"],
+              lam.get_function(FunctionName="st")["Configuration"]["State"]]
+    assert states == ["Pending", "Active"]
+    config = lam.get_function_configuration(FunctionName="st")
+    assert "StateReasonCode" not in config
+    assert lam.invoke(FunctionName="st", Payload=b"{}")["StatusCode"] == 200
+
+
+def test_inactive_and_failed_functions(twin):
+    seed(twin, alias=None)
+    lam = loose(twin, "lambda")
+    ctl(twin, "/_twin/lambda", {"pendingPolls": 1})
+    ctl(twin, "/_twin/function-state", {"function": "fn", "state": "Inactive"})
+    config = lam.get_function_configuration(FunctionName="fn")
+    assert (config["State"], config["StateReasonCode"]) == ("Inactive", "Idle")
+    status, code, _ = refused(lambda: lam.invoke(FunctionName="fn", Payload=b"{}"))
+    assert (status, code) == (502, "ResourceNotReadyException")
+    config = lam.get_function_configuration(FunctionName="fn")
+    assert (config["State"], config["StateReasonCode"]) == ("Pending", "Restoring")
+    assert lam.get_function_configuration(FunctionName="fn")["State"] == "Active"
+    assert lam.invoke(FunctionName="fn", Payload=b"{}")["StatusCode"] == 200
+
+    ctl(twin, "/_twin/function-state", {"function": "fn", "state": "Inactive"})
+    updated = lam.update_function_code(FunctionName="fn", ZipFile=make_zip("again"))
+    assert (updated["State"], updated["StateReasonCode"]) == ("Pending", "Restoring")
+
+    ctl(twin, "/_twin/lambda", {"pendingPolls": 0})
+    ctl(twin, "/_twin/function-state", {"function": "fn", "state": "Failed", "reason": "role is gone",
+                                        "reasonCode": "InsufficientRolePermissions"})
+    config = lam.get_function(FunctionName="fn")["Configuration"]
+    assert (config["State"], config["StateReason"], config["StateReasonCode"]) == \
+        ("Failed", "role is gone", "InsufficientRolePermissions")
+    assert refused(lambda: lam.invoke(FunctionName="fn", Payload=b"{}"))[:2] == (409, "ResourceConflictException")
+    with pytest.raises(urllib_error()):
+        ctl(twin, "/_twin/function-state", {"function": "fn", "state": "Failed", "reasonCode": "NotACode"})
+
+
+def urllib_error():
+    import urllib.error
+    return urllib.error.HTTPError
+
+
+def test_last_update_failed_carries_reason_code(twin):
+    seed(twin, alias=None)
+    lam = loose(twin, "lambda")
+    ctl(twin, "/_twin/lambda", {"updatePolls": 0, "failNextUpdate": "The runtime is gone",
+                                "failNextUpdateCode": "InvalidRuntime"})
+    updated = lam.update_function_code(FunctionName="fn", ZipFile=make_zip("x"))
+    assert (updated["LastUpdateStatus"], updated["LastUpdateStatusReason"], updated["LastUpdateStatusReasonCode"]) == \
+        ("Failed", "The runtime is gone", "InvalidRuntime")
+    ctl(twin, "/_twin/lambda", {"failNextUpdate": "kms", "failNextUpdateCode": "KMSKeyAccessDenied"})
+    lam.update_function_configuration(FunctionName="fn", Description="d")
+    assert lam.get_function_configuration(FunctionName="fn")["LastUpdateStatusReasonCode"] == "KMSKeyAccessDenied"
+    assert ctl(twin, "/_twin/lambda")["failNextUpdateCode"] == "InternalError"  # one-shot
+
+
+def test_snapstart_versions_are_pending_until_read(twin):
+    seed(twin, name="other")
+    lam = loose(twin, "lambda")
+    created = _create(lam, "snap", SnapStart={"ApplyOn": "PublishedVersions"})
+    assert created["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "Off"}
+    ctl(twin, "/_twin/lambda", {"snapStartPolls": 1})
+    version = lam.publish_version(FunctionName="snap")
+    assert (version["Version"], version["State"], version["StateReasonCode"]) == ("1", "Pending", "Creating")
+    assert version["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+    status, code, message = refused(lambda: lam.invoke(FunctionName="snap", Qualifier="1", Payload=b"{}"))
+    assert (status, code, message) == (409, "ResourceConflictException", "The operation cannot be performed at this "
+                                       "time. The function is currently in the following state: Pending")
+    # an alias may point at the Pending version (no documented refusal); invoking through it fails
+    lam.create_alias(FunctionName="snap", Name="live", FunctionVersion="1")
+    assert refused(lambda: lam.invoke(FunctionName="snap", Qualifier="live", Payload=b"{}"))[:2] == \
+        (409, "ResourceConflictException")
+    assert lam.invoke(FunctionName="snap", Payload=b"{}")["ExecutedVersion"] == "$LATEST"
+    listed = lam.list_versions_by_function(FunctionName="snap")["Versions"]
+    assert [(v["Version"], v["State"]) for v in listed] == [("$LATEST", "Active"), ("1", "Pending")]
+    states = [lam.get_function_configuration(FunctionName="snap", Qualifier="1")["State"],
+              lam.get_function(FunctionName="snap:1")["Configuration"]["State"]]
+    assert states == ["Pending", "Active"]
+    assert lam.invoke(FunctionName="snap", Qualifier="live", Payload=b"{}")["ExecutedVersion"] == "1"
+
+    ctl(twin, "/_twin/lambda", {"snapStartPolls": 0, "failNextSnapStart": {
+        "reason": "Snapshot creation failed", "reasonCode": "FunctionError.InitTimeout"}})
+    lam.update_function_code(FunctionName="snap", ZipFile=make_zip("v2"))
+    wait_successful(lam, "snap")
+    assert lam.publish_version(FunctionName="snap")["State"] == "Pending"
+    failed = lam.get_function_configuration(FunctionName="snap", Qualifier="2")
+    assert (failed["State"], failed["StateReason"], failed["StateReasonCode"]) == \
+        ("Failed", "Snapshot creation failed", "FunctionError.InitTimeout")
+    assert refused(lambda: lam.invoke(FunctionName="snap", Qualifier="2", Payload=b"{}"))[:2] == \
+        (409, "ResourceConflictException")
+
+    lam.update_function_configuration(FunctionName="snap", SnapStart={"ApplyOn": "None"})
+    wait_successful(lam, "snap")
+    lam.update_function_code(FunctionName="snap", ZipFile=make_zip("v3"))
+    wait_successful(lam, "snap")
+    assert lam.publish_version(FunctionName="snap")["State"] == "Active"
+
+
+# Rule 5: PackageType Image -----------------------------------------------------------------
+
+def test_image_functions_refuse_zip_code(twin):
+    seed(twin, alias=None)
+    lam = loose(twin, "lambda")
+    image = lam.create_function(FunctionName="img", PackageType="Image", Role=ROLE,
+                                Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"})
+    assert image["PackageType"] == "Image"
+    for code in [{"ZipFile": make_zip("x")}, {"S3Bucket": "twin-bucket", "S3Key": "k.zip"}]:
+        status, err, message = refused(lambda: lam.update_function_code(FunctionName="img", **code))
+        assert (status, err, message) == (400, "InvalidParameterValueException",
+                                          "Please provide ImageUri when updating a function with packageType Image.")
+    updated = lam.update_function_code(FunctionName="img", ImageUri="123456789012.dkr.ecr.us-east-1.amazonaws.com/app:2")
+    assert updated["PackageType"] == "Image"
+    status, err, message = refused(lambda: lam.update_function_code(FunctionName="fn", ImageUri="x.dkr.ecr/app:1"))
+    assert (status, err, message) == (400, "InvalidParameterValueException",
+                                      "Please don't provide ImageUri when updating a function with packageType Zip.")
+
+    forced = ctl(twin, "/_twin/function-state", {"function": "fn", "packageType": "Image"})
+    assert forced["packageType"] == "Image"
+    assert lam.get_function_configuration(FunctionName="fn")["PackageType"] == "Image"
+    assert refused(lambda: lam.update_function_code(FunctionName="fn", ZipFile=make_zip("x")))[:2] == \
+        (400, "InvalidParameterValueException")
+    assert base64  # (imported for symmetry with test_twin helpers)
