@@ -26,9 +26,46 @@ public struct BranchMap: Sendable, Equatable {
         branches.values.first { $0.environment == environment }?.strategy ?? "AllAtOnce"
     }
 
-    public func target(branch: String?) -> Target? {
+    /// The environment a branch deploys to. A branch entry may be a glob (`release/*`: `*`
+    /// matches within one path segment, `**` across segments, `?` one character). A branch
+    /// that matches entries of two environments is refused rather than picked at random.
+    public func target(branch: String?) throws -> Target? {
         guard let branch else { return nil }
-        return branches[branch]
+        let matching = branches.filter { Self.matches($0.key, branch) }.sorted { $0.key < $1.key }
+        let environments = Set(matching.map(\.value.environment))
+        guard environments.count <= 1 else {
+            let listed = matching.map { "\($0.value.environment) (\($0.key))" }.joined(separator: ", ")
+            throw ConfigError("Branch \"\(branch)\" matches more than one environment: \(listed): make the branches: entries exclusive.")
+        }
+        return matching.first?.value
+    }
+
+    /// Glob match of a whole branch name.
+    public static func matches(_ pattern: String, _ branch: String) -> Bool {
+        func match(_ p: Substring, _ b: Substring) -> Bool {
+            guard let first = p.first else { return b.isEmpty }
+            if p.hasPrefix("**") {
+                let rest = p.dropFirst(2)
+                var index = b.startIndex
+                while true {
+                    if match(rest, b[index...]) { return true }
+                    guard index < b.endIndex else { return false }
+                    index = b.index(after: index)
+                }
+            }
+            if first == "*" {
+                let rest = p.dropFirst()
+                var index = b.startIndex
+                while true {
+                    if match(rest, b[index...]) { return true }
+                    guard index < b.endIndex, b[index] != "/" else { return false }
+                    index = b.index(after: index)
+                }
+            }
+            guard let next = b.first, first == "?" ? next != "/" : first == next else { return false }
+            return match(p.dropFirst(), b.dropFirst())
+        }
+        return match(Substring(pattern), Substring(branch))
     }
 }
 

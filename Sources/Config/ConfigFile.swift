@@ -59,11 +59,15 @@ public struct ConfigFile: Sendable {
                     for (settingKey, settingValue) in settings {
                         if settingKey == "branches" {
                             for branch in try strings(settingValue, key: "environments.\(name).branches", path: path) {
+                                if let other = branches[branch], other.environment != name {
+                                    throw ConfigError("\(path): branch \"\(branch)\" is listed under both environments.\(other.environment) and environments.\(name): list it under one.")
+                                }
                                 branches[branch] = BranchMap.Target(environment: name, strategy: "")
                             }
                             continue
                         }
                         try checkKey(settingKey, at: "environments.\(name).", path: path)
+                        try checkShape(settingValue, key: settingKey, at: "environments.\(name).", path: path)
                         values[settingKey] = try strings(settingValue, key: "environments.\(name).\(settingKey)", path: path)
                     }
                     file.environments[name] = values
@@ -71,6 +75,7 @@ public struct ConfigFile: Sendable {
                 continue
             }
             try checkKey(key, at: "", path: path)
+            try checkShape(value, key: key, at: "", path: path)
             file.top[key] = try strings(value, key: key, path: path)
         }
         if !branches.isEmpty {
@@ -93,6 +98,27 @@ public struct ConfigFile: Sendable {
 
     public func value(_ key: String, environment: String?) -> String? {
         values(key, environment: environment)?.first
+    }
+
+    /// Settings that take a list; every other takes one value.
+    public static let listKeys: Set<String> = ["alarm", "alarms", "alarm-prefix", "exclude", "allowed-account-ids"]
+
+    /// The environments the file names (empty: the file has no `environments:`).
+    public var environmentNames: [String] { environments.keys.sorted() }
+
+    /// The file's name for a setting as the user wrote it: `bake` or `environments.production.bake`.
+    public func origin(_ key: String, environment: String?) -> String {
+        if let environment, environments[environment]?[key] != nil { return "environments.\(environment).\(key) in \(path)" }
+        return "\(key) in \(path)"
+    }
+
+    static func checkShape(_ value: Any?, key: String, at prefix: String, path: String) throws {
+        if value is [Any] && !listKeys.contains(key) {
+            throw ConfigError("\(path): \(prefix)\(key) takes one value, not a list: write \(key): VALUE.")
+        }
+        if value is [String: Any] {
+            throw ConfigError("\(path): \(prefix)\(key) takes a value, not a mapping: see the README's settings reference.")
+        }
     }
 
     static func checkKey(_ key: String, at prefix: String, path: String) throws {
@@ -121,7 +147,7 @@ public struct ConfigFile: Sendable {
     }
 
     /// Levenshtein distance, for did-you-mean.
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         var row = Array(0...b.count)
         for i in 1...max(1, a.count) where !a.isEmpty {

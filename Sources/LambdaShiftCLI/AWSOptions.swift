@@ -12,10 +12,11 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "Output format: text or json.")
     var output: OutputFormat = .text
 
-    /// Builds the AWS client for the current context.
-    func makeClient(_ context: CommandContext) throws -> AWSClient {
-        let role = roleToAssume ?? context.environment["INPUT_ROLE-TO-ASSUME"] ?? context.environment["LAMBDA_SHIFT_ROLE_TO_ASSUME"]
-        return try context.makeClient(region: region, roleToAssume: role)
+    /// Builds the AWS client for the current context; region and role from the flags, else
+    /// from the same settings deploy reads.
+    func makeClient(_ context: CommandContext, settings: SettingSource? = nil) throws -> AWSClient {
+        let settings = settings ?? SettingSource(environment: context.environment)
+        return try context.makeClient(region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"))
     }
 }
 

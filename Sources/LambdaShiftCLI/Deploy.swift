@@ -63,15 +63,15 @@ struct DeployOptions: ParsableArguments {
     @Option(name: .customLong("alarm"), help: "CloudWatch alarm gating each step (repeatable).") var alarms: [String] = []
     @Option(name: .customLong("alarm-prefix"), help: "Gate on every alarm whose name starts with this (repeatable).") var alarmPrefixes: [String] = []
     @Option(name: .customLong("alarm-already-firing"), help: "An alarm in ALARM before the deploy: block (default) or ignore.") var alarmAlreadyFiring: String?
-    @Option(name: .customLong("max-error-rate"), help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).") var maxErrorRate: String?
-    @Option(name: .customLong("min-invocations"), help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations: String?
+    @Option(name: .customLong("max-error-rate"), parsing: .unconditional, help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).") var maxErrorRate: String?
+    @Option(name: .customLong("min-invocations"), parsing: .unconditional, help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations: String?
     @Option(name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves.") var smokePayload: String?
-    @Option(help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
+    @Option(parsing: .unconditional, help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
     @Option(name: .customLong("gate-interval"), help: "How often the gates are checked during a bake (default 10s).") var gateInterval: String?
     @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.") var allowedAccountIds: String?
     @Option(help: "AWS region.") var region: String?
     @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
-    @Option(name: .customLong("keep-versions"), help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).") var keepVersions: String?
+    @Option(name: .customLong("keep-versions"), parsing: .unconditional, help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).") var keepVersions: String?
     @Option(help: "Settings file (default .lambda-shift.yml when present).") var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
@@ -96,18 +96,10 @@ struct DeployOptions: ParsableArguments {
         var settings = SettingSource(environment: context.environment, file: try SettingSource.loadFile(flag: config, environment: context.environment))
         var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
         if let branch = settings.value(branch, "branch") { provenance.branch = branch }
-        let map = settings.file?.branchMap ?? BranchMap.standard
-        let environmentName: String
         var strategyText = settings.value(strategy, "strategy", fileKeys: [])
-        if let explicit = settings.value(environment, "environment") {
-            environmentName = explicit
-            strategyText = strategyText ?? map.defaultStrategy(environment: explicit)
-        } else if let target = map.target(branch: provenance.branch) {
-            environmentName = target.environment
-            strategyText = strategyText ?? target.strategy
-        } else {
-            return nil
-        }
+        guard let target = try settings.environment(explicit: environment, branch: provenance.branch) else { return nil }
+        let environmentName = target.name
+        strategyText = strategyText ?? target.strategy
         settings.environmentName = environmentName
         if let fromFile = settings.file?.value("strategy", environment: environmentName), settings.value(strategy, "strategy", fileKeys: []) == nil {
             strategyText = fromFile
@@ -126,21 +118,15 @@ struct DeployOptions: ParsableArguments {
         let rendered = keyTemplate.render(varying)
         let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
         let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
-        let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: "--bake") } ?? 0
-        let gateInterval = try settings.value(gateInterval, "gate-interval").map { try Strategy.seconds($0, in: "--gate-interval") } ?? 10
+        let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: settings.origin(bake, "bake")) } ?? 0
+        let gateInterval = try settings.value(self.gateInterval, "gate-interval").map { try Strategy.seconds($0, in: settings.origin(self.gateInterval, "gate-interval")) } ?? 10
         guard gateInterval >= 1 else { throw ConfigError("--gate-interval is 0: give at least 1s (the gates are read from CloudWatch at that pace).") }
-        let aliasName = settings.value(alias, "alias") ?? "live"
-        guard aliasName.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
-            throw ConfigError("\"\(aliasName)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
-        }
+        let aliasName = try AliasName.validated(settings.value(alias, "alias") ?? "live")
         var maxErrorBasisPoints: Int?
         if let text = settings.value(maxErrorRate, "max-error-rate") {
-            maxErrorBasisPoints = try Strategy.basisPoints(text, in: "--max-error-rate")
+            maxErrorBasisPoints = try Strategy.rate(text, in: settings.origin(maxErrorRate, "max-error-rate"))
         }
-        let minimum = try settings.value(minInvocations, "min-invocations").map { text -> Int in
-            guard let value = Int(text), value >= 0 else { throw ConfigError("--min-invocations is \"\(text)\": give a whole number.") }
-            return value
-        } ?? 1
+        let minimum = try settings.integer(minInvocations, "min-invocations", in: 0...Int.max, what: "the invocations needed per check") ?? 1
         var smoke: Data?
         if let text = settings.value(smokePayload, "smoke-payload") {
             let data: Data
@@ -158,12 +144,12 @@ struct DeployOptions: ParsableArguments {
             smoke = data
         }
         let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
-        guard ["block", "ignore"].contains(firing) else { throw ConfigError("--alarm-already-firing is \"\(firing)\": use block or ignore.") }
-        let keep = try settings.value(keepVersions, "keep-versions").map { text -> Int in
-            guard let value = Int(text), value >= 1 else { throw ConfigError("--keep-versions is \"\(text)\": give a whole number of at least 1.") }
-            return value
-        }
+        guard ["block", "ignore"].contains(firing) else { throw ConfigError("\(settings.origin(alarmAlreadyFiring, "alarm-already-firing")) is \"\(firing)\": use block or ignore.") }
+        let keep = try settings.integer(keepVersions, "keep-versions", in: 1...Int.max, what: "how many versions to keep")
         let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let bad = accounts.first(where: { $0.count != 12 || !$0.allSatisfy(\.isASCII) || !$0.allSatisfy(\.isNumber) }) {
+            throw ConfigError("\(settings.origin(allowedAccountIds, "allowed-account-ids")) holds \"\(bad)\", which is not an AWS account id: give 12-digit ids, separated by commas.")
+        }
         return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
                           strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]), alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
                           blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,

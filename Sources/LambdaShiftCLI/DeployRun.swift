@@ -109,7 +109,7 @@ struct DeployRun {
                 case .baking(let seconds): report.line("baking \(seconds)s" + (gates.isEmpty ? "" : ", checking the gates every \(plan.gateIntervalSeconds)s"))
                 case .gate(let result): report.event("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)", passed: result.passed)
                 case .watched(let elapsed, let total, let results):
-                    report.line("gates at \(elapsed)s of \(total)s: " + results.map { "\($0.gate) ok" }.joined(separator: ", "))
+                    report.line("gates at \(elapsed)s of \(total)s: " + results.map { "\($0.gate) ok (\($0.detail))" }.joined(separator: ", "))
                 case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 }

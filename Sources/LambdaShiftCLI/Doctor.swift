@@ -3,6 +3,7 @@ import AWSServices
 import ArgumentParser
 import CISupport
 import Foundation
+import Rollout
 
 extension LambdaShift {
     /// `doctor`: makes the read-only calls a deploy depends on (identity, function, alias,
@@ -23,23 +24,29 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let client = try aws.makeClient(context)
+            let target = try self.target.resolve(context)
+            let client = try aws.makeClient(context, settings: target.settings)
+            let bucket = target.settings.value(self.bucket, "bucket")
+            let alarms = target.settings.list(self.alarms, "alarm", fileKeys: ["alarms", "alarm"])
             var checks: [(String, Bool, String)] = []
             // Without an identity nothing else can work: that failure ends the command as it is.
             let identity = try await STSClient(client: client).getCallerIdentity()
             checks.append(("identity", true, "\(identity.arn) (account \(identity.account))"))
             let lambda = LambdaClient(client: client)
             checks.append(await check("function") {
-                let f = try await lambda.getFunction(target.function)
-                return "\(f.functionArn), code \(f.codeSha256)"
+                let f = try await OperatorChecks.function(lambda, target.function, region: client.region)
+                if f.packageType == "Image" { throw CommandFailure("\(target.function) is a container-image function; lambda-shift deploys zip packages.", exitCode: 2) }
+                if f.state == "Failed" { throw CommandFailure("\(target.function) is in state Failed (\(f.stateReason ?? "no reason given")).", exitCode: 2) }
+                return "\(f.functionArn), code \(f.codeSha256), state \(f.state ?? "unknown")"
             })
             checks.append(await check("alias") {
-                do {
-                    let a = try await lambda.getAlias(target.function, alias: target.alias)
-                    return "\(a.name) → version \(a.functionVersion)"
-                } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+                guard let a = try await OperatorChecks.aliasIfAny(lambda, target.function, target.alias) else {
                     return "\(target.alias) does not exist yet; the first deploy creates it"
                 }
+                if !a.additionalVersionWeights.isEmpty {
+                    throw CommandFailure("\(a.name) is mid-way through a shift (\(RolloutEngine.describe(a))): a deploy would refuse it; finish it with lambda-shift promote or undo it with lambda-shift rollback.", exitCode: 2)
+                }
+                return "\(a.name) → version \(a.functionVersion)" + (a.functionVersion == "$LATEST" ? " (a deploy first moves it onto a published baseline)" : "")
             })
             if let bucket {
                 checks.append(await check("bucket") {

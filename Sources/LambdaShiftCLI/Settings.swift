@@ -27,6 +27,44 @@ struct SettingSource {
         return nil
     }
 
+    /// Where a setting's value came from, named as the user wrote it: `--bake`,
+    /// `INPUT_BAKE`, `LAMBDA_SHIFT_BAKE`, or `bake in .lambda-shift.yml`; for error sentences.
+    func origin(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String {
+        if let flag, !flag.isEmpty { return "--\(name)" }
+        let upper = name.uppercased()
+        if environment["INPUT_" + upper] != nil { return "the \(name) input" }
+        let variable = "LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")
+        if environment[variable] != nil { return variable }
+        for key in fileKeys ?? [name] where file?.value(key, environment: environmentName) != nil {
+            return file?.origin(key, environment: environmentName) ?? key
+        }
+        return "--\(name)"
+    }
+
+    /// A whole number setting within `range`, its errors naming the setting as the user wrote it.
+    func integer(_ flag: String?, _ name: String, in range: ClosedRange<Int>, what: String) throws -> Int? {
+        guard let text = value(flag, name) else { return nil }
+        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+            let bound = range.upperBound == Int.max ? "of at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            throw ConfigError("\(origin(flag, name)) is \"\(text)\": give \(what), a whole number \(bound).")
+        }
+        return number
+    }
+
+    /// The environment of this run: `--environment` (one the file lists, when it lists any),
+    /// else the branch map's for `branch`; nil when the branch maps to none.
+    func environment(explicit: String?, branch: String?) throws -> (name: String, strategy: String?)? {
+        let map = file?.branchMap ?? BranchMap.standard
+        if let explicit = value(explicit, "environment") {
+            if let names = file?.environmentNames, !names.isEmpty, !names.contains(explicit) {
+                let suggestion = names.min { ConfigFile.distance($0, explicit) < ConfigFile.distance($1, explicit) } ?? names[0]
+                throw ConfigError("\(origin(explicit, "environment")) is \"\(explicit)\", which \(file?.path ?? "the settings file") does not list (did you mean \(suggestion)?): use one of \(names.joined(separator: ", ")).")
+            }
+            return (explicit, map.branches.values.first { $0.environment == explicit }?.strategy)
+        }
+        return try map.target(branch: branch).map { ($0.environment, $0.strategy) }
+    }
+
     func list(_ flags: [String], _ name: String, fileKeys: [String]? = nil) -> [String] {
         if !flags.isEmpty { return flags }
         let upper = name.uppercased()

@@ -17,16 +17,12 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let client = try aws.makeClient(context)
+            let target = try self.target.resolve(context)
+            let client = try aws.makeClient(context, settings: target.settings)
             let identity = try await STSClient(client: client).getCallerIdentity()
             let lambda = LambdaClient(client: client)
-            let function = try await lambda.getFunction(target.function)
-            let alias: AliasConfiguration?
-            do {
-                alias = try await lambda.getAlias(target.function, alias: target.alias)
-            } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-                alias = nil
-            }
+            let function = try await OperatorChecks.function(lambda, target.function, region: client.region)
+            let alias = try await OperatorChecks.aliasIfAny(lambda, target.function, target.alias)
             var versions: [FunctionConfiguration] = []
             if let alias {
                 for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {

@@ -42,11 +42,13 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         var name = spec
         if name.hasPrefix("CodeDeployDefault.Lambda") { name = String(name.dropFirst("CodeDeployDefault.Lambda".count)) }
         if name == "AllAtOnce" || name.lowercased() == "all-at-once" { return Strategy(name: spec, steps: []) }
-        if let (percent, minutes) = codeDeploy(name, prefix: "Canary", middle: "Percent", suffixes: ["Minutes", "Minute"]) {
-            return try canary(name: spec, basisPoints: percent * 100, bakeSeconds: minutes * 60)
+        if let known = codeDeployNames[name] {
+            return try known.linear ? linear(name: spec, basisPoints: 1_000, bakeSeconds: known.minutes * 60)
+                                    : canary(name: spec, basisPoints: 1_000, bakeSeconds: known.minutes * 60)
         }
-        if let (percent, minutes) = codeDeploy(name, prefix: "Linear", middle: "PercentEvery", suffixes: ["Minutes", "Minute"]) {
-            return try linear(name: spec, basisPoints: percent * 100, bakeSeconds: minutes * 60)
+        if name.first?.isUppercase == true, !name.contains(":") {
+            let suggestion = (["AllAtOnce"] + codeDeployNames.keys).min { distance($0, name) < distance($1, name) } ?? "AllAtOnce"
+            throw StrategyError("\"\(spec)\" is not one of CodeDeploy's Lambda configurations (did you mean \(suggestion)?): use its exact name, or a short form such as canary:10%:5m or linear:20%:1m for any other shape.")
         }
         let parts = spec.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         switch parts.first?.lowercased() {
@@ -121,6 +123,18 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         return value
     }
 
+    /// A rate limit in percent (`0`, `1`, `2.5%`) in basis points: 0% (no error at all) is
+    /// allowed, negatives and more than 100% are not. `origin` names the setting.
+    public static func rate(_ text: String, in origin: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed == "0" || trimmed == "0%" || trimmed == "0.0" || trimmed == "0.00" { return 0 }
+        do {
+            return try basisPoints(trimmed, in: origin)
+        } catch {
+            throw StrategyError("\(origin) is \"\(text)\": give a percentage from 0 to 100 with at most two decimals, such as 1 or 0.5%.")
+        }
+    }
+
     /// `90`, `30s`, `5m`, `1h`, `1m30s` in seconds.
     public static func seconds(_ text: String, in spec: String) throws -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -140,14 +154,30 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         return total
     }
 
-    private static func codeDeploy(_ name: String, prefix: String, middle: String, suffixes: [String]) -> (Int, Int)? {
-        guard name.hasPrefix(prefix), let middleRange = name.range(of: middle) else { return nil }
-        let percentText = name[name.index(name.startIndex, offsetBy: prefix.count)..<middleRange.lowerBound]
-        var rest = name[middleRange.upperBound...]
-        guard let suffix = suffixes.first(where: { rest.hasSuffix($0) }) else { return nil }
-        rest = rest.dropLast(suffix.count)
-        guard let percent = Int(percentText), let minutes = Int(rest), percent > 0, minutes > 0 else { return nil }
-        return (percent, minutes)
+    /// CodeDeploy's predefined Lambda deployment configurations, exactly
+    /// (`CodeDeployDefault.Lambda…`): https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html
+    static let codeDeployNames: [String: (linear: Bool, minutes: Int)] = [
+        "Canary10Percent5Minutes": (false, 5), "Canary10Percent10Minutes": (false, 10),
+        "Canary10Percent15Minutes": (false, 15), "Canary10Percent30Minutes": (false, 30),
+        "Linear10PercentEvery1Minute": (true, 1), "Linear10PercentEvery2Minutes": (true, 2),
+        "Linear10PercentEvery3Minutes": (true, 3), "Linear10PercentEvery10Minutes": (true, 10),
+    ]
+
+    /// Levenshtein distance, for did-you-mean.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.lowercased()), b = Array(b.lowercased())
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var row = Array(0...b.count)
+        for i in 1...a.count {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...b.count {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
     }
 
     public static func percent(_ basisPoints: Int) -> String {

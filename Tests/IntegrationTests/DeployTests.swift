@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import Foundation
+import Rollout
 import Testing
 
 extension TwinSuite {
@@ -116,8 +117,11 @@ extension TwinSuite {
             let result = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--smoke-payload", #"{"ping":true}"#])
             #expect(result.status == 3, "\(result.all)")
             #expect(result.stderr.contains("The smoke test of version 2 failed"))
-            #expect(!(try await twin.requests()).contains { $0["operation"] as? String == "UpdateAlias" })
-            #expect(try await alias(f).functionVersion == "1")
+            // Traffic never moved: the alias still serves version 1 alone; its description now
+            // records version 2 as failed, so rollback never picks it.
+            let after = try await alias(f)
+            #expect(after.functionVersion == "1" && after.additionalVersionWeights.isEmpty)
+            #expect(DeployHistory(description: after.description).failed == ["2"])
         }
 
         @Test("an alarm that fires mid-bake rolls back, and SIGTERM mid-bake restores the alias with exit 4")

@@ -78,7 +78,7 @@ extension TwinSuite {
                     (["deploy"] + deploy + ["--environment", "staging", "--strategy", "Canary7Percent"], 2, "failed"),
                     (["deploy", "--function", "no-such-\(kind)", "--bucket", f.bucket, "--source", f.source, "--environment", "staging"], 1, "failed"),
                     (["status", "--function", f.function], 0, "ok"),
-                    (["status", "--function", "no-such-\(kind)"], 1, "failed"),
+                    (["status", "--function", "no-such-\(kind)"], 2, "failed"),
                     (["promote", "--function", f.function], 0, "nothing-to-do"),
                     (["rollback", "--function", f.function], 0, "rolled-back"),
                     (["doctor", "--function", f.function, "--bucket", f.bucket], 0, "ok"),
@@ -139,7 +139,7 @@ extension TwinSuite {
 
             for (kind, variables) in Self.ciKinds.dropFirst() {
                 let failed = try Shell.lambdaShift(["status", "--function", "no-such-fn"], environment: twin.environment(variables).variables)
-                #expect(failed.status == 1, "\(kind): \(failed.all)")
+                #expect(failed.status == 2, "\(kind): \(failed.all)")
                 #expect(failed.stdout.isEmpty, "\(kind): an error on stdout: \(failed.stdout)")
                 #expect(failed.stderr.contains("no-such-fn"), "\(kind): \(failed.stderr)")
             }

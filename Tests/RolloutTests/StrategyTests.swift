@@ -42,7 +42,12 @@ struct StrategyTests {
         func message(_ spec: String) -> String {
             do { _ = try Strategy.parse(spec); return "accepted" } catch { return "\(error)" }
         }
-        #expect(message("Canary10Percent5Hours").hasPrefix("Unknown strategy \"Canary10Percent5Hours\""))
+        #expect(message("Canary10Percent5Hours").hasPrefix("\"Canary10Percent5Hours\" is not one of CodeDeploy's Lambda configurations (did you mean Canary10Percent5Minutes?)"))
+        // Only CodeDeploy's exact names: a near miss or an invented shape is refused, not guessed.
+        #expect(message("Canary10Percent5Minute").contains("did you mean Canary10Percent5Minutes?"))
+        #expect(message("Canary25Percent5Minutes").contains("short form such as canary:10%:5m"))
+        #expect(message("Linear10PercentEvry1Minute").contains("did you mean Linear10PercentEvery1Minute?"))
+        #expect(message("AllAtOnce") == "accepted" && message("CodeDeployDefault.LambdaAllAtOnce") == "accepted")
         #expect(message("blue-green").hasPrefix("Unknown strategy"))
         #expect(message("linear:30%:1m").contains("never adds up to exactly 100%"))
         #expect(message("linear:33.3%:1m").contains("never adds up to exactly 100%"))

@@ -9,9 +9,10 @@ enum Shell {
         var all: String { stdout + stderr }
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil, input: String? = nil,
+    static func run(_ arguments: [String], environment: [String: String]? = nil, input: String? = nil, directory: String? = nil,
                     onStart: ((Process) -> Void)? = nil) throws -> Result {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/env")
         process.arguments = arguments[0].hasPrefix("/") ? Array(arguments.dropFirst()) : arguments
         if let environment { process.environment = environment }
