@@ -290,11 +290,18 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if req.service == "lambda":
             return self.server.lambda_semantics.handle(req, lambda body=None: self._forward(req, body))
         if req.service == "s3":
-            problem = s3_semantics.check_body_digests(req)
+            s3_state, moto = self.server.twin.s3_state, self.server.moto
+            problem = s3_semantics.check_region(req, s3_state, moto) or s3_semantics.check_body_digests(req)
             if problem is not None:
                 return problem
-            resp = self._forward(req)
+            if s3_semantics.head_needs_get(req, s3_state, moto):
+                resp = moto.send("GET", req.target, req.headers, req.body)
+                resp.set_header("Content-Length", str(len(resp.body)))
+            else:
+                resp = self._forward(req)
             s3_semantics.echo_checksum(req, resp)
+            s3_semantics.fix_version_header(req, resp, s3_state, moto)
+            s3_semantics.observe(req, resp, s3_state)
             return resp
         resp = self._forward(req)
         if req.protocol == "json" and not (resp.header("Content-Type") or "").startswith("application/x-amz-json"):

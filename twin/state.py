@@ -86,6 +86,7 @@ class MetadataSettings:
 class TwinState:
     def __init__(self, moto_url: str, verbose: bool = False) -> None:
         from lambda_semantics import LambdaState
+        from s3_semantics import S3State
 
         self.moto_url = moto_url
         self.verbose = verbose
@@ -93,6 +94,7 @@ class TwinState:
         self.log = RequestLog()
         self.faults = FaultTable()
         self.lambda_state = LambdaState()
+        self.s3_state = S3State()
         self.metadata = MetadataSettings()
 
     def reset(self) -> None:
@@ -101,5 +103,6 @@ class TwinState:
         self.log.clear()
         self.faults.clear()
         self.lambda_state.reset()
+        self.s3_state.reset()
         with self.metadata.lock:
             self.metadata.reset()

@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
+    import moto_patches
+
+    moto_patches.apply()
+
     from control import configure_moto
     from metadata import MetadataServer
     from moto_client import MotoClient

@@ -319,3 +319,44 @@ def test_image_functions_refuse_zip_code(twin):
     assert refused(lambda: lam.update_function_code(FunctionName="fn", ZipFile=make_zip("x")))[:2] == \
         (400, "InvalidParameterValueException")
     assert base64  # (imported for symmetry with test_twin helpers)
+
+
+# Rule 6: S3 versioning states and bucket regions ----------------------------------------------
+
+def test_version_ids_in_unversioned_and_suspended_buckets(twin):
+    s3 = loose(twin, "s3")
+    s3.create_bucket(Bucket="twin-plain")
+    put = s3.put_object(Bucket="twin-plain", Key="k", Body=b"a")
+    assert "x-amz-version-id" not in put["ResponseMetadata"]["HTTPHeaders"]
+    assert "x-amz-version-id" not in s3.head_object(Bucket="twin-plain", Key="k")["ResponseMetadata"]["HTTPHeaders"]
+
+    s3.create_bucket(Bucket="twin-suspended")
+    s3.put_bucket_versioning(Bucket="twin-suspended", VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket="twin-suspended", Key="k", Body=b"v1")["VersionId"]
+    assert first != "null"
+    s3.put_bucket_versioning(Bucket="twin-suspended", VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket="twin-suspended", Key="k", Body=b"v2")["VersionId"] == "null"
+    assert s3.put_object(Bucket="twin-suspended", Key="k", Body=b"v3")["VersionId"] == "null"  # replaces null
+    got = s3.get_object(Bucket="twin-suspended", Key="k")
+    assert (got["VersionId"], got["Body"].read()) == ("null", b"v3")
+    assert s3.head_object(Bucket="twin-suspended", Key="k", VersionId=first)["VersionId"] == first
+    versions = s3.list_object_versions(Bucket="twin-suspended")["Versions"]
+    assert sorted(v["VersionId"] for v in versions) == sorted([first, "null"])
+
+
+def test_bucket_in_another_region_redirects(twin):
+    eu = loose(twin, "s3", region="eu-west-1")
+    eu.create_bucket(Bucket="twin-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    eu.put_object(Bucket="twin-eu", Key="k", Body=b"x")  # signed for its own region: served
+    us = loose(twin, "s3")
+    status, headers, body = raw_request(twin, "GET", "/twin-eu/k", "s3")
+    assert status == 301 and headers["x-amz-bucket-region"] == "eu-west-1"
+    assert b"<Code>PermanentRedirect</Code>" in body and b"<Endpoint>twin-eu.s3.eu-west-1.amazonaws.com" in body
+    status, headers, body = raw_request(twin, "HEAD", "/twin-eu", "s3")
+    assert (status, headers["x-amz-bucket-region"], body) == (301, "eu-west-1", b"")
+    status, _, body = raw_request(twin, "GET", "/twin-eu?location", "s3")  # GetBucketLocation: any region
+    assert status == 200 and b"eu-west-1" in body
+    # us-east-1 buckets: as before, served whatever region the request is signed for
+    us.create_bucket(Bucket="twin-us")
+    eu.put_object(Bucket="twin-us", Key="k", Body=b"x")
+    assert us.get_object(Bucket="twin-us", Key="k")["Body"].read() == b"x"
