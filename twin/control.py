@@ -135,6 +135,9 @@ class Control:
                 "Description": body.get("description", ""),
             })
             self.lambda_semantics.register_created(created)
+            if body.get("snapStart"):
+                # As CreateFunction with SnapStart {"ApplyOn": "PublishedVersions"} (moto ignores it).
+                state.functions[name].snap_start = True
             config = self.lambda_semantics.decorate_config(created, consume=False)
             alias = body.get("alias")
             if alias:

@@ -47,12 +47,13 @@ struct DeployRun {
         let package = try await packaged
         outputs["sha256"] = package.sha256Hex
         outputs["code-sha256"] = package.codeSha256
-        report.event("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
+        report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         report.phase("Upload")
 
         let artifacts = ArtifactStage(client: client)
         switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
-                                       provenance: plan.provenance, current: before.map { .present($0) } ?? .absent) {
+                                       provenance: plan.provenance, current: before.map { .present($0) } ?? .absent,
+                                       warn: { report.reporter.warning($0) }) {
         case .unchanged(let version):
             outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
             report.finish(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.", plan: plan)
@@ -111,6 +112,7 @@ struct DeployRun {
                 case .watched(let elapsed, let total, let results):
                     report.line("gates at \(elapsed)s of \(total)s: " + results.map { "\($0.gate) ok (\($0.detail))" }.joined(separator: ", "))
                 case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
+                case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 }
             }

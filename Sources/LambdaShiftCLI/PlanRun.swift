@@ -34,7 +34,7 @@ struct PlanRun {
             "size": .int(Int(package.size)), "files": .int(package.entryCount), "strategy": .string(plan.strategy.name),
             "gates": .array(checked.gates.map { .string($0.name) }),
         ]
-        result.line("package: \(package.size) bytes, \(package.entryCount) files, sha256 \(package.sha256Hex)")
+        result.line("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         if let version = try await ArtifactStage(client: checked.client).unchangedVersion(function: plan.function, alias: plan.alias, package: package,
                                                                                    current: checked.before.map { .present($0) } ?? .absent) {
             result.line("would skip: alias \(plan.alias) already serves this code (version \(version))")

@@ -52,6 +52,12 @@ struct Preflight {
             try await S3Client(client: client).probeBucket(plan.bucket)
         } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
             throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
+        } catch let error as AWSServiceError where error.code == "PermanentRedirect" || error.code == "AuthorizationHeaderMalformed" || error.status == 301 {
+            // Lambda takes code only from a bucket in the function's own region, so following the
+            // redirect would upload where UpdateFunctionCode cannot read.
+            // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
+            let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
+            throw AWSClientError(.invalidSetting, "Bucket \(plan.bucket) is \(region), but the function is in \(client.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(client.region).", cause: "\(error)", isConfiguration: true)
         }
         let before: AliasConfiguration?
         do {

@@ -33,11 +33,23 @@ public struct Packager: Sendable {
 
     static func checkUnzipped(_ bytes: UInt64, what: String) throws {
         guard bytes <= maxUnzippedBytes else {
-            throw PackagingError("\(what) holds \(megabytes(bytes)) MB unzipped, over Lambda's 250 MB limit: exclude what the function does not need (.lambdaignore, --exclude) or move dependencies to a layer or a container image.")
+            throw PackagingError("\(what) holds \(grouped(bytes)) bytes unzipped, over Lambda's limit of \(grouped(maxUnzippedBytes)) bytes (250 MB): exclude what the function does not need (.lambdaignore, --exclude) or move dependencies to a layer or a container image.")
         }
     }
 
-    static func megabytes(_ bytes: UInt64) -> String {
-        String(format: "%.1f", Double(bytes) / 1_048_576)
+    /// `262,144,001`: exact bytes, grouped by thousands, the same on every machine (no locale).
+    public static func grouped(_ bytes: UInt64) -> String {
+        let digits = Array(String(bytes))
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return out
     }
+}
+
+extension PackageResult {
+    /// `1 file` or `12 files`.
+    public var filesDescription: String { entryCount == 1 ? "1 file" : "\(entryCount) files" }
 }

@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import Config
+import Foundation
 import Packaging
 
 /// What the artifact stage decided.
@@ -55,13 +56,28 @@ public struct ArtifactStage: Sendable {
         return served.codeSha256 == package.codeSha256 ? current.functionVersion : nil
     }
 
+    /// Skips, or uploads the package and its sidecars. `warn` hears what the user should know:
+    /// a different package already under this key (a rebuild of the same commit), and a bucket
+    /// without versioning, whose object can be overwritten after the function took its bytes.
     public func run(package: PackageResult, function: String, alias: String, bucket: String, key: String,
-                    provenance: Provenance, current: KnownAlias = .unknown) async throws -> ArtifactOutcome {
+                    provenance: Provenance, current: KnownAlias = .unknown, warn: @Sendable (String) -> Void = { _ in }) async throws -> ArtifactOutcome {
         if let version = try await unchangedVersion(function: function, alias: alias, package: package, current: current) {
             return .unchanged(version: version)
         }
-        let uploaded = try await s3.uploadFile(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
+        if let previous = try? await s3.getObject(bucket: bucket, key: key + ".sha256"),
+           let digest = String(decoding: previous.data, as: UTF8.self).split(separator: " ").first.map(String.init),
+           digest != package.sha256Hex {
+            warn("s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build.")
+        }
+        var uploaded = try await s3.uploadFile(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
                                                metadata: Self.metadata(provenance), multipartThreshold: multipartThreshold, partSize: partSize)
+        // An unversioned bucket answers no version; a suspended one answers "null", which names
+        // no version that stays: both mean the object can be overwritten.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/VersioningSuspendedBehavior.html
+        if uploaded.versionId == nil || uploaded.versionId == "null" {
+            uploaded.versionId = nil
+            warn("Bucket \(bucket) does not keep versions (versioning is off or suspended): the function gets the bytes uploaded now, but s3://\(bucket)/\(key) can be overwritten later; enable versioning on the bucket so every deploy points at bytes that cannot change.")
+        }
         let name = key.split(separator: "/").last.map(String.init) ?? key
         let hexSidecar = Array("\(package.sha256Hex)  \(name)\n".utf8)
         let base64Sidecar = Array(package.codeSha256.utf8)

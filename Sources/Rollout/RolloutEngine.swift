@@ -30,6 +30,8 @@ public struct RolloutEvent: Sendable, Equatable {
         /// Every gate checked during a bake, after `elapsed` of `of` seconds, and passed so far.
         case watched(elapsed: Int, of: Int, results: [GateResult])
         case flipped
+        /// A restore is starting (said at once: it may take a while under throttling).
+        case restoring
         case restored
     }
     public var at: Date
@@ -164,6 +166,7 @@ public struct RolloutEngine: Sendable {
     func restore(_ function: String, _ alias: String, before: AliasConfiguration, newVersion: String, revision: String?,
                  outcome: RolloutOutcome, history: DeployHistory? = nil) async -> RolloutOutcome {
         let api = self.api
+        emit(.restoring)
         // A version that failed its gates is recorded as failed, so `rollback` never returns to it.
         let description = history?.failed(newVersion).rendered()
         let result: Result<AliasConfiguration, any Error> = await Task {

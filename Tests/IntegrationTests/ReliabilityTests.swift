@@ -138,7 +138,7 @@ extension TwinSuite.DeployTests {
 
         let cases: [(String, [String], [String: String], Int32, String)] = [
             ("empty build directory", ["--source", empty], [:], 2, "has no files to package"),
-            ("over Lambda's limit", ["--source", big], [:], 2, "over Lambda's 250 MB limit"),
+            ("over Lambda's limit", ["--source", big], [:], 2, "over Lambda's limit of 262,144,000 bytes (250 MB)"),
             ("symlink leaving the tree", ["--source", escaping], [:], 2, "points outside the build directory"),
             ("unknown function", ["--function", "no-such-\(f.function)"], [:], 1, "No Lambda function no-such-"),
             ("unknown bucket", ["--bucket", "no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())"], [:], 1, "No bucket no-such-bucket-"),

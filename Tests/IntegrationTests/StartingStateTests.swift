@@ -141,5 +141,105 @@ extension TwinSuite {
             #expect(!ops.contains("PublishVersion") && !ops.contains("UpdateAlias"), "\(ops)")
             #expect(try await lambda.getAlias(f.function, alias: "live").functionVersion == "1")
         }
+    
+        /// A function with alias `live` on version 1 and a versioned bucket (or the bucket given).
+        func onVersion(_ prefix: String, snapStart: Bool = false, bucket: ((Seeder, String) async throws -> Void)? = nil) async throws -> Fixture {
+            let function = uniqueName(prefix)
+            try await twin.control("POST", "/_twin/lambda", ["snapStartPolls": 0])
+            try await twin.seedFunction(function, snapStart: snapStart)
+            let name = uniqueName(prefix + "-b")
+            let seeder = Seeder(client: try twin.client())
+            if let bucket { try await bucket(seeder, name) } else { try await seeder.createBucket(name) }
+            let source = FileManager.default.temporaryDirectory.appendingPathComponent("ls-st-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try Data("def handler(event, context):\n    return 'new'\n".utf8).write(to: URL(fileURLWithPath: source + "/index.py"))
+            try await twin.control("POST", "/_twin/lambda", ["updatePolls": 1])
+            let original = try await LambdaClient(client: try twin.client()).getFunctionConfiguration(function).codeSha256
+            return Fixture(function: function, bucket: name, source: source, originalSha: original)
+        }
+
+        @Test("SnapStart: the new version is Pending while its snapshot is made; the deploy waits for Active, then smokes and shifts")
+        func snapStartWaits() async throws {
+            let f = try await onVersion("snap", snapStart: true)
+            try await twin.control("POST", "/_twin/lambda", ["snapStartPolls": 3])
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:50%:1s", "--smoke-payload", #"{"ping":1}"#])
+            #expect(result.status == 0, "\(result.all)")
+            #expect(result.stderr.contains("version 2 is Pending (Creating); waiting for it to become Active"), "\(result.stderr)")
+            let requests = try await twin.requests()
+            // The smoke invoke never met a Pending version (the twin answers those with 409).
+            #expect(!requests.contains { $0["operation"] as? String == "Invoke" && ($0["status"] as? Int ?? 0) >= 400 })
+            #expect(requests.contains { $0["operation"] as? String == "Invoke" })
+            #expect(try await LambdaClient(client: try twin.client()).getAlias(f.function, alias: "live").functionVersion == "2")
+        }
+
+        @Test("SnapStart: a version that ends Failed stops the deploy with Lambda's reason; no traffic moves")
+        func snapStartFails() async throws {
+            let f = try await onVersion("snapf", snapStart: true)
+            try await twin.control("POST", "/_twin/lambda", ["snapStartPolls": 1,
+                                                             "failNextSnapStart": ["reason": "The snapshot could not be restored", "reasonCode": "InternalError"]])
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:50%:1s"])
+            #expect(result.status == 1, "\(result.all)")
+            #expect(result.stderr.contains("Version 2 of \(f.function) failed to become Active: The snapshot could not be restored (InternalError). No traffic moved."), "\(result.stderr)")
+            #expect(!operations(try await twin.requests()).contains("UpdateAlias"))
+            #expect(outputs(result)["outcome"] == "failed")
+        }
+
+        @Test("a function Pending (just created) or Inactive (idle) is waited for as the AWS waiters do, then deployed")
+        func pendingAndInactive() async throws {
+            for state in ["Pending", "Inactive"] {
+                let f = try await onVersion("st-\(state.lowercased())")
+                try await twin.control("POST", "/_twin/function-state", ["function": f.function, "state": state, "polls": 2])
+                let result = try deploy(f, ["--environment", "staging"])
+                #expect(result.status == 0, "\(state): \(result.all)")
+                #expect(outputs(result)["outcome"] == "deployed" && outputs(result)["version"] == "2", "\(state): \(result.stdout)")
+            }
+        }
+
+        @Test("a Failed function and an image function are refused before any change, exit 2 with one sentence")
+        func refusedFunctions() async throws {
+            let failed = try await onVersion("st-failed")
+            try await twin.control("POST", "/_twin/function-state", ["function": failed.function, "state": "Failed",
+                                                                   "reason": "The role cannot be assumed", "reasonCode": "InsufficientRolePermissions"])
+            let image = try await onVersion("st-image")
+            try await twin.control("POST", "/_twin/function-state", ["function": image.function, "packageType": "Image"])
+            try await twin.clearRequests()
+            let a = try deploy(failed, ["--environment", "staging"])
+            #expect(a.status == 2 && a.stderr.contains("is in state Failed (The role cannot be assumed, InsufficientRolePermissions)"), "\(a.all)")
+            let b = try deploy(image, ["--environment", "staging"])
+            #expect(b.status == 2 && b.stderr.contains("is a container-image function; lambda-shift deploys zip packages"), "\(b.all)")
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+        }
+
+        @Test("an unversioned or suspended bucket: the function gets exactly the uploaded bytes, with a warning; s3-version-id is empty")
+        func unversionedBuckets() async throws {
+            for suspended in [false, true] {
+                let f = try await onVersion(suspended ? "st-susp" : "st-unver") { seeder, name in
+                    try await seeder.createBucket(name, versioned: false, suspended: suspended)
+                }
+                let result = try deploy(f, ["--environment", "staging"])
+                #expect(result.status == 0, "\(result.all)")
+                #expect(result.stderr.contains("does not keep versions (versioning is off or suspended)"), "\(result.stderr)")
+                #expect(outputs(result)["s3-version-id"] == "" && outputs(result)["outcome"] == "deployed")
+                let package = try Shell.lambdaShift(["package", "--source", f.source, "--out", f.source + "/../p-\(UUID().uuidString).zip", "--output", "json"],
+                                                   environment: [:])
+                let digest = (try JSONSerialization.jsonObject(with: Data(package.stdout.utf8)) as? [String: Any])?["code-sha256"] as? String
+                let served = try await LambdaClient(client: try twin.client()).getFunctionConfiguration(f.function, qualifier: "2").codeSha256
+                #expect(digest != nil && served == digest, "version 2 runs exactly the uploaded bytes")
+            }
+        }
+
+        @Test("a bucket in another region: exit 2 naming the bucket's region, before any change")
+        func bucketElsewhere() async throws {
+            let f = try await onVersion("st-region") { _, name in
+                try await Seeder(client: try twin.client(["AWS_REGION": "eu-west-1"])).createBucket(name, in: "eu-west-1")
+            }
+            try await twin.clearRequests()
+            let result = try deploy(f, ["--environment", "staging"])
+            #expect(result.status == 2, "\(result.all)")
+            #expect(result.stderr.contains("Bucket \(f.bucket) is in eu-west-1, but the function is in us-east-1"), "\(result.stderr)")
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+        }
     }
 }

@@ -121,8 +121,17 @@ struct ZipWriterTests {
         do {
             _ = try await package(tree.source, out)
         } catch let error as PackagingError {
-            #expect(error.message.contains("300.0 MB unzipped, over Lambda's 250 MB limit"))
+            #expect(error.message.contains("holds 314,572,800 bytes unzipped, over Lambda's limit of 262,144,000 bytes (250 MB)"))
         }
+        // One byte over the limit is reported exactly, not rounded to "250.0 MB".
+        truncate(big, 262_144_001)
+        do {
+            _ = try await package(tree.source, out)
+            Issue.record("one byte over the limit was accepted")
+        } catch let error as PackagingError {
+            #expect(error.message.contains("holds 262,144,001 bytes unzipped"))
+        }
+        #expect(Packager.grouped(0) == "0" && Packager.grouped(999) == "999" && Packager.grouped(1_000) == "1,000")
     }
 
     @Test("a prebuilt zip is hashed as it is and its unzipped size checked")

@@ -60,14 +60,17 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
     public var message: String
     public var status: Int
     public var requestId: String?
+    /// S3's `x-amz-bucket-region` on a redirect or refusal: where the bucket really is.
+    public var bucketRegion: String?
 
-    public init(service: String, operation: String, code: String, message: String, status: Int, requestId: String?) {
+    public init(service: String, operation: String, code: String, message: String, status: Int, requestId: String?, bucketRegion: String? = nil) {
         self.service = service
         self.operation = operation
         self.code = code
         self.message = message
         self.status = status
         self.requestId = requestId
+        self.bucketRegion = bucketRegion
     }
 
     public var description: String {

@@ -38,7 +38,8 @@ public enum AWSErrorDecoder {
         }
         return AWSServiceError(service: service, operation: operation,
                                code: normalize(code) ?? fallbackCode(status: response.status),
-                               message: message ?? "", status: response.status, requestId: requestId)
+                               message: message ?? "", status: response.status, requestId: requestId,
+                               bucketRegion: response.headers["x-amz-bucket-region"])
     }
 
     /// `aws.protocoltests#Code:http://…` and `com.amazon…#Code` both become `Code`.

@@ -7,12 +7,25 @@ import Foundation
 struct Seeder {
     var client: AWSClient
 
-    func createBucket(_ bucket: String, versioned: Bool = true) async throws {
+    func createBucket(_ bucket: String, versioned: Bool = true, suspended: Bool = false) async throws {
         _ = try await client.send(.s3, AWSOperation("CreateBucket")) { endpoint in
             HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket)
         }
-        guard versioned else { return }
-        let body = Data(#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#.utf8)
+        guard versioned || suspended else { return }
+        if suspended { try await setVersioning(bucket, "Enabled") }
+        try await setVersioning(bucket, suspended ? "Suspended" : "Enabled")
+    }
+
+    /// A bucket made in `region` (LocationConstraint), with a client signing for that region.
+    func createBucket(_ bucket: String, in region: String) async throws {
+        let body = Data("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>".utf8)
+        _ = try await client.send(.s3, AWSOperation("CreateBucket")) { endpoint in
+            HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket, headers: ["Content-Type": "application/xml"], body: .bytes(body))
+        }
+    }
+
+    func setVersioning(_ bucket: String, _ status: String) async throws {
+        let body = Data("<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>\(status)</Status></VersioningConfiguration>".utf8)
         _ = try await client.send(.s3, AWSOperation("PutBucketVersioning")) { endpoint in
             HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket, query: [("versioning", "")],
                         headers: ["Content-Type": "application/xml"], body: .bytes(body))

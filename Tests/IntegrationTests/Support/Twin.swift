@@ -131,10 +131,12 @@ final class Twin: Sendable {
 
     /// Creates a function (and optionally an alias on version 1) through the twin.
     @discardableResult
-    func seedFunction(_ name: String, alias: String? = "live", code: String = "def handler(event, context):\n    return event\n") async throws -> [String: Any] {
+    func seedFunction(_ name: String, alias: String? = "live", code: String = "def handler(event, context):\n    return event\n",
+                      snapStart: Bool = false) async throws -> [String: Any] {
         let zip = Self.zip(code)
         var body: [String: Any] = ["name": name, "runtime": "python3.12", "handler": "index.handler", "zipBase64": zip]
         if let alias { body["alias"] = alias }
+        if snapStart { body["snapStart"] = true }
         var configuration = (try await controlJSON("POST", "/_twin/seed-function", body) as? [String: Any]) ?? [:]
         configuration["zipBase64"] = zip // the exact bytes deployed, for tests that compare digests
         return configuration
