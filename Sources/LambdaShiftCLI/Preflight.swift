@@ -31,6 +31,7 @@ struct Preflight {
             throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
         }
         report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
+        try await checkCredentialLifetime(client)
         let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false)
         if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != client.region {
             throw AWSClientError(.invalidSetting, "The function ARN is in \(arnParts[3]) but this deploy runs in \(client.region): set --region \(arnParts[3]), or name the function in \(client.region).", isConfiguration: true)
@@ -86,5 +87,34 @@ struct Preflight {
                                      maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
         }
         return Result(client: client, identity: identity, function: function, before: before, gates: gates)
+    }
+
+    /// The longest this deploy can take, seconds: every bake, plus an allowance for the
+    /// upload, the code update, publishing, readiness waits and a restore.
+    var rolloutBudget: Int {
+        plan.strategy.steps.reduce(0) { $0 + $1.bakeSeconds } + plan.bakeSeconds + Self.allowance
+    }
+    static let allowance = 300
+
+    /// Credentials that cannot be renewed (keys handed in through the environment) must last
+    /// the whole rollout, or a rollback could start with keys that no longer work: refused
+    /// before any change. Renewable ones (role-to-assume, web identity, container, instance)
+    /// are fetched again before they expire, a rollback included.
+    func checkCredentialLifetime(_ client: AWSClient) async throws {
+        let credentials = try await client.credentialSource.credentials()
+        guard let expiration = credentials.expiration else { return }
+        let left = Int(expiration.timeIntervalSinceNow)
+        guard !credentials.renewable else {
+            report.line("credentials from \(credentials.source) expire in \(Self.minutes(left)) and are renewed before then; the rollout can take up to \(Self.minutes(rolloutBudget))")
+            return
+        }
+        guard left > rolloutBudget else {
+            throw AWSClientError(.invalidSetting, "The AWS credentials from the \(credentials.source) expire in \(Self.minutes(left)) (\(AWSTimestamp.iso8601(expiration))), but this rollout can take up to \(Self.minutes(rolloutBudget)) (its bakes plus \(Self.minutes(Self.allowance)) for the update, waits and a rollback) and they cannot be renewed: use role-to-assume so lambda-shift renews them, issue a longer session (role-duration-seconds), or pick a shorter strategy.", isConfiguration: true)
+        }
+        report.line("credentials from \(credentials.source) expire in \(Self.minutes(left)); the rollout can take up to \(Self.minutes(rolloutBudget))")
+    }
+
+    static func minutes(_ seconds: Int) -> String {
+        seconds < 120 ? "\(max(0, seconds)) s" : "\(seconds / 60) min"
     }
 }

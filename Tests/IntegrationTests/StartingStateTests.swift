@@ -241,5 +241,29 @@ extension TwinSuite {
             #expect(result.stderr.contains("Bucket \(f.bucket) is in eu-west-1, but the function is in us-east-1"), "\(result.stderr)")
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         }
+    
+        @Test("credentials that cannot be renewed and expire before the rollout could end are refused before any change")
+        func expiringCredentials() async throws {
+            let f = try await onVersion("st-creds")
+            func expiring(in seconds: TimeInterval) -> [String: String] {
+                ["AWS_CREDENTIAL_EXPIRATION": AWSTimestamp.iso8601(Date().addingTimeInterval(seconds))]
+            }
+            try await twin.clearRequests()
+            let short = try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+                                               "--strategy", "Linear10PercentEvery10Minutes"], environment: twin.environment(expiring(in: 3600)).variables)
+            #expect(short.status == 2, "\(short.all)")
+            #expect(short.stderr.contains("expire in 59 min") || short.stderr.contains("expire in 60 min"), "\(short.stderr)")
+            #expect(short.stderr.contains("but this rollout can take up to 95 min"), "\(short.stderr)")
+            #expect(short.stderr.contains("use role-to-assume so lambda-shift renews them"))
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+            // The same session with time to spare deploys; its lifetime is logged.
+            let long = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s"] + [])
+            #expect(long.status == 0, "\(long.all)")
+            let enough = try Shell.lambdaShift(["plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+                                                "--strategy", "Linear10PercentEvery10Minutes"], environment: twin.environment(expiring(in: 4 * 3600)).variables)
+            #expect(enough.status == 0 && enough.stderr.contains("the rollout can take up to 95 min"), "\(enough.all)")
+            let bad = try Shell.lambdaShift(["status", "--function", f.function], environment: twin.environment(["AWS_CREDENTIAL_EXPIRATION": "soon"]).variables)
+            #expect(bad.status == 2 && bad.stderr.contains("AWS_CREDENTIAL_EXPIRATION is \"soon\""), "\(bad.all)")
+        }
     }
 }

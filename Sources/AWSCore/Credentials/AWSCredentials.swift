@@ -9,14 +9,18 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     public var expiration: Date?
     /// Which provider produced them, for logs ("environment", "web identity", ...).
     public var source: String
+    /// Whether asking the provider again gives fresh credentials (an assumed role, a web
+    /// identity, a container or instance endpoint); false for keys handed in as they are.
+    public var renewable: Bool
 
     public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
-                expiration: Date? = nil, source: String = "static") {
+                expiration: Date? = nil, source: String = "static", renewable: Bool = true) {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
         self.expiration = expiration
         self.source = source
+        self.renewable = renewable
     }
 
     /// The values a CI log must mask before any line could contain them.

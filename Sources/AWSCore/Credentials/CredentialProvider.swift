@@ -76,7 +76,9 @@ enum CredentialErrors {
     }
 }
 
-/// Static keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+/// Static keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, with
+/// AWS_CREDENTIAL_EXPIRATION (ISO 8601) when the SDKs' environment provider would read one.
+/// They cannot be renewed: whoever set them decided how long they last.
 public struct EnvironmentCredentialProvider: CredentialProvider {
     public let environment: Environment
     public var name: String { "environment" }
@@ -89,7 +91,15 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
         switch (id, secret) {
         case (nil, nil): return nil
         case (.some(let id), .some(let secret)):
-            return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"], source: name)
+            var expiration: Date?
+            if let text = environment["AWS_CREDENTIAL_EXPIRATION"], !text.isEmpty {
+                guard let date = AWSTimestamp.parse(text) else {
+                    throw AWSClientError(.credentialSource, "AWS_CREDENTIAL_EXPIRATION is \"\(text)\": give an ISO 8601 time such as 2026-11-27T12:00:00Z, or unset it.", isConfiguration: true)
+                }
+                expiration = date
+            }
+            return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"],
+                                  expiration: expiration, source: name, renewable: false)
         case (.some, nil):
             throw AWSClientError(.credentialSource, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither.", isConfiguration: true)
         case (nil, .some):
