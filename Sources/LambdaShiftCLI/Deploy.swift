@@ -80,17 +80,6 @@ struct DeployOptions: ParsableArguments {
         return (branch ?? provenance.branch).map { "\"\($0)\"" } ?? "(none detected)"
     }
 
-    /// For iam-policy: the same settings, with no package source needed and, when the branch
-    /// maps nowhere, the first environment of the map (the policy covers the function either way).
-    func resolveIgnoringSource(_ context: CommandContext) throws -> DeployPlan {
-        var copy = self
-        if copy.sourceOptions.source == nil && copy.sourceOptions.zip == nil { copy.sourceOptions.source = "." }
-        if let plan = try copy.resolve(context) { return plan }
-        copy.environment = "production"
-        guard let plan = try copy.resolve(context) else { throw ConfigError("Give --environment for the policy.") }
-        return plan
-    }
-
     /// Everything checked before AWS is touched; nil when the branch deploys nothing.
     func resolve(_ context: CommandContext) throws -> DeployPlan? {
         var settings = SettingSource(environment: context.environment, file: try SettingSource.loadFile(flag: config, environment: context.environment))
@@ -117,6 +106,9 @@ struct DeployOptions: ParsableArguments {
         for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
         let rendered = keyTemplate.render(varying)
         let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
+        varying["repository"] = "LAMBDASHIFTANYREPOSITORY"
+        let anyRepository = keyTemplate.render(varying).replacingOccurrences(of: "LAMBDASHIFTANYREPOSITORY", with: "*")
+        let keyPrefixAnyRepository = anyRepository.range(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
         let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
         let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: settings.origin(bake, "bake")) } ?? 0
         let gateInterval = try settings.value(self.gateInterval, "gate-interval").map { try Strategy.seconds($0, in: settings.origin(self.gateInterval, "gate-interval")) } ?? 10
@@ -155,7 +147,7 @@ struct DeployOptions: ParsableArguments {
                           blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
                           smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: try sourceOptions.resolved(settings),
                           region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep,
-                          keyPrefix: keyPrefix, gateIntervalSeconds: gateInterval)
+                          keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval)
     }
 }
 
@@ -181,5 +173,7 @@ struct DeployPlan {
     var roleToAssume: String?
     var keepVersions: Int?
     var keyPrefix: String
+    /// The same prefix with any repository (`*`), for a policy made where the repository is unknown.
+    var keyPrefixAnyRepository: String
     var gateIntervalSeconds: Int
 }

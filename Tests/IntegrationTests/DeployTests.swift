@@ -365,9 +365,10 @@ extension TwinSuite {
             let f = try await fixture("iam")
             let alarm = uniqueName("iam-errors")
             try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
-            let flags = ["--branch", "main", "--alarm", alarm, "--max-error-rate", "50", "--min-invocations", "0",
-                         "--smoke-payload", "{}", "--keep-versions", "1", "--strategy", "canary:10%:1s"]
-            let policyRun = try Shell.lambdaShift(["iam-policy", "--function", f.function, "--bucket", f.bucket, "--account-id", "123456789012"] + flags,
+            // iam-policy takes only the settings that change the policy; deploy takes the rest too.
+            let policyFlags = ["--branch", "main", "--alarm", alarm, "--max-error-rate", "50", "--smoke-payload", "{}", "--keep-versions", "1"]
+            let flags = policyFlags + ["--min-invocations", "0", "--strategy", "canary:10%:1s"]
+            let policyRun = try Shell.lambdaShift(["iam-policy", "--function", f.function, "--bucket", f.bucket, "--account-id", "123456789012"] + policyFlags,
                                                   environment: twin.environment().variables)
             #expect(policyRun.status == 0, "\(policyRun.all)")
             let policy = try #require(try JSONSerialization.jsonObject(with: Data(policyRun.stdout.utf8)) as? [String: Any])

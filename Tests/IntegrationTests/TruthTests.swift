@@ -188,4 +188,37 @@ extension TwinSuite.DeployTests {
                                           "--max-error-rate", "0"], environment: twin.environment().variables)
         #expect(zero.status == 0, "0% (no error at all) is a valid limit: \(zero.all)")
     }
+
+    @Test("iam-policy resolves like deploy: partial and full ARNs parsed once, the ARN's region, every environment when unmapped, and what it assumed")
+    func iamPolicyResolution() async throws {
+        func policy(_ arguments: [String], env: [String: String] = [:], directory: String? = nil) throws -> (resources: [String], stderr: String) {
+            let result = try run(["iam-policy", "--bucket", "arts"] + arguments, env: env, directory: directory)
+            #expect(result.status == 0, "\(arguments): \(result.all)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let statements = (object?["Statement"] as? [[String: Any]]) ?? []
+            return (statements.flatMap { ($0["Resource"] as? [String]) ?? [] }, result.stderr)
+        }
+        let partial = try policy(["--function", "123456789012:function:svc", "--environment", "staging"])
+        #expect(partial.resources.contains("arn:aws:lambda:us-east-1:123456789012:function:svc"), "\(partial.resources)")
+        let foreign = try policy(["--function", "arn:aws:lambda:eu-west-1:210987654321:function:svc", "--environment", "staging"])
+        #expect(foreign.resources.contains("arn:aws:lambda:eu-west-1:210987654321:function:svc"), "the ARN's region and account win: \(foreign.resources)")
+        let everywhere = try policy(["--function", "svc-{environment}", "--branch", "feature/x", "--account-id", "123456789012"])
+        #expect(everywhere.resources.contains("arn:aws:lambda:us-east-1:123456789012:function:svc-production"))
+        #expect(everywhere.resources.contains("arn:aws:lambda:us-east-1:123456789012:function:svc-staging"))
+        #expect(everywhere.stderr.contains("iam-policy for environments production, staging"))
+        // Outside CI, in a directory with no git remote: any repository, and it says so.
+        let bare = FileManager.default.temporaryDirectory.appendingPathComponent("iam-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
+        let local = try policy(["--function", "svc", "--environment", "staging"], directory: bare)
+        #expect(local.resources.contains("arn:aws:s3:::arts/*/svc/*"), "\(local.resources)")
+        #expect(local.stderr.contains("assumed: the repository is unknown here"))
+        let named = try policy(["--function", "svc", "--environment", "staging", "--repository", "octo/app"], directory: bare)
+        #expect(named.resources.contains("arn:aws:s3:::arts/octo/app/svc/*"), "\(named.resources)")
+        let unknownAccount = try policy(["--function", "svc", "--environment", "staging"])
+        #expect(unknownAccount.stderr.contains("assumed: account *"))
+        let bad = try run(["iam-policy", "--bucket", "arts", "--function", "arn:aws:s3:::not-a-function", "--environment", "staging"])
+        #expect(bad.status == 2 && bad.stderr.contains("is not a function name, a partial ARN"), "\(bad.all)")
+        let help = try run(["iam-policy", "--help"])
+        #expect(!help.stdout.contains("--source") && !help.stdout.contains("--strategy") && help.stdout.contains("Examples:"), "\(help.stdout)")
+    }
 }
