@@ -10,7 +10,15 @@ extension LambdaShift {
     /// `deploy`: package, upload, update, publish, shift — PRODUCT.md's flow.
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.")
+            abstract: "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.",
+            discussion: """
+                Exit codes: 0 deployed, skipped or nothing to do; 1 failed (no traffic moved, or restored); 2 bad settings, \
+                found before any change; 3 a gate failed, rolled back; 4 cancelled, rolled back; 5 the rollback failed.
+                Examples:
+                  lambda-shift deploy --function name-searcher-{environment} --bucket artifacts --source dist
+                  lambda-shift deploy --function svc --bucket artifacts --zip build/svc.zip --environment production \\
+                      --strategy canary:10%:5m --alarm svc-errors --max-error-rate 1 --min-invocations 50
+                """)
 
         @OptionGroup var options: DeployOptions
         @Flag(name: .customLong("dry-run"), help: "Only plan: resolve, read, and print what would change.") var dryRun = false
@@ -40,7 +48,11 @@ extension LambdaShift {
     /// `plan`: what deploy would do, changing nothing.
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.")
+            abstract: "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.",
+            discussion: """
+                Example:
+                  lambda-shift plan --function name-searcher-{environment} --bucket artifacts --source dist --branch main
+                """)
 
         @OptionGroup var options: DeployOptions
 

@@ -10,7 +10,11 @@ extension LambdaShift {
     /// bucket, alarms) and says which work, before a first deploy is attempted.
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check credentials, region, endpoints and read access to the function, alias, bucket and alarms. Changes nothing.")
+            abstract: "Check credentials, region, endpoints and read access to the function, alias, bucket and alarms. Changes nothing.",
+            discussion: """
+                Example:
+                  lambda-shift doctor --function name-searcher-production --bucket artifacts --alarm name-searcher-errors
+                """)
 
         @OptionGroup var target: FunctionOptions
 

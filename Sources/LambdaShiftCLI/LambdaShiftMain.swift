@@ -20,6 +20,14 @@ public enum LambdaShiftMain {
 
     private static func execute(_ arguments: [String], _ context: CommandContext) async -> Int32 {
         let command = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
+        if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
+            let suggestion = Self.commandNames.min { ConfigFile.distance($0, first) < ConfigFile.distance($1, first) } ?? "deploy"
+            let hint = ConfigFile.distance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
+            let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
+            context.reporter.error(sentence, title: nil)
+            failureDocument(context, command: "lambda-shift", code: LambdaShiftExit.usage, sentence: sentence)
+            return LambdaShiftExit.usage
+        }
         do {
             var parsed = try LambdaShift.parseAsRoot(arguments)
             if let asyncCommand = parsed as? any AsyncParsableCommand {
@@ -61,6 +69,9 @@ public enum LambdaShiftMain {
                                  "error": .string(sentence)])
     }
 
+    /// The subcommands' names, and `help`.
+    static let commandNames = LambdaShift.configuration.subcommands.map { $0._commandName } + ["help"]
+
     /// Whether the arguments ask for `--output json` (read before parsing, so that even an
     /// argument error is answered with a JSON document).
     static func wantsJSON(_ arguments: [String]) -> Bool {
@@ -97,6 +108,14 @@ public struct LambdaShift: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lambda-shift",
         abstract: "Ship an AWS Lambda function from CI: package, upload, publish, and shift an alias safely.",
+        discussion: """
+            stdout carries only a command's result (name=value outputs, or one JSON document with --output json); \
+            everything else goes to stderr. Settings come from flags, then INPUT_*/LAMBDA_SHIFT_* variables, then .lambda-shift.yml.
+            Examples:
+              lambda-shift plan --function name-searcher-{environment} --bucket artifacts --source dist
+              lambda-shift deploy --function name-searcher-{environment} --bucket artifacts --source dist
+              lambda-shift status --function name-searcher-production --output json
+            """,
         version: version,
         subcommands: [Deploy.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self, IAMPolicy.self, Doctor.self]
     )

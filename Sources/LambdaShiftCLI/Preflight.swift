@@ -66,6 +66,13 @@ struct Preflight {
         } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
             before = nil
         }
+        if let before, before.functionVersion != "$LATEST" {
+            // $LATEST is what the code update replaces: say so when it holds code no version has.
+            let versions = try await lambda.listVersionsByFunction(plan.function)
+            if !versions.contains(where: { $0.version != "$LATEST" && $0.codeSha256 == function.codeSha256 }) {
+                report.reporter.warning("\(plan.function)'s $LATEST holds code that no published version has (\(function.codeSha256)), such as an edit made in the console: this deploy replaces it.")
+            }
+        }
         if let before, !before.additionalVersionWeights.isEmpty {
             throw AWSClientError(.invalidSetting, "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.", isConfiguration: true)
         }

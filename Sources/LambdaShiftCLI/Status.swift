@@ -9,7 +9,11 @@ extension LambdaShift {
     /// versions came from. Reads only.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.")
+            abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.",
+            discussion: """
+                Example:
+                  lambda-shift status --function name-searcher-production --output json > status.json
+                """)
 
         @OptionGroup var target: FunctionOptions
 

@@ -221,4 +221,23 @@ extension TwinSuite.DeployTests {
         let help = try run(["iam-policy", "--help"])
         #expect(!help.stdout.contains("--source") && !help.stdout.contains("--strategy") && help.stdout.contains("Examples:"), "\(help.stdout)")
     }
+
+    @Test("plan warns that unpublished $LATEST edits (a console edit) will be replaced; a typo in the command gets a did-you-mean")
+    func latestEditsAndTypos() async throws {
+        let f = try await fixture("edits")
+        let plain = try Shell.lambdaShift(["plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main"],
+                                          environment: twin.environment().variables)
+        #expect(plain.status == 0 && !plain.stderr.contains("no published version has"), "\(plain.all)")
+        // Someone edits $LATEST directly (as the console does), publishing nothing.
+        let lambda = LambdaClient(client: try twin.client())
+        let zip = try #require(Data(base64Encoded: Twin.zip("def handler(e, c):\n    return 'console edit'\n")))
+        _ = try await S3Client(client: try twin.client()).putObject(bucket: f.bucket, key: "edit.zip", body: .bytes(zip), sha256: SHA256Hasher.hash(zip))
+        _ = try await lambda.updateFunctionCode(f.function, s3Bucket: f.bucket, s3Key: "edit.zip")
+        for _ in 0..<5 { _ = try await lambda.getFunctionConfiguration(f.function) }
+        let edited = try Shell.lambdaShift(["plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main"],
+                                           environment: twin.environment().variables)
+        #expect(edited.status == 0 && edited.stderr.contains("$LATEST holds code that no published version has"), "\(edited.all)")
+        let typo = try run(["deplyo", "--function", f.function])
+        #expect(typo.status == 2 && typo.stderr.contains("Unknown command \"deplyo\" (did you mean deploy?)"), "\(typo.all)")
+    }
 }
