@@ -20,20 +20,26 @@ resource "aws_lambda_function" "searcher" {
   handler       = "index.handler"
   s3_bucket     = aws_s3_bucket.artifacts.id
   s3_key        = "bootstrap/package.zip" # first deploy only; CI owns the code afterwards
-  publish       = true
 
   lifecycle {
     ignore_changes = [s3_key, s3_object_version, source_code_hash]
   }
 }
 
+# The alias as Terraform creates it: on $LATEST. lambda-shift's first deploy publishes a baseline
+# of the code $LATEST serves, moves the alias onto it (same code: callers see no change), then
+# shifts gradually to the new version; a rollback returns to that baseline.
 resource "aws_lambda_alias" "live" {
   name             = "live"
   function_name    = aws_lambda_function.searcher.function_name
-  function_version = aws_lambda_function.searcher.version
+  function_version = "$LATEST"
 
   lifecycle {
-    ignore_changes = [function_version, routing_config] # lambda-shift moves these
+    ignore_changes = [
+      function_version, # lambda-shift moves the alias from version to version
+      routing_config,   # it sets the canary's weights mid-shift and clears them at the end
+      description,      # it keeps the deploy history there: "[lambda-shift good=5,3 failed=4]"
+    ]
   }
 }
 
