@@ -103,13 +103,21 @@ struct DeployRun {
                 return
             }
             report.phase("Shift alias \(plan.alias)")
+            let watched = Mutex(0)
             let engine = RolloutEngine(api: lambda, gates: gates, sleeper: CountdownSleeper(inner: TaskSleeper(), reporter: report.reporter),
                                        gateInterval: Double(plan.gateIntervalSeconds)) { event in
                 switch event.kind {
                 case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
-                case .baking(let seconds): report.line("baking \(seconds)s" + (gates.isEmpty ? "" : ", checking the gates every \(plan.gateIntervalSeconds)s"))
-                case .gate(let result): report.event("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)", passed: result.passed)
+                case .baking(let seconds):
+                    watched.withLock { $0 = 0 }
+                    report.line("baking \(seconds)s" + (gates.isEmpty ? "" : ", checking the gates every \(plan.gateIntervalSeconds)s"))
+                case .gate(let result):
+                    // The summary's row for a gate says how often it was watched during the bake.
+                    let checks = watched.withLock { $0 }
+                    let during = checks == 0 ? "" : " (also checked \(checks) time\(checks == 1 ? "" : "s") during the bake, all passed)"
+                    report.event("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)" + during, passed: result.passed)
                 case .watched(let elapsed, let total, let results):
+                    watched.withLock { $0 += 1 }
                     report.line("gates at \(elapsed)s of \(total)s: " + results.map { "\($0.gate) ok (\($0.detail))" }.joined(separator: ", "))
                 case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
                 case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
