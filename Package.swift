@@ -18,21 +18,23 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // What every module shares and nothing else: the error protocol and the exit codes.
+        .target(name: "LambdaShiftCore"),
         // Signing, credentials, endpoints, HTTP over libcurl, retries, error decoding, codecs.
-        .target(name: "AWSCore", dependencies: ["CCurl", "COpenSSL"]),
+        .target(name: "AWSCore", dependencies: ["LambdaShiftCore", "CCurl", "COpenSSL"]),
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
-        .target(name: "Packaging", dependencies: ["AWSCore", "CZlib"]),
+        .target(name: "Packaging", dependencies: ["LambdaShiftCore", "AWSCore", "CZlib"]),
         // Settings: key templates, provenance from the CI.
-        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Config", dependencies: ["LambdaShiftCore", .product(name: "Yams", package: "Yams")]),
         // CI detection and reporters: GitHub annotations/outputs/summary, GitLab, plain, terminal.
         .target(name: "CISupport", dependencies: ["AWSCore"]),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
-        .target(name: "Rollout", dependencies: ["AWSCore", "AWSServices", "Packaging", "Config"]),
+        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
         .target(name: "LambdaShiftCLI", dependencies: [
-            "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport",
+            "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),

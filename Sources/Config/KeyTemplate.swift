@@ -1,3 +1,4 @@
+import LambdaShiftCore
 /// The S3 key for a package, from a template such as the default
 /// `{repository}/{function}/{version}/package.zip`.
 ///
@@ -57,4 +58,9 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension ConfigError: LambdaShiftError {
+    public var sentence: String { message }
+    public var exitCode: Int32 { ExitStatus.usage }
 }

@@ -113,17 +113,13 @@ enum OperatorChecks {
     static func function(_ lambda: LambdaClient, _ function: String, region: String) async throws -> FunctionConfiguration {
         do {
             return try await lambda.getFunction(function)
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+        } catch let error as AWSServiceError where error.kind == .notFound {
             throw CommandFailure("No Lambda function \(function) in \(region) for this account: check --function, --environment and --region.", exitCode: LambdaShiftExit.usage)
         }
     }
 
     static func aliasIfAny(_ lambda: LambdaClient, _ function: String, _ alias: String) async throws -> AliasConfiguration? {
-        do {
-            return try await lambda.getAlias(function, alias: alias)
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-            return nil
-        }
+        try await lambda.aliasIfExists(function, alias: alias)
     }
 
     static func alias(_ lambda: LambdaClient, _ function: String, _ alias: String) async throws -> AliasConfiguration {
@@ -139,7 +135,7 @@ enum OperatorChecks {
             if let state = configuration.state, state != "Active" {
                 throw CommandFailure("Version \(version) of \(function) is \(state), not Active: it cannot serve traffic; pick another with --to-version.", exitCode: LambdaShiftExit.usage)
             }
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+        } catch let error as AWSServiceError where error.kind == .notFound {
             throw CommandFailure("\(function) has no version \(version): see lambda-shift status, then pick a published version with --to-version.", exitCode: LambdaShiftExit.usage)
         }
     }
@@ -153,7 +149,7 @@ enum AliasGuard {
         do {
             return try await lambda.updateAlias(function, alias: alias, version: version, additionalVersionWeights: [:], revisionId: current.revisionId,
                                                 description: history.rendered())
-        } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
+        } catch let error as AWSServiceError where error.kind == .preconditionFailed {
             throw CommandFailure("Alias \(alias) changed while this command ran; it was left as it is: run the command again.", exitCode: LambdaShiftExit.failed)
         }
     }

@@ -153,7 +153,7 @@ struct DeployRun {
                                                      description: DeployHistory(description: alias.description).succeeded(baseline.version).rendered())
             report.event("alias \(plan.alias) moved from $LATEST to version \(baseline.version): the same code, so callers see no change; the new code is shifted in from there")
             return moved
-        } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
+        } catch let error as AWSServiceError where error.kind == .preconditionFailed {
             throw DeployError("Alias \(plan.alias) changed while this deploy was moving it off $LATEST: it was left as it is; re-run the deploy.")
         }
     }

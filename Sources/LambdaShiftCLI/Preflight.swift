@@ -40,7 +40,7 @@ struct Preflight {
         let function: FunctionConfiguration
         do {
             function = try await lambda.getFunctionConfiguration(plan.function)
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
+        } catch let error as AWSServiceError where error.kind == .notFound {
             throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(client.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
         }
         if function.packageType == "Image" {
@@ -51,21 +51,16 @@ struct Preflight {
         }
         do {
             try await S3Client(client: client).probeBucket(plan.bucket)
-        } catch let error as AWSServiceError where error.code == "NoSuchBucket" {
+        } catch let error as AWSServiceError where error.isMissingBucket {
             throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
-        } catch let error as AWSServiceError where error.code == "PermanentRedirect" || error.code == "AuthorizationHeaderMalformed" || error.status == 301 {
+        } catch let error as AWSServiceError where error.kind == .wrongRegion {
             // Lambda takes code only from a bucket in the function's own region, so following the
             // redirect would upload where UpdateFunctionCode cannot read.
             // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
             let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
             throw AWSClientError(.invalidSetting, "Bucket \(plan.bucket) is \(region), but the function is in \(client.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(client.region).", cause: "\(error)", isConfiguration: true)
         }
-        let before: AliasConfiguration?
-        do {
-            before = try await lambda.getAlias(plan.function, alias: plan.alias)
-        } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-            before = nil
-        }
+        let before = try await lambda.aliasIfExists(plan.function, alias: plan.alias)
         if let before, before.functionVersion != "$LATEST" {
             // $LATEST is what the code update replaces: say so when it holds code no version has.
             let versions = try await lambda.listVersionsByFunction(plan.function)

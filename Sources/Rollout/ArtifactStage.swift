@@ -44,12 +44,9 @@ public struct ArtifactStage: Sendable {
         case .present(let alias): current = alias
         case .absent: return nil
         case .unknown:
-            do {
-                current = try await lambda.getAlias(function, alias: alias)
-            } catch let error as AWSServiceError where error.code == "ResourceNotFoundException" {
-                _ = try await lambda.getFunctionConfiguration(function) // a missing function is an error, a missing alias is not
-                return nil
-            }
+            _ = try await lambda.getFunctionConfiguration(function) // a missing function is an error, a missing alias is not
+            guard let found = try await lambda.aliasIfExists(function, alias: alias) else { return nil }
+            current = found
         }
         guard current.additionalVersionWeights.isEmpty else { return nil }
         let served = try await lambda.getFunctionConfiguration(function, qualifier: current.functionVersion)

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import AWSCore
 import AWSServices
 import Config
@@ -38,10 +39,10 @@ public struct CodeUpdateStage: Sendable {
             do {
                 _ = try await lambda.updateFunctionCode(function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: objectVersion, revisionId: current.revisionId)
                 break
-            } catch let error as AWSServiceError where error.code == "ResourceConflictException" {
+            } catch let error as AWSServiceError where error.kind == .conflict {
                 try await pause(&delay, until: deadline, waitingFor: "another update of \(function) to finish")
                 current = try await settled(function, deadline: deadline)
-            } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
+            } catch let error as AWSServiceError where error.kind == .preconditionFailed {
                 throw DeployError("\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done.")
             }
         }
@@ -61,7 +62,7 @@ public struct CodeUpdateStage: Sendable {
         do {
             return try await lambda.publishVersion(function, codeSha256: configuration.codeSha256, revisionId: configuration.revisionId,
                                                    description: Self.description(provenance))
-        } catch let error as AWSServiceError where ["PreconditionFailedException", "InvalidParameterValueException"].contains(error.code) {
+        } catch let error as AWSServiceError where [.preconditionFailed, .invalidParameter].contains(error.kind) {
             throw DeployError("\(function) changed between the update and PublishVersion: re-run the deploy. (\(error.message))")
         }
     }
@@ -117,7 +118,7 @@ public struct CodeUpdateStage: Sendable {
             let published = try await lambda.publishVersion(function, codeSha256: latest.codeSha256, revisionId: latest.revisionId,
                                                             description: String(("lambda-shift baseline: what $LATEST served before " + Self.description(provenance)).prefix(256)))
             return (published, false)
-        } catch let error as AWSServiceError where ["PreconditionFailedException", "InvalidParameterValueException"].contains(error.code) {
+        } catch let error as AWSServiceError where [.preconditionFailed, .invalidParameter].contains(error.kind) {
             throw DeployError("\(function) changed while its baseline version was being published: re-run the deploy. (\(error.message))")
         }
     }
@@ -138,4 +139,9 @@ public struct CodeUpdateStage: Sendable {
         if let run = provenance.runURL { parts.append("run \(run)") }
         return String(parts.joined(separator: " ").prefix(256))
     }
+}
+
+extension DeployError: LambdaShiftError {
+    public var sentence: String { message }
+    public var exitCode: Int32 { ExitStatus.failed }
 }

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import AWSCore
 import AWSServices
 import Foundation
@@ -111,7 +112,7 @@ public struct RolloutEngine: Sendable {
             return .completed
         } catch is CancellationError {
             return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .cancelled) : .cancelled
-        } catch let error as AWSServiceError where error.code == "PreconditionFailedException" {
+        } catch let error as AWSServiceError where error.kind == .preconditionFailed {
             let now = try? await api.getAlias(function: function, alias: alias)
             if let now, now.functionVersion == newVersion, now.additionalVersionWeights.isEmpty {
                 // Someone promoted this very version: the rollout is finished, not broken.
@@ -191,7 +192,7 @@ public struct RolloutEngine: Sendable {
         case .success:
             emit(.restored)
             return outcome
-        case .failure(let error as AWSServiceError) where error.code == "PreconditionFailedException":
+        case .failure(let error as AWSServiceError) where error.kind == .preconditionFailed:
             let now = (try? await api.getAlias(function: function, alias: alias)).map(Self.describe) ?? "unknown"
             return .interfered(now: now)
         case .failure(let error):
@@ -226,10 +227,6 @@ public struct RolloutEngine: Sendable {
 /// One sentence for an error, whatever its type.
 enum LambdaShiftErrorText {
     static func sentence(_ error: any Error) -> String {
-        switch error {
-        case let error as AWSClientError: error.description
-        case let error as AWSServiceError: error.description
-        default: "\(error)"
-        }
+        (error as? any LambdaShiftError)?.sentence ?? "\(error)"
     }
 }

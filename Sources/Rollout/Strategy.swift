@@ -1,3 +1,5 @@
+import LambdaShiftCore
+import AWSCore
 /// How traffic moves to a new version: a list of steps, each a share of traffic for the new
 /// version held for a bake time, ending with the full flip. Shares are kept in basis points
 /// (1/100 of a percent) as integers, so steps add up exactly: no float drift, and a schedule
@@ -206,3 +208,8 @@ extension String {
 }
 
 import Foundation
+
+extension StrategyError: LambdaShiftError {
+    public var sentence: String { message }
+    public var exitCode: Int32 { ExitStatus.usage }
+}

@@ -55,6 +55,16 @@ public struct LambdaClient: Sendable {
         AliasConfiguration(try await call("GetAlias", "GET", [name, "aliases", alias]))
     }
 
+    /// The alias, or nil when Lambda finds none (check the function first: Lambda answers a
+    /// missing function with the same error).
+    public func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
+        do {
+            return try await getAlias(name, alias: alias)
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            return nil
+        }
+    }
+
     public func listAliases(_ name: String) async throws -> [AliasConfiguration] {
         var aliases: [AliasConfiguration] = []
         var marker: String?

@@ -1,0 +1,46 @@
+import LambdaShiftCore
+
+extension AWSClientError: LambdaShiftError {
+    public var sentence: String { description }
+    public var exitCode: Int32 { isConfiguration ? ExitStatus.usage : ExitStatus.failed }
+}
+
+extension AWSServiceError: LambdaShiftError {
+    public var sentence: String { description }
+    public var exitCode: Int32 { ExitStatus.failed }
+}
+
+extension AWSServiceError {
+    /// What kind of refusal this is, so that no code outside the AWS layer compares error
+    /// code strings.
+    public enum Kind: Sendable, Equatable {
+        /// The function, version, alias, bucket or key does not exist.
+        case notFound
+        /// A RevisionId (or other) precondition no longer holds: someone changed the resource.
+        case preconditionFailed
+        /// Lambda is busy with another update, or the resource is not in a state for this call.
+        case conflict
+        /// A parameter Lambda refused for its value (a CodeSha256 that no longer matches, …).
+        case invalidParameter
+        /// S3: the bucket lives in another region.
+        case wrongRegion
+        /// Anything else.
+        case other
+    }
+
+    public var kind: Kind {
+        switch code {
+        case "ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchVersion": .notFound
+        case "PreconditionFailedException", "PreconditionFailed": .preconditionFailed
+        case "ResourceConflictException": .conflict
+        case "InvalidParameterValueException": .invalidParameter
+        case "PermanentRedirect", "AuthorizationHeaderMalformed": .wrongRegion
+        default: status == 301 ? .wrongRegion : .other
+        }
+    }
+
+    /// S3's NoSuchBucket (as distinct from a missing key).
+    public var isMissingBucket: Bool { code == "NoSuchBucket" }
+    /// S3's NoSuchKey on a GET.
+    public var isMissingKey: Bool { code == "NoSuchKey" }
+}
