@@ -24,12 +24,13 @@ let package = Package(
         .target(name: "AWSCore", dependencies: ["LambdaShiftCore", "CCurl", "COpenSSL"]),
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
         .target(name: "Packaging", dependencies: ["LambdaShiftCore", "AWSCore", "CZlib"]),
-        // Settings: key templates, provenance from the CI.
+        // Settings: the file, key templates, the branch map.
         .target(name: "Config", dependencies: ["LambdaShiftCore", .product(name: "Yams", package: "Yams")]),
-        // CI detection and reporters: GitHub annotations/outputs/summary, GitLab, plain, terminal.
+        // Everything about the CI in one place: detection, provenance (CI variables or git), secret
+        // variable names, the OIDC token source; reporters: GitHub, GitLab, plain, terminal.
         .target(name: "CISupport", dependencies: ["AWSCore"]),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
-        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config"]),
+        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
@@ -46,10 +47,10 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,10 +15,6 @@ public struct CommandContext: Sendable {
     /// stdout: the command's result alone (text lines, or the one JSON document).
     public var result: ResultChannel
 
-    /// Secret-bearing variables, masked in CI and redacted from our lines from the start.
-    public static let secretVariables = ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
-                                         "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
-
     /// `isTerminal`: whether stderr (where every log line goes) is a terminal.
     public init(environment: Environment, transport: (any HTTPTransport)? = nil, isTerminal: Bool = false, json: Bool = false,
                 output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void,
@@ -32,7 +28,7 @@ public struct CommandContext: Sendable {
         result = ResultChannel(json: json, secrets: secrets, write: output)
         reporter = Reporters.make(environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
                                   secrets: secrets, isTerminal: isTerminal)
-        for name in Self.secretVariables {
+        for name in CIEnvironment.secretVariables {
             if let value = environment[name] { reporter.mask(value) }
         }
     }
@@ -52,7 +48,8 @@ public struct CommandContext: Sendable {
     /// The AWS client for this context, masking every credential it obtains.
     func makeClient(region: String?, roleToAssume: String?) throws -> AWSClient {
         let reporter = self.reporter
-        return try AWSSetup(environment: environment, explicitRegion: region, roleToAssume: roleToAssume, transport: transport,
+        let role = try roleToAssume.map { try CIEnvironment.roleToAssume($0, environment: environment) }
+        return try AWSSetup(environment: environment, explicitRegion: region, roleToAssume: role, transport: transport,
                             onCredentials: { credentials in credentials.secrets.forEach(reporter.mask) }).makeClient()
     }
 }

@@ -1,3 +1,4 @@
+import CISupport
 import AWSCore
 import Config
 import Foundation
@@ -82,34 +83,5 @@ struct SettingSource {
         if let path = flag ?? environment["INPUT_CONFIG"] ?? environment["LAMBDA_SHIFT_CONFIG"] { return try ConfigFile.load(path: path) }
         let fallback = FileManager.default.currentDirectoryPath + "/.lambda-shift.yml"
         return FileManager.default.fileExists(atPath: fallback) ? try ConfigFile.load(path: fallback) : nil
-    }
-}
-
-/// What git says about the working tree, for runs outside CI. Never fails: a missing git or
-/// repository gives empty facts.
-enum LocalGit {
-    static func facts(directory: String = FileManager.default.currentDirectoryPath) -> Provenance.GitFacts {
-        func git(_ arguments: String...) -> String? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git", "-C", directory] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return nil }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return process.terminationStatus == 0 && !text.isEmpty ? text : nil
-        }
-        var repository: String?
-        if let url = git("config", "--get", "remote.origin.url") {
-            var path = url.replacingOccurrences(of: ":", with: "/").split(separator: "/").suffix(2).joined(separator: "/")
-            if path.hasSuffix(".git") { path.removeLast(4) }
-            repository = path
-        }
-        let branch = git("rev-parse", "--abbrev-ref", "HEAD")
-        return Provenance.GitFacts(commit: git("rev-parse", "HEAD"), branch: branch == "HEAD" ? nil : branch,
-                                   tagOnHead: git("describe", "--exact-match", "--tags", "HEAD"), repository: repository)
     }
 }

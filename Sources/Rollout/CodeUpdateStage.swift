@@ -1,3 +1,4 @@
+import CISupport
 import LambdaShiftCore
 import AWSCore
 import AWSServices

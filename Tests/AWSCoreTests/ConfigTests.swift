@@ -138,18 +138,6 @@ struct ConfigTests {
         }
     }
 
-    @Test("role-to-assume without an OIDC token says how to grant one")
-    func roleWithoutOIDC() throws {
-        let setup = AWSSetup(environment: Environment(["AWS_REGION": "us-east-1"]), roleToAssume: "arn:aws:iam::1:role/deploy", transport: ScriptedTransport([]))
-        do {
-            _ = try setup.makeClient()
-            Issue.record("expected an error")
-        } catch let error as AWSClientError {
-            #expect(error.isConfiguration)
-            #expect(error.message.contains("permissions: id-token: write"))
-        }
-    }
-
     /// A provider whose every answer is new and expires after `lifetime` seconds.
     struct CountingProvider: CredentialProvider {
         let clock: ManualClock

@@ -1,3 +1,4 @@
+import CISupport
 import Config
 import Testing
 

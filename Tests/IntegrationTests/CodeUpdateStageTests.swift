@@ -1,3 +1,4 @@
+import CISupport
 import AWSCore
 import AWSServices
 import Config

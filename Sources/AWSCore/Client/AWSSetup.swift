@@ -7,15 +7,15 @@ public struct AWSSetup: Sendable {
     public var environment: Environment
     /// `--region`, when given.
     public var explicitRegion: String?
-    /// GitHub Action input `role-to-assume`: a role to assume with the job's OIDC token.
-    public var roleToAssume: String?
+    /// `role-to-assume`, resolved by the caller (which knows the CI and its token source).
+    public var roleToAssume: RoleToAssume?
     public var transport: any HTTPTransport
     public var clock: any AWSClock
     public var sleeper: any Sleeper
     /// Called with every set of credentials obtained, before they are used: to mask them in CI.
     public var onCredentials: (@Sendable (AWSCredentials) -> Void)?
 
-    public init(environment: Environment, explicitRegion: String? = nil, roleToAssume: String? = nil,
+    public init(environment: Environment, explicitRegion: String? = nil, roleToAssume: RoleToAssume? = nil,
                 transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
                 onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil) {
         self.environment = environment
@@ -50,18 +50,7 @@ public struct AWSSetup: Sendable {
         let sts = STSCredentialExchange(client: bare)
         var providers: [any CredentialProvider] = []
         if let role = roleToAssume {
-            let session = STSCredentialExchange.sessionName("lambda-shift-" + (environment["GITHUB_RUN_ID"] ?? "local"))
-            if let url = environment["ACTIONS_ID_TOKEN_REQUEST_URL"], let token = environment["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] {
-                providers.append(WebIdentityCredentialProvider(roleArn: role, sessionName: session,
-                    tokenSource: .gitHubActions(requestURL: url, requestToken: token), sts: sts))
-            } else if let file = environment["AWS_WEB_IDENTITY_TOKEN_FILE"] {
-                providers.append(WebIdentityCredentialProvider(roleArn: role, sessionName: session,
-                    tokenSource: .file(environment.expandingTilde(file)), sts: sts))
-            } else {
-                throw AWSClientError(.webIdentityToken,
-                    "role-to-assume is set but this job cannot get an OIDC token: add `permissions: id-token: write` to the GitHub workflow, or set AWS_WEB_IDENTITY_TOKEN_FILE.",
-                    isConfiguration: true)
-            }
+            providers.append(WebIdentityCredentialProvider(roleArn: role.roleArn, sessionName: role.sessionName, tokenSource: role.tokenSource, sts: sts))
             return CredentialProviderChain(providers)
         }
         providers.append(EnvironmentCredentialProvider(environment: environment))

@@ -4,12 +4,26 @@ import Foundation
 public enum WebIdentityTokenSource: Sendable {
     /// A file written by the platform (EKS, GitLab's id_tokens, …), read anew at each refresh.
     case file(String)
-    /// GitHub Actions' OIDC endpoint, asked for a token with audience sts.amazonaws.com.
-    case gitHubActions(requestURL: String, requestToken: String)
+    /// A token asked for afresh at each refresh from an endpoint the caller knows (a CI's OIDC
+    /// service: CISupport knows which); `name` is how messages call it.
+    case fetched(name: String, fetch: @Sendable (AWSClient) async throws -> String)
+}
+
+/// A role to assume with a web-identity token: what `role-to-assume` resolves to.
+public struct RoleToAssume: Sendable {
+    public var roleArn: String
+    public var sessionName: String
+    public var tokenSource: WebIdentityTokenSource
+
+    public init(roleArn: String, sessionName: String, tokenSource: WebIdentityTokenSource) {
+        self.roleArn = roleArn
+        self.sessionName = STSCredentialExchange.sessionName(sessionName)
+        self.tokenSource = tokenSource
+    }
 }
 
 /// Exchanges a web-identity token for role credentials through STS
-/// AssumeRoleWithWebIdentity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or GitHub OIDC
+/// AssumeRoleWithWebIdentity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or a CI's OIDC token
 /// with a role to assume.
 public struct WebIdentityCredentialProvider: CredentialProvider {
     public var roleArn: String
@@ -19,7 +33,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     public var name: String {
         switch tokenSource {
         case .file: "web identity token file"
-        case .gitHubActions: "GitHub Actions OIDC"
+        case .fetched(let name, _): name
         }
     }
 
@@ -75,7 +89,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     private var tokenDescription: String {
         switch tokenSource {
         case .file(let path): path
-        case .gitHubActions: "GitHub's OIDC endpoint"
+        case .fetched(let name, _): name
         }
     }
 
@@ -92,38 +106,16 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
                 throw AWSClientError(.webIdentityToken, "The web identity token file \(path) is empty: check that the job writes the token into it.", isConfiguration: true)
             }
             return token
-        case .gitHubActions(let requestURL, let requestToken):
-            return try await GitHubOIDCToken.fetch(requestURL: requestURL, requestToken: requestToken, audience: "sts.amazonaws.com", client: sts.client)
+        case .fetched(_, let fetch):
+            return try await fetch(sts.client)
         }
     }
 }
 
-/// Asks GitHub Actions' token service for an OIDC token.
-/// https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
-enum GitHubOIDCToken {
-    static func fetch(requestURL: String, requestToken: String, audience: String, client: AWSClient) async throws -> String {
-        guard let components = URLComponents(string: requestURL), let scheme = components.scheme, let host = components.host else {
-            throw AWSClientError(.webIdentityToken, "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: run lambda-shift inside a GitHub Actions job.", isConfiguration: true)
-        }
-        var query = (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
-        query.removeAll { $0.0 == "audience" }
-        query.append(("audience", audience))
-        let request = HTTPRequest(method: "GET", endpoint: Endpoint(scheme: scheme, host: host, port: components.port),
-                                  path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath, query: query,
-                                  headers: ["Authorization": "Bearer \(requestToken)", "Accept": "application/json"])
-        let response = try await MetadataHTTP.send(request, client: client, what: "GitHub's OIDC token endpoint")
-        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-              let value = object["value"] as? String, !value.isEmpty else {
-            throw AWSClientError(.webIdentityToken, "GitHub's OIDC token endpoint answered without a token: retry the job.", isConfiguration: false)
-        }
-        return value
-    }
-}
-
-/// Plain HTTP to credential endpoints (container, IMDS, GitHub OIDC): short timeouts and a
-/// couple of attempts, failures worded for credentials.
-enum MetadataHTTP {
-    static func send(_ request: HTTPRequest, client: AWSClient, what: String, attempts: Int = 3,
+/// Plain HTTP to credential endpoints (container, IMDS, a CI's OIDC service): short timeouts
+/// and a couple of attempts, failures worded for credentials.
+public enum MetadataHTTP {
+    public static func send(_ request: HTTPRequest, client: AWSClient, what: String, attempts: Int = 3,
                      timeouts: HTTPTimeouts = HTTPTimeouts(connect: 2, total: 5)) async throws -> HTTPResponse {
         var lastError = ""
         for attempt in 1...attempts {
