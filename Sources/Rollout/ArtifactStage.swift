@@ -18,16 +18,17 @@ public enum ArtifactOutcome: Sendable, Equatable {
 /// the sidecars `package.zip.sha256` (sha256sum's format) and `package.zip.base64sha256`
 /// (what Terraform's source_code_hash compares), keeping the S3 version for UpdateFunctionCode.
 public struct ArtifactStage: Sendable {
-    public var lambda: LambdaClient
-    public var s3: S3Client
-    public var multipartThreshold: UInt64
-    public var partSize: UInt64
+    public var lambda: any FunctionAPI
+    public var store: any ArtifactStore
+
+    public init(lambda: any FunctionAPI, store: any ArtifactStore) {
+        self.lambda = lambda
+        self.store = store
+    }
 
     public init(client: AWSClient, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
-        lambda = LambdaClient(client: client)
-        s3 = S3Client(client: client)
-        self.multipartThreshold = multipartThreshold
-        self.partSize = partSize
+        self.init(lambda: LambdaClient(client: client),
+                  store: S3ArtifactStore(s3: S3Client(client: client), multipartThreshold: multipartThreshold, partSize: partSize))
     }
 
     /// What the caller already knows of the alias: saves reading it again.
@@ -45,7 +46,7 @@ public struct ArtifactStage: Sendable {
         case .present(let alias): current = alias
         case .absent: return nil
         case .unknown:
-            _ = try await lambda.getFunctionConfiguration(function) // a missing function is an error, a missing alias is not
+            _ = try await lambda.getFunctionConfiguration(function, qualifier: nil) // a missing function is an error, a missing alias is not
             guard let found = try await lambda.aliasIfExists(function, alias: alias) else { return nil }
             current = found
         }
@@ -62,13 +63,13 @@ public struct ArtifactStage: Sendable {
         if let version = try await unchangedVersion(function: function, alias: alias, package: package, current: current) {
             return .unchanged(version: version)
         }
-        if let previous = try? await s3.getObject(bucket: bucket, key: key + ".sha256"),
-           let digest = String(decoding: previous.data, as: UTF8.self).split(separator: " ").first.map(String.init),
+        if let previous = try? await store.readSmallObject(bucket: bucket, key: key + ".sha256"),
+           let digest = String(decoding: previous, as: UTF8.self).split(separator: " ").first.map(String.init),
            digest != package.sha256Hex {
             warn("s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build.")
         }
-        var uploaded = try await s3.uploadFile(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
-                                               metadata: Self.metadata(provenance), multipartThreshold: multipartThreshold, partSize: partSize)
+        var uploaded = try await store.uploadPackage(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
+                                                     metadata: Self.metadata(provenance))
         // An unversioned bucket answers no version; a suspended one answers "null", which names
         // no version that stays: both mean the object can be overwritten.
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/VersioningSuspendedBehavior.html
@@ -79,12 +80,11 @@ public struct ArtifactStage: Sendable {
         let name = key.split(separator: "/").last.map(String.init) ?? key
         let hexSidecar = Array("\(package.sha256Hex)  \(name)\n".utf8)
         let base64Sidecar = Array(package.codeSha256.utf8)
-        let s3 = self.s3
+        let store = self.store
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (suffix, body) in [(".sha256", hexSidecar), (".base64sha256", base64Sidecar)] {
                 group.addTask {
-                    _ = try await s3.putObject(bucket: bucket, key: key + suffix, body: .bytes(.init(body)), sha256: SHA256Hasher.hash(body),
-                                               contentType: "text/plain")
+                    try await store.putSmallObject(bucket: bucket, key: key + suffix, bytes: body, contentType: "text/plain")
                 }
             }
             try await group.waitForAll()

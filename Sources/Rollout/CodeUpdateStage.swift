@@ -16,13 +16,13 @@ public struct DeployError: Error, Sendable, Equatable, CustomStringConvertible {
 /// until Lambda reports the update done, check that the function's CodeSha256 is ours, and
 /// publish it as a version with preconditions and provenance. Polls back off and are bounded.
 public struct CodeUpdateStage: Sendable {
-    public var lambda: LambdaClient
+    public var lambda: any FunctionAPI
     public var clock: any AWSClock
     public var sleeper: any Sleeper
     /// The longest wait for an update to finish, seconds.
     public var maxWait: Double
 
-    public init(lambda: LambdaClient, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(), maxWait: Double = 600) {
+    public init(lambda: any FunctionAPI, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(), maxWait: Double = 600) {
         self.lambda = lambda
         self.clock = clock
         self.sleeper = sleeper
@@ -75,7 +75,7 @@ public struct CodeUpdateStage: Sendable {
     func settled(_ function: String, deadline: Date) async throws -> FunctionConfiguration {
         var delay = 0.25
         while true {
-            let configuration = try await lambda.getFunctionConfiguration(function)
+            let configuration = try await lambda.getFunctionConfiguration(function, qualifier: nil)
             if configuration.state == "Failed" {
                 throw DeployError("\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved.")
             }

@@ -8,13 +8,13 @@ import Synchronization
 /// ignore`, so the fix for that very alarm can ship): each is left out until it has been seen
 /// out of ALARM once, and gates like any other from then on.
 public struct AlarmGate: HealthGate {
-    public var cloudWatch: CloudWatchClient
+    public var cloudWatch: any MetricsAPI
     public var names: [String]
     public var prefixes: [String]
     public var name: String { "alarms" }
     private let ignored: IgnoredAlarms
 
-    public init(cloudWatch: CloudWatchClient, names: [String], prefixes: [String] = [], ignoring: Set<String> = []) {
+    public init(cloudWatch: any MetricsAPI, names: [String], prefixes: [String] = [], ignoring: Set<String> = []) {
         self.cloudWatch = cloudWatch
         self.names = names
         self.prefixes = prefixes
@@ -26,12 +26,12 @@ public struct AlarmGate: HealthGate {
 
     /// The current states, every named alarm required to exist.
     public func states() async throws -> [AlarmState] {
-        var found = names.isEmpty ? [] : try await cloudWatch.describeAlarms(names: names)
+        var found = names.isEmpty ? [] : try await cloudWatch.describeAlarms(names: names, prefix: nil)
         let missing = Set(names).subtracting(found.map(\.name))
         guard missing.isEmpty else {
             throw AWSClientError(.invalidSetting, "No CloudWatch alarm is named \(missing.sorted().joined(separator: ", ")): check --alarm and the region.", isConfiguration: true)
         }
-        for prefix in prefixes { found += try await cloudWatch.describeAlarms(prefix: prefix) }
+        for prefix in prefixes { found += try await cloudWatch.describeAlarms(names: [], prefix: prefix) }
         return found
     }
 
@@ -67,7 +67,7 @@ final class IgnoredAlarms: Sendable {
 /// per-version metrics Lambda publishes (dimensions FunctionName, Resource = function:alias,
 /// ExecutedVersion). Fewer invocations than `minInvocations` fails: no traffic is no proof.
 public struct MetricsGate: HealthGate {
-    public var cloudWatch: CloudWatchClient
+    public var cloudWatch: any MetricsAPI
     public var function: String
     public var alias: String
     /// The highest acceptable (errors + throttles) / invocations, in basis points.
@@ -75,7 +75,7 @@ public struct MetricsGate: HealthGate {
     public var minInvocations: Int
     public var name: String { "metrics" }
 
-    public init(cloudWatch: CloudWatchClient, function: String, alias: String, maxErrorRateBasisPoints: Int, minInvocations: Int) {
+    public init(cloudWatch: any MetricsAPI, function: String, alias: String, maxErrorRateBasisPoints: Int, minInvocations: Int) {
         self.cloudWatch = cloudWatch
         self.function = function
         self.alias = alias
@@ -112,10 +112,10 @@ public struct MetricsGate: HealthGate {
 /// Invokes the new version itself (qualifier = the version) before any traffic moves; a
 /// function error or an error status fails it.
 public struct SmokeTest: Sendable {
-    public var lambda: LambdaClient
+    public var lambda: any FunctionAPI
     public var payload: Data
 
-    public init(lambda: LambdaClient, payload: Data) {
+    public init(lambda: any FunctionAPI, payload: Data) {
         self.lambda = lambda
         self.payload = payload
     }

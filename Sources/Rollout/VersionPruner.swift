@@ -4,9 +4,9 @@ import AWSServices
 /// `--keep-versions N`: deletes published versions beyond the newest N, never one that any
 /// alias points to (as primary or weighted).
 public struct VersionPruner: Sendable {
-    public var lambda: LambdaClient
+    public var lambda: any FunctionAPI
 
-    public init(lambda: LambdaClient) { self.lambda = lambda }
+    public init(lambda: any FunctionAPI) { self.lambda = lambda }
 
     /// The versions that would go, oldest first.
     public func candidates(function: String, keep: Int) async throws -> [String] {

@@ -1,0 +1,85 @@
+import AWSCore
+import AWSServices
+import Foundation
+
+/// The Lambda calls a deploy makes: the seam between the deploy's stages and AWS, so that the
+/// whole deploy runs in-process against a fake with Lambda's RevisionId semantics.
+/// `LambdaClient` is the real one.
+public protocol FunctionAPI: AliasAPI {
+    func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration
+    func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration]
+    func listAliases(_ name: String) async throws -> [AliasConfiguration]
+    func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration?
+    func updateFunctionCode(_ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?,
+                            revisionId: String?) async throws -> FunctionConfiguration
+    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws -> FunctionConfiguration
+    func createAlias(_ name: String, alias: String, version: String, description: String?,
+                     additionalVersionWeights: [String: Double]) async throws -> AliasConfiguration
+    func updateAlias(_ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?,
+                     revisionId: String?, description: String?) async throws -> AliasConfiguration
+    func deleteFunctionVersion(_ name: String, version: String) async throws
+    func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult
+}
+
+extension LambdaClient: FunctionAPI {}
+
+/// Where packages go: S3 in production (`S3Client`), memory in tests.
+public protocol ArtifactStore: Sendable {
+    /// Throws the store's answer when the bucket cannot be used (missing, elsewhere, denied).
+    func probeBucket(_ bucket: String) async throws
+    /// Uploads a file whose SHA-256 is known; the store checks the bytes against it.
+    func uploadPackage(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
+                       metadata: [String: String]) async throws -> UploadedObject
+    /// Writes a small object (a sidecar).
+    func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws
+    /// A small object's bytes, or nil when there is none.
+    func readSmallObject(bucket: String, key: String) async throws -> Data?
+}
+
+/// S3 as the artifact store: single PutObject up to `multipartThreshold`, multipart above.
+public struct S3ArtifactStore: ArtifactStore {
+    public var s3: S3Client
+    public var multipartThreshold: UInt64
+    public var partSize: UInt64
+
+    public init(s3: S3Client, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
+        self.s3 = s3
+        self.multipartThreshold = multipartThreshold
+        self.partSize = partSize
+    }
+
+    public func probeBucket(_ bucket: String) async throws { try await s3.probeBucket(bucket) }
+
+    public func uploadPackage(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
+                              metadata: [String: String]) async throws -> UploadedObject {
+        try await s3.uploadFile(path: path, size: size, sha256: sha256, bucket: bucket, key: key, metadata: metadata,
+                                multipartThreshold: multipartThreshold, partSize: partSize)
+    }
+
+    public func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
+        _ = try await s3.putObject(bucket: bucket, key: key, body: .bytes(Data(bytes)), sha256: SHA256Hasher.hash(bytes), contentType: contentType)
+    }
+
+    public func readSmallObject(bucket: String, key: String) async throws -> Data? {
+        do {
+            return try await s3.getObject(bucket: bucket, key: key).data
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            return nil
+        }
+    }
+}
+
+/// CloudWatch, as the gates read it: alarm states and metric sums.
+public protocol MetricsAPI: Sendable {
+    func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState]
+    func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult]
+}
+
+extension CloudWatchClient: MetricsAPI {}
+
+/// Who the credentials belong to (STS GetCallerIdentity).
+public protocol IdentityAPI: Sendable {
+    func getCallerIdentity() async throws -> CallerIdentity
+}
+
+extension STSClient: IdentityAPI {}
