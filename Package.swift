@@ -31,11 +31,14 @@ let package = Package(
         .target(name: "CISupport", dependencies: ["AWSCore"]),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
         .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport"]),
+        // The deploy as a library: settings resolved once into a typed plan, then the pipeline
+        // (preflight, package, artifact, code update, readiness, smoke, shift, prune) over ports.
+        .target(name: "Pipeline", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
         .target(name: "LambdaShiftCLI", dependencies: [
-            "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport",
+            "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport", "Pipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LambdaShiftCore", "Rollout", "AWSServices", "AWSCore", "CISupport", "Config", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,7 @@ import ArgumentParser
 import Config
 import Foundation
 import Packaging
+import Pipeline
 import Rollout
 
 extension LambdaShift {
@@ -26,23 +27,8 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            if dryRun { return try await PlanRun(options: options, context: context).execute() }
-            let report = DeployReport(context: context)
-            let resolved: DeployPlan?
-            do {
-                resolved = try options.resolve(context)
-            } catch {
-                // Bad settings still end with the outputs (outcome=failed) and the JSON document.
-                report.finish(outputs: ["outcome": "failed", "skipped": "false"], exitCode: LambdaShiftExit.usage, message: "",
-                              reason: LambdaShiftExit.message(for: error))
-                throw error
-            }
-            guard let plan = resolved else {
-                report.finish(outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
-                              message: "Branch \(options.branchDescription(context)) maps to no environment: nothing to deploy.")
-                return
-            }
-            try await DeployRun(plan: plan, context: context, report: report).execute()
+            if dryRun { return try await DeployCommand.plan(options.settings, context) }
+            try await DeployCommand.deploy(options.settings, context)
         }
     }
 
@@ -58,7 +44,7 @@ extension LambdaShift {
         @OptionGroup var options: DeployOptions
 
         func run() async throws {
-            try await PlanRun(options: options, context: CommandContext.current).execute()
+            try await DeployCommand.plan(options.settings, CommandContext.current)
         }
     }
 }
@@ -88,105 +74,80 @@ struct DeployOptions: ParsableArguments {
     @Option(help: "Settings file (default .lambda-shift.yml when present).") var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
-    func branchDescription(_ context: CommandContext) -> String {
-        let provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
-        return (branch ?? provenance.branch).map { "\"\($0)\"" } ?? "(none detected)"
-    }
-
-    /// Everything checked before AWS is touched; nil when the branch deploys nothing.
-    func resolve(_ context: CommandContext) throws -> DeployPlan? {
-        var settings = SettingSource(environment: context.environment, file: try SettingSource.loadFile(flag: config, environment: context.environment))
-        var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
-        if let branch = settings.value(branch, "branch") { provenance.branch = branch }
-        var strategyText = settings.value(strategy, "strategy", fileKeys: [])
-        guard let target = try settings.environment(explicit: environment, branch: provenance.branch) else { return nil }
-        let environmentName = target.name
-        strategyText = strategyText ?? target.strategy
-        settings.environmentName = environmentName
-        if let fromFile = settings.file?.value("strategy", environment: environmentName), settings.value(strategy, "strategy", fileKeys: []) == nil {
-            strategyText = fromFile
-        }
-        guard let functionTemplate = settings.value(function, "function") else { throw ConfigError("Name the function with --function (or the function input).") }
-        guard let bucketName = settings.value(bucket, "bucket") else { throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).") }
-        var values = provenance.templateValues(function: "", environment: environmentName)
-        let functionName = try SettingTemplate.render(functionTemplate, values)
-        values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
-        let keyTemplate = try KeyTemplate(settings.value(self.key, "key") ?? KeyTemplate.defaultTemplate)
-        let key = keyTemplate.render(values)
-        // The part of the key every deploy of this function shares: the policy's S3 prefix.
-        var varying = values
-        let marker = "LAMBDASHIFTVARIES"
-        for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
-        let rendered = keyTemplate.render(varying)
-        let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
-        varying["repository"] = "LAMBDASHIFTANYREPOSITORY"
-        let anyRepository = keyTemplate.render(varying).replacingOccurrences(of: "LAMBDASHIFTANYREPOSITORY", with: "*")
-        let keyPrefixAnyRepository = anyRepository.range(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
-        let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
-        let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: settings.origin(bake, "bake")) } ?? 0
-        let gateInterval = try settings.value(self.gateInterval, "gate-interval").map { try Strategy.seconds($0, in: settings.origin(self.gateInterval, "gate-interval")) } ?? 10
-        guard gateInterval >= 1 else { throw ConfigError("--gate-interval is 0: give at least 1s (the gates are read from CloudWatch at that pace).") }
-        let aliasName = try AliasName.validated(settings.value(alias, "alias") ?? "live")
-        var maxErrorBasisPoints: Int?
-        if let text = settings.value(maxErrorRate, "max-error-rate") {
-            maxErrorBasisPoints = try Strategy.rate(text, in: settings.origin(maxErrorRate, "max-error-rate"))
-        }
-        let minimum = try settings.integer(minInvocations, "min-invocations", in: 0...Int.max, what: "the invocations needed per check") ?? 1
-        var smoke: Data?
-        if let text = settings.value(smokePayload, "smoke-payload") {
-            let data: Data
-            if text.hasPrefix("@") {
-                guard let contents = FileManager.default.contents(atPath: String(text.dropFirst())) else {
-                    throw ConfigError("Cannot read the smoke payload file \(text.dropFirst()).")
-                }
-                data = contents
-            } else {
-                data = Data(text.utf8)
-            }
-            guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-                throw ConfigError("The smoke payload is not JSON: pass a JSON document or @file.json.")
-            }
-            smoke = data
-        }
-        let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
-        guard ["block", "ignore"].contains(firing) else { throw ConfigError("\(settings.origin(alarmAlreadyFiring, "alarm-already-firing")) is \"\(firing)\": use block or ignore.") }
-        let keep = try settings.integer(keepVersions, "keep-versions", in: 1...Int.max, what: "how many versions to keep")
-        let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        if let bad = accounts.first(where: { $0.count != 12 || !$0.allSatisfy(\.isASCII) || !$0.allSatisfy(\.isNumber) }) {
-            throw ConfigError("\(settings.origin(allowedAccountIds, "allowed-account-ids")) holds \"\(bad)\", which is not an AWS account id: give 12-digit ids, separated by commas.")
-        }
-        return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
-                          strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]), alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
-                          blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
-                          smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, sourceOptions: try sourceOptions.resolved(settings),
-                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep,
-                          keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval)
+    /// The flags as the pipeline's settings.
+    var settings: DeploySettings {
+        var settings = DeploySettings()
+        settings.function = function
+        settings.alias = alias
+        settings.source = sourceOptions.source
+        settings.zip = sourceOptions.zip
+        settings.excludes = sourceOptions.excludes
+        settings.bucket = bucket
+        settings.key = key
+        settings.environment = environment
+        settings.branch = branch
+        settings.strategy = strategy
+        settings.alarms = alarms
+        settings.alarmPrefixes = alarmPrefixes
+        settings.alarmAlreadyFiring = alarmAlreadyFiring
+        settings.maxErrorRate = maxErrorRate
+        settings.minInvocations = minInvocations
+        settings.smokePayload = smokePayload
+        settings.bake = bake
+        settings.gateInterval = gateInterval
+        settings.allowedAccountIds = allowedAccountIds
+        settings.region = region
+        settings.roleToAssume = roleToAssume
+        settings.keepVersions = keepVersions
+        settings.config = config
+        return settings
     }
 }
 
-/// The resolved settings of one deploy.
-struct DeployPlan {
-    var function: String
-    var alias: String
-    var environment: String
-    var bucket: String
-    var key: String
-    var strategy: Strategy
-    var bakeSeconds: Int
-    var alarms: [String]
-    var alarmPrefixes: [String]
-    var blockOnFiringAlarm: Bool
-    var maxErrorRateBasisPoints: Int?
-    var minInvocations: Int
-    var smokePayload: Data?
-    var allowedAccounts: [String]
-    var provenance: Provenance
-    var sourceOptions: SourceOptions
-    var region: String?
-    var roleToAssume: String?
-    var keepVersions: Int?
-    var keyPrefix: String
-    /// The same prefix with any repository (`*`), for a policy made where the repository is unknown.
-    var keyPrefixAnyRepository: String
-    var gateIntervalSeconds: Int
+/// Runs the pipeline for `deploy` and `plan`: resolves, builds the AWS clients, runs, and
+/// writes the result; every ending writes the outputs, the summary and the result once.
+enum DeployCommand {
+    static func deploy(_ settings: DeploySettings, _ context: CommandContext) async throws {
+        let report = DeployReport(context: context)
+        let plan: DeployPlan
+        let deps: DeployDependencies
+        do {
+            guard let resolved = try settings.resolve(context.environment) else {
+                report.finish(DeployResult(outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
+                                           message: "Branch \(settings.branchDescription(context.environment)) maps to no environment: nothing to deploy."))
+                return
+            }
+            plan = resolved
+            deps = try dependencies(plan, context)
+        } catch {
+            // Bad settings still end with the outputs (outcome=failed) and the JSON document.
+            report.finish(DeployResult(outputs: ["outcome": "failed", "skipped": "false"], exitCode: LambdaShiftExit.code(for: error),
+                                       reason: LambdaShiftExit.message(for: error)))
+            throw error
+        }
+        let result = await DeployPipeline(plan: plan, deps: deps, events: report).run()
+        report.finish(result, plan: plan)
+        if result.exitCode != 0 { throw CommandFailure(result.reason ?? result.outcome, exitCode: result.exitCode) }
+    }
+
+    static func plan(_ settings: DeploySettings, _ context: CommandContext) async throws {
+        let result = context.result
+        guard let plan = try settings.resolve(context.environment) else {
+            let sentence = "Branch \(settings.branchDescription(context.environment)) maps to no environment: a deploy would do nothing."
+            result.line(sentence)
+            result.document(["command": "plan", "outcome": "nothing-to-do", "exit-code": 0, "message": .string(sentence)])
+            return
+        }
+        let report = DeployReport(context: context)
+        let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report).dryRun()
+        report.closePhase()
+        for line in summary.lines { result.line(line) }
+        result.document(summary.document)
+    }
+
+    /// The AWS clients for this plan, masking every credential they obtain.
+    static func dependencies(_ plan: DeployPlan, _ context: CommandContext) throws -> DeployDependencies {
+        let client = try context.makeClient(region: plan.region, roleToAssume: plan.roleToAssume)
+        return .aws(client, bakeSleeper: CountdownSleeper(inner: TaskSleeper(), reporter: context.reporter), environment: context.environment)
+    }
 }

@@ -4,13 +4,14 @@ import CISupport
 import Config
 import Foundation
 import Packaging
+import Pipeline
 import Rollout
 import Synchronization
 
 /// Reports a deploy through the CI's reporter (stderr): progress lines in groups, a timeline,
 /// and at the end the CI's outputs (GITHUB_OUTPUT, GitLab dotenv) and summary. The result goes
 /// to stdout: `name=value` lines, or with `--output json` one document.
-final class DeployReport: Sendable {
+final class DeployReport: DeployEvents {
     /// PRODUCT.md's outputs, in the order they are printed.
     static let outputNames = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
                               "s3-version-id", "outcome", "skipped"]
@@ -28,8 +29,12 @@ final class DeployReport: Sendable {
         reporter.info(text)
     }
 
+    func warning(_ text: String) {
+        reporter.warning(text)
+    }
+
     /// A line that also goes on the summary's timeline.
-    func event(_ text: String, passed: Bool? = nil) {
+    func event(_ text: String, passed: Bool?) {
         let offset = Int(Date().timeIntervalSince(started))
         state.withLock { $0.timeline.append(DeploySummary.Entry(offset: offset, text: text, passed: passed)) }
         if passed == false { reporter.warning(text) } else { reporter.info(text) }
@@ -64,7 +69,8 @@ final class DeployReport: Sendable {
     /// Whether `finish` has run (a run's outputs and summary are written once).
     var finished: Bool { state.withLock { $0.finished } }
 
-    func finish(outputs: [String: String], exitCode: Int32, message: String, plan: DeployPlan? = nil, reason: String? = nil) {
+    func finish(_ result: DeployResult, plan: DeployPlan? = nil) {
+        let outputs = result.outputs, exitCode = result.exitCode, message = result.message, reason = result.reason
         let first = state.withLock { s in defer { s.finished = true }; return !s.finished }
         guard first else { return }
         closePhase()

@@ -1,3 +1,4 @@
+import Pipeline
 import AWSCore
 import AWSServices
 import ArgumentParser

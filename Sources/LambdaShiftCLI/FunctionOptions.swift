@@ -1,3 +1,4 @@
+import Pipeline
 import CISupport
 import ArgumentParser
 import Config
@@ -45,16 +46,5 @@ struct FunctionOptions: ParsableArguments {
         let function = try SettingTemplate.render(template, provenance.templateValues(function: "", environment: environmentName ?? ""))
         let alias = try AliasName.validated(settings.value(self.alias, "alias") ?? "live")
         return Target(function: function, alias: alias, environment: environmentName, settings: settings)
-    }
-}
-
-/// Lambda's alias name rule: `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`, 1–128 characters.
-/// https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html#lambda-CreateAlias-request-Name
-enum AliasName {
-    static func validated(_ name: String) throws -> String {
-        guard name.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
-            throw ConfigError("\"\(name)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
-        }
-        return name
     }
 }

@@ -1,3 +1,4 @@
+import Pipeline
 import AWSServices
 import CISupport
 import ArgumentParser
@@ -147,19 +148,21 @@ extension LambdaShift {
 
         /// The deploy settings for each environment the policy covers, resolved as deploy does.
         func deployPlans(_ context: CommandContext) throws -> [DeployPlan] {
-            var arguments = ["--source", "."]
-            func add(_ flag: String, _ value: String?) { if let value { arguments += [flag, value] } }
-            add("--function", function); add("--bucket", bucket); add("--key", key); add("--branch", branch)
-            add("--max-error-rate", maxErrorRate); add("--smoke-payload", smokePayload); add("--keep-versions", keepVersions)
-            add("--region", region); add("--config", config)
-            for alarm in alarms { add("--alarm", alarm) }
-            for prefix in alarmPrefixes { add("--alarm-prefix", prefix) }
-            let options = try DeployOptions.parse(arguments + (environment.map { ["--environment", $0] } ?? []))
-            if let plan = try options.resolve(context) { return [plan] }
+            var settings = DeploySettings()
+            settings.source = "."
+            settings.function = function; settings.bucket = bucket; settings.key = key; settings.branch = branch
+            settings.maxErrorRate = maxErrorRate; settings.smokePayload = smokePayload; settings.keepVersions = keepVersions
+            settings.region = region; settings.config = config; settings.alarms = alarms; settings.alarmPrefixes = alarmPrefixes
+            settings.environment = environment
+            if let plan = try settings.resolve(context.environment) { return [plan] }
             // The branch maps to no environment: cover every environment of the map.
             let file = try SettingSource.loadFile(flag: config, environment: context.environment)
             let names = file?.environmentNames.isEmpty == false ? file?.environmentNames ?? [] : Array(Set(BranchMap.standard.branches.values.map(\.environment))).sorted()
-            return try names.compactMap { name in try DeployOptions.parse(arguments + ["--environment", name]).resolve(context) }
+            return try names.compactMap { name in
+                var scoped = settings
+                scoped.environment = name
+                return try scoped.resolve(context.environment)
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import AWSCore
 import ArgumentParser
 import Foundation
 import Packaging
+import Pipeline
 
 /// Where the package comes from: a build directory to zip, or a prebuilt zip.
 struct SourceOptions: ParsableArguments {
@@ -20,31 +21,9 @@ struct SourceOptions: ParsableArguments {
         if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }
     }
 
-    /// The flags, else the environment and config file; exactly one of source and zip.
-    func resolved(_ settings: SettingSource) throws -> SourceOptions {
-        var copy = self
-        copy.source = settings.value(source, "source")
-        copy.zip = settings.value(zip, "zip")
-        copy.excludes = settings.list(excludes, "exclude")
-        if copy.source != nil && copy.zip != nil { throw ConfigError("Give --source or --zip, not both.") }
-        if copy.source == nil && copy.zip == nil { throw ConfigError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.") }
-        return copy
-    }
-
-    /// Packages (or takes the prebuilt zip) into `out`.
-    func makePackage(out: String, environment: Environment) async throws -> PackageResult {
-        let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
-        if let zip { return try packager.prebuilt(zip: zip) }
-        return try await packager.package(source: source ?? ".", excludes: excludes, out: out)
-    }
-
-    /// SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else the zip format's 1980-01-01.
-    static func timestamp(_ environment: Environment) throws -> Int64 {
-        guard let text = environment["SOURCE_DATE_EPOCH"] else { return ZipWriter.dosEpoch }
-        guard let value = Int64(text), value >= 0 else {
-            throw PackagingError("SOURCE_DATE_EPOCH is \"\(text)\": set it to whole seconds since 1970, or unset it.")
-        }
-        return value
+    /// The flags, else the environment and config file.
+    func resolved(_ settings: SettingSource) throws -> CodeSource {
+        try CodeSource.resolve(source: source, zip: zip, excludes: excludes, settings: settings)
     }
 }
 
@@ -75,7 +54,7 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).makePackage(out: out ?? "package.zip", environment: context.environment)
+            let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).prepare(out: out ?? "package.zip", environment: context.environment)
             context.result.document(["command": "package", "outcome": "ok", "exit-code": 0, "path": .string(result.path),
                                      "sha256": .string(result.sha256Hex), "code-sha256": .string(result.codeSha256),
                                      "size": .int(Int(result.size)), "entries": .int(result.entryCount),

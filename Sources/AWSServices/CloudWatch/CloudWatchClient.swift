@@ -45,6 +45,13 @@ public struct MetricResult: Sendable, Equatable {
     public var timestamps: [Date]
     public var values: [Double]
     public var statusCode: String
+
+    public init(id: String, timestamps: [Date], values: [Double], statusCode: String = "Complete") {
+        self.id = id
+        self.timestamps = timestamps
+        self.values = values
+        self.statusCode = statusCode
+    }
 }
 
 /// CloudWatch over its JSON 1.0 protocol (X-Amz-Target GraniteServiceVersion20100801.*).

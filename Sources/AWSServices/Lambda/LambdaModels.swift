@@ -22,6 +22,21 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var runtime: String?
     public var lastModified: String?
 
+    /// A configuration made in code (in-memory fakes of Lambda).
+    public init(functionName: String, version: String = "$LATEST", codeSha256: String, revisionId: String? = nil, description: String = "",
+                state: String? = "Active", lastUpdateStatus: String? = "Successful", packageType: String? = "Zip") {
+        self.functionName = functionName
+        functionArn = "arn:aws:lambda:us-east-1:123456789012:function:\(functionName)"
+        self.version = version
+        self.codeSha256 = codeSha256
+        codeSize = 0
+        self.revisionId = revisionId
+        self.description = description
+        self.state = state
+        self.packageType = packageType
+        self.lastUpdateStatus = lastUpdateStatus
+    }
+
     init(_ f: JSONFields) {
         functionName = f.string("FunctionName") ?? ""
         functionArn = f.string("FunctionArn") ?? ""
@@ -86,4 +101,11 @@ public struct InvokeResult: Sendable, Equatable {
     public var functionError: String?
     public var executedVersion: String?
     public var payload: Data
+
+    public init(statusCode: Int, functionError: String? = nil, executedVersion: String? = nil, payload: Data) {
+        self.statusCode = statusCode
+        self.functionError = functionError
+        self.executedVersion = executedVersion
+        self.payload = payload
+    }
 }

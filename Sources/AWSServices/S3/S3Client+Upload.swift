@@ -8,6 +8,13 @@ public struct UploadedObject: Sendable, Equatable {
     /// The S3 version, when the bucket is versioned.
     public var versionId: String?
     public var multipart: Bool
+
+    public init(bucket: String, key: String, versionId: String?, multipart: Bool) {
+        self.bucket = bucket
+        self.key = key
+        self.versionId = versionId
+        self.multipart = multipart
+    }
 }
 
 extension S3Client {

@@ -5,18 +5,18 @@ import Foundation
 
 /// Reads a setting the way PRODUCT.md orders them: the flag, then the environment (the
 /// GitHub Action input `INPUT_<NAME>` with hyphens kept, then `LAMBDA_SHIFT_<NAME>`).
-struct SettingSource {
-    var environment: Environment
+public struct SettingSource: Sendable {
+    public var environment: Environment
     /// `.lambda-shift.yml`, when there is one, read for `environmentName`.
-    var file: ConfigFile?
-    var environmentName: String?
+    public var file: ConfigFile?
+    public var environmentName: String?
 
-    init(environment: Environment, file: ConfigFile? = nil) {
+    public init(environment: Environment, file: ConfigFile? = nil) {
         self.environment = environment
         self.file = file
     }
 
-    func value(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String? {
+    public func value(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String? {
         if let flag, !flag.isEmpty { return flag }
         let upper = name.uppercased()
         if let fromEnvironment = environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")] {
@@ -30,7 +30,7 @@ struct SettingSource {
 
     /// Where a setting's value came from, named as the user wrote it: `--bake`,
     /// `INPUT_BAKE`, `LAMBDA_SHIFT_BAKE`, or `bake in .lambda-shift.yml`; for error sentences.
-    func origin(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String {
+    public func origin(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String {
         if let flag, !flag.isEmpty { return "--\(name)" }
         let upper = name.uppercased()
         if environment["INPUT_" + upper] != nil { return "the \(name) input" }
@@ -43,7 +43,7 @@ struct SettingSource {
     }
 
     /// A whole number setting within `range`, its errors naming the setting as the user wrote it.
-    func integer(_ flag: String?, _ name: String, in range: ClosedRange<Int>, what: String) throws -> Int? {
+    public func integer(_ flag: String?, _ name: String, in range: ClosedRange<Int>, what: String) throws -> Int? {
         guard let text = value(flag, name) else { return nil }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
             let bound = range.upperBound == Int.max ? "of at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
@@ -54,7 +54,7 @@ struct SettingSource {
 
     /// The environment of this run: `--environment` (one the file lists, when it lists any),
     /// else the branch map's for `branch`; nil when the branch maps to none.
-    func environment(explicit: String?, branch: String?) throws -> (name: String, strategy: String?)? {
+    public func environment(explicit: String?, branch: String?) throws -> (name: String, strategy: String?)? {
         let map = file?.branchMap ?? BranchMap.standard
         if let explicit = value(explicit, "environment") {
             if let names = file?.environmentNames, !names.isEmpty, !names.contains(explicit) {
@@ -66,7 +66,7 @@ struct SettingSource {
         return try map.target(branch: branch).map { ($0.environment, $0.strategy) }
     }
 
-    func list(_ flags: [String], _ name: String, fileKeys: [String]? = nil) -> [String] {
+    public func list(_ flags: [String], _ name: String, fileKeys: [String]? = nil) -> [String] {
         if !flags.isEmpty { return flags }
         let upper = name.uppercased()
         if let text = environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")] {
@@ -79,7 +79,7 @@ struct SettingSource {
     }
 
     /// `--config FILE`, the `config` input, or `.lambda-shift.yml` in the working directory.
-    static func loadFile(flag: String?, environment: Environment) throws -> ConfigFile? {
+    public static func loadFile(flag: String?, environment: Environment) throws -> ConfigFile? {
         if let path = flag ?? environment["INPUT_CONFIG"] ?? environment["LAMBDA_SHIFT_CONFIG"] { return try ConfigFile.load(path: path) }
         let fallback = FileManager.default.currentDirectoryPath + "/.lambda-shift.yml"
         return FileManager.default.fileExists(atPath: fallback) ? try ConfigFile.load(path: fallback) : nil

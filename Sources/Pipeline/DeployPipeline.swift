@@ -1,44 +1,51 @@
 import AWSCore
 import AWSServices
 import CISupport
+import LambdaShiftCore
 import Config
 import Foundation
 import Packaging
 import Rollout
 import Synchronization
 
-/// One deploy, from identity to the alias.
-struct DeployRun {
-    var plan: DeployPlan
-    var context: CommandContext
-    var report: DeployReport
+/// One deploy, from identity to the alias (PRODUCT.md's flow): preflight, package, skip or
+/// upload, move off `$LATEST` when needed, code update, publish, readiness, smoke, shift,
+/// prune. It never throws: every ending, errors and cancellation included, is a
+/// `DeployResult` with its outputs, exit code and sentence.
+public struct DeployPipeline: Sendable {
+    public var plan: DeployPlan
+    public var deps: DeployDependencies
+    public var report: any DeployEvents
 
-    /// Runs the deploy; whatever ends it, the outputs, the summary and the result are written
-    /// once and every group is closed.
-    func execute() async throws {
+    public init(plan: DeployPlan, deps: DeployDependencies, events: any DeployEvents) {
+        self.plan = plan
+        self.deps = deps
+        report = events
+    }
+
+    public func run() async -> DeployResult {
         var outputs = ["function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false", "outcome": "failed"]
         do {
-            try await run(&outputs)
+            return try await run(&outputs)
         } catch {
-            let code = LambdaShiftExit.code(for: error)
-            outputs["outcome"] = code == LambdaShiftExit.cancelled ? "cancelled" : "failed"
-            report.finish(outputs: outputs, exitCode: code, message: "", plan: plan, reason: LambdaShiftExit.message(for: error))
-            throw error
+            let code = (error is CancellationError) ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
+            outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
+            let sentence = (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
+            return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
         }
     }
 
-    private func run(_ outputs: inout [String: String]) async throws {
+    private func run(_ outputs: inout [String: String]) async throws -> DeployResult {
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         // Packaging needs no AWS: it runs while the preflight reads, and is cancelled if those fail.
-        let source = plan.sourceOptions
-        let environment = context.environment
+        let source = plan.source
+        let environment = deps.environment
         let packagePath = workDirectory.appendingPathComponent("package.zip").path
-        async let packaged = source.makePackage(out: packagePath, environment: environment)
-        let checked = try await Preflight(plan: plan, context: context, report: report).run()
-        let client = checked.client
-        let lambda = LambdaClient(client: client)
+        async let packaged = source.prepare(out: packagePath, environment: environment)
+        let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
+        let lambda = deps.functions
         var before = checked.before
         let gates = checked.gates
         outputs["previous-version"] = before?.functionVersion ?? ""
@@ -50,20 +57,19 @@ struct DeployRun {
         report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         report.phase("Upload")
 
-        let artifacts = ArtifactStage(client: client)
+        let artifacts = ArtifactStage(lambda: lambda, store: deps.store)
         switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
                                        provenance: plan.provenance, current: before.map { .present($0) } ?? .absent,
-                                       warn: { report.reporter.warning($0) }) {
+                                       warn: { report.warning($0) }) {
         case .unchanged(let version):
             outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
-            report.finish(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.", plan: plan)
-            return
+            return DeployResult(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.")
         case .uploaded(let object):
             outputs["s3-key"] = object.key
             outputs["s3-version-id"] = object.versionId ?? ""
             report.event("uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
 
-            let stage = CodeUpdateStage(lambda: lambda)
+            let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
             if let found = before, found.functionVersion == "$LATEST" {
                 // UpdateFunctionCode would put the new code in front of every caller of an alias
                 // on $LATEST before any gate could see it: first move the alias, unchanged for
@@ -91,20 +97,18 @@ struct DeployRun {
                     }
                     outputs["outcome"] = "rolled-back"
                     let sentence = "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
-                    report.finish(outputs: outputs, exitCode: LambdaShiftExit.gateFailed, message: "", plan: plan, reason: sentence)
-                    throw CommandFailure(sentence, exitCode: LambdaShiftExit.gateFailed)
+                    return DeployResult(outputs: outputs, exitCode: ExitStatus.gateFailed, reason: sentence)
                 }
             }
             guard let before else {
                 _ = try await lambda.createAlias(plan.function, alias: plan.alias, version: published.version,
-                                                 description: DeployHistory().succeeded(published.version).rendered())
+                                                 description: DeployHistory().succeeded(published.version).rendered(), additionalVersionWeights: [:])
                 outputs["outcome"] = "deployed"
-                report.finish(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).", plan: plan)
-                return
+                return DeployResult(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).")
             }
             report.phase("Shift alias \(plan.alias)")
             let watched = Mutex(0)
-            let engine = RolloutEngine(api: lambda, gates: gates, sleeper: CountdownSleeper(inner: TaskSleeper(), reporter: report.reporter),
+            let engine = RolloutEngine(api: lambda, gates: gates, clock: deps.clock, sleeper: deps.bakeSleeper,
                                        gateInterval: Double(plan.gateIntervalSeconds)) { event in
                 switch event.kind {
                 case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
@@ -132,17 +136,17 @@ struct DeployRun {
                     let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
                     if !pruned.isEmpty { report.line("pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)") }
                 } catch {
-                    report.reporter.warning("Deployed, but pruning old versions failed: \(LambdaShiftExit.message(for: error)) Delete them by hand or check lambda:DeleteFunction.")
+                    report.warning("Deployed, but pruning old versions failed: \((error as? any LambdaShiftError)?.sentence ?? "\(error)") Delete them by hand or check lambda:DeleteFunction.")
                 }
             }
-            try conclude(outcome, outputs: &outputs, version: published.version, before: before)
+            return conclude(outcome, outputs: &outputs, version: published.version, before: before)
         }
     }
 
     /// Publishes (or reuses) a version with the code `$LATEST` serves and points the alias at
     /// it, guarded by the alias's RevisionId. Callers are served the same code before and after.
     /// Returns the alias as it now is: what a rollback restores.
-    func moveOffLatest(_ alias: AliasConfiguration, latest: FunctionConfiguration, stage: CodeUpdateStage, lambda: LambdaClient) async throws -> AliasConfiguration {
+    func moveOffLatest(_ alias: AliasConfiguration, latest: FunctionConfiguration, stage: CodeUpdateStage, lambda: any FunctionAPI) async throws -> AliasConfiguration {
         let (baseline, reused) = try await stage.baseline(function: plan.function, latest: latest, provenance: plan.provenance)
         report.event(reused ? "baseline: version \(baseline.version) already holds the code $LATEST serves (\(latest.codeSha256))"
                             : "baseline: published the code $LATEST serves (\(latest.codeSha256)) as version \(baseline.version)")
@@ -159,31 +163,28 @@ struct DeployRun {
     }
 
     /// Maps the rollout's outcome to outputs, a sentence and PRODUCT.md's exit code.
-    func conclude(_ outcome: RolloutOutcome, outputs: inout [String: String], version: String, before: AliasConfiguration) throws {
+    func conclude(_ outcome: RolloutOutcome, outputs: inout [String: String], version: String, before: AliasConfiguration) -> DeployResult {
         let restored = RolloutEngine.describe(before)
         let (name, code, sentence): (String, Int32, String)
         switch outcome {
         case .completed:
             outputs["outcome"] = "deployed"
-            report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).", plan: plan)
-            return
+            return DeployResult(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).")
         case .completedByOther:
             outputs["outcome"] = "deployed"
-            report.finish(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did.", plan: plan)
-            return
+            return DeployResult(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did.")
         case .rolledBack(let reason):
-            (name, code, sentence) = ("rolled-back", LambdaShiftExit.gateFailed, "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).")
+            (name, code, sentence) = ("rolled-back", ExitStatus.gateFailed, "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).")
         case .cancelled:
-            (name, code, sentence) = ("cancelled", LambdaShiftExit.cancelled, "Cancelled: alias \(plan.alias) was restored to \(restored).")
+            (name, code, sentence) = ("cancelled", ExitStatus.cancelled, "Cancelled: alias \(plan.alias) was restored to \(restored).")
         case .failed(let reason):
-            (name, code, sentence) = ("failed", LambdaShiftExit.failed, "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored).")
+            (name, code, sentence) = ("failed", ExitStatus.failed, "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored).")
         case .interfered(let now):
-            (name, code, sentence) = ("failed", LambdaShiftExit.failed, "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it.")
+            (name, code, sentence) = ("failed", ExitStatus.failed, "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it.")
         case .rollbackFailed(let reason):
-            (name, code, sentence) = ("failed", LambdaShiftExit.rollbackFailed, "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)")
+            (name, code, sentence) = ("failed", ExitStatus.rollbackFailed, "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)")
         }
         outputs["outcome"] = name
-        report.finish(outputs: outputs, exitCode: code, message: "", plan: plan, reason: sentence)
-        throw CommandFailure(sentence, exitCode: code)
+        return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
     }
 }

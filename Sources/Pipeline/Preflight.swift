@@ -1,6 +1,5 @@
 import AWSCore
 import AWSServices
-import CISupport
 import Config
 import Foundation
 import Packaging
@@ -12,11 +11,10 @@ import Synchronization
 /// alarms (existing, none already firing unless told to ignore it).
 struct Preflight {
     var plan: DeployPlan
-    var context: CommandContext
-    var report: DeployReport
+    var deps: DeployDependencies
+    var report: any DeployEvents
 
     struct Result {
-        var client: AWSClient
         var identity: CallerIdentity
         var function: FunctionConfiguration
         var before: AliasConfiguration?
@@ -24,24 +22,23 @@ struct Preflight {
     }
 
     func run() async throws -> Result {
-        let client = try context.makeClient(region: plan.region, roleToAssume: plan.roleToAssume)
-        let identity = try await STSClient(client: client).getCallerIdentity()
+        let identity = try await deps.identity.getCallerIdentity()
         report.line("caller: \(identity.arn) (account \(identity.account))")
         if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
             throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
         }
         report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
-        try await checkCredentialLifetime(client)
+        try await checkCredentialLifetime()
         let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false)
-        if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != client.region {
-            throw AWSClientError(.invalidSetting, "The function ARN is in \(arnParts[3]) but this deploy runs in \(client.region): set --region \(arnParts[3]), or name the function in \(client.region).", isConfiguration: true)
+        if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != deps.region {
+            throw AWSClientError(.invalidSetting, "The function ARN is in \(arnParts[3]) but this deploy runs in \(deps.region): set --region \(arnParts[3]), or name the function in \(deps.region).", isConfiguration: true)
         }
-        let lambda = LambdaClient(client: client)
+        let lambda = deps.functions
         let function: FunctionConfiguration
         do {
-            function = try await lambda.getFunctionConfiguration(plan.function)
+            function = try await lambda.getFunctionConfiguration(plan.function, qualifier: nil)
         } catch let error as AWSServiceError where error.kind == .notFound {
-            throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(client.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
+            throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(deps.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
         }
         if function.packageType == "Image" {
             throw AWSClientError(.invalidSetting, "\(plan.function) is a container-image function; lambda-shift deploys zip packages: deploy images with your image pipeline, or point --function at a zip function.", isConfiguration: true)
@@ -50,7 +47,7 @@ struct Preflight {
             throw AWSClientError(.invalidSetting, "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.", isConfiguration: true)
         }
         do {
-            try await S3Client(client: client).probeBucket(plan.bucket)
+            try await deps.store.probeBucket(plan.bucket)
         } catch let error as AWSServiceError where error.isMissingBucket {
             throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
         } catch let error as AWSServiceError where error.kind == .wrongRegion {
@@ -58,14 +55,14 @@ struct Preflight {
             // redirect would upload where UpdateFunctionCode cannot read.
             // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
             let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
-            throw AWSClientError(.invalidSetting, "Bucket \(plan.bucket) is \(region), but the function is in \(client.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(client.region).", cause: "\(error)", isConfiguration: true)
+            throw AWSClientError(.invalidSetting, "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).", cause: "\(error)", isConfiguration: true)
         }
         let before = try await lambda.aliasIfExists(plan.function, alias: plan.alias)
         if let before, before.functionVersion != "$LATEST" {
             // $LATEST is what the code update replaces: say so when it holds code no version has.
             let versions = try await lambda.listVersionsByFunction(plan.function)
             if !versions.contains(where: { $0.version != "$LATEST" && $0.codeSha256 == function.codeSha256 }) {
-                report.reporter.warning("\(plan.function)'s $LATEST holds code that no published version has (\(function.codeSha256)), such as an edit made in the console: this deploy replaces it.")
+                report.warning("\(plan.function)'s $LATEST holds code that no published version has (\(function.codeSha256)), such as an edit made in the console: this deploy replaces it.")
             }
         }
         if let before, !before.additionalVersionWeights.isEmpty {
@@ -73,22 +70,22 @@ struct Preflight {
         }
         var gates: [any HealthGate] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
-            let cloudWatch = CloudWatchClient(client: client)
+            let cloudWatch = deps.metrics
             let probe = AlarmGate(cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes)
             let firing = try await probe.states().filter { $0.state == "ALARM" }.map(\.name)
             if !firing.isEmpty {
                 if plan.blockOnFiringAlarm {
                     throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
                 }
-                report.reporter.warning("Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others.")
+                report.warning("Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others.")
             }
             gates.append(AlarmGate(cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes, ignoring: Set(firing)))
         }
         if let rate = plan.maxErrorRateBasisPoints {
-            gates.append(MetricsGate(cloudWatch: CloudWatchClient(client: client), function: plan.function, alias: plan.alias,
+            gates.append(MetricsGate(cloudWatch: deps.metrics, function: plan.function, alias: plan.alias,
                                      maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
         }
-        return Result(client: client, identity: identity, function: function, before: before, gates: gates)
+        return Result(identity: identity, function: function, before: before, gates: gates)
     }
 
     /// The longest this deploy can take, seconds: every bake, plus an allowance for the
@@ -102,10 +99,10 @@ struct Preflight {
     /// the whole rollout, or a rollback could start with keys that no longer work: refused
     /// before any change. Renewable ones (role-to-assume, web identity, container, instance)
     /// are fetched again before they expire, a rollback included.
-    func checkCredentialLifetime(_ client: AWSClient) async throws {
-        let credentials = try await client.credentialSource.credentials()
+    func checkCredentialLifetime() async throws {
+        guard let credentials = try await deps.credentials() else { return }
         guard let expiration = credentials.expiration else { return }
-        let left = Int(expiration.timeIntervalSinceNow)
+        let left = Int(expiration.timeIntervalSince(deps.clock.now()))
         guard !credentials.renewable else {
             report.line("credentials from \(credentials.source) expire in \(Self.minutes(left)) and are renewed before then; the rollout can take up to \(Self.minutes(rolloutBudget))")
             return

@@ -1,0 +1,42 @@
+import AWSCore
+import Config
+import Packaging
+
+/// Where a deploy's code comes from: a build directory zipped deterministically, or a
+/// prebuilt zip taken as it is. It prepares the package (checked against Lambda's limits
+/// before anything is uploaded); the artifact stage uploads it, the code update stage points
+/// the function at it.
+public enum CodeSource: Sendable, Equatable {
+    case directory(String, excludes: [String])
+    case zip(String)
+
+    /// The flags, else the environment and config file; exactly one of source and zip.
+    public static func resolve(source: String?, zip: String?, excludes: [String], settings: SettingSource) throws -> CodeSource {
+        let source = settings.value(source, "source"), zip = settings.value(zip, "zip")
+        switch (source, zip) {
+        case (.some, .some): throw ConfigError("Give --source or --zip, not both.")
+        case (nil, nil): throw ConfigError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.")
+        case (.some(let directory), nil): return .directory(directory, excludes: settings.list(excludes, "exclude"))
+        case (nil, .some(let file)): return .zip(file)
+        }
+    }
+
+    /// Packages the directory into `out` (or takes the prebuilt zip), with SOURCE_DATE_EPOCH's
+    /// timestamp when the environment sets one.
+    public func prepare(out: String, environment: Environment) async throws -> PackageResult {
+        let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
+        switch self {
+        case .zip(let file): return try packager.prebuilt(zip: file)
+        case .directory(let directory, let excludes): return try await packager.package(source: directory, excludes: excludes, out: out)
+        }
+    }
+
+    /// SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else the zip format's 1980-01-01.
+    static func timestamp(_ environment: Environment) throws -> Int64 {
+        guard let text = environment["SOURCE_DATE_EPOCH"] else { return ZipWriter.dosEpoch }
+        guard let value = Int64(text), value >= 0 else {
+            throw PackagingError("SOURCE_DATE_EPOCH is \"\(text)\": set it to whole seconds since 1970, or unset it.")
+        }
+        return value
+    }
+}

@@ -1,0 +1,79 @@
+import AWSCore
+import AWSServices
+import Rollout
+
+/// Everything a deploy reaches outside itself, as protocols and values: the AWS APIs (real
+/// clients, or in-memory fakes in tests), the clock, the sleepers, the environment. Nothing
+/// in the pipeline reads the process environment, the clock or sleeps by itself.
+public struct DeployDependencies: Sendable {
+    public var identity: any IdentityAPI
+    public var functions: any FunctionAPI
+    public var store: any ArtifactStore
+    public var metrics: any MetricsAPI
+    /// The region the clients talk to.
+    public var region: String
+    /// The credentials in use (for their lifetime), or nil when there are none to check.
+    public var credentials: @Sendable () async throws -> AWSCredentials?
+    public var clock: any AWSClock
+    /// Sleeps through bakes (a countdown on a terminal).
+    public var bakeSleeper: any Sleeper
+    /// Sleeps between polls of Lambda's update and readiness states.
+    public var pollSleeper: any Sleeper
+    /// For SOURCE_DATE_EPOCH.
+    public var environment: Environment
+
+    public init(identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI, region: String,
+                credentials: @escaping @Sendable () async throws -> AWSCredentials?, clock: any AWSClock, bakeSleeper: any Sleeper,
+                pollSleeper: any Sleeper, environment: Environment) {
+        self.identity = identity
+        self.functions = functions
+        self.store = store
+        self.metrics = metrics
+        self.region = region
+        self.credentials = credentials
+        self.clock = clock
+        self.bakeSleeper = bakeSleeper
+        self.pollSleeper = pollSleeper
+        self.environment = environment
+    }
+
+    /// The real thing: AWS through `client`.
+    public static func aws(_ client: AWSClient, bakeSleeper: any Sleeper, environment: Environment) -> DeployDependencies {
+        DeployDependencies(identity: STSClient(client: client), functions: LambdaClient(client: client),
+                           store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),
+                           region: client.region, credentials: { try await client.credentialSource.credentials() },
+                           clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
+    }
+}
+
+/// What a deploy tells its reporter as it goes: log lines, warnings, timeline entries (the
+/// summary's), and phases (collapsible groups).
+public protocol DeployEvents: Sendable {
+    func line(_ text: String)
+    func warning(_ text: String)
+    /// A line that also goes on the summary's timeline; `passed` marks a gate's verdict.
+    func event(_ text: String, passed: Bool?)
+    func phase(_ title: String)
+}
+
+extension DeployEvents {
+    public func event(_ text: String) { event(text, passed: nil) }
+}
+
+/// How a deploy ended: PRODUCT.md's outputs, the exit code, and the sentence (a message when
+/// it succeeded, the reason when it did not).
+public struct DeployResult: Sendable, Equatable {
+    public var outputs: [String: String]
+    public var exitCode: Int32
+    public var message: String
+    public var reason: String?
+
+    public init(outputs: [String: String], exitCode: Int32, message: String = "", reason: String? = nil) {
+        self.outputs = outputs
+        self.exitCode = exitCode
+        self.message = message
+        self.reason = reason
+    }
+
+    public var outcome: String { outputs["outcome"] ?? "failed" }
+}

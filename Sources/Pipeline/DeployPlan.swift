@@ -1,0 +1,30 @@
+import CISupport
+import Foundation
+import Rollout
+
+/// The resolved settings of one deploy.
+public struct DeployPlan: Sendable {
+    public var function: String
+    public var alias: String
+    public var environment: String
+    public var bucket: String
+    public var key: String
+    public var strategy: Strategy
+    public var bakeSeconds: Int
+    public var alarms: [String]
+    public var alarmPrefixes: [String]
+    public var blockOnFiringAlarm: Bool
+    public var maxErrorRateBasisPoints: Int?
+    public var minInvocations: Int
+    public var smokePayload: Data?
+    public var allowedAccounts: [String]
+    public var provenance: Provenance
+    public var source: CodeSource
+    public var region: String?
+    public var roleToAssume: String?
+    public var keepVersions: Int?
+    public var keyPrefix: String
+    /// The same prefix with any repository (`*`), for a policy made where the repository is unknown.
+    public var keyPrefixAnyRepository: String
+    public var gateIntervalSeconds: Int
+}

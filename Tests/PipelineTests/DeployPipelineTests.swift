@@ -1,0 +1,188 @@
+import AWSCore
+import AWSServices
+import Foundation
+import LambdaShiftCore
+import Pipeline
+import Rollout
+import Synchronization
+import TestSupport
+import Testing
+
+/// The whole deploy in-process, against in-memory Lambda, S3 and CloudWatch with an injected
+/// clock and sleepers: the flows the twin tests prove on the wire, here in milliseconds.
+@Suite("Deploy pipeline in-process")
+struct DeployPipelineTests {
+    struct World {
+        let store = FakeStore()
+        let lambda: FakeLambda
+        let metrics = FakeMetrics()
+        let events = RecordedEvents()
+        let source: String
+
+        init(code: String = "seeded") throws {
+            lambda = FakeLambda(name: "svc", code: Data(code.utf8).base64EncodedString(), store: store)
+            source = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try writeCode("new code")
+        }
+
+        func writeCode(_ text: String) throws {
+            try Data("def handler(e, c):\n    return '\(text)'\n".utf8).write(to: URL(fileURLWithPath: source + "/index.py"))
+        }
+
+        func plan(_ tweak: (inout DeploySettings) -> Void = { _ in }) throws -> DeployPlan {
+            var settings = DeploySettings()
+            settings.function = "svc"
+            settings.bucket = "artifacts"
+            settings.source = source
+            settings.branch = "main"
+            settings.strategy = "canary:10%:30s"
+            tweak(&settings)
+            return try #require(try settings.resolve(Environment(["GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app",
+                                                                   "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"])))
+        }
+
+        func run(_ plan: DeployPlan, sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil) async -> DeployResult {
+            let deps = DeployDependencies(identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, region: "us-east-1",
+                                          credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
+                                          bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment([:]))
+            return await DeployPipeline(plan: plan, deps: deps, events: events).run()
+        }
+    }
+
+    @Test("all at once: one flip, outputs as PRODUCT.md names them, the history recorded")
+    func flip() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let result = await world.run(try world.plan { $0.strategy = "AllAtOnce" })
+        #expect(result.exitCode == 0 && result.outcome == "deployed", "\(result)")
+        #expect(result.outputs["version"] == "2" && result.outputs["previous-version"] == "1")
+        #expect(result.outputs["s3-key"] == "octo/app/svc/0123456/package.zip")
+        #expect(world.lambda.aliasUpdates.map(\.version) == ["2"])
+        #expect(DeployHistory(description: world.lambda.alias()?.description ?? "").good == ["2"])
+    }
+
+    @Test("unchanged code is skipped: nothing uploaded, nothing changed")
+    func skip() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        #expect(await world.run(try world.plan { $0.strategy = "AllAtOnce" }).exitCode == 0)
+        let before = world.lambda.mutations.count
+        let again = await world.run(try world.plan { $0.strategy = "AllAtOnce" })
+        #expect(again.outcome == "skipped" && again.outputs["skipped"] == "true")
+        #expect(world.store.uploads.withLock { $0 } == 1 && world.lambda.mutations.count == before)
+    }
+
+    @Test("a canary: the weight, then the flip; gates watched during the bake")
+    func canary() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        world.metrics.alarms.withLock { $0["errors"] = "OK" }
+        let sleeper = RecordingSleeper()
+        let result = await world.run(try world.plan { $0.alarms = ["errors"] }, sleeper: sleeper)
+        #expect(result.outcome == "deployed", "\(result)")
+        #expect(world.lambda.aliasUpdates.map(\.weights) == [["2": 0.1], [:]])
+        #expect(sleeper.recorded == [10, 10, 10])
+        #expect(world.events.lines.contains { $0.hasPrefix("gates at 10s of 30s: alarms ok") })
+    }
+
+    @Test("each gate failing rolls back with exit 3: an alarm mid-bake, too little traffic, a failed smoke test")
+    func gatesFail() async throws {
+        let alarm = try World()
+        alarm.lambda.seedAlias()
+        alarm.metrics.alarms.withLock { $0["errors"] = "OK" }
+        alarm.metrics.scheduled.withLock { $0.append((after: 3, name: "errors", state: "ALARM")) }
+        let a = await alarm.run(try alarm.plan { $0.alarms = ["errors"] })
+        #expect(a.exitCode == LambdaShiftCore.ExitStatus.gateFailed && a.outcome == "rolled-back", "\(a)")
+        #expect(a.reason?.contains("seen 20s into a 30s bake") == true, "\(a)")
+        #expect(alarm.lambda.alias()?.functionVersion == "1" && alarm.lambda.alias()?.additionalVersionWeights == [:])
+
+        let quiet = try World()
+        quiet.lambda.seedAlias()
+        let q = await quiet.run(try quiet.plan { $0.maxErrorRate = "1"; $0.minInvocations = "5" })
+        #expect(q.exitCode == LambdaShiftCore.ExitStatus.gateFailed && q.reason?.contains("fewer than --min-invocations 5") == true, "\(q)")
+        #expect(quiet.lambda.alias()?.functionVersion == "1")
+
+        let smoke = try World()
+        smoke.lambda.seedAlias()
+        smoke.lambda.state.withLock { $0.failingInvokes = ["2"] }
+        let s = await smoke.run(try smoke.plan { $0.smokePayload = "{}" })
+        #expect(s.exitCode == LambdaShiftCore.ExitStatus.gateFailed && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
+        #expect(smoke.lambda.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "no traffic moved")
+        #expect(DeployHistory(description: smoke.lambda.alias()?.description ?? "").failed == ["2"])
+    }
+
+    @Test("cancellation: during a bake the alias is restored (exit 4); before any change nothing is touched")
+    func cancellation() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let plan = try world.plan()
+        let result = await Task { await world.run(plan, sleeper: CancelOnSleep()) }.value
+        #expect(result.exitCode == LambdaShiftCore.ExitStatus.cancelled && result.outcome == "cancelled", "\(result)")
+        #expect(world.lambda.alias()?.functionVersion == "1" && world.lambda.alias()?.additionalVersionWeights == [:])
+
+        let early = try World()
+        early.lambda.seedAlias()
+        let earlyPlan = try early.plan()
+        let task = Task { await early.run(earlyPlan) }
+        task.cancel()
+        let cancelled = await task.value
+        #expect(cancelled.exitCode == LambdaShiftCore.ExitStatus.cancelled, "\(cancelled)")
+        #expect(!early.lambda.mutations.contains("UpdateAlias"))
+    }
+
+    @Test("someone else moving the alias mid-rollout: left as they set it, exit 1; a failed restore: exit 5")
+    func interferenceAndFailedRestore() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        world.lambda.state.withLock { s in
+            s.onUpdateAlias = { lambda in
+                // Before our second update, someone else puts the alias back on version 1.
+                if lambda.aliasUpdates.count == 1 { lambda.interfere(version: "1") }
+            }
+        }
+        let result = await world.run(try world.plan { $0.strategy = "linear:50%:1s" })
+        #expect(result.exitCode == LambdaShiftCore.ExitStatus.failed && result.reason?.contains("Someone else changed alias live") == true, "\(result)")
+
+        let breach = try World()
+        breach.lambda.seedAlias()
+        breach.metrics.alarms.withLock { $0["errors"] = "OK" }
+        breach.metrics.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        breach.lambda.state.withLock { $0.failAliasUpdatesAfter = 1 }
+        let split = await breach.run(try breach.plan { $0.alarms = ["errors"]; $0.strategy = "canary:10%:1s" })
+        #expect(split.exitCode == LambdaShiftCore.ExitStatus.rollbackFailed && split.reason?.hasPrefix("ROLLBACK FAILED") == true, "\(split)")
+    }
+
+    @Test("an alias on $LATEST: a baseline is published and the alias moved onto it before the code changes")
+    func latest() async throws {
+        let world = try World()
+        world.lambda.seedAlias(onLatest: true)
+        let original = try await world.lambda.getFunctionConfiguration("svc", qualifier: nil).codeSha256
+        let result = await world.run(try world.plan())
+        #expect(result.outcome == "deployed" && result.outputs["previous-version"] == "1" && result.outputs["version"] == "2", "\(result)")
+        let order = world.lambda.mutations
+        #expect(order.firstIndex(of: "UpdateAlias")! < order.firstIndex(of: "UpdateFunctionCode")!, "\(order)")
+        #expect(world.lambda.state.withLock { $0.versions["1"]?.codeSha256 } == original)
+    }
+
+    @Test("settings refused before any change: credentials that expire mid-rollout, a wrong account")
+    func refusedBeforeChange() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let expiring = AWSCredentials(accessKeyId: "AKID", secretAccessKey: "s", expiration: Date(timeIntervalSince1970: 1_800_000_000 + 600),
+                                      source: "environment", renewable: false)
+        let result = await world.run(try world.plan { $0.strategy = "Linear10PercentEvery10Minutes" }, credentials: expiring)
+        #expect(result.exitCode == LambdaShiftCore.ExitStatus.usage && result.reason?.contains("expire in 10 min") == true, "\(result)")
+        let wrong = await world.run(try world.plan { $0.allowedAccountIds = "210987654321" })
+        #expect(wrong.exitCode == LambdaShiftCore.ExitStatus.usage && wrong.reason?.contains("not in --allowed-account-ids") == true, "\(wrong)")
+        #expect(world.lambda.mutations.isEmpty && world.store.uploads.withLock { $0 } == 0)
+    }
+}
+
+/// Cancels the running task on its first sleep (a SIGTERM during the first bake).
+final class CancelOnSleep: Sleeper {
+    func sleep(seconds: Double) async throws {
+        withUnsafeCurrentTask { $0?.cancel() }
+        try Task.checkCancellation()
+    }
+}

@@ -1,0 +1,253 @@
+import AWSCore
+import AWSServices
+import Foundation
+import Pipeline
+import Rollout
+import Synchronization
+
+/// Lambda in memory, with the semantics a deploy relies on: RevisionIds on $LATEST and on
+/// aliases (412 on a stale one), CodeSha256 preconditions, published versions, Lambda's
+/// weighted-alias rules, scripted invoke errors, and a switch that makes alias updates fail.
+final class FakeLambda: FunctionAPI {
+    struct State {
+        var latestSha: String
+        var latestRevision = "f0"
+        var versions: [String: FunctionConfiguration] = [:]
+        var nextVersion = 1
+        var aliases: [String: AliasConfiguration] = [:]
+        var revision = 0
+        var failingInvokes: Set<String> = []
+        var failAliasUpdatesAfter: Int?
+        var aliasUpdates: [(version: String, weights: [String: Double])] = []
+        var mutations: [String] = []
+        var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
+    }
+
+    let name: String
+    let store: FakeStore
+    let state: Mutex<State>
+
+    init(name: String, code: String, store: FakeStore) {
+        self.name = name
+        self.store = store
+        state = Mutex(State(latestSha: code))
+    }
+
+    var mutations: [String] { state.withLock { $0.mutations } }
+    var aliasUpdates: [(version: String, weights: [String: Double])] { state.withLock { $0.aliasUpdates } }
+    func alias(_ alias: String = "live") -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
+
+    /// Publishes the current code as a version and points `alias` at it (a function after its first deploy).
+    func seedAlias(_ alias: String = "live", onLatest: Bool = false) {
+        state.withLock { s in
+            if onLatest {
+                s.revision += 1
+                s.aliases[alias] = AliasConfiguration(name: alias, functionVersion: "$LATEST", revisionId: "a\(s.revision)")
+                return
+            }
+            let version = String(s.nextVersion)
+            s.nextVersion += 1
+            s.versions[version] = FunctionConfiguration(functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)")
+            s.revision += 1
+            s.aliases[alias] = AliasConfiguration(name: alias, functionVersion: version, revisionId: "a\(s.revision)")
+        }
+    }
+
+    static func notFound(_ what: String) -> AWSServiceError {
+        AWSServiceError(service: "Lambda", operation: "Get", code: "ResourceNotFoundException", message: "\(what) not found", status: 404, requestId: nil)
+    }
+
+    static func precondition() -> AWSServiceError {
+        AWSServiceError(service: "Lambda", operation: "Update", code: "PreconditionFailedException",
+                        message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
+    }
+
+    func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
+        guard let found = state.withLock({ $0.aliases[alias] }) else { throw Self.notFound("alias \(alias)") }
+        return found
+    }
+
+    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+                     description: String?) async throws -> AliasConfiguration {
+        try await updateAlias(function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId, description: description)
+    }
+
+    func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+        try state.withLock { s in
+            guard name == self.name else { throw Self.notFound("function \(name)") }
+            guard let qualifier, qualifier != "$LATEST" else {
+                return FunctionConfiguration(functionName: name, codeSha256: s.latestSha, revisionId: s.latestRevision)
+            }
+            if let alias = s.aliases[qualifier] { return s.versions[alias.functionVersion] ?? FunctionConfiguration(functionName: name, codeSha256: s.latestSha) }
+            guard let version = s.versions[qualifier] else { throw Self.notFound("version \(qualifier)") }
+            return version
+        }
+    }
+
+    func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
+        state.withLock { s in
+            [FunctionConfiguration(functionName: name, codeSha256: s.latestSha, revisionId: s.latestRevision)]
+                + s.versions.values.sorted { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }
+        }
+    }
+
+    func listAliases(_ name: String) async throws -> [AliasConfiguration] { state.withLock { Array($0.aliases.values) } }
+
+    func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
+
+    func updateFunctionCode(_ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, revisionId: String?) async throws -> FunctionConfiguration {
+        let sha = try store.codeSha256(bucket: s3Bucket, key: s3Key)
+        return try state.withLock { s in
+            if let revisionId, revisionId != s.latestRevision { throw Self.precondition() }
+            s.mutations.append("UpdateFunctionCode")
+            s.latestSha = sha
+            s.latestRevision = "f\(s.mutations.count)"
+            return FunctionConfiguration(functionName: name, codeSha256: sha, revisionId: s.latestRevision)
+        }
+    }
+
+    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws -> FunctionConfiguration {
+        try state.withLock { s in
+            if let codeSha256, codeSha256 != s.latestSha {
+                throw AWSServiceError(service: "Lambda", operation: "PublishVersion", code: "InvalidParameterValueException", message: "CodeSha256 does not match", status: 400, requestId: nil)
+            }
+            if let revisionId, revisionId != s.latestRevision { throw Self.precondition() }
+            s.mutations.append("PublishVersion")
+            let version = String(s.nextVersion)
+            s.nextVersion += 1
+            let published = FunctionConfiguration(functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)",
+                                                  description: description ?? "")
+            s.versions[version] = published
+            return published
+        }
+    }
+
+    func createAlias(_ name: String, alias: String, version: String, description: String?, additionalVersionWeights: [String: Double]) async throws -> AliasConfiguration {
+        state.withLock { s in
+            s.mutations.append("CreateAlias")
+            s.revision += 1
+            let made = AliasConfiguration(name: alias, functionVersion: version, revisionId: "a\(s.revision)", description: description ?? "")
+            s.aliases[alias] = made
+            return made
+        }
+    }
+
+    func updateAlias(_ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?, revisionId: String?,
+                     description: String?) async throws -> AliasConfiguration {
+        let hook = state.withLock { $0.onUpdateAlias }
+        hook?(self)
+        return try state.withLock { s in
+            s.mutations.append("UpdateAlias")
+            if let limit = s.failAliasUpdatesAfter, s.aliasUpdates.count >= limit {
+                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500, requestId: nil)
+            }
+            guard var current = s.aliases[alias] else { throw Self.notFound("alias \(alias)") }
+            if let revisionId, revisionId != current.revisionId { throw Self.precondition() }
+            let primary = version ?? current.functionVersion
+            let weights = additionalVersionWeights ?? current.additionalVersionWeights
+            // Lambda's weighted-alias rules: both versions published, one additional version.
+            if !weights.isEmpty && (primary == "$LATEST" || weights.keys.contains("$LATEST") || weights.count > 1) {
+                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "InvalidParameterValueException",
+                                      message: "$LATEST is not supported for an alias pointing to more than 1 version", status: 400, requestId: nil)
+            }
+            s.revision += 1
+            current.functionVersion = primary
+            current.additionalVersionWeights = weights
+            current.revisionId = "a\(s.revision)"
+            if let description { current.description = description }
+            s.aliases[alias] = current
+            s.aliasUpdates.append((primary, weights))
+            return current
+        }
+    }
+
+    /// Someone else moves the alias (a new RevisionId).
+    func interfere(version: String, weights: [String: Double] = [:]) {
+        state.withLock { s in
+            s.revision += 1
+            s.aliases["live"]?.functionVersion = version
+            s.aliases["live"]?.additionalVersionWeights = weights
+            s.aliases["live"]?.revisionId = "other-\(s.revision)"
+        }
+    }
+
+    func deleteFunctionVersion(_ name: String, version: String) async throws {
+        state.withLock { s in s.mutations.append("DeleteFunction"); s.versions[version] = nil }
+    }
+
+    func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
+        let failing = state.withLock { $0.failingInvokes.contains(qualifier) }
+        return InvokeResult(statusCode: 200, functionError: failing ? "Unhandled" : nil, executedVersion: qualifier,
+                            payload: failing ? Data(#"{"errorMessage":"boom"}"#.utf8) : payload)
+    }
+}
+
+/// S3 in memory: keeps each upload's digest so the fake Lambda can report the code it got.
+final class FakeStore: ArtifactStore {
+    let objects = Mutex<[String: Data]>([:])
+    let uploads = Mutex(0)
+
+    func probeBucket(_ bucket: String) async throws {
+        guard bucket == "artifacts" else {
+            throw AWSServiceError(service: "S3", operation: "GetObject", code: "NoSuchBucket", message: "", status: 404, requestId: nil)
+        }
+    }
+
+    func uploadPackage(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]) async throws -> UploadedObject {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        objects.withLock { $0[bucket + "/" + key] = data }
+        uploads.withLock { $0 += 1 }
+        return UploadedObject(bucket: bucket, key: key, versionId: "v\(uploads.withLock { $0 })", multipart: false)
+    }
+
+    func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
+        objects.withLock { $0[bucket + "/" + key] = Data(bytes) }
+    }
+
+    func readSmallObject(bucket: String, key: String) async throws -> Data? { objects.withLock { $0[bucket + "/" + key] } }
+
+    func codeSha256(bucket: String, key: String) throws -> String {
+        guard let data = objects.withLock({ $0[bucket + "/" + key] }) else { throw FakeLambda.notFound("object \(key)") }
+        return Data(SHA256Hasher.hash(data)).base64EncodedString()
+    }
+}
+
+/// CloudWatch in memory: alarm states by name (changeable mid-run) and per-version sums.
+final class FakeMetrics: MetricsAPI {
+    let alarms = Mutex<[String: String]>([:])
+    let invocations = Mutex(0)
+    let reads = Mutex(0)
+    /// Sets an alarm's state after `reads` DescribeAlarms calls.
+    let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
+
+    func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+        let count = reads.withLock { $0 += 1; return $0 }
+        for change in scheduled.withLock({ $0 }) where change.after <= count { alarms.withLock { $0[change.name] = change.state } }
+        return alarms.withLock { all in
+            all.filter { entry in names.contains(entry.key) || (prefix.map { entry.key.hasPrefix($0) } ?? false) }
+                .map { AlarmState(name: $0.key, state: $0.value, reason: "") }
+        }
+    }
+
+    func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
+        let count = Double(invocations.withLock { $0 })
+        return queries.map { MetricResult(id: $0.id, timestamps: [start], values: [$0.id == "invocations" ? count : 0]) }
+    }
+}
+
+struct FakeIdentity: IdentityAPI {
+    var account = "123456789012"
+    func getCallerIdentity() async throws -> CallerIdentity {
+        CallerIdentity(account: account, arn: "arn:aws:iam::\(account):user/ci", userId: "AID")
+    }
+}
+
+/// Every event the pipeline reports, in order.
+final class RecordedEvents: DeployEvents {
+    let all = Mutex<[String]>([])
+    var lines: [String] { all.withLock { $0 } }
+    func line(_ text: String) { all.withLock { $0.append(text) } }
+    func warning(_ text: String) { all.withLock { $0.append("warning: " + text) } }
+    func event(_ text: String, passed: Bool?) { all.withLock { $0.append(text) } }
+    func phase(_ title: String) { all.withLock { $0.append("== " + title) } }
+}
