@@ -18,11 +18,7 @@ import Yams
 /// ```
 public struct ConfigFile: Sendable {
     /// Settings a file may hold, per environment or at the top.
-    public static let settingKeys: Set<String> = [
-        "function", "alias", "source", "zip", "exclude", "bucket", "key", "region", "strategy", "alarm", "alarms", "alarm-prefix",
-        "alarm-already-firing", "max-error-rate", "min-invocations", "smoke-payload", "bake", "allowed-account-ids",
-        "keep-versions", "role-to-assume", "gate-interval",
-    ]
+    public static let settingKeys: Set<String> = SettingsTable.fileKeys
 
     public var path: String
     var top: [String: [String]]
@@ -101,7 +97,7 @@ public struct ConfigFile: Sendable {
     }
 
     /// Settings that take a list; every other takes one value.
-    public static let listKeys: Set<String> = ["alarm", "alarms", "alarm-prefix", "exclude", "allowed-account-ids"]
+    public static let listKeys: Set<String> = Set(SettingsTable.all.filter { $0.kind == .list }.flatMap(\.fileKeys))
 
     /// The environments the file names (empty: the file has no `environments:`).
     public var environmentNames: [String] { environments.keys.sorted() }

@@ -3,8 +3,10 @@ import AWSCore
 import Config
 import Foundation
 
-/// Reads a setting the way PRODUCT.md orders them: the flag, then the environment (the
-/// GitHub Action input `INPUT_<NAME>` with hyphens kept, then `LAMBDA_SHIFT_<NAME>`).
+/// Reads a setting of `SettingsTable` the way PRODUCT.md orders them: the flag, then the
+/// environment (the GitHub Action input `INPUT_<NAME>` with hyphens kept, then
+/// `LAMBDA_SHIFT_<NAME>`), then `.lambda-shift.yml` (the environment's entry, then the top
+/// level). The one place this precedence is written.
 public struct SettingSource: Sendable {
     public var environment: Environment
     /// `.lambda-shift.yml`, when there is one, read for `environmentName`.
@@ -16,13 +18,18 @@ public struct SettingSource: Sendable {
         self.file = file
     }
 
+    /// The setting's table entry; every name read must be one (a misspelt name is a bug).
+    static func spec(_ name: String) -> SettingSpec {
+        SettingsTable.spec(name) ?? SettingSpec(name, .text, default: "", "", actionInput: false)
+    }
+
     public func value(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String? {
         if let flag, !flag.isEmpty { return flag }
-        let upper = name.uppercased()
-        if let fromEnvironment = environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")] {
-            return fromEnvironment
+        let spec = Self.spec(name)
+        for variable in spec.environmentNames {
+            if let fromEnvironment = environment[variable] { return fromEnvironment }
         }
-        for key in fileKeys ?? [name] {
+        for key in fileKeys ?? spec.fileKeys {
             if let fromFile = file?.value(key, environment: environmentName) { return fromFile }
         }
         return nil
@@ -32,11 +39,10 @@ public struct SettingSource: Sendable {
     /// `INPUT_BAKE`, `LAMBDA_SHIFT_BAKE`, or `bake in .lambda-shift.yml`; for error sentences.
     public func origin(_ flag: String?, _ name: String, fileKeys: [String]? = nil) -> String {
         if let flag, !flag.isEmpty { return "--\(name)" }
-        let upper = name.uppercased()
-        if environment["INPUT_" + upper] != nil { return "the \(name) input" }
-        let variable = "LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")
-        if environment[variable] != nil { return variable }
-        for key in fileKeys ?? [name] where file?.value(key, environment: environmentName) != nil {
+        let spec = Self.spec(name)
+        if environment[spec.environmentNames[0]] != nil { return "the \(name) input" }
+        if environment[spec.environmentNames[1]] != nil { return spec.environmentNames[1] }
+        for key in fileKeys ?? spec.fileKeys where file?.value(key, environment: environmentName) != nil {
             return file?.origin(key, environment: environmentName) ?? key
         }
         return "--\(name)"
@@ -68,11 +74,11 @@ public struct SettingSource: Sendable {
 
     public func list(_ flags: [String], _ name: String, fileKeys: [String]? = nil) -> [String] {
         if !flags.isEmpty { return flags }
-        let upper = name.uppercased()
-        if let text = environment["INPUT_" + upper] ?? environment["LAMBDA_SHIFT_" + upper.replacingOccurrences(of: "-", with: "_")] {
+        let spec = Self.spec(name)
+        if let text = spec.environmentNames.lazy.compactMap({ environment[$0] }).first {
             return text.split(whereSeparator: { $0 == "," || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        for key in fileKeys ?? [name] {
+        for key in fileKeys ?? spec.fileKeys {
             if let values = file?.values(key, environment: environmentName), !values.isEmpty { return values }
         }
         return []

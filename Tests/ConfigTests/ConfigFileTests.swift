@@ -86,3 +86,52 @@ struct ConfigFileTests {
         #expect(lists.values("alarms", environment: nil) == ["a", "b"])
     }
 }
+
+/// The one settings table against what users read: the README's settings reference, the
+/// GitHub Action's inputs, and `.lambda-shift.yml`'s known keys.
+@Suite("The settings table")
+struct SettingsTableTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("every setting has a row in the README's settings table, and every row a setting or a command's own option")
+    func readme() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `--") }
+        let flags = Set(rows.flatMap { row in row.split(separator: "`").filter { $0.hasPrefix("--") }.map { String($0.split(separator: " ").first ?? "") } })
+        for spec in SettingsTable.all {
+            #expect(flags.contains(spec.flag), "the README's settings table lacks \(spec.flag)")
+        }
+        let commandOptions: Set = ["--output", "--repository", "--account-id", "--force", "--to-version"]
+        for flag in flags where SettingsTable.spec(String(flag.dropFirst(2))) == nil {
+            #expect(commandOptions.contains(flag), "the README documents \(flag), which no setting or command option has")
+        }
+    }
+
+    @Test("the action has an input for every setting that should have one, and no input that is not a setting")
+    func actionInputs() throws {
+        let action = try String(contentsOf: Self.root.appendingPathComponent("action/action.yml"), encoding: .utf8)
+        let inputsBlock = action.components(separatedBy: "\ninputs:\n").dropFirst().first?.components(separatedBy: "\noutputs:").first ?? ""
+        let inputs = Set(inputsBlock.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") else { return nil }
+            return String(line.dropFirst(2).dropLast())
+        })
+        #expect(!inputs.isEmpty)
+        for spec in SettingsTable.all where spec.actionInput {
+            #expect(inputs.contains(spec.name), "action.yml lacks the input \(spec.name)")
+            let variable = spec.environmentNames[1]
+            #expect(action.contains("\(variable): ${{ inputs.\(spec.name) }}"), "action.yml does not pass \(spec.name) as \(variable)")
+        }
+        for input in inputs where SettingsTable.spec(input) == nil {
+            #expect(input == "lambda-shift-version", "action.yml has an input \(input) that is no setting")
+        }
+    }
+
+    @Test(".lambda-shift.yml knows exactly the table's file keys; list settings take lists")
+    func fileKeys() {
+        #expect(ConfigFile.settingKeys == SettingsTable.fileKeys)
+        #expect(ConfigFile.settingKeys.isSuperset(of: ["function", "bucket", "alarms", "gate-interval"]))
+        #expect(!ConfigFile.settingKeys.contains("environment") && !ConfigFile.settingKeys.contains("config"))
+        #expect(ConfigFile.listKeys == ["alarm", "alarms", "alarm-prefix", "exclude", "allowed-account-ids"])
+        #expect(SettingsTable.spec("max-error-rate")?.environmentNames == ["INPUT_MAX-ERROR-RATE", "LAMBDA_SHIFT_MAX_ERROR_RATE"])
+    }
+}
