@@ -6,6 +6,7 @@ import Foundation
 /// whole deploy runs in-process against a fake with Lambda's RevisionId semantics.
 /// `LambdaClient` is the real one.
 public protocol FunctionAPI: AliasAPI {
+    func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration
     func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration
     func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration]
     func listAliases(_ name: String) async throws -> [AliasConfiguration]

@@ -72,6 +72,10 @@ final class FakeLambda: FunctionAPI {
         try await updateAlias(function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId, description: description)
     }
 
+    func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+        try await getFunctionConfiguration(name, qualifier: qualifier)
+    }
+
     func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
         try state.withLock { s in
             guard name == self.name else { throw Self.notFound("function \(name)") }
