@@ -5,7 +5,7 @@ let package = Package(
     name: "lambda-shift",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "lambda-shift", targets: ["lambda-shift"]),
+        .executable(name: "lambda-shift", targets: ["lambda-shift"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,17 +30,23 @@ let package = Package(
         // variable names, the OIDC token source; reporters: GitHub, GitLab, plain, terminal.
         .target(name: "CISupport", dependencies: ["AWSCore"]),
         // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
-        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport"]),
+        .target(
+            name: "Rollout",
+            dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport"]),
         // The deploy as a library: settings resolved once into a typed plan, then the pipeline
         // (preflight, package, artifact, code update, readiness, smoke, shift, prune) over ports.
-        .target(name: "Pipeline", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport"]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands.
-        .target(name: "LambdaShiftCLI", dependencies: [
-            "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport", "Pipeline",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "LambdaShiftCLI",
+            dependencies: [
+                "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
         // The upload alone, timed by scripts/bench against `aws s3 cp`. Not shipped.
         .executableTarget(name: "lambda-shift-bench", dependencies: ["AWSCore", "AWSServices"]),
@@ -53,8 +59,18 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LambdaShiftCore", "Rollout", "AWSServices", "AWSCore", "CISupport", "Config", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport",
+                "TestSupport",
+            ]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "Pipeline", "LambdaShiftCore", "Rollout", "AWSServices", "AWSCore", "CISupport", "Config",
+                "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,8 +30,12 @@ public struct DeploySummary: Sendable, Equatable {
     public var reason: String?
     public var runURL: String?
 
-    public init(outcome: String, headline: String, function: String, alias: String, environment: String, previousVersion: String,
-                newVersion: String, sha256: String, s3Key: String, strategy: String, timeline: [Entry], reason: String? = nil, runURL: String? = nil) {
+    public init(
+        outcome: String, headline: String, function: String, alias: String, environment: String,
+        previousVersion: String,
+        newVersion: String, sha256: String, s3Key: String, strategy: String, timeline: [Entry], reason: String? = nil,
+        runURL: String? = nil
+    ) {
         self.outcome = outcome
         self.headline = headline
         self.function = function
@@ -47,7 +51,9 @@ public struct DeploySummary: Sendable, Equatable {
         self.runURL = runURL
     }
 
-    static let icons = ["deployed": "✅", "skipped": "⏭️", "nothing-to-do": "⏭️", "rolled-back": "↩️", "cancelled": "⏹️", "failed": "❌"]
+    static let icons = [
+        "deployed": "✅", "skipped": "⏭️", "nothing-to-do": "⏭️", "rolled-back": "↩️", "cancelled": "⏹️", "failed": "❌",
+    ]
 
     /// GitHub-flavoured Markdown. Text that comes from outside (names, reasons, versions) is
     /// escaped so it cannot break the table or inject markup; at most 200 timeline rows, far

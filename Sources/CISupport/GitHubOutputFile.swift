@@ -19,7 +19,8 @@ public enum GitHubOutputFile {
     public static func append(_ text: String, to path: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw ReporterError("Cannot create \(path) for the step's outputs: check the runner's file permissions.")
+                throw ReporterError(
+                    "Cannot create \(path) for the step's outputs: check the runner's file permissions.")
             }
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {

@@ -27,7 +27,9 @@ public final class GitHubReporter: Reporter {
     /// after the masks it may need.
     private func emit(_ line: String) {
         // The mask command itself must carry the secret; it is the one line that does.
-        for secret in pending.withLock({ list in defer { list = [] }; return list }) {
+        for secret in pending.withLock({ list in
+            defer { list = [] }; return list
+        }) {
             sink.err(WorkflowCommand.format("add-mask", message: secret))
         }
         sink.err(line)
@@ -51,7 +53,9 @@ public final class GitHubReporter: Reporter {
         guard let path = environment["GITHUB_OUTPUT"], !path.isEmpty else { return }
         let delimiter = GitHubOutputFile.randomDelimiter()
         var text = ""
-        for (name, value) in outputs { text += try GitHubOutputFile.entry(name: name, value: secrets.redact(value), delimiter: delimiter) }
+        for (name, value) in outputs {
+            text += try GitHubOutputFile.entry(name: name, value: secrets.redact(value), delimiter: delimiter)
+        }
         try GitHubOutputFile.append(text, to: path)
     }
 

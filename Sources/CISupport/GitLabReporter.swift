@@ -45,8 +45,8 @@ public struct GitLabReporter: Reporter {
     /// `LAMBDA_SHIFT_NAME=value` lines; values are single-line (GitLab's dotenv allows no more).
     public static func dotenv(_ outputs: [(String, String)]) -> String {
         outputs.map { name, value in
-            "LAMBDA_SHIFT_" + name.uppercased().replacingOccurrences(of: "-", with: "_") + "=" +
-                value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") + "\n"
+            "LAMBDA_SHIFT_" + name.uppercased().replacingOccurrences(of: "-", with: "_") + "="
+                + value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") + "\n"
         }.joined()
     }
 
@@ -58,7 +58,11 @@ public struct GitLabReporter: Reporter {
 /// Names GitLab sections uniquely within a run.
 final class SectionCounter: Sendable {
     private let state = Mutex<(next: Int, open: [String])>((0, []))
-    func open() -> String { state.withLock { s in s.next += 1; let name = "lambda_shift_\(s.next)"; s.open.append(name); return name } }
+    func open() -> String {
+        state.withLock { s in
+            s.next += 1; let name = "lambda_shift_\(s.next)"; s.open.append(name); return name
+        }
+    }
     func close() -> String? { state.withLock { $0.open.popLast() } }
 }
 

@@ -19,12 +19,14 @@ public enum LocalGit {
         }
         var repository: String?
         if let url = git("config", "--get", "remote.origin.url") {
-            var path = url.replacingOccurrences(of: ":", with: "/").split(separator: "/").suffix(2).joined(separator: "/")
+            var path = url.replacingOccurrences(of: ":", with: "/").split(separator: "/").suffix(2).joined(
+                separator: "/")
             if path.hasSuffix(".git") { path.removeLast(4) }
             repository = path
         }
         let branch = git("rev-parse", "--abbrev-ref", "HEAD")
-        return Provenance.GitFacts(commit: git("rev-parse", "HEAD"), branch: branch == "HEAD" ? nil : branch,
-                                   tagOnHead: git("describe", "--exact-match", "--tags", "HEAD"), repository: repository)
+        return Provenance.GitFacts(
+            commit: git("rev-parse", "HEAD"), branch: branch == "HEAD" ? nil : branch,
+            tagOnHead: git("describe", "--exact-match", "--tags", "HEAD"), repository: repository)
     }
 }

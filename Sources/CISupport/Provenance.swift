@@ -9,7 +9,10 @@ public struct Provenance: Sendable, Equatable {
     public var repository: String?
     public var runURL: String?
 
-    public init(ci: String, commit: String? = nil, branch: String? = nil, tag: String? = nil, repository: String? = nil, runURL: String? = nil) {
+    public init(
+        ci: String, commit: String? = nil, branch: String? = nil, tag: String? = nil, repository: String? = nil,
+        runURL: String? = nil
+    ) {
         self.ci = ci
         self.commit = commit
         self.branch = branch
@@ -46,20 +49,29 @@ public struct Provenance: Sendable, Equatable {
             let isTag = v("GITHUB_REF_TYPE") == "tag"
             let repository = v("GITHUB_REPOSITORY")
             var run: String?
-            if let server = v("GITHUB_SERVER_URL"), let repository, let id = v("GITHUB_RUN_ID") { run = "\(server)/\(repository)/actions/runs/\(id)" }
-            return Provenance(ci: "github", commit: v("GITHUB_SHA"), branch: isTag ? nil : (v("GITHUB_HEAD_REF") ?? v("GITHUB_REF_NAME")),
-                              tag: isTag ? v("GITHUB_REF_NAME") : nil, repository: repository, runURL: run)
+            if let server = v("GITHUB_SERVER_URL"), let repository, let id = v("GITHUB_RUN_ID") {
+                run = "\(server)/\(repository)/actions/runs/\(id)"
+            }
+            return Provenance(
+                ci: "github", commit: v("GITHUB_SHA"),
+                branch: isTag ? nil : (v("GITHUB_HEAD_REF") ?? v("GITHUB_REF_NAME")),
+                tag: isTag ? v("GITHUB_REF_NAME") : nil, repository: repository, runURL: run)
         }
         if v("GITLAB_CI") == "true" {
-            return Provenance(ci: "gitlab", commit: v("CI_COMMIT_SHA"),
-                              branch: v("CI_COMMIT_BRANCH") ?? v("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") ?? (v("CI_COMMIT_TAG") == nil ? v("CI_COMMIT_REF_NAME") : nil),
-                              tag: v("CI_COMMIT_TAG"), repository: v("CI_PROJECT_PATH"), runURL: v("CI_JOB_URL"))
+            return Provenance(
+                ci: "gitlab", commit: v("CI_COMMIT_SHA"),
+                branch: v("CI_COMMIT_BRANCH") ?? v("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+                    ?? (v("CI_COMMIT_TAG") == nil ? v("CI_COMMIT_REF_NAME") : nil),
+                tag: v("CI_COMMIT_TAG"), repository: v("CI_PROJECT_PATH"), runURL: v("CI_JOB_URL"))
         }
         if v("CODEBUILD_BUILD_ID") != nil {
             var branch: String?, tag: String?
             if let ref = v("CODEBUILD_WEBHOOK_HEAD_REF") ?? v("CODEBUILD_SOURCE_VERSION") {
-                if ref.hasPrefix("refs/heads/") { branch = String(ref.dropFirst(11)) }
-                else if ref.hasPrefix("refs/tags/") { tag = String(ref.dropFirst(10)) }
+                if ref.hasPrefix("refs/heads/") {
+                    branch = String(ref.dropFirst(11))
+                } else if ref.hasPrefix("refs/tags/") {
+                    tag = String(ref.dropFirst(10))
+                }
             }
             var repository: String?
             if let url = v("CODEBUILD_SOURCE_REPO_URL") {
@@ -68,10 +80,13 @@ public struct Provenance: Sendable, Equatable {
                 repository = path.isEmpty ? nil : path
             }
             let commit = v("CODEBUILD_RESOLVED_SOURCE_VERSION")
-            return Provenance(ci: "codebuild", commit: commit, branch: branch, tag: tag, repository: repository, runURL: v("CODEBUILD_BUILD_URL"))
+            return Provenance(
+                ci: "codebuild", commit: commit, branch: branch, tag: tag, repository: repository,
+                runURL: v("CODEBUILD_BUILD_URL"))
         }
         let facts = git()
-        return Provenance(ci: "local", commit: facts.commit, branch: facts.branch, tag: facts.tagOnHead, repository: facts.repository)
+        return Provenance(
+            ci: "local", commit: facts.commit, branch: facts.branch, tag: facts.tagOnHead, repository: facts.repository)
     }
 
     /// The template values for a function in an environment.

@@ -52,7 +52,7 @@ public final class SecretRegistry: Sendable {
         return secrets.withLock { list in
             if list.contains(secret) { return false }
             list.append(secret)
-            list.sort { $0.count > $1.count } // longest first, so a secret's parts never survive
+            list.sort { $0.count > $1.count }  // longest first, so a secret's parts never survive
             return true
         }
     }
@@ -77,13 +77,17 @@ public struct ReportSink: Sendable {
 public enum Reporters {
     /// The reporter for this environment: GitHub Actions, GitLab CI, CodeBuild (plain lines),
     /// or a terminal (colour when a TTY, unless NO_COLOR).
-    public static func make(environment: [String: String], sink: ReportSink, secrets: SecretRegistry, isTerminal: Bool) -> any Reporter {
+    public static func make(environment: [String: String], sink: ReportSink, secrets: SecretRegistry, isTerminal: Bool)
+        -> any Reporter
+    {
         switch CIKind.detect(environment) {
         case .github: GitHubReporter(environment: environment, sink: sink, secrets: secrets)
         case .gitlab: GitLabReporter(environment: environment, sink: sink, secrets: secrets)
         case .codebuild: PlainReporter(kind: .codebuild, sink: sink, secrets: secrets)
         case .local:
-            TerminalReporter(sink: sink, secrets: secrets, colour: isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
+            TerminalReporter(
+                sink: sink, secrets: secrets,
+                colour: isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
         }
     }
 }

@@ -35,7 +35,9 @@ public struct BranchMap: Sendable, Equatable {
         let environments = Set(matching.map(\.value.environment))
         guard environments.count <= 1 else {
             let listed = matching.map { "\($0.value.environment) (\($0.key))" }.joined(separator: ", ")
-            throw ConfigError("Branch \"\(branch)\" matches more than one environment: \(listed): make the branches: entries exclusive.")
+            throw ConfigError(
+                "Branch \"\(branch)\" matches more than one environment: \(listed): make the branches: entries exclusive."
+            )
         }
         return matching.first?.value
     }
@@ -82,7 +84,9 @@ public enum SettingTemplate {
             out += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
             guard KeyTemplate.placeholders.contains(name) else {
-                throw ConfigError("\"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(KeyTemplate.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", ")).")
+                throw ConfigError(
+                    "\"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(KeyTemplate.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))."
+                )
             }
             out += values[name] ?? ""
             rest = rest[rest.index(after: close)...]

@@ -38,14 +38,16 @@ public struct ConfigFile: Sendable {
             throw ConfigError("\(path) is not valid YAML (\(Self.describe(error))): fix the file.")
         }
         guard let mapping = (root ?? [String: Any]()) as? [String: Any] else {
-            throw ConfigError("\(path) must hold a mapping of settings at its top level: see the README's settings reference.")
+            throw ConfigError(
+                "\(path) must hold a mapping of settings at its top level: see the README's settings reference.")
         }
         var file = ConfigFile(path: path, top: [:], environments: [:], branchMap: nil)
         var branches: [String: BranchMap.Target] = [:]
         for (key, value) in mapping {
             if key == "environments" {
                 guard let entries = value as? [String: Any] else {
-                    throw ConfigError("\(path): environments must map names to settings, e.g. production: {branches: [main]}.")
+                    throw ConfigError(
+                        "\(path): environments must map names to settings, e.g. production: {branches: [main]}.")
                 }
                 for (name, body) in entries {
                     guard let settings = (body as? [String: Any]) ?? ((body is NSNull) ? [:] : nil) else {
@@ -56,7 +58,9 @@ public struct ConfigFile: Sendable {
                         if settingKey == "branches" {
                             for branch in try strings(settingValue, key: "environments.\(name).branches", path: path) {
                                 if let other = branches[branch], other.environment != name {
-                                    throw ConfigError("\(path): branch \"\(branch)\" is listed under both environments.\(other.environment) and environments.\(name): list it under one.")
+                                    throw ConfigError(
+                                        "\(path): branch \"\(branch)\" is listed under both environments.\(other.environment) and environments.\(name): list it under one."
+                                    )
                                 }
                                 branches[branch] = BranchMap.Target(environment: name, strategy: "")
                             }
@@ -64,7 +68,8 @@ public struct ConfigFile: Sendable {
                         }
                         try checkKey(settingKey, at: "environments.\(name).", path: path)
                         try checkShape(settingValue, key: settingKey, at: "environments.\(name).", path: path)
-                        values[settingKey] = try strings(settingValue, key: "environments.\(name).\(settingKey)", path: path)
+                        values[settingKey] = try strings(
+                            settingValue, key: "environments.\(name).\(settingKey)", path: path)
                     }
                     file.environments[name] = values
                 }
@@ -77,7 +82,8 @@ public struct ConfigFile: Sendable {
         if !branches.isEmpty {
             var map: [String: BranchMap.Target] = [:]
             for (branch, target) in branches {
-                let strategy = file.environments[target.environment]?["strategy"]?.first ?? file.top["strategy"]?.first
+                let strategy =
+                    file.environments[target.environment]?["strategy"]?.first ?? file.top["strategy"]?.first
                     ?? BranchMap.standard.defaultStrategy(environment: target.environment)
                 map[branch] = BranchMap.Target(environment: target.environment, strategy: strategy)
             }
@@ -104,7 +110,9 @@ public struct ConfigFile: Sendable {
 
     /// The file's name for a setting as the user wrote it: `bake` or `environments.production.bake`.
     public func origin(_ key: String, environment: String?) -> String {
-        if let environment, environments[environment]?[key] != nil { return "environments.\(environment).\(key) in \(path)" }
+        if let environment, environments[environment]?[key] != nil {
+            return "environments.\(environment).\(key) in \(path)"
+        }
         return "\(key) in \(path)"
     }
 
@@ -113,7 +121,8 @@ public struct ConfigFile: Sendable {
             throw ConfigError("\(path): \(prefix)\(key) takes one value, not a list: write \(key): VALUE.")
         }
         if value is [String: Any] {
-            throw ConfigError("\(path): \(prefix)\(key) takes a value, not a mapping: see the README's settings reference.")
+            throw ConfigError(
+                "\(path): \(prefix)\(key) takes a value, not a mapping: see the README's settings reference.")
         }
     }
 

@@ -8,13 +8,17 @@ import LambdaShiftCore
 /// except the `/` between a repository's owner and name.
 public struct KeyTemplate: Sendable, Equatable {
     public static let defaultTemplate = "{repository}/{function}/{version}/package.zip"
-    public static let placeholders: Set<String> = ["repository", "function", "version", "environment", "branch", "sha", "short_sha"]
+    public static let placeholders: Set<String> = [
+        "repository", "function", "version", "environment", "branch", "sha", "short_sha",
+    ]
 
     public var text: String
 
     /// Checks the template's syntax and placeholder names.
     public init(_ text: String = KeyTemplate.defaultTemplate) throws {
-        guard !text.isEmpty else { throw ConfigError("The --key template is empty: leave it out for the default \(Self.defaultTemplate).") }
+        guard !text.isEmpty else {
+            throw ConfigError("The --key template is empty: leave it out for the default \(Self.defaultTemplate).")
+        }
         var rest = Substring(text)
         while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
             guard rest[open] == "{", let close = rest[open...].firstIndex(of: "}") else {
@@ -22,7 +26,9 @@ public struct KeyTemplate: Sendable, Equatable {
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard Self.placeholders.contains(name) else {
-                throw ConfigError("The key template \"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(Self.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", ")).")
+                throw ConfigError(
+                    "The key template \"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(Self.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))."
+                )
             }
             rest = rest[rest.index(after: close)...]
         }
@@ -38,7 +44,8 @@ public struct KeyTemplate: Sendable, Equatable {
             out += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
             let value = values[name] ?? ""
-            out += name == "repository"
+            out +=
+                name == "repository"
                 ? value.split(separator: "/").map { Self.sanitize(String($0)) }.joined(separator: "/")
                 : Self.sanitize(value)
             rest = rest[rest.index(after: close)...]

@@ -18,7 +18,10 @@ public struct SettingSpec: Sendable, Equatable {
     /// Whether the GitHub Action has an input for it.
     public var actionInput: Bool
 
-    public init(_ name: String, _ kind: Kind, default defaultText: String, _ doc: String, fileKeys: [String]? = nil, actionInput: Bool = true) {
+    public init(
+        _ name: String, _ kind: Kind, default defaultText: String, _ doc: String, fileKeys: [String]? = nil,
+        actionInput: Bool = true
+    ) {
         self.name = name
         self.kind = kind
         self.defaultText = defaultText
@@ -39,7 +42,9 @@ public struct SettingSpec: Sendable, Equatable {
 public enum SettingsTable {
     /// Every setting a deploy reads (the operator commands read the subset they need).
     public static let all: [SettingSpec] = [
-        SettingSpec("function", .template, default: "required", "Function name or ARN; may use {environment} and the other placeholders."),
+        SettingSpec(
+            "function", .template, default: "required",
+            "Function name or ARN; may use {environment} and the other placeholders."),
         SettingSpec("alias", .text, default: "live", "Alias to move."),
         SettingSpec("source", .text, default: "one of source or zip", "Build directory to zip deterministically."),
         SettingSpec("zip", .text, default: "one of source or zip", "A prebuilt zip, used as it is."),
@@ -47,19 +52,28 @@ public enum SettingsTable {
         SettingSpec("bucket", .text, default: "required", "Bucket for the packages (versioned)."),
         SettingSpec("key", .template, default: "{repository}/{function}/{version}/package.zip", "S3 key template."),
         SettingSpec("region", .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region."),
-        SettingSpec("environment", .text, default: "the branch map's", "Environment, overriding the branch map.", fileKeys: []),
+        SettingSpec(
+            "environment", .text, default: "the branch map's", "Environment, overriding the branch map.", fileKeys: []),
         SettingSpec("branch", .text, default: "from the CI or git", "Branch, overriding detection.", fileKeys: []),
-        SettingSpec("strategy", .text, default: "production: Canary10Percent5Minutes, else AllAtOnce", "CodeDeploy name or short form."),
-        SettingSpec("alarm", .list, default: "none", "CloudWatch alarms gating each step.", fileKeys: ["alarms", "alarm"]),
+        SettingSpec(
+            "strategy", .text, default: "production: Canary10Percent5Minutes, else AllAtOnce",
+            "CodeDeploy name or short form."),
+        SettingSpec(
+            "alarm", .list, default: "none", "CloudWatch alarms gating each step.", fileKeys: ["alarms", "alarm"]),
         SettingSpec("alarm-prefix", .list, default: "none", "Gate on every alarm whose name starts with this."),
-        SettingSpec("alarm-already-firing", .choice(["block", "ignore"]), default: "block", "An alarm in ALARM before the deploy."),
-        SettingSpec("max-error-rate", .percent, default: "no metrics gate", "Highest error+throttle rate of the new version."),
+        SettingSpec(
+            "alarm-already-firing", .choice(["block", "ignore"]), default: "block",
+            "An alarm in ALARM before the deploy."),
+        SettingSpec(
+            "max-error-rate", .percent, default: "no metrics gate", "Highest error+throttle rate of the new version."),
         SettingSpec("min-invocations", .count, default: "1", "Invocations needed before silence counts as health."),
-        SettingSpec("smoke-payload", .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
+        SettingSpec(
+            "smoke-payload", .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
         SettingSpec("bake", .duration, default: "0", "Keep checking the gates this long after 100%."),
         SettingSpec("gate-interval", .duration, default: "10s", "How often the gates are checked during a bake."),
         SettingSpec("allowed-account-ids", .list, default: "any", "Account ids this deploy may touch."),
-        SettingSpec("role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token."),
+        SettingSpec(
+            "role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token."),
         SettingSpec("keep-versions", .count, default: "keep all", "Delete published versions beyond the newest N."),
         SettingSpec("config", .text, default: ".lambda-shift.yml if present", "Settings file.", fileKeys: []),
     ]

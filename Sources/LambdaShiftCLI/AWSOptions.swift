@@ -7,7 +7,9 @@ struct AWSOptions: ParsableArguments {
     @Option(help: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).")
     var region: String?
 
-    @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token (GitHub Actions: needs `permissions: id-token: write`).")
+    @Option(
+        name: .customLong("role-to-assume"),
+        help: "Role ARN to assume with the CI's OIDC token (GitHub Actions: needs `permissions: id-token: write`).")
     var roleToAssume: String?
 
     @Option(help: "Output format: text or json.")
@@ -17,7 +19,8 @@ struct AWSOptions: ParsableArguments {
     /// from the same settings deploy reads.
     func makeClient(_ context: CommandContext, settings: SettingSource? = nil) throws -> AWSClient {
         let settings = settings ?? SettingSource(environment: context.environment)
-        return try context.makeClient(region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"))
+        return try context.makeClient(
+            region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"))
     }
 }
 

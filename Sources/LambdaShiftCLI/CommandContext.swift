@@ -16,9 +16,11 @@ public struct CommandContext: Sendable {
     public var result: ResultChannel
 
     /// `isTerminal`: whether stderr (where every log line goes) is a terminal.
-    public init(environment: Environment, transport: (any HTTPTransport)? = nil, isTerminal: Bool = false, json: Bool = false,
-                output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void,
-                raw: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        environment: Environment, transport: (any HTTPTransport)? = nil, isTerminal: Bool = false, json: Bool = false,
+        output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void,
+        raw: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.environment = environment
         self.transport = transport
         self.output = output
@@ -26,8 +28,9 @@ public struct CommandContext: Sendable {
         let secrets = SecretRegistry()
         self.secrets = secrets
         result = ResultChannel(json: json, secrets: secrets, write: output)
-        reporter = Reporters.make(environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
-                                  secrets: secrets, isTerminal: isTerminal)
+        reporter = Reporters.make(
+            environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
+            secrets: secrets, isTerminal: isTerminal)
         for name in CIEnvironment.secretVariables {
             if let value = environment[name] { reporter.mask(value) }
         }
@@ -49,7 +52,9 @@ public struct CommandContext: Sendable {
     func makeClient(region: String?, roleToAssume: String?) throws -> AWSClient {
         let reporter = self.reporter
         let role = try roleToAssume.map { try CIEnvironment.roleToAssume($0, environment: environment) }
-        return try AWSSetup(environment: environment, explicitRegion: region, roleToAssume: role, transport: transport,
-                            onCredentials: { credentials in credentials.secrets.forEach(reporter.mask) }).makeClient()
+        return try AWSSetup(
+            environment: environment, explicitRegion: region, roleToAssume: role, transport: transport,
+            onCredentials: { credentials in credentials.secrets.forEach(reporter.mask) }
+        ).makeClient()
     }
 }

@@ -12,7 +12,8 @@ extension LambdaShift {
     /// `deploy`: package, upload, update, publish, shift — PRODUCT.md's flow.
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.",
+            abstract:
+                "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.",
             discussion: """
                 Exit codes: 0 deployed, skipped or nothing to do; 1 failed (no traffic moved, or restored); 2 bad settings, \
                 found before any change; 3 a gate failed, rolled back; 4 cancelled, rolled back; 5 the rollback failed.
@@ -23,7 +24,8 @@ extension LambdaShift {
                 """)
 
         @OptionGroup var options: DeployOptions
-        @Flag(name: .customLong("dry-run"), help: "Only plan: resolve, read, and print what would change.") var dryRun = false
+        @Flag(name: .customLong("dry-run"), help: "Only plan: resolve, read, and print what would change.") var dryRun =
+            false
 
         func run() async throws {
             let context = CommandContext.current
@@ -35,7 +37,8 @@ extension LambdaShift {
     /// `plan`: what deploy would do, changing nothing.
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.",
+            abstract:
+                "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.",
             discussion: """
                 Example:
                   lambda-shift plan --function name-searcher-{environment} --bucket artifacts --source dist --branch main
@@ -58,19 +61,38 @@ struct DeployOptions: ParsableArguments {
     @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
     @Option(help: "Environment, overriding the branch map.") var environment: String?
     @Option(help: "Branch, overriding detection.") var branch: String?
-    @Option(help: "Strategy: AllAtOnce, a CodeDeploy name, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.") var strategy: String?
-    @Option(name: .customLong("alarm"), help: "CloudWatch alarm gating each step (repeatable).") var alarms: [String] = []
-    @Option(name: .customLong("alarm-prefix"), help: "Gate on every alarm whose name starts with this (repeatable).") var alarmPrefixes: [String] = []
-    @Option(name: .customLong("alarm-already-firing"), help: "An alarm in ALARM before the deploy: block (default) or ignore.") var alarmAlreadyFiring: String?
-    @Option(name: .customLong("max-error-rate"), parsing: .unconditional, help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).") var maxErrorRate: String?
-    @Option(name: .customLong("min-invocations"), parsing: .unconditional, help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations: String?
-    @Option(name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves.") var smokePayload: String?
+    @Option(help: "Strategy: AllAtOnce, a CodeDeploy name, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.")
+    var strategy: String?
+    @Option(name: .customLong("alarm"), help: "CloudWatch alarm gating each step (repeatable).") var alarms: [String] =
+        []
+    @Option(name: .customLong("alarm-prefix"), help: "Gate on every alarm whose name starts with this (repeatable).")
+    var alarmPrefixes: [String] = []
+    @Option(
+        name: .customLong("alarm-already-firing"),
+        help: "An alarm in ALARM before the deploy: block (default) or ignore.") var alarmAlreadyFiring: String?
+    @Option(
+        name: .customLong("max-error-rate"), parsing: .unconditional,
+        help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).")
+    var maxErrorRate: String?
+    @Option(
+        name: .customLong("min-invocations"), parsing: .unconditional,
+        help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations:
+        String?
+    @Option(
+        name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves."
+    ) var smokePayload: String?
     @Option(parsing: .unconditional, help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
-    @Option(name: .customLong("gate-interval"), help: "How often the gates are checked during a bake (default 10s).") var gateInterval: String?
-    @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.") var allowedAccountIds: String?
+    @Option(name: .customLong("gate-interval"), help: "How often the gates are checked during a bake (default 10s).")
+    var gateInterval: String?
+    @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.")
+    var allowedAccountIds: String?
     @Option(help: "AWS region.") var region: String?
-    @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume: String?
-    @Option(name: .customLong("keep-versions"), parsing: .unconditional, help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).") var keepVersions: String?
+    @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume:
+        String?
+    @Option(
+        name: .customLong("keep-versions"), parsing: .unconditional,
+        help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).")
+    var keepVersions: String?
     @Option(help: "Settings file (default .lambda-shift.yml when present).") var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
@@ -113,16 +135,22 @@ enum DeployCommand {
         let deps: DeployDependencies
         do {
             guard let resolved = try settings.resolve(context.environment) else {
-                report.finish(DeployResult(outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
-                                           message: "Branch \(settings.branchDescription(context.environment)) maps to no environment: nothing to deploy."))
+                report.finish(
+                    DeployResult(
+                        outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
+                        message:
+                            "Branch \(settings.branchDescription(context.environment)) maps to no environment: nothing to deploy."
+                    ))
                 return
             }
             plan = resolved
             deps = try dependencies(plan, context)
         } catch {
             // Bad settings still end with the outputs (outcome=failed) and the JSON document.
-            report.finish(DeployResult(outputs: ["outcome": "failed", "skipped": "false"], exitCode: LambdaShiftExit.code(for: error),
-                                       reason: LambdaShiftExit.message(for: error)))
+            report.finish(
+                DeployResult(
+                    outputs: ["outcome": "failed", "skipped": "false"], exitCode: LambdaShiftExit.code(for: error),
+                    reason: LambdaShiftExit.message(for: error)))
             throw error
         }
         let result = await DeployPipeline(plan: plan, deps: deps, events: report).run()
@@ -133,13 +161,17 @@ enum DeployCommand {
     static func plan(_ settings: DeploySettings, _ context: CommandContext) async throws {
         let result = context.result
         guard let plan = try settings.resolve(context.environment) else {
-            let sentence = "Branch \(settings.branchDescription(context.environment)) maps to no environment: a deploy would do nothing."
+            let sentence =
+                "Branch \(settings.branchDescription(context.environment)) maps to no environment: a deploy would do nothing."
             result.line(sentence)
-            result.document(["command": "plan", "outcome": "nothing-to-do", "exit-code": 0, "message": .string(sentence)])
+            result.document([
+                "command": "plan", "outcome": "nothing-to-do", "exit-code": 0, "message": .string(sentence),
+            ])
             return
         }
         let report = DeployReport(context: context)
-        let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report).dryRun()
+        let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report)
+            .dryRun()
         report.closePhase()
         for line in summary.lines { result.line(line) }
         result.document(summary.document)
@@ -148,6 +180,8 @@ enum DeployCommand {
     /// The AWS clients for this plan, masking every credential they obtain.
     static func dependencies(_ plan: DeployPlan, _ context: CommandContext) throws -> DeployDependencies {
         let client = try context.makeClient(region: plan.region, roleToAssume: plan.roleToAssume)
-        return .aws(client, bakeSleeper: CountdownSleeper(inner: TaskSleeper(), reporter: context.reporter), environment: context.environment)
+        return .aws(
+            client, bakeSleeper: CountdownSleeper(inner: TaskSleeper(), reporter: context.reporter),
+            environment: context.environment)
     }
 }

@@ -13,8 +13,10 @@ import Synchronization
 /// to stdout: `name=value` lines, or with `--output json` one document.
 final class DeployReport: DeployEvents {
     /// PRODUCT.md's outputs, in the order they are printed.
-    static let outputNames = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-                              "s3-version-id", "outcome", "skipped"]
+    static let outputNames = [
+        "version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+        "s3-version-id", "outcome", "skipped",
+    ]
     let context: CommandContext
     private let started = Date()
     private let state = Mutex<(timeline: [DeploySummary.Entry], groupOpen: Bool, finished: Bool)>(([], false, false))
@@ -42,14 +44,18 @@ final class DeployReport: DeployEvents {
 
     /// Starts a collapsible phase (closing the previous one).
     func phase(_ title: String) {
-        let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = true; return open }
+        let wasOpen = state.withLock { s in
+            let open = s.groupOpen; s.groupOpen = true; return open
+        }
         if wasOpen { reporter.endGroup() }
         reporter.beginGroup(title)
     }
 
     /// Closes the open phase, if any (every path out of a deploy calls this).
     func closePhase() {
-        let wasOpen = state.withLock { s in let open = s.groupOpen; s.groupOpen = false; return open }
+        let wasOpen = state.withLock { s in
+            let open = s.groupOpen; s.groupOpen = false; return open
+        }
         if wasOpen { reporter.endGroup() }
     }
 
@@ -71,7 +77,9 @@ final class DeployReport: DeployEvents {
 
     func finish(_ result: DeployResult, plan: DeployPlan? = nil) {
         let outputs = result.outputs, exitCode = result.exitCode, message = result.message, reason = result.reason
-        let first = state.withLock { s in defer { s.finished = true }; return !s.finished }
+        let first = state.withLock { s in
+            defer { s.finished = true }; return !s.finished
+        }
         guard first else { return }
         closePhase()
         let ordered = Self.outputNames.compactMap { name in outputs[name].map { (name, $0) } }
@@ -82,12 +90,14 @@ final class DeployReport: DeployEvents {
         do {
             try reporter.setOutputs(ordered)
             if let plan {
-                try reporter.writeSummary(DeploySummary(
-                    outcome: outputs["outcome"] ?? "failed", headline: message.isEmpty ? (reason ?? "failed") : message,
-                    function: plan.function, alias: plan.alias, environment: plan.environment,
-                    previousVersion: outputs["previous-version"] ?? "", newVersion: outputs["version"] ?? "",
-                    sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
-                    timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL))
+                try reporter.writeSummary(
+                    DeploySummary(
+                        outcome: outputs["outcome"] ?? "failed",
+                        headline: message.isEmpty ? (reason ?? "failed") : message,
+                        function: plan.function, alias: plan.alias, environment: plan.environment,
+                        previousVersion: outputs["previous-version"] ?? "", newVersion: outputs["version"] ?? "",
+                        sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
+                        timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL))
             }
         } catch {
             reporter.warning("Could not write the outputs or summary: \(error)")

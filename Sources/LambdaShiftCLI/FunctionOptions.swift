@@ -32,18 +32,24 @@ struct FunctionOptions: ParsableArguments {
     }
 
     func resolve(_ context: CommandContext) throws -> Target {
-        var settings = SettingSource(environment: context.environment, file: try SettingSource.loadFile(flag: config, environment: context.environment))
+        var settings = SettingSource(
+            environment: context.environment,
+            file: try SettingSource.loadFile(flag: config, environment: context.environment))
         var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
         if let branch = settings.value(branch, "branch") { provenance.branch = branch }
         let environmentName = try settings.environment(explicit: environment, branch: provenance.branch)?.name
         settings.environmentName = environmentName
         guard let template = settings.value(function, "function") else {
-            throw ConfigError("Name the function with --function (or LAMBDA_SHIFT_FUNCTION, or function: in .lambda-shift.yml).")
+            throw ConfigError(
+                "Name the function with --function (or LAMBDA_SHIFT_FUNCTION, or function: in .lambda-shift.yml).")
         }
         if template.contains("{environment}") && environmentName == nil {
-            throw ConfigError("The function name \(template) needs an environment, and branch \(provenance.branch.map { "\"\($0)\"" } ?? "(none detected)") maps to none: pass --environment.")
+            throw ConfigError(
+                "The function name \(template) needs an environment, and branch \(provenance.branch.map { "\"\($0)\"" } ?? "(none detected)") maps to none: pass --environment."
+            )
         }
-        let function = try SettingTemplate.render(template, provenance.templateValues(function: "", environment: environmentName ?? ""))
+        let function = try SettingTemplate.render(
+            template, provenance.templateValues(function: "", environment: environmentName ?? ""))
         let alias = try AliasName.validated(settings.value(self.alias, "alias") ?? "live")
         return Target(function: function, alias: alias, environment: environmentName, settings: settings)
     }

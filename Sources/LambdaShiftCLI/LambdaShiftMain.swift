@@ -11,7 +11,9 @@ public enum LambdaShiftMain {
     /// Runs the command line in `context` (by default this process: the result on stdout,
     /// everything else on stderr) and returns the exit code. With `--output json`, stdout
     /// holds exactly one JSON document whatever happens, a failure included.
-    public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil) async -> Int32 {
+    public static func run(
+        _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil
+    ) async -> Int32 {
         let context = given ?? CommandContext.process(json: wantsJSON(arguments))
         return await CommandContext.$current.withValue(context) {
             await execute(arguments, context)
@@ -21,7 +23,8 @@ public enum LambdaShiftMain {
     private static func execute(_ arguments: [String], _ context: CommandContext) async -> Int32 {
         let command = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
         if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
-            let suggestion = Self.commandNames.min { ConfigFile.distance($0, first) < ConfigFile.distance($1, first) } ?? "deploy"
+            let suggestion =
+                Self.commandNames.min { ConfigFile.distance($0, first) < ConfigFile.distance($1, first) } ?? "deploy"
             let hint = ConfigFile.distance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
             let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
             context.reporter.error(sentence, title: nil)
@@ -39,7 +42,9 @@ public enum LambdaShiftMain {
         } catch let error where LambdaShiftExit.knows(error) {
             let code = LambdaShiftExit.code(for: error)
             let sentence = LambdaShiftExit.message(for: error)
-            context.reporter.error(sentence, title: code == LambdaShiftExit.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
+            context.reporter.error(
+                sentence,
+                title: code == LambdaShiftExit.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
             failureDocument(context, command: command, code: code, sentence: sentence)
             return code
         } catch {
@@ -51,8 +56,10 @@ public enum LambdaShiftMain {
                 return LambdaShiftExit.success
             }
             context.errorOutput(context.secrets.redact(text))
-            failureDocument(context, command: command, code: LambdaShiftExit.usage,
-                            sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init) ?? "Invalid arguments.")
+            failureDocument(
+                context, command: command, code: LambdaShiftExit.usage,
+                sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)
+                    ?? "Invalid arguments.")
             return LambdaShiftExit.usage
         }
     }
@@ -60,13 +67,16 @@ public enum LambdaShiftMain {
     /// The JSON document of a run that failed before its command wrote one.
     private static func failureDocument(_ context: CommandContext, command: String, code: Int32, sentence: String) {
         guard context.result.json, !context.result.wroteDocument else { return }
-        let outcome = switch code {
-        case LambdaShiftExit.cancelled: "cancelled"
-        case LambdaShiftExit.gateFailed: "rolled-back"
-        default: "failed"
-        }
-        context.result.document(["command": .string(command), "outcome": .string(outcome), "exit-code": .int(Int(code)),
-                                 "error": .string(sentence)])
+        let outcome =
+            switch code {
+            case LambdaShiftExit.cancelled: "cancelled"
+            case LambdaShiftExit.gateFailed: "rolled-back"
+            default: "failed"
+            }
+        context.result.document([
+            "command": .string(command), "outcome": .string(outcome), "exit-code": .int(Int(code)),
+            "error": .string(sentence),
+        ])
     }
 
     /// The subcommands' names, and `help`.
@@ -117,7 +127,9 @@ public struct LambdaShift: AsyncParsableCommand {
               lambda-shift status --function name-searcher-production --output json
             """,
         version: version,
-        subcommands: [Deploy.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self, IAMPolicy.self, Doctor.self]
+        subcommands: [
+            Deploy.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self, IAMPolicy.self, Doctor.self,
+        ]
     )
 
     public init() {}

@@ -31,7 +31,8 @@ extension LambdaShift {
     /// `package`: zip and digest, no AWS.
     struct Package: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Zip the build deterministically and print its SHA-256 (hex, and base64 as Lambda's CodeSha256). No AWS.",
+            abstract:
+                "Zip the build deterministically and print its SHA-256 (hex, and base64 as Lambda's CodeSha256). No AWS.",
             discussion: """
                 Examples:
                   lambda-shift package --source build/ --out package.zip
@@ -45,7 +46,9 @@ extension LambdaShift {
 
         func validate() throws {
             if sourceOptions.zip != nil && out != nil {
-                throw ValidationError("--out is for --source only: with --zip the package is that file as it is; copy it yourself if you need it elsewhere.")
+                throw ValidationError(
+                    "--out is for --source only: with --zip the package is that file as it is; copy it yourself if you need it elsewhere."
+                )
             }
         }
 
@@ -54,12 +57,17 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).prepare(out: out ?? "package.zip", environment: context.environment)
-            context.result.document(["command": "package", "outcome": "ok", "exit-code": 0, "path": .string(result.path),
-                                     "sha256": .string(result.sha256Hex), "code-sha256": .string(result.codeSha256),
-                                     "size": .int(Int(result.size)), "entries": .int(result.entryCount),
-                                     "uncompressed-size": .int(Int(result.uncompressedSize))])
-            context.result.line("\(result.path): \(result.size) bytes, \(result.filesDescription), \(result.uncompressedSize) bytes unzipped")
+            let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).prepare(
+                out: out ?? "package.zip", environment: context.environment)
+            context.result.document([
+                "command": "package", "outcome": "ok", "exit-code": 0, "path": .string(result.path),
+                "sha256": .string(result.sha256Hex), "code-sha256": .string(result.codeSha256),
+                "size": .int(Int(result.size)), "entries": .int(result.entryCount),
+                "uncompressed-size": .int(Int(result.uncompressedSize)),
+            ])
+            context.result.line(
+                "\(result.path): \(result.size) bytes, \(result.filesDescription), \(result.uncompressedSize) bytes unzipped"
+            )
             context.result.line("sha256       \(result.sha256Hex)")
             context.result.line("code-sha256  \(result.codeSha256)")
         }

@@ -34,10 +34,10 @@ extension LambdaShift {
                     versions.append(try await lambda.getFunctionConfiguration(target.function, qualifier: version))
                 }
             }
-            let report = StatusReport(identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
+            let report = StatusReport(
+                identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
             context.result.line(report.text())
             context.result.document(report.document())
         }
     }
 }
-

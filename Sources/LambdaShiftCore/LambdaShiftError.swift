@@ -22,4 +22,3 @@ public enum ExitStatus {
     /// The rollback itself failed: the alias may be split.
     public static let rollbackFailed: Int32 = 5
 }
-

@@ -35,7 +35,9 @@ public struct BuildTree: Sendable {
     public func files() throws -> [TreeFile] {
         var info = stat()
         guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw PackagingError("The build directory \(root) does not exist or is not a directory: build first, or point --source at the build output.")
+            throw PackagingError(
+                "The build directory \(root) does not exist or is not a directory: build first, or point --source at the build output."
+            )
         }
         guard let resolvedRoot = realpath(root, nil) else {
             throw PackagingError("Cannot resolve the build directory \(root): check its permissions.")
@@ -47,7 +49,9 @@ public struct BuildTree: Sendable {
         try walk(directory: Array(root.utf8), relative: [], rootReal: rootReal, visited: &visited, into: &out)
         out.sort { $0.entryName.lexicographicallyPrecedes($1.entryName) }
         if out.isEmpty {
-            throw PackagingError("The build directory \(root) has no files to package (after exclusions): check --source and .lambdaignore.")
+            throw PackagingError(
+                "The build directory \(root) has no files to package (after exclusions): check --source and .lambdaignore."
+            )
         }
         return out
     }
@@ -57,7 +61,10 @@ public struct BuildTree: Sendable {
         String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    private func walk(directory: [UInt8], relative: [UInt8], rootReal: [UInt8], visited: inout Set<[UInt64]>, into out: inout [TreeFile]) throws {
+    private func walk(
+        directory: [UInt8], relative: [UInt8], rootReal: [UInt8], visited: inout Set<[UInt64]>,
+        into out: inout [TreeFile]
+    ) throws {
         guard let dir = opendir(cPath(directory)) else {
             throw PackagingError("Cannot read the directory \(display(directory)): check its permissions.")
         }
@@ -86,7 +93,9 @@ public struct BuildTree: Sendable {
                 let real = Array(String(cString: resolved).utf8)
                 free(resolved)
                 guard real == rootReal || real.starts(with: rootReal + [0x2f]) else {
-                    throw PackagingError("The symlink \(display(entryName)) points outside the build directory (to \(display(real))): copy the target into the tree instead.")
+                    throw PackagingError(
+                        "The symlink \(display(entryName)) points outside the build directory (to \(display(real))): copy the target into the tree instead."
+                    )
                 }
                 guard stat(cPath(path), &target) == 0 else {
                     throw PackagingError("The symlink \(display(entryName)) points nowhere: fix or remove it.")
@@ -97,7 +106,8 @@ public struct BuildTree: Sendable {
                 if rules.excludes(entryName, isDirectory: true) { continue }
                 let key = [UInt64(target.st_dev), UInt64(target.st_ino)]
                 if visited.contains(key) {
-                    throw PackagingError("The symlink \(display(entryName)) makes a loop in the build directory: remove it.")
+                    throw PackagingError(
+                        "The symlink \(display(entryName)) makes a loop in the build directory: remove it.")
                 }
                 visited.insert(key)
                 try walk(directory: path, relative: entryName, rootReal: rootReal, visited: &visited, into: &out)
@@ -105,13 +115,18 @@ public struct BuildTree: Sendable {
             case S_IFREG:
                 if rules.excludes(entryName, isDirectory: false) { continue }
                 guard access(cPath(path), R_OK) == 0 else {
-                    throw PackagingError("Cannot read \(display(entryName)) in the build directory: fix its permissions or exclude it.")
+                    throw PackagingError(
+                        "Cannot read \(display(entryName)) in the build directory: fix its permissions or exclude it.")
                 }
-                out.append(TreeFile(entryName: entryName, sourcePath: path, size: UInt64(target.st_size),
-                                    executable: target.st_mode & 0o111 != 0))
+                out.append(
+                    TreeFile(
+                        entryName: entryName, sourcePath: path, size: UInt64(target.st_size),
+                        executable: target.st_mode & 0o111 != 0))
             default:
                 if rules.excludes(entryName, isDirectory: false) { continue }
-                throw PackagingError("\(display(entryName)) in the build directory is not a regular file or directory: remove or exclude it.")
+                throw PackagingError(
+                    "\(display(entryName)) in the build directory is not a regular file or directory: remove or exclude it."
+                )
             }
         }
     }

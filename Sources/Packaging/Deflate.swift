@@ -19,7 +19,9 @@ final class Deflater {
     private var stream = z_stream()
 
     init(level: Int32) throws {
-        guard ls_deflate_init_raw(&stream, level) == Z_OK else { throw PackagingError("zlib could not start a deflate stream.") }
+        guard ls_deflate_init_raw(&stream, level) == Z_OK else {
+            throw PackagingError("zlib could not start a deflate stream.")
+        }
     }
 
     deinit { deflateEnd(&stream) }
@@ -49,10 +51,14 @@ final class Deflater {
             produced = out.count - left
             if finish {
                 if rc == Z_STREAM_END { break }
-                guard rc == Z_OK || rc == Z_BUF_ERROR else { throw PackagingError("zlib failed to compress (code \(rc)).") }
+                guard rc == Z_OK || rc == Z_BUF_ERROR else {
+                    throw PackagingError("zlib failed to compress (code \(rc)).")
+                }
             } else {
-                guard rc == Z_OK || rc == Z_BUF_ERROR else { throw PackagingError("zlib failed to compress (code \(rc)).") }
-                if left > 0 { break } // the flush completed with room to spare
+                guard rc == Z_OK || rc == Z_BUF_ERROR else {
+                    throw PackagingError("zlib failed to compress (code \(rc)).")
+                }
+                if left > 0 { break }  // the flush completed with room to spare
             }
         }
         stream.next_in = nil

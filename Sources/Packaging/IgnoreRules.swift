@@ -31,9 +31,10 @@ public struct IgnoreRules: Sendable {
         if text.hasSuffix("/") { directoryOnly = true; text.removeLast() }
         var anchored = text.dropLast().contains("/")
         if text.hasPrefix("/") { anchored = true; text.removeFirst() }
-        if text.hasPrefix("**/") { anchored = true } // "**/x" matches x at any depth by itself
+        if text.hasPrefix("**/") { anchored = true }  // "**/x" matches x at any depth by itself
         guard !text.isEmpty else { return }
-        rules.append(Rule(pattern: Array(text.utf8), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
+        rules.append(
+            Rule(pattern: Array(text.utf8), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
     }
 
     public var isEmpty: Bool { rules.isEmpty }
@@ -41,7 +42,8 @@ public struct IgnoreRules: Sendable {
     /// Whether `path` (relative, `/`-separated, no leading slash) is excluded.
     public func excludes(_ path: [UInt8], isDirectory: Bool) -> Bool {
         var excluded = false
-        let name = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last.map(Array.init) ?? path
+        let name =
+            path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last.map(Array.init) ?? path
         for rule in rules {
             if rule.directoryOnly && !isDirectory { continue }
             let subject = rule.anchored ? path : name
@@ -87,10 +89,14 @@ enum Glob {
             guard t < text.endIndex else { return false }
             if c == UInt8(ascii: "?") {
                 if text[t] == slash { return false }
-            } else if c == UInt8(ascii: "[") , let close = pattern[(p + 1)...].dropFirst().firstIndex(of: UInt8(ascii: "]")) {
+            } else if c == UInt8(ascii: "["),
+                let close = pattern[(p + 1)...].dropFirst().firstIndex(of: UInt8(ascii: "]"))
+            {
                 var body = pattern[(p + 1)..<close]
                 var negate = false
-                if let first = body.first, first == UInt8(ascii: "!") || first == UInt8(ascii: "^") { negate = true; body = body.dropFirst() }
+                if let first = body.first, first == UInt8(ascii: "!") || first == UInt8(ascii: "^") {
+                    negate = true; body = body.dropFirst()
+                }
                 var hit = false
                 var i = body.startIndex
                 while i < body.endIndex {

@@ -27,13 +27,16 @@ public struct Packager: Sendable {
         try Self.checkUnzipped(directory.uncompressedSize, what: zip)
         let digest = try SHA256Hasher.hash(fileAt: zip)
         let size = (try? FileManager.default.attributesOfItem(atPath: zip)[.size] as? UInt64) ?? 0
-        return PackageResult(path: zip, sha256: digest, size: size, entryCount: directory.entries.count,
-                             uncompressedSize: directory.uncompressedSize)
+        return PackageResult(
+            path: zip, sha256: digest, size: size, entryCount: directory.entries.count,
+            uncompressedSize: directory.uncompressedSize)
     }
 
     static func checkUnzipped(_ bytes: UInt64, what: String) throws {
         guard bytes <= maxUnzippedBytes else {
-            throw PackagingError("\(what) holds \(grouped(bytes)) bytes unzipped, over Lambda's limit of \(grouped(maxUnzippedBytes)) bytes (250 MB): exclude what the function does not need (.lambdaignore, --exclude) or move dependencies to a layer or a container image.")
+            throw PackagingError(
+                "\(what) holds \(grouped(bytes)) bytes unzipped, over Lambda's limit of \(grouped(maxUnzippedBytes)) bytes (250 MB): exclude what the function does not need (.lambdaignore, --exclude) or move dependencies to a layer or a container image."
+            )
         }
     }
 

@@ -30,7 +30,9 @@ public struct ZipDirectory: Sendable {
         let tailLength = min(size, 65_557)
         try handle.seek(toOffset: size - tailLength)
         let tail = [UInt8](try handle.read(upToCount: Int(tailLength)) ?? Data())
-        guard tail.count >= 22, let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: { le32(tail, $0) == 0x0605_4b50 }) else { throw notZip }
+        guard tail.count >= 22,
+            let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: { le32(tail, $0) == 0x0605_4b50 })
+        else { throw notZip }
         var count = UInt64(le16(tail, eocd + 10))
         var centralSize = UInt64(le32(tail, eocd + 12))
         var centralOffset = UInt64(le32(tail, eocd + 16))
@@ -50,12 +52,17 @@ public struct ZipDirectory: Sendable {
         var i = 0
         while entries.count < count {
             guard i + 46 <= central.count, le32(central, i) == 0x0201_4b50 else { throw notZip }
-            let nameLength = Int(le16(central, i + 28)), extraLength = Int(le16(central, i + 30)), commentLength = Int(le16(central, i + 32))
+            let nameLength = Int(le16(central, i + 28)), extraLength = Int(le16(central, i + 30)),
+                commentLength = Int(le16(central, i + 32))
             guard i + 46 + nameLength + extraLength + commentLength <= central.count else { throw notZip }
-            var entry = Entry(name: Array(central[(i + 46)..<(i + 46 + nameLength)]), method: le16(central, i + 10), flags: le16(central, i + 8),
-                              crc: le32(central, i + 16), compressedSize: UInt64(le32(central, i + 20)), uncompressedSize: UInt64(le32(central, i + 24)),
-                              localHeaderOffset: UInt64(le32(central, i + 42)), externalAttributes: le32(central, i + 38), madeBy: le16(central, i + 4),
-                              modTime: le16(central, i + 12), modDate: le16(central, i + 14))
+            var entry = Entry(
+                name: Array(central[(i + 46)..<(i + 46 + nameLength)]), method: le16(central, i + 10),
+                flags: le16(central, i + 8),
+                crc: le32(central, i + 16), compressedSize: UInt64(le32(central, i + 20)),
+                uncompressedSize: UInt64(le32(central, i + 24)),
+                localHeaderOffset: UInt64(le32(central, i + 42)), externalAttributes: le32(central, i + 38),
+                madeBy: le16(central, i + 4),
+                modTime: le16(central, i + 12), modDate: le16(central, i + 14))
             // zip64 extra: the 32-bit fields that are all ones, in order.
             var e = i + 46 + nameLength
             let extraEnd = e + extraLength

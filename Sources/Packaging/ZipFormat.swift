@@ -17,7 +17,7 @@ enum ZipFormat {
 
     /// MS-DOS date and time of `epochSeconds` in UTC, clamped to the format's 1980–2107.
     static func dosDateTime(epochSeconds: Int64) -> (date: UInt16, time: UInt16) {
-        let minimum: Int64 = 315_532_800 // 1980-01-01T00:00:00Z
+        let minimum: Int64 = 315_532_800  // 1980-01-01T00:00:00Z
         let seconds = max(minimum, min(epochSeconds, 4_354_819_199))
         let days = seconds / 86_400
         let rem = seconds % 86_400
@@ -41,8 +41,12 @@ enum ZipFormat {
 struct ByteWriter {
     var bytes: [UInt8] = []
     mutating func u16(_ v: UInt16) { bytes.append(UInt8(v & 0xff)); bytes.append(UInt8(v >> 8)) }
-    mutating func u32(_ v: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8((v >> UInt32(shift)) & 0xff)) } }
-    mutating func u64(_ v: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8((v >> UInt64(shift)) & 0xff)) } }
+    mutating func u32(_ v: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8((v >> UInt32(shift)) & 0xff)) }
+    }
+    mutating func u64(_ v: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8((v >> UInt64(shift)) & 0xff)) }
+    }
     mutating func append(_ b: [UInt8]) { bytes += b }
 }
 
@@ -71,7 +75,7 @@ struct CentralRecord {
         let zip64 = !extra.bytes.isEmpty
         var w = ByteWriter()
         w.u32(ZipFormat.centralHeaderSignature)
-        w.u16(zip64 ? 0x032D : 0x0314) // made by: Unix, spec 4.5 or 2.0
+        w.u16(zip64 ? 0x032D : 0x0314)  // made by: Unix, spec 4.5 or 2.0
         w.u16(zip64 ? 45 : (method == ZipFormat.methodDeflate ? 20 : 10))
         w.u16(flags)
         w.u16(method)
@@ -82,9 +86,9 @@ struct CentralRecord {
         w.u32(UInt32(min(uncompressedSize, ZipFormat.max32)))
         w.u16(UInt16(name.count))
         w.u16(UInt16(extra.bytes.count))
-        w.u16(0) // comment
-        w.u16(0) // disk
-        w.u16(0) // internal attributes
+        w.u16(0)  // comment
+        w.u16(0)  // disk
+        w.u16(0)  // internal attributes
         let mode: UInt32 = 0o100000 | (executable ? 0o755 : 0o644)
         w.u32(mode << 16)
         w.u32(UInt32(min(localHeaderOffset, ZipFormat.max32)))

@@ -19,7 +19,10 @@ final class ZipOutput {
     init(path: String) throws {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PackagingError("Cannot write the package to \(path): check that its directory exists and is writable.") }
+        guard fd >= 0 else {
+            throw PackagingError(
+                "Cannot write the package to \(path): check that its directory exists and is writable.")
+        }
         buffer.reserveCapacity(Self.flushThreshold + (1 << 16))
     }
 
@@ -44,7 +47,9 @@ final class ZipOutput {
                 let n = Foundation.write(fd, base + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw PackagingError("Writing the package to \(path) failed (\(String(cString: strerror(errno)))): check the free disk space.")
+                    throw PackagingError(
+                        "Writing the package to \(path) failed (\(String(cString: strerror(errno)))): check the free disk space."
+                    )
                 }
                 written += n
             }

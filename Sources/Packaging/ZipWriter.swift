@@ -41,8 +41,10 @@ public struct ZipWriter: Sendable {
     public static let dosEpoch: Int64 = 315_532_800
     static let dictionarySize = 32 * 1024
 
-    public init(level: Int32 = 6, chunkSize: Int = 1 << 20, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
-                timestamp: Int64 = ZipWriter.dosEpoch) {
+    public init(
+        level: Int32 = 6, chunkSize: Int = 1 << 20, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        timestamp: Int64 = ZipWriter.dosEpoch
+    ) {
         self.level = level
         self.chunkSize = max(64 * 1024, chunkSize)
         self.concurrency = max(1, concurrency)
@@ -83,7 +85,9 @@ public struct ZipWriter: Sendable {
                 pending[batch.sequence] = batch
                 while let next = pending.removeValue(forKey: written) {
                     for chunk in next.chunks {
-                        try consume(chunk, files[chunk.fileIndex], output: output, state: &state, records: &records, date: date, time: time)
+                        try consume(
+                            chunk, files[chunk.fileIndex], output: output, state: &state, records: &records, date: date,
+                            time: time)
                     }
                     written += 1
                 }
@@ -96,8 +100,9 @@ public struct ZipWriter: Sendable {
         try writeEnd(output: output, count: records.count, centralOffset: centralOffset, centralSize: centralSize)
         let size = output.offset
         let digest = try output.finish()
-        return PackageResult(path: path, sha256: digest, size: size, entryCount: records.count,
-                             uncompressedSize: files.reduce(0) { $0 + $1.size })
+        return PackageResult(
+            path: path, sha256: digest, size: size, entryCount: records.count,
+            uncompressedSize: files.reduce(0) { $0 + $1.size })
     }
 
     /// A unit of work for one task: a run of small files, or one chunk of a large file.
@@ -144,9 +149,16 @@ public struct ZipWriter: Sendable {
         let deflater = try Deflater(level: level)
         switch job {
         case .files(let range):
-            return Batch(sequence: sequence, chunks: try range.map { try compress(files[$0], fileIndex: $0, index: 0, count: 1, deflater: deflater) })
+            return Batch(
+                sequence: sequence,
+                chunks: try range.map { try compress(files[$0], fileIndex: $0, index: 0, count: 1, deflater: deflater) }
+            )
         case .chunk(let fileIndex, let index, let count):
-            return Batch(sequence: sequence, chunks: [try compress(files[fileIndex], fileIndex: fileIndex, index: index, count: count, deflater: deflater)])
+            return Batch(
+                sequence: sequence,
+                chunks: [
+                    try compress(files[fileIndex], fileIndex: fileIndex, index: index, count: count, deflater: deflater)
+                ])
         }
     }
 
@@ -164,7 +176,8 @@ public struct ZipWriter: Sendable {
             guard let base = raw.baseAddress else { return 0 }
             var total = 0
             while total < raw.count {
-                let n = pread(fd, base + total, raw.count - total, off_t(start) - off_t(dictionaryLength) + off_t(total))
+                let n = pread(
+                    fd, base + total, raw.count - total, off_t(start) - off_t(dictionaryLength) + off_t(total))
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
                 total += n
@@ -182,7 +195,9 @@ public struct ZipWriter: Sendable {
                 data = Array(input)
                 stored = true
             }
-            return Chunk(fileIndex: fileIndex, index: index, count: count, crc: crc, rawLength: length, data: data, stored: stored)
+            return Chunk(
+                fileIndex: fileIndex, index: index, count: count, crc: crc, rawLength: length, data: data,
+                stored: stored)
         }
     }
 
@@ -196,14 +211,17 @@ public struct ZipWriter: Sendable {
     }
 
     /// Writes one chunk, in order, with the headers around it.
-    func consume(_ chunk: Chunk, _ file: TreeFile, output: ZipOutput, state: inout EntryState, records: inout [CentralRecord],
-                 date: UInt16, time: UInt16) throws {
+    func consume(
+        _ chunk: Chunk, _ file: TreeFile, output: ZipOutput, state: inout EntryState, records: inout [CentralRecord],
+        date: UInt16, time: UInt16
+    ) throws {
         let flagsBase = Self.nameFlags(file.entryName)
         if chunk.count == 1 {
             let method = chunk.stored ? ZipFormat.methodStored : ZipFormat.methodDeflate
-            let record = CentralRecord(name: file.entryName, flags: flagsBase, method: method, crc: chunk.crc,
-                                       compressedSize: UInt64(chunk.data.count), uncompressedSize: UInt64(chunk.rawLength),
-                                       localHeaderOffset: output.offset, executable: file.executable)
+            let record = CentralRecord(
+                name: file.entryName, flags: flagsBase, method: method, crc: chunk.crc,
+                compressedSize: UInt64(chunk.data.count), uncompressedSize: UInt64(chunk.rawLength),
+                localHeaderOffset: output.offset, executable: file.executable)
             try output.write(localHeader(record, date: date, time: time, zip64: false))
             try output.write(chunk.data)
             records.append(record)
@@ -216,8 +234,10 @@ public struct ZipWriter: Sendable {
             state.compressed = 0
             // Sizes are known only at the end; near 4 GiB the entry gets zip64 fields from the start.
             state.zip64 = file.size >= ZipFormat.max32 - UInt64(64 << 20)
-            let provisional = CentralRecord(name: file.entryName, flags: flagsBase | ZipFormat.flagDataDescriptor, method: ZipFormat.methodDeflate,
-                                            crc: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: state.localOffset, executable: file.executable)
+            let provisional = CentralRecord(
+                name: file.entryName, flags: flagsBase | ZipFormat.flagDataDescriptor, method: ZipFormat.methodDeflate,
+                crc: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: state.localOffset,
+                executable: file.executable)
             try output.write(localHeader(provisional, date: date, time: time, zip64: state.zip64))
         } else {
             state.crc = Deflate.combine(state.crc, chunk.crc, lengthOfB: chunk.rawLength)
@@ -229,9 +249,10 @@ public struct ZipWriter: Sendable {
         if state.compressed >= file.size, let checkpoint = state.checkpoint.take() {
             // Deflate did not pay off: rewrite the entry as stored, digest included.
             try output.rewind(to: checkpoint)
-            let record = CentralRecord(name: file.entryName, flags: flagsBase, method: ZipFormat.methodStored, crc: state.crc,
-                                       compressedSize: file.size, uncompressedSize: file.size, localHeaderOffset: state.localOffset,
-                                       executable: file.executable)
+            let record = CentralRecord(
+                name: file.entryName, flags: flagsBase, method: ZipFormat.methodStored, crc: state.crc,
+                compressedSize: file.size, uncompressedSize: file.size, localHeaderOffset: state.localOffset,
+                executable: file.executable)
             try output.write(localHeader(record, date: date, time: time, zip64: file.size >= ZipFormat.max32))
             try copyRaw(file, to: output)
             records.append(record)
@@ -239,12 +260,18 @@ public struct ZipWriter: Sendable {
             var descriptor = ByteWriter()
             descriptor.u32(ZipFormat.dataDescriptorSignature)
             descriptor.u32(state.crc)
-            if state.zip64 { descriptor.u64(state.compressed); descriptor.u64(file.size) }
-            else { descriptor.u32(UInt32(state.compressed)); descriptor.u32(UInt32(file.size)) }
+            if state.zip64 {
+                descriptor.u64(state.compressed); descriptor.u64(file.size)
+            } else {
+                descriptor.u32(UInt32(state.compressed)); descriptor.u32(UInt32(file.size))
+            }
             try output.write(descriptor.bytes)
-            records.append(CentralRecord(name: file.entryName, flags: flagsBase | ZipFormat.flagDataDescriptor, method: ZipFormat.methodDeflate,
-                                         crc: state.crc, compressedSize: state.compressed, uncompressedSize: file.size,
-                                         localHeaderOffset: state.localOffset, executable: file.executable))
+            records.append(
+                CentralRecord(
+                    name: file.entryName, flags: flagsBase | ZipFormat.flagDataDescriptor,
+                    method: ZipFormat.methodDeflate,
+                    crc: state.crc, compressedSize: state.compressed, uncompressedSize: file.size,
+                    localHeaderOffset: state.localOffset, executable: file.executable))
             state.checkpoint = nil
         }
     }
@@ -335,10 +362,14 @@ public struct ZipWriter: Sendable {
     }
 
     func unreadable(_ file: TreeFile) -> PackagingError {
-        PackagingError("Cannot read \(String(decoding: file.entryName, as: UTF8.self)) in the build directory: fix its permissions or exclude it.")
+        PackagingError(
+            "Cannot read \(String(decoding: file.entryName, as: UTF8.self)) in the build directory: fix its permissions or exclude it."
+        )
     }
 
     func changed(_ file: TreeFile) -> PackagingError {
-        PackagingError("\(String(decoding: file.entryName, as: UTF8.self)) changed while it was being packaged: let the build finish first.")
+        PackagingError(
+            "\(String(decoding: file.entryName, as: UTF8.self)) changed while it was being packaged: let the build finish first."
+        )
     }
 }

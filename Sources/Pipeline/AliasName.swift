@@ -5,7 +5,9 @@ import Config
 public enum AliasName {
     public static func validated(_ name: String) throws -> String {
         guard name.range(of: "^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$", options: .regularExpression) != nil else {
-            throw ConfigError("\"\(name)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters.")
+            throw ConfigError(
+                "\"\(name)\" is not a valid alias name: use letters, digits, - and _, not only digits, at most 128 characters."
+            )
         }
         return name
     }

@@ -11,11 +11,14 @@ public enum CodeSource: Sendable, Equatable {
     case zip(String)
 
     /// The flags, else the environment and config file; exactly one of source and zip.
-    public static func resolve(source: String?, zip: String?, excludes: [String], settings: SettingSource) throws -> CodeSource {
+    public static func resolve(source: String?, zip: String?, excludes: [String], settings: SettingSource) throws
+        -> CodeSource
+    {
         let source = settings.value(source, "source"), zip = settings.value(zip, "zip")
         switch (source, zip) {
         case (.some, .some): throw ConfigError("Give --source or --zip, not both.")
-        case (nil, nil): throw ConfigError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.")
+        case (nil, nil):
+            throw ConfigError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.")
         case (.some(let directory), nil): return .directory(directory, excludes: settings.list(excludes, "exclude"))
         case (nil, .some(let file)): return .zip(file)
         }
@@ -27,7 +30,8 @@ public enum CodeSource: Sendable, Equatable {
         let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
         switch self {
         case .zip(let file): return try packager.prebuilt(zip: file)
-        case .directory(let directory, let excludes): return try await packager.package(source: directory, excludes: excludes, out: out)
+        case .directory(let directory, let excludes):
+            return try await packager.package(source: directory, excludes: excludes, out: out)
         }
     }
 

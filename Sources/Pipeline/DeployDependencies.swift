@@ -22,9 +22,13 @@ public struct DeployDependencies: Sendable {
     /// For SOURCE_DATE_EPOCH.
     public var environment: Environment
 
-    public init(identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI, region: String,
-                credentials: @escaping @Sendable () async throws -> AWSCredentials?, clock: any AWSClock, bakeSleeper: any Sleeper,
-                pollSleeper: any Sleeper, environment: Environment) {
+    public init(
+        identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
+        region: String,
+        credentials: @escaping @Sendable () async throws -> AWSCredentials?, clock: any AWSClock,
+        bakeSleeper: any Sleeper,
+        pollSleeper: any Sleeper, environment: Environment
+    ) {
         self.identity = identity
         self.functions = functions
         self.store = store
@@ -38,11 +42,14 @@ public struct DeployDependencies: Sendable {
     }
 
     /// The real thing: AWS through `client`.
-    public static func aws(_ client: AWSClient, bakeSleeper: any Sleeper, environment: Environment) -> DeployDependencies {
-        DeployDependencies(identity: STSClient(client: client), functions: LambdaClient(client: client),
-                           store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),
-                           region: client.region, credentials: { try await client.credentialSource.credentials() },
-                           clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
+    public static func aws(_ client: AWSClient, bakeSleeper: any Sleeper, environment: Environment)
+        -> DeployDependencies
+    {
+        DeployDependencies(
+            identity: STSClient(client: client), functions: LambdaClient(client: client),
+            store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),
+            region: client.region, credentials: { try await client.credentialSource.credentials() },
+            clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
     }
 }
 

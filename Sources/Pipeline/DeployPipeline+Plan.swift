@@ -21,26 +21,33 @@ extension DeployPipeline {
     /// schedule with times. Sends no mutating request.
     public func dryRun() async throws -> PlanReport {
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-plan-\(UUID().uuidString)")
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lambda-shift-plan-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
-        let package = try await plan.source.prepare(out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment)
+        let package = try await plan.source.prepare(
+            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment)
         var document: [String: JSONValue] = [
             "command": "plan", "exit-code": 0, "function": .string(plan.function), "alias": .string(plan.alias),
-            "environment": .string(plan.environment), "sha256": .string(package.sha256Hex), "code-sha256": .string(package.codeSha256),
+            "environment": .string(plan.environment), "sha256": .string(package.sha256Hex),
+            "code-sha256": .string(package.codeSha256),
             "size": .int(Int(package.size)), "files": .int(package.entryCount), "strategy": .string(plan.strategy.name),
             "gates": .array(checked.gates.map { .string($0.name) }),
         ]
         var summary = PlanReport(document: document)
         summary.line("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
-        if let version = try await ArtifactStage(lambda: deps.functions, store: deps.store).unchangedVersion(function: plan.function, alias: plan.alias, package: package,
-                                                                                   current: checked.before.map { .present($0) } ?? .absent) {
+        if let version = try await ArtifactStage(lambda: deps.functions, store: deps.store).unchangedVersion(
+            function: plan.function, alias: plan.alias, package: package,
+            current: checked.before.map { .present($0) } ?? .absent)
+        {
             summary.line("would skip: alias \(plan.alias) already serves this code (version \(version))")
             document.merge(["outcome": "would-skip", "version": .string(version)]) { $1 }
             summary.document = document
             return summary
         }
-        summary.line("would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version")
+        summary.line(
+            "would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version"
+        )
         document.merge(["outcome": "would-deploy", "bucket": .string(plan.bucket), "s3-key": .string(plan.key)]) { $1 }
         guard let before = checked.before else {
             summary.line("would create alias \(plan.alias) on the new version (first deploy)")
@@ -50,20 +57,33 @@ extension DeployPipeline {
         }
         summary.line("alias \(plan.alias) now: \(RolloutEngine.describe(before))")
         if before.functionVersion == "$LATEST" {
-            summary.line("would first publish the code $LATEST serves (\(checked.function.codeSha256)) as a baseline version, or reuse one with that code, and move alias \(plan.alias) onto it: callers see no change until the gated shift")
+            summary.line(
+                "would first publish the code $LATEST serves (\(checked.function.codeSha256)) as a baseline version, or reuse one with that code, and move alias \(plan.alias) onto it: callers see no change until the gated shift"
+            )
             document["baseline"] = .string(checked.function.codeSha256)
         }
-        document["alias-before"] = .object(["version": .string(before.functionVersion),
-                                            "weights": .object(before.additionalVersionWeights.mapValues { .double($0) })])
+        document["alias-before"] = .object([
+            "version": .string(before.functionVersion),
+            "weights": .object(before.additionalVersionWeights.mapValues { .double($0) }),
+        ])
         var elapsed = 0
         var steps: [JSONValue] = []
         for step in plan.strategy.steps {
-            summary.line("  at \(elapsed)s: \(Strategy.percent(step.basisPoints)) to the new version, bake \(step.bakeSeconds)s, then \(checked.gates.isEmpty ? "no gates" : checked.gates.map(\.name).joined(separator: " + "))")
-            steps.append(.object(["at-seconds": .int(elapsed), "percent": .double(Double(step.basisPoints) / 100), "bake-seconds": .int(step.bakeSeconds)]))
+            summary.line(
+                "  at \(elapsed)s: \(Strategy.percent(step.basisPoints)) to the new version, bake \(step.bakeSeconds)s, then \(checked.gates.isEmpty ? "no gates" : checked.gates.map(\.name).joined(separator: " + "))"
+            )
+            steps.append(
+                .object([
+                    "at-seconds": .int(elapsed), "percent": .double(Double(step.basisPoints) / 100),
+                    "bake-seconds": .int(step.bakeSeconds),
+                ]))
             elapsed += step.bakeSeconds
         }
-        summary.line("  at \(elapsed)s: 100% to the new version" + (plan.bakeSeconds > 0 ? ", then bake \(plan.bakeSeconds)s" : ""))
-        steps.append(.object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
+        summary.line(
+            "  at \(elapsed)s: 100% to the new version"
+                + (plan.bakeSeconds > 0 ? ", then bake \(plan.bakeSeconds)s" : ""))
+        steps.append(
+            .object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
         summary.line("total: \(elapsed + plan.bakeSeconds)s")
         document["steps"] = .array(steps)
         document["total-seconds"] = .int(elapsed + plan.bakeSeconds)

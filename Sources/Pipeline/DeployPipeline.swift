@@ -24,19 +24,26 @@ public struct DeployPipeline: Sendable {
     }
 
     public func run() async -> DeployResult {
-        var outputs = ["function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false", "outcome": "failed"]
+        var outputs = [
+            "function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false",
+            "outcome": "failed",
+        ]
         do {
             return try await run(&outputs)
         } catch {
-            let code = (error is CancellationError) ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
+            let code =
+                (error is CancellationError)
+                ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
             outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
-            let sentence = (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
+            let sentence =
+                (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
             return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
         }
     }
 
     private func run(_ outputs: inout [String: String]) async throws -> DeployResult {
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("lambda-shift-\(UUID().uuidString)")
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         // Packaging needs no AWS: it runs while the preflight reads, and is cancelled if those fail.
@@ -58,16 +65,23 @@ public struct DeployPipeline: Sendable {
         report.phase("Upload")
 
         let artifacts = ArtifactStage(lambda: lambda, store: deps.store)
-        switch try await artifacts.run(package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
-                                       provenance: plan.provenance, current: before.map { .present($0) } ?? .absent,
-                                       warn: { report.warning($0) }) {
+        switch try await artifacts.run(
+            package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
+            provenance: plan.provenance, current: before.map { .present($0) } ?? .absent,
+            warn: { report.warning($0) })
+        {
         case .unchanged(let version):
             outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
-            return DeployResult(outputs: outputs, exitCode: 0, message: "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.")
+            return DeployResult(
+                outputs: outputs, exitCode: 0,
+                message:
+                    "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed."
+            )
         case .uploaded(let object):
             outputs["s3-key"] = object.key
             outputs["s3-version-id"] = object.versionId ?? ""
-            report.event("uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
+            report.event(
+                "uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
 
             let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
             if let found = before, found.functionVersion == "$LATEST" {
@@ -79,64 +93,91 @@ public struct DeployPipeline: Sendable {
                 outputs["previous-version"] = before?.functionVersion ?? ""
             }
             report.phase("Update and publish")
-            let updated = try await stage.updateCode(function: plan.function, bucket: plan.bucket, key: plan.key, objectVersion: object.versionId, codeSha256: package.codeSha256)
-            let published = try await stage.publish(function: plan.function, configuration: updated, provenance: plan.provenance)
+            let updated = try await stage.updateCode(
+                function: plan.function, bucket: plan.bucket, key: plan.key, objectVersion: object.versionId,
+                codeSha256: package.codeSha256)
+            let published = try await stage.publish(
+                function: plan.function, configuration: updated, provenance: plan.provenance)
             outputs["version"] = published.version
             report.event("published version \(published.version)")
             _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
 
             if let payload = plan.smokePayload {
-                let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(function: plan.function, version: published.version)
+                let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(
+                    function: plan.function, version: published.version)
                 report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
                 guard smoke.passed else {
                     if let before {
                         // Recorded as failed on the alias (traffic unchanged), so `rollback` never picks it.
-                        _ = try? await lambda.updateAlias(plan.function, alias: plan.alias, version: before.functionVersion,
-                                                          additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
-                                                          description: DeployHistory(description: before.description).failed(published.version).rendered())
+                        _ = try? await lambda.updateAlias(
+                            plan.function, alias: plan.alias, version: before.functionVersion,
+                            additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
+                            description: DeployHistory(description: before.description).failed(published.version)
+                                .rendered())
                     }
                     outputs["outcome"] = "rolled-back"
-                    let sentence = "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
+                    let sentence =
+                        "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
                     return DeployResult(outputs: outputs, exitCode: ExitStatus.gateFailed, reason: sentence)
                 }
             }
             guard let before else {
-                _ = try await lambda.createAlias(plan.function, alias: plan.alias, version: published.version,
-                                                 description: DeployHistory().succeeded(published.version).rendered(), additionalVersionWeights: [:])
+                _ = try await lambda.createAlias(
+                    plan.function, alias: plan.alias, version: published.version,
+                    description: DeployHistory().succeeded(published.version).rendered(), additionalVersionWeights: [:])
                 outputs["outcome"] = "deployed"
-                return DeployResult(outputs: outputs, exitCode: 0, message: "Created alias \(plan.alias) on version \(published.version) (first deploy).")
+                return DeployResult(
+                    outputs: outputs, exitCode: 0,
+                    message: "Created alias \(plan.alias) on version \(published.version) (first deploy).")
             }
             report.phase("Shift alias \(plan.alias)")
             let watched = Mutex(0)
-            let engine = RolloutEngine(api: lambda, gates: gates, clock: deps.clock, sleeper: deps.bakeSleeper,
-                                       gateInterval: Double(plan.gateIntervalSeconds)) { event in
+            let engine = RolloutEngine(
+                api: lambda, gates: gates, clock: deps.clock, sleeper: deps.bakeSleeper,
+                gateInterval: Double(plan.gateIntervalSeconds)
+            ) { event in
                 switch event.kind {
                 case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
                 case .baking(let seconds):
                     watched.withLock { $0 = 0 }
-                    report.line("baking \(seconds)s" + (gates.isEmpty ? "" : ", checking the gates every \(plan.gateIntervalSeconds)s"))
+                    report.line(
+                        "baking \(seconds)s"
+                            + (gates.isEmpty ? "" : ", checking the gates every \(plan.gateIntervalSeconds)s"))
                 case .gate(let result):
                     // The summary's row for a gate says how often it was watched during the bake.
                     let checks = watched.withLock { $0 }
-                    let during = checks == 0 ? "" : " (also checked \(checks) time\(checks == 1 ? "" : "s") during the bake, all passed)"
-                    report.event("gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)" + during, passed: result.passed)
+                    let during =
+                        checks == 0
+                        ? "" : " (also checked \(checks) time\(checks == 1 ? "" : "s") during the bake, all passed)"
+                    report.event(
+                        "gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)" + during,
+                        passed: result.passed)
                 case .watched(let elapsed, let total, let results):
                     watched.withLock { $0 += 1 }
-                    report.line("gates at \(elapsed)s of \(total)s: " + results.map { "\($0.gate) ok (\($0.detail))" }.joined(separator: ", "))
+                    report.line(
+                        "gates at \(elapsed)s of \(total)s: "
+                            + results.map { "\($0.gate) ok (\($0.detail))" }.joined(separator: ", "))
                 case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
                 case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 }
             }
-            let outcome = await engine.shift(function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
-                                             strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
+            let outcome = await engine.shift(
+                function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
+                strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
             if outcome == .completed || outcome == .completedByOther, let keep = plan.keepVersions {
                 // Housekeeping after the alias moved: a failure is a warning, never a failed deploy.
                 do {
                     let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
-                    if !pruned.isEmpty { report.line("pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)") }
+                    if !pruned.isEmpty {
+                        report.line(
+                            "pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)"
+                        )
+                    }
                 } catch {
-                    report.warning("Deployed, but pruning old versions failed: \((error as? any LambdaShiftError)?.sentence ?? "\(error)") Delete them by hand or check lambda:DeleteFunction.")
+                    report.warning(
+                        "Deployed, but pruning old versions failed: \((error as? any LambdaShiftError)?.sentence ?? "\(error)") Delete them by hand or check lambda:DeleteFunction."
+                    )
                 }
             }
             return conclude(outcome, outputs: &outputs, version: published.version, before: before)
@@ -146,43 +187,75 @@ public struct DeployPipeline: Sendable {
     /// Publishes (or reuses) a version with the code `$LATEST` serves and points the alias at
     /// it, guarded by the alias's RevisionId. Callers are served the same code before and after.
     /// Returns the alias as it now is: what a rollback restores.
-    func moveOffLatest(_ alias: AliasConfiguration, latest: FunctionConfiguration, stage: CodeUpdateStage, lambda: any FunctionAPI) async throws -> AliasConfiguration {
-        let (baseline, reused) = try await stage.baseline(function: plan.function, latest: latest, provenance: plan.provenance)
-        report.event(reused ? "baseline: version \(baseline.version) already holds the code $LATEST serves (\(latest.codeSha256))"
-                            : "baseline: published the code $LATEST serves (\(latest.codeSha256)) as version \(baseline.version)")
+    func moveOffLatest(
+        _ alias: AliasConfiguration, latest: FunctionConfiguration, stage: CodeUpdateStage, lambda: any FunctionAPI
+    ) async throws -> AliasConfiguration {
+        let (baseline, reused) = try await stage.baseline(
+            function: plan.function, latest: latest, provenance: plan.provenance)
+        report.event(
+            reused
+                ? "baseline: version \(baseline.version) already holds the code $LATEST serves (\(latest.codeSha256))"
+                : "baseline: published the code $LATEST serves (\(latest.codeSha256)) as version \(baseline.version)")
         _ = try await stage.waitUntilActive(function: plan.function, version: baseline.version) { report.line($0) }
         do {
-            let moved = try await lambda.updateAlias(plan.function, alias: plan.alias, version: baseline.version,
-                                                     additionalVersionWeights: [:], revisionId: alias.revisionId,
-                                                     description: DeployHistory(description: alias.description).succeeded(baseline.version).rendered())
-            report.event("alias \(plan.alias) moved from $LATEST to version \(baseline.version): the same code, so callers see no change; the new code is shifted in from there")
+            let moved = try await lambda.updateAlias(
+                plan.function, alias: plan.alias, version: baseline.version,
+                additionalVersionWeights: [:], revisionId: alias.revisionId,
+                description: DeployHistory(description: alias.description).succeeded(baseline.version).rendered())
+            report.event(
+                "alias \(plan.alias) moved from $LATEST to version \(baseline.version): the same code, so callers see no change; the new code is shifted in from there"
+            )
             return moved
         } catch let error as AWSServiceError where error.kind == .preconditionFailed {
-            throw DeployError("Alias \(plan.alias) changed while this deploy was moving it off $LATEST: it was left as it is; re-run the deploy.")
+            throw DeployError(
+                "Alias \(plan.alias) changed while this deploy was moving it off $LATEST: it was left as it is; re-run the deploy."
+            )
         }
     }
 
     /// Maps the rollout's outcome to outputs, a sentence and PRODUCT.md's exit code.
-    func conclude(_ outcome: RolloutOutcome, outputs: inout [String: String], version: String, before: AliasConfiguration) -> DeployResult {
+    func conclude(
+        _ outcome: RolloutOutcome, outputs: inout [String: String], version: String, before: AliasConfiguration
+    ) -> DeployResult {
         let restored = RolloutEngine.describe(before)
         let (name, code, sentence): (String, Int32, String)
         switch outcome {
         case .completed:
             outputs["outcome"] = "deployed"
-            return DeployResult(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).")
+            return DeployResult(
+                outputs: outputs, exitCode: 0,
+                message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).")
         case .completedByOther:
             outputs["outcome"] = "deployed"
-            return DeployResult(outputs: outputs, exitCode: 0, message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did.")
+            return DeployResult(
+                outputs: outputs, exitCode: 0,
+                message:
+                    "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did."
+            )
         case .rolledBack(let reason):
-            (name, code, sentence) = ("rolled-back", ExitStatus.gateFailed, "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored).")
+            (name, code, sentence) = (
+                "rolled-back", ExitStatus.gateFailed,
+                "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
+            )
         case .cancelled:
-            (name, code, sentence) = ("cancelled", ExitStatus.cancelled, "Cancelled: alias \(plan.alias) was restored to \(restored).")
+            (name, code, sentence) = (
+                "cancelled", ExitStatus.cancelled, "Cancelled: alias \(plan.alias) was restored to \(restored)."
+            )
         case .failed(let reason):
-            (name, code, sentence) = ("failed", ExitStatus.failed, "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored).")
+            (name, code, sentence) = (
+                "failed", ExitStatus.failed,
+                "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored)."
+            )
         case .interfered(let now):
-            (name, code, sentence) = ("failed", ExitStatus.failed, "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it.")
+            (name, code, sentence) = (
+                "failed", ExitStatus.failed,
+                "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it."
+            )
         case .rollbackFailed(let reason):
-            (name, code, sentence) = ("failed", ExitStatus.rollbackFailed, "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)")
+            (name, code, sentence) = (
+                "failed", ExitStatus.rollbackFailed,
+                "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)"
+            )
         }
         outputs["outcome"] = name
         return DeployResult(outputs: outputs, exitCode: code, reason: sentence)

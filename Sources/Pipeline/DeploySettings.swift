@@ -42,19 +42,28 @@ public struct DeploySettings: Sendable {
 
     /// Everything checked before AWS is touched; nil when the branch deploys nothing.
     public func resolve(_ environment: Environment) throws -> DeployPlan? {
-        var settings = SettingSource(environment: environment, file: try SettingSource.loadFile(flag: config, environment: environment))
+        var settings = SettingSource(
+            environment: environment, file: try SettingSource.loadFile(flag: config, environment: environment))
         var provenance = Provenance.detect(environment.variables, git: { LocalGit.facts() })
         if let branch = settings.value(branch, "branch") { provenance.branch = branch }
         var strategyText = settings.value(strategy, "strategy", fileKeys: [])
-        guard let target = try settings.environment(explicit: self.environment, branch: provenance.branch) else { return nil }
+        guard let target = try settings.environment(explicit: self.environment, branch: provenance.branch) else {
+            return nil
+        }
         let environmentName = target.name
         strategyText = strategyText ?? target.strategy
         settings.environmentName = environmentName
-        if let fromFile = settings.file?.value("strategy", environment: environmentName), settings.value(strategy, "strategy", fileKeys: []) == nil {
+        if let fromFile = settings.file?.value("strategy", environment: environmentName),
+            settings.value(strategy, "strategy", fileKeys: []) == nil
+        {
             strategyText = fromFile
         }
-        guard let functionTemplate = settings.value(function, "function") else { throw ConfigError("Name the function with --function (or the function input).") }
-        guard let bucketName = settings.value(bucket, "bucket") else { throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).") }
+        guard let functionTemplate = settings.value(function, "function") else {
+            throw ConfigError("Name the function with --function (or the function input).")
+        }
+        guard let bucketName = settings.value(bucket, "bucket") else {
+            throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
+        }
         var values = provenance.templateValues(function: "", environment: environmentName)
         let functionName = try SettingTemplate.render(functionTemplate, values)
         values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
@@ -68,17 +77,27 @@ public struct DeploySettings: Sendable {
         let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
         varying["repository"] = "LAMBDASHIFTANYREPOSITORY"
         let anyRepository = keyTemplate.render(varying).replacingOccurrences(of: "LAMBDASHIFTANYREPOSITORY", with: "*")
-        let keyPrefixAnyRepository = anyRepository.range(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
+        let keyPrefixAnyRepository =
+            anyRepository.range(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
         let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
-        let bakeSeconds = try settings.value(bake, "bake").map { try Strategy.seconds($0, in: settings.origin(bake, "bake")) } ?? 0
-        let gateInterval = try settings.value(self.gateInterval, "gate-interval").map { try Strategy.seconds($0, in: settings.origin(self.gateInterval, "gate-interval")) } ?? 10
-        guard gateInterval >= 1 else { throw ConfigError("--gate-interval is 0: give at least 1s (the gates are read from CloudWatch at that pace).") }
+        let bakeSeconds =
+            try settings.value(bake, "bake").map { try Strategy.seconds($0, in: settings.origin(bake, "bake")) } ?? 0
+        let gateInterval =
+            try settings.value(self.gateInterval, "gate-interval").map {
+                try Strategy.seconds($0, in: settings.origin(self.gateInterval, "gate-interval"))
+            } ?? 10
+        guard gateInterval >= 1 else {
+            throw ConfigError(
+                "--gate-interval is 0: give at least 1s (the gates are read from CloudWatch at that pace).")
+        }
         let aliasName = try AliasName.validated(settings.value(alias, "alias") ?? "live")
         var maxErrorBasisPoints: Int?
         if let text = settings.value(maxErrorRate, "max-error-rate") {
             maxErrorBasisPoints = try Strategy.rate(text, in: settings.origin(maxErrorRate, "max-error-rate"))
         }
-        let minimum = try settings.integer(minInvocations, "min-invocations", in: 0...Int.max, what: "the invocations needed per check") ?? 1
+        let minimum =
+            try settings.integer(
+                minInvocations, "min-invocations", in: 0...Int.max, what: "the invocations needed per check") ?? 1
         var smoke: Data?
         if let text = settings.value(smokePayload, "smoke-payload") {
             let data: Data
@@ -96,17 +115,32 @@ public struct DeploySettings: Sendable {
             smoke = data
         }
         let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
-        guard ["block", "ignore"].contains(firing) else { throw ConfigError("\(settings.origin(alarmAlreadyFiring, "alarm-already-firing")) is \"\(firing)\": use block or ignore.") }
-        let keep = try settings.integer(keepVersions, "keep-versions", in: 1...Int.max, what: "how many versions to keep")
-        let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        if let bad = accounts.first(where: { $0.count != 12 || !$0.allSatisfy(\.isASCII) || !$0.allSatisfy(\.isNumber) }) {
-            throw ConfigError("\(settings.origin(allowedAccountIds, "allowed-account-ids")) holds \"\(bad)\", which is not an AWS account id: give 12-digit ids, separated by commas.")
+        guard ["block", "ignore"].contains(firing) else {
+            throw ConfigError(
+                "\(settings.origin(alarmAlreadyFiring, "alarm-already-firing")) is \"\(firing)\": use block or ignore.")
         }
-        return DeployPlan(function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
-                          strategy: strategy, bakeSeconds: bakeSeconds, alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]), alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
-                          blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints, minInvocations: minimum,
-                          smokePayload: smoke, allowedAccounts: accounts, provenance: provenance, source: try CodeSource.resolve(source: source, zip: zip, excludes: excludes, settings: settings),
-                          region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"), keepVersions: keep,
-                          keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval)
+        let keep = try settings.integer(
+            keepVersions, "keep-versions", in: 1...Int.max, what: "how many versions to keep")
+        let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        if let bad = accounts.first(where: { $0.count != 12 || !$0.allSatisfy(\.isASCII) || !$0.allSatisfy(\.isNumber) }
+        ) {
+            throw ConfigError(
+                "\(settings.origin(allowedAccountIds, "allowed-account-ids")) holds \"\(bad)\", which is not an AWS account id: give 12-digit ids, separated by commas."
+            )
+        }
+        return DeployPlan(
+            function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
+            strategy: strategy, bakeSeconds: bakeSeconds,
+            alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]),
+            alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
+            blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints,
+            minInvocations: minimum,
+            smokePayload: smoke, allowedAccounts: accounts, provenance: provenance,
+            source: try CodeSource.resolve(source: source, zip: zip, excludes: excludes, settings: settings),
+            region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"),
+            keepVersions: keep,
+            keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval)
     }
 }

@@ -14,45 +14,75 @@ public struct IAMPolicyDocument: Sendable, Equatable {
 
     /// - Parameters: the functions' ARNs, the S3 resources (`bucket/prefix*`), the buckets,
     ///   the alarm ARNs (names, or prefixes ending in `*`) and which optional features are on.
-    public static func make(functionArns: [String], objectResources: [String], buckets: [String], alarmArns: [String],
-                     metrics: Bool, smoke: Bool, pruning: Bool) -> IAMPolicyDocument {
-        var lambdaActions = ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:ListVersionsByFunction", "lambda:ListAliases",
-                             "lambda:GetAlias", "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:UpdateFunctionCode", "lambda:PublishVersion"]
+    public static func make(
+        functionArns: [String], objectResources: [String], buckets: [String], alarmArns: [String],
+        metrics: Bool, smoke: Bool, pruning: Bool
+    ) -> IAMPolicyDocument {
+        var lambdaActions = [
+            "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:ListVersionsByFunction",
+            "lambda:ListAliases",
+            "lambda:GetAlias", "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:UpdateFunctionCode",
+            "lambda:PublishVersion",
+        ]
         if smoke { lambdaActions.append("lambda:InvokeFunction") }
         var statements = [
-            Statement(sid: "ReadAndWritePackages", actions: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                      resources: objectResources),
-            Statement(sid: "ListPackages", actions: ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
-                      resources: buckets.map { "arn:aws:s3:::\($0)" }),
-            Statement(sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }),
+            Statement(
+                sid: "ReadAndWritePackages",
+                actions: [
+                    "s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources: objectResources),
+            Statement(
+                sid: "ListPackages",
+                actions: ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
+                resources: buckets.map { "arn:aws:s3:::\($0)" }),
+            Statement(
+                sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }),
         ]
         if pruning {
-            statements.append(Statement(sid: "PruneOldVersions", actions: ["lambda:DeleteFunction"], resources: functionArns.map { $0 + ":*" }))
+            statements.append(
+                Statement(
+                    sid: "PruneOldVersions", actions: ["lambda:DeleteFunction"],
+                    resources: functionArns.map { $0 + ":*" }))
         }
         if !alarmArns.isEmpty {
-            statements.append(Statement(sid: "ReadGateAlarms", actions: ["cloudwatch:DescribeAlarms"], resources: alarmArns))
+            statements.append(
+                Statement(sid: "ReadGateAlarms", actions: ["cloudwatch:DescribeAlarms"], resources: alarmArns))
         }
         if metrics {
             // GetMetricData has no resource-level permissions: AWS accepts only "*".
-            statements.append(Statement(sid: "ReadGateMetrics", actions: ["cloudwatch:GetMetricData"], resources: ["*"]))
+            statements.append(
+                Statement(sid: "ReadGateMetrics", actions: ["cloudwatch:GetMetricData"], resources: ["*"]))
         }
         return IAMPolicyDocument(statements: statements)
     }
 
     /// The policy as a JSON value (for the `--output json` document).
     public func value() -> JSONValue {
-        .object(["Version": "2012-10-17",
-                 "Statement": .array(statements.map { .object(["Sid": .string($0.sid), "Effect": "Allow",
-                                                                "Action": .array($0.actions.map { .string($0) }),
-                                                                "Resource": .array($0.resources.map { .string($0) })]) })])
+        .object([
+            "Version": "2012-10-17",
+            "Statement": .array(
+                statements.map {
+                    .object([
+                        "Sid": .string($0.sid), "Effect": "Allow",
+                        "Action": .array($0.actions.map { .string($0) }),
+                        "Resource": .array($0.resources.map { .string($0) }),
+                    ])
+                }),
+        ])
     }
 
     public func json() -> String {
         let object: [String: Any] = [
             "Version": "2012-10-17",
-            "Statement": statements.map { ["Sid": $0.sid, "Effect": "Allow", "Action": $0.actions, "Resource": $0.resources] },
+            "Statement": statements.map {
+                ["Sid": $0.sid, "Effect": "Allow", "Action": $0.actions, "Resource": $0.resources]
+            },
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -60,9 +90,9 @@ public struct IAMPolicyDocument: Sendable, Equatable {
         func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         var out = "data \"aws_iam_policy_document\" \"\(name)\" {\n"
         for statement in statements {
-            out += "  statement {\n    sid       = \"\(statement.sid)\"\n    actions   = \(list(statement.actions))\n    resources = \(list(statement.resources))\n  }\n"
+            out +=
+                "  statement {\n    sid       = \"\(statement.sid)\"\n    actions   = \(list(statement.actions))\n    resources = \(list(statement.resources))\n  }\n"
         }
         return out + "}\n"
     }
 }
-

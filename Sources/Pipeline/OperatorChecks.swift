@@ -8,21 +8,31 @@ import Rollout
 /// What operator commands check before they change anything: each failure is one sentence
 /// (exit 2 for a target that does not exist), and nothing has been sent that changes AWS.
 public enum OperatorChecks {
-    public static func function(_ lambda: any FunctionAPI, _ function: String, region: String) async throws -> FunctionConfiguration {
+    public static func function(_ lambda: any FunctionAPI, _ function: String, region: String) async throws
+        -> FunctionConfiguration
+    {
         do {
             return try await lambda.getFunction(function, qualifier: nil)
         } catch let error as AWSServiceError where error.kind == .notFound {
-            throw OperatorFailure("No Lambda function \(function) in \(region) for this account: check --function, --environment and --region.", exitCode: ExitStatus.usage)
+            throw OperatorFailure(
+                "No Lambda function \(function) in \(region) for this account: check --function, --environment and --region.",
+                exitCode: ExitStatus.usage)
         }
     }
 
-    public static func aliasIfAny(_ lambda: any FunctionAPI, _ function: String, _ alias: String) async throws -> AliasConfiguration? {
+    public static func aliasIfAny(_ lambda: any FunctionAPI, _ function: String, _ alias: String) async throws
+        -> AliasConfiguration?
+    {
         try await lambda.aliasIfExists(function, alias: alias)
     }
 
-    public static func alias(_ lambda: any FunctionAPI, _ function: String, _ alias: String) async throws -> AliasConfiguration {
+    public static func alias(_ lambda: any FunctionAPI, _ function: String, _ alias: String) async throws
+        -> AliasConfiguration
+    {
         guard let found = try await aliasIfAny(lambda, function, alias) else {
-            throw OperatorFailure("\(function) has no alias \(alias): check --alias (the first deploy creates it).", exitCode: ExitStatus.usage)
+            throw OperatorFailure(
+                "\(function) has no alias \(alias): check --alias (the first deploy creates it).",
+                exitCode: ExitStatus.usage)
         }
         return found
     }
@@ -31,10 +41,14 @@ public enum OperatorChecks {
         do {
             let configuration = try await lambda.getFunctionConfiguration(function, qualifier: version)
             if let state = configuration.state, state != "Active" {
-                throw OperatorFailure("Version \(version) of \(function) is \(state), not Active: it cannot serve traffic; pick another with --to-version.", exitCode: ExitStatus.usage)
+                throw OperatorFailure(
+                    "Version \(version) of \(function) is \(state), not Active: it cannot serve traffic; pick another with --to-version.",
+                    exitCode: ExitStatus.usage)
             }
         } catch let error as AWSServiceError where error.kind == .notFound {
-            throw OperatorFailure("\(function) has no version \(version): see lambda-shift status, then pick a published version with --to-version.", exitCode: ExitStatus.usage)
+            throw OperatorFailure(
+                "\(function) has no version \(version): see lambda-shift status, then pick a published version with --to-version.",
+                exitCode: ExitStatus.usage)
         }
     }
 }
@@ -42,27 +56,40 @@ public enum OperatorChecks {
 /// An alias update guarded by the RevisionId just read: someone else's change in between is
 /// refused by Lambda and reported, never overwritten. The deploy history goes with it.
 public enum AliasGuard {
-    public static func update(_ lambda: any FunctionAPI, _ function: String, _ alias: String, version: String, from current: AliasConfiguration,
-                       history: DeployHistory) async throws -> AliasConfiguration {
+    public static func update(
+        _ lambda: any FunctionAPI, _ function: String, _ alias: String, version: String,
+        from current: AliasConfiguration,
+        history: DeployHistory
+    ) async throws -> AliasConfiguration {
         do {
-            return try await lambda.updateAlias(function, alias: alias, version: version, additionalVersionWeights: [:], revisionId: current.revisionId,
-                                                description: history.rendered())
+            return try await lambda.updateAlias(
+                function, alias: alias, version: version, additionalVersionWeights: [:], revisionId: current.revisionId,
+                description: history.rendered())
         } catch let error as AWSServiceError where error.kind == .preconditionFailed {
-            throw OperatorFailure("Alias \(alias) changed while this command ran; it was left as it is: run the command again.", exitCode: ExitStatus.failed)
+            throw OperatorFailure(
+                "Alias \(alias) changed while this command ran; it was left as it is: run the command again.",
+                exitCode: ExitStatus.failed)
         }
     }
 }
 
 /// The `--output json` document of an alias command.
 public enum AliasChange {
-    public static func document(_ command: String, outcome: String, from before: AliasConfiguration, to after: AliasConfiguration,
-                         sentence: String) -> [String: JSONValue] {
+    public static func document(
+        _ command: String, outcome: String, from before: AliasConfiguration, to after: AliasConfiguration,
+        sentence: String
+    ) -> [String: JSONValue] {
         func state(_ alias: AliasConfiguration) -> JSONValue {
-            .object(["version": .string(alias.functionVersion), "weights": .object(alias.additionalVersionWeights.mapValues { .double($0) })])
+            .object([
+                "version": .string(alias.functionVersion),
+                "weights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
+            ])
         }
-        return ["command": .string(command), "outcome": .string(outcome), "exit-code": 0, "alias": .string(after.name),
-                "before": state(before), "after": state(after), "version": .string(after.functionVersion),
-                "previous-version": .string(before.functionVersion), "message": .string(sentence)]
+        return [
+            "command": .string(command), "outcome": .string(outcome), "exit-code": 0, "alias": .string(after.name),
+            "before": state(before), "after": state(after), "version": .string(after.functionVersion),
+            "previous-version": .string(before.functionVersion), "message": .string(sentence),
+        ]
     }
 }
 

@@ -25,48 +25,74 @@ struct Preflight {
         let identity = try await deps.identity.getCallerIdentity()
         report.line("caller: \(identity.arn) (account \(identity.account))")
         if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
-            throw AWSClientError(.invalidSetting, "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.",
+                isConfiguration: true)
         }
         report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
         try await checkCredentialLifetime()
         let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false)
         if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != deps.region {
-            throw AWSClientError(.invalidSetting, "The function ARN is in \(arnParts[3]) but this deploy runs in \(deps.region): set --region \(arnParts[3]), or name the function in \(deps.region).", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "The function ARN is in \(arnParts[3]) but this deploy runs in \(deps.region): set --region \(arnParts[3]), or name the function in \(deps.region).",
+                isConfiguration: true)
         }
         let lambda = deps.functions
         let function: FunctionConfiguration
         do {
             function = try await lambda.getFunctionConfiguration(plan.function, qualifier: nil)
         } catch let error as AWSServiceError where error.kind == .notFound {
-            throw AWSClientError(.invalidSetting, "No Lambda function \(plan.function) in \(deps.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).", cause: "\(error)", isConfiguration: false)
+            throw AWSClientError(
+                .invalidSetting,
+                "No Lambda function \(plan.function) in \(deps.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).",
+                cause: "\(error)", isConfiguration: false)
         }
         if function.packageType == "Image" {
-            throw AWSClientError(.invalidSetting, "\(plan.function) is a container-image function; lambda-shift deploys zip packages: deploy images with your image pipeline, or point --function at a zip function.", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "\(plan.function) is a container-image function; lambda-shift deploys zip packages: deploy images with your image pipeline, or point --function at a zip function.",
+                isConfiguration: true)
         }
         if function.state == "Failed" {
-            throw AWSClientError(.invalidSetting, "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.",
+                isConfiguration: true)
         }
         do {
             try await deps.store.probeBucket(plan.bucket)
         } catch let error as AWSServiceError where error.isMissingBucket {
-            throw AWSClientError(.invalidSetting, "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).", cause: "\(error)", isConfiguration: false)
+            throw AWSClientError(
+                .invalidSetting,
+                "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).",
+                cause: "\(error)", isConfiguration: false)
         } catch let error as AWSServiceError where error.kind == .wrongRegion {
             // Lambda takes code only from a bucket in the function's own region, so following the
             // redirect would upload where UpdateFunctionCode cannot read.
             // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
             let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
-            throw AWSClientError(.invalidSetting, "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).", cause: "\(error)", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).",
+                cause: "\(error)", isConfiguration: true)
         }
         let before = try await lambda.aliasIfExists(plan.function, alias: plan.alias)
         if let before, before.functionVersion != "$LATEST" {
             // $LATEST is what the code update replaces: say so when it holds code no version has.
             let versions = try await lambda.listVersionsByFunction(plan.function)
             if !versions.contains(where: { $0.version != "$LATEST" && $0.codeSha256 == function.codeSha256 }) {
-                report.warning("\(plan.function)'s $LATEST holds code that no published version has (\(function.codeSha256)), such as an edit made in the console: this deploy replaces it.")
+                report.warning(
+                    "\(plan.function)'s $LATEST holds code that no published version has (\(function.codeSha256)), such as an edit made in the console: this deploy replaces it."
+                )
             }
         }
         if let before, !before.additionalVersionWeights.isEmpty {
-            throw AWSClientError(.invalidSetting, "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.",
+                isConfiguration: true)
         }
         var gates: [any HealthGate] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
@@ -75,15 +101,24 @@ struct Preflight {
             let firing = try await probe.states().filter { $0.state == "ALARM" }.map(\.name)
             if !firing.isEmpty {
                 if plan.blockOnFiringAlarm {
-                    throw AWSClientError(.invalidSetting, "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.", isConfiguration: true)
+                    throw AWSClientError(
+                        .invalidSetting,
+                        "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.",
+                        isConfiguration: true)
                 }
-                report.warning("Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others.")
+                report.warning(
+                    "Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others."
+                )
             }
-            gates.append(AlarmGate(cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes, ignoring: Set(firing)))
+            gates.append(
+                AlarmGate(
+                    cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes, ignoring: Set(firing)))
         }
         if let rate = plan.maxErrorRateBasisPoints {
-            gates.append(MetricsGate(cloudWatch: deps.metrics, function: plan.function, alias: plan.alias,
-                                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
+            gates.append(
+                MetricsGate(
+                    cloudWatch: deps.metrics, function: plan.function, alias: plan.alias,
+                    maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
         }
         return Result(identity: identity, function: function, before: before, gates: gates)
     }
@@ -104,13 +139,20 @@ struct Preflight {
         guard let expiration = credentials.expiration else { return }
         let left = Int(expiration.timeIntervalSince(deps.clock.now()))
         guard !credentials.renewable else {
-            report.line("credentials from \(credentials.source) expire in \(Self.minutes(left)) and are renewed before then; the rollout can take up to \(Self.minutes(rolloutBudget))")
+            report.line(
+                "credentials from \(credentials.source) expire in \(Self.minutes(left)) and are renewed before then; the rollout can take up to \(Self.minutes(rolloutBudget))"
+            )
             return
         }
         guard left > rolloutBudget else {
-            throw AWSClientError(.invalidSetting, "The AWS credentials from the \(credentials.source) expire in \(Self.minutes(left)) (\(AWSTimestamp.iso8601(expiration))), but this rollout can take up to \(Self.minutes(rolloutBudget)) (its bakes plus \(Self.minutes(Self.allowance)) for the update, waits and a rollback) and they cannot be renewed: use role-to-assume so lambda-shift renews them, issue a longer session (role-duration-seconds), or pick a shorter strategy.", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "The AWS credentials from the \(credentials.source) expire in \(Self.minutes(left)) (\(AWSTimestamp.iso8601(expiration))), but this rollout can take up to \(Self.minutes(rolloutBudget)) (its bakes plus \(Self.minutes(Self.allowance)) for the update, waits and a rollback) and they cannot be renewed: use role-to-assume so lambda-shift renews them, issue a longer session (role-duration-seconds), or pick a shorter strategy.",
+                isConfiguration: true)
         }
-        report.line("credentials from \(credentials.source) expire in \(Self.minutes(left)); the rollout can take up to \(Self.minutes(rolloutBudget))")
+        report.line(
+            "credentials from \(credentials.source) expire in \(Self.minutes(left)); the rollout can take up to \(Self.minutes(rolloutBudget))"
+        )
     }
 
     static func minutes(_ seconds: Int) -> String {

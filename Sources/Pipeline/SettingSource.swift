@@ -52,7 +52,9 @@ public struct SettingSource: Sendable {
     public func integer(_ flag: String?, _ name: String, in range: ClosedRange<Int>, what: String) throws -> Int? {
         guard let text = value(flag, name) else { return nil }
         guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
-            let bound = range.upperBound == Int.max ? "of at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            let bound =
+                range.upperBound == Int.max
+                ? "of at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
             throw ConfigError("\(origin(flag, name)) is \"\(text)\": give \(what), a whole number \(bound).")
         }
         return number
@@ -64,8 +66,11 @@ public struct SettingSource: Sendable {
         let map = file?.branchMap ?? BranchMap.standard
         if let explicit = value(explicit, "environment") {
             if let names = file?.environmentNames, !names.isEmpty, !names.contains(explicit) {
-                let suggestion = names.min { ConfigFile.distance($0, explicit) < ConfigFile.distance($1, explicit) } ?? names[0]
-                throw ConfigError("\(origin(explicit, "environment")) is \"\(explicit)\", which \(file?.path ?? "the settings file") does not list (did you mean \(suggestion)?): use one of \(names.joined(separator: ", ")).")
+                let suggestion =
+                    names.min { ConfigFile.distance($0, explicit) < ConfigFile.distance($1, explicit) } ?? names[0]
+                throw ConfigError(
+                    "\(origin(explicit, "environment")) is \"\(explicit)\", which \(file?.path ?? "the settings file") does not list (did you mean \(suggestion)?): use one of \(names.joined(separator: ", "))."
+                )
             }
             return (explicit, map.branches.values.first { $0.environment == explicit }?.strategy)
         }
@@ -76,7 +81,9 @@ public struct SettingSource: Sendable {
         if !flags.isEmpty { return flags }
         let spec = Self.spec(name)
         if let text = spec.environmentNames.lazy.compactMap({ environment[$0] }).first {
-            return text.split(whereSeparator: { $0 == "," || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return text.split(whereSeparator: { $0 == "," || $0 == "\n" }).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
         }
         for key in fileKeys ?? spec.fileKeys {
             if let values = file?.values(key, environment: environmentName), !values.isEmpty { return values }
@@ -86,7 +93,9 @@ public struct SettingSource: Sendable {
 
     /// `--config FILE`, the `config` input, or `.lambda-shift.yml` in the working directory.
     public static func loadFile(flag: String?, environment: Environment) throws -> ConfigFile? {
-        if let path = flag ?? environment["INPUT_CONFIG"] ?? environment["LAMBDA_SHIFT_CONFIG"] { return try ConfigFile.load(path: path) }
+        if let path = flag ?? environment["INPUT_CONFIG"] ?? environment["LAMBDA_SHIFT_CONFIG"] {
+            return try ConfigFile.load(path: path)
+        }
         let fallback = FileManager.default.currentDirectoryPath + "/.lambda-shift.yml"
         return FileManager.default.fileExists(atPath: fallback) ? try ConfigFile.load(path: fallback) : nil
     }

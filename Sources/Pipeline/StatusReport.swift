@@ -10,7 +10,10 @@ public struct StatusReport: Sendable {
     public var alias: AliasConfiguration?
     public var versions: [FunctionConfiguration]
 
-    public init(identity: CallerIdentity, function: FunctionConfiguration, aliasName: String, alias: AliasConfiguration?, versions: [FunctionConfiguration]) {
+    public init(
+        identity: CallerIdentity, function: FunctionConfiguration, aliasName: String, alias: AliasConfiguration?,
+        versions: [FunctionConfiguration]
+    ) {
         self.identity = identity
         self.function = function
         self.aliasName = aliasName
@@ -29,12 +32,16 @@ public struct StatusReport: Sendable {
             return lines.joined(separator: "\n")
         }
         let routed = alias.additionalVersionWeights.values.reduce(0, +)
-        lines.append("alias:    \(alias.name) → version \(alias.functionVersion)" + (routed > 0 ? " (\(Self.percent(1 - routed)))" : ""))
+        lines.append(
+            "alias:    \(alias.name) → version \(alias.functionVersion)"
+                + (routed > 0 ? " (\(Self.percent(1 - routed)))" : ""))
         for (version, weight) in alias.additionalVersionWeights.sorted(by: { $0.key < $1.key }) {
             lines.append("          + version \(version) (\(Self.percent(weight)))")
         }
         for version in versions {
-            lines.append("version \(version.version): code \(version.codeSha256)" + (version.description.isEmpty ? "" : " — \(version.description)"))
+            lines.append(
+                "version \(version.version): code \(version.codeSha256)"
+                    + (version.description.isEmpty ? "" : " — \(version.description)"))
         }
         return lines.joined(separator: "\n")
     }
@@ -44,16 +51,25 @@ public struct StatusReport: Sendable {
         var object: [String: JSONValue] = [
             "command": "status", "outcome": "ok", "exit-code": 0,
             "caller": .object(["account": .string(identity.account), "arn": .string(identity.arn)]),
-            "function": .object(["name": .string(function.functionName), "arn": .string(function.functionArn),
-                                 "codeSha256": .string(function.codeSha256), "state": .string(function.state ?? ""),
-                                 "lastUpdateStatus": .string(function.lastUpdateStatus ?? "")]),
-            "versions": .array(versions.map { .object(["version": .string($0.version), "codeSha256": .string($0.codeSha256),
-                                                       "description": .string($0.description)]) }),
+            "function": .object([
+                "name": .string(function.functionName), "arn": .string(function.functionArn),
+                "codeSha256": .string(function.codeSha256), "state": .string(function.state ?? ""),
+                "lastUpdateStatus": .string(function.lastUpdateStatus ?? ""),
+            ]),
+            "versions": .array(
+                versions.map {
+                    .object([
+                        "version": .string($0.version), "codeSha256": .string($0.codeSha256),
+                        "description": .string($0.description),
+                    ])
+                }),
         ]
         if let alias {
-            object["alias"] = .object(["name": .string(alias.name), "functionVersion": .string(alias.functionVersion),
-                                       "additionalVersionWeights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
-                                       "revisionId": .string(alias.revisionId ?? "")])
+            object["alias"] = .object([
+                "name": .string(alias.name), "functionVersion": .string(alias.functionVersion),
+                "additionalVersionWeights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
+                "revisionId": .string(alias.revisionId ?? ""),
+            ])
         } else {
             object["alias"] = .null
         }

@@ -7,14 +7,20 @@ import Foundation
 public protocol AliasAPI: Sendable {
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration
     /// Updates the alias; `description` nil leaves the description as it is.
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
-                     description: String?) async throws -> AliasConfiguration
+    func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration
 }
 
 extension AliasAPI {
     /// Updates the alias, leaving its description as it is.
-    public func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?) async throws -> AliasConfiguration {
-        try await updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revisionId, description: nil)
+    public func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?
+    ) async throws -> AliasConfiguration {
+        try await updateAlias(
+            function: function, alias: alias, version: version, weights: weights, revisionId: revisionId,
+            description: nil)
     }
 }
 
@@ -23,9 +29,13 @@ extension LambdaClient: AliasAPI {
         try await getAlias(function, alias: alias)
     }
 
-    public func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
-                            description: String?) async throws -> AliasConfiguration {
-        try await updateAlias(function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId, description: description)
+    public func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration {
+        try await updateAlias(
+            function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId,
+            description: description)
     }
 }
 

@@ -27,8 +27,10 @@ public struct ArtifactStage: Sendable {
     }
 
     public init(client: AWSClient, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
-        self.init(lambda: LambdaClient(client: client),
-                  store: S3ArtifactStore(s3: S3Client(client: client), multipartThreshold: multipartThreshold, partSize: partSize))
+        self.init(
+            lambda: LambdaClient(client: client),
+            store: S3ArtifactStore(
+                s3: S3Client(client: client), multipartThreshold: multipartThreshold, partSize: partSize))
     }
 
     /// What the caller already knows of the alias: saves reading it again.
@@ -40,13 +42,16 @@ public struct ArtifactStage: Sendable {
 
     /// The version the alias serves when its code is `package`'s; nil otherwise (no alias,
     /// other code, or traffic split between versions).
-    public func unchangedVersion(function: String, alias: String, package: PackageResult, current known: KnownAlias = .unknown) async throws -> String? {
+    public func unchangedVersion(
+        function: String, alias: String, package: PackageResult, current known: KnownAlias = .unknown
+    ) async throws -> String? {
         let current: AliasConfiguration
         switch known {
         case .present(let alias): current = alias
         case .absent: return nil
         case .unknown:
-            _ = try await lambda.getFunctionConfiguration(function, qualifier: nil) // a missing function is an error, a missing alias is not
+            // A missing function is an error, a missing alias is not.
+            _ = try await lambda.getFunctionConfiguration(function, qualifier: nil)
             guard let found = try await lambda.aliasIfExists(function, alias: alias) else { return nil }
             current = found
         }
@@ -58,24 +63,34 @@ public struct ArtifactStage: Sendable {
     /// Skips, or uploads the package and its sidecars. `warn` hears what the user should know:
     /// a different package already under this key (a rebuild of the same commit), and a bucket
     /// without versioning, whose object can be overwritten after the function took its bytes.
-    public func run(package: PackageResult, function: String, alias: String, bucket: String, key: String,
-                    provenance: Provenance, current: KnownAlias = .unknown, warn: @Sendable (String) -> Void = { _ in }) async throws -> ArtifactOutcome {
-        if let version = try await unchangedVersion(function: function, alias: alias, package: package, current: current) {
+    public func run(
+        package: PackageResult, function: String, alias: String, bucket: String, key: String,
+        provenance: Provenance, current: KnownAlias = .unknown, warn: @Sendable (String) -> Void = { _ in }
+    ) async throws -> ArtifactOutcome {
+        if let version = try await unchangedVersion(
+            function: function, alias: alias, package: package, current: current)
+        {
             return .unchanged(version: version)
         }
         if let previous = try? await store.readSmallObject(bucket: bucket, key: key + ".sha256"),
-           let digest = String(decoding: previous, as: UTF8.self).split(separator: " ").first.map(String.init),
-           digest != package.sha256Hex {
-            warn("s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build.")
+            let digest = String(decoding: previous, as: UTF8.self).split(separator: " ").first.map(String.init),
+            digest != package.sha256Hex
+        {
+            warn(
+                "s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build."
+            )
         }
-        var uploaded = try await store.uploadPackage(path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
-                                                     metadata: Self.metadata(provenance))
+        var uploaded = try await store.uploadPackage(
+            path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
+            metadata: Self.metadata(provenance))
         // An unversioned bucket answers no version; a suspended one answers "null", which names
         // no version that stays: both mean the object can be overwritten.
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/VersioningSuspendedBehavior.html
         if uploaded.versionId == nil || uploaded.versionId == "null" {
             uploaded.versionId = nil
-            warn("Bucket \(bucket) does not keep versions (versioning is off or suspended): the function gets the bytes uploaded now, but s3://\(bucket)/\(key) can be overwritten later; enable versioning on the bucket so every deploy points at bytes that cannot change.")
+            warn(
+                "Bucket \(bucket) does not keep versions (versioning is off or suspended): the function gets the bytes uploaded now, but s3://\(bucket)/\(key) can be overwritten later; enable versioning on the bucket so every deploy points at bytes that cannot change."
+            )
         }
         let name = key.split(separator: "/").last.map(String.init) ?? key
         let hexSidecar = Array("\(package.sha256Hex)  \(name)\n".utf8)
@@ -84,7 +99,8 @@ public struct ArtifactStage: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (suffix, body) in [(".sha256", hexSidecar), (".base64sha256", base64Sidecar)] {
                 group.addTask {
-                    try await store.putSmallObject(bucket: bucket, key: key + suffix, bytes: body, contentType: "text/plain")
+                    try await store.putSmallObject(
+                        bucket: bucket, key: key + suffix, bytes: body, contentType: "text/plain")
                 }
             }
             try await group.waitForAll()
@@ -95,9 +111,14 @@ public struct ArtifactStage: Sendable {
     /// Object metadata: commit, branch and run URL, as printable ASCII (others percent-encoded).
     static func metadata(_ provenance: Provenance) -> [String: String] {
         var out: [String: String] = [:]
-        for (name, value) in [("commit", provenance.commit), ("branch", provenance.branch ?? provenance.tag), ("run-url", provenance.runURL)] {
+        for (name, value) in [
+            ("commit", provenance.commit), ("branch", provenance.branch ?? provenance.tag),
+            ("run-url", provenance.runURL),
+        ] {
             guard let value else { continue }
-            out[name] = value.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7f ? String($0) : URIEncoding.encode(String($0)) }.joined()
+            out[name] = value.unicodeScalars.map {
+                $0.value >= 0x20 && $0.value < 0x7f ? String($0) : URIEncoding.encode(String($0))
+            }.joined()
         }
         return out
     }

@@ -22,7 +22,10 @@ public struct CodeUpdateStage: Sendable {
     /// The longest wait for an update to finish, seconds.
     public var maxWait: Double
 
-    public init(lambda: any FunctionAPI, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(), maxWait: Double = 600) {
+    public init(
+        lambda: any FunctionAPI, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
+        maxWait: Double = 600
+    ) {
         self.lambda = lambda
         self.clock = clock
         self.sleeper = sleeper
@@ -31,40 +34,54 @@ public struct CodeUpdateStage: Sendable {
 
     /// Updates the code and returns the function's configuration once the update succeeded
     /// with our digest.
-    public func updateCode(function: String, bucket: String, key: String, objectVersion: String?, codeSha256: String) async throws -> FunctionConfiguration {
+    public func updateCode(function: String, bucket: String, key: String, objectVersion: String?, codeSha256: String)
+        async throws -> FunctionConfiguration
+    {
         let deadline = clock.now().addingTimeInterval(maxWait)
         // An update still running (someone else's, or a previous run's) is waited out first.
         var current = try await settled(function, deadline: deadline)
         var delay = 0.25
         while true {
             do {
-                _ = try await lambda.updateFunctionCode(function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: objectVersion, revisionId: current.revisionId)
+                _ = try await lambda.updateFunctionCode(
+                    function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: objectVersion,
+                    revisionId: current.revisionId)
                 break
             } catch let error as AWSServiceError where error.kind == .conflict {
                 try await pause(&delay, until: deadline, waitingFor: "another update of \(function) to finish")
                 current = try await settled(function, deadline: deadline)
             } catch let error as AWSServiceError where error.kind == .preconditionFailed {
-                throw DeployError("\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done.")
+                throw DeployError(
+                    "\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done."
+                )
             }
         }
         let done = try await settled(function, deadline: deadline)
         if done.lastUpdateStatus == "Failed" {
-            throw DeployError("Lambda could not apply the new code to \(function): \(done.lastUpdateStatusReason ?? "no reason given") (\(done.lastUpdateStatusReasonCode ?? "Failed")). No traffic moved.")
+            throw DeployError(
+                "Lambda could not apply the new code to \(function): \(done.lastUpdateStatusReason ?? "no reason given") (\(done.lastUpdateStatusReasonCode ?? "Failed")). No traffic moved."
+            )
         }
         guard done.codeSha256 == codeSha256 else {
-            throw DeployError("\(function) now runs code \(done.codeSha256), not the package just uploaded (\(codeSha256)): something else changed it; no traffic moved.")
+            throw DeployError(
+                "\(function) now runs code \(done.codeSha256), not the package just uploaded (\(codeSha256)): something else changed it; no traffic moved."
+            )
         }
         return done
     }
 
     /// Publishes $LATEST as a version, only if it still holds our code at the revision we
     /// checked. Returns the new version.
-    public func publish(function: String, configuration: FunctionConfiguration, provenance: Provenance) async throws -> FunctionConfiguration {
+    public func publish(function: String, configuration: FunctionConfiguration, provenance: Provenance) async throws
+        -> FunctionConfiguration
+    {
         do {
-            return try await lambda.publishVersion(function, codeSha256: configuration.codeSha256, revisionId: configuration.revisionId,
-                                                   description: Self.description(provenance))
+            return try await lambda.publishVersion(
+                function, codeSha256: configuration.codeSha256, revisionId: configuration.revisionId,
+                description: Self.description(provenance))
         } catch let error as AWSServiceError where [.preconditionFailed, .invalidParameter].contains(error.kind) {
-            throw DeployError("\(function) changed between the update and PublishVersion: re-run the deploy. (\(error.message))")
+            throw DeployError(
+                "\(function) changed between the update and PublishVersion: re-run the deploy. (\(error.message))")
         }
     }
 
@@ -77,10 +94,18 @@ public struct CodeUpdateStage: Sendable {
         while true {
             let configuration = try await lambda.getFunctionConfiguration(function, qualifier: nil)
             if configuration.state == "Failed" {
-                throw DeployError("\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved.")
+                throw DeployError(
+                    "\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved."
+                )
             }
-            if configuration.lastUpdateStatus != "InProgress" && configuration.state != "Pending" { return configuration }
-            try await pause(&delay, until: deadline, waitingFor: "\(function) to finish its update (state \(configuration.state ?? "?"), last update \(configuration.lastUpdateStatus ?? "?"))")
+            if configuration.lastUpdateStatus != "InProgress" && configuration.state != "Pending" {
+                return configuration
+            }
+            try await pause(
+                &delay, until: deadline,
+                waitingFor:
+                    "\(function) to finish its update (state \(configuration.state ?? "?"), last update \(configuration.lastUpdateStatus ?? "?"))"
+            )
         }
     }
 
@@ -88,7 +113,9 @@ public struct CodeUpdateStage: Sendable {
     /// (`Creating`) until its snapshot is ready, often a minute or more, and cannot be invoked
     /// meanwhile; as `aws lambda wait published-version-active`. A version that ends `Failed`
     /// stops the deploy before any traffic moves. `onWait` is told each time it waits.
-    public func waitUntilActive(function: String, version: String, onWait: @Sendable (String) -> Void = { _ in }) async throws -> FunctionConfiguration {
+    public func waitUntilActive(function: String, version: String, onWait: @Sendable (String) -> Void = { _ in })
+        async throws -> FunctionConfiguration
+    {
         let deadline = clock.now().addingTimeInterval(maxWait)
         var delay = 0.25
         while true {
@@ -97,10 +124,16 @@ public struct CodeUpdateStage: Sendable {
             case nil, "Active":
                 return configuration
             case "Failed":
-                throw DeployError("Version \(version) of \(function) failed to become Active: \(configuration.stateReason ?? "no reason given") (\(configuration.stateReasonCode ?? "no code")). No traffic moved.")
+                throw DeployError(
+                    "Version \(version) of \(function) failed to become Active: \(configuration.stateReason ?? "no reason given") (\(configuration.stateReasonCode ?? "no code")). No traffic moved."
+                )
             default:
-                onWait("version \(version) is \(configuration.state ?? "?")" + (configuration.stateReasonCode.map { " (\($0))" } ?? "") + "; waiting for it to become Active")
-                try await pause(&delay, until: deadline, waitingFor: "version \(version) of \(function) to become Active")
+                onWait(
+                    "version \(version) is \(configuration.state ?? "?")"
+                        + (configuration.stateReasonCode.map { " (\($0))" } ?? "") + "; waiting for it to become Active"
+                )
+                try await pause(
+                    &delay, until: deadline, waitingFor: "version \(version) of \(function) to become Active")
             }
         }
     }
@@ -109,24 +142,33 @@ public struct CodeUpdateStage: Sendable {
     /// CodeSha256, or a new one published with that digest and RevisionId as preconditions.
     /// Used when the alias points at `$LATEST`, so that the new code can be shifted in
     /// gradually from a version that cannot change under it.
-    public func baseline(function: String, latest: FunctionConfiguration, provenance: Provenance) async throws -> (FunctionConfiguration, reused: Bool) {
+    public func baseline(function: String, latest: FunctionConfiguration, provenance: Provenance) async throws -> (
+        FunctionConfiguration, reused: Bool
+    ) {
         let versions = try await lambda.listVersionsByFunction(function)
         if let same = versions.filter({ $0.version != "$LATEST" && $0.codeSha256 == latest.codeSha256 })
-            .max(by: { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }) {
+            .max(by: { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) })
+        {
             return (same, true)
         }
         do {
-            let published = try await lambda.publishVersion(function, codeSha256: latest.codeSha256, revisionId: latest.revisionId,
-                                                            description: String(("lambda-shift baseline: what $LATEST served before " + Self.description(provenance)).prefix(256)))
+            let published = try await lambda.publishVersion(
+                function, codeSha256: latest.codeSha256, revisionId: latest.revisionId,
+                description: String(
+                    ("lambda-shift baseline: what $LATEST served before " + Self.description(provenance)).prefix(256)))
             return (published, false)
         } catch let error as AWSServiceError where [.preconditionFailed, .invalidParameter].contains(error.kind) {
-            throw DeployError("\(function) changed while its baseline version was being published: re-run the deploy. (\(error.message))")
+            throw DeployError(
+                "\(function) changed while its baseline version was being published: re-run the deploy. (\(error.message))"
+            )
         }
     }
 
     func pause(_ delay: inout Double, until deadline: Date, waitingFor what: String) async throws {
         guard clock.now().addingTimeInterval(delay) <= deadline else {
-            throw DeployError("Gave up waiting for \(what) after \(Int(maxWait)) s: check the function in the Lambda console, then re-run.")
+            throw DeployError(
+                "Gave up waiting for \(what) after \(Int(maxWait)) s: check the function in the Lambda console, then re-run."
+            )
         }
         try await sleeper.sleep(seconds: delay)
         delay = min(delay * 2, 5)
@@ -136,7 +178,11 @@ public struct CodeUpdateStage: Sendable {
     static func description(_ provenance: Provenance) -> String {
         var parts = ["lambda-shift"]
         if let commit = provenance.shortSHA { parts.append("commit \(commit)") }
-        if let tag = provenance.tag { parts.append("tag \(tag)") } else if let branch = provenance.branch { parts.append("on \(branch)") }
+        if let tag = provenance.tag {
+            parts.append("tag \(tag)")
+        } else if let branch = provenance.branch {
+            parts.append("on \(branch)")
+        }
         if let run = provenance.runURL { parts.append("run \(run)") }
         return String(parts.joined(separator: " ").prefix(256))
     }

@@ -29,7 +29,8 @@ public struct DeployHistory: Sendable, Equatable {
     /// Reads the record from an alias description (an empty history when there is none).
     public init(description: String) {
         guard let open = description.range(of: "[lambda-shift ", options: .backwards),
-              let close = description[open.upperBound...].firstIndex(of: "]") else {
+            let close = description[open.upperBound...].firstIndex(of: "]")
+        else {
             self.init(text: description)
             return
         }
@@ -37,7 +38,9 @@ public struct DeployHistory: Sendable, Equatable {
         for field in description[open.upperBound..<close].split(separator: " ") {
             let parts = field.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let versions = parts[1].split(separator: ",").map(String.init).filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+            let versions = parts[1].split(separator: ",").map(String.init).filter {
+                !$0.isEmpty && $0.allSatisfy(\.isNumber)
+            }
             if parts[0] == "good" { good = versions } else if parts[0] == "failed" { failed = versions }
         }
         let before = description[..<open.lowerBound].trimmingCharacters(in: .whitespaces)
@@ -68,7 +71,8 @@ public struct DeployHistory: Sendable, Equatable {
     /// The description to write: the text kept (shortened if it must be), then the record
     /// of the newest ten good and ten failed versions, within Lambda's limit.
     public func rendered() -> String {
-        let record = "[lambda-shift good=\(good.prefix(Self.keep).joined(separator: ",")) failed=\(failed.prefix(Self.keep).joined(separator: ","))]"
+        let record =
+            "[lambda-shift good=\(good.prefix(Self.keep).joined(separator: ",")) failed=\(failed.prefix(Self.keep).joined(separator: ","))]"
         guard !text.isEmpty else { return record }
         let room = Self.limit - record.count - 1
         guard room > 0 else { return record }

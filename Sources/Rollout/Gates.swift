@@ -29,7 +29,10 @@ public struct AlarmGate: HealthGate {
         var found = names.isEmpty ? [] : try await cloudWatch.describeAlarms(names: names, prefix: nil)
         let missing = Set(names).subtracting(found.map(\.name))
         guard missing.isEmpty else {
-            throw AWSClientError(.invalidSetting, "No CloudWatch alarm is named \(missing.sorted().joined(separator: ", ")): check --alarm and the region.", isConfiguration: true)
+            throw AWSClientError(
+                .invalidSetting,
+                "No CloudWatch alarm is named \(missing.sorted().joined(separator: ", ")): check --alarm and the region.",
+                isConfiguration: true)
         }
         for prefix in prefixes { found += try await cloudWatch.describeAlarms(names: [], prefix: prefix) }
         return found
@@ -41,9 +44,15 @@ public struct AlarmGate: HealthGate {
         let skipped = ignored.names
         let firing = states.filter { $0.state == "ALARM" && !skipped.contains($0.name) }.map(\.name).sorted()
         var notes = ""
-        if !recovered.isEmpty { notes += "; \(recovered.sorted().joined(separator: ", ")) left ALARM and gate from now on" }
-        if !skipped.isEmpty { notes += "; ignoring \(skipped.sorted().joined(separator: ", ")) (in ALARM since before the deploy)" }
-        guard firing.isEmpty else { return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))" + notes) }
+        if !recovered.isEmpty {
+            notes += "; \(recovered.sorted().joined(separator: ", ")) left ALARM and gate from now on"
+        }
+        if !skipped.isEmpty {
+            notes += "; ignoring \(skipped.sorted().joined(separator: ", ")) (in ALARM since before the deploy)"
+        }
+        guard firing.isEmpty else {
+            return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))" + notes)
+        }
         return GateResult(gate: name, passed: true, detail: "\(states.count) alarm(s), none in ALARM" + notes)
     }
 }
@@ -75,7 +84,9 @@ public struct MetricsGate: HealthGate {
     public var minInvocations: Int
     public var name: String { "metrics" }
 
-    public init(cloudWatch: any MetricsAPI, function: String, alias: String, maxErrorRateBasisPoints: Int, minInvocations: Int) {
+    public init(
+        cloudWatch: any MetricsAPI, function: String, alias: String, maxErrorRateBasisPoints: Int, minInvocations: Int
+    ) {
         self.cloudWatch = cloudWatch
         self.function = function
         self.alias = alias
@@ -84,27 +95,40 @@ public struct MetricsGate: HealthGate {
     }
 
     public func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
-        let dimensions = [("FunctionName", function), ("Resource", "\(function):\(alias)"), ("ExecutedVersion", newVersion)]
+        let dimensions = [
+            ("FunctionName", function), ("Resource", "\(function):\(alias)"), ("ExecutedVersion", newVersion),
+        ]
         let period = 60
         let queries = ["Invocations", "Errors", "Throttles"].map {
-            MetricQuery(id: $0.lowercased(), namespace: "AWS/Lambda", metricName: $0, dimensions: dimensions, period: period, stat: "Sum")
+            MetricQuery(
+                id: $0.lowercased(), namespace: "AWS/Lambda", metricName: $0, dimensions: dimensions, period: period,
+                stat: "Sum")
         }
         // Whole periods covering the bake, so a short bake still reads its minute.
-        let from = Date(timeIntervalSince1970: (start.timeIntervalSince1970 / Double(period)).rounded(.down) * Double(period))
-        let to = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / Double(period)).rounded(.up) * Double(period) + Double(period))
+        let from = Date(
+            timeIntervalSince1970: (start.timeIntervalSince1970 / Double(period)).rounded(.down) * Double(period))
+        let to = Date(
+            timeIntervalSince1970: (end.timeIntervalSince1970 / Double(period)).rounded(.up) * Double(period)
+                + Double(period))
         let results = try await cloudWatch.getMetricData(queries, start: from, end: to)
         func sum(_ id: String) -> Int { Int(results.first { $0.id == id }?.values.reduce(0, +) ?? 0) }
         let invocations = sum("invocations"), bad = sum("errors") + sum("throttles")
         if invocations < minInvocations && !final {
             // During the bake, too little traffic so far is no verdict yet.
-            return GateResult(gate: name, passed: true, detail: "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) so far")
+            return GateResult(
+                gate: name, passed: true,
+                detail: "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) so far")
         }
         if invocations < minInvocations {
-            return GateResult(gate: name, passed: false,
-                              detail: "\(invocations) invocation(s) of version \(newVersion), fewer than --min-invocations \(minInvocations): no traffic is no proof of health")
+            return GateResult(
+                gate: name, passed: false,
+                detail:
+                    "\(invocations) invocation(s) of version \(newVersion), fewer than --min-invocations \(minInvocations): no traffic is no proof of health"
+            )
         }
         let rate = invocations == 0 ? 0 : bad * 10_000 / invocations
-        let detail = "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) (\(Strategy.percent(rate)), limit \(Strategy.percent(maxErrorRateBasisPoints)))"
+        let detail =
+            "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) (\(Strategy.percent(rate)), limit \(Strategy.percent(maxErrorRateBasisPoints)))"
         return GateResult(gate: name, passed: rate <= maxErrorRateBasisPoints, detail: detail)
     }
 }
@@ -124,10 +148,12 @@ public struct SmokeTest: Sendable {
         let result = try await lambda.invoke(function, qualifier: version, payload: payload)
         let body = String(decoding: result.payload.prefix(300), as: UTF8.self)
         if let error = result.functionError {
-            return GateResult(gate: "smoke", passed: false, detail: "version \(version) raised a \(error) error: \(body)")
+            return GateResult(
+                gate: "smoke", passed: false, detail: "version \(version) raised a \(error) error: \(body)")
         }
         guard (200..<300).contains(result.statusCode) else {
-            return GateResult(gate: "smoke", passed: false, detail: "version \(version) answered status \(result.statusCode)")
+            return GateResult(
+                gate: "smoke", passed: false, detail: "version \(version) answered status \(result.statusCode)")
         }
         return GateResult(gate: "smoke", passed: true, detail: "version \(version) answered \(body)")
     }

@@ -11,13 +11,20 @@ public protocol FunctionAPI: AliasAPI {
     func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration]
     func listAliases(_ name: String) async throws -> [AliasConfiguration]
     func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration?
-    func updateFunctionCode(_ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?,
-                            revisionId: String?) async throws -> FunctionConfiguration
-    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws -> FunctionConfiguration
-    func createAlias(_ name: String, alias: String, version: String, description: String?,
-                     additionalVersionWeights: [String: Double]) async throws -> AliasConfiguration
-    func updateAlias(_ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?,
-                     revisionId: String?, description: String?) async throws -> AliasConfiguration
+    func updateFunctionCode(
+        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?,
+        revisionId: String?
+    ) async throws -> FunctionConfiguration
+    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws
+        -> FunctionConfiguration
+    func createAlias(
+        _ name: String, alias: String, version: String, description: String?,
+        additionalVersionWeights: [String: Double]
+    ) async throws -> AliasConfiguration
+    func updateAlias(
+        _ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?,
+        revisionId: String?, description: String?
+    ) async throws -> AliasConfiguration
     func deleteFunctionVersion(_ name: String, version: String) async throws
     func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult
 }
@@ -29,8 +36,10 @@ public protocol ArtifactStore: Sendable {
     /// Throws the store's answer when the bucket cannot be used (missing, elsewhere, denied).
     func probeBucket(_ bucket: String) async throws
     /// Uploads a file whose SHA-256 is known; the store checks the bytes against it.
-    func uploadPackage(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
-                       metadata: [String: String]) async throws -> UploadedObject
+    func uploadPackage(
+        path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
+        metadata: [String: String]
+    ) async throws -> UploadedObject
     /// Writes a small object (a sidecar).
     func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws
     /// A small object's bytes, or nil when there is none.
@@ -51,14 +60,19 @@ public struct S3ArtifactStore: ArtifactStore {
 
     public func probeBucket(_ bucket: String) async throws { try await s3.probeBucket(bucket) }
 
-    public func uploadPackage(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
-                              metadata: [String: String]) async throws -> UploadedObject {
-        try await s3.uploadFile(path: path, size: size, sha256: sha256, bucket: bucket, key: key, metadata: metadata,
-                                multipartThreshold: multipartThreshold, partSize: partSize)
+    public func uploadPackage(
+        path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
+        metadata: [String: String]
+    ) async throws -> UploadedObject {
+        try await s3.uploadFile(
+            path: path, size: size, sha256: sha256, bucket: bucket, key: key, metadata: metadata,
+            multipartThreshold: multipartThreshold, partSize: partSize)
     }
 
     public func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
-        _ = try await s3.putObject(bucket: bucket, key: key, body: .bytes(Data(bytes)), sha256: SHA256Hasher.hash(bytes), contentType: contentType)
+        _ = try await s3.putObject(
+            bucket: bucket, key: key, body: .bytes(Data(bytes)), sha256: SHA256Hasher.hash(bytes),
+            contentType: contentType)
     }
 
     public func readSmallObject(bucket: String, key: String) async throws -> Data? {

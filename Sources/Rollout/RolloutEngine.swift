@@ -57,8 +57,11 @@ public struct RolloutEngine: Sendable {
     public var gateInterval: Double
     public var onEvent: @Sendable (RolloutEvent) -> Void
 
-    public init(api: any AliasAPI, gates: [any HealthGate] = [], clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
-                gateInterval: Double = 10, onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }) {
+    public init(
+        api: any AliasAPI, gates: [any HealthGate] = [], clock: any AWSClock = SystemClock(),
+        sleeper: any Sleeper = TaskSleeper(),
+        gateInterval: Double = 10, onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }
+    ) {
         self.api = api
         self.gates = gates
         self.clock = clock
@@ -69,8 +72,10 @@ public struct RolloutEngine: Sendable {
 
     /// Shifts `alias` of `function` to `newVersion`. `before` is the alias as read before the
     /// run (what a rollback restores).
-    public func shift(function: String, alias: String, before: AliasConfiguration, newVersion: String,
-                      strategy: Strategy, bakeAfterSeconds: Int = 0) async -> RolloutOutcome {
+    public func shift(
+        function: String, alias: String, before: AliasConfiguration, newVersion: String,
+        strategy: Strategy, bakeAfterSeconds: Int = 0
+    ) async -> RolloutOutcome {
         let history = DeployHistory(description: before.description)
         // `revision` is the alias's RevisionId as we last set it; nil once an update was sent
         // whose outcome is unknown (cancelled or cut off mid-flight): the alias may have moved.
@@ -82,13 +87,15 @@ public struct RolloutEngine: Sendable {
                 attempted = true
                 let sent = revision
                 revision = nil
-                let updated = try await update(function, alias, version: before.functionVersion,
-                                               weights: [newVersion: step.weight], revision: sent)
+                let updated = try await update(
+                    function, alias, version: before.functionVersion,
+                    weights: [newVersion: step.weight], revision: sent)
                 revision = updated.revisionId
                 emit(.shifted(basisPoints: step.basisPoints))
                 if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: step.bakeSeconds) {
-                    return await restore(function, alias, before: before, newVersion: newVersion, revision: revision,
-                                         outcome: .rolledBack(reason: failure), history: history)
+                    return await restore(
+                        function, alias, before: before, newVersion: newVersion, revision: revision,
+                        outcome: .rolledBack(reason: failure), history: history)
                 }
             }
             try Task.checkCancellation()
@@ -96,34 +103,44 @@ public struct RolloutEngine: Sendable {
             let sent = revision
             revision = nil
             // With a bake after 100% the verdict comes later: the record is written then.
-            let flipped = try await api.updateAlias(function: function, alias: alias, version: newVersion, weights: [:], revisionId: sent,
-                                                    description: bakeAfterSeconds > 0 ? nil : history.succeeded(newVersion).rendered())
+            let flipped = try await api.updateAlias(
+                function: function, alias: alias, version: newVersion, weights: [:], revisionId: sent,
+                description: bakeAfterSeconds > 0 ? nil : history.succeeded(newVersion).rendered())
             revision = flipped.revisionId
             emit(.flipped)
             if bakeAfterSeconds > 0 {
                 if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: bakeAfterSeconds) {
-                    return await restore(function, alias, before: before, newVersion: newVersion, revision: revision,
-                                         outcome: .rolledBack(reason: failure), history: history)
+                    return await restore(
+                        function, alias, before: before, newVersion: newVersion, revision: revision,
+                        outcome: .rolledBack(reason: failure), history: history)
                 }
                 // Recorded only if the alias is still as this run left it.
-                _ = try? await api.updateAlias(function: function, alias: alias, version: newVersion, weights: [:], revisionId: revision,
-                                               description: history.succeeded(newVersion).rendered())
+                _ = try? await api.updateAlias(
+                    function: function, alias: alias, version: newVersion, weights: [:], revisionId: revision,
+                    description: history.succeeded(newVersion).rendered())
             }
             return .completed
         } catch is CancellationError {
-            return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .cancelled) : .cancelled
+            return attempted
+                ? await restore(
+                    function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .cancelled)
+                : .cancelled
         } catch let error as AWSServiceError where error.kind == .preconditionFailed {
             let now = try? await api.getAlias(function: function, alias: alias)
             if let now, now.functionVersion == newVersion, now.additionalVersionWeights.isEmpty {
                 // Someone promoted this very version: the rollout is finished, not broken.
-                _ = try? await api.updateAlias(function: function, alias: alias, version: newVersion, weights: [:], revisionId: now.revisionId,
-                                               description: history.succeeded(newVersion).rendered())
+                _ = try? await api.updateAlias(
+                    function: function, alias: alias, version: newVersion, weights: [:], revisionId: now.revisionId,
+                    description: history.succeeded(newVersion).rendered())
                 return .completedByOther
             }
             return .interfered(now: now.map(Self.describe) ?? "unknown")
         } catch {
             let reason = LambdaShiftErrorText.sentence(error)
-            return attempted ? await restore(function, alias, before: before, newVersion: newVersion, revision: revision, outcome: .failed(reason: reason)) : .failed(reason: reason)
+            return attempted
+                ? await restore(
+                    function, alias, before: before, newVersion: newVersion, revision: revision,
+                    outcome: .failed(reason: reason)) : .failed(reason: reason)
         }
     }
 
@@ -141,7 +158,8 @@ public struct RolloutEngine: Sendable {
             guard elapsed < total else { break }
             var results: [GateResult] = []
             for gate in gates {
-                let result = try await gate.evaluate(newVersion: newVersion, start: start, end: clock.now(), final: false)
+                let result = try await gate.evaluate(
+                    newVersion: newVersion, start: start, end: clock.now(), final: false)
                 guard result.passed else {
                     emit(.gate(result))
                     return "\(result.gate): \(result.detail) (seen \(Int(elapsed))s into a \(seconds)s bake)"
@@ -164,8 +182,10 @@ public struct RolloutEngine: Sendable {
     /// run (the very reason for some rollbacks) does not cancel the rollback. When the last
     /// update's outcome is unknown (`revision` nil), the alias is read first: if it holds a state
     /// this run could have set, its RevisionId is used; anything else is someone else's change.
-    func restore(_ function: String, _ alias: String, before: AliasConfiguration, newVersion: String, revision: String?,
-                 outcome: RolloutOutcome, history: DeployHistory? = nil) async -> RolloutOutcome {
+    func restore(
+        _ function: String, _ alias: String, before: AliasConfiguration, newVersion: String, revision: String?,
+        outcome: RolloutOutcome, history: DeployHistory? = nil
+    ) async -> RolloutOutcome {
         let api = self.api
         emit(.restoring)
         // A version that failed its gates is recorded as failed, so `rollback` never returns to it.
@@ -176,14 +196,17 @@ public struct RolloutEngine: Sendable {
                 if guardRevision == nil {
                     let current = try await api.getAlias(function: function, alias: alias)
                     guard Self.couldBeOurs(current, before: before, newVersion: newVersion) else {
-                        throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
-                                              message: "the alias holds a state this run did not set", status: 412, requestId: nil)
+                        throw AWSServiceError(
+                            service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
+                            message: "the alias holds a state this run did not set", status: 412, requestId: nil)
                     }
                     guardRevision = current.revisionId
                 }
-                return .success(try await api.updateAlias(function: function, alias: alias, version: before.functionVersion,
-                                                          weights: before.additionalVersionWeights, revisionId: guardRevision,
-                                                          description: description))
+                return .success(
+                    try await api.updateAlias(
+                        function: function, alias: alias, version: before.functionVersion,
+                        weights: before.additionalVersionWeights, revisionId: guardRevision,
+                        description: description))
             } catch {
                 return .failure(error)
             }
@@ -203,13 +226,23 @@ public struct RolloutEngine: Sendable {
     /// States this run sets: as found, the old primary with only the new version weighted, or
     /// the new version alone.
     static func couldBeOurs(_ alias: AliasConfiguration, before: AliasConfiguration, newVersion: String) -> Bool {
-        if alias.functionVersion == before.functionVersion && alias.additionalVersionWeights == before.additionalVersionWeights { return true }
-        if alias.functionVersion == before.functionVersion && Set(alias.additionalVersionWeights.keys) == [newVersion] { return true }
+        if alias.functionVersion == before.functionVersion
+            && alias.additionalVersionWeights == before.additionalVersionWeights
+        {
+            return true
+        }
+        if alias.functionVersion == before.functionVersion && Set(alias.additionalVersionWeights.keys) == [newVersion] {
+            return true
+        }
         return alias.functionVersion == newVersion && alias.additionalVersionWeights.isEmpty
     }
 
-    private func update(_ function: String, _ alias: String, version: String, weights: [String: Double], revision: String?) async throws -> AliasConfiguration {
-        try await api.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revision, description: nil)
+    private func update(
+        _ function: String, _ alias: String, version: String, weights: [String: Double], revision: String?
+    ) async throws -> AliasConfiguration {
+        try await api.updateAlias(
+            function: function, alias: alias, version: version, weights: weights, revisionId: revision, description: nil
+        )
     }
 
     private func emit(_ kind: RolloutEvent.Kind) { onEvent(RolloutEvent(at: clock.now(), kind: kind)) }

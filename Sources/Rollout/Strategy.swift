@@ -31,7 +31,9 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         guard !steps.isEmpty else { return "\(name): all traffic at once" }
-        return "\(name): " + steps.map { "\(Self.percent($0.basisPoints)) for \(Self.duration($0.bakeSeconds))" }.joined(separator: ", ") + ", then 100%"
+        return "\(name): "
+            + steps.map { "\(Self.percent($0.basisPoints)) for \(Self.duration($0.bakeSeconds))" }.joined(
+                separator: ", ") + ", then 100%"
     }
 
     /// Parses a strategy. Accepts AWS CodeDeploy's names verbatim (`AllAtOnce`,
@@ -42,48 +44,74 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) throws -> Strategy {
         let spec = text.trimmingCharacters(in: .whitespaces)
         var name = spec
-        if name.hasPrefix("CodeDeployDefault.Lambda") { name = String(name.dropFirst("CodeDeployDefault.Lambda".count)) }
+        if name.hasPrefix("CodeDeployDefault.Lambda") {
+            name = String(name.dropFirst("CodeDeployDefault.Lambda".count))
+        }
         if name == "AllAtOnce" || name.lowercased() == "all-at-once" { return Strategy(name: spec, steps: []) }
         if let known = codeDeployNames[name] {
-            return try known.linear ? linear(name: spec, basisPoints: 1_000, bakeSeconds: known.minutes * 60)
-                                    : canary(name: spec, basisPoints: 1_000, bakeSeconds: known.minutes * 60)
+            return try known.linear
+                ? linear(name: spec, basisPoints: 1_000, bakeSeconds: known.minutes * 60)
+                : canary(name: spec, basisPoints: 1_000, bakeSeconds: known.minutes * 60)
         }
         if name.first?.isUppercase == true, !name.contains(":") {
-            let suggestion = (["AllAtOnce"] + codeDeployNames.keys).min { distance($0, name) < distance($1, name) } ?? "AllAtOnce"
-            throw StrategyError("\"\(spec)\" is not one of CodeDeploy's Lambda configurations (did you mean \(suggestion)?): use its exact name, or a short form such as canary:10%:5m or linear:20%:1m for any other shape.")
+            let suggestion =
+                (["AllAtOnce"] + codeDeployNames.keys).min { distance($0, name) < distance($1, name) } ?? "AllAtOnce"
+            throw StrategyError(
+                "\"\(spec)\" is not one of CodeDeploy's Lambda configurations (did you mean \(suggestion)?): use its exact name, or a short form such as canary:10%:5m or linear:20%:1m for any other shape."
+            )
         }
         let parts = spec.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         switch parts.first?.lowercased() {
         case "canary" where parts.count == 3:
-            return try canary(name: spec, basisPoints: try basisPoints(parts[1], in: spec), bakeSeconds: try seconds(parts[2], in: spec))
+            return try canary(
+                name: spec, basisPoints: try basisPoints(parts[1], in: spec),
+                bakeSeconds: try seconds(parts[2], in: spec))
         case "linear" where parts.count == 3:
-            return try linear(name: spec, basisPoints: try basisPoints(parts[1], in: spec), bakeSeconds: try seconds(parts[2], in: spec))
+            return try linear(
+                name: spec, basisPoints: try basisPoints(parts[1], in: spec),
+                bakeSeconds: try seconds(parts[2], in: spec))
         case "steps" where parts.count == 2:
             var steps: [Step] = []
             for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
-                let pieces = item.split(separator: "@", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard pieces.count == 2 else {
-                    throw StrategyError("The step \"\(item)\" in \"\(spec)\" is not SHARE@DURATION: write steps like steps:10%@1m,50%@2m.")
+                let pieces = item.split(separator: "@", omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces)
                 }
-                steps.append(Step(basisPoints: try basisPoints(pieces[0], in: spec), bakeSeconds: try seconds(pieces[1], in: spec)))
+                guard pieces.count == 2 else {
+                    throw StrategyError(
+                        "The step \"\(item)\" in \"\(spec)\" is not SHARE@DURATION: write steps like steps:10%@1m,50%@2m."
+                    )
+                }
+                steps.append(
+                    Step(
+                        basisPoints: try basisPoints(pieces[0], in: spec), bakeSeconds: try seconds(pieces[1], in: spec)
+                    ))
             }
-            return try validated(Strategy(name: spec, steps: steps.last?.basisPoints == 10_000 ? Array(steps.dropLast()) : steps), finalStep: steps.last)
+            return try validated(
+                Strategy(name: spec, steps: steps.last?.basisPoints == 10_000 ? Array(steps.dropLast()) : steps),
+                finalStep: steps.last)
         default:
-            throw StrategyError("Unknown strategy \"\(spec)\": use AllAtOnce, a CodeDeploy name such as Canary10Percent5Minutes or Linear10PercentEvery1Minute, or canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.")
+            throw StrategyError(
+                "Unknown strategy \"\(spec)\": use AllAtOnce, a CodeDeploy name such as Canary10Percent5Minutes or Linear10PercentEvery1Minute, or canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m."
+            )
         }
     }
 
     static func canary(name: String, basisPoints: Int, bakeSeconds: Int) throws -> Strategy {
-        try validated(Strategy(name: name, steps: [Step(basisPoints: basisPoints, bakeSeconds: bakeSeconds)]), finalStep: nil)
+        try validated(
+            Strategy(name: name, steps: [Step(basisPoints: basisPoints, bakeSeconds: bakeSeconds)]), finalStep: nil)
     }
 
     /// Linear: the share rises by `basisPoints` each `bakeSeconds` until 100 %, which must be
     /// reached exactly (linear:30% would stop at 90 %: refused, not rounded).
     static func linear(name: String, basisPoints: Int, bakeSeconds: Int) throws -> Strategy {
         guard basisPoints > 0, 10_000 % basisPoints == 0 else {
-            throw StrategyError("\"\(name)\" moves \(percent(basisPoints)) at a time, which never adds up to exactly 100%: pick a share that divides 100% (such as 10%, 20%, 25%, 50%).")
+            throw StrategyError(
+                "\"\(name)\" moves \(percent(basisPoints)) at a time, which never adds up to exactly 100%: pick a share that divides 100% (such as 10%, 20%, 25%, 50%)."
+            )
         }
-        let steps = stride(from: basisPoints, to: 10_000, by: basisPoints).map { Step(basisPoints: $0, bakeSeconds: bakeSeconds) }
+        let steps = stride(from: basisPoints, to: 10_000, by: basisPoints).map {
+            Step(basisPoints: $0, bakeSeconds: bakeSeconds)
+        }
         return try validated(Strategy(name: name, steps: steps), finalStep: nil)
     }
 
@@ -91,18 +119,26 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         var previous = 0
         for step in strategy.steps {
             guard step.basisPoints > previous else {
-                throw StrategyError("The shares in \"\(strategy.name)\" must rise strictly: \(percent(step.basisPoints)) follows \(percent(previous)).")
+                throw StrategyError(
+                    "The shares in \"\(strategy.name)\" must rise strictly: \(percent(step.basisPoints)) follows \(percent(previous))."
+                )
             }
             guard step.basisPoints < 10_000 else {
-                throw StrategyError("Only the last step of \"\(strategy.name)\" may reach 100%: \(percent(step.basisPoints)) comes earlier.")
+                throw StrategyError(
+                    "Only the last step of \"\(strategy.name)\" may reach 100%: \(percent(step.basisPoints)) comes earlier."
+                )
             }
             guard step.bakeSeconds > 0 else {
-                throw StrategyError("Each step of \"\(strategy.name)\" needs a bake time above zero: \(percent(step.basisPoints)) has none.")
+                throw StrategyError(
+                    "Each step of \"\(strategy.name)\" needs a bake time above zero: \(percent(step.basisPoints)) has none."
+                )
             }
             previous = step.basisPoints
         }
         if let finalStep, finalStep.basisPoints == 10_000, finalStep.bakeSeconds != 0 {
-            throw StrategyError("The final 100% step of \"\(strategy.name)\" cannot bake before the flip: use --bake for a bake after 100%.")
+            throw StrategyError(
+                "The final 100% step of \"\(strategy.name)\" cannot bake before the flip: use --bake for a bake after 100%."
+            )
         }
         return strategy
     }
@@ -113,14 +149,18 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         if number.hasSuffix("%") { number.removeLast() }
         let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0, pieces[0].allSatisfy(\.isNumber),
-              pieces.count == 1 || (pieces[1].count <= 2 && !pieces[1].isEmpty && pieces[1].allSatisfy(\.isNumber)) else {
-            throw StrategyError("\"\(text)\" in \"\(spec)\" is not a share of traffic: write it as a percentage with at most two decimals, such as 10% or 12.5%.")
+            pieces.count == 1 || (pieces[1].count <= 2 && !pieces[1].isEmpty && pieces[1].allSatisfy(\.isNumber))
+        else {
+            throw StrategyError(
+                "\"\(text)\" in \"\(spec)\" is not a share of traffic: write it as a percentage with at most two decimals, such as 10% or 12.5%."
+            )
         }
         var fraction = pieces.count == 2 ? Int(pieces[1]) ?? 0 : 0
         if pieces.count == 2 && pieces[1].count == 1 { fraction *= 10 }
         let value = whole * 100 + fraction
         guard value > 0, value <= 10_000 else {
-            throw StrategyError("\"\(text)\" in \"\(spec)\" is outside 0–100%: each share must be above 0% and at most 100%.")
+            throw StrategyError(
+                "\"\(text)\" in \"\(spec)\" is outside 0–100%: each share must be above 0% and at most 100%.")
         }
         return value
     }
@@ -133,7 +173,9 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         do {
             return try basisPoints(trimmed, in: origin)
         } catch {
-            throw StrategyError("\(origin) is \"\(text)\": give a percentage from 0 to 100 with at most two decimals, such as 1 or 0.5%.")
+            throw StrategyError(
+                "\(origin) is \"\(text)\": give a percentage from 0 to 100 with at most two decimals, such as 1 or 0.5%."
+            )
         }
     }
 
@@ -183,7 +225,9 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func percent(_ basisPoints: Int) -> String {
-        basisPoints % 100 == 0 ? "\(basisPoints / 100)%" : "\(basisPoints / 100).\(String(format: "%02d", basisPoints % 100).trimmingSuffix("0"))%"
+        basisPoints % 100 == 0
+            ? "\(basisPoints / 100)%"
+            : "\(basisPoints / 100).\(String(format: "%02d", basisPoints % 100).trimmingSuffix("0"))%"
     }
 
     static func duration(_ seconds: Int) -> String {

@@ -14,7 +14,9 @@ public struct VersionPruner: Sendable {
         var protected = Set(numbers.suffix(max(0, keep)))
         for alias in try await lambda.listAliases(function) {
             if let primary = Int(alias.functionVersion) { protected.insert(primary) }
-            for version in alias.additionalVersionWeights.keys { if let number = Int(version) { protected.insert(number) } }
+            for version in alias.additionalVersionWeights.keys {
+                if let number = Int(version) { protected.insert(number) }
+            }
         }
         return numbers.filter { !protected.contains($0) }.map(String.init)
     }

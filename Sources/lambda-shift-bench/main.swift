@@ -16,8 +16,11 @@ do {
     let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
     // The packager computes this while writing; here it is a separate pass, timed with the upload.
     let digest = try SHA256Hasher.hash(fileAt: path)
-    let object = try await S3Client(client: client).uploadFile(path: path, size: size, sha256: digest, bucket: bucket, key: key)
-    print("uploaded \(size) bytes to s3://\(bucket)/\(key) (version \(object.versionId ?? "none"), multipart \(object.multipart))")
+    let object = try await S3Client(client: client).uploadFile(
+        path: path, size: size, sha256: digest, bucket: bucket, key: key)
+    print(
+        "uploaded \(size) bytes to s3://\(bucket)/\(key) (version \(object.versionId ?? "none"), multipart \(object.multipart))"
+    )
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

@@ -5,12 +5,15 @@ import Testing
 
 @Suite("Retries in the SDKs' standard mode")
 struct RetryTests {
-    let throttled = ScriptedTransport.json(429, #"{"message":"Rate exceeded"}"#, headers: ["x-amzn-ErrorType": "TooManyRequestsException"])
+    let throttled = ScriptedTransport.json(
+        429, #"{"message":"Rate exceeded"}"#, headers: ["x-amzn-ErrorType": "TooManyRequestsException"])
     let ok = ScriptedTransport.json(200, #"{"Version":"3"}"#)
 
     func publish(_ client: AWSClient, idempotent: Bool = false) async throws -> HTTPResponse {
         try await client.send(.lambda, AWSOperation("PublishVersion", idempotent: idempotent)) { endpoint in
-            HTTPRequest(method: "POST", endpoint: endpoint, path: "/2015-03-31/functions/f/versions", body: .bytes(Data("{}".utf8)))
+            HTTPRequest(
+                method: "POST", endpoint: endpoint, path: "/2015-03-31/functions/f/versions",
+                body: .bytes(Data("{}".utf8)))
         }
     }
 
@@ -25,12 +28,16 @@ struct RetryTests {
         #expect(sleeper.recorded == [0.25, 0.5])
         // Each attempt is signed afresh.
         #expect(Set(transport.sent.compactMap { $0.headers["Authorization"] }).count >= 1)
-        #expect(transport.sent.allSatisfy { $0.headers["Authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDTEST/") == true })
+        #expect(
+            transport.sent.allSatisfy {
+                $0.headers["Authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDTEST/") == true
+            })
     }
 
     @Test("a 500 or a broken connection is not repeated for a call that is not safe to repeat")
     func nonIdempotentNotRetriedAfterUnknownOutcome() async throws {
-        let serverError = ScriptedTransport.json(500, #"{"message":"boom"}"#, headers: ["x-amzn-ErrorType": "ServiceException"])
+        let serverError = ScriptedTransport.json(
+            500, #"{"message":"boom"}"#, headers: ["x-amzn-ErrorType": "ServiceException"])
         for step in [serverError, .fail(.connectionLost), .fail(.timeout)] {
             let transport = ScriptedTransport([step, ok])
             await #expect(throws: (any Error).self) { try await publish(testClient(transport)) }
@@ -50,8 +57,11 @@ struct RetryTests {
 
     @Test("a client error is never retried and keeps AWS's code, message and request id")
     func clientErrorNotRetried() async throws {
-        let transport = ScriptedTransport([ScriptedTransport.json(404, #"{"message":"Function not found: f"}"#,
-            headers: ["x-amzn-ErrorType": "ResourceNotFoundException", "x-amzn-RequestId": "rid-9"])])
+        let transport = ScriptedTransport([
+            ScriptedTransport.json(
+                404, #"{"message":"Function not found: f"}"#,
+                headers: ["x-amzn-ErrorType": "ResourceNotFoundException", "x-amzn-RequestId": "rid-9"])
+        ])
         do {
             _ = try await publish(testClient(transport), idempotent: true)
             Issue.record("expected an error")
@@ -94,8 +104,12 @@ struct RetryTests {
     func maxAttemptsFromEnvironment() throws {
         #expect(try StandardRetryPolicy(environment: Environment(["AWS_MAX_ATTEMPTS": "7"])).maxAttempts == 7)
         #expect(try StandardRetryPolicy(environment: Environment([:])).maxAttempts == 3)
-        #expect(throws: AWSClientError.self) { try StandardRetryPolicy(environment: Environment(["AWS_MAX_ATTEMPTS": "0"])) }
-        #expect(throws: AWSClientError.self) { try StandardRetryPolicy(environment: Environment(["AWS_MAX_ATTEMPTS": "lots"])) }
+        #expect(throws: AWSClientError.self) {
+            try StandardRetryPolicy(environment: Environment(["AWS_MAX_ATTEMPTS": "0"]))
+        }
+        #expect(throws: AWSClientError.self) {
+            try StandardRetryPolicy(environment: Environment(["AWS_MAX_ATTEMPTS": "lots"]))
+        }
     }
 
     @Test("backoff is capped at 20 seconds")

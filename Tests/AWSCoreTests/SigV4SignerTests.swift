@@ -5,7 +5,8 @@ import Testing
 @Suite("SigV4 signer details")
 struct SigV4SignerTests {
     let date = AWSTimestamp.parse("2026-11-21T10:00:00Z")!
-    let credentials = AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    let credentials = AWSCredentials(
+        accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 
     @Test("S3 signs the wire path as it is; other services encode it again")
     func pathEncodingPerService() {
@@ -25,7 +26,8 @@ struct SigV4SignerTests {
         let cache = SigningKeyCache()
         let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "lambda", keyCache: cache)
         for _ in 0..<5 {
-            var request = HTTPRequest(method: "GET", endpoint: Endpoint(scheme: "https", host: "lambda.us-east-1.amazonaws.com"), path: "/")
+            var request = HTTPRequest(
+                method: "GET", endpoint: Endpoint(scheme: "https", host: "lambda.us-east-1.amazonaws.com"), path: "/")
             signer.sign(&request, payload: .sha256Hex(PayloadHash.emptySHA256), date: date)
         }
         #expect(cache.derivationCount == 1)
@@ -42,7 +44,8 @@ struct SigV4SignerTests {
         var withToken = credentials
         withToken.sessionToken = "token/with+chars=="
         let signer = SigV4Signer(credentials: withToken, region: "eu-west-1", service: "s3")
-        var request = HTTPRequest(method: "PUT", endpoint: Endpoint(scheme: "http", host: "127.0.0.1", port: 4566), path: "/b/k")
+        var request = HTTPRequest(
+            method: "PUT", endpoint: Endpoint(scheme: "http", host: "127.0.0.1", port: 4566), path: "/b/k")
         let signature = signer.sign(&request, payload: .unsigned, date: date)
         #expect(request.headers["X-Amz-Security-Token"] == "token/with+chars==")
         #expect(request.headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD")
@@ -54,7 +57,8 @@ struct SigV4SignerTests {
 
     @Test("credentials never show their secret or token in a description")
     func credentialsRedacted() {
-        let value = AWSCredentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "SECRETVALUE123", sessionToken: "TOKENVALUE456")
+        let value = AWSCredentials(
+            accessKeyId: "AKIDEXAMPLE", secretAccessKey: "SECRETVALUE123", sessionToken: "TOKENVALUE456")
         for text in [value.description, value.debugDescription, "\(value)", String(reflecting: value)] {
             #expect(!text.contains("SECRETVALUE123"))
             #expect(!text.contains("TOKENVALUE456"))
@@ -64,7 +68,9 @@ struct SigV4SignerTests {
 
     @Test("query strings: sorted by encoded name then value, repeated keys kept, empty values kept")
     func canonicalQuery() {
-        let query: [(name: String, value: String)] = [("b", "2"), ("a", "z"), ("a", "y"), ("empty", ""), ("sp ace", "ü/+")]
+        let query: [(name: String, value: String)] = [
+            ("b", "2"), ("a", "z"), ("a", "y"), ("empty", ""), ("sp ace", "ü/+"),
+        ]
         #expect(SigV4Signer.canonicalQueryString(query) == "a=y&a=z&b=2&empty=&sp%20ace=%C3%BC%2F%2B")
     }
 }

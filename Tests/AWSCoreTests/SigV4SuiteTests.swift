@@ -23,9 +23,12 @@ struct SigV4SuiteTests {
     @Test("the required vectors are present")
     func requiredVectorsPresent() {
         let names = Set(Self.vectors.map(\.name))
-        for required in ["get-vanilla", "get-vanilla-query-order-key-case", "get-header-key-duplicate", "get-header-value-trim",
-                         "get-unreserved", "get-utf8", "get-space-normalized", "get-space-unnormalized", "post-x-www-form-urlencoded",
-                         "post-sts-header-before", "post-sts-header-after"] {
+        for required in [
+            "get-vanilla", "get-vanilla-query-order-key-case", "get-header-key-duplicate", "get-header-value-trim",
+            "get-unreserved", "get-utf8", "get-space-normalized", "get-space-unnormalized",
+            "post-x-www-form-urlencoded",
+            "post-sts-header-before", "post-sts-header-after",
+        ] {
             #expect(names.contains(required), "missing vector \(required)")
         }
         #expect(Self.vectors.count >= 30)
@@ -33,16 +36,20 @@ struct SigV4SuiteTests {
 
     @Test("each vector's canonical request, string to sign and signature", arguments: vectors)
     func vector(_ vector: Vector) throws {
-        let context = try JSONSerialization.jsonObject(with: Data(contentsOf: vector.directory.appendingPathComponent("context.json"))) as! [String: Any]
+        let context =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: vector.directory.appendingPathComponent("context.json"))) as! [String: Any]
         let credentialsJSON = context["credentials"] as! [String: String]
         let omitToken = context["omit_session_token"] as? Bool ?? false
         let signBody = context["sign_body"] as? Bool ?? false
         let normalize = context["normalize"] as? Bool ?? true
         let date = try #require(AWSTimestamp.parse(context["timestamp"] as! String))
-        let credentials = AWSCredentials(accessKeyId: credentialsJSON["access_key_id"]!, secretAccessKey: credentialsJSON["secret_access_key"]!,
-                                         sessionToken: omitToken ? nil : credentialsJSON["token"])
-        let signer = SigV4Signer(credentials: credentials, region: context["region"] as! String, service: context["service"] as! String,
-                                 pathRules: .init(normalize: normalize, encode: true), addContentSHA256Header: signBody)
+        let credentials = AWSCredentials(
+            accessKeyId: credentialsJSON["access_key_id"]!, secretAccessKey: credentialsJSON["secret_access_key"]!,
+            sessionToken: omitToken ? nil : credentialsJSON["token"])
+        let signer = SigV4Signer(
+            credentials: credentials, region: context["region"] as! String, service: context["service"] as! String,
+            pathRules: .init(normalize: normalize, encode: true), addContentSHA256Header: signBody)
 
         var request = try Self.parseRequest(Data(contentsOf: vector.directory.appendingPathComponent("request.txt")))
         let payload = PayloadHash.sha256Hex(ByteEncoding.hex(SHA256Hasher.hash(request.bodyBytes)))
@@ -69,7 +76,9 @@ struct SigV4SuiteTests {
     static func parseRequest(_ data: Data) throws -> ParsedRequest {
         let text = String(decoding: data, as: UTF8.self)
         let (head, body): (Substring, String) = {
-            if let range = text.range(of: "\n\n") { return (text[..<range.lowerBound], String(text[range.upperBound...])) }
+            if let range = text.range(of: "\n\n") {
+                return (text[..<range.lowerBound], String(text[range.upperBound...]))
+            }
             return (Substring(text), "")
         }()
         var lines = head.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -83,7 +92,8 @@ struct SigV4SuiteTests {
             path = String(target[..<mark])
             for item in target[target.index(after: mark)...].split(separator: "&") {
                 let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                query.append((URIEncoding.decode(String(parts[0])), parts.count > 1 ? URIEncoding.decode(String(parts[1])) : ""))
+                query.append(
+                    (URIEncoding.decode(String(parts[0])), parts.count > 1 ? URIEncoding.decode(String(parts[1])) : ""))
             }
         }
         var headers = HTTPHeaders()
@@ -94,8 +104,9 @@ struct SigV4SuiteTests {
             let value = String(line[line.index(after: colon)...])
             if name.lowercased() == "host" { host = value } else { headers.add(name, value) }
         }
-        let http = HTTPRequest(method: method, endpoint: Endpoint(scheme: "https", host: host), path: path, query: query,
-                               headers: headers, body: body.isEmpty ? .empty : .bytes(Data(body.utf8)))
+        let http = HTTPRequest(
+            method: method, endpoint: Endpoint(scheme: "https", host: host), path: path, query: query,
+            headers: headers, body: body.isEmpty ? .empty : .bytes(Data(body.utf8)))
         return ParsedRequest(http: http, bodyBytes: Array(body.utf8))
     }
 }

@@ -14,8 +14,11 @@ struct CountdownTests {
         let inner = RecordingSleeper()
         try await CountdownSleeper(inner: inner, reporter: terminal).sleep(seconds: 2.5)
         #expect(inner.recorded == [1, 1, 0.5])
-        #expect(raw.all == ["\r\u{1B}[2K\u{1B}[2mbaking: 3s left\u{1B}[0m", "\r\u{1B}[2K\u{1B}[2mbaking: 2s left\u{1B}[0m",
-                            "\r\u{1B}[2K\u{1B}[2mbaking: 1s left\u{1B}[0m", "\r\u{1B}[2K"])
+        #expect(
+            raw.all == [
+                "\r\u{1B}[2K\u{1B}[2mbaking: 3s left\u{1B}[0m", "\r\u{1B}[2K\u{1B}[2mbaking: 2s left\u{1B}[0m",
+                "\r\u{1B}[2K\u{1B}[2mbaking: 1s left\u{1B}[0m", "\r\u{1B}[2K",
+            ])
         let github = GitHubReporter(environment: [:], sink: sink, secrets: SecretRegistry())
         try await CountdownSleeper(inner: inner, reporter: github).sleep(seconds: 2)
         #expect(raw.all.count == 4)

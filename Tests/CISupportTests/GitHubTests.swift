@@ -43,14 +43,17 @@ struct GitHubTests {
     func escaping() {
         #expect(WorkflowCommand.escapeData("100% done\r\nnext: a,b") == "100%25 done%0D%0Anext: a,b")
         #expect(WorkflowCommand.escapeProperty("a:b,c%\n") == "a%3Ab%2Cc%25%0A")
-        #expect(WorkflowCommand.format("error", properties: [("title", "Gate: alarms, metrics")], message: "line1\nline2 50%")
+        #expect(
+            WorkflowCommand.format(
+                "error", properties: [("title", "Gate: alarms, metrics")], message: "line1\nline2 50%")
                 == "::error title=Gate%3A alarms%2C metrics::line1%0Aline2 50%25")
         #expect(WorkflowCommand.format("warning", message: "::not-a-command::") == "::warning::::not-a-command::")
         // Escaping is reversible: the runner's unescape gives the original back.
         let original = "odd %0A already-escaped, text: \r\n%25"
         let escaped = WorkflowCommand.escapeProperty(original)
         let unescaped = escaped.replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%0A", with: "\n")
-            .replacingOccurrences(of: "%3A", with: ":").replacingOccurrences(of: "%2C", with: ",").replacingOccurrences(of: "%25", with: "%")
+            .replacingOccurrences(of: "%3A", with: ":").replacingOccurrences(of: "%2C", with: ",").replacingOccurrences(
+                of: "%25", with: "%")
         #expect(unescaped == original)
     }
 
@@ -59,16 +62,22 @@ struct GitHubTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-output-\(UUID().uuidString)").path
         try "existing=1\n".write(toFile: path, atomically: true, encoding: .utf8)
         let capture = Capture()
-        let reporter = GitHubReporter(environment: ["GITHUB_OUTPUT": path], sink: capture.sink, secrets: SecretRegistry())
+        let reporter = GitHubReporter(
+            environment: ["GITHUB_OUTPUT": path], sink: capture.sink, secrets: SecretRegistry())
         let values = [("version", "7"), ("s3-key", "octo/app/fn/v1.2/package.zip"), ("odd", "a=b\nc<<EOF\n%0A")]
         try reporter.setOutputs(values)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let parsed = try parseOutputFile(text)
-        #expect(parsed == ["existing": "1", "version": "7", "s3-key": "octo/app/fn/v1.2/package.zip", "odd": "a=b\nc<<EOF\n%0A"])
+        #expect(
+            parsed == [
+                "existing": "1", "version": "7", "s3-key": "octo/app/fn/v1.2/package.zip", "odd": "a=b\nc<<EOF\n%0A",
+            ])
         #expect(text.contains("version<<ghadelimiter_"))
         #expect(!text.contains("::set-output"))
         #expect(capture.all.isEmpty)
-        #expect(throws: ReporterError.self) { try GitHubOutputFile.entry(name: "x", value: "has D in it", delimiter: "D") }
+        #expect(throws: ReporterError.self) {
+            try GitHubOutputFile.entry(name: "x", value: "has D in it", delimiter: "D")
+        }
     }
 
     @Test("masking: add-mask comes before any line that could hold the secret; later lines are redacted")
@@ -76,14 +85,17 @@ struct GitHubTests {
         let capture = Capture()
         let reporter = GitHubReporter(environment: [:], sink: capture.sink, secrets: SecretRegistry())
         reporter.mask("s3cr3t-token-value")
-        reporter.mask("s3cr3t-token-value") // once is enough
+        reporter.mask("s3cr3t-token-value")  // once is enough
         // Nothing yet: a command that logs nothing (--version, iam-policy) writes no workflow command.
         #expect(capture.all.isEmpty)
         reporter.info("using token s3cr3t-token-value")
         reporter.mask("second-secret-value")
         reporter.error("failed with s3cr3t-token-value and second-secret-value", title: "Deploy")
-        #expect(capture.all == ["::add-mask::s3cr3t-token-value", "using token ***", "::add-mask::second-secret-value",
-                                "::error title=Deploy::failed with *** and ***"])
+        #expect(
+            capture.all == [
+                "::add-mask::s3cr3t-token-value", "using token ***", "::add-mask::second-secret-value",
+                "::error title=Deploy::failed with *** and ***",
+            ])
     }
 
     @Test("stdout is the result: text lines, or exactly one JSON document with typed values and no secret")
@@ -97,67 +109,91 @@ struct GitHubTests {
         let json = Capture()
         let channel = ResultChannel(json: true, secrets: secrets, write: json.write)
         channel.line("not in JSON mode")
-        channel.document(["outcome": "deployed", "skipped": false, "exit-code": 0, "weights": .object(["4": .double(0.1)]),
-                          "error": "quote \" slash / newline\n tab\t bell\u{07} é hunter2-secret", "none": .null])
-        channel.document(["outcome": "failed"]) // a second document never follows the first
+        channel.document([
+            "outcome": "deployed", "skipped": false, "exit-code": 0, "weights": .object(["4": .double(0.1)]),
+            "error": "quote \" slash / newline\n tab\t bell\u{07} é hunter2-secret", "none": .null,
+        ])
+        channel.document(["outcome": "failed"])  // a second document never follows the first
         #expect(channel.wroteDocument)
-        #expect(json.all == [#"{"error":"quote \" slash / newline\n tab\t bell\u0007 é ***","exit-code":0,"none":null,"outcome":"deployed","skipped":false,"weights":{"4":0.1}}"#])
+        #expect(
+            json.all == [
+                #"{"error":"quote \" slash / newline\n tab\t bell\u0007 é ***","exit-code":0,"none":null,"outcome":"deployed","skipped":false,"weights":{"4":0.1}}"#
+            ])
         let parsed = try JSONSerialization.jsonObject(with: Data(json.all[0].utf8)) as? [String: Any]
         #expect(parsed?["skipped"] as? Bool == false)
         #expect((parsed?["weights"] as? [String: Double])?["4"] == 0.1)
     }
 
-    func summary(_ outcome: String, headline: String, reason: String? = nil, timeline: [DeploySummary.Entry] = []) -> DeploySummary {
-        DeploySummary(outcome: outcome, headline: headline, function: "name-searcher", alias: "live", environment: "production",
-                      previousVersion: "3", newVersion: outcome == "skipped" ? "3" : "4", sha256: "ab12", s3Key: "octo/app/name-searcher/abc1234/package.zip",
-                      strategy: "Canary10Percent5Minutes", timeline: timeline, reason: reason, runURL: "https://github.com/octo/app/actions/runs/1")
+    func summary(_ outcome: String, headline: String, reason: String? = nil, timeline: [DeploySummary.Entry] = [])
+        -> DeploySummary
+    {
+        DeploySummary(
+            outcome: outcome, headline: headline, function: "name-searcher", alias: "live", environment: "production",
+            previousVersion: "3", newVersion: outcome == "skipped" ? "3" : "4", sha256: "ab12",
+            s3Key: "octo/app/name-searcher/abc1234/package.zip",
+            strategy: "Canary10Percent5Minutes", timeline: timeline, reason: reason,
+            runURL: "https://github.com/octo/app/actions/runs/1")
     }
 
     @Test("the summary of a deployed run: outcome first, the table, the timeline")
     func deployedSummary() {
-        let markdown = summary("deployed", headline: "alias live serves version 4",
-                               timeline: [.init(offset: 0, text: "shifted 10% to version 4"), .init(offset: 300, text: "alarms: none in ALARM", passed: true),
-                                          .init(offset: 301, text: "alias live → version 4")]).markdown()
-        #expect(markdown == """
-            ### ✅ lambda-shift: alias live serves version 4
+        let markdown = summary(
+            "deployed", headline: "alias live serves version 4",
+            timeline: [
+                .init(offset: 0, text: "shifted 10% to version 4"),
+                .init(offset: 300, text: "alarms: none in ALARM", passed: true),
+                .init(offset: 301, text: "alias live → version 4"),
+            ]
+        ).markdown()
+        #expect(
+            markdown == """
+                ### ✅ lambda-shift: alias live serves version 4
 
-            | | |
-            |---|---|
-            | Function | `name-searcher` |
-            | Alias | `live` |
-            | Environment | `production` |
-            | Version | `3 → 4` |
-            | SHA-256 | `ab12` |
-            | S3 key | `octo/app/name-searcher/abc1234/package.zip` |
-            | Strategy | `Canary10Percent5Minutes` |
-            | Outcome | `deployed` |
+                | | |
+                |---|---|
+                | Function | `name-searcher` |
+                | Alias | `live` |
+                | Environment | `production` |
+                | Version | `3 → 4` |
+                | SHA-256 | `ab12` |
+                | S3 key | `octo/app/name-searcher/abc1234/package.zip` |
+                | Strategy | `Canary10Percent5Minutes` |
+                | Outcome | `deployed` |
 
-            <details open><summary>Timeline</summary>
+                <details open><summary>Timeline</summary>
 
-            | t | step |
-            |---|---|
-            | +0s | shifted 10% to version 4 |
-            | +300s | ✅ alarms: none in ALARM |
-            | +301s | alias live → version 4 |
+                | t | step |
+                |---|---|
+                | +0s | shifted 10% to version 4 |
+                | +300s | ✅ alarms: none in ALARM |
+                | +301s | alias live → version 4 |
 
-            </details>
+                </details>
 
-            [Run](https://github.com/octo/app/actions/runs/1)
+                [Run](https://github.com/octo/app/actions/runs/1)
 
-            """)
+                """)
     }
 
     @Test("skipped and rolled-back summaries; untrusted text cannot break out of the table")
     func otherSummaries() {
         let skipped = summary("skipped", headline: "alias live already serves this code (version 3)").markdown()
         #expect(skipped.hasPrefix("### ⏭️ lambda-shift: alias live already serves this code (version 3)\n"))
-        let rolledBack = summary("rolled-back", headline: "rolled back to version 3",
-                                 reason: "alarms: in ALARM: errors|<script>alert(1)</script>\n# injected",
-                                 timeline: [.init(offset: 60, text: "metrics | `x` *y*", passed: false)]).markdown()
-        #expect(rolledBack.hasPrefix("### ↩️ lambda-shift: rolled back to version 3\n\n> **Reason:** alarms: in ALARM: errors\\|&lt;script&gt;alert(1)&lt;/script&gt; \\# injected\n"))
+        let rolledBack = summary(
+            "rolled-back", headline: "rolled back to version 3",
+            reason: "alarms: in ALARM: errors|<script>alert(1)</script>\n# injected",
+            timeline: [.init(offset: 60, text: "metrics | `x` *y*", passed: false)]
+        ).markdown()
+        #expect(
+            rolledBack.hasPrefix(
+                "### ↩️ lambda-shift: rolled back to version 3\n\n> **Reason:** alarms: in ALARM: errors\\|&lt;script&gt;alert(1)&lt;/script&gt; \\# injected\n"
+            ))
         #expect(rolledBack.contains("| +60s | ❌ metrics \\| \\`x\\` \\*y\\* |"))
         #expect(!rolledBack.contains("<script>"))
-        let huge = summary("deployed", headline: "x", timeline: (0..<5000).map { .init(offset: $0, text: String(repeating: "y", count: 100)) }).markdown()
+        let huge = summary(
+            "deployed", headline: "x",
+            timeline: (0..<5000).map { .init(offset: $0, text: String(repeating: "y", count: 100)) }
+        ).markdown()
         #expect(huge.utf8.count < 64 * 1024)
     }
 }
@@ -169,15 +205,20 @@ struct OtherCITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let capture = Capture()
-        let reporter = GitLabReporter(environment: ["CI_PROJECT_DIR": directory], sink: capture.sink, secrets: SecretRegistry())
+        let reporter = GitLabReporter(
+            environment: ["CI_PROJECT_DIR": directory], sink: capture.sink, secrets: SecretRegistry())
         try reporter.setOutputs([("previous-version", "3"), ("outcome", "deployed"), ("odd", "a\nb")])
         let dotenv = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
         #expect(dotenv == "LAMBDA_SHIFT_PREVIOUS_VERSION=3\nLAMBDA_SHIFT_OUTCOME=deployed\nLAMBDA_SHIFT_ODD=a b\n")
         reporter.beginGroup("Upload")
         reporter.endGroup()
         let lines = capture.all.suffix(2)
-        #expect(lines.first?.hasPrefix("\u{1B}[0Ksection_start:") == true && lines.first?.hasSuffix(":lambda_shift_1[collapsed=true]\r\u{1B}[0KUpload") == true)
-        #expect(lines.last?.hasPrefix("\u{1B}[0Ksection_end:") == true && lines.last?.hasSuffix(":lambda_shift_1\r\u{1B}[0K") == true)
+        #expect(
+            lines.first?.hasPrefix("\u{1B}[0Ksection_start:") == true
+                && lines.first?.hasSuffix(":lambda_shift_1[collapsed=true]\r\u{1B}[0KUpload") == true)
+        #expect(
+            lines.last?.hasPrefix("\u{1B}[0Ksection_end:") == true
+                && lines.last?.hasSuffix(":lambda_shift_1\r\u{1B}[0K") == true)
     }
 
     @Test("CodeBuild and plain logs: one greppable line per event, no ANSI")
@@ -188,8 +229,11 @@ struct OtherCITests {
         reporter.warning("alarm already firing")
         reporter.error("gate failed with hunter22", title: "Rollback")
         try reporter.setOutputs([("version", "4")])
-        #expect(capture.all == ["lambda-shift: info: uploading to s3", "lambda-shift: warning: alarm already firing",
-                                "lambda-shift: error: Rollback: gate failed with ***"])
+        #expect(
+            capture.all == [
+                "lambda-shift: info: uploading to s3", "lambda-shift: warning: alarm already firing",
+                "lambda-shift: error: Rollback: gate failed with ***",
+            ])
         #expect(capture.all.allSatisfy { !$0.contains("\u{1B}") })
     }
 
@@ -197,7 +241,10 @@ struct OtherCITests {
     func selection() {
         let capture = Capture()
         func kind(_ env: [String: String], tty: Bool = false) -> String {
-            String(describing: type(of: Reporters.make(environment: env, sink: capture.sink, secrets: SecretRegistry(), isTerminal: tty)))
+            String(
+                describing: type(
+                    of: Reporters.make(environment: env, sink: capture.sink, secrets: SecretRegistry(), isTerminal: tty)
+                ))
         }
         #expect(kind(["GITHUB_ACTIONS": "true"]) == "GitHubReporter")
         #expect(kind(["GITLAB_CI": "true"]) == "GitLabReporter")
@@ -208,7 +255,8 @@ struct OtherCITests {
         let colourTerminal = TerminalReporter(sink: capture.sink, secrets: SecretRegistry(), colour: true)
         colourTerminal.warning("careful")
         #expect(capture.all.suffix(2) == ["warning: careful", "\u{1B}[33mwarning:\u{1B}[0m careful"])
-        let noColour = Reporters.make(environment: ["NO_COLOR": "1"], sink: capture.sink, secrets: SecretRegistry(), isTerminal: true)
+        let noColour = Reporters.make(
+            environment: ["NO_COLOR": "1"], sink: capture.sink, secrets: SecretRegistry(), isTerminal: true)
         noColour.warning("careful")
         #expect(capture.all.last == "warning: careful")
     }

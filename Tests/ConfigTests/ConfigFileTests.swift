@@ -12,36 +12,52 @@ struct ConfigFileTests {
 
     @Test("per-environment values win over top-level ones; branches make the map, with each environment's strategy")
     func layering() throws {
-        let file = try ConfigFile.load(path: try write("""
-            function: svc-{environment}
-            alarms: [top]
-            min-invocations: 10
-            environments:
-              production:
-                branches: [main, release]
-                strategy: linear:20%:1m
-                alarms: [prod-errors, prod-latency]
-              staging:
-                branches: [develop]
-              preview: ~
-            """))
+        let file = try ConfigFile.load(
+            path: try write(
+                """
+                function: svc-{environment}
+                alarms: [top]
+                min-invocations: 10
+                environments:
+                  production:
+                    branches: [main, release]
+                    strategy: linear:20%:1m
+                    alarms: [prod-errors, prod-latency]
+                  staging:
+                    branches: [develop]
+                  preview: ~
+                """))
         #expect(file.value("function", environment: "production") == "svc-{environment}")
         #expect(file.values("alarms", environment: "production") == ["prod-errors", "prod-latency"])
         #expect(file.values("alarms", environment: "staging") == ["top"])
         #expect(file.value("min-invocations", environment: nil) == "10")
-        #expect(try file.branchMap?.target(branch: "release") == BranchMap.Target(environment: "production", strategy: "linear:20%:1m"))
-        #expect(try file.branchMap?.target(branch: "develop") == BranchMap.Target(environment: "staging", strategy: "AllAtOnce"))
+        #expect(
+            try file.branchMap?.target(branch: "release")
+                == BranchMap.Target(environment: "production", strategy: "linear:20%:1m"))
+        #expect(
+            try file.branchMap?.target(branch: "develop")
+                == BranchMap.Target(environment: "staging", strategy: "AllAtOnce"))
         #expect(try file.branchMap?.target(branch: "feature") == nil)
     }
 
     @Test("unknown keys get a did-you-mean; wrong shapes a sentence")
     func errors() throws {
-        #expect { try ConfigFile.load(path: try write("environments:\n  production:\n    stratgy: AllAtOnce\n")) } throws: {
-            ($0 as? ConfigError)?.message.hasSuffix("unknown setting environments.production.stratgy (did you mean strategy?): see the README's settings reference.") == true
+        #expect {
+            try ConfigFile.load(path: try write("environments:\n  production:\n    stratgy: AllAtOnce\n"))
+        } throws: {
+            ($0 as? ConfigError)?.message.hasSuffix(
+                "unknown setting environments.production.stratgy (did you mean strategy?): see the README's settings reference."
+            ) == true
         }
-        #expect { try ConfigFile.load(path: try write("- a\n- b\n")) } throws: { ($0 as? ConfigError)?.message.contains("must hold a mapping") == true }
-        #expect { try ConfigFile.load(path: try write("environments: [a]\n")) } throws: { ($0 as? ConfigError)?.message.contains("environments must map names") == true }
-        #expect { try ConfigFile.load(path: "/nonexistent/.lambda-shift.yml") } throws: { ($0 as? ConfigError)?.message.contains("Cannot read the config file") == true }
+        #expect { try ConfigFile.load(path: try write("- a\n- b\n")) } throws: {
+            ($0 as? ConfigError)?.message.contains("must hold a mapping") == true
+        }
+        #expect { try ConfigFile.load(path: try write("environments: [a]\n")) } throws: {
+            ($0 as? ConfigError)?.message.contains("environments must map names") == true
+        }
+        #expect { try ConfigFile.load(path: "/nonexistent/.lambda-shift.yml") } throws: {
+            ($0 as? ConfigError)?.message.contains("Cannot read the config file") == true
+        }
         #expect(ConfigFile.distance("buckt", "bucket") == 1)
     }
 
@@ -52,29 +68,39 @@ struct ConfigFileTests {
         #expect(BranchMap.matches("release/**", "release/1.2/hotfix"))
         #expect(BranchMap.matches("v?", "v1") && !BranchMap.matches("v?", "v10"))
         #expect(!BranchMap.matches("main", "main2") && BranchMap.matches("main", "main"))
-        let file = try ConfigFile.load(path: try write("""
-            environments:
-              production:
-                branches: [main, "release/*"]
-              staging:
-                branches: ["release/**"]
-              qa:
-                branches: ["feature/*"]
-            """))
+        let file = try ConfigFile.load(
+            path: try write(
+                """
+                environments:
+                  production:
+                    branches: [main, "release/*"]
+                  staging:
+                    branches: ["release/**"]
+                  qa:
+                    branches: ["feature/*"]
+                """))
         #expect(try file.branchMap?.target(branch: "feature/login")?.environment == "qa")
         #expect(try file.branchMap?.target(branch: "release/2.0/rc")?.environment == "staging")
         #expect { try file.branchMap?.target(branch: "release/2.0") } throws: {
-            ($0 as? ConfigError)?.message == "Branch \"release/2.0\" matches more than one environment: production (release/*), staging (release/**): make the branches: entries exclusive."
+            ($0 as? ConfigError)?.message
+                == "Branch \"release/2.0\" matches more than one environment: production (release/*), staging (release/**): make the branches: entries exclusive."
         }
     }
 
-    @Test("a branch under two environments, a list for a one-value setting, a mapping for a value: each refused with the key named")
+    @Test(
+        "a branch under two environments, a list for a one-value setting, a mapping for a value: each refused with the key named"
+    )
     func strictShapes() throws {
-        #expect { try ConfigFile.load(path: try write("environments:\n  production:\n    branches: [main]\n  staging:\n    branches: [main]\n")) } throws: {
+        #expect {
+            try ConfigFile.load(
+                path: try write(
+                    "environments:\n  production:\n    branches: [main]\n  staging:\n    branches: [main]\n"))
+        } throws: {
             ($0 as? ConfigError)?.message.contains("branch \"main\" is listed under both environments.") == true
         }
         #expect { try ConfigFile.load(path: try write("min-invocations: [1, 2]\n")) } throws: {
-            ($0 as? ConfigError)?.message.hasSuffix("min-invocations takes one value, not a list: write min-invocations: VALUE.") == true
+            ($0 as? ConfigError)?.message.hasSuffix(
+                "min-invocations takes one value, not a list: write min-invocations: VALUE.") == true
         }
         #expect { try ConfigFile.load(path: try write("environments:\n  production:\n    bucket: [arts]\n")) } throws: {
             ($0 as? ConfigError)?.message.contains("environments.production.bucket takes one value, not a list") == true
@@ -91,35 +117,47 @@ struct ConfigFileTests {
 /// GitHub Action's inputs, and `.lambda-shift.yml`'s known keys.
 @Suite("The settings table")
 struct SettingsTableTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test("every setting has a row in the README's settings table, and every row a setting or a command's own option")
     func readme() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `--") }
-        let flags = Set(rows.flatMap { row in row.split(separator: "`").filter { $0.hasPrefix("--") }.map { String($0.split(separator: " ").first ?? "") } })
+        let flags = Set(
+            rows.flatMap { row in
+                row.split(separator: "`").filter { $0.hasPrefix("--") }.map {
+                    String($0.split(separator: " ").first ?? "")
+                }
+            })
         for spec in SettingsTable.all {
             #expect(flags.contains(spec.flag), "the README's settings table lacks \(spec.flag)")
         }
         let commandOptions: Set = ["--output", "--repository", "--account-id", "--force", "--to-version"]
         for flag in flags where SettingsTable.spec(String(flag.dropFirst(2))) == nil {
-            #expect(commandOptions.contains(flag), "the README documents \(flag), which no setting or command option has")
+            #expect(
+                commandOptions.contains(flag), "the README documents \(flag), which no setting or command option has")
         }
     }
 
     @Test("the action has an input for every setting that should have one, and no input that is not a setting")
     func actionInputs() throws {
         let action = try String(contentsOf: Self.root.appendingPathComponent("action/action.yml"), encoding: .utf8)
-        let inputsBlock = action.components(separatedBy: "\ninputs:\n").dropFirst().first?.components(separatedBy: "\noutputs:").first ?? ""
-        let inputs = Set(inputsBlock.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") else { return nil }
-            return String(line.dropFirst(2).dropLast())
-        })
+        let inputsBlock =
+            action.components(separatedBy: "\ninputs:\n").dropFirst().first?.components(separatedBy: "\noutputs:").first
+            ?? ""
+        let inputs = Set(
+            inputsBlock.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), line.hasSuffix(":") else { return nil }
+                return String(line.dropFirst(2).dropLast())
+            })
         #expect(!inputs.isEmpty)
         for spec in SettingsTable.all where spec.actionInput {
             #expect(inputs.contains(spec.name), "action.yml lacks the input \(spec.name)")
             let variable = spec.environmentNames[1]
-            #expect(action.contains("\(variable): ${{ inputs.\(spec.name) }}"), "action.yml does not pass \(spec.name) as \(variable)")
+            #expect(
+                action.contains("\(variable): ${{ inputs.\(spec.name) }}"),
+                "action.yml does not pass \(spec.name) as \(variable)")
         }
         for input in inputs where SettingsTable.spec(input) == nil {
             #expect(input == "lambda-shift-version", "action.yml has an input \(input) that is no setting")
@@ -132,6 +170,9 @@ struct SettingsTableTests {
         #expect(ConfigFile.settingKeys.isSuperset(of: ["function", "bucket", "alarms", "gate-interval"]))
         #expect(!ConfigFile.settingKeys.contains("environment") && !ConfigFile.settingKeys.contains("config"))
         #expect(ConfigFile.listKeys == ["alarm", "alarms", "alarm-prefix", "exclude", "allowed-account-ids"])
-        #expect(SettingsTable.spec("max-error-rate")?.environmentNames == ["INPUT_MAX-ERROR-RATE", "LAMBDA_SHIFT_MAX_ERROR_RATE"])
+        #expect(
+            SettingsTable.spec("max-error-rate")?.environmentNames == [
+                "INPUT_MAX-ERROR-RATE", "LAMBDA_SHIFT_MAX_ERROR_RATE",
+            ])
     }
 }

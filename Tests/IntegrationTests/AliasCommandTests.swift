@@ -18,14 +18,16 @@ extension TwinSuite {
             let bucket = uniqueName(prefix + "-b")
             try await Seeder(client: try twin.client()).createBucket(bucket)
             let zip = try #require(Data(base64Encoded: Twin.zip("def handler(e, c):\n    return 2\n")))
-            _ = try await S3Client(client: try twin.client()).putObject(bucket: bucket, key: "p.zip", body: .bytes(zip), sha256: SHA256Hasher.hash(zip))
+            _ = try await S3Client(client: try twin.client()).putObject(
+                bucket: bucket, key: "p.zip", body: .bytes(zip), sha256: SHA256Hasher.hash(zip))
             try await twin.control("POST", "/_twin/lambda", ["updatePolls": 0])
             _ = try await lambda.updateFunctionCode(name, s3Bucket: bucket, s3Key: "p.zip")
             _ = try await lambda.getFunctionConfiguration(name)
             _ = try await lambda.publishVersion(name)
             if let weight {
                 let alias = try await lambda.getAlias(name, alias: "live")
-                _ = try await lambda.updateAlias(name, alias: "live", additionalVersionWeights: ["2": weight], revisionId: alias.revisionId)
+                _ = try await lambda.updateAlias(
+                    name, alias: "live", additionalVersionWeights: ["2": weight], revisionId: alias.revisionId)
             }
             return (name, lambda)
         }
@@ -57,14 +59,18 @@ extension TwinSuite {
             var alias = try await lambda.getAlias(name, alias: "live")
             #expect(alias.functionVersion == "1" && alias.additionalVersionWeights.isEmpty)
 
-            _ = try run(["promote", "--function", name]) // nothing in flight: unchanged
+            _ = try run(["promote", "--function", name])  // nothing in flight: unchanged
             alias = try await lambda.getAlias(name, alias: "live")
-            _ = try await lambda.updateAlias(name, alias: "live", version: "2", additionalVersionWeights: [:], revisionId: alias.revisionId)
+            _ = try await lambda.updateAlias(
+                name, alias: "live", version: "2", additionalVersionWeights: [:], revisionId: alias.revisionId)
             let back = try run(["rollback", "--function", name])
             #expect(back.status == 0, "\(back.all)")
             // The undo above recorded version 2 as failed; with no version recorded good, the
             // newest earlier one is chosen, and the sentence says it is not known to be healthy.
-            #expect(back.stdout == "Rolled back: alias live serves version 1 (was version 2): the newest earlier version; the alias has no deploy history yet, so it is not known to have been healthy.\n")
+            #expect(
+                back.stdout
+                    == "Rolled back: alias live serves version 1 (was version 2): the newest earlier version; the alias has no deploy history yet, so it is not known to have been healthy.\n"
+            )
 
             let to = try run(["rollback", "--function", name, "--to-version", "2"])
             #expect(to.status == 0)

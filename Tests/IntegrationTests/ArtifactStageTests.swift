@@ -14,13 +14,17 @@ extension TwinSuite {
         let twin: Twin
         init() throws { twin = try Twin.start() }
 
-        let provenance = Provenance(ci: "github", commit: "0123456789abcdef", branch: "main", repository: "octo/app",
-                                    runURL: "https://github.com/octo/app/actions/runs/7")
+        let provenance = Provenance(
+            ci: "github", commit: "0123456789abcdef", branch: "main", repository: "octo/app",
+            runURL: "https://github.com/octo/app/actions/runs/7")
 
         func makePackage(_ bytes: Data) throws -> PackageResult {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ls-pkg-\(UUID().uuidString).zip").path
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ls-pkg-\(UUID().uuidString).zip")
+                .path
             try bytes.write(to: URL(fileURLWithPath: path))
-            return PackageResult(path: path, sha256: SHA256Hasher.hash(bytes), size: UInt64(bytes.count), entryCount: 1, uncompressedSize: UInt64(bytes.count))
+            return PackageResult(
+                path: path, sha256: SHA256Hasher.hash(bytes), size: UInt64(bytes.count), entryCount: 1,
+                uncompressedSize: UInt64(bytes.count))
         }
 
         @Test("the alias already serves this code: nothing is uploaded")
@@ -33,8 +37,9 @@ extension TwinSuite {
             let client = try twin.client()
             try await Seeder(client: client).createBucket(bucket)
             try await twin.clearRequests()
-            let outcome = try await ArtifactStage(client: client).run(package: try makePackage(zip), function: name, alias: "live",
-                                                                      bucket: bucket, key: "k/package.zip", provenance: provenance)
+            let outcome = try await ArtifactStage(client: client).run(
+                package: try makePackage(zip), function: name, alias: "live",
+                bucket: bucket, key: "k/package.zip", provenance: provenance)
             #expect(outcome == .unchanged(version: "1"))
             let requests = try await twin.requests()
             #expect(!requests.isEmpty)
@@ -52,7 +57,8 @@ extension TwinSuite {
             let zip = try #require(Data(base64Encoded: Twin.zip("def handler(e, c):\n    return 'new'\n")))
             let package = try makePackage(zip)
             let key = try KeyTemplate().render(provenance.templateValues(function: name, environment: "production"))
-            let outcome = try await ArtifactStage(client: client).run(package: package, function: name, alias: "live", bucket: bucket, key: key, provenance: provenance)
+            let outcome = try await ArtifactStage(client: client).run(
+                package: package, function: name, alias: "live", bucket: bucket, key: key, provenance: provenance)
             guard case .uploaded(let object) = outcome else { Issue.record("not uploaded: \(outcome)"); return }
             #expect(object.key == "octo/app/\(name)/0123456/package.zip")
             #expect(object.versionId?.isEmpty == false)
@@ -60,9 +66,17 @@ extension TwinSuite {
             let s3 = S3Client(client: client)
             let stored = try await s3.getObject(bucket: bucket, key: key, versionId: object.versionId)
             #expect(stored.data == zip)
-            #expect(stored.info.metadata == ["commit": "0123456789abcdef", "branch": "main", "run-url": "https://github.com/octo/app/actions/runs/7"])
-            #expect(String(decoding: try await s3.getObject(bucket: bucket, key: key + ".sha256").data, as: UTF8.self) == "\(package.sha256Hex)  package.zip\n")
-            #expect(String(decoding: try await s3.getObject(bucket: bucket, key: key + ".base64sha256").data, as: UTF8.self) == package.codeSha256)
+            #expect(
+                stored.info.metadata == [
+                    "commit": "0123456789abcdef", "branch": "main",
+                    "run-url": "https://github.com/octo/app/actions/runs/7",
+                ])
+            #expect(
+                String(decoding: try await s3.getObject(bucket: bucket, key: key + ".sha256").data, as: UTF8.self)
+                    == "\(package.sha256Hex)  package.zip\n")
+            #expect(
+                String(decoding: try await s3.getObject(bucket: bucket, key: key + ".base64sha256").data, as: UTF8.self)
+                    == package.codeSha256)
         }
 
         @Test("a large package goes multipart, parts in parallel with their own checksums, and arrives whole")
@@ -76,7 +90,9 @@ extension TwinSuite {
             let bytes = Data((0..<(12 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
             try await twin.clearRequests()
             let stage = ArtifactStage(client: client, multipartThreshold: 6 << 20, partSize: 5 << 20)
-            let outcome = try await stage.run(package: try makePackage(bytes), function: name, alias: "live", bucket: bucket, key: "big/package.zip", provenance: provenance)
+            let outcome = try await stage.run(
+                package: try makePackage(bytes), function: name, alias: "live", bucket: bucket, key: "big/package.zip",
+                provenance: provenance)
             guard case .uploaded(let object) = outcome else { Issue.record("not uploaded"); return }
             #expect(object.multipart)
             #expect(try await S3Client(client: client).getObject(bucket: bucket, key: "big/package.zip").data == bytes)
@@ -94,10 +110,14 @@ extension TwinSuite {
             try await Seeder(client: client).createBucket(bucket)
             let bytes = Data(repeating: 7, count: 11 << 20)
             // Every UploadPart after the first is cut off mid-body.
-            try await twin.setFaults([["service": "s3", "operation": "UploadPart", "kind": "reset", "afterBytes": 65536, "count": 100]])
+            try await twin.setFaults([
+                ["service": "s3", "operation": "UploadPart", "kind": "reset", "afterBytes": 65536, "count": 100]
+            ])
             let stage = ArtifactStage(client: client, multipartThreshold: 6 << 20, partSize: 5 << 20)
             await #expect(throws: (any Error).self) {
-                _ = try await stage.run(package: try makePackage(bytes), function: name, alias: "live", bucket: bucket, key: "f/package.zip", provenance: provenance)
+                _ = try await stage.run(
+                    package: try makePackage(bytes), function: name, alias: "live", bucket: bucket,
+                    key: "f/package.zip", provenance: provenance)
             }
             try await twin.setFaults([])
             let requests = try await twin.requests()

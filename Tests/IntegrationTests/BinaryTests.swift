@@ -3,160 +3,191 @@ import Foundation
 import Testing
 
 extension TwinSuite {
-/// The lambda-shift binary against the twin. Every request it makes has its SigV4 signature
-/// recomputed by the twin with botocore; these tests check the twin's log of them.
-@Suite("lambda-shift binary against the AWS twin")
-struct BinaryTests {
-    let twin: Twin
-    init() throws { twin = try Twin.start() }
+    /// The lambda-shift binary against the twin. Every request it makes has its SigV4 signature
+    /// recomputed by the twin with botocore; these tests check the twin's log of them.
+    @Suite("lambda-shift binary against the AWS twin")
+    struct BinaryTests {
+        let twin: Twin
+        init() throws { twin = try Twin.start() }
 
-    func run(_ arguments: [String], _ extra: [String: String] = [:]) throws -> Shell.Result {
-        try Shell.lambdaShift(arguments, environment: twin.environment(extra).variables)
-    }
+        func run(_ arguments: [String], _ extra: [String: String] = [:]) throws -> Shell.Result {
+            try Shell.lambdaShift(arguments, environment: twin.environment(extra).variables)
+        }
 
-    /// Asserts that the twin saw requests and verified every one's signature.
-    func expectAllVerified(_ requests: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(!requests.isEmpty, sourceLocation: sourceLocation)
-        for request in requests where request["signed"] as? Bool == true {
-            #expect(request["signatureVerified"] as? Bool == true, "unverified: \(request)", sourceLocation: sourceLocation)
+        /// Asserts that the twin saw requests and verified every one's signature.
+        func expectAllVerified(_ requests: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(!requests.isEmpty, sourceLocation: sourceLocation)
+            for request in requests where request["signed"] as? Bool == true {
+                #expect(
+                    request["signatureVerified"] as? Bool == true, "unverified: \(request)",
+                    sourceLocation: sourceLocation)
+            }
+        }
+
+        @Test("--version and --help answer without AWS")
+        func versionAndHelp() throws {
+            let version = try Shell.lambdaShift(["--version"], environment: [:])
+            #expect(version.status == 0)
+            #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+            let help = try Shell.lambdaShift(["--help"], environment: [:])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("status") && help.stdout.contains("doctor"))
+            let bad = try Shell.lambdaShift(["status", "--no-such-flag"], environment: [:])
+            #expect(bad.status == 2)
+        }
+
+        @Test(
+            "status reads identity, function and alias through STS and Lambda, every signature verified, nothing changed"
+        )
+        func status() async throws {
+            let name = uniqueName("status-fn")
+            try await twin.seedFunction(name)
+            try await twin.clearRequests()
+            let result = try run(["status", "--function", name, "--output", "json"])
+            #expect(result.status == 0, "\(result.all)")
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let caller = try #require(report["caller"] as? [String: Any])
+            #expect(caller["account"] as? String == "123456789012")
+            let function = try #require(report["function"] as? [String: Any])
+            #expect(function["name"] as? String == name)
+            let alias = try #require(report["alias"] as? [String: Any])
+            #expect(alias["functionVersion"] as? String == "1")
+            #expect((alias["revisionId"] as? String)?.isEmpty == false)
+
+            let requests = try await twin.requests()
+            expectAllVerified(requests)
+            let operations = requests.compactMap { $0["operation"] as? String }
+            #expect(operations.contains("GetCallerIdentity"))
+            #expect(operations.contains("GetFunction"))
+            #expect(operations.contains("GetAlias"))
+            #expect(requests.allSatisfy { $0["mutating"] as? Bool == false })
+            #expect(Set(requests.compactMap { $0["accessKeyId"] as? String }) == [Twin.accessKeyId])
+        }
+
+        @Test("doctor reaches S3 and CloudWatch as well, and reports an alarm's state")
+        func doctor() async throws {
+            let name = uniqueName("doctor-fn")
+            let bucket = uniqueName("doctor-bucket")
+            let alarm = uniqueName("doctor-errors")
+            try await twin.seedFunction(name)
+            let seeder = Seeder(client: try twin.client())
+            try await seeder.createBucket(bucket)
+            try await seeder.createAlarm(alarm, state: "ALARM")
+            try await twin.clearRequests()
+            let result = try run(["doctor", "--function", name, "--bucket", bucket, "--alarm", alarm])
+            #expect(result.status == 0, "\(result.all)")
+            #expect(result.stdout.contains("ok   bucket: \(bucket) readable"))
+            #expect(result.stdout.contains("ok   alarms: \(alarm) ALARM"))
+            let requests = try await twin.requests()
+            expectAllVerified(requests)
+            #expect(
+                Set(requests.compactMap { $0["service"] as? String }).isSuperset(of: [
+                    "sts", "lambda", "s3", "monitoring",
+                ]))
+            #expect(requests.allSatisfy { $0["mutating"] as? Bool == false })
+
+            let missing = try run([
+                "doctor", "--function", name, "--bucket", uniqueName("absent"), "--alarm", "no-such-alarm",
+            ])
+            #expect(missing.status == 1)
+            #expect(missing.stdout.contains("FAIL bucket"))
+            #expect(missing.stdout.contains("FAIL alarms: No alarm named no-such-alarm: check --alarm."))
+        }
+
+        @Test("no credentials, no region, an unreachable endpoint: one sentence, exit 2, no request")
+        func configurationErrors() async throws {
+            try await twin.clearRequests()
+            let noCredentials = try run(
+                ["status", "--function", "f"], ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
+            #expect(noCredentials.status == 2)
+            #expect(noCredentials.stderr.hasPrefix("error: No AWS credentials were found: "))
+            #expect(noCredentials.stderr.split(separator: "\n").count == 1)
+
+            let noRegion = try run(["status", "--function", "f"], ["AWS_REGION": ""])
+            #expect(noRegion.status == 2)
+            #expect(
+                noRegion.stderr
+                    == "error: No AWS region is set: pass --region, set AWS_REGION, or give your AWS profile a region.\n"
+            )
+            #expect(try await twin.requests().isEmpty)
+
+            let unreachable = try run(
+                ["status", "--function", "f"], ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_MAX_ATTEMPTS": "2"])
+            #expect(unreachable.status == 2)
+            #expect(unreachable.stderr.contains("Cannot connect to STS at http://127.0.0.1:1 after 2 attempts"))
+        }
+
+        @Test("web identity token files: expired, unreadable and empty tokens are exit 2 with a clear sentence")
+        func webIdentityTokenErrors() async throws {
+            let role = [
+                "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/deploy",
+            ]
+            let expired = try run(
+                ["status", "--function", "f"],
+                role.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": try temporaryFile(webIdentityToken(expiresIn: -600))]) {
+                    $1
+                })
+            #expect(expired.status == 2)
+            #expect(expired.stderr.contains("STS refused the web identity token as expired"))
+            let unreadable = try run(
+                ["status", "--function", "f"],
+                role.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": "/nonexistent/token"]) { $1 })
+            #expect(unreadable.status == 2)
+            #expect(unreadable.stderr.contains("Cannot read the web identity token file /nonexistent/token"))
+            let empty = try run(
+                ["status", "--function", "f"],
+                role.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": try temporaryFile("\n")]) { $1 })
+            #expect(empty.status == 2)
+            #expect(empty.stderr.contains("is empty"))
+        }
+
+        @Test("throttling and 5xx from Lambda are retried until the call succeeds")
+        func retriesUnderFaults() async throws {
+            let name = uniqueName("retry-fn")
+            try await twin.seedFunction(name)
+            try await twin.clearRequests()
+            try await twin.setFaults([
+                ["service": "lambda", "operation": "GetFunction", "kind": "throttle", "count": 2],
+                ["service": "lambda", "operation": "GetAlias", "kind": "server-error", "count": 1],
+                ["service": "sts", "operation": "GetCallerIdentity", "kind": "reset", "count": 1],
+            ])
+            let result = try run(["status", "--function", name])
+            try await twin.setFaults([])
+            #expect(result.status == 0, "\(result.all)")
+            let requests = try await twin.requests()
+            expectAllVerified(requests)
+            let getFunction = requests.filter { $0["operation"] as? String == "GetFunction" }
+            #expect(getFunction.count == 3)
+            #expect(getFunction.compactMap { $0["fault"] as? String } == ["throttle", "throttle"])
+            #expect(requests.filter { $0["operation"] as? String == "GetCallerIdentity" }.count == 2)
+        }
+
+        @Test("a call throttled past AWS_MAX_ATTEMPTS is given up with a clear error and exit 1")
+        func givesUp() async throws {
+            let name = uniqueName("giveup-fn")
+            try await twin.seedFunction(name)
+            try await twin.setFaults([
+                ["service": "lambda", "operation": "GetFunction", "kind": "throttle", "count": 10]
+            ])
+            let result = try run(["status", "--function", name], ["AWS_MAX_ATTEMPTS": "3"])
+            try await twin.setFaults([])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("Lambda GetFunction was refused: TooManyRequestsException"))
+            #expect(result.stderr.contains("gave up after 3 attempts"))
+        }
+
+        @Test("secrets from the environment never appear in output, even when AWS refuses the signature")
+        func noSecretsInOutput() async throws {
+            let token = "SESSIONTOKEN-\(UUID().uuidString)"
+            let secret = "WRONGSECRET-\(UUID().uuidString)"
+            let result = try run(
+                ["status", "--function", "f"], ["AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token])
+            #expect(result.status == 1)
+            #expect(!result.all.contains(secret))
+            #expect(!result.all.contains(token))
+            #expect(result.stderr.contains("STS GetCallerIdentity was refused"))
         }
     }
-
-    @Test("--version and --help answer without AWS")
-    func versionAndHelp() throws {
-        let version = try Shell.lambdaShift(["--version"], environment: [:])
-        #expect(version.status == 0)
-        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
-        let help = try Shell.lambdaShift(["--help"], environment: [:])
-        #expect(help.status == 0)
-        #expect(help.stdout.contains("status") && help.stdout.contains("doctor"))
-        let bad = try Shell.lambdaShift(["status", "--no-such-flag"], environment: [:])
-        #expect(bad.status == 2)
-    }
-
-    @Test("status reads identity, function and alias through STS and Lambda, every signature verified, nothing changed")
-    func status() async throws {
-        let name = uniqueName("status-fn")
-        try await twin.seedFunction(name)
-        try await twin.clearRequests()
-        let result = try run(["status", "--function", name, "--output", "json"])
-        #expect(result.status == 0, "\(result.all)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let caller = try #require(report["caller"] as? [String: Any])
-        #expect(caller["account"] as? String == "123456789012")
-        let function = try #require(report["function"] as? [String: Any])
-        #expect(function["name"] as? String == name)
-        let alias = try #require(report["alias"] as? [String: Any])
-        #expect(alias["functionVersion"] as? String == "1")
-        #expect((alias["revisionId"] as? String)?.isEmpty == false)
-
-        let requests = try await twin.requests()
-        expectAllVerified(requests)
-        let operations = requests.compactMap { $0["operation"] as? String }
-        #expect(operations.contains("GetCallerIdentity"))
-        #expect(operations.contains("GetFunction"))
-        #expect(operations.contains("GetAlias"))
-        #expect(requests.allSatisfy { $0["mutating"] as? Bool == false })
-        #expect(Set(requests.compactMap { $0["accessKeyId"] as? String }) == [Twin.accessKeyId])
-    }
-
-    @Test("doctor reaches S3 and CloudWatch as well, and reports an alarm's state")
-    func doctor() async throws {
-        let name = uniqueName("doctor-fn")
-        let bucket = uniqueName("doctor-bucket")
-        let alarm = uniqueName("doctor-errors")
-        try await twin.seedFunction(name)
-        let seeder = Seeder(client: try twin.client())
-        try await seeder.createBucket(bucket)
-        try await seeder.createAlarm(alarm, state: "ALARM")
-        try await twin.clearRequests()
-        let result = try run(["doctor", "--function", name, "--bucket", bucket, "--alarm", alarm])
-        #expect(result.status == 0, "\(result.all)")
-        #expect(result.stdout.contains("ok   bucket: \(bucket) readable"))
-        #expect(result.stdout.contains("ok   alarms: \(alarm) ALARM"))
-        let requests = try await twin.requests()
-        expectAllVerified(requests)
-        #expect(Set(requests.compactMap { $0["service"] as? String }).isSuperset(of: ["sts", "lambda", "s3", "monitoring"]))
-        #expect(requests.allSatisfy { $0["mutating"] as? Bool == false })
-
-        let missing = try run(["doctor", "--function", name, "--bucket", uniqueName("absent"), "--alarm", "no-such-alarm"])
-        #expect(missing.status == 1)
-        #expect(missing.stdout.contains("FAIL bucket"))
-        #expect(missing.stdout.contains("FAIL alarms: No alarm named no-such-alarm: check --alarm."))
-    }
-
-    @Test("no credentials, no region, an unreachable endpoint: one sentence, exit 2, no request")
-    func configurationErrors() async throws {
-        try await twin.clearRequests()
-        let noCredentials = try run(["status", "--function", "f"], ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
-        #expect(noCredentials.status == 2)
-        #expect(noCredentials.stderr.hasPrefix("error: No AWS credentials were found: "))
-        #expect(noCredentials.stderr.split(separator: "\n").count == 1)
-
-        let noRegion = try run(["status", "--function", "f"], ["AWS_REGION": ""])
-        #expect(noRegion.status == 2)
-        #expect(noRegion.stderr == "error: No AWS region is set: pass --region, set AWS_REGION, or give your AWS profile a region.\n")
-        #expect(try await twin.requests().isEmpty)
-
-        let unreachable = try run(["status", "--function", "f"], ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_MAX_ATTEMPTS": "2"])
-        #expect(unreachable.status == 2)
-        #expect(unreachable.stderr.contains("Cannot connect to STS at http://127.0.0.1:1 after 2 attempts"))
-    }
-
-    @Test("web identity token files: expired, unreadable and empty tokens are exit 2 with a clear sentence")
-    func webIdentityTokenErrors() async throws {
-        let role = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/deploy"]
-        let expired = try run(["status", "--function", "f"], role.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": try temporaryFile(webIdentityToken(expiresIn: -600))]) { $1 })
-        #expect(expired.status == 2)
-        #expect(expired.stderr.contains("STS refused the web identity token as expired"))
-        let unreadable = try run(["status", "--function", "f"], role.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": "/nonexistent/token"]) { $1 })
-        #expect(unreadable.status == 2)
-        #expect(unreadable.stderr.contains("Cannot read the web identity token file /nonexistent/token"))
-        let empty = try run(["status", "--function", "f"], role.merging(["AWS_WEB_IDENTITY_TOKEN_FILE": try temporaryFile("\n")]) { $1 })
-        #expect(empty.status == 2)
-        #expect(empty.stderr.contains("is empty"))
-    }
-
-    @Test("throttling and 5xx from Lambda are retried until the call succeeds")
-    func retriesUnderFaults() async throws {
-        let name = uniqueName("retry-fn")
-        try await twin.seedFunction(name)
-        try await twin.clearRequests()
-        try await twin.setFaults([["service": "lambda", "operation": "GetFunction", "kind": "throttle", "count": 2],
-                                  ["service": "lambda", "operation": "GetAlias", "kind": "server-error", "count": 1],
-                                  ["service": "sts", "operation": "GetCallerIdentity", "kind": "reset", "count": 1]])
-        let result = try run(["status", "--function", name])
-        try await twin.setFaults([])
-        #expect(result.status == 0, "\(result.all)")
-        let requests = try await twin.requests()
-        expectAllVerified(requests)
-        let getFunction = requests.filter { $0["operation"] as? String == "GetFunction" }
-        #expect(getFunction.count == 3)
-        #expect(getFunction.compactMap { $0["fault"] as? String } == ["throttle", "throttle"])
-        #expect(requests.filter { $0["operation"] as? String == "GetCallerIdentity" }.count == 2)
-    }
-
-    @Test("a call throttled past AWS_MAX_ATTEMPTS is given up with a clear error and exit 1")
-    func givesUp() async throws {
-        let name = uniqueName("giveup-fn")
-        try await twin.seedFunction(name)
-        try await twin.setFaults([["service": "lambda", "operation": "GetFunction", "kind": "throttle", "count": 10]])
-        let result = try run(["status", "--function", name], ["AWS_MAX_ATTEMPTS": "3"])
-        try await twin.setFaults([])
-        #expect(result.status == 1)
-        #expect(result.stderr.contains("Lambda GetFunction was refused: TooManyRequestsException"))
-        #expect(result.stderr.contains("gave up after 3 attempts"))
-    }
-
-    @Test("secrets from the environment never appear in output, even when AWS refuses the signature")
-    func noSecretsInOutput() async throws {
-        let token = "SESSIONTOKEN-\(UUID().uuidString)"
-        let secret = "WRONGSECRET-\(UUID().uuidString)"
-        let result = try run(["status", "--function", "f"], ["AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token])
-        #expect(result.status == 1)
-        #expect(!result.all.contains(secret))
-        #expect(!result.all.contains(token))
-        #expect(result.stderr.contains("STS GetCallerIdentity was refused"))
-    }
-}
 }

@@ -23,16 +23,15 @@ extension TwinSuite {
             try await twin.seedFunction(function, alias: alias)
             let bucket = uniqueName(prefix + "-b")
             try await Seeder(client: try twin.client()).createBucket(bucket)
-            let source = FileManager.default.temporaryDirectory.appendingPathComponent("ls-src-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-            try Data("def handler(event, context):\n    return '\(code)'\n".utf8).write(to: URL(fileURLWithPath: source + "/index.py"))
+            let source = try sourceDirectory(returning: code)
             try await twin.control("POST", "/_twin/lambda", ["updatePolls": 1])
             return Fixture(function: function, bucket: bucket, source: source)
         }
 
         func deploy(_ f: Fixture, _ extra: [String], env: [String: String] = [:]) throws -> Shell.Result {
-            try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra,
-                                  environment: twin.environment(env).variables)
+            try Shell.lambdaShift(
+                ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra,
+                environment: twin.environment(env).variables)
         }
 
         func outputs(_ result: Shell.Result) -> [String: String] {
@@ -50,7 +49,10 @@ extension TwinSuite {
 
         func expectVerified(_ requests: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) {
             #expect(!requests.isEmpty, sourceLocation: sourceLocation)
-            #expect(requests.filter { $0["signed"] as? Bool == true }.allSatisfy { $0["signatureVerified"] as? Bool == true }, sourceLocation: sourceLocation)
+            #expect(
+                requests.filter { $0["signed"] as? Bool == true }.allSatisfy {
+                    $0["signatureVerified"] as? Bool == true
+                }, sourceLocation: sourceLocation)
         }
 
         @Test("staging: develop flips all at once; deploying the same code again is skipped with no upload")
@@ -60,8 +62,12 @@ extension TwinSuite {
             let first = try deploy(f, ["--branch", "develop"])
             #expect(first.status == 0, "\(first.all)")
             let out = outputs(first)
-            #expect(out["outcome"] == "deployed" && out["version"] == "2" && out["previous-version"] == "1" && out["environment"] == "staging")
-            #expect(out["s3-key"]?.hasSuffix("/\(f.function)/unversioned/package.zip") == true || out["s3-key"]?.contains(f.function) == true)
+            #expect(
+                out["outcome"] == "deployed" && out["version"] == "2" && out["previous-version"] == "1"
+                    && out["environment"] == "staging")
+            #expect(
+                out["s3-key"]?.hasSuffix("/\(f.function)/unversioned/package.zip") == true
+                    || out["s3-key"]?.contains(f.function) == true)
             #expect(try await alias(f).functionVersion == "2")
             let requests = try await twin.requests()
             expectVerified(requests)
@@ -100,9 +106,13 @@ extension TwinSuite {
         @Test("a metric breach (no traffic is no proof) rolls back: exit 3, alias as it was")
         func metricRollback() async throws {
             let f = try await fixture("met")
-            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1%", "--min-invocations", "5"])
+            let result = try deploy(
+                f,
+                ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1%", "--min-invocations", "5"])
             #expect(result.status == 3, "\(result.all)")
-            #expect(result.stderr.contains("A health gate failed (metrics: 0 invocation(s) of version 2, fewer than --min-invocations 5"))
+            #expect(
+                result.stderr.contains(
+                    "A health gate failed (metrics: 0 invocation(s) of version 2, fewer than --min-invocations 5"))
             #expect(outputs(result)["outcome"] == "rolled-back")
             let restored = try await alias(f)
             #expect(restored.functionVersion == "1" && restored.additionalVersionWeights.isEmpty)
@@ -111,10 +121,15 @@ extension TwinSuite {
         @Test("a failed smoke invoke stops before any traffic moves: exit 3, no UpdateAlias")
         func smokeFailure() async throws {
             let f = try await fixture("smk")
-            try await twin.control("POST", "/_twin/invoke", ["function": f.function, "qualifier": "2", "statusCode": 200,
-                                                             "payload": #"{"errorMessage":"boom"}"#, "functionError": "Unhandled"])
+            try await twin.control(
+                "POST", "/_twin/invoke",
+                [
+                    "function": f.function, "qualifier": "2", "statusCode": 200,
+                    "payload": #"{"errorMessage":"boom"}"#, "functionError": "Unhandled",
+                ])
             try await twin.clearRequests()
-            let result = try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--smoke-payload", #"{"ping":true}"#])
+            let result = try deploy(
+                f, ["--branch", "main", "--strategy", "canary:10%:1s", "--smoke-payload", #"{"ping":true}"#])
             #expect(result.status == 3, "\(result.all)")
             #expect(result.stderr.contains("The smoke test of version 2 failed"))
             // Traffic never moved: the alias still serves version 1 alone; its description now
@@ -133,12 +148,14 @@ extension TwinSuite {
             try await twin.clearRequests()
             let process = try startDeploy(f, ["--branch", "main", "--strategy", "canary:10%:4s", "--alarm", alarm])
             try await waitForShift()
-            _ = try await seeder.cloudWatch("SetAlarmState", ["AlarmName": alarm, "StateValue": "ALARM", "StateReason": "errors"])
+            _ = try await seeder.cloudWatch(
+                "SetAlarmState", ["AlarmName": alarm, "StateValue": "ALARM", "StateReason": "errors"])
             let alarmed = finish(process)
             #expect(alarmed.status == 3, "\(alarmed.output)")
             #expect(alarmed.output.contains("in ALARM: \(alarm)"))
             #expect(try await alias(f).functionVersion == "1")
-            _ = try await seeder.cloudWatch("SetAlarmState", ["AlarmName": alarm, "StateValue": "OK", "StateReason": "fixed"])
+            _ = try await seeder.cloudWatch(
+                "SetAlarmState", ["AlarmName": alarm, "StateValue": "OK", "StateReason": "fixed"])
 
             let g = try await fixture("sig", code: "v3")
             try await twin.clearRequests()
@@ -179,9 +196,12 @@ extension TwinSuite {
             let alarm = uniqueName("pln-errors")
             try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
             try await twin.clearRequests()
-            let result = try Shell.lambdaShift(["plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
-                                                "--strategy", "linear:50%:30s", "--alarm", alarm, "--bake", "1m"],
-                                               environment: twin.environment().variables)
+            let result = try Shell.lambdaShift(
+                [
+                    "plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+                    "--strategy", "linear:50%:30s", "--alarm", alarm, "--bake", "1m",
+                ],
+                environment: twin.environment().variables)
             #expect(result.status == 0, "\(result.all)")
             #expect(result.stdout.contains("alias live now: version 1"))
             #expect(result.stdout.contains("  at 0s: 50% to the new version, bake 30s, then alarms"))
@@ -189,7 +209,9 @@ extension TwinSuite {
             #expect(result.stdout.contains("total: 90s"))
             let requests = try await twin.requests()
             expectVerified(requests)
-            #expect(requests.allSatisfy { $0["mutating"] as? Bool == false }, "\(requests.filter { $0["mutating"] as? Bool == true })")
+            #expect(
+                requests.allSatisfy { $0["mutating"] as? Bool == false },
+                "\(requests.filter { $0["mutating"] as? Bool == true })")
             #expect(try await alias(f).functionVersion == "1")
             let dry = try deploy(f, ["--branch", "main", "--dry-run"])
             #expect(dry.status == 0)
@@ -204,10 +226,14 @@ extension TwinSuite {
             try await waitForShift()
             let lambda = LambdaClient(client: try twin.client())
             let current = try await lambda.getAlias(f.function, alias: "live")
-            _ = try await lambda.updateAlias(f.function, alias: "live", version: "1", additionalVersionWeights: [:], revisionId: current.revisionId)
+            _ = try await lambda.updateAlias(
+                f.function, alias: "live", version: "1", additionalVersionWeights: [:], revisionId: current.revisionId)
             let result = finish(running)
             #expect(result.status == 1, "\(result.output)")
-            #expect(result.output.contains("Someone else changed alias live during the rollout; it now serves version 1 and was left as they set it."))
+            #expect(
+                result.output.contains(
+                    "Someone else changed alias live during the rollout; it now serves version 1 and was left as they set it."
+                ))
             let after = try await lambda.getAlias(f.function, alias: "live")
             #expect(after.functionVersion == "1" && after.additionalVersionWeights.isEmpty)
         }
@@ -221,7 +247,8 @@ extension TwinSuite {
             // Prune only on the last deploy: moto numbers a version after the count of versions, so a
             // publish after a deletion would reuse a number (real Lambda never does).
             for (code, keep) in [("a", [String]()), ("b", []), ("c", ["--keep-versions", "1"])] {
-                try Data("def handler(e, c):\n    return '\(code)'\n".utf8).write(to: URL(fileURLWithPath: f.source + "/index.py"))
+                try Data("def handler(e, c):\n    return '\(code)'\n".utf8).write(
+                    to: URL(fileURLWithPath: f.source + "/index.py"))
                 let result = try deploy(f, ["--branch", "develop"] + keep)
                 #expect(result.status == 0, "\(result.all)")
             }
@@ -229,7 +256,9 @@ extension TwinSuite {
             #expect(versions == ["$LATEST", "1", "4"])
         }
 
-        @Test(".lambda-shift.yml: environments with branches and templates; flags win over the file; bad files are exit 2")
+        @Test(
+            ".lambda-shift.yml: environments with branches and templates; flags win over the file; bad files are exit 2"
+        )
         func configFile() async throws {
             let prefix = uniqueName("cfg")
             let function = prefix + "-production"
@@ -237,7 +266,8 @@ extension TwinSuite {
             let bucket = uniqueName("cfg-b")
             try await Seeder(client: try twin.client()).createBucket(bucket)
             let f = Fixture(function: function, bucket: bucket, source: try await fixture("cfgsrc").source)
-            let config = try temporaryFile("""
+            let config = try temporaryFile(
+                """
                 function: \(prefix)-{environment}
                 bucket: wrong-bucket
                 source: \(f.source)
@@ -249,26 +279,38 @@ extension TwinSuite {
                   staging:
                     branches: [develop]
                 """)
-            let viaFile = try Shell.lambdaShift(["deploy", "--config", config, "--branch", "release"], environment: twin.environment().variables)
+            let viaFile = try Shell.lambdaShift(
+                ["deploy", "--config", config, "--branch", "release"], environment: twin.environment().variables)
             #expect(viaFile.status == 0, "\(viaFile.all)")
             #expect(viaFile.stderr.contains("shifted 10% to version 2"))
             #expect(outputs(viaFile)["environment"] == "production" && outputs(viaFile)["function"] == function)
             #expect(try await alias(f).functionVersion == "2")
 
-            try Data("def handler(e, c):\n    return 'flag'\n".utf8).write(to: URL(fileURLWithPath: f.source + "/index.py"))
-            let flagWins = try Shell.lambdaShift(["deploy", "--config", config, "--branch", "release", "--strategy", "AllAtOnce"], environment: twin.environment().variables)
+            try Data("def handler(e, c):\n    return 'flag'\n".utf8).write(
+                to: URL(fileURLWithPath: f.source + "/index.py"))
+            let flagWins = try Shell.lambdaShift(
+                ["deploy", "--config", config, "--branch", "release", "--strategy", "AllAtOnce"],
+                environment: twin.environment().variables)
             #expect(flagWins.status == 0, "\(flagWins.all)")
             #expect(!flagWins.stderr.contains("shifted"))
             #expect(try await alias(f).functionVersion == "3")
 
             try await twin.clearRequests()
-            let typo = try Shell.lambdaShift(["deploy", "--config", try temporaryFile("buckt: x\n"), "--branch", "main"], environment: twin.environment().variables)
+            let typo = try Shell.lambdaShift(
+                ["deploy", "--config", try temporaryFile("buckt: x\n"), "--branch", "main"],
+                environment: twin.environment().variables)
             #expect(typo.status == 2)
             #expect(typo.stderr.contains("unknown setting buckt (did you mean bucket?)"))
-            let broken = try Shell.lambdaShift(["deploy", "--config", try temporaryFile("function: [x\n"), "--branch", "main"], environment: twin.environment().variables)
+            let broken = try Shell.lambdaShift(
+                ["deploy", "--config", try temporaryFile("function: [x\n"), "--branch", "main"],
+                environment: twin.environment().variables)
             #expect(broken.status == 2)
             #expect(broken.stderr.contains("is not valid YAML"))
-            let badTemplate = try Shell.lambdaShift(["deploy", "--config", try temporaryFile("function: fn-{env}\nbucket: b\nsource: .\n"), "--branch", "main"], environment: twin.environment().variables)
+            let badTemplate = try Shell.lambdaShift(
+                [
+                    "deploy", "--config", try temporaryFile("function: fn-{env}\nbucket: b\nsource: .\n"), "--branch",
+                    "main",
+                ], environment: twin.environment().variables)
             #expect(badTemplate.status == 2)
             #expect(badTemplate.stderr.contains("uses {env}, which is not a placeholder"))
             #expect(try await twin.requests().isEmpty)
@@ -278,9 +320,13 @@ extension TwinSuite {
         func rollbackFailsAndFiringAlarm() async throws {
             let f = try await fixture("r5")
             try await twin.clearRequests()
-            let running = try startDeploy(f, ["--branch", "main", "--strategy", "canary:10%:2s", "--max-error-rate", "1%", "--min-invocations", "5"])
+            let running = try startDeploy(
+                f,
+                ["--branch", "main", "--strategy", "canary:10%:2s", "--max-error-rate", "1%", "--min-invocations", "5"])
             try await waitForShift()
-            try await twin.setFaults([["service": "lambda", "operation": "UpdateAlias", "kind": "server-error", "count": 20]])
+            try await twin.setFaults([
+                ["service": "lambda", "operation": "UpdateAlias", "kind": "server-error", "count": 20]
+            ])
             let result = finish(running)
             try await twin.setFaults([])
             #expect(result.status == 5, "\(result.output)")
@@ -295,45 +341,72 @@ extension TwinSuite {
             #expect(blocked.status == 2)
             #expect(blocked.stderr.contains("Alarm \(alarm) is already in ALARM before the deploy"))
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
-            let ignored = try deploy(g, ["--branch", "main", "--strategy", "AllAtOnce", "--alarm", alarm, "--alarm-already-firing", "ignore"])
+            let ignored = try deploy(
+                g,
+                ["--branch", "main", "--strategy", "AllAtOnce", "--alarm", alarm, "--alarm-already-firing", "ignore"])
             #expect(ignored.status == 0, "\(ignored.all)")
             #expect(ignored.stderr.contains("already in ALARM; ignored as asked"))
         }
 
-        @Test("in GitHub Actions: masks first, groups, GITHUB_OUTPUT, a step summary, ::error:: on a rollback; no secret anywhere")
+        @Test(
+            "in GitHub Actions: masks first, groups, GITHUB_OUTPUT, a step summary, ::error:: on a rollback; no secret anywhere"
+        )
         func gitHubActions() async throws {
             let f = try await fixture("gha")
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gha-\(UUID().uuidString)").path
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gha-\(UUID().uuidString)")
+                .path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let github = ["GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": directory + "/output", "GITHUB_STEP_SUMMARY": directory + "/summary",
-                          "GITHUB_REF_NAME": "main", "GITHUB_REF_TYPE": "branch", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
-                          "GITHUB_REPOSITORY": "octo/app", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "42",
-                          "AWS_SESSION_TOKEN": ""]
-            let result = try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--strategy", "canary:10%:1s"],
-                                               environment: twin.environment(github).variables)
+            let github = [
+                "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": directory + "/output",
+                "GITHUB_STEP_SUMMARY": directory + "/summary",
+                "GITHUB_REF_NAME": "main", "GITHUB_REF_TYPE": "branch",
+                "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+                "GITHUB_REPOSITORY": "octo/app", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "42",
+                "AWS_SESSION_TOKEN": "",
+            ]
+            let result = try Shell.lambdaShift(
+                [
+                    "deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--strategy",
+                    "canary:10%:1s",
+                ],
+                environment: twin.environment(github).variables)
             #expect(result.status == 0, "\(result.all)")
             // Workflow commands, masks first, on stderr; stdout holds the outputs and nothing else.
             let lines = result.stderr.split(separator: "\n").map(String.init)
             #expect(lines.first == "::add-mask::\(Twin.secretAccessKey)")
             #expect(!result.stdout.contains("::") && !result.stdout.contains(Twin.secretAccessKey))
-            #expect(result.stdout.split(separator: "\n").allSatisfy { line in DeployTestsNames.outputs.contains { line.hasPrefix($0 + "=") } }, "\(result.stdout)")
+            #expect(
+                result.stdout.split(separator: "\n").allSatisfy { line in
+                    DeployTestsNames.outputs.contains { line.hasPrefix($0 + "=") }
+                }, "\(result.stdout)")
             #expect(lines.contains("::group::Package") && lines.contains("::endgroup::"))
             let outputs = try String(contentsOfFile: directory + "/output", encoding: .utf8)
             #expect(outputs.contains("outcome<<ghadelimiter_"))
             #expect(outputs.contains("\nversion<<") || outputs.hasPrefix("version<<"))
-            #expect(outputs.contains("s3-key<<ghadelimiter_") && outputs.contains("octo/app/\(f.function)/0123456/package.zip"))
+            #expect(
+                outputs.contains("s3-key<<ghadelimiter_")
+                    && outputs.contains("octo/app/\(f.function)/0123456/package.zip"))
             let summary = try String(contentsOfFile: directory + "/summary", encoding: .utf8)
             #expect(summary.hasPrefix("### ✅ lambda-shift: Deployed: alias live serves version 2 (was 1)."))
             #expect(summary.contains("| Version | `1 → 2` |"))
             #expect(summary.contains("shifted 10% to version 2"))
             #expect(summary.contains("[Run](https://github.com/octo/app/actions/runs/42)"))
-            let everything = result.all.replacingOccurrences(of: "::add-mask::\(Twin.secretAccessKey)", with: "") + outputs + summary
+            let everything =
+                result.all.replacingOccurrences(of: "::add-mask::\(Twin.secretAccessKey)", with: "") + outputs + summary
             #expect(!everything.contains(Twin.secretAccessKey))
 
             let g = try await fixture("gha-rb", code: "v3")
-            let failing = try Shell.lambdaShift(["deploy", "--function", g.function, "--bucket", g.bucket, "--source", g.source, "--strategy", "canary:10%:1s",
-                                                 "--max-error-rate", "1", "--min-invocations", "3"],
-                                                environment: twin.environment(github.merging(["GITHUB_OUTPUT": directory + "/output2", "GITHUB_STEP_SUMMARY": directory + "/summary2"]) { $1 }).variables)
+            let failing = try Shell.lambdaShift(
+                [
+                    "deploy", "--function", g.function, "--bucket", g.bucket, "--source", g.source, "--strategy",
+                    "canary:10%:1s",
+                    "--max-error-rate", "1", "--min-invocations", "3",
+                ],
+                environment: twin.environment(
+                    github.merging([
+                        "GITHUB_OUTPUT": directory + "/output2", "GITHUB_STEP_SUMMARY": directory + "/summary2",
+                    ]) { $1 }
+                ).variables)
             #expect(failing.status == 3)
             #expect(failing.stderr.contains("::error::A health gate failed (metrics: 0 invocation(s) of version 2"))
             let failedSummary = try String(contentsOfFile: directory + "/summary2", encoding: .utf8)
@@ -345,12 +418,17 @@ extension TwinSuite {
         @Test("in GitLab CI: the dotenv report with LAMBDA_SHIFT_ names")
         func gitLab() async throws {
             let f = try await fixture("gl")
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID().uuidString)").path
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID().uuidString)")
+                .path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let gitlab = ["GITLAB_CI": "true", "CI_PROJECT_DIR": directory, "CI_COMMIT_BRANCH": "develop", "CI_COMMIT_SHA": "feedface00",
-                          "CI_PROJECT_PATH": "group/app", "CI_JOB_URL": "https://gitlab.example/jobs/9"]
-            let result = try Shell.lambdaShift(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source],
-                                               environment: twin.environment(gitlab).variables)
+            let gitlab = [
+                "GITLAB_CI": "true", "CI_PROJECT_DIR": directory, "CI_COMMIT_BRANCH": "develop",
+                "CI_COMMIT_SHA": "feedface00",
+                "CI_PROJECT_PATH": "group/app", "CI_JOB_URL": "https://gitlab.example/jobs/9",
+            ]
+            let result = try Shell.lambdaShift(
+                ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source],
+                environment: twin.environment(gitlab).variables)
             #expect(result.status == 0, "\(result.all)")
             let dotenv = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
             #expect(dotenv.contains("LAMBDA_SHIFT_OUTCOME=deployed\n"))
@@ -366,12 +444,18 @@ extension TwinSuite {
             let alarm = uniqueName("iam-errors")
             try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
             // iam-policy takes only the settings that change the policy; deploy takes the rest too.
-            let policyFlags = ["--branch", "main", "--alarm", alarm, "--max-error-rate", "50", "--smoke-payload", "{}", "--keep-versions", "1"]
+            let policyFlags = [
+                "--branch", "main", "--alarm", alarm, "--max-error-rate", "50", "--smoke-payload", "{}",
+                "--keep-versions", "1",
+            ]
             let flags = policyFlags + ["--min-invocations", "0", "--strategy", "canary:10%:1s"]
-            let policyRun = try Shell.lambdaShift(["iam-policy", "--function", f.function, "--bucket", f.bucket, "--account-id", "123456789012"] + policyFlags,
-                                                  environment: twin.environment().variables)
+            let policyRun = try Shell.lambdaShift(
+                ["iam-policy", "--function", f.function, "--bucket", f.bucket, "--account-id", "123456789012"]
+                    + policyFlags,
+                environment: twin.environment().variables)
             #expect(policyRun.status == 0, "\(policyRun.all)")
-            let policy = try #require(try JSONSerialization.jsonObject(with: Data(policyRun.stdout.utf8)) as? [String: Any])
+            let policy = try #require(
+                try JSONSerialization.jsonObject(with: Data(policyRun.stdout.utf8)) as? [String: Any])
             let statements = try #require(policy["Statement"] as? [[String: Any]])
             let allowed = Set(statements.flatMap { ($0["Action"] as? [String]) ?? [] })
             let resources = statements.flatMap { ($0["Resource"] as? [String]) ?? [] }
@@ -384,16 +468,27 @@ extension TwinSuite {
             let deployed = try deploy(f, flags)
             #expect(deployed.status == 0, "\(deployed.all)")
             let needed: [String: String] = [
-                "PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject", "CreateMultipartUpload": "s3:PutObject",
-                "UploadPart": "s3:PutObject", "CompleteMultipartUpload": "s3:PutObject", "AbortMultipartUpload": "s3:AbortMultipartUpload",
-                "GetFunction": "lambda:GetFunction", "GetFunctionConfiguration": "lambda:GetFunctionConfiguration", "GetAlias": "lambda:GetAlias",
-                "UpdateAlias": "lambda:UpdateAlias", "CreateAlias": "lambda:CreateAlias", "UpdateFunctionCode": "lambda:UpdateFunctionCode",
-                "PublishVersion": "lambda:PublishVersion", "ListVersionsByFunction": "lambda:ListVersionsByFunction", "ListAliases": "lambda:ListAliases",
+                "PutObject": "s3:PutObject", "GetObject": "s3:GetObject", "HeadObject": "s3:GetObject",
+                "CreateMultipartUpload": "s3:PutObject",
+                "UploadPart": "s3:PutObject", "CompleteMultipartUpload": "s3:PutObject",
+                "AbortMultipartUpload": "s3:AbortMultipartUpload",
+                "GetFunction": "lambda:GetFunction", "GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
+                "GetAlias": "lambda:GetAlias",
+                "UpdateAlias": "lambda:UpdateAlias", "CreateAlias": "lambda:CreateAlias",
+                "UpdateFunctionCode": "lambda:UpdateFunctionCode",
+                "PublishVersion": "lambda:PublishVersion", "ListVersionsByFunction": "lambda:ListVersionsByFunction",
+                "ListAliases": "lambda:ListAliases",
                 "DeleteFunction": "lambda:DeleteFunction", "Invoke": "lambda:InvokeFunction",
                 "DescribeAlarms": "cloudwatch:DescribeAlarms", "GetMetricData": "cloudwatch:GetMetricData",
             ]
-            let operations = Set(try await twin.requests().compactMap { $0["operation"] as? String }).subtracting(["GetCallerIdentity"])
-            #expect(operations.isSuperset(of: ["PutObject", "UpdateFunctionCode", "PublishVersion", "Invoke", "UpdateAlias", "DescribeAlarms", "GetMetricData"]))
+            let operations = Set(try await twin.requests().compactMap { $0["operation"] as? String }).subtracting([
+                "GetCallerIdentity"
+            ])
+            #expect(
+                operations.isSuperset(of: [
+                    "PutObject", "UpdateFunctionCode", "PublishVersion", "Invoke", "UpdateAlias", "DescribeAlarms",
+                    "GetMetricData",
+                ]))
             for operation in operations {
                 let action = try #require(needed[operation], "no IAM action known for \(operation)")
                 #expect(allowed.contains(action), "the policy lacks \(action) for \(operation)")
@@ -416,7 +511,8 @@ extension TwinSuite {
         func startDeploy(_ f: Fixture, _ extra: [String]) throws -> Running {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
-            process.arguments = ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra
+            process.arguments =
+                ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra
             process.environment = twin.environment().variables
             let pipe = Pipe()
             process.standardOutput = pipe
@@ -443,6 +539,8 @@ extension TwinSuite {
 
 /// PRODUCT.md's output names: the only lines deploy writes on stdout in text mode.
 enum DeployTestsNames {
-    static let outputs = ["version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-                          "s3-version-id", "outcome", "skipped"]
+    static let outputs = [
+        "version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+        "s3-version-id", "outcome", "skipped",
+    ]
 }

@@ -18,15 +18,19 @@ extension TwinSuite {
             let prefix = uniqueName("gate")
             try await seeder.createAlarm(prefix + "-errors", state: "OK")
             try await seeder.createAlarm(prefix + "-latency", state: "OK")
-            let gate = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: [prefix + "-errors"], prefixes: [prefix + "-lat"])
+            let gate = AlarmGate(
+                cloudWatch: CloudWatchClient(client: client), names: [prefix + "-errors"], prefixes: [prefix + "-lat"])
             let now = Date()
             let ok = try await gate.evaluate(newVersion: "2", start: now, end: now, final: true)
             #expect(ok.passed && ok.detail == "2 alarm(s), none in ALARM")
-            _ = try await seeder.cloudWatch("SetAlarmState", ["AlarmName": prefix + "-latency", "StateValue": "ALARM", "StateReason": "test"])
+            _ = try await seeder.cloudWatch(
+                "SetAlarmState", ["AlarmName": prefix + "-latency", "StateValue": "ALARM", "StateReason": "test"])
             let firing = try await gate.evaluate(newVersion: "2", start: now, end: now, final: true)
             #expect(!firing.passed && firing.detail == "in ALARM: \(prefix)-latency")
             let unknown = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: ["no-such-\(prefix)"])
-            await #expect { _ = try await unknown.evaluate(newVersion: "2", start: now, end: now, final: true) } throws: { ($0 as? AWSClientError)?.isConfiguration == true }
+            await #expect {
+                _ = try await unknown.evaluate(newVersion: "2", start: now, end: now, final: true)
+            } throws: { ($0 as? AWSClientError)?.isConfiguration == true }
         }
 
         @Test("metrics of the new version behind the alias: error rate against the limit, and too little traffic fails")
@@ -37,14 +41,20 @@ extension TwinSuite {
             let now = Date()
             var data: [[String: Any]] = []
             for (metric, value) in [("Invocations", 200), ("Errors", 6), ("Throttles", 2)] {
-                data.append(["MetricName": metric, "Value": value, "Timestamp": Int(now.timeIntervalSince1970) - 5,
-                             "Dimensions": [["Name": "FunctionName", "Value": function], ["Name": "Resource", "Value": function + ":live"],
-                                            ["Name": "ExecutedVersion", "Value": "2"]]])
+                data.append([
+                    "MetricName": metric, "Value": value, "Timestamp": Int(now.timeIntervalSince1970) - 5,
+                    "Dimensions": [
+                        ["Name": "FunctionName", "Value": function], ["Name": "Resource", "Value": function + ":live"],
+                        ["Name": "ExecutedVersion", "Value": "2"],
+                    ],
+                ])
             }
             _ = try await seeder.cloudWatch("PutMetricData", ["Namespace": "AWS/Lambda", "MetricData": data])
             let cloudWatch = CloudWatchClient(client: client)
             func gate(_ maxBasisPoints: Int, _ minInvocations: Int) -> MetricsGate {
-                MetricsGate(cloudWatch: cloudWatch, function: function, alias: "live", maxErrorRateBasisPoints: maxBasisPoints, minInvocations: minInvocations)
+                MetricsGate(
+                    cloudWatch: cloudWatch, function: function, alias: "live", maxErrorRateBasisPoints: maxBasisPoints,
+                    minInvocations: minInvocations)
             }
             let start = now.addingTimeInterval(-30), end = now
             let pass = try await gate(500, 10).evaluate(newVersion: "2", start: start, end: end, final: true)
@@ -69,8 +79,12 @@ extension TwinSuite {
             let smoke = SmokeTest(lambda: lambda, payload: Data(#"{"ping":1}"#.utf8))
             let ok = try await smoke.run(function: name, version: "1")
             #expect(ok.passed && ok.detail == #"version 1 answered {"ping":1}"#)
-            try await twin.control("POST", "/_twin/invoke", ["function": name, "qualifier": "1", "statusCode": 200,
-                                                             "payload": #"{"errorMessage":"KeyError"}"#, "functionError": "Unhandled"])
+            try await twin.control(
+                "POST", "/_twin/invoke",
+                [
+                    "function": name, "qualifier": "1", "statusCode": 200,
+                    "payload": #"{"errorMessage":"KeyError"}"#, "functionError": "Unhandled",
+                ])
             let bad = try await smoke.run(function: name, version: "1")
             #expect(!bad.passed && bad.detail == #"version 1 raised a Unhandled error: {"errorMessage":"KeyError"}"#)
             let invocations = try await twin.controlJSON("GET", "/_twin/invocations")

@@ -18,15 +18,17 @@ struct PackageCommandTests {
     func digest() throws {
         let root = try tree()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let result = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/out.zip", "--output", "json"],
-                                           environment: ["PATH": "/usr/bin:/bin"])
+        let result = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/out.zip", "--output", "json"],
+            environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "\(result.all)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let digest = try SHA256Hasher.hash(fileAt: root + "/out.zip")
         #expect(object["sha256"] as? String == ByteEncoding.hex(digest))
         #expect(object["code-sha256"] as? String == ByteEncoding.base64(digest))
         #expect(object["entries"] as? Int == 2)
-        let text = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/again.zip"], environment: [:])
+        let text = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/again.zip"], environment: [:])
         #expect(text.stdout.contains("sha256       \(ByteEncoding.hex(digest))"))
     }
 
@@ -35,9 +37,13 @@ struct PackageCommandTests {
         let root = try tree()
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createSymbolicLink(atPath: root + "/src/lib/passwd", withDestinationPath: "/etc/passwd")
-        let escape = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/out.zip"], environment: [:])
+        let escape = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/out.zip"], environment: [:])
         #expect(escape.status == 2)
-        #expect(escape.stderr == "error: The symlink lib/passwd points outside the build directory (to /etc/passwd): copy the target into the tree instead.\n")
+        #expect(
+            escape.stderr
+                == "error: The symlink lib/passwd points outside the build directory (to /etc/passwd): copy the target into the tree instead.\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: root + "/out.zip"))
         let missing = try Shell.lambdaShift(["package", "--source", root + "/nope"], environment: [:])
         #expect(missing.status == 2)
@@ -45,7 +51,9 @@ struct PackageCommandTests {
         let both = try Shell.lambdaShift(["package", "--source", root + "/src", "--zip", "x.zip"], environment: [:])
         #expect(both.status == 2)
         #expect(both.stderr.contains("Give --source or --zip, not both."))
-        let epoch = try Shell.lambdaShift(["package", "--source", root + "/src", "--out", root + "/e.zip"], environment: ["SOURCE_DATE_EPOCH": "yesterday"])
+        let epoch = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/e.zip"],
+            environment: ["SOURCE_DATE_EPOCH": "yesterday"])
         #expect(epoch.status == 2)
         #expect(epoch.stderr.contains("SOURCE_DATE_EPOCH is \"yesterday\""))
     }

@@ -6,25 +6,33 @@ import Testing
 /// The fault and abuse suite: whatever goes wrong, the alias ends as it was or as intended,
 /// never split between versions.
 extension TwinSuite.DeployTests {
-    func expectNotSplit(_ f: Fixture, allowed: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func expectNotSplit(_ f: Fixture, allowed: Set<String>, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
         let now = try await alias(f)
-        #expect(now.additionalVersionWeights.isEmpty, "split: \(now.additionalVersionWeights)", sourceLocation: sourceLocation)
-        #expect(allowed.contains(now.functionVersion), "alias on \(now.functionVersion)", sourceLocation: sourceLocation)
+        #expect(
+            now.additionalVersionWeights.isEmpty, "split: \(now.additionalVersionWeights)",
+            sourceLocation: sourceLocation)
+        #expect(
+            allowed.contains(now.functionVersion), "alias on \(now.functionVersion)", sourceLocation: sourceLocation)
     }
 
-    @Test("under 30% Lambda throttling, 20% S3 SlowDown, CloudWatch 500s and a reset mid-upload, a production rollout ends correct or rolled back, never split",
-          arguments: [11, 23, 37])
+    @Test(
+        "under 30% Lambda throttling, 20% S3 SlowDown, CloudWatch 500s and a reset mid-upload, a production rollout ends correct or rolled back, never split",
+        arguments: [11, 23, 37])
     func chaos(seed: Int) async throws {
         let f = try await fixture("chaos\(seed)")
         let alarm = uniqueName("chaos-errors")
         try await Seeder(client: try twin.client()).createAlarm(alarm, state: "OK")
-        try await twin.setFaults([
-            ["service": "lambda", "kind": "throttle", "probability": 0.3],
-            ["service": "s3", "kind": "slowdown", "probability": 0.2],
-            ["service": "monitoring", "kind": "server-error", "probability": 0.3],
-            ["service": "s3", "operation": "PutObject", "kind": "reset", "afterBytes": 64, "count": 1],
-        ], seed: seed)
-        let result = try deploy(f, ["--branch", "main", "--strategy", "linear:50%:1s", "--alarm", alarm], env: ["AWS_MAX_ATTEMPTS": "5"])
+        try await twin.setFaults(
+            [
+                ["service": "lambda", "kind": "throttle", "probability": 0.3],
+                ["service": "s3", "kind": "slowdown", "probability": 0.2],
+                ["service": "monitoring", "kind": "server-error", "probability": 0.3],
+                ["service": "s3", "operation": "PutObject", "kind": "reset", "afterBytes": 64, "count": 1],
+            ], seed: seed)
+        let result = try deploy(
+            f, ["--branch", "main", "--strategy", "linear:50%:1s", "--alarm", alarm], env: ["AWS_MAX_ATTEMPTS": "5"])
         try await twin.setFaults([])
         #expect([0, 1, 3].contains(result.status), "\(result.all)")
         try await expectNotSplit(f, allowed: result.status == 0 ? ["2"] : ["1"])
@@ -32,8 +40,9 @@ extension TwinSuite.DeployTests {
         #expect(faults.count >= 3, "too few faults injected to mean anything: \(faults)")
     }
 
-    @Test("SIGTERM in each phase leaves the alias as it was: exit 4, never split",
-          arguments: ["package", "PutObject", "UpdateFunctionCode", "PublishVersion", "bake 1", "bake 2"])
+    @Test(
+        "SIGTERM in each phase leaves the alias as it was: exit 4, never split",
+        arguments: ["package", "PutObject", "UpdateFunctionCode", "PublishVersion", "bake 1", "bake 2"])
     func sigtermInEachPhase(phase: String) async throws {
         let f = try await fixture("term")
         if phase == "package" {
@@ -44,7 +53,12 @@ extension TwinSuite.DeployTests {
                 try bytes.write(to: URL(fileURLWithPath: f.source + "/blob\(index).bin"))
             }
         } else if !phase.hasPrefix("bake") {
-            try await twin.setFaults([["service": phase == "PutObject" ? "s3" : "lambda", "operation": phase, "kind": "latency", "latencyMs": 3000, "count": 1]])
+            try await twin.setFaults([
+                [
+                    "service": phase == "PutObject" ? "s3" : "lambda", "operation": phase, "kind": "latency",
+                    "latencyMs": 3000, "count": 1,
+                ]
+            ])
         }
         try await twin.clearRequests()
         let running = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@4s,50%@4s"])
@@ -98,20 +112,34 @@ extension TwinSuite.DeployTests {
         let token = "SESSIONTOKEN\(UUID().uuidString)"
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sec-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try await twin.control("POST", "/_twin/credentials", ["accessKeyId": "AKIDWITHTOKEN0001", "secretAccessKey": "token-secret/KEY+1", "sessionToken": token])
-        let env = ["AWS_ACCESS_KEY_ID": "AKIDWITHTOKEN0001", "AWS_SECRET_ACCESS_KEY": "token-secret/KEY+1", "AWS_SESSION_TOKEN": token,
-                   "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": directory + "/out", "GITHUB_STEP_SUMMARY": directory + "/summary"]
+        try await twin.control(
+            "POST", "/_twin/credentials",
+            ["accessKeyId": "AKIDWITHTOKEN0001", "secretAccessKey": "token-secret/KEY+1", "sessionToken": token])
+        let env = [
+            "AWS_ACCESS_KEY_ID": "AKIDWITHTOKEN0001", "AWS_SECRET_ACCESS_KEY": "token-secret/KEY+1",
+            "AWS_SESSION_TOKEN": token,
+            "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": directory + "/out",
+            "GITHUB_STEP_SUMMARY": directory + "/summary",
+        ]
         var transcripts: [String] = []
         // A gate failure, a throttled give-up, a bad signature, bad input.
-        transcripts.append(try deploy(f, ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1", "--min-invocations", "3"], env: env).all)
+        transcripts.append(
+            try deploy(
+                f,
+                ["--branch", "main", "--strategy", "canary:10%:1s", "--max-error-rate", "1", "--min-invocations", "3"],
+                env: env
+            ).all)
         try await twin.setFaults([["service": "lambda", "kind": "throttle", "count": 50]])
         transcripts.append(try deploy(f, ["--branch", "main"], env: env.merging(["AWS_MAX_ATTEMPTS": "2"]) { $1 }).all)
         try await twin.setFaults([])
-        transcripts.append(try deploy(f, ["--branch", "main"], env: env.merging(["AWS_SECRET_ACCESS_KEY": "wrong-\(token)"]) { $1 }).all)
+        transcripts.append(
+            try deploy(f, ["--branch", "main"], env: env.merging(["AWS_SECRET_ACCESS_KEY": "wrong-\(token)"]) { $1 })
+                .all)
         transcripts.append(try deploy(f, ["--branch", "main", "--strategy", "nope"], env: env).all)
         let files = ["out", "summary"].compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
         for text in transcripts + files {
-            let withoutMasks = text.split(separator: "\n").filter { !$0.hasPrefix("::add-mask::") }.joined(separator: "\n")
+            let withoutMasks = text.split(separator: "\n").filter { !$0.hasPrefix("::add-mask::") }.joined(
+                separator: "\n")
             #expect(!withoutMasks.contains(token))
             #expect(!withoutMasks.contains("token-secret/KEY+1"))
         }
@@ -134,28 +162,48 @@ extension TwinSuite.DeployTests {
         let split = try await fixture("matrix-split")
         // Someone else's shift left half-way: version 2 primary, 10% still on version 1 (Lambda
         // refuses a weighted version equal to the primary, so a real second version is made).
-        let staged = try Shell.lambdaShift(["deploy", "--function", split.function, "--bucket", split.bucket, "--source", split.source,
-                                            "--environment", "staging"], environment: twin.environment().variables)
+        let staged = try Shell.lambdaShift(
+            [
+                "deploy", "--function", split.function, "--bucket", split.bucket, "--source", split.source,
+                "--environment", "staging",
+            ], environment: twin.environment().variables)
         #expect(staged.status == 0, "\(staged.all)")
         let current = try await lambda.getAlias(split.function, alias: "live")
-        _ = try await lambda.updateAlias(split.function, alias: "live", additionalVersionWeights: ["1": 0.1], revisionId: current.revisionId)
+        _ = try await lambda.updateAlias(
+            split.function, alias: "live", additionalVersionWeights: ["1": 0.1], revisionId: current.revisionId)
 
         let cases: [(String, [String], [String: String], Int32, String)] = [
             ("empty build directory", ["--source", empty], [:], 2, "has no files to package"),
             ("over Lambda's limit", ["--source", big], [:], 2, "over Lambda's limit of 262,144,000 bytes (250 MB)"),
             ("symlink leaving the tree", ["--source", escaping], [:], 2, "points outside the build directory"),
             ("unknown function", ["--function", "no-such-\(f.function)"], [:], 1, "No Lambda function no-such-"),
-            ("unknown bucket", ["--bucket", "no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())"], [:], 1, "No bucket no-such-bucket-"),
-            ("function ARN in another region", ["--function", "arn:aws:lambda:eu-west-1:123456789012:function:\(f.function)"], [:], 2, "The function ARN is in eu-west-1 but this deploy runs in us-east-1"),
+            (
+                "unknown bucket", ["--bucket", "no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())"], [:], 1,
+                "No bucket no-such-bucket-"
+            ),
+            (
+                "function ARN in another region",
+                ["--function", "arn:aws:lambda:eu-west-1:123456789012:function:\(f.function)"], [:], 2,
+                "The function ARN is in eu-west-1 but this deploy runs in us-east-1"
+            ),
             ("weights not reaching 100%", ["--strategy", "linear:40%:1m"], [:], 2, "never adds up to exactly 100%"),
-            ("no credentials", [], ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""], 2, "No AWS credentials were found"),
+            (
+                "no credentials", [], ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""], 2,
+                "No AWS credentials were found"
+            ),
             ("no region", [], ["AWS_REGION": ""], 2, "No AWS region is set"),
         ]
         for (name, flags, env, code, sentence) in cases {
             try await twin.clearRequests()
-            var arguments = ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main"]
+            var arguments = [
+                "deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+            ]
             for index in stride(from: 0, to: flags.count, by: 2) {
-                if let at = arguments.firstIndex(of: flags[index]) { arguments[at + 1] = flags[index + 1] } else { arguments += [flags[index], flags[index + 1]] }
+                if let at = arguments.firstIndex(of: flags[index]) {
+                    arguments[at + 1] = flags[index + 1]
+                } else {
+                    arguments += [flags[index], flags[index + 1]]
+                }
             }
             let result = try Shell.lambdaShift(arguments, environment: twin.environment(env).variables)
             #expect(result.status == code, "\(name): \(result.all)")
@@ -164,11 +212,16 @@ extension TwinSuite.DeployTests {
             let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
             #expect(errors.count == 1 && errors.first?.contains(sentence) == true, "\(name): \(result.stderr)")
             #expect(result.stdout.split(separator: "\n").contains("outcome=failed"), "\(name): \(result.stdout)")
-            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false }, "\(name) changed something")
+            #expect(
+                try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false }, "\(name) changed something")
         }
         try await twin.clearRequests()
-        let midShift = try Shell.lambdaShift(["deploy", "--function", split.function, "--bucket", split.bucket, "--source", split.source, "--branch", "main"],
-                                             environment: twin.environment().variables)
+        let midShift = try Shell.lambdaShift(
+            [
+                "deploy", "--function", split.function, "--bucket", split.bucket, "--source", split.source, "--branch",
+                "main",
+            ],
+            environment: twin.environment().variables)
         #expect(midShift.status == 2)
         #expect(midShift.stderr.contains("is mid-way through a shift"))
         #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })

@@ -5,12 +5,16 @@ import Testing
 @Suite("Build tree: exclusions and symlinks")
 struct BuildTreeTests {
     func names(_ tree: TreeFixture, excludes: [String] = []) throws -> [String] {
-        try BuildTree(root: tree.source, excludes: excludes).files().map { String(decoding: $0.entryName, as: UTF8.self) }
+        try BuildTree(root: tree.source, excludes: excludes).files().map {
+            String(decoding: $0.entryName, as: UTF8.self)
+        }
     }
 
     @Test("glob rules as in .gitignore")
     func globs() {
-        let rules = IgnoreRules(patterns: ["*.pyc", "/build/", "docs/**/*.md", "!keep.pyc", "tests/", "a?c", "[0-9]*.log"])
+        let rules = IgnoreRules(patterns: [
+            "*.pyc", "/build/", "docs/**/*.md", "!keep.pyc", "tests/", "a?c", "[0-9]*.log",
+        ])
         func ex(_ path: String, dir: Bool = false) -> Bool { rules.excludes(Array(path.utf8), isDirectory: dir) }
         #expect(ex("x.pyc") && ex("deep/er/x.pyc") && !ex("keep.pyc") && !ex("deep/keep.pyc"))
         #expect(ex("build", dir: true) && !ex("src/build", dir: true) && !ex("build"))
@@ -47,37 +51,50 @@ struct BuildTreeTests {
         try tree.symlink("alias.py", to: "real/lib.py")
         try tree.symlink("linked", to: "real")
         let files = try BuildTree(root: tree.source).files()
-        #expect(files.map { String(decoding: $0.entryName, as: UTF8.self) } == ["alias.py", "linked/lib.py", "real/lib.py"])
+        #expect(
+            files.map { String(decoding: $0.entryName, as: UTF8.self) } == ["alias.py", "linked/lib.py", "real/lib.py"])
 
         let outside = try TreeFixture()
         try outside.file("secret", "s", base: ".")
         try tree.symlink("escape", to: outside.path + "/secret")
         #expect {
             try BuildTree(root: tree.source).files()
-        } throws: { ($0 as? PackagingError)?.message.contains("The symlink escape points outside the build directory") == true }
+        } throws: {
+            ($0 as? PackagingError)?.message.contains("The symlink escape points outside the build directory") == true
+        }
         try FileManager.default.removeItem(atPath: tree.source + "/escape")
 
         try tree.symlink("dangling", to: "nowhere")
-        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message.contains("points nowhere") == true }
+        #expect { try BuildTree(root: tree.source).files() } throws: {
+            ($0 as? PackagingError)?.message.contains("points nowhere") == true
+        }
         try FileManager.default.removeItem(atPath: tree.source + "/dangling")
 
         try tree.symlink("real/loop", to: "..")
-        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message.contains("makes a loop") == true }
+        #expect { try BuildTree(root: tree.source).files() } throws: {
+            ($0 as? PackagingError)?.message.contains("makes a loop") == true
+        }
     }
 
     @Test("a missing or empty build directory says what to do")
     func missingOrEmpty() throws {
         let tree = try TreeFixture()
-        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message.contains("does not exist or is not a directory: build first") == true }
+        #expect { try BuildTree(root: tree.source).files() } throws: {
+            ($0 as? PackagingError)?.message.contains("does not exist or is not a directory: build first") == true
+        }
         try FileManager.default.createDirectory(atPath: tree.source, withIntermediateDirectories: true)
-        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message.contains("has no files to package") == true }
+        #expect { try BuildTree(root: tree.source).files() } throws: {
+            ($0 as? PackagingError)?.message.contains("has no files to package") == true
+        }
     }
 
     @Test("an unreadable file is refused by name", .enabled(if: getuid() != 0))
     func unreadable() throws {
         let tree = try TreeFixture()
         try tree.file("secret.txt", "x", mode: 0o000)
-        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message.contains("Cannot read secret.txt") == true }
+        #expect { try BuildTree(root: tree.source).files() } throws: {
+            ($0 as? PackagingError)?.message.contains("Cannot read secret.txt") == true
+        }
     }
 }
 
@@ -103,7 +120,11 @@ struct HostileTreeTests {
         #expect(names.contains(Array("line\nbreak.txt".utf8)))
         #expect(names.contains(Array((deep + "/leaf.txt").utf8)))
         // Python reads every entry back, whatever its name.
-        let check = try runTool(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(sorted(z.read(i) for i in z.infolist()))", result.path])
+        let check = try runTool([
+            "python3", "-c",
+            "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(sorted(z.read(i) for i in z.infolist()))",
+            result.path,
+        ])
         #expect(check.output == "[b'deep', b'latin', b'newline']\n")
     }
 
@@ -112,7 +133,10 @@ struct HostileTreeTests {
         let tree = try TreeFixture()
         try tree.file("app.py", "x")
         mkfifo(tree.source + "/pipe", 0o644)
-        #expect { try BuildTree(root: tree.source).files() } throws: { ($0 as? PackagingError)?.message == "pipe in the build directory is not a regular file or directory: remove or exclude it." }
+        #expect { try BuildTree(root: tree.source).files() } throws: {
+            ($0 as? PackagingError)?.message
+                == "pipe in the build directory is not a regular file or directory: remove or exclude it."
+        }
         #expect(try BuildTree(root: tree.source, excludes: ["pipe"]).files().count == 1)
     }
 }

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Deterministic zip")
 struct ZipWriterTests {
-    func package(_ source: String, _ out: String, writer: ZipWriter = ZipWriter(), excludes: [String] = []) async throws -> PackageResult {
+    func package(_ source: String, _ out: String, writer: ZipWriter = ZipWriter(), excludes: [String] = []) async throws
+        -> PackageResult
+    {
         try await Packager(writer: writer).package(source: source, excludes: excludes, out: out)
     }
 
@@ -33,26 +35,27 @@ struct ZipWriterTests {
         let unzip = try runTool(["unzip", "-t", result.path])
         #expect(unzip.status == 0, "\(unzip.output)")
         let script = """
-        import sys, zipfile, os
-        z = zipfile.ZipFile(sys.argv[1])
-        assert z.testzip() is None
-        for info in z.infolist():
-            data = z.read(info)
-            with open(os.path.join(sys.argv[2], info.filename), 'rb') as f:
-                assert f.read() == data, info.filename
-            print(info.filename, oct(info.external_attr >> 16), info.compress_type, info.date_time)
-        """
+            import sys, zipfile, os
+            z = zipfile.ZipFile(sys.argv[1])
+            assert z.testzip() is None
+            for info in z.infolist():
+                data = z.read(info)
+                with open(os.path.join(sys.argv[2], info.filename), 'rb') as f:
+                    assert f.read() == data, info.filename
+                print(info.filename, oct(info.external_attr >> 16), info.compress_type, info.date_time)
+            """
         let python = try runTool(["python3", "-c", script, result.path, tree.source])
         #expect(python.status == 0, "\(python.output)")
-        #expect(python.output == """
-            bootstrap 0o100755 0 (1980, 1, 1, 0, 0, 0)
-            empty.txt 0o100644 0 (1980, 1, 1, 0, 0, 0)
-            index.py 0o100644 8 (1980, 1, 1, 0, 0, 0)
-            lib/blob.bin 0o100644 0 (1980, 1, 1, 0, 0, 0)
-            lib/data.json 0o100644 8 (1980, 1, 1, 0, 0, 0)
-            lib/küche/ü.py 0o100644 0 (1980, 1, 1, 0, 0, 0)
+        #expect(
+            python.output == """
+                bootstrap 0o100755 0 (1980, 1, 1, 0, 0, 0)
+                empty.txt 0o100644 0 (1980, 1, 1, 0, 0, 0)
+                index.py 0o100644 8 (1980, 1, 1, 0, 0, 0)
+                lib/blob.bin 0o100644 0 (1980, 1, 1, 0, 0, 0)
+                lib/data.json 0o100644 8 (1980, 1, 1, 0, 0, 0)
+                lib/küche/ü.py 0o100644 0 (1980, 1, 1, 0, 0, 0)
 
-            """)
+                """)
         let directory = try ZipDirectory.read(path: result.path)
         // The incompressible multi-chunk file was rewound and stored; the JSON was deflated in chunks.
         #expect(directory.entries.first { $0.name == Array("lib/blob.bin".utf8) }?.method == 0)
@@ -60,12 +63,15 @@ struct ZipWriterTests {
         #expect(directory.entries.first { $0.name == Array("lib/küche/ü.py".utf8) }?.flags == 1 << 11)
     }
 
-    @Test("Java's ZipFile reads every entry", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/java")))
+    @Test(
+        "Java's ZipFile reads every entry", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/java")))
     func java() async throws {
         let tree = try TreeFixture()
         try tree.populateTypical()
         let result = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024))
-        let program = try tree.file("Check.java", """
+        let program = try tree.file(
+            "Check.java",
+            """
             import java.util.zip.*; import java.io.*;
             public class Check { public static void main(String[] a) throws Exception {
               try (ZipFile z = new ZipFile(a[0])) { long n = 0; for (var e : java.util.Collections.list(z.entries())) {
@@ -104,7 +110,11 @@ struct ZipWriterTests {
         let result = try await package(source, tree.path + "/many.zip")
         #expect(result.entryCount == 100_000)
         #expect(try ZipDirectory.read(path: result.path).entries.count == 100_000)
-        let python = try runTool(["python3", "-c", "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.namelist()), z.read('d99/f999').decode())", result.path])
+        let python = try runTool([
+            "python3", "-c",
+            "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.namelist()), z.read('d99/f999').decode())",
+            result.path,
+        ])
         #expect(python.output == "100000 99-999\n")
         let unzip = try runTool(["unzip", "-tq", result.path])
         #expect(unzip.status == 0, "\(unzip.output)")
@@ -114,14 +124,16 @@ struct ZipWriterTests {
     func sizeLimit() async throws {
         let tree = try TreeFixture()
         let big = try tree.file("big.bin", "")
-        truncate(big, 300 * 1024 * 1024) // sparse: costs no disk
+        truncate(big, 300 * 1024 * 1024)  // sparse: costs no disk
         let out = tree.path + "/big.zip"
         await #expect(throws: PackagingError.self) { try await package(tree.source, out) }
         #expect(!FileManager.default.fileExists(atPath: out))
         do {
             _ = try await package(tree.source, out)
         } catch let error as PackagingError {
-            #expect(error.message.contains("holds 314,572,800 bytes unzipped, over Lambda's limit of 262,144,000 bytes (250 MB)"))
+            #expect(
+                error.message.contains(
+                    "holds 314,572,800 bytes unzipped, over Lambda's limit of 262,144,000 bytes (250 MB)"))
         }
         // One byte over the limit is reported exactly, not rounded to "250.0 MB".
         truncate(big, 262_144_001)

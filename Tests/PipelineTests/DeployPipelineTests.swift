@@ -27,7 +27,8 @@ struct DeployPipelineTests {
         }
 
         func writeCode(_ text: String) throws {
-            try Data("def handler(e, c):\n    return '\(text)'\n".utf8).write(to: URL(fileURLWithPath: source + "/index.py"))
+            try Data("def handler(e, c):\n    return '\(text)'\n".utf8).write(
+                to: URL(fileURLWithPath: source + "/index.py"))
         }
 
         func plan(_ tweak: (inout DeploySettings) -> Void = { _ in }) throws -> DeployPlan {
@@ -38,14 +39,21 @@ struct DeployPipelineTests {
             settings.branch = "main"
             settings.strategy = "canary:10%:30s"
             tweak(&settings)
-            return try #require(try settings.resolve(Environment(["GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app",
-                                                                   "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"])))
+            return try #require(
+                try settings.resolve(
+                    Environment([
+                        "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app",
+                        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+                    ])))
         }
 
-        func run(_ plan: DeployPlan, sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil) async -> DeployResult {
-            let deps = DeployDependencies(identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, region: "us-east-1",
-                                          credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
-                                          bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment([:]))
+        func run(_ plan: DeployPlan, sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil)
+            async -> DeployResult
+        {
+            let deps = DeployDependencies(
+                identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, region: "us-east-1",
+                credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
+                bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment([:]))
             return await DeployPipeline(plan: plan, deps: deps, events: events).run()
         }
     }
@@ -99,15 +107,22 @@ struct DeployPipelineTests {
 
         let quiet = try World()
         quiet.lambda.seedAlias()
-        let q = await quiet.run(try quiet.plan { $0.maxErrorRate = "1"; $0.minInvocations = "5" })
-        #expect(q.exitCode == LambdaShiftCore.ExitStatus.gateFailed && q.reason?.contains("fewer than --min-invocations 5") == true, "\(q)")
+        let q = await quiet.run(
+            try quiet.plan {
+                $0.maxErrorRate = "1"; $0.minInvocations = "5"
+            })
+        #expect(
+            q.exitCode == LambdaShiftCore.ExitStatus.gateFailed
+                && q.reason?.contains("fewer than --min-invocations 5") == true, "\(q)")
         #expect(quiet.lambda.alias()?.functionVersion == "1")
 
         let smoke = try World()
         smoke.lambda.seedAlias()
         smoke.lambda.state.withLock { $0.failingInvokes = ["2"] }
         let s = await smoke.run(try smoke.plan { $0.smokePayload = "{}" })
-        #expect(s.exitCode == LambdaShiftCore.ExitStatus.gateFailed && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
+        #expect(
+            s.exitCode == LambdaShiftCore.ExitStatus.gateFailed
+                && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
         #expect(smoke.lambda.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "no traffic moved")
         #expect(DeployHistory(description: smoke.lambda.alias()?.description ?? "").failed == ["2"])
     }
@@ -142,15 +157,22 @@ struct DeployPipelineTests {
             }
         }
         let result = await world.run(try world.plan { $0.strategy = "linear:50%:1s" })
-        #expect(result.exitCode == LambdaShiftCore.ExitStatus.failed && result.reason?.contains("Someone else changed alias live") == true, "\(result)")
+        #expect(
+            result.exitCode == LambdaShiftCore.ExitStatus.failed
+                && result.reason?.contains("Someone else changed alias live") == true, "\(result)")
 
         let breach = try World()
         breach.lambda.seedAlias()
         breach.metrics.alarms.withLock { $0["errors"] = "OK" }
         breach.metrics.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
         breach.lambda.state.withLock { $0.failAliasUpdatesAfter = 1 }
-        let split = await breach.run(try breach.plan { $0.alarms = ["errors"]; $0.strategy = "canary:10%:1s" })
-        #expect(split.exitCode == LambdaShiftCore.ExitStatus.rollbackFailed && split.reason?.hasPrefix("ROLLBACK FAILED") == true, "\(split)")
+        let split = await breach.run(
+            try breach.plan {
+                $0.alarms = ["errors"]; $0.strategy = "canary:10%:1s"
+            })
+        #expect(
+            split.exitCode == LambdaShiftCore.ExitStatus.rollbackFailed
+                && split.reason?.hasPrefix("ROLLBACK FAILED") == true, "\(split)")
     }
 
     @Test("an alias on $LATEST: a baseline is published and the alias moved onto it before the code changes")
@@ -159,7 +181,9 @@ struct DeployPipelineTests {
         world.lambda.seedAlias(onLatest: true)
         let original = try await world.lambda.getFunctionConfiguration("svc", qualifier: nil).codeSha256
         let result = await world.run(try world.plan())
-        #expect(result.outcome == "deployed" && result.outputs["previous-version"] == "1" && result.outputs["version"] == "2", "\(result)")
+        #expect(
+            result.outcome == "deployed" && result.outputs["previous-version"] == "1"
+                && result.outputs["version"] == "2", "\(result)")
         let order = world.lambda.mutations
         #expect(order.firstIndex(of: "UpdateAlias")! < order.firstIndex(of: "UpdateFunctionCode")!, "\(order)")
         #expect(world.lambda.state.withLock { $0.versions["1"]?.codeSha256 } == original)
@@ -169,12 +193,18 @@ struct DeployPipelineTests {
     func refusedBeforeChange() async throws {
         let world = try World()
         world.lambda.seedAlias()
-        let expiring = AWSCredentials(accessKeyId: "AKID", secretAccessKey: "s", expiration: Date(timeIntervalSince1970: 1_800_000_000 + 600),
-                                      source: "environment", renewable: false)
-        let result = await world.run(try world.plan { $0.strategy = "Linear10PercentEvery10Minutes" }, credentials: expiring)
-        #expect(result.exitCode == LambdaShiftCore.ExitStatus.usage && result.reason?.contains("expire in 10 min") == true, "\(result)")
+        let expiring = AWSCredentials(
+            accessKeyId: "AKID", secretAccessKey: "s", expiration: Date(timeIntervalSince1970: 1_800_000_000 + 600),
+            source: "environment", renewable: false)
+        let result = await world.run(
+            try world.plan { $0.strategy = "Linear10PercentEvery10Minutes" }, credentials: expiring)
+        #expect(
+            result.exitCode == LambdaShiftCore.ExitStatus.usage && result.reason?.contains("expire in 10 min") == true,
+            "\(result)")
         let wrong = await world.run(try world.plan { $0.allowedAccountIds = "210987654321" })
-        #expect(wrong.exitCode == LambdaShiftCore.ExitStatus.usage && wrong.reason?.contains("not in --allowed-account-ids") == true, "\(wrong)")
+        #expect(
+            wrong.exitCode == LambdaShiftCore.ExitStatus.usage
+                && wrong.reason?.contains("not in --allowed-account-ids") == true, "\(wrong)")
         #expect(world.lambda.mutations.isEmpty && world.store.uploads.withLock { $0 } == 0)
     }
 }

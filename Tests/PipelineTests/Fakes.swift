@@ -42,24 +42,29 @@ final class FakeLambda: FunctionAPI {
         state.withLock { s in
             if onLatest {
                 s.revision += 1
-                s.aliases[alias] = AliasConfiguration(name: alias, functionVersion: "$LATEST", revisionId: "a\(s.revision)")
+                s.aliases[alias] = AliasConfiguration(
+                    name: alias, functionVersion: "$LATEST", revisionId: "a\(s.revision)")
                 return
             }
             let version = String(s.nextVersion)
             s.nextVersion += 1
-            s.versions[version] = FunctionConfiguration(functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)")
+            s.versions[version] = FunctionConfiguration(
+                functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)")
             s.revision += 1
             s.aliases[alias] = AliasConfiguration(name: alias, functionVersion: version, revisionId: "a\(s.revision)")
         }
     }
 
     static func notFound(_ what: String) -> AWSServiceError {
-        AWSServiceError(service: "Lambda", operation: "Get", code: "ResourceNotFoundException", message: "\(what) not found", status: 404, requestId: nil)
+        AWSServiceError(
+            service: "Lambda", operation: "Get", code: "ResourceNotFoundException", message: "\(what) not found",
+            status: 404, requestId: nil)
     }
 
     static func precondition() -> AWSServiceError {
-        AWSServiceError(service: "Lambda", operation: "Update", code: "PreconditionFailedException",
-                        message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
+        AWSServiceError(
+            service: "Lambda", operation: "Update", code: "PreconditionFailedException",
+            message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
     }
 
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
@@ -67,9 +72,13 @@ final class FakeLambda: FunctionAPI {
         return found
     }
 
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
-                     description: String?) async throws -> AliasConfiguration {
-        try await updateAlias(function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId, description: description)
+    func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration {
+        try await updateAlias(
+            function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId,
+            description: description)
     }
 
     func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
@@ -82,7 +91,10 @@ final class FakeLambda: FunctionAPI {
             guard let qualifier, qualifier != "$LATEST" else {
                 return FunctionConfiguration(functionName: name, codeSha256: s.latestSha, revisionId: s.latestRevision)
             }
-            if let alias = s.aliases[qualifier] { return s.versions[alias.functionVersion] ?? FunctionConfiguration(functionName: name, codeSha256: s.latestSha) }
+            if let alias = s.aliases[qualifier] {
+                return s.versions[alias.functionVersion]
+                    ?? FunctionConfiguration(functionName: name, codeSha256: s.latestSha)
+            }
             guard let version = s.versions[qualifier] else { throw Self.notFound("version \(qualifier)") }
             return version
         }
@@ -95,11 +107,17 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func listAliases(_ name: String) async throws -> [AliasConfiguration] { state.withLock { Array($0.aliases.values) } }
+    func listAliases(_ name: String) async throws -> [AliasConfiguration] {
+        state.withLock { Array($0.aliases.values) }
+    }
 
-    func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
+    func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
+        state.withLock { $0.aliases[alias] }
+    }
 
-    func updateFunctionCode(_ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, revisionId: String?) async throws -> FunctionConfiguration {
+    func updateFunctionCode(
+        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, revisionId: String?
+    ) async throws -> FunctionConfiguration {
         let sha = try store.codeSha256(bucket: s3Bucket, key: s3Key)
         return try state.withLock { s in
             if let revisionId, revisionId != s.latestRevision { throw Self.precondition() }
@@ -110,40 +128,53 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws -> FunctionConfiguration {
+    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws
+        -> FunctionConfiguration
+    {
         try state.withLock { s in
             if let codeSha256, codeSha256 != s.latestSha {
-                throw AWSServiceError(service: "Lambda", operation: "PublishVersion", code: "InvalidParameterValueException", message: "CodeSha256 does not match", status: 400, requestId: nil)
+                throw AWSServiceError(
+                    service: "Lambda", operation: "PublishVersion", code: "InvalidParameterValueException",
+                    message: "CodeSha256 does not match", status: 400, requestId: nil)
             }
             if let revisionId, revisionId != s.latestRevision { throw Self.precondition() }
             s.mutations.append("PublishVersion")
             let version = String(s.nextVersion)
             s.nextVersion += 1
-            let published = FunctionConfiguration(functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)",
-                                                  description: description ?? "")
+            let published = FunctionConfiguration(
+                functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)",
+                description: description ?? "")
             s.versions[version] = published
             return published
         }
     }
 
-    func createAlias(_ name: String, alias: String, version: String, description: String?, additionalVersionWeights: [String: Double]) async throws -> AliasConfiguration {
+    func createAlias(
+        _ name: String, alias: String, version: String, description: String?, additionalVersionWeights: [String: Double]
+    ) async throws -> AliasConfiguration {
         state.withLock { s in
             s.mutations.append("CreateAlias")
             s.revision += 1
-            let made = AliasConfiguration(name: alias, functionVersion: version, revisionId: "a\(s.revision)", description: description ?? "")
+            let made = AliasConfiguration(
+                name: alias, functionVersion: version, revisionId: "a\(s.revision)", description: description ?? "")
             s.aliases[alias] = made
             return made
         }
     }
 
-    func updateAlias(_ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?, revisionId: String?,
-                     description: String?) async throws -> AliasConfiguration {
+    func updateAlias(
+        _ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?,
+        revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration {
         let hook = state.withLock { $0.onUpdateAlias }
         hook?(self)
         return try state.withLock { s in
             s.mutations.append("UpdateAlias")
             if let limit = s.failAliasUpdatesAfter, s.aliasUpdates.count >= limit {
-                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500, requestId: nil)
+                throw AWSServiceError(
+                    service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500,
+                    requestId: nil)
             }
             guard var current = s.aliases[alias] else { throw Self.notFound("alias \(alias)") }
             if let revisionId, revisionId != current.revisionId { throw Self.precondition() }
@@ -151,8 +182,10 @@ final class FakeLambda: FunctionAPI {
             let weights = additionalVersionWeights ?? current.additionalVersionWeights
             // Lambda's weighted-alias rules: both versions published, one additional version.
             if !weights.isEmpty && (primary == "$LATEST" || weights.keys.contains("$LATEST") || weights.count > 1) {
-                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "InvalidParameterValueException",
-                                      message: "$LATEST is not supported for an alias pointing to more than 1 version", status: 400, requestId: nil)
+                throw AWSServiceError(
+                    service: "Lambda", operation: "UpdateAlias", code: "InvalidParameterValueException",
+                    message: "$LATEST is not supported for an alias pointing to more than 1 version", status: 400,
+                    requestId: nil)
             }
             s.revision += 1
             current.functionVersion = primary
@@ -176,13 +209,16 @@ final class FakeLambda: FunctionAPI {
     }
 
     func deleteFunctionVersion(_ name: String, version: String) async throws {
-        state.withLock { s in s.mutations.append("DeleteFunction"); s.versions[version] = nil }
+        state.withLock { s in
+            s.mutations.append("DeleteFunction"); s.versions[version] = nil
+        }
     }
 
     func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
         let failing = state.withLock { $0.failingInvokes.contains(qualifier) }
-        return InvokeResult(statusCode: 200, functionError: failing ? "Unhandled" : nil, executedVersion: qualifier,
-                            payload: failing ? Data(#"{"errorMessage":"boom"}"#.utf8) : payload)
+        return InvokeResult(
+            statusCode: 200, functionError: failing ? "Unhandled" : nil, executedVersion: qualifier,
+            payload: failing ? Data(#"{"errorMessage":"boom"}"#.utf8) : payload)
     }
 }
 
@@ -193,11 +229,14 @@ final class FakeStore: ArtifactStore {
 
     func probeBucket(_ bucket: String) async throws {
         guard bucket == "artifacts" else {
-            throw AWSServiceError(service: "S3", operation: "GetObject", code: "NoSuchBucket", message: "", status: 404, requestId: nil)
+            throw AWSServiceError(
+                service: "S3", operation: "GetObject", code: "NoSuchBucket", message: "", status: 404, requestId: nil)
         }
     }
 
-    func uploadPackage(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]) async throws -> UploadedObject {
+    func uploadPackage(
+        path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]
+    ) async throws -> UploadedObject {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         objects.withLock { $0[bucket + "/" + key] = data }
         uploads.withLock { $0 += 1 }
@@ -208,10 +247,14 @@ final class FakeStore: ArtifactStore {
         objects.withLock { $0[bucket + "/" + key] = Data(bytes) }
     }
 
-    func readSmallObject(bucket: String, key: String) async throws -> Data? { objects.withLock { $0[bucket + "/" + key] } }
+    func readSmallObject(bucket: String, key: String) async throws -> Data? {
+        objects.withLock { $0[bucket + "/" + key] }
+    }
 
     func codeSha256(bucket: String, key: String) throws -> String {
-        guard let data = objects.withLock({ $0[bucket + "/" + key] }) else { throw FakeLambda.notFound("object \(key)") }
+        guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
+            throw FakeLambda.notFound("object \(key)")
+        }
         return Data(SHA256Hasher.hash(data)).base64EncodedString()
     }
 }
@@ -225,8 +268,12 @@ final class FakeMetrics: MetricsAPI {
     let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
 
     func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
-        let count = reads.withLock { $0 += 1; return $0 }
-        for change in scheduled.withLock({ $0 }) where change.after <= count { alarms.withLock { $0[change.name] = change.state } }
+        let count = reads.withLock {
+            $0 += 1; return $0
+        }
+        for change in scheduled.withLock({ $0 }) where change.after <= count {
+            alarms.withLock { $0[change.name] = change.state }
+        }
         return alarms.withLock { all in
             all.filter { entry in names.contains(entry.key) || (prefix.map { entry.key.hasPrefix($0) } ?? false) }
                 .map { AlarmState(name: $0.key, state: $0.value, reason: "") }
@@ -235,7 +282,9 @@ final class FakeMetrics: MetricsAPI {
 
     func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
         let count = Double(invocations.withLock { $0 })
-        return queries.map { MetricResult(id: $0.id, timestamps: [start], values: [$0.id == "invocations" ? count : 0]) }
+        return queries.map {
+            MetricResult(id: $0.id, timestamps: [start], values: [$0.id == "invocations" ? count : 0])
+        }
     }
 }
 

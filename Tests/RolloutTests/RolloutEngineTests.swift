@@ -12,7 +12,12 @@ final class FakeAlias: AliasAPI {
     private let state: Mutex<(alias: AliasConfiguration, calls: [Call], revision: Int, failUpdatesAfter: Int?)>
 
     init(version: String, weights: [String: Double] = [:]) {
-        state = Mutex((AliasConfiguration(name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r0"), [], 0, nil))
+        state = Mutex(
+            (
+                AliasConfiguration(
+                    name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r0"), [], 0,
+                nil
+            ))
     }
 
     var alias: AliasConfiguration { state.withLock { $0.alias } }
@@ -31,20 +36,27 @@ final class FakeAlias: AliasAPI {
 
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration { self.alias }
 
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
-                     description: String?) async throws -> AliasConfiguration {
+    func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration {
         try state.withLock { s in
             s.calls.append(Call(version: version, weights: weights, revisionId: revisionId))
             if let limit = s.failUpdatesAfter, s.calls.count > limit {
-                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500, requestId: nil)
+                throw AWSServiceError(
+                    service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500,
+                    requestId: nil)
             }
             if let revisionId, revisionId != s.alias.revisionId {
-                throw AWSServiceError(service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
-                                      message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
+                throw AWSServiceError(
+                    service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
+                    message: "The Revision Id provided does not match the latest Revision Id.", status: 412,
+                    requestId: nil)
             }
             s.revision += 1
-            s.alias = AliasConfiguration(name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r\(s.revision)",
-                                         description: description ?? s.alias.description)
+            s.alias = AliasConfiguration(
+                name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r\(s.revision)",
+                description: description ?? s.alias.description)
             return s.alias
         }
     }
@@ -66,7 +78,9 @@ final class CancellingSleeper: Sleeper {
     private let remaining: Mutex<Int>
     init(cancelOnSleep n: Int) { remaining = Mutex(n) }
     func sleep(seconds: Double) async throws {
-        let now = remaining.withLock { $0 -= 1; return $0 == 0 }
+        let now = remaining.withLock {
+            $0 -= 1; return $0 == 0
+        }
         if now { withUnsafeCurrentTask { $0?.cancel() } }
         try Task.checkCancellation()
     }
@@ -76,8 +90,11 @@ final class CancellingSleeper: Sleeper {
 struct RolloutEngineTests {
     let before = AliasConfiguration(name: "live", functionVersion: "3", revisionId: "r0")
 
-    func engine(_ api: FakeAlias, gates: [any HealthGate] = [], sleeper: any Sleeper = RecordingSleeper()) -> RolloutEngine {
-        RolloutEngine(api: api, gates: gates, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), sleeper: sleeper)
+    func engine(_ api: FakeAlias, gates: [any HealthGate] = [], sleeper: any Sleeper = RecordingSleeper())
+        -> RolloutEngine
+    {
+        RolloutEngine(
+            api: api, gates: gates, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), sleeper: sleeper)
     }
 
     @Test("a linear rollout raises the weight strictly, then flips: primary = new, no routing")
@@ -85,7 +102,9 @@ struct RolloutEngineTests {
         let api = FakeAlias(version: "3")
         let sleeper = RecordingSleeper()
         let outcome = await engine(api, gates: [ScriptedGate([])], sleeper: sleeper)
-            .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:25%:2s"))
+            .shift(
+                function: "f", alias: "live", before: before, newVersion: "4",
+                strategy: try Strategy.parse("linear:25%:2s"))
         #expect(outcome == .completed)
         #expect(api.calls.map(\.weights) == [["4": 0.25], ["4": 0.5], ["4": 0.75], [:]])
         #expect(api.calls.map(\.version) == ["3", "3", "3", "4"])
@@ -97,7 +116,8 @@ struct RolloutEngineTests {
     @Test("all at once: one flip")
     func allAtOnce() async throws {
         let api = FakeAlias(version: "3")
-        let outcome = await engine(api).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: .allAtOnce)
+        let outcome = await engine(api).shift(
+            function: "f", alias: "live", before: before, newVersion: "4", strategy: .allAtOnce)
         #expect(outcome == .completed)
         #expect(api.calls == [FakeAlias.Call(version: "4", weights: [:], revisionId: "r0")])
     }
@@ -107,7 +127,9 @@ struct RolloutEngineTests {
         let api = FakeAlias(version: "3", weights: ["2": 0.05])
         let found = api.alias
         let outcome = await engine(api, gates: [ScriptedGate([true, false])])
-            .shift(function: "f", alias: "live", before: found, newVersion: "4", strategy: try Strategy.parse("steps:10%@1s,50%@1s"))
+            .shift(
+                function: "f", alias: "live", before: found, newVersion: "4",
+                strategy: try Strategy.parse("steps:10%@1s,50%@1s"))
         #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
         #expect(api.alias.functionVersion == "3")
         #expect(api.alias.additionalVersionWeights == ["2": 0.05])
@@ -118,7 +140,9 @@ struct RolloutEngineTests {
     func interference() async throws {
         let api = FakeAlias(version: "3")
         let gate = InterferingGate(api: api)
-        let outcome = await engine(api, gates: [gate]).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s"))
+        let outcome = await engine(api, gates: [gate]).shift(
+            function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s")
+        )
         #expect(outcome == .interfered(now: "version 9"))
         #expect(api.alias.functionVersion == "9")
         // After the refused update nothing else was attempted: no overwrite, no rollback.
@@ -129,7 +153,11 @@ struct RolloutEngineTests {
     func cancellation() async throws {
         let api = FakeAlias(version: "3")
         let engine = engine(api, sleeper: CancellingSleeper(cancelOnSleep: 2))
-        let outcome = await Task { await engine.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try! Strategy.parse("linear:25%:5s")) }.value
+        let outcome = await Task {
+            await engine.shift(
+                function: "f", alias: "live", before: before, newVersion: "4",
+                strategy: try! Strategy.parse("linear:25%:5s"))
+        }.value
         #expect(outcome == .cancelled)
         #expect(api.alias.functionVersion == "3" && api.alias.additionalVersionWeights.isEmpty)
         #expect(api.calls.last == FakeAlias.Call(version: "3", weights: [:], revisionId: "r2"))
@@ -139,7 +167,9 @@ struct RolloutEngineTests {
     func bakeAfterFlip() async throws {
         let api = FakeAlias(version: "3")
         let outcome = await engine(api, gates: [ScriptedGate([true, false])])
-            .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:1s"), bakeAfterSeconds: 30)
+            .shift(
+                function: "f", alias: "live", before: before, newVersion: "4",
+                strategy: try Strategy.parse("canary:10%:1s"), bakeAfterSeconds: 30)
         // The second check is the first one during the 30 s bake after 100%: acted on at 10 s, not 30 s.
         #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM (seen 10s into a 30s bake)"))
         #expect(api.alias.functionVersion == "3")
@@ -154,22 +184,31 @@ struct RolloutEngineTests {
         let collected = Mutex<[RolloutEvent.Kind]>([])
         var engine = engine(api, gates: [ScriptedGate([true, false])], sleeper: sleeper)
         engine.onEvent = { event in collected.withLock { $0.append(event.kind) } }
-        let outcome = await engine.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:40s"))
+        let outcome = await engine.shift(
+            function: "f", alias: "live", before: before, newVersion: "4",
+            strategy: try Strategy.parse("canary:10%:40s"))
         events = collected.withLock { $0 }
         #expect(outcome == .rolledBack(reason: "alarms: errors-alarm in ALARM (seen 20s into a 40s bake)"))
         #expect(sleeper.recorded == [10, 10], "no waiting out the rest of the bake")
-        #expect(events.contains(.watched(elapsed: 10, of: 40, results: [GateResult(gate: "alarms", passed: true, detail: "all OK")])))
+        #expect(
+            events.contains(
+                .watched(elapsed: 10, of: 40, results: [GateResult(gate: "alarms", passed: true, detail: "all OK")])))
         #expect(api.alias.functionVersion == "3" && api.alias.additionalVersionWeights.isEmpty)
 
         let quiet = FakeAlias(version: "3")
         let interval = RecordingSleeper()
         var slow = self.engine(quiet, gates: [ScriptedGate([])], sleeper: interval)
         slow.gateInterval = 15
-        #expect(await slow.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:40s")) == .completed)
+        #expect(
+            await slow.shift(
+                function: "f", alias: "live", before: before, newVersion: "4",
+                strategy: try Strategy.parse("canary:10%:40s")) == .completed)
         #expect(interval.recorded == [15, 15, 10])
         let ungated = RecordingSleeper()
         _ = await self.engine(FakeAlias(version: "3"), sleeper: ungated)
-            .shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:40s"))
+            .shift(
+                function: "f", alias: "live", before: before, newVersion: "4",
+                strategy: try Strategy.parse("canary:10%:40s"))
         #expect(ungated.recorded == [40], "with no gates there is nothing to watch")
     }
 
@@ -177,11 +216,17 @@ struct RolloutEngineTests {
     func history() async throws {
         let api = FakeAlias(version: "3")
         let found = api.alias
-        #expect(await engine(api).shift(function: "f", alias: "live", before: found, newVersion: "4", strategy: .allAtOnce) == .completed)
+        #expect(
+            await engine(api).shift(function: "f", alias: "live", before: found, newVersion: "4", strategy: .allAtOnce)
+                == .completed)
         #expect(api.alias.description == "[lambda-shift good=4 failed=]")
         let second = api.alias
-        #expect(await engine(api, gates: [ScriptedGate([false])])
-            .shift(function: "f", alias: "live", before: second, newVersion: "5", strategy: try Strategy.parse("canary:10%:1s")) == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
+        #expect(
+            await engine(api, gates: [ScriptedGate([false])])
+                .shift(
+                    function: "f", alias: "live", before: second, newVersion: "5",
+                    strategy: try Strategy.parse("canary:10%:1s"))
+                == .rolledBack(reason: "alarms: errors-alarm in ALARM"))
         #expect(api.alias.functionVersion == "4")
         #expect(DeployHistory(description: api.alias.description) == DeployHistory(good: ["4"], failed: ["5"]))
         #expect(DeployHistory(description: api.alias.description).lastGood(excluding: "6") == "4")
@@ -191,7 +236,9 @@ struct RolloutEngineTests {
     func promotedElsewhere() async throws {
         let api = FakeAlias(version: "3")
         let gate = PromotingGate(api: api, version: "4")
-        let outcome = await engine(api, gates: [gate]).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s"))
+        let outcome = await engine(api, gates: [gate]).shift(
+            function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s")
+        )
         #expect(outcome == .completedByOther)
         #expect(api.alias.functionVersion == "4" && api.alias.additionalVersionWeights.isEmpty)
         #expect(DeployHistory(description: api.alias.description).good == ["4"])
@@ -201,13 +248,17 @@ struct RolloutEngineTests {
     func errors() async throws {
         let api = FakeAlias(version: "3")
         api.failUpdates(after: 1)
-        let outcome = await engine(api).shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s"))
+        let outcome = await engine(api).shift(
+            function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("linear:50%:1s")
+        )
         guard case .rollbackFailed(let reason) = outcome else { Issue.record("got \(outcome)"); return }
         #expect(reason.contains("ServiceException"))
 
         let healthy = FakeAlias(version: "3")
         let failing = engine(healthy, gates: [ThrowingGate()])
-        let result = await failing.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:1s"))
+        let result = await failing.shift(
+            function: "f", alias: "live", before: before, newVersion: "4", strategy: try Strategy.parse("canary:10%:1s")
+        )
         guard case .failed(let why) = result else { Issue.record("got \(result)"); return }
         #expect(why.contains("CloudWatch GetMetricData"))
         #expect(healthy.alias.functionVersion == "3" && healthy.alias.additionalVersionWeights.isEmpty)
@@ -240,7 +291,9 @@ final class InterferingGate: HealthGate {
 struct ThrowingGate: HealthGate {
     let name = "metrics"
     func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
-        throw AWSServiceError(service: "CloudWatch", operation: "GetMetricData", code: "InternalServiceFault", message: "down", status: 500, requestId: nil)
+        throw AWSServiceError(
+            service: "CloudWatch", operation: "GetMetricData", code: "InternalServiceFault", message: "down",
+            status: 500, requestId: nil)
     }
 }
 
@@ -250,12 +303,19 @@ final class LostAnswerAlias: AliasAPI {
     let inner: FakeAlias
     private let lose = Mutex(true)
     init(_ inner: FakeAlias) { self.inner = inner }
-    func getAlias(function: String, alias: String) async throws -> AliasConfiguration { try await inner.getAlias(function: function, alias: alias) }
-    func updateAlias(function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
-                     description: String?) async throws -> AliasConfiguration {
-        let result = try await inner.updateAlias(function: function, alias: alias, version: version, weights: weights, revisionId: revisionId,
-                                                 description: description)
-        if lose.withLock({ let first = $0; $0 = false; return first }) {
+    func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
+        try await inner.getAlias(function: function, alias: alias)
+    }
+    func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration {
+        let result = try await inner.updateAlias(
+            function: function, alias: alias, version: version, weights: weights, revisionId: revisionId,
+            description: description)
+        if lose.withLock({
+            let first = $0; $0 = false; return first
+        }) {
             withUnsafeCurrentTask { $0?.cancel() }
             throw CancellationError()
         }
@@ -268,13 +328,19 @@ struct LostAnswerTests {
     @Test("cancelled mid-UpdateAlias: the alias is read back and restored, not left at 10%")
     func lostAnswer() async throws {
         let fake = FakeAlias(version: "3")
-        let engine = RolloutEngine(api: LostAnswerAlias(fake), clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), sleeper: RecordingSleeper())
+        let engine = RolloutEngine(
+            api: LostAnswerAlias(fake), clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
+            sleeper: RecordingSleeper())
         let before = fake.alias
-        let outcome = await Task { await engine.shift(function: "f", alias: "live", before: before, newVersion: "4", strategy: try! Strategy.parse("canary:10%:5s")) }.value
+        let outcome = await Task {
+            await engine.shift(
+                function: "f", alias: "live", before: before, newVersion: "4",
+                strategy: try! Strategy.parse("canary:10%:5s"))
+        }.value
         #expect(outcome == .cancelled)
         #expect(fake.alias.functionVersion == "3" && fake.alias.additionalVersionWeights.isEmpty)
         #expect(fake.calls.count == 2)
-        #expect(fake.calls.last?.revisionId == "r1") // the RevisionId read back, not the stale r0
+        #expect(fake.calls.last?.revisionId == "r1")  // the RevisionId read back, not the stale r0
     }
 }
 
@@ -295,6 +361,8 @@ struct DeployHistoryTests {
         #expect(text.count <= 256)
         let back = DeployHistory(description: text)
         #expect(back.good.first == "40" && back.failed.first == "140")
-        #expect(DeployHistory(description: "[lambda-shift good=4,x,2 failed=]").good == ["4", "2"], "only version numbers are read")
+        #expect(
+            DeployHistory(description: "[lambda-shift good=4,x,2 failed=]").good == ["4", "2"],
+            "only version numbers are read")
     }
 }

@@ -50,10 +50,13 @@ public final class ManualClock: AWSClock {
     public func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-public func testClient(_ transport: ScriptedTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3) -> AWSClient {
-    AWSClient(transport: transport,
-              credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "secret")),
-              region: "us-east-1",
-              retryPolicy: StandardRetryPolicy(maxAttempts: maxAttempts, random: { 0.5 }),
-              sleeper: sleeper)
+public func testClient(
+    _ transport: ScriptedTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3
+) -> AWSClient {
+    AWSClient(
+        transport: transport,
+        credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "AKIDTEST", secretAccessKey: "secret")),
+        region: "us-east-1",
+        retryPolicy: StandardRetryPolicy(maxAttempts: maxAttempts, random: { 0.5 }),
+        sleeper: sleeper)
 }

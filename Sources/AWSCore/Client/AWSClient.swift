@@ -36,11 +36,13 @@ public struct AWSClient: Sendable {
     public var timeouts: HTTPTimeouts
     public var observer: (@Sendable (AttemptRecord) -> Void)?
 
-    public init(transport: any HTTPTransport, credentialSource: any CredentialSource, region: String,
-                endpoints: EndpointResolver? = nil, retryPolicy: any RetryPolicy = StandardRetryPolicy(),
-                clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
-                keyCache: SigningKeyCache = SigningKeyCache(), timeouts: HTTPTimeouts = HTTPTimeouts(connect: 10, total: 60),
-                observer: (@Sendable (AttemptRecord) -> Void)? = nil) {
+    public init(
+        transport: any HTTPTransport, credentialSource: any CredentialSource, region: String,
+        endpoints: EndpointResolver? = nil, retryPolicy: any RetryPolicy = StandardRetryPolicy(),
+        clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
+        keyCache: SigningKeyCache = SigningKeyCache(), timeouts: HTTPTimeouts = HTTPTimeouts(connect: 10, total: 60),
+        observer: (@Sendable (AttemptRecord) -> Void)? = nil
+    ) {
         self.transport = transport
         self.credentialSource = credentialSource
         self.region = region
@@ -64,8 +66,10 @@ public struct AWSClient: Sendable {
     /// body's SHA-256 when the caller already knows it (file bodies), otherwise it is computed
     /// from the in-memory body. Returns the 2xx response, or throws AWSServiceError /
     /// AWSClientError / CancellationError.
-    public func send(_ service: AWSService, _ operation: AWSOperation, payload: PayloadHash? = nil,
-                     timeouts: HTTPTimeouts? = nil, build: (Endpoint) -> HTTPRequest) async throws -> HTTPResponse {
+    public func send(
+        _ service: AWSService, _ operation: AWSOperation, payload: PayloadHash? = nil,
+        timeouts: HTTPTimeouts? = nil, build: (Endpoint) -> HTTPRequest
+    ) async throws -> HTTPResponse {
         let endpoint = endpoints.endpoint(for: service)
         let template = build(endpoint)
         let payloadHash = try payload ?? Self.payloadHash(of: template.body)
@@ -76,27 +80,39 @@ public struct AWSClient: Sendable {
             var request = template
             if !operation.unsigned {
                 let credentials = try await credentialSource.credentials()
-                let signer = SigV4Signer(credentials: credentials, region: region, service: service.signingName, keyCache: keyCache)
+                let signer = SigV4Signer(
+                    credentials: credentials, region: region, service: service.signingName, keyCache: keyCache)
                 signer.sign(&request, payload: payloadHash, date: clock.now())
             }
             let failure: any Error
             do {
                 let response = try await transport.send(request, timeout: timeouts ?? self.timeouts)
                 if (200..<300).contains(response.status) {
-                    observer?(AttemptRecord(service: service.displayName, operation: operation.name, attempt: attempt, status: response.status))
+                    observer?(
+                        AttemptRecord(
+                            service: service.displayName, operation: operation.name, attempt: attempt,
+                            status: response.status))
                     return response
                 }
-                failure = AWSErrorDecoder.decode(response, protocol: service.wireProtocol, service: service.displayName, operation: operation.name)
+                failure = AWSErrorDecoder.decode(
+                    response, protocol: service.wireProtocol, service: service.displayName, operation: operation.name)
             } catch let error as HTTPTransportError {
                 if error.kind == .cancelled { throw CancellationError() }
                 failure = error
             }
             let kind = retryPolicy.classify(failure)
-            let retry = attempt < retryPolicy.maxAttempts && retryPolicy.shouldRetry(failure, kind: kind, idempotent: operation.idempotent)
+            let retry =
+                attempt < retryPolicy.maxAttempts
+                && retryPolicy.shouldRetry(failure, kind: kind, idempotent: operation.idempotent)
             let delay = retry ? retryPolicy.delay(afterAttempt: attempt, kind: kind) : nil
-            observer?(AttemptRecord(service: service.displayName, operation: operation.name, attempt: attempt,
-                                    status: (failure as? AWSServiceError)?.status, error: "\(failure)", retryDelay: delay))
-            guard let delay else { throw Self.finalError(failure, service: service, operation: operation, endpoint: endpoint, attempts: attempt) }
+            observer?(
+                AttemptRecord(
+                    service: service.displayName, operation: operation.name, attempt: attempt,
+                    status: (failure as? AWSServiceError)?.status, error: "\(failure)", retryDelay: delay))
+            guard let delay else {
+                throw Self.finalError(
+                    failure, service: service, operation: operation, endpoint: endpoint, attempts: attempt)
+            }
             // Cancellation is checked before every retry: a cancelled deploy stops waiting at once.
             try Task.checkCancellation()
             try await sleeper.sleep(seconds: delay)
@@ -113,7 +129,9 @@ public struct AWSClient: Sendable {
     }
 
     /// Words the last failure for a person, saying how many attempts were made.
-    static func finalError(_ failure: any Error, service: AWSService, operation: AWSOperation, endpoint: Endpoint, attempts: Int) -> any Error {
+    static func finalError(
+        _ failure: any Error, service: AWSService, operation: AWSOperation, endpoint: Endpoint, attempts: Int
+    ) -> any Error {
         let tries = attempts == 1 ? "" : " after \(attempts) attempts"
         let override = "AWS_ENDPOINT_URL_\(service.endpointKey)"
         switch failure {
@@ -123,28 +141,35 @@ public struct AWSClient: Sendable {
         case let error as HTTPTransportError:
             switch error.kind {
             case .connect:
-                return AWSClientError(.endpointUnreachable,
+                return AWSClientError(
+                    .endpointUnreachable,
                     "Cannot connect to \(service.displayName) at \(endpoint)\(tries): check the network and the region, or fix AWS_ENDPOINT_URL / \(override) if you set one.",
                     cause: error.message, isConfiguration: true)
             case .timeout:
-                return AWSClientError(.timeout,
+                return AWSClientError(
+                    .timeout,
                     "\(service.displayName) \(operation.name) did not answer in time\(tries): check the network, or retry the job.",
                     cause: error.message, isConfiguration: false)
             case .connectionLost:
-                return AWSClientError(.connectionLost,
+                return AWSClientError(
+                    .connectionLost,
                     "The connection to \(service.displayName) broke during \(operation.name)\(tries): retry the job; if it keeps happening, check proxies between CI and AWS.",
                     cause: error.message, isConfiguration: false)
             case .tls:
-                return AWSClientError(.tls,
+                return AWSClientError(
+                    .tls,
                     "TLS verification of \(endpoint) failed: check the endpoint URL and the machine's CA certificates (verification is never turned off).",
                     cause: error.message, isConfiguration: true)
             case .bodyUnreadable:
-                return AWSClientError(.fileUnreadable, "Cannot read the file being sent to \(service.displayName) \(operation.name): check it still exists.",
+                return AWSClientError(
+                    .fileUnreadable,
+                    "Cannot read the file being sent to \(service.displayName) \(operation.name): check it still exists.",
                     cause: error.message, isConfiguration: false)
             case .cancelled:
                 return CancellationError()
             case .other:
-                return AWSClientError(.connectionLost, "\(service.displayName) \(operation.name) failed at the HTTP level\(tries).",
+                return AWSClientError(
+                    .connectionLost, "\(service.displayName) \(operation.name) failed at the HTTP level\(tries).",
                     cause: error.message, isConfiguration: false)
             }
         default:

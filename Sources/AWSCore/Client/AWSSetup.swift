@@ -15,9 +15,12 @@ public struct AWSSetup: Sendable {
     /// Called with every set of credentials obtained, before they are used: to mask them in CI.
     public var onCredentials: (@Sendable (AWSCredentials) -> Void)?
 
-    public init(environment: Environment, explicitRegion: String? = nil, roleToAssume: RoleToAssume? = nil,
-                transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
-                onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil) {
+    public init(
+        environment: Environment, explicitRegion: String? = nil, roleToAssume: RoleToAssume? = nil,
+        transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(),
+        sleeper: any Sleeper = TaskSleeper(),
+        onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil
+    ) {
         self.environment = environment
         self.explicitRegion = explicitRegion
         self.roleToAssume = roleToAssume
@@ -35,13 +38,16 @@ public struct AWSSetup: Sendable {
     /// the first call that needs them (or from `resolveCredentials`).
     public func makeClient() throws -> AWSClient {
         let files = SharedConfigFiles.load(environment: environment)
-        let region = try RegionResolver.resolve(explicit: explicitRegion, environment: environment,
-                                                profileRegion: files.profiles[profileName]?["region"])
+        let region = try RegionResolver.resolve(
+            explicit: explicitRegion, environment: environment,
+            profileRegion: files.profiles[profileName]?["region"])
         let endpoints = try EndpointResolver(region: region, environment: environment)
         let retry = try StandardRetryPolicy(environment: environment)
         // The client the providers use for STS and metadata calls signs nothing itself.
-        let bare = AWSClient(transport: transport, credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "", secretAccessKey: "")),
-                             region: region, endpoints: endpoints, retryPolicy: retry, clock: clock, sleeper: sleeper)
+        let bare = AWSClient(
+            transport: transport,
+            credentialSource: StaticCredentialSource(AWSCredentials(accessKeyId: "", secretAccessKey: "")),
+            region: region, endpoints: endpoints, retryPolicy: retry, clock: clock, sleeper: sleeper)
         let chain = try credentialChain(files: files, bare: bare)
         return bare.with(credentials: CredentialCache(provider: chain, clock: clock, onCredentials: onCredentials))
     }
@@ -50,16 +56,20 @@ public struct AWSSetup: Sendable {
         let sts = STSCredentialExchange(client: bare)
         var providers: [any CredentialProvider] = []
         if let role = roleToAssume {
-            providers.append(WebIdentityCredentialProvider(roleArn: role.roleArn, sessionName: role.sessionName, tokenSource: role.tokenSource, sts: sts))
+            providers.append(
+                WebIdentityCredentialProvider(
+                    roleArn: role.roleArn, sessionName: role.sessionName, tokenSource: role.tokenSource, sts: sts))
             return CredentialProviderChain(providers)
         }
         providers.append(EnvironmentCredentialProvider(environment: environment))
         if let webIdentity = try WebIdentityCredentialProvider.fromEnvironment(environment, sts: sts) {
             providers.append(webIdentity)
         }
-        providers.append(ProfileCredentialProvider(profileName: profileName,
-            explicitlyChosen: environment["AWS_PROFILE"] != nil || environment["AWS_DEFAULT_PROFILE"] != nil,
-            files: files, environment: environment, client: bare))
+        providers.append(
+            ProfileCredentialProvider(
+                profileName: profileName,
+                explicitlyChosen: environment["AWS_PROFILE"] != nil || environment["AWS_DEFAULT_PROFILE"] != nil,
+                files: files, environment: environment, client: bare))
         providers.append(ContainerCredentialProvider(environment: environment, client: bare))
         providers.append(IMDSCredentialProvider(environment: environment, client: bare))
         return CredentialProviderChain(providers)

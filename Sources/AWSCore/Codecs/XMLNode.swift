@@ -98,16 +98,23 @@ private struct XMLReader {
     mutating func skipMisc() throws {
         while true {
             skipWhitespace()
-            if starts(with: "<?") { try skip(past: "?>") }
-            else if starts(with: "<!--") { try skip(past: "-->") }
-            else if starts(with: "<!DOCTYPE") { try skip(past: ">") }
-            else { return }
+            if starts(with: "<?") {
+                try skip(past: "?>")
+            } else if starts(with: "<!--") {
+                try skip(past: "-->")
+            } else if starts(with: "<!DOCTYPE") {
+                try skip(past: ">")
+            } else {
+                return
+            }
         }
     }
 
     mutating func name() throws -> String {
         let start = i
-        while i < bytes.count, ![0x20, 0x09, 0x0a, 0x0d, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "=")].contains(bytes[i]) { i += 1 }
+        while i < bytes.count,
+            ![0x20, 0x09, 0x0a, 0x0d, UInt8(ascii: ">"), UInt8(ascii: "/"), UInt8(ascii: "=")].contains(bytes[i])
+        { i += 1 }
         guard i > start else { throw fail("expected a name") }
         let full = String(decoding: bytes[start..<i], as: UTF8.self)
         if let colon = full.lastIndex(of: ":") { return String(full[full.index(after: colon)...]) }
@@ -115,7 +122,7 @@ private struct XMLReader {
     }
 
     mutating func element() throws -> XMLNode {
-        i += 1 // <
+        i += 1  // <
         var node = XMLNode(name: try name())
         while true {
             skipWhitespace()
@@ -187,7 +194,9 @@ private struct XMLReader {
             case "quot": out += "\""
             case "apos": out += "'"
             default:
-                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let v = UInt32(entity.dropFirst(2), radix: 16), let s = Unicode.Scalar(v) {
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let v = UInt32(entity.dropFirst(2), radix: 16),
+                    let s = Unicode.Scalar(v)
+                {
                     out.unicodeScalars.append(s)
                 } else if entity.hasPrefix("#"), let v = UInt32(entity.dropFirst()), let s = Unicode.Scalar(v) {
                     out.unicodeScalars.append(s)

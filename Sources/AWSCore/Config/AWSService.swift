@@ -10,8 +10,10 @@ public struct AWSService: Sendable, Equatable {
 
     public static let sts = AWSService(signingName: "sts", endpointKey: "STS", displayName: "STS", wireProtocol: .query)
     public static let s3 = AWSService(signingName: "s3", endpointKey: "S3", displayName: "S3", wireProtocol: .restXML)
-    public static let lambda = AWSService(signingName: "lambda", endpointKey: "LAMBDA", displayName: "Lambda", wireProtocol: .restJSON)
-    public static let cloudWatch = AWSService(signingName: "monitoring", endpointKey: "CLOUDWATCH", displayName: "CloudWatch", wireProtocol: .json10)
+    public static let lambda = AWSService(
+        signingName: "lambda", endpointKey: "LAMBDA", displayName: "Lambda", wireProtocol: .restJSON)
+    public static let cloudWatch = AWSService(
+        signingName: "monitoring", endpointKey: "CLOUDWATCH", displayName: "CloudWatch", wireProtocol: .json10)
 }
 
 /// One API call's traits that matter to the client: its name, and whether repeating it

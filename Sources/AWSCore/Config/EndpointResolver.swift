@@ -21,7 +21,8 @@ public struct EndpointResolver: Sendable {
         func parse(_ variable: String) throws -> Endpoint? {
             guard let text = environment[variable] else { return nil }
             guard let endpoint = Endpoint(parsing: text) else {
-                throw AWSClientError(.invalidEndpoint,
+                throw AWSClientError(
+                    .invalidEndpoint,
                     "\(variable) is not a usable endpoint URL: set it to http(s)://host[:port] with no path, or unset it.",
                     cause: "got \(text)", isConfiguration: true)
             }
@@ -40,7 +41,8 @@ public struct EndpointResolver: Sendable {
 
     public func endpoint(for service: AWSService) -> Endpoint {
         if let endpoint = serviceOverrides[service.endpointKey] ?? globalOverride { return endpoint }
-        return Endpoint(scheme: "https", host: "\(service.signingName).\(region).\(Partition.of(region: region).dnsSuffix)")
+        return Endpoint(
+            scheme: "https", host: "\(service.signingName).\(region).\(Partition.of(region: region).dnsSuffix)")
     }
 }
 

@@ -1,7 +1,9 @@
 /// The region: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's `region`, as the
 /// AWS SDKs and CLI look for it. An explicit value (a flag) wins over all.
 public enum RegionResolver {
-    public static func resolve(explicit: String? = nil, environment: Environment, profileRegion: String? = nil) throws -> String {
+    public static func resolve(explicit: String? = nil, environment: Environment, profileRegion: String? = nil) throws
+        -> String
+    {
         let candidates: [(String?, String)] = [
             (explicit, "--region"), (environment["AWS_REGION"], "AWS_REGION"),
             (environment["AWS_DEFAULT_REGION"], "AWS_DEFAULT_REGION"), (profileRegion, "the AWS profile's region"),
@@ -9,13 +11,15 @@ public enum RegionResolver {
         for (value, origin) in candidates {
             guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { continue }
             guard isValid(value) else {
-                throw AWSClientError(.invalidRegion,
+                throw AWSClientError(
+                    .invalidRegion,
                     "\(origin) is \"\(value)\", which is not an AWS region name: use one such as us-east-1 or eu-west-1.",
                     isConfiguration: true)
             }
             return value
         }
-        throw AWSClientError(.noRegion,
+        throw AWSClientError(
+            .noRegion,
             "No AWS region is set: pass --region, set AWS_REGION, or give your AWS profile a region.",
             isConfiguration: true)
     }

@@ -32,7 +32,8 @@ public enum AWSTimestamp {
     /// `20150830T123600Z`, the form of X-Amz-Date.
     public static func amzDate(_ date: Date) -> String {
         let c = components(date)
-        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2) + pad(c.second, 2) + "Z"
+        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
+            + pad(c.second, 2) + "Z"
     }
 
     /// `20150830`, the date of a SigV4 credential scope.
@@ -43,7 +44,8 @@ public enum AWSTimestamp {
     /// `2015-08-30T12:36:00Z`.
     public static func iso8601(_ date: Date) -> String {
         let c = components(date)
-        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":" + pad(c.minute, 2) + ":" + pad(c.second, 2) + "Z"
+        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":"
+            + pad(c.minute, 2) + ":" + pad(c.second, 2) + "Z"
     }
 
     /// Parses ISO 8601 timestamps as AWS returns them: `2015-08-30T12:36:00Z`,
@@ -99,7 +101,9 @@ public enum AWSTimestamp {
             default: return nil
             }
         }
-        guard i == s.count, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        guard i == s.count, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
+            return nil
+        }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offset) + fraction
         return Date(timeIntervalSince1970: seconds)

@@ -13,8 +13,10 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     /// identity, a container or instance endpoint); false for keys handed in as they are.
     public var renewable: Bool
 
-    public init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
-                expiration: Date? = nil, source: String = "static", renewable: Bool = true) {
+    public init(
+        accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
+        expiration: Date? = nil, source: String = "static", renewable: Bool = true
+    ) {
         self.accessKeyId = accessKeyId
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken

@@ -23,21 +23,29 @@ public struct ContainerCredentialProvider: CredentialProvider {
         } else {
             return nil
         }
-        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
-            throw AWSClientError(.credentialSource, "The container credentials URI \(url) is not a URL: check AWS_CONTAINER_CREDENTIALS_FULL_URI.", isConfiguration: true)
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host
+        else {
+            throw AWSClientError(
+                .credentialSource,
+                "The container credentials URI \(url) is not a URL: check AWS_CONTAINER_CREDENTIALS_FULL_URI.",
+                isConfiguration: true)
         }
         // Over plain HTTP only the container hosts and loopback are trusted with a token.
-        let trustedHosts: Set<String> = ["169.254.170.2", "169.254.170.23", "fd00:ec2::23", "[fd00:ec2::23]", "localhost", "::1", "[::1]"]
+        let trustedHosts: Set<String> = [
+            "169.254.170.2", "169.254.170.23", "fd00:ec2::23", "[fd00:ec2::23]", "localhost", "::1", "[::1]",
+        ]
         guard scheme == "https" || trustedHosts.contains(host) || host.hasPrefix("127.") else {
-            throw AWSClientError(.credentialSource,
+            throw AWSClientError(
+                .credentialSource,
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI uses plain HTTP to \(host): use https, a loopback address or the container endpoint.",
                 isConfiguration: true)
         }
         var headers: HTTPHeaders = ["Accept": "application/json"]
         if let token = try authorizationToken() { headers.add("Authorization", token) }
-        let request = HTTPRequest(method: "GET", endpoint: Endpoint(scheme: scheme, host: host, port: components.port),
-                                  path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath,
-                                  query: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, headers: headers)
+        let request = HTTPRequest(
+            method: "GET", endpoint: Endpoint(scheme: scheme, host: host, port: components.port),
+            path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath,
+            query: (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, headers: headers)
         let response = try await MetadataHTTP.send(request, client: client, what: "the container credentials endpoint")
         return try CredentialDocument.parse(response.body, source: name, what: "The container credentials endpoint")
     }
@@ -46,14 +54,18 @@ public struct ContainerCredentialProvider: CredentialProvider {
         var token: String?
         if let file = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw AWSClientError(.credentialSource, "Cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (\(file)): check the path.", isConfiguration: true)
+                throw AWSClientError(
+                    .credentialSource, "Cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (\(file)): check the path.",
+                    isConfiguration: true)
             }
             token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
             token = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
         }
         if let token, token.contains("\r") || token.contains("\n") {
-            throw AWSClientError(.credentialSource, "The container authorization token holds a line break: check how it is set.", isConfiguration: true)
+            throw AWSClientError(
+                .credentialSource, "The container authorization token holds a line break: check how it is set.",
+                isConfiguration: true)
         }
         return token
     }
@@ -63,11 +75,16 @@ public struct ContainerCredentialProvider: CredentialProvider {
 enum CredentialDocument {
     static func parse(_ body: Data, source: String, what: String) throws -> AWSCredentials {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let id = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String else {
-            throw AWSClientError(.credentialSource, "\(what) answered without credentials: check the role attached to this machine or task.", isConfiguration: true)
+            let id = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String
+        else {
+            throw AWSClientError(
+                .credentialSource,
+                "\(what) answered without credentials: check the role attached to this machine or task.",
+                isConfiguration: true)
         }
-        return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: object["Token"] as? String,
-                              expiration: (object["Expiration"] as? String).flatMap(AWSTimestamp.parse), source: source)
+        return AWSCredentials(
+            accessKeyId: id, secretAccessKey: secret, sessionToken: object["Token"] as? String,
+            expiration: (object["Expiration"] as? String).flatMap(AWSTimestamp.parse), source: source)
     }
 }
 
@@ -89,15 +106,18 @@ public struct IMDSCredentialProvider: CredentialProvider {
         if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
         let text = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
         guard let endpoint = Endpoint(parsing: text) else {
-            throw AWSClientError(.credentialSource, "AWS_EC2_METADATA_SERVICE_ENDPOINT is not a URL (\(text)): fix or unset it.", isConfiguration: true)
+            throw AWSClientError(
+                .credentialSource, "AWS_EC2_METADATA_SERVICE_ENDPOINT is not a URL (\(text)): fix or unset it.",
+                isConfiguration: true)
         }
         let quick = HTTPTimeouts(connect: 1, total: 2)
         // Not on EC2 (nothing answers): this source is simply absent.
         let tokenResponse: HTTPResponse
         do {
             tokenResponse = try await client.transport.send(
-                HTTPRequest(method: "PUT", endpoint: endpoint, path: "/latest/api/token",
-                            headers: ["X-aws-ec2-metadata-token-ttl-seconds": "21600"]), timeout: quick)
+                HTTPRequest(
+                    method: "PUT", endpoint: endpoint, path: "/latest/api/token",
+                    headers: ["X-aws-ec2-metadata-token-ttl-seconds": "21600"]), timeout: quick)
         } catch let error as HTTPTransportError {
             if error.kind == .cancelled { throw CancellationError() }
             return nil
@@ -108,11 +128,19 @@ public struct IMDSCredentialProvider: CredentialProvider {
         let roleResponse = try await MetadataHTTP.send(
             HTTPRequest(method: "GET", endpoint: endpoint, path: base, headers: ["X-aws-ec2-metadata-token": token]),
             client: client, what: "the EC2 metadata service", attempts: 2, timeouts: quick)
-        guard let role = String(decoding: roleResponse.body, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init), !role.isEmpty else {
-            throw AWSClientError(.credentialSource, "This EC2 instance has no IAM role: attach an instance profile, or give credentials another way.", isConfiguration: true)
+        guard
+            let role = String(decoding: roleResponse.body, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(
+                String.init), !role.isEmpty
+        else {
+            throw AWSClientError(
+                .credentialSource,
+                "This EC2 instance has no IAM role: attach an instance profile, or give credentials another way.",
+                isConfiguration: true)
         }
         let credentialResponse = try await MetadataHTTP.send(
-            HTTPRequest(method: "GET", endpoint: endpoint, path: base + URIEncoding.encode(role), headers: ["X-aws-ec2-metadata-token": token]),
+            HTTPRequest(
+                method: "GET", endpoint: endpoint, path: base + URIEncoding.encode(role),
+                headers: ["X-aws-ec2-metadata-token": token]),
             client: client, what: "the EC2 metadata service", attempts: 2, timeouts: quick)
         return try CredentialDocument.parse(credentialResponse.body, source: name, what: "The EC2 metadata service")
     }

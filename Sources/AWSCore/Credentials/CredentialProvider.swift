@@ -36,8 +36,10 @@ public actor CredentialCache: CredentialSource {
     private let onCredentials: (@Sendable (AWSCredentials) -> Void)?
     public private(set) var resolveCount = 0
 
-    public init(provider: any CredentialProvider, clock: any AWSClock = SystemClock(), refreshMargin: TimeInterval = 300,
-                onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil) {
+    public init(
+        provider: any CredentialProvider, clock: any AWSClock = SystemClock(), refreshMargin: TimeInterval = 300,
+        onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil
+    ) {
         self.provider = provider
         self.clock = clock
         self.refreshMargin = refreshMargin
@@ -70,7 +72,8 @@ public actor CredentialCache: CredentialSource {
 
 enum CredentialErrors {
     static func none() -> AWSClientError {
-        AWSClientError(.noCredentials,
+        AWSClientError(
+            .noCredentials,
             "No AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use an AWS profile (AWS_PROFILE), or in GitHub Actions set role-to-assume with `permissions: id-token: write`.",
             isConfiguration: true)
     }
@@ -94,16 +97,24 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
             var expiration: Date?
             if let text = environment["AWS_CREDENTIAL_EXPIRATION"], !text.isEmpty {
                 guard let date = AWSTimestamp.parse(text) else {
-                    throw AWSClientError(.credentialSource, "AWS_CREDENTIAL_EXPIRATION is \"\(text)\": give an ISO 8601 time such as 2026-11-27T12:00:00Z, or unset it.", isConfiguration: true)
+                    throw AWSClientError(
+                        .credentialSource,
+                        "AWS_CREDENTIAL_EXPIRATION is \"\(text)\": give an ISO 8601 time such as 2026-11-27T12:00:00Z, or unset it.",
+                        isConfiguration: true)
                 }
                 expiration = date
             }
-            return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"],
-                                  expiration: expiration, source: name, renewable: false)
+            return AWSCredentials(
+                accessKeyId: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"],
+                expiration: expiration, source: name, renewable: false)
         case (.some, nil):
-            throw AWSClientError(.credentialSource, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither.", isConfiguration: true)
+            throw AWSClientError(
+                .credentialSource, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither.",
+                isConfiguration: true)
         case (nil, .some):
-            throw AWSClientError(.credentialSource, "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or neither.", isConfiguration: true)
+            throw AWSClientError(
+                .credentialSource, "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not: set both, or neither.",
+                isConfiguration: true)
         }
     }
 }

@@ -9,14 +9,19 @@ public struct STSCredentialExchange: Sendable {
 
     public init(client: AWSClient) { self.client = client }
 
-    public func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String, durationSeconds: Int? = nil) async throws -> AWSCredentials {
+    public func assumeRoleWithWebIdentity(
+        roleArn: String, sessionName: String, token: String, durationSeconds: Int? = nil
+    ) async throws -> AWSCredentials {
         var parameters = [("RoleArn", roleArn), ("RoleSessionName", sessionName), ("WebIdentityToken", token)]
         if let durationSeconds { parameters.append(("DurationSeconds", String(durationSeconds))) }
         let node = try await call("AssumeRoleWithWebIdentity", parameters: parameters, unsigned: true)
-        return try credentials(from: node, result: "AssumeRoleWithWebIdentityResult", source: "web identity (\(roleArn))")
+        return try credentials(
+            from: node, result: "AssumeRoleWithWebIdentityResult", source: "web identity (\(roleArn))")
     }
 
-    public func assumeRole(roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil) async throws -> AWSCredentials {
+    public func assumeRole(roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil)
+        async throws -> AWSCredentials
+    {
         var parameters = [("RoleArn", roleArn), ("RoleSessionName", sessionName)]
         if let externalId { parameters.append(("ExternalId", externalId)) }
         if let durationSeconds { parameters.append(("DurationSeconds", String(durationSeconds))) }
@@ -27,25 +32,31 @@ public struct STSCredentialExchange: Sendable {
     /// Sends a query-protocol STS call and parses its XML answer.
     public func call(_ action: String, parameters: [(String, String)], unsigned: Bool = false) async throws -> XMLNode {
         let body = QueryEncoding.body(action: action, version: Self.apiVersion, parameters: parameters)
-        let response = try await client.send(.sts, AWSOperation(action, idempotent: true, unsigned: unsigned)) { endpoint in
-            HTTPRequest(method: "POST", endpoint: endpoint, path: "/",
-                        headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8"],
-                        body: .bytes(Data(body.utf8)))
+        let response = try await client.send(.sts, AWSOperation(action, idempotent: true, unsigned: unsigned)) {
+            endpoint in
+            HTTPRequest(
+                method: "POST", endpoint: endpoint, path: "/",
+                headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8"],
+                body: .bytes(Data(body.utf8)))
         }
         do {
             return try XMLNode.parse(response.body)
         } catch {
-            throw AWSClientError(.invalidResponse, "STS answered \(action) with something that is not XML.", cause: "\(error)", isConfiguration: false)
+            throw AWSClientError(
+                .invalidResponse, "STS answered \(action) with something that is not XML.", cause: "\(error)",
+                isConfiguration: false)
         }
     }
 
     private func credentials(from root: XMLNode, result: String, source: String) throws -> AWSCredentials {
         guard let node = root.child(result)?.child("Credentials"),
-              let id = node.text(at: "AccessKeyId"), let secret = node.text(at: "SecretAccessKey") else {
+            let id = node.text(at: "AccessKeyId"), let secret = node.text(at: "SecretAccessKey")
+        else {
             throw AWSClientError(.invalidResponse, "STS's answer holds no credentials.", isConfiguration: false)
         }
-        return AWSCredentials(accessKeyId: id, secretAccessKey: secret, sessionToken: node.text(at: "SessionToken"),
-                              expiration: node.text(at: "Expiration").flatMap(AWSTimestamp.parse), source: source)
+        return AWSCredentials(
+            accessKeyId: id, secretAccessKey: secret, sessionToken: node.text(at: "SessionToken"),
+            expiration: node.text(at: "Expiration").flatMap(AWSTimestamp.parse), source: source)
     }
 
     /// A role session name from free text: only the characters STS allows, at most 64.

@@ -45,17 +45,23 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     }
 
     /// AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN; nil when neither is set.
-    public static func fromEnvironment(_ environment: Environment, sts: STSCredentialExchange) throws -> WebIdentityCredentialProvider? {
+    public static func fromEnvironment(_ environment: Environment, sts: STSCredentialExchange) throws
+        -> WebIdentityCredentialProvider?
+    {
         let file = environment["AWS_WEB_IDENTITY_TOKEN_FILE"]
         let role = environment["AWS_ROLE_ARN"]
         switch (file, role) {
         case (nil, nil): return nil
         case (.some(let file), .some(let role)):
             let session = environment["AWS_ROLE_SESSION_NAME"] ?? "lambda-shift"
-            return WebIdentityCredentialProvider(roleArn: role, sessionName: STSCredentialExchange.sessionName(session),
-                                                 tokenSource: .file(environment.expandingTilde(file)), sts: sts)
+            return WebIdentityCredentialProvider(
+                roleArn: role, sessionName: STSCredentialExchange.sessionName(session),
+                tokenSource: .file(environment.expandingTilde(file)), sts: sts)
         case (.some, nil):
-            throw AWSClientError(.webIdentityToken, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume.", isConfiguration: true)
+            throw AWSClientError(
+                .webIdentityToken,
+                "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the role to assume.",
+                isConfiguration: true)
         case (nil, .some):
             // AWS_ROLE_ARN alone is not a web-identity setup; other sources may use it.
             return nil
@@ -69,15 +75,18 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         } catch let error as AWSServiceError {
             switch error.code {
             case "ExpiredTokenException":
-                throw AWSClientError(.webIdentityToken,
+                throw AWSClientError(
+                    .webIdentityToken,
                     "STS refused the web identity token as expired: make sure the token is fresh (re-run the job, or refresh the file at \(tokenDescription)).",
                     cause: "\(error)", isConfiguration: true)
             case "InvalidIdentityToken", "IDPRejectedClaim", "IDPCommunicationError":
-                throw AWSClientError(.webIdentityToken,
+                throw AWSClientError(
+                    .webIdentityToken,
                     "STS refused the web identity token from \(tokenDescription): check the identity provider and the trust policy of \(roleArn).",
                     cause: "\(error)", isConfiguration: true)
             case "AccessDenied", "AccessDeniedException":
-                throw AWSClientError(.webIdentityToken,
+                throw AWSClientError(
+                    .webIdentityToken,
                     "STS would not let this token assume \(roleArn): check the role's trust policy (audience, subject, branch).",
                     cause: "\(error)", isConfiguration: true)
             default:
@@ -97,13 +106,17 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         switch tokenSource {
         case .file(let path):
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw AWSClientError(.webIdentityToken,
+                throw AWSClientError(
+                    .webIdentityToken,
                     "Cannot read the web identity token file \(path) (AWS_WEB_IDENTITY_TOKEN_FILE): check that the job writes it before lambda-shift runs.",
                     isConfiguration: true)
             }
             let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !token.isEmpty else {
-                throw AWSClientError(.webIdentityToken, "The web identity token file \(path) is empty: check that the job writes the token into it.", isConfiguration: true)
+                throw AWSClientError(
+                    .webIdentityToken,
+                    "The web identity token file \(path) is empty: check that the job writes the token into it.",
+                    isConfiguration: true)
             }
             return token
         case .fetched(_, let fetch):
@@ -115,8 +128,10 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
 /// Plain HTTP to credential endpoints (container, IMDS, a CI's OIDC service): short timeouts
 /// and a couple of attempts, failures worded for credentials.
 public enum MetadataHTTP {
-    public static func send(_ request: HTTPRequest, client: AWSClient, what: String, attempts: Int = 3,
-                     timeouts: HTTPTimeouts = HTTPTimeouts(connect: 2, total: 5)) async throws -> HTTPResponse {
+    public static func send(
+        _ request: HTTPRequest, client: AWSClient, what: String, attempts: Int = 3,
+        timeouts: HTTPTimeouts = HTTPTimeouts(connect: 2, total: 5)
+    ) async throws -> HTTPResponse {
         var lastError = ""
         for attempt in 1...attempts {
             try Task.checkCancellation()
@@ -131,7 +146,9 @@ public enum MetadataHTTP {
             }
             if attempt < attempts { try await client.sleeper.sleep(seconds: 0.2 * Double(attempt)) }
         }
-        throw AWSClientError(.credentialSource, "Could not get credentials from \(what) at \(request.endpoint): check that the job is allowed to use it.",
-                             cause: lastError, isConfiguration: true)
+        throw AWSClientError(
+            .credentialSource,
+            "Could not get credentials from \(what) at \(request.endpoint): check that the job is allowed to use it.",
+            cause: lastError, isConfiguration: true)
     }
 }

@@ -24,8 +24,10 @@ public enum ByteEncoding {
 public enum FileChunks {
     public static let chunkSize = 1 << 20
 
-    public static func forEach(path: String, offset: UInt64 = 0, length: UInt64? = nil,
-                               _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public static func forEach(
+        path: String, offset: UInt64 = 0, length: UInt64? = nil,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw AWSClientError.fileUnreadable(path: path)
         }

@@ -47,7 +47,9 @@ public struct AWSClientError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     static func fileUnreadable(path: String, cause: String? = nil) -> AWSClientError {
-        AWSClientError(.fileUnreadable, "Cannot read \(path): check that it exists and is readable.", cause: cause, isConfiguration: true)
+        AWSClientError(
+            .fileUnreadable, "Cannot read \(path): check that it exists and is readable.", cause: cause,
+            isConfiguration: true)
     }
 }
 
@@ -63,7 +65,10 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
     /// S3's `x-amz-bucket-region` on a redirect or refusal: where the bucket really is.
     public var bucketRegion: String?
 
-    public init(service: String, operation: String, code: String, message: String, status: Int, requestId: String?, bucketRegion: String? = nil) {
+    public init(
+        service: String, operation: String, code: String, message: String, status: Int, requestId: String?,
+        bucketRegion: String? = nil
+    ) {
         self.service = service
         self.operation = operation
         self.code = code

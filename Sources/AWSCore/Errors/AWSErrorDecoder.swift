@@ -14,7 +14,9 @@ public enum AWSProtocol: Sendable {
 
 /// Decodes an error response into code, message, status and request id, per protocol.
 public enum AWSErrorDecoder {
-    public static func decode(_ response: HTTPResponse, protocol proto: AWSProtocol, service: String, operation: String) -> AWSServiceError {
+    public static func decode(_ response: HTTPResponse, protocol proto: AWSProtocol, service: String, operation: String)
+        -> AWSServiceError
+    {
         var code: String?
         var message: String?
         var requestId = response.requestId
@@ -25,8 +27,11 @@ public enum AWSErrorDecoder {
                 code = header.split(separator: ";").first.map(String.init)
             }
             if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
-                code = code ?? (object["__type"] as? String) ?? (object["code"] as? String) ?? (object["Code"] as? String)
-                message = (object["message"] as? String) ?? (object["Message"] as? String) ?? (object["errorMessage"] as? String)
+                code =
+                    code ?? (object["__type"] as? String) ?? (object["code"] as? String) ?? (object["Code"] as? String)
+                message =
+                    (object["message"] as? String) ?? (object["Message"] as? String)
+                    ?? (object["errorMessage"] as? String)
             }
         case .restXML, .query:
             if let root = try? XMLNode.parse(response.body) {
@@ -36,10 +41,11 @@ public enum AWSErrorDecoder {
                 requestId = requestId ?? root.text(at: "RequestId") ?? error?.text(at: "RequestId")
             }
         }
-        return AWSServiceError(service: service, operation: operation,
-                               code: normalize(code) ?? fallbackCode(status: response.status),
-                               message: message ?? "", status: response.status, requestId: requestId,
-                               bucketRegion: response.headers["x-amz-bucket-region"])
+        return AWSServiceError(
+            service: service, operation: operation,
+            code: normalize(code) ?? fallbackCode(status: response.status),
+            message: message ?? "", status: response.status, requestId: requestId,
+            bucketRegion: response.headers["x-amz-bucket-region"])
     }
 
     /// `aws.protocoltests#Code:http://…` and `com.amazon…#Code` both become `Code`.

@@ -17,9 +17,10 @@ public struct ProxySettings: Sendable, Equatable {
 
     /// The variables as curl and the AWS SDKs read them: upper or lower case.
     public init(environment: Environment) {
-        self.init(httpsProxy: environment["HTTPS_PROXY"] ?? environment["https_proxy"],
-                  httpProxy: environment["HTTP_PROXY"] ?? environment["http_proxy"],
-                  noProxy: environment["NO_PROXY"] ?? environment["no_proxy"])
+        self.init(
+            httpsProxy: environment["HTTPS_PROXY"] ?? environment["https_proxy"],
+            httpProxy: environment["HTTP_PROXY"] ?? environment["http_proxy"],
+            noProxy: environment["NO_PROXY"] ?? environment["no_proxy"])
     }
 }
 
@@ -62,10 +63,14 @@ final class CurlEasyHandle: @unchecked Sendable {
     init() { raw = curl_easy_init() }
     deinit { if let raw { curl_easy_cleanup(raw) } }
 
-    func perform(_ transfer: CurlTransfer, timeout: HTTPTimeouts, proxy: ProxySettings) -> Result<HTTPResponse, HTTPTransportError> {
+    func perform(_ transfer: CurlTransfer, timeout: HTTPTimeouts, proxy: ProxySettings) -> Result<
+        HTTPResponse, HTTPTransportError
+    > {
         let request = transfer.request
         let url = request.url
-        guard let raw else { return .failure(HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: url)) }
+        guard let raw else {
+            return .failure(HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: url))
+        }
         let h = raw
         curl_easy_reset(h)
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -133,7 +138,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            return .failure(HTTPTransportError(kind: Self.kind(of: code, transfer: transfer), message: message, url: url))
+            return .failure(
+                HTTPTransportError(kind: Self.kind(of: code, transfer: transfer), message: message, url: url))
         }
         var status = 0
         ls_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
@@ -148,7 +154,8 @@ final class CurlEasyHandle: @unchecked Sendable {
         case CURLE_ABORTED_BY_CALLBACK: transfer.isCancelled ? .cancelled : .other
         case CURLE_READ_ERROR: .bodyUnreadable
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR: .tls
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
+            .tls
         default: .other
         }
     }
@@ -217,7 +224,7 @@ final class CurlTransfer: @unchecked Sendable {
     func appendHeaderLine(_ line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("HTTP/") {
-            responseHeaders = HTTPHeaders() // a new response (after 100 Continue) starts over
+            responseHeaders = HTTPHeaders()  // a new response (after 100 Continue) starts over
             return
         }
         guard let colon = trimmed.firstIndex(of: ":") else { return }
@@ -254,7 +261,9 @@ private let curlReadBody: ls_curl_data_callback = { buffer, size, count, context
 }
 
 private let curlSeekBody: ls_curl_seek_callback = { context, offset, origin in
-    guard let transfer = transfer(context), origin == SEEK_SET, offset >= 0 else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    guard let transfer = transfer(context), origin == SEEK_SET, offset >= 0 else {
+        return Int32(CURL_SEEKFUNC_CANTSEEK)
+    }
     return transfer.seek(to: UInt64(offset)) ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_FAIL)
 }
 

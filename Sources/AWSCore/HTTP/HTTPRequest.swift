@@ -16,10 +16,10 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// a scheme other than http or https).
     public init?(parsing text: String) {
         guard let components = URLComponents(string: text),
-              let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty,
-              components.path.isEmpty || components.path == "/",
-              components.query == nil
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty,
+            components.path.isEmpty || components.path == "/",
+            components.query == nil
         else { return nil }
         self.init(scheme: scheme, host: host, port: components.port)
     }
@@ -88,8 +88,10 @@ public struct HTTPRequest: Sendable {
     public var headers: HTTPHeaders
     public var body: HTTPBody
 
-    public init(method: String, endpoint: Endpoint, path: String = "/", query: [(name: String, value: String)] = [],
-                headers: HTTPHeaders = [:], body: HTTPBody = .empty) {
+    public init(
+        method: String, endpoint: Endpoint, path: String = "/", query: [(name: String, value: String)] = [],
+        headers: HTTPHeaders = [:], body: HTTPBody = .empty
+    ) {
         self.method = method
         self.endpoint = endpoint
         self.path = path

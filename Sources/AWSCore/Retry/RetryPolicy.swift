@@ -35,7 +35,9 @@ public struct StandardRetryPolicy: RetryPolicy {
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
         "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
     ]
-    public static let transientCodes: Set<String> = ["RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable"]
+    public static let transientCodes: Set<String> = [
+        "RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable",
+    ]
 
     public var maxAttempts: Int
     public var baseDelay: Double
@@ -44,8 +46,10 @@ public struct StandardRetryPolicy: RetryPolicy {
     /// A number in [0, 1): the jitter. Injected so tests are deterministic.
     public var random: @Sendable () -> Double
 
-    public init(maxAttempts: Int = 3, baseDelay: Double = 0.1, throttlingBaseDelay: Double = 0.5, maxBackoff: Double = 20,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        maxAttempts: Int = 3, baseDelay: Double = 0.1, throttlingBaseDelay: Double = 0.5, maxBackoff: Double = 20,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.throttlingBaseDelay = throttlingBaseDelay
@@ -58,7 +62,9 @@ public struct StandardRetryPolicy: RetryPolicy {
         self.init()
         if let text = environment["AWS_MAX_ATTEMPTS"] {
             guard let value = Int(text), value >= 1 else {
-                throw AWSClientError(.invalidSetting, "AWS_MAX_ATTEMPTS is \"\(text)\": set it to a whole number of at least 1.", isConfiguration: true)
+                throw AWSClientError(
+                    .invalidSetting, "AWS_MAX_ATTEMPTS is \"\(text)\": set it to a whole number of at least 1.",
+                    isConfiguration: true)
             }
             maxAttempts = value
         }

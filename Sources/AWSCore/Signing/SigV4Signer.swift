@@ -33,7 +33,9 @@ public struct SigV4Signer: Sendable {
     }
 
     /// Headers never signed: they may be changed or added by proxies and the HTTP stack.
-    public static let unsignedHeaders: Set<String> = ["authorization", "user-agent", "expect", "x-amzn-trace-id", "connection"]
+    public static let unsignedHeaders: Set<String> = [
+        "authorization", "user-agent", "expect", "x-amzn-trace-id", "connection",
+    ]
 
     public var credentials: AWSCredentials
     public var region: String
@@ -43,9 +45,11 @@ public struct SigV4Signer: Sendable {
     public var addContentSHA256Header: Bool
     public var keyCache: SigningKeyCache
 
-    public init(credentials: AWSCredentials, region: String, service: String,
-                pathRules: PathRules? = nil, addContentSHA256Header: Bool? = nil,
-                keyCache: SigningKeyCache = SigningKeyCache()) {
+    public init(
+        credentials: AWSCredentials, region: String, service: String,
+        pathRules: PathRules? = nil, addContentSHA256Header: Bool? = nil,
+        keyCache: SigningKeyCache = SigningKeyCache()
+    ) {
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -76,17 +80,22 @@ public struct SigV4Signer: Sendable {
         if addContentSHA256Header {
             request.headers.set("x-amz-content-sha256", payload.headerValue)
         }
-        let result = signature(method: request.method, path: request.path, query: request.query,
-                               headers: request.headers, payload: payload, date: date)
-        request.headers.set("Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(result.credentialScope), SignedHeaders=\(result.signedHeaders), Signature=\(result.signature)")
+        let result = signature(
+            method: request.method, path: request.path, query: request.query,
+            headers: request.headers, payload: payload, date: date)
+        request.headers.set(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(result.credentialScope), SignedHeaders=\(result.signedHeaders), Signature=\(result.signature)"
+        )
         return result
     }
 
     /// Computes the canonical request, string to sign and signature for the given parts
     /// without changing anything.
-    public func signature(method: String, path: String, query: [(name: String, value: String)],
-                          headers: HTTPHeaders, payload: PayloadHash, date: Date) -> Signature {
+    public func signature(
+        method: String, path: String, query: [(name: String, value: String)],
+        headers: HTTPHeaders, payload: PayloadHash, date: Date
+    ) -> Signature {
         let (canonicalHeaders, signedHeaders) = Self.canonicalHeaders(headers)
         let canonicalRequest = [
             method.uppercased(),
@@ -106,8 +115,9 @@ public struct SigV4Signer: Sendable {
         ].joined(separator: "\n")
         let key = keyCache.key(secret: credentials.secretAccessKey, date: scopeDate, region: region, service: service)
         let signature = ByteEncoding.hex(HMACSHA256.authenticate(stringToSign, key: key))
-        return Signature(canonicalRequest: canonicalRequest, stringToSign: stringToSign,
-                         signature: signature, signedHeaders: signedHeaders, credentialScope: scope)
+        return Signature(
+            canonicalRequest: canonicalRequest, stringToSign: stringToSign,
+            signature: signature, signedHeaders: signedHeaders, credentialScope: scope)
     }
 
     /// The canonical URI for a wire path under this signer's path rules.
@@ -135,7 +145,10 @@ public struct SigV4Signer: Sendable {
     /// Names and values encoded once, sorted by encoded name then value, joined with `&`.
     public static func canonicalQueryString(_ query: [(name: String, value: String)]) -> String {
         query.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }
-            .sorted { $0.0 == $1.0 ? $0.1.utf8.lexicographicallyPrecedes($1.1.utf8) : $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+            .sorted {
+                $0.0 == $1.0
+                    ? $0.1.utf8.lexicographicallyPrecedes($1.1.utf8) : $0.0.utf8.lexicographicallyPrecedes($1.0.utf8)
+            }
             .map { "\($0.0)=\($0.1)" }
             .joined(separator: "&")
     }

@@ -20,7 +20,8 @@ public final class SigningKeyCache: Sendable {
 
     public func key(secret: String, date: String, region: String, service: String) -> [UInt8] {
         // The cache holds a digest of the secret, never the secret itself.
-        let cacheKey = Key(secretDigest: SHA256Hasher.hash(Array(secret.utf8)), date: date, region: region, service: service)
+        let cacheKey = Key(
+            secretDigest: SHA256Hasher.hash(Array(secret.utf8)), date: date, region: region, service: service)
         if let cached = storage.withLock({ $0[cacheKey] }) { return cached }
         let kDate = HMACSHA256.authenticate(date, key: Array(("AWS4" + secret).utf8))
         let kRegion = HMACSHA256.authenticate(region, key: kDate)

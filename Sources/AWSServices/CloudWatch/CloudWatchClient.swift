@@ -24,7 +24,10 @@ public struct MetricQuery: Sendable, Equatable {
     public var period: Int
     public var stat: String
 
-    public init(id: String, namespace: String, metricName: String, dimensions: [(name: String, value: String)], period: Int, stat: String) {
+    public init(
+        id: String, namespace: String, metricName: String, dimensions: [(name: String, value: String)], period: Int,
+        stat: String
+    ) {
         self.id = id
         self.namespace = namespace
         self.metricName = metricName
@@ -34,8 +37,10 @@ public struct MetricQuery: Sendable, Equatable {
     }
 
     public static func == (a: MetricQuery, b: MetricQuery) -> Bool {
-        a.id == b.id && a.namespace == b.namespace && a.metricName == b.metricName && a.period == b.period && a.stat == b.stat
-            && a.dimensions.map(\.name) == b.dimensions.map(\.name) && a.dimensions.map(\.value) == b.dimensions.map(\.value)
+        a.id == b.id && a.namespace == b.namespace && a.metricName == b.metricName && a.period == b.period
+            && a.stat == b.stat
+            && a.dimensions.map(\.name) == b.dimensions.map(\.name)
+            && a.dimensions.map(\.value) == b.dimensions.map(\.value)
     }
 }
 
@@ -70,7 +75,10 @@ public struct CloudWatchClient: Sendable {
             if let nextToken { body["NextToken"] = nextToken }
             let answer = try await call("DescribeAlarms", body)
             for alarm in answer.array("MetricAlarms") + answer.array("CompositeAlarms") {
-                alarms.append(AlarmState(name: alarm.string("AlarmName") ?? "", state: alarm.string("StateValue") ?? "", reason: alarm.string("StateReason") ?? ""))
+                alarms.append(
+                    AlarmState(
+                        name: alarm.string("AlarmName") ?? "", state: alarm.string("StateValue") ?? "",
+                        reason: alarm.string("StateReason") ?? ""))
             }
             nextToken = answer.string("NextToken")
         } while nextToken != nil
@@ -84,10 +92,16 @@ public struct CloudWatchClient: Sendable {
             var body: [String: Any] = [
                 "StartTime": Int(start.timeIntervalSince1970), "EndTime": Int(end.timeIntervalSince1970),
                 "MetricDataQueries": queries.map { q -> [String: Any] in
-                    ["Id": q.id, "ReturnData": true,
-                     "MetricStat": ["Period": q.period, "Stat": q.stat,
-                                    "Metric": ["Namespace": q.namespace, "MetricName": q.metricName,
-                                               "Dimensions": q.dimensions.map { ["Name": $0.name, "Value": $0.value] }]]]
+                    [
+                        "Id": q.id, "ReturnData": true,
+                        "MetricStat": [
+                            "Period": q.period, "Stat": q.stat,
+                            "Metric": [
+                                "Namespace": q.namespace, "MetricName": q.metricName,
+                                "Dimensions": q.dimensions.map { ["Name": $0.name, "Value": $0.value] },
+                            ],
+                        ],
+                    ]
                 },
             ]
             if let nextToken { body["NextToken"] = nextToken }
@@ -108,9 +122,13 @@ public struct CloudWatchClient: Sendable {
     private func call(_ action: String, _ body: [String: Any]) async throws -> JSONFields {
         let data = JSONBody.encode(body)
         let response = try await client.send(.cloudWatch, AWSOperation(action)) { endpoint in
-            HTTPRequest(method: "POST", endpoint: endpoint, path: "/",
-                        headers: ["Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "GraniteServiceVersion20100801.\(action)"],
-                        body: .bytes(data))
+            HTTPRequest(
+                method: "POST", endpoint: endpoint, path: "/",
+                headers: [
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "X-Amz-Target": "GraniteServiceVersion20100801.\(action)",
+                ],
+                body: .bytes(data))
         }
         return try JSONFields(data: response.body, service: "CloudWatch", operation: action)
     }

@@ -10,7 +10,9 @@ public struct FunctionReference: Sendable, Equatable {
     public var partition: String?
     public var qualifier: String?
 
-    public init(name: String, account: String? = nil, region: String? = nil, partition: String? = nil, qualifier: String? = nil) {
+    public init(
+        name: String, account: String? = nil, region: String? = nil, partition: String? = nil, qualifier: String? = nil
+    ) {
         self.name = name
         self.account = account
         self.region = region
@@ -22,7 +24,8 @@ public struct FunctionReference: Sendable, Equatable {
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func valid(_ name: String) -> Bool {
-            !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+            !name.isEmpty && name.count <= 64
+                && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         }
         func account(_ text: String) -> Bool { text.count == 12 && text.allSatisfy { $0.isASCII && $0.isNumber } }
         switch parts.count {
@@ -33,15 +36,21 @@ public struct FunctionReference: Sendable, Equatable {
             guard account(parts[0]), parts[1] == "function", valid(parts[2]) else { return nil }
             self.init(name: parts[2], account: parts[0], qualifier: parts.count == 4 ? parts[3] : nil)
         case 7, 8:
-            guard parts[0] == "arn", parts[2] == "lambda", parts[5] == "function", valid(parts[6]), account(parts[4]), !parts[3].isEmpty else { return nil }
-            self.init(name: parts[6], account: parts[4], region: parts[3], partition: parts[1], qualifier: parts.count == 8 ? parts[7] : nil)
+            guard parts[0] == "arn", parts[2] == "lambda", parts[5] == "function", valid(parts[6]), account(parts[4]),
+                !parts[3].isEmpty
+            else { return nil }
+            self.init(
+                name: parts[6], account: parts[4], region: parts[3], partition: parts[1],
+                qualifier: parts.count == 8 ? parts[7] : nil)
         default:
             return nil
         }
     }
 
     /// The function's ARN (no qualifier), with `*` for what is not known.
-    public func arn(region fallbackRegion: String?, account fallbackAccount: String?, partition fallbackPartition: String = "aws") -> String {
+    public func arn(
+        region fallbackRegion: String?, account fallbackAccount: String?, partition fallbackPartition: String = "aws"
+    ) -> String {
         "arn:\(partition ?? fallbackPartition):lambda:\(region ?? fallbackRegion ?? "*"):\(account ?? fallbackAccount ?? "*"):function:\(name)"
     }
 }

@@ -14,28 +14,38 @@ public struct LambdaClient: Sendable {
         return FunctionConfiguration(answer.fields("Configuration") ?? answer)
     }
 
-    public func getFunctionConfiguration(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration {
-        FunctionConfiguration(try await call("GetFunctionConfiguration", "GET", [name, "configuration"], query: qualifier.map { [("Qualifier", $0)] } ?? []))
+    public func getFunctionConfiguration(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration
+    {
+        FunctionConfiguration(
+            try await call(
+                "GetFunctionConfiguration", "GET", [name, "configuration"],
+                query: qualifier.map { [("Qualifier", $0)] } ?? []))
     }
 
     /// Points $LATEST at an S3 object (a specific object version when given). With a
     /// RevisionId the call is refused if the function changed since it was read.
-    public func updateFunctionCode(_ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String? = nil,
-                                   revisionId: String? = nil) async throws -> FunctionConfiguration {
+    public func updateFunctionCode(
+        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String? = nil,
+        revisionId: String? = nil
+    ) async throws -> FunctionConfiguration {
         var body: [String: Any] = ["S3Bucket": s3Bucket, "S3Key": s3Key, "Publish": false]
         if let s3ObjectVersion { body["S3ObjectVersion"] = s3ObjectVersion }
         if let revisionId { body["RevisionId"] = revisionId }
-        return FunctionConfiguration(try await call("UpdateFunctionCode", "PUT", [name, "code"], body: body, idempotent: false))
+        return FunctionConfiguration(
+            try await call("UpdateFunctionCode", "PUT", [name, "code"], body: body, idempotent: false))
     }
 
     /// Publishes $LATEST as a new version, only if its code is `codeSha256` and its revision
     /// is `revisionId` (when given).
-    public func publishVersion(_ name: String, codeSha256: String? = nil, revisionId: String? = nil, description: String? = nil) async throws -> FunctionConfiguration {
+    public func publishVersion(
+        _ name: String, codeSha256: String? = nil, revisionId: String? = nil, description: String? = nil
+    ) async throws -> FunctionConfiguration {
         var body: [String: Any] = [:]
         if let codeSha256 { body["CodeSha256"] = codeSha256 }
         if let revisionId { body["RevisionId"] = revisionId }
         if let description { body["Description"] = description }
-        return FunctionConfiguration(try await call("PublishVersion", "POST", [name, "versions"], body: body, idempotent: false))
+        return FunctionConfiguration(
+            try await call("PublishVersion", "POST", [name, "versions"], body: body, idempotent: false))
     }
 
     public func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
@@ -78,54 +88,72 @@ public struct LambdaClient: Sendable {
         return aliases
     }
 
-    public func createAlias(_ name: String, alias: String, version: String, description: String? = nil,
-                            additionalVersionWeights: [String: Double] = [:]) async throws -> AliasConfiguration {
+    public func createAlias(
+        _ name: String, alias: String, version: String, description: String? = nil,
+        additionalVersionWeights: [String: Double] = [:]
+    ) async throws -> AliasConfiguration {
         var body: [String: Any] = ["Name": alias, "FunctionVersion": version]
         if let description { body["Description"] = description }
-        if !additionalVersionWeights.isEmpty { body["RoutingConfig"] = ["AdditionalVersionWeights": additionalVersionWeights] }
-        return AliasConfiguration(try await call("CreateAlias", "POST", [name, "aliases"], body: body, idempotent: false))
+        if !additionalVersionWeights.isEmpty {
+            body["RoutingConfig"] = ["AdditionalVersionWeights": additionalVersionWeights]
+        }
+        return AliasConfiguration(
+            try await call("CreateAlias", "POST", [name, "aliases"], body: body, idempotent: false))
     }
 
     /// Moves an alias. `additionalVersionWeights` nil leaves routing as it is; an empty map
     /// clears it. With `revisionId` the call is refused if someone else moved the alias.
-    public func updateAlias(_ name: String, alias: String, version: String? = nil, additionalVersionWeights: [String: Double]? = nil,
-                            revisionId: String? = nil, description: String? = nil) async throws -> AliasConfiguration {
+    public func updateAlias(
+        _ name: String, alias: String, version: String? = nil, additionalVersionWeights: [String: Double]? = nil,
+        revisionId: String? = nil, description: String? = nil
+    ) async throws -> AliasConfiguration {
         var body: [String: Any] = [:]
         if let version { body["FunctionVersion"] = version }
-        if let additionalVersionWeights { body["RoutingConfig"] = ["AdditionalVersionWeights": additionalVersionWeights] }
+        if let additionalVersionWeights {
+            body["RoutingConfig"] = ["AdditionalVersionWeights": additionalVersionWeights]
+        }
         if let revisionId { body["RevisionId"] = revisionId }
         if let description { body["Description"] = description }
-        return AliasConfiguration(try await call("UpdateAlias", "PUT", [name, "aliases", alias], body: body, idempotent: false))
+        return AliasConfiguration(
+            try await call("UpdateAlias", "PUT", [name, "aliases", alias], body: body, idempotent: false))
     }
 
     /// Deletes one published version (never the whole function: a qualifier is required).
     public func deleteFunctionVersion(_ name: String, version: String) async throws {
-        _ = try await send("DeleteFunction", "DELETE", [name], query: [("Qualifier", version)], body: nil, idempotent: true)
+        _ = try await send(
+            "DeleteFunction", "DELETE", [name], query: [("Qualifier", version)], body: nil, idempotent: true)
     }
 
     /// Invokes `qualifier` synchronously with `payload`.
     public func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
-        let response = try await send("Invoke", "POST", [name, "invocations"], query: [("Qualifier", qualifier)],
-                                      rawBody: payload, idempotent: false)
-        return InvokeResult(statusCode: response.status, functionError: response.headers["X-Amz-Function-Error"],
-                            executedVersion: response.headers["X-Amz-Executed-Version"], payload: response.body)
+        let response = try await send(
+            "Invoke", "POST", [name, "invocations"], query: [("Qualifier", qualifier)],
+            rawBody: payload, idempotent: false)
+        return InvokeResult(
+            statusCode: response.status, functionError: response.headers["X-Amz-Function-Error"],
+            executedVersion: response.headers["X-Amz-Executed-Version"], payload: response.body)
     }
 
-    private func call(_ operation: String, _ method: String, _ segments: [String], query: [(String, String)] = [],
-                      body: [String: Any]? = nil, idempotent: Bool = true) async throws -> JSONFields {
+    private func call(
+        _ operation: String, _ method: String, _ segments: [String], query: [(String, String)] = [],
+        body: [String: Any]? = nil, idempotent: Bool = true
+    ) async throws -> JSONFields {
         let response = try await send(operation, method, segments, query: query, body: body, idempotent: idempotent)
         return try JSONFields(data: response.body, service: "Lambda", operation: operation)
     }
 
-    private func send(_ operation: String, _ method: String, _ segments: [String], query: [(String, String)],
-                      body: [String: Any]? = nil, rawBody: Data? = nil, idempotent: Bool) async throws -> HTTPResponse {
+    private func send(
+        _ operation: String, _ method: String, _ segments: [String], query: [(String, String)],
+        body: [String: Any]? = nil, rawBody: Data? = nil, idempotent: Bool
+    ) async throws -> HTTPResponse {
         let path = Self.apiPrefix + segments.map { URIEncoding.encode($0) }.joined(separator: "/")
         let data = rawBody ?? body.map(JSONBody.encode)
         return try await client.send(.lambda, AWSOperation(operation, idempotent: idempotent)) { endpoint in
             var headers = HTTPHeaders()
             if data != nil { headers.add("Content-Type", "application/json") }
-            return HTTPRequest(method: method, endpoint: endpoint, path: path, query: query.map { (name: $0.0, value: $0.1) },
-                               headers: headers, body: data.map { .bytes($0) } ?? .empty)
+            return HTTPRequest(
+                method: method, endpoint: endpoint, path: path, query: query.map { (name: $0.0, value: $0.1) },
+                headers: headers, body: data.map { .bytes($0) } ?? .empty)
         }
     }
 }

@@ -23,8 +23,11 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var lastModified: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
-    public init(functionName: String, version: String = "$LATEST", codeSha256: String, revisionId: String? = nil, description: String = "",
-                state: String? = "Active", lastUpdateStatus: String? = "Successful", packageType: String? = "Zip") {
+    public init(
+        functionName: String, version: String = "$LATEST", codeSha256: String, revisionId: String? = nil,
+        description: String = "",
+        state: String? = "Active", lastUpdateStatus: String? = "Successful", packageType: String? = "Zip"
+    ) {
         self.functionName = functionName
         functionArn = "arn:aws:lambda:us-east-1:123456789012:function:\(functionName)"
         self.version = version
@@ -68,8 +71,10 @@ public struct AliasConfiguration: Sendable, Equatable {
     public var revisionId: String?
     public var description: String
 
-    public init(name: String, aliasArn: String = "", functionVersion: String, additionalVersionWeights: [String: Double] = [:],
-                revisionId: String? = nil, description: String = "") {
+    public init(
+        name: String, aliasArn: String = "", functionVersion: String, additionalVersionWeights: [String: Double] = [:],
+        revisionId: String? = nil, description: String = ""
+    ) {
         self.name = name
         self.aliasArn = aliasArn
         self.functionVersion = functionVersion

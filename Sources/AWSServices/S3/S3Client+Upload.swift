@@ -33,19 +33,24 @@ extension S3Client {
     /// otherwise a multipart upload with `concurrency` parts in flight, each sent with its own
     /// SHA-256 so S3 checks every byte. Any failure (cancellation included) aborts the
     /// multipart upload so no parts are left behind.
-    public func uploadFile(path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
-                           contentType: String = "application/zip", metadata: [String: String] = [:],
-                           multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20, concurrency: Int = 4) async throws -> UploadedObject {
+    public func uploadFile(
+        path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
+        contentType: String = "application/zip", metadata: [String: String] = [:],
+        multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20, concurrency: Int = 4
+    ) async throws -> UploadedObject {
         if size <= multipartThreshold {
-            let info = try await putObject(bucket: bucket, key: key, body: .file(path: path, offset: 0, length: size), sha256: sha256,
-                                           contentType: contentType, metadata: metadata)
+            let info = try await putObject(
+                bucket: bucket, key: key, body: .file(path: path, offset: 0, length: size), sha256: sha256,
+                contentType: contentType, metadata: metadata)
             return UploadedObject(bucket: bucket, key: key, versionId: info.versionId, multipart: false)
         }
-        let partSize = max(partSize, 5 << 20) // S3's minimum for all but the last part
-        let uploadId = try await createMultipartUpload(bucket: bucket, key: key, contentType: contentType, metadata: metadata)
+        let partSize = max(partSize, 5 << 20)  // S3's minimum for all but the last part
+        let uploadId = try await createMultipartUpload(
+            bucket: bucket, key: key, contentType: contentType, metadata: metadata)
         do {
-            let parts = try await uploadParts(path: path, size: size, partSize: partSize, bucket: bucket, key: key,
-                                              uploadId: uploadId, concurrency: max(1, concurrency))
+            let parts = try await uploadParts(
+                path: path, size: size, partSize: partSize, bucket: bucket, key: key,
+                uploadId: uploadId, concurrency: max(1, concurrency))
             let info = try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts)
             return UploadedObject(bucket: bucket, key: key, versionId: info.versionId, multipart: true)
         } catch {
@@ -57,8 +62,10 @@ extension S3Client {
         }
     }
 
-    private func uploadParts(path: String, size: UInt64, partSize: UInt64, bucket: String, key: String,
-                             uploadId: String, concurrency: Int) async throws -> [S3CompletedPart] {
+    private func uploadParts(
+        path: String, size: UInt64, partSize: UInt64, bucket: String, key: String,
+        uploadId: String, concurrency: Int
+    ) async throws -> [S3CompletedPart] {
         let count = Int((size + partSize - 1) / partSize)
         return try await withThrowingTaskGroup(of: S3CompletedPart.self) { group in
             var next = 1
@@ -68,8 +75,9 @@ extension S3Client {
                 let length = min(partSize, size - offset)
                 group.addTask {
                     let digest = try SHA256Hasher.hash(fileAt: path, offset: offset, length: length)
-                    return try await uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
-                                                body: .file(path: path, offset: offset, length: length), sha256: digest)
+                    return try await uploadPart(
+                        bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                        body: .file(path: path, offset: offset, length: length), sha256: digest)
                 }
             }
             while next <= min(count, concurrency) { schedule(next, into: &group); next += 1 }

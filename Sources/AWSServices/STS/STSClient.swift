@@ -22,13 +22,19 @@ public struct STSClient: Sendable {
 
     public func getCallerIdentity() async throws -> CallerIdentity {
         let root = try await STSCredentialExchange(client: client).call("GetCallerIdentity", parameters: [])
-        guard let result = root.child("GetCallerIdentityResult"), let account = result.text(at: "Account"), let arn = result.text(at: "Arn") else {
-            throw AWSClientError(.invalidResponse, "STS answered GetCallerIdentity without an account.", isConfiguration: false)
+        guard let result = root.child("GetCallerIdentityResult"), let account = result.text(at: "Account"),
+            let arn = result.text(at: "Arn")
+        else {
+            throw AWSClientError(
+                .invalidResponse, "STS answered GetCallerIdentity without an account.", isConfiguration: false)
         }
         return CallerIdentity(account: account, arn: arn, userId: result.text(at: "UserId") ?? "")
     }
 
-    public func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String) async throws -> AWSCredentials {
-        try await STSCredentialExchange(client: client).assumeRoleWithWebIdentity(roleArn: roleArn, sessionName: sessionName, token: token)
+    public func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String) async throws
+        -> AWSCredentials
+    {
+        try await STSCredentialExchange(client: client).assumeRoleWithWebIdentity(
+            roleArn: roleArn, sessionName: sessionName, token: token)
     }
 }

@@ -18,35 +18,49 @@ struct Seeder {
 
     /// A bucket made in `region` (LocationConstraint), with a client signing for that region.
     func createBucket(_ bucket: String, in region: String) async throws {
-        let body = Data("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>".utf8)
+        let body = Data(
+            "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>"
+                .utf8)
         _ = try await client.send(.s3, AWSOperation("CreateBucket")) { endpoint in
-            HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket, headers: ["Content-Type": "application/xml"], body: .bytes(body))
+            HTTPRequest(
+                method: "PUT", endpoint: endpoint, path: "/" + bucket, headers: ["Content-Type": "application/xml"],
+                body: .bytes(body))
         }
     }
 
     func setVersioning(_ bucket: String, _ status: String) async throws {
-        let body = Data("<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>\(status)</Status></VersioningConfiguration>".utf8)
+        let body = Data(
+            "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>\(status)</Status></VersioningConfiguration>"
+                .utf8)
         _ = try await client.send(.s3, AWSOperation("PutBucketVersioning")) { endpoint in
-            HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket, query: [("versioning", "")],
-                        headers: ["Content-Type": "application/xml"], body: .bytes(body))
+            HTTPRequest(
+                method: "PUT", endpoint: endpoint, path: "/" + bucket, query: [("versioning", "")],
+                headers: ["Content-Type": "application/xml"], body: .bytes(body))
         }
     }
 
     func cloudWatch(_ action: String, _ body: [String: Any]) async throws -> Data {
         let data = try JSONSerialization.data(withJSONObject: body)
         return try await client.send(.cloudWatch, AWSOperation(action)) { endpoint in
-            HTTPRequest(method: "POST", endpoint: endpoint, path: "/",
-                        headers: ["Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "GraniteServiceVersion20100801.\(action)"],
-                        body: .bytes(data))
+            HTTPRequest(
+                method: "POST", endpoint: endpoint, path: "/",
+                headers: [
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "X-Amz-Target": "GraniteServiceVersion20100801.\(action)",
+                ],
+                body: .bytes(data))
         }.body
     }
 
     func createAlarm(_ name: String, state: String = "OK") async throws {
-        _ = try await cloudWatch("PutMetricAlarm", [
-            "AlarmName": name, "MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "Sum", "Period": 60,
-            "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-        ])
-        _ = try await cloudWatch("SetAlarmState", ["AlarmName": name, "StateValue": state, "StateReason": "set by test"])
+        _ = try await cloudWatch(
+            "PutMetricAlarm",
+            [
+                "AlarmName": name, "MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "Sum", "Period": 60,
+                "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            ])
+        _ = try await cloudWatch(
+            "SetAlarmState", ["AlarmName": name, "StateValue": state, "StateReason": "set by test"])
     }
 }
 
@@ -54,12 +68,17 @@ struct Seeder {
 func webIdentityToken(expiresIn seconds: TimeInterval) -> String {
     func b64url(_ object: [String: Any]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
     let now = Date().timeIntervalSince1970
-    return b64url(["alg": "RS256", "typ": "JWT"]) + "." + b64url(["iss": "https://gitlab.example", "aud": "sts.amazonaws.com",
-        "sub": "project_path:app:ref:main", "exp": Int(now + seconds), "iat": Int(now)]) + ".c2lnbmF0dXJl"
+    return b64url(["alg": "RS256", "typ": "JWT"]) + "."
+        + b64url([
+            "iss": "https://gitlab.example", "aud": "sts.amazonaws.com",
+            "sub": "project_path:app:ref:main", "exp": Int(now + seconds), "iat": Int(now),
+        ]) + ".c2lnbmF0dXJl"
 }
 
 func temporaryFile(_ contents: String) throws -> String {
@@ -70,4 +89,13 @@ func temporaryFile(_ contents: String) throws -> String {
 
 func uniqueName(_ prefix: String) -> String {
     prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+}
+
+/// A fresh build directory holding one `index.py` whose handler returns `code`.
+func sourceDirectory(returning code: String) throws -> String {
+    let source = FileManager.default.temporaryDirectory.appendingPathComponent("ls-src-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+    try Data("def handler(event, context):\n    return '\(code)'\n".utf8).write(
+        to: URL(fileURLWithPath: source + "/index.py"))
+    return source
 }

@@ -9,8 +9,10 @@ enum Shell {
         var all: String { stdout + stderr }
     }
 
-    static func run(_ arguments: [String], environment: [String: String]? = nil, input: String? = nil, directory: String? = nil,
-                    onStart: ((Process) -> Void)? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], environment: [String: String]? = nil, input: String? = nil, directory: String? = nil,
+        onStart: ((Process) -> Void)? = nil
+    ) throws -> Result {
         let process = Process()
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/env")
@@ -28,18 +30,26 @@ enum Shell {
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave()
+        }
         process.waitUntilExit()
         group.wait()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// The lambda-shift binary built next to the test bundle.
     static var lambdaShift: String {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !url.path.hasSuffix("/debug") && !url.path.hasSuffix("/release") && url.path != "/" { url.deleteLastPathComponent() }
+        while !url.path.hasSuffix("/debug") && !url.path.hasSuffix("/release") && url.path != "/" {
+            url.deleteLastPathComponent()
+        }
         return url.appendingPathComponent("lambda-shift").path
     }
 

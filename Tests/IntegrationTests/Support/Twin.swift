@@ -45,22 +45,28 @@ final class Twin: Sendable {
     }
 
     private static func launch() throws -> Twin {
-        let ready = FileManager.default.temporaryDirectory.appendingPathComponent("twin-ready-\(UUID().uuidString).json")
+        let ready = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "twin-ready-\(UUID().uuidString).json")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("twin/twin.py").path, "--ready-file", ready.path,
-                             "--parent-pid", String(getpid())]
+        process.arguments = [
+            "python3", repositoryRoot.appendingPathComponent("twin/twin.py").path, "--ready-file", ready.path,
+            "--parent-pid", String(getpid()),
+        ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let data = FileManager.default.contents(atPath: ready.path),
-               let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let endpoint = info["endpoint"] as? String, let metadata = info["metadata"] as? String {
+                let info = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let endpoint = info["endpoint"] as? String, let metadata = info["metadata"] as? String
+            {
                 try? FileManager.default.removeItem(at: ready)
                 return Twin(endpoint: endpoint, metadata: metadata, pid: process.processIdentifier)
             }
-            guard process.isRunning else { throw TwinError("the twin exited with status \(process.terminationStatus) before it was ready") }
+            guard process.isRunning else {
+                throw TwinError("the twin exited with status \(process.terminationStatus) before it was ready")
+            }
             usleep(50_000)
         }
         process.terminate()
@@ -101,15 +107,19 @@ final class Twin: Sendable {
         guard let endpoint = Endpoint(parsing: base ?? self.endpoint) else { throw TwinError("bad endpoint") }
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         let pieces = path.split(separator: "?", maxSplits: 1)
-        let query = pieces.count > 1 ? pieces[1].split(separator: "&").map { item -> (name: String, value: String) in
-            let kv = item.split(separator: "=", maxSplits: 1)
-            return (String(kv[0]), kv.count > 1 ? URIEncoding.decode(String(kv[1])) : "")
-        } : []
-        let request = HTTPRequest(method: method, endpoint: endpoint, path: String(pieces[0]), query: query,
-                                  headers: data == nil ? [:] : ["Content-Type": "application/json"], body: data.map { .bytes($0) } ?? .empty)
+        let query =
+            pieces.count > 1
+            ? pieces[1].split(separator: "&").map { item -> (name: String, value: String) in
+                let kv = item.split(separator: "=", maxSplits: 1)
+                return (String(kv[0]), kv.count > 1 ? URIEncoding.decode(String(kv[1])) : "")
+            } : []
+        let request = HTTPRequest(
+            method: method, endpoint: endpoint, path: String(pieces[0]), query: query,
+            headers: data == nil ? [:] : ["Content-Type": "application/json"], body: data.map { .bytes($0) } ?? .empty)
         let response = try await transport.send(request, timeout: HTTPTimeouts(connect: 5, total: 60))
         guard (200..<300).contains(response.status) else {
-            throw TwinError("twin \(method) \(path) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
+            throw TwinError(
+                "twin \(method) \(path) answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
         }
         return response.body
     }
@@ -131,21 +141,26 @@ final class Twin: Sendable {
 
     /// Creates a function (and optionally an alias on version 1) through the twin.
     @discardableResult
-    func seedFunction(_ name: String, alias: String? = "live", code: String = "def handler(event, context):\n    return event\n",
-                      snapStart: Bool = false) async throws -> [String: Any] {
+    func seedFunction(
+        _ name: String, alias: String? = "live", code: String = "def handler(event, context):\n    return event\n",
+        snapStart: Bool = false
+    ) async throws -> [String: Any] {
         let zip = Self.zip(code)
         var body: [String: Any] = ["name": name, "runtime": "python3.12", "handler": "index.handler", "zipBase64": zip]
         if let alias { body["alias"] = alias }
         if snapStart { body["snapStart"] = true }
         var configuration = (try await controlJSON("POST", "/_twin/seed-function", body) as? [String: Any]) ?? [:]
-        configuration["zipBase64"] = zip // the exact bytes deployed, for tests that compare digests
+        configuration["zipBase64"] = zip  // the exact bytes deployed, for tests that compare digests
         return configuration
     }
 
     /// A one-file zip made with Python's zipfile, as test fixture code.
     static func zip(_ code: String) -> String {
-        let script = "import base64,io,sys,zipfile\nb=io.BytesIO()\nz=zipfile.ZipFile(b,'w')\nz.writestr('index.py',sys.stdin.read())\nz.close()\nprint(base64.b64encode(b.getvalue()).decode())"
-        return (try? Shell.run(["python3", "-c", script], input: code).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
+        let script =
+            "import base64,io,sys,zipfile\nb=io.BytesIO()\nz=zipfile.ZipFile(b,'w')\nz.writestr('index.py',sys.stdin.read())\nz.close()\nprint(base64.b64encode(b.getvalue()).decode())"
+        return
+            (try? Shell.run(["python3", "-c", script], input: code).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines)) ?? ""
     }
 }
 
