@@ -73,33 +73,12 @@ extension LambdaShift {
             let lambda = LambdaClient(client: client)
             _ = try await OperatorChecks.function(lambda, target.function, region: client.region)
             let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
-            var history = DeployHistory(description: current.description)
-            let destination: String
-            let why: String
-            if let toVersion {
-                destination = toVersion
-                why = "as asked"
-            } else if let weighted = current.additionalVersionWeights.keys.first {
-                destination = current.functionVersion  // undo the shift: all traffic back on the primary
-                why = "undoing the shift to version \(weighted)"
-                history = history.failed(weighted)
-            } else if let good = history.lastGood(excluding: current.functionVersion) {
-                destination = good
-                why = "the last version that was live and healthy (deploy history on the alias)"
-            } else {
-                let failed = Set(history.failed)
-                let versions = try await lambda.listVersionsByFunction(target.function).compactMap { Int($0.version) }
-                guard let currentNumber = Int(current.functionVersion),
-                    let previous = versions.filter({ $0 < currentNumber && !failed.contains(String($0)) }).max()
-                else {
-                    throw CommandFailure(
-                        "Alias \(target.alias) serves version \(current.functionVersion) and no earlier version is known to be good: pass --to-version.",
-                        exitCode: LambdaShiftExit.usage)
-                }
-                destination = String(previous)
-                why =
-                    "the newest earlier version; the alias has no deploy history yet, so it is not known to have been healthy"
+            let choice = try await RollbackChoice.choose(
+                current: current, toVersion: toVersion, aliasName: target.alias
+            ) {
+                try await lambda.listVersionsByFunction(target.function).compactMap { Int($0.version) }
             }
+            let destination = choice.destination
             if destination == current.functionVersion && current.additionalVersionWeights.isEmpty {
                 let sentence = "Alias \(target.alias) already serves version \(destination): nothing to roll back."
                 context.result.line(sentence)
@@ -109,13 +88,8 @@ extension LambdaShift {
                 return
             }
             try await OperatorChecks.version(lambda, target.function, destination)
-            // Going back from a version means it is not wanted: never return to it automatically.
-            // (--to-version is a pin, which may as well go forward: it judges nothing.)
-            if current.additionalVersionWeights.isEmpty && toVersion == nil {
-                history = history.failed(current.functionVersion)
-            }
             try await AliasMove(command: "rollback", outcome: "rolled-back", verb: "Rolled back").apply(
-                lambda, target, to: destination, from: current, history: history, why: why, context)
+                lambda, target, to: destination, from: current, history: choice.history, why: choice.why, context)
         }
     }
 }

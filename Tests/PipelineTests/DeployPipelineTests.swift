@@ -216,3 +216,37 @@ final class CancelOnSleep: Sleeper {
         try Task.checkCancellation()
     }
 }
+
+@Suite("rollback's choice")
+struct RollbackChoiceTests {
+    func choose(_ alias: AliasConfiguration, to: String? = nil, versions: [Int] = [1, 2, 3, 4]) async throws
+        -> RollbackChoice
+    {
+        try await RollbackChoice.choose(current: alias, toVersion: to, aliasName: "live") { versions }
+    }
+
+    @Test("the last good version from the history, never a failed one; the one left is marked failed")
+    func fromHistory() async throws {
+        let alias = AliasConfiguration(
+            name: "live", functionVersion: "4", description: "[lambda-shift good=4,2 failed=3]")
+        let choice = try await choose(alias)
+        #expect(choice.destination == "2" && choice.why.hasPrefix("the last version that was live and healthy"))
+        #expect(choice.history.failed == ["4", "3"] && choice.history.good == ["2"])
+    }
+
+    @Test(
+        "an in-flight shift is undone; --to-version wins and judges nothing; no history: the newest earlier not failed")
+    func otherCases() async throws {
+        let shifting = AliasConfiguration(name: "live", functionVersion: "3", additionalVersionWeights: ["4": 0.1])
+        let undo = try await choose(shifting)
+        #expect(undo.destination == "3" && undo.history.failed == ["4"])
+        let pinned = try await choose(AliasConfiguration(name: "live", functionVersion: "4"), to: "1")
+        #expect(pinned.destination == "1" && pinned.history.failed.isEmpty)
+        let bare = try await choose(
+            AliasConfiguration(name: "live", functionVersion: "4", description: "[lambda-shift good= failed=3]"))
+        #expect(bare.destination == "2" && bare.why.contains("not known to have been healthy"))
+        await #expect(throws: OperatorFailure.self) {
+            _ = try await choose(AliasConfiguration(name: "live", functionVersion: "1"))
+        }
+    }
+}

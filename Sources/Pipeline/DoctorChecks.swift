@@ -1,0 +1,93 @@
+import AWSCore
+import AWSServices
+import LambdaShiftCore
+import Rollout
+
+/// `doctor`: the read-only calls a deploy depends on (identity, function, alias, bucket,
+/// alarms), each a check that passes or says what is wrong; a mid-shift alias, a missing,
+/// failed or image function count as problems. Changes nothing.
+public struct DoctorChecks: Sendable {
+    public struct Check: Sendable, Equatable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    public var identity: any IdentityAPI
+    public var functions: any FunctionAPI
+    public var store: any ArtifactStore
+    public var metrics: any MetricsAPI
+    public var region: String
+
+    public init(
+        identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
+        region: String
+    ) {
+        self.identity = identity
+        self.functions = functions
+        self.store = store
+        self.metrics = metrics
+        self.region = region
+    }
+
+    /// Runs every check; a failing identity ends it (nothing else can work without one).
+    public func run(function: String, alias: String, bucket: String?, alarms: [String]) async throws -> [Check] {
+        let caller = try await identity.getCallerIdentity()
+        var checks = [Check(name: "identity", ok: true, detail: "\(caller.arn) (account \(caller.account))")]
+        checks.append(
+            await check("function") {
+                let f = try await OperatorChecks.function(functions, function, region: region)
+                if f.packageType == "Image" {
+                    throw problem("\(function) is a container-image function; lambda-shift deploys zip packages.")
+                }
+                if f.state == "Failed" {
+                    throw problem("\(function) is in state Failed (\(f.stateReason ?? "no reason given")).")
+                }
+                return "\(f.functionArn), code \(f.codeSha256), state \(f.state ?? "unknown")"
+            })
+        checks.append(
+            await check("alias") {
+                guard let a = try await functions.aliasIfExists(function, alias: alias) else {
+                    return "\(alias) does not exist yet; the first deploy creates it"
+                }
+                if !a.additionalVersionWeights.isEmpty {
+                    throw problem(
+                        "\(a.name) is mid-way through a shift (\(RolloutEngine.describe(a))): a deploy would refuse it; finish it with lambda-shift promote or undo it with lambda-shift rollback."
+                    )
+                }
+                return "\(a.name) → version \(a.functionVersion)"
+                    + (a.functionVersion == "$LATEST" ? " (a deploy first moves it onto a published baseline)" : "")
+            })
+        if let bucket {
+            checks.append(
+                await check("bucket") {
+                    try await store.probeBucket(bucket)
+                    return "\(bucket) readable"
+                })
+        }
+        if !alarms.isEmpty {
+            checks.append(
+                await check("alarms") {
+                    let found = try await metrics.describeAlarms(names: alarms, prefix: nil)
+                    let missing = Set(alarms).subtracting(found.map(\.name))
+                    guard missing.isEmpty else {
+                        throw problem("No alarm named \(missing.sorted().joined(separator: ", ")): check --alarm.")
+                    }
+                    return found.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+                })
+        }
+        return checks
+    }
+
+    private func problem(_ sentence: String) -> OperatorFailure {
+        OperatorFailure(sentence, exitCode: ExitStatus.usage)
+    }
+
+    private func check(_ name: String, _ body: () async throws -> String) async -> Check {
+        do {
+            return Check(name: name, ok: true, detail: try await body())
+        } catch {
+            return Check(name: name, ok: false, detail: (error as? any LambdaShiftError)?.sentence ?? "\(error)")
+        }
+    }
+}
