@@ -65,79 +65,42 @@ extension LambdaShift {
             let scoped = CommandContext(
                 environment: environment, transport: context.transport, output: context.output,
                 errorOutput: context.errorOutput)
-            let plans = try deployPlans(scoped)
-            var functionArns: [String] = [], objects: [String] = [], buckets: [String] = [], alarmArns: [String] = []
-            var assumptions: [String] = []
-            for plan in plans {
-                guard let reference = FunctionReference(parsing: plan.function) else {
-                    throw ConfigError(
-                        "\"\(plan.function)\" is not a function name, a partial ARN (ACCOUNT:function:NAME) or a Lambda function ARN: check --function."
-                    )
-                }
-                let account = reference.account ?? accountId
-                let region =
-                    reference.region ?? self.region ?? plan.region ?? context.environment["AWS_REGION"]
-                    ?? context.environment["AWS_DEFAULT_REGION"]
-                if account == nil { assumptions.append("account * (pass --account-id or a function ARN to narrow it)") }
-                if region == nil { assumptions.append("region * (pass --region or set AWS_REGION)") }
-                functionArns.append(reference.arn(region: region, account: account))
-                let prefix = plan.provenance.repository == nil ? plan.keyPrefixAnyRepository : plan.keyPrefix
-                if plan.provenance.repository == nil {
-                    assumptions.append(
-                        "the repository is unknown here (no CI, no git remote): S3 keys are allowed under any {repository}; pass --repository OWNER/NAME for the exact prefix CI uses"
-                    )
-                }
-                objects.append("arn:aws:s3:::\(plan.bucket)/\(prefix)*")
-                buckets.append(plan.bucket)
-                alarmArns += plan.alarms.map { "arn:aws:cloudwatch:\(region ?? "*"):\(account ?? "*"):alarm:\($0)" }
-                alarmArns += plan.alarmPrefixes.map {
-                    "arn:aws:cloudwatch:\(region ?? "*"):\(account ?? "*"):alarm:\($0)*"
-                }
-            }
-            func unique(_ items: [String]) -> [String] {
-                var seen = Set<String>(); return items.filter { seen.insert($0).inserted }
-            }
+            let built = try IAMPolicyBuilder.build(
+                settings, environment: scoped.environment, accountId: accountId, region: region)
             // Plain stderr lines, not the reporter's: iam-policy writes no workflow command at all.
             let note = { (line: String) in context.errorOutput(context.secrets.redact(line)) }
             note(
-                "iam-policy for environment\(plans.count == 1 ? "" : "s") \(plans.map(\.environment).joined(separator: ", "))"
+                "iam-policy for environment\(built.environments.count == 1 ? "" : "s") \(built.environments.joined(separator: ", "))"
             )
-            for assumption in unique(assumptions) { note("assumed: \(assumption)") }
-            let document = IAMPolicyDocument.make(
-                functionArns: unique(functionArns), objectResources: unique(objects), buckets: unique(buckets),
-                alarmArns: unique(alarmArns), metrics: plans.contains { $0.maxErrorRateBasisPoints != nil },
-                smoke: plans.contains { $0.smokePayload != nil }, pruning: plans.contains { $0.keepVersions != nil })
+            for assumption in built.assumptions { note("assumed: \(assumption)") }
+            let document = built.document
             let text = format == "json" ? document.json() : document.terraform()
             context.result.line(text)
             context.result.document([
                 "command": "iam-policy", "outcome": "ok", "exit-code": 0, "format": .string(format),
-                "environments": .array(plans.map { .string($0.environment) }),
+                "environments": .array(built.environments.map { .string($0) }),
                 "policy": format == "json" ? document.value() : .string(text),
             ])
         }
 
         /// The deploy settings for each environment the policy covers, resolved as deploy does.
-        func deployPlans(_ context: CommandContext) throws -> [DeployPlan] {
+        /// The flags as deploy settings (a source is not needed for a policy).
+        var settings: DeploySettings {
             var settings = DeploySettings()
             settings.source = "."
-            settings.function = function; settings.bucket = bucket; settings.key = key; settings.branch = branch
-            settings.maxErrorRate = maxErrorRate; settings.smokePayload = smokePayload;
+            settings.function = function
+            settings.bucket = bucket
+            settings.key = key
+            settings.branch = branch
+            settings.maxErrorRate = maxErrorRate
+            settings.smokePayload = smokePayload
             settings.keepVersions = keepVersions
-            settings.region = region; settings.config = config; settings.alarms = alarms;
+            settings.region = region
+            settings.config = config
+            settings.alarms = alarms
             settings.alarmPrefixes = alarmPrefixes
             settings.environment = environment
-            if let plan = try settings.resolve(context.environment) { return [plan] }
-            // The branch maps to no environment: cover every environment of the map.
-            let file = try SettingSource.loadFile(flag: config, environment: context.environment)
-            let names =
-                file?.environmentNames.isEmpty == false
-                ? file?.environmentNames ?? []
-                : Array(Set(BranchMap.standard.branches.values.map(\.environment))).sorted()
-            return try names.compactMap { name in
-                var scoped = settings
-                scoped.environment = name
-                return try scoped.resolve(context.environment)
-            }
+            return settings
         }
     }
 }

@@ -43,4 +43,27 @@ public enum CodeSource: Sendable, Equatable {
         }
         return value
     }
+
+    /// What the CI identity needs for this code source: a zip (built or given) is uploaded to
+    /// the bucket under the key prefix, with its sidecars, and read back by Lambda.
+    public func iamStatements(bucket: String, keyPrefix: String) -> [IAMPolicyDocument.Statement] {
+        [
+            IAMPolicyDocument.Statement(
+                sid: "ReadAndWritePackages",
+                actions: [
+                    "s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources: ["arn:aws:s3:::\(bucket)/\(keyPrefix)*"]),
+            IAMPolicyDocument.Statement(
+                sid: "ListPackages",
+                actions: ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
+                resources: ["arn:aws:s3:::\(bucket)"]),
+        ]
+    }
+
+    /// The outputs that say where the code is: its digests, and the S3 key and version when uploaded.
+    public static func outputs(package: PackageResult) -> [String: String] {
+        ["sha256": package.sha256Hex, "code-sha256": package.codeSha256]
+    }
 }

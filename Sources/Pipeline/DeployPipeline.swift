@@ -59,8 +59,7 @@ public struct DeployPipeline: Sendable {
 
         report.phase("Package")
         let package = try await packaged
-        outputs["sha256"] = package.sha256Hex
-        outputs["code-sha256"] = package.codeSha256
+        outputs.merge(CodeSource.outputs(package: package)) { $1 }
         report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         report.phase("Upload")
 

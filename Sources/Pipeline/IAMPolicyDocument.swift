@@ -12,10 +12,11 @@ public struct IAMPolicyDocument: Sendable, Equatable {
 
     public var statements: [Statement]
 
-    /// - Parameters: the functions' ARNs, the S3 resources (`bucket/prefix*`), the buckets,
-    ///   the alarm ARNs (names, or prefixes ending in `*`) and which optional features are on.
+    /// - Parameters: the functions' ARNs, the statements the code source needs (S3 for a zip
+    ///   uploaded there), the alarm ARNs (names, or prefixes ending in `*`) and which optional
+    ///   features are on.
     public static func make(
-        functionArns: [String], objectResources: [String], buckets: [String], alarmArns: [String],
+        functionArns: [String], codeStatements: [Statement], alarmArns: [String],
         metrics: Bool, smoke: Bool, pruning: Bool
     ) -> IAMPolicyDocument {
         var lambdaActions = [
@@ -25,21 +26,10 @@ public struct IAMPolicyDocument: Sendable, Equatable {
             "lambda:PublishVersion",
         ]
         if smoke { lambdaActions.append("lambda:InvokeFunction") }
-        var statements = [
+        var statements = codeStatements
+        statements.append(
             Statement(
-                sid: "ReadAndWritePackages",
-                actions: [
-                    "s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                resources: objectResources),
-            Statement(
-                sid: "ListPackages",
-                actions: ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
-                resources: buckets.map { "arn:aws:s3:::\($0)" }),
-            Statement(
-                sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }),
-        ]
+                sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }))
         if pruning {
             statements.append(
                 Statement(
@@ -56,6 +46,21 @@ public struct IAMPolicyDocument: Sendable, Equatable {
                 Statement(sid: "ReadGateMetrics", actions: ["cloudwatch:GetMetricData"], resources: ["*"]))
         }
         return IAMPolicyDocument(statements: statements)
+    }
+
+    /// Statements with the same sid as one, their resources in order and without repeats.
+    public static func merged(_ statements: [Statement]) -> [Statement] {
+        var order: [String] = [], byID: [String: Statement] = [:]
+        for statement in statements {
+            if var known = byID[statement.sid] {
+                known.resources += statement.resources.filter { !known.resources.contains($0) }
+                byID[statement.sid] = known
+            } else {
+                order.append(statement.sid)
+                byID[statement.sid] = statement
+            }
+        }
+        return order.compactMap { byID[$0] }
     }
 
     /// The policy as a JSON value (for the `--output json` document).

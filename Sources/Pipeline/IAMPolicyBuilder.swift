@@ -1,0 +1,74 @@
+import AWSCore
+import AWSServices
+import Config
+
+/// `iam-policy`'s policy, resolved as a deploy resolves its settings: for the environment the
+/// branch (or `--environment`) maps to, or every environment of the map when it maps to none;
+/// the function parsed once (name, partial or full ARN: the ARN's region and account win); the
+/// S3 resources the code source needs; what had to be assumed, said in sentences.
+public enum IAMPolicyBuilder {
+    public struct Built: Sendable {
+        public var document: IAMPolicyDocument
+        public var environments: [String]
+        public var assumptions: [String]
+    }
+
+    public static func build(_ settings: DeploySettings, environment: Environment, accountId: String?, region: String?)
+        throws -> Built
+    {
+        let plans = try deployPlans(settings, environment)
+        var functionArns: [String] = [], code: [IAMPolicyDocument.Statement] = [], alarmArns: [String] = []
+        var assumptions: [String] = []
+        for plan in plans {
+            guard let reference = FunctionReference(parsing: plan.function) else {
+                throw ConfigError(
+                    "\"\(plan.function)\" is not a function name, a partial ARN (ACCOUNT:function:NAME) or a Lambda function ARN: check --function."
+                )
+            }
+            let account = reference.account ?? accountId
+            let region =
+                reference.region ?? region ?? plan.region ?? environment["AWS_REGION"]
+                ?? environment["AWS_DEFAULT_REGION"]
+            if account == nil { assumptions.append("account * (pass --account-id or a function ARN to narrow it)") }
+            if region == nil { assumptions.append("region * (pass --region or set AWS_REGION)") }
+            functionArns.append(reference.arn(region: region, account: account))
+            if plan.provenance.repository == nil {
+                assumptions.append(
+                    "the repository is unknown here (no CI, no git remote): S3 keys are allowed under any {repository}; pass --repository OWNER/NAME for the exact prefix CI uses"
+                )
+            }
+            code += plan.source.iamStatements(
+                bucket: plan.bucket,
+                keyPrefix: plan.provenance.repository == nil ? plan.keyPrefixAnyRepository : plan.keyPrefix)
+            alarmArns += plan.alarms.map { "arn:aws:cloudwatch:\(region ?? "*"):\(account ?? "*"):alarm:\($0)" }
+            alarmArns += plan.alarmPrefixes.map { "arn:aws:cloudwatch:\(region ?? "*"):\(account ?? "*"):alarm:\($0)*" }
+        }
+        let document = IAMPolicyDocument.make(
+            functionArns: unique(functionArns), codeStatements: IAMPolicyDocument.merged(code),
+            alarmArns: unique(alarmArns),
+            metrics: plans.contains { $0.maxErrorRateBasisPoints != nil },
+            smoke: plans.contains { $0.smokePayload != nil },
+            pruning: plans.contains { $0.keepVersions != nil })
+        return Built(document: document, environments: plans.map(\.environment), assumptions: unique(assumptions))
+    }
+
+    static func unique(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { seen.insert($0).inserted }
+    }
+
+    /// The deploy settings for each environment the policy covers, resolved as deploy does.
+    static func deployPlans(_ settings: DeploySettings, _ environment: Environment) throws -> [DeployPlan] {
+        if let plan = try settings.resolve(environment) { return [plan] }
+        // The branch maps to no environment: cover every environment of the map.
+        let file = try SettingSource.loadFile(flag: settings.config, environment: environment)
+        let names =
+            file?.environmentNames.isEmpty == false
+            ? file?.environmentNames ?? [] : Array(Set(BranchMap.standard.branches.values.map(\.environment))).sorted()
+        return try names.compactMap { name in
+            var scoped = settings
+            scoped.environment = name
+            return try scoped.resolve(environment)
+        }
+    }
+}
