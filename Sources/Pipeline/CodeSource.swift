@@ -1,6 +1,8 @@
+import AWSServices
 import AWSCore
 import Config
 import Packaging
+import Rollout
 
 /// Where a deploy's code comes from: a build directory zipped deterministically, or a
 /// prebuilt zip taken as it is. It prepares the package (checked against Lambda's limits
@@ -65,5 +67,21 @@ public enum CodeSource: Sendable, Equatable {
     /// The outputs that say where the code is: its digests, and the S3 key and version when uploaded.
     public static func outputs(package: PackageResult) -> [String: String] {
         ["sha256": package.sha256Hex, "code-sha256": package.codeSha256]
+    }
+
+    /// The outputs that say where the uploaded code is: the S3 key and object version.
+    public static func outputs(object: UploadedObject) -> [String: String] {
+        ["s3-key": object.key, "s3-version-id": object.versionId ?? ""]
+    }
+
+    /// Skips when the alias already serves this code; otherwise puts the package where Lambda
+    /// reads it (the plan's bucket and key, with sidecars) and says where.
+    public func deliver(
+        _ package: PackageResult, plan: DeployPlan, artifacts: ArtifactStage, current: ArtifactStage.KnownAlias,
+        warn: @Sendable (String) -> Void
+    ) async throws -> ArtifactOutcome {
+        try await artifacts.run(
+            package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
+            provenance: plan.provenance, current: current, warn: warn)
     }
 }

@@ -64,9 +64,8 @@ public struct DeployPipeline: Sendable {
         report.phase("Upload")
 
         let artifacts = ArtifactStage(lambda: lambda, store: deps.store)
-        switch try await artifacts.run(
-            package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
-            provenance: plan.provenance, current: before.map { .present($0) } ?? .absent,
+        switch try await plan.source.deliver(
+            package, plan: plan, artifacts: artifacts, current: before.map { .present($0) } ?? .absent,
             warn: { report.warning($0) })
         {
         case .unchanged(let version):
@@ -77,8 +76,7 @@ public struct DeployPipeline: Sendable {
                     "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed."
             )
         case .uploaded(let object):
-            outputs["s3-key"] = object.key
-            outputs["s3-version-id"] = object.versionId ?? ""
+            outputs.merge(CodeSource.outputs(object: object)) { $1 }
             report.event(
                 "uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
 
@@ -93,7 +91,7 @@ public struct DeployPipeline: Sendable {
             }
             report.phase("Update and publish")
             let updated = try await stage.updateCode(
-                function: plan.function, bucket: plan.bucket, key: plan.key, objectVersion: object.versionId,
+                function: plan.function, bucket: object.bucket, key: object.key, objectVersion: object.versionId,
                 codeSha256: package.codeSha256)
             let published = try await stage.publish(
                 function: plan.function, configuration: updated, provenance: plan.provenance)
