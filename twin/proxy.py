@@ -301,6 +301,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 resp = self._forward(req)
             s3_semantics.echo_checksum(req, resp)
             s3_semantics.fix_version_header(req, resp, s3_state, moto)
+            s3_semantics.remember_and_return_checksum(req, resp, s3_state)
             s3_semantics.observe(req, resp, s3_state)
             return resp
         resp = self._forward(req)

@@ -79,6 +79,9 @@ class S3State:
         with self.lock:
             self.regions: dict[str, str] = {}
             self.versioning: dict[str, str | None] = {}
+            # SHA-256 checksums objects were stored with: (bucket, key, version id) and the latest.
+            self.checksums: dict[tuple[str, str, str], str] = {}
+            self.latest_checksum: dict[tuple[str, str], str | None] = {}
 
     def forget(self, bucket: str) -> None:
         with self.lock:
@@ -166,6 +169,39 @@ def fix_version_header(req: ProxyRequest, resp: Response, state: S3State, moto: 
     bucket = bucket_of(req)
     if bucket and _versioning_status(state, moto, bucket) in ("Enabled", "Suspended"):
         resp.headers.append(("x-amz-version-id", "null"))
+
+
+def _key_of(req: ProxyRequest) -> str | None:
+    trimmed = req.path.lstrip("/")
+    parts = trimmed.split("/", 1)
+    return parts[1] if len(parts) == 2 and parts[1] else None
+
+
+def remember_and_return_checksum(req: ProxyRequest, resp: Response, state: S3State) -> None:
+    """S3 keeps the SHA-256 an object was uploaded with and returns it on GetObject/HeadObject
+    when asked with x-amz-checksum-mode: ENABLED (API reference, HeadObject: "ChecksumMode ... To
+    retrieve the checksum, this mode must be enabled"; "x-amz-checksum-sha256 ... only be present
+    if it was uploaded with the object"). moto 5.2.1 returns none. A multipart object's checksum
+    is a checksum of the parts' checksums, not of the bytes: the twin returns none for those
+    (what S3 returns there, "<base64>-N", is not a whole-object SHA-256 either)."""
+    bucket, key = bucket_of(req), _key_of(req)
+    if not bucket or not key or not 200 <= resp.status < 300:
+        return
+    version = resp.header("x-amz-version-id") or "null"
+    with state.lock:
+        if req.operation == "PutObject":
+            claimed = req.header("x-amz-checksum-sha256")
+            state.latest_checksum[(bucket, key)] = claimed.strip() if claimed else None
+            if claimed:
+                state.checksums[(bucket, key, version)] = claimed.strip()
+        elif req.operation == "CompleteMultipartUpload":
+            state.latest_checksum[(bucket, key)] = None
+        elif req.operation in ("GetObject", "HeadObject") and (req.header("x-amz-checksum-mode") or "").upper() == "ENABLED":
+            asked = req.query_params().get("versionId")
+            found = state.checksums.get((bucket, key, asked)) if asked else (
+                state.checksums.get((bucket, key, version)) or state.latest_checksum.get((bucket, key)))
+            if found and resp.header("x-amz-checksum-sha256") is None:
+                resp.headers.append(("x-amz-checksum-sha256", found))
 
 
 def observe(req: ProxyRequest, resp: Response, state: S3State) -> None:

@@ -48,6 +48,9 @@ public enum SettingsTable {
         SettingSpec("alias", .text, default: "live", "Alias to move."),
         SettingSpec("source", .text, default: "one of source or zip", "Build directory to zip deterministically."),
         SettingSpec("zip", .text, default: "one of source or zip", "A prebuilt zip, used as it is."),
+        SettingSpec(
+            "artifact", .text, default: "none: package --source or --zip",
+            "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload)."),
         SettingSpec("exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore."),
         SettingSpec("bucket", .text, default: "required", "Bucket for the packages (versioned)."),
         SettingSpec("key", .template, default: "{repository}/{function}/{version}/package.zip", "S3 key template."),

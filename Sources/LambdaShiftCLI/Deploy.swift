@@ -57,6 +57,8 @@ struct DeployOptions: ParsableArguments {
     @Option(help: "Function name or ARN; may use {environment} and the other placeholders.") var function: String?
     @Option(help: "Alias to move (default live).") var alias: String?
     @OptionGroup var sourceOptions: SourceOptions
+    @Option(help: "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload).")
+    var artifact: String?
     @Option(help: "Bucket for the packages.") var bucket: String?
     @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
     @Option(help: "Environment, overriding the branch map.") var environment: String?
@@ -103,6 +105,7 @@ struct DeployOptions: ParsableArguments {
         settings.alias = alias
         settings.source = sourceOptions.source
         settings.zip = sourceOptions.zip
+        settings.artifact = artifact
         settings.excludes = sourceOptions.excludes
         settings.bucket = bucket
         settings.key = key

@@ -23,6 +23,7 @@ extension LambdaShift {
 
         @Option(help: "Function name or ARN; may use {environment}.") var function: String?
         @Option(help: "Bucket for the packages.") var bucket: String?
+        @Option(help: "Promote an uploaded package s3://BUCKET/KEY: the policy only reads it.") var artifact: String?
         @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
         @Option(help: "Environment to cover (default: the branch's, else every environment of the map).")
         var environment: String?
@@ -87,7 +88,8 @@ extension LambdaShift {
         /// The flags as deploy settings (a source is not needed for a policy).
         var settings: DeploySettings {
             var settings = DeploySettings()
-            settings.source = "."
+            settings.source = artifact == nil ? "." : nil
+            settings.artifact = artifact
             settings.function = function
             settings.bucket = bucket
             settings.key = key

@@ -1,29 +1,44 @@
+import Foundation
 import AWSServices
 import AWSCore
 import Config
 import Packaging
 import Rollout
 
-/// Where a deploy's code comes from: a build directory zipped deterministically, or a
-/// prebuilt zip taken as it is. It prepares the package (checked against Lambda's limits
-/// before anything is uploaded); the artifact stage uploads it, the code update stage points
-/// the function at it.
+/// Where a deploy's code comes from: a build directory zipped deterministically, a prebuilt
+/// zip taken as it is, or a package already uploaded (`--artifact`: the bytes a staging deploy
+/// shipped, promoted as they are). It prepares the package (checked before anything changes),
+/// delivers it (uploads it, or finds it already there), names where it is for the code update
+/// and the outputs, and says which IAM statements it needs.
 public enum CodeSource: Sendable, Equatable {
     case directory(String, excludes: [String])
     case zip(String)
+    case artifact(S3Artifact)
 
-    /// The flags, else the environment and config file; exactly one of source and zip.
-    public static func resolve(source: String?, zip: String?, excludes: [String], settings: SettingSource) throws
-        -> CodeSource
-    {
+    /// The flags, else the environment and config file; exactly one of source, zip and artifact.
+    public static func resolve(
+        source: String?, zip: String?, artifact: String? = nil, excludes: [String], settings: SettingSource
+    ) throws -> CodeSource {
         let source = settings.value(source, "source"), zip = settings.value(zip, "zip")
-        switch (source, zip) {
-        case (.some, .some): throw ConfigError("Give --source or --zip, not both.")
-        case (nil, nil):
-            throw ConfigError("Give the build directory with --source DIR, or a prebuilt zip with --zip FILE.")
-        case (.some(let directory), nil): return .directory(directory, excludes: settings.list(excludes, "exclude"))
-        case (nil, .some(let file)): return .zip(file)
+        let artifact = settings.value(artifact, "artifact")
+        switch (source, zip, artifact) {
+        case (nil, nil, .some(let reference)): return .artifact(try S3Artifact(parsing: reference))
+        case (.some, .some, _), (.some, _, .some), (_, .some, .some):
+            throw ConfigError("Give one of --source, --zip and --artifact, not several.")
+        case (nil, nil, nil):
+            throw ConfigError(
+                "Give the build directory with --source DIR, a prebuilt zip with --zip FILE, or an uploaded package with --artifact s3://BUCKET/KEY."
+            )
+        case (.some(let directory), nil, nil):
+            return .directory(directory, excludes: settings.list(excludes, "exclude"))
+        case (nil, .some(let file), nil): return .zip(file)
         }
+    }
+
+    /// The uploaded package, for `--artifact`.
+    public var artifact: S3Artifact? {
+        if case .artifact(let artifact) = self { return artifact }
+        return nil
     }
 
     /// Packages the directory into `out` (or takes the prebuilt zip), with SOURCE_DATE_EPOCH's
@@ -34,7 +49,19 @@ public enum CodeSource: Sendable, Equatable {
         case .zip(let file): return try packager.prebuilt(zip: file)
         case .directory(let directory, let excludes):
             return try await packager.package(source: directory, excludes: excludes, out: out)
+        case .artifact:
+            throw ConfigError("--artifact names a package already uploaded: there is nothing to package here.")
         }
+    }
+
+    /// The package and what is known of it: for `--artifact`, the object found in the store
+    /// (its digest from S3's checksum, else its `.sha256` sidecar; the version pinned), and the
+    /// run that built it.
+    public func prepare(out: String, environment: Environment, store: any ArtifactStore) async throws -> PreparedCode {
+        guard case .artifact(let artifact) = self else {
+            return PreparedCode(package: try await prepare(out: out, environment: environment))
+        }
+        return try await artifact.locate(in: store)
     }
 
     /// SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else the zip format's 1980-01-01.
@@ -49,7 +76,18 @@ public enum CodeSource: Sendable, Equatable {
     /// What the CI identity needs for this code source: a zip (built or given) is uploaded to
     /// the bucket under the key prefix, with its sidecars, and read back by Lambda.
     public func iamStatements(bucket: String, keyPrefix: String) -> [IAMPolicyDocument.Statement] {
-        [
+        if case .artifact(let artifact) = self {
+            // Only read: the object (at its versions) and its sidecar; nothing is uploaded.
+            return [
+                IAMPolicyDocument.Statement(
+                    sid: "ReadPackages", actions: ["s3:GetObject", "s3:GetObjectVersion"],
+                    resources: [
+                        "arn:aws:s3:::\(artifact.bucket)/\(artifact.key)",
+                        "arn:aws:s3:::\(artifact.bucket)/\(artifact.key).sha256",
+                    ])
+            ]
+        }
+        return [
             IAMPolicyDocument.Statement(
                 sid: "ReadAndWritePackages",
                 actions: [
@@ -77,11 +115,95 @@ public enum CodeSource: Sendable, Equatable {
     /// Skips when the alias already serves this code; otherwise puts the package where Lambda
     /// reads it (the plan's bucket and key, with sidecars) and says where.
     public func deliver(
-        _ package: PackageResult, plan: DeployPlan, artifacts: ArtifactStage, current: ArtifactStage.KnownAlias,
+        _ prepared: PreparedCode, plan: DeployPlan, artifacts: ArtifactStage, current: ArtifactStage.KnownAlias,
         warn: @Sendable (String) -> Void
     ) async throws -> ArtifactOutcome {
-        try await artifacts.run(
+        let package = prepared.package
+        if case .artifact(let artifact) = self {
+            if let version = try await artifacts.unchangedVersion(
+                function: plan.function, alias: plan.alias, package: package, current: current)
+            {
+                return .unchanged(version: version)
+            }
+            return .uploaded(
+                UploadedObject(
+                    bucket: artifact.bucket, key: artifact.key, versionId: prepared.versionId, multipart: false))
+        }
+        return try await artifacts.run(
             package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
             provenance: plan.provenance, current: current, warn: warn)
+    }
+}
+
+/// A prepared package: the bytes' digest and size (and, for a package already uploaded, the
+/// object version pinned and the run that built it).
+public struct PreparedCode: Sendable {
+    public var package: PackageResult
+    public var versionId: String?
+    public var builtBy: String?
+
+    public init(package: PackageResult, versionId: String? = nil, builtBy: String? = nil) {
+        self.package = package
+        self.versionId = versionId
+        self.builtBy = builtBy
+    }
+}
+
+/// `s3://BUCKET/KEY[?versionId=V]`: a package a deploy uploaded before (its sidecars beside it).
+public struct S3Artifact: Sendable, Equatable {
+    public var bucket: String
+    public var key: String
+    public var versionId: String?
+
+    public init(parsing text: String) throws {
+        guard text.hasPrefix("s3://") else {
+            throw ConfigError(
+                "--artifact is \"\(text)\": give it as s3://BUCKET/KEY, optionally with ?versionId=V (the s3-key and s3-version-id outputs of the deploy that uploaded it)."
+            )
+        }
+        var rest = String(text.dropFirst(5))
+        var version: String?
+        if let query = rest.range(of: "?versionId=") {
+            version = String(rest[query.upperBound...])
+            rest = String(rest[..<query.lowerBound])
+        }
+        let parts = rest.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, version.map({ !$0.isEmpty }) ?? true else {
+            throw ConfigError("--artifact is \"\(text)\": give it as s3://BUCKET/KEY, optionally with ?versionId=V.")
+        }
+        bucket = parts[0]
+        key = parts[1]
+        versionId = version
+    }
+
+    /// Finds the object (at its version) and its SHA-256: S3's checksum when it kept one, else
+    /// the `.sha256` sidecar the uploading deploy wrote; both, when both exist, must agree.
+    func locate(in store: any ArtifactStore) async throws -> PreparedCode {
+        let at = versionId.map { " at version \($0)" } ?? ""
+        guard let facts = try await store.describeObject(bucket: bucket, key: key, versionId: versionId) else {
+            throw ConfigError(
+                "No object s3://\(bucket)/\(key)\(at): check --artifact (the s3-key and s3-version-id outputs of the deploy that uploaded it)."
+            )
+        }
+        let sidecar = try await store.readSmallObject(bucket: bucket, key: key + ".sha256").flatMap { data in
+            String(decoding: data, as: UTF8.self).split(separator: " ").first.flatMap {
+                ByteEncoding.bytes(hex: String($0))
+            }
+        }
+        let checksum = facts.checksumSHA256.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+        if let checksum, let sidecar, checksum != sidecar {
+            throw ConfigError(
+                "s3://\(bucket)/\(key)\(at) does not match its .sha256 sidecar (S3's checksum \(ByteEncoding.hex(checksum)), the sidecar \(ByteEncoding.hex(sidecar))): the object was replaced or the sidecar is stale; deploy a fresh upload."
+            )
+        }
+        guard let digest = checksum ?? sidecar, digest.count == 32 else {
+            throw ConfigError(
+                "s3://\(bucket)/\(key)\(at) has no SHA-256 to check the bytes against (no S3 checksum, no .sha256 sidecar): deploy packages uploaded by lambda-shift, or upload with --checksum-algorithm SHA256."
+            )
+        }
+        let package = PackageResult(
+            path: "", sha256: digest, size: UInt64(facts.contentLength ?? 0), entryCount: 0, uncompressedSize: 0)
+        return PreparedCode(
+            package: package, versionId: versionId ?? facts.versionId, builtBy: facts.metadata["run-url"])
     }
 }

@@ -26,7 +26,9 @@ extension DeployPipeline {
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         let package = try await plan.source.prepare(
-            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment)
+            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
+            store: deps.store
+        ).package
         var document: [String: JSONValue] = [
             "command": "plan", "exit-code": 0, "function": .string(plan.function), "alias": .string(plan.alias),
             "environment": .string(plan.environment), "sha256": .string(package.sha256Hex),

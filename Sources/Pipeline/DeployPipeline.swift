@@ -50,7 +50,7 @@ public struct DeployPipeline: Sendable {
         let source = plan.source
         let environment = deps.environment
         let packagePath = workDirectory.appendingPathComponent("package.zip").path
-        async let packaged = source.prepare(out: packagePath, environment: environment)
+        async let packaged = source.prepare(out: packagePath, environment: environment, store: deps.store)
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
         let lambda = deps.functions
         var before = checked.before
@@ -58,14 +58,23 @@ public struct DeployPipeline: Sendable {
         outputs["previous-version"] = before?.functionVersion ?? ""
 
         report.phase("Package")
-        let package = try await packaged
+        let prepared = try await packaged
+        let package = prepared.package
         outputs.merge(CodeSource.outputs(package: package)) { $1 }
-        report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
+        if let artifact = source.artifact {
+            report.event(
+                "artifact s3://\(artifact.bucket)/\(artifact.key)"
+                    + (prepared.versionId.map { " (version \($0))" } ?? "")
+                    + ": \(package.size) bytes, sha256 \(package.sha256Hex); nothing packaged or uploaded"
+                    + (prepared.builtBy.map { ", built by \($0)" } ?? ""))
+        } else {
+            report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
+        }
         report.phase("Upload")
 
         let artifacts = ArtifactStage(lambda: lambda, store: deps.store)
         switch try await plan.source.deliver(
-            package, plan: plan, artifacts: artifacts, current: before.map { .present($0) } ?? .absent,
+            prepared, plan: plan, artifacts: artifacts, current: before.map { .present($0) } ?? .absent,
             warn: { report.warning($0) })
         {
         case .unchanged(let version):
@@ -78,7 +87,9 @@ public struct DeployPipeline: Sendable {
         case .uploaded(let object):
             outputs.merge(CodeSource.outputs(object: object)) { $1 }
             report.event(
-                "uploaded s3://\(object.bucket)/\(object.key)" + (object.versionId.map { " (version \($0))" } ?? ""))
+                (source.artifact == nil ? "uploaded" : "deploying the uploaded object")
+                    + " s3://\(object.bucket)/\(object.key)"
+                    + (object.versionId.map { " (version \($0))" } ?? ""))
 
             let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
             if let found = before, found.functionVersion == "$LATEST" {

@@ -12,6 +12,7 @@ public struct DeploySettings: Sendable {
     public var alias: String?
     public var source: String?
     public var zip: String?
+    public var artifact: String?
     public var excludes: [String] = []
     public var bucket: String?
     public var key: String?
@@ -61,14 +62,16 @@ public struct DeploySettings: Sendable {
         guard let functionTemplate = settings.value(function, "function") else {
             throw ConfigError("Name the function with --function (or the function input).")
         }
-        guard let bucketName = settings.value(bucket, "bucket") else {
+        let code = try CodeSource.resolve(
+            source: source, zip: zip, artifact: artifact, excludes: excludes, settings: settings)
+        guard let bucketName = code.artifact?.bucket ?? settings.value(bucket, "bucket") else {
             throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
         }
         var values = provenance.templateValues(function: "", environment: environmentName)
         let functionName = try SettingTemplate.render(functionTemplate, values)
         values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
         let keyTemplate = try KeyTemplate(settings.value(self.key, "key") ?? KeyTemplate.defaultTemplate)
-        let key = keyTemplate.render(values)
+        let key = code.artifact?.key ?? keyTemplate.render(values)
         // The part of the key every deploy of this function shares: the policy's S3 prefix.
         var varying = values
         let marker = "LAMBDASHIFTVARIES"
@@ -138,7 +141,7 @@ public struct DeploySettings: Sendable {
             blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints,
             minInvocations: minimum,
             smokePayload: smoke, allowedAccounts: accounts, provenance: provenance,
-            source: try CodeSource.resolve(source: source, zip: zip, excludes: excludes, settings: settings),
+            source: code,
             region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"),
             keepVersions: keep,
             keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval)

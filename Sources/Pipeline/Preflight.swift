@@ -61,22 +61,25 @@ struct Preflight {
                 "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.",
                 isConfiguration: true)
         }
-        do {
-            try await deps.store.probeBucket(plan.bucket)
-        } catch let error as AWSServiceError where error.isMissingBucket {
-            throw AWSClientError(
-                .invalidSetting,
-                "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).",
-                cause: "\(error)", isConfiguration: false)
-        } catch let error as AWSServiceError where error.kind == .wrongRegion {
-            // Lambda takes code only from a bucket in the function's own region, so following the
-            // redirect would upload where UpdateFunctionCode cannot read.
-            // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
-            let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
-            throw AWSClientError(
-                .invalidSetting,
-                "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).",
-                cause: "\(error)", isConfiguration: true)
+        // An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
+        if plan.source.artifact == nil {
+            do {
+                try await deps.store.probeBucket(plan.bucket)
+            } catch let error as AWSServiceError where error.isMissingBucket {
+                throw AWSClientError(
+                    .invalidSetting,
+                    "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).",
+                    cause: "\(error)", isConfiguration: false)
+            } catch let error as AWSServiceError where error.kind == .wrongRegion {
+                // Lambda takes code only from a bucket in the function's own region, so following the
+                // redirect would upload where UpdateFunctionCode cannot read.
+                // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
+                let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
+                throw AWSClientError(
+                    .invalidSetting,
+                    "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).",
+                    cause: "\(error)", isConfiguration: true)
+            }
         }
         let before = try await lambda.aliasIfExists(plan.function, alias: plan.alias)
         if let before, before.functionVersion != "$LATEST" {

@@ -44,6 +44,8 @@ public protocol ArtifactStore: Sendable {
     func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws
     /// A small object's bytes, or nil when there is none.
     func readSmallObject(bucket: String, key: String) async throws -> Data?
+    /// What the store knows of an object (at a version): nil when it (or the version) is not there.
+    func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo?
 }
 
 /// S3 as the artifact store: single PutObject up to `multipartThreshold`, multipart above.
@@ -73,6 +75,15 @@ public struct S3ArtifactStore: ArtifactStore {
         _ = try await s3.putObject(
             bucket: bucket, key: key, body: .bytes(Data(bytes)), sha256: SHA256Hasher.hash(bytes),
             contentType: contentType)
+    }
+
+    public func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
+        do {
+            return try await s3.headObject(bucket: bucket, key: key, versionId: versionId)
+        } catch let error as AWSServiceError where error.kind == .notFound || (error.status == 400 && versionId != nil)
+        {
+            return nil
+        }
     }
 
     public func readSmallObject(bucket: String, key: String) async throws -> Data? {

@@ -251,6 +251,11 @@ final class FakeStore: ArtifactStore {
         objects.withLock { $0[bucket + "/" + key] }
     }
 
+    func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
+        guard let data = objects.withLock({ $0[bucket + "/" + key] }) else { return nil }
+        return S3ObjectInfo(eTag: nil, versionId: "v1", contentLength: data.count, checksumSHA256: nil, metadata: [:])
+    }
+
     func codeSha256(bucket: String, key: String) throws -> String {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
             throw FakeLambda.notFound("object \(key)")

@@ -360,3 +360,25 @@ def test_bucket_in_another_region_redirects(twin):
     us.create_bucket(Bucket="twin-us")
     eu.put_object(Bucket="twin-us", Key="k", Body=b"x")
     assert us.get_object(Bucket="twin-us", Key="k")["Body"].read() == b"x"
+
+
+def test_checksum_kept_and_returned_with_checksum_mode(twin):
+    """HeadObject / GetObject API reference: ChecksumMode ENABLED returns the SHA-256 the object
+    was uploaded with (per version); nothing without the mode, nothing for an object uploaded
+    without one."""
+    import base64
+    import hashlib
+    s3 = loose(twin, "s3")
+    s3.create_bucket(Bucket="twin-checksums")
+    s3.put_bucket_versioning(Bucket="twin-checksums", VersioningConfiguration={"Status": "Enabled"})
+    first_body, second_body = b"first bytes", b"second bytes"
+    first_sum = base64.b64encode(hashlib.sha256(first_body).digest()).decode()
+    second_sum = base64.b64encode(hashlib.sha256(second_body).digest()).decode()
+    first = s3.put_object(Bucket="twin-checksums", Key="p.zip", Body=first_body, ChecksumSHA256=first_sum)["VersionId"]
+    s3.put_object(Bucket="twin-checksums", Key="p.zip", Body=second_body, ChecksumSHA256=second_sum)
+    assert s3.head_object(Bucket="twin-checksums", Key="p.zip", ChecksumMode="ENABLED").get("ChecksumSHA256") == second_sum
+    assert s3.head_object(Bucket="twin-checksums", Key="p.zip", VersionId=first,
+                          ChecksumMode="ENABLED").get("ChecksumSHA256") == first_sum
+    assert "ChecksumSHA256" not in s3.head_object(Bucket="twin-checksums", Key="p.zip")
+    s3.put_object(Bucket="twin-checksums", Key="plain", Body=b"no checksum")
+    assert "ChecksumSHA256" not in s3.head_object(Bucket="twin-checksums", Key="plain", ChecksumMode="ENABLED")

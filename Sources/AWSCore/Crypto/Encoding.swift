@@ -14,6 +14,29 @@ public enum ByteEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of a hex string (either case); nil when it is not one.
+    public static func bytes(hex text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
     /// Standard base64 with padding, as x-amz-checksum-sha256 and CodeSha256 use it.
     public static func base64(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()

@@ -8,6 +8,16 @@ public struct S3ObjectInfo: Sendable, Equatable {
     public var contentLength: Int?
     public var checksumSHA256: String?
     public var metadata: [String: String]
+
+    public init(
+        eTag: String?, versionId: String?, contentLength: Int?, checksumSHA256: String?, metadata: [String: String]
+    ) {
+        self.eTag = eTag
+        self.versionId = versionId
+        self.contentLength = contentLength
+        self.checksumSHA256 = checksumSHA256
+        self.metadata = metadata
+    }
 }
 
 /// A part as CompleteMultipartUpload needs it.
