@@ -1,8 +1,10 @@
 """The GitHub Action, the workflow examples and the GitLab example against the CI vendors'
 own JSON schemas (check-jsonschema's vendored copies), and the action's contract against
 PRODUCT.md: every input and output, and every `with:` key used in a workflow, declared. Then what
-actionlint cannot see: the action's own shell (shellcheck), its actions' runtimes, and that
-actionlint does check the uses of ./action (scripts/test runs it on every workflow)."""
+actionlint cannot see: the action's own shell (shellcheck) and its command input, its actions'
+runtimes, that actionlint does check the uses of ./action (scripts/test runs it on every
+workflow), that the promotion test under act keeps the promotion example's shape, and what the
+preview examples must wire (cleanup on close, a stop job for GitLab's review app)."""
 
 import pathlib
 import re
@@ -14,11 +16,15 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "environment", "branch", "strategy", "alarm",
           "max-error-rate", "min-invocations", "smoke-payload", "bake", "config", "allowed-account-ids", "role-to-assume",
-          "alarm-prefix", "alarm-already-firing", "exclude", "keep-versions"}
-WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + [
-    ROOT / "examples" / "github" / "deploy.yml", ROOT / "action" / "tests" / "workflow.yml", ROOT / "tests" / "act" / "action-e2e.yml"]
+          "alarm-prefix", "alarm-already-firing", "exclude", "keep-versions", "artifact", "gate-interval", "preview",
+          "preview-alias", "function-url", "older-than", "command"}
+# Every workflow scripts/test gives actionlint, examples and act tests included.
+WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
+             for path in sorted((ROOT / folder).glob("*.yml"))]
+EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml", "examples/github/preview.yml",
+                      "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml"}
 OUTPUTS = {"version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-           "s3-version-id", "outcome", "skipped"}
+           "s3-version-id", "outcome", "skipped", "url"}
 
 
 def check_schema(schema, path):
@@ -38,6 +44,7 @@ def test_action_matches_schema_and_contract():
 
 
 def test_workflows_match_schema_and_use_declared_inputs():
+    assert EXPECTED_WORKFLOWS <= {str(path.relative_to(ROOT)) for path in WORKFLOWS}
     declared = set(yaml.safe_load((ROOT / "action" / "action.yml").read_text())["inputs"])
     for workflow in WORKFLOWS:
         check_schema("vendor.github-workflows", workflow)
@@ -51,6 +58,15 @@ def test_gitlab_and_codebuild_examples():
     check_schema("vendor.gitlab-ci", ROOT / "examples" / "gitlab" / ".gitlab-ci.yml")
     gitlab = yaml.safe_load((ROOT / "examples" / "gitlab" / ".gitlab-ci.yml").read_text())
     assert gitlab["deploy"]["artifacts"]["reports"]["dotenv"] == "lambda-shift.env"
+    # The review app: a preview per branch, stopped by a manual stop job in the same environment.
+    preview, stop = gitlab["preview"], gitlab["stop_preview"]
+    assert preview["environment"]["name"] == stop["environment"]["name"] == "review/$CI_COMMIT_REF_SLUG"
+    assert preview["environment"]["on_stop"] == "stop_preview" and stop["environment"]["action"] == "stop"
+    assert any("lambda-shift deploy --preview" in line for line in preview["script"]), preview["script"]
+    assert preview["artifacts"]["reports"]["dotenv"] == "lambda-shift.env"
+    assert [rule.get("when") for rule in stop["rules"]] == ["manual"], stop["rules"]
+    assert stop["variables"]["GIT_STRATEGY"] == "none" and stop["dependencies"] == []
+    assert any(re.search(r"lambda-shift cleanup .*--branch \"?\$CI_COMMIT_REF_NAME", line) for line in stop["script"])
     buildspec = yaml.safe_load((ROOT / "examples" / "codebuild" / "buildspec.yml").read_text())
     assert buildspec["version"] == 0.2 and "lambda-shift deploy --source dist" in buildspec["phases"]["build"]["commands"]
 
@@ -106,3 +122,78 @@ jobs:
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'input "no-such-input" is not defined in action "lambda-shift"' in result.stdout, result.stdout
     assert 'property "no-such-output" is not defined' in result.stdout, result.stdout
+
+
+def test_the_action_runs_only_deploy_or_cleanup(tmp_path):
+    """The command input picks the subcommand; anything else is refused with an ::error before
+    the binary runs. The step's script is run here with a stand-in binary that prints its args."""
+    action = yaml.safe_load((ROOT / "action" / "action.yml").read_text())
+    assert action["inputs"]["command"]["default"] == "deploy"
+    step = action["runs"]["steps"][-1]
+    assert step["env"]["LAMBDA_SHIFT_COMMAND"] == "${{ inputs.command }}" and "inputs.command" not in step["run"]
+    binary = tmp_path / ".cache" / "lambda-shift" / "lambda-shift"
+    binary.parent.mkdir(parents=True)
+    binary.write_text('#!/bin/sh\necho "ran: $*"\n')
+    binary.chmod(0o755)
+
+    def run(command):
+        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LAMBDA_SHIFT_COMMAND": command}
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env,
+                              capture_output=True, text=True)
+
+    for command, expected in (("deploy", "ran: deploy"), ("", "ran: deploy"), ("cleanup", "ran: cleanup")):
+        result = run(command)
+        assert (result.returncode, result.stdout.strip()) == (0, expected), (command, result)
+    for command in ("rollback", "deploy --dry-run", "cleanup; id", "x\n::error::injected"):
+        result = run(command)
+        assert result.returncode == 2 and "ran:" not in result.stdout, (command, result)
+        lines = result.stdout.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("::error title=lambda-shift::"), (command, result.stdout)
+        assert "use deploy (the default) or cleanup" in lines[0]
+
+
+def jobs(path):
+    return yaml.safe_load((ROOT / path).read_text())["jobs"]
+
+
+def action_step(job):
+    steps = [step for step in job["steps"] if re.fullmatch(r"\./action|lambda-shift/lambda-shift/action@.*", step.get("uses", ""))]
+    assert len(steps) == 1, job
+    return steps[0]
+
+
+def test_the_promotion_under_act_keeps_the_examples_shape():
+    """tests/act/promote-e2e.yml is what the act run proves: it must stay the example's flow."""
+    example, under_act = jobs("examples/github/promote.yml"), jobs("tests/act/promote-e2e.yml")
+    assert list(example) == list(under_act) == ["staging", "production"]
+    for name in ("staging", "production"):
+        for key in ("needs", "if", "outputs", "environment"):
+            assert example[name].get(key) == under_act[name].get(key), (name, key)
+    assert example["production"]["environment"] == "production" and example["production"]["needs"] == "staging"
+    assert example["staging"]["outputs"] == {
+        "s3-key": "${{ steps.ship.outputs.s3-key }}", "s3-version-id": "${{ steps.ship.outputs.s3-version-id }}"}
+    for name in ("staging", "production"):
+        mine, theirs = action_step(example[name])["with"], action_step(under_act[name])["with"]
+        for key in ("environment", "function", "bucket", "source", "artifact"):
+            assert mine.get(key) == theirs.get(key), (name, key)
+    artifact = action_step(example["production"])["with"]["artifact"]
+    assert artifact == ("s3://${{ vars.ARTIFACT_BUCKET }}/${{ needs.staging.outputs.s3-key }}"
+                        "?versionId=${{ needs.staging.outputs.s3-version-id }}")
+    assert "source" not in action_step(example["production"])["with"], "production must not build"
+
+
+def test_the_preview_example_deploys_on_pull_requests_and_cleans_up_on_close_and_delete():
+    workflow = yaml.safe_load((ROOT / "examples" / "github" / "preview.yml").read_text())
+    on = workflow[True] if True in workflow else workflow["on"]   # YAML 1.1 reads `on` as true
+    assert set(on["pull_request"]["types"]) == {"opened", "synchronize", "reopened", "closed"} and "delete" in on
+    assert workflow["permissions"]["id-token"] == "write"
+    preview, cleanup, sweep = (action_step(workflow["jobs"][name])["with"] for name in ("preview", "cleanup", "sweep"))
+    assert preview["preview"] == "true" and preview["preview-alias"] == "pr-{pr}" and preview["function-url"] == "AWS_IAM"
+    assert "command" not in preview
+    assert cleanup["command"] == sweep["command"] == "cleanup"
+    assert cleanup["alias"] == "pr-${{ github.event.pull_request.number }}" and sweep["older-than"]
+    assert cleanup["preview-alias"] == sweep["preview-alias"] == preview["preview-alias"]
+    assert cleanup["function"] == sweep["function"] == preview["function"]
+    conditions = {name: workflow["jobs"][name]["if"] for name in ("preview", "cleanup", "sweep")}
+    assert "github.event.action != 'closed'" in conditions["preview"] and "github.event.action == 'closed'" in conditions["cleanup"]
+    assert "github.event_name == 'delete'" in conditions["sweep"]

@@ -1,15 +1,26 @@
 """Not collected by `pytest tests` (its name is not test_*.py): it builds a release binary, so
 scripts/test runs it by name, last: `python3 -m pytest tests/act/e2e_action.py`.
 
-The GitHub Action end to end: nektos/act runs tests/act/action-e2e.yml on this host (a
-self-hosted runner, no container) against the local AWS twin, three times, each with a fresh HOME
-as on a new hosted runner:
+The GitHub Action end to end: nektos/act runs workflows of tests/act on this host (a
+self-hosted runner, no container) against the local AWS twin, one run per row of SCENARIOS, in
+order, each with a fresh HOME as on a new hosted runner:
 
-1. develop: the binary is built from the action's own source (no release is reachable, as on a
-   fork), the function deployed to staging; the workflow's next step checks the outputs.
+1. develop (action-e2e.yml): the binary is built from the action's own source (no release is
+   reachable, as on a fork), the function deployed to staging; the next step checks the outputs.
 2. develop again: the binary comes back from the cache, the deploy is skipped.
 3. main, with the gate alarm already firing: the job fails with lambda-shift's ::error
    annotation and the production alias is as it was.
+4. promote (promote-e2e.yml, examples/github/promote.yml's shape): a staging job deploys and
+   uploads; a production job deploys `artifact: s3://BUCKET/<s3-key>?versionId=<s3-version-id>`
+   from its outputs. Production then serves staging's CodeSha256, and the twin's request log
+   holds no upload after the staging job. The example's approval (`environment: production`
+   with required reviewers) is GitHub's, not act's: it is not exercised here.
+
+A new scenario is a row of SCENARIOS (a workflow of tests/act, a branch, the outputs its check
+step expects, vars, a `before` hook that sets the twin up, an `after` hook that reads the twin as
+the run left it, both noting what the scenario's tests read), plus its tests, which read
+`runs[name]`: every run is over before the first test runs, so a test reads the twin's state
+from notes, never live (later runs change it).
 
 No log holds the secret key, and the step summary holds the summary. Every remote action the
 action uses is replaced (--local-repository) by a tiny stand-in written here. The stand-in cache
@@ -17,6 +28,7 @@ keeps entries under .build-act/cache (LAMBDA_SHIFT_E2E_CACHE overrides), keyed l
 by a hash of lambda-shift's sources, so only a change of source builds again. The release build is
 CPU-heavy: act and everything under it run with nice -n 19."""
 
+import dataclasses
 import json
 import os
 import pathlib
@@ -25,14 +37,16 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from typing import Callable, Optional
 
 import boto3
 import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-WORKFLOW = ROOT / "tests" / "act" / "action-e2e.yml"
+WORKFLOWS = ROOT / "tests" / "act"
 ACCESS_KEY, SECRET_KEY = "AKIDTWINEXAMPLE0001", "twin/Secret+Key/EXAMPLE0001"
 REPOSITORY = "octo/name-searcher"
 
@@ -144,18 +158,33 @@ def cache_root():
 
 
 class Run:
-    def __init__(self, returncode, log, seconds):
-        self.returncode, self.log, self.seconds = returncode, log, seconds
+    def __init__(self, returncode, log, seconds, notes):
+        self.returncode, self.log, self.seconds, self.notes = returncode, log, seconds, notes
 
     def summaries(self):
         """What act read from GITHUB_STEP_SUMMARY after each step (it prints it, then empties it)."""
-        return re.findall(r"⚙  Summary - (.*?)(?=^\[action-e2e/deploy\]|\Z)", self.log, re.S | re.M)
+        return re.findall(r"⚙  Summary - (.*?)(?=^\[[\w.-]+/[\w .-]+\] |\Z)", self.log, re.S | re.M)
 
     def lines(self, marker):
         return [line for line in self.log.splitlines() if marker in line]
 
 
-def act(name, branch, expect, work, twin, local_repositories, cache_root):
+@dataclasses.dataclass
+class Scenario:
+    """One act run: WORKFLOWS/workflow on a push to branch; expect → EXPECT_<OUTPUT> for the
+    workflow's check step; variables → vars.*; before(context, notes) runs first, after(context,
+    notes) right after it, both noting what the scenario's tests read (runs[name].notes)."""
+    name: str
+    workflow: str
+    branch: str
+    expect: dict = dataclasses.field(default_factory=dict)
+    variables: dict = dataclasses.field(default_factory=dict)
+    before: Optional[Callable[[dict, dict], None]] = None
+    after: Optional[Callable[[dict, dict], None]] = None
+
+
+def act(scenario, notes, work, twin, local_repositories, cache_root):
+    name, branch = scenario.name, scenario.branch
     home = work / name / "home"
     home.mkdir(parents=True)
     event = work / name / "event.json"
@@ -163,22 +192,24 @@ def act(name, branch, expect, work, twin, local_repositories, cache_root):
     env = {"HOME": str(home), "GITHUB_REPOSITORY": REPOSITORY, "STANDIN_CACHE_ROOT": str(cache_root),
            "AWS_ENDPOINT_URL": twin, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
            "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    env.update({f"EXPECT_{key}": value for key, value in expect.items()})
+    env.update({f"EXPECT_{key}": value for key, value in scenario.expect.items()})
     empty = work / "empty"
     empty.touch()
-    command = ["nice", "-n", "19", "act", "push", "-W", str(WORKFLOW), "-P", "ubuntu-latest=-self-hosted",
+    command = ["nice", "-n", "19", "act", "push", "-W", str(WORKFLOWS / scenario.workflow), "-P", "ubuntu-latest=-self-hosted",
                "-e", str(event), "--action-cache-path", str(work / name / "act"), "--no-cache-server",
                "--env-file", str(empty), "--secret-file", str(empty), "--var-file", str(empty), "--input-file", str(empty),
                *local_repositories]
     for key, value in env.items():
         command += ["--env", f"{key}={value}"]
+    for key, value in scenario.variables.items():
+        command += ["--var", f"{key}={value}"]
     started = time.monotonic()
     result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             timeout=1500)
     log = result.stdout.decode(errors="replace")
     (work / f"{name}.log").write_text(log)
-    run = Run(result.returncode, log, time.monotonic() - started)
-    print(f"act {name} ({branch}): exit {run.returncode} in {run.seconds:.0f}s, log {work / f'{name}.log'}")
+    run = Run(result.returncode, log, time.monotonic() - started, notes)
+    print(f"act {name} ({scenario.workflow}, {branch}): exit {run.returncode} in {run.seconds:.0f}s, log {work / f'{name}.log'}")
     return run
 
 
@@ -186,29 +217,62 @@ def tail(run):
     return "\n".join(run.log.splitlines()[-60:])
 
 
-# The production alias and versions as the main run finds them, read just before it.
-PRODUCTION_BEFORE = {}
+def production(aws):
+    return (aws["lambda"].get_alias(FunctionName="name-searcher-production", Name="live"),
+            [v["Version"] for v in aws["lambda"].list_versions_by_function(FunctionName="name-searcher-production")["Versions"]])
+
+
+def fire_the_alarm_and_note_production(context, notes):
+    """The gate alarm already firing; the production alias and versions as the run finds them
+    (the seed leaves the alias on $LATEST, as Terraform does)."""
+    aws = context["aws"]
+    aws["cloudwatch"].set_alarm_state(AlarmName="name-searcher-errors", StateValue="ALARM", StateReason="e2e: already firing")
+    notes["alias"], notes["versions"] = production(aws)
+
+
+def note_production_after(context, notes):
+    notes["alias_after"], notes["versions_after"] = production(context["aws"])
+
+
+def note_staging_after(context, notes):
+    notes["alias_after"] = context["aws"]["lambda"].get_alias(FunctionName="name-searcher-staging", Name="live")
+
+
+def quiet_the_alarm_and_note_the_log(context, notes):
+    """The alarm back to OK (the main run left it firing), and where this run's requests start."""
+    context["aws"]["cloudwatch"].set_alarm_state(AlarmName="name-searcher-errors", StateValue="OK", StateReason="e2e: quiet")
+    notes["first_request"] = len(control(context["twin"], "/_twin/requests"))
+
+
+SCENARIOS = [
+    Scenario("develop", "action-e2e.yml", "develop", {
+        "STEP": "success", "OUTCOME": "deployed", "ENVIRONMENT": "staging", "FUNCTION": "name-searcher-staging",
+        "VERSION": "2", "PREVIOUS_VERSION": "1", "SKIPPED": "false"}, after=note_staging_after),
+    Scenario("again", "action-e2e.yml", "develop", {
+        "STEP": "success", "OUTCOME": "skipped", "ENVIRONMENT": "staging", "VERSION": "2", "SKIPPED": "true"}),
+    Scenario("main", "action-e2e.yml", "main", {
+        "STEP": "failure", "OUTCOME": "failed", "ENVIRONMENT": "production", "FUNCTION": "name-searcher-production",
+        "SKIPPED": "false"}, before=fire_the_alarm_and_note_production, after=note_production_after),
+    Scenario("promote", "promote-e2e.yml", "main", variables={"ARTIFACT_BUCKET": "lambda-shift-artifacts"},
+             before=quiet_the_alarm_and_note_the_log),
+]
 
 
 @pytest.fixture(scope="module")
 def runs(work, twin, aws, local_repositories, cache_root):
-    """The three runs, in order (each depends on the one before); the tests read their logs."""
-    common = (work, twin, local_repositories, cache_root)
+    """SCENARIOS' runs, in order (each starts from the twin the one before left); the tests read
+    their logs and notes."""
+    context = {"aws": aws, "twin": twin}
     results = {}
-    results["develop"] = act("develop", "develop", {"STEP": "success", "OUTCOME": "deployed", "ENVIRONMENT": "staging",
-                                                    "FUNCTION": "name-searcher-staging", "VERSION": "2",
-                                                    "PREVIOUS_VERSION": "1", "SKIPPED": "false"}, *common)
-    if not re.search(r"cache stand-in: (hit|saved)", results["develop"].log):
-        return results  # no binary came out of the first run: the others would only build again
-    results["again"] = act("again", "develop", {"STEP": "success", "OUTCOME": "skipped", "ENVIRONMENT": "staging",
-                                                "VERSION": "2", "SKIPPED": "true"}, *common)
-    aws["cloudwatch"].set_alarm_state(AlarmName="name-searcher-errors", StateValue="ALARM", StateReason="e2e: already firing")
-    # The production alias and versions as the run finds them (the seed leaves the alias on $LATEST, as Terraform does).
-    PRODUCTION_BEFORE["alias"] = aws["lambda"].get_alias(FunctionName="name-searcher-production", Name="live")
-    PRODUCTION_BEFORE["versions"] = [
-        v["Version"] for v in aws["lambda"].list_versions_by_function(FunctionName="name-searcher-production")["Versions"]]
-    results["main"] = act("main", "main", {"STEP": "failure", "OUTCOME": "failed", "ENVIRONMENT": "production",
-                                           "FUNCTION": "name-searcher-production", "SKIPPED": "false"}, *common)
+    for scenario in SCENARIOS:
+        notes = {}
+        if scenario.before:
+            scenario.before(context, notes)
+        results[scenario.name] = act(scenario, notes, work, twin, local_repositories, cache_root)
+        if scenario.after:
+            scenario.after(context, notes)
+        if len(results) == 1 and not re.search(r"cache stand-in: (hit|saved)", results[scenario.name].log):
+            break  # no binary came out of the first run: the others would only build again
     # Keep the entry these runs used, drop those of older sources.
     used = set(re.findall(r"cache stand-in: \w+ for key (\S+)", "".join(run.log for run in results.values())))
     for entry in cache_root.iterdir():
@@ -217,14 +281,14 @@ def runs(work, twin, aws, local_repositories, cache_root):
     return results
 
 
-def test_develop_deploys_to_staging_and_the_next_step_reads_the_outputs(runs, aws):
+def test_develop_deploys_to_staging_and_the_next_step_reads_the_outputs(runs):
     run = runs["develop"]
     assert run.returncode == 0, tail(run)
     assert "cache stand-in: miss" in run.log or "cache stand-in: hit" in run.log, tail(run)
     checks = run.lines("e2e check:")
     assert {"STEP", "OUTCOME", "ENVIRONMENT", "FUNCTION", "VERSION", "PREVIOUS_VERSION", "SKIPPED"} == {
         line.split("e2e check: ")[1].split()[0] for line in checks}, tail(run)
-    alias = aws["lambda"].get_alias(FunctionName="name-searcher-staging", Name="live")
+    alias = run.notes["alias_after"]
     assert alias["FunctionVersion"] == "2" and not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights"), alias
 
 
@@ -242,19 +306,18 @@ def test_the_same_code_again_is_skipped_with_the_binary_from_the_cache(runs):
     assert len(run.lines("e2e check:")) == 5, tail(run)
 
 
-def test_main_with_the_alarm_firing_fails_with_an_annotation_and_keeps_the_alias(runs, aws):
+def test_main_with_the_alarm_firing_fails_with_an_annotation_and_keeps_the_alias(runs):
     run = ran(runs, "main")
     assert run.returncode != 0 and "Job failed" in run.log, tail(run)
     annotations = [line for line in run.lines("::error") if "e2e check" not in line]
     assert any("name-searcher-errors" in line and "ALARM" in line for line in annotations), tail(run)
     assert not run.lines("::error title=e2e check"), tail(run)
     assert len(run.lines("e2e check:")) == 5, tail(run)
-    before, versions_before = PRODUCTION_BEFORE["alias"], PRODUCTION_BEFORE["versions"]
-    alias = aws["lambda"].get_alias(FunctionName="name-searcher-production", Name="live")
+    before, versions_before = run.notes["alias"], run.notes["versions"]
+    alias, versions = run.notes["alias_after"], run.notes["versions_after"]
     assert alias["FunctionVersion"] == before["FunctionVersion"] and alias["RevisionId"] == before["RevisionId"], (before, alias)
     assert not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights"), alias
-    versions = aws["lambda"].list_versions_by_function(FunctionName="name-searcher-production")["Versions"]
-    assert [v["Version"] for v in versions] == versions_before, (versions_before, versions)
+    assert versions == versions_before, (versions_before, versions)
 
 
 def test_no_log_holds_the_secret_key(runs):
@@ -268,3 +331,45 @@ def test_the_step_summary_holds_the_summary(runs):
     assert "name-searcher-staging" in deployed and "deployed" in deployed, tail(runs["develop"])
     failed = "\n".join(ran(runs, "main").summaries())
     assert "name-searcher-production" in failed and "failed" in failed.lower(), tail(runs["main"])
+
+
+UPLOADS = {"PutObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "CopyObject"}
+
+
+def test_promote_deploys_the_bytes_staging_uploaded_to_production_without_uploading(runs, aws, twin):
+    run = ran(runs, "promote")
+    assert run.returncode == 0, tail(run)
+    outputs = {}
+    for line in run.lines("e2e promote: "):
+        job, _, pair = line.split("e2e promote: ", 1)[1].partition(" ")
+        key, _, value = pair.partition("=")
+        outputs.setdefault(job, {})[key] = value.strip()
+    staging, production = outputs.get("staging", {}), outputs.get("production", {})
+    assert staging.get("outcome") == "deployed" and staging.get("s3-key") and staging.get("s3-version-id"), (outputs, tail(run))
+    assert production.get("outcome") == "deployed" and production.get("environment") == "production", (outputs, tail(run))
+    # The artifact the production job deployed is the object version the staging job uploaded.
+    for key in ("s3-key", "s3-version-id", "code-sha256"):
+        assert production.get(key) == staging[key], (key, outputs)
+    # Both jobs took the binary from the cache: nothing was built again.
+    assert len(run.lines("lambda-shift from the cache")) == 2, tail(run)
+
+    served = {}
+    for function in ("name-searcher-staging", "name-searcher-production"):
+        alias = aws["lambda"].get_alias(FunctionName=function, Name="live")
+        assert not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights"), alias
+        served[function] = aws["lambda"].get_function(FunctionName=function, Qualifier=alias["FunctionVersion"])
+    assert served["name-searcher-production"]["Configuration"]["Version"] == production["version"], served
+    sha = {function: got["Configuration"]["CodeSha256"] for function, got in served.items()}
+    assert sha["name-searcher-production"] == sha["name-searcher-staging"] == staging["code-sha256"], sha
+
+    marks = [int(line.split("e2e mark: ")[1].split()[0]) for line in run.lines("e2e mark: ")]
+    assert len(marks) == 1, tail(run)
+    requests = control(twin, "/_twin/requests")
+    during_staging, during_production = requests[run.notes["first_request"]:marks[0]], requests[marks[0]:]
+    assert {"PutObject"} <= {r["operation"] for r in during_staging}, "the staging job uploaded nothing: no proof here"
+    uploads = [f"{r['method']} {r['path']}?{r['query']}" for r in during_production if r["operation"] in UPLOADS]
+    assert not uploads, f"the production job uploaded: {uploads}"
+    pinned = [r for r in during_production if r["service"] == "s3" and r["operation"] in {"HeadObject", "GetObject"}
+              and urllib.parse.unquote(r["path"]).endswith("/" + staging["s3-key"])
+              and urllib.parse.parse_qs(r["query"]).get("versionId") == [staging["s3-version-id"]]]
+    assert pinned, [f"{r['operation']} {r['path']}?{r['query']}" for r in during_production if r["service"] == "s3"]
