@@ -78,6 +78,19 @@ public enum SettingsTable {
         SettingSpec(
             "role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token."),
         SettingSpec("keep-versions", .count, default: "keep all", "Delete published versions beyond the newest N."),
+        SettingSpec(
+            "preview", .choice(["true", "false"]), default: "false",
+            "Deploy the branch all at once to its own preview alias, leaving every other alias alone."),
+        SettingSpec(
+            "preview-alias", .template, default: "preview-{branch}",
+            "The preview alias's name: {branch} and {pr} (the pull or merge request number) are filled in."),
+        SettingSpec(
+            "function-url", .choice(["AWS_IAM", "NONE"]), default: "none",
+            "With --preview: create (or keep) a function URL on the preview alias, with this auth type; the url output."
+        ),
+        SettingSpec(
+            "older-than", .duration, default: "none",
+            "cleanup: remove every preview alias whose version is older than this (14d, 36h).", fileKeys: []),
         SettingSpec("config", .text, default: ".lambda-shift.yml if present", "Settings file.", fileKeys: []),
     ]
 

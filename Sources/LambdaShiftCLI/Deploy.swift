@@ -57,6 +57,19 @@ struct DeployOptions: ParsableArguments {
     @Option(help: "Function name or ARN; may use {environment} and the other placeholders.") var function: String?
     @Option(help: "Alias to move (default live).") var alias: String?
     @OptionGroup var sourceOptions: SourceOptions
+    @Option(
+        name: .customLong("function-url"), help: "With --preview: a function URL on the preview alias, AWS_IAM or NONE."
+    )
+    var functionURL: String?
+    @Flag(
+        help:
+            "Deploy this branch all at once to its own preview alias (preview-<branch>), leaving every other alias alone."
+    )
+    var preview = false
+    @Option(
+        name: .customLong("preview-alias"),
+        help: "The preview alias template: {branch} and {pr} (default preview-{branch}).")
+    var previewAlias: String?
     @Option(help: "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload).")
     var artifact: String?
     @Option(help: "Bucket for the packages.") var bucket: String?
@@ -106,6 +119,9 @@ struct DeployOptions: ParsableArguments {
         settings.source = sourceOptions.source
         settings.zip = sourceOptions.zip
         settings.artifact = artifact
+        settings.preview = preview ? "true" : nil
+        settings.previewAlias = previewAlias
+        settings.functionURL = functionURL
         settings.excludes = sourceOptions.excludes
         settings.bucket = bucket
         settings.key = key

@@ -15,7 +15,7 @@ final class DeployReport: DeployEvents {
     /// PRODUCT.md's outputs, in the order they are printed.
     static let outputNames = [
         "version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-        "s3-version-id", "outcome", "skipped",
+        "s3-version-id", "outcome", "skipped", "url",
     ]
     let context: CommandContext
     private let started = Date()

@@ -24,6 +24,7 @@ extension LambdaShift {
         @Option(help: "Function name or ARN; may use {environment}.") var function: String?
         @Option(help: "Bucket for the packages.") var bucket: String?
         @Option(help: "Promote an uploaded package s3://BUCKET/KEY: the policy only reads it.") var artifact: String?
+        @Flag(help: "Previews too: adds DeleteAlias and DeleteFunction on versions, for cleanup.") var preview = false
         @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
         @Option(help: "Environment to cover (default: the branch's, else every environment of the map).")
         var environment: String?
@@ -90,6 +91,7 @@ extension LambdaShift {
             var settings = DeploySettings()
             settings.source = artifact == nil ? "." : nil
             settings.artifact = artifact
+            settings.preview = preview ? "true" : nil
             settings.function = function
             settings.bucket = bucket
             settings.key = key

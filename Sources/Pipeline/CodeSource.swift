@@ -191,6 +191,13 @@ public struct S3Artifact: Sendable, Equatable {
             }
         }
         let checksum = facts.checksumSHA256.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) }
+        // The sidecar describes the newest upload under the key; a pinned older version is
+        // judged by its own checksum when S3 kept one.
+        if let checksum, versionId != nil {
+            let package = PackageResult(
+                path: "", sha256: checksum, size: UInt64(facts.contentLength ?? 0), entryCount: 0, uncompressedSize: 0)
+            return PreparedCode(package: package, versionId: versionId, builtBy: facts.metadata["run-url"])
+        }
         if let checksum, let sidecar, checksum != sidecar {
             throw ConfigError(
                 "s3://\(bucket)/\(key)\(at) does not match its .sha256 sidecar (S3's checksum \(ByteEncoding.hex(checksum)), the sidecar \(ByteEncoding.hex(sidecar))): the object was replaced or the sidecar is stale; deploy a fresh upload."

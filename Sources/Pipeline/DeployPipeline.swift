@@ -29,7 +29,11 @@ public struct DeployPipeline: Sendable {
             "outcome": "failed",
         ]
         do {
-            return try await run(&outputs)
+            var result = try await run(&outputs)
+            if result.exitCode == 0, let auth = plan.functionURL, ["deployed", "skipped"].contains(result.outcome) {
+                result.outputs.merge(await ensureFunctionURL(auth)) { $1 }
+            }
+            return result
         } catch {
             let code =
                 (error is CancellationError)
@@ -189,6 +193,28 @@ public struct DeployPipeline: Sendable {
                 }
             }
             return conclude(outcome, outputs: &outputs, version: published.version, before: before)
+        }
+    }
+
+    /// The preview alias's function URL, created or kept with `auth`. The alias already serves
+    /// the new version, so a failure here is a warning, not a failed deploy.
+    func ensureFunctionURL(_ auth: String) async -> [String: String] {
+        do {
+            let lambda = deps.functions
+            var url = try await lambda.functionURL(plan.function, qualifier: plan.alias)
+            if url == nil {
+                url = try await lambda.createFunctionURL(plan.function, qualifier: plan.alias, authType: auth)
+            } else if url?.authType != auth {
+                url = try await lambda.updateFunctionURL(plan.function, qualifier: plan.alias, authType: auth)
+            }
+            let address = url?.url ?? ""
+            report.event("function URL of alias \(plan.alias): \(address) (\(auth))")
+            return ["url": address]
+        } catch {
+            report.warning(
+                "Deployed, but the function URL of alias \(plan.alias) could not be set: \((error as? any LambdaShiftError)?.sentence ?? "\(error)")"
+            )
+            return [:]
         }
     }
 

@@ -27,4 +27,8 @@ public struct DeployPlan: Sendable {
     /// The same prefix with any repository (`*`), for a policy made where the repository is unknown.
     public var keyPrefixAnyRepository: String
     public var gateIntervalSeconds: Int
+    /// A preview deploy (its own alias, all at once); previews are cleaned up with `cleanup`.
+    public var isPreview: Bool = false
+    /// With a preview: the auth type of the function URL on its alias (AWS_IAM or NONE).
+    public var functionURL: String?
 }

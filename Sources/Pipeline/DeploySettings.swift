@@ -13,6 +13,9 @@ public struct DeploySettings: Sendable {
     public var source: String?
     public var zip: String?
     public var artifact: String?
+    public var preview: String?
+    public var previewAlias: String?
+    public var functionURL: String?
     public var excludes: [String] = []
     public var bucket: String?
     public var key: String?
@@ -48,7 +51,13 @@ public struct DeploySettings: Sendable {
         var provenance = Provenance.detect(environment.variables, git: { LocalGit.facts() })
         if let branch = settings.value(branch, "branch") { provenance.branch = branch }
         var strategyText = settings.value(strategy, "strategy", fileKeys: [])
-        guard let target = try settings.environment(explicit: self.environment, branch: provenance.branch) else {
+        let isPreview = try Self.flag(settings.value(preview, "preview"), origin: settings.origin(preview, "preview"))
+        // A preview goes to the environment mapped for the branch (environments: preview: branches:
+        // ["feature/*"]), else to one named preview.
+        guard
+            let target = try settings.environment(explicit: self.environment, branch: provenance.branch)
+                ?? (isPreview ? (name: "preview", strategy: nil) : nil)
+        else {
             return nil
         }
         let environmentName = target.name
@@ -82,7 +91,8 @@ public struct DeploySettings: Sendable {
         let anyRepository = keyTemplate.render(varying).replacingOccurrences(of: "LAMBDASHIFTANYREPOSITORY", with: "*")
         let keyPrefixAnyRepository =
             anyRepository.range(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
-        let strategy = try Strategy.parse(strategyText ?? "AllAtOnce")
+        // A preview serves no one else: no reason to shift slowly.
+        let strategy = try Strategy.parse(isPreview ? "AllAtOnce" : strategyText ?? "AllAtOnce")
         let bakeSeconds =
             try settings.value(bake, "bake").map { try Strategy.seconds($0, in: settings.origin(bake, "bake")) } ?? 0
         let gateInterval =
@@ -93,7 +103,14 @@ public struct DeploySettings: Sendable {
             throw ConfigError(
                 "--gate-interval is 0: give at least 1s (the gates are read from CloudWatch at that pace).")
         }
-        let aliasName = try AliasName.validated(settings.value(alias, "alias") ?? "live")
+        let aliasName: String
+        if isPreview {
+            aliasName = try PreviewAlias.name(
+                template: settings.value(previewAlias, "preview-alias") ?? PreviewAlias.defaultTemplate,
+                branch: provenance.branch, pr: PreviewAlias.pullRequest(environment))
+        } else {
+            aliasName = try AliasName.validated(settings.value(alias, "alias") ?? "live")
+        }
         var maxErrorBasisPoints: Int?
         if let text = settings.value(maxErrorRate, "max-error-rate") {
             maxErrorBasisPoints = try Strategy.rate(text, in: settings.origin(maxErrorRate, "max-error-rate"))
@@ -144,6 +161,26 @@ public struct DeploySettings: Sendable {
             source: code,
             region: settings.value(region, "region"), roleToAssume: settings.value(roleToAssume, "role-to-assume"),
             keepVersions: keep,
-            keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval)
+            keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval,
+            isPreview: isPreview, functionURL: try Self.functionURLAuth(settings, functionURL, preview: isPreview))
+    }
+
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`), named as the user wrote it when it is neither.
+    static func flag(_ text: String?, origin: String) throws -> Bool {
+        guard let text = text?.lowercased(), !text.isEmpty else { return false }
+        if ["true", "1", "yes"].contains(text) { return true }
+        if ["false", "0", "no"].contains(text) { return false }
+        throw ConfigError("\(origin) is \"\(text)\": use true or false.")
+    }
+
+    /// `--function-url AWS_IAM|NONE`, for previews only.
+    static func functionURLAuth(_ settings: SettingSource, _ flag: String?, preview: Bool) throws -> String? {
+        guard let text = settings.value(flag, "function-url") else { return nil }
+        let origin = settings.origin(flag, "function-url")
+        guard ["AWS_IAM", "NONE"].contains(text) else {
+            throw ConfigError("\(origin) is \"\(text)\": use AWS_IAM or NONE.")
+        }
+        guard preview else { throw ConfigError("\(origin) is for previews: add --preview, or leave it out.") }
+        return text
     }
 }

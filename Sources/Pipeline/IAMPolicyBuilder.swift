@@ -48,7 +48,7 @@ public enum IAMPolicyBuilder {
             alarmArns: unique(alarmArns),
             metrics: plans.contains { $0.maxErrorRateBasisPoints != nil },
             smoke: plans.contains { $0.smokePayload != nil },
-            pruning: plans.contains { $0.keepVersions != nil })
+            pruning: plans.contains { $0.keepVersions != nil }, previews: plans.contains(where: \.isPreview))
         return Built(document: document, environments: plans.map(\.environment), assumptions: unique(assumptions))
     }
 

@@ -17,7 +17,7 @@ public struct IAMPolicyDocument: Sendable, Equatable {
     ///   features are on.
     public static func make(
         functionArns: [String], codeStatements: [Statement], alarmArns: [String],
-        metrics: Bool, smoke: Bool, pruning: Bool
+        metrics: Bool, smoke: Bool, pruning: Bool, previews: Bool = false
     ) -> IAMPolicyDocument {
         var lambdaActions = [
             "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:ListVersionsByFunction",
@@ -30,6 +30,18 @@ public struct IAMPolicyDocument: Sendable, Equatable {
         statements.append(
             Statement(
                 sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }))
+        if previews {
+            // `cleanup` removes preview aliases and the versions nothing uses any more.
+            statements.append(
+                Statement(
+                    sid: "CleanUpPreviews",
+                    actions: [
+                        "lambda:DeleteAlias", "lambda:DeleteFunction", "lambda:GetFunctionUrlConfig",
+                        "lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig",
+                        "lambda:DeleteFunctionUrlConfig",
+                    ],
+                    resources: functionArns.map { $0 + ":*" }))
+        }
         if pruning {
             statements.append(
                 Statement(

@@ -26,6 +26,11 @@ public protocol FunctionAPI: AliasAPI {
         revisionId: String?, description: String?
     ) async throws -> AliasConfiguration
     func deleteFunctionVersion(_ name: String, version: String) async throws
+    func deleteAlias(_ name: String, alias: String) async throws
+    func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL?
+    func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL
+    func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL
+    func deleteFunctionURL(_ name: String, qualifier: String) async throws
     func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult
 }
 

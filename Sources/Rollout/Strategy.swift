@@ -179,6 +179,13 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `14d`, `36h`, `90m` or any duration `seconds` reads, in seconds (days allowed).
+    public static func days(_ text: String, in spec: String) throws -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("d"), let days = Int(trimmed.dropLast()), days >= 0 { return days * 86_400 }
+        return try seconds(trimmed, in: spec)
+    }
+
     /// `90`, `30s`, `5m`, `1h`, `1m30s` in seconds.
     public static func seconds(_ text: String, in spec: String) throws -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -208,6 +208,22 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
+    func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? { nil }
+    func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+        FunctionURL(url: "https://\(qualifier).lambda-url.example/", authType: authType)
+    }
+    func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+        FunctionURL(url: "https://\(qualifier).lambda-url.example/", authType: authType)
+    }
+    func deleteFunctionURL(_ name: String, qualifier: String) async throws {}
+
+    func deleteAlias(_ name: String, alias: String) async throws {
+        state.withLock { s in
+            s.mutations.append("DeleteAlias")
+            s.aliases[alias] = nil
+        }
+    }
+
     func deleteFunctionVersion(_ name: String, version: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteFunction"); s.versions[version] = nil

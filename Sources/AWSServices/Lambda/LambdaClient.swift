@@ -118,6 +118,62 @@ public struct LambdaClient: Sendable {
             try await call("UpdateAlias", "PUT", [name, "aliases", alias], body: body, idempotent: false))
     }
 
+    /// The function URL of `qualifier` (an alias), or nil when it has none.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html
+    public func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? {
+        do {
+            return FunctionURL(try await urlCall("GetFunctionUrlConfig", "GET", name, qualifier: qualifier))
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            return nil
+        }
+    }
+
+    /// Creates the function URL of `qualifier` with `authType` (AWS_IAM or NONE).
+    public func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+        FunctionURL(
+            try await urlCall(
+                "CreateFunctionUrlConfig", "POST", name, qualifier: qualifier, body: ["AuthType": authType]))
+    }
+
+    /// Changes the auth type of `qualifier`'s function URL.
+    public func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+        FunctionURL(
+            try await urlCall(
+                "UpdateFunctionUrlConfig", "PUT", name, qualifier: qualifier, body: ["AuthType": authType]))
+    }
+
+    /// Deletes `qualifier`'s function URL; none there is no error.
+    public func deleteFunctionURL(_ name: String, qualifier: String) async throws {
+        do {
+            _ = try await send(
+                "DeleteFunctionUrlConfig", "DELETE", [name, "url"], query: [("Qualifier", qualifier)], body: nil,
+                idempotent: true,
+                prefix: Self.urlPrefix)
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            return
+        }
+    }
+
+    /// Function URL operations live under their own API version.
+    static let urlPrefix = "/2021-10-31/functions/"
+
+    private func urlCall(
+        _ operation: String, _ method: String, _ name: String, qualifier: String, body: [String: Any]? = nil
+    )
+        async throws -> JSONFields
+    {
+        let response = try await send(
+            operation, method, [name, "url"], query: [("Qualifier", qualifier)], body: body,
+            idempotent: method != "POST",
+            prefix: Self.urlPrefix)
+        return try JSONFields(data: response.body, service: "Lambda", operation: operation)
+    }
+
+    /// Deletes an alias (the function and its versions stay).
+    public func deleteAlias(_ name: String, alias: String) async throws {
+        _ = try await send("DeleteAlias", "DELETE", [name, "aliases", alias], query: [], body: nil, idempotent: true)
+    }
+
     /// Deletes one published version (never the whole function: a qualifier is required).
     public func deleteFunctionVersion(_ name: String, version: String) async throws {
         _ = try await send(
@@ -144,9 +200,9 @@ public struct LambdaClient: Sendable {
 
     private func send(
         _ operation: String, _ method: String, _ segments: [String], query: [(String, String)],
-        body: [String: Any]? = nil, rawBody: Data? = nil, idempotent: Bool
+        body: [String: Any]? = nil, rawBody: Data? = nil, idempotent: Bool, prefix: String = LambdaClient.apiPrefix
     ) async throws -> HTTPResponse {
-        let path = Self.apiPrefix + segments.map { URIEncoding.encode($0) }.joined(separator: "/")
+        let path = prefix + segments.map { URIEncoding.encode($0) }.joined(separator: "/")
         let data = rawBody ?? body.map(JSONBody.encode)
         return try await client.send(.lambda, AWSOperation(operation, idempotent: idempotent)) { endpoint in
             var headers = HTTPHeaders()

@@ -114,3 +114,20 @@ public struct InvokeResult: Sendable, Equatable {
         self.payload = payload
     }
 }
+
+/// A function URL: its address and how callers authenticate.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html
+public struct FunctionURL: Sendable, Equatable {
+    public var url: String
+    public var authType: String
+
+    public init(url: String, authType: String) {
+        self.url = url
+        self.authType = authType
+    }
+
+    init(_ f: JSONFields) {
+        url = f.string("FunctionUrl") ?? ""
+        authType = f.string("AuthType") ?? ""
+    }
+}

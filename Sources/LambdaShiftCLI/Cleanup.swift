@@ -1,0 +1,78 @@
+import AWSServices
+import ArgumentParser
+import CISupport
+import Config
+import Pipeline
+import Rollout
+
+extension LambdaShift {
+    /// `cleanup`: remove a branch's preview alias (or every preview older than a duration) and the
+    /// versions nothing uses any more.
+    struct Cleanup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Remove a branch's preview alias (or every preview older than --older-than) and the versions no alias uses.",
+            discussion: """
+                Only aliases shaped like previews (preview-* by default, or --preview-alias's fixed prefix) are removed; \
+                versions an alias serves, the newest --keep-versions (default 3) and every version an alias's deploy \
+                history records as good stay. Cleaning twice is no error.
+                Examples:
+                  lambda-shift cleanup --function name-searcher-staging --branch feature/login
+                  lambda-shift cleanup --function name-searcher-staging --older-than 14d
+                """)
+
+        @OptionGroup var target: FunctionOptions
+        @Option(
+            name: .customLong("older-than"),
+            help: "Remove every preview alias whose version is older than this (14d, 36h).")
+        var olderThan: String?
+        @Option(name: .customLong("preview-alias"), help: "The preview alias template (default preview-{branch}).")
+        var previewAlias: String?
+        @Option(
+            name: .customLong("keep-versions"), parsing: .unconditional,
+            help: "Unused versions to keep, newest first (default 3).")
+        var keepVersions: String?
+        @OptionGroup var aws: AWSOptions
+
+        func run() async throws {
+            let context = CommandContext.current
+            let resolved = try target.resolve(context)
+            let settings = resolved.settings
+            let template = settings.value(previewAlias, "preview-alias") ?? PreviewAlias.defaultTemplate
+            let keep =
+                try settings.integer(
+                    keepVersions, "keep-versions", in: 0...Int.max, what: "how many unused versions to keep") ?? 3
+            let selector: PreviewCleanup.Selector
+            if let alias = settings.value(target.alias, "alias") {
+                selector = .alias(alias)
+            } else if let text = settings.value(olderThan, "older-than") {
+                selector = .olderThan(seconds: try Strategy.days(text, in: settings.origin(olderThan, "older-than")))
+            } else {
+                var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
+                if let branch = settings.value(target.branch, "branch") { provenance.branch = branch }
+                selector = .alias(
+                    try PreviewAlias.name(
+                        template: template, branch: provenance.branch, pr: PreviewAlias.pullRequest(context.environment)
+                    ))
+            }
+            let client = try aws.makeClient(context, settings: settings)
+            let lambda = LambdaClient(client: client)
+            _ = try await OperatorChecks.function(lambda, resolved.function, region: client.region)
+            let result = try await PreviewCleanup(functions: lambda).run(
+                function: resolved.function, selector: selector, template: template, keepVersions: keep)
+            let sentence =
+                result.removedAliases.isEmpty
+                ? "No preview alias to remove from \(resolved.function): nothing to clean."
+                : "Removed alias\(result.removedAliases.count == 1 ? "" : "es") \(result.removedAliases.joined(separator: ", ")) from \(resolved.function)"
+                    + (result.deletedVersions.isEmpty
+                        ? "." : ", and version(s) \(result.deletedVersions.joined(separator: ", ")) that nothing uses.")
+            context.result.line(sentence)
+            context.result.document([
+                "command": "cleanup", "outcome": .string(result.removedAliases.isEmpty ? "nothing-to-do" : "cleaned"),
+                "exit-code": 0,
+                "function": .string(resolved.function), "aliases": .array(result.removedAliases.map { .string($0) }),
+                "versions": .array(result.deletedVersions.map { .string($0) }), "message": .string(sentence),
+            ])
+        }
+    }
+}

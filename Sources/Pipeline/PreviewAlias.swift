@@ -1,0 +1,51 @@
+import AWSCore
+import Config
+
+/// The alias a branch's preview lives on: `preview-<branch>` by default, or a template with
+/// `{branch}` and `{pr}`; characters Lambda does not allow in an alias name become `-`, and the
+/// name is cut to Lambda's 128 characters.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html#lambda-CreateAlias-request-Name
+public enum PreviewAlias {
+    public static let defaultTemplate = "preview-{branch}"
+
+    public static func name(template: String, branch: String?, pr: String?) throws -> String {
+        if template.contains("{branch}") && (branch ?? "").isEmpty {
+            throw ConfigError("A preview alias needs the branch, and none was detected: pass --branch.")
+        }
+        if template.contains("{pr}") && (pr ?? "").isEmpty {
+            throw ConfigError(
+                "The preview alias \(template) needs a pull or merge request number, and this run has none: run it on a pull request, or use {branch}."
+            )
+        }
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            switch rest[rest.index(after: open)..<close] {
+            case "branch": out += branch ?? ""
+            case "pr": out += pr ?? ""
+            default:
+                throw ConfigError("The preview alias \(template) may use {branch} and {pr} only.")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        let cleaned = String(
+            out.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }.prefix(128))
+        return try AliasName.validated(cleaned)
+    }
+
+    /// The part of every name the template makes that is fixed: what `cleanup` requires of an
+    /// alias before it deletes it (`preview-` by default).
+    public static func prefix(template: String) -> String {
+        String(template.prefix { $0 != "{" })
+    }
+
+    /// The pull request (GitHub: `refs/pull/N/merge`) or merge request (GitLab) of this run.
+    public static func pullRequest(_ environment: Environment) -> String? {
+        if let ref = environment["GITHUB_REF"], ref.hasPrefix("refs/pull/") {
+            return ref.dropFirst("refs/pull/".count).split(separator: "/").first.map(String.init)
+        }
+        return environment["CI_MERGE_REQUEST_IID"]
+    }
+}
