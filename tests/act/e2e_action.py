@@ -244,6 +244,25 @@ def quiet_the_alarm_and_note_the_log(context, notes):
     notes["first_request"] = len(control(context["twin"], "/_twin/requests"))
 
 
+def note_where_the_log_ends(context, notes):
+    """Where this run's requests end (later runs add theirs to the same log)."""
+    notes["last_request"] = len(control(context["twin"], "/_twin/requests"))
+
+
+def staging_aliases(aws):
+    return sorted(a["Name"] for a in aws["lambda"].list_aliases(FunctionName="name-searcher-staging")["Aliases"])
+
+
+def note_staging_aliases(context, notes):
+    notes["aliases"] = staging_aliases(context["aws"])
+    notes["live"] = context["aws"]["lambda"].get_alias(FunctionName="name-searcher-staging", Name="live")
+
+
+def note_staging_aliases_after(context, notes):
+    notes["aliases_after"] = staging_aliases(context["aws"])
+    notes["live_after"] = context["aws"]["lambda"].get_alias(FunctionName="name-searcher-staging", Name="live")
+
+
 SCENARIOS = [
     Scenario("develop", "action-e2e.yml", "develop", {
         "STEP": "success", "OUTCOME": "deployed", "ENVIRONMENT": "staging", "FUNCTION": "name-searcher-staging",
@@ -254,7 +273,8 @@ SCENARIOS = [
         "STEP": "failure", "OUTCOME": "failed", "ENVIRONMENT": "production", "FUNCTION": "name-searcher-production",
         "SKIPPED": "false"}, before=fire_the_alarm_and_note_production, after=note_production_after),
     Scenario("promote", "promote-e2e.yml", "main", variables={"ARTIFACT_BUCKET": "lambda-shift-artifacts"},
-             before=quiet_the_alarm_and_note_the_log),
+             before=quiet_the_alarm_and_note_the_log, after=note_where_the_log_ends),
+    Scenario("preview", "preview-e2e.yml", "feature/e2e-preview", before=note_staging_aliases, after=note_staging_aliases_after),
 ]
 
 
@@ -365,7 +385,8 @@ def test_promote_deploys_the_bytes_staging_uploaded_to_production_without_upload
     marks = [int(line.split("e2e mark: ")[1].split()[0]) for line in run.lines("e2e mark: ")]
     assert len(marks) == 1, tail(run)
     requests = control(twin, "/_twin/requests")
-    during_staging, during_production = requests[run.notes["first_request"]:marks[0]], requests[marks[0]:]
+    during_staging = requests[run.notes["first_request"]:marks[0]]
+    during_production = requests[marks[0]:run.notes["last_request"]]
     assert {"PutObject"} <= {r["operation"] for r in during_staging}, "the staging job uploaded nothing: no proof here"
     uploads = [f"{r['method']} {r['path']}?{r['query']}" for r in during_production if r["operation"] in UPLOADS]
     assert not uploads, f"the production job uploaded: {uploads}"
@@ -373,3 +394,17 @@ def test_promote_deploys_the_bytes_staging_uploaded_to_production_without_upload
               and urllib.parse.unquote(r["path"]).endswith("/" + staging["s3-key"])
               and urllib.parse.parse_qs(r["query"]).get("versionId") == [staging["s3-version-id"]]]
     assert pinned, [f"{r['operation']} {r['path']}?{r['query']}" for r in during_production if r["service"] == "s3"]
+
+
+def test_preview_deploys_its_own_alias_with_a_url_and_cleanup_removes_it(runs):
+    run = ran(runs, "preview")
+    assert run.returncode == 0, tail(run)
+    assert run.lines("e2e preview: outcome=deployed"), tail(run)
+    assert run.lines("e2e preview: alias=preview-feature-e2e-preview"), tail(run)
+    url = [line.split("url=", 1)[1] for line in run.lines("e2e preview: url=")]
+    assert url and url[0].startswith("https://"), tail(run)
+    assert run.lines("Removed alias preview-feature-e2e-preview"), tail(run)
+    notes = run.notes
+    assert notes["aliases_after"] == notes["aliases"], (notes["aliases"], notes["aliases_after"])
+    assert notes["live_after"]["RevisionId"] == notes["live"]["RevisionId"], "live untouched"
+
