@@ -12,13 +12,7 @@ extension TwinSuite {
         let twin: Twin
         init() throws { twin = try Twin.start() }
 
-        func outputs(_ result: Shell.Result) -> [String: String] {
-            Dictionary(
-                result.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
-                    guard let eq = line.firstIndex(of: "=") else { return nil }
-                    return (String(line[..<eq]), String(line[line.index(after: eq)...]))
-                }, uniquingKeysWith: { $1 })
-        }
+        func outputs(_ result: Shell.Result) -> [String: String] { result.outputs }
 
         @Test(
             "staging's upload promoted to production: the same CodeSha256 and S3 object version, no upload, the builder's run named"

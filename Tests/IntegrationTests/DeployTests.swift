@@ -34,14 +34,7 @@ extension TwinSuite {
                 environment: twin.environment(env).variables)
         }
 
-        func outputs(_ result: Shell.Result) -> [String: String] {
-            var out: [String: String] = [:]
-            for line in result.stdout.split(separator: "\n") {
-                guard let eq = line.firstIndex(of: "="), !line.contains(" ") else { continue }
-                out[String(line[..<eq])] = String(line[line.index(after: eq)...])
-            }
-            return out
-        }
+        func outputs(_ result: Shell.Result) -> [String: String] { result.outputs }
 
         func alias(_ f: Fixture) async throws -> AliasConfiguration {
             try await LambdaClient(client: try twin.client()).getAlias(f.function, alias: "live")

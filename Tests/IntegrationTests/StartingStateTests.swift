@@ -48,13 +48,7 @@ extension TwinSuite {
                 environment: twin.environment().variables)
         }
 
-        func outputs(_ result: Shell.Result) -> [String: String] {
-            Dictionary(
-                result.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
-                    guard let eq = line.firstIndex(of: "=") else { return nil }
-                    return (String(line[..<eq]), String(line[line.index(after: eq)...]))
-                }, uniquingKeysWith: { $1 })
-        }
+        func outputs(_ result: Shell.Result) -> [String: String] { result.outputs }
 
         func operations(_ requests: [[String: Any]]) -> [String] { requests.compactMap { $0["operation"] as? String } }
 

@@ -7,6 +7,15 @@ enum Shell {
         var stdout: String
         var stderr: String
         var all: String { stdout + stderr }
+        /// The `name=value` outputs a deploy prints on stdout (a line with a space is not one).
+        var outputs: [String: String] {
+            var out: [String: String] = [:]
+            for line in stdout.split(separator: "\n") {
+                guard let eq = line.firstIndex(of: "="), !line[..<eq].contains(" ") else { continue }
+                out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            }
+            return out
+        }
     }
 
     static func run(
