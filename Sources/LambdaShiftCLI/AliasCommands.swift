@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import Pipeline
 import AWSCore
 import AWSServices
@@ -39,7 +40,7 @@ extension LambdaShift {
             if let new = Int(newVersion), let primary = Int(current.functionVersion), new < primary, !force {
                 throw CommandFailure(
                     "Alias \(target.alias) routes to version \(newVersion), older than its primary version \(current.functionVersion): promoting would move callers back; pass --force if that is what you want, or use lambda-shift rollback.",
-                    exitCode: LambdaShiftExit.usage)
+                    exitCode: ExitStatus.usage)
             }
             try await AliasMove(command: "promote", outcome: "promoted", verb: "Promoted").apply(
                 lambda, target, to: newVersion, from: current,

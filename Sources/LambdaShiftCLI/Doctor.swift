@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import Pipeline
 import AWSCore
 import AWSServices
@@ -48,7 +49,7 @@ extension LambdaShift {
             context.result.document(
                 [
                     "command": "doctor", "outcome": .string(failed ? "failed" : "ok"),
-                    "exit-code": .int(Int(failed ? LambdaShiftExit.failed : 0)),
+                    "exit-code": .int(Int(failed ? ExitStatus.failed : 0)),
                     "checks": .array(
                         checks.map { .object(["check": .string($0.0), "ok": .bool($0.1), "detail": .string($0.2)]) }),
                 ].merging(failed ? ["error": "Some checks failed: fix the ones marked FAIL before deploying."] : [:]) {
@@ -56,7 +57,7 @@ extension LambdaShift {
                 })
             if checks.contains(where: { !$0.1 }) {
                 throw CommandFailure(
-                    "Some checks failed: fix the ones marked FAIL before deploying.", exitCode: LambdaShiftExit.failed)
+                    "Some checks failed: fix the ones marked FAIL before deploying.", exitCode: ExitStatus.failed)
             }
         }
     }

@@ -5,15 +5,8 @@ import Config
 import Packaging
 import Rollout
 
-/// The exit codes of PRODUCT.md.
+/// Maps any error that ended a command to PRODUCT.md's exit code (`ExitStatus`) and its sentence.
 public enum LambdaShiftExit {
-    public static let success = ExitStatus.success
-    public static let failed = ExitStatus.failed
-    public static let usage = ExitStatus.usage
-    public static let gateFailed = ExitStatus.gateFailed
-    public static let cancelled = ExitStatus.cancelled
-    public static let rollbackFailed = ExitStatus.rollbackFailed
-
     /// Whether the error is one of ours, with a sentence and an exit code (the others are
     /// ArgumentParser's help, version and usage errors).
     public static func knows(_ error: any Error) -> Bool {
@@ -22,8 +15,8 @@ public enum LambdaShiftExit {
 
     /// The exit code for an error that ended a command.
     public static func code(for error: any Error) -> Int32 {
-        if error is CancellationError { return cancelled }
-        return (error as? any LambdaShiftError)?.exitCode ?? failed
+        if error is CancellationError { return ExitStatus.cancelled }
+        return (error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed
     }
 
     /// One sentence for the log.

@@ -59,16 +59,8 @@ extension LambdaShift {
             if let accountId, accountId != "*", accountId.count != 12 || !accountId.allSatisfy(\.isNumber) {
                 throw ConfigError("--account-id is \"\(accountId)\": give a 12-digit AWS account id.")
             }
-            var environment = context.environment
-            if let repository {
-                environment.variables["GITHUB_REPOSITORY"] = repository;
-                environment.variables["GITHUB_ACTIONS"] = "true"
-            }
-            let scoped = CommandContext(
-                environment: environment, transport: context.transport, output: context.output,
-                errorOutput: context.errorOutput)
             let built = try IAMPolicyBuilder.build(
-                settings, environment: scoped.environment, accountId: accountId, region: region)
+                settings, environment: context.environment, accountId: accountId, region: region)
             // Plain stderr lines, not the reporter's: iam-policy writes no workflow command at all.
             let note = { (line: String) in context.errorOutput(context.secrets.redact(line)) }
             note(
@@ -104,6 +96,7 @@ extension LambdaShift {
             settings.alarms = alarms
             settings.alarmPrefixes = alarmPrefixes
             settings.environment = environment
+            settings.repository = repository
             return settings
         }
     }

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import AWSCore
 import ArgumentParser
 import Foundation
@@ -28,8 +29,8 @@ public enum LambdaShiftMain {
             let hint = ConfigFile.distance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
             let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
             context.reporter.error(sentence, title: nil)
-            failureDocument(context, command: "lambda-shift", code: LambdaShiftExit.usage, sentence: sentence)
-            return LambdaShiftExit.usage
+            failureDocument(context, command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)
+            return ExitStatus.usage
         }
         do {
             var parsed = try LambdaShift.parseAsRoot(arguments)
@@ -38,13 +39,13 @@ public enum LambdaShiftMain {
             } else {
                 try parsed.run()
             }
-            return LambdaShiftExit.success
+            return ExitStatus.success
         } catch let error where LambdaShiftExit.knows(error) {
             let code = LambdaShiftExit.code(for: error)
             let sentence = LambdaShiftExit.message(for: error)
             context.reporter.error(
                 sentence,
-                title: code == LambdaShiftExit.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
+                title: code == ExitStatus.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
             failureDocument(context, command: command, code: code, sentence: sentence)
             return code
         } catch {
@@ -53,14 +54,14 @@ public enum LambdaShiftMain {
             let text = LambdaShift.fullMessage(for: error)
             if code == .success {
                 if !text.isEmpty { context.result.text(text) }
-                return LambdaShiftExit.success
+                return ExitStatus.success
             }
             context.errorOutput(context.secrets.redact(text))
             failureDocument(
-                context, command: command, code: LambdaShiftExit.usage,
+                context, command: command, code: ExitStatus.usage,
                 sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)
                     ?? "Invalid arguments.")
-            return LambdaShiftExit.usage
+            return ExitStatus.usage
         }
     }
 
@@ -69,8 +70,8 @@ public enum LambdaShiftMain {
         guard context.result.json, !context.result.wroteDocument else { return }
         let outcome =
             switch code {
-            case LambdaShiftExit.cancelled: "cancelled"
-            case LambdaShiftExit.gateFailed: "rolled-back"
+            case ExitStatus.cancelled: "cancelled"
+            case ExitStatus.gateFailed: "rolled-back"
             default: "failed"
             }
         context.result.document([

@@ -35,6 +35,8 @@ public struct DeploySettings: Sendable {
     public var roleToAssume: String?
     public var keepVersions: String?
     public var config: String?
+    /// OWNER/NAME for `{repository}` when the CI or git cannot tell (iam-policy on a laptop).
+    public var repository: String?
 
     public init() {}
 
@@ -50,6 +52,7 @@ public struct DeploySettings: Sendable {
             environment: environment, file: try SettingSource.loadFile(flag: config, environment: environment))
         var provenance = Provenance.detect(environment.variables, git: { LocalGit.facts() })
         if let branch = settings.value(branch, "branch") { provenance.branch = branch }
+        if let repository { provenance.repository = repository }
         var strategyText = settings.value(strategy, "strategy", fileKeys: [])
         let isPreview = try Self.flag(settings.value(preview, "preview"), origin: settings.origin(preview, "preview"))
         // A preview goes to the environment mapped for the branch (environments: preview: branches:
