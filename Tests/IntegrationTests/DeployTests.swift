@@ -107,6 +107,12 @@ extension TwinSuite {
                 result.stderr.contains(
                     "A health gate failed (metrics: 0 invocation(s) of version 2, fewer than --min-invocations 5"))
             #expect(outputs(result)["outcome"] == "rolled-back")
+            // The restore is announced before it is sent (a slow one is never silent).
+            let lines = result.stderr.split(separator: "\n")
+            let announced = try #require(lines.firstIndex(of: "restoring alias live to version 1…"), "\(result.stderr)")
+            let restoredLine = try #require(
+                lines.firstIndex(of: "alias live restored to version 1"), "\(result.stderr)")
+            #expect(announced < restoredLine)
             let restored = try await alias(f)
             #expect(restored.functionVersion == "1" && restored.additionalVersionWeights.isEmpty)
         }

@@ -57,4 +57,17 @@ struct PackageCommandTests {
         #expect(epoch.status == 2)
         #expect(epoch.stderr.contains("SOURCE_DATE_EPOCH is \"yesterday\""))
     }
+
+    @Test("--out with --zip is refused (the package is that file as it is), not silently ignored")
+    func outWithZip() throws {
+        let root = try tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let made = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/p.zip"], environment: [:])
+        #expect(made.status == 0, "\(made.all)")
+        let result = try Shell.lambdaShift(
+            ["package", "--zip", root + "/p.zip", "--out", root + "/q.zip"], environment: [:])
+        #expect(result.status == 2 && result.stderr.contains("--out is for --source only"), "\(result.all)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/q.zip"))
+    }
 }
