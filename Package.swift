@@ -8,24 +8,28 @@ let package = Package(
         .executable(name: "lambda-shift", targets: ["lambda-shift"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // .lambda-shift.yml: a real YAML parser (libyaml inside); the README says why.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // System libraries: module maps plus typed wrappers for variadic C calls.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // .lambda-shift.yml: a real YAML parser; the README says why. The static archive is linked,
+        // so the binary gains no run-time library.
+        .systemLibrary(name: "CYaml", providers: [.apt(["libyaml-dev"])]),
 
-        // What every module shares and nothing else: the error protocol and the exit codes.
+        // What every module shares and nothing else: the error protocol, the exit codes, and what
+        // FoundationEssentials lacks (JSON reading and writing, trimming, a few system calls).
         .target(name: "LambdaShiftCore"),
         // Signing, credentials, endpoints, HTTP over libcurl, retries, error decoding, codecs.
         .target(name: "AWSCore", dependencies: ["LambdaShiftCore", "CCurl", "COpenSSL"]),
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
         .target(name: "Packaging", dependencies: ["LambdaShiftCore", "AWSCore", "CZlib"]),
         // Settings: the file, key templates, the branch map.
-        .target(name: "Config", dependencies: ["LambdaShiftCore", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Config", dependencies: ["LambdaShiftCore", "CYaml"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libyaml.a"])]),
         // Everything about the CI in one place: detection, provenance (CI variables or git), secret
         // variable names, the OIDC token source; reporters: GitHub, GitLab, plain, terminal.
         .target(name: "CISupport", dependencies: ["AWSCore"]),
@@ -56,7 +60,8 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport"]),
+        .testTarget(name: "LambdaShiftCoreTests", dependencies: ["LambdaShiftCore", "TestSupport"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "TestSupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
         .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
         .testTarget(

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// What a deploy did, for the CI's summary: the outcome first, then where, what and how.
 public struct DeploySummary: Sendable, Equatable {
@@ -101,8 +102,8 @@ public struct DeploySummary: Sendable, Equatable {
 
     /// Inside a code span: backticks and pipes would end it or the cell.
     static func escapeCode(_ text: String) -> String {
-        text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "|", with: "\\|")
-            .replacingOccurrences(of: "\n", with: " ")
+        text.replacingAll("`", with: "'").replacingAll("|", with: "\\|")
+            .replacingAll("\n", with: " ")
     }
 
     static func escapeURL(_ text: String) -> String {

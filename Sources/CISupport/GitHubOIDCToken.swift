@@ -1,5 +1,6 @@
+import LambdaShiftCore
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// Asks GitHub Actions' token service for an OIDC token.
 /// https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
@@ -23,8 +24,7 @@ public enum GitHubOIDCToken {
             path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath, query: query,
             headers: ["Authorization": "Bearer \(requestToken)", "Accept": "application/json"])
         let response = try await MetadataHTTP.send(request, client: client, what: "GitHub's OIDC token endpoint")
-        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
-            let value = object["value"] as? String, !value.isEmpty
+        guard let value = JSONValue.parse(response.body)?["value"]?.string, !value.isEmpty
         else {
             throw AWSClientError(
                 .webIdentityToken, "GitHub's OIDC token endpoint answered without a token: retry the job.",

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// Writes step outputs to the file named by GITHUB_OUTPUT in the runner's multi-line form:
 /// `name<<DELIMITER`, the value, `DELIMITER`, with a random delimiter that appears in neither
@@ -17,18 +18,9 @@ public enum GitHubOutputFile {
 
     /// Appends `text` to the file at `path`, creating it if needed.
     public static func append(_ text: String, to path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw ReporterError(
-                    "Cannot create \(path) for the step's outputs: check the runner's file permissions.")
-            }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
+        guard POSIX.append(text.utf8, toFile: path) else {
             throw ReporterError("Cannot write \(path) for the step's outputs: check the runner's file permissions.")
         }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// GitHub Actions: `::error::`/`::warning::` annotations, `::group::`, `::add-mask::`, outputs

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// GitLab CI: collapsible sections, plain annotations, and the outputs as a dotenv report
 /// (`lambda-shift.env` in CI_PROJECT_DIR, for `artifacts: reports: dotenv`), each named
@@ -45,8 +46,8 @@ public struct GitLabReporter: Reporter {
     /// `LAMBDA_SHIFT_NAME=value` lines; values are single-line (GitLab's dotenv allows no more).
     public static func dotenv(_ outputs: [(String, String)]) -> String {
         outputs.map { name, value in
-            "LAMBDA_SHIFT_" + name.uppercased().replacingOccurrences(of: "-", with: "_") + "="
-                + value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") + "\n"
+            "LAMBDA_SHIFT_" + name.uppercased().replacingAll("-", with: "_") + "="
+                + value.replacingAll("\r", with: " ").replacingAll("\n", with: " ") + "\n"
         }.joined()
     }
 

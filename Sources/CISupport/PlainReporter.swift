@@ -12,7 +12,7 @@ public struct PlainReporter: Reporter {
     }
 
     func line(_ level: String, _ text: String) {
-        sink.err("lambda-shift: \(level): " + secrets.redact(text).replacingOccurrences(of: "\n", with: " "))
+        sink.err("lambda-shift: \(level): " + secrets.redact(text).replacingAll("\n", with: " "))
     }
 
     public func mask(_ secret: String) { secrets.add(secret) }

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 import Synchronization
 
 /// Which CI is running us.
@@ -58,7 +59,7 @@ public final class SecretRegistry: Sendable {
     }
 
     public func redact(_ text: String) -> String {
-        secrets.withLock { $0 }.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+        secrets.withLock { $0 }.reduce(text) { $0.replacingAll($1, with: "***") }
     }
 }
 

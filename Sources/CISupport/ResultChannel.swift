@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import Synchronization
 
 /// stdout: a command's result and nothing else (PRODUCT.md, "Output streams"). In text mode,

@@ -3,13 +3,13 @@
 /// https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
 public enum WorkflowCommand {
     public static func escapeData(_ text: String) -> String {
-        text.replacingOccurrences(of: "%", with: "%25")
-            .replacingOccurrences(of: "\r", with: "%0D")
-            .replacingOccurrences(of: "\n", with: "%0A")
+        text.replacingAll("%", with: "%25")
+            .replacingAll("\r", with: "%0D")
+            .replacingAll("\n", with: "%0A")
     }
 
     public static func escapeProperty(_ text: String) -> String {
-        escapeData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        escapeData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
 
     /// `::name key=value,key=value::message`, properties in the given order.

@@ -1,5 +1,4 @@
-import Foundation
-import Yams
+import FoundationEssentials
 
 /// `.lambda-shift.yml`: the same settings as the flags (named like them, without dashes),
 /// plus `environments:`, whose entries hold `branches:` and any per-environment setting.
@@ -33,9 +32,9 @@ public struct ConfigFile: Sendable {
         let text = String(decoding: data, as: UTF8.self)
         let root: Any?
         do {
-            root = try Yams.load(yaml: text)
-        } catch let error as YamlError {
-            throw ConfigError("\(path) is not valid YAML (\(Self.describe(error))): fix the file.")
+            root = try YAMLDocument.load(text)
+        } catch {
+            throw ConfigError("\(path) is not valid YAML (\(error.message)): fix the file.")
         }
         guard let mapping = (root ?? [String: Any]()) as? [String: Any] else {
             throw ConfigError(
@@ -50,7 +49,7 @@ public struct ConfigFile: Sendable {
                         "\(path): environments must map names to settings, e.g. production: {branches: [main]}.")
                 }
                 for (name, body) in entries {
-                    guard let settings = (body as? [String: Any]) ?? ((body is NSNull) ? [:] : nil) else {
+                    guard let settings = (body as? [String: Any]) ?? ((body is YAMLDocument.Null) ? [:] : nil) else {
                         throw ConfigError("\(path): environments.\(name) must be a mapping of settings.")
                     }
                     var values: [String: [String]] = [:]
@@ -141,14 +140,9 @@ public struct ConfigFile: Sendable {
         case let number as Double: return [String(number)]
         case let flag as Bool: return [String(flag)]
         case nil: return []
-        case is NSNull: return []
+        case is YAMLDocument.Null: return []
         default: throw ConfigError("\(path): \(key) must be a value or a list of values.")
         }
-    }
-
-    static func describe(_ error: YamlError) -> String {
-        let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "parse error"
-        return text.count > 160 ? String(text.prefix(160)) + "…" : text
     }
 
     /// Levenshtein distance, for did-you-mean.

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// One setting: its name (the flag without dashes, the action input, the file key), the
 /// environment variables that carry it, its type, default and meaning. `SettingsTable.all`
@@ -35,7 +36,7 @@ public struct SettingSpec: Sendable, Equatable {
     /// `INPUT_<NAME>` (an action input as the runner passes it, hyphens kept), then
     /// `LAMBDA_SHIFT_<NAME>` (hyphens as underscores).
     public var environmentNames: [String] {
-        ["INPUT_" + name.uppercased(), "LAMBDA_SHIFT_" + name.uppercased().replacingOccurrences(of: "-", with: "_")]
+        ["INPUT_" + name.uppercased(), "LAMBDA_SHIFT_" + name.uppercased().replacingAll("-", with: "_")]
     }
 }
 

@@ -5,7 +5,7 @@ import AWSServices
 import ArgumentParser
 import CISupport
 import Config
-import Foundation
+import FoundationEssentials
 import Rollout
 
 extension LambdaShift {

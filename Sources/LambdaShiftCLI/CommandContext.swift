@@ -1,6 +1,8 @@
+import LambdaShiftCore
 import AWSCore
 import CISupport
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a command gets from the outside world: the environment, where to write, the HTTP
 /// transport, the reporter for the CI it runs in and the secrets it must never print. The
@@ -43,9 +45,9 @@ public struct CommandContext: Sendable {
         CommandContext(
             environment: Environment(ProcessInfo.processInfo.environment),
             isTerminal: isatty(STDERR_FILENO) == 1, json: json,
-            output: { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) },
-            errorOutput: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
-            raw: { FileHandle.standardError.write(Data($0.utf8)) })
+            output: { POSIX.write(($0 + "\n").utf8, to: 1) },
+            errorOutput: { POSIX.write(($0 + "\n").utf8, to: 2) },
+            raw: { POSIX.write($0.utf8, to: 2) })
     }
 
     /// The AWS client for this context, masking every credential it obtains.

@@ -3,7 +3,7 @@ import AWSCore
 import AWSServices
 import ArgumentParser
 import Config
-import Foundation
+import FoundationEssentials
 import Packaging
 import Pipeline
 import Rollout

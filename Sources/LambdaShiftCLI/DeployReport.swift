@@ -1,8 +1,9 @@
+import LambdaShiftCore
 import AWSCore
 import AWSServices
 import CISupport
 import Config
-import Foundation
+import FoundationEssentials
 import Packaging
 import Pipeline
 import Rollout

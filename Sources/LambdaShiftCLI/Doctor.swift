@@ -4,7 +4,7 @@ import AWSCore
 import AWSServices
 import ArgumentParser
 import CISupport
-import Foundation
+import FoundationEssentials
 import Rollout
 
 extension LambdaShift {

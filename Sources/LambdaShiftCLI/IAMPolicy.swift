@@ -3,7 +3,7 @@ import AWSServices
 import CISupport
 import ArgumentParser
 import Config
-import Foundation
+import FoundationEssentials
 
 extension LambdaShift {
     /// `iam-policy`: print the CI identity's least-privilege policy for these settings.

@@ -1,7 +1,9 @@
 import LambdaShiftCore
 import AWSCore
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import Config
 import Packaging
 import Rollout

@@ -2,7 +2,7 @@ import Config
 import CISupport
 import AWSCore
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Packaging
 import Pipeline
 

@@ -3,7 +3,7 @@ import AWSCore
 import AWSServices
 import ArgumentParser
 import CISupport
-import Foundation
+import FoundationEssentials
 
 extension LambdaShift {
     /// `status`: who we are, the function, the alias with its weights, and where each of its

@@ -1,4 +1,6 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
+import Glibc
 
 /// One regular file to package.
 public struct TreeFile: Sendable, Equatable {
@@ -25,7 +27,7 @@ public struct BuildTree: Sendable {
     public init(root: String, excludes: [String] = []) throws {
         self.root = root
         var rules = IgnoreRules()
-        let ignoreFile = (root as NSString).appendingPathComponent(Self.ignoreFileName)
+        let ignoreFile = root.hasSuffix("/") ? root + Self.ignoreFileName : root + "/" + Self.ignoreFileName
         if let text = try? String(contentsOfFile: ignoreFile, encoding: .utf8) { rules.add(fileText: text) }
         for pattern in excludes { rules.add(pattern) }
         rules.add("/" + Self.ignoreFileName)
@@ -58,7 +60,7 @@ public struct BuildTree: Sendable {
 
     private func display(_ bytes: [UInt8]) -> String {
         // Names that are not UTF-8 are shown with replacement characters; newlines escaped.
-        String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n")
+        String(decoding: bytes, as: UTF8.self).replacingAll("\n", with: "\\n")
     }
 
     private func walk(

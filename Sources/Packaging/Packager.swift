@@ -1,5 +1,5 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// Makes the deployment package: a deterministic zip of a build directory, or a prebuilt zip
 /// taken as it is; either way hashed, and checked against Lambda's size limits before

@@ -1,4 +1,6 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
+import Glibc
 
 /// Reads a zip's central directory (zip64 included): to check a prebuilt package against
 /// Lambda's limits without unpacking it.
@@ -21,15 +23,13 @@ public struct ZipDirectory: Sendable {
     public var uncompressedSize: UInt64 { entries.reduce(0) { $0 + $1.uncompressedSize } }
 
     public static func read(path: String) throws -> ZipDirectory {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let file = ReadOnlyFile(path: path) else {
             throw PackagingError("Cannot read the zip \(path): check the path given to --zip.")
         }
-        defer { try? handle.close() }
         let notZip = PackagingError("\(path) is not a zip archive: pass a .zip made by your build, or use --source.")
-        let size = try handle.seekToEnd()
+        let size = file.size
         let tailLength = min(size, 65_557)
-        try handle.seek(toOffset: size - tailLength)
-        let tail = [UInt8](try handle.read(upToCount: Int(tailLength)) ?? Data())
+        let tail = try file.read(at: size - tailLength, count: Int(tailLength))
         guard tail.count >= 22,
             let eocd = stride(from: tail.count - 22, through: 0, by: -1).first(where: { le32(tail, $0) == 0x0605_4b50 })
         else { throw notZip }
@@ -38,16 +38,14 @@ public struct ZipDirectory: Sendable {
         var centralOffset = UInt64(le32(tail, eocd + 16))
         if eocd >= 20, le32(tail, eocd - 20) == 0x0706_4b50 {
             let recordOffset = le64(tail, eocd - 20 + 8)
-            try handle.seek(toOffset: recordOffset)
-            let record = [UInt8](try handle.read(upToCount: 56) ?? Data())
+            let record = try file.read(at: recordOffset, count: 56)
             guard record.count == 56, le32(record, 0) == 0x0606_4b50 else { throw notZip }
             count = le64(record, 32)
             centralSize = le64(record, 40)
             centralOffset = le64(record, 48)
         }
         guard centralOffset + centralSize <= size else { throw notZip }
-        try handle.seek(toOffset: centralOffset)
-        let central = [UInt8](try handle.read(upToCount: Int(centralSize)) ?? Data())
+        let central = try file.read(at: centralOffset, count: Int(centralSize))
         var entries: [Entry] = []
         var i = 0
         while entries.count < count {

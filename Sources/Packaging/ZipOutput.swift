@@ -1,5 +1,6 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The zip file being written: buffered, and hashed (SHA-256) as bytes go out, with
 /// checkpoints so an entry can be rewritten (hash included) when deflate did not pay off.
@@ -44,7 +45,7 @@ final class ZipOutput {
         try buffer.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
             while written < raw.count {
-                let n = Foundation.write(fd, base + written, raw.count - written)
+                let n = Glibc.write(fd, base + written, raw.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw PackagingError(

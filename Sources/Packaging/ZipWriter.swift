@@ -1,5 +1,6 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What packaging produced.
 public struct PackageResult: Sendable, Equatable {

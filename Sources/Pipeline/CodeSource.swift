@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 import AWSServices
 import AWSCore
 import Config
@@ -163,7 +164,7 @@ public struct S3Artifact: Sendable, Equatable {
         }
         var rest = String(text.dropFirst(5))
         var version: String?
-        if let query = rest.range(of: "?versionId=") {
+        if let query = rest.firstRange(of: "?versionId=") {
             version = String(rest[query.upperBound...])
             rest = String(rest[..<query.lowerBound])
         }

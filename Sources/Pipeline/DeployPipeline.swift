@@ -3,7 +3,7 @@ import AWSServices
 import CISupport
 import LambdaShiftCore
 import Config
-import Foundation
+import FoundationEssentials
 import Packaging
 import Rollout
 import Synchronization

@@ -1,5 +1,5 @@
 import CISupport
-import Foundation
+import FoundationEssentials
 import Rollout
 
 /// The resolved settings of one deploy.

@@ -1,7 +1,8 @@
+import LambdaShiftCore
 import AWSCore
 import CISupport
 import Config
-import Foundation
+import FoundationEssentials
 import Rollout
 
 /// The settings of a deploy as given: flags as parsed, nothing resolved. The command line
@@ -89,11 +90,11 @@ public struct DeploySettings: Sendable {
         let marker = "LAMBDASHIFTVARIES"
         for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
         let rendered = keyTemplate.render(varying)
-        let keyPrefix = rendered.range(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
+        let keyPrefix = rendered.firstRange(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
         varying["repository"] = "LAMBDASHIFTANYREPOSITORY"
-        let anyRepository = keyTemplate.render(varying).replacingOccurrences(of: "LAMBDASHIFTANYREPOSITORY", with: "*")
+        let anyRepository = keyTemplate.render(varying).replacingAll("LAMBDASHIFTANYREPOSITORY", with: "*")
         let keyPrefixAnyRepository =
-            anyRepository.range(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
+            anyRepository.firstRange(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
         // A preview serves no one else: no reason to shift slowly.
         let strategy = try Strategy.parse(isPreview ? "AllAtOnce" : strategyText ?? "AllAtOnce")
         let bakeSeconds =
@@ -132,7 +133,7 @@ public struct DeploySettings: Sendable {
             } else {
                 data = Data(text.utf8)
             }
-            guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            guard JSONValue.parse(data) != nil else {
                 throw ConfigError("The smoke payload is not JSON: pass a JSON document or @file.json.")
             }
             smoke = data
@@ -145,7 +146,7 @@ public struct DeploySettings: Sendable {
         let keep = try settings.integer(
             keepVersions, "keep-versions", in: 1...Int.max, what: "how many versions to keep")
         let accounts = settings.list(allowedAccountIds.map { [$0] } ?? [], "allowed-account-ids").flatMap {
-            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            $0.split(separator: ",").map { $0.trimmed(newlines: false) }
         }
         if let bad = accounts.first(where: { $0.count != 12 || !$0.allSatisfy(\.isASCII) || !$0.allSatisfy(\.isNumber) }
         ) {

@@ -1,5 +1,6 @@
+import LambdaShiftCore
 import CISupport
-import Foundation
+import FoundationEssentials
 
 /// The least-privilege policy for a configuration: what the CI identity needs, on only the
 /// resources it manages.
@@ -91,16 +92,7 @@ public struct IAMPolicyDocument: Sendable, Equatable {
     }
 
     public func json() -> String {
-        let object: [String: Any] = [
-            "Version": "2012-10-17",
-            "Statement": statements.map {
-                ["Sid": $0.sid, "Effect": "Allow", "Action": $0.actions, "Resource": $0.resources]
-            },
-        ]
-        let data =
-            (try? JSONSerialization.data(
-                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        value().renderedPretty()
     }
 
     public func terraform(name: String = "lambda_shift") -> String {

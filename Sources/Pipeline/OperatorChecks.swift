@@ -1,7 +1,7 @@
 import AWSCore
 import AWSServices
 import CISupport
-import Foundation
+import FoundationEssentials
 import LambdaShiftCore
 import Rollout
 

@@ -1,7 +1,7 @@
 import AWSCore
 import AWSServices
 import Config
-import Foundation
+import FoundationEssentials
 import Packaging
 import Rollout
 import Synchronization

@@ -1,6 +1,6 @@
 import AWSCore
 import AWSServices
-import Foundation
+import FoundationEssentials
 import LambdaShiftCore
 import Rollout
 

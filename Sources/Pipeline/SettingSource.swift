@@ -1,7 +1,8 @@
+import LambdaShiftCore
 import CISupport
 import AWSCore
 import Config
-import Foundation
+import FoundationEssentials
 
 /// Reads a setting of `SettingsTable` the way PRODUCT.md orders them: the flag, then the
 /// environment (the GitHub Action input `INPUT_<NAME>` with hyphens kept, then
@@ -51,7 +52,7 @@ public struct SettingSource: Sendable {
     /// A whole number setting within `range`, its errors naming the setting as the user wrote it.
     public func integer(_ flag: String?, _ name: String, in range: ClosedRange<Int>, what: String) throws -> Int? {
         guard let text = value(flag, name) else { return nil }
-        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+        guard let number = Int(text.trimmed(newlines: false)), range.contains(number) else {
             let bound =
                 range.upperBound == Int.max
                 ? "of at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
@@ -82,7 +83,7 @@ public struct SettingSource: Sendable {
         let spec = Self.spec(name)
         if let text = spec.environmentNames.lazy.compactMap({ environment[$0] }).first {
             return text.split(whereSeparator: { $0 == "," || $0 == "\n" }).map {
-                $0.trimmingCharacters(in: .whitespaces)
+                $0.trimmed(newlines: false)
             }.filter { !$0.isEmpty }
         }
         for key in fileKeys ?? spec.fileKeys {

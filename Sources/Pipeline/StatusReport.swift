@@ -1,6 +1,7 @@
+import LambdaShiftCore
 import AWSServices
 import CISupport
-import Foundation
+import FoundationEssentials
 
 /// What `status` found, printed as text or JSON.
 public struct StatusReport: Sendable {

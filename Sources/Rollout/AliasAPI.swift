@@ -1,6 +1,6 @@
 import AWSCore
 import AWSServices
-import Foundation
+import FoundationEssentials
 
 /// The Lambda calls the rollout makes on an alias: the seam between the state machine and
 /// AWS, so the machine can be tested in milliseconds with a fake.

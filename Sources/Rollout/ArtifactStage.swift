@@ -2,7 +2,7 @@ import CISupport
 import AWSCore
 import AWSServices
 import Config
-import Foundation
+import FoundationEssentials
 import Packaging
 
 /// What the artifact stage decided.

@@ -3,7 +3,7 @@ import LambdaShiftCore
 import AWSCore
 import AWSServices
 import Config
-import Foundation
+import FoundationEssentials
 
 /// A deploy step failed in a way the user must look at (exit 1): one sentence.
 public struct DeployError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// What lambda-shift remembers about an alias, kept in the alias's own description so that
 /// every CI run and every laptop reads the same record: the versions that were live and
@@ -28,7 +29,7 @@ public struct DeployHistory: Sendable, Equatable {
 
     /// Reads the record from an alias description (an empty history when there is none).
     public init(description: String) {
-        guard let open = description.range(of: "[lambda-shift ", options: .backwards),
+        guard let open = description.lastRange(of: "[lambda-shift "),
             let close = description[open.upperBound...].firstIndex(of: "]")
         else {
             self.init(text: description)
@@ -43,7 +44,7 @@ public struct DeployHistory: Sendable, Equatable {
             }
             if parts[0] == "good" { good = versions } else if parts[0] == "failed" { failed = versions }
         }
-        let before = description[..<open.lowerBound].trimmingCharacters(in: .whitespaces)
+        let before = description[..<open.lowerBound].trimmed(newlines: false)
         self.init(good: good, failed: failed, text: before)
     }
 

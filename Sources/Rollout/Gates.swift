@@ -1,6 +1,6 @@
 import AWSCore
 import AWSServices
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Fails when any of the named alarms, or of the alarms under a name prefix, is in ALARM.

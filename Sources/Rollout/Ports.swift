@@ -1,6 +1,6 @@
 import AWSCore
 import AWSServices
-import Foundation
+import FoundationEssentials
 
 /// The Lambda calls a deploy makes: the seam between the deploy's stages and AWS, so that the
 /// whole deploy runs in-process against a fake with Lambda's RevisionId semantics.

@@ -1,7 +1,7 @@
 import LambdaShiftCore
 import AWSCore
 import AWSServices
-import Foundation
+import FoundationEssentials
 
 /// What happened to the alias.
 public enum RolloutOutcome: Sendable, Equatable {

@@ -42,7 +42,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     /// `all-at-once`, `canary:10%:5m`, `linear:20%:30s`, `steps:5%@30s,25%@1m,50%@2m`.
     /// Durations take `s`, `m` and `h` (`1m30s`), or bare seconds.
     public static func parse(_ text: String) throws -> Strategy {
-        let spec = text.trimmingCharacters(in: .whitespaces)
+        let spec = text.trimmed(newlines: false)
         var name = spec
         if name.hasPrefix("CodeDeployDefault.Lambda") {
             name = String(name.dropFirst("CodeDeployDefault.Lambda".count))
@@ -74,7 +74,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
             var steps: [Step] = []
             for item in parts[1].split(separator: ",", omittingEmptySubsequences: false) {
                 let pieces = item.split(separator: "@", omittingEmptySubsequences: false).map {
-                    $0.trimmingCharacters(in: .whitespaces)
+                    $0.trimmed(newlines: false)
                 }
                 guard pieces.count == 2 else {
                     throw StrategyError(
@@ -145,7 +145,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
 
     /// `10%`, `12.5%` or `2.25%` in basis points; more precision than 1/100 % is refused.
     public static func basisPoints(_ text: String, in spec: String) throws -> Int {
-        var number = text.trimmingCharacters(in: .whitespaces)
+        var number = text.trimmed(newlines: false)
         if number.hasSuffix("%") { number.removeLast() }
         let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0, pieces[0].allSatisfy(\.isNumber),
@@ -168,7 +168,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     /// A rate limit in percent (`0`, `1`, `2.5%`) in basis points: 0% (no error at all) is
     /// allowed, negatives and more than 100% are not. `origin` names the setting.
     public static func rate(_ text: String, in origin: String) throws -> Int {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed(newlines: false)
         if trimmed == "0" || trimmed == "0%" || trimmed == "0.0" || trimmed == "0.00" { return 0 }
         do {
             return try basisPoints(trimmed, in: origin)
@@ -181,14 +181,14 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
 
     /// `14d`, `36h`, `90m` or any duration `seconds` reads, in seconds (days allowed).
     public static func days(_ text: String, in spec: String) throws -> Int {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed(newlines: false)
         if trimmed.hasSuffix("d"), let days = Int(trimmed.dropLast()), days >= 0 { return days * 86_400 }
         return try seconds(trimmed, in: spec)
     }
 
     /// `90`, `30s`, `5m`, `1h`, `1m30s` in seconds.
     public static func seconds(_ text: String, in spec: String) throws -> Int {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed(newlines: false)
         if let plain = Int(trimmed), plain >= 0 { return plain }
         var total = 0, digits = ""
         for ch in trimmed {
@@ -231,10 +231,12 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         return row[b.count]
     }
 
+    /// Basis points as a percentage, locale-free: 1000 → 10%, 250 → 2.5%, 5 → 0.05%.
     public static func percent(_ basisPoints: Int) -> String {
-        basisPoints % 100 == 0
-            ? "\(basisPoints / 100)%"
-            : "\(basisPoints / 100).\(String(format: "%02d", basisPoints % 100).trimmingSuffix("0"))%"
+        let fraction = basisPoints % 100
+        guard fraction != 0 else { return "\(basisPoints / 100)%" }
+        let digits = (fraction < 10 ? "0" : "") + String(fraction)
+        return "\(basisPoints / 100).\(digits.trimmingSuffix("0"))%"
     }
 
     static func duration(_ seconds: Int) -> String {
@@ -258,7 +260,7 @@ extension String {
     }
 }
 
-import Foundation
+import FoundationEssentials
 
 extension StrategyError: LambdaShiftError {
     public var sentence: String { message }

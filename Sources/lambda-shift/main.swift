@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import LambdaShiftCLI
 
 // A parent may start us with SIGINT/SIGTERM blocked (a child spawned from a libdispatch

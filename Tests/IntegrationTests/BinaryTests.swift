@@ -36,6 +36,20 @@ extension TwinSuite {
             #expect(bad.status == 2)
         }
 
+        @Test("the binary links FoundationEssentials only: no Foundation, no ICU, no libyaml at run time")
+        func footprint() throws {
+            let dynamic = try Shell.run(["readelf", "--dynamic", Shell.lambdaShift])
+            #expect(dynamic.status == 0, "\(dynamic.stderr)")
+            let needed = dynamic.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+                .compactMap { line in line.split(separator: "[").last?.split(separator: "]").first.map(String.init) }
+            #expect(needed.contains("libFoundationEssentials.so"), "\(needed)")
+            #expect(needed.contains { $0.hasPrefix("libcurl.so") } && needed.contains { $0.hasPrefix("libcrypto.so") })
+            for banned in ["libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so"] {
+                #expect(!needed.contains(banned), "\(banned) is linked: some module imports Foundation")
+            }
+            #expect(!needed.contains { $0.hasPrefix("libyaml") }, "libyaml should be linked statically")
+        }
+
         @Test(
             "status reads identity, function and alias through STS and Lambda, every signature verified, nothing changed"
         )

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where signed requests get their credentials from.
 public protocol CredentialSource: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Builds the AWS client from the environment as the SDKs would: region, endpoints,
 /// retries, proxies, and the credential chain (role-to-assume through OIDC, environment,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A small XML tree: enough for the responses of S3 (REST-XML) and of query-protocol
 /// services such as STS. Element names keep only their local part (no namespace prefix).

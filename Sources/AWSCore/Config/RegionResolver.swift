@@ -9,7 +9,7 @@ public enum RegionResolver {
             (environment["AWS_DEFAULT_REGION"], "AWS_DEFAULT_REGION"), (profileRegion, "the AWS profile's region"),
         ]
         for (value, origin) in candidates {
-            guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { continue }
+            guard let value = value?.trimmed(newlines: false), !value.isEmpty else { continue }
             guard isValid(value) else {
                 throw AWSClientError(
                     .invalidRegion,
@@ -33,4 +33,5 @@ public enum RegionResolver {
     }
 }
 
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A source of the current time, injected so signing, expiry and rollouts are testable.
 public protocol AWSClock: Sendable {

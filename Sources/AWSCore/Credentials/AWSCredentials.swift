@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A set of AWS credentials. Its description never shows the secret or the token.
 public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {

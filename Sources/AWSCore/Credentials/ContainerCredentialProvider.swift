@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// Credentials from the container endpoint that CodeBuild, ECS and Fargate provide:
 /// AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on 169.254.170.2) or _FULL_URI, with
@@ -58,11 +59,11 @@ public struct ContainerCredentialProvider: CredentialProvider {
                     .credentialSource, "Cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (\(file)): check the path.",
                     isConfiguration: true)
             }
-            token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            token = String(decoding: data, as: UTF8.self).trimmed()
         } else {
             token = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
         }
-        if let token, token.contains("\r") || token.contains("\n") {
+        if let token, token.utf8.contains(13) || token.utf8.contains(10) {
             throw AWSClientError(
                 .credentialSource, "The container authorization token holds a line break: check how it is set.",
                 isConfiguration: true)
@@ -74,8 +75,8 @@ public struct ContainerCredentialProvider: CredentialProvider {
 /// The JSON credential document of the container endpoint and IMDS.
 enum CredentialDocument {
     static func parse(_ body: Data, source: String, what: String) throws -> AWSCredentials {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-            let id = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String
+        guard let object = JSONValue.parse(body),
+            let id = object["AccessKeyId"]?.string, let secret = object["SecretAccessKey"]?.string
         else {
             throw AWSClientError(
                 .credentialSource,
@@ -83,8 +84,8 @@ enum CredentialDocument {
                 isConfiguration: true)
         }
         return AWSCredentials(
-            accessKeyId: id, secretAccessKey: secret, sessionToken: object["Token"] as? String,
-            expiration: (object["Expiration"] as? String).flatMap(AWSTimestamp.parse), source: source)
+            accessKeyId: id, secretAccessKey: secret, sessionToken: object["Token"]?.string,
+            expiration: object["Expiration"]?.string.flatMap(AWSTimestamp.parse), source: source)
     }
 }
 
@@ -123,7 +124,7 @@ public struct IMDSCredentialProvider: CredentialProvider {
             return nil
         }
         guard tokenResponse.status == 200 else { return nil }
-        let token = String(decoding: tokenResponse.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: tokenResponse.body, as: UTF8.self).trimmed()
         let base = "/latest/meta-data/iam/security-credentials/"
         let roleResponse = try await MetadataHTTP.send(
             HTTPRequest(method: "GET", endpoint: endpoint, path: base, headers: ["X-aws-ec2-metadata-token": token]),

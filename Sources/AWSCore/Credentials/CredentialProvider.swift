@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One source of credentials (the environment, a profile, a container endpoint, …).
 public protocol CredentialProvider: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The two STS calls credential providers need: AssumeRoleWithWebIdentity (unsigned; the
 /// token is the proof) and AssumeRole (signed with the source credentials).

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// The AWS shared config and credentials files (~/.aws/config, ~/.aws/credentials, or
 /// AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), merged per profile; keys in the
@@ -21,7 +22,7 @@ public struct SharedConfigFiles: Sendable {
                 if section == "default" {
                     name = "default"
                 } else if section.hasPrefix("profile ") {
-                    name = section.dropFirst(8).trimmingCharacters(in: .whitespaces)
+                    name = section.dropFirst(8).trimmed(newlines: false)
                 } else {
                     continue
                 }  // sso-session, services: not profiles
@@ -40,20 +41,20 @@ public struct SharedConfigFiles: Sendable {
     static func parse(_ text: String) -> [(String, [String: String])] {
         var sections: [(String, [String: String])] = []
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmed(newlines: false)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
                 guard let close = line.firstIndex(of: "]") else { continue }
                 sections.append(
-                    (line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces), [:]))
+                    (line[line.index(after: line.startIndex)..<close].trimmed(newlines: false), [:]))
                 continue
             }
             if rawLine.first == " " || rawLine.first == "\t" { continue }
             guard !sections.isEmpty, let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if let comment = value.range(of: " #") ?? value.range(of: " ;") {
-                value = value[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmed(newlines: false).lowercased()
+            var value = line[line.index(after: equals)...].trimmed(newlines: false)
+            if let comment = value.firstRange(of: " #") ?? value.firstRange(of: " ;") {
+                value = value[..<comment.lowerBound].trimmed(newlines: false)
             }
             sections[sections.count - 1].1[key] = value
         }

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// Where a web-identity token comes from.
 public enum WebIdentityTokenSource: Sendable {
@@ -111,7 +112,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
                     "Cannot read the web identity token file \(path) (AWS_WEB_IDENTITY_TOKEN_FILE): check that the job writes it before lambda-shift runs.",
                     isConfiguration: true)
             }
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = String(decoding: data, as: UTF8.self).trimmed()
             guard !token.isEmpty else {
                 throw AWSClientError(
                     .webIdentityToken,

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Hex and base64 forms of digests, as AWS headers and Lambda's CodeSha256 want them.
 public enum ByteEncoding {
@@ -51,17 +52,22 @@ public enum FileChunks {
         path: String, offset: UInt64 = 0, length: UInt64? = nil,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw AWSClientError.fileUnreadable(path: path)
-        }
-        defer { try? handle.close() }
-        try handle.seek(toOffset: offset)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AWSClientError.fileUnreadable(path: path) }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var position = offset
         var remaining = length ?? UInt64.max
         while remaining > 0 {
             let want = Int(min(UInt64(chunkSize), remaining))
-            guard let chunk = try handle.read(upToCount: want), !chunk.isEmpty else { break }
-            try chunk.withUnsafeBytes { try body($0) }
-            remaining -= UInt64(chunk.count)
+            let count = pread(descriptor, buffer.baseAddress, want, off_t(position))
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw AWSClientError.fileUnreadable(path: path) }
+            if count == 0 { break }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            position += UInt64(count)
+            remaining -= UInt64(count)
         }
     }
 }

@@ -1,5 +1,5 @@
 import COpenSSL
-import Foundation
+import FoundationEssentials
 
 /// A streaming SHA-256 through OpenSSL's EVP interface: feed bytes as they are produced,
 /// so a package is hashed while it is written and never held whole in memory.

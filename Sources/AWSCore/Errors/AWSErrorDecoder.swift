@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// The wire protocols of the services lambda-shift calls.
 public enum AWSProtocol: Sendable {
@@ -26,12 +27,9 @@ public enum AWSErrorDecoder {
             if let header = response.headers["x-amzn-query-error"], code == nil {
                 code = header.split(separator: ";").first.map(String.init)
             }
-            if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {
-                code =
-                    code ?? (object["__type"] as? String) ?? (object["code"] as? String) ?? (object["Code"] as? String)
-                message =
-                    (object["message"] as? String) ?? (object["Message"] as? String)
-                    ?? (object["errorMessage"] as? String)
+            if let object = JSONValue.parse(response.body) {
+                code = code ?? object["__type"]?.string ?? object["code"]?.string ?? object["Code"]?.string
+                message = object["message"]?.string ?? object["Message"]?.string ?? object["errorMessage"]?.string
             }
         case .restXML, .query:
             if let root = try? XMLNode.parse(response.body) {

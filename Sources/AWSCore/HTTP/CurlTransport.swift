@@ -1,5 +1,8 @@
+import LambdaShiftCore
 import CCurl
-import Foundation
+import FoundationEssentials
+import Glibc
+import Dispatch
 import Synchronization
 
 /// Proxy settings for the transport, taken from HTTPS_PROXY / HTTP_PROXY / NO_PROXY by the
@@ -222,14 +225,14 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func appendHeaderLine(_ line: String) {
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = line.trimmed()
         if trimmed.hasPrefix("HTTP/") {
             responseHeaders = HTTPHeaders()  // a new response (after 100 Continue) starts over
             return
         }
         guard let colon = trimmed.firstIndex(of: ":") else { return }
-        let name = String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)
-        let value = String(trimmed[trimmed.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        let name = String(trimmed[..<colon]).trimmed(newlines: false)
+        let value = String(trimmed[trimmed.index(after: colon)...]).trimmed(newlines: false)
         responseHeaders.add(name, value)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where a service lives: scheme, host and optional port. Paths are always absolute.
 public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
@@ -51,12 +51,12 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     public mutating func remove(_ name: String) {
-        fields.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        fields.removeAll { $0.name.lowercased() == name.lowercased() }
     }
 
     /// The first value of `name`.
     public subscript(name: String) -> String? {
-        fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        fields.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What kind of failure an attempt met, as the AWS SDKs classify them.
 public enum RetryErrorKind: Sendable, Equatable {
@@ -102,7 +102,7 @@ public struct StandardRetryPolicy: RetryPolicy {
 
     public func delay(afterAttempt attempt: Int, kind: RetryErrorKind) -> Double {
         let base = kind == .throttling ? throttlingBaseDelay : baseDelay
-        let ceiling = min(maxBackoff, base * pow(2, Double(max(0, attempt - 1))))
+        let ceiling = min(maxBackoff, base * Double(1 << min(62, max(0, attempt - 1))))
         return random() * ceiling
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import LambdaShiftCore
+import FoundationEssentials
 
 /// How the payload enters the signature: its SHA-256 (hex), or `UNSIGNED-PAYLOAD` for
 /// S3 uploads whose integrity another header (x-amz-checksum-sha256) guarantees.
@@ -170,7 +171,7 @@ public struct SigV4Signer: Sendable {
     static func trimAndCollapse(_ value: String) -> String {
         var out = ""
         var lastWasSpace = false
-        for ch in value.trimmingCharacters(in: .whitespaces) {
+        for ch in value.trimmed(newlines: false) {
             if ch == " " || ch == "\t" {
                 if !lastWasSpace { out.append(" ") }
                 lastWasSpace = true

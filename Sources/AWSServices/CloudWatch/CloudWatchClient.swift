@@ -1,5 +1,5 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// An alarm's name and state.
 public struct AlarmState: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// Lambda calls lambda-shift makes, over REST-JSON.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_Operations.html

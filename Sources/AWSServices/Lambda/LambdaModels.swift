@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A function's (or a version's) configuration, the fields lambda-shift reads.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
@@ -90,7 +90,7 @@ public struct AliasConfiguration: Sendable, Equatable {
         var weights: [String: Double] = [:]
         if let routing = f.fields("RoutingConfig")?.fields("AdditionalVersionWeights") {
             for (version, value) in routing.object {
-                if let number = value as? NSNumber { weights[version] = number.doubleValue }
+                if let number = value.double { weights[version] = number }
             }
         }
         additionalVersionWeights = weights

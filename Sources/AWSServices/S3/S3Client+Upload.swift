@@ -1,5 +1,5 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// Where an upload landed.
 public struct UploadedObject: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// What S3 said about a stored object.
 public struct S3ObjectInfo: Sendable, Equatable {

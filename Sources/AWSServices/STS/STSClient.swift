@@ -1,5 +1,5 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
 
 /// Who the credentials belong to.
 public struct CallerIdentity: Sendable, Equatable {

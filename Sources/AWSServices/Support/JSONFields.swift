@@ -1,16 +1,16 @@
 import AWSCore
-import Foundation
+import FoundationEssentials
+import LambdaShiftCore
 
 /// Read access to a decoded JSON object by AWS's field names, without a Codable type per
 /// response shape.
-struct JSONFields: @unchecked Sendable {
-    // Holds only values produced by JSONSerialization, which are immutable.
-    let object: [String: Any]
+struct JSONFields: Sendable {
+    let object: [String: JSONValue]
 
-    init(_ object: [String: Any]) { self.object = object }
+    init(_ object: [String: JSONValue]) { self.object = object }
 
     init(data: Data, service: String, operation: String) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = JSONValue.parse(data)?.object else {
             throw AWSClientError(
                 .invalidResponse, "\(service) answered \(operation) with something that is not a JSON object.",
                 isConfiguration: false)
@@ -18,23 +18,23 @@ struct JSONFields: @unchecked Sendable {
         self.object = object
     }
 
-    func string(_ key: String) -> String? { object[key] as? String }
-    func int(_ key: String) -> Int? { (object[key] as? NSNumber)?.intValue }
-    func double(_ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
-    func fields(_ key: String) -> JSONFields? { (object[key] as? [String: Any]).map(JSONFields.init) }
+    func string(_ key: String) -> String? { object[key]?.string }
+    func int(_ key: String) -> Int? { object[key]?.int }
+    func double(_ key: String) -> Double? { object[key]?.double }
+    func fields(_ key: String) -> JSONFields? { object[key]?.object.map(JSONFields.init) }
     func array(_ key: String) -> [JSONFields] {
-        ((object[key] as? [Any]) ?? []).compactMap { ($0 as? [String: Any]).map(JSONFields.init) }
+        (object[key]?.array ?? []).compactMap { $0.object.map(JSONFields.init) }
     }
-    func strings(_ key: String) -> [String] { (object[key] as? [Any])?.compactMap { $0 as? String } ?? [] }
-    func doubles(_ key: String) -> [Double] {
-        (object[key] as? [Any])?.compactMap { ($0 as? NSNumber)?.doubleValue } ?? []
-    }
+    func strings(_ key: String) -> [String] { object[key]?.array?.compactMap(\.string) ?? [] }
+    func doubles(_ key: String) -> [Double] { object[key]?.array?.compactMap(\.double) ?? [] }
 }
 
 enum JSONBody {
     /// Serialises a request body with sorted keys: the same input, the same bytes.
     static func encode(_ object: [String: Any]) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
+        guard let value = JSONValue(object) else {
+            preconditionFailure("a request body holds only strings, numbers, booleans, lists and objects")
+        }
+        return Data(value.rendered().utf8)
     }
 }

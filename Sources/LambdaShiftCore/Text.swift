@@ -1,0 +1,49 @@
+/// The few string operations lambda-shift needs that live in Foundation (not in
+/// FoundationEssentials), written here so the shipped binary carries no ICU.
+extension StringProtocol {
+    /// Without leading and trailing whitespace; `newlines: false` keeps line breaks (as
+    /// Foundation's `.whitespaces` does) and trims only spaces, tabs and other blanks.
+    public func trimmed(newlines: Bool = true) -> String {
+        func blank(_ character: Character) -> Bool {
+            character.isWhitespace && (newlines || !character.isNewline)
+        }
+        guard let first = firstIndex(where: { !blank($0) }) else { return "" }
+        let last = lastIndex(where: { !blank($0) })!
+        return String(self[first...last])
+    }
+
+    /// The range of the last occurrence of `target`, or nil.
+    public func lastRange(of target: String) -> Range<Index>? {
+        var found: Range<Index>?
+        var from = startIndex
+        while let range = self[from...].firstRange(of: target) {
+            found = range
+            guard range.lowerBound < endIndex else { break }
+            from = index(after: range.lowerBound)
+        }
+        return found
+    }
+
+    /// Every occurrence of `target` replaced with `replacement`, scanning left to right. Matches
+    /// bytes, not characters: "\r" is found inside "\r\n" (one Character to Swift), as a
+    /// workflow command's escaping needs. UTF-8 never matches in the middle of a character.
+    public func replacingAll(_ target: String, with replacement: String) -> String {
+        let bytes = Array(utf8), pattern = Array(target.utf8)
+        guard !pattern.isEmpty, bytes.count >= pattern.count else { return String(self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == pattern[0], index + pattern.count <= bytes.count,
+                bytes[index..<index + pattern.count].elementsEqual(pattern)
+            {
+                out += replacement.utf8
+                index += pattern.count
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

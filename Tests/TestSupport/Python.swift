@@ -1,0 +1,29 @@
+import Foundation
+
+/// Runs a Python script with `input` on its standard input; its standard output, or a thrown
+/// error with its standard error when it fails. Independent reference implementations (json,
+/// PyYAML, statsmodels) are reached this way.
+public func runPython(_ script: String, input: Data) throws -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(input)
+    try stdin.fileHandleForWriting.close()
+    let output = stdout.fileHandleForReading.readDataToEndOfFile()
+    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw PythonFailed(message: String(decoding: errors, as: UTF8.self))
+    }
+    return output
+}
+
+public struct PythonFailed: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { "python3 failed: \(message)" }
+}
