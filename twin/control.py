@@ -5,14 +5,20 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
+import time
 import zipfile
+from collections import Counter
 from urllib.parse import quote, urlencode
 
 from lambda_semantics import ACCOUNT_ID, LambdaSemantics
 from messages import ProxyRequest, Response
 from moto_client import MotoClient
-from state import TwinState
+from state import DEFAULT_REGION, TwinState
 
+LAMBDA_METRICS_NAMESPACE = "AWS/Lambda"
+MAX_UNIQUE_VALUES = 150  # PutMetricData: up to 150 unique values per Values array
+DATUMS_PER_CALL = 200    # PutMetricData: at most 1000 metrics (and 1 MB) per request
 LAMBDA_ROLE_NAME = "twin-lambda-role"
 LAMBDA_TRUST_POLICY = json.dumps({
     "Version": "2012-10-17",
@@ -72,6 +78,7 @@ class Control:
             ("GET", "/_twin/invocations"): lambda b: self.twin.lambda_state.invocation_counts(),
             ("POST", "/_twin/seed-function"): self.seed_function,
             ("POST", "/_twin/function-state"): self.function_state,
+            ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
         }
         handler = handlers.get(route)
         if handler is None:
@@ -150,6 +157,83 @@ class Control:
                 self.lambda_semantics.decorate_alias(name, made)
             return config
 
+    def lambda_metrics(self, body: dict) -> dict:
+        """Publish what Lambda would for some invocations of one version (see README, Control API)."""
+        function, alias, version = body.get("function"), body.get("alias"), body.get("version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            version = str(version)
+        if not isinstance(function, str) or not function:
+            raise ControlError(400, "function is required (a function name)")
+        if not isinstance(version, str) or not version:
+            raise ControlError(400, "version is required (the executed version, e.g. \"2\")")
+        if alias is not None and (not isinstance(alias, str) or not alias):
+            raise ControlError(400, "alias must be a non-empty string when given")
+        region = body.get("region") or DEFAULT_REGION
+        if not isinstance(region, str):
+            raise ControlError(400, "region must be a string")
+        now = time.time()
+        timestamp = body.get("timestamp", now)
+        if not _number(timestamp):
+            raise ControlError(400, "timestamp must be epoch seconds")
+        # PutMetricData accepts time stamps up to two weeks back and two hours ahead.
+        if not now - 14 * 86400 <= timestamp <= now + 7200:
+            raise ControlError(400, "timestamp must be within the last two weeks and the next two hours "
+                                    "(what PutMetricData accepts)")
+        durations = body.get("durations") or []
+        if not isinstance(durations, list) or not all(_number(d) and d >= 0 for d in durations):
+            raise ControlError(400, "durations must be a list of non-negative numbers (milliseconds)")
+        invocations = body.get("invocations", len(durations))
+        errors, throttles = body.get("errors", 0), body.get("throttles", 0)
+        for name, value in (("invocations", invocations), ("errors", errors), ("throttles", throttles)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ControlError(400, f"{name} must be a non-negative integer")
+        if durations and len(durations) != invocations:
+            raise ControlError(400, f"durations must hold one value per invocation ({invocations}) or be omitted")
+        if errors > invocations:
+            raise ControlError(400, "errors cannot exceed invocations")
+        zeros = body.get("zeroSamples", True)
+        if not isinstance(zeros, bool):
+            raise ControlError(400, "zeroSamples must be true or false")
+
+        if alias:
+            resource = [{"Name": "FunctionName", "Value": function},
+                        {"Name": "Resource", "Value": f"{function}:{alias}"}]
+            dimension_sets = [resource + [{"Name": "ExecutedVersion", "Value": version}], resource]
+        else:
+            dimension_sets = [[{"Name": "FunctionName", "Value": function},
+                               {"Name": "Resource", "Value": f"{function}:{version}"}]]
+        dimension_sets += [[{"Name": "FunctionName", "Value": function}], []]
+        samples = {
+            "Invocations": ("Count", {1.0: invocations}),
+            "Errors": ("Count", {1.0: errors, 0.0: (invocations - errors) if zeros else 0}),
+            "Throttles": ("Count", {1.0: throttles, 0.0: invocations if zeros else 0}),
+            "Duration": ("Milliseconds", Counter(float(d) for d in durations)),
+        }
+        datums = []
+        for metric, (unit, counts) in samples.items():
+            pairs = [(v, c) for v, c in sorted(counts.items()) if c > 0]
+            for i in range(0, len(pairs), MAX_UNIQUE_VALUES):
+                chunk = pairs[i:i + MAX_UNIQUE_VALUES]
+                for dims in dimension_sets:
+                    datums.append({"MetricName": metric, "Dimensions": dims, "Timestamp": timestamp,
+                                   "Unit": unit, "Values": [v for v, _ in chunk],
+                                   "Counts": [float(c) for _, c in chunk]})
+        for i in range(0, len(datums), DATUMS_PER_CALL):
+            payload = {"Namespace": LAMBDA_METRICS_NAMESPACE, "MetricData": datums[i:i + DATUMS_PER_CALL]}
+            resp = self.moto.call("POST", "/", "monitoring", json.dumps(payload).encode(),
+                                  "application/x-amz-json-1.0", region=region,
+                                  extra_headers=[("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricData"),
+                                                 ("x-amzn-query-mode", "true")])
+            if not 200 <= resp.status < 300:
+                raise ControlError(502, f"moto PutMetricData: {resp.status} {resp.body[:300]!r}")
+        return {
+            "namespace": LAMBDA_METRICS_NAMESPACE, "region": region, "timestamp": timestamp,
+            "dimensions": dimension_sets,
+            "published": {metric: {"sampleCount": sum(counts.values()),
+                                   "sum": float(sum(v * c for v, c in counts.items()))}
+                          for metric, (_, counts) in samples.items()},
+        }
+
     # Helpers -----------------------------------------------------------------
 
     def _lambda(self, method: str, path: str, payload: dict) -> dict:
@@ -166,3 +250,7 @@ class Control:
         if resp.status not in (200, 409):
             raise ControlError(502, f"moto CreateRole: {resp.status} {resp.body[:300]!r}")
         return f"arn:aws:iam::{ACCOUNT_ID}:role/{LAMBDA_ROLE_NAME}"
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -66,6 +68,18 @@ class ProxyRequest:
             lname = key.lower()
             out[lname] = f"{out[lname]},{value}" if lname in out else value
         return out
+
+    def decoded_body(self) -> bytes:
+        """The body with `Content-Encoding: gzip` undone (botocore gzips large
+        CloudWatch PutMetricData bodies; the signature covers the gzipped
+        bytes, the service reads the JSON or form inside). Undecodable: as is."""
+        encodings = [e.strip().lower() for e in (self.header("Content-Encoding") or "").split(",")]
+        if "gzip" not in encodings or not self.body:
+            return self.body
+        try:
+            return gzip.decompress(self.body)
+        except (OSError, EOFError, zlib.error):
+            return self.body
 
     def query_params(self) -> dict[str, str]:
         return dict(parse_qsl(self.query, keep_blank_values=True))

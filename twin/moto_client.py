@@ -70,10 +70,12 @@ class MotoClient:
             conn.close()
 
     def call(self, method: str, target: str, service: str, body: bytes = b"",
-             content_type: str | None = None, region: str = DEFAULT_REGION) -> Response:
+             content_type: str | None = None, region: str = DEFAULT_REGION,
+             extra_headers: list[tuple[str, str]] = ()) -> Response:
         """The twin's own request to moto for `service`."""
         headers = [("Host", f"{self.host}:{self.port}"),
                    ("Authorization", synthetic_authorization(service, region))]
         if content_type:
             headers.append(("Content-Type", content_type))
+        headers.extend(extra_headers)
         return self.send(method, target, headers, body, head=(method == "HEAD"))

@@ -40,4 +40,43 @@ def apply() -> None:
         return new_key
 
     S3Backend.put_object = put_object
+    _patch_get_metric_data()
     _applied = True
+
+
+def _patch_get_metric_data() -> None:
+    from moto.cloudwatch.exceptions import InvalidParameterValue, ValidationError
+    from moto.cloudwatch.metric_data_expression_parser import parse_expression
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    import cloudwatch_semantics
+
+    original = CloudWatchBackend.get_metric_data
+
+    @functools.wraps(original)
+    def get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
+        if start_time.replace(microsecond=0) > end_time.replace(microsecond=0):
+            raise ValidationError("The parameter EndTime must be greater than StartTime.")
+        if start_time.replace(microsecond=0) == end_time.replace(microsecond=0):
+            raise ValidationError("The parameter StartTime must not equal parameter EndTime.")
+        stat_queries = [q for q in queries if "MetricStat" in q]
+        for query in stat_queries:
+            try:
+                cloudwatch_semantics.check_statistic(query["MetricStat"].get("Stat"))
+            except cloudwatch_semantics.StatisticNotComputed as exc:
+                raise InvalidParameterValue(str(exc)) from None
+        index = cloudwatch_semantics.index_metrics(list(self.get_all_metrics()))
+        results = [cloudwatch_semantics.metric_stat_result(q, index, start_time, end_time, scan_by)
+                   for q in stat_queries]
+        answer = [r for q, r in zip(stat_queries, results) if q.get("ReturnData", True)]
+        for query in queries:  # metric math over the results above, as moto does
+            if "Expression" in query and not query["Expression"].startswith("SELECT"):
+                values, timestamps = parse_expression(query["Expression"], results)
+                answer.append({"id": query["Id"], "label": query.get("Label") or query["Id"],
+                               "values": values, "timestamps": timestamps, "status_code": "Complete"})
+        insights = [q for q in queries if "Expression" in q and q["Expression"].startswith("SELECT")]
+        if insights:
+            answer += original(self, insights, start_time, end_time, scan_by)
+        return answer
+
+    CloudWatchBackend.get_metric_data = get_metric_data

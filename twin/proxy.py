@@ -190,7 +190,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 return
 
         req.body = self._read_body()
-        params = form_params(req.query, content_type, req.body) if req.protocol == "query" or not auth else {}
+        params = form_params(req.query, content_type, req.decoded_body()) if req.protocol == "query" or not auth else {}
         if not req.service:
             req.service = guess_service(req.path, req.lower_headers(), params)
             req.protocol = protocol_for(req.service, content_type)
@@ -283,6 +283,16 @@ class ProxyHandler(BaseHTTPRequestHandler):
         return self.server.moto.send(req.method, req.target, req.headers,
                                      req.body if body is None else body, head=req.is_head)
 
+    def _forward_decoded(self, req: ProxyRequest) -> Response:
+        """Forward with a gzip body (botocore gzips large CloudWatch PutMetricData bodies) already
+        inflated: moto 5.2.1's server inflates it twice and answers 500. The signature was checked
+        on the bytes as sent."""
+        body = req.decoded_body()
+        if body is req.body:
+            return self._forward(req)
+        headers = [(n, v) for n, v in req.headers if n.lower() != "content-encoding"]
+        return self.server.moto.send(req.method, req.target, headers, body, head=req.is_head)
+
     def _route(self, req: ProxyRequest) -> Response:
         refusal = shape_validation.validate(req)  # the model's constraints, before anything else
         if refusal is not None:
@@ -304,7 +314,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
             s3_semantics.remember_and_return_checksum(req, resp, s3_state)
             s3_semantics.observe(req, resp, s3_state)
             return resp
-        resp = self._forward(req)
+        resp = self._forward_decoded(req)
         if req.protocol == "json" and not (resp.header("Content-Type") or "").startswith("application/x-amz-json"):
             resp.set_header("Content-Type", "application/x-amz-json-1.0")  # moto says "text"
         self._learn_keys(req, resp)

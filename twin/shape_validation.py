@@ -487,11 +487,12 @@ class _SubShape:
 
 
 def _validate_json_rpc(req: ProxyRequest, op) -> Response | None:
-    if not req.body.strip():
+    body = req.decoded_body()
+    if not body.strip():
         value = {}
     else:
         try:
-            value = json.loads(req.body)
+            value = json.loads(body)
         except ValueError:
             return _rpc_answer(req, [Violation("type", "", None, "Could not parse the request body as JSON")])
     v = _Validator(textual=False)
@@ -501,12 +502,13 @@ def _validate_json_rpc(req: ProxyRequest, op) -> Response | None:
 
 def _validate_query(req: ProxyRequest, op) -> Response | None:
     content_type = (req.header("Content-Type") or "").lower()
-    if req.body and not content_type.startswith("application/x-www-form-urlencoded"):
+    body = req.decoded_body()
+    if body and not content_type.startswith("application/x-www-form-urlencoded"):
         return None  # e.g. smithy-rpc-v2-cbor: not decoded here
     params = dict(parse_qsl(req.query, keep_blank_values=True))
-    if req.body:
+    if body:
         try:
-            params.update(parse_qsl(req.body.decode("utf-8"), keep_blank_values=True))
+            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             return None
     value = _query_value(op.input_shape, params, "")

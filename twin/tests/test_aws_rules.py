@@ -382,3 +382,179 @@ def test_checksum_kept_and_returned_with_checksum_mode(twin):
     assert "ChecksumSHA256" not in s3.head_object(Bucket="twin-checksums", Key="p.zip")
     s3.put_object(Bucket="twin-checksums", Key="plain", Body=b"no checksum")
     assert "ChecksumSHA256" not in s3.head_object(Bucket="twin-checksums", Key="plain", ChecksumMode="ENABLED")
+
+
+# Rule 7: CloudWatch GetMetricData statistics (percentiles) and metric identity ----------------
+
+def _minute_ago(minutes=10):
+    """A minute boundary `minutes` ago (epoch seconds): room for periods on both sides."""
+    import time
+    return (int(time.time()) // 60) * 60 - minutes * 60
+
+
+def _at(seconds):
+    import datetime
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+
+
+def _lambda_dims(version, alias="live", function="fn"):
+    return [{"Name": "FunctionName", "Value": function}, {"Name": "Resource", "Value": f"{function}:{alias}"},
+            {"Name": "ExecutedVersion", "Value": version}]
+
+
+def _read(cw, metric, dims, stat, start, end, period=60, namespace="AWS/Lambda", **extra):
+    """(values, timestamps as offsets from `start`) of one MetricStat query."""
+    result = cw.get_metric_data(MetricDataQueries=[{"Id": "q", "MetricStat": {
+        "Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dims},
+        "Period": period, "Stat": stat}}], StartTime=_at(start), EndTime=_at(end), **extra)["MetricDataResults"][0]
+    return result["Values"], [int(t.timestamp()) - start for t in result["Timestamps"]]
+
+
+def test_percentiles_are_computed_from_raw_values(twin):
+    """Nearest-rank percentiles over the samples of each period; Sum / SampleCount over Values+Counts;
+    statistic sets only when they stand for identical values; none with negative values."""
+    cw = loose(twin, "cloudwatch")
+    base = _minute_ago()
+    at = _at(base + 5)
+    # 100 individual Values 1..100 in one PutMetricData (botocore gzips a body this large)
+    cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+        {"MetricName": "Duration", "Dimensions": _lambda_dims("1"), "Value": float(v), "Timestamp": at,
+         "Unit": "Milliseconds"} for v in range(1, 101)])
+    put = [e for e in ctl(twin, "/_twin/requests") if e["operation"] == "PutMetricData"][-1]
+    assert (put["headers"].get("content-encoding"), put["status"]) == ("gzip", 200)
+    # Values + Counts: 10 ms x 95, 500 ms x 5 (and 7 ms x 3 more in another call, same period)
+    cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+        "MetricName": "Duration", "Dimensions": _lambda_dims("2"), "Values": [10.0, 500.0], "Counts": [95.0, 5.0],
+        "Timestamp": at, "Unit": "Milliseconds"}])
+    cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+        "MetricName": "Duration", "Dimensions": _lambda_dims("2"), "Values": [7.0], "Timestamp": _at(base + 50)}])
+
+    def stats(version, names, metric="Duration", namespace="AWS/Lambda"):
+        """{stat: [values]} for one metric, all statistics in one GetMetricData call."""
+        dims = _lambda_dims(version) if version else []
+        queries = [{"Id": f"q{i}", "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": metric,
+                                                             "Dimensions": dims}, "Period": 60, "Stat": name}}
+                   for i, name in enumerate(names)]
+        results = cw.get_metric_data(MetricDataQueries=queries, StartTime=_at(base),
+                                     EndTime=_at(base + 60))["MetricDataResults"]
+        for r in results:
+            assert [int(t.timestamp()) for t in r["Timestamps"]] == [base] * len(r["Values"])
+        return {names[int(r["Id"][1:])]: r["Values"] for r in results}
+
+    expected_v1 = {"p0": 1.0, "p7": 7.0, "p50": 50.0, "p90": 90.0, "p99": 99.0, "p99.9": 100.0, "p100": 100.0,
+                   "Sum": 5050.0, "SampleCount": 100.0, "Average": 50.5, "Minimum": 1.0, "Maximum": 100.0}
+    assert stats("1", list(expected_v1)) == {name: [value] for name, value in expected_v1.items()}
+    # v2: 7 x1, 10 x95, 500 x5 → 101 samples; rank = p% of 101, the smallest value whose running count
+    # reaches it: p0.99 → 0.9999 → 7; p1 → 1.01 → 10; p95 → 95.95 → 10; p96 → 96.96 → 500
+    expected_v2 = {"p0.99": 7.0, "p1": 10.0, "p50": 10.0, "p95": 10.0, "p96": 500.0, "p99": 500.0, "Sum": 3457.0,
+                   "SampleCount": 101.0, "Minimum": 7.0, "Maximum": 500.0}
+    assert stats("2", list(expected_v2)) == {name: [value] for name, value in expected_v2.items()}
+
+    # statistic sets: usable for percentiles only when they stand for identical values
+    cw.put_metric_data(Namespace="Twin/Sets", MetricData=[
+        {"MetricName": "Same", "StatisticValues": {"SampleCount": 4, "Sum": 20, "Minimum": 5, "Maximum": 5},
+         "Timestamp": at},
+        {"MetricName": "Same", "Value": 9.0, "Timestamp": at},
+        {"MetricName": "One", "StatisticValues": {"SampleCount": 1, "Sum": 3, "Minimum": 3, "Maximum": 3},
+         "Timestamp": at},
+        {"MetricName": "Spread", "StatisticValues": {"SampleCount": 4, "Sum": 100, "Minimum": 10, "Maximum": 40},
+         "Timestamp": at},
+        {"MetricName": "Negative", "Values": [-1.0, 2.0, 3.0], "Timestamp": at},
+    ])
+
+    def sets(metric, *names):
+        return stats(None, list(names), metric=metric, namespace="Twin/Sets")
+
+    assert sets("Same", "p50", "p90", "SampleCount") == {"p50": [5.0], "p90": [9.0], "SampleCount": [5.0]}
+    assert sets("One", "p99") == {"p99": [3.0]}
+    assert sets("Spread", "p50", "Sum", "Average") == {"p50": [], "Sum": [100.0], "Average": [25.0]}
+    assert sets("Negative", "p50", "Minimum") == {"p50": [], "Minimum": [-1.0]}
+
+    # a statistic the twin does not compute: refused plainly (not moto's 500)
+    status, code, message = refused(lambda: _read(cw, "Duration", _lambda_dims("1"), "tm90", base, base + 60))
+    assert (status, code) == (400, "InvalidParameterValue") and "'tm90'" in message
+    assert refused(lambda: _read(cw, "Duration", _lambda_dims("1"), "p100.5", base, base + 60))[:2] == \
+        (400, "InvalidParameterValue")
+
+
+def test_percentiles_over_the_query_protocol(twin):
+    """The same answers for a form-encoded (query protocol) PutMetricData / GetMetricData."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlencode
+    base = _minute_ago()
+    dims = _lambda_dims("3")
+
+    def form(params):
+        body = urlencode(params).encode()
+        status, _, answer = raw_request(twin, "POST", "/", "monitoring", body,
+                                        [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")])
+        assert status == 200, answer
+        return ET.fromstring(answer)
+
+    put = {"Action": "PutMetricData", "Version": "2010-08-01", "Namespace": "AWS/Lambda",
+           "MetricData.member.1.MetricName": "Duration", "MetricData.member.1.Timestamp": _at(base + 1).isoformat(),
+           "MetricData.member.1.Unit": "Milliseconds"}
+    for i, d in enumerate(dims, 1):
+        put[f"MetricData.member.1.Dimensions.member.{i}.Name"] = d["Name"]
+        put[f"MetricData.member.1.Dimensions.member.{i}.Value"] = d["Value"]
+    for i, (value, count) in enumerate([(20.0, 98), (300.0, 2)], 1):
+        put[f"MetricData.member.1.Values.member.{i}"] = str(value)
+        put[f"MetricData.member.1.Counts.member.{i}"] = str(count)
+    form(put)
+
+    get = {"Action": "GetMetricData", "Version": "2010-08-01", "StartTime": _at(base).isoformat(),
+           "EndTime": _at(base + 60).isoformat()}
+    for n, stat in enumerate(["p50", "p98", "p99", "Sum", "SampleCount"], 1):
+        prefix = f"MetricDataQueries.member.{n}"
+        get.update({f"{prefix}.Id": f"q{n}", f"{prefix}.MetricStat.Period": "60", f"{prefix}.MetricStat.Stat": stat,
+                    f"{prefix}.MetricStat.Metric.Namespace": "AWS/Lambda",
+                    f"{prefix}.MetricStat.Metric.MetricName": "Duration"})
+        for i, d in enumerate(dims, 1):
+            get[f"{prefix}.MetricStat.Metric.Dimensions.member.{i}.Name"] = d["Name"]
+            get[f"{prefix}.MetricStat.Metric.Dimensions.member.{i}.Value"] = d["Value"]
+    root = form(get)
+    answers = {}
+    for member in root.iter():
+        if member.tag.endswith("member") and member.find("{*}Id") is not None:
+            answers[member.find("{*}Id").text] = [float(v.text) for v in member.find("{*}Values")]
+    assert answers == {"q1": [20.0], "q2": [20.0], "q3": [300.0], "q4": [2560.0], "q5": [100.0]}
+
+
+def test_metric_identity_periods_and_window(twin):
+    """A metric is namespace + name + its exact dimension set; StartTime rounds down to the minute;
+    EndTime is exclusive; empty periods give no data point; newest first unless ScanBy says otherwise."""
+    cw = loose(twin, "cloudwatch")
+    base = _minute_ago()
+
+    def put(value, at, dims, namespace="AWS/Lambda"):
+        cw.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": "Errors", "Dimensions": dims, "Value": value, "Timestamp": _at(at)}])
+
+    put(1.0, base + 5, _lambda_dims("1"))
+    put(2.0, base + 65, list(reversed(_lambda_dims("1"))))  # same set, another order
+    put(4.0, base + 65, _lambda_dims("2"))                    # the other version behind the alias
+    put(8.0, base + 65, _lambda_dims("1")[:2])                # FunctionName + Resource only
+    put(16.0, base + 65, _lambda_dims("1")[:1])               # FunctionName only
+    put(100.0, base + 5, _lambda_dims("1"), namespace="Other")
+    put(32.0, base + 185, _lambda_dims("1"))                  # two empty periods before it
+
+    window = (base, base + 240)
+    assert _read(cw, "Errors", _lambda_dims("1"), "Sum", *window) == ([32.0, 2.0, 1.0], [180, 60, 0])
+    assert _read(cw, "Errors", _lambda_dims("1"), "Sum", *window, ScanBy="TimestampAscending") == \
+        ([1.0, 2.0, 32.0], [0, 60, 180])
+    assert _read(cw, "Errors", _lambda_dims("2"), "Sum", *window) == ([4.0], [60])
+    assert _read(cw, "Errors", _lambda_dims("1")[:2], "Sum", *window) == ([8.0], [60])
+    assert _read(cw, "Errors", _lambda_dims("1")[:1], "Sum", *window) == ([16.0], [60])
+    assert _read(cw, "Errors", [], "Sum", *window) == ([], [])  # nothing was published without dimensions
+    assert _read(cw, "Errors", _lambda_dims("1"), "Sum", *window, namespace="Other") == ([100.0], [0])
+    # StartTime 12:xx:34 → 12:xx:00 (less than 15 days ago): same periods, same timestamps
+    values, offsets = _read(cw, "Errors", _lambda_dims("1"), "Sum", base + 34, base + 240)
+    assert (values, [o + 34 for o in offsets]) == ([32.0, 2.0, 1.0], [180, 60, 0])
+    # EndTime is exclusive: a sample stamped exactly at EndTime is left out
+    assert _read(cw, "Errors", _lambda_dims("1"), "Sum", base, base + 65) == ([1.0], [0])
+    assert _read(cw, "Errors", _lambda_dims("1"), "Sum", base, base + 66) == ([2.0, 1.0], [60, 0])
+    # a longer period sums across the minutes it covers
+    assert _read(cw, "Errors", _lambda_dims("1"), "Sum", base, base + 300, period=120) == ([32.0, 3.0], [120, 0])
+    # EndTime not after StartTime: moto's ValidationError (kept)
+    assert refused(lambda: _read(cw, "Errors", _lambda_dims("1"), "Sum", base + 60, base))[:2] == \
+        (400, "ValidationError")

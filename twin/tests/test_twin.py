@@ -791,3 +791,78 @@ def test_cloudwatch_json_protocol_operations(twin):
     ops = [(e["operation"], e["headers"]["content-type"]) for e in ctl(twin, "/_twin/requests")]
     assert ops == [(op, "application/x-amz-json-1.0") for op in
                    ["PutMetricData", "GetMetricData", "PutMetricAlarm", "SetAlarmState", "DescribeAlarms"]]
+
+
+def test_lambda_metrics_helper_publishes_per_version_metrics(twin):
+    """POST /_twin/lambda-metrics: what Lambda publishes for invocations of one version behind an alias,
+    read back as lambda-shift's canary analysis reads it (GetMetricData per ExecutedVersion)."""
+    import datetime
+    import urllib.error
+    base = (int(time.time()) // 60) * 60 - 300
+    stable = ctl(twin, "/_twin/lambda-metrics", {"function": "fn", "alias": "live", "version": "1",
+                                                 "timestamp": base + 10, "errors": 1,
+                                                 "durations": [float(d) for d in range(1, 101)]})
+
+    def dims(version):
+        return [{"Name": "FunctionName", "Value": "fn"}, {"Name": "Resource", "Value": "fn:live"},
+                {"Name": "ExecutedVersion", "Value": version}]
+
+    assert stable == {
+        "namespace": "AWS/Lambda", "region": "us-east-1", "timestamp": base + 10,
+        "dimensions": [dims("1"), dims("1")[:2], dims("1")[:1], []],
+        "published": {"Invocations": {"sampleCount": 100, "sum": 100.0}, "Errors": {"sampleCount": 100, "sum": 1.0},
+                      "Throttles": {"sampleCount": 100, "sum": 0.0}, "Duration": {"sampleCount": 100, "sum": 5050.0}},
+    }
+    ctl(twin, "/_twin/lambda-metrics", {"function": "fn", "alias": "live", "version": 2, "timestamp": base + 20,
+                                        "invocations": 100, "errors": 5, "throttles": 2,
+                                        "durations": [100.0] * 90 + [900.0] * 10})
+    assert ctl(twin, "/_twin/requests") == []  # the helper writes to moto directly, not through the log
+
+    cw = client(twin, "cloudwatch")
+    queries = []
+    for version in ("1", "2"):
+        for metric, stat in [("Invocations", "Sum"), ("Errors", "Sum"), ("Throttles", "Sum"),
+                             ("Duration", "p50"), ("Duration", "p99")]:
+            queries.append({"Id": f"{metric.lower()}_{stat.lower()}_v{version}", "ReturnData": True, "MetricStat": {
+                "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric, "Dimensions": dims(version)},
+                "Period": 60, "Stat": stat}})
+    for name, dimensions in [("alias", dims("1")[:2]), ("function", dims("1")[:1]), ("region", [])]:
+        queries.append({"Id": f"invocations_{name}", "MetricStat": {
+            "Metric": {"Namespace": "AWS/Lambda", "MetricName": "Invocations", "Dimensions": dimensions},
+            "Period": 300, "Stat": "Sum"}})
+    utc = datetime.timezone.utc
+    answer = cw.get_metric_data(MetricDataQueries=queries, StartTime=datetime.datetime.fromtimestamp(base, utc),
+                                EndTime=datetime.datetime.fromtimestamp(base + 300, utc))
+    got = {r["Id"]: (r["Values"], [int(t.timestamp()) - base for t in r["Timestamps"]])
+           for r in answer["MetricDataResults"]}
+    assert got == {
+        "invocations_sum_v1": ([100.0], [0]), "errors_sum_v1": ([1.0], [0]), "throttles_sum_v1": ([0.0], [0]),
+        "duration_p50_v1": ([50.0], [0]), "duration_p99_v1": ([99.0], [0]),
+        "invocations_sum_v2": ([100.0], [0]), "errors_sum_v2": ([5.0], [0]), "throttles_sum_v2": ([2.0], [0]),
+        "duration_p50_v2": ([100.0], [0]), "duration_p99_v2": ([900.0], [0]),
+        "invocations_alias": ([200.0], [0]), "invocations_function": ([200.0], [0]),
+        "invocations_region": ([200.0], [0]),
+    }
+
+    # zeroSamples false: no Errors / Throttles samples unless there were some; no alias: Resource fn:N;
+    # timestamp defaults to now
+    quiet = ctl(twin, "/_twin/lambda-metrics", {"function": "solo", "version": "3", "invocations": 3,
+                                                "zeroSamples": False})
+    assert quiet["dimensions"][0] == [{"Name": "FunctionName", "Value": "solo"},
+                                      {"Name": "Resource", "Value": "solo:3"}]
+    assert abs(quiet["timestamp"] - time.time()) < 60
+    now = time.time()
+    for metric, expected in [("Invocations", [3.0]), ("Errors", []), ("Duration", [])]:
+        result = cw.get_metric_data(MetricDataQueries=[{"Id": "q", "MetricStat": {
+            "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric, "Dimensions": quiet["dimensions"][0]},
+            "Period": 60, "Stat": "Sum"}}], StartTime=now - 300, EndTime=now + 60)["MetricDataResults"][0]
+        assert result["Values"] == expected, metric
+
+    for bad, fragment in [({"function": "fn", "alias": "live"}, "version"),
+                          ({"function": "fn", "version": "1", "invocations": 2, "errors": 3}, "exceed"),
+                          ({"function": "fn", "version": "1", "invocations": 3, "durations": [1, 2]}, "one value"),
+                          ({"function": "fn", "version": "1", "durations": [-1]}, "non-negative"),
+                          ({"function": "fn", "version": "1", "timestamp": time.time() - 20 * 86400}, "two weeks")]:
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            ctl(twin, "/_twin/lambda-metrics", bad)
+        assert exc.value.code == 400 and fragment in json.loads(exc.value.read())["message"]
