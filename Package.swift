@@ -11,9 +11,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
-        // System libraries: module maps plus typed wrappers for variadic C calls.
-        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // System libraries: module maps (C headers Swift can import).
+        // libcurl and libcrypto are opened at first use (dlopen), not at start-up: loading them and
+        // their dependencies costs milliseconds that --version and --help never need.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // .lambda-shift.yml: a real YAML parser; the README says why. The static archive is linked,
         // so the binary gains no run-time library.

@@ -1,29 +1,289 @@
 #!/usr/bin/env bash
-# Puts the lambda-shift binary at ~/.cache/lambda-shift/lambda-shift: kept from the cache when
-# there; else the release named by LAMBDA_SHIFT_VERSION, checked against its .sha256; else
-# built from the action's own source with a static Swift standard library.
+# Gets the lambda-shift binary for the action, in two steps around actions/cache:
+#
+#   get-lambda-shift.sh resolve   decides which binary: a release (downloaded) or the action's own
+#                                 source (built), and writes to GITHUB_OUTPUT version, source-hash,
+#                                 slot (its folder under ~/.cache/lambda-shift, named by what it is:
+#                                 release-v1.2.3-x86_64 or source-<hash>-x86_64), url and sha256
+#                                 (the release asset and its published SHA-256; empty for source).
+#   get-lambda-shift.sh install   puts that binary at ~/.cache/lambda-shift/SLOT/lambda-shift (kept
+#                                 when the cache or an earlier job left it there and it still matches
+#                                 its SHA-256), runs its --version, and writes path= to GITHUB_OUTPUT.
+#
+# Which release (resolve): LAMBDA_SHIFT_VERSION (the lambda-shift-version input) when given:
+# vX.Y.Z is that release, vX or vX.Y the highest vX.Y.Z release, `source` builds from source;
+# else the action's own ref (LAMBDA_SHIFT_ACTION_REF, from github.action_ref): a release tag is
+# that release, a moving major (v1, v1.2) the highest release under it, anything else (a branch, a
+# commit SHA, empty under `uses: ./action`) builds from source. Releases are downloaded from
+# GITHUB_SERVER_URL/REPOSITORY/releases/download/TAG/lambda-shift-linux-ARCH, REPOSITORY being
+# LAMBDA_SHIFT_REPOSITORY, else the action's (LAMBDA_SHIFT_ACTION_REPOSITORY, from
+# github.action_repository), else lambda-shift/lambda-shift; moving majors are looked up in
+# GITHUB_API_URL/repos/REPOSITORY/releases (GITHUB_TOKEN, when set, sent as a bearer token). A
+# release asked for by name that is missing is an error; the release the action's ref implies,
+# when missing, falls back to building from source with a notice.
+#
+# Install: LAMBDA_SHIFT_GET_SLOT, LAMBDA_SHIFT_GET_URL, LAMBDA_SHIFT_GET_SHA256 (resolve's outputs).
+# A download is checked against the SHA-256 before it is made executable or run; a mismatch
+# deletes it and stops the job.
+#
+# Output: the binary's own lines are printed as they come, never spliced into one of ours (a
+# workflow command, ::add-mask:: among them, counts only at the start of a line); every value in a
+# line of ours is escaped as a workflow command's message is (%, CR, LF), so no input, ref or tag
+# can start a workflow command of its own.
 set -euo pipefail
-dir="$HOME/.cache/lambda-shift"
-bin="$dir/lambda-shift"
-mkdir -p "$dir"
-# The binary's own lines are printed as they come, never spliced into one of ours: a workflow
-# command (::add-mask:: among them) counts only at the start of a line.
-if [ -x "$bin" ]; then
-  echo "lambda-shift from the cache, version:"
-  "$bin" --version
-  exit 0
-fi
-if [ -n "${LAMBDA_SHIFT_VERSION:-}" ]; then
-  base="${GITHUB_SERVER_URL:-https://github.com}/${LAMBDA_SHIFT_REPOSITORY:-lambda-shift/lambda-shift}/releases/download/$LAMBDA_SHIFT_VERSION"
-  asset="lambda-shift-linux-$(uname -m)"
-  curl -fsSL -o "$bin" "$base/$asset"
-  curl -fsSL -o "$bin.sha256" "$base/$asset.sha256"
-  echo "$(cut -d' ' -f1 "$bin.sha256")  $bin" | sha256sum -c -
-  chmod +x "$bin"
-else
-  root="$GITHUB_ACTION_PATH/.."
-  (cd "$root" && bash scripts/release "$dir")
-  mv "$dir/lambda-shift-linux-$(uname -m)" "$bin"
-fi
-echo "lambda-shift installed, version:"
-"$bin" --version
+
+mode="${1:-}"
+arch="$(uname -m)"
+asset="lambda-shift-linux-$arch"
+cache_root="$HOME/.cache/lambda-shift"
+root="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}/.."
+server="${GITHUB_SERVER_URL:-https://github.com}"
+
+escape() { local value="${1//%/%25}"; value="${value//$'\r'/%0D}"; printf '%s' "${value//$'\n'/%0A}"; }
+say() { printf '%s\n' "$(escape "$1")"; }
+notice() { printf '::notice title=lambda-shift::%s\n' "$(escape "$1")"; }
+warning() { printf '::warning title=lambda-shift::%s\n' "$(escape "$1")"; }
+fail() { printf '::error title=lambda-shift::%s\n' "$(escape "$1")"; exit 1; }
+output() { printf '%s=%s\n' "$1" "$2" >> "${GITHUB_OUTPUT:-/dev/null}"; }
+
+full_tag='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
+moving_tag='^v[0-9]+(\.[0-9]+)?$'
+
+# curl_status URL FILE [curl args...]: the HTTP status of a GET of URL saved to FILE, 000 when
+# no answer came (curl says why on stderr). Never fails by itself.
+curl_status() {
+  local url="$1" file="$2" code; shift 2
+  code="$(curl -sS -L --retry 2 --connect-timeout 20 -o "$file" -w '%{http_code}' "$@" "$url")" || code=000
+  echo "$code"
+}
+
+# answer STATUS URL: what a request's status says, for a message.
+answer() { if [ "$1" = 000 ]; then echo "no answer from $2"; else echo "HTTP $1 from $2"; fi; }
+
+# The action's own source: what a build from source is made of, hashed (16 hex digits).
+source_hash() {
+  (
+    cd "$root"
+    paths=()
+    for path in Package.swift Package.resolved Sources scripts/release; do
+      [ -e "$path" ] && paths+=("$path")
+    done
+    [ ${#paths[@]} -gt 0 ] || { echo "no-source"; exit 0; }
+    find "${paths[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
+  )
+}
+
+# highest_release PREFIX: the highest vX.Y.Z release (no draft, no pre-release) under PREFIX
+# (v1, v1.2) that has this runner's binary and its .sha256, from the newest 100 releases. Prints
+# the tag, or nothing; returns 1 when the API could not be read (the reason on stdout).
+highest_release() {
+  local prefix="$1" list status
+  list="$(mktemp)"
+  local url="${GITHUB_API_URL:-https://api.github.com}/repos/$repository/releases?per_page=100"
+  local headers=(-H "Accept: application/vnd.github+json" -H "X-GitHub-Api-Version: 2022-11-28")
+  if [ -n "${GITHUB_TOKEN:-}" ]; then
+    # The token goes through stdin, never on a command line another user's ps could read.
+    status="$(printf 'Authorization: Bearer %s\n' "$GITHUB_TOKEN" | curl_status "$url" "$list" "${headers[@]}" -H @-)"
+  else
+    status="$(curl_status "$url" "$list" "${headers[@]}")"
+  fi
+  if [ "$status" != 200 ]; then
+    rm -f "$list"
+    answer "$status" "$url"
+    return 1
+  fi
+  python3 - "$list" "$prefix" "$asset" <<'PY' || { rm -f "$list"; echo "an unreadable answer from $url"; return 1; }
+import json, re, sys
+path, prefix, asset = sys.argv[1:]
+releases = json.load(open(path))
+want = [int(part) for part in prefix[1:].split(".")]
+best = None
+for release in releases:
+    tag = release.get("tag_name") or ""
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", tag)
+    if not match or release.get("draft") or release.get("prerelease"):
+        continue
+    version = tuple(int(part) for part in match.groups())
+    names = {a.get("name") for a in release.get("assets") or []}
+    if list(version[:len(want)]) == want and {asset, asset + ".sha256"} <= names and (best is None or version > best[0]):
+        best = (version, tag)
+print(best[1] if best else "")
+PY
+  rm -f "$list"
+}
+
+# published_sha256 TAG: the hex SHA-256 the release TAG publishes for this runner's binary.
+# Prints it, or the reason it could not (returns 2 when there is no such release asset, 1 else).
+published_sha256() {
+  local file status hex
+  file="$(mktemp)"
+  status="$(curl_status "$download/$1/$asset.sha256" "$file")"
+  if [ "$status" != 200 ]; then
+    rm -f "$file"
+    answer "$status" "$download/$1/$asset.sha256"
+    [ "$status" = 404 ] && return 2
+    return 1
+  fi
+  read -r hex _ < "$file" || true
+  hex="${hex,,}"
+  rm -f "$file"
+  if ! [[ "$hex" =~ ^[0-9a-f]{64}$ ]]; then
+    echo "$download/$1/$asset.sha256 holds no SHA-256"
+    return 1
+  fi
+  echo "$hex"
+}
+
+resolve() {
+  local requested="${LAMBDA_SHIFT_VERSION:-}" ref="${LAMBDA_SHIFT_ACTION_REF:-}" explicit="" tag="" why=""
+  local hash; hash="$(source_hash)"
+  repository="${LAMBDA_SHIFT_REPOSITORY:-${LAMBDA_SHIFT_ACTION_REPOSITORY:-}}"
+  repository="${repository:-lambda-shift/lambda-shift}"
+  if ! [[ "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+    fail "The repository to download lambda-shift from is '$repository': set LAMBDA_SHIFT_REPOSITORY to OWNER/NAME."
+  fi
+  download="$server/$repository/releases/download"
+
+  if [ "$requested" = source ]; then
+    why="lambda-shift-version is source"
+  elif [ -n "$requested" ]; then
+    explicit="$requested"
+    if ! [[ "$requested" =~ $full_tag || "$requested" =~ $moving_tag ]]; then
+      fail "The action's lambda-shift-version input is '$requested': use a release tag such as v1.2.3, a major such as v1 (its newest release), source, or leave it empty."
+    fi
+    tag="$requested"
+  elif [[ "$ref" =~ $full_tag || "$ref" =~ $moving_tag ]]; then
+    tag="$ref"
+  elif [ -z "$ref" ]; then
+    why="no release matches a local action, uses: ./…"
+  else
+    why="no release matches the action's ref $ref, a branch or a commit"
+  fi
+
+  if [ -n "$tag" ] && { [ "$(uname -s)" != Linux ] || { [ "$arch" != x86_64 ] && [ "$arch" != aarch64 ]; }; }; then
+    [ -n "$explicit" ] && fail "lambda-shift releases are built for Linux x86_64 and aarch64, and this runner is $(uname -s) $arch: set lambda-shift-version to source to build it here."
+    why="releases are built for Linux x86_64 and aarch64 only, and this runner is $(uname -s) $arch"
+    tag=""
+  fi
+
+  if [ -n "$tag" ] && [[ "$tag" =~ $moving_tag ]]; then
+    local found
+    if ! found="$(highest_release "$tag")"; then
+      [ -n "$explicit" ] && fail "Could not list the releases of $repository to find the newest $tag ($found): re-run the job, or set lambda-shift-version to a release such as v1.2.3."
+      warning "Could not list the releases of $repository to find the newest $tag ($found): building lambda-shift from the action's source instead."
+      tag=""
+    elif [ -z "$found" ]; then
+      [ -n "$explicit" ] && fail "lambda-shift $tag does not exist: $repository has no $tag.x release with $asset; see $server/$repository/releases."
+      notice "$repository has no $tag.x release with $asset: building lambda-shift from the action's source instead."
+      tag=""
+    else
+      say "lambda-shift $found: the newest $tag release of $repository"
+      tag="$found"
+    fi
+  fi
+
+  local sha256="" status=0
+  if [ -n "$tag" ]; then
+    sha256="$(published_sha256 "$tag")" || status=$?
+    if [ "$status" = 2 ]; then
+      [ -n "$explicit" ] && fail "lambda-shift $tag does not exist: $repository has no release $tag with $asset ($sha256); see $server/$repository/releases."
+      notice "$repository has no release $tag with $asset, which the action's ref names: building lambda-shift from the action's source instead."
+      tag=""
+    elif [ "$status" != 0 ]; then
+      [ -n "$explicit" ] && fail "Could not read the SHA-256 of lambda-shift $tag ($sha256): re-run the job."
+      warning "Could not read the SHA-256 of lambda-shift $tag ($sha256): building lambda-shift from the action's source instead."
+      tag=""
+    fi
+  fi
+
+  if [ -n "$tag" ]; then
+    say "lambda-shift $tag from $download/$tag/$asset, SHA-256 $sha256"
+    output version "$tag"
+    output slot "release-$tag-$arch"
+    output url "$download/$tag/$asset"
+    output sha256 "$sha256"
+  else
+    [ -n "$why" ] && say "lambda-shift from the action's own source ($why)"
+    output version source
+    output slot "source-$hash-$arch"
+    output url ""
+    output sha256 ""
+  fi
+  output source-hash "$hash"
+}
+
+# verified DIR [SHA256]: DIR/lambda-shift matches the SHA-256 stored beside it (and SHA256, when
+# given: the one the release publishes today).
+verified() {
+  local dir="$1" expected="${2:-}" stored
+  [ -f "$dir/lambda-shift" ] && [ -f "$dir/lambda-shift.sha256" ] || return 1
+  stored="$(cut -d' ' -f1 "$dir/lambda-shift.sha256")"
+  [ -z "$expected" ] || [ "$stored" = "$expected" ] || return 1
+  [ "$(sha256sum "$dir/lambda-shift" | cut -d' ' -f1)" = "$stored" ]
+}
+
+# starts BIN: runs BIN --version (its lines printed as they come); when it cannot start, says what
+# it needs of the machine.
+starts() {
+  "$1" --version && return 0
+  fail "lambda-shift ($1) does not start on this runner: it needs glibc as new as the release's build machine's, libcurl4, libcrypto from OpenSSL 3 and zlib (see the README's Supported platforms); install them, or set lambda-shift-version to source to build it here."
+}
+
+install() {
+  local slot="${LAMBDA_SHIFT_GET_SLOT:-}" url="${LAMBDA_SHIFT_GET_URL:-}" expected="${LAMBDA_SHIFT_GET_SHA256:-}"
+  [[ "$slot" =~ ^(release|source)-[0-9A-Za-z._-]+$ ]] || fail "No lambda-shift was chosen ('$slot'): the action's resolve step must run first."
+  if [ -n "$url" ] && ! [[ "$expected" =~ ^[0-9a-f]{64}$ ]]; then
+    fail "No SHA-256 to check lambda-shift against ('$expected'): the action's resolve step must run first."
+  fi
+  local dir="$cache_root/$slot"
+  local bin="$dir/lambda-shift"
+
+  if verified "$dir" "$expected"; then
+    chmod +x "$bin"
+    say "lambda-shift from the cache ($dir), version:"
+    starts "$bin"
+  else
+    if [ -e "$dir" ]; then
+      say "$dir does not hold the lambda-shift it should (missing, or not matching its SHA-256): getting it again"
+    fi
+    mkdir -p "$cache_root"
+    work="$(mktemp -d "$cache_root/.get.XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+    if [ -n "$url" ]; then
+      local status actual
+      status="$(curl_status "$url" "$work/lambda-shift")"
+      if [ "$status" != 200 ]; then
+        fail "Could not download lambda-shift ($(answer "$status" "$url")): re-run the job, or set lambda-shift-version to source to build lambda-shift from the action's source."
+      fi
+      # Checked before it is made executable or run.
+      actual="$(sha256sum "$work/lambda-shift" | cut -d' ' -f1)"
+      if [ "$actual" != "$expected" ]; then
+        rm -f "$work/lambda-shift"
+        fail "The downloaded $url does not match its published SHA-256 (expected $expected, got $actual), so it was deleted without being run: re-run the job, and if it fails again report it to lambda-shift's maintainers and set lambda-shift-version to source to build lambda-shift from the action's source meanwhile."
+      fi
+    else
+      (cd "$root" && bash scripts/release "$work/build")
+      (cd "$work/build" && sha256sum --quiet -c "$asset.sha256")
+      mv "$work/build/$asset" "$work/lambda-shift"
+      rm -rf "$work/build"
+      expected="$(sha256sum "$work/lambda-shift" | cut -d' ' -f1)"
+    fi
+    printf '%s  lambda-shift\n' "$expected" > "$work/lambda-shift.sha256"
+    chmod +x "$work/lambda-shift"
+    chmod 755 "$work"
+    rm -rf "$dir"
+    # Another job on this runner may have put it there meanwhile: theirs is as good, if it matches.
+    if ! mv -T "$work" "$dir" 2>/dev/null && ! verified "$dir" "$expected"; then
+      fail "Could not put lambda-shift at $dir: check that $cache_root is writable, and re-run the job."
+    fi
+    say "lambda-shift installed at $bin, version:"
+    starts "$bin"
+  fi
+  output path "$bin"
+}
+
+case "$mode" in
+  resolve) resolve ;;
+  install) install ;;
+  *) echo "usage: get-lambda-shift.sh resolve|install" >&2; exit 2 ;;
+esac

@@ -3,7 +3,10 @@
 
 Usage: bench.py LAMBDA_SHIFT LAMBDA_SHIFT_BENCH
 Each measure alternates the two tools, three runs each, and reports medians, the ratio
-(other tool's time / ours: above 1 means we are faster) and peak RSS of each process.
+(other tool's time / ours: above 1 means we are faster) and peak RSS of each process. Start-up
+is the exception: `lambda-shift --version` against /usr/bin/true (doing nothing), 41 alternating
+runs each, its ratio ours / true (how many times the cost of starting any process at all); the
+same measure as scripts/release's, in scripts/lib/startup.py.
 """
 
 import json
@@ -19,6 +22,9 @@ import urllib.request
 
 import boto3
 import botocore
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import startup  # noqa: E402  (scripts/lib/startup.py, shared with scripts/release)
 
 ours, bench_tool = sys.argv[1], sys.argv[2]
 work = tempfile.mkdtemp(prefix="lambda-shift-bench-")
@@ -171,13 +177,11 @@ aws lambda update-alias --function-name bench-cli --name live --function-version
     return {"aws_cli_s": c, "ours_s": o, "speedup": c / o, "ours_rss_mb": max(ours_rss)}
 
 
+STARTUP_RUNS = 41
+
+
 def measure_startup():
-    times = []
-    for _ in range(30):
-        start = time.perf_counter()
-        subprocess.run([ours, "--version"], stdout=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return startup.measure([ours, "--version"], runs=STARTUP_RUNS)
 
 
 def main():
@@ -198,7 +202,10 @@ def main():
         deploy = measure_deploy(botocore_copy)
         print(f"\nall-at-once deploy of the botocore tree to the twin: lambda-shift vs the aws CLI script (median of 5, alternating)")
         print(f"aws CLI script {deploy['aws_cli_s']:.2f} s, lambda-shift {deploy['ours_s']:.2f} s ({deploy['ours_rss_mb']:.0f} MB RSS): {deploy['speedup']:.2f}x")
-        print(f"\nstart-up of lambda-shift --version: {measure_startup():.1f} ms (median of 30)")
+        start = measure_startup()
+        print(f"\nstart-up: lambda-shift --version vs /usr/bin/true (median of {STARTUP_RUNS} each, alternating)")
+        print(f"/usr/bin/true {start['true_ms']:.2f} ms, lambda-shift --version {start['command_ms']:.2f} ms: "
+              f"{start['ratio']:.1f}x /usr/bin/true")
         up = measure_upload(out)
         print(f"\nupload of the generated tree's package ({up['package_mb']:.1f} MB) to the twin: lambda-shift vs aws s3 cp (median of {RUNS})")
         print(f"aws s3 cp {up['aws_s3_cp_s']:.2f} s ({up['aws_rss_mb']:.0f} MB RSS), lambda-shift {up['ours_s']:.2f} s "

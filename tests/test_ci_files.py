@@ -3,14 +3,19 @@ own JSON schemas (check-jsonschema's vendored copies), and the action's contract
 PRODUCT.md: every input and output, and every `with:` key used in a workflow, declared. Then what
 actionlint cannot see: the action's own shell (shellcheck) and its command input, its actions'
 runtimes, that actionlint does check the uses of ./action (scripts/test runs it on every
-workflow), that the promotion test under act keeps the promotion example's shape, and what the
-preview examples must wire (cleanup on close, a stop job for GitLab's review app)."""
+workflow), that the promotion test under act keeps the promotion example's shape, what the
+preview examples must wire (cleanup on close, a stop job for GitLab's review app), that the GitLab
+and CodeBuild examples check the binary against its .sha256 before running it, and the release
+workflow's jobs and permissions."""
 
+import hashlib
+import os
 import pathlib
 import re
 import shutil
 import subprocess
 
+import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -22,7 +27,8 @@ INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "envi
 WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
              for path in sorted((ROOT / folder).glob("*.yml"))]
 EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml", "examples/github/preview.yml",
-                      "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml"}
+                      "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml",
+                      ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
            "s3-version-id", "outcome", "skipped", "url"}
 
@@ -69,6 +75,53 @@ def test_gitlab_and_codebuild_examples():
     assert any(re.search(r"lambda-shift cleanup .*--branch \"?\$CI_COMMIT_REF_NAME", line) for line in stop["script"])
     buildspec = yaml.safe_load((ROOT / "examples" / "codebuild" / "buildspec.yml").read_text())
     assert buildspec["version"] == 0.2 and "lambda-shift deploy --source dist" in buildspec["phases"]["build"]["commands"]
+
+
+RELEASE_URL = "https://github.com/lambda-shift/lambda-shift/releases/download/v1.0.0/"
+
+
+def example_downloads():
+    """The lines of the GitLab and CodeBuild examples that get the binary, from the first
+    download on, with the paths each example writes to (GitLab: the job's directory; CodeBuild:
+    /tmp and /usr/local/bin)."""
+    gitlab = yaml.safe_load((ROOT / "examples" / "gitlab" / ".gitlab-ci.yml").read_text())[".lambda-shift"]["before_script"]
+    codebuild = yaml.safe_load((ROOT / "examples" / "codebuild" / "buildspec.yml").read_text())["phases"]["install"]["commands"]
+    for name, lines, installed in (("gitlab", gitlab, "lambda-shift"), ("codebuild", codebuild, "/usr/local/bin/lambda-shift")):
+        first = next(i for i, line in enumerate(lines) if RELEASE_URL in line)
+        yield name, lines[first:], installed
+
+
+@pytest.mark.parametrize("published", ["right", "wrong"])
+def test_the_gitlab_and_codebuild_examples_check_the_binary_before_running_it(tmp_path, published):
+    """The examples' download lines, run as written with the release host replaced by a local
+    folder (curl file://) and CodeBuild's /tmp and /usr/local/bin by folders of the test: with
+    the right .sha256 the binary ends up executable where the example runs it; with a wrong one
+    the job stops at `sha256sum -c`, before anything is made executable, and nothing ran."""
+    for name, lines, installed in example_downloads():
+        work = tmp_path / name
+        release, job, scratch, bin_dir = (work / d for d in ("release", "job", "tmp", "bin"))
+        for folder in (release, job, scratch, bin_dir):
+            folder.mkdir(parents=True)
+        marker = work / "ran"
+        binary = f'#!/bin/sh\ntouch "{marker}"\necho "lambda-shift 1.0.0"\n'.encode()
+        (release / "lambda-shift-linux-x86_64").write_bytes(binary)
+        digest = hashlib.sha256(binary if published == "right" else b"other bytes").hexdigest()
+        (release / "lambda-shift-linux-x86_64.sha256").write_text(f"{digest}  lambda-shift-linux-x86_64\n")
+        script = "\n".join(lines).replace("/tmp/", f"{scratch}/").replace("/tmp ", f"{scratch} ")
+        script = script.replace("/usr/local/bin/", f"{bin_dir}/").replace(RELEASE_URL, f"file://{release}/")
+        assert "sha256sum -c lambda-shift-linux-x86_64.sha256" in script, (name, lines)
+        result = subprocess.run(["bash", "-e", "-c", script], cwd=job, capture_output=True, text=True)
+        target = job / installed if not installed.startswith("/") else bin_dir / "lambda-shift"
+        if published == "right":
+            assert result.returncode == 0, (name, result.stdout + result.stderr)
+            assert os.access(target, os.X_OK), (name, sorted(p.name for p in job.iterdir()))
+            assert subprocess.run([str(target), "--version"], capture_output=True, text=True).stdout == "lambda-shift 1.0.0\n"
+        else:
+            assert result.returncode != 0 and "FAILED" in result.stdout + result.stderr, (name, result)
+            assert not target.exists(), name
+            executables = [p for p in work.rglob("*") if p.is_file() and os.access(p, os.X_OK)]
+            assert executables == [], (name, executables)
+            assert not marker.exists(), name
 
 
 def test_actions_run_on_node_24():
@@ -131,13 +184,16 @@ def test_the_action_runs_only_deploy_or_cleanup(tmp_path):
     assert action["inputs"]["command"]["default"] == "deploy"
     step = action["runs"]["steps"][-1]
     assert step["env"]["LAMBDA_SHIFT_COMMAND"] == "${{ inputs.command }}" and "inputs.command" not in step["run"]
-    binary = tmp_path / ".cache" / "lambda-shift" / "lambda-shift"
+    # The binary is where the get step says (its path output), never a fixed place.
+    assert step["env"]["BINARY"] == "${{ steps.get.outputs.path }}" and ".cache" not in step["run"]
+    assert any(s.get("id") == "get" for s in action["runs"]["steps"])
+    binary = tmp_path / "release-v1.2.3-x86_64" / "lambda-shift"
     binary.parent.mkdir(parents=True)
     binary.write_text('#!/bin/sh\necho "ran: $*"\n')
     binary.chmod(0o755)
 
     def run(command):
-        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LAMBDA_SHIFT_COMMAND": command}
+        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "LAMBDA_SHIFT_COMMAND": command, "BINARY": str(binary)}
         return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env,
                               capture_output=True, text=True)
 
@@ -197,3 +253,34 @@ def test_the_preview_example_deploys_on_pull_requests_and_cleans_up_on_close_and
     conditions = {name: workflow["jobs"][name]["if"] for name in ("preview", "cleanup", "sweep")}
     assert "github.event.action != 'closed'" in conditions["preview"] and "github.event.action == 'closed'" in conditions["cleanup"]
     assert "github.event_name == 'delete'" in conditions["sweep"]
+
+
+def test_the_release_workflow_builds_attests_and_attaches_with_least_permissions():
+    """A tag v* builds both binaries natively with scripts/release (whose names come from uname -m:
+    x86_64 and aarch64 on these runners), attests them, then attaches each with its .sha256; each
+    job holds only its own permissions."""
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    assert "gh attestation verify lambda-shift-linux-x86_64 --repo OWNER/REPO" in text
+    workflow = yaml.safe_load(text)
+    on = workflow[True] if True in workflow else workflow["on"]
+    assert on == {"push": {"tags": ["v*"]}} and workflow["permissions"] == {}
+    build, attest, release = (workflow["jobs"][name] for name in ("build", "attest", "release"))
+    assert set(workflow["jobs"]) == {"build", "attest", "release"}
+    assert {(row["runner"], row["asset"]) for row in build["strategy"]["matrix"]["include"]} == {
+        ("ubuntu-24.04", "lambda-shift-linux-x86_64"), ("ubuntu-24.04-arm", "lambda-shift-linux-aarch64")}
+    assert build["runs-on"] == "${{ matrix.runner }}"
+    assert 'asset="lambda-shift-linux-$(uname -m)"' in (ROOT / "scripts" / "release").read_text()
+    assert any("bash scripts/release out" in step.get("run", "") for step in build["steps"])
+    upload = next(step for step in build["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"].splitlines() == ["out/${{ matrix.asset }}", "out/${{ matrix.asset }}.sha256"]
+    assert build["permissions"] == {"contents": "read"}
+    assert attest["permissions"] == {"id-token": "write", "attestations": "write"} and attest["needs"] == "build"
+    attestation = next(step for step in attest["steps"] if step.get("uses", "").startswith("actions/attest-build-provenance@"))
+    assert attestation["with"]["subject-path"].splitlines() == ["dist/lambda-shift-linux-x86_64", "dist/lambda-shift-linux-aarch64"]
+    assert release["permissions"] == {"contents": "write"} and release["needs"] == "attest"
+    script = "\n".join(step.get("run", "") for step in release["steps"])
+    assert "gh release create" in script and "gh release upload" in script and "sha256sum -c" in script
+    for job in (build, attest, release):
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False

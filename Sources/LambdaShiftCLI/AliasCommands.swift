@@ -12,6 +12,7 @@ extension LambdaShift {
     /// `promote`: finish an in-flight shift now: the weighted version becomes the primary.
     struct Promote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "promote",
             abstract: "Finish an in-flight shift now: 100% to the new version.",
             discussion: "Example: lambda-shift promote --function name-searcher-production")
 
@@ -52,6 +53,7 @@ extension LambdaShift {
     /// healthy (or `--to-version`).
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract:
                 "Undo an in-flight shift, or go back to the last version that was live and healthy (or --to-version).",
             discussion: """

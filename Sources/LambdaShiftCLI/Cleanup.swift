@@ -10,6 +10,7 @@ extension LambdaShift {
     /// versions nothing uses any more.
     struct Cleanup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cleanup",
             abstract:
                 "Remove a branch's preview alias (or every preview older than --older-than) and the versions no alias uses.",
             discussion: """

@@ -12,6 +12,7 @@ extension LambdaShift {
     /// `deploy`: package, upload, update, publish, shift — PRODUCT.md's flow.
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "deploy",
             abstract:
                 "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.",
             discussion: """
@@ -37,6 +38,7 @@ extension LambdaShift {
     /// `plan`: what deploy would do, changing nothing.
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "plan",
             abstract:
                 "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.",
             discussion: """

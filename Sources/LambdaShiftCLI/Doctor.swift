@@ -12,6 +12,7 @@ extension LambdaShift {
     /// bucket, alarms) and says which work, before a first deploy is attempted.
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract:
                 "Check credentials, region, endpoints and read access to the function, alias, bucket and alarms. Changes nothing.",
             discussion: """

@@ -7,6 +7,7 @@ import Glibc
 import Config
 import Packaging
 import Rollout
+import Synchronization
 
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
 /// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
@@ -14,17 +15,40 @@ public enum LambdaShiftMain {
     /// Runs the command line in `context` (by default this process: the result on stdout,
     /// everything else on stderr) and returns the exit code. With `--output json`, stdout
     /// holds exactly one JSON document whatever happens, a failure included.
-    public static func run(
+    ///
+    /// Synchronous until a command has to run: `--version`, `--help` and argument errors are
+    /// answered on the main thread without starting Swift's concurrency runtime (its threads
+    /// cost a millisecond a CI step need not pay); a command runs in a task the main thread
+    /// waits for.
+    public static func main(
         _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil
-    ) async -> Int32 {
+    ) -> Int32 {
         let context = given ?? CommandContext.process(json: wantsJSON(arguments))
-        return await CommandContext.$current.withValue(context) {
-            await execute(arguments, context)
+        return CommandContext.$current.withValue(context) {
+            switch parse(arguments, context) {
+            case .finished(let code): return code
+            case .synchronous(var command):
+                do {
+                    try command.run()
+                    return ExitStatus.success
+                } catch {
+                    return failed(error, arguments: arguments, context)
+                }
+            case .asynchronous(let command):
+                let pending = PendingCommand(command)
+                return waitFor { await perform(pending.take(), arguments: arguments, context) }
+            }
         }
     }
 
-    private static func execute(_ arguments: [String], _ context: CommandContext) async -> Int32 {
-        let command = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
+    /// What the arguments asked for: an answer already given, or a command to run.
+    enum Parsed {
+        case finished(Int32)
+        case synchronous(any ParsableCommand)
+        case asynchronous(any AsyncParsableCommand)
+    }
+
+    private static func parse(_ arguments: [String], _ context: CommandContext) -> Parsed {
         if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
             let suggestion =
                 Self.commandNames.min { ConfigFile.distance($0, first) < ConfigFile.distance($1, first) } ?? "deploy"
@@ -32,39 +56,55 @@ public enum LambdaShiftMain {
             let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
             context.reporter.error(sentence, title: nil)
             failureDocument(context, command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)
-            return ExitStatus.usage
+            return .finished(ExitStatus.usage)
         }
         do {
-            var parsed = try LambdaShift.parseAsRoot(arguments)
-            if let asyncCommand = parsed as? any AsyncParsableCommand {
-                try await runCancellable(asyncCommand)
-            } else {
-                try parsed.run()
-            }
+            let parsed = try LambdaShift.parseAsRoot(arguments)
+            if let command = parsed as? any AsyncParsableCommand { return .asynchronous(command) }
+            return .synchronous(parsed)
+        } catch {
+            return .finished(failed(error, arguments: arguments, context))
+        }
+    }
+
+    private static func perform(
+        _ command: sending any AsyncParsableCommand, arguments: [String], _ context: CommandContext
+    ) async -> Int32 {
+        do {
+            try await runCancellable(command)
             return ExitStatus.success
-        } catch let error where LambdaShiftExit.knows(error) {
+        } catch {
+            return failed(error, arguments: arguments, context)
+        }
+    }
+
+    /// Reports an error from parsing or running and returns its exit code.
+    private static func failed(
+        _ error: any Error, arguments: [String], _ context: CommandContext
+    ) -> Int32 {
+        let name = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
+        if LambdaShiftExit.knows(error) {
             let code = LambdaShiftExit.code(for: error)
             let sentence = LambdaShiftExit.message(for: error)
             context.reporter.error(
                 sentence,
                 title: code == ExitStatus.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
-            failureDocument(context, command: command, code: code, sentence: sentence)
+            failureDocument(context, command: name, code: code, sentence: sentence)
             return code
-        } catch {
-            // Help, --version and argument errors from ArgumentParser.
-            let code = LambdaShift.exitCode(for: error)
-            let text = LambdaShift.fullMessage(for: error)
-            if code == .success {
-                if !text.isEmpty { context.result.text(text) }
-                return ExitStatus.success
-            }
-            context.errorOutput(context.secrets.redact(text))
-            failureDocument(
-                context, command: command, code: ExitStatus.usage,
-                sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)
-                    ?? "Invalid arguments.")
-            return ExitStatus.usage
         }
+        // Help, --version and argument errors from ArgumentParser.
+        let code = LambdaShift.exitCode(for: error)
+        let text = LambdaShift.fullMessage(for: error)
+        if code == .success {
+            if !text.isEmpty { context.result.text(text) }
+            return ExitStatus.success
+        }
+        context.errorOutput(context.secrets.redact(text))
+        failureDocument(
+            context, command: name, code: ExitStatus.usage,
+            sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)
+                ?? "Invalid arguments.")
+        return ExitStatus.usage
     }
 
     /// The JSON document of a run that failed before its command wrote one.
@@ -94,6 +134,30 @@ public enum LambdaShiftMain {
         }
         return false
     }
+}
+
+/// A parsed command handed from the main thread to the task that runs it; taken once, by
+/// that task, after which the main thread only waits.
+final class PendingCommand: @unchecked Sendable {
+    private var command: (any AsyncParsableCommand)?
+    init(_ command: any AsyncParsableCommand) { self.command = command }
+    func take() -> any AsyncParsableCommand {
+        defer { command = nil }
+        return command!
+    }
+}
+
+/// Runs `body` in a task and blocks the calling (main) thread until it returns.
+func waitFor(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<Int32>(0)
+    Task {
+        let code = await body()
+        result.withLock { $0 = code }
+        done.signal()
+    }
+    done.wait()
+    return result.withLock { $0 }
 }
 
 /// Runs a command in a task that SIGINT and SIGTERM cancel (CI cancellation): the rollout

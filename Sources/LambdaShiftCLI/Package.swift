@@ -31,6 +31,7 @@ extension LambdaShift {
     /// `package`: zip and digest, no AWS.
     struct Package: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "package",
             abstract:
                 "Zip the build deterministically and print its SHA-256 (hex, and base64 as Lambda's CodeSha256). No AWS.",
             discussion: """

@@ -10,6 +10,7 @@ extension LambdaShift {
     /// versions came from. Reads only.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.",
             discussion: """
                 Example:

@@ -10,4 +10,4 @@ sigaddset(&signals, SIGINT)
 sigaddset(&signals, SIGTERM)
 pthread_sigmask(SIG_UNBLOCK, &signals, nil)
 
-exit(await LambdaShiftMain.run())
+exit(LambdaShiftMain.main())

@@ -167,6 +167,10 @@ public struct AWSClient: Sendable {
                     cause: error.message, isConfiguration: false)
             case .cancelled:
                 return CancellationError()
+            case .libraryMissing:
+                return AWSClientError(
+                    .invalidSetting, "Cannot call \(service.displayName): \(error.message).", cause: nil,
+                    isConfiguration: true)
             case .other:
                 return AWSClientError(
                     .connectionLost, "\(service.displayName) \(operation.name) failed at the HTTP level\(tries).",

@@ -7,8 +7,8 @@ public enum HMACSHA256 {
         var length: UInt32 = 0
         key.withUnsafeBufferPointer { keyBuffer in
             message.withUnsafeBufferPointer { messageBuffer in
-                _ = HMAC(
-                    EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
+                _ = ls_HMAC(
+                    ls_EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count),
                     messageBuffer.baseAddress, messageBuffer.count, &out, &length)
             }
         }
@@ -24,7 +24,7 @@ public enum HMACSHA256 {
 public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
-        _ = RAND_bytes(&out, Int32(count))
+        _ = ls_RAND_bytes(&out, Int32(count))
         return out
     }
 }

@@ -8,24 +8,24 @@ public struct SHA256Hasher: ~Copyable {
 
     public init() {
         // EVP_MD_CTX_new only fails when memory is exhausted; there is nothing to recover then.
-        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        guard let context = ls_EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
+        ls_EVP_DigestInit_ex(context, ls_EVP_sha256(), nil)
         self.context = context
     }
 
     /// A second hasher in the same state: a checkpoint to go back to.
     public init(copying other: borrowing SHA256Hasher) {
-        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
-        EVP_MD_CTX_copy_ex(context, other.context)
+        guard let context = ls_EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
+        ls_EVP_MD_CTX_copy_ex(context, other.context)
         self.context = context
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit { ls_EVP_MD_CTX_free(context) }
 
     /// Adds bytes to the digest.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        EVP_DigestUpdate(context, base, bytes.count)
+        ls_EVP_DigestUpdate(context, base, bytes.count)
     }
 
     /// Adds the bytes of `data` to the digest.
@@ -39,7 +39,7 @@ public struct SHA256Hasher: ~Copyable {
     public consuming func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &out, &length)
+        ls_EVP_DigestFinal_ex(context, &out, &length)
         return Array(out.prefix(Int(length)))
     }
 
@@ -61,17 +61,17 @@ public struct SHA256Hasher: ~Copyable {
 /// MD5, for S3's Content-MD5 where a caller asks for it.
 public enum MD5 {
     public static func hash(_ data: some DataProtocol) -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
-        defer { EVP_MD_CTX_free(context) }
-        EVP_DigestInit_ex(context, EVP_md5(), nil)
+        guard let context = ls_EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
+        defer { ls_EVP_MD_CTX_free(context) }
+        ls_EVP_DigestInit_ex(context, ls_EVP_md5(), nil)
         for region in data.regions {
             region.withUnsafeBytes { buffer in
-                if let base = buffer.baseAddress { EVP_DigestUpdate(context, base, buffer.count) }
+                if let base = buffer.baseAddress { ls_EVP_DigestUpdate(context, base, buffer.count) }
             }
         }
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &out, &length)
+        ls_EVP_DigestFinal_ex(context, &out, &length)
         return Array(out.prefix(Int(length)))
     }
 }

@@ -100,6 +100,8 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// The request body could not be read.
         case bodyUnreadable
+        /// libcurl is not installed (it is loaded at the first request): nothing was sent.
+        case libraryMissing
         case other
     }
 

@@ -33,10 +33,8 @@ public struct ProxySettings: Sendable, Equatable {
 public final class CurlTransport: HTTPTransport {
     private let proxy: ProxySettings
     private let pool = Mutex<[CurlEasyHandle]>([])
-    private static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
 
     public init(proxy: ProxySettings = ProxySettings()) {
-        _ = Self.globalInit
         self.proxy = proxy
     }
 
@@ -63,8 +61,8 @@ final class CurlEasyHandle: @unchecked Sendable {
     // Used by one request at a time: the pool hands it out exclusively.
     let raw: UnsafeMutableRawPointer?
 
-    init() { raw = curl_easy_init() }
-    deinit { if let raw { curl_easy_cleanup(raw) } }
+    init() { raw = ls_curl_easy_init() }
+    deinit { if let raw { ls_curl_easy_cleanup(raw) } }
 
     func perform(_ transfer: CurlTransfer, timeout: HTTPTimeouts, proxy: ProxySettings) -> Result<
         HTTPResponse, HTTPTransportError
@@ -72,15 +70,21 @@ final class CurlEasyHandle: @unchecked Sendable {
         let request = transfer.request
         let url = request.url
         guard let raw else {
-            return .failure(HTTPTransportError(kind: .other, message: "libcurl could not create a handle", url: url))
+            let reason = ls_curl_load().map { String(cString: $0) } ?? "libcurl could not create a handle"
+            return .failure(
+                HTTPTransportError(
+                    kind: .libraryMissing,
+                    message:
+                        "libcurl could not be loaded (\(reason)): install libcurl 4 (Debian and Ubuntu: apt-get install libcurl4)",
+                    url: url))
         }
         let h = raw
-        curl_easy_reset(h)
+        ls_curl_easy_reset(h)
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        defer { ls_curl_slist_free_all(headerList) }
 
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         ls_curl_setopt_string(h, CURLOPT_URL, url)
@@ -124,12 +128,12 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
 
         for (name, value) in request.headers where name.lowercased() != "host" {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
+            headerList = ls_curl_slist_append(headerList, "\(name): \(value)")
         }
         // curl adds these by itself unless told not to; they are not part of the signature.
-        if bodyLength < 1 << 20 { headerList = curl_slist_append(headerList, "Expect:") }
-        headerList = curl_slist_append(headerList, "Accept:")
-        headerList = curl_slist_append(headerList, "User-Agent: lambda-shift")
+        if bodyLength < 1 << 20 { headerList = ls_curl_slist_append(headerList, "Expect:") }
+        headerList = ls_curl_slist_append(headerList, "Accept:")
+        headerList = ls_curl_slist_append(headerList, "User-Agent: lambda-shift")
         ls_curl_setopt_slist(h, CURLOPT_HTTPHEADER, headerList)
 
         if let error = transfer.openBody() {
@@ -137,10 +141,10 @@ final class CurlEasyHandle: @unchecked Sendable {
         }
         defer { transfer.closeBody() }
 
-        let code = curl_easy_perform(h)
+        let code = ls_curl_easy_perform(h)
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let message = detail.isEmpty ? String(cString: ls_curl_easy_strerror(code)) : detail
             return .failure(
                 HTTPTransportError(kind: Self.kind(of: code, transfer: transfer), message: message, url: url))
         }

@@ -80,7 +80,7 @@ public struct StandardRetryPolicy: RetryPolicy {
         case let error as HTTPTransportError:
             switch error.kind {
             case .connect, .timeout, .connectionLost: return .transient
-            case .tls, .cancelled, .bodyUnreadable, .other: return .clientError
+            case .tls, .cancelled, .bodyUnreadable, .libraryMissing, .other: return .clientError
             }
         default:
             return .clientError
