@@ -30,12 +30,48 @@ public struct DeploySummary: Sendable, Equatable {
     public var timeline: [Entry]
     public var reason: String?
     public var runURL: String?
+    /// The canary analysis, a row per weighted step (empty without comparative gates).
+    public var canary: [CanaryRow]
+
+    /// One step of the canary analysis, as text ready for the table.
+    public struct CanaryRow: Sendable, Equatable {
+        public struct Side: Sendable, Equatable {
+            public var version: String
+            public var invocations: Int
+            public var errorRatePercent: Double
+            public var p50: String?
+            public var p99: String?
+
+            public init(version: String, invocations: Int, errorRatePercent: Double, p50: String?, p99: String?) {
+                self.version = version
+                self.invocations = invocations
+                self.errorRatePercent = errorRatePercent
+                self.p50 = p50
+                self.p99 = p99
+            }
+        }
+        public var weight: String
+        public var candidate: Side
+        public var stable: Side
+        public var verdict: String
+        public var why: String
+        public var action: String
+
+        public init(weight: String, candidate: Side, stable: Side, verdict: String, why: String, action: String) {
+            self.weight = weight
+            self.candidate = candidate
+            self.stable = stable
+            self.verdict = verdict
+            self.why = why
+            self.action = action
+        }
+    }
 
     public init(
         outcome: String, headline: String, function: String, alias: String, environment: String,
         previousVersion: String,
         newVersion: String, sha256: String, s3Key: String, strategy: String, timeline: [Entry], reason: String? = nil,
-        runURL: String? = nil
+        runURL: String? = nil, canary: [CanaryRow] = []
     ) {
         self.outcome = outcome
         self.headline = headline
@@ -50,6 +86,7 @@ public struct DeploySummary: Sendable, Equatable {
         self.timeline = timeline
         self.reason = reason
         self.runURL = runURL
+        self.canary = canary
     }
 
     static let icons = [
@@ -71,6 +108,7 @@ public struct DeploySummary: Sendable, Equatable {
         for (name, value) in rows where !value.isEmpty {
             out += "| \(name) | `\(Self.escapeCode(value))` |\n"
         }
+        if !canary.isEmpty { out += canaryMarkdown() }
         if !timeline.isEmpty {
             out += "\n<details open><summary>Timeline</summary>\n\n| t | step |\n|---|---|\n"
             for entry in timeline.prefix(200) {
@@ -83,6 +121,52 @@ public struct DeploySummary: Sendable, Equatable {
         if let runURL, !runURL.isEmpty { out += "\n[Run](\(Self.escapeURL(runURL)))\n" }
         return out
     }
+
+    /// The canary analysis: a table (weight, each version's calls, error rate and p99, the
+    /// verdict and why) and a Mermaid chart of the new version's weight and both error rates
+    /// over the steps (GitHub renders Mermaid in job summaries).
+    func canaryMarkdown() -> String {
+        func rate(_ value: Double) -> String { Self.decimal(value) + "%" }
+        var out = "\n#### Canary analysis: new version vs stable, same minutes\n\n"
+        out +=
+            "| weight | new: calls | new: errors | new: p99 | stable: calls | stable: errors | stable: p99 | verdict |\n"
+        out += "|---|---|---|---|---|---|---|---|\n"
+        for row in canary.prefix(100) {
+            let icon = ["pass": "✅", "fail": "❌", "inconclusive": "❔"][row.verdict] ?? ""
+            out +=
+                "| \(Self.escape(row.weight)) | \(row.candidate.invocations) | \(rate(row.candidate.errorRatePercent))"
+            out += " | \(Self.escape(row.candidate.p99 ?? "–")) | \(row.stable.invocations)"
+            out += " | \(rate(row.stable.errorRatePercent)) | \(Self.escape(row.stable.p99 ?? "–"))"
+            out += " | \(icon) \(Self.escape(row.verdict)): \(Self.escape(row.why)); \(Self.escape(row.action)) |\n"
+        }
+        let labels = canary.prefix(100).enumerated().map {
+            "\"\($0.offset + 1): \(Self.mermaidText($0.element.weight))\""
+        }
+        let highest = canary.flatMap { [$0.candidate.errorRatePercent, $0.stable.errorRatePercent] }.max() ?? 0
+        out += "\n```mermaid\nxychart-beta\n"
+        out += "    title \"Error rate per step (%): new version (first line) vs stable (second line)\"\n"
+        out += "    x-axis \"step: new version's weight\" [\(labels.joined(separator: ", "))]\n"
+        out += "    y-axis \"error rate (%)\" 0 --> \(Self.decimal(max(1, (highest * 1.2).rounded(.up))))\n"
+        out +=
+            "    line [\(canary.prefix(100).map { Self.decimal($0.candidate.errorRatePercent) }.joined(separator: ", "))]\n"
+        out +=
+            "    line [\(canary.prefix(100).map { Self.decimal($0.stable.errorRatePercent) }.joined(separator: ", "))]\n"
+        out += "```\n"
+        return out
+    }
+
+    /// A number with at most two decimals, locale-free.
+    static func decimal(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        let hundredths = Int((value * 100).rounded())
+        let whole = hundredths / 100, rest = abs(hundredths % 100)
+        guard rest != 0 else { return String(whole) }
+        let digits = rest < 10 ? "0\(rest)" : String(rest)
+        return "\(whole).\(digits.hasSuffix("0") ? String(digits.dropLast()) : digits)"
+    }
+
+    /// Text inside a Mermaid string: no quotes, brackets or line breaks.
+    static func mermaidText(_ text: String) -> String { text.filter { !"\"[]\n\r`".contains($0) } }
 
     /// Escapes Markdown and HTML in table cells.
     static func escape(_ text: String) -> String {

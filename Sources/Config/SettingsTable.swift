@@ -70,7 +70,29 @@ public enum SettingsTable {
             "An alarm in ALARM before the deploy."),
         SettingSpec(
             "max-error-rate", .percent, default: "no metrics gate", "Highest error+throttle rate of the new version."),
-        SettingSpec("min-invocations", .count, default: "1", "Invocations needed before silence counts as health."),
+        SettingSpec(
+            "min-invocations", .count, default: "1",
+            "Invocations needed before silence counts as health (with the canary gates: of each version)."),
+        SettingSpec(
+            "max-error-rate-increase", .percent, default: "no comparison",
+            "Percentage points the new version's error rate may exceed the stable version's by, over the same minutes; fails only when significant at --confidence."
+        ),
+        SettingSpec(
+            "max-duration-increase", .percent, default: "no comparison",
+            "Percent the new version's p99 Duration may exceed the stable version's by."),
+        SettingSpec(
+            "confidence", .percent, default: "95",
+            "Confidence an error-rate excess needs to fail the canary (one-sided score test)."),
+        SettingSpec(
+            "max-bake", .duration, default: "3 × the step's bake",
+            "How long a step without a verdict (too little traffic) may bake in all."),
+        SettingSpec(
+            "on-inconclusive", .choice(["rollback", "proceed"]), default: "rollback",
+            "What a step still without a verdict at --max-bake does."),
+        SettingSpec(
+            "warm-invocations", .count, default: "0",
+            "Invoke the alias this many times per step with the smoke payload, spread over the bake (runs the function: side effects)."
+        ),
         SettingSpec(
             "smoke-payload", .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
         SettingSpec("bake", .duration, default: "0", "Keep checking the gates this long after 100%."),

@@ -93,8 +93,32 @@ struct DeployOptions: ParsableArguments {
     var maxErrorRate: String?
     @Option(
         name: .customLong("min-invocations"), parsing: .unconditional,
-        help: "Invocations needed before the metrics gate counts silence as health (default 1).") var minInvocations:
+        help: "Invocations needed before silence counts as health (the canary: of each version; default 1).")
+    var minInvocations: String?
+    @Option(
+        name: .customLong("max-error-rate-increase"), parsing: .unconditional,
+        help:
+            "Canary: percentage points the new version's error rate may exceed the stable version's by (same minutes); fails only when significant at --confidence."
+    ) var maxErrorRateIncrease: String?
+    @Option(
+        name: .customLong("max-duration-increase"), parsing: .unconditional,
+        help: "Canary: percent the new version's p99 Duration may exceed the stable version's by.")
+    var maxDurationIncrease: String?
+    @Option(parsing: .unconditional, help: "Canary: confidence an error-rate excess needs to fail (default 95).")
+    var confidence: String?
+    @Option(
+        name: .customLong("max-bake"), parsing: .unconditional,
+        help: "Longest a step without a verdict (too little traffic) bakes in all (default 3 × its bake).")
+    var maxBake: String?
+    @Option(
+        name: .customLong("on-inconclusive"),
+        help: "A step still without a verdict at --max-bake: rollback (default) or proceed.") var onInconclusive:
         String?
+    @Option(
+        name: .customLong("warm-invocations"), parsing: .unconditional,
+        help:
+            "Invoke the alias this many times per step with the smoke payload, spread over the bake (runs the function: side effects)."
+    ) var warmInvocations: String?
     @Option(
         name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves."
     ) var smokePayload: String?
@@ -135,6 +159,12 @@ struct DeployOptions: ParsableArguments {
         settings.alarmAlreadyFiring = alarmAlreadyFiring
         settings.maxErrorRate = maxErrorRate
         settings.minInvocations = minInvocations
+        settings.maxErrorRateIncrease = maxErrorRateIncrease
+        settings.maxDurationIncrease = maxDurationIncrease
+        settings.confidence = confidence
+        settings.maxBake = maxBake
+        settings.onInconclusive = onInconclusive
+        settings.warmInvocations = warmInvocations
         settings.smokePayload = smokePayload
         settings.bake = bake
         settings.gateInterval = gateInterval

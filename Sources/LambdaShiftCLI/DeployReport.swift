@@ -63,14 +63,54 @@ final class DeployReport: DeployEvents {
     var timeline: [DeploySummary.Entry] { state.withLock { $0.timeline } }
 
     /// The outputs as the JSON document has them: `skipped` a boolean, the rest strings.
-    static func document(outputs: [String: String], exitCode: Int32, sentence: String) -> [String: JSONValue] {
+    static func document(
+        outputs: [String: String], exitCode: Int32, sentence: String, analysis: [CanaryStep] = []
+    ) -> [String: JSONValue] {
         var members: [String: JSONValue] = ["command": "deploy", "exit-code": .int(Int(exitCode))]
+        if !analysis.isEmpty { members["analysis"] = .array(analysis.map(Self.analysisValue)) }
         for name in outputNames {
             guard let value = outputs[name] else { continue }
             members[name] = name == "skipped" ? .bool(value == "true") : .string(value)
         }
         members[exitCode == 0 ? "message" : "error"] = .string(sentence)
         return members
+    }
+
+    /// A step of the canary analysis as the JSON document has it: rates as fractions, times in ms.
+    static func analysisValue(_ step: CanaryStep) -> JSONValue {
+        func side(_ sample: VersionSample) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "version": .string(sample.version), "invocations": .int(sample.invocations),
+                "failures": .int(sample.failures), "error-rate": .double(sample.failureRate),
+            ]
+            if let p50 = sample.p50 { members["p50-ms"] = .double(p50) }
+            if let p99 = sample.p99 { members["p99-ms"] = .double(p99) }
+            return .object(members)
+        }
+        let c = step.comparison
+        var members: [String: JSONValue] = [
+            "weight-percent": .double(Double(step.weightBasisPoints) / 100), "new": side(c.candidate),
+            "stable": side(c.stable), "verdict": .string(c.verdict.rawValue),
+            "reasons": .array(c.reasons.map { .string($0) }), "action": .string(step.action),
+        ]
+        if let p = c.pValue { members["p-value"] = .double(p) }
+        return .object(members)
+    }
+
+    /// The same steps as the summary's rows.
+    static func summaryRows(_ analysis: [CanaryStep]) -> [DeploySummary.CanaryRow] {
+        analysis.map { step in
+            let c = step.comparison
+            func side(_ sample: VersionSample) -> DeploySummary.CanaryRow.Side {
+                DeploySummary.CanaryRow.Side(
+                    version: sample.version, invocations: sample.invocations,
+                    errorRatePercent: sample.failureRate * 100,
+                    p50: sample.p50.map(CanaryLimits.milliseconds), p99: sample.p99.map(CanaryLimits.milliseconds))
+            }
+            return DeploySummary.CanaryRow(
+                weight: Strategy.percent(step.weightBasisPoints), candidate: side(c.candidate), stable: side(c.stable),
+                verdict: c.verdict.rawValue, why: c.reasons.joined(separator: "; "), action: step.action)
+        }
     }
 
     /// Whether `finish` has run (a run's outputs and summary are written once).
@@ -87,7 +127,8 @@ final class DeployReport: DeployEvents {
         let sentence = message.isEmpty ? (reason ?? "") : message
         if exitCode == 0 && !message.isEmpty { reporter.info(message) }
         for (name, value) in ordered { context.result.line("\(name)=\(value)") }
-        context.result.document(Self.document(outputs: outputs, exitCode: exitCode, sentence: sentence))
+        context.result.document(
+            Self.document(outputs: outputs, exitCode: exitCode, sentence: sentence, analysis: result.analysis))
         do {
             try reporter.setOutputs(ordered)
             if let plan {
@@ -98,7 +139,8 @@ final class DeployReport: DeployEvents {
                         function: plan.function, alias: plan.alias, environment: plan.environment,
                         previousVersion: outputs["previous-version"] ?? "", newVersion: outputs["version"] ?? "",
                         sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
-                        timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL))
+                        timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL,
+                        canary: Self.summaryRows(result.analysis)))
             }
         } catch {
             reporter.warning("Could not write the outputs or summary: \(error)")

@@ -38,6 +38,9 @@ extension LambdaShift {
         @Option(
             name: .customLong("max-error-rate"), parsing: .unconditional, help: "Adds the metrics gate's GetMetricData."
         ) var maxErrorRate: String?
+        @Option(
+            name: .customLong("max-error-rate-increase"), parsing: .unconditional,
+            help: "Adds the canary's GetMetricData.") var maxErrorRateIncrease: String?
         @Option(name: .customLong("smoke-payload"), help: "Adds InvokeFunction for the smoke test.") var smokePayload:
             String?
         @Option(
@@ -89,6 +92,7 @@ extension LambdaShift {
             settings.key = key
             settings.branch = branch
             settings.maxErrorRate = maxErrorRate
+            settings.maxErrorRateIncrease = maxErrorRateIncrease
             settings.smokePayload = smokePayload
             settings.keepVersions = keepVersions
             settings.region = region

@@ -74,6 +74,8 @@ public struct DeployResult: Sendable, Equatable {
     public var exitCode: Int32
     public var message: String
     public var reason: String?
+    /// The canary analysis of each weighted step (empty without comparative gates).
+    public var analysis: [CanaryStep] = []
 
     public init(outputs: [String: String], exitCode: Int32, message: String = "", reason: String? = nil) {
         self.outputs = outputs

@@ -88,9 +88,45 @@ extension DeployPipeline {
         steps.append(
             .object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
         summary.line("total: \(elapsed + plan.bakeSeconds)s")
+        if let limits = plan.canary {
+            let (text, value) = Self.canaryDescription(limits, plan: plan, weightedSteps: plan.strategy.steps.count)
+            summary.line(text)
+            document["canary"] = value
+        }
         document["steps"] = .array(steps)
         document["total-seconds"] = .int(elapsed + plan.bakeSeconds)
         summary.document = document
         return summary
+    }
+
+    /// What the canary analysis will judge, in a sentence and as the plan document's `canary`.
+    static func canaryDescription(_ limits: CanaryLimits, plan: DeployPlan, weightedSteps: Int) -> (String, JSONValue) {
+        var checks: [String] = []
+        var value: [String: JSONValue] = [
+            "confidence-percent": .double(limits.confidence * 100), "min-invocations": .int(limits.minInvocations),
+            "on-inconclusive": .string(plan.inconclusive.decision.rawValue),
+            "warm-invocations": .int(plan.warmInvocations),
+        ]
+        if let points = limits.maxErrorRateIncreasePoints {
+            checks.append(
+                "error rate at most \(CanaryLimits.number(points)) pp above the stable version's (significant at \(CanaryLimits.number(limits.confidence * 100))%)"
+            )
+            value["max-error-rate-increase-points"] = .double(points)
+        }
+        if let percent = limits.maxDurationIncreasePercent {
+            checks.append("p99 Duration at most \(CanaryLimits.number(percent))% above the stable version's")
+            value["max-duration-increase-percent"] = .double(percent)
+        }
+        if let seconds = plan.inconclusive.maxBakeSeconds { value["max-bake-seconds"] = .int(seconds) }
+        let maxBake = plan.inconclusive.maxBakeSeconds.map { "\($0)s" } ?? "3 × the step's bake"
+        var text =
+            "canary: each weighted step compares the new version with the stable one over the same minutes: "
+            + checks.joined(separator: ", ")
+            + "; fewer than \(limits.minInvocations) invocation(s) of either is no verdict: the bake goes on up to \(maxBake), then \(plan.inconclusive.decision.rawValue)"
+        if plan.warmInvocations > 0 {
+            text += "; \(plan.warmInvocations) warm invocation(s) of the alias per step (they run the function)"
+        }
+        if weightedSteps == 0 { text += " (this strategy has no weighted step: nothing to compare)" }
+        return (text, .object(value))
     }
 }

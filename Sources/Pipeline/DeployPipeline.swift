@@ -144,10 +144,13 @@ public struct DeployPipeline: Sendable {
             }
             report.phase("Shift alias \(plan.alias)")
             let watched = Mutex(0)
+            let canary = CanaryRecorder()
             let engine = RolloutEngine(
                 api: lambda, gates: gates, clock: deps.clock, sleeper: deps.bakeSleeper,
-                gateInterval: Double(plan.gateIntervalSeconds)
+                gateInterval: Double(plan.gateIntervalSeconds), inconclusive: plan.inconclusive,
+                warming: warming(lambda)
             ) { event in
+                canary.record(event.kind)
                 switch event.kind {
                 case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
                 case .baking(let seconds):
@@ -160,15 +163,36 @@ public struct DeployPipeline: Sendable {
                     let checks = watched.withLock { $0 }
                     let during =
                         checks == 0
-                        ? "" : " (also checked \(checks) time\(checks == 1 ? "" : "s") during the bake, all passed)"
+                        ? "" : " (also checked \(checks) time\(checks == 1 ? "" : "s") during the bake)"
+                    let verdict = result.passed ? "passed" : (result.inconclusive ? "NO VERDICT" : "FAILED")
                     report.event(
-                        "gate \(result.gate): \(result.passed ? "passed" : "FAILED"): \(result.detail)" + during,
-                        passed: result.passed)
+                        "gate \(result.gate): \(verdict): \(result.detail)" + during,
+                        passed: result.inconclusive ? nil : result.passed)
+                    if let comparison = result.comparison {
+                        report.line(
+                            CanaryRecorder.line(
+                                CanaryStep(
+                                    weightBasisPoints: canary.currentWeight, comparison: comparison,
+                                    action: "")))
+                    }
                 case .watched(let elapsed, let total, let results):
                     watched.withLock { $0 += 1 }
                     report.line(
                         "gates at \(elapsed)s of \(total)s: "
-                            + results.map { "\($0.gate) ok (\($0.detail))" }.joined(separator: ", "))
+                            + results.map { "\($0.gate) \($0.inconclusive ? "no verdict yet" : "ok") (\($0.detail))" }
+                            .joined(separator: ", "))
+                case .extended(let after, let until, let results):
+                    report.event(
+                        "no verdict after \(after)s (\(results.map { "\($0.gate): \($0.detail)" }.joined(separator: "; "))): baking on, up to \(until)s (--max-bake)"
+                    )
+                case .proceededInconclusive(let after, _):
+                    report.warning(
+                        "Still no verdict after \(after)s (--max-bake): the shift goes on, as --on-inconclusive proceed asks."
+                    )
+                case .warmed(let sent, let failed):
+                    report.line(
+                        "sent \(sent) warm invocation(s) of alias \(plan.alias)"
+                            + (failed > 0 ? "; \(failed) could not be sent" : ""))
                 case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
                 case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
@@ -177,6 +201,7 @@ public struct DeployPipeline: Sendable {
             let outcome = await engine.shift(
                 function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
                 strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
+            canary.finish(outcome)
             if outcome == .completed || outcome == .completedByOther, let keep = plan.keepVersions {
                 // Housekeeping after the alias moved: a failure is a warning, never a failed deploy.
                 do {
@@ -192,7 +217,18 @@ public struct DeployPipeline: Sendable {
                     )
                 }
             }
-            return conclude(outcome, outputs: &outputs, version: published.version, before: before)
+            var result = conclude(outcome, outputs: &outputs, version: published.version, before: before)
+            result.analysis = canary.steps
+            return result
+        }
+    }
+
+    /// `--warm-invocations`: the smoke payload sent to the alias (both versions, by weight).
+    func warming(_ lambda: any FunctionAPI) -> Warming? {
+        guard plan.warmInvocations > 0, let payload = plan.smokePayload else { return nil }
+        let function = plan.function, alias = plan.alias
+        return Warming(invocationsPerStep: plan.warmInvocations) {
+            _ = try await lambda.invoke(function, qualifier: alias, payload: payload)
         }
     }
 

@@ -16,6 +16,12 @@ public struct DeployPlan: Sendable {
     public var blockOnFiringAlarm: Bool
     public var maxErrorRateBasisPoints: Int?
     public var minInvocations: Int
+    /// The comparison of the new version with the stable one (nil: no comparative gate).
+    public var canary: CanaryLimits?
+    /// How a step without a verdict ends.
+    public var inconclusive: InconclusivePolicy = InconclusivePolicy()
+    /// Invocations of the alias per weighted step (`--warm-invocations`).
+    public var warmInvocations: Int = 0
     public var smokePayload: Data?
     public var allowedAccounts: [String]
     public var provenance: Provenance

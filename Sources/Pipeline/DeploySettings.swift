@@ -28,6 +28,12 @@ public struct DeploySettings: Sendable {
     public var alarmAlreadyFiring: String?
     public var maxErrorRate: String?
     public var minInvocations: String?
+    public var maxErrorRateIncrease: String?
+    public var maxDurationIncrease: String?
+    public var confidence: String?
+    public var maxBake: String?
+    public var onInconclusive: String?
+    public var warmInvocations: String?
     public var smokePayload: String?
     public var bake: String?
     public var gateInterval: String?
@@ -122,6 +128,40 @@ public struct DeploySettings: Sendable {
         let minimum =
             try settings.integer(
                 minInvocations, "min-invocations", in: 0...Int.max, what: "the invocations needed per check") ?? 1
+        let increase = try settings.value(maxErrorRateIncrease, "max-error-rate-increase").map {
+            try Self.percentNumber(
+                $0, origin: settings.origin(maxErrorRateIncrease, "max-error-rate-increase"), upTo: 100)
+        }
+        let slower = try settings.value(maxDurationIncrease, "max-duration-increase").map {
+            try Self.percentNumber(
+                $0, origin: settings.origin(maxDurationIncrease, "max-duration-increase"), upTo: 10_000)
+        }
+        let confidenceValue = try settings.value(confidence, "confidence").map {
+            try Self.percentNumber($0, origin: settings.origin(confidence, "confidence"), upTo: 99.99)
+        }
+        if let confidenceValue, confidenceValue < 50 {
+            throw ConfigError(
+                "\(settings.origin(confidence, "confidence")) is \(confidenceValue)%: give a confidence from 50 to 99.99, such as 95."
+            )
+        }
+        let maxBakeSeconds = try settings.value(maxBake, "max-bake").map {
+            try Strategy.seconds($0, in: settings.origin(maxBake, "max-bake"))
+        }
+        let decisionText = settings.value(onInconclusive, "on-inconclusive") ?? "rollback"
+        guard let decision = InconclusivePolicy.Decision(rawValue: decisionText) else {
+            throw ConfigError(
+                "\(settings.origin(onInconclusive, "on-inconclusive")) is \"\(decisionText)\": use rollback or proceed."
+            )
+        }
+        let warm =
+            try settings.integer(
+                warmInvocations, "warm-invocations", in: 0...10_000, what: "the invocations to send per step") ?? 0
+        let canary =
+            increase == nil && slower == nil
+            ? nil
+            : CanaryLimits(
+                maxErrorRateIncreasePoints: increase, maxDurationIncreasePercent: slower,
+                confidence: (confidenceValue ?? 95) / 100, minInvocations: minimum)
         var smoke: Data?
         if let text = settings.value(smokePayload, "smoke-payload") {
             let data: Data
@@ -137,6 +177,11 @@ public struct DeploySettings: Sendable {
                 throw ConfigError("The smoke payload is not JSON: pass a JSON document or @file.json.")
             }
             smoke = data
+        }
+        if warm > 0 && smoke == nil {
+            throw ConfigError(
+                "\(settings.origin(warmInvocations, "warm-invocations")) sends the smoke payload to the alias: set --smoke-payload too."
+            )
         }
         let firing = settings.value(alarmAlreadyFiring, "alarm-already-firing") ?? "block"
         guard ["block", "ignore"].contains(firing) else {
@@ -154,7 +199,7 @@ public struct DeploySettings: Sendable {
                 "\(settings.origin(allowedAccountIds, "allowed-account-ids")) holds \"\(bad)\", which is not an AWS account id: give 12-digit ids, separated by commas."
             )
         }
-        return DeployPlan(
+        var plan = DeployPlan(
             function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
             strategy: strategy, bakeSeconds: bakeSeconds,
             alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]),
@@ -167,6 +212,26 @@ public struct DeploySettings: Sendable {
             keepVersions: keep,
             keyPrefix: keyPrefix, keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval,
             isPreview: isPreview, functionURL: try Self.functionURLAuth(settings, functionURL, preview: isPreview))
+        plan.canary = canary
+        plan.inconclusive = InconclusivePolicy(maxBakeSeconds: maxBakeSeconds, decision: decision)
+        plan.warmInvocations = warm
+        return plan
+    }
+
+    /// A positive percentage (`1`, `0.5`, `20%`) up to `upTo`, as a number of percent.
+    static func percentNumber(_ text: String, origin: String, upTo limit: Double) throws -> Double {
+        var trimmed = text.trimmed(newlines: false)
+        if trimmed.hasSuffix("%") { trimmed.removeLast() }
+        let digits = trimmed.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(digits.count), digits.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) }),
+            digits.allSatisfy({ $0.allSatisfy(\.isNumber) }), digits.count == 1 || digits[1].count <= 2,
+            let value = Double(trimmed), value > 0, value <= limit
+        else {
+            throw ConfigError(
+                "\(origin) is \"\(text)\": give a percentage above 0 and at most \(CanaryLimits.number(limit)), with at most two decimals, such as 1 or 0.5."
+            )
+        }
+        return value
     }
 
     /// `true`/`false` (also `1`/`0`, `yes`/`no`), named as the user wrote it when it is neither.

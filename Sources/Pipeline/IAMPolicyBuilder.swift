@@ -46,7 +46,7 @@ public enum IAMPolicyBuilder {
         let document = IAMPolicyDocument.make(
             functionArns: unique(functionArns), codeStatements: IAMPolicyDocument.merged(code),
             alarmArns: unique(alarmArns),
-            metrics: plans.contains { $0.maxErrorRateBasisPoints != nil },
+            metrics: plans.contains { $0.maxErrorRateBasisPoints != nil || $0.canary != nil },
             smoke: plans.contains { $0.smokePayload != nil },
             pruning: plans.contains { $0.keepVersions != nil }, previews: plans.contains(where: \.isPreview))
         return Built(document: document, environments: plans.map(\.environment), assumptions: unique(assumptions))

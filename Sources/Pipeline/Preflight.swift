@@ -123,6 +123,10 @@ struct Preflight {
                     cloudWatch: deps.metrics, function: plan.function, alias: plan.alias,
                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
         }
+        if let limits = plan.canary {
+            gates.append(
+                ComparativeGate(cloudWatch: deps.metrics, function: plan.function, alias: plan.alias, limits: limits))
+        }
         return Result(identity: identity, function: function, before: before, gates: gates)
     }
 

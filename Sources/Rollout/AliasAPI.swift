@@ -44,20 +44,58 @@ public struct GateResult: Sendable, Equatable {
     public var gate: String
     public var passed: Bool
     public var detail: String
+    /// Too little evidence for a verdict either way (too few invocations, no data): not
+    /// `passed`, and not a failure; the bake is extended, then `--on-inconclusive` decides.
+    public var inconclusive: Bool
+    /// The side-by-side numbers of a comparative gate.
+    public var comparison: CanaryComparison?
 
-    public init(gate: String, passed: Bool, detail: String) {
+    public init(
+        gate: String, passed: Bool, detail: String, inconclusive: Bool = false, comparison: CanaryComparison? = nil
+    ) {
         self.gate = gate
-        self.passed = passed
+        self.passed = passed && !inconclusive
         self.detail = detail
+        self.inconclusive = inconclusive
+        self.comparison = comparison
+    }
+
+    /// Failed with evidence (not merely inconclusive).
+    public var failed: Bool { !passed && !inconclusive }
+}
+
+/// What a gate judges: the new version over `start…end`, beside the stable version while both
+/// serve the alias.
+public struct GateWindow: Sendable, Equatable {
+    public var newVersion: String
+    /// The version serving the rest of the alias's traffic during a weighted step; nil once the
+    /// new version serves alone (after the flip).
+    public var stableVersion: String?
+    public var start: Date
+    public var end: Date
+    /// False for a check during the bake: a breach fails at once, but too little evidence so
+    /// far is not yet a verdict; at the bake's end (`final`) it is.
+    public var final: Bool
+
+    public init(newVersion: String, stableVersion: String? = nil, start: Date, end: Date, final: Bool) {
+        self.newVersion = newVersion
+        self.stableVersion = stableVersion
+        self.start = start
+        self.end = end
+        self.final = final
     }
 }
 
 /// A health check watched during every bake and judged at its end: alarms, per-version
-/// metrics, …
+/// metrics, the comparison of the new version with the stable one, …
 public protocol HealthGate: Sendable {
     var name: String { get }
-    /// Judges the new version over `start…end`. `final` is false for a check during the bake:
-    /// a breach fails at once, but too little evidence so far (traffic not yet at the minimum)
-    /// is not yet a verdict; at the bake's end (`final`) it is.
-    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult
+    /// Whether the gate needs the stable version beside the new one (it is judged only while
+    /// both serve: during weighted steps, not after the flip).
+    var comparesVersions: Bool { get }
+    func evaluate(_ window: GateWindow) async throws -> GateResult
+}
+
+extension HealthGate {
+    public var comparesVersions: Bool { false }
 }

@@ -38,7 +38,7 @@ public struct AlarmGate: HealthGate {
         return found
     }
 
-    public func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+    public func evaluate(_ window: GateWindow) async throws -> GateResult {
         let states = try await states()
         let recovered = ignored.release(states.filter { $0.state != "ALARM" }.map(\.name))
         let skipped = ignored.names
@@ -94,7 +94,8 @@ public struct MetricsGate: HealthGate {
         self.minInvocations = minInvocations
     }
 
-    public func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+    public func evaluate(_ window: GateWindow) async throws -> GateResult {
+        let (newVersion, final) = (window.newVersion, window.final)
         let dimensions = [
             ("FunctionName", function), ("Resource", "\(function):\(alias)"), ("ExecutedVersion", newVersion),
         ]
@@ -104,12 +105,7 @@ public struct MetricsGate: HealthGate {
                 id: $0.lowercased(), namespace: "AWS/Lambda", metricName: $0, dimensions: dimensions, period: period,
                 stat: "Sum")
         }
-        // Whole periods covering the bake, so a short bake still reads its minute.
-        let from = Date(
-            timeIntervalSince1970: (start.timeIntervalSince1970 / Double(period)).rounded(.down) * Double(period))
-        let to = Date(
-            timeIntervalSince1970: (end.timeIntervalSince1970 / Double(period)).rounded(.up) * Double(period)
-                + Double(period))
+        let (from, to) = MetricWindow.covering(window, period: period)
         let results = try await cloudWatch.getMetricData(queries, start: from, end: to)
         func sum(_ id: String) -> Int { Int(results.first { $0.id == id }?.values.reduce(0, +) ?? 0) }
         let invocations = sum("invocations"), bad = sum("errors") + sum("throttles")
@@ -130,6 +126,17 @@ public struct MetricsGate: HealthGate {
         let detail =
             "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) (\(Strategy.percent(rate)), limit \(Strategy.percent(maxErrorRateBasisPoints)))"
         return GateResult(gate: name, passed: rate <= maxErrorRateBasisPoints, detail: detail)
+    }
+}
+
+/// The whole CloudWatch periods covering a gate's window, so a short bake still reads its
+/// minute (and the minute after, where late data points land).
+enum MetricWindow {
+    static func covering(_ window: GateWindow, period: Int) -> (Date, Date) {
+        let length = Double(period)
+        let from = (window.start.timeIntervalSince1970 / length).rounded(.down) * length
+        let to = (window.end.timeIntervalSince1970 / length).rounded(.up) * length + length
+        return (Date(timeIntervalSince1970: from), Date(timeIntervalSince1970: to))
     }
 }
 

@@ -34,6 +34,13 @@ public struct RolloutEvent: Sendable, Equatable {
         /// A restore is starting (said at once: it may take a while under throttling).
         case restoring
         case restored
+        /// The bake ended without a verdict (`results` inconclusive): it goes on, up to `until`
+        /// seconds in all.
+        case extended(after: Int, until: Int, results: [GateResult])
+        /// Still no verdict at `--max-bake`: the shift went on as `--on-inconclusive proceed` asks.
+        case proceededInconclusive(after: Int, results: [GateResult])
+        /// Warm invocations of the alias sent during a bake (`failed` could not be sent).
+        case warmed(sent: Int, failed: Int)
     }
     public var at: Date
     public var kind: Kind
@@ -55,18 +62,25 @@ public struct RolloutEngine: Sendable {
     public var sleeper: any Sleeper
     /// Seconds between gate checks during a bake.
     public var gateInterval: Double
+    /// How a bake without a verdict (a gate inconclusive: too little traffic) ends.
+    public var inconclusive: InconclusivePolicy
+    /// Traffic sent through the alias during each bake, for a function too quiet to judge.
+    public var warming: Warming?
     public var onEvent: @Sendable (RolloutEvent) -> Void
 
     public init(
         api: any AliasAPI, gates: [any HealthGate] = [], clock: any AWSClock = SystemClock(),
         sleeper: any Sleeper = TaskSleeper(),
-        gateInterval: Double = 10, onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }
+        gateInterval: Double = 10, inconclusive: InconclusivePolicy = InconclusivePolicy(),
+        warming: Warming? = nil, onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }
     ) {
         self.api = api
         self.gates = gates
         self.clock = clock
         self.sleeper = sleeper
         self.gateInterval = max(1, gateInterval)
+        self.inconclusive = inconclusive
+        self.warming = warming
         self.onEvent = onEvent
     }
 
@@ -92,7 +106,9 @@ public struct RolloutEngine: Sendable {
                     weights: [newVersion: step.weight], revision: sent)
                 revision = updated.revisionId
                 emit(.shifted(basisPoints: step.basisPoints))
-                if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: step.bakeSeconds) {
+                if let failure = try await bakeAndCheck(
+                    newVersion: newVersion, stableVersion: before.functionVersion, seconds: step.bakeSeconds)
+                {
                     return await restore(
                         function, alias, before: before, newVersion: newVersion, revision: revision,
                         outcome: .rolledBack(reason: failure), history: history)
@@ -109,7 +125,9 @@ public struct RolloutEngine: Sendable {
             revision = flipped.revisionId
             emit(.flipped)
             if bakeAfterSeconds > 0 {
-                if let failure = try await bakeAndCheck(newVersion: newVersion, seconds: bakeAfterSeconds) {
+                if let failure = try await bakeAndCheck(
+                    newVersion: newVersion, stableVersion: nil, seconds: bakeAfterSeconds)
+                {
                     return await restore(
                         function, alias, before: before, newVersion: newVersion, revision: revision,
                         outcome: .rolledBack(reason: failure), history: history)
@@ -145,37 +163,74 @@ public struct RolloutEngine: Sendable {
     }
 
     /// Bakes `seconds` while checking every gate each `gateInterval` seconds (a breach ends
-    /// the bake at once), then judges them all at the end. Returns the failure, or nil.
-    func bakeAndCheck(newVersion: String, seconds: Int) async throws -> String? {
+    /// the bake at once), then judges them all at the end. A gate without a verdict
+    /// (inconclusive) extends the bake, checked at the same pace, up to the policy's limit;
+    /// then the policy decides. Gates that compare versions are judged only while the stable
+    /// version serves too. Returns the failure, or nil.
+    func bakeAndCheck(newVersion: String, stableVersion: String?, seconds: Int) async throws -> String? {
         let start = clock.now()
+        let gates = self.gates.filter { !$0.comparesVersions || stableVersion != nil }
         emit(.baking(seconds: seconds))
-        let total = Double(seconds)
+        let limit = max(seconds, inconclusive.maxBakeSeconds(forBake: seconds))
+        let warm = WarmingSchedule(warming: stableVersion == nil ? nil : warming, seconds: seconds)
+        func window(final: Bool) -> GateWindow {
+            GateWindow(
+                newVersion: newVersion, stableVersion: stableVersion, start: start, end: clock.now(), final: final)
+        }
+        defer { if let sent = warm.report() { emit(sent) } }
         var elapsed = 0.0
-        while elapsed < total {
-            let slice = gates.isEmpty ? total - elapsed : min(gateInterval, total - elapsed)
-            try await sleeper.sleep(seconds: slice)
-            elapsed += slice
-            guard elapsed < total else { break }
-            var results: [GateResult] = []
-            for gate in gates {
-                let result = try await gate.evaluate(
-                    newVersion: newVersion, start: start, end: clock.now(), final: false)
-                guard result.passed else {
-                    emit(.gate(result))
-                    return "\(result.gate): \(result.detail) (seen \(Int(elapsed))s into a \(seconds)s bake)"
+        var total = Double(seconds)
+        var extended = false
+        while true {
+            while elapsed < total {
+                let paced = !gates.isEmpty || warm.active
+                let slice = paced ? min(gateInterval, total - elapsed) : total - elapsed
+                await warm.send(upTo: elapsed + slice)
+                try await sleeper.sleep(seconds: slice)
+                elapsed += slice
+                guard elapsed < total else { break }
+                var results: [GateResult] = []
+                for gate in gates {
+                    let result = try await gate.evaluate(window(final: extended))
+                    if result.failed || (!extended && !result.passed) {
+                        emit(.gate(result))
+                        return "\(result.gate): \(result.detail) (seen \(Int(elapsed))s into a \(seconds)s bake)"
+                    }
+                    results.append(result)
                 }
-                results.append(result)
+                if extended, results.allSatisfy(\.passed) {
+                    results.forEach { emit(.gate($0)) }
+                    return nil
+                }
+                emit(.watched(elapsed: Int(elapsed), of: Int(total), results: results))
             }
-            emit(.watched(elapsed: Int(elapsed), of: seconds, results: results))
+            var results: [GateResult] = []
+            for gate in gates { results.append(try await gate.evaluate(window(final: true))) }
+            let failures = results.filter(\.failed)
+            let undecided = results.filter(\.inconclusive)
+            if !failures.isEmpty || undecided.isEmpty {
+                results.forEach { emit(.gate($0)) }
+                return failures.isEmpty ? nil : failures.map { "\($0.gate): \($0.detail)" }.joined(separator: "; ")
+            }
+            guard elapsed < Double(limit) else {
+                let reasons = undecided.map { "\($0.gate): \($0.detail)" }.joined(separator: "; ")
+                results.forEach { emit(.gate($0)) }
+                switch inconclusive.decision {
+                case .proceed:
+                    emit(.proceededInconclusive(after: Int(elapsed), results: undecided))
+                    return nil
+                case .rollback:
+                    return
+                        "inconclusive after \(Int(elapsed))s (--max-bake \(limit)s), rolled back as --on-inconclusive rollback asks: \(reasons)"
+                }
+            }
+            if !extended {
+                extended = true
+                emit(.extended(after: Int(elapsed), until: limit, results: undecided))
+            }
+            total = Double(limit)
+            warm.extend(to: limit)
         }
-        let end = clock.now()
-        var failures: [String] = []
-        for gate in gates {
-            let result = try await gate.evaluate(newVersion: newVersion, start: start, end: end, final: true)
-            emit(.gate(result))
-            if !result.passed { failures.append("\(result.gate): \(result.detail)") }
-        }
-        return failures.isEmpty ? nil : failures.joined(separator: "; ")
     }
 
     /// Puts the alias back as it was. Runs in a task of its own so that a cancellation of the
@@ -255,6 +310,78 @@ public struct RolloutEngine: Sendable {
             .map { "version \($0.key) (\(Int(($0.value * 100).rounded()))%)" }.joined(separator: " + ")
         return "version \(alias.functionVersion) (\(Int(((1 - routed) * 100).rounded()))%) + \(others)"
     }
+}
+
+/// What ends a bake that has no verdict: wait up to `maxBakeSeconds` (default three times the
+/// step's bake), then roll back or proceed.
+public struct InconclusivePolicy: Sendable, Equatable {
+    public enum Decision: String, Sendable, Equatable {
+        case rollback, proceed
+    }
+    /// The longest a step may bake, in all; nil: three times its bake.
+    public var maxBakeSeconds: Int?
+    public var decision: Decision
+
+    public init(maxBakeSeconds: Int? = nil, decision: Decision = .rollback) {
+        self.maxBakeSeconds = maxBakeSeconds
+        self.decision = decision
+    }
+
+    func maxBakeSeconds(forBake seconds: Int) -> Int { maxBakeSeconds ?? seconds * 3 }
+}
+
+/// Invocations of the alias spread over every weighted step's bake (`--warm-invocations`), so a
+/// quiet function has traffic to judge. They run the function: they have its side effects.
+public struct Warming: Sendable {
+    public var invocationsPerStep: Int
+    public var invoke: @Sendable () async throws -> Void
+
+    public init(invocationsPerStep: Int, invoke: @escaping @Sendable () async throws -> Void) {
+        self.invocationsPerStep = invocationsPerStep
+        self.invoke = invoke
+    }
+}
+
+/// The warm invocations of one bake: `invocationsPerStep` spread evenly over its seconds, at
+/// the same rate while the bake is extended.
+final class WarmingSchedule: @unchecked Sendable {
+    // Used by one bake, from one task.
+    private let warming: Warming?
+    private var seconds: Int
+    private var due = 0
+    private var sent = 0
+    private var failed = 0
+
+    init(warming: Warming?, seconds: Int) {
+        self.warming = warming.flatMap { $0.invocationsPerStep > 0 ? $0 : nil }
+        self.seconds = seconds
+        due = self.warming?.invocationsPerStep ?? 0
+    }
+
+    var active: Bool { warming != nil }
+
+    /// Sends what is due by `elapsed` seconds.
+    func send(upTo elapsed: Double) async {
+        guard let warming, seconds > 0 else { return }
+        let target = min(due, Int((Double(due) * elapsed / Double(seconds)).rounded(.up)))
+        while sent + failed < target {
+            do {
+                try await warming.invoke()
+                sent += 1
+            } catch {
+                failed += 1
+            }
+        }
+    }
+
+    /// The bake goes on to `limit` seconds: so does the traffic, at the same rate.
+    func extend(to limit: Int) {
+        guard let warming, seconds > 0, limit > seconds else { return }
+        due = Int((Double(warming.invocationsPerStep) * Double(limit) / Double(seconds)).rounded())
+        seconds = limit
+    }
+
+    func report() -> RolloutEvent.Kind? { warming == nil ? nil : .warmed(sent: sent, failed: failed) }
 }
 
 /// One sentence for an error, whatever its type.

@@ -21,15 +21,15 @@ extension TwinSuite {
             let gate = AlarmGate(
                 cloudWatch: CloudWatchClient(client: client), names: [prefix + "-errors"], prefixes: [prefix + "-lat"])
             let now = Date()
-            let ok = try await gate.evaluate(newVersion: "2", start: now, end: now, final: true)
+            let ok = try await gate.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
             #expect(ok.passed && ok.detail == "2 alarm(s), none in ALARM")
             _ = try await seeder.cloudWatch(
                 "SetAlarmState", ["AlarmName": prefix + "-latency", "StateValue": "ALARM", "StateReason": "test"])
-            let firing = try await gate.evaluate(newVersion: "2", start: now, end: now, final: true)
+            let firing = try await gate.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
             #expect(!firing.passed && firing.detail == "in ALARM: \(prefix)-latency")
             let unknown = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: ["no-such-\(prefix)"])
             await #expect {
-                _ = try await unknown.evaluate(newVersion: "2", start: now, end: now, final: true)
+                _ = try await unknown.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
             } throws: { ($0 as? AWSClientError)?.isConfiguration == true }
         }
 
@@ -57,18 +57,26 @@ extension TwinSuite {
                     minInvocations: minInvocations)
             }
             let start = now.addingTimeInterval(-30), end = now
-            let pass = try await gate(500, 10).evaluate(newVersion: "2", start: start, end: end, final: true)
+            let pass = try await gate(500, 10).evaluate(
+                GateWindow(newVersion: "2", start: start, end: end, final: true))
             #expect(pass.passed)
             #expect(pass.detail == "8 error(s)/throttle(s) in 200 invocation(s) of version 2 (4%, limit 5%)")
-            #expect(!(try await gate(300, 10).evaluate(newVersion: "2", start: start, end: end, final: true)).passed)
-            let thin = try await gate(500, 500).evaluate(newVersion: "2", start: start, end: end, final: true)
+            #expect(
+                !(try await gate(300, 10).evaluate(GateWindow(newVersion: "2", start: start, end: end, final: true)))
+                    .passed)
+            let thin = try await gate(500, 500).evaluate(
+                GateWindow(newVersion: "2", start: start, end: end, final: true))
             #expect(!thin.passed && thin.detail.contains("fewer than --min-invocations 500"))
-            let silent = try await gate(500, 1).evaluate(newVersion: "3", start: start, end: end, final: true)
+            let silent = try await gate(500, 1).evaluate(
+                GateWindow(newVersion: "3", start: start, end: end, final: true))
             #expect(!silent.passed && silent.detail.hasPrefix("0 invocation(s) of version 3"))
             // During a bake, too little traffic so far is not yet a verdict; a breach already is.
-            let early = try await gate(500, 500).evaluate(newVersion: "2", start: start, end: end, final: false)
+            let early = try await gate(500, 500).evaluate(
+                GateWindow(newVersion: "2", start: start, end: end, final: false))
             #expect(early.passed && early.detail.hasSuffix("so far"))
-            #expect(!(try await gate(300, 10).evaluate(newVersion: "2", start: start, end: end, final: false)).passed)
+            #expect(
+                !(try await gate(300, 10).evaluate(GateWindow(newVersion: "2", start: start, end: end, final: false)))
+                    .passed)
         }
 
         @Test("the smoke invoke calls the new version itself and fails on a function error")

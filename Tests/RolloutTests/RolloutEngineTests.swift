@@ -67,7 +67,7 @@ final class ScriptedGate: HealthGate {
     let name = "alarms"
     private let verdicts: Mutex<[Bool]>
     init(_ verdicts: [Bool]) { self.verdicts = Mutex(verdicts) }
-    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+    func evaluate(_ window: GateWindow) async throws -> GateResult {
         let pass = verdicts.withLock { $0.isEmpty ? true : $0.removeFirst() }
         return GateResult(gate: name, passed: pass, detail: pass ? "all OK" : "errors-alarm in ALARM")
     }
@@ -271,7 +271,7 @@ final class PromotingGate: HealthGate {
     let api: FakeAlias
     let version: String
     init(api: FakeAlias, version: String) { self.api = api; self.version = version }
-    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+    func evaluate(_ window: GateWindow) async throws -> GateResult {
         api.interfere(version: version)
         return GateResult(gate: name, passed: true, detail: "")
     }
@@ -282,7 +282,7 @@ final class InterferingGate: HealthGate {
     let name = "interference"
     let api: FakeAlias
     init(api: FakeAlias) { self.api = api }
-    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+    func evaluate(_ window: GateWindow) async throws -> GateResult {
         api.interfere(version: "9")
         return GateResult(gate: name, passed: true, detail: "")
     }
@@ -290,7 +290,7 @@ final class InterferingGate: HealthGate {
 
 struct ThrowingGate: HealthGate {
     let name = "metrics"
-    func evaluate(newVersion: String, start: Date, end: Date, final: Bool) async throws -> GateResult {
+    func evaluate(_ window: GateWindow) async throws -> GateResult {
         throw AWSServiceError(
             service: "CloudWatch", operation: "GetMetricData", code: "InternalServiceFault", message: "down",
             status: 500, requestId: nil)

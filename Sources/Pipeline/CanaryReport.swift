@@ -1,0 +1,72 @@
+import Rollout
+import Synchronization
+
+/// Collects the canary analysis of each weighted step from the rollout's events: the last
+/// comparison of the step (a bake extended for lack of traffic is judged again), and what the
+/// rollout did with it.
+final class CanaryRecorder: Sendable {
+    private struct State {
+        var weight = 0
+        var steps: [CanaryStep] = []
+        var extendedUntil: Int?
+    }
+    private let state = Mutex(State())
+
+    var steps: [CanaryStep] { state.withLock { $0.steps } }
+    /// The weight of the step being baked, in basis points.
+    var currentWeight: Int { state.withLock { $0.weight } }
+
+    func record(_ kind: RolloutEvent.Kind) {
+        state.withLock { s in
+            switch kind {
+            case .shifted(let basisPoints):
+                s.weight = basisPoints
+                s.extendedUntil = nil
+            case .gate(let result):
+                guard let comparison = result.comparison else { return }
+                let action =
+                    switch comparison.verdict {
+                    case .pass: s.extendedUntil.map { "passed after the bake was extended (up to \($0)s)" } ?? "passed"
+                    case .fail: "failed: rolled back"
+                    case .inconclusive: "no verdict"
+                    }
+                let step = CanaryStep(weightBasisPoints: s.weight, comparison: comparison, action: action)
+                if let last = s.steps.last, last.weightBasisPoints == s.weight {
+                    s.steps[s.steps.count - 1] = step
+                } else {
+                    s.steps.append(step)
+                }
+            case .extended(_, let until, _):
+                s.extendedUntil = until
+            case .proceededInconclusive(let after, _):
+                if !s.steps.isEmpty {
+                    s.steps[s.steps.count - 1].action =
+                        "no verdict after \(after)s (--max-bake): went on, as --on-inconclusive proceed asks"
+                }
+            default: break
+            }
+        }
+    }
+
+    /// After the rollout: a step left without a verdict was the one rolled back.
+    func finish(_ outcome: RolloutOutcome) {
+        guard case .rolledBack = outcome else { return }
+        state.withLock { s in
+            if let last = s.steps.last, last.comparison.verdict == .inconclusive {
+                s.steps[s.steps.count - 1].action =
+                    "no verdict at --max-bake: rolled back, as --on-inconclusive rollback asks"
+            }
+        }
+    }
+
+    /// One log line for a step.
+    static func line(_ step: CanaryStep) -> String {
+        let c = step.comparison
+        func side(_ sample: VersionSample) -> String {
+            "version \(sample.version): \(sample.invocations) calls, \(CanaryLimits.percent(sample.failureRate)) errors"
+                + (sample.p99.map { ", p99 \(CanaryLimits.milliseconds($0))" } ?? "")
+        }
+        return
+            "canary at \(Strategy.percent(step.weightBasisPoints)): new \(side(c.candidate)) | stable \(side(c.stable)) → \(c.verdict.rawValue): \(c.reasons.joined(separator: "; "))"
+    }
+}
