@@ -64,6 +64,7 @@ final class CanaryRecorder: Sendable {
         let c = step.comparison
         func side(_ sample: VersionSample) -> String {
             "version \(sample.version): \(sample.invocations) calls, \(CanaryLimits.percent(sample.failureRate)) errors"
+                + (sample.p50.map { ", p50 \(CanaryLimits.milliseconds($0))" } ?? "")
                 + (sample.p99.map { ", p99 \(CanaryLimits.milliseconds($0))" } ?? "")
         }
         return
