@@ -32,6 +32,29 @@ public struct DeploySummary: Sendable, Equatable {
     public var runURL: String?
     /// The canary analysis, a row per weighted step (empty without comparative gates).
     public var canary: [CanaryRow]
+    /// A deploy of several targets: a row per target.
+    public var targets: [TargetRow]
+
+    public struct TargetRow: Sendable, Equatable {
+        public var function: String
+        public var region: String
+        public var previousVersion: String
+        public var version: String
+        public var outcome: String
+        public var detail: String
+
+        public init(
+            function: String, region: String, previousVersion: String, version: String, outcome: String,
+            detail: String
+        ) {
+            self.function = function
+            self.region = region
+            self.previousVersion = previousVersion
+            self.version = version
+            self.outcome = outcome
+            self.detail = detail
+        }
+    }
 
     /// One step of the canary analysis, as text ready for the table.
     public struct CanaryRow: Sendable, Equatable {
@@ -71,7 +94,7 @@ public struct DeploySummary: Sendable, Equatable {
         outcome: String, headline: String, function: String, alias: String, environment: String,
         previousVersion: String,
         newVersion: String, sha256: String, s3Key: String, strategy: String, timeline: [Entry], reason: String? = nil,
-        runURL: String? = nil, canary: [CanaryRow] = []
+        runURL: String? = nil, canary: [CanaryRow] = [], targets: [TargetRow] = []
     ) {
         self.outcome = outcome
         self.headline = headline
@@ -87,10 +110,12 @@ public struct DeploySummary: Sendable, Equatable {
         self.reason = reason
         self.runURL = runURL
         self.canary = canary
+        self.targets = targets
     }
 
     static let icons = [
         "deployed": "✅", "skipped": "⏭️", "nothing-to-do": "⏭️", "rolled-back": "↩️", "cancelled": "⏹️", "failed": "❌",
+        "not-moved": "⏸️",
     ]
 
     /// GitHub-flavoured Markdown. Text that comes from outside (names, reasons, versions) is
@@ -107,6 +132,14 @@ public struct DeploySummary: Sendable, Equatable {
         ]
         for (name, value) in rows where !value.isEmpty {
             out += "| \(name) | `\(Self.escapeCode(value))` |\n"
+        }
+        if !targets.isEmpty {
+            out += "\n| target | region | version | outcome |\n|---|---|---|---|\n"
+            for row in targets.prefix(200) {
+                let version = row.previousVersion.isEmpty ? row.version : "\(row.previousVersion) → \(row.version)"
+                out += "| `\(Self.escapeCode(row.function))` | \(Self.escape(row.region)) | \(Self.escape(version))"
+                out += " | \(Self.icons[row.outcome] ?? "") \(Self.escape(row.outcome)) |\n"
+            }
         }
         if !canary.isEmpty { out += canaryMarkdown() }
         if !timeline.isEmpty {

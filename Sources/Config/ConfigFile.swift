@@ -23,6 +23,32 @@ public struct ConfigFile: Sendable {
     var top: [String: [String]]
     var environments: [String: [String: [String]]]
     public var branchMap: BranchMap?
+    /// `targets:` at the top (key nil) or under an environment: the functions one deploy ships.
+    var targetLists: [String?: [Target]] = [:]
+
+    /// One entry of `targets:`: a function, and where it differs from the rest.
+    public struct Target: Sendable, Equatable {
+        public var function: String
+        public var region: String?
+        public var alias: String?
+        public var bucket: String?
+
+        public init(function: String, region: String? = nil, alias: String? = nil, bucket: String? = nil) {
+            self.function = function
+            self.region = region
+            self.alias = alias
+            self.bucket = bucket
+        }
+
+        static let keys = ["function", "region", "alias", "bucket"]
+    }
+
+    /// The targets for an environment: its own `targets:`, else the top-level one; nil when the
+    /// file names none.
+    public func targets(environment: String?) -> [Target]? {
+        if let environment, let own = targetLists[environment] { return own }
+        return targetLists[nil]
+    }
 
     /// Reads `path`; a missing default file is no file.
     public static func load(path: String) throws -> ConfigFile {
@@ -41,8 +67,10 @@ public struct ConfigFile: Sendable {
                 "\(path) must hold a mapping of settings at its top level: see the README's settings reference.")
         }
         var file = ConfigFile(path: path, top: [:], environments: [:], branchMap: nil)
+        if let list = mapping["targets"] { file.targetLists[nil] = try targets(list, at: "targets", path: path) }
         var branches: [String: BranchMap.Target] = [:]
         for (key, value) in mapping {
+            if key == "targets" { continue }
             if key == "environments" {
                 guard let entries = value as? [String: Any] else {
                     throw ConfigError(
@@ -54,6 +82,11 @@ public struct ConfigFile: Sendable {
                     }
                     var values: [String: [String]] = [:]
                     for (settingKey, settingValue) in settings {
+                        if settingKey == "targets" {
+                            file.targetLists[name] = try targets(
+                                settingValue, at: "environments.\(name).targets", path: path)
+                            continue
+                        }
                         if settingKey == "branches" {
                             for branch in try strings(settingValue, key: "environments.\(name).branches", path: path) {
                                 if let other = branches[branch], other.environment != name {
@@ -113,6 +146,43 @@ public struct ConfigFile: Sendable {
             return "environments.\(environment).\(key) in \(path)"
         }
         return "\(key) in \(path)"
+    }
+
+    /// `targets:`: a list of mappings, each with `function` and optionally `region`, `alias`,
+    /// `bucket` (Lambda reads code from its own region: a bucket per region).
+    static func targets(_ value: Any?, at origin: String, path: String) throws -> [Target] {
+        guard let list = value as? [Any], !list.isEmpty else {
+            throw ConfigError(
+                "\(path): \(origin) must be a list of targets, e.g. [{function: api, region: eu-west-1, bucket: artifacts-eu}]."
+            )
+        }
+        return try list.enumerated().map { index, item in
+            guard let entry = item as? [String: Any] else {
+                throw ConfigError(
+                    "\(path): \(origin)[\(index)] must be a mapping with function (and optionally region, alias, bucket)."
+                )
+            }
+            for key in entry.keys where !Target.keys.contains(key) {
+                let suggestion = Target.keys.min { distance($0, key) < distance($1, key) } ?? "function"
+                throw ConfigError(
+                    "\(path): unknown key \(origin)[\(index)].\(key) (did you mean \(suggestion)?): a target takes function, region, alias and bucket."
+                )
+            }
+            func text(_ key: String) throws -> String? {
+                guard let value = entry[key], !(value is YAMLDocument.Null) else { return nil }
+                guard let one = try strings(value, key: "\(origin)[\(index)].\(key)", path: path).first,
+                    !(value is [Any])
+                else {
+                    throw ConfigError("\(path): \(origin)[\(index)].\(key) takes one value.")
+                }
+                return one
+            }
+            guard let function = try text("function"), !function.isEmpty else {
+                throw ConfigError("\(path): \(origin)[\(index)] names no function: add function: NAME.")
+            }
+            return Target(
+                function: function, region: try text("region"), alias: try text("alias"), bucket: try text("bucket"))
+        }
     }
 
     static func checkShape(_ value: Any?, key: String, at prefix: String, path: String) throws {

@@ -97,6 +97,11 @@ public enum SettingsTable {
             "smoke-payload", .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
         SettingSpec("bake", .duration, default: "0", "Keep checking the gates this long after 100%."),
         SettingSpec("gate-interval", .duration, default: "10s", "How often the gates are checked during a bake."),
+        SettingSpec(
+            "waves", .text, default: "all targets in one wave",
+            "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); each wave finishes before the next."
+        ),
+        SettingSpec("parallel", .count, default: "4", "With several targets: how many shift (and prepare) at once."),
         SettingSpec("allowed-account-ids", .list, default: "any", "Account ids this deploy may touch."),
         SettingSpec(
             "role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token."),

@@ -1,4 +1,5 @@
 import CISupport
+import LambdaShiftCore
 import AWSCore
 import AWSServices
 import ArgumentParser
@@ -56,7 +57,17 @@ extension LambdaShift {
 
 /// The settings of `deploy` and `plan`.
 struct DeployOptions: ParsableArguments {
-    @Option(help: "Function name or ARN; may use {environment} and the other placeholders.") var function: String?
+    @Option(
+        name: .customLong("function"),
+        help:
+            "Function name or ARN; may use {environment} and the other placeholders. Repeat it to deploy several functions as one."
+    ) var functions: [String] = []
+    @Option(
+        help:
+            "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); default one wave.")
+    var waves: String?
+    @Option(parsing: .unconditional, help: "With several targets: how many move at once (default 4).")
+    var parallel: String?
     @Option(help: "Alias to move (default live).") var alias: String?
     @OptionGroup var sourceOptions: SourceOptions
     @Option(
@@ -140,7 +151,10 @@ struct DeployOptions: ParsableArguments {
     /// The flags as the pipeline's settings.
     var settings: DeploySettings {
         var settings = DeploySettings()
-        settings.function = function
+        settings.functions = functions
+        settings.function = functions.count == 1 ? functions[0] : nil
+        settings.waves = waves
+        settings.parallel = parallel
         settings.alias = alias
         settings.source = sourceOptions.source
         settings.zip = sourceOptions.zip
@@ -182,10 +196,10 @@ struct DeployOptions: ParsableArguments {
 enum DeployCommand {
     static func deploy(_ settings: DeploySettings, _ context: CommandContext) async throws {
         let report = DeployReport(context: context)
-        let plan: DeployPlan
-        let deps: DeployDependencies
+        let targets: DeployTargets
+        let deps: [DeployDependencies]
         do {
-            guard let resolved = try settings.resolve(context.environment) else {
+            guard let resolved = try settings.resolveTargets(context.environment) else {
                 report.finish(
                     DeployResult(
                         outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
@@ -194,8 +208,8 @@ enum DeployCommand {
                     ))
                 return
             }
-            plan = resolved
-            deps = try dependencies(plan, context)
+            targets = resolved
+            deps = try targets.plans.map { try dependencies($0, context) }
         } catch {
             // Bad settings still end with the outputs (outcome=failed) and the JSON document.
             report.finish(
@@ -204,14 +218,21 @@ enum DeployCommand {
                     reason: LambdaShiftExit.message(for: error)))
             throw error
         }
-        let result = await DeployPipeline(plan: plan, deps: deps, events: report).run()
-        report.finish(result, plan: plan)
+        let result: DeployResult
+        if targets.plans.count == 1 {
+            result = await DeployPipeline(plan: targets.plans[0], deps: deps[0], events: report).run()
+            report.finish(result, plan: targets.plans[0])
+        } else {
+            let (whole, rows) = await MultiDeployPipeline(targets: targets, deps: deps, events: report).run()
+            result = whole
+            report.finish(whole, plan: targets.plans[0], targets: rows)
+        }
         if result.exitCode != 0 { throw CommandFailure(result.reason ?? result.outcome, exitCode: result.exitCode) }
     }
 
     static func plan(_ settings: DeploySettings, _ context: CommandContext) async throws {
         let result = context.result
-        guard let plan = try settings.resolve(context.environment) else {
+        guard let targets = try settings.resolveTargets(context.environment) else {
             let sentence =
                 "Branch \(settings.branchDescription(context.environment)) maps to no environment: a deploy would do nothing."
             result.line(sentence)
@@ -221,11 +242,38 @@ enum DeployCommand {
             return
         }
         let report = DeployReport(context: context)
-        let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report)
-            .dryRun()
-        report.closePhase()
-        for line in summary.lines { result.line(line) }
-        result.document(summary.document)
+        var documents: [JSONValue] = []
+        for plan in targets.plans {
+            let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report)
+                .dryRun()
+            report.closePhase()
+            if targets.plans.count == 1 {
+                for line in summary.lines { result.line(line) }
+                result.document(summary.document)
+                return
+            }
+            result.line("\(DeployTargets.label(plan)):")
+            for line in summary.lines { result.line("  " + line) }
+            documents.append(.object(summary.document))
+        }
+        // Several targets: each one's plan, then the waves.
+        var waves: [JSONValue] = []
+        for (number, wave) in targets.waves.enumerated() {
+            let names = wave.map { DeployTargets.label(targets.plans[$0]) }
+            result.line(
+                "wave \(number + 1) of \(targets.waves.count): \(names.joined(separator: ", ")) (at most \(targets.parallel) at once)"
+            )
+            waves.append(.array(names.map { .string($0) }))
+        }
+        result.line(
+            "every target is updated, published and smoke-tested before any traffic moves; a failure anywhere restores every alias this run moved"
+        )
+        let outcomes = documents.compactMap { $0["outcome"]?.string }
+        result.document([
+            "command": "plan", "exit-code": 0,
+            "outcome": .string(outcomes.allSatisfy { $0 == "would-skip" } ? "would-skip" : "would-deploy"),
+            "targets": .array(documents), "waves": .array(waves), "parallel": .int(targets.parallel),
+        ])
     }
 
     /// The AWS clients for this plan, masking every credential they obtain.

@@ -97,6 +97,15 @@ final class DeployReport: DeployEvents {
         return .object(members)
     }
 
+    /// A target of a run over several, as the JSON document and the targets output have it.
+    static func targetValue(_ target: TargetResult) -> JSONValue {
+        .object([
+            "function": .string(target.function), "region": .string(target.region), "alias": .string(target.alias),
+            "previous-version": .string(target.previousVersion), "version": .string(target.version),
+            "outcome": .string(target.outcome), "detail": .string(target.detail),
+        ])
+    }
+
     /// The same steps as the summary's rows.
     static func summaryRows(_ analysis: [CanaryStep]) -> [DeploySummary.CanaryRow] {
         analysis.map { step in
@@ -116,7 +125,7 @@ final class DeployReport: DeployEvents {
     /// Whether `finish` has run (a run's outputs and summary are written once).
     var finished: Bool { state.withLock { $0.finished } }
 
-    func finish(_ result: DeployResult, plan: DeployPlan? = nil) {
+    func finish(_ result: DeployResult, plan: DeployPlan? = nil, targets: [TargetResult] = []) {
         let outputs = result.outputs, exitCode = result.exitCode, message = result.message, reason = result.reason
         let first = state.withLock { s in
             defer { s.finished = true }; return !s.finished
@@ -126,21 +135,31 @@ final class DeployReport: DeployEvents {
         let ordered = Self.outputNames.compactMap { name in outputs[name].map { (name, $0) } }
         let sentence = message.isEmpty ? (reason ?? "") : message
         if exitCode == 0 && !message.isEmpty { reporter.info(message) }
-        for (name, value) in ordered { context.result.line("\(name)=\(value)") }
-        context.result.document(
-            Self.document(outputs: outputs, exitCode: exitCode, sentence: sentence, analysis: result.analysis))
+        var lines = ordered
+        if !targets.isEmpty { lines.append(("targets", JSONValue.array(targets.map(Self.targetValue)).rendered())) }
+        for (name, value) in lines { context.result.line("\(name)=\(value)") }
+        var document = Self.document(
+            outputs: outputs, exitCode: exitCode, sentence: sentence, analysis: result.analysis)
+        if !targets.isEmpty { document["targets"] = .array(targets.map(Self.targetValue)) }
+        context.result.document(document)
         do {
-            try reporter.setOutputs(ordered)
+            try reporter.setOutputs(lines)
             if let plan {
                 try reporter.writeSummary(
                     DeploySummary(
                         outcome: outputs["outcome"] ?? "failed",
                         headline: message.isEmpty ? (reason ?? "failed") : message,
-                        function: plan.function, alias: plan.alias, environment: plan.environment,
+                        function: targets.isEmpty ? plan.function : "\(targets.count) targets",
+                        alias: plan.alias, environment: plan.environment,
                         previousVersion: outputs["previous-version"] ?? "", newVersion: outputs["version"] ?? "",
                         sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
                         timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL,
-                        canary: Self.summaryRows(result.analysis)))
+                        canary: Self.summaryRows(result.analysis),
+                        targets: targets.map {
+                            DeploySummary.TargetRow(
+                                function: $0.function, region: $0.region, previousVersion: $0.previousVersion,
+                                version: $0.version, outcome: $0.outcome, detail: $0.detail)
+                        }))
             }
         } catch {
             reporter.warning("Could not write the outputs or summary: \(error)")

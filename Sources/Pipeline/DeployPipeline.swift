@@ -23,29 +23,61 @@ public struct DeployPipeline: Sendable {
         report = events
     }
 
-    public func run() async -> DeployResult {
-        var outputs = [
+    /// The outputs a deploy starts with (outcome failed until it says otherwise).
+    public var initialOutputs: [String: String] {
+        [
             "function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false",
             "outcome": "failed",
         ]
+    }
+
+    public func run() async -> DeployResult {
+        var outputs = initialOutputs
         do {
-            var result = try await run(&outputs)
+            var result: DeployResult
+            switch try await prepare(&outputs, package: nil) {
+            case .finished(let finished): result = finished
+            case .ready(let ready): result = await shift(ready, outputs: &outputs)
+            }
             if result.exitCode == 0, let auth = plan.functionURL, ["deployed", "skipped"].contains(result.outcome) {
                 result.outputs.merge(await ensureFunctionURL(auth)) { $1 }
             }
             return result
         } catch {
-            let code =
-                (error is CancellationError)
-                ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
-            outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
-            let sentence =
-                (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
-            return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
+            return Self.failure(error, outputs: &outputs)
         }
     }
 
-    private func run(_ outputs: inout [String: String]) async throws -> DeployResult {
+    /// The result of an error thrown before or outside the rollout: exit 4 for cancellation,
+    /// the error's own code otherwise.
+    static func failure(_ error: any Error, outputs: inout [String: String]) -> DeployResult {
+        let code =
+            (error is CancellationError)
+            ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
+        outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
+        let sentence =
+            (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
+        return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
+    }
+
+    /// Where a target stands once its code is published and smoke-tested: nothing has moved
+    /// its alias yet (except off `$LATEST`, onto a version with the same code).
+    public struct Ready: Sendable {
+        public var before: AliasConfiguration?
+        public var version: String
+        var gates: [any HealthGate]
+    }
+
+    /// A target either finished before its shift (skipped, smoke failed) or is ready for it.
+    public enum Prepared: Sendable {
+        case finished(DeployResult)
+        case ready(Ready)
+    }
+
+    /// Everything before traffic moves: preflight, package (or the one given: a run over several
+    /// targets packages once), upload, the move off `$LATEST`, code update, publish, readiness
+    /// and the smoke test.
+    public func prepare(_ outputs: inout [String: String], package given: PreparedCode?) async throws -> Prepared {
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -54,7 +86,9 @@ public struct DeployPipeline: Sendable {
         let source = plan.source
         let environment = deps.environment
         let packagePath = workDirectory.appendingPathComponent("package.zip").path
-        async let packaged = source.prepare(out: packagePath, environment: environment, store: deps.store)
+        let store = deps.store
+        async let packaged =
+            given == nil ? source.prepare(out: packagePath, environment: environment, store: store) : given!
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
         let lambda = deps.functions
         var before = checked.before
@@ -83,11 +117,12 @@ public struct DeployPipeline: Sendable {
         {
         case .unchanged(let version):
             outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
-            return DeployResult(
-                outputs: outputs, exitCode: 0,
-                message:
-                    "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed."
-            )
+            return .finished(
+                DeployResult(
+                    outputs: outputs, exitCode: 0,
+                    message:
+                        "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed."
+                ))
         case .uploaded(let object):
             outputs.merge(CodeSource.outputs(object: object)) { $1 }
             report.event(
@@ -130,17 +165,27 @@ public struct DeployPipeline: Sendable {
                     outputs["outcome"] = "rolled-back"
                     let sentence =
                         "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
-                    return DeployResult(outputs: outputs, exitCode: ExitStatus.gateFailed, reason: sentence)
+                    return .finished(DeployResult(outputs: outputs, exitCode: ExitStatus.gateFailed, reason: sentence))
                 }
             }
-            guard let before else {
+            return .ready(Ready(before: before, version: published.version, gates: gates))
+        }
+    }
+
+    /// Moves the alias to the prepared version: created on it (a first deploy), or shifted by
+    /// the strategy with the gates, restored on a failure. Cancellation restores too.
+    public func shift(_ ready: Ready, outputs: inout [String: String]) async -> DeployResult {
+        let lambda = deps.functions
+        let gates = ready.gates
+        do {
+            guard let before = ready.before else {
                 _ = try await lambda.createAlias(
-                    plan.function, alias: plan.alias, version: published.version,
-                    description: DeployHistory().succeeded(published.version).rendered(), additionalVersionWeights: [:])
+                    plan.function, alias: plan.alias, version: ready.version,
+                    description: DeployHistory().succeeded(ready.version).rendered(), additionalVersionWeights: [:])
                 outputs["outcome"] = "deployed"
                 return DeployResult(
                     outputs: outputs, exitCode: 0,
-                    message: "Created alias \(plan.alias) on version \(published.version) (first deploy).")
+                    message: "Created alias \(plan.alias) on version \(ready.version) (first deploy).")
             }
             report.phase("Shift alias \(plan.alias)")
             let watched = Mutex(0)
@@ -152,7 +197,7 @@ public struct DeployPipeline: Sendable {
             ) { event in
                 canary.record(event.kind)
                 switch event.kind {
-                case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(published.version)")
+                case .shifted(let bp): report.event("shifted \(Strategy.percent(bp)) to version \(ready.version)")
                 case .baking(let seconds):
                     watched.withLock { $0 = 0 }
                     report.line(
@@ -193,13 +238,13 @@ public struct DeployPipeline: Sendable {
                     report.line(
                         "sent \(sent) warm invocation(s) of alias \(plan.alias)"
                             + (failed > 0 ? "; \(failed) could not be sent" : ""))
-                case .flipped: report.event("alias \(plan.alias) → version \(published.version)")
+                case .flipped: report.event("alias \(plan.alias) → version \(ready.version)")
                 case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 }
             }
             let outcome = await engine.shift(
-                function: plan.function, alias: plan.alias, before: before, newVersion: published.version,
+                function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
                 strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
             canary.finish(outcome)
             if outcome == .completed || outcome == .completedByOther, let keep = plan.keepVersions {
@@ -217,9 +262,11 @@ public struct DeployPipeline: Sendable {
                     )
                 }
             }
-            var result = conclude(outcome, outputs: &outputs, version: published.version, before: before)
+            var result = conclude(outcome, outputs: &outputs, version: ready.version, before: before)
             result.analysis = canary.steps
             return result
+        } catch {
+            return Self.failure(error, outputs: &outputs)
         }
     }
 

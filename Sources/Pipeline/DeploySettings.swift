@@ -10,6 +10,10 @@ import Rollout
 /// `DeployPlan` (or refuses it with one sentence), the same for deploy, plan and iam-policy.
 public struct DeploySettings: Sendable {
     public var function: String?
+    /// `--function` repeated: several targets in one deploy.
+    public var functions: [String] = []
+    public var waves: String?
+    public var parallel: String?
     public var alias: String?
     public var source: String?
     public var zip: String?

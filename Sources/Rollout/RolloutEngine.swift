@@ -233,6 +233,17 @@ public struct RolloutEngine: Sendable {
         }
     }
 
+    /// Undoes a completed shift (another target of the same run failed): the alias goes back to
+    /// `before` if it still holds a state this run set, guarded by its current RevisionId; the
+    /// version's own record stays as its gates left it.
+    public func undo(function: String, alias: String, before: AliasConfiguration, newVersion: String) async
+        -> RolloutOutcome
+    {
+        await restore(
+            function, alias, before: before, newVersion: newVersion, revision: nil,
+            outcome: .rolledBack(reason: "another target of this run failed"))
+    }
+
     /// Puts the alias back as it was. Runs in a task of its own so that a cancellation of the
     /// run (the very reason for some rollbacks) does not cancel the rollback. When the last
     /// update's outcome is unknown (`revision` nil), the alias is read first: if it holds a state

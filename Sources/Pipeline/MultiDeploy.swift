@@ -1,0 +1,301 @@
+import AWSCore
+import AWSServices
+import CISupport
+import FoundationEssentials
+import LambdaShiftCore
+import Rollout
+import Synchronization
+
+/// One target's part in a deploy of several.
+public struct TargetResult: Sendable, Equatable {
+    public var function: String
+    public var region: String
+    public var alias: String
+    public var previousVersion: String
+    public var version: String
+    /// deployed, skipped, rolled-back (moved, then restored), not-moved (prepared, never shifted),
+    /// cancelled, failed.
+    public var outcome: String
+    public var detail: String
+}
+
+/// Several functions (and regions) as one deploy: the package built once; every target's code
+/// updated, published and smoke-tested before any traffic moves anywhere; then the shifts in
+/// waves, each wave's targets in parallel (bounded), each with its own strategy and gates. Any
+/// failure, error or signal restores every alias the run moved, exactly as found, in parallel.
+public struct MultiDeployPipeline: Sendable {
+    public var targets: DeployTargets
+    /// One per plan: the AWS clients of its region.
+    public var deps: [DeployDependencies]
+    public var report: any DeployEvents
+
+    public init(targets: DeployTargets, deps: [DeployDependencies], events: any DeployEvents) {
+        precondition(targets.plans.count == deps.count)
+        self.targets = targets
+        self.deps = deps
+        report = events
+    }
+
+    struct Slot: Sendable {
+        var pipeline: DeployPipeline
+        var outputs: [String: String]
+        var ready: DeployPipeline.Ready?
+        var result: DeployResult?
+        /// Completed shifts (the alias moved to the new version).
+        var moved = false
+    }
+
+    public func run() async -> (DeployResult, [TargetResult]) {
+        let plans = targets.plans
+        var slots = plans.indices.map { index in
+            let pipeline = DeployPipeline(
+                plan: plans[index], deps: deps[index],
+                events: PrefixedEvents(report, label: DeployTargets.label(plans[index])))
+            return Slot(pipeline: pipeline, outputs: pipeline.initialOutputs)
+        }
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lambda-shift-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+
+        // 1. One package for every target.
+        report.phase("Package (once, for \(plans.count) targets)")
+        let package: PreparedCode
+        do {
+            try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+            package = try await plans[0].source.prepare(
+                out: workDirectory.appendingPathComponent("package.zip").path, environment: deps[0].environment,
+                store: deps[0].store)
+            report.event(
+                "package: \(package.package.size) bytes, \(package.package.filesDescription), sha256 \(package.package.sha256Hex)"
+            )
+        } catch {
+            var outputs = ["outcome": "failed", "skipped": "false"]
+            let failed = DeployPipeline.failure(error, outputs: &outputs)
+            return (failed, slots.map { Self.row($0, outcome: "not-moved", detail: "nothing was done") })
+        }
+
+        // 2. Every target up to its shift, before any traffic moves.
+        report.phase("Update, publish and smoke-test every target")
+        let initial = slots
+        let prepared = await Self.bounded(initial, limit: targets.parallel) { original in
+            var slot = original
+            do {
+                switch try await slot.pipeline.prepare(&slot.outputs, package: package) {
+                case .finished(let result): slot.result = result
+                case .ready(let ready): slot.ready = ready
+                }
+            } catch {
+                slot.result = DeployPipeline.failure(error, outputs: &slot.outputs)
+            }
+            return slot
+        }
+        slots = prepared
+        if let failed = slots.firstIndex(where: { ($0.result?.exitCode ?? 0) != 0 }) {
+            // Nothing has moved: the other targets stay as they are.
+            return conclude(slots, failedAt: failed, restores: [])
+        }
+
+        // 3. The shifts, wave by wave; the first failure stops its wave and every later one.
+        for (number, wave) in targets.waves.enumerated() {
+            let movable = wave.filter { slots[$0].ready != nil }
+            guard !movable.isEmpty else { continue }
+            report.phase(
+                "Wave \(number + 1) of \(targets.waves.count): "
+                    + movable.map { DeployTargets.label(plans[$0]) }.joined(separator: ", "))
+            let shifted = await Self.shiftWave(movable.map { slots[$0] }, limit: targets.parallel)
+            for (index, slot) in zip(movable, shifted) { slots[index] = slot }
+            if let failed = movable.first(where: { (slots[$0].result?.exitCode ?? 0) != 0 }) {
+                let restores = await restoreMoved(&slots)
+                return conclude(slots, failedAt: failed, restores: restores)
+            }
+        }
+        return conclude(slots, failedAt: nil, restores: [])
+    }
+
+    /// Shifts every slot at once (bounded); the first failure cancels the others, whose engines
+    /// restore their own aliases.
+    static func shiftWave(_ slots: [Slot], limit: Int) async -> [Slot] {
+        await withTaskGroup(of: (Int, Slot).self) { group in
+            var results = slots
+            var next = 0
+            func start(_ group: inout TaskGroup<(Int, Slot)>) {
+                let index = next
+                var slot = slots[index]
+                next += 1
+                group.addTask {
+                    guard let ready = slot.ready else { return (index, slot) }
+                    let result = await slot.pipeline.shift(ready, outputs: &slot.outputs)
+                    slot.result = result
+                    slot.moved = result.exitCode == 0 && result.outcome == "deployed"
+                    return (index, slot)
+                }
+            }
+            while next < min(limit, slots.count) { start(&group) }
+            var failed = false
+            while let (index, slot) = await group.next() {
+                results[index] = slot
+                if (slot.result?.exitCode ?? 0) != 0 && !failed {
+                    failed = true
+                    group.cancelAll()
+                }
+                if !failed && next < slots.count { start(&group) }
+            }
+            return results
+        }
+    }
+
+    /// Puts back every alias this run moved to its new version (earlier waves, and this wave's
+    /// finished ones), in parallel. Returns the failures' sentences.
+    func restoreMoved(_ slots: inout [Slot]) async -> [String] {
+        let moved = slots.indices.filter { slots[$0].moved }
+        guard !moved.isEmpty else { return [] }
+        report.phase("Restore every alias this run moved")
+        let current = slots
+        let undone = await Self.bounded(moved, limit: max(moved.count, 1)) { index -> (Int, String?) in
+            let slot = current[index]
+            let plan = slot.pipeline.plan
+            let lambda = slot.pipeline.deps.functions
+            let label = DeployTargets.label(plan)
+            guard let ready = slot.ready else { return (index, nil) }
+            guard let before = ready.before else {
+                // A first deploy created the alias: it did not exist before.
+                do {
+                    try await lambda.deleteAlias(plan.function, alias: plan.alias)
+                    report.event("\(label): alias \(plan.alias) deleted (this run created it)")
+                    return (index, nil)
+                } catch {
+                    return (index, "\(label): \((error as? any LambdaShiftError)?.sentence ?? "\(error)")")
+                }
+            }
+            report.line("\(label): restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
+            let outcome = await RolloutEngine(api: lambda, clock: slot.pipeline.deps.clock).undo(
+                function: plan.function, alias: plan.alias, before: before, newVersion: ready.version)
+            switch outcome {
+            case .rolledBack:
+                report.event("\(label): alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
+                return (index, nil)
+            case .interfered(let now):
+                return (
+                    index, "\(label): someone else changed alias \(plan.alias) (it serves \(now)); left as they set it"
+                )
+            case .rollbackFailed(let reason):
+                return (index, "\(label): \(reason)")
+            default:
+                return (index, "\(label): \(outcome)")
+            }
+        }
+        var failures: [String] = []
+        for (index, failure) in undone {
+            slots[index].moved = false
+            if let failure {
+                failures.append(failure)
+                slots[index].result?.outputs["outcome"] = "failed"
+            } else {
+                slots[index].result?.outputs["outcome"] = "rolled-back"
+            }
+        }
+        return failures
+    }
+
+    /// The whole run's result: every target's row, the outcome and exit code of the whole.
+    func conclude(_ slots: [Slot], failedAt failed: Int?, restores: [String]) -> (DeployResult, [TargetResult]) {
+        let rows = slots.map { slot -> TargetResult in
+            if let result = slot.result {
+                return Self.row(
+                    slot, outcome: result.outcome,
+                    detail: result.message.isEmpty ? (result.reason ?? "") : result.message)
+            }
+            return Self.row(slot, outcome: "not-moved", detail: "prepared; not shifted: the run stopped first")
+        }
+        var outputs: [String: String] = ["skipped": "false"]
+        let package = slots.lazy.compactMap { $0.result?.outputs ?? $0.outputs }.first { $0["sha256"] != nil }
+        for name in ["sha256", "code-sha256", "environment"] { outputs[name] = package?[name] }
+        guard let failed else {
+            let allSkipped = rows.allSatisfy { $0.outcome == "skipped" }
+            outputs["outcome"] = allSkipped ? "skipped" : "deployed"
+            outputs["skipped"] = allSkipped ? "true" : "false"
+            return (
+                DeployResult(
+                    outputs: outputs, exitCode: 0,
+                    message: "Deployed \(rows.count) targets: "
+                        + rows.map {
+                            "\($0.function)\($0.region.isEmpty ? "" : " (\($0.region))") → \($0.version) (\($0.outcome))"
+                        }
+                        .joined(separator: ", ") + "."),
+                rows
+            )
+        }
+        let failure = slots[failed].result ?? DeployResult(outputs: [:], exitCode: ExitStatus.failed)
+        let label = DeployTargets.label(slots[failed].pipeline.plan)
+        var code = failure.exitCode
+        if !restores.isEmpty { code = ExitStatus.rollbackFailed }
+        outputs["outcome"] =
+            code == ExitStatus.cancelled ? "cancelled" : (code == ExitStatus.gateFailed ? "rolled-back" : "failed")
+        let restored = rows.filter {
+            $0.outcome == "rolled-back" && $0.function + $0.region != rows[failed].function + rows[failed].region
+        }
+        var sentence = "\(label): \(failure.reason ?? failure.outcome)"
+        sentence +=
+            restored.isEmpty
+            ? " No other alias had moved; every other target is left as it was."
+            : " Every other alias this run moved was restored: "
+                + restored.map {
+                    "\($0.function)\($0.region.isEmpty ? "" : " (\($0.region))") to version \($0.previousVersion)"
+                }
+                .joined(separator: ", ") + "."
+        if !restores.isEmpty {
+            sentence = "ROLLBACK FAILED for " + restores.joined(separator: "; ") + ". " + sentence
+        }
+        return (DeployResult(outputs: outputs, exitCode: code, reason: sentence), rows)
+    }
+
+    static func row(_ slot: Slot, outcome: String, detail: String) -> TargetResult {
+        let plan = slot.pipeline.plan
+        let outputs = slot.result?.outputs ?? slot.outputs
+        return TargetResult(
+            function: plan.function, region: slot.pipeline.deps.region ?? plan.region ?? "", alias: plan.alias,
+            previousVersion: outputs["previous-version"] ?? "", version: outputs["version"] ?? "", outcome: outcome,
+            detail: detail)
+    }
+
+    /// Runs `body` over `items`, at most `limit` at once; results in the items' order.
+    static func bounded<Item: Sendable, Output: Sendable>(
+        _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async -> Output
+    ) async -> [Output] {
+        await withTaskGroup(of: (Int, Output).self) { group in
+            var results: [Output?] = Array(repeating: nil, count: items.count)
+            var next = 0
+            while next < min(limit, items.count) {
+                let index = next, item = items[index]
+                group.addTask { (index, await body(item)) }
+                next += 1
+            }
+            while let (index, output) = await group.next() {
+                results[index] = output
+                if next < items.count {
+                    let index = next, item = items[index]
+                    group.addTask { (index, await body(item)) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+}
+
+/// A target's events in a run of several: every line names the target; phases become lines
+/// (targets run side by side, so their groups would interleave).
+struct PrefixedEvents: DeployEvents {
+    let inner: any DeployEvents
+    let label: String
+
+    init(_ inner: any DeployEvents, label: String) {
+        self.inner = inner
+        self.label = label
+    }
+
+    func line(_ text: String) { inner.line("[\(label)] \(text)") }
+    func warning(_ text: String) { inner.warning("\(label): \(text)") }
+    func event(_ text: String, passed: Bool?) { inner.event("\(label): \(text)", passed: passed) }
+    func phase(_ title: String) { inner.line("[\(label)] \(title)") }
+}

@@ -1,0 +1,143 @@
+import AWSCore
+import AWSServices
+import Foundation
+import LambdaShiftCore
+import Pipeline
+import Rollout
+import Synchronization
+import TestSupport
+import Testing
+
+/// Several functions as one deploy, in-process: one fake Lambda and CloudWatch per target, one
+/// store, injected sleepers. The twin tests prove the same on the wire, across regions.
+@Suite("Several targets as one deploy")
+struct MultiDeployTests {
+    struct World {
+        let store = FakeStore()
+        let names: [String]
+        let lambdas: [String: FakeLambda]
+        let metrics: [String: FakeMetrics]
+        let events = RecordedEvents()
+        let source: String
+
+        init(_ names: [String]) throws {
+            self.names = names
+            var lambdas: [String: FakeLambda] = [:], metrics: [String: FakeMetrics] = [:]
+            for name in names {
+                lambdas[name] = FakeLambda(name: name, code: Data("seeded".utf8).base64EncodedString(), store: store)
+                lambdas[name]?.seedAlias()
+                let gauges = FakeMetrics()
+                gauges.alarms.withLock { $0["errors"] = "OK" }
+                metrics[name] = gauges
+            }
+            self.lambdas = lambdas
+            self.metrics = metrics
+            source = FileManager.default.temporaryDirectory.appendingPathComponent("multi-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            try Data("def handler(e, c):\n    return 'new'\n".utf8).write(
+                to: URL(fileURLWithPath: source + "/index.py"))
+        }
+
+        func targets(_ tweak: (inout DeploySettings) -> Void = { _ in }) throws -> DeployTargets {
+            var settings = DeploySettings()
+            settings.functions = names
+            settings.bucket = "artifacts"
+            settings.source = source
+            settings.branch = "main"
+            settings.strategy = "canary:10%:30s"
+            settings.alarms = ["errors"]
+            tweak(&settings)
+            return try #require(
+                try settings.resolveTargets(
+                    Environment([
+                        "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app", "GITHUB_SHA": "0123456789abcdef",
+                    ]
+                    )))
+        }
+
+        func run(_ targets: DeployTargets) async -> (DeployResult, [TargetResult]) {
+            let deps = targets.plans.map { plan in
+                DeployDependencies(
+                    identity: FakeIdentity(), functions: lambdas[plan.function]!, store: store,
+                    metrics: metrics[plan.function]!, region: "us-east-1", credentials: { nil },
+                    clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), bakeSleeper: RecordingSleeper(),
+                    pollSleeper: RecordingSleeper(), environment: Environment([:]))
+            }
+            return await MultiDeployPipeline(targets: targets, deps: deps, events: events).run()
+        }
+
+        func version(_ name: String) -> String? { lambdas[name]?.alias()?.functionVersion }
+    }
+
+    @Test("two functions deploy together: one package, both published before either moves, both on the new version")
+    func together() async throws {
+        let world = try World(["api", "worker"])
+        let (result, rows) = await world.run(try world.targets())
+        #expect(result.exitCode == 0 && result.outcome == "deployed", "\(result)")
+        #expect(rows.map(\.outcome) == ["deployed", "deployed"])
+        #expect(rows.map(\.version) == ["2", "2"] && rows.map(\.previousVersion) == ["1", "1"])
+        #expect(world.version("api") == "2" && world.version("worker") == "2")
+        // Packaged once; each target's publish precedes every alias update of any target.
+        #expect(world.events.lines.filter { $0.hasPrefix("package: ") }.count == 1)
+        let lines = world.events.lines
+        let lastPublish = try #require(lines.lastIndex { $0.contains("published version 2") })
+        let firstShift = try #require(lines.firstIndex { $0.contains("shifted 10% to version 2") })
+        #expect(lastPublish < firstShift, "\(lines)")
+    }
+
+    @Test("a failing smoke test on the second leaves both on their old versions: exit 3, nothing shifted")
+    func smokeFailure() async throws {
+        let world = try World(["api", "worker"])
+        world.lambdas["worker"]?.state.withLock { $0.failingInvokes = ["2"] }
+        let (result, rows) = await world.run(try world.targets { $0.smokePayload = "{}" })
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(result.reason?.contains("worker: The smoke test of version 2 failed") == true, "\(result)")
+        #expect(result.reason?.contains("No other alias had moved") == true)
+        #expect(rows.map(\.outcome) == ["not-moved", "rolled-back"])
+        #expect(world.version("api") == "1" && world.version("worker") == "1")
+        #expect(world.lambdas["api"]?.aliasUpdates.isEmpty == true)
+        #expect(world.lambdas["worker"]?.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty } == true)
+    }
+
+    @Test("waves: a gate failing in the first wave stops the run there; the later waves' aliases never change")
+    func firstWaveFails() async throws {
+        let world = try World(["a", "b", "c"])
+        world.metrics["a"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        let targets = try world.targets { $0.waves = "1,100%" }
+        #expect(targets.waves == [[0], [1, 2]])
+        let (result, rows) = await world.run(targets)
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(rows.map(\.outcome) == ["rolled-back", "not-moved", "not-moved"])
+        #expect(world.lambdas["b"]?.aliasUpdates.isEmpty == true && world.lambdas["c"]?.aliasUpdates.isEmpty == true)
+        #expect(world.version("a") == "1" && world.version("b") == "1" && world.version("c") == "1")
+    }
+
+    @Test("a gate failing in the second wave restores the first wave's target, already on the new version")
+    func laterWaveFails() async throws {
+        let world = try World(["a", "b", "c"])
+        world.metrics["c"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        let (result, rows) = await world.run(
+            try world.targets {
+                $0.waves = "1"; $0.parallel = "1"
+            })
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(
+            result.reason?.contains(
+                "Every other alias this run moved was restored: a (us-east-1) to version 1, b (us-east-1) to version 1."
+            ) == true, "\(result)")
+        #expect(rows.first?.outcome == "rolled-back" && rows.last?.outcome == "rolled-back", "\(rows)")
+        #expect(world.version("a") == "1" && world.version("b") == "1" && world.version("c") == "1")
+        #expect(world.lambdas["a"]?.aliasUpdates.map(\.version).last == "1")
+    }
+
+    @Test("--waves: cumulative counts or percentages, rounded up; empty waves dropped; the rest in a last wave")
+    func waves() throws {
+        #expect(try DeployTargets.waves("1,25%,100%", count: 8, origin: "--waves") == [[0], [1], [2, 3, 4, 5, 6, 7]])
+        #expect(try DeployTargets.waves("1,25%,100%", count: 3, origin: "--waves") == [[0], [1, 2]])
+        #expect(try DeployTargets.waves("2", count: 5, origin: "--waves") == [[0, 1], [2, 3, 4]])
+        #expect(try DeployTargets.waves(nil, count: 3, origin: "--waves") == [[0, 1, 2]])
+        for bad in ["0", "50%,1", "abc", "1,,2", "120%"] {
+            #expect(throws: (any Error).self, "\(bad)") { try DeployTargets.waves(bad, count: 4, origin: "--waves") }
+        }
+    }
+}
