@@ -11,7 +11,7 @@ import zipfile
 from collections import Counter
 from urllib.parse import quote, urlencode
 
-from lambda_semantics import ACCOUNT_ID, LambdaSemantics
+from lambda_semantics import ACCOUNT_ID, LambdaSemantics, control_region
 from messages import ProxyRequest, Response
 from moto_client import MotoClient
 from state import DEFAULT_REGION, TwinState
@@ -75,7 +75,7 @@ class Control:
             ("GET", "/_twin/lambda"): lambda b: self.twin.lambda_state.configure({}),
             ("POST", "/_twin/lambda"): self.twin.lambda_state.configure,
             ("POST", "/_twin/invoke"): self.twin.lambda_state.script,
-            ("GET", "/_twin/invocations"): lambda b: self.twin.lambda_state.invocation_counts(),
+            ("GET", "/_twin/invocations"): lambda b: self.invocations(req),
             ("POST", "/_twin/seed-function"): self.seed_function,
             ("POST", "/_twin/function-state"): self.function_state,
             ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
@@ -122,6 +122,13 @@ class Control:
         rules = self.twin.faults.replace(body)
         return {"rules": [r.to_json() for r in rules]}
 
+    def invocations(self, req: ProxyRequest) -> dict:
+        """GET /_twin/invocations[?region=R]: one region's counts (default us-east-1); region=* all."""
+        region = req.query_params().get("region") or DEFAULT_REGION
+        if region != "*":
+            region = control_region({"region": region})
+        return self.twin.lambda_state.invocation_counts(region)
+
     def function_state(self, body: dict) -> dict:
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.set_function_state(body)
@@ -130,6 +137,7 @@ class Control:
         name = body.get("name")
         if not isinstance(name, str) or not name:
             raise ControlError(400, "name is required")
+        region = control_region(body)
         runtime = body.get("runtime") or "python3.12"
         handler = body.get("handler") or "app.handler"
         zip_bytes = base64.b64decode(body["zipBase64"]) if body.get("zipBase64") else default_zip(handler)
@@ -140,21 +148,21 @@ class Control:
                 "FunctionName": name, "Runtime": runtime, "Role": role_arn, "Handler": handler,
                 "Code": {"ZipFile": base64.b64encode(zip_bytes).decode()},
                 "Description": body.get("description", ""),
-            })
-            self.lambda_semantics.register_created(created)
+            }, region)
+            st = self.lambda_semantics.register_created(created, region)
             if body.get("snapStart"):
                 # As CreateFunction with SnapStart {"ApplyOn": "PublishedVersions"} (moto ignores it).
-                state.functions[name].snap_start = True
-            config = self.lambda_semantics.decorate_config(created, consume=False)
+                st.snap_start = True
+            config = self.lambda_semantics.decorate_config(created, consume=False, region=region)
             alias = body.get("alias")
             if alias:
                 quoted = quote(name, safe="")
-                version = self._lambda("POST", f"/2015-03-31/functions/{quoted}/versions", {})
-                self.lambda_semantics.decorate_config(version, consume=False)
+                version = self._lambda("POST", f"/2015-03-31/functions/{quoted}/versions", {}, region)
+                self.lambda_semantics.decorate_config(version, consume=False, region=region)
                 made = self._lambda("POST", f"/2015-03-31/functions/{quoted}/aliases",
-                                    {"Name": alias, "FunctionVersion": str(version.get("Version", "1"))})
-                state.aliases.pop((name, alias), None)
-                self.lambda_semantics.decorate_alias(name, made)
+                                    {"Name": alias, "FunctionVersion": str(version.get("Version", "1"))}, region)
+                state.aliases.pop((region, name, alias), None)
+                self.lambda_semantics.decorate_alias(name, made, region)
             return config
 
     def lambda_metrics(self, body: dict) -> dict:
@@ -168,9 +176,7 @@ class Control:
             raise ControlError(400, "version is required (the executed version, e.g. \"2\")")
         if alias is not None and (not isinstance(alias, str) or not alias):
             raise ControlError(400, "alias must be a non-empty string when given")
-        region = body.get("region") or DEFAULT_REGION
-        if not isinstance(region, str):
-            raise ControlError(400, "region must be a string")
+        region = control_region(body)
         now = time.time()
         timestamp = body.get("timestamp", now)
         if not _number(timestamp):
@@ -236,8 +242,9 @@ class Control:
 
     # Helpers -----------------------------------------------------------------
 
-    def _lambda(self, method: str, path: str, payload: dict) -> dict:
-        resp = self.moto.call(method, path, "lambda", json.dumps(payload).encode(), "application/json")
+    def _lambda(self, method: str, path: str, payload: dict, region: str) -> dict:
+        resp = self.moto.call(method, path, "lambda", json.dumps(payload).encode(), "application/json",
+                              region=region)
         if not 200 <= resp.status < 300:
             raise ControlError(resp.status, f"moto {method} {path}: {resp.body.decode('utf-8', 'replace')}")
         return json.loads(resp.body)

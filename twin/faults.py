@@ -3,8 +3,9 @@
 POST /_twin/faults {"seed": 7, "rules": [{"service": "lambda", "operation":
 "UpdateAlias", "kind": "throttle", "count": 1}]} replaces the rules.
 
-A rule matches when its service is "*" or the request's, and its operation
-is null or the request's. It then fires:
+A rule matches when its service is "*" or the request's, its operation is
+null or the request's, and its region is null or the one the request was
+signed for. It then fires:
 - with "count": N, for the next N matching requests;
 - with "probability": p, when a seeded random.Random draws below p;
 - with neither, for every matching request.
@@ -30,14 +31,17 @@ class FaultRule:
     status: int | None = None
     latency_ms: int = 0
     after_bytes: int | None = None
+    region: str | None = None  # the credential scope's region; None = any
 
     @property
     def early(self) -> bool:
         """A reset that must fire before the whole body has been read."""
         return self.kind == "reset" and self.after_bytes is not None
 
-    def matches(self, service: str, operation: str | None) -> bool:
+    def matches(self, service: str, operation: str | None, region: str | None = None) -> bool:
         if self.service not in ("*", service):
+            return False
+        if self.region is not None and self.region != region:
             return False
         return self.operation is None or self.operation == operation
 
@@ -45,7 +49,7 @@ class FaultRule:
         return {
             "service": self.service, "operation": self.operation, "kind": self.kind,
             "count": self.count, "probability": self.probability, "status": self.status,
-            "latencyMs": self.latency_ms, "afterBytes": self.after_bytes,
+            "latencyMs": self.latency_ms, "afterBytes": self.after_bytes, "region": self.region,
         }
 
 
@@ -67,7 +71,11 @@ def parse_rule(raw: dict) -> FaultRule:
     after_bytes = raw.get("afterBytes")
     if after_bytes is not None and (not isinstance(after_bytes, int) or after_bytes < 0):
         raise ValueError("afterBytes must be a non-negative integer")
+    region = raw.get("region")
+    if region is not None and (not isinstance(region, str) or not region):
+        raise ValueError("region must be a region name or null")
     return FaultRule(
+        region=region,
         service=str(raw.get("service") or "*"),
         operation=raw.get("operation"),
         kind=kind,
@@ -101,8 +109,8 @@ class FaultTable:
         with self._lock:
             return list(self._rules)
 
-    def take(self, service: str, operation: str | None, *, early_only: bool = False,
-             include_early: bool = True) -> FaultRule | None:
+    def take(self, service: str, operation: str | None, region: str | None = None, *,
+             early_only: bool = False, include_early: bool = True) -> FaultRule | None:
         """The rule that fires for this request, consuming one of its counts.
 
         early_only: consider only resets with afterBytes (before the body is read).
@@ -114,7 +122,7 @@ class FaultTable:
                     continue
                 if not include_early and rule.early:
                     continue
-                if not rule.matches(service, operation):
+                if not rule.matches(service, operation, region):
                     continue
                 if rule.count is not None:
                     if rule.count <= 0:

@@ -15,10 +15,14 @@ local AWS twin"):
 - function State (Pending / Active / Inactive / Failed) with StateReason
   and StateReasonCode, and what each state refuses;
 - SnapStart: published versions start Pending while the snapshot is made;
-- PackageType Image functions refuse zip code and vice versa.
+- PackageType Image functions refuse zip code and vice versa;
+- code from an S3 bucket in another Region than the function is refused.
 
-Functions are keyed by name (the twin serves one account; regions are not
-separated).
+Every piece of state is keyed by (region, function name), the region being
+the one the request was signed for (its SigV4 credential scope): as in AWS,
+the same name in two regions is two functions. moto 5.2.1 keeps one Lambda
+backend per region and picks it from the same credential scope, and the
+twin's own calls to moto carry the function's region.
 """
 
 from __future__ import annotations
@@ -33,12 +37,16 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote
 
+import s3_semantics
 from errors import aws_error, new_request_id
 from messages import ProxyRequest, Response
 from moto_client import MotoClient
 
 LATEST = "$LATEST"
 ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+# What the control API accepts as a region (e.g. us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1).
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 API = "/2015-03-31/functions"
 IN_PROGRESS_REASON = "The function is being updated."
 # The codes the Lambda model allows (botocore's lambda service-2.json, StateReasonCode /
@@ -90,6 +98,21 @@ ZIP_REFUSES_IMAGE_URI = "Please don't provide ImageUri when updating a function 
 LATEST_WEIGHTED = "$LATEST is not supported for an alias pointing to more than 1 version"
 TOO_MANY_VERSIONS = "Invalid RoutingConfig: an alias can point to at most 2 versions (1 additional version)."
 SAME_VERSION = "Invalid RoutingConfig: the additional version must differ from the alias's FunctionVersion ({version})."
+# Lambda API reference, UpdateFunctionCode (S3Bucket) and FunctionCode (S3Bucket): "An Amazon S3
+# bucket in the same AWS Region as your function. The bucket can be in a different AWS account."
+# What AWS answers otherwise is not documented; observed (public issue reports, e.g.
+# aws-samples/aws-codepipeline-bitbucket-integration#7, aws-samples/amazon-textract-enhancer#8):
+# 400 InvalidParameterValueException with the text below (older reports say "region: null" for a
+# us-east-1 bucket, GetBucketLocation's old answer for it; the twin names the region).
+CODE_BUCKET_ELSEWHERE = ("Error occurred while GetObject. S3 Error Code: PermanentRedirect. S3 Error Message: "
+                         "The bucket is in this region: {region}. Please use this region to retry the request")
+NO_SUCH_BUCKET = ("Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
+                  "The specified bucket does not exist")
+NO_SUCH_KEY = ("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: "
+               "The specified key does not exist.")
+# A FunctionName ARN naming another region than the request's. Not documented; observed wording
+# (ResourceNotFoundException, e.g. alexcasalboni/aws-lambda-power-tuning#18).
+ARN_ELSEWHERE = "Functions from '{arn_region}' are not reachable in this region ('{region}')"
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -98,6 +121,25 @@ Forward = Callable[..., Response]
 
 def new_revision() -> str:
     return str(uuid.uuid4())
+
+
+def control_region(body: dict) -> str:
+    """The optional "region" of a control-API body (default us-east-1)."""
+    region = body.get("region")
+    if region is None:
+        return DEFAULT_REGION
+    if not isinstance(region, str) or not REGION_PATTERN.match(region):
+        raise ValueError("region must be a region name such as us-east-1 or eu-west-1")
+    return region
+
+
+def arn_region(ref: str) -> str | None:
+    """The region of a full function ARN (arn:aws:lambda:REGION:…), else None."""
+    ref = unquote(ref)
+    if not ref.startswith("arn:"):
+        return None
+    parts = ref.split(":")
+    return parts[3] or None if len(parts) > 3 else None
 
 
 def parse_function_ref(ref: str) -> tuple[str, str | None]:
@@ -140,6 +182,8 @@ class VersionState:
 @dataclass
 class FunctionState:
     revision: str
+    region: str = DEFAULT_REGION
+    name: str = ""
     arn: str | None = None
     version_revisions: dict[str, str] = field(default_factory=dict)
     status: str = "Successful"
@@ -240,6 +284,23 @@ class AliasState:
     weights: dict[str, float] = field(default_factory=dict)
 
 
+FnKey = tuple[str, str]  # (region, function name)
+
+# The /_twin/lambda knobs: (API name, attribute, default).
+KNOBS = (
+    ("updatePolls", "update_polls", 2),
+    ("failNextUpdate", "fail_next_update", None),
+    ("failNextUpdateCode", "fail_next_update_code", "InternalError"),
+    ("pendingPolls", "pending_polls", 0),        # reads of a new (or re-activating) function that say Pending
+    ("snapStartPolls", "snapstart_polls", 2),    # reads of a new SnapStart version that say Pending
+    ("failNextSnapStart", "fail_next_snapstart", None),
+)
+
+
+def _snapstart_json(value: tuple[str, str] | None) -> dict | None:
+    return None if value is None else {"reason": value[0], "reasonCode": value[1]}
+
+
 class LambdaState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -247,65 +308,126 @@ class LambdaState:
 
     def reset(self) -> None:
         with self.lock:
-            self.functions: dict[str, FunctionState] = {}
-            self.aliases: dict[tuple[str, str], AliasState] = {}
-            self.scripts: dict[tuple[str, str], dict] = {}
-            self.invocations: dict[tuple[str, str], int] = {}
-            self.update_polls = 2
-            self.fail_next_update: str | None = None
-            self.fail_next_update_code = "InternalError"
-            self.pending_polls = 0      # reads of a new (or re-activating) function that say Pending
-            self.snapstart_polls = 2    # reads of a new SnapStart version that say Pending
-            self.fail_next_snapstart: tuple[str, str] | None = None
+            self.functions: dict[FnKey, FunctionState] = {}
+            self.aliases: dict[tuple[str, str, str], AliasState] = {}     # (region, function, alias)
+            self.scripts: dict[tuple[str, str, str], dict] = {}           # (region, function, qualifier or *)
+            self.invocations: dict[tuple[str, str, str], int] = {}        # (region, function, version)
+            for _, attr, default in KNOBS:
+                setattr(self, attr, default)
+            # Knobs set for one function (POST /_twin/lambda with "function"): (region, name) → {attr: value}.
+            self.overrides: dict[FnKey, dict] = {}
             self.rng = random.Random()
+
+    # Knobs -------------------------------------------------------------------
+
+    def knob(self, key: FnKey, attr: str):
+        """A knob's value for one function: its own when set, else the global one."""
+        own = self.overrides.get(key)
+        if own is not None and attr in own:
+            return own[attr]
+        return getattr(self, attr)
+
+    def take_update_failure(self, key: FnKey) -> tuple[str, str] | None:
+        """The one-shot scripted failure for the next update of this function, if any (its own
+        first, else the global one), consumed."""
+        own = self.overrides.get(key) or {}
+        if own.get("fail_next_update") is not None:
+            reason = own.pop("fail_next_update")
+            return reason, own.pop("fail_next_update_code", "InternalError")
+        if self.fail_next_update is not None:
+            taken = (self.fail_next_update, self.fail_next_update_code)
+            self.fail_next_update, self.fail_next_update_code = None, "InternalError"
+            return taken
+        return None
+
+    def take_snapstart_failure(self, key: FnKey) -> tuple[str, str] | None:
+        own = self.overrides.get(key) or {}
+        if own.get("fail_next_snapstart") is not None:
+            return own.pop("fail_next_snapstart")
+        taken, self.fail_next_snapstart = self.fail_next_snapstart, None
+        return taken
+
+    @staticmethod
+    def _parse_knobs(body: dict) -> dict:
+        """The knobs a /_twin/lambda body sets, validated: {attr: value}."""
+        for key in ("updatePolls", "pendingPolls", "snapStartPolls"):
+            if key in body:
+                polls = body[key]
+                if not isinstance(polls, int) or isinstance(polls, bool) or polls < 0:
+                    raise ValueError(f"{key} must be a non-negative integer")
+        if "failNextUpdate" in body:
+            reason = body["failNextUpdate"]
+            if reason is not None and not isinstance(reason, str):
+                raise ValueError("failNextUpdate must be a string or null")
+        if "failNextUpdateCode" in body and body["failNextUpdateCode"] not in model_enum("LastUpdateStatusReasonCode"):
+            raise ValueError("failNextUpdateCode must be one of " + ", ".join(model_enum("LastUpdateStatusReasonCode")))
+        snap = body.get("failNextSnapStart")
+        if snap is not None:
+            if not isinstance(snap, dict) or not isinstance(snap.get("reason"), str):
+                raise ValueError('failNextSnapStart must be {"reason": str, "reasonCode"?: str} or null')
+            if snap.get("reasonCode", "InternalError") not in model_enum("StateReasonCode"):
+                raise ValueError("reasonCode must be one of " + ", ".join(model_enum("StateReasonCode")))
+        values: dict = {}
+        for api, attr, _ in KNOBS:
+            if api in body and api != "failNextSnapStart":
+                values[attr] = body[api]
+        if "failNextUpdate" in body and "failNextUpdateCode" not in body:
+            values["fail_next_update_code"] = "InternalError"
+        if "failNextSnapStart" in body:
+            values["fail_next_snapstart"] = (None if snap is None
+                                             else (snap["reason"], snap.get("reasonCode", "InternalError")))
+        return values
+
+    def _knobs_json(self, key: FnKey | None = None) -> dict:
+        """The knobs in force (for `key`: that function's effective values)."""
+        out = {}
+        for api, attr, _ in KNOBS:
+            value = getattr(self, attr) if key is None else self.knob(key, attr)
+            out[api] = _snapstart_json(value) if attr == "fail_next_snapstart" else value
+        return out
 
     def configure(self, body: dict) -> dict:
         with self.lock:
-            for key in ("updatePolls", "pendingPolls", "snapStartPolls"):
-                if key in body:
-                    polls = body[key]
-                    if not isinstance(polls, int) or isinstance(polls, bool) or polls < 0:
-                        raise ValueError(f"{key} must be a non-negative integer")
-            if "failNextUpdate" in body:
-                reason = body["failNextUpdate"]
-                if reason is not None and not isinstance(reason, str):
-                    raise ValueError("failNextUpdate must be a string or null")
-            if "failNextUpdateCode" in body and body["failNextUpdateCode"] not in model_enum("LastUpdateStatusReasonCode"):
-                raise ValueError("failNextUpdateCode must be one of " + ", ".join(model_enum("LastUpdateStatusReasonCode")))
-            snap = body.get("failNextSnapStart")
-            if snap is not None:
-                if not isinstance(snap, dict) or not isinstance(snap.get("reason"), str):
-                    raise ValueError('failNextSnapStart must be {"reason": str, "reasonCode"?: str} or null')
-                if snap.get("reasonCode", "InternalError") not in model_enum("StateReasonCode"):
-                    raise ValueError("reasonCode must be one of " + ", ".join(model_enum("StateReasonCode")))
-            if "updatePolls" in body:
-                self.update_polls = body["updatePolls"]
-            if "pendingPolls" in body:
-                self.pending_polls = body["pendingPolls"]
-            if "snapStartPolls" in body:
-                self.snapstart_polls = body["snapStartPolls"]
-            if "failNextUpdate" in body:
-                self.fail_next_update = body["failNextUpdate"]
-                if "failNextUpdateCode" not in body:
-                    self.fail_next_update_code = "InternalError"
-            if "failNextUpdateCode" in body:
-                self.fail_next_update_code = body["failNextUpdateCode"]
-            if "failNextSnapStart" in body:
-                self.fail_next_snapstart = (None if snap is None
-                                            else (snap["reason"], snap.get("reasonCode", "InternalError")))
+            function = body.get("function")
+            if function is None:
+                if "region" in body:
+                    raise ValueError("region scopes the knobs of one function: give function as well")
+                values = self._parse_knobs(body)
+                for attr, value in values.items():
+                    setattr(self, attr, value)
+                if "seed" in body:
+                    self.rng = random.Random(body["seed"])
+                answer = self._knobs_json()
+                answer["functions"] = [
+                    {"function": name, "region": region,
+                     **{api: (_snapstart_json(own[attr]) if attr == "fail_next_snapstart" else own[attr])
+                        for api, attr, _ in KNOBS if attr in own}}
+                    for (region, name), own in sorted(self.overrides.items()) if own]
+                return answer
+            if not isinstance(function, str) or not function:
+                raise ValueError("function must be a function name")
             if "seed" in body:
-                self.rng = random.Random(body["seed"])
-            return {"updatePolls": self.update_polls, "failNextUpdate": self.fail_next_update,
-                    "failNextUpdateCode": self.fail_next_update_code, "pendingPolls": self.pending_polls,
-                    "snapStartPolls": self.snapstart_polls,
-                    "failNextSnapStart": (None if self.fail_next_snapstart is None else
-                                          {"reason": self.fail_next_snapstart[0],
-                                           "reasonCode": self.fail_next_snapstart[1]})}
+                raise ValueError("seed (alias weight draws) is global: send it without function")
+            region = control_region(body)
+            name, _ = parse_function_ref(function)
+            values = self._parse_knobs(body)
+            own = self.overrides.setdefault((region, name), {})
+            for attr, value in values.items():
+                if attr in ("fail_next_update", "fail_next_snapstart") and value is None:
+                    own.pop(attr, None)  # null clears this function's own one-shot failure
+                    if attr == "fail_next_update":
+                        own.pop("fail_next_update_code", None)
+                else:
+                    own[attr] = value
+            return {"function": name, "region": region, **self._knobs_json((region, name))}
+
+    # Invoke scripts and counts ---------------------------------------------------
 
     def script(self, body: dict) -> dict:
         function = body.get("function")
         if not isinstance(function, str) or not function:
             raise ValueError("function is required")
+        region = control_region(body)
         name, _ = parse_function_ref(function)
         qualifier = str(body.get("qualifier") or "*")
         payload = body.get("payload")
@@ -317,14 +439,19 @@ class LambdaState:
             "functionError": body.get("functionError"),
         }
         with self.lock:
-            self.scripts[(name, qualifier)] = entry
-        return {"function": name, "qualifier": qualifier, **entry}
+            self.scripts[(region, name, qualifier)] = entry
+        return {"function": name, "region": region, "qualifier": qualifier, **entry}
 
-    def invocation_counts(self) -> dict[str, dict[str, int]]:
+    def invocation_counts(self, region: str = DEFAULT_REGION) -> dict:
+        """{function: {version: count}} for one region; for region "*",
+        {region: {function: {version: count}}}."""
         with self.lock:
-            out: dict[str, dict[str, int]] = {}
-            for (name, version), count in sorted(self.invocations.items()):
-                out.setdefault(name, {})[version] = count
+            out: dict = {}
+            for (fn_region, name, version), count in sorted(self.invocations.items()):
+                if region == "*":
+                    out.setdefault(fn_region, {}).setdefault(name, {})[version] = count
+                elif fn_region == region:
+                    out.setdefault(name, {})[version] = count
             return out
 
 
@@ -356,9 +483,11 @@ def _s3_error_fields(body: bytes) -> tuple[str, str]:
 
 
 class LambdaSemantics:
-    def __init__(self, state: LambdaState, moto: MotoClient) -> None:
+    def __init__(self, state: LambdaState, moto: MotoClient,
+                 s3_state: s3_semantics.S3State | None = None) -> None:
         self.state = state
         self.moto = moto
+        self.s3_state = s3_state  # bucket regions (code from S3 must be in the function's region)
 
     # Entry point -----------------------------------------------------------
 
@@ -367,6 +496,11 @@ class LambdaSemantics:
         name = qualifier = None
         if len(parts) >= 3 and parts[1] == "functions":
             name, qualifier = parse_function_ref(parts[2])
+            elsewhere = arn_region(parts[2])
+            if elsewhere and elsewhere != req.region:
+                # The function lives in its ARN's region; this request was signed for another.
+                return _err(404, "ResourceNotFoundException",
+                            ARN_ELSEWHERE.format(arn_region=elsewhere, region=req.region))
         handler = {
             "CreateFunction": self._create_function,
             "GetFunction": self._get_function,
@@ -397,7 +531,7 @@ class LambdaSemantics:
     # Helpers -----------------------------------------------------------------
 
     def _arn(self, name: str, region: str) -> str:
-        st = self.state.functions.get(name)
+        st = self.state.functions.get((region, name))
         if st and st.arn:
             return st.arn
         return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
@@ -410,20 +544,20 @@ class LambdaSemantics:
         return _json_body(resp) if resp.status == 200 else None
 
     def _function_state(self, name: str, region: str) -> FunctionState | None:
-        st = self.state.functions.get(name)
+        st = self.state.functions.get((region, name))
         if st is None:
             config = self._latest_config(name, region)
             if config is None:
                 return None
-            st = self._remember_function(config)
+            st = self._remember_function(config, region)
         return st
 
-    def _remember_function(self, config: dict, fresh: bool = False) -> FunctionState:
+    def _remember_function(self, config: dict, region: str, fresh: bool = False) -> FunctionState:
         name = config.get("FunctionName", "")
-        st = None if fresh else self.state.functions.get(name)
+        st = None if fresh else self.state.functions.get((region, name))
         if st is None:
-            st = FunctionState(revision=new_revision())
-            self.state.functions[name] = st
+            st = FunctionState(revision=new_revision(), region=region, name=name)
+            self.state.functions[(region, name)] = st
         arn = config.get("FunctionArn")
         if arn:
             version = str(config.get("Version", LATEST))
@@ -432,9 +566,10 @@ class LambdaSemantics:
             st.package_type = config["PackageType"]
         return st
 
-    def decorate_config(self, config: dict, consume: bool) -> dict:
-        """RevisionId, State and LastUpdateStatus into one FunctionConfiguration."""
-        st = self._remember_function(config)
+    def decorate_config(self, config: dict, consume: bool, region: str) -> dict:
+        """RevisionId, State and LastUpdateStatus into one FunctionConfiguration of a function in
+        `region`."""
+        st = self._remember_function(config, region)
         version = str(config.get("Version", LATEST))
         if version == LATEST:
             st.observe(consume)
@@ -465,10 +600,11 @@ class LambdaSemantics:
         function = body.get("function")
         if not isinstance(function, str) or not function:
             raise ValueError("function is required")
+        region = control_region(body)
         name, _ = parse_function_ref(function)
-        st = self._function_state(name, "us-east-1")
+        st = self._function_state(name, region)
         if st is None:
-            raise LookupError(f"no function {name}")
+            raise LookupError(f"no function {name} in {region}")
         if "packageType" in body:
             if body["packageType"] not in ("Zip", "Image", None):
                 raise ValueError("packageType must be Zip, Image or null")
@@ -489,8 +625,8 @@ class LambdaSemantics:
             elif state == "Active":
                 st._activate()
             elif state == "Pending":
-                st.set_pending(int(body.get("polls") or self.state.pending_polls), body.get("reason") or PENDING_REASON,
-                               code or "Creating")
+                st.set_pending(int(body.get("polls") or self.state.knob((region, name), "pending_polls")),
+                               body.get("reason") or PENDING_REASON, code or "Creating")
                 if st.state == "Active":  # polls 0: still say Pending once, as AWS would
                     st.state, st.state_reason, st.state_reason_code = "Pending", body.get("reason") or PENDING_REASON, code or "Creating"
             elif state == "Inactive":
@@ -499,7 +635,7 @@ class LambdaSemantics:
                 st.state, st.state_reason, st.state_reason_code = "Failed", body.get("reason") or "", code or "InternalError"
             else:
                 raise ValueError("state must be Pending, Active, Inactive or Failed")
-        return {"function": name, "state": st.state, "stateReason": st.state_reason,
+        return {"function": name, "region": region, "state": st.state, "stateReason": st.state_reason,
                 "stateReasonCode": st.state_reason_code, "packageType": st.effective_package_type,
                 "versions": {v: {"state": vs.state, "reason": vs.reason, "reasonCode": vs.reason_code}
                              for v, vs in sorted(st.versions.items())}}
@@ -518,8 +654,8 @@ class LambdaSemantics:
                                region)
         return check.status == 200
 
-    def _alias_state(self, name: str, alias: dict) -> AliasState:
-        key = (name, alias.get("Name", ""))
+    def _alias_state(self, name: str, alias: dict, region: str) -> AliasState:
+        key = (region, name, alias.get("Name", ""))
         st = self.state.aliases.get(key)
         if st is None:
             weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
@@ -527,8 +663,8 @@ class LambdaSemantics:
             self.state.aliases[key] = st
         return st
 
-    def decorate_alias(self, name: str, alias: dict) -> dict:
-        st = self._alias_state(name, alias)
+    def decorate_alias(self, name: str, alias: dict, region: str) -> dict:
+        st = self._alias_state(name, alias, region)
         alias["RevisionId"] = st.revision
         if st.weights:
             alias["RoutingConfig"] = {"AdditionalVersionWeights": dict(st.weights)}
@@ -548,24 +684,52 @@ class LambdaSemantics:
             body = json.loads(req.body or b"{}")
         except ValueError:
             body = {}
+        if not isinstance(body, dict):
+            body = {}
+        code = body.get("Code")
+        if isinstance(code, dict):
+            refusal = self._check_code_object(code, req.region)
+            if refusal is not None:
+                return refusal
         resp = forward()
         config = _json_body(resp)
         if resp.status in (200, 201) and config:
-            self.register_created(config)
-            st = self.state.functions[config.get("FunctionName", "")]
+            st = self.register_created(config, req.region)
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
             st.snap_start = ((body.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions")
             # "Lambda function states": a new function is Pending, then Active (pendingPolls reads).
-            st.set_pending(self.state.pending_polls, PENDING_REASON, "Creating")
-            return _with_json(resp, self.decorate_config(config, consume=False))
+            st.set_pending(self.state.knob((req.region, st.name), "pending_polls"), PENDING_REASON, "Creating")
+            return _with_json(resp, self.decorate_config(config, consume=False, region=req.region))
         return resp
 
-    def register_created(self, config: dict) -> None:
-        """A function just created: fresh state (it may be a re-creation)."""
+    def register_created(self, config: dict, region: str) -> FunctionState:
+        """A function just created in `region`: fresh state (it may be a re-creation)."""
         name = config.get("FunctionName", "")
-        for key in [k for k in self.state.aliases if k[0] == name]:
+        for key in [k for k in self.state.aliases if k[:2] == (region, name)]:
             del self.state.aliases[key]
-        self._remember_function(config, fresh=True)
+        return self._remember_function(config, region, fresh=True)
+
+    def _check_code_object(self, code: dict, region: str) -> Response | None:
+        """Code from S3 (S3Bucket + S3Key of UpdateFunctionCode or CreateFunction's Code) must come
+        from a bucket in the function's region (Lambda API reference, UpdateFunctionCode and
+        FunctionCode, S3Bucket: "An Amazon S3 bucket in the same AWS Region as your function"), and
+        the bucket and key must exist. moto 5.2.1 checks neither the region nor, on
+        UpdateFunctionCode, a missing bucket or key (it answers 500): the twin answers 400
+        InvalidParameterValueException "Error occurred while GetObject. S3 Error Code: …" as Lambda
+        does (observed wording; S3ObjectVersion is checked when the twin fetches it)."""
+        bucket, key = code.get("S3Bucket"), code.get("S3Key")
+        if not isinstance(bucket, str) or not bucket or self.s3_state is None:
+            return None
+        where = s3_semantics.bucket_region(self.s3_state, self.moto, bucket)
+        if where is None:
+            return _err(400, "InvalidParameterValueException", NO_SUCH_BUCKET)
+        if where != region:
+            return _err(400, "InvalidParameterValueException", CODE_BUCKET_ELSEWHERE.format(region=where))
+        if isinstance(key, str) and key and not code.get("S3ObjectVersion"):
+            head = self.moto.call("HEAD", f"/{quote(bucket, safe='')}/{quote(key, safe='/~')}", "s3", region=region)
+            if head.status == 404:
+                return _err(400, "InvalidParameterValueException", NO_SUCH_KEY)
+        return None
 
     def _get_function(self, req, forward, name, qualifier) -> Response:
         resp = forward()
@@ -573,22 +737,22 @@ class LambdaSemantics:
         if resp.status == 200 and body:
             config = body.get("Configuration") if req.operation == "GetFunction" else body
             if isinstance(config, dict):
-                self.decorate_config(config, consume=True)
+                self.decorate_config(config, consume=True, region=req.region)
             return _with_json(resp, body)
         return resp
 
     def _list_versions(self, req, forward, name, qualifier) -> Response:
-        return self._decorate_listing(forward(), "Versions")
+        return self._decorate_listing(forward(), "Versions", req.region)
 
     def _list_functions(self, req, forward, name, qualifier) -> Response:
-        return self._decorate_listing(forward(), "Functions")
+        return self._decorate_listing(forward(), "Functions", req.region)
 
-    def _decorate_listing(self, resp, key: str) -> Response:
+    def _decorate_listing(self, resp, key: str, region: str) -> Response:
         """Adds the twin's RevisionId and update status to each configuration listed under `key`."""
         body = _json_body(resp)
         if resp.status == 200 and body:
             for config in body.get(key) or []:
-                self.decorate_config(config, consume=False)
+                self.decorate_config(config, consume=False, region=region)
             return _with_json(resp, body)
         return resp
 
@@ -616,7 +780,8 @@ class LambdaSemantics:
         if refusal is not None:
             return refusal
         if req.operation == "UpdateFunctionCode":
-            refusal = self._check_package_type(st, body, name, req.region)
+            refusal = (self._check_package_type(st, body, name, req.region)
+                       or self._check_code_object(body, req.region))
             if refusal is not None:
                 return refusal
         if body.get("DryRun"):
@@ -627,7 +792,7 @@ class LambdaSemantics:
             # "Lambda function states": an Inactive function goes Pending while Lambda re-creates
             # its resources, then Active. (That an update, not only an invoke, starts it is the
             # twin's reading; AWS documents the invoke path.)
-            st.set_pending(self.state.pending_polls, RESTORING_REASON, "Restoring")
+            st.set_pending(self.state.knob((req.region, name), "pending_polls"), RESTORING_REASON, "Restoring")
 
         new_body = None
         if req.operation == "UpdateFunctionCode" and body.get("S3ObjectVersion"):
@@ -638,17 +803,16 @@ class LambdaSemantics:
                         if k not in ("S3Bucket", "S3Key", "S3ObjectVersion")}
             new_body["ZipFile"] = base64.b64encode(fetched).decode()
 
-        failure = self.state.fail_next_update
+        polls = self.state.knob((req.region, name), "update_polls")
+        failure = self.state.take_update_failure((req.region, name))
         if failure is not None:
             # The update will end Failed: moto never sees it, the code stays.
-            self.state.fail_next_update = None
-            failure_code, self.state.fail_next_update_code = self.state.fail_next_update_code, "InternalError"
             config = self._latest_config(name, req.region)
             if config is None:
                 return forward()
-            st.start_update(self.state.update_polls, failure, failure_code)
+            st.start_update(polls, *failure)
             resp = Response(200, [("x-amzn-RequestId", new_request_id())])
-            return _with_json(resp, self._decorate_after_update(st, config))
+            return _with_json(resp, self._decorate_after_update(st, config, req.region))
 
         if new_body is not None:
             resp = forward(body=json.dumps(new_body).encode())
@@ -656,17 +820,17 @@ class LambdaSemantics:
             resp = forward()
         config = _json_body(resp)
         if resp.status == 200 and config:
-            st.start_update(self.state.update_polls, None)
+            st.start_update(polls, None)
             version = str(config.get("Version", LATEST))
             if version != LATEST:  # Publish: true answers with the new version
-                return _with_json(resp, self.decorate_config(config, consume=False))
-            return _with_json(resp, self._decorate_after_update(st, config))
+                return _with_json(resp, self.decorate_config(config, consume=False, region=req.region))
+            return _with_json(resp, self._decorate_after_update(st, config, req.region))
         return resp
 
     def _check_package_type(self, st: FunctionState, body: dict, name: str, region: str) -> Response | None:
         """UpdateFunctionCode must bring the kind of code the function's PackageType takes."""
         if st.package_type is None and st.package_type_forced is None:
-            self._remember_function(self._latest_config(name, region) or {"FunctionName": name})
+            self._remember_function(self._latest_config(name, region) or {"FunctionName": name}, region)
         zip_code = any(body.get(k) for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion"))
         if st.effective_package_type == "Image" and (zip_code or not body.get("ImageUri")):
             return _err(400, "InvalidParameterValueException", IMAGE_NEEDS_IMAGE_URI)
@@ -674,8 +838,8 @@ class LambdaSemantics:
             return _err(400, "InvalidParameterValueException", ZIP_REFUSES_IMAGE_URI)
         return None
 
-    def _decorate_after_update(self, st: FunctionState, config: dict) -> dict:
-        self._remember_function(config)
+    def _decorate_after_update(self, st: FunctionState, config: dict, region: str) -> dict:
+        self._remember_function(config, region)
         config["RevisionId"] = st.revision
         st.apply_status(config)
         return config
@@ -722,13 +886,11 @@ class LambdaSemantics:
                 # "Lambda SnapStart and function states"): publishing a SnapStart version makes
                 # Lambda initialize the code and take a snapshot; the version is Pending until
                 # it is Active (OptimizationStatus On), or Failed if the snapshot fails.
-                final = None
-                if self.state.fail_next_snapstart is not None:
-                    reason, code = self.state.fail_next_snapstart
-                    final, self.state.fail_next_snapstart = ("Failed", reason, code), None
-                st.versions[version] = VersionState("Pending", self.state.snapstart_polls, SNAPSTART_REASON,
-                                                    "Creating", final)
-            return _with_json(resp, self.decorate_config(config, consume=False))
+                failure = self.state.take_snapstart_failure((req.region, name))
+                final = None if failure is None else ("Failed", *failure)
+                st.versions[version] = VersionState("Pending", self.state.knob((req.region, name), "snapstart_polls"),
+                                                    SNAPSTART_REASON, "Creating", final)
+            return _with_json(resp, self.decorate_config(config, consume=False, region=req.region))
         return resp
 
     def _delete_function(self, req, forward, name, qualifier) -> Response:
@@ -736,13 +898,13 @@ class LambdaSemantics:
         resp = forward()
         if 200 <= resp.status < 300:
             if qualifier:
-                st = self.state.functions.get(name)
+                st = self.state.functions.get((req.region, name))
                 if st:
                     st.version_revisions.pop(qualifier, None)
                     st.versions.pop(qualifier, None)
             else:
-                self.state.functions.pop(name, None)
-                for key in [k for k in self.state.aliases if k[0] == name]:
+                self.state.functions.pop((req.region, name), None)
+                for key in [k for k in self.state.aliases if k[:2] == (req.region, name)]:
                     del self.state.aliases[key]
             return Response(204, [("x-amzn-RequestId", resp.header("x-amzn-RequestId") or new_request_id())])
         return resp
@@ -793,15 +955,15 @@ class LambdaSemantics:
         alias = _json_body(resp)
         if resp.status in (200, 201) and alias:
             weights = (body.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-            self.state.aliases[(name, alias.get("Name", ""))] = AliasState(new_revision(), dict(weights))
-            return _with_json(resp, self.decorate_alias(name, alias), status=201)
+            self.state.aliases[(req.region, name, alias.get("Name", ""))] = AliasState(new_revision(), dict(weights))
+            return _with_json(resp, self.decorate_alias(name, alias, req.region), status=201)
         return resp
 
     def _get_alias(self, req, forward, name, qualifier) -> Response:
         resp = forward()
         alias = _json_body(resp)
         if 200 <= resp.status < 300 and alias:
-            return _with_json(resp, self.decorate_alias(name, alias), status=200)
+            return _with_json(resp, self.decorate_alias(name, alias, req.region), status=200)
         return resp
 
     def _list_aliases(self, req, forward, name, qualifier) -> Response:
@@ -809,19 +971,19 @@ class LambdaSemantics:
         body = _json_body(resp)
         if resp.status == 200 and body:
             for alias in body.get("Aliases") or []:
-                self.decorate_alias(name, alias)
+                self.decorate_alias(name, alias, req.region)
             return _with_json(resp, body)
         return resp
 
     def _update_alias(self, req, forward, name, qualifier) -> Response:
         alias_name = unquote(req.path.rstrip("/").rsplit("/", 1)[1])
-        key = (name, alias_name)
+        key = (req.region, name, alias_name)
         if key not in self.state.aliases:
             current = self._moto_get(f"/{quote(name, safe='')}/aliases/{quote(alias_name, safe='')}",
                                      req.region)
             if not 200 <= current.status < 300:
                 return forward()  # moto answers 404
-            self._alias_state(name, _json_body(current) or {"Name": alias_name})
+            self._alias_state(name, _json_body(current) or {"Name": alias_name}, req.region)
         st = self.state.aliases[key]
         try:
             body = json.loads(req.body or b"{}")
@@ -852,14 +1014,14 @@ class LambdaSemantics:
             routing = body.get("RoutingConfig")
             if isinstance(routing, dict):
                 st.weights = dict(routing.get("AdditionalVersionWeights") or {})
-            return _with_json(resp, self.decorate_alias(name, alias), status=200)
+            return _with_json(resp, self.decorate_alias(name, alias, req.region), status=200)
         return resp
 
     def _delete_alias(self, req, forward, name, qualifier) -> Response:
         alias_name = unquote(req.path.rstrip("/").rsplit("/", 1)[1])
         resp = forward()
         if 200 <= resp.status < 300:
-            self.state.aliases.pop((name, alias_name), None)
+            self.state.aliases.pop((req.region, name, alias_name), None)
             return Response(204, [("x-amzn-RequestId", resp.header("x-amzn-RequestId") or new_request_id())])
         return resp
 
@@ -871,7 +1033,7 @@ class LambdaSemantics:
         latest = self._moto_get(f"/{quoted}/configuration", req.region)
         if latest.status != 200:
             return latest
-        st = self._remember_function(_json_body(latest) or {"FunctionName": name})
+        st = self._remember_function(_json_body(latest) or {"FunctionName": name}, req.region)
         arn = self._arn(name, req.region)
         if qualifier == LATEST:
             version = LATEST
@@ -886,12 +1048,12 @@ class LambdaSemantics:
             if not 200 <= found.status < 300 or not alias:
                 return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{qualifier}")
             version = self._pick_version(str(alias.get("FunctionVersion")),
-                                         self._alias_state(name, alias).weights)
+                                         self._alias_state(name, alias, req.region).weights)
 
         refusal = self._invoke_state_refusal(st, version)
         if refusal is not None:
             return refusal
-        key = (name, version)
+        key = (req.region, name, version)
         self.state.invocations[key] = self.state.invocations.get(key, 0) + 1
         headers = [("x-amzn-RequestId", new_request_id()), ("X-Amz-Executed-Version", version)]
         invocation_type = req.header("X-Amz-Invocation-Type") or "RequestResponse"
@@ -899,7 +1061,7 @@ class LambdaSemantics:
             return Response(204, headers)
         if invocation_type == "Event":
             return Response(202, headers)
-        script = self.state.scripts.get(key) or self.state.scripts.get((name, "*"))
+        script = self.state.scripts.get(key) or self.state.scripts.get((req.region, name, "*"))
         status, payload = 200, req.body
         if script:
             status = script["statusCode"]
@@ -922,7 +1084,7 @@ class LambdaSemantics:
             # "When you try to invoke a function that is inactive, the invocation fails and Lambda
             # sets the function to pending state until the function resources are recreated."
             # Invoke's documented error for it: ResourceNotReadyException, 502.
-            st.set_pending(self.state.pending_polls, RESTORING_REASON, "Restoring")
+            st.set_pending(self.state.knob((st.region, st.name), "pending_polls"), RESTORING_REASON, "Restoring")
             return _err(502, "ResourceNotReadyException", NOT_READY_MESSAGE)
         if st.state == "Failed":
             # AWS's answer to invoking a Failed function is not documented; the twin refuses with the

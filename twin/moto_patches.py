@@ -6,6 +6,14 @@ keep AWS's behaviour because moto throws the data away.
   "Working with objects in a versioning-suspended bucket": "Adding objects
   to versioning-suspended buckets") stores the new object as version null,
   replacing only an existing null version; other versions stay.
+- The region a request is served in: moto 5.2.1 takes it from the URL
+  (`.REGION.amazonaws.com` anywhere in it, the path included), then from a
+  `region/…` token in the User-Agent, and only then from the Authorization
+  header's credential scope. The twin is every region's endpoint at once, so
+  the region is the one the request was signed for (the proxy verified that
+  signature): the credential scope comes first here. moto keeps one Lambda and
+  one CloudWatch backend per region, so this is what keeps regions apart.
+- CloudWatch GetMetricData for MetricStat queries (cloudwatch_semantics.py).
 """
 
 from __future__ import annotations
@@ -40,8 +48,26 @@ def apply() -> None:
         return new_key
 
     S3Backend.put_object = put_object
+    _patch_region_from_credential_scope()
     _patch_get_metric_data()
     _applied = True
+
+
+def _patch_region_from_credential_scope() -> None:
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse.get_region_from_url
+
+    @functools.wraps(original)
+    def get_region_from_url(self, request, full_url):
+        authorization = request.headers.get("Authorization") or ""
+        if authorization.startswith("AWS4-HMAC-SHA256 ") and "Credential=" in authorization:
+            scope = authorization.split("Credential=", 1)[1].split(",", 1)[0].strip().split("/")
+            if len(scope) == 5 and scope[2]:
+                return scope[2]
+        return original(self, request, full_url)
+
+    BaseResponse.get_region_from_url = get_region_from_url
 
 
 def _patch_get_metric_data() -> None:

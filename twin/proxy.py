@@ -50,7 +50,7 @@ class ProxyServer(ThreadingHTTPServer):
         super().__init__(address, ProxyHandler)
         self.twin = twin
         self.moto = moto
-        self.lambda_semantics = LambdaSemantics(twin.lambda_state, moto)
+        self.lambda_semantics = LambdaSemantics(twin.lambda_state, moto, twin.s3_state)
         self.control = Control(twin, moto, self.lambda_semantics)
 
 
@@ -182,7 +182,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
         header_problem = verify.check_headers(req, auth, twin.keys) if auth else None
         if auth and header_problem is None and operation_known_early:
-            rule = twin.faults.take(req.service, req.operation, early_only=True)
+            rule = twin.faults.take(req.service, req.operation, req.region, early_only=True)
             if rule is not None:
                 entry = self._record(req, signed=True)
                 entry.update(fault="reset", status=0)
@@ -234,7 +234,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
             "service": req.service, "operation": req.operation, "method": req.method,
             "path": req.path, "query": req.query, "status": None,
             "signatureVerified": False, "signed": signed, "mutating": is_mutating(req.operation),
-            "fault": None, "accessKeyId": req.access_key_id, "headers": headers,
+            "fault": None, "accessKeyId": req.access_key_id,
+            # The region of the SigV4 credential scope (what AWS serves the request in: the twin is
+            # every region's endpoint at once); null for a request without a parsable scope.
+            "region": req.region if req.access_key_id else None, "headers": headers,
         })
 
     def _missing_auth(self, req: ProxyRequest) -> Response:
@@ -255,7 +258,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
     def _after_verification(self, req: ProxyRequest, entry: dict, include_early: bool) -> Response | None:
         twin = self.server.twin
-        rule = twin.faults.take(req.service, req.operation, include_early=include_early)
+        rule = twin.faults.take(req.service, req.operation, req.region, include_early=include_early)
         if rule is not None:
             entry["fault"] = rule.kind
             if rule.kind == "reset":

@@ -94,7 +94,9 @@ def bucket_of(req: ProxyRequest) -> str | None:
     return trimmed.split("/", 1)[0] or None if trimmed else None
 
 
-def _bucket_region(state: S3State, moto: MotoClient, bucket: str) -> str | None:
+def bucket_region(state: S3State, moto: MotoClient, bucket: str) -> str | None:
+    """The region a bucket was created in (us-east-1 without a LocationConstraint); None when moto
+    does not know the bucket. Also what Lambda's code-from-S3 rule reads (lambda_semantics.py)."""
     with state.lock:
         if bucket in state.regions:
             return state.regions[bucket]
@@ -125,7 +127,7 @@ def check_region(req: ProxyRequest, state: S3State, moto: MotoClient) -> Respons
     bucket = bucket_of(req)
     if not bucket:
         return None
-    region = _bucket_region(state, moto, bucket)
+    region = bucket_region(state, moto, bucket)
     if region is None or region == DEFAULT_REGION or region == req.region:
         return None
     if req.is_head:

@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_twin import (AKID, REGION, SECRET, ctl, error_of, fresh, make_zip, publish_new_version,  # noqa: E402,F401
-                       raw_request, seed, twin, wait_successful)
+from test_twin import (AKID, REGION, SECRET, b64sha256, ctl, error_of, fresh, make_zip,  # noqa: E402,F401
+                       publish_new_version, raw_request, seed, twin, wait_successful)
 
 LOOSE = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False,
                connect_timeout=5, read_timeout=30)
@@ -558,3 +558,275 @@ def test_metric_identity_periods_and_window(twin):
     # EndTime not after StartTime: moto's ValidationError (kept)
     assert refused(lambda: _read(cw, "Errors", _lambda_dims("1"), "Sum", base + 60, base))[:2] == \
         (400, "ValidationError")
+
+
+# Rule 8: regions -------------------------------------------------------------------------------
+#
+# A Lambda function lives in one region: the same name in two regions is two functions (ARN
+# arn:aws:lambda:REGION:…). The twin serves every region at one endpoint and takes the region from
+# the SigV4 credential scope, as moto does for its per-region backends.
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+def seed_in(twin, region, name="api", alias="live", code="def handler(e, c):\n    return e\n"):
+    return ctl(twin, "/_twin/seed-function", {"name": name, "region": region, "alias": alias,
+                                               "zipBase64": base64.b64encode(make_zip(code)).decode()})
+
+
+def test_same_function_name_in_two_regions_is_two_functions(twin):
+    seeded = {region: seed_in(twin, region, code=f"# {region}\n") for region in REGIONS}
+    lam = {region: loose(twin, "lambda", region=region) for region in REGIONS}
+    for region in REGIONS:
+        assert seeded[region]["FunctionArn"] == f"arn:aws:lambda:{region}:123456789012:function:api"
+        assert lam[region].get_function(FunctionName="api")["Configuration"]["FunctionArn"] == \
+            seeded[region]["FunctionArn"]
+        assert [f["FunctionName"] for f in lam[region].list_functions()["Functions"]] == ["api"]
+    assert len({seeded[r]["RevisionId"] for r in REGIONS}) == 3
+    assert len({seeded[r]["CodeSha256"] for r in REGIONS}) == 3
+
+    # an update in eu-west-1: its RevisionId and LastUpdateStatus only
+    us, eu, ap = (lam[r] for r in REGIONS)
+    updated = eu.update_function_code(FunctionName="api", ZipFile=make_zip("eu v2"),
+                                      RevisionId=seeded["eu-west-1"]["RevisionId"])
+    assert updated["LastUpdateStatus"] == "InProgress"
+    assert us.get_function_configuration(FunctionName="api")["LastUpdateStatus"] == "Successful"
+    assert us.get_function_configuration(FunctionName="api")["RevisionId"] == seeded["us-east-1"]["RevisionId"]
+    # eu's update in progress blocks eu only; us's RevisionId is not eu's
+    assert refused(lambda: eu.publish_version(FunctionName="api"))[:2] == (409, "ResourceConflictException")
+    assert refused(lambda: us.update_function_code(FunctionName="api", ZipFile=make_zip("x"),
+                                                   RevisionId=updated["RevisionId"]))[:2] == \
+        (412, "PreconditionFailedException")
+    status, code, message = refused(lambda: eu.publish_version(FunctionName="api"))
+    assert message.endswith("resource: arn:aws:lambda:eu-west-1:123456789012:function:api")
+    wait_successful(eu, "api")
+
+    # versions: a publish in us-east-1 makes version 2 there only
+    us.update_function_code(FunctionName="api", ZipFile=make_zip("us v2"))
+    wait_successful(us, "api")
+    assert us.publish_version(FunctionName="api")["Version"] == "2"
+    assert [v["Version"] for v in us.list_versions_by_function(FunctionName="api")["Versions"]] == ["$LATEST", "1", "2"]
+    assert [v["Version"] for v in eu.list_versions_by_function(FunctionName="api")["Versions"]] == ["$LATEST", "1"]
+    assert refused(lambda: eu.get_function_configuration(FunctionName="api", Qualifier="2"))[:2] == \
+        (404, "ResourceNotFoundException")
+
+    # aliases: weights and RevisionId per region
+    eu_alias = eu.get_alias(FunctionName="api", Name="live")
+    us_alias = us.get_alias(FunctionName="api", Name="live")
+    assert eu_alias["RevisionId"] != us_alias["RevisionId"]
+    assert refused(lambda: us.update_alias(FunctionName="api", Name="live", RevisionId=eu_alias["RevisionId"],
+                                           FunctionVersion="2"))[:2] == (412, "PreconditionFailedException")
+    moved = us.update_alias(FunctionName="api", Name="live", RevisionId=us_alias["RevisionId"],
+                            RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+    assert moved["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}
+    again = eu.get_alias(FunctionName="api", Name="live")
+    assert (again["RevisionId"], again["FunctionVersion"], "RoutingConfig" in again) == \
+        (eu_alias["RevisionId"], "1", False)
+    # eu-west-1 has no version 2 to route to
+    assert refused(lambda: eu.update_alias(FunctionName="api", Name="live", RoutingConfig={
+        "AdditionalVersionWeights": {"2": 0.5}}))[:2] == (404, "ResourceNotFoundException")
+
+    # invoke: versions and alias weights of the region asked
+    assert eu.invoke(FunctionName="api", Qualifier="live", Payload=b"{}")["ExecutedVersion"] == "1"
+    assert refused(lambda: eu.invoke(FunctionName="api", Qualifier="2", Payload=b"{}"))[:2] == \
+        (404, "ResourceNotFoundException")
+
+    # a function ARN names its region: signed for another one, it is not found there
+    status, code, message = refused(lambda: us.get_function(
+        FunctionName="arn:aws:lambda:eu-west-1:123456789012:function:api"))
+    assert (status, code, message) == (404, "ResourceNotFoundException",
+                                       "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')")
+    assert eu.get_function(FunctionName="arn:aws:lambda:eu-west-1:123456789012:function:api")[
+        "Configuration"]["FunctionArn"] == seeded["eu-west-1"]["FunctionArn"]
+
+    # deleting in one region leaves the others; a re-creation starts fresh there only
+    ap.delete_function(FunctionName="api")
+    assert refused(lambda: ap.get_function(FunctionName="api"))[:2] == (404, "ResourceNotFoundException")
+    assert us.get_function(FunctionName="api")["Configuration"]["Version"] == "$LATEST"
+    assert us.get_alias(FunctionName="api", Name="live")["RevisionId"] == moved["RevisionId"]
+    recreated = seed_in(twin, "ap-southeast-2", alias=None)
+    assert ap.list_aliases(FunctionName="api")["Aliases"] == []
+    assert recreated["RevisionId"] != seeded["ap-southeast-2"]["RevisionId"]
+
+
+def test_control_routes_take_a_region(twin):
+    import urllib.error
+    for region in REGIONS:
+        seed_in(twin, region)
+    lam = {region: loose(twin, "lambda", region=region) for region in REGIONS}
+    us, eu, ap = (lam[r] for r in REGIONS)
+
+    # function-state: one region's function
+    answer = ctl(twin, "/_twin/function-state", {"function": "api", "region": "eu-west-1", "state": "Inactive"})
+    assert (answer["function"], answer["region"], answer["state"]) == ("api", "eu-west-1", "Inactive")
+    assert eu.get_function_configuration(FunctionName="api")["State"] == "Inactive"
+    assert us.get_function_configuration(FunctionName="api")["State"] == "Active"
+    assert refused(lambda: eu.invoke(FunctionName="api", Payload=b"{}"))[:2] == (502, "ResourceNotReadyException")
+    assert us.invoke(FunctionName="api", Payload=b"{}")["StatusCode"] == 200
+    ctl(twin, "/_twin/function-state", {"function": "api", "state": "Failed"})  # no region: us-east-1
+    assert us.get_function_configuration(FunctionName="api")["State"] == "Failed"
+    assert ap.get_function_configuration(FunctionName="api")["State"] == "Active"
+    ctl(twin, "/_twin/function-state", {"function": "api", "state": "Active"})
+    seed_in(twin, "us-east-1", name="only-us", alias=None)
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        ctl(twin, "/_twin/function-state", {"function": "only-us", "region": "eu-west-1", "state": "Failed"})
+    assert exc.value.code == 404
+    for bad in ("mars", 7, ""):
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            ctl(twin, "/_twin/seed-function", {"name": "x", "region": bad})
+        assert exc.value.code == 400
+
+    # invoke scripts and counts per region
+    scripted = ctl(twin, "/_twin/invoke", {"function": "api", "region": "ap-southeast-2", "payload": {"from": "ap"}})
+    assert (scripted["function"], scripted["region"], scripted["qualifier"]) == ("api", "ap-southeast-2", "*")
+    assert ap.invoke(FunctionName="api", Qualifier="live", Payload=b'{"x":1}')["Payload"].read() == b'{"from": "ap"}'
+    assert us.invoke(FunctionName="api", Qualifier="live", Payload=b'{"x":1}')["Payload"].read() == b'{"x":1}'
+    assert ctl(twin, "/_twin/invocations") == {"api": {"$LATEST": 1, "1": 1}}
+    assert ctl(twin, "/_twin/invocations?region=ap-southeast-2") == {"api": {"1": 1}}
+    assert ctl(twin, "/_twin/invocations?region=eu-west-1") == {}  # its one Invoke was refused (Inactive)
+    assert ctl(twin, "/_twin/invocations?region=*") == {"ap-southeast-2": {"api": {"1": 1}},
+                                                         "us-east-1": {"api": {"$LATEST": 1, "1": 1}}}
+
+    # knobs for one function in one region: updatePolls and a one-shot failNextUpdate
+    ctl(twin, "/_twin/lambda", {"updatePolls": 1})
+    scoped = ctl(twin, "/_twin/lambda", {"function": "api", "region": "ap-southeast-2", "updatePolls": 0,
+                                         "failNextUpdate": "ap only", "failNextUpdateCode": "InvalidRuntime"})
+    assert (scoped["function"], scoped["region"], scoped["updatePolls"], scoped["failNextUpdate"],
+            scoped["failNextUpdateCode"], scoped["pendingPolls"]) == ("api", "ap-southeast-2", 0, "ap only",
+                                                                       "InvalidRuntime", 0)
+    overview = ctl(twin, "/_twin/lambda")
+    assert (overview["updatePolls"], overview["failNextUpdate"]) == (1, None)
+    assert overview["functions"] == [{"function": "api", "region": "ap-southeast-2", "updatePolls": 0,
+                                      "failNextUpdate": "ap only", "failNextUpdateCode": "InvalidRuntime"}]
+    assert us.update_function_code(FunctionName="api", ZipFile=make_zip("us"))["LastUpdateStatus"] == "InProgress"
+    failed = ap.update_function_code(FunctionName="api", ZipFile=make_zip("ap"))
+    assert (failed["LastUpdateStatus"], failed["LastUpdateStatusReason"], failed["LastUpdateStatusReasonCode"]) == \
+        ("Failed", "ap only", "InvalidRuntime")
+    assert ctl(twin, "/_twin/lambda")["functions"] == [{"function": "api", "region": "ap-southeast-2",
+                                                         "updatePolls": 0}]  # the failure was one-shot
+    assert ap.update_function_code(FunctionName="api", ZipFile=make_zip("ap"))["LastUpdateStatus"] == "Successful"
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        ctl(twin, "/_twin/lambda", {"region": "eu-west-1", "updatePolls": 0})  # region without function
+    assert exc.value.code == 400
+
+    # a fault rule with a region fires only for requests signed for that region
+    rules = ctl(twin, "/_twin/faults", {"rules": [{"service": "lambda", "operation": "UpdateAlias",
+                                                   "kind": "throttle", "region": "eu-west-1", "count": 1}]})
+    assert rules["rules"][0]["region"] == "eu-west-1"
+    assert us.update_alias(FunctionName="api", Name="live", Description="us")["Description"] == "us"
+    assert refused(lambda: eu.update_alias(FunctionName="api", Name="live", Description="eu"))[:2] == \
+        (429, "TooManyRequestsException")
+    assert eu.update_alias(FunctionName="api", Name="live", Description="eu")["Description"] == "eu"
+    faulted = [(e["region"], e["fault"]) for e in ctl(twin, "/_twin/requests") if e["operation"] == "UpdateAlias"]
+    assert faulted == [("us-east-1", None), ("eu-west-1", "throttle"), ("eu-west-1", None)]
+    ctl(twin, "/_twin/reset", {})
+    assert ctl(twin, "/_twin/lambda")["functions"] == []
+
+
+def _code_bucket(twin, bucket, region, body):
+    s3 = loose(twin, "s3", region=region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return s3.put_object(Bucket=bucket, Key="api.zip", Body=body)["VersionId"]
+
+
+def test_code_from_a_bucket_in_another_region_is_refused(twin):
+    """Lambda API reference, UpdateFunctionCode / FunctionCode S3Bucket: "An Amazon S3 bucket in the same
+    AWS Region as your function". Refused with 400 InvalidParameterValueException; nothing changes."""
+    eu_zip, us_zip = make_zip("from eu"), make_zip("from us")
+    eu_version = _code_bucket(twin, "twin-code-eu", "eu-west-1", eu_zip)
+    _code_bucket(twin, "twin-code-us", "us-east-1", us_zip)
+    before = {r: seed_in(twin, r, alias=None) for r in ("us-east-1", "eu-west-1")}
+    us, eu = loose(twin, "lambda"), loose(twin, "lambda", region="eu-west-1")
+
+    elsewhere = ("Error occurred while GetObject. S3 Error Code: PermanentRedirect. S3 Error Message: "
+                 "The bucket is in this region: {}. Please use this region to retry the request")
+    for extra in ({}, {"S3ObjectVersion": eu_version}, {"DryRun": True}, {"Publish": True}):
+        assert refused(lambda: us.update_function_code(FunctionName="api", S3Bucket="twin-code-eu", S3Key="api.zip",
+                                                       **extra)) == \
+            (400, "InvalidParameterValueException", elsewhere.format("eu-west-1"))
+    # a us-east-1 bucket is another region for a function in eu-west-1
+    assert refused(lambda: eu.update_function_code(FunctionName="api", S3Bucket="twin-code-us", S3Key="api.zip")) == \
+        (400, "InvalidParameterValueException", elsewhere.format("us-east-1"))
+    for region, client in (("us-east-1", us), ("eu-west-1", eu)):
+        now = client.get_function_configuration(FunctionName="api")
+        assert (now["CodeSha256"], now["RevisionId"], now["LastUpdateStatus"]) == \
+            (before[region]["CodeSha256"], before[region]["RevisionId"], "Successful")
+        assert [v["Version"] for v in client.list_versions_by_function(FunctionName="api")["Versions"]] == ["$LATEST"]
+
+    # from the function's own region: works (with and without S3ObjectVersion)
+    assert us.update_function_code(FunctionName="api", S3Bucket="twin-code-us", S3Key="api.zip")["CodeSha256"] == \
+        b64sha256(us_zip)
+    updated = eu.update_function_code(FunctionName="api", S3Bucket="twin-code-eu", S3Key="api.zip",
+                                      S3ObjectVersion=eu_version)
+    assert updated["CodeSha256"] == b64sha256(eu_zip) and updated["RevisionId"] != before["eu-west-1"]["RevisionId"]
+    assert wait_successful(eu, "api")["CodeSha256"] == b64sha256(eu_zip)
+
+    # CreateFunction likewise: nothing is created
+    ap = loose(twin, "lambda", region="ap-southeast-2")
+    assert refused(lambda: ap.create_function(FunctionName="fresh", Runtime="python3.12", Role=ROLE,
+                                              Handler="app.handler",
+                                              Code={"S3Bucket": "twin-code-eu", "S3Key": "api.zip"})) == \
+        (400, "InvalidParameterValueException", elsewhere.format("eu-west-1"))
+    assert refused(lambda: ap.get_function(FunctionName="fresh"))[:2] == (404, "ResourceNotFoundException")
+    made = eu.create_function(FunctionName="fresh", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                              Code={"S3Bucket": "twin-code-eu", "S3Key": "api.zip"})
+    assert made["CodeSha256"] == b64sha256(eu_zip)
+    # a bucket or key that does not exist (moto 5.2.1 answered UpdateFunctionCode with 500)
+    wait_successful(us, "api")
+    for bucket, key, fragment in (("no-such-bucket", "api.zip", "S3 Error Code: NoSuchBucket."),
+                                  ("twin-code-us", "missing.zip", "S3 Error Code: NoSuchKey.")):
+        status, code, message = refused(lambda: us.update_function_code(FunctionName="api", S3Bucket=bucket,
+                                                                        S3Key=key))
+        assert (status, code) == (400, "InvalidParameterValueException") and fragment in message
+        assert refused(lambda: us.create_function(FunctionName="other", Runtime="python3.12", Role=ROLE,
+                                                  Handler="app.handler", Code={"S3Bucket": bucket, "S3Key": key}))[:2] \
+            == (400, "InvalidParameterValueException")
+    assert us.get_function_configuration(FunctionName="api")["CodeSha256"] == b64sha256(us_zip)
+
+
+def test_cloudwatch_sts_and_the_request_log_per_region(twin):
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cw = {region: loose(twin, "cloudwatch", region=region) for region in REGIONS}
+    ctl(twin, "/_twin/requests/clear", {})
+    cw["eu-west-1"].put_metric_data(Namespace="Twin/Regions", MetricData=[{"MetricName": "M", "Value": 7.0}])
+    cw["eu-west-1"].put_metric_alarm(AlarmName="api-errors", Namespace="AWS/Lambda", MetricName="Errors",
+                                     Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
+                                     ComparisonOperator="GreaterThanOrEqualToThreshold")
+
+    def total(region, namespace="Twin/Regions", metric="M", dims=()):
+        return cw[region].get_metric_data(MetricDataQueries=[{"Id": "q", "MetricStat": {
+            "Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": list(dims)},
+            "Period": 300, "Stat": "Sum"}}], StartTime=now - datetime.timedelta(minutes=10),
+            EndTime=now + datetime.timedelta(minutes=5))["MetricDataResults"][0]["Values"]
+
+    assert total("eu-west-1") == [7.0] and total("us-east-1") == [] and total("ap-southeast-2") == []
+    assert [m["MetricName"] for m in cw["eu-west-1"].list_metrics(Namespace="Twin/Regions")["Metrics"]] == ["M"]
+    assert cw["us-east-1"].list_metrics(Namespace="Twin/Regions")["Metrics"] == []
+    assert [a["AlarmName"] for a in cw["eu-west-1"].describe_alarms()["MetricAlarms"]] == ["api-errors"]
+    assert cw["us-east-1"].describe_alarms()["MetricAlarms"] == []
+    assert refused(lambda: cw["us-east-1"].set_alarm_state(AlarmName="api-errors", StateValue="ALARM",
+                                                           StateReason="x"))[:2] == (404, "ResourceNotFound")
+
+    # /_twin/lambda-metrics publishes in the region it is given
+    published = ctl(twin, "/_twin/lambda-metrics", {"function": "api", "version": "1", "invocations": 4,
+                                                    "region": "ap-southeast-2"})
+    assert published["region"] == "ap-southeast-2"
+    fn = [{"Name": "FunctionName", "Value": "api"}]
+    assert total("ap-southeast-2", "AWS/Lambda", "Invocations", fn) == [4.0]
+    assert total("us-east-1", "AWS/Lambda", "Invocations", fn) == []
+
+    # STS answers from any region with the same identity
+    identities = {r: loose(twin, "sts", region=r).get_caller_identity() for r in REGIONS}
+    assert {(i["Account"], i["Arn"]) for i in identities.values()} == \
+        {("123456789012", identities["us-east-1"]["Arn"])}
+
+    # the request log names each request's region (its credential scope)
+    seen = [(e["service"], e["operation"], e["region"]) for e in ctl(twin, "/_twin/requests")]
+    assert seen[:2] == [("monitoring", "PutMetricData", "eu-west-1"), ("monitoring", "PutMetricAlarm", "eu-west-1")]
+    assert seen[-3:] == [("sts", "GetCallerIdentity", r) for r in REGIONS]
+    assert {e["region"] for e in ctl(twin, "/_twin/requests")} == set(REGIONS)

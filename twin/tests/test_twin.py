@@ -182,6 +182,7 @@ def test_botocore_signed_requests_pass_and_are_recorded(twin):
         ("monitoring", "PutMetricData", 200, True), ("monitoring", "DescribeAlarms", 200, False),
     ]
     assert all(e["signed"] and e["signatureVerified"] and e["accessKeyId"] == AKID for e in log)
+    assert all(e["region"] == REGION for e in log)  # the credential scope's region
     assert all(e["headers"]["authorization"] == "<omitted>" for e in log)
     put = log[1]
     assert put["path"] == "/twin-bucket/dir/with%20space/%C3%BCn%C3%AF.zip"
@@ -674,7 +675,8 @@ def test_github_oidc_and_web_identity(twin):
     creds = sts.assume_role_with_web_identity(RoleArn="arn:aws:iam::123456789012:role/gha",
                                               RoleSessionName="gha", WebIdentityToken=token)["Credentials"]
     entry = ctl(twin, "/_twin/requests")[-1]
-    assert (entry["operation"], entry["signed"], entry["status"]) == ("AssumeRoleWithWebIdentity", False, 200)
+    assert (entry["operation"], entry["signed"], entry["status"], entry["region"]) == \
+        ("AssumeRoleWithWebIdentity", False, 200, None)  # no credential scope, no region
     who = client(twin, "sts", akid=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
                  token=creds["SessionToken"]).get_caller_identity()
     assert who["Arn"] == "arn:aws:sts::123456789012:assumed-role/gha/gha"
