@@ -30,7 +30,7 @@ EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml
                       "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml",
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-           "s3-version-id", "outcome", "skipped", "url"}
+           "s3-version-id", "outcome", "skipped", "url", "targets"}
 
 
 def check_schema(schema, path):

@@ -111,6 +111,48 @@ struct ConfigFileTests {
         let lists = try ConfigFile.load(path: try write("alarms: [a, b]\nexclude: ['*.md']\n"))
         #expect(lists.values("alarms", environment: nil) == ["a", "b"])
     }
+
+    @Test("targets: a list of functions with a region, alias and bucket each; per environment, else at the top")
+    func targets() throws {
+        let file = try ConfigFile.load(
+            path: try write(
+                """
+                bucket: artifacts
+                targets:
+                  - {function: api, region: us-east-1, bucket: artifacts-us}
+                  - function: api
+                    region: eu-west-1
+                    bucket: artifacts-eu
+                    alias: prod
+                environments:
+                  staging:
+                    branches: [develop]
+                    targets: [{function: api-staging}]
+                  production:
+                    branches: [main]
+                """))
+        #expect(
+            file.targets(environment: "production") == [
+                ConfigFile.Target(function: "api", region: "us-east-1", bucket: "artifacts-us"),
+                ConfigFile.Target(function: "api", region: "eu-west-1", alias: "prod", bucket: "artifacts-eu"),
+            ])
+        #expect(file.targets(environment: "staging") == [ConfigFile.Target(function: "api-staging")])
+        #expect(try ConfigFile.load(path: try write("function: x\n")).targets(environment: nil) == nil)
+        for (text, sentence) in [
+            ("targets: api\n", "targets must be a list of targets"),
+            ("targets: [api]\n", "targets[0] must be a mapping with function"),
+            ("targets: [{region: eu-west-1}]\n", "targets[0] names no function: add function: NAME."),
+            ("targets: [{function: a, regoin: x}]\n", "unknown key targets[0].regoin (did you mean region?)"),
+            ("targets: [{function: a, region: [x, y]}]\n", "targets[0].region takes one value."),
+        ] {
+            #expect(throws: ConfigError.self, "\(text)") { try ConfigFile.load(path: try write(text)) }
+            do {
+                _ = try ConfigFile.load(path: try write(text))
+            } catch let error as ConfigError {
+                #expect(error.message.contains(sentence), "\(text): \(error.message)")
+            }
+        }
+    }
 }
 
 /// The one settings table against what users read: the README's settings reference, the

@@ -130,6 +130,49 @@ struct MultiDeployTests {
         #expect(world.lambdas["a"]?.aliasUpdates.map(\.version).last == "1")
     }
 
+    @Test(
+        "targets come from repeated --function, the function input's lines, or the file's targets: with their own region and bucket"
+    )
+    func resolution() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("targets-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent(".lambda-shift.yml").path
+        try """
+        bucket: artifacts
+        targets:
+          - {function: api, region: us-east-1, bucket: artifacts-us}
+          - {function: api, region: eu-west-1, bucket: artifacts-eu, alias: prod}
+        waves: 1
+        parallel: 2
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        var settings = DeploySettings()
+        settings.config = config
+        settings.source = directory.path
+        settings.branch = "main"
+        let environment = Environment(["GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app"])
+        let fromFile = try #require(try settings.resolveTargets(environment))
+        #expect(fromFile.plans.map(\.function) == ["api", "api"])
+        #expect(fromFile.plans.map(\.region) == ["us-east-1", "eu-west-1"])
+        #expect(fromFile.plans.map(\.bucket) == ["artifacts-us", "artifacts-eu"])
+        #expect(fromFile.plans.map(\.alias) == ["live", "prod"])
+        #expect(fromFile.waves == [[0], [1]] && fromFile.parallel == 2)
+        // The action's input: one function per line.
+        var lines = DeploySettings()
+        lines.bucket = "artifacts"
+        lines.source = directory.path
+        lines.branch = "main"
+        let fromInput = try #require(
+            try lines.resolveTargets(
+                Environment(["LAMBDA_SHIFT_FUNCTION": "api\n worker \n\n", "GITHUB_ACTIONS": "true"])))
+        #expect(fromInput.plans.map(\.function) == ["api", "worker"])
+        // The same function twice in one region is refused before AWS is touched.
+        var twice = lines
+        twice.functions = ["api", "api"]
+        #expect { try twice.resolveTargets(Environment(["GITHUB_ACTIONS": "true"])) } throws: {
+            ($0 as? any LambdaShiftError)?.sentence == "api is a target twice: list each function once per region."
+        }
+    }
+
     @Test("--waves: cumulative counts or percentages, rounded up; empty waves dropped; the rest in a last wave")
     func waves() throws {
         #expect(try DeployTargets.waves("1,25%,100%", count: 8, origin: "--waves") == [[0], [1], [2, 3, 4, 5, 6, 7]])

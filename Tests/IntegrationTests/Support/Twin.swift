@@ -139,15 +139,17 @@ final class Twin: Sendable {
         try await control("POST", "/_twin/faults", ["rules": rules, "seed": seed])
     }
 
-    /// Creates a function (and optionally an alias on version 1) through the twin.
+    /// Creates a function (and optionally an alias on version 1) through the twin, in `region`
+    /// (default us-east-1).
     @discardableResult
     func seedFunction(
         _ name: String, alias: String? = "live", code: String = "def handler(event, context):\n    return event\n",
-        snapStart: Bool = false
+        snapStart: Bool = false, region: String? = nil
     ) async throws -> [String: Any] {
         let zip = Self.zip(code)
         var body: [String: Any] = ["name": name, "runtime": "python3.12", "handler": "index.handler", "zipBase64": zip]
         if let alias { body["alias"] = alias }
+        if let region { body["region"] = region }
         if snapStart { body["snapStart"] = true }
         var configuration = (try await controlJSON("POST", "/_twin/seed-function", body) as? [String: Any]) ?? [:]
         configuration["zipBase64"] = zip  // the exact bytes deployed, for tests that compare digests
