@@ -55,12 +55,15 @@ struct MultiDeployTests {
                     )))
         }
 
-        func run(_ targets: DeployTargets) async -> (DeployResult, [TargetResult]) {
+        func run(_ targets: DeployTargets, sleepers: [String: any Sleeper] = [:]) async -> (
+            DeployResult, [TargetResult]
+        ) {
             let deps = targets.plans.map { plan in
                 DeployDependencies(
                     identity: FakeIdentity(), functions: lambdas[plan.function]!, store: store,
                     metrics: metrics[plan.function]!, region: "us-east-1", credentials: { nil },
-                    clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)), bakeSleeper: RecordingSleeper(),
+                    clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
+                    bakeSleeper: sleepers[plan.function] ?? RecordingSleeper(),
                     pollSleeper: RecordingSleeper(), environment: Environment([:]))
             }
             return await MultiDeployPipeline(targets: targets, deps: deps, events: events).run()
@@ -171,6 +174,18 @@ struct MultiDeployTests {
         #expect { try twice.resolveTargets(Environment(["GITHUB_ACTIONS": "true"])) } throws: {
             ($0 as? any LambdaShiftError)?.sentence == "api is a target twice: list each function once per region."
         }
+    }
+
+    @Test("a signal (cancellation) during the second wave restores every alias the run moved: exit 4")
+    func cancelled() async throws {
+        let world = try World(["a", "b"])
+        let (result, rows) = await world.run(
+            try world.targets { $0.waves = "1" }, sleepers: ["b": CancelOnSleep()])
+        #expect(result.exitCode == ExitStatus.cancelled, "\(result)")
+        #expect(result.outcome == "cancelled")
+        #expect(rows.map(\.outcome) == ["rolled-back", "cancelled"], "\(rows)")
+        #expect(world.version("a") == "1" && world.version("b") == "1")
+        #expect(world.lambdas["b"]?.alias()?.additionalVersionWeights.isEmpty == true)
     }
 
     @Test("--waves: cumulative counts or percentages, rounded up; empty waves dropped; the rest in a last wave")
