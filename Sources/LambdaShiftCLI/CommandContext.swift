@@ -38,7 +38,12 @@ public struct CommandContext: Sendable {
         }
     }
 
-    @TaskLocal public static var current = process(json: false)
+    /// The context the entry point runs a command in (tests bind their own).
+    @TaskLocal static var bound: CommandContext?
+
+    /// The context of the running command: the one bound, else this process's (made only then,
+    /// so a process builds one context, not a default beside its own).
+    public static var current: CommandContext { bound ?? process(json: false) }
 
     /// The context of this process: its environment, stdout for the result, stderr for the rest.
     public static func process(json: Bool) -> CommandContext {

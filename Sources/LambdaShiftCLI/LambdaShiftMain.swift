@@ -24,7 +24,7 @@ public enum LambdaShiftMain {
         _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil
     ) -> Int32 {
         let context = given ?? CommandContext.process(json: wantsJSON(arguments))
-        return CommandContext.$current.withValue(context) {
+        return CommandContext.$bound.withValue(context) {
             switch parse(arguments, context) {
             case .finished(let code): return code
             case .synchronous(var command):

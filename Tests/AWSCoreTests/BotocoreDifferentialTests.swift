@@ -1,5 +1,6 @@
 import AWSCore
 import Foundation
+import TestSupport
 import Testing
 
 /// Generated requests (odd paths, unicode, repeated query keys, empty values, messy header
@@ -86,7 +87,7 @@ struct BotocoreDifferentialTests {
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("twin/sigv4_reference.py").path
-        let reference = try Self.python(script, input: JSONSerialization.data(withJSONObject: inputs))
+        let reference = try runPython(arguments: [script], input: JSONSerialization.data(withJSONObject: inputs))
         let results = try #require(try JSONSerialization.jsonObject(with: reference) as? [[String: String]])
         #expect(results.count == ours.count)
         for (index, (mine, theirs)) in zip(ours, results).enumerated() {
@@ -96,23 +97,4 @@ struct BotocoreDifferentialTests {
             #expect(mine.signature == theirs["signature"], "request \(index)")
         }
     }
-
-    static func python(_ script: String, input: Data) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        // The input is small (well under a pipe buffer's worth of output pressure), write then read.
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ReferenceError(status: process.terminationStatus) }
-        return output
-    }
-
-    struct ReferenceError: Error { var status: Int32 }
 }

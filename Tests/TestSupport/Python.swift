@@ -2,11 +2,16 @@ import Foundation
 
 /// Runs a Python script with `input` on its standard input; its standard output, or a thrown
 /// error with its standard error when it fails. Independent reference implementations (json,
-/// PyYAML, statsmodels) are reached this way.
+/// PyYAML, scipy, botocore) are reached this way.
 public func runPython(_ script: String, input: Data) throws -> Data {
+    try runPython(arguments: ["-c", script], input: input)
+}
+
+/// Runs `python3` with `arguments` (a script file and its arguments) and `input` on stdin.
+public func runPython(arguments: [String], input: Data) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script]
+    process.arguments = ["python3"] + arguments
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout
