@@ -95,7 +95,7 @@ public struct DeployPipeline: Sendable {
         let gates = checked.gates
         outputs["previous-version"] = before?.functionVersion ?? ""
 
-        report.phase("Package")
+        if given == nil { report.phase("Package") }
         let prepared = try await packaged
         let package = prepared.package
         outputs.merge(CodeSource.outputs(package: package)) { $1 }
@@ -105,7 +105,8 @@ public struct DeployPipeline: Sendable {
                     + (prepared.versionId.map { " (version \($0))" } ?? "")
                     + ": \(package.size) bytes, sha256 \(package.sha256Hex); nothing packaged or uploaded"
                     + (prepared.builtBy.map { ", built by \($0)" } ?? ""))
-        } else {
+        } else if given == nil {
+            // A run over several targets reports its one package once, itself.
             report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         }
         report.phase("Upload")

@@ -253,7 +253,7 @@ public struct MultiDeployPipeline: Sendable {
         let plan = slot.pipeline.plan
         let outputs = slot.result?.outputs ?? slot.outputs
         return TargetResult(
-            function: plan.function, region: slot.pipeline.deps.region ?? plan.region ?? "", alias: plan.alias,
+            function: plan.function, region: plan.region ?? slot.pipeline.deps.region, alias: plan.alias,
             previousVersion: outputs["previous-version"] ?? "", version: outputs["version"] ?? "", outcome: outcome,
             detail: detail)
     }

@@ -132,3 +132,33 @@ extension TwinSuite.DeployTests {
         expectVerified(log)
     }
 }
+
+extension TwinSuite.DeployTests {
+    @Test("plan with several targets and the canary: each target's plan, what the canary compares, then the waves")
+    func planSeveralTargets() async throws {
+        let first = uniqueName("mpa"), second = uniqueName("mpb")
+        try await twin.seedFunction(first)
+        try await twin.seedFunction(second)
+        let bucket = uniqueName("mp-b")
+        try await Seeder(client: try twin.client()).createBucket(bucket)
+        try await twin.clearRequests()
+        let result = try Shell.lambdaShift(
+            [
+                "plan", "--function", first, "--function", second, "--bucket", bucket, "--source",
+                try sourceDirectory(returning: "v2"), "--branch", "main", "--strategy", "canary:10%:1m", "--waves",
+                "1", "--max-error-rate-increase", "0.5", "--max-duration-increase", "20", "--min-invocations", "30",
+                "--on-inconclusive", "proceed",
+            ], environment: twin.environment().variables)
+        #expect(result.status == 0, "\(result.all)")
+        #expect(result.stdout.contains("\(first):\n") && result.stdout.contains("\(second):\n"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "canary: each weighted step compares the new version with the stable one over the same minutes: error rate at most 0.5 pp above the stable version's (significant at 95%), p99 Duration at most 20% above the stable version's; fewer than 30 invocation(s) of either is no verdict: the bake goes on up to 3 × the step's bake, then proceed"
+            ), "\(result.stdout)")
+        #expect(result.stdout.contains("wave 1 of 2: \(first) (at most 4 at once)"))
+        #expect(result.stdout.contains("wave 2 of 2: \(second) (at most 4 at once)"))
+        // A plan changes nothing.
+        let writes = try await twin.requests().filter { $0["mutating"] as? Bool == true }
+        #expect(writes.isEmpty, "\(writes)")
+    }
+}
