@@ -86,6 +86,18 @@ extension DeploySettings {
             guard let plan = try one.resolve(environment) else { return nil }
             plans.append(plan)
         }
+        // One upload per bucket: the targets of a bucket (in one region) share the first one's key.
+        var firstKey: [String: (key: String, prefix: String, anyRepository: String)] = [:]
+        for index in plans.indices where plans[index].source.artifact == nil {
+            let bucket = "\(plans[index].region ?? "")|\(plans[index].bucket)"
+            if let shared = firstKey[bucket] {
+                plans[index].key = shared.key
+                plans[index].keyPrefix = shared.prefix
+                plans[index].keyPrefixAnyRepository = shared.anyRepository
+            } else {
+                firstKey[bucket] = (plans[index].key, plans[index].keyPrefix, plans[index].keyPrefixAnyRepository)
+            }
+        }
         var seen = Set<String>()
         for plan in plans where !seen.insert("\(plan.region ?? "")|\(plan.function)").inserted {
             throw ConfigError(

@@ -34,8 +34,12 @@ extension TwinSuite.DeployTests {
         let rows = try #require(document["targets"] as? [[String: Any]])
         #expect(rows.map { $0["function"] as? String } == [api, worker])
         #expect(rows.allSatisfy { $0["version"] as? String == "2" && $0["outcome"] as? String == "deployed" })
-        // One package; both published before either alias moved.
+        // One package, uploaded once to the bucket both share; both published before either moved.
         let log = try await twin.requests()
+        let packageWrites = log.filter {
+            ($0["operation"] as? String) == "PutObject" && (($0["path"] as? String) ?? "").hasSuffix("/package.zip")
+        }
+        #expect(packageWrites.count == 1, "\(packageWrites)")
         let operations = log.compactMap { $0["operation"] as? String }
         let lastPublish = try #require(operations.lastIndex(of: "PublishVersion"))
         let firstShift = try #require(operations.firstIndex(of: "UpdateAlias"))

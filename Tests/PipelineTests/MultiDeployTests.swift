@@ -72,7 +72,9 @@ struct MultiDeployTests {
         func version(_ name: String) -> String? { lambdas[name]?.alias()?.functionVersion }
     }
 
-    @Test("two functions deploy together: one package, both published before either moves, both on the new version")
+    @Test(
+        "two functions deploy together: one package, one upload, both published before either moves, both on the new version"
+    )
     func together() async throws {
         let world = try World(["api", "worker"])
         let (result, rows) = await world.run(try world.targets())
@@ -80,8 +82,10 @@ struct MultiDeployTests {
         #expect(rows.map(\.outcome) == ["deployed", "deployed"])
         #expect(rows.map(\.version) == ["2", "2"] && rows.map(\.previousVersion) == ["1", "1"])
         #expect(world.version("api") == "2" && world.version("worker") == "2")
-        // Packaged once; each target's publish precedes every alias update of any target.
-        #expect(world.events.lines.filter { $0.hasPrefix("package: ") }.count == 1)
+        // Packaged once, uploaded once to the bucket both share (under the first one's key); each
+        // target's publish precedes every alias update of any target.
+        #expect(world.events.lines.filter { $0.contains("package: ") }.count == 1, "\(world.events.lines)")
+        #expect(world.store.uploads.withLock { $0 } == 1)
         let lines = world.events.lines
         let lastPublish = try #require(lines.lastIndex { $0.contains("published version 2") })
         let firstShift = try #require(lines.firstIndex { $0.contains("shifted 10% to version 2") })
