@@ -15,6 +15,9 @@ order, each with a fresh HOME as on a new hosted runner:
    from its outputs. Production then serves staging's CodeSha256, and the twin's request log
    holds no upload after the staging job. The example's approval (`environment: production`
    with required reviewers) is GitHub's, not act's: it is not exercised here.
+5. preview (preview-e2e.yml): a preview alias with a function URL, then cleanup removes it.
+6. targets (targets-e2e.yml): two functions from the function input's lines deploy as one, in two
+   waves; the next step reads the targets output, a row per function.
 
 A new scenario is a row of SCENARIOS (a workflow of tests/act, a branch, the outputs its check
 step expects, vars, a `before` hook that sets the twin up, an `after` hook that reads the twin as
@@ -30,6 +33,9 @@ CPU-heavy: act and everything under it run with nice -n 19."""
 
 import dataclasses
 import json
+import zipfile
+import io
+import base64
 import os
 import pathlib
 import re
@@ -263,6 +269,29 @@ def note_staging_aliases_after(context, notes):
     notes["live_after"] = context["aws"]["lambda"].get_alias(FunctionName="name-searcher-staging", Name="live")
 
 
+TARGETS = ("name-searcher-api", "name-searcher-worker")
+
+
+def both_aliases(aws):
+    return {name: aws["lambda"].get_alias(FunctionName=name, Name="live")["FunctionVersion"] for name in TARGETS}
+
+
+def note_both_aliases(context, notes):
+    """Two functions of their own (staging and production stay as the promotion's test reads them)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    for name in TARGETS:
+        control(context["twin"], "/_twin/seed-function", {
+            "name": name, "runtime": "python3.12", "handler": "index.handler",
+            "zipBase64": base64.b64encode(buffer.getvalue()).decode(), "alias": "live"})
+    notes["before"] = both_aliases(context["aws"])
+
+
+def note_both_aliases_after(context, notes):
+    notes["after"] = both_aliases(context["aws"])
+
+
 SCENARIOS = [
     Scenario("develop", "action-e2e.yml", "develop", {
         "STEP": "success", "OUTCOME": "deployed", "ENVIRONMENT": "staging", "FUNCTION": "name-searcher-staging",
@@ -275,6 +304,7 @@ SCENARIOS = [
     Scenario("promote", "promote-e2e.yml", "main", variables={"ARTIFACT_BUCKET": "lambda-shift-artifacts"},
              before=quiet_the_alarm_and_note_the_log, after=note_where_the_log_ends),
     Scenario("preview", "preview-e2e.yml", "feature/e2e-preview", before=note_staging_aliases, after=note_staging_aliases_after),
+    Scenario("targets", "targets-e2e.yml", "develop", before=note_both_aliases, after=note_both_aliases_after),
 ]
 
 
@@ -408,3 +438,13 @@ def test_preview_deploys_its_own_alias_with_a_url_and_cleanup_removes_it(runs):
     assert notes["aliases_after"] == notes["aliases"], (notes["aliases"], notes["aliases_after"])
     assert notes["live_after"]["RevisionId"] == notes["live"]["RevisionId"], "live untouched"
 
+
+def test_two_functions_from_the_function_input_lines_deploy_as_one_in_waves(runs):
+    run = ran(runs, "targets")
+    assert run.returncode == 0, tail(run)
+    assert run.lines("e2e targets: outcome=deployed"), tail(run)
+    rows = [line.split("row=", 1)[1] for line in run.lines("e2e targets: row=")]
+    before, after = run.notes["before"], run.notes["after"]
+    assert rows == [f"{name}:{after[name]}:deployed" for name in TARGETS], (rows, tail(run))
+    assert all(int(after[name]) > int(before[name]) for name in after), (before, after)
+    assert run.lines("Wave 1 of 2: name-searcher-api") and run.lines("Wave 2 of 2: name-searcher-worker"), tail(run)
