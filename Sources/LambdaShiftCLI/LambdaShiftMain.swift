@@ -23,9 +23,17 @@ public enum LambdaShiftMain {
     public static func main(
         _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil
     ) -> Int32 {
+        let parsed = Result { try LambdaShift.parseAsRoot(arguments) }
+        // --version and --help are answered before anything else is made: no environment read,
+        // no reporter (their text holds nothing to mask).
+        if given == nil, case .failure(let error) = parsed, LambdaShift.exitCode(for: error) == .success {
+            let text = LambdaShift.fullMessage(for: error)
+            if !text.isEmpty { POSIX.write((text + "\n").utf8, to: 1) }
+            return ExitStatus.success
+        }
         let context = given ?? CommandContext.process(json: wantsJSON(arguments))
         return CommandContext.$bound.withValue(context) {
-            switch parse(arguments, context) {
+            switch parse(arguments, parsed, context) {
             case .finished(let code): return code
             case .synchronous(var command):
                 do {
@@ -48,7 +56,9 @@ public enum LambdaShiftMain {
         case asynchronous(any AsyncParsableCommand)
     }
 
-    private static func parse(_ arguments: [String], _ context: CommandContext) -> Parsed {
+    private static func parse(
+        _ arguments: [String], _ parsed: Result<any ParsableCommand, any Error>, _ context: CommandContext
+    ) -> Parsed {
         if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
             let suggestion =
                 Self.commandNames.min { ConfigFile.distance($0, first) < ConfigFile.distance($1, first) } ?? "deploy"
@@ -59,7 +69,7 @@ public enum LambdaShiftMain {
             return .finished(ExitStatus.usage)
         }
         do {
-            let parsed = try LambdaShift.parseAsRoot(arguments)
+            let parsed = try parsed.get()
             if let command = parsed as? any AsyncParsableCommand { return .asynchronous(command) }
             return .synchronous(parsed)
         } catch {
