@@ -93,7 +93,7 @@ public struct MultiDeployPipeline: Sendable {
             return slot
         }
         slots = prepared
-        if let failed = slots.firstIndex(where: { ($0.result?.exitCode ?? 0) != 0 }) {
+        if let failed = Self.cause(Array(slots.indices), in: slots) {
             // Nothing has moved: the other targets stay as they are.
             return conclude(slots, failedAt: failed, restores: [])
         }
@@ -107,12 +107,19 @@ public struct MultiDeployPipeline: Sendable {
                     + movable.map { DeployTargets.label(plans[$0]) }.joined(separator: ", "))
             let shifted = await Self.shiftWave(movable.map { slots[$0] }, limit: targets.parallel)
             for (index, slot) in zip(movable, shifted) { slots[index] = slot }
-            if let failed = movable.first(where: { (slots[$0].result?.exitCode ?? 0) != 0 }) {
+            if let failed = Self.cause(movable, in: slots) {
                 let restores = await restoreMoved(&slots)
                 return conclude(slots, failedAt: failed, restores: restores)
             }
         }
         return conclude(slots, failedAt: nil, restores: [])
+    }
+
+    /// The target whose failure stopped the run: the first that failed on its own, rather than
+    /// one cancelled because of it (a signal cancels them all: then the first cancelled).
+    static func cause(_ indices: [Int], in slots: [Slot]) -> Int? {
+        let failed = indices.filter { (slots[$0].result?.exitCode ?? 0) != 0 }
+        return failed.first { slots[$0].result?.exitCode != ExitStatus.cancelled } ?? failed.first
     }
 
     /// Shifts every slot at once (bounded); the first failure cancels the others, whose engines
@@ -202,8 +209,18 @@ public struct MultiDeployPipeline: Sendable {
 
     /// The whole run's result: every target's row, the outcome and exit code of the whole.
     func conclude(_ slots: [Slot], failedAt failed: Int?, restores: [String]) -> (DeployResult, [TargetResult]) {
-        let rows = slots.map { slot -> TargetResult in
+        let stoppedByOther = failed.map { slots[$0].result?.exitCode != ExitStatus.cancelled } ?? false
+        let rows = slots.indices.map { index -> TargetResult in
+            let slot = slots[index]
             if let result = slot.result {
+                // A sibling cancelled because another target failed was restored by its own
+                // rollout: rolled back, for that other target's reason.
+                if stoppedByOther, index != failed, result.exitCode == ExitStatus.cancelled {
+                    return Self.row(
+                        slot, outcome: "rolled-back",
+                        detail: "stopped because \(DeployTargets.label(slots[failed!].pipeline.plan)) failed: "
+                            + (result.reason ?? ""))
+                }
                 return Self.row(
                     slot, outcome: result.outcome,
                     detail: result.message.isEmpty ? (result.reason ?? "") : result.message)

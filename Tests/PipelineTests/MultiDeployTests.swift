@@ -192,6 +192,23 @@ struct MultiDeployTests {
         #expect(world.lambdas["b"]?.alias()?.additionalVersionWeights.isEmpty == true)
     }
 
+    @Test(
+        "two targets shifting at once: the one failing its gate is the cause (exit 3), the other is stopped mid-bake and restored"
+    )
+    func siblingStopped() async throws {
+        let world = try World(["a", "b"])
+        world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        let (result, rows) = await world.run(try world.targets(), sleepers: ["a": SleepsUntilCancelled()])
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(result.reason?.hasPrefix("b: A health gate failed (alarms: in ALARM: errors") == true, "\(result)")
+        #expect(rows.map(\.outcome) == ["rolled-back", "rolled-back"], "\(rows)")
+        #expect(
+            rows.first?.detail.hasPrefix("stopped because b failed: Cancelled: alias live was restored to version 1")
+                == true)
+        #expect(world.version("a") == "1" && world.version("b") == "1")
+        #expect(world.lambdas["a"]?.alias()?.additionalVersionWeights.isEmpty == true)
+    }
+
     @Test("--waves: cumulative counts or percentages, rounded up; empty waves dropped; the rest in a last wave")
     func waves() throws {
         #expect(try DeployTargets.waves("1,25%,100%", count: 8, origin: "--waves") == [[0], [1], [2, 3, 4, 5, 6, 7]])
@@ -202,4 +219,9 @@ struct MultiDeployTests {
             #expect(throws: (any Error).self, "\(bad)") { try DeployTargets.waves(bad, count: 4, origin: "--waves") }
         }
     }
+}
+
+/// A bake that lasts until its task is cancelled (a real sleep, cut short by cancellation).
+final class SleepsUntilCancelled: Sleeper {
+    func sleep(seconds: Double) async throws { try await Task.sleep(nanoseconds: 60_000_000_000) }
 }
