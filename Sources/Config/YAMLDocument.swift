@@ -32,7 +32,7 @@ enum YAMLDocument {
         defer { yaml_document_delete(&document) }
         guard let root = yaml_document_get_root_node(&document) else { return nil }
         var visited = 0
-        return try value(root, in: &document, visited: &visited)
+        return try value(root, in: &document, visited: &visited, depth: 0)
     }
 
     private static func problem(_ parser: yaml_parser_t) -> String {
@@ -43,9 +43,16 @@ enum YAMLDocument {
         return text
     }
 
+    /// Deeper than any settings file; shallow enough for the stack (an alias inside its own
+    /// anchor, `a: &x [*x]`, is a cycle libyaml accepts).
+    static let depthLimit = 200
+
     private static func value(
-        _ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, visited: inout Int
+        _ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, visited: inout Int, depth: Int
     ) throws(Failure) -> Any {
+        guard depth < depthLimit else {
+            throw Failure(message: "nested more than \(depthLimit) levels deep (an alias inside its own anchor?)")
+        }
         visited += 1
         guard visited <= nodeLimit else {
             throw Failure(message: "more than \(nodeLimit) nodes once aliases are expanded")
@@ -62,7 +69,7 @@ enum YAMLDocument {
             var item = node.pointee.data.sequence.items.start
             while let current = item, current != node.pointee.data.sequence.items.top {
                 if let child = yaml_document_get_node(&document, current.pointee) {
-                    items.append(try value(child, in: &document, visited: &visited))
+                    items.append(try value(child, in: &document, visited: &visited, depth: depth + 1))
                 }
                 item = current + 1
             }
@@ -76,8 +83,8 @@ enum YAMLDocument {
                 guard let keyNode = yaml_document_get_node(&document, current.pointee.key),
                     let valueNode = yaml_document_get_node(&document, current.pointee.value)
                 else { continue }
-                let key = try value(keyNode, in: &document, visited: &visited)
-                let item = try value(valueNode, in: &document, visited: &visited)
+                let key = try value(keyNode, in: &document, visited: &visited, depth: depth + 1)
+                let item = try value(valueNode, in: &document, visited: &visited, depth: depth + 1)
                 if keyNode.pointee.type == YAML_SCALAR_NODE,
                     keyNode.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
                     key as? String == "<<"

@@ -50,7 +50,8 @@ final class CanaryRecorder: Sendable {
 
     /// After the rollout: a step left without a verdict was the one rolled back.
     func finish(_ outcome: RolloutOutcome) {
-        guard case .rolledBack = outcome else { return }
+        // Only a rollback for want of a verdict (another gate may have failed the step instead).
+        guard case .rolledBack(let reason) = outcome, reason.hasPrefix("inconclusive after") else { return }
         state.withLock { s in
             if let last = s.steps.last, last.comparison.verdict == .inconclusive {
                 s.steps[s.steps.count - 1].action =

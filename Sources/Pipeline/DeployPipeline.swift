@@ -175,7 +175,9 @@ public struct DeployPipeline: Sendable {
 
     /// Moves the alias to the prepared version: created on it (a first deploy), or shifted by
     /// the strategy with the gates, restored on a failure. Cancellation restores too.
-    public func shift(_ ready: Ready, outputs: inout [String: String]) async -> DeployResult {
+    /// `prune: false` leaves `--keep-versions` to the caller: a run over several targets prunes
+    /// only once every target has succeeded, so a restore never points at a deleted version.
+    public func shift(_ ready: Ready, outputs: inout [String: String], prune: Bool = true) async -> DeployResult {
         let lambda = deps.functions
         let gates = ready.gates
         do {
@@ -248,21 +250,7 @@ public struct DeployPipeline: Sendable {
                 function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
                 strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
             canary.finish(outcome)
-            if outcome == .completed || outcome == .completedByOther, let keep = plan.keepVersions {
-                // Housekeeping after the alias moved: a failure is a warning, never a failed deploy.
-                do {
-                    let pruned = try await VersionPruner(lambda: lambda).prune(function: plan.function, keep: keep)
-                    if !pruned.isEmpty {
-                        report.line(
-                            "pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)"
-                        )
-                    }
-                } catch {
-                    report.warning(
-                        "Deployed, but pruning old versions failed: \((error as? any LambdaShiftError)?.sentence ?? "\(error)") Delete them by hand or check lambda:DeleteFunction."
-                    )
-                }
-            }
+            if (outcome == .completed || outcome == .completedByOther) && prune { await pruneVersions() }
             var result = conclude(outcome, outputs: &outputs, version: ready.version, before: before)
             result.analysis = canary.steps
             return result
@@ -277,6 +265,24 @@ public struct DeployPipeline: Sendable {
         let function = plan.function, alias = plan.alias
         return Warming(invocationsPerStep: plan.warmInvocations) {
             _ = try await lambda.invoke(function, qualifier: alias, payload: payload)
+        }
+    }
+
+    /// `--keep-versions`: housekeeping after the alias moved, so a failure is a warning, never a
+    /// failed deploy.
+    public func pruneVersions() async {
+        guard let keep = plan.keepVersions else { return }
+        do {
+            let pruned = try await VersionPruner(lambda: deps.functions).prune(function: plan.function, keep: keep)
+            if !pruned.isEmpty {
+                report.line(
+                    "pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)"
+                )
+            }
+        } catch {
+            report.warning(
+                "Deployed, but pruning old versions failed: \((error as? any LambdaShiftError)?.sentence ?? "\(error)") Delete them by hand or check lambda:DeleteFunction."
+            )
         }
     }
 
@@ -349,6 +355,11 @@ public struct DeployPipeline: Sendable {
                 outputs: outputs, exitCode: 0,
                 message:
                     "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did."
+            )
+        case .rolledBack(let reason) where reason.hasPrefix("inconclusive after"):
+            (name, code, sentence) = (
+                "rolled-back", ExitStatus.gateFailed,
+                "No verdict from the gates (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
             )
         case .rolledBack(let reason):
             (name, code, sentence) = (

@@ -112,6 +112,8 @@ public struct MultiDeployPipeline: Sendable {
                 return conclude(slots, failedAt: failed, restores: restores)
             }
         }
+        // Every target succeeded: only now may old versions go (a restore might have needed them).
+        for slot in slots where slot.moved { await slot.pipeline.pruneVersions() }
         return conclude(slots, failedAt: nil, restores: [])
     }
 
@@ -134,7 +136,7 @@ public struct MultiDeployPipeline: Sendable {
                 next += 1
                 group.addTask {
                     guard let ready = slot.ready else { return (index, slot) }
-                    let result = await slot.pipeline.shift(ready, outputs: &slot.outputs)
+                    let result = await slot.pipeline.shift(ready, outputs: &slot.outputs, prune: false)
                     slot.result = result
                     slot.moved = result.exitCode == 0 && result.outcome == "deployed"
                     return (index, slot)
@@ -170,7 +172,8 @@ public struct MultiDeployPipeline: Sendable {
             guard let before = ready.before else {
                 // A first deploy created the alias: it did not exist before.
                 do {
-                    try await lambda.deleteAlias(plan.function, alias: plan.alias)
+                    // In a task of its own: the signal that may have stopped the run must not stop this.
+                    try await Task { try await lambda.deleteAlias(plan.function, alias: plan.alias) }.value
                     report.event("\(label): alias \(plan.alias) deleted (this run created it)")
                     return (index, nil)
                 } catch {
@@ -202,6 +205,9 @@ public struct MultiDeployPipeline: Sendable {
                 slots[index].result?.outputs["outcome"] = "failed"
             } else {
                 slots[index].result?.outputs["outcome"] = "rolled-back"
+                let before = slots[index].ready?.before.map(RolloutEngine.describe) ?? "no alias"
+                slots[index].result?.message = ""
+                slots[index].result?.reason = "restored to \(before): another target of this run failed"
             }
         }
         return failures
@@ -248,6 +254,14 @@ public struct MultiDeployPipeline: Sendable {
         let failure = slots[failed].result ?? DeployResult(outputs: [:], exitCode: ExitStatus.failed)
         let label = DeployTargets.label(slots[failed].pipeline.plan)
         var code = failure.exitCode
+        var restores = restores
+        for (index, slot) in slots.enumerated() where index != failed {
+            if slot.result?.exitCode == ExitStatus.rollbackFailed {
+                restores.append(
+                    "\(DeployTargets.label(slot.pipeline.plan)): \(slot.result?.reason ?? "its rollout could not restore it")"
+                )
+            }
+        }
         if !restores.isEmpty { code = ExitStatus.rollbackFailed }
         outputs["outcome"] =
             code == ExitStatus.cancelled ? "cancelled" : (code == ExitStatus.gateFailed ? "rolled-back" : "failed")
@@ -372,6 +386,11 @@ final class UploadLedger: Sendable {
             all[key] = started
             return started
         }
-        return try await task.value
+        // A signal stops the wait and the write (every target waiting on it is cancelled with it).
+        return try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 }

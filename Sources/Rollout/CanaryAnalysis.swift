@@ -67,12 +67,13 @@ public struct CanaryLimits: Sendable, Equatable {
         var reasons: [String] = []
         var failed = false, inconclusive = false
         var pValue: Double?
-        let few = [stable, candidate].filter { $0.invocations < minInvocations }
+        // No call at all is no evidence whatever --min-invocations says (0 included).
+        let few = [stable, candidate].filter { $0.invocations < max(1, minInvocations) }
         if !few.isEmpty {
             inconclusive = true
             reasons.append(
                 few.map { "version \($0.version) had \($0.invocations) invocation(s)" }.joined(separator: " and ")
-                    + ", fewer than --min-invocations \(minInvocations)")
+                    + ", fewer than --min-invocations \(max(1, minInvocations))")
         } else {
             if let points = maxErrorRateIncreasePoints {
                 let margin = points / 100
@@ -99,7 +100,14 @@ public struct CanaryLimits: Sendable, Equatable {
                 }
             }
             if let percent = maxDurationIncreasePercent {
-                if let new = candidate.p99, let old = stable.p99 {
+                let thin = [stable, candidate].filter { $0.invocations < Self.p99Sample }
+                if !thin.isEmpty {
+                    // Below 100 calls a p99 is only the slowest call: no verdict from it.
+                    inconclusive = true
+                    reasons.append(
+                        "p99 needs \(Self.p99Sample) calls of each version; "
+                            + thin.map { "version \($0.version) had \($0.invocations)" }.joined(separator: " and "))
+                } else if let new = candidate.p99, let old = stable.p99 {
                     let limit = old * (1 + percent / 100)
                     let change = old > 0 ? (new / old - 1) * 100 : (new > 0 ? Double.infinity : 0)
                     let text = "p99 \(Self.milliseconds(new)) vs \(Self.milliseconds(old)) (\(Self.signed(change))%)"
@@ -120,6 +128,9 @@ public struct CanaryLimits: Sendable, Equatable {
         return CanaryComparison(
             stable: stable, candidate: candidate, verdict: verdict, reasons: reasons, pValue: pValue)
     }
+
+    /// The fewest calls of each version for which a p99 is more than the slowest call.
+    public static let p99Sample = 100
 
     // Locale-free formatting: the same text on every machine.
     public static func percent(_ rate: Double) -> String { number(rate * 100, decimals: 2) + "%" }

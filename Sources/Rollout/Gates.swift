@@ -74,7 +74,8 @@ final class IgnoredAlarms: Sendable {
 
 /// Errors and throttles of the new version behind the alias, over invocations, from the
 /// per-version metrics Lambda publishes (dimensions FunctionName, Resource = function:alias,
-/// ExecutedVersion). Fewer invocations than `minInvocations` fails: no traffic is no proof.
+/// ExecutedVersion). Fewer invocations than `minInvocations` at the bake's end is no verdict
+/// (inconclusive): no traffic is no proof of health, nor of harm.
 public struct MetricsGate: HealthGate {
     public var cloudWatch: any MetricsAPI
     public var function: String
@@ -116,11 +117,12 @@ public struct MetricsGate: HealthGate {
                 detail: "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) so far")
         }
         if invocations < minInvocations {
+            // No verdict either way: the bake goes on to --max-bake, then --on-inconclusive decides.
             return GateResult(
                 gate: name, passed: false,
                 detail:
-                    "\(invocations) invocation(s) of version \(newVersion), fewer than --min-invocations \(minInvocations): no traffic is no proof of health"
-            )
+                    "\(invocations) invocation(s) of version \(newVersion), fewer than --min-invocations \(minInvocations): no traffic is no proof of health",
+                inconclusive: true)
         }
         let rate = invocations == 0 ? 0 : bad * 10_000 / invocations
         let detail =

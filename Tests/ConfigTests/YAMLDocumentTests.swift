@@ -142,6 +142,16 @@ struct YAMLDocumentTests {
         }
     }
 
+    @Test("an alias inside its own anchor (a cycle libyaml accepts) is refused, not recursed into")
+    func cycle() throws {
+        do {
+            _ = try YAMLDocument.load("a: &x [1, *x]\n")
+            Issue.record("accepted a cyclic document")
+        } catch {
+            #expect(error.message.contains("nested more than 200 levels deep"), "\(error.message)")
+        }
+    }
+
     @Test("infinity and NaN, which JSON cannot carry, are typed as PyYAML types them")
     func specialFloats() throws {
         #expect(YAMLDocument.resolve(plain: ".inf") as? Double == .infinity)

@@ -96,7 +96,9 @@ extension TwinSuite {
             #expect(final.functionVersion == "2" && final.additionalVersionWeights.isEmpty)
         }
 
-        @Test("a metric breach (no traffic is no proof) rolls back: exit 3, alias as it was")
+        @Test(
+            "too little traffic for the metrics gate is no verdict: the bake goes on to --max-bake, then rolls back (exit 3), alias as it was"
+        )
         func metricRollback() async throws {
             let f = try await fixture("met")
             let result = try deploy(
@@ -105,7 +107,8 @@ extension TwinSuite {
             #expect(result.status == 3, "\(result.all)")
             #expect(
                 result.stderr.contains(
-                    "A health gate failed (metrics: 0 invocation(s) of version 2, fewer than --min-invocations 5"))
+                    "No verdict from the gates (inconclusive after 3s (--max-bake 3s), rolled back as --on-inconclusive rollback asks: metrics: 0 invocation(s) of version 2, fewer than --min-invocations 5"
+                ), "\(result.stderr)")
             #expect(outputs(result)["outcome"] == "rolled-back")
             // The restore is announced before it is sent (a slow one is never silent).
             let lines = result.stderr.split(separator: "\n")
@@ -407,10 +410,13 @@ extension TwinSuite {
                     ]) { $1 }
                 ).variables)
             #expect(failing.status == 3)
-            #expect(failing.stderr.contains("::error::A health gate failed (metrics: 0 invocation(s) of version 2"))
+            #expect(
+                failing.stderr.contains(
+                    "::error::No verdict from the gates (inconclusive after 3s (--max-bake 3s), rolled back as --on-inconclusive rollback asks: metrics: 0 invocation(s) of version 2"
+                ), "\(failing.stderr)")
             let failedSummary = try String(contentsOfFile: directory + "/summary2", encoding: .utf8)
             #expect(failedSummary.hasPrefix("### ↩️ lambda-shift: "))
-            #expect(failedSummary.contains("> **Reason:** A health gate failed"))
+            #expect(failedSummary.contains("> **Reason:** No verdict from the gates"))
             #expect(try parseOutcome(directory + "/output2") == "rolled-back")
         }
 

@@ -135,6 +135,26 @@ struct MultiDeployTests {
         #expect(rows.first?.outcome == "rolled-back" && rows.last?.outcome == "rolled-back", "\(rows)")
         #expect(world.version("a") == "1" && world.version("b") == "1" && world.version("c") == "1")
         #expect(world.lambdas["a"]?.aliasUpdates.map(\.version).last == "1")
+        #expect(rows.first?.detail == "restored to version 1: another target of this run failed", "\(rows)")
+    }
+
+    @Test("--keep-versions waits for the whole run: a later wave's failure can still restore the version it kept")
+    func pruningWaits() async throws {
+        let world = try World(["a", "b"])
+        world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        let (failed, _) = await world.run(
+            try world.targets {
+                $0.waves = "1"; $0.keepVersions = "1"
+            })
+        #expect(failed.exitCode == ExitStatus.gateFailed, "\(failed)")
+        #expect(world.version("a") == "1" && !world.lambdas["a"]!.mutations.contains { $0.hasPrefix("DeleteFunction") })
+        let world2 = try World(["a", "b"])
+        let (deployed, _) = await world2.run(
+            try world2.targets {
+                $0.waves = "1"; $0.keepVersions = "1"
+            })
+        #expect(deployed.exitCode == 0, "\(deployed)")
+        #expect(world2.lambdas["a"]!.mutations.contains { $0.hasPrefix("DeleteFunction") }, "pruned once all succeeded")
     }
 
     @Test(

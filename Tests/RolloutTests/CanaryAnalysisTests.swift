@@ -187,6 +187,26 @@ struct CanaryAnalysisTests {
         #expect(result.detail.contains("no p99 Duration for version 4 and version 3 yet"), "\(result.detail)")
     }
 
+    @Test("no calls at all is no verdict even with --min-invocations 0; a p99 needs 100 calls of each version")
+    func thinEvidence() async throws {
+        let (zero, _) = gate(
+            ["3": .init(invocations: 0, errors: 0), "4": .init(invocations: 0, errors: 0)], minimum: 0)
+        let none = try await zero.evaluate(window())
+        #expect(none.inconclusive, "\(none)")
+        #expect(none.detail.contains("fewer than --min-invocations 1"))
+        let (slowFirstCall, _) = gate(
+            [
+                "3": .init(invocations: 500, errors: 0, p50: 80, p99: 200),
+                "4": .init(invocations: 3, errors: 0, p50: 900, p99: 900),
+            ], errors: nil, duration: 20, minimum: 1)
+        let thin = try await slowFirstCall.evaluate(window())
+        #expect(thin.inconclusive && !thin.failed, "\(thin)")
+        #expect(thin.detail.contains("p99 needs 100 calls of each version; version 4 had 3"), "\(thin.detail)")
+        #expect(
+            CanaryStatistics.excessTest(
+                failuresNew: 0, invocationsNew: 0, failuresStable: 0, invocationsStable: 5, margin: 0.01) == (0, 1))
+    }
+
     @Test("p99 Duration: over the allowed increase fails, within it passes")
     func duration() async throws {
         let slow = gate(
