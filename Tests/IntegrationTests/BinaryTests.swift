@@ -59,6 +59,36 @@ extension TwinSuite {
         }
 
         @Test(
+            "a machine without libcurl or libcrypto: one sentence naming the package to install, exit 2; --version still answers"
+        )
+        func missingLibraries() throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("libs-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            // An unloadable file first on the loader's path stands in for a missing library.
+            for (library, sentence) in [
+                (
+                    "libcurl.so.4",
+                    "libcurl could not be loaded (\(directory.path)/libcurl.so.4: file too short): install libcurl 4 (Debian and Ubuntu: apt-get install libcurl4)."
+                ),
+                (
+                    "libcrypto.so.3",
+                    "OpenSSL's libcrypto 3 could not be loaded (\(directory.path)/libcrypto.so.3: file too short): install it (Debian and Ubuntu: apt-get install libssl3)."
+                ),
+            ] {
+                let path = directory.appendingPathComponent(library).path
+                #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let extra = ["LD_LIBRARY_PATH": directory.path]
+                let result = try run(["status", "--function", "f"], extra)
+                #expect(result.status == 2, "\(library): \(result.all)")
+                #expect(result.stderr.contains(sentence), "\(library): \(result.stderr)")
+                let version = try Shell.lambdaShift(["--version"], environment: extra)
+                #expect(version.status == 0 && version.stdout == "0.1.0\n")
+            }
+        }
+
+        @Test(
             "status reads identity, function and alias through STS and Lambda, every signature verified, nothing changed"
         )
         func status() async throws {

@@ -20,12 +20,12 @@ struct MultiDeployTests {
         let events = RecordedEvents()
         let source: String
 
-        init(_ names: [String]) throws {
+        init(_ names: [String], withoutAlias: Set<String> = []) throws {
             self.names = names
             var lambdas: [String: FakeLambda] = [:], metrics: [String: FakeMetrics] = [:]
             for name in names {
                 lambdas[name] = FakeLambda(name: name, code: Data("seeded".utf8).base64EncodedString(), store: store)
-                lambdas[name]?.seedAlias()
+                if !withoutAlias.contains(name) { lambdas[name]?.seedAlias() }
                 let gauges = FakeMetrics()
                 gauges.alarms.withLock { $0["errors"] = "OK" }
                 metrics[name] = gauges
@@ -136,6 +136,32 @@ struct MultiDeployTests {
         #expect(world.version("a") == "1" && world.version("b") == "1" && world.version("c") == "1")
         #expect(world.lambdas["a"]?.aliasUpdates.map(\.version).last == "1")
         #expect(rows.first?.detail == "restored to version 1: another target of this run failed", "\(rows)")
+    }
+
+    @Test("an alias a first deploy created in an earlier wave is deleted when a later wave fails")
+    func createdAliasDeleted() async throws {
+        let world = try World(["a", "b"], withoutAlias: ["a"])
+        world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        let (result, rows) = await world.run(try world.targets { $0.waves = "1" })
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(world.lambdas["a"]?.alias() == nil, "the alias this run created is gone")
+        #expect(world.lambdas["a"]?.mutations.contains("DeleteAlias") == true)
+        #expect(rows.map(\.outcome) == ["rolled-back", "rolled-back"], "\(rows)")
+        #expect(world.events.lines.contains("a: alias live deleted (this run created it)"), "\(world.events.lines)")
+    }
+
+    @Test("a restore that fails makes exit 5, naming the target whose alias may be left moved")
+    func restoreFails() async throws {
+        let world = try World(["a", "b"])
+        world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        // a's weight and flip go through; the restore, its third update, does not.
+        world.lambdas["a"]?.state.withLock { $0.failAliasUpdatesAfter = 2 }
+        let (result, rows) = await world.run(try world.targets { $0.waves = "1" })
+        #expect(result.exitCode == ExitStatus.rollbackFailed, "\(result)")
+        #expect(result.reason?.hasPrefix("ROLLBACK FAILED for a: ") == true, "\(result)")
+        #expect(result.outcome == "failed")
+        #expect(rows.first?.outcome == "failed" && world.version("a") == "2", "\(rows)")
+        #expect(world.version("b") == "1")
     }
 
     @Test("--keep-versions waits for the whole run: a later wave's failure can still restore the version it kept")
