@@ -159,7 +159,7 @@ public struct DeploySummary: Sendable, Equatable {
     /// verdict and why) and a Mermaid chart of the new version's weight and both error rates
     /// over the steps (GitHub renders Mermaid in job summaries).
     func canaryMarkdown() -> String {
-        func rate(_ value: Double) -> String { Self.decimal(value) + "%" }
+        func rate(_ value: Double) -> String { Decimals.text(value) + "%" }
         var out = "\n#### Canary analysis: new version vs stable, same minutes\n\n"
         out +=
             "| weight | new: calls | new: errors | new: p99 | stable: calls | stable: errors | stable: p99 | verdict |\n"
@@ -179,23 +179,13 @@ public struct DeploySummary: Sendable, Equatable {
         out += "\n```mermaid\nxychart-beta\n"
         out += "    title \"Error rate per step (%): new version (first line) vs stable (second line)\"\n"
         out += "    x-axis \"step: new version's weight\" [\(labels.joined(separator: ", "))]\n"
-        out += "    y-axis \"error rate (%)\" 0 --> \(Self.decimal(max(1, (highest * 1.2).rounded(.up))))\n"
+        out += "    y-axis \"error rate (%)\" 0 --> \(Decimals.text(max(1, (highest * 1.2).rounded(.up))))\n"
         out +=
-            "    line [\(canary.prefix(100).map { Self.decimal($0.candidate.errorRatePercent) }.joined(separator: ", "))]\n"
+            "    line [\(canary.prefix(100).map { Decimals.text($0.candidate.errorRatePercent) }.joined(separator: ", "))]\n"
         out +=
-            "    line [\(canary.prefix(100).map { Self.decimal($0.stable.errorRatePercent) }.joined(separator: ", "))]\n"
+            "    line [\(canary.prefix(100).map { Decimals.text($0.stable.errorRatePercent) }.joined(separator: ", "))]\n"
         out += "```\n"
         return out
-    }
-
-    /// A number with at most two decimals, locale-free.
-    static func decimal(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        let hundredths = Int((value * 100).rounded())
-        let whole = hundredths / 100, rest = abs(hundredths % 100)
-        guard rest != 0 else { return String(whole) }
-        let digits = rest < 10 ? "0\(rest)" : String(rest)
-        return "\(whole).\(digits.hasSuffix("0") ? String(digits.dropLast()) : digits)"
     }
 
     /// Text inside a Mermaid string: no quotes, brackets or line breaks.

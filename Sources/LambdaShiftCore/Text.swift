@@ -47,3 +47,25 @@ extension StringProtocol {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// Numbers as text, the same on every machine (no locale): for percentages, rates and times in
+/// reports.
+public enum Decimals {
+    /// `value` with at most `decimals` decimals, trailing zeros dropped: 1.50 → "1.5", 2.0 → "2".
+    public static func text(_ value: Double, decimals: Int = 2) -> String {
+        guard value.isFinite else { return value > 0 ? "inf" : (value < 0 ? "-inf" : "nan") }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int(scaled / scale)
+        var fraction = Int(scaled) - whole * Int(scale)
+        var digits = ""
+        for _ in 0..<decimals {
+            digits = String(fraction % 10) + digits
+            fraction /= 10
+        }
+        while digits.hasSuffix("0") { digits.removeLast() }
+        let sign = value < 0 && scaled > 0 ? "-" : ""
+        return sign + String(whole) + (digits.isEmpty ? "" : "." + digits)
+    }
+}

@@ -51,7 +51,7 @@ final class CanaryRecorder: Sendable {
     /// After the rollout: a step left without a verdict was the one rolled back.
     func finish(_ outcome: RolloutOutcome) {
         // Only a rollback for want of a verdict (another gate may have failed the step instead).
-        guard case .rolledBack(let reason) = outcome, reason.hasPrefix("inconclusive after") else { return }
+        guard case .undecided = outcome else { return }
         state.withLock { s in
             if let last = s.steps.last, last.comparison.verdict == .inconclusive {
                 s.steps[s.steps.count - 1].action =
@@ -61,14 +61,13 @@ final class CanaryRecorder: Sendable {
     }
 
     /// One log line for a step.
-    static func line(_ step: CanaryStep) -> String {
-        let c = step.comparison
+    static func line(weightBasisPoints: Int, _ c: CanaryComparison) -> String {
         func side(_ sample: VersionSample) -> String {
             "version \(sample.version): \(sample.invocations) calls, \(CanaryLimits.percent(sample.failureRate)) errors"
                 + (sample.p50.map { ", p50 \(CanaryLimits.milliseconds($0))" } ?? "")
                 + (sample.p99.map { ", p99 \(CanaryLimits.milliseconds($0))" } ?? "")
         }
         return
-            "canary at \(Strategy.percent(step.weightBasisPoints)): new \(side(c.candidate)) | stable \(side(c.stable)) → \(c.verdict.rawValue): \(c.reasons.joined(separator: "; "))"
+            "canary at \(Strategy.percent(weightBasisPoints)): new \(side(c.candidate)) | stable \(side(c.stable)) → \(c.verdict.rawValue): \(c.reasons.joined(separator: "; "))"
     }
 }

@@ -109,12 +109,12 @@ extension DeployPipeline {
         ]
         if let points = limits.maxErrorRateIncreasePoints {
             checks.append(
-                "error rate at most \(CanaryLimits.number(points)) pp above the stable version's (significant at \(CanaryLimits.number(limits.confidence * 100))%)"
+                "error rate at most \(Decimals.text(points)) pp above the stable version's (significant at \(Decimals.text(limits.confidence * 100))%)"
             )
             value["max-error-rate-increase-points"] = .double(points)
         }
         if let percent = limits.maxDurationIncreasePercent {
-            checks.append("p99 Duration at most \(CanaryLimits.number(percent))% above the stable version's")
+            checks.append("p99 Duration at most \(Decimals.text(percent))% above the stable version's")
             value["max-duration-increase-percent"] = .double(percent)
         }
         if let seconds = plan.inconclusive.maxBakeSeconds { value["max-bake-seconds"] = .int(seconds) }

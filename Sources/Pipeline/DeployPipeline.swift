@@ -218,10 +218,7 @@ public struct DeployPipeline: Sendable {
                         passed: result.inconclusive ? nil : result.passed)
                     if let comparison = result.comparison {
                         report.line(
-                            CanaryRecorder.line(
-                                CanaryStep(
-                                    weightBasisPoints: canary.currentWeight, comparison: comparison,
-                                    action: "")))
+                            CanaryRecorder.line(weightBasisPoints: canary.currentWeight, comparison))
                     }
                 case .watched(let elapsed, let total, let results):
                     watched.withLock { $0 += 1 }
@@ -356,7 +353,7 @@ public struct DeployPipeline: Sendable {
                 message:
                     "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did."
             )
-        case .rolledBack(let reason) where reason.hasPrefix("inconclusive after"):
+        case .undecided(let reason):
             (name, code, sentence) = (
                 "rolled-back", ExitStatus.gateFailed,
                 "No verdict from the gates (\(reason)): alias \(plan.alias) was rolled back to \(restored)."

@@ -232,7 +232,7 @@ public struct DeploySettings: Sendable {
             let value = Double(trimmed), value > 0, value <= limit
         else {
             throw ConfigError(
-                "\(origin) is \"\(text)\": give a percentage above 0 and at most \(CanaryLimits.number(limit)), with at most two decimals, such as 1 or 0.5."
+                "\(origin) is \"\(text)\": give a percentage above 0 and at most \(Decimals.text(limit)), with at most two decimals, such as 1 or 0.5."
             )
         }
         return value

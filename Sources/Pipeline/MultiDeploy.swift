@@ -8,6 +8,9 @@ import Synchronization
 
 /// One target's part in a deploy of several.
 public struct TargetResult: Sendable, Equatable {
+    /// `function (region)`, as the run's sentences name a target.
+    public var label: String { region.isEmpty ? function : "\(function) (\(region))" }
+
     public var function: String
     public var region: String
     public var alias: String
@@ -92,7 +95,7 @@ public struct MultiDeployPipeline: Sendable {
             }
             return slot
         }
-        slots = prepared
+        slots = prepared.compactMap { $0 }  // nothing stops this phase early: every one ran
         if let failed = Self.cause(Array(slots.indices), in: slots) {
             // Nothing has moved: the other targets stay as they are.
             return conclude(slots, failedAt: failed, restores: [])
@@ -125,35 +128,17 @@ public struct MultiDeployPipeline: Sendable {
     }
 
     /// Shifts every slot at once (bounded); the first failure cancels the others, whose engines
-    /// restore their own aliases.
+    /// restore their own aliases; those not started stay as they were.
     static func shiftWave(_ slots: [Slot], limit: Int) async -> [Slot] {
-        await withTaskGroup(of: (Int, Slot).self) { group in
-            var results = slots
-            var next = 0
-            func start(_ group: inout TaskGroup<(Int, Slot)>) {
-                let index = next
-                var slot = slots[index]
-                next += 1
-                group.addTask {
-                    guard let ready = slot.ready else { return (index, slot) }
-                    let result = await slot.pipeline.shift(ready, outputs: &slot.outputs, prune: false)
-                    slot.result = result
-                    slot.moved = result.exitCode == 0 && result.outcome == "deployed"
-                    return (index, slot)
-                }
-            }
-            while next < min(limit, slots.count) { start(&group) }
-            var failed = false
-            while let (index, slot) = await group.next() {
-                results[index] = slot
-                if (slot.result?.exitCode ?? 0) != 0 && !failed {
-                    failed = true
-                    group.cancelAll()
-                }
-                if !failed && next < slots.count { start(&group) }
-            }
-            return results
+        let shifted = await bounded(slots, limit: limit, stop: { ($0.result?.exitCode ?? 0) != 0 }) { original in
+            var slot = original
+            guard let ready = slot.ready else { return slot }
+            let result = await slot.pipeline.shift(ready, outputs: &slot.outputs, prune: false)
+            slot.result = result
+            slot.moved = result.exitCode == 0 && result.outcome == "deployed"
+            return slot
         }
+        return zip(slots, shifted).map { $1 ?? $0 }
     }
 
     /// Puts back every alias this run moved to its new version (earlier waves, and this wave's
@@ -198,7 +183,7 @@ public struct MultiDeployPipeline: Sendable {
             }
         }
         var failures: [String] = []
-        for (index, failure) in undone {
+        for case let (index, failure)? in undone {
             slots[index].moved = false
             if let failure {
                 failures.append(failure)
@@ -245,7 +230,7 @@ public struct MultiDeployPipeline: Sendable {
                     outputs: outputs, exitCode: 0,
                     message: "Deployed \(rows.count) targets: "
                         + rows.map {
-                            "\($0.function)\($0.region.isEmpty ? "" : " (\($0.region))") → \($0.version) (\($0.outcome))"
+                            "\($0.label) → \($0.version) (\($0.outcome))"
                         }
                         .joined(separator: ", ") + "."),
                 rows
@@ -265,16 +250,14 @@ public struct MultiDeployPipeline: Sendable {
         if !restores.isEmpty { code = ExitStatus.rollbackFailed }
         outputs["outcome"] =
             code == ExitStatus.cancelled ? "cancelled" : (code == ExitStatus.gateFailed ? "rolled-back" : "failed")
-        let restored = rows.filter {
-            $0.outcome == "rolled-back" && $0.function + $0.region != rows[failed].function + rows[failed].region
-        }
+        let restored = rows.indices.filter { $0 != failed && rows[$0].outcome == "rolled-back" }.map { rows[$0] }
         var sentence = "\(label): \(failure.reason ?? failure.outcome)"
         sentence +=
             restored.isEmpty
             ? " No other alias had moved; every other target is left as it was."
             : " Every other alias this run moved was restored: "
                 + restored.map {
-                    "\($0.function)\($0.region.isEmpty ? "" : " (\($0.region))") to version \($0.previousVersion)"
+                    "\($0.label) to version \($0.previousVersion)"
                 }
                 .joined(separator: ", ") + "."
         if !restores.isEmpty {
@@ -292,27 +275,30 @@ public struct MultiDeployPipeline: Sendable {
             detail: detail)
     }
 
-    /// Runs `body` over `items`, at most `limit` at once; results in the items' order.
+    /// Runs `body` over `items`, at most `limit` at once; results in the items' order. Once an
+    /// output satisfies `stop`, the running ones are cancelled and no more start: theirs are nil.
     static func bounded<Item: Sendable, Output: Sendable>(
-        _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async -> Output
-    ) async -> [Output] {
+        _ items: [Item], limit: Int, stop: @escaping (Output) -> Bool = { _ in false },
+        _ body: @escaping @Sendable (Item) async -> Output
+    ) async -> [Output?] {
         await withTaskGroup(of: (Int, Output).self) { group in
             var results: [Output?] = Array(repeating: nil, count: items.count)
-            var next = 0
-            while next < min(limit, items.count) {
+            var next = 0, stopped = false
+            func start(_ group: inout TaskGroup<(Int, Output)>) {
                 let index = next, item = items[index]
                 group.addTask { (index, await body(item)) }
                 next += 1
             }
+            while next < min(limit, items.count) { start(&group) }
             while let (index, output) = await group.next() {
                 results[index] = output
-                if next < items.count {
-                    let index = next, item = items[index]
-                    group.addTask { (index, await body(item)) }
-                    next += 1
+                if !stopped && stop(output) {
+                    stopped = true
+                    group.cancelAll()
                 }
+                if !stopped && next < items.count { start(&group) }
             }
-            return results.map { $0! }
+            return results
         }
     }
 }

@@ -1,4 +1,5 @@
 import AWSServices
+import LambdaShiftCore
 import FoundationEssentials
 
 /// One version's numbers over a window, from the metrics Lambda publishes per version behind
@@ -87,15 +88,15 @@ public struct CanaryLimits: Sendable, Equatable {
                 let excess =
                     "error rate \(Self.percent(candidate.failureRate)) vs \(Self.percent(stable.failureRate)) on version \(stable.version) (\(Self.points(difference)))"
                 if difference <= margin {
-                    reasons.append("\(excess): within the \(Self.number(points)) pp allowed")
+                    reasons.append("\(excess): within the \(Decimals.text(points)) pp allowed")
                 } else if test.pValue < alpha {
                     failed = true
                     reasons.append(
-                        "\(excess): more than the \(Self.number(points)) pp allowed, significant at \(Self.number(confidence * 100))% (p = \(Self.pValueText(test.pValue)))"
+                        "\(excess): more than the \(Decimals.text(points)) pp allowed, significant at \(Decimals.text(confidence * 100))% (p = \(Self.pValueText(test.pValue)))"
                     )
                 } else {
                     reasons.append(
-                        "\(excess): over the \(Self.number(points)) pp allowed but not significant at \(Self.number(confidence * 100))% (p = \(Self.pValueText(test.pValue))): too few calls to tell"
+                        "\(excess): over the \(Decimals.text(points)) pp allowed but not significant at \(Decimals.text(confidence * 100))% (p = \(Self.pValueText(test.pValue))): too few calls to tell"
                     )
                 }
             }
@@ -113,9 +114,9 @@ public struct CanaryLimits: Sendable, Equatable {
                     let text = "p99 \(Self.milliseconds(new)) vs \(Self.milliseconds(old)) (\(Self.signed(change))%)"
                     if new > limit {
                         failed = true
-                        reasons.append("\(text): more than the \(Self.number(percent))% allowed")
+                        reasons.append("\(text): more than the \(Decimals.text(percent))% allowed")
                     } else {
-                        reasons.append("\(text): within the \(Self.number(percent))% allowed")
+                        reasons.append("\(text): within the \(Decimals.text(percent))% allowed")
                     }
                 } else {
                     inconclusive = true
@@ -133,31 +134,13 @@ public struct CanaryLimits: Sendable, Equatable {
     public static let p99Sample = 100
 
     // Locale-free formatting: the same text on every machine.
-    public static func percent(_ rate: Double) -> String { number(rate * 100, decimals: 2) + "%" }
+    public static func percent(_ rate: Double) -> String { Decimals.text(rate * 100, decimals: 2) + "%" }
     static func points(_ difference: Double) -> String { signed(difference * 100) + " pp" }
     static func signed(_ value: Double) -> String {
-        value.isInfinite ? (value > 0 ? "+inf" : "-inf") : (value >= 0 ? "+" : "") + number(value, decimals: 1)
+        value.isInfinite ? (value > 0 ? "+inf" : "-inf") : (value >= 0 ? "+" : "") + Decimals.text(value, decimals: 1)
     }
-    public static func milliseconds(_ value: Double) -> String { number(value, decimals: 1) + " ms" }
-    static func pValueText(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : number(p, decimals: 4) }
-
-    /// `value` with at most `decimals` decimals, trailing zeros dropped: 1.50 → "1.5", 2.0 → "2".
-    public static func number(_ value: Double, decimals: Int = 2) -> String {
-        guard value.isFinite else { return value > 0 ? "inf" : (value < 0 ? "-inf" : "nan") }
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale)
-        var fraction = Int(scaled) - whole * Int(scale)
-        var digits = ""
-        for _ in 0..<decimals {
-            digits = String(fraction % 10) + digits
-            fraction /= 10
-        }
-        while digits.hasSuffix("0") { digits.removeLast() }
-        let sign = value < 0 && scaled > 0 ? "-" : ""
-        return sign + String(whole) + (digits.isEmpty ? "" : "." + digits)
-    }
+    public static func milliseconds(_ value: Double) -> String { Decimals.text(value, decimals: 1) + " ms" }
+    static func pValueText(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : Decimals.text(p, decimals: 4) }
 }
 
 /// Compares the new version with the stable one behind the same alias, over the same window

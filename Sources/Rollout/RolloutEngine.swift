@@ -9,6 +9,9 @@ public enum RolloutOutcome: Sendable, Equatable {
     case completed
     /// A gate failed; the alias was put back as it was.
     case rolledBack(reason: String)
+    /// No verdict by `--max-bake` (too little traffic) and `--on-inconclusive rollback`: the
+    /// alias was put back as it was.
+    case undecided(reason: String)
     /// The run was cancelled (SIGINT/SIGTERM); the alias was put back as it was.
     case cancelled
     /// Something failed after the alias moved; it was put back as it was.
@@ -106,12 +109,12 @@ public struct RolloutEngine: Sendable {
                     weights: [newVersion: step.weight], revision: sent)
                 revision = updated.revisionId
                 emit(.shifted(basisPoints: step.basisPoints))
-                if let failure = try await bakeAndCheck(
+                if let ending = try await bakeAndCheck(
                     newVersion: newVersion, stableVersion: before.functionVersion, seconds: step.bakeSeconds)
                 {
                     return await restore(
                         function, alias, before: before, newVersion: newVersion, revision: revision,
-                        outcome: .rolledBack(reason: failure), history: history)
+                        outcome: ending, history: history)
                 }
             }
             try Task.checkCancellation()
@@ -125,12 +128,12 @@ public struct RolloutEngine: Sendable {
             revision = flipped.revisionId
             emit(.flipped)
             if bakeAfterSeconds > 0 {
-                if let failure = try await bakeAndCheck(
+                if let ending = try await bakeAndCheck(
                     newVersion: newVersion, stableVersion: nil, seconds: bakeAfterSeconds)
                 {
                     return await restore(
                         function, alias, before: before, newVersion: newVersion, revision: revision,
-                        outcome: .rolledBack(reason: failure), history: history)
+                        outcome: ending, history: history)
                 }
                 // Recorded only if the alias is still as this run left it.
                 _ = try? await api.updateAlias(
@@ -166,8 +169,9 @@ public struct RolloutEngine: Sendable {
     /// the bake at once), then judges them all at the end. A gate without a verdict
     /// (inconclusive) extends the bake, checked at the same pace, up to the policy's limit;
     /// then the policy decides. Gates that compare versions are judged only while the stable
-    /// version serves too. Returns the failure, or nil.
-    func bakeAndCheck(newVersion: String, stableVersion: String?, seconds: Int) async throws -> String? {
+    /// version serves too. Returns the outcome that ends the rollout (a failure, or no verdict),
+    /// or nil to go on.
+    func bakeAndCheck(newVersion: String, stableVersion: String?, seconds: Int) async throws -> RolloutOutcome? {
         let start = clock.now()
         let gates = self.gates.filter { !$0.comparesVersions || stableVersion != nil }
         emit(.baking(seconds: seconds))
@@ -194,7 +198,8 @@ public struct RolloutEngine: Sendable {
                     let result = try await gate.evaluate(window(final: extended))
                     if result.failed || (!extended && !result.passed) {
                         emit(.gate(result))
-                        return "\(result.gate): \(result.detail) (seen \(Int(elapsed))s into a \(seconds)s bake)"
+                        return .rolledBack(
+                            reason: "\(result.gate): \(result.detail) (seen \(Int(elapsed))s into a \(seconds)s bake)")
                     }
                     results.append(result)
                 }
@@ -210,7 +215,8 @@ public struct RolloutEngine: Sendable {
             let undecided = results.filter(\.inconclusive)
             if !failures.isEmpty || undecided.isEmpty {
                 results.forEach { emit(.gate($0)) }
-                return failures.isEmpty ? nil : failures.map { "\($0.gate): \($0.detail)" }.joined(separator: "; ")
+                return failures.isEmpty
+                    ? nil : .rolledBack(reason: failures.map { "\($0.gate): \($0.detail)" }.joined(separator: "; "))
             }
             guard elapsed < Double(limit) else {
                 let reasons = undecided.map { "\($0.gate): \($0.detail)" }.joined(separator: "; ")
@@ -220,8 +226,10 @@ public struct RolloutEngine: Sendable {
                     emit(.proceededInconclusive(after: Int(elapsed), results: undecided))
                     return nil
                 case .rollback:
-                    return
-                        "inconclusive after \(Int(elapsed))s (--max-bake \(limit)s), rolled back as --on-inconclusive rollback asks: \(reasons)"
+                    return .undecided(
+                        reason:
+                            "inconclusive after \(Int(elapsed))s (--max-bake \(limit)s), rolled back as --on-inconclusive rollback asks: \(reasons)"
+                    )
                 }
             }
             if !extended {

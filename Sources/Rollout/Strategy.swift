@@ -232,12 +232,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Basis points as a percentage, locale-free: 1000 → 10%, 250 → 2.5%, 5 → 0.05%.
-    public static func percent(_ basisPoints: Int) -> String {
-        let fraction = basisPoints % 100
-        guard fraction != 0 else { return "\(basisPoints / 100)%" }
-        let digits = (fraction < 10 ? "0" : "") + String(fraction)
-        return "\(basisPoints / 100).\(digits.trimmingSuffix("0"))%"
-    }
+    public static func percent(_ basisPoints: Int) -> String { Decimals.text(Double(basisPoints) / 100) + "%" }
 
     static func duration(_ seconds: Int) -> String {
         if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60)m" }

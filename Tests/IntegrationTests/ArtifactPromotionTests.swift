@@ -18,11 +18,9 @@ extension TwinSuite {
             "staging's upload promoted to production: the same CodeSha256 and S3 object version, no upload, the builder's run named"
         )
         func promote() async throws {
-            let staging = uniqueName("promo-stg"), production = uniqueName("promo-prd")
-            try await twin.seedFunction(staging)
-            try await twin.seedFunction(production)
-            let bucket = uniqueName("promo-b")
-            try await Seeder(client: try twin.client()).createBucket(bucket)
+            let (functions, bucket) = try await twin.seedFunctionsAndBucket(
+                ["promo-stg", "promo-prd"], bucket: "promo-b")
+            let (staging, production) = (functions[0], functions[1])
             try await twin.control("POST", "/_twin/lambda", ["updatePolls": 1])
             let source = try sourceDirectory(returning: "promoted")
             let github = [

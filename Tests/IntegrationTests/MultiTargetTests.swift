@@ -14,11 +14,8 @@ extension TwinSuite.DeployTests {
         "several functions: both deploy together; a failing smoke test on the second leaves both on their old versions, nothing shifted"
     )
     func twoFunctions() async throws {
-        let api = uniqueName("mta"), worker = uniqueName("mtw")
-        try await twin.seedFunction(api)
-        try await twin.seedFunction(worker)
-        let bucket = uniqueName("mt-b")
-        try await Seeder(client: try twin.client()).createBucket(bucket)
+        let (functions, bucket) = try await twin.seedFunctionsAndBucket(["mta", "mtw"], bucket: "mt-b")
+        let (api, worker) = (functions[0], functions[1])
         let source = try sourceDirectory(returning: "v2")
         try await twin.clearRequests()
         let together = try Shell.lambdaShift(
@@ -140,11 +137,8 @@ extension TwinSuite.DeployTests {
 extension TwinSuite.DeployTests {
     @Test("plan with several targets and the canary: each target's plan, what the canary compares, then the waves")
     func planSeveralTargets() async throws {
-        let first = uniqueName("mpa"), second = uniqueName("mpb")
-        try await twin.seedFunction(first)
-        try await twin.seedFunction(second)
-        let bucket = uniqueName("mp-b")
-        try await Seeder(client: try twin.client()).createBucket(bucket)
+        let (functions, bucket) = try await twin.seedFunctionsAndBucket(["mpa", "mpb"], bucket: "mp-b")
+        let (first, second) = (functions[0], functions[1])
         try await twin.clearRequests()
         let result = try Shell.lambdaShift(
             [
@@ -164,5 +158,41 @@ extension TwinSuite.DeployTests {
         // A plan changes nothing.
         let writes = try await twin.requests().filter { $0["mutating"] as? Bool == true }
         #expect(writes.isEmpty, "\(writes)")
+    }
+}
+
+extension TwinSuite.DeployTests {
+    @Test("bad settings for several targets are one sentence each, exit 2, and nothing changes in AWS")
+    func badTargetSettings() async throws {
+        let (functions, bucket) = try await twin.seedFunctionsAndBucket(["mba", "mbb"], bucket: "mb-b")
+        let source = try sourceDirectory(returning: "v2")
+        try await twin.clearRequests()
+        let both = ["--function", functions[0], "--function", functions[1]]
+        for (flags, sentence) in [
+            (
+                both + ["--waves", "2,1"],
+                "--waves is \"2,1\": give rising wave sizes, counts or percentages of the targets"
+            ),
+            (both + ["--waves", "abc"], "--waves is \"abc\": give rising wave sizes"),
+            (
+                both + ["--parallel", "0"],
+                "--parallel is \"0\": give how many targets move at once, a whole number from 1 to 64."
+            ),
+            (
+                ["--function", functions[0], "--function", functions[0]],
+                "\(functions[0]) is a target twice: list each function once per region."
+            ),
+            (both + ["--preview"], "--preview deploys one function"),
+        ] {
+            let result = try Shell.lambdaShift(
+                ["deploy", "--bucket", bucket, "--source", source, "--branch", "main"] + flags,
+                environment: twin.environment().variables)
+            #expect(result.status == 2, "\(flags): \(result.all)")
+            #expect(result.stderr.contains(sentence), "\(flags): \(result.stderr)")
+            #expect(
+                result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count == 1, "\(result.stderr)")
+        }
+        let requests = try await twin.requests()
+        #expect(requests.isEmpty, "settings are checked before AWS is called: \(requests)")
     }
 }

@@ -293,7 +293,7 @@ struct InconclusiveRolloutTests {
         let sleeper = RecordingSleeper(), events = EventLog()
         let gate = UndecidedGate(decidesAfter: nil)
         let (outcome, api) = try await shift(gate, policy: InconclusivePolicy(), sleeper: sleeper, events: events)
-        guard case .rolledBack(let reason) = outcome else {
+        guard case .undecided(let reason) = outcome else {
             Issue.record("expected a rollback, got \(outcome)")
             return
         }
@@ -347,4 +347,24 @@ struct InconclusiveRolloutTests {
         #expect(sent.withLock { $0 } == [0, 0, 10, 10, 20, 20])
         #expect(events.all.contains(.warmed(sent: 6, failed: 0)))
     }
+
+    @Test("a warm invocation that cannot be sent is counted and reported, and the rollout goes on")
+    func warmingFailures() async throws {
+        let sleeper = RecordingSleeper(), events = EventLog()
+        let calls = Mutex(0)
+        let warming = Warming(invocationsPerStep: 4) {
+            let count = calls.withLock {
+                $0 += 1; return $0
+            }
+            if count.isMultiple(of: 2) { throw Throttled() }
+        }
+        let (outcome, _) = try await shift(
+            UndecidedGate(decidesAfter: 1), policy: InconclusivePolicy(), warming: warming, sleeper: sleeper,
+            events: events)
+        #expect(outcome == .completed)
+        #expect(events.all.contains(.warmed(sent: 2, failed: 2)))
+    }
 }
+
+/// An invocation Lambda refused (a throttle).
+struct Throttled: Error {}

@@ -156,6 +156,22 @@ final class Twin: Sendable {
         return configuration
     }
 
+    /// Functions named after `prefixes` (each with alias live on version 1) and one versioned
+    /// bucket named after `bucketPrefix`, all uniquely named, in us-east-1.
+    func seedFunctionsAndBucket(_ prefixes: [String], bucket bucketPrefix: String) async throws -> (
+        functions: [String], bucket: String
+    ) {
+        var functions: [String] = []
+        for prefix in prefixes {
+            let name = uniqueName(prefix)
+            try await seedFunction(name)
+            functions.append(name)
+        }
+        let bucket = uniqueName(bucketPrefix)
+        try await Seeder(client: try client()).createBucket(bucket)
+        return (functions, bucket)
+    }
+
     /// A one-file zip made with Python's zipfile, as test fixture code.
     static func zip(_ code: String) -> String {
         let script =
