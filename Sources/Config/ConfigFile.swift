@@ -59,6 +59,8 @@ public struct ConfigFile: Sendable {
         let root: Any?
         do {
             root = try YAMLDocument.load(text)
+        } catch  where error.duplicateKey {
+            throw ConfigError("\(path): \(error.message): keep one and merge what the other held.")
         } catch {
             throw ConfigError("\(path) is not valid YAML (\(error.message)): fix the file.")
         }
@@ -98,7 +100,8 @@ public struct ConfigFile: Sendable {
                             }
                             continue
                         }
-                        try checkKey(settingKey, at: "environments.\(name).", path: path)
+                        try checkKey(
+                            settingKey, at: "environments.\(name).", path: path, structural: ["branches", "targets"])
                         try checkShape(settingValue, key: settingKey, at: "environments.\(name).", path: path)
                         values[settingKey] = try strings(
                             settingValue, key: "environments.\(name).\(settingKey)", path: path)
@@ -107,7 +110,7 @@ public struct ConfigFile: Sendable {
                 }
                 continue
             }
-            try checkKey(key, at: "", path: path)
+            try checkKey(key, at: "", path: path, structural: ["environments", "targets"])
             try checkShape(value, key: key, at: "", path: path)
             file.top[key] = try strings(value, key: key, path: path)
         }
@@ -195,9 +198,11 @@ public struct ConfigFile: Sendable {
         }
     }
 
-    static func checkKey(_ key: String, at prefix: String, path: String) throws {
+    /// A key at this depth must be a setting or one of `structural` (`environments` at the
+    /// top, `branches` in an environment); a near miss of either gets a did-you-mean.
+    static func checkKey(_ key: String, at prefix: String, path: String, structural: [String] = []) throws {
         guard !settingKeys.contains(key) else { return }
-        let suggestion = settingKeys.min { distance($0, key) < distance($1, key) }
+        let suggestion = (settingKeys.sorted() + structural).min { distance($0, key) < distance($1, key) }
         let hint = suggestion.map { distance($0, key) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
         throw ConfigError("\(path): unknown setting \(prefix)\(key)\(hint): see the README's settings reference.")
     }

@@ -9,6 +9,9 @@ enum YAMLDocument {
     /// `Double`, `Bool` or `YAMLNull`.
     struct Failure: Error {
         var message: String
+        /// Set for a key written twice in one mapping: the message is then a whole sentence of
+        /// its own (`environments.production` at lines 3 and 9), not a parse error.
+        var duplicateKey: Bool = false
     }
 
     /// An empty scalar, `~` or `null`.
@@ -32,7 +35,7 @@ enum YAMLDocument {
         defer { yaml_document_delete(&document) }
         guard let root = yaml_document_get_root_node(&document) else { return nil }
         var visited = 0
-        return try value(root, in: &document, visited: &visited, depth: 0)
+        return try value(root, in: &document, visited: &visited, depth: 0, path: "")
     }
 
     private static func problem(_ parser: yaml_parser_t) -> String {
@@ -48,7 +51,8 @@ enum YAMLDocument {
     static let depthLimit = 200
 
     private static func value(
-        _ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, visited: inout Int, depth: Int
+        _ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, visited: inout Int, depth: Int,
+        path: String
     ) throws(Failure) -> Any {
         guard depth < depthLimit else {
             throw Failure(message: "nested more than \(depthLimit) levels deep (an alias inside its own anchor?)")
@@ -69,13 +73,19 @@ enum YAMLDocument {
             var item = node.pointee.data.sequence.items.start
             while let current = item, current != node.pointee.data.sequence.items.top {
                 if let child = yaml_document_get_node(&document, current.pointee) {
-                    items.append(try value(child, in: &document, visited: &visited, depth: depth + 1))
+                    items.append(
+                        try value(
+                            child, in: &document, visited: &visited, depth: depth + 1, path: path + "[\(items.count)]"))
                 }
                 item = current + 1
             }
             return items
         case YAML_MAPPING_NODE:
             var members: [String: Any] = [:]
+            // Where each key written in this mapping is (its 1-based line): YAML requires keys to
+            // be unique (YAML 1.1, 3.2.1.1), and libyaml does not check; the last one winning
+            // would silently drop a gate or a branch map.
+            var lines: [String: Int] = [:]
             var merged: [[String: Any]] = []
             var pair = node.pointee.data.mapping.pairs.start
             while let current = pair, current != node.pointee.data.mapping.pairs.top {
@@ -83,8 +93,16 @@ enum YAMLDocument {
                 guard let keyNode = yaml_document_get_node(&document, current.pointee.key),
                     let valueNode = yaml_document_get_node(&document, current.pointee.value)
                 else { continue }
-                let key = try value(keyNode, in: &document, visited: &visited, depth: depth + 1)
-                let item = try value(valueNode, in: &document, visited: &visited, depth: depth + 1)
+                let key = try value(keyNode, in: &document, visited: &visited, depth: depth + 1, path: path)
+                let name = keyText(key)
+                let keyPath = path.isEmpty ? name : path + "." + name
+                let line = Int(keyNode.pointee.start_mark.line) + 1
+                if let first = lines[name] {
+                    throw Failure(
+                        message: "\(keyPath) is written twice (lines \(first) and \(line)), and only one can count",
+                        duplicateKey: true)
+                }
+                let item = try value(valueNode, in: &document, visited: &visited, depth: depth + 1, path: keyPath)
                 if keyNode.pointee.type == YAML_SCALAR_NODE,
                     keyNode.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
                     key as? String == "<<"
@@ -98,7 +116,8 @@ enum YAMLDocument {
                     }
                     continue
                 }
-                members[keyText(key)] = item
+                lines[name] = line
+                members[name] = item
             }
             // Keys written in the mapping win over merged ones; earlier merged mappings over later.
             for map in merged {

@@ -61,6 +61,88 @@ struct ConfigFileTests {
         #expect(ConfigFile.distance("buckt", "bucket") == 1)
     }
 
+    @Test("a key written twice at any depth is refused, naming it and both lines, whichever would have won")
+    func duplicateKeys() throws {
+        func message(_ text: String) -> String? {
+            do {
+                _ = try ConfigFile.load(path: try write(text))
+                return nil
+            } catch {
+                return (error as? ConfigError)?.message
+            }
+        }
+        // A second environments: holding only production dropped production's alarms and staging.
+        let top = message(
+            """
+            function: svc
+            environments:
+              production:
+                branches: [main]
+                alarms: [errors]
+              staging:
+                branches: [develop]
+            environments:
+              production: {branches: [main]}
+            """)
+        #expect(
+            top?.hasSuffix(
+                "environments is written twice (lines 2 and 8), and only one can count: keep one and merge what the other held."
+            ) == true, "\(top ?? "accepted")")
+        // A second production: in place of staging: main mapped to nothing.
+        let nested = message(
+            """
+            environments:
+              production:
+                branches: [develop]
+              production:
+                branches: [main]
+            """)
+        #expect(
+            nested?.contains("environments.production is written twice (lines 2 and 4)") == true,
+            "\(nested ?? "accepted")")
+        let deep = message("environments:\n  production:\n    alarms: [a]\n    bake: 1m\n    alarms: [b]\n")
+        #expect(
+            deep?.contains("environments.production.alarms is written twice (lines 3 and 5)") == true,
+            "\(deep ?? "accepted")")
+        let target = message("targets:\n  - function: a\n    region: eu-west-1\n    function: b\n")
+        #expect(
+            target?.contains("targets[0].function is written twice (lines 2 and 4)") == true, "\(target ?? "accepted")")
+        // A key a merge (<<) brought in may be written again: that is YAML's override, not a duplicate.
+        let merged = try ConfigFile.load(
+            path: try write(
+                """
+                environments:
+                  production: &production
+                    branches: [main]
+                    bake: 1m
+                  staging:
+                    <<: *production
+                    branches: [develop]
+                """))
+        #expect(try merged.branchMap?.target(branch: "develop")?.environment == "staging")
+        #expect(merged.value("bake", environment: "staging") == "1m")
+    }
+
+    @Test("a near miss gets a did-you-mean at every depth: branches in an environment, environments at the top")
+    func nestedDidYouMean() throws {
+        #expect {
+            try ConfigFile.load(path: try write("environments:\n  production:\n    branchs: [main]\n"))
+        } throws: {
+            ($0 as? ConfigError)?.message.contains(
+                "unknown setting environments.production.branchs (did you mean branches?)") == true
+        }
+        #expect {
+            try ConfigFile.load(path: try write("environment:\n  production:\n    branches: [main]\n"))
+        } throws: {
+            ($0 as? ConfigError)?.message.contains("unknown setting environment (did you mean environments?)") == true
+        }
+        #expect {
+            try ConfigFile.load(path: try write("target:\n  - function: a\n"))
+        } throws: {
+            ($0 as? ConfigError)?.message.contains("unknown setting target (did you mean targets?)") == true
+        }
+    }
+
     @Test("branch globs: * within a segment, ** across, ? one character; a branch matching two environments is refused")
     func globs() throws {
         #expect(BranchMap.matches("release/*", "release/1.2"))
