@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import AWSCore
 
 /// What lambda-shift knows of the CI it runs in, beyond provenance: which variables hold
@@ -8,6 +9,28 @@ public enum CIEnvironment {
         "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     ]
+
+    /// The dotenv variable listing the outputs a GitLab job wrote (`version,function,…`).
+    public static let outputsMarker = "LAMBDA_SHIFT_OUTPUTS"
+
+    /// The environment without the outputs an earlier job wrote, and the names left out.
+    /// GitLab passes every earlier stage's dotenv report to later jobs, above the job's own
+    /// `variables:`, so `LAMBDA_SHIFT_ENVIRONMENT=staging` from the staging job would become
+    /// the production job's setting. Outputs are never settings (docs/PRODUCT.md, "Truth in
+    /// every report"): every `LAMBDA_SHIFT_` variable named by `LAMBDA_SHIFT_OUTPUTS` is
+    /// dropped, and the marker with them.
+    /// https://docs.gitlab.com/ci/variables/#pass-an-environment-variable-to-another-job
+    public static func withoutEarlierOutputs(_ environment: Environment) -> (Environment, ignored: [String]) {
+        guard let marker = environment[outputsMarker] else { return (environment, []) }
+        var variables = environment.variables
+        variables[outputsMarker] = nil
+        var ignored: [String] = []
+        for name in marker.split(separator: ",") {
+            let variable = GitLabReporter.variable(name.trimmed(newlines: true))
+            if variables.removeValue(forKey: variable) != nil { ignored.append(variable) }
+        }
+        return (Environment(variables), ignored.sorted())
+    }
 
     /// The role to assume for `role-to-assume`: with GitHub Actions' OIDC token when the job may
     /// ask for one (`permissions: id-token: write`), else with AWS_WEB_IDENTITY_TOKEN_FILE

@@ -44,11 +44,20 @@ public struct GitLabReporter: Reporter {
     }
 
     /// `LAMBDA_SHIFT_NAME=value` lines; values are single-line (GitLab's dotenv allows no more).
+    /// A last line, `LAMBDA_SHIFT_OUTPUTS`, lists the names written: GitLab hands an earlier
+    /// job's dotenv report to every later job, and `LAMBDA_SHIFT_FUNCTION` there is an output
+    /// of that job, not a setting of this one (see `CIEnvironment.withoutEarlierOutputs`).
     public static func dotenv(_ outputs: [(String, String)]) -> String {
-        outputs.map { name, value in
-            "LAMBDA_SHIFT_" + name.uppercased().replacingAll("-", with: "_") + "="
-                + value.replacingAll("\r", with: " ").replacingAll("\n", with: " ") + "\n"
-        }.joined()
+        let lines = outputs.map { name, value in
+            variable(name) + "=" + value.replacingAll("\r", with: " ").replacingAll("\n", with: " ") + "\n"
+        }
+        guard !outputs.isEmpty else { return "" }
+        return lines.joined() + CIEnvironment.outputsMarker + "=" + outputs.map(\.0).joined(separator: ",") + "\n"
+    }
+
+    /// The dotenv name of an output: `previous-version` is `LAMBDA_SHIFT_PREVIOUS_VERSION`.
+    public static func variable(_ output: String) -> String {
+        "LAMBDA_SHIFT_" + output.uppercased().replacingAll("-", with: "_")
     }
 
     public func writeSummary(_ summary: DeploySummary) throws {

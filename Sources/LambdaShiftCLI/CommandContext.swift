@@ -1,6 +1,7 @@
 import LambdaShiftCore
 import AWSCore
 import CISupport
+import Config
 import FoundationEssentials
 import Glibc
 
@@ -23,6 +24,7 @@ public struct CommandContext: Sendable {
         output: @escaping @Sendable (String) -> Void, errorOutput: @escaping @Sendable (String) -> Void,
         raw: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        let (environment, ignored) = CIEnvironment.withoutEarlierOutputs(environment)
         self.environment = environment
         self.transport = transport
         self.output = output
@@ -35,6 +37,13 @@ public struct CommandContext: Sendable {
             secrets: secrets, isTerminal: isTerminal)
         for name in CIEnvironment.secretVariables {
             if let value = environment[name] { reporter.mask(value) }
+        }
+        let settingVariables = Set(SettingsTable.all.flatMap(\.environmentNames))
+        let shadowed = ignored.filter(settingVariables.contains)
+        if !shadowed.isEmpty {
+            reporter.info(
+                "not read as settings: \(shadowed.joined(separator: ", ")), outputs of an earlier job (its \(GitLabReporter.dotenvName) report)"
+            )
         }
     }
 

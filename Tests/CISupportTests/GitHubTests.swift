@@ -1,3 +1,4 @@
+import AWSCore
 @testable import CISupport
 import Foundation
 import Synchronization
@@ -209,7 +210,10 @@ struct OtherCITests {
             environment: ["CI_PROJECT_DIR": directory], sink: capture.sink, secrets: SecretRegistry())
         try reporter.setOutputs([("previous-version", "3"), ("outcome", "deployed"), ("odd", "a\nb")])
         let dotenv = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
-        #expect(dotenv == "LAMBDA_SHIFT_PREVIOUS_VERSION=3\nLAMBDA_SHIFT_OUTCOME=deployed\nLAMBDA_SHIFT_ODD=a b\n")
+        #expect(
+            dotenv
+                == "LAMBDA_SHIFT_PREVIOUS_VERSION=3\nLAMBDA_SHIFT_OUTCOME=deployed\nLAMBDA_SHIFT_ODD=a b\nLAMBDA_SHIFT_OUTPUTS=previous-version,outcome,odd\n"
+        )
         reporter.beginGroup("Upload")
         reporter.endGroup()
         let lines = capture.all.suffix(2)
@@ -219,6 +223,21 @@ struct OtherCITests {
         #expect(
             lines.last?.hasPrefix("\u{1B}[0Ksection_end:") == true
                 && lines.last?.hasSuffix(":lambda_shift_1\r\u{1B}[0K") == true)
+    }
+
+    @Test("an earlier job's dotenv outputs are not settings: the variables its marker names are dropped, no others")
+    func earlierOutputs() {
+        let (environment, ignored) = CIEnvironment.withoutEarlierOutputs(
+            Environment([
+                "LAMBDA_SHIFT_ENVIRONMENT": "staging", "LAMBDA_SHIFT_FUNCTION": "api-staging",
+                "LAMBDA_SHIFT_PREVIOUS_VERSION": "1", "LAMBDA_SHIFT_BUCKET": "artifacts", "INPUT_FUNCTION": "api",
+                "LAMBDA_SHIFT_OUTPUTS": "environment,function,previous-version,url",
+            ]))
+        #expect(ignored == ["LAMBDA_SHIFT_ENVIRONMENT", "LAMBDA_SHIFT_FUNCTION", "LAMBDA_SHIFT_PREVIOUS_VERSION"])
+        #expect(environment.variables == ["LAMBDA_SHIFT_BUCKET": "artifacts", "INPUT_FUNCTION": "api"])
+        // Without a report (a laptop, the first job) every variable is a setting.
+        let plain = Environment(["LAMBDA_SHIFT_FUNCTION": "api"])
+        #expect(CIEnvironment.withoutEarlierOutputs(plain).0.variables == plain.variables)
     }
 
     @Test("CodeBuild and plain logs: one greppable line per event, no ANSI")

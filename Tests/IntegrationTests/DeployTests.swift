@@ -443,6 +443,57 @@ extension TwinSuite {
             #expect(result.stderr.contains("section_start:") && !result.stdout.contains("section_start:"))
         }
 
+        @Test(
+            "GitLab, two jobs: the production job has the staging job's dotenv report loaded and still deploys to production"
+        )
+        func gitLabPipeline() async throws {
+            let name = uniqueName("glp")
+            for environment in ["staging", "production"] { try await twin.seedFunction("\(name)-\(environment)") }
+            let bucket = uniqueName("glp-b")
+            try await Seeder(client: try twin.client()).createBucket(bucket)
+            let source = try sourceDirectory(returning: "v2")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("glp-\(UUID().uuidString)")
+                .path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let job = [
+                "GITLAB_CI": "true", "CI_PROJECT_DIR": directory, "CI_COMMIT_BRANCH": "main",
+                "CI_COMMIT_REF_NAME": "main", "CI_COMMIT_SHA": "feedface00", "CI_PROJECT_PATH": "group/app",
+            ]
+            let arguments = [
+                "deploy", "--function", name + "-{environment}", "--bucket", bucket, "--source", source,
+                "--strategy", "linear:50%:1s",
+            ]
+            // Job 1 (a staging stage of the same pipeline on main): deploys staging, writes its report.
+            let staging = try Shell.lambdaShift(
+                arguments + ["--environment", "staging"], environment: twin.environment(job).variables)
+            #expect(staging.status == 0, "\(staging.all)")
+            let report = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
+            #expect(report.contains("LAMBDA_SHIFT_ENVIRONMENT=staging\n"))
+            #expect(report.contains("LAMBDA_SHIFT_FUNCTION=\(name)-staging\n"))
+            // Job 2: GitLab loads job 1's dotenv report into its environment, above its own variables.
+            var loaded = job
+            for line in report.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1)
+                loaded[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            #expect(loaded["LAMBDA_SHIFT_ALIAS"] == "live" && loaded["LAMBDA_SHIFT_OUTCOME"] == "deployed")
+            try FileManager.default.removeItem(atPath: directory + "/lambda-shift.env")
+            let production = try Shell.lambdaShift(arguments, environment: twin.environment(loaded).variables)
+            #expect(production.status == 0, "\(production.all)")
+            #expect(production.outputs["environment"] == "production", "\(production.all)")
+            #expect(production.outputs["function"] == "\(name)-production", "\(production.all)")
+            #expect(
+                production.stderr.contains(
+                    "not read as settings: LAMBDA_SHIFT_ALIAS, LAMBDA_SHIFT_ENVIRONMENT, LAMBDA_SHIFT_FUNCTION, outputs of an earlier job"
+                ), "\(production.stderr)")
+            let lambda = LambdaClient(client: try twin.client())
+            #expect(try await lambda.getAlias("\(name)-production", alias: "live").functionVersion == "2")
+            // $LATEST, 1 and job 1's 2: production's job published nothing on staging.
+            #expect(try await lambda.listVersionsByFunction("\(name)-staging").count == 3)
+            let second = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
+            #expect(second.contains("LAMBDA_SHIFT_ENVIRONMENT=production\n"))
+        }
+
         @Test("iam-policy covers every call a deploy makes, and nothing beyond its bucket prefix, function and alarms")
         func iamPolicyCoversDeploy() async throws {
             let f = try await fixture("iam")
