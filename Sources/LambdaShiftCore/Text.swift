@@ -69,3 +69,9 @@ public enum Decimals {
         return sign + String(whole) + (digits.isEmpty ? "" : "." + digits)
     }
 }
+
+/// A count with its noun, singular or plural as the number asks: `counted(1, "alarm")` is
+/// "1 alarm", `counted(3, "alarm")` "3 alarms" (`plural` for nouns that take more than an s).
+public func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(count) " + (count == 1 ? noun : plural ?? noun + "s")
+}

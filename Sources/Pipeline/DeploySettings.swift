@@ -206,8 +206,8 @@ public struct DeploySettings: Sendable {
         var plan = DeployPlan(
             function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
             strategy: strategy, bakeSeconds: bakeSeconds,
-            alarms: settings.list(alarms, "alarm", fileKeys: ["alarms", "alarm"]),
-            alarmPrefixes: settings.list(alarmPrefixes, "alarm-prefix"),
+            alarms: try settings.gateList(alarms, "alarm", fileKeys: ["alarms", "alarm"]),
+            alarmPrefixes: try settings.gateList(alarmPrefixes, "alarm-prefix"),
             blockOnFiringAlarm: firing == "block", maxErrorRateBasisPoints: maxErrorBasisPoints,
             minInvocations: minimum,
             smokePayload: smoke, allowedAccounts: accounts, provenance: provenance,

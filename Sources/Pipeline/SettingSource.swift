@@ -92,6 +92,31 @@ public struct SettingSource: Sendable {
         return []
     }
 
+    /// A list that names gates (`alarm`, `alarm-prefix`): like `list`, but one given and yet
+    /// empty (`--alarm ""`, `alarms: []` or a bare `alarms:` in the file) is refused, since it
+    /// would remove a gate without a word (a typo is the usual cause).
+    public func gateList(_ flags: [String], _ name: String, fileKeys: [String]? = nil) throws -> [String] {
+        let values = list(flags, name, fileKeys: fileKeys).filter { !$0.trimmed(newlines: true).isEmpty }
+        guard values.isEmpty else { return values }
+        let spec = Self.spec(name)
+        var given: String?
+        if !flags.isEmpty {
+            given = "--\(name)"
+        } else if let variable = spec.environmentNames.first(where: { environment[$0] != nil }) {
+            given = variable == spec.environmentNames[0] ? "the \(name) input" : variable
+        } else if let file,
+            let key = (fileKeys ?? spec.fileKeys).first(where: {
+                file.values($0, environment: environmentName) != nil
+            })
+        {
+            given = file.origin(key, environment: environmentName)
+        }
+        guard let given else { return [] }
+        throw ConfigError(
+            "\(given) is given but names no alarm, which would leave the deploy without that gate: name at least one, or leave the setting out."
+        )
+    }
+
     /// `--config FILE`, the `config` input, or `.lambda-shift.yml` in the working directory.
     public static func loadFile(flag: String?, environment: Environment) throws -> ConfigFile? {
         if let path = flag ?? environment["INPUT_CONFIG"] ?? environment["LAMBDA_SHIFT_CONFIG"] {

@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import FoundationEssentials
+import LambdaShiftCore
 import Synchronization
 
 /// Fails when any of the named alarms, or of the alarms under a name prefix, is in ALARM.
@@ -34,7 +35,20 @@ public struct AlarmGate: HealthGate {
                 "No CloudWatch alarm is named \(missing.sorted().joined(separator: ", ")): check --alarm and the region.",
                 isConfiguration: true)
         }
-        for prefix in prefixes { found += try await cloudWatch.describeAlarms(names: [], prefix: prefix) }
+        // A prefix that matches no alarm would gate on nothing and pass whatever happens (a typo
+        // removing the only gate): a configuration error, like an unknown alarm name.
+        var unmatched: [String] = []
+        for prefix in prefixes {
+            let matched = try await cloudWatch.describeAlarms(names: [], prefix: prefix)
+            if matched.isEmpty { unmatched.append(prefix) }
+            found += matched
+        }
+        guard unmatched.isEmpty else {
+            throw AWSClientError(
+                .invalidSetting,
+                "No CloudWatch alarm's name starts with \(unmatched.map { "\"\($0)\"" }.joined(separator: ", ")), so that gate would watch nothing: check --alarm-prefix and the region.",
+                isConfiguration: true)
+        }
         return found
     }
 
@@ -53,7 +67,8 @@ public struct AlarmGate: HealthGate {
         guard firing.isEmpty else {
             return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))" + notes)
         }
-        return GateResult(gate: name, passed: true, detail: "\(states.count) alarm(s), none in ALARM" + notes)
+        return GateResult(
+            gate: name, passed: true, detail: "\(counted(states.count, "alarm")), none in ALARM" + notes)
     }
 }
 

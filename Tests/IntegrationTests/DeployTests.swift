@@ -192,6 +192,50 @@ extension TwinSuite {
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         }
 
+        @Test(
+            "a gate that resolves to nothing is exit 2 before any change: a prefix matching no alarm, an empty alarm list"
+        )
+        func emptyGates() async throws {
+            let f = try await fixture("nogate")
+            try await Seeder(client: try twin.client()).createAlarm(uniqueName("nogate-real"), state: "OK")
+            try await twin.clearRequests()
+            let production = ["--environment", "production", "--strategy", "canary:50%:1s"]
+            let prefix = try deploy(f, production + ["--alarm-prefix", "nomatch-"])
+            #expect(prefix.status == 2, "\(prefix.all)")
+            #expect(
+                prefix.stderr.contains(
+                    "No CloudWatch alarm's name starts with \"nomatch-\", so that gate would watch nothing: check --alarm-prefix and the region."
+                ), "\(prefix.stderr)")
+            #expect(!prefix.all.contains("passed"))
+            let planned = try Shell.lambdaShift(
+                [
+                    "plan", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--alarm-prefix",
+                    "nomatch-",
+                ]
+                    + production, environment: twin.environment().variables)
+            #expect(planned.status == 2 && planned.stderr.contains("starts with \"nomatch-\""), "\(planned.all)")
+            let blank = try deploy(f, production + ["--alarm", ""])
+            #expect(blank.status == 2 && blank.stderr.contains("--alarm is given but names no alarm"), "\(blank.all)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nogate-\(UUID().uuidString)")
+                .path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try "environments:\n  production:\n    branches: [main]\n    alarms: []\n".write(
+                toFile: directory + "/.lambda-shift.yml", atomically: true, encoding: .utf8)
+            let file = try Shell.run(
+                [
+                    Shell.lambdaShift, "deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source,
+                    "--branch", "main",
+                ],
+                environment: twin.environment().variables, directory: directory)
+            #expect(
+                file.status == 2
+                    && file.stderr.contains(
+                        "environments.production.alarms in \(directory)/.lambda-shift.yml is given but names no alarm"),
+                "\(file.all)")
+            #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+            #expect(try await alias(f).functionVersion == "1")
+        }
+
         @Test("plan reads everything and prints the schedule, sending no mutating request")
         func plan() async throws {
             let f = try await fixture("pln")

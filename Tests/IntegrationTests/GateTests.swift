@@ -22,7 +22,7 @@ extension TwinSuite {
                 cloudWatch: CloudWatchClient(client: client), names: [prefix + "-errors"], prefixes: [prefix + "-lat"])
             let now = Date()
             let ok = try await gate.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
-            #expect(ok.passed && ok.detail == "2 alarm(s), none in ALARM")
+            #expect(ok.passed && ok.detail == "2 alarms, none in ALARM")
             _ = try await seeder.cloudWatch(
                 "SetAlarmState", ["AlarmName": prefix + "-latency", "StateValue": "ALARM", "StateReason": "test"])
             let firing = try await gate.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
@@ -31,6 +31,15 @@ extension TwinSuite {
             await #expect {
                 _ = try await unknown.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
             } throws: { ($0 as? AWSClientError)?.isConfiguration == true }
+            // A prefix matching nothing is no gate at all: never "0 alarms, none in ALARM".
+            let nothing = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: [], prefixes: ["zz-\(prefix)"])
+            await #expect {
+                _ = try await nothing.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true))
+            } throws: { ($0 as? AWSClientError)?.isConfiguration == true }
+            let one = AlarmGate(cloudWatch: CloudWatchClient(client: client), names: [prefix + "-errors"])
+            #expect(
+                try await one.evaluate(GateWindow(newVersion: "2", start: now, end: now, final: true)).detail
+                    == "1 alarm, none in ALARM")
         }
 
         @Test("metrics of the new version behind the alias: error rate against the limit, and too little traffic fails")
