@@ -28,12 +28,10 @@ extension LambdaShift {
             let identity = try await STSClient(client: client).getCallerIdentity()
             let lambda = LambdaClient(client: client)
             let function = try await OperatorChecks.function(lambda, target.function, region: client.region)
-            let alias = try await OperatorChecks.aliasIfAny(lambda, target.function, target.alias)
+            let alias = try await OperatorChecks.alias(lambda, target.function, target.alias)
             var versions: [FunctionConfiguration] = []
-            if let alias {
-                for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {
-                    versions.append(try await lambda.getFunctionConfiguration(target.function, qualifier: version))
-                }
+            for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {
+                versions.append(try await lambda.getFunctionConfiguration(target.function, qualifier: version))
             }
             let report = StatusReport(
                 identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)

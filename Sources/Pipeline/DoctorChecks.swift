@@ -45,8 +45,15 @@ public struct DoctorChecks: Sendable {
                 }
                 return "\(f.functionArn), code \(f.codeSha256), state \(f.state ?? "unknown")"
             })
+        // Without the function there is no alias to check, and no deploy could create one.
+        let functionFound = checks.last?.ok == true
         checks.append(
             await check("alias") {
+                guard functionFound else {
+                    throw problem(
+                        "\(alias) cannot be checked: the function does not exist, and a deploy does not create functions."
+                    )
+                }
                 guard let a = try await functions.aliasIfExists(function, alias: alias) else {
                     return "\(alias) does not exist yet; the first deploy creates it"
                 }

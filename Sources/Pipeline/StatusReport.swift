@@ -2,17 +2,18 @@ import LambdaShiftCore
 import AWSServices
 import CISupport
 import FoundationEssentials
+import Rollout
 
 /// What `status` found, printed as text or JSON.
 public struct StatusReport: Sendable {
     public var identity: CallerIdentity
     public var function: FunctionConfiguration
     public var aliasName: String
-    public var alias: AliasConfiguration?
+    public var alias: AliasConfiguration
     public var versions: [FunctionConfiguration]
 
     public init(
-        identity: CallerIdentity, function: FunctionConfiguration, aliasName: String, alias: AliasConfiguration?,
+        identity: CallerIdentity, function: FunctionConfiguration, aliasName: String, alias: AliasConfiguration,
         versions: [FunctionConfiguration]
     ) {
         self.identity = identity
@@ -28,10 +29,6 @@ public struct StatusReport: Sendable {
             "function: \(function.functionName) (\(function.functionArn))",
             "          $LATEST code \(function.codeSha256), state \(function.state ?? "unknown"), last update \(function.lastUpdateStatus ?? "unknown")",
         ]
-        guard let alias else {
-            lines.append("alias:    \(aliasName) does not exist yet; the first deploy creates it")
-            return lines.joined(separator: "\n")
-        }
         let routed = alias.additionalVersionWeights.values.reduce(0, +)
         lines.append(
             "alias:    \(alias.name) → version \(alias.functionVersion)"
@@ -44,37 +41,45 @@ public struct StatusReport: Sendable {
                 "version \(version.version): code \(version.codeSha256)"
                     + (version.description.isEmpty ? "" : " — \(version.description)"))
         }
+        let history = DeployHistory(description: alias.description)
+        lines.append(
+            "history:  "
+                + (history.isEmpty
+                    ? "none yet (the first deploy through lambda-shift starts it)"
+                    : "\(history.described): rollback returns only to a good version, never to a failed or rolled-back one")
+        )
         return lines.joined(separator: "\n")
     }
 
-    /// The `--output json` document: weights as numbers, a missing alias as null.
+    /// The `--output json` document, its keys in kebab-case like the outputs: weights as
+    /// numbers, the deploy history as lists.
     public func document() -> [String: JSONValue] {
-        var object: [String: JSONValue] = [
+        let history = DeployHistory(description: alias.description)
+        func list(_ versions: [String]) -> JSONValue { .array(versions.map { .string($0) }) }
+        return [
             "command": "status", "outcome": "ok", "exit-code": 0,
             "caller": .object(["account": .string(identity.account), "arn": .string(identity.arn)]),
             "function": .object([
                 "name": .string(function.functionName), "arn": .string(function.functionArn),
-                "codeSha256": .string(function.codeSha256), "state": .string(function.state ?? ""),
-                "lastUpdateStatus": .string(function.lastUpdateStatus ?? ""),
+                "code-sha256": .string(function.codeSha256), "state": .string(function.state ?? ""),
+                "last-update-status": .string(function.lastUpdateStatus ?? ""),
             ]),
             "versions": .array(
                 versions.map {
                     .object([
-                        "version": .string($0.version), "codeSha256": .string($0.codeSha256),
+                        "version": .string($0.version), "code-sha256": .string($0.codeSha256),
                         "description": .string($0.description),
                     ])
                 }),
+            "alias": .object([
+                "name": .string(alias.name), "version": .string(alias.functionVersion),
+                "weights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
+                "revision-id": .string(alias.revisionId ?? ""),
+            ]),
+            "history": .object([
+                "good": list(history.good), "failed": list(history.failed), "rolled-back": list(history.rolledBack),
+            ]),
         ]
-        if let alias {
-            object["alias"] = .object([
-                "name": .string(alias.name), "functionVersion": .string(alias.functionVersion),
-                "additionalVersionWeights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
-                "revisionId": .string(alias.revisionId ?? ""),
-            ])
-        } else {
-            object["alias"] = .null
-        }
-        return object
     }
 
     static func percent(_ share: Double) -> String {

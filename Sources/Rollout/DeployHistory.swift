@@ -3,28 +3,44 @@ import FoundationEssentials
 
 /// What lambda-shift remembers about an alias, kept in the alias's own description so that
 /// every CI run and every laptop reads the same record: the versions that were live and
-/// healthy (newest first) and the versions that failed a gate or were rolled back. `rollback`
-/// trusts it to go back to the last good version, never to a failed one.
+/// healthy (newest first), the versions that failed a gate or a smoke test during a deploy,
+/// and the versions an operator's `rollback` left. `rollback` trusts it to go back to the last
+/// good version, never to a failed or rolled-back one; a version rolled back by hand stays
+/// recorded as having been healthy (it is not called failed), and a later deploy of it that
+/// passes its gates makes it eligible again.
 ///
-/// The record is a bracketed suffix, `[lambda-shift good=5,3,2 failed=4]`; any text before it
-/// (a description Terraform set) is kept. Lambda allows 256 characters; the oldest entries
-/// are dropped to fit.
+/// The record is a bracketed suffix, `[lambda-shift good=5,3,2 failed=4 rolled-back=5]` (the
+/// last field only when it holds a version, so records without one read as before); any text
+/// before it (a description Terraform set) is kept. Lambda allows 256 characters; the oldest
+/// entries are dropped to fit.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html#lambda-UpdateAlias-request-Description
 public struct DeployHistory: Sendable, Equatable {
     /// Versions that served all traffic after passing their gates, newest first.
     public var good: [String]
-    /// Versions that failed a gate, a smoke test, or were rolled back, newest first.
+    /// Versions that failed a gate or a smoke test during a deploy, newest first.
     public var failed: [String]
+    /// Versions an operator's `rollback` moved the alias away from, newest first.
+    public var rolledBack: [String]
     /// The description's own text, outside the record.
     public var text: String
 
     static let limit = 256
     static let keep = 10
 
-    public init(good: [String] = [], failed: [String] = [], text: String = "") {
+    public init(good: [String] = [], failed: [String] = [], rolledBack: [String] = [], text: String = "") {
         self.good = good
         self.failed = failed
+        self.rolledBack = rolledBack
         self.text = text
+    }
+
+    /// Whether the description held a record at all.
+    public var isEmpty: Bool { good.isEmpty && failed.isEmpty && rolledBack.isEmpty }
+
+    /// What the record holds, for sentences: `good 5, 3; failed 4; rolled back none`.
+    public var described: String {
+        func list(_ versions: [String]) -> String { versions.isEmpty ? "none" : versions.joined(separator: ", ") }
+        return "good \(list(good)); failed \(list(failed)); rolled back \(list(rolledBack))"
     }
 
     /// Reads the record from an alias description (an empty history when there is none).
@@ -35,17 +51,22 @@ public struct DeployHistory: Sendable, Equatable {
             self.init(text: description)
             return
         }
-        var good: [String] = [], failed: [String] = []
+        var good: [String] = [], failed: [String] = [], rolledBack: [String] = []
         for field in description[open.upperBound..<close].split(separator: " ") {
             let parts = field.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
             let versions = parts[1].split(separator: ",").map(String.init).filter {
                 !$0.isEmpty && $0.allSatisfy(\.isNumber)
             }
-            if parts[0] == "good" { good = versions } else if parts[0] == "failed" { failed = versions }
+            switch parts[0] {
+            case "good": good = versions
+            case "failed": failed = versions
+            case "rolled-back": rolledBack = versions
+            default: continue
+            }
         }
         let before = description[..<open.lowerBound].trimmed(newlines: false)
-        self.init(good: good, failed: failed, text: before)
+        self.init(good: good, failed: failed, rolledBack: rolledBack, text: before)
     }
 
     /// After `version` served all traffic and passed its gates.
@@ -53,27 +74,40 @@ public struct DeployHistory: Sendable, Equatable {
         var next = self
         next.good = [version] + good.filter { $0 != version }
         next.failed = failed.filter { $0 != version }
+        next.rolledBack = rolledBack.filter { $0 != version }
         return next
     }
 
-    /// After `version` failed (a gate, a smoke test) or was rolled back by an operator.
+    /// After `version` failed a gate or a smoke test during a deploy.
     public func failed(_ version: String) -> DeployHistory {
         var next = self
         next.failed = [version] + failed.filter { $0 != version }
         next.good = good.filter { $0 != version }
+        next.rolledBack = rolledBack.filter { $0 != version }
         return next
     }
 
-    /// The newest version that was live and healthy, other than `current`.
+    /// After an operator's `rollback` moved the alias away from `version`: not wanted now, so
+    /// never returned to automatically, but not judged either (a good version stays good).
+    public func rolledBack(_ version: String) -> DeployHistory {
+        var next = self
+        next.rolledBack = [version] + rolledBack.filter { $0 != version }
+        return next
+    }
+
+    /// The newest version that was live and healthy, other than `current`, and neither failed
+    /// nor rolled back since.
     public func lastGood(excluding current: String) -> String? {
-        good.first { $0 != current && !failed.contains($0) }
+        good.first { $0 != current && !failed.contains($0) && !rolledBack.contains($0) }
     }
 
     /// The description to write: the text kept (shortened if it must be), then the record
     /// of the newest ten good and ten failed versions, within Lambda's limit.
     public func rendered() -> String {
+        let rolled =
+            rolledBack.isEmpty ? "" : " rolled-back=\(rolledBack.prefix(Self.keep).joined(separator: ","))"
         let record =
-            "[lambda-shift good=\(good.prefix(Self.keep).joined(separator: ",")) failed=\(failed.prefix(Self.keep).joined(separator: ","))]"
+            "[lambda-shift good=\(good.prefix(Self.keep).joined(separator: ",")) failed=\(failed.prefix(Self.keep).joined(separator: ","))\(rolled)]"
         guard !text.isEmpty else { return record }
         let room = Self.limit - record.count - 1
         guard room > 0 else { return record }

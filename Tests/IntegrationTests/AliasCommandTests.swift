@@ -51,6 +51,38 @@ extension TwinSuite {
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         }
 
+        @Test(
+            "rollback says what the history held and records the version it left as rolled back, not failed; status shows it"
+        )
+        func rollbackRecord() async throws {
+            let (name, lambda) = try await midShift("rbh", weight: nil)
+            let alias = try await lambda.getAlias(name, alias: "live")
+            _ = try await lambda.updateAlias(
+                name, alias: "live", version: "2", additionalVersionWeights: [:], revisionId: alias.revisionId,
+                description: "[lambda-shift good=2 failed=]")
+            let back = try run(["rollback", "--function", name])
+            #expect(back.status == 0, "\(back.all)")
+            #expect(!back.stdout.contains("no deploy history"), "\(back.stdout)")
+            #expect(
+                back.stdout.contains(
+                    "the deploy history on the alias (good 2; failed none; rolled back none) holds no other version that was live and healthy"
+                ), "\(back.stdout)")
+            let after = try await lambda.getAlias(name, alias: "live")
+            #expect(after.functionVersion == "1")
+            #expect(after.description == "[lambda-shift good=2 failed= rolled-back=2]")
+            let status = try run(["status", "--function", name])
+            #expect(status.status == 0, "\(status.all)")
+            #expect(
+                status.stdout.contains(
+                    "history:  good 2; failed none; rolled back 2: rollback returns only to a good version, never to a failed or rolled-back one"
+                ), "\(status.stdout)")
+            let json = try run(["status", "--function", name, "--output", "json"])
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let history = try #require(document["history"] as? [String: [String]])
+            #expect(history == ["good": ["2"], "failed": [], "rolled-back": ["2"]])
+        }
+
         @Test("rollback undoes an in-flight shift, goes back a version, or to --to-version")
         func rollback() async throws {
             let (name, lambda) = try await midShift("rbk", weight: 0.25)
@@ -65,11 +97,11 @@ extension TwinSuite {
                 name, alias: "live", version: "2", additionalVersionWeights: [:], revisionId: alias.revisionId)
             let back = try run(["rollback", "--function", name])
             #expect(back.status == 0, "\(back.all)")
-            // The undo above recorded version 2 as failed; with no version recorded good, the
-            // newest earlier one is chosen, and the sentence says it is not known to be healthy.
+            // The undo above recorded version 2 as rolled back; with no version recorded good, the
+            // newest earlier one is chosen, and the sentence says what the history held.
             #expect(
                 back.stdout
-                    == "Rolled back: alias live serves version 1 (was version 2): the newest earlier version; the alias has no deploy history yet, so it is not known to have been healthy.\n"
+                    == "Rolled back: alias live serves version 1 (was version 2): the newest earlier version; the deploy history on the alias (good none; failed none; rolled back 2) holds no other version that was live and healthy, so it is not known to have been healthy.\n"
             )
 
             let to = try run(["rollback", "--function", name, "--to-version", "2"])
@@ -79,7 +111,10 @@ extension TwinSuite {
             #expect(none.status == 0)
             let nothingEarlier = try run(["rollback", "--function", name])
             #expect(nothingEarlier.status == 2)
-            #expect(nothingEarlier.stderr.contains("no earlier version is known to be good: pass --to-version"))
+            #expect(
+                nothingEarlier.stderr.contains(
+                    "no earlier version is known to be good (deploy history: good none; failed none; rolled back 2): pass --to-version."
+                ), "\(nothingEarlier.stderr)")
         }
     }
 }

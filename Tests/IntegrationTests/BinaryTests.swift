@@ -104,8 +104,9 @@ extension TwinSuite {
             let function = try #require(report["function"] as? [String: Any])
             #expect(function["name"] as? String == name)
             let alias = try #require(report["alias"] as? [String: Any])
-            #expect(alias["functionVersion"] as? String == "1")
-            #expect((alias["revisionId"] as? String)?.isEmpty == false)
+            #expect(alias["version"] as? String == "1")
+            #expect((alias["revision-id"] as? String)?.isEmpty == false)
+            #expect((function["code-sha256"] as? String)?.count == 44)
 
             let requests = try await twin.requests()
             expectAllVerified(requests)

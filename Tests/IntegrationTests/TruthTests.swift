@@ -136,6 +136,7 @@ extension TwinSuite.DeployTests {
             (["rollback", "--function", f.function, "--alias", "nope"], "has no alias nope"),
             (["promote", "--function", f.function, "--alias", "nope"], "has no alias nope"),
             (["promote", "--function", "no-such-\(f.function)"], "No Lambda function no-such-"),
+            (["status", "--function", f.function, "--alias", "nope"], "has no alias nope"),
             (["status", "--environment", "production"], "Name the function with --function"),
         ]
         for (arguments, sentence) in cases {
@@ -185,6 +186,9 @@ extension TwinSuite.DeployTests {
         // doctor: a missing function and an alias mid-shift are problems, not "ok".
         let missing = try run(["doctor", "--function", "no-such-\(f.function)"])
         #expect(missing.status == 1 && missing.stdout.contains("FAIL function"), "\(missing.all)")
+        #expect(
+            missing.stdout.contains("FAIL alias: live cannot be checked: the function does not exist")
+                && !missing.stdout.contains("ok   alias"), "\(missing.all)")
         let lambda = LambdaClient(client: try twin.client())
         #expect(try deploy(f, ["--environment", "staging"]).status == 0)  // alias on version 2
         let now = try await alias(f)

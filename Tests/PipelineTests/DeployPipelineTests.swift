@@ -225,13 +225,37 @@ struct RollbackChoiceTests {
         try await RollbackChoice.choose(current: alias, toVersion: to, aliasName: "live") { versions }
     }
 
-    @Test("the last good version from the history, never a failed one; the one left is marked failed")
+    @Test("the last good version from the history, never a failed one; the one left is recorded as rolled back")
     func fromHistory() async throws {
         let alias = AliasConfiguration(
             name: "live", functionVersion: "4", description: "[lambda-shift good=4,2 failed=3]")
         let choice = try await choose(alias)
         #expect(choice.destination == "2" && choice.why.hasPrefix("the last version that was live and healthy"))
-        #expect(choice.history.failed == ["4", "3"] && choice.history.good == ["2"])
+        // 4 served healthily: rolled back by hand is not failed, and stays on record as good.
+        #expect(choice.history == DeployHistory(good: ["4", "2"], failed: ["3"], rolledBack: ["4"]))
+        #expect(choice.history.rendered() == "[lambda-shift good=4,2 failed=3 rolled-back=4]")
+        #expect(choice.history.lastGood(excluding: "2") == nil)
+        // A later deploy of 4 that passes its gates makes it a candidate again.
+        #expect(choice.history.succeeded("4").lastGood(excluding: "2") == "4")
+    }
+
+    @Test("a history with no other good version is said as it is, and the healthy version left is not called failed")
+    func onlyTheCurrentIsGood() async throws {
+        let alias = AliasConfiguration(name: "live", functionVersion: "2", description: "[lambda-shift good=2 failed=]")
+        let choice = try await choose(alias, versions: [1, 2])
+        #expect(choice.destination == "1")
+        #expect(
+            choice.why
+                == "the newest earlier version; the deploy history on the alias (good 2; failed none; rolled back none) holds no other version that was live and healthy, so it is not known to have been healthy"
+        )
+        #expect(!choice.why.contains("no deploy history"))
+        #expect(choice.history.failed.isEmpty && choice.history.good == ["2"] && choice.history.rolledBack == ["2"])
+        #expect(choice.history.rendered() == "[lambda-shift good=2 failed= rolled-back=2]")
+        // 3 deploys well later; rolling back from it does not return to 2, which an operator left.
+        let later = AliasConfiguration(
+            name: "live", functionVersion: "3", description: choice.history.succeeded("3").rendered())
+        let again = try await choose(later, versions: [1, 2, 3])
+        #expect(again.destination == "1" && again.why.contains("rolled back 2"), "\(again.why)")
     }
 
     @Test(
@@ -239,12 +263,15 @@ struct RollbackChoiceTests {
     func otherCases() async throws {
         let shifting = AliasConfiguration(name: "live", functionVersion: "3", additionalVersionWeights: ["4": 0.1])
         let undo = try await choose(shifting)
-        #expect(undo.destination == "3" && undo.history.failed == ["4"])
+        #expect(undo.destination == "3" && undo.history.rolledBack == ["4"] && undo.history.failed.isEmpty)
         let pinned = try await choose(AliasConfiguration(name: "live", functionVersion: "4"), to: "1")
-        #expect(pinned.destination == "1" && pinned.history.failed.isEmpty)
+        #expect(pinned.destination == "1" && pinned.history.failed.isEmpty && pinned.history.rolledBack.isEmpty)
         let bare = try await choose(
             AliasConfiguration(name: "live", functionVersion: "4", description: "[lambda-shift good= failed=3]"))
         #expect(bare.destination == "2" && bare.why.contains("not known to have been healthy"))
+        #expect(bare.why.contains("(good none; failed 3; rolled back none)"))
+        let none = try await choose(AliasConfiguration(name: "live", functionVersion: "4"))
+        #expect(none.why.contains("the alias has no deploy history yet"))
         await #expect(throws: OperatorFailure.self) {
             _ = try await choose(AliasConfiguration(name: "live", functionVersion: "1"))
         }
