@@ -46,8 +46,8 @@ struct Preflight {
         } catch let error as AWSServiceError where error.kind == .notFound {
             throw AWSClientError(
                 .invalidSetting,
-                "No Lambda function \(plan.function) in \(deps.region) for this account: check --function and --region (lambda-shift deploys code to functions Terraform created).",
-                cause: "\(error)", isConfiguration: false)
+                "No Lambda function \(plan.function) in \(deps.region) for this account: check --function and --region, or create the function first (lambda-shift updates functions, it does not create them).",
+                isConfiguration: true)
         }
         if function.packageType == "Image" {
             throw AWSClientError(
@@ -68,8 +68,8 @@ struct Preflight {
             } catch let error as AWSServiceError where error.isMissingBucket {
                 throw AWSClientError(
                     .invalidSetting,
-                    "No bucket \(plan.bucket): check --bucket (the bucket is created once, by Terraform, not by lambda-shift).",
-                    cause: "\(error)", isConfiguration: false)
+                    "No bucket \(plan.bucket) for these credentials: check --bucket, or create the bucket first (lambda-shift uploads to a bucket, it does not create one).",
+                    isConfiguration: true)
             } catch let error as AWSServiceError where error.kind == .wrongRegion {
                 // Lambda takes code only from a bucket in the function's own region, so following the
                 // redirect would upload where UpdateFunctionCode cannot read.
@@ -94,7 +94,7 @@ struct Preflight {
         if let before, !before.additionalVersionWeights.isEmpty {
             throw AWSClientError(
                 .invalidSetting,
-                "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))): finish it with `lambda-shift promote` or undo it with `lambda-shift rollback` first.",
+                "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))), most likely another deploy still running: let that job finish; only if none is running, finish the shift with `lambda-shift promote` or undo it with `lambda-shift rollback`.",
                 isConfiguration: true)
         }
         var gates: [any HealthGate] = []

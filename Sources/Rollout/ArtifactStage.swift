@@ -72,12 +72,21 @@ public struct ArtifactStage: Sendable {
         {
             return .unchanged(version: version)
         }
+        // Outside git and CI there is no commit: every build shares the `unversioned` key.
+        let uncommitted = provenance.commit == nil && provenance.tag == nil
+        if uncommitted && key.split(separator: "/").contains("unversioned") {
+            warn(
+                "No commit is known (not a git repository, no CI variables), so the package goes to s3://\(bucket)/\(key), which every build without a commit overwrites: pass --key with a version of your own (builds/{function}/1.4.2/package.zip) to keep each build."
+            )
+        }
         if let previous = try? await store.readSmallObject(bucket: bucket, key: key + ".sha256"),
             let digest = String(decoding: previous, as: UTF8.self).split(separator: " ").first.map(String.init),
             digest != package.sha256Hex
         {
             warn(
-                "s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build."
+                uncommitted
+                    ? "s3://\(bucket)/\(key) already holds a different package (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)), as no commit tells the two apart: pass --key to give each build its own key."
+                    : "s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build."
             )
         }
         var uploaded = try await store.uploadPackage(

@@ -5,6 +5,7 @@ import Config
 import Foundation
 import Packaging
 import Rollout
+import Synchronization
 import Testing
 
 extension TwinSuite {
@@ -45,6 +46,29 @@ extension TwinSuite {
             #expect(!requests.isEmpty)
             #expect(requests.allSatisfy { $0["service"] as? String != "s3" })
             #expect(requests.allSatisfy { $0["mutating"] as? Bool == false })
+        }
+
+        @Test("outside git the shared unversioned key is named, and a second build's warning speaks of no commit")
+        func noCommit() async throws {
+            let name = uniqueName("nocommit-fn")
+            try await twin.seedFunction(name)
+            let bucket = uniqueName("nocommit-bucket")
+            let client = try twin.client()
+            try await Seeder(client: client).createBucket(bucket)
+            let local = Provenance(ci: "local")
+            let key = try KeyTemplate().render(local.templateValues(function: name, environment: "staging"))
+            #expect(key == "local/\(name)/unversioned/package.zip")
+            let warnings = Capture()
+            for code in ["one", "two"] {
+                let zip = try #require(Data(base64Encoded: Twin.zip("def handler(e, c):\n    return '\(code)'\n")))
+                _ = try await ArtifactStage(client: client).run(
+                    package: try makePackage(zip), function: name, alias: "live", bucket: bucket, key: key,
+                    provenance: local, warn: warnings.append)
+            }
+            let all = warnings.lines
+            #expect(all.filter { $0.hasPrefix("No commit is known") && $0.contains("pass --key") }.count == 2, "\(all)")
+            #expect(all.contains { $0.contains("as no commit tells the two apart: pass --key") }, "\(all)")
+            #expect(!all.contains { $0.contains("for this commit") }, "\(all)")
         }
 
         @Test("changed code is uploaded with its checksum, metadata, version and both sidecars")
@@ -145,4 +169,11 @@ extension TwinSuite {
             #expect(try await stage.unchangedVersion(function: name, alias: "live", package: package) == nil)
         }
     }
+}
+
+/// Collects warnings handed to a `@Sendable` callback.
+final class Capture: Sendable {
+    private let state = Mutex<[String]>([])
+    var lines: [String] { state.withLock { $0 } }
+    var append: @Sendable (String) -> Void { { line in self.state.withLock { $0.append(line) } } }
 }

@@ -176,9 +176,12 @@ extension TwinSuite.DeployTests {
             ("empty build directory", ["--source", empty], [:], 2, "has no files to package"),
             ("over Lambda's limit", ["--source", big], [:], 2, "over Lambda's limit of 262,144,000 bytes (250 MB)"),
             ("symlink leaving the tree", ["--source", escaping], [:], 2, "points outside the build directory"),
-            ("unknown function", ["--function", "no-such-\(f.function)"], [:], 1, "No Lambda function no-such-"),
             (
-                "unknown bucket", ["--bucket", "no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())"], [:], 1,
+                "unknown function", ["--function", "no-such-\(f.function)"], [:], 2,
+                "or create the function first (lambda-shift updates functions, it does not create them)."
+            ),
+            (
+                "unknown bucket", ["--bucket", "no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())"], [:], 2,
                 "No bucket no-such-bucket-"
             ),
             (
@@ -211,6 +214,10 @@ extension TwinSuite.DeployTests {
             // holds only the outputs (outcome=failed).
             let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
             #expect(errors.count == 1 && errors.first?.contains(sentence) == true, "\(name): \(result.stderr)")
+            // One sentence a person can act on, not AWS's raw refusal beside it.
+            #expect(
+                !["Exception", "NoSuchBucket", "404", "request id"].contains { errors.first?.contains($0) == true },
+                "\(name): \(result.stderr)")
             #expect(result.stdout.split(separator: "\n").contains("outcome=failed"), "\(name): \(result.stdout)")
             #expect(
                 try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false }, "\(name) changed something")
@@ -223,7 +230,10 @@ extension TwinSuite.DeployTests {
             ],
             environment: twin.environment().variables)
         #expect(midShift.status == 2)
-        #expect(midShift.stderr.contains("is mid-way through a shift"))
+        #expect(
+            midShift.stderr.contains(
+                "is mid-way through a shift (version 2 (90%) + version 1 (10%)), most likely another deploy still running: let that job finish; only if none is running"
+            ), "\(midShift.stderr)")
         #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         try await expectNotSplit(f, allowed: ["1"])
     }
