@@ -53,6 +53,10 @@ public enum SettingsTable {
             "artifact", .text, default: "none: package --source or --zip",
             "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload)."),
         SettingSpec("exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore."),
+        SettingSpec(
+            "include-hidden", .choice(["true", "false"]), default: "false",
+            "Package version-control folders (.git, .hg, .svn), left out by default, and files that usually hold secrets without a warning."
+        ),
         SettingSpec("bucket", .text, default: "required", "Bucket for the packages (versioned)."),
         SettingSpec("key", .template, default: "{repository}/{function}/{version}/package.zip", "S3 key template."),
         SettingSpec("region", .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region."),

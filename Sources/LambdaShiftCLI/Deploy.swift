@@ -163,6 +163,7 @@ struct DeployOptions: ParsableArguments {
         settings.previewAlias = previewAlias
         settings.functionURL = functionURL
         settings.excludes = sourceOptions.excludes
+        settings.includeHidden = sourceOptions.includeHidden ? "true" : nil
         settings.bucket = bucket
         settings.key = key
         settings.environment = environment

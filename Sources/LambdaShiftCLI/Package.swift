@@ -17,13 +17,22 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("exclude"), help: "Glob of paths to leave out, as in .gitignore (repeatable).")
     var excludes: [String] = []
 
+    @Flag(
+        name: .customLong("include-hidden"),
+        help:
+            "Package .git, .hg and .svn too (left out by default), and files that usually hold secrets without a warning."
+    )
+    var includeHidden = false
+
     func validate() throws {
         if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }
     }
 
     /// The flags, else the environment and config file.
     func resolved(_ settings: SettingSource) throws -> CodeSource {
-        try CodeSource.resolve(source: source, zip: zip, excludes: excludes, settings: settings)
+        try CodeSource.resolve(
+            source: source, zip: zip, excludes: excludes, includeHidden: includeHidden ? "true" : nil,
+            settings: settings)
     }
 }
 
@@ -66,6 +75,7 @@ extension LambdaShift {
                 "size": .int(Int(result.size)), "entries": .int(result.entryCount),
                 "uncompressed-size": .int(Int(result.uncompressedSize)),
             ])
+            result.warnings.forEach(context.reporter.warning)
             context.result.line(
                 "\(result.path): \(result.size) bytes, \(result.filesDescription), \(result.uncompressedSize) bytes unzipped"
             )

@@ -24,14 +24,30 @@ public struct BuildTree: Sendable {
     public var rules: IgnoreRules
     public static let ignoreFileName = ".lambdaignore"
 
-    public init(root: String, excludes: [String] = []) throws {
+    /// Version-control folders, left out at any depth unless `includeHidden`: a repository's
+    /// whole history has no place in a function (`.lambdaignore` can still re-include one).
+    public static let versionControlFolders = [".git", ".hg", ".svn"]
+
+    /// Names of files that usually hold secrets: packaged when not excluded, with a warning.
+    public static let secretLookingNames = [".env*", "*.pem", "id_rsa*", ".npmrc", ".pypirc"]
+
+    public init(root: String, excludes: [String] = [], includeHidden: Bool = false) throws {
         self.root = root
-        var rules = IgnoreRules()
+        var rules = IgnoreRules(patterns: includeHidden ? [] : Self.versionControlFolders.map { $0 + "/" })
         let ignoreFile = root.hasSuffix("/") ? root + Self.ignoreFileName : root + "/" + Self.ignoreFileName
         if let text = try? String(contentsOfFile: ignoreFile, encoding: .utf8) { rules.add(fileText: text) }
         for pattern in excludes { rules.add(pattern) }
         rules.add("/" + Self.ignoreFileName)
         self.rules = rules
+    }
+
+    /// The files among `files` whose names usually hold secrets (`.env`, a private key), as
+    /// paths in the zip.
+    public static func secretLooking(_ files: [TreeFile]) -> [String] {
+        let rules = IgnoreRules(patterns: secretLookingNames)
+        return files.filter { rules.excludes($0.entryName, isDirectory: false) }.map {
+            String(decoding: $0.entryName, as: UTF8.self)
+        }
     }
 
     public func files() throws -> [TreeFile] {

@@ -13,12 +13,24 @@ public struct Packager: Sendable {
 
     public init(writer: ZipWriter = ZipWriter()) { self.writer = writer }
 
-    /// Zips `source` into `out`.
-    public func package(source: String, excludes: [String] = [], out: String) async throws -> PackageResult {
-        let files = try BuildTree(root: source, excludes: excludes).files()
+    /// Zips `source` into `out`, leaving out version-control folders unless `includeHidden`,
+    /// and warning about packaged files that usually hold secrets unless `includeHidden`.
+    public func package(source: String, excludes: [String] = [], includeHidden: Bool = false, out: String)
+        async throws -> PackageResult
+    {
+        let files = try BuildTree(root: source, excludes: excludes, includeHidden: includeHidden).files()
         let total = files.reduce(UInt64(0)) { $0 + $1.size }
         try Self.checkUnzipped(total, what: "The build directory \(source)")
-        return try await writer.write(files, to: out)
+        var result = try await writer.write(files, to: out)
+        let secrets = includeHidden ? [] : BuildTree.secretLooking(files)
+        if !secrets.isEmpty {
+            let shown =
+                secrets.prefix(5).joined(separator: ", ") + (secrets.count > 5 ? " and \(secrets.count - 5) more" : "")
+            result.warnings.append(
+                "The package holds \(shown), which usually hold\(secrets.count == 1 ? "s" : "") secrets and go\(secrets.count == 1 ? "es" : "") to S3 and Lambda with the code: leave \(secrets.count == 1 ? "it" : "them") out with --exclude or .lambdaignore, or pass --include-hidden if \(secrets.count == 1 ? "it belongs" : "they belong") there."
+            )
+        }
+        return result
     }
 
     /// Takes a prebuilt zip: hashes it and checks its unzipped size.

@@ -10,6 +10,8 @@ public struct PackageResult: Sendable, Equatable {
     public var size: UInt64
     public var entryCount: Int
     public var uncompressedSize: UInt64
+    /// What the person packaging should know (files that usually hold secrets were packaged).
+    public var warnings: [String] = []
 
     public init(path: String, sha256: [UInt8], size: UInt64, entryCount: Int, uncompressedSize: UInt64) {
         self.path = path

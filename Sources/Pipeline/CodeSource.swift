@@ -12,13 +12,14 @@ import Rollout
 /// delivers it (uploads it, or finds it already there), names where it is for the code update
 /// and the outputs, and says which IAM statements it needs.
 public enum CodeSource: Sendable, Equatable {
-    case directory(String, excludes: [String])
+    case directory(String, excludes: [String], includeHidden: Bool = false)
     case zip(String)
     case artifact(S3Artifact)
 
     /// The flags, else the environment and config file; exactly one of source, zip and artifact.
     public static func resolve(
-        source: String?, zip: String?, artifact: String? = nil, excludes: [String], settings: SettingSource
+        source: String?, zip: String?, artifact: String? = nil, excludes: [String], includeHidden: String? = nil,
+        settings: SettingSource
     ) throws -> CodeSource {
         let source = settings.value(source, "source"), zip = settings.value(zip, "zip")
         let artifact = settings.value(artifact, "artifact")
@@ -31,7 +32,12 @@ public enum CodeSource: Sendable, Equatable {
                 "Give the build directory with --source DIR, a prebuilt zip with --zip FILE, or an uploaded package with --artifact s3://BUCKET/KEY."
             )
         case (.some(let directory), nil, nil):
-            return .directory(directory, excludes: settings.list(excludes, "exclude"))
+            let hidden = settings.value(includeHidden, "include-hidden")
+            guard hidden == nil || hidden == "true" || hidden == "false" else {
+                throw ConfigError(
+                    "\(settings.origin(includeHidden, "include-hidden")) is \"\(hidden ?? "")\": give true or false.")
+            }
+            return .directory(directory, excludes: settings.list(excludes, "exclude"), includeHidden: hidden == "true")
         case (nil, .some(let file), nil): return .zip(file)
         }
     }
@@ -48,8 +54,9 @@ public enum CodeSource: Sendable, Equatable {
         let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
         switch self {
         case .zip(let file): return try packager.prebuilt(zip: file)
-        case .directory(let directory, let excludes):
-            return try await packager.package(source: directory, excludes: excludes, out: out)
+        case .directory(let directory, let excludes, let includeHidden):
+            return try await packager.package(
+                source: directory, excludes: excludes, includeHidden: includeHidden, out: out)
         case .artifact:
             throw ConfigError("--artifact names a package already uploaded: there is nothing to package here.")
         }

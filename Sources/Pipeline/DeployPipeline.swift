@@ -98,6 +98,7 @@ public struct DeployPipeline: Sendable {
         if given == nil { report.phase("Package") }
         let prepared = try await packaged
         let package = prepared.package
+        package.warnings.forEach(report.warning)
         outputs.merge(CodeSource.outputs(package: package)) { $1 }
         if let artifact = source.artifact {
             report.event(

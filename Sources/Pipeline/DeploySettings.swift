@@ -22,6 +22,7 @@ public struct DeploySettings: Sendable {
     public var previewAlias: String?
     public var functionURL: String?
     public var excludes: [String] = []
+    public var includeHidden: String?
     public var bucket: String?
     public var key: String?
     public var environment: String?
@@ -86,7 +87,8 @@ public struct DeploySettings: Sendable {
             throw ConfigError("Name the function with --function (or the function input).")
         }
         let code = try CodeSource.resolve(
-            source: source, zip: zip, artifact: artifact, excludes: excludes, settings: settings)
+            source: source, zip: zip, artifact: artifact, excludes: excludes, includeHidden: includeHidden,
+            settings: settings)
         guard let bucketName = code.artifact?.bucket ?? settings.value(bucket, "bucket") else {
             throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
         }

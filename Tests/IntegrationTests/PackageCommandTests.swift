@@ -32,6 +32,36 @@ struct PackageCommandTests {
         #expect(text.stdout.contains("sha256       \(ByteEncoding.hex(digest))"))
     }
 
+    @Test(
+        "a repository's .git is left out and a .env is packaged with a warning naming it; --include-hidden says both are meant"
+    )
+    func hidden() throws {
+        let root = try tree()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/src/.git", withIntermediateDirectories: true)
+        try Data("[core]\n".utf8).write(to: URL(fileURLWithPath: root + "/src/.git/config"))
+        try Data("SECRET=1\n".utf8).write(to: URL(fileURLWithPath: root + "/src/.env"))
+        let result = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/out.zip", "--output", "json"], environment: [:])
+        #expect(result.status == 0, "\(result.all)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["entries"] as? Int == 3)  // app.py, bootstrap, .env
+        #expect(
+            result.stderr.contains(
+                "The package holds .env, which usually holds secrets and goes to S3 and Lambda with the code: leave it out with --exclude or .lambdaignore, or pass --include-hidden if it belongs there."
+            ), "\(result.stderr)")
+        let listing = try Shell.run(["unzip", "-Z1", root + "/out.zip"])
+        #expect(listing.stdout.split(separator: "\n").sorted() == [".env", "app.py", "bootstrap"])
+        let excluded = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/ex.zip", "--exclude", ".env"], environment: [:])
+        #expect(excluded.status == 0 && !excluded.stderr.contains("secrets"), "\(excluded.all)")
+        let meant = try Shell.lambdaShift(
+            ["package", "--source", root + "/src", "--out", root + "/all.zip", "--include-hidden"], environment: [:])
+        #expect(meant.status == 0 && !meant.stderr.contains("secrets"), "\(meant.all)")
+        let all = try Shell.run(["unzip", "-Z1", root + "/all.zip"])
+        #expect(all.stdout.split(separator: "\n").sorted() == [".env", ".git/config", "app.py", "bootstrap"])
+    }
+
     @Test("a symlink leaving the tree, a missing directory, or both --source and --zip: exit 2 with one sentence")
     func badInput() throws {
         let root = try tree()

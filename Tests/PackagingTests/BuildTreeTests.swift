@@ -37,6 +37,32 @@ struct BuildTreeTests {
         #expect(try names(tree, excludes: ["node_modules/.cache/", "*.md"]) == ["app.py", "important.pyc"])
     }
 
+    @Test("version-control folders are left out at any depth unless asked for; secret-looking files are named")
+    func hiddenAndSecrets() throws {
+        let tree = try TreeFixture()
+        for path in [
+            "app.py", ".git/config", ".git/objects/ab/cd", "vendor/lib/.hg/store", ".svn/entries", ".gitignore",
+            ".env", ".env.production", "certs/server.pem", "keys/id_rsa", ".npmrc", "sub/.pypirc", "environment.py",
+        ] {
+            try tree.file(path, "x")
+        }
+        let packaged = try names(tree)
+        #expect(!packaged.contains { $0.hasPrefix(".git/") || $0.contains("/.hg/") || $0.hasPrefix(".svn/") })
+        #expect(packaged.contains(".gitignore") && packaged.contains("app.py") && packaged.contains("environment.py"))
+        let files = try BuildTree(root: tree.source).files()
+        #expect(
+            BuildTree.secretLooking(files) == [
+                ".env", ".env.production", ".npmrc", "certs/server.pem", "keys/id_rsa", "sub/.pypirc",
+            ])
+        let everything = try BuildTree(root: tree.source, includeHidden: true).files().map {
+            String(decoding: $0.entryName, as: UTF8.self)
+        }
+        #expect(everything.contains(".git/config") && everything.contains("vendor/lib/.hg/store"))
+        // .lambdaignore can re-include what the default leaves out, as any later rule can.
+        try tree.file(".lambdaignore", "!.svn/\n")
+        #expect(try names(tree).contains(".svn/entries"))
+    }
+
     @Test("entries are sorted bytewise, not by locale")
     func sorting() throws {
         let tree = try TreeFixture()
