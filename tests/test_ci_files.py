@@ -29,7 +29,7 @@ WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action
 EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml", "examples/github/preview.yml",
                       "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml",
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
-OUTPUTS = {"version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+OUTPUTS = {"version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
            "s3-version-id", "outcome", "skipped", "url", "targets"}
 
 

@@ -23,7 +23,10 @@ public struct DeploySummary: Sendable, Equatable {
     public var alias: String
     public var environment: String
     public var previousVersion: String
+    /// The version the alias serves when the run ends.
     public var newVersion: String
+    /// The version the run published ("" when none): differs from `newVersion` after a rollback.
+    public var publishedVersion: String
     public var sha256: String
     public var s3Key: String
     public var strategy: String
@@ -40,17 +43,19 @@ public struct DeploySummary: Sendable, Equatable {
         public var region: String
         public var previousVersion: String
         public var version: String
+        public var publishedVersion: String
         public var outcome: String
         public var detail: String
 
         public init(
-            function: String, region: String, previousVersion: String, version: String, outcome: String,
-            detail: String
+            function: String, region: String, previousVersion: String, version: String, publishedVersion: String = "",
+            outcome: String, detail: String
         ) {
             self.function = function
             self.region = region
             self.previousVersion = previousVersion
             self.version = version
+            self.publishedVersion = publishedVersion
             self.outcome = outcome
             self.detail = detail
         }
@@ -93,7 +98,8 @@ public struct DeploySummary: Sendable, Equatable {
     public init(
         outcome: String, headline: String, function: String, alias: String, environment: String,
         previousVersion: String,
-        newVersion: String, sha256: String, s3Key: String, strategy: String, timeline: [Entry], reason: String? = nil,
+        newVersion: String, publishedVersion: String = "", sha256: String, s3Key: String, strategy: String,
+        timeline: [Entry], reason: String? = nil,
         runURL: String? = nil, canary: [CanaryRow] = [], targets: [TargetRow] = []
     ) {
         self.outcome = outcome
@@ -103,6 +109,7 @@ public struct DeploySummary: Sendable, Equatable {
         self.environment = environment
         self.previousVersion = previousVersion
         self.newVersion = newVersion
+        self.publishedVersion = publishedVersion
         self.sha256 = sha256
         self.s3Key = s3Key
         self.strategy = strategy
@@ -111,6 +118,17 @@ public struct DeploySummary: Sendable, Equatable {
         self.runURL = runURL
         self.canary = canary
         self.targets = targets
+    }
+
+    /// The version row: `5 → 6` when the run moved the alias to what it published, `6 (rolled
+    /// back to 5)` when it published 6 and the alias serves 5 again, the served version alone
+    /// otherwise.
+    static func versions(previous: String, served: String, published: String) -> String {
+        if !published.isEmpty && published != served {
+            return served.isEmpty
+                ? "\(published) (the alias's state is not known)" : "\(published) (rolled back to \(served))"
+        }
+        return previous.isEmpty || previous == served ? served : "\(previous) → \(served)"
     }
 
     static let icons = [
@@ -127,7 +145,7 @@ public struct DeploySummary: Sendable, Equatable {
         out += "| | |\n|---|---|\n"
         let rows: [(String, String)] = [
             ("Function", function), ("Alias", alias), ("Environment", environment),
-            ("Version", previousVersion.isEmpty ? newVersion : "\(previousVersion) → \(newVersion)"),
+            ("Version", Self.versions(previous: previousVersion, served: newVersion, published: publishedVersion)),
             ("SHA-256", sha256), ("S3 key", s3Key), ("Strategy", strategy), ("Outcome", outcome),
         ]
         for (name, value) in rows where !value.isEmpty {
@@ -136,7 +154,8 @@ public struct DeploySummary: Sendable, Equatable {
         if !targets.isEmpty {
             out += "\n| target | region | version | outcome |\n|---|---|---|---|\n"
             for row in targets.prefix(200) {
-                let version = row.previousVersion.isEmpty ? row.version : "\(row.previousVersion) → \(row.version)"
+                let version = Self.versions(
+                    previous: row.previousVersion, served: row.version, published: row.publishedVersion)
                 out += "| `\(Self.escapeCode(row.function))` | \(Self.escape(row.region)) | \(Self.escape(version))"
                 out += " | \(Self.icons[row.outcome] ?? "") \(Self.escape(row.outcome)) |\n"
             }

@@ -60,6 +60,8 @@ public struct GitLabReporter: Reporter {
         "LAMBDA_SHIFT_" + output.uppercased().replacingAll("-", with: "_")
     }
 
+    public var summaryIsLogLine: Bool { true }
+
     public func writeSummary(_ summary: DeploySummary) throws {
         sink.err(secrets.redact("lambda-shift: \(summary.outcome): \(summary.headline)"))
     }

@@ -23,6 +23,8 @@ public struct PlainReporter: Reporter {
     public func endGroup() {}
     /// CodeBuild has no outputs file: the `name=value` result on stdout is all there is.
     public func setOutputs(_ outputs: [(String, String)]) throws {}
+    public var summaryIsLogLine: Bool { true }
+
     public func writeSummary(_ summary: DeploySummary) throws {
         line("summary", "\(summary.outcome): \(summary.headline)")
     }

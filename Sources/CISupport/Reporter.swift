@@ -32,10 +32,14 @@ public protocol Reporter: Sendable {
     func writeSummary(_ summary: DeploySummary) throws
     /// A transient status (a countdown), shown in place on a terminal; ignored in CI logs.
     func progress(_ text: String?)
+    /// Whether `writeSummary` is itself the run's last log line (GitLab, CodeBuild), so the
+    /// final sentence is not printed again beside it.
+    var summaryIsLogLine: Bool { get }
 }
 
 extension Reporter {
     public func progress(_ text: String?) {}
+    public var summaryIsLogLine: Bool { false }
 }
 
 /// The secrets known so far, redacted from every line a reporter writes.

@@ -15,7 +15,8 @@ import Synchronization
 final class DeployReport: DeployEvents {
     /// PRODUCT.md's outputs, in the order they are printed.
     static let outputNames = [
-        "version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+        "version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256",
+        "s3-key",
         "s3-version-id", "outcome", "skipped", "url",
     ]
     let context: CommandContext
@@ -102,8 +103,19 @@ final class DeployReport: DeployEvents {
         .object([
             "function": .string(target.function), "region": .string(target.region), "alias": .string(target.alias),
             "previous-version": .string(target.previousVersion), "version": .string(target.version),
-            "outcome": .string(target.outcome), "detail": .string(target.detail),
+            "published-version": .string(target.publishedVersion), "outcome": .string(target.outcome),
+            "detail": .string(target.detail),
         ])
+    }
+
+    /// A failed run's headline, short of the reason the summary gives beside it: what
+    /// happened and what the alias serves now.
+    static func headline(_ outputs: [String: String]) -> String {
+        let word =
+            ["rolled-back": "Rolled back", "cancelled": "Cancelled", "failed": "Failed"][outputs["outcome"] ?? ""]
+            ?? "Failed"
+        guard let alias = outputs["alias"], let served = outputs["version"], !served.isEmpty else { return word }
+        return "\(word): alias \(alias) serves version \(served)"
     }
 
     /// The same steps as the summary's rows.
@@ -134,7 +146,9 @@ final class DeployReport: DeployEvents {
         closePhase()
         let ordered = Self.outputNames.compactMap { name in outputs[name].map { (name, $0) } }
         let sentence = message.isEmpty ? (reason ?? "") : message
-        if exitCode == 0 && !message.isEmpty { reporter.info(message) }
+        // A reporter whose summary is itself the last log line (GitLab, CodeBuild) says it once.
+        let summarised = plan != nil && reporter.summaryIsLogLine
+        if exitCode == 0 && !message.isEmpty && !summarised { reporter.info(message) }
         var lines = ordered
         if !targets.isEmpty { lines.append(("targets", JSONValue.array(targets.map(Self.targetValue)).rendered())) }
         for (name, value) in lines { context.result.line("\(name)=\(value)") }
@@ -148,17 +162,19 @@ final class DeployReport: DeployEvents {
                 try reporter.writeSummary(
                     DeploySummary(
                         outcome: outputs["outcome"] ?? "failed",
-                        headline: message.isEmpty ? (reason ?? "failed") : message,
+                        headline: message.isEmpty ? Self.headline(outputs) : message,
                         function: targets.isEmpty ? plan.function : "\(targets.count) targets",
                         alias: plan.alias, environment: plan.environment,
                         previousVersion: outputs["previous-version"] ?? "", newVersion: outputs["version"] ?? "",
+                        publishedVersion: outputs["published-version"] ?? "",
                         sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
                         timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL,
                         canary: Self.summaryRows(result.analysis),
                         targets: targets.map {
                             DeploySummary.TargetRow(
                                 function: $0.function, region: $0.region, previousVersion: $0.previousVersion,
-                                version: $0.version, outcome: $0.outcome, detail: $0.detail)
+                                version: $0.version, publishedVersion: $0.publishedVersion, outcome: $0.outcome,
+                                detail: $0.detail)
                         }))
             }
         } catch {

@@ -55,6 +55,8 @@ public struct DeployPipeline: Sendable {
             (error is CancellationError)
             ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
         outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
+        // Thrown outside the rollout's own restore: the alias serves what it served before.
+        if let previous = outputs["previous-version"] { outputs["version"] = previous }
         let sentence =
             (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
         return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
@@ -147,7 +149,7 @@ public struct DeployPipeline: Sendable {
                 codeSha256: package.codeSha256)
             let published = try await stage.publish(
                 function: plan.function, configuration: updated, provenance: plan.provenance)
-            outputs["version"] = published.version
+            outputs["published-version"] = published.version
             report.event("published version \(published.version)")
             _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
 
@@ -165,6 +167,7 @@ public struct DeployPipeline: Sendable {
                                 .rendered())
                     }
                     outputs["outcome"] = "rolled-back"
+                    outputs["version"] = before?.functionVersion ?? ""
                     let sentence =
                         "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
                     return .finished(DeployResult(outputs: outputs, exitCode: ExitStatus.gateFailed, reason: sentence))
@@ -187,6 +190,7 @@ public struct DeployPipeline: Sendable {
                     plan.function, alias: plan.alias, version: ready.version,
                     description: DeployHistory().succeeded(ready.version).rendered(), additionalVersionWeights: [:])
                 outputs["outcome"] = "deployed"
+                outputs["version"] = ready.version
                 return DeployResult(
                     outputs: outputs, exitCode: 0,
                     message: "Created alias \(plan.alias) on version \(ready.version) (first deploy).")
@@ -341,6 +345,15 @@ public struct DeployPipeline: Sendable {
     ) -> DeployResult {
         let restored = RolloutEngine.describe(before)
         let (name, code, sentence): (String, Int32, String)
+        // `version` is what the alias serves when the run ends: the new version once deployed,
+        // the one restored after a rollback, unknown ("") when someone else or a failed restore
+        // left it; `published-version` stays the version this run published.
+        switch outcome {
+        case .completed, .completedByOther: outputs["version"] = version
+        case .undecided, .rolledBack, .cancelled, .failed:
+            outputs["version"] = before.additionalVersionWeights.isEmpty ? before.functionVersion : ""
+        case .interfered, .rollbackFailed: outputs["version"] = ""
+        }
         switch outcome {
         case .completed:
             outputs["outcome"] = "deployed"

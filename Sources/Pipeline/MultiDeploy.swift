@@ -15,7 +15,10 @@ public struct TargetResult: Sendable, Equatable {
     public var region: String
     public var alias: String
     public var previousVersion: String
+    /// The version the alias serves when the run ends ("" when that is not known).
     public var version: String
+    /// The version this run published for the target ("" when it published none).
+    public var publishedVersion: String = ""
     /// deployed, skipped, rolled-back (moved, then restored), not-moved (prepared, never shifted),
     /// cancelled, failed.
     public var outcome: String
@@ -190,6 +193,8 @@ public struct MultiDeployPipeline: Sendable {
                 slots[index].result?.outputs["outcome"] = "failed"
             } else {
                 slots[index].result?.outputs["outcome"] = "rolled-back"
+                let restoredVersion = slots[index].ready?.before?.functionVersion ?? ""
+                slots[index].result?.outputs["version"] = restoredVersion
                 let before = slots[index].ready?.before.map(RolloutEngine.describe) ?? "no alias"
                 slots[index].result?.message = ""
                 slots[index].result?.reason = "restored to \(before): another target of this run failed"
@@ -271,8 +276,9 @@ public struct MultiDeployPipeline: Sendable {
         let outputs = slot.result?.outputs ?? slot.outputs
         return TargetResult(
             function: plan.function, region: plan.region ?? slot.pipeline.deps.region, alias: plan.alias,
-            previousVersion: outputs["previous-version"] ?? "", version: outputs["version"] ?? "", outcome: outcome,
-            detail: detail)
+            previousVersion: outputs["previous-version"] ?? "",
+            version: outputs["version"] ?? outputs["previous-version"] ?? "",
+            publishedVersion: outputs["published-version"] ?? "", outcome: outcome, detail: detail)
     }
 
     /// Runs `body` over `items`, at most `limit` at once; results in the items' order. Once an

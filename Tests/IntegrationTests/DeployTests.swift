@@ -462,6 +462,13 @@ extension TwinSuite {
             #expect(failedSummary.hasPrefix("### ↩️ lambda-shift: "))
             #expect(failedSummary.contains("> **Reason:** No verdict from the gates"))
             #expect(try parseOutcome(directory + "/output2") == "rolled-back")
+            // The report tells what callers are served: version 1 again; 2 is named as published.
+            #expect(failedSummary.hasPrefix("### ↩️ lambda-shift: Rolled back: alias live serves version 1\n"))
+            #expect(failedSummary.contains("| Version | `2 (rolled back to 1)` |"), "\(failedSummary)")
+            #expect(!failedSummary.contains("1 → 2"))
+            #expect(
+                failing.outputs["version"] == "1" && failing.outputs["published-version"] == "2", "\(failing.stdout)")
+            #expect(failing.outputs["previous-version"] == "1")
         }
 
         @Test("in GitLab CI: the dotenv report with LAMBDA_SHIFT_ names")
@@ -485,6 +492,12 @@ extension TwinSuite {
             #expect(dotenv.contains("LAMBDA_SHIFT_ENVIRONMENT=staging\n"))
             #expect(dotenv.contains("LAMBDA_SHIFT_S3_KEY=group/app/\(f.function)/feedfac/package.zip\n"))
             #expect(result.stderr.contains("section_start:") && !result.stdout.contains("section_start:"))
+            #expect(
+                dotenv.contains("LAMBDA_SHIFT_VERSION=2\n") && dotenv.contains("LAMBDA_SHIFT_PUBLISHED_VERSION=2\n"))
+            // The final sentence once: as GitLab's last line, not again beside it.
+            let final = "Deployed: alias live serves version 2 (was 1)."
+            #expect(result.stderr.components(separatedBy: final).count == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("lambda-shift: deployed: \(final)"))
         }
 
         @Test(
@@ -640,7 +653,8 @@ extension TwinSuite {
 /// PRODUCT.md's output names: the only lines deploy writes on stdout in text mode.
 enum DeployTestsNames {
     static let outputs = [
-        "version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
+        "version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256",
+        "s3-key",
         "s3-version-id", "outcome", "skipped",
     ]
 }

@@ -105,7 +105,7 @@ extension TwinSuite {
                         [
                             "deploy", "--function", "no-such-\(kind)", "--bucket", f.bucket, "--source", f.source,
                             "--environment", "staging",
-                        ], 1, "failed"
+                        ], 2, "failed"
                     ),
                     (["status", "--function", f.function], 0, "ok"),
                     (["status", "--function", "no-such-\(kind)"], 2, "failed"),
@@ -183,8 +183,8 @@ extension TwinSuite {
             let outLines = deploy.stdout.split(separator: "\n").map(String.init)
             #expect(
                 outLines.map { $0.split(separator: "=").first.map(String.init) ?? "" } == [
-                    "version", "previous-version", "alias", "function", "environment", "sha256", "code-sha256",
-                    "s3-key", "s3-version-id", "outcome", "skipped",
+                    "version", "previous-version", "published-version", "alias", "function", "environment", "sha256",
+                    "code-sha256", "s3-key", "s3-version-id", "outcome", "skipped",
                 ])
             #expect(outLines.contains("outcome=deployed"))
             #expect(deploy.stderr.hasPrefix("::add-mask::\(Twin.secretAccessKey)\n"))

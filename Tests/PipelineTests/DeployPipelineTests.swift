@@ -115,6 +115,8 @@ struct DeployPipelineTests {
             q.exitCode == LambdaShiftCore.ExitStatus.gateFailed
                 && q.reason?.contains("fewer than --min-invocations 5") == true, "\(q)")
         #expect(quiet.lambda.alias()?.functionVersion == "1")
+        // version is what the alias serves when the run ends; the one published is named apart.
+        #expect(q.outputs["version"] == "1" && q.outputs["published-version"] == "2", "\(q.outputs)")
 
         let smoke = try World()
         smoke.lambda.seedAlias()
@@ -124,6 +126,7 @@ struct DeployPipelineTests {
             s.exitCode == LambdaShiftCore.ExitStatus.gateFailed
                 && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
         #expect(smoke.lambda.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "no traffic moved")
+        #expect(s.outputs["version"] == "1" && s.outputs["published-version"] == "2", "\(s.outputs)")
         #expect(DeployHistory(description: smoke.lambda.alias()?.description ?? "").failed == ["2"])
     }
 
