@@ -127,7 +127,7 @@ def test_the_gitlab_and_codebuild_examples_check_the_binary_before_running_it(tm
 def test_actions_run_on_node_24():
     """Node 20 left GitHub's hosted runners in September 2026: checkout and cache from v5 on."""
     for path in WORKFLOWS + [ROOT / "action" / "action.yml"]:
-        for name, major in re.findall(r"uses:\s*actions/(checkout|cache)@v(\d+)", path.read_text()):
+        for name, major in re.findall(r"uses:\s*actions/(checkout|cache)@[0-9a-f]{40}\s+#\s*v(\d+)", path.read_text()):
             assert int(major) >= 5, f"{path.relative_to(ROOT)}: actions/{name}@v{major} runs on Node 20"
 
 
@@ -242,7 +242,8 @@ def test_the_preview_example_deploys_on_pull_requests_and_cleans_up_on_close_and
     workflow = yaml.safe_load((ROOT / "examples" / "github" / "preview.yml").read_text())
     on = workflow[True] if True in workflow else workflow["on"]   # YAML 1.1 reads `on` as true
     assert set(on["pull_request"]["types"]) == {"opened", "synchronize", "reopened", "closed"} and "delete" in on
-    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["permissions"] == {}
+    assert all(job["permissions"]["id-token"] == "write" for job in workflow["jobs"].values())
     preview, cleanup, sweep = (action_step(workflow["jobs"][name])["with"] for name in ("preview", "cleanup", "sweep"))
     assert preview["preview"] == "true" and preview["preview-alias"] == "pr-{pr}" and preview["function-url"] == "AWS_IAM"
     assert "command" not in preview
@@ -284,3 +285,38 @@ def test_the_release_workflow_builds_attests_and_attaches_with_least_permissions
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
+
+
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", re.M)
+
+
+def test_third_party_actions_are_pinned_by_commit_with_their_version():
+    """Every action from elsewhere is named by a full commit SHA with its release in a comment
+    (docs/SECURITY.md says where each SHA was read); only ./action and lambda-shift's own action in
+    the examples (as a user writes it) are not."""
+    seen = 0
+    for path in WORKFLOWS + [ROOT / "action" / "action.yml"]:
+        for ref, rest in USES.findall(path.read_text()):
+            if ref.startswith("./") or ref.startswith("lambda-shift/lambda-shift/"):
+                continue
+            seen += 1
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{path.relative_to(ROOT)}: {ref} is not pinned"
+            assert re.match(r"\s+#\s*v\d+\.\d+\.\d+", rest), f"{path.relative_to(ROOT)}: {ref} has no version comment"
+    assert seen >= 10
+    security = (ROOT / "docs" / "SECURITY.md").read_text()
+    for sha in set(re.findall(r"@([0-9a-f]{40})", "".join(p.read_text() for p in WORKFLOWS))):
+        assert sha in security, f"{sha} is not in docs/SECURITY.md's list of pins"
+
+
+def test_workflows_are_hardened():
+    """No token left behind by a checkout; the OIDC permission only on jobs that deploy; outputs
+    reach scripts through env:, never spliced into a run: block."""
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        assert "id-token" not in (workflow.get("permissions") or {}), f"{path.relative_to(ROOT)}: id-token for every job"
+        for name, job in workflow["jobs"].items():
+            for step in job.get("steps", []):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step.get("with", {}).get("persist-credentials") is False, (path.name, name)
+                assert "${{" not in step.get("run", ""), f"{path.relative_to(ROOT)}: {name}: ${{{{ }}}} inside run:"
+
