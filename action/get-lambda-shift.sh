@@ -22,9 +22,15 @@
 # release asked for by name that is missing is an error; the release the action's ref implies,
 # when missing, falls back to building from source with a notice.
 #
-# Install: LAMBDA_SHIFT_GET_SLOT, LAMBDA_SHIFT_GET_URL, LAMBDA_SHIFT_GET_SHA256 (resolve's outputs).
-# A download is checked against the SHA-256 before it is made executable or run; a mismatch
-# deletes it and stops the job.
+# Install: LAMBDA_SHIFT_GET_SLOT, LAMBDA_SHIFT_GET_URL, LAMBDA_SHIFT_GET_SHA256 and
+# LAMBDA_SHIFT_GET_REPOSITORY (resolve's outputs). A download is checked against the SHA-256 before
+# it is made executable or run; a mismatch deletes it and stops the job. The SHA-256 comes from the
+# same release as the binary, so it proves integrity, not origin: the origin is the release's
+# build-provenance attestation, verified with the GitHub CLI (`gh attestation verify`, signed by
+# REPOSITORY's release workflow) as LAMBDA_SHIFT_VERIFY_ATTESTATION (the verify-attestation input)
+# says: `auto` (default) where gh is installed, a notice where it is not; `required` stops the job
+# without gh; `off` skips it. A refused (or timed-out, LAMBDA_SHIFT_ATTESTATION_TIMEOUT seconds,
+# default 120) verification deletes the download and stops the job before it runs.
 #
 # Output: the binary's own lines are printed as they come, never spliced into one of ours (a
 # workflow command, ::add-mask:: among them, counts only at the start of a line); every value in a
@@ -210,6 +216,7 @@ resolve() {
     output sha256 ""
   fi
   output source-hash "$hash"
+  output repository "$repository"
 }
 
 # verified DIR [SHA256]: DIR/lambda-shift matches the SHA-256 stored beside it (and SHA256, when
@@ -227,6 +234,39 @@ verified() {
 starts() {
   "$1" --version && return 0
   fail "lambda-shift ($1) does not start on this runner: it needs glibc as new as the release's build machine's, libcurl4, libcrypto from OpenSSL 3 and zlib (see the README's Supported platforms); install them, or set lambda-shift-version to source to build it here."
+}
+
+# attested FILE REPOSITORY: FILE's build-provenance attestation verified as
+# LAMBDA_SHIFT_VERIFY_ATTESTATION asks; a refusal deletes FILE and stops the job.
+attested() {
+  local file="$1" repository="$2" mode="${LAMBDA_SHIFT_VERIFY_ATTESTATION:-auto}"
+  local limit="${LAMBDA_SHIFT_ATTESTATION_TIMEOUT:-120}" signer="$2/.github/workflows/release.yml" status=0
+  case "$mode" in
+    auto|required|off) ;;
+    *) rm -f "$file"; fail "The action's verify-attestation input is '$mode': use auto, required or off." ;;
+  esac
+  if [ "$mode" = off ]; then
+    say "Build provenance not verified (verify-attestation is off): the download matched its SHA-256 only."
+    return 0
+  fi
+  if ! command -v gh >/dev/null 2>&1; then
+    if [ "$mode" = required ]; then
+      rm -f "$file"
+      fail "verify-attestation is required, but the GitHub CLI (gh) is not on this runner, so the download's build provenance cannot be verified: install gh before this step, or set verify-attestation to auto."
+    fi
+    notice "The GitHub CLI (gh) is not on this runner, so lambda-shift's build-provenance attestation was not verified (only its SHA-256 was): install gh, or set verify-attestation: required to insist on it."
+    return 0
+  fi
+  GH_TOKEN="${GH_TOKEN:-${GITHUB_TOKEN:-}}" timeout "$limit" gh attestation verify "$file" --repo "$repository" \
+    --signer-workflow "$signer" >&2 || status=$?
+  if [ "$status" != 0 ]; then
+    rm -f "$file"
+    if [ "$status" = 124 ]; then
+      fail "Verifying lambda-shift's build provenance did not finish within ${limit}s (gh attestation verify), so the download was deleted without being run: re-run the job."
+    fi
+    fail "The downloaded lambda-shift is not attested by $signer (gh attestation verify exited $status), so it was deleted without being run: do not use this release; report it to lambda-shift's maintainers, or set lambda-shift-version to source to build from the action's source."
+  fi
+  say "lambda-shift's build provenance verified: attested by $signer"
 }
 
 install() {
@@ -261,6 +301,7 @@ install() {
         rm -f "$work/lambda-shift"
         fail "The downloaded $url does not match its published SHA-256 (expected $expected, got $actual), so it was deleted without being run: re-run the job, and if it fails again report it to lambda-shift's maintainers and set lambda-shift-version to source to build lambda-shift from the action's source meanwhile."
       fi
+      attested "$work/lambda-shift" "${LAMBDA_SHIFT_GET_REPOSITORY:-lambda-shift/lambda-shift}"
     else
       (cd "$root" && bash scripts/release "$work/build")
       (cd "$work/build" && sha256sum --quiet -c "$asset.sha256")

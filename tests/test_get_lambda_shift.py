@@ -143,11 +143,12 @@ echo "$out/$asset built"
     def built_from_source(self):
         return self.built.exists()
 
-    def run(self, version="", ref="", repository=REPOSITORY, until=None, extra_env=None):
+    def run(self, version="", ref="", repository=REPOSITORY, until=None, extra_env=None, verify=""):
         """Runs the action's run: steps in order, up to and including the step with id `until`
         (all of them by default), stopping at the first that fails. Returns (returncode,
         stdout, stderr, steps' outputs)."""
-        context = {"inputs.lambda-shift-version": version, "inputs.command": "deploy", "github.action_ref": ref,
+        context = {"inputs.lambda-shift-version": version, "inputs.command": "deploy", "inputs.verify-attestation": verify,
+                   "github.action_ref": ref,
                    "github.action_repository": repository, "github.token": TOKEN}
         outputs = {}
         stdout, stderr = [], []
@@ -389,3 +390,87 @@ def test_a_release_whose_binary_cannot_be_downloaded_or_a_host_that_does_not_ans
     code, out, err, outputs = action.run(version="v1.2.0", extra_env={"GITHUB_SERVER_URL": f"http://127.0.0.1:{port}"})
     assert code == 1 and len(errors(out)) == 1, out + err
     assert "Could not read the SHA-256 of lambda-shift v1.2.0 (no answer from" in errors(out)[0], out
+
+
+
+def stand_in_gh(tmp_path, body):
+    """A `gh` on PATH that records its arguments and token, then does `body` (shell)."""
+    folder = tmp_path / "gh-bin"
+    folder.mkdir(exist_ok=True)
+    calls = tmp_path / "gh-calls"
+    script = folder / "gh"
+    script.write_text(f'#!/bin/sh\necho "$GH_TOKEN $*" >> "{calls}"\n{body}\n')
+    script.chmod(0o755)
+    return {"PATH": f"{folder}:{path_without_gh()}"}, calls
+
+
+def path_without_gh():
+    """This machine's PATH less any folder that holds a gh of its own."""
+    return ":".join(p for p in os.environ["PATH"].split(":") if not os.access(os.path.join(p, "gh"), os.X_OK))
+
+
+def test_a_release_whose_attestation_verifies_is_installed_and_the_check_names_its_signer(action, host, tmp_path):
+    host.publish("v1.2.0", binary(action.marker, "1.2.0"))
+    env, calls = stand_in_gh(tmp_path, "exit 0")
+    code, out, err, outputs = action.run(ref="v1.2.0", extra_env=env)
+    assert code == 0, out + err
+    recorded = calls.read_text().splitlines()
+    assert len(recorded) == 1, recorded
+    token, *arguments = recorded[0].split(" ")
+    assert token == TOKEN
+    # The download itself, still in its private folder: verified before it is moved or run.
+    assert arguments[:2] == ["attestation", "verify"], arguments
+    assert re.fullmatch(re.escape(str(cache(action))) + r"/\.get\.[^/]+/lambda-shift", arguments[2]), arguments
+    assert arguments[3:] == ["--repo", REPOSITORY, "--signer-workflow", f"{REPOSITORY}/.github/workflows/release.yml"]
+    assert f"build provenance verified: attested by {REPOSITORY}/.github/workflows/release.yml" in out
+    assert action.runs() == ["1.2.0 --version", "1.2.0 deploy"]
+
+
+def test_a_refused_attestation_deletes_the_download_and_stops_the_job_before_it_runs(action, host, tmp_path):
+    host.publish("v1.2.0", binary(action.marker, "1.2.0"))
+    env, calls = stand_in_gh(tmp_path, "echo 'no attestation matched' >&2; exit 1")
+    code, out, err, outputs = action.run(ref="v1.2.0", extra_env=env)
+    assert code == 1, out + err
+    assert len(errors(out)) == 1 and "is not attested by" in errors(out)[0] and "deleted without being run" in errors(out)[0], out
+    assert action.runs() == [] and executables(action.home) == [] and list(cache(action).rglob("lambda-shift")) == []
+    assert calls.exists()
+
+
+def test_a_verification_that_hangs_is_stopped_and_refused(action, host, tmp_path):
+    host.publish("v1.2.0", binary(action.marker, "1.2.0"))
+    env, _ = stand_in_gh(tmp_path, "sleep 30")
+    env["LAMBDA_SHIFT_ATTESTATION_TIMEOUT"] = "1"
+    code, out, err, _ = action.run(ref="v1.2.0", extra_env=env)
+    assert code == 1, out + err
+    assert len(errors(out)) == 1 and "did not finish within 1s" in errors(out)[0], out
+    assert action.runs() == [] and list(cache(action).rglob("lambda-shift")) == []
+
+
+def test_without_gh_auto_says_so_in_a_notice_and_required_stops_the_job(action, host):
+    host.publish("v1.2.0", binary(action.marker, "1.2.0"))
+    env = {"PATH": path_without_gh()}
+    code, out, err, _ = action.run(ref="v1.2.0", extra_env=env, verify="required")
+    assert code == 1, out + err
+    assert len(errors(out)) == 1 and "verify-attestation is required, but the GitHub CLI (gh) is not on this runner" in errors(out)[0]
+    assert action.runs() == [] and list(cache(action).rglob("lambda-shift")) == []
+    code, out, err, _ = action.run(ref="v1.2.0", extra_env=env)   # auto, the default
+    assert code == 0, out + err
+    assert any(line.startswith("::notice") and "was not verified (only its SHA-256 was)" in line for line in out.splitlines()), out
+    assert action.runs() == ["1.2.0 --version", "1.2.0 deploy"]
+
+
+def test_off_skips_the_check_and_a_bad_value_is_refused(action, host, tmp_path):
+    host.publish("v1.2.0", binary(action.marker, "1.2.0"))
+    env, calls = stand_in_gh(tmp_path, "exit 1")
+    code, out, err, _ = action.run(ref="v1.2.0", extra_env=env, verify="sometimes")
+    assert code == 1 and "verify-attestation input is 'sometimes': use auto, required or off" in errors(out)[0], out + err
+    code, out, err, _ = action.run(ref="v1.2.0", extra_env=env, verify="off")
+    assert code == 0 and "not verified (verify-attestation is off)" in out, out + err
+    assert not calls.exists()   # gh never asked
+
+
+def test_a_source_build_asks_no_attestation(action, host, tmp_path):
+    env, calls = stand_in_gh(tmp_path, "exit 1")
+    code, out, err, _ = action.run(ref="main", extra_env=env, verify="required")
+    assert code == 0, out + err
+    assert action.built_from_source() and not calls.exists()

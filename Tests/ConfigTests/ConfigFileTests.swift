@@ -285,7 +285,7 @@ struct SettingsTableTests {
         }
         for input in inputs where SettingsTable.spec(input) == nil {
             #expect(
-                ["lambda-shift-version", "command"].contains(input),
+                ["lambda-shift-version", "command", "verify-attestation"].contains(input),
                 "action.yml has an input \(input) that is no setting")
         }
     }
