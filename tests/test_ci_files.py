@@ -273,11 +273,15 @@ def test_the_release_workflow_builds_attests_and_attaches_with_least_permissions
     assert 'asset="lambda-shift-linux-$(uname -m)"' in (ROOT / "scripts" / "release").read_text()
     assert any("bash scripts/release out" in step.get("run", "") for step in build["steps"])
     upload = next(step for step in build["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
-    assert upload["with"]["path"].splitlines() == ["out/${{ matrix.asset }}", "out/${{ matrix.asset }}.sha256"]
+    assert upload["with"]["path"].splitlines() == [
+        "out/${{ matrix.asset }}", "out/${{ matrix.asset }}.sha256", "out/${{ matrix.asset }}.spdx.json"]
+    assert any('scripts/sbom "out/$ASSET"' in step.get("run", "") for step in build["steps"])
     assert build["permissions"] == {"contents": "read"}
     assert attest["permissions"] == {"id-token": "write", "attestations": "write"} and attest["needs"] == "build"
     attestation = next(step for step in attest["steps"] if step.get("uses", "").startswith("actions/attest-build-provenance@"))
-    assert attestation["with"]["subject-path"].splitlines() == ["dist/lambda-shift-linux-x86_64", "dist/lambda-shift-linux-aarch64"]
+    assert attestation["with"]["subject-path"].splitlines() == [
+        "dist/lambda-shift-linux-x86_64", "dist/lambda-shift-linux-aarch64",
+        "dist/lambda-shift-linux-x86_64.spdx.json", "dist/lambda-shift-linux-aarch64.spdx.json"]
     assert release["permissions"] == {"contents": "write"} and release["needs"] == "attest"
     script = "\n".join(step.get("run", "") for step in release["steps"])
     assert "gh release create" in script and "gh release upload" in script and "sha256sum -c" in script

@@ -42,6 +42,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -54,6 +55,14 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "tests" / "act"
 ACCESS_KEY, SECRET_KEY = "AKIDTWINEXAMPLE0001", "twin/Secret+Key/EXAMPLE0001"
+# Every secret a run has: the AWS secret key, the job's GITHUB_TOKEN, an OIDC request token and a
+# web-identity token file's content (both there as on a runner that allows id-token: write; the
+# keys in the environment come first in the credential chain, so neither is used to sign).
+GITHUB_TOKEN = "ghs_e2eTokenEXAMPLE0000000000000000000001"
+OIDC_REQUEST_TOKEN = "oidc-request-EXAMPLE-0000000000000001"
+WEB_IDENTITY_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlMmUifQ.c2lnbmF0dXJlRVhBTVBMRTAwMDE"
+SECRETS = {"AWS secret key": SECRET_KEY, "GITHUB_TOKEN": GITHUB_TOKEN, "OIDC request token": OIDC_REQUEST_TOKEN,
+           "web-identity token": WEB_IDENTITY_TOKEN}
 REPOSITORY = "octo/name-searcher"
 
 # actions/cache, as much of it as the action needs: restore PATH from STANDIN_CACHE_ROOT/KEY on
@@ -164,8 +173,11 @@ def cache_root():
 
 
 class Run:
-    def __init__(self, returncode, log, seconds, notes):
+    def __init__(self, returncode, log, seconds, notes, files=(), command_lines=()):
         self.returncode, self.log, self.seconds, self.notes = returncode, log, seconds, notes
+        # Every file the run wrote (outputs, summary, dotenv, JSON, the cache) and every command
+        # line seen while it ran, for the secrets scan.
+        self.files, self.command_lines = list(files), list(command_lines)
 
     def summaries(self):
         """What act read from GITHUB_STEP_SUMMARY after each step (it prints it, then empties it)."""
@@ -195,28 +207,63 @@ def act(scenario, notes, work, twin, local_repositories, cache_root):
     home.mkdir(parents=True)
     event = work / name / "event.json"
     event.write_text(json.dumps({"ref": f"refs/heads/{branch}", "repository": {"full_name": REPOSITORY}}))
+    token_file = work / name / "web-identity-token"
+    token_file.write_text(WEB_IDENTITY_TOKEN)
     env = {"HOME": str(home), "GITHUB_REPOSITORY": REPOSITORY, "STANDIN_CACHE_ROOT": str(cache_root),
            "AWS_ENDPOINT_URL": twin, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+           "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+           "ACTIONS_ID_TOKEN_REQUEST_URL": twin + "/_twin/no-oidc-here", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": OIDC_REQUEST_TOKEN,
+           "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file), "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/e2e-unused"}
     env.update({f"EXPECT_{key}": value for key, value in scenario.expect.items()})
+    # Secrets reach act through files, never its command line (which the scan below reads).
+    env_file, secret_file = work / name / "env", work / name / "secrets"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
+    secret_file.write_text(f"GITHUB_TOKEN={GITHUB_TOKEN}\n")
     empty = work / "empty"
     empty.touch()
     command = ["nice", "-n", "19", "act", "push", "-W", str(WORKFLOWS / scenario.workflow), "-P", "ubuntu-latest=-self-hosted",
                "-e", str(event), "--action-cache-path", str(work / name / "act"), "--no-cache-server",
-               "--env-file", str(empty), "--secret-file", str(empty), "--var-file", str(empty), "--input-file", str(empty),
-               *local_repositories]
-    for key, value in env.items():
-        command += ["--env", f"{key}={value}"]
+               "--env-file", str(env_file), "--secret-file", str(secret_file), "--var-file", str(empty),
+               "--input-file", str(empty), *local_repositories]
     for key, value in scenario.variables.items():
         command += ["--var", f"{key}={value}"]
     started = time.monotonic()
-    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            timeout=1500)
+    watcher = CommandLines()
+    with watcher:
+        result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, timeout=1500)
     log = result.stdout.decode(errors="replace")
     (work / f"{name}.log").write_text(log)
-    run = Run(result.returncode, log, time.monotonic() - started, notes)
+    written = [path for path in (work / name).rglob("*")
+               if path.is_file() and path not in (env_file, secret_file, token_file) and path.stat().st_size < 16 << 20]
+    run = Run(result.returncode, log, time.monotonic() - started, notes, written, watcher.seen)
     print(f"act {name} ({scenario.workflow}, {branch}): exit {run.returncode} in {run.seconds:.0f}s, log {work / f'{name}.log'}")
     return run
+
+
+class CommandLines:
+    """Samples every process's command line (/proc/*/cmdline) every 20 ms while a run goes on."""
+
+    def __init__(self):
+        self.seen, self._stop = set(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.is_set():
+            for entry in pathlib.Path("/proc").glob("[0-9]*/cmdline"):
+                try:
+                    self.seen.add(entry.read_bytes().replace(b"\0", b" ").decode(errors="replace").strip())
+                except OSError:
+                    continue   # the process ended meanwhile
+            self._stop.wait(0.02)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def tail(run):
@@ -370,10 +417,20 @@ def test_main_with_the_alarm_firing_fails_with_an_annotation_and_keeps_the_alias
     assert versions == versions_before, (versions_before, versions)
 
 
-def test_no_log_holds_the_secret_key(runs):
+def test_no_secret_reaches_a_log_a_written_file_or_a_command_line(runs):
+    """Every secret the runs had, in every act log, every file a run wrote (GITHUB_OUTPUT, the
+    step summary, the cache, what act keeps), and every command line sampled while it ran."""
     for name, run in runs.items():
-        leaks = [line for line in run.log.splitlines() if SECRET_KEY in line]
-        assert not leaks, f"act run {name}: the secret key is in the log:\n" + "\n".join(leaks[:5])
+        assert run.files and len(run.command_lines) > 20, (name, len(run.files), len(run.command_lines))
+        for what, secret in SECRETS.items():
+            leaks = [line for line in run.log.splitlines() if secret in line]
+            assert not leaks, f"act run {name}: the {what} is in the log:\n" + "\n".join(leaks[:5])
+            files = [str(path) for path in run.files if secret.encode() in path.read_bytes()]
+            assert not files, f"act run {name}: the {what} is in {files}"
+            lines = [line[:200] for line in run.command_lines if secret in line]
+            assert not lines, f"act run {name}: the {what} is on a command line: {lines}"
+    # The scan can fail: the action did see the token (the binary's masks name it, masked).
+    assert any("::add-mask::" in run.log or "***" in run.log for run in runs.values())
 
 
 def test_the_step_summary_holds_the_summary(runs):
