@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import FoundationEssentials
 
 /// `.lambda-shift.yml`: the same settings as the flags (named like them, without dashes),
@@ -166,7 +167,7 @@ public struct ConfigFile: Sendable {
                 )
             }
             for key in entry.keys where !Target.keys.contains(key) {
-                let suggestion = Target.keys.min { distance($0, key) < distance($1, key) } ?? "function"
+                let suggestion = nearest(to: key, among: Target.keys) ?? "function"
                 throw ConfigError(
                     "\(path): unknown key \(origin)[\(index)].\(key) (did you mean \(suggestion)?): a target takes function, region, alias and bucket."
                 )
@@ -202,8 +203,8 @@ public struct ConfigFile: Sendable {
     /// top, `branches` in an environment); a near miss of either gets a did-you-mean.
     static func checkKey(_ key: String, at prefix: String, path: String, structural: [String] = []) throws {
         guard !settingKeys.contains(key) else { return }
-        let suggestion = (settingKeys.sorted() + structural).min { distance($0, key) < distance($1, key) }
-        let hint = suggestion.map { distance($0, key) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
+        let suggestion = nearest(to: key, among: settingKeys.sorted() + structural)
+        let hint = suggestion.map { editDistance($0, key) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
         throw ConfigError("\(path): unknown setting \(prefix)\(key)\(hint): see the README's settings reference.")
     }
 
@@ -218,21 +219,5 @@ public struct ConfigFile: Sendable {
         case is YAMLDocument.Null: return []
         default: throw ConfigError("\(path): \(key) must be a value or a list of values.")
         }
-    }
-
-    /// Levenshtein distance, for did-you-mean.
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
-            }
-        }
-        return row[b.count]
     }
 }

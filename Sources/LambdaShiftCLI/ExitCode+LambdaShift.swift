@@ -22,7 +22,7 @@ public enum LambdaShiftExit {
     /// One sentence for the log.
     public static func message(for error: any Error) -> String {
         if error is CancellationError { return "Cancelled." }
-        return (error as? any LambdaShiftError)?.sentence ?? "\(error)"
+        return sentence(of: error)
     }
 }
 

@@ -60,9 +60,8 @@ public enum LambdaShiftMain {
         _ arguments: [String], _ parsed: Result<any ParsableCommand, any Error>, _ context: CommandContext
     ) -> Parsed {
         if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
-            let suggestion =
-                Self.commandNames.min { ConfigFile.distance($0, first) < ConfigFile.distance($1, first) } ?? "deploy"
-            let hint = ConfigFile.distance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
+            let suggestion = nearest(to: first, among: Self.commandNames) ?? "deploy"
+            let hint = editDistance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
             let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
             context.reporter.error(sentence, title: nil)
             failureDocument(context, command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)

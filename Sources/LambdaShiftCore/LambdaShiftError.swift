@@ -8,6 +8,11 @@ public protocol LambdaShiftError: Error, Sendable {
     var exitCode: Int32 { get }
 }
 
+/// One sentence for any error: ours say what to do; any other is described as it is.
+public func sentence(of error: any Error) -> String {
+    (error as? any LambdaShiftError)?.sentence ?? "\(error)"
+}
+
 /// PRODUCT.md's exit codes.
 public enum ExitStatus {
     public static let success: Int32 = 0

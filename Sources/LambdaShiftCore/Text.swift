@@ -75,3 +75,27 @@ public enum Decimals {
 public func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
     "\(count) " + (count == 1 ? noun : plural ?? noun + "s")
 }
+
+/// Levenshtein distance by Characters, for did-you-mean (`ignoringCase` compares lowercased).
+public func editDistance(_ a: String, _ b: String, ignoringCase: Bool = false) -> Int {
+    let a = Array(ignoringCase ? a.lowercased() : a), b = Array(ignoringCase ? b.lowercased() : b)
+    guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+    var row = Array(0...b.count)
+    for i in 1...a.count {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...b.count {
+            let current = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return row[b.count]
+}
+
+/// The candidate nearest to `text` by edit distance, the first of equals; nil for no candidates.
+public func nearest(to text: String, among candidates: [String], ignoringCase: Bool = false) -> String? {
+    candidates.min {
+        editDistance($0, text, ignoringCase: ignoringCase) < editDistance($1, text, ignoringCase: ignoringCase)
+    }
+}

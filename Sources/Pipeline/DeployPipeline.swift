@@ -57,9 +57,8 @@ public struct DeployPipeline: Sendable {
         outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
         // Thrown outside the rollout's own restore: the alias serves what it served before.
         if let previous = outputs["previous-version"] { outputs["version"] = previous }
-        let sentence =
-            (error is CancellationError) ? "Cancelled." : ((error as? any LambdaShiftError)?.sentence ?? "\(error)")
-        return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
+        let said = (error is CancellationError) ? "Cancelled." : sentence(of: error)
+        return DeployResult(outputs: outputs, exitCode: code, reason: said)
     }
 
     /// Where a target stands once its code is published and smoke-tested: nothing has moved
@@ -283,7 +282,7 @@ public struct DeployPipeline: Sendable {
             }
         } catch {
             report.warning(
-                "Deployed, but pruning old versions failed: \((error as? any LambdaShiftError)?.sentence ?? "\(error)") Delete them by hand or check lambda:DeleteFunction."
+                "Deployed, but pruning old versions failed: \(sentence(of: error)) Delete them by hand or check lambda:DeleteFunction."
             )
         }
     }
@@ -304,7 +303,7 @@ public struct DeployPipeline: Sendable {
             return ["url": address]
         } catch {
             report.warning(
-                "Deployed, but the function URL of alias \(plan.alias) could not be set: \((error as? any LambdaShiftError)?.sentence ?? "\(error)")"
+                "Deployed, but the function URL of alias \(plan.alias) could not be set: \(sentence(of: error))"
             )
             return [:]
         }

@@ -94,7 +94,7 @@ public struct DoctorChecks: Sendable {
         do {
             return Check(name: name, ok: true, detail: try await body())
         } catch {
-            return Check(name: name, ok: false, detail: (error as? any LambdaShiftError)?.sentence ?? "\(error)")
+            return Check(name: name, ok: false, detail: sentence(of: error))
         }
     }
 }

@@ -165,7 +165,7 @@ public struct MultiDeployPipeline: Sendable {
                     report.event("\(label): alias \(plan.alias) deleted (this run created it)")
                     return (index, nil)
                 } catch {
-                    return (index, "\(label): \((error as? any LambdaShiftError)?.sentence ?? "\(error)")")
+                    return (index, "\(label): \(sentence(of: error))")
                 }
             }
             report.line("\(label): restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")

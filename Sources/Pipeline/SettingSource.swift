@@ -67,8 +67,7 @@ public struct SettingSource: Sendable {
         let map = file?.branchMap ?? BranchMap.standard
         if let explicit = value(explicit, "environment") {
             if let names = file?.environmentNames, !names.isEmpty, !names.contains(explicit) {
-                let suggestion =
-                    names.min { ConfigFile.distance($0, explicit) < ConfigFile.distance($1, explicit) } ?? names[0]
+                let suggestion = nearest(to: explicit, among: names) ?? names[0]
                 throw ConfigError(
                     "\(origin(explicit, "environment")) is \"\(explicit)\", which \(file?.path ?? "the settings file") does not list (did you mean \(suggestion)?): use one of \(names.joined(separator: ", "))."
                 )

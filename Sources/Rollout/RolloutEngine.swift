@@ -157,7 +157,7 @@ public struct RolloutEngine: Sendable {
             }
             return .interfered(now: now.map(Self.describe) ?? "unknown")
         } catch {
-            let reason = LambdaShiftErrorText.sentence(error)
+            let reason = sentence(of: error)
             return attempted
                 ? await restore(
                     function, alias, before: before, newVersion: newVersion, revision: revision,
@@ -293,7 +293,7 @@ public struct RolloutEngine: Sendable {
             let now = (try? await api.getAlias(function: function, alias: alias)).map(Self.describe) ?? "unknown"
             return .interfered(now: now)
         case .failure(let error):
-            return .rollbackFailed(reason: LambdaShiftErrorText.sentence(error))
+            return .rollbackFailed(reason: sentence(of: error))
         }
     }
 
@@ -401,11 +401,4 @@ final class WarmingSchedule: @unchecked Sendable {
     }
 
     func report() -> RolloutEvent.Kind? { warming == nil ? nil : .warmed(sent: sent, failed: failed) }
-}
-
-/// One sentence for an error, whatever its type.
-enum LambdaShiftErrorText {
-    static func sentence(_ error: any Error) -> String {
-        (error as? any LambdaShiftError)?.sentence ?? "\(error)"
-    }
 }

@@ -55,7 +55,8 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         }
         if name.first?.isUppercase == true, !name.contains(":") {
             let suggestion =
-                (["AllAtOnce"] + codeDeployNames.keys).min { distance($0, name) < distance($1, name) } ?? "AllAtOnce"
+                nearest(to: name, among: ["AllAtOnce"] + codeDeployNames.keys.sorted(), ignoringCase: true)
+                ?? "AllAtOnce"
             throw StrategyError(
                 "\"\(spec)\" is not one of CodeDeploy's Lambda configurations (did you mean \(suggestion)?): use its exact name, or a short form such as canary:10%:5m or linear:20%:1m for any other shape."
             )
@@ -213,23 +214,6 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         "Linear10PercentEvery1Minute": (true, 1), "Linear10PercentEvery2Minutes": (true, 2),
         "Linear10PercentEvery3Minutes": (true, 3), "Linear10PercentEvery10Minutes": (true, 10),
     ]
-
-    /// Levenshtein distance, for did-you-mean.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
-        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...b.count {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
-            }
-        }
-        return row[b.count]
-    }
 
     /// Basis points as a percentage, locale-free: 1000 → 10%, 250 → 2.5%, 5 → 0.05%.
     public static func percent(_ basisPoints: Int) -> String { Decimals.text(Double(basisPoints) / 100) + "%" }

@@ -58,7 +58,6 @@ struct ConfigFileTests {
         #expect { try ConfigFile.load(path: "/nonexistent/.lambda-shift.yml") } throws: {
             ($0 as? ConfigError)?.message.contains("Cannot read the config file") == true
         }
-        #expect(ConfigFile.distance("buckt", "bucket") == 1)
     }
 
     @Test("a key written twice at any depth is refused, naming it and both lines, whichever would have won")

@@ -67,4 +67,15 @@ struct TextAndPOSIXTests {
         #expect(ReadOnlyFile(path: path + ".missing") == nil)
         #expect(!POSIX.append("x".utf8, toFile: "/nonexistent-dir/\(UUID().uuidString)"))
     }
+
+    @Test("one edit distance for every did-you-mean: insertions, deletions, substitutions; case when asked")
+    func distances() {
+        #expect(editDistance("buckt", "bucket") == 1 && editDistance("stratgy", "strategy") == 1)
+        #expect(editDistance("", "abc") == 3 && editDistance("kitten", "sitting") == 3)
+        #expect(
+            editDistance("AllAtOnce", "allatonce") == 3
+                && editDistance("AllAtOnce", "allatonce", ignoringCase: true) == 0)
+        #expect(nearest(to: "promot", among: ["deploy", "promote", "rollback"]) == "promote")
+        #expect(nearest(to: "x", among: []) == nil)
+    }
 }
