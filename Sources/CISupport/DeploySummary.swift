@@ -38,21 +38,31 @@ public struct DeploySummary: Sendable, Equatable {
     /// A deploy of several targets: a row per target.
     public var targets: [TargetRow]
 
+    /// A target of a run over several, as every report shows it.
     public struct TargetRow: Sendable, Equatable {
+        /// `function (region)`, as the run's sentences name a target.
+        public var label: String { region.isEmpty ? function : "\(function) (\(region))" }
+
         public var function: String
         public var region: String
+        public var alias: String
         public var previousVersion: String
+        /// The version the alias serves when the run ends ("" when that is not known).
         public var version: String
+        /// The version this run published for the target ("" when it published none).
         public var publishedVersion: String
+        /// deployed, skipped, rolled-back (moved, then restored), not-moved (prepared, never
+        /// shifted), cancelled, failed.
         public var outcome: String
         public var detail: String
 
         public init(
-            function: String, region: String, previousVersion: String, version: String, publishedVersion: String = "",
-            outcome: String, detail: String
+            function: String, region: String, alias: String = "", previousVersion: String, version: String,
+            publishedVersion: String = "", outcome: String, detail: String
         ) {
             self.function = function
             self.region = region
+            self.alias = alias
             self.previousVersion = previousVersion
             self.version = version
             self.publishedVersion = publishedVersion

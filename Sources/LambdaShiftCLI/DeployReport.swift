@@ -170,12 +170,7 @@ final class DeployReport: DeployEvents {
                         sha256: outputs["sha256"] ?? "", s3Key: outputs["s3-key"] ?? "", strategy: plan.strategy.name,
                         timeline: timeline, reason: exitCode == 0 ? nil : reason, runURL: plan.provenance.runURL,
                         canary: Self.summaryRows(result.analysis),
-                        targets: targets.map {
-                            DeploySummary.TargetRow(
-                                function: $0.function, region: $0.region, previousVersion: $0.previousVersion,
-                                version: $0.version, publishedVersion: $0.publishedVersion, outcome: $0.outcome,
-                                detail: $0.detail)
-                        }))
+                        targets: targets))
             }
         } catch {
             reporter.warning("Could not write the outputs or summary: \(error)")

@@ -6,24 +6,9 @@ import LambdaShiftCore
 import Rollout
 import Synchronization
 
-/// One target's part in a deploy of several.
-public struct TargetResult: Sendable, Equatable {
-    /// `function (region)`, as the run's sentences name a target.
-    public var label: String { region.isEmpty ? function : "\(function) (\(region))" }
-
-    public var function: String
-    public var region: String
-    public var alias: String
-    public var previousVersion: String
-    /// The version the alias serves when the run ends ("" when that is not known).
-    public var version: String
-    /// The version this run published for the target ("" when it published none).
-    public var publishedVersion: String = ""
-    /// deployed, skipped, rolled-back (moved, then restored), not-moved (prepared, never shifted),
-    /// cancelled, failed.
-    public var outcome: String
-    public var detail: String
-}
+/// A target of a run over several: the summary's row, the JSON document's entry and the
+/// targets output are this one type.
+public typealias TargetResult = DeploySummary.TargetRow
 
 /// Several functions (and regions) as one deploy: the package built once; every target's code
 /// updated, published and smoke-tested before any traffic moves anywhere; then the shifts in
