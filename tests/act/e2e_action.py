@@ -173,11 +173,12 @@ def cache_root():
 
 
 class Run:
-    def __init__(self, returncode, log, seconds, notes, files=(), command_lines=()):
+    def __init__(self, returncode, log, seconds, notes, files=(), command_lines=(), leaks=()):
         self.returncode, self.log, self.seconds, self.notes = returncode, log, seconds, notes
-        # Every file the run wrote (outputs, summary, dotenv, JSON, the cache) and every command
-        # line seen while it ran, for the secrets scan.
-        self.files, self.command_lines = list(files), list(command_lines)
+        # For the secrets scan: every file the run wrote (GITHUB_OUTPUT, the step summary, the
+        # cache; act deletes its own after a job that passed, so they are read while it runs),
+        # every command line seen while it ran, and where a secret was found.
+        self.files, self.command_lines, self.leaks = set(files), list(command_lines), set(leaks)
 
     def summaries(self):
         """What act read from GITHUB_STEP_SUMMARY after each step (it prints it, then empties it)."""
@@ -228,16 +229,13 @@ def act(scenario, notes, work, twin, local_repositories, cache_root):
     for key, value in scenario.variables.items():
         command += ["--var", f"{key}={value}"]
     started = time.monotonic()
-    watcher = CommandLines()
+    watcher = Watcher(work / name, exclude={env_file, secret_file, token_file})
     with watcher:
         result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, timeout=1500)
     log = result.stdout.decode(errors="replace")
     (work / f"{name}.log").write_text(log)
-    written = [path for path in (work / name).rglob("*")
-               if path.is_file() and path not in (env_file, secret_file, token_file) and path.stat().st_size < 16 << 20
-               and not checked_out(path)]
-    run = Run(result.returncode, log, time.monotonic() - started, notes, written, watcher.seen)
+    run = Run(result.returncode, log, time.monotonic() - started, notes, watcher.files, watcher.seen, watcher.leaks)
     print(f"act {name} ({scenario.workflow}, {branch}): exit {run.returncode} in {run.seconds:.0f}s, log {work / f'{name}.log'}")
     return run
 
@@ -253,20 +251,52 @@ def checked_out(path):
     return original.is_file() and original.read_bytes() == path.read_bytes()
 
 
-class CommandLines:
-    """Samples every process's command line (/proc/*/cmdline) every 20 ms while a run goes on."""
+class Watcher:
+    """While a run goes on: samples every process's command line (/proc/*/cmdline) every 20 ms,
+    and reads every file under the run's folder (its HOME and act's own files) that is new or
+    changed every 100 ms and once at the end, noting each secret found. act's checkout of the
+    repository, unchanged, is the repository's own text, not something the run wrote."""
 
-    def __init__(self):
-        self.seen, self._stop = set(), threading.Event()
+    def __init__(self, folder, exclude):
+        self.folder, self.exclude = folder, set(exclude)
+        self.seen, self.files, self.leaks = set(), set(), set()
+        self._read = {}
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
+    def _command_lines(self):
+        for entry in pathlib.Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                self.seen.add(entry.read_bytes().replace(b"\0", b" ").decode(errors="replace").strip())
+            except OSError:
+                continue   # the process ended meanwhile
+
+    def _files(self):
+        for path in self.folder.rglob("*"):
+            try:
+                if path in self.exclude or not path.is_file():
+                    continue
+                stat = path.stat()
+                if stat.st_size >= 16 << 20 or self._read.get(path) == (stat.st_mtime_ns, stat.st_size):
+                    continue
+                self._read[path] = (stat.st_mtime_ns, stat.st_size)
+                if checked_out(path):
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue   # gone meanwhile
+            self.files.add(str(path))
+            for what, secret in SECRETS.items():
+                if secret.encode() in data:
+                    self.leaks.add((str(path), what))
+
     def _sample(self):
+        tick = 0
         while not self._stop.is_set():
-            for entry in pathlib.Path("/proc").glob("[0-9]*/cmdline"):
-                try:
-                    self.seen.add(entry.read_bytes().replace(b"\0", b" ").decode(errors="replace").strip())
-                except OSError:
-                    continue   # the process ended meanwhile
+            self._command_lines()
+            if tick % 5 == 0:
+                self._files()
+            tick += 1
             self._stop.wait(0.02)
 
     def __enter__(self):
@@ -276,6 +306,7 @@ class CommandLines:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self._files()
 
 
 def tail(run):
@@ -433,12 +464,14 @@ def test_no_secret_reaches_a_log_a_written_file_or_a_command_line(runs):
     """Every secret the runs had, in every act log, every file a run wrote (GITHUB_OUTPUT, the
     step summary, the cache, what act keeps), and every command line sampled while it ran."""
     for name, run in runs.items():
-        assert run.files and len(run.command_lines) > 20, (name, len(run.files), len(run.command_lines))
+        assert len(run.command_lines) > 20, (name, len(run.command_lines))
+        # The files that matter were read: what the job wrote as outputs and as its summary.
+        names = {pathlib.Path(path).name for path in run.files}
+        assert {"outputcmd.txt", "SUMMARY.md"} <= names, (name, sorted(names)[:40])
+        assert not run.leaks, f"act run {name}: secrets in files: {sorted(run.leaks)}"
         for what, secret in SECRETS.items():
             leaks = [line for line in run.log.splitlines() if secret in line]
             assert not leaks, f"act run {name}: the {what} is in the log:\n" + "\n".join(leaks[:5])
-            files = [str(path) for path in run.files if secret.encode() in path.read_bytes()]
-            assert not files, f"act run {name}: the {what} is in {files}"
             lines = [line[:200] for line in run.command_lines if secret in line]
             assert not lines, f"act run {name}: the {what} is on a command line: {lines}"
     # The scan can fail: the action did see the token (the binary's masks name it, masked).
