@@ -464,7 +464,9 @@ def test_no_secret_reaches_a_log_a_written_file_or_a_command_line(runs):
     """Every secret the runs had, in every act log, every file a run wrote (GITHUB_OUTPUT, the
     step summary, the cache, what act keeps), and every command line sampled while it ran."""
     for name, run in runs.items():
-        assert len(run.command_lines) > 20, (name, len(run.command_lines))
+        # The sampling saw the processes that hold the secrets: lambda-shift itself among them.
+        ran = [line for line in run.command_lines if line.split(" ")[0].endswith("/lambda-shift")]
+        assert ran, (name, sorted(run.command_lines)[:20])
         # The files that matter were read: what the job wrote as outputs and as its summary.
         names = {pathlib.Path(path).name for path in run.files}
         assert {"outputcmd.txt", "SUMMARY.md"} <= names, (name, sorted(names)[:40])
