@@ -57,7 +57,7 @@ public struct GitLabReporter: Reporter {
 
     /// The dotenv name of an output: `previous-version` is `LAMBDA_SHIFT_PREVIOUS_VERSION`.
     public static func variable(_ output: String) -> String {
-        "LAMBDA_SHIFT_" + output.uppercased().replacingAll("-", with: "_")
+        lambdaShiftVariable(output)
     }
 
     public var summaryIsLogLine: Bool { true }

@@ -36,7 +36,7 @@ public struct SettingSpec: Sendable, Equatable {
     /// `INPUT_<NAME>` (an action input as the runner passes it, hyphens kept), then
     /// `LAMBDA_SHIFT_<NAME>` (hyphens as underscores).
     public var environmentNames: [String] {
-        ["INPUT_" + name.uppercased(), "LAMBDA_SHIFT_" + name.uppercased().replacingAll("-", with: "_")]
+        ["INPUT_" + name.uppercased(), lambdaShiftVariable(name)]
     }
 }
 

@@ -99,3 +99,10 @@ public func nearest(to text: String, among candidates: [String], ignoringCase: B
         editDistance($0, text, ignoringCase: ignoringCase) < editDistance($1, text, ignoringCase: ignoringCase)
     }
 }
+
+/// The `LAMBDA_SHIFT_` variable of a setting or an output: `previous-version` is
+/// `LAMBDA_SHIFT_PREVIOUS_VERSION`. One rule for both, so an output that comes back in an
+/// environment is recognised by the name a setting would have.
+public func lambdaShiftVariable(_ name: String) -> String {
+    "LAMBDA_SHIFT_" + name.uppercased().replacingAll("-", with: "_")
+}
