@@ -22,12 +22,15 @@ let package = Package(
         .systemLibrary(name: "CYaml", providers: [.apt(["libyaml-dev"])]),
 
         // What every module shares and nothing else: the error protocol, the exit codes, and what
-        // FoundationEssentials lacks (JSON reading and writing, trimming, a few system calls).
+        // FoundationEssentials lacks (JSON reading and writing, trimming, a few system calls), and the
+        // process environment as a value.
         .target(name: "LambdaShiftCore"),
+        // SHA-256 (streaming), HMAC and hex/base64 through libcrypto: what packaging and signing share.
+        .target(name: "Hashing", dependencies: ["LambdaShiftCore", "COpenSSL"]),
         // Signing, credentials, endpoints, HTTP over libcurl, retries, error decoding, codecs.
-        .target(name: "AWSCore", dependencies: ["LambdaShiftCore", "CCurl", "COpenSSL"]),
+        .target(name: "AWSCore", dependencies: ["LambdaShiftCore", "Hashing", "CCurl", "COpenSSL"]),
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
-        .target(name: "Packaging", dependencies: ["LambdaShiftCore", "AWSCore", "CZlib"]),
+        .target(name: "Packaging", dependencies: ["LambdaShiftCore", "Hashing", "CZlib"]),
         // Settings: the file, key templates, the branch map.
         .target(
             name: "Config", dependencies: ["LambdaShiftCore", "CYaml"],
@@ -55,13 +58,14 @@ let package = Package(
             ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
         // The upload alone, timed by scripts/bench against `aws s3 cp`. Not shipped.
-        .executableTarget(name: "lambda-shift-bench", dependencies: ["AWSCore", "AWSServices"]),
+        .executableTarget(name: "lambda-shift-bench", dependencies: ["AWSCore", "AWSServices", "Hashing"]),
 
         // Test doubles shared by the test targets: a scripted transport, a recording sleeper, a manual clock.
         .target(name: "TestSupport", dependencies: ["AWSCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "TestSupport"]),
-        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "TestSupport"]),
+        .testTarget(
+            name: "AWSCoreTests", dependencies: ["AWSCore", "Hashing", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "Hashing", "TestSupport"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Hashing", "TestSupport"]),
         .testTarget(name: "LambdaShiftCoreTests", dependencies: ["LambdaShiftCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "TestSupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
@@ -69,13 +73,13 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AWSCore", "AWSServices", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport",
+                "AWSCore", "AWSServices", "Hashing", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport",
                 "TestSupport",
             ]),
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "Pipeline", "LambdaShiftCore", "Rollout", "AWSServices", "AWSCore", "CISupport", "Config",
+                "Pipeline", "LambdaShiftCore", "Rollout", "AWSServices", "AWSCore", "Hashing", "CISupport", "Config",
                 "TestSupport",
             ]),
     ],

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import Pipeline
 import CISupport
 import ArgumentParser

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import Pipeline
 import AWSServices
 import CISupport

@@ -1,4 +1,4 @@
-import AWSCore
+import Hashing
 import FoundationEssentials
 
 /// Makes the deployment package: a deterministic zip of a build directory, or a prebuilt zip

@@ -1,5 +1,4 @@
 import LambdaShiftCore
-import AWSCore
 /// A problem with the build tree or the package that the user must fix; found before
 /// anything is uploaded (exit 2). The message is one sentence that says what to do.
 public struct PackagingError: Error, Sendable, Equatable, CustomStringConvertible {

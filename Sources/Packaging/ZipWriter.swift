@@ -1,4 +1,4 @@
-import AWSCore
+import Hashing
 import FoundationEssentials
 import Glibc
 

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import AWSCore
 import AWSServices
 import Rollout

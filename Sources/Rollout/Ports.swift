@@ -1,3 +1,4 @@
+import Hashing
 import AWSCore
 import AWSServices
 import FoundationEssentials

@@ -1,6 +1,8 @@
 // The upload half of lambda-shift, alone, for scripts/bench to time against `aws s3 cp`:
 //   lambda-shift-bench upload FILE BUCKET KEY
 // Credentials, region and endpoint come from the environment as in lambda-shift itself.
+import LambdaShiftCore
+import Hashing
 import AWSCore
 import AWSServices
 import Foundation

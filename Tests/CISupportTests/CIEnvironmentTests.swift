@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import AWSCore
 @testable import CISupport
 import Testing

@@ -1,3 +1,4 @@
+import Hashing
 import CISupport
 import AWSCore
 import AWSServices

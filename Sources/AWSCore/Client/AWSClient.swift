@@ -1,3 +1,4 @@
+import Hashing
 import FoundationEssentials
 
 /// Where signed requests get their credentials from.

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import FoundationEssentials
 
 /// Builds the AWS client from the environment as the SDKs would: region, endpoints,

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 /// Finds a service's endpoint: AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, then the
 /// real endpoint for the region's partition, as the AWS SDKs do.
 /// https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import FoundationEssentials
 
 /// One source of credentials (the environment, a profile, a container endpoint, …).

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import FoundationEssentials
 
 /// What kind of failure an attempt met, as the AWS SDKs classify them.

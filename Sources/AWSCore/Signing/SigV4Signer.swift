@@ -1,3 +1,4 @@
+import Hashing
 import LambdaShiftCore
 import FoundationEssentials
 

@@ -1,3 +1,4 @@
+import Hashing
 import Synchronization
 
 /// Caches derived SigV4 signing keys. A key depends only on the secret, the day, the region

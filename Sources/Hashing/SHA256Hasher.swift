@@ -1,4 +1,5 @@
 import COpenSSL
+import LambdaShiftCore
 import FoundationEssentials
 
 /// A streaming SHA-256 through OpenSSL's EVP interface: feed bytes as they are produced,

@@ -43,31 +43,3 @@ public enum ByteEncoding {
         Data(bytes).base64EncodedString()
     }
 }
-
-/// Reads a file in fixed-size chunks without holding it whole.
-public enum FileChunks {
-    public static let chunkSize = 1 << 20
-
-    public static func forEach(
-        path: String, offset: UInt64 = 0, length: UInt64? = nil,
-        _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw AWSClientError.fileUnreadable(path: path) }
-        defer { close(descriptor) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var position = offset
-        var remaining = length ?? UInt64.max
-        while remaining > 0 {
-            let want = Int(min(UInt64(chunkSize), remaining))
-            let count = pread(descriptor, buffer.baseAddress, want, off_t(position))
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw AWSClientError.fileUnreadable(path: path) }
-            if count == 0 { break }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            position += UInt64(count)
-            remaining -= UInt64(count)
-        }
-    }
-}
