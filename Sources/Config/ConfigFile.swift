@@ -139,7 +139,7 @@ public struct ConfigFile: Sendable {
     }
 
     /// Settings that take a list; every other takes one value.
-    public static let listKeys: Set<String> = Set(SettingsTable.all.filter { $0.kind == .list }.flatMap(\.fileKeys))
+    public static let listKeys: Set<String> = Set(SettingsTable.all.filter(\.kind.isList).flatMap(\.fileKeys))
 
     /// The environments the file names (empty: the file has no `environments:`).
     public var environmentNames: [String] { environments.keys.sorted() }

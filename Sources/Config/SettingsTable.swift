@@ -1,34 +1,105 @@
 import LambdaShiftCore
 import FoundationEssentials
 
+/// The commands that read settings; a setting's scope is the commands that read it.
+public enum SettingCommand: String, Sendable, CaseIterable, Hashable {
+    case deploy, plan, package, status, promote, rollback, cleanup, doctor
+    case iamPolicy = "iam-policy"
+
+    /// deploy, plan and iam-policy: iam-policy's policy is computed from the plan a deploy would make.
+    public static let deploying: Set<SettingCommand> = [.deploy, .plan, .iamPolicy]
+    /// Every command that works on a function's alias.
+    public static let targeting: Set<SettingCommand> = deploying.union([
+        .status, .promote, .rollback, .cleanup, .doctor,
+    ])
+}
+
 /// One setting: its name (the flag without dashes, the action input, the file key), the
-/// environment variables that carry it, its type, default and meaning. `SettingsTable.all`
-/// is the one list: `.lambda-shift.yml`'s known keys come from it, and tests hold the
-/// README's settings table and the action's inputs to it.
+/// environment variables that carry it, its type, default, scope and meaning. `SettingsTable.all`
+/// is the one list: every command's settings are resolved from it (`ResolvedSettings`), the
+/// flags' help is its text, `.lambda-shift.yml`'s known keys come from it, and tests hold
+/// docs/settings.md and the action's inputs to it.
 public struct SettingSpec: Sendable, Equatable {
+    /// What a value is, and so how its text is parsed (once, with its origin in every error).
     public enum Kind: Sendable, Equatable {
-        case text, list, duration, percent, count, choice([String]), json, template
+        /// Free text, used as it is.
+        case text
+        /// Text with `{placeholders}`, filled in by its one use.
+        case template
+        /// Values: a repeated flag, a list in the file, or comma/newline-separated text.
+        case list
+        /// A list that names health gates: given but empty is refused (it would remove a gate).
+        case gateList
+        /// Comma-separated 12-digit AWS account ids.
+        case accountIds
+        /// `90`, `30s`, `5m`, `1h`, `1m30s`: whole seconds.
+        case duration
+        /// A duration that may also be whole days (`14d`).
+        case age
+        /// A rate from 0 to 100 percent with at most two decimals: basis points.
+        case rate
+        /// A positive percentage up to `upTo`, with at most two decimals.
+        case percent(upTo: Double)
+        /// A whole number within `range`; `what` says what it counts, for the error.
+        case count(ClosedRange<Int>, what: String)
+        /// One of these words.
+        case choice([String])
+        /// true or false (also 1/0, yes/no).
+        case flag
+        /// A JSON document, or `@FILE` holding one.
+        case json
+
+        /// Whether the file takes a YAML list for it.
+        public var isList: Bool {
+            switch self {
+            case .list, .gateList, .accountIds: true
+            default: false
+            }
+        }
+    }
+
+    /// A meaning of the setting that one command reads differently (its kind and default).
+    public struct Variant: Sendable, Equatable {
+        public var kind: Kind
+        public var defaultValue: String?
+        public var doc: String
+        public init(kind: Kind, defaultValue: String?, doc: String) {
+            self.kind = kind
+            self.defaultValue = defaultValue
+            self.doc = doc
+        }
     }
 
     public var name: String
     public var kind: Kind
+    /// The value used when nothing sets it (parsed like any other), or nil: unset.
+    public var defaultValue: String?
+    /// The default as a reader sees it, for help and docs/settings.md.
     public var defaultText: String
     public var doc: String
     /// Keys `.lambda-shift.yml` accepts for it (none: the file cannot set it).
     public var fileKeys: [String]
     /// Whether the GitHub Action has an input for it.
     public var actionInput: Bool
+    /// The commands that read it.
+    public var commands: Set<SettingCommand>
+    /// Commands that read it with another kind or default.
+    public var variants: [SettingCommand: Variant]
 
     public init(
-        _ name: String, _ kind: Kind, default defaultText: String, _ doc: String, fileKeys: [String]? = nil,
-        actionInput: Bool = true
+        _ name: String, _ kind: Kind, default defaultText: String, value defaultValue: String? = nil, _ doc: String,
+        fileKeys: [String]? = nil, actionInput: Bool = true, commands: Set<SettingCommand> = SettingCommand.deploying,
+        variants: [SettingCommand: Variant] = [:]
     ) {
         self.name = name
         self.kind = kind
+        self.defaultValue = defaultValue
         self.defaultText = defaultText
         self.doc = doc
         self.fileKeys = fileKeys ?? [name]
         self.actionInput = actionInput
+        self.commands = commands.union(variants.keys)
+        self.variants = variants
     }
 
     public var flag: String { "--" + name }
@@ -38,96 +109,155 @@ public struct SettingSpec: Sendable, Equatable {
     public var environmentNames: [String] {
         ["INPUT_" + name.uppercased(), lambdaShiftVariable(name)]
     }
+
+    /// The setting as `command` reads it.
+    public func scoped(to command: SettingCommand) -> SettingSpec {
+        guard let variant = variants[command] else { return self }
+        var scoped = self
+        scoped.kind = variant.kind
+        scoped.defaultValue = variant.defaultValue
+        scoped.defaultText = variant.defaultValue ?? defaultText
+        scoped.doc = variant.doc
+        scoped.variants = [:]
+        return scoped
+    }
+
+    /// The flag's help: the meaning, and the default when there is one worth saying.
+    public func help(for command: SettingCommand) -> String {
+        let spec = scoped(to: command)
+        let quiet: Set = ["none", "required", "", "no smoke test"]
+        return quiet.contains(spec.defaultText) || spec.defaultText.hasPrefix("one of")
+            ? spec.doc : "\(spec.doc) (default: \(spec.defaultText))"
+    }
 }
 
 public enum SettingsTable {
-    /// Every setting a deploy reads (the operator commands read the subset they need).
+    /// Every setting, in the order docs/settings.md lists them.
     public static let all: [SettingSpec] = [
         SettingSpec(
             "function", .template, default: "required",
-            "Function name or ARN; may use {environment} and the other placeholders."),
-        SettingSpec("alias", .text, default: "live", "Alias to move."),
-        SettingSpec("source", .text, default: "one of source or zip", "Build directory to zip deterministically."),
-        SettingSpec("zip", .text, default: "one of source or zip", "A prebuilt zip, used as it is."),
+            "Function name or ARN; may use {environment} and the other placeholders (deploy: repeat it, or give one per line, for several targets).",
+            commands: SettingCommand.targeting),
+        SettingSpec(
+            "alias", .text, default: "live", value: "live", "Alias to move.", commands: SettingCommand.targeting),
+        SettingSpec(
+            "source", .text, default: "one of source or zip", "Build directory to zip deterministically.",
+            commands: SettingCommand.deploying.union([.package])),
+        SettingSpec(
+            "zip", .text, default: "one of source or zip", "A prebuilt zip, used as it is.",
+            commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
             "artifact", .text, default: "none: package --source or --zip",
             "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload)."),
-        SettingSpec("exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore."),
         SettingSpec(
-            "include-hidden", .choice(["true", "false"]), default: "false",
-            "Package version-control folders (.git, .hg, .svn), left out by default, and files that usually hold secrets without a warning."
-        ),
-        SettingSpec("bucket", .text, default: "required", "Bucket for the packages (versioned)."),
-        SettingSpec("key", .template, default: "{repository}/{function}/{version}/package.zip", "S3 key template."),
-        SettingSpec("region", .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region."),
+            "exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore.",
+            commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
-            "environment", .text, default: "the branch map's", "Environment, overriding the branch map.", fileKeys: []),
-        SettingSpec("branch", .text, default: "from the CI or git", "Branch, overriding detection.", fileKeys: []),
+            "include-hidden", .flag, default: "false", value: "false",
+            "Package version-control folders (.git, .hg, .svn), left out by default, and files that usually hold secrets without a warning.",
+            commands: SettingCommand.deploying.union([.package])),
+        SettingSpec(
+            "bucket", .text, default: "required", "Bucket for the packages (versioned).",
+            commands: SettingCommand.deploying.union([.doctor])),
+        SettingSpec(
+            "key", .template, default: KeyTemplate.defaultTemplate, value: KeyTemplate.defaultTemplate,
+            "S3 key template."),
+        SettingSpec(
+            "region", .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region.",
+            commands: SettingCommand.targeting),
+        SettingSpec(
+            "environment", .text, default: "the branch map's", "Environment, overriding the branch map.",
+            fileKeys: [], commands: SettingCommand.targeting),
+        SettingSpec(
+            "branch", .text, default: "from the CI or git", "Branch, overriding detection.", fileKeys: [],
+            commands: SettingCommand.targeting),
         SettingSpec(
             "strategy", .text, default: "production: Canary10Percent5Minutes, else AllAtOnce",
-            "CodeDeploy name or short form."),
+            "CodeDeploy name or short form: AllAtOnce, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m."),
         SettingSpec(
-            "alarm", .list, default: "none", "CloudWatch alarms gating each step.", fileKeys: ["alarms", "alarm"]),
-        SettingSpec("alarm-prefix", .list, default: "none", "Gate on every alarm whose name starts with this."),
+            "alarm", .gateList, default: "none", "CloudWatch alarms gating each step.", fileKeys: ["alarms", "alarm"],
+            commands: SettingCommand.deploying.union([.doctor])),
+        SettingSpec("alarm-prefix", .gateList, default: "none", "Gate on every alarm whose name starts with this."),
         SettingSpec(
-            "alarm-already-firing", .choice(["block", "ignore"]), default: "block",
+            "alarm-already-firing", .choice(["block", "ignore"]), default: "block", value: "block",
             "An alarm in ALARM before the deploy."),
         SettingSpec(
-            "max-error-rate", .percent, default: "no metrics gate", "Highest error+throttle rate of the new version."),
+            "max-error-rate", .rate, default: "no metrics gate", "Highest error+throttle rate of the new version."),
         SettingSpec(
-            "min-invocations", .count, default: "1",
+            "min-invocations", .count(0...Int.max, what: "the invocations needed per check"), default: "1", value: "1",
             "Invocations needed before silence counts as health (with the canary gates: of each version)."),
         SettingSpec(
-            "max-error-rate-increase", .percent, default: "no comparison",
+            "max-error-rate-increase", .percent(upTo: 100), default: "no comparison",
             "Percentage points the new version's error rate may exceed the stable version's by, over the same minutes; fails only when significant at --confidence."
         ),
         SettingSpec(
-            "max-duration-increase", .percent, default: "no comparison",
+            "max-duration-increase", .percent(upTo: 10_000), default: "no comparison",
             "Percent the new version's p99 Duration may exceed the stable version's by."),
         SettingSpec(
-            "confidence", .percent, default: "95",
+            "confidence", .percent(upTo: 99.99), default: "95", value: "95",
             "Confidence an error-rate excess needs to fail the canary (one-sided score test)."),
         SettingSpec(
             "max-bake", .duration, default: "3 × the step's bake",
             "How long a step without a verdict (too little traffic) may bake in all."),
         SettingSpec(
-            "on-inconclusive", .choice(["rollback", "proceed"]), default: "rollback",
+            "on-inconclusive", .choice(["rollback", "proceed"]), default: "rollback", value: "rollback",
             "What a step still without a verdict at --max-bake does."),
         SettingSpec(
-            "warm-invocations", .count, default: "0",
+            "warm-invocations", .count(0...10_000, what: "the invocations to send per step"), default: "0", value: "0",
             "Invoke the alias this many times per step with the smoke payload, spread over the bake (runs the function: side effects)."
         ),
         SettingSpec(
             "smoke-payload", .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
-        SettingSpec("bake", .duration, default: "0", "Keep checking the gates this long after 100%."),
-        SettingSpec("gate-interval", .duration, default: "10s", "How often the gates are checked during a bake."),
+        SettingSpec(
+            "bake", .duration, default: "0", value: "0", "Keep checking the gates this long after 100% (30s, 5m)."),
+        SettingSpec(
+            "gate-interval", .duration, default: "10s", value: "10s", "How often the gates are checked during a bake."),
         SettingSpec(
             "waves", .text, default: "all targets in one wave",
             "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); each wave finishes before the next."
         ),
-        SettingSpec("parallel", .count, default: "4", "With several targets: how many shift (and prepare) at once."),
-        SettingSpec("allowed-account-ids", .list, default: "any", "Account ids this deploy may touch."),
         SettingSpec(
-            "role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token."),
-        SettingSpec("keep-versions", .count, default: "keep all", "Delete published versions beyond the newest N."),
+            "parallel", .count(1...64, what: "how many targets move at once"), default: "4", value: "4",
+            "With several targets: how many shift (and prepare) at once."),
+        SettingSpec("allowed-account-ids", .accountIds, default: "any", "Account ids this deploy may touch."),
         SettingSpec(
-            "preview", .choice(["true", "false"]), default: "false",
+            "role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token.",
+            commands: SettingCommand.targeting),
+        SettingSpec(
+            "keep-versions", .count(1...Int.max, what: "how many versions to keep"), default: "keep all",
+            "After a deploy, delete published versions beyond the newest N (never one an alias uses).",
+            variants: [
+                .cleanup: .init(
+                    kind: .count(0...Int.max, what: "how many unused versions to keep"), defaultValue: "3",
+                    doc: "cleanup: unused versions to keep, newest first.")
+            ]),
+        SettingSpec(
+            "preview", .flag, default: "false", value: "false",
             "Deploy the branch all at once to its own preview alias, leaving every other alias alone."),
         SettingSpec(
-            "preview-alias", .template, default: "preview-{branch}",
-            "The preview alias's name: {branch} and {pr} (the pull or merge request number) are filled in."),
+            "preview-alias", .template, default: "preview-{branch}", value: "preview-{branch}",
+            "The preview alias's name: {branch} and {pr} (the pull or merge request number) are filled in.",
+            commands: SettingCommand.deploying.union([.cleanup])),
         SettingSpec(
             "function-url", .choice(["AWS_IAM", "NONE"]), default: "none",
             "With --preview: create (or keep) a function URL on the preview alias, with this auth type; the url output."
         ),
         SettingSpec(
-            "older-than", .duration, default: "none",
-            "cleanup: remove every preview alias whose version is older than this (14d, 36h).", fileKeys: []),
-        SettingSpec("config", .text, default: ".lambda-shift.yml if present", "Settings file.", fileKeys: []),
+            "older-than", .age, default: "none",
+            "cleanup: remove every preview alias whose version is older than this (14d, 36h).", fileKeys: [],
+            commands: [.cleanup]),
+        SettingSpec(
+            "config", .text, default: ".lambda-shift.yml if present", "Settings file.", fileKeys: [],
+            commands: SettingCommand.targeting),
     ]
 
     /// The keys `.lambda-shift.yml` accepts (besides `environments:`).
     public static var fileKeys: Set<String> { Set(all.flatMap(\.fileKeys)) }
 
     public static func spec(_ name: String) -> SettingSpec? { all.first { $0.name == name } }
+
+    /// The settings `command` reads, as it reads them.
+    public static func settings(of command: SettingCommand) -> [SettingSpec] {
+        all.filter { $0.commands.contains(command) }.map { $0.scoped(to: command) }
+    }
 }

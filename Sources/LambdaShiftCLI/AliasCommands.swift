@@ -11,6 +11,7 @@ import Rollout
 extension LambdaShift {
     /// `promote`: finish an in-flight shift now: the weighted version becomes the primary.
     struct Promote: AsyncParsableCommand {
+        static let command = SettingCommand.promote
         static let configuration = CommandConfiguration(
             commandName: "promote",
             abstract: "Finish an in-flight shift now: 100% to the new version.",
@@ -22,8 +23,8 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let target = try self.target.resolve(context)
-            let client = try aws.makeClient(context, settings: target.settings)
+            let target = try FunctionOptions.resolve(Self.command, self, context)
+            let client = try AWSOptions.makeClient(context, settings: target.settings)
             let lambda = LambdaClient(client: client)
             _ = try await OperatorChecks.function(lambda, target.function, region: client.region)
             let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
@@ -52,6 +53,7 @@ extension LambdaShift {
     /// `rollback`: undo an in-flight shift, or go back to the last version that was live and
     /// healthy (or `--to-version`).
     struct Rollback: AsyncParsableCommand {
+        static let command = SettingCommand.rollback
         static let configuration = CommandConfiguration(
             commandName: "rollback",
             abstract:
@@ -68,11 +70,11 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let target = try self.target.resolve(context)
+            let target = try FunctionOptions.resolve(Self.command, self, context)
             if let toVersion, toVersion.isEmpty || !toVersion.allSatisfy(\.isNumber) {
                 throw ConfigError("--to-version is \"\(toVersion)\": give a published version number.")
             }
-            let client = try aws.makeClient(context, settings: target.settings)
+            let client = try AWSOptions.makeClient(context, settings: target.settings)
             let lambda = LambdaClient(client: client)
             _ = try await OperatorChecks.function(lambda, target.function, region: client.region)
             let current = try await OperatorChecks.alias(lambda, target.function, target.alias)

@@ -9,6 +9,7 @@ extension LambdaShift {
     /// `cleanup`: remove a branch's preview alias (or every preview older than a duration) and the
     /// versions nothing uses any more.
     struct Cleanup: AsyncParsableCommand {
+        static let command = SettingCommand.cleanup
         static let configuration = CommandConfiguration(
             commandName: "cleanup",
             abstract:
@@ -23,40 +24,28 @@ extension LambdaShift {
                 """)
 
         @OptionGroup var target: FunctionOptions
-        @Option(
-            name: .customLong("older-than"),
-            help: "Remove every preview alias whose version is older than this (14d, 36h).")
-        var olderThan: String?
-        @Option(name: .customLong("preview-alias"), help: "The preview alias template (default preview-{branch}).")
-        var previewAlias: String?
-        @Option(
-            name: .customLong("keep-versions"), parsing: .unconditional,
-            help: "Unused versions to keep, newest first (default 3).")
-        var keepVersions: String?
+        @Option(help: .setting("older-than", for: .cleanup)) var olderThan: String?
+        @Option(help: .setting("preview-alias", for: .cleanup)) var previewAlias: String?
+        @Option(parsing: .unconditional, help: .setting("keep-versions", for: .cleanup)) var keepVersions: String?
         @OptionGroup var aws: AWSOptions
 
         func run() async throws {
             let context = CommandContext.current
-            let resolved = try target.resolve(context)
+            let resolved = try FunctionOptions.resolve(Self.command, self, context)
             let settings = resolved.settings
-            let template = settings.value(previewAlias, "preview-alias") ?? PreviewAlias.defaultTemplate
-            let keep =
-                try settings.integer(
-                    keepVersions, "keep-versions", in: 0...Int.max, what: "how many unused versions to keep") ?? 3
+            let template = settings.text("preview-alias") ?? PreviewAlias.defaultTemplate
+            let keep = settings.count("keep-versions") ?? 3
             let selector: PreviewCleanup.Selector
-            if let alias = settings.value(target.alias, "alias") {
+            if settings.isGiven("alias"), let alias = settings.text("alias") {
                 selector = .alias(alias)
-            } else if let text = settings.value(olderThan, "older-than") {
-                selector = .olderThan(seconds: try Strategy.days(text, in: settings.origin(olderThan, "older-than")))
+            } else if let seconds = settings.seconds("older-than") {
+                selector = .olderThan(seconds: seconds)
             } else {
-                var provenance = Provenance.detect(context.environment.variables, git: { LocalGit.facts() })
-                if let branch = settings.value(target.branch, "branch") { provenance.branch = branch }
                 selector = .alias(
                     try PreviewAlias.name(
-                        template: template, branch: provenance.branch, pr: PreviewAlias.pullRequest(context.environment)
-                    ))
+                        template: template, branch: settings.provenance.branch, pr: settings.ci.pullRequest))
             }
-            let client = try aws.makeClient(context, settings: settings)
+            let client = try AWSOptions.makeClient(context, settings: settings)
             let lambda = LambdaClient(client: client)
             _ = try await OperatorChecks.function(lambda, resolved.function, region: client.region)
             let result = try await PreviewCleanup(functions: lambda).run(

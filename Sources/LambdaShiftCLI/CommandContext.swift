@@ -10,6 +10,8 @@ import Glibc
 /// entry point fills it from the process; tests hand in their own.
 public struct CommandContext: Sendable {
     public var environment: Environment
+    /// The CI this run is in, and its provenance, detected once.
+    public var ci: CIContext
     public var transport: (any HTTPTransport)?
     public var output: @Sendable (String) -> Void
     public var errorOutput: @Sendable (String) -> Void
@@ -26,6 +28,7 @@ public struct CommandContext: Sendable {
     ) {
         let (environment, ignored) = CIEnvironment.withoutEarlierOutputs(environment)
         self.environment = environment
+        ci = CIContext(environment: environment)
         self.transport = transport
         self.output = output
         self.errorOutput = errorOutput

@@ -31,8 +31,8 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            if dryRun { return try await DeployCommand.plan(options.settings, context) }
-            try await DeployCommand.deploy(options.settings, context)
+            if dryRun { return try await DeployCommand.plan(options.flags, context) }
+            try await DeployCommand.deploy(options.flags, context)
         }
     }
 
@@ -50,162 +50,67 @@ extension LambdaShift {
         @OptionGroup var options: DeployOptions
 
         func run() async throws {
-            try await DeployCommand.plan(options.settings, CommandContext.current)
+            try await DeployCommand.plan(options.flags, CommandContext.current)
         }
     }
 }
 
-/// The settings of `deploy` and `plan`.
+/// The settings of `deploy` and `plan`: each flag is a setting of the table, named after it,
+/// with its help; `SettingOptions` reads them.
 struct DeployOptions: ParsableArguments {
-    @Option(
-        name: .customLong("function"),
-        help:
-            "Function name or ARN; may use {environment} and the other placeholders. Repeat it to deploy several functions as one."
-    ) var functions: [String] = []
-    @Option(
-        help:
-            "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); default one wave.")
-    var waves: String?
-    @Option(parsing: .unconditional, help: "With several targets: how many move at once (default 4).")
-    var parallel: String?
-    @Option(help: "Alias to move (default live).") var alias: String?
+    @Option(help: .setting("function")) var function: [String] = []
+    @Option(help: .setting("waves")) var waves: String?
+    @Option(parsing: .unconditional, help: .setting("parallel")) var parallel: String?
+    @Option(help: .setting("alias")) var alias: String?
     @OptionGroup var sourceOptions: SourceOptions
-    @Option(
-        name: .customLong("function-url"), help: "With --preview: a function URL on the preview alias, AWS_IAM or NONE."
-    )
-    var functionURL: String?
-    @Flag(
-        help:
-            "Deploy this branch all at once to its own preview alias (preview-<branch>), leaving every other alias alone."
-    )
-    var preview = false
-    @Option(
-        name: .customLong("preview-alias"),
-        help: "The preview alias template: {branch} and {pr} (default preview-{branch}).")
-    var previewAlias: String?
-    @Option(help: "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload).")
-    var artifact: String?
-    @Option(help: "Bucket for the packages.") var bucket: String?
-    @Option(help: "S3 key template (default {repository}/{function}/{version}/package.zip).") var key: String?
-    @Option(help: "Environment, overriding the branch map.") var environment: String?
-    @Option(help: "Branch, overriding detection.") var branch: String?
-    @Option(help: "Strategy: AllAtOnce, a CodeDeploy name, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m.")
-    var strategy: String?
-    @Option(name: .customLong("alarm"), help: "CloudWatch alarm gating each step (repeatable).") var alarms: [String] =
-        []
-    @Option(name: .customLong("alarm-prefix"), help: "Gate on every alarm whose name starts with this (repeatable).")
-    var alarmPrefixes: [String] = []
-    @Option(
-        name: .customLong("alarm-already-firing"),
-        help: "An alarm in ALARM before the deploy: block (default) or ignore.") var alarmAlreadyFiring: String?
-    @Option(
-        name: .customLong("max-error-rate"), parsing: .unconditional,
-        help: "Highest error+throttle rate of the new version, in percent (enables the metrics gate).")
-    var maxErrorRate: String?
-    @Option(
-        name: .customLong("min-invocations"), parsing: .unconditional,
-        help: "Invocations needed before silence counts as health (the canary: of each version; default 1).")
-    var minInvocations: String?
-    @Option(
-        name: .customLong("max-error-rate-increase"), parsing: .unconditional,
-        help:
-            "Canary: percentage points the new version's error rate may exceed the stable version's by (same minutes); fails only when significant at --confidence."
-    ) var maxErrorRateIncrease: String?
-    @Option(
-        name: .customLong("max-duration-increase"), parsing: .unconditional,
-        help: "Canary: percent the new version's p99 Duration may exceed the stable version's by.")
-    var maxDurationIncrease: String?
-    @Option(parsing: .unconditional, help: "Canary: confidence an error-rate excess needs to fail (default 95).")
-    var confidence: String?
-    @Option(
-        name: .customLong("max-bake"), parsing: .unconditional,
-        help: "Longest a step without a verdict (too little traffic) bakes in all (default 3 × its bake).")
-    var maxBake: String?
-    @Option(
-        name: .customLong("on-inconclusive"),
-        help: "A step still without a verdict at --max-bake: rollback (default) or proceed.") var onInconclusive:
-        String?
-    @Option(
-        name: .customLong("warm-invocations"), parsing: .unconditional,
-        help:
-            "Invoke the alias this many times per step with the smoke payload, spread over the bake (runs the function: side effects)."
-    ) var warmInvocations: String?
-    @Option(
-        name: .customLong("smoke-payload"), help: "JSON (or @FILE) to invoke the new version with before traffic moves."
-    ) var smokePayload: String?
-    @Option(parsing: .unconditional, help: "Keep checking the gates this long after 100% (30s, 5m).") var bake: String?
-    @Option(name: .customLong("gate-interval"), help: "How often the gates are checked during a bake (default 10s).")
-    var gateInterval: String?
-    @Option(name: .customLong("allowed-account-ids"), help: "Comma-separated AWS account ids this deploy may touch.")
-    var allowedAccountIds: String?
-    @Option(help: "AWS region.") var region: String?
-    @Option(name: .customLong("role-to-assume"), help: "Role ARN to assume with the CI's OIDC token.") var roleToAssume:
-        String?
-    @Option(
-        name: .customLong("keep-versions"), parsing: .unconditional,
-        help: "After a deploy, delete published versions beyond the newest N (never one an alias uses).")
-    var keepVersions: String?
-    @Option(help: "Settings file (default .lambda-shift.yml when present).") var config: String?
+    @Option(help: .setting("function-url")) var functionURL: String?
+    @Flag(help: .setting("preview")) var preview = false
+    @Option(help: .setting("preview-alias")) var previewAlias: String?
+    @Option(help: .setting("artifact")) var artifact: String?
+    @Option(help: .setting("bucket")) var bucket: String?
+    @Option(help: .setting("key")) var key: String?
+    @Option(help: .setting("environment")) var environment: String?
+    @Option(help: .setting("branch")) var branch: String?
+    @Option(help: .setting("strategy")) var strategy: String?
+    @Option(help: .setting("alarm")) var alarm: [String] = []
+    @Option(help: .setting("alarm-prefix")) var alarmPrefix: [String] = []
+    @Option(help: .setting("alarm-already-firing")) var alarmAlreadyFiring: String?
+    @Option(parsing: .unconditional, help: .setting("max-error-rate")) var maxErrorRate: String?
+    @Option(parsing: .unconditional, help: .setting("min-invocations")) var minInvocations: String?
+    @Option(parsing: .unconditional, help: .setting("max-error-rate-increase")) var maxErrorRateIncrease: String?
+    @Option(parsing: .unconditional, help: .setting("max-duration-increase")) var maxDurationIncrease: String?
+    @Option(parsing: .unconditional, help: .setting("confidence")) var confidence: String?
+    @Option(parsing: .unconditional, help: .setting("max-bake")) var maxBake: String?
+    @Option(help: .setting("on-inconclusive")) var onInconclusive: String?
+    @Option(parsing: .unconditional, help: .setting("warm-invocations")) var warmInvocations: String?
+    @Option(help: .setting("smoke-payload")) var smokePayload: String?
+    @Option(parsing: .unconditional, help: .setting("bake")) var bake: String?
+    @Option(help: .setting("gate-interval")) var gateInterval: String?
+    @Option(help: .setting("allowed-account-ids")) var allowedAccountIds: String?
+    @Option(help: .setting("region")) var region: String?
+    @Option(help: .setting("role-to-assume")) var roleToAssume: String?
+    @Option(parsing: .unconditional, help: .setting("keep-versions")) var keepVersions: String?
+    @Option(help: .setting("config")) var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
-    /// The flags as the pipeline's settings.
-    var settings: DeploySettings {
-        var settings = DeploySettings()
-        settings.functions = functions
-        settings.function = functions.count == 1 ? functions[0] : nil
-        settings.waves = waves
-        settings.parallel = parallel
-        settings.alias = alias
-        settings.source = sourceOptions.source
-        settings.zip = sourceOptions.zip
-        settings.artifact = artifact
-        settings.preview = preview ? "true" : nil
-        settings.previewAlias = previewAlias
-        settings.functionURL = functionURL
-        settings.excludes = sourceOptions.excludes
-        settings.includeHidden = sourceOptions.includeHidden ? "true" : nil
-        settings.bucket = bucket
-        settings.key = key
-        settings.environment = environment
-        settings.branch = branch
-        settings.strategy = strategy
-        settings.alarms = alarms
-        settings.alarmPrefixes = alarmPrefixes
-        settings.alarmAlreadyFiring = alarmAlreadyFiring
-        settings.maxErrorRate = maxErrorRate
-        settings.minInvocations = minInvocations
-        settings.maxErrorRateIncrease = maxErrorRateIncrease
-        settings.maxDurationIncrease = maxDurationIncrease
-        settings.confidence = confidence
-        settings.maxBake = maxBake
-        settings.onInconclusive = onInconclusive
-        settings.warmInvocations = warmInvocations
-        settings.smokePayload = smokePayload
-        settings.bake = bake
-        settings.gateInterval = gateInterval
-        settings.allowedAccountIds = allowedAccountIds
-        settings.region = region
-        settings.roleToAssume = roleToAssume
-        settings.keepVersions = keepVersions
-        settings.config = config
-        return settings
-    }
+    var flags: SettingFlags { SettingOptions.flags(self) }
 }
 
 /// Runs the pipeline for `deploy` and `plan`: resolves, builds the AWS clients, runs, and
 /// writes the result; every ending writes the outputs, the summary and the result once.
 enum DeployCommand {
-    static func deploy(_ settings: DeploySettings, _ context: CommandContext) async throws {
+    static func deploy(_ flags: SettingFlags, _ context: CommandContext) async throws {
         let report = DeployReport(context: context)
         let targets: DeployTargets
         let deps: [DeployDependencies]
         do {
-            guard let resolved = try settings.resolveTargets(context.environment) else {
+            let settings = try ResolvedSettings.resolve(.deploy, flags: flags, ci: context.ci)
+            guard let resolved = try DeployTargets.resolve(settings) else {
                 report.finish(
                     DeployResult(
                         outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
                         message:
-                            "Branch \(settings.branchDescription(context.environment)) maps to no environment: nothing to deploy."
+                            "Branch \(settings.branchDescription) maps to no environment: nothing to deploy."
                     ))
                 return
             }
@@ -231,11 +136,12 @@ enum DeployCommand {
         if result.exitCode != 0 { throw CommandFailure(result.reason ?? result.outcome, exitCode: result.exitCode) }
     }
 
-    static func plan(_ settings: DeploySettings, _ context: CommandContext) async throws {
+    static func plan(_ flags: SettingFlags, _ context: CommandContext) async throws {
         let result = context.result
-        guard let targets = try settings.resolveTargets(context.environment) else {
+        let settings = try ResolvedSettings.resolve(.plan, flags: flags, ci: context.ci)
+        guard let targets = try DeployTargets.resolve(settings) else {
             let sentence =
-                "Branch \(settings.branchDescription(context.environment)) maps to no environment: a deploy would do nothing."
+                "Branch \(settings.branchDescription) maps to no environment: a deploy would do nothing."
             result.line(sentence)
             result.document([
                 "command": "plan", "outcome": "nothing-to-do", "exit-code": 0, "message": .string(sentence),

@@ -1,3 +1,4 @@
+import Config
 import LambdaShiftCore
 import Pipeline
 import AWSCore
@@ -11,6 +12,7 @@ extension LambdaShift {
     /// `doctor`: makes the read-only calls a deploy depends on (identity, function, alias,
     /// bucket, alarms) and says which work, before a first deploy is attempted.
     struct Doctor: AsyncParsableCommand {
+        static let command = SettingCommand.doctor
         static let configuration = CommandConfiguration(
             commandName: "doctor",
             abstract:
@@ -22,20 +24,17 @@ extension LambdaShift {
 
         @OptionGroup var target: FunctionOptions
 
-        @Option(help: "Bucket the packages go to.")
-        var bucket: String?
-
-        @Option(name: .customLong("alarm"), help: "CloudWatch alarm used as a health gate (repeatable).")
-        var alarms: [String] = []
+        @Option(help: .setting("bucket", for: .doctor)) var bucket: String?
+        @Option(help: .setting("alarm", for: .doctor)) var alarm: [String] = []
 
         @OptionGroup var aws: AWSOptions
 
         func run() async throws {
             let context = CommandContext.current
-            let target = try self.target.resolve(context)
-            let client = try aws.makeClient(context, settings: target.settings)
-            let bucket = target.settings.value(self.bucket, "bucket")
-            let alarms = target.settings.list(self.alarms, "alarm", fileKeys: ["alarms", "alarm"])
+            let target = try FunctionOptions.resolve(Self.command, self, context)
+            let client = try AWSOptions.makeClient(context, settings: target.settings)
+            let bucket = target.settings.text("bucket")
+            let alarms = target.settings.list("alarm")
             let checks = try await DoctorChecks(
                 identity: STSClient(client: client), functions: LambdaClient(client: client),
                 store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),

@@ -8,31 +8,13 @@ import Pipeline
 
 /// Where the package comes from: a build directory to zip, or a prebuilt zip.
 struct SourceOptions: ParsableArguments {
-    @Option(help: "Build directory to zip (deterministically).")
-    var source: String?
-
-    @Option(help: "A prebuilt zip to use as it is (only hashed and checked).")
-    var zip: String?
-
-    @Option(name: .customLong("exclude"), help: "Glob of paths to leave out, as in .gitignore (repeatable).")
-    var excludes: [String] = []
-
-    @Flag(
-        name: .customLong("include-hidden"),
-        help:
-            "Package .git, .hg and .svn too (left out by default), and files that usually hold secrets without a warning."
-    )
-    var includeHidden = false
+    @Option(help: .setting("source")) var source: String?
+    @Option(help: .setting("zip")) var zip: String?
+    @Option(help: .setting("exclude")) var exclude: [String] = []
+    @Flag(help: .setting("include-hidden")) var includeHidden = false
 
     func validate() throws {
         if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }
-    }
-
-    /// The flags, else the environment and config file.
-    func resolved(_ settings: SettingSource) throws -> CodeSource {
-        try CodeSource.resolve(
-            source: source, zip: zip, excludes: excludes, includeHidden: includeHidden ? "true" : nil,
-            settings: settings)
     }
 }
 
@@ -67,7 +49,9 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let result = try await sourceOptions.resolved(SettingSource(environment: context.environment)).prepare(
+            let settings = try ResolvedSettings.resolve(
+                .package, flags: SettingOptions.flags(sourceOptions), ci: context.ci)
+            let result = try await CodeSource.resolve(settings).prepare(
                 out: out ?? "package.zip", environment: context.environment)
             context.result.document([
                 "command": "package", "outcome": "ok", "exit-code": 0, "path": .string(result.path),

@@ -1,3 +1,4 @@
+import Config
 import Pipeline
 import AWSCore
 import AWSServices
@@ -9,6 +10,7 @@ extension LambdaShift {
     /// `status`: who we are, the function, the alias with its weights, and where each of its
     /// versions came from. Reads only.
     struct Status: AsyncParsableCommand {
+        static let command = SettingCommand.status
         static let configuration = CommandConfiguration(
             commandName: "status",
             abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.",
@@ -23,8 +25,8 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let target = try self.target.resolve(context)
-            let client = try aws.makeClient(context, settings: target.settings)
+            let target = try FunctionOptions.resolve(Self.command, self, context)
+            let client = try AWSOptions.makeClient(context, settings: target.settings)
             let identity = try await STSClient(client: client).getCallerIdentity()
             let lambda = LambdaClient(client: client)
             let function = try await OperatorChecks.function(lambda, target.function, region: client.region)

@@ -17,13 +17,10 @@ public enum CodeSource: Sendable, Equatable {
     case zip(String)
     case artifact(S3Artifact)
 
-    /// The flags, else the environment and config file; exactly one of source, zip and artifact.
-    public static func resolve(
-        source: String?, zip: String?, artifact: String? = nil, excludes: [String], includeHidden: String? = nil,
-        settings: SettingSource
-    ) throws -> CodeSource {
-        let source = settings.value(source, "source"), zip = settings.value(zip, "zip")
-        let artifact = settings.value(artifact, "artifact")
+    /// Exactly one of source, zip and artifact, from the resolved settings.
+    public static func resolve(_ settings: ResolvedSettings) throws -> CodeSource {
+        let source = settings.text("source"), zip = settings.text("zip")
+        let artifact = settings.command == .package ? nil : settings.text("artifact")
         switch (source, zip, artifact) {
         case (nil, nil, .some(let reference)): return .artifact(try S3Artifact(parsing: reference))
         case (.some, .some, _), (.some, _, .some), (_, .some, .some):
@@ -33,12 +30,8 @@ public enum CodeSource: Sendable, Equatable {
                 "Give the build directory with --source DIR, a prebuilt zip with --zip FILE, or an uploaded package with --artifact s3://BUCKET/KEY."
             )
         case (.some(let directory), nil, nil):
-            let hidden = settings.value(includeHidden, "include-hidden")
-            guard hidden == nil || hidden == "true" || hidden == "false" else {
-                throw ConfigError(
-                    "\(settings.origin(includeHidden, "include-hidden")) is \"\(hidden ?? "")\": give true or false.")
-            }
-            return .directory(directory, excludes: settings.list(excludes, "exclude"), includeHidden: hidden == "true")
+            return .directory(
+                directory, excludes: settings.list("exclude"), includeHidden: settings.flag("include-hidden"))
         case (nil, .some(let file), nil): return .zip(file)
         }
     }

@@ -48,42 +48,41 @@ public struct DeployTargets: Sendable {
     }
 }
 
-extension DeploySettings {
+extension DeployTargets {
     /// The targets of this deploy: repeated `--function`, the function input's lines, or the
     /// settings file's `targets:` (per environment, else at the top); one target otherwise. Each
     /// is resolved as a single deploy would be, with its own function, region, alias and bucket.
     /// Nil when the branch deploys nothing.
-    public func resolveTargets(_ environment: Environment) throws -> DeployTargets? {
-        var settings = SettingSource(
-            environment: environment, file: try SettingSource.loadFile(flag: config, environment: environment))
+    public static func resolve(_ settings: ResolvedSettings) throws -> DeployTargets? {
+        guard settings.environmentName != nil else { return nil }
+        let flagged = settings.flags.values["function"] ?? []
         var entries: [ConfigFile.Target]
-        if functions.count > 1 {
-            entries = functions.map { ConfigFile.Target(function: $0) }
-        } else if let one = functions.first ?? function {
-            entries = [ConfigFile.Target(function: one)]
-        } else if let lines = settings.value(String?.none, "function"), lines.contains("\n") {
+        var origin = "--function"
+        if flagged.count > 1 {
+            entries = flagged.map { ConfigFile.Target(function: $0) }
+        } else if let lines = settings.text("function"), lines.contains("\n") {
+            origin = settings.origin("function")
             entries = lines.split(separator: "\n").map { $0.trimmed() }.filter { !$0.isEmpty }.map {
                 ConfigFile.Target(function: $0)
             }
+        } else if flagged.isEmpty, let file = settings.file,
+            let listed = file.targets(environment: settings.environmentName), !listed.isEmpty
+        {
+            origin = "targets in \(file.path)"
+            entries = listed
         } else {
-            var provenance = Provenance.detect(environment.variables, git: { LocalGit.facts() })
-            if let branch = settings.value(branch, "branch") { provenance.branch = branch }
-            let name = try settings.environment(explicit: self.environment, branch: provenance.branch)?.name
-            settings.environmentName = name
-            entries = settings.file?.targets(environment: name) ?? []
-            if entries.isEmpty {
-                entries = [ConfigFile.Target(function: settings.value(String?.none, "function") ?? "")]
-            }
+            entries = [ConfigFile.Target(function: settings.text("function") ?? "")]
+            origin = settings.origin("function")
         }
         var plans: [DeployPlan] = []
         for entry in entries {
-            var one = self
-            one.functions = []
-            one.function = entry.function.isEmpty ? nil : entry.function
-            if let region = entry.region { one.region = region }
-            if let alias = entry.alias { one.alias = alias }
-            if let bucket = entry.bucket { one.bucket = bucket }
-            guard let plan = try one.resolve(environment) else { return nil }
+            let one = try settings.overriding(
+                "function", with: entry.function.isEmpty ? nil : entry.function, origin: origin
+            )
+            .overriding("region", with: entry.region, origin: origin)
+            .overriding("alias", with: entry.alias, origin: origin)
+            .overriding("bucket", with: entry.bucket, origin: origin)
+            guard let plan = try DeployPlan.resolve(one) else { return nil }
             plans.append(plan)
         }
         // One upload per bucket: the targets of a bucket (in one region) share the first one's key.
@@ -109,9 +108,7 @@ extension DeploySettings {
             )
         }
         let waves = try DeployTargets.waves(
-            settings.value(self.waves, "waves"), count: plans.count, origin: settings.origin(self.waves, "waves"))
-        let parallel =
-            try settings.integer(self.parallel, "parallel", in: 1...64, what: "how many targets move at once") ?? 4
-        return DeployTargets(plans: plans, waves: waves, parallel: parallel)
+            settings.text("waves"), count: plans.count, origin: settings.origin("waves"))
+        return DeployTargets(plans: plans, waves: waves, parallel: settings.count("parallel") ?? 4)
     }
 }

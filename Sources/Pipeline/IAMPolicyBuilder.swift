@@ -1,5 +1,6 @@
 import LambdaShiftCore
 import AWSCore
+import CISupport
 import AWSServices
 import Config
 
@@ -14,10 +15,11 @@ public enum IAMPolicyBuilder {
         public var assumptions: [String]
     }
 
-    public static func build(_ settings: DeploySettings, environment: Environment, accountId: String?, region: String?)
-        throws -> Built
-    {
-        let plans = try deployPlans(settings, environment)
+    public static func build(
+        _ flags: SettingFlags, ci: CIContext, repository: String?, accountId: String?, region: String?
+    ) throws -> Built {
+        let environment = ci.environment
+        let plans = try deployPlans(flags, ci: ci, repository: repository)
         var functionArns: [String] = [], code: [IAMPolicyDocument.Statement] = [], alarmArns: [String] = []
         var assumptions: [String] = []
         for plan in plans {
@@ -58,18 +60,19 @@ public enum IAMPolicyBuilder {
         return items.filter { seen.insert($0).inserted }
     }
 
-    /// The deploy settings for each environment the policy covers, resolved as deploy does.
-    static func deployPlans(_ settings: DeploySettings, _ environment: Environment) throws -> [DeployPlan] {
-        if let plan = try settings.resolve(environment) { return [plan] }
+    /// The plan of each environment the policy covers, resolved as deploy resolves it.
+    static func deployPlans(_ flags: SettingFlags, ci: CIContext, repository: String?) throws -> [DeployPlan] {
+        func plan(_ environment: String?) throws -> DeployPlan? {
+            var settings = try ResolvedSettings.resolve(.iamPolicy, flags: flags, ci: ci, environment: environment)
+            if let repository { settings.provenance.repository = repository }
+            return try DeployPlan.resolve(settings)
+        }
+        if let plan = try plan(nil) { return [plan] }
         // The branch maps to no environment: cover every environment of the map.
-        let file = try SettingSource.loadFile(flag: settings.config, environment: environment)
+        let file = try ResolvedSettings.resolve(.iamPolicy, flags: flags, ci: ci).file
         let names =
             file?.environmentNames.isEmpty == false
             ? file?.environmentNames ?? [] : Array(Set(BranchMap.standard.branches.values.map(\.environment))).sorted()
-        return try names.compactMap { name in
-            var scoped = settings
-            scoped.environment = name
-            return try scoped.resolve(environment)
-        }
+        return try names.compactMap(plan)
     }
 }

@@ -41,12 +41,4 @@ public enum PreviewAlias {
     public static func prefix(template: String) -> String {
         String(template.prefix { $0 != "{" })
     }
-
-    /// The pull request (GitHub: `refs/pull/N/merge`) or merge request (GitLab) of this run.
-    public static func pullRequest(_ environment: Environment) -> String? {
-        if let ref = environment["GITHUB_REF"], ref.hasPrefix("refs/pull/") {
-            return ref.dropFirst("refs/pull/".count).split(separator: "/").first.map(String.init)
-        }
-        return environment["CI_MERGE_REQUEST_IID"]
-    }
 }

@@ -31,13 +31,13 @@ struct DeployPipelineTests {
                 to: URL(fileURLWithPath: source + "/index.py"))
         }
 
-        func plan(_ tweak: (inout DeploySettings) -> Void = { _ in }) throws -> DeployPlan {
-            var settings = DeploySettings()
-            settings.function = "svc"
-            settings.bucket = "artifacts"
-            settings.source = source
-            settings.branch = "main"
-            settings.strategy = "canary:10%:30s"
+        func plan(_ tweak: (inout SettingFlags) -> Void = { _ in }) throws -> DeployPlan {
+            var settings = SettingFlags()
+            settings["function"] = "svc"
+            settings["bucket"] = "artifacts"
+            settings["source"] = source
+            settings["branch"] = "main"
+            settings["strategy"] = "canary:10%:30s"
             tweak(&settings)
             return try #require(
                 try settings.resolve(
@@ -62,7 +62,7 @@ struct DeployPipelineTests {
     func flip() async throws {
         let world = try World()
         world.lambda.seedAlias()
-        let result = await world.run(try world.plan { $0.strategy = "AllAtOnce" })
+        let result = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
         #expect(result.exitCode == 0 && result.outcome == "deployed", "\(result)")
         #expect(result.outputs["version"] == "2" && result.outputs["previous-version"] == "1")
         #expect(result.outputs["s3-key"] == "octo/app/svc/0123456/package.zip")
@@ -74,9 +74,9 @@ struct DeployPipelineTests {
     func skip() async throws {
         let world = try World()
         world.lambda.seedAlias()
-        #expect(await world.run(try world.plan { $0.strategy = "AllAtOnce" }).exitCode == 0)
+        #expect(await world.run(try world.plan { $0["strategy"] = "AllAtOnce" }).exitCode == 0)
         let before = world.lambda.mutations.count
-        let again = await world.run(try world.plan { $0.strategy = "AllAtOnce" })
+        let again = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
         #expect(again.outcome == "skipped" && again.outputs["skipped"] == "true")
         #expect(world.store.uploads.withLock { $0 } == 1 && world.lambda.mutations.count == before)
     }
@@ -87,7 +87,7 @@ struct DeployPipelineTests {
         world.lambda.seedAlias()
         world.metrics.alarms.withLock { $0["errors"] = "OK" }
         let sleeper = RecordingSleeper()
-        let result = await world.run(try world.plan { $0.alarms = ["errors"] }, sleeper: sleeper)
+        let result = await world.run(try world.plan { $0.values["alarm"] = ["errors"] }, sleeper: sleeper)
         #expect(result.outcome == "deployed", "\(result)")
         #expect(world.lambda.aliasUpdates.map(\.weights) == [["2": 0.1], [:]])
         #expect(sleeper.recorded == [10, 10, 10])
@@ -100,7 +100,7 @@ struct DeployPipelineTests {
         alarm.lambda.seedAlias()
         alarm.metrics.alarms.withLock { $0["errors"] = "OK" }
         alarm.metrics.scheduled.withLock { $0.append((after: 3, name: "errors", state: "ALARM")) }
-        let a = await alarm.run(try alarm.plan { $0.alarms = ["errors"] })
+        let a = await alarm.run(try alarm.plan { $0.values["alarm"] = ["errors"] })
         #expect(a.exitCode == LambdaShiftCore.ExitStatus.gateFailed && a.outcome == "rolled-back", "\(a)")
         #expect(a.reason?.contains("seen 20s into a 30s bake") == true, "\(a)")
         #expect(alarm.lambda.alias()?.functionVersion == "1" && alarm.lambda.alias()?.additionalVersionWeights == [:])
@@ -109,7 +109,7 @@ struct DeployPipelineTests {
         quiet.lambda.seedAlias()
         let q = await quiet.run(
             try quiet.plan {
-                $0.maxErrorRate = "1"; $0.minInvocations = "5"
+                $0["max-error-rate"] = "1"; $0["min-invocations"] = "5"
             })
         #expect(
             q.exitCode == LambdaShiftCore.ExitStatus.gateFailed
@@ -121,7 +121,7 @@ struct DeployPipelineTests {
         let smoke = try World()
         smoke.lambda.seedAlias()
         smoke.lambda.state.withLock { $0.failingInvokes = ["2"] }
-        let s = await smoke.run(try smoke.plan { $0.smokePayload = "{}" })
+        let s = await smoke.run(try smoke.plan { $0["smoke-payload"] = "{}" })
         #expect(
             s.exitCode == LambdaShiftCore.ExitStatus.gateFailed
                 && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
@@ -159,7 +159,7 @@ struct DeployPipelineTests {
                 if lambda.aliasUpdates.count == 1 { lambda.interfere(version: "1") }
             }
         }
-        let result = await world.run(try world.plan { $0.strategy = "linear:50%:1s" })
+        let result = await world.run(try world.plan { $0["strategy"] = "linear:50%:1s" })
         #expect(
             result.exitCode == LambdaShiftCore.ExitStatus.failed
                 && result.reason?.contains("Someone else changed alias live") == true, "\(result)")
@@ -171,7 +171,7 @@ struct DeployPipelineTests {
         breach.lambda.state.withLock { $0.failAliasUpdatesAfter = 1 }
         let split = await breach.run(
             try breach.plan {
-                $0.alarms = ["errors"]; $0.strategy = "canary:10%:1s"
+                $0.values["alarm"] = ["errors"]; $0["strategy"] = "canary:10%:1s"
             })
         #expect(
             split.exitCode == LambdaShiftCore.ExitStatus.rollbackFailed
@@ -200,11 +200,11 @@ struct DeployPipelineTests {
             accessKeyId: "AKID", secretAccessKey: "s", expiration: Date(timeIntervalSince1970: 1_800_000_000 + 600),
             source: "environment", renewable: false)
         let result = await world.run(
-            try world.plan { $0.strategy = "Linear10PercentEvery10Minutes" }, credentials: expiring)
+            try world.plan { $0["strategy"] = "Linear10PercentEvery10Minutes" }, credentials: expiring)
         #expect(
             result.exitCode == LambdaShiftCore.ExitStatus.usage && result.reason?.contains("expire in 10 min") == true,
             "\(result)")
-        let wrong = await world.run(try world.plan { $0.allowedAccountIds = "210987654321" })
+        let wrong = await world.run(try world.plan { $0["allowed-account-ids"] = "210987654321" })
         #expect(
             wrong.exitCode == LambdaShiftCore.ExitStatus.usage
                 && wrong.reason?.contains("not in --allowed-account-ids") == true, "\(wrong)")

@@ -38,14 +38,14 @@ struct MultiDeployTests {
                 to: URL(fileURLWithPath: source + "/index.py"))
         }
 
-        func targets(_ tweak: (inout DeploySettings) -> Void = { _ in }) throws -> DeployTargets {
-            var settings = DeploySettings()
-            settings.functions = names
-            settings.bucket = "artifacts"
-            settings.source = source
-            settings.branch = "main"
-            settings.strategy = "canary:10%:30s"
-            settings.alarms = ["errors"]
+        func targets(_ tweak: (inout SettingFlags) -> Void = { _ in }) throws -> DeployTargets {
+            var settings = SettingFlags()
+            settings.values["function"] = names
+            settings["bucket"] = "artifacts"
+            settings["source"] = source
+            settings["branch"] = "main"
+            settings["strategy"] = "canary:10%:30s"
+            settings.values["alarm"] = ["errors"]
             tweak(&settings)
             return try #require(
                 try settings.resolveTargets(
@@ -96,7 +96,7 @@ struct MultiDeployTests {
     func smokeFailure() async throws {
         let world = try World(["api", "worker"])
         world.lambdas["worker"]?.state.withLock { $0.failingInvokes = ["2"] }
-        let (result, rows) = await world.run(try world.targets { $0.smokePayload = "{}" })
+        let (result, rows) = await world.run(try world.targets { $0["smoke-payload"] = "{}" })
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
         #expect(result.reason?.contains("worker: The smoke test of version 2 failed") == true, "\(result)")
         #expect(result.reason?.contains("No other alias had moved") == true)
@@ -110,7 +110,7 @@ struct MultiDeployTests {
     func firstWaveFails() async throws {
         let world = try World(["a", "b", "c"])
         world.metrics["a"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
-        let targets = try world.targets { $0.waves = "1,100%" }
+        let targets = try world.targets { $0["waves"] = "1,100%" }
         #expect(targets.waves == [[0], [1, 2]])
         let (result, rows) = await world.run(targets)
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
@@ -125,7 +125,7 @@ struct MultiDeployTests {
         world.metrics["c"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
         let (result, rows) = await world.run(
             try world.targets {
-                $0.waves = "1"; $0.parallel = "1"
+                $0["waves"] = "1"; $0["parallel"] = "1"
             })
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
         #expect(
@@ -142,7 +142,7 @@ struct MultiDeployTests {
     func createdAliasDeleted() async throws {
         let world = try World(["a", "b"], withoutAlias: ["a"])
         world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
-        let (result, rows) = await world.run(try world.targets { $0.waves = "1" })
+        let (result, rows) = await world.run(try world.targets { $0["waves"] = "1" })
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
         #expect(world.lambdas["a"]?.alias() == nil, "the alias this run created is gone")
         #expect(world.lambdas["a"]?.mutations.contains("DeleteAlias") == true)
@@ -156,7 +156,7 @@ struct MultiDeployTests {
         world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
         // a's weight and flip go through; the restore, its third update, does not.
         world.lambdas["a"]?.state.withLock { $0.failAliasUpdatesAfter = 2 }
-        let (result, rows) = await world.run(try world.targets { $0.waves = "1" })
+        let (result, rows) = await world.run(try world.targets { $0["waves"] = "1" })
         #expect(result.exitCode == ExitStatus.rollbackFailed, "\(result)")
         #expect(result.reason?.hasPrefix("ROLLBACK FAILED for a: ") == true, "\(result)")
         #expect(result.outcome == "failed")
@@ -170,14 +170,14 @@ struct MultiDeployTests {
         world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
         let (failed, _) = await world.run(
             try world.targets {
-                $0.waves = "1"; $0.keepVersions = "1"
+                $0["waves"] = "1"; $0["keep-versions"] = "1"
             })
         #expect(failed.exitCode == ExitStatus.gateFailed, "\(failed)")
         #expect(world.version("a") == "1" && !world.lambdas["a"]!.mutations.contains { $0.hasPrefix("DeleteFunction") })
         let world2 = try World(["a", "b"])
         let (deployed, _) = await world2.run(
             try world2.targets {
-                $0.waves = "1"; $0.keepVersions = "1"
+                $0["waves"] = "1"; $0["keep-versions"] = "1"
             })
         #expect(deployed.exitCode == 0, "\(deployed)")
         #expect(world2.lambdas["a"]!.mutations.contains { $0.hasPrefix("DeleteFunction") }, "pruned once all succeeded")
@@ -198,10 +198,10 @@ struct MultiDeployTests {
         waves: 1
         parallel: 2
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        var settings = DeploySettings()
-        settings.config = config
-        settings.source = directory.path
-        settings.branch = "main"
+        var settings = SettingFlags()
+        settings["config"] = config
+        settings["source"] = directory.path
+        settings["branch"] = "main"
         let environment = Environment(["GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app"])
         let fromFile = try #require(try settings.resolveTargets(environment))
         #expect(fromFile.plans.map(\.function) == ["api", "api"])
@@ -210,17 +210,17 @@ struct MultiDeployTests {
         #expect(fromFile.plans.map(\.alias) == ["live", "prod"])
         #expect(fromFile.waves == [[0], [1]] && fromFile.parallel == 2)
         // The action's input: one function per line.
-        var lines = DeploySettings()
-        lines.bucket = "artifacts"
-        lines.source = directory.path
-        lines.branch = "main"
+        var lines = SettingFlags()
+        lines["bucket"] = "artifacts"
+        lines["source"] = directory.path
+        lines["branch"] = "main"
         let fromInput = try #require(
             try lines.resolveTargets(
                 Environment(["LAMBDA_SHIFT_FUNCTION": "api\n worker \n\n", "GITHUB_ACTIONS": "true"])))
         #expect(fromInput.plans.map(\.function) == ["api", "worker"])
         // The same function twice in one region is refused before AWS is touched.
         var twice = lines
-        twice.functions = ["api", "api"]
+        twice.values["function"] = ["api", "api"]
         #expect { try twice.resolveTargets(Environment(["GITHUB_ACTIONS": "true"])) } throws: {
             ($0 as? any LambdaShiftError)?.sentence == "api is a target twice: list each function once per region."
         }
@@ -230,7 +230,7 @@ struct MultiDeployTests {
     func cancelled() async throws {
         let world = try World(["a", "b"])
         let (result, rows) = await world.run(
-            try world.targets { $0.waves = "1" }, sleepers: ["b": CancelOnSleep()])
+            try world.targets { $0["waves"] = "1" }, sleepers: ["b": CancelOnSleep()])
         #expect(result.exitCode == ExitStatus.cancelled, "\(result)")
         #expect(result.outcome == "cancelled")
         #expect(rows.map(\.outcome) == ["rolled-back", "cancelled"], "\(rows)")

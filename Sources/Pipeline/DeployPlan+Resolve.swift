@@ -1,0 +1,93 @@
+import LambdaShiftCore
+import CISupport
+import Config
+import FoundationEssentials
+import Rollout
+
+extension DeployPlan {
+    /// The plan of one deploy from its resolved settings: everything checked before AWS is
+    /// touched; nil when the branch maps to no environment (nothing to deploy).
+    public static func resolve(_ settings: ResolvedSettings) throws -> DeployPlan? {
+        guard let environmentName = settings.environmentName else { return nil }
+        let isPreview = settings.flag("preview")
+        guard let functionTemplate = settings.text("function") else {
+            throw ConfigError("Name the function with --function (or the function input).")
+        }
+        let code = try CodeSource.resolve(settings)
+        guard let bucketName = code.artifact?.bucket ?? settings.text("bucket") else {
+            throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
+        }
+        let provenance = settings.provenance
+        var values = provenance.templateValues(function: "", environment: environmentName)
+        let functionName = try SettingTemplate.render(functionTemplate, values)
+        values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
+        let keyTemplate = try KeyTemplate(settings.text("key") ?? KeyTemplate.defaultTemplate)
+        let key = code.artifact?.key ?? keyTemplate.render(values)
+        // The part of the key every deploy of this function shares: the policy's S3 prefix.
+        var varying = values
+        let marker = "LAMBDASHIFTVARIES"
+        for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
+        let rendered = keyTemplate.render(varying)
+        let keyPrefix = rendered.firstRange(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
+        varying["repository"] = "LAMBDASHIFTANYREPOSITORY"
+        let anyRepository = keyTemplate.render(varying).replacingAll("LAMBDASHIFTANYREPOSITORY", with: "*")
+        let keyPrefixAnyRepository =
+            anyRepository.firstRange(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
+        // A preview serves no one else: no reason to shift slowly.
+        let strategy = try Strategy.parse(isPreview ? "AllAtOnce" : settings.text("strategy") ?? "AllAtOnce")
+        let gateInterval = settings.seconds("gate-interval") ?? 10
+        guard gateInterval >= 1 else {
+            throw ConfigError(
+                "\(settings.origin("gate-interval")) is 0: give at least 1s (the gates are read from CloudWatch at that pace)."
+            )
+        }
+        let aliasName: String
+        if isPreview {
+            aliasName = try PreviewAlias.name(
+                template: settings.text("preview-alias") ?? PreviewAlias.defaultTemplate,
+                branch: provenance.branch, pr: settings.ci.pullRequest)
+        } else {
+            aliasName = try AliasName.validated(settings.text("alias") ?? "live")
+        }
+        let minimum = settings.count("min-invocations") ?? 1
+        let increase = settings.percent("max-error-rate-increase")
+        let slower = settings.percent("max-duration-increase")
+        let confidence = settings.percent("confidence") ?? 95
+        if confidence < 50 {
+            throw ConfigError(
+                "\(settings.origin("confidence")) is \(confidence)%: give a confidence from 50 to 99.99, such as 95."
+            )
+        }
+        let warm = settings.count("warm-invocations") ?? 0
+        let smoke = settings.json("smoke-payload")
+        if warm > 0 && smoke == nil {
+            throw ConfigError(
+                "\(settings.origin("warm-invocations")) sends the smoke payload to the alias: set --smoke-payload too.")
+        }
+        let functionURL = settings.text("function-url")
+        if functionURL != nil && !isPreview {
+            throw ConfigError("\(settings.origin("function-url")) is for previews: add --preview, or leave it out.")
+        }
+        var plan = DeployPlan(
+            function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
+            strategy: strategy, bakeSeconds: settings.seconds("bake") ?? 0,
+            alarms: settings.list("alarm"), alarmPrefixes: settings.list("alarm-prefix"),
+            blockOnFiringAlarm: settings.text("alarm-already-firing") != "ignore",
+            maxErrorRateBasisPoints: settings.basisPoints("max-error-rate"), minInvocations: minimum,
+            smokePayload: smoke, allowedAccounts: settings.list("allowed-account-ids"), provenance: provenance,
+            source: code, region: settings.text("region"), roleToAssume: settings.text("role-to-assume"),
+            keepVersions: settings.count("keep-versions"), keyPrefix: keyPrefix,
+            keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval, isPreview: isPreview,
+            functionURL: functionURL)
+        if increase != nil || slower != nil {
+            plan.canary = CanaryLimits(
+                maxErrorRateIncreasePoints: increase, maxDurationIncreasePercent: slower,
+                confidence: confidence / 100, minInvocations: minimum)
+        }
+        let decision = InconclusivePolicy.Decision(rawValue: settings.text("on-inconclusive") ?? "rollback")
+        plan.inconclusive = InconclusivePolicy(
+            maxBakeSeconds: settings.seconds("max-bake"), decision: decision ?? .rollback)
+        plan.warmInvocations = warm
+        return plan
+    }
+}
