@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote
 
-import s3_semantics
-from defaults import ACCOUNT_ID, DEFAULT_REGION
-from errors import aws_error, new_request_id
-from messages import ProxyRequest, Response
-from moto_client import MotoClient
+from . import s3_semantics
+from .defaults import ACCOUNT_ID, DEFAULT_REGION
+from .errors import aws_error, new_request_id
+from .messages import ProxyRequest, Response
+from .moto_client import MotoClient
 
 LATEST = "$LATEST"
 # What the control API accepts as a region (e.g. us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1).

@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from faults import FaultTable
-from lambda_semantics import LambdaState
-from s3_semantics import S3State
+from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from .faults import FaultTable
+from .lambda_semantics import LambdaState
+from .s3_semantics import S3State
 
 
 @dataclass(frozen=True)
