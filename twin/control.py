@@ -11,10 +11,11 @@ import zipfile
 from collections import Counter
 from urllib.parse import quote, urlencode
 
-from lambda_semantics import ACCOUNT_ID, LambdaSemantics, control_region
-from messages import ProxyRequest, Response
-from moto_client import MotoClient
-from state import DEFAULT_REGION, TwinState
+from .defaults import ACCOUNT_ID, DEFAULT_REGION
+from .lambda_semantics import LambdaSemantics, control_region
+from .messages import ProxyRequest, Response
+from .moto_client import MotoClient
+from .state import TwinState
 
 LAMBDA_METRICS_NAMESPACE = "AWS/Lambda"
 MAX_UNIQUE_VALUES = 150  # PutMetricData: up to 150 unique values per Values array

@@ -13,7 +13,7 @@ import json
 import uuid
 from xml.sax.saxutils import escape
 
-from messages import Response
+from .messages import Response
 
 QUERY_NAMESPACES = {
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",

@@ -37,14 +37,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote
 
-import s3_semantics
-from errors import aws_error, new_request_id
-from messages import ProxyRequest, Response
-from moto_client import MotoClient
+from . import s3_semantics
+from .defaults import ACCOUNT_ID, DEFAULT_REGION
+from .errors import aws_error, new_request_id
+from .messages import ProxyRequest, Response
+from .moto_client import MotoClient
 
 LATEST = "$LATEST"
-ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
 # What the control API accepts as a region (e.g. us-east-1, eu-west-1, ap-southeast-2, us-gov-west-1).
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 API = "/2015-03-31/functions"

@@ -20,7 +20,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from state import TwinState
+from .state import TwinState
 
 ROLE_NAME = "twin-runner-role"
 OIDC_ISSUER = "https://token.actions.githubusercontent.com"

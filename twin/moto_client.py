@@ -8,8 +8,8 @@ import http.client
 import time
 from urllib.parse import urlsplit
 
-from messages import Response
-from state import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION
+from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION
+from .messages import Response
 
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",

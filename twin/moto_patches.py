@@ -75,7 +75,7 @@ def _patch_get_metric_data() -> None:
     from moto.cloudwatch.metric_data_expression_parser import parse_expression
     from moto.cloudwatch.models import CloudWatchBackend
 
-    import cloudwatch_semantics
+    from . import cloudwatch_semantics
 
     original = CloudWatchBackend.get_metric_data
 

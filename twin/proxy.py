@@ -17,18 +17,14 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import errors
-import s3_semantics
-import shape_validation
-import sts_semantics
-import verify
-from control import Control
-from errors import aws_error
-from lambda_semantics import LambdaSemantics
-from messages import ProxyRequest, Response
-from moto_client import MotoClient, synthetic_authorization
-from operations import form_params, guess_service, is_mutating, operation_for, protocol_for
-from state import TwinState
+from . import errors, s3_semantics, shape_validation, sts_semantics, verify
+from .control import Control
+from .errors import aws_error
+from .lambda_semantics import LambdaSemantics
+from .messages import ProxyRequest, Response
+from .moto_client import MotoClient, synthetic_authorization
+from .operations import form_params, guess_service, is_mutating, operation_for, protocol_for
+from .state import TwinState
 
 REDACTED_HEADERS = {"authorization", "x-amz-security-token"}
 

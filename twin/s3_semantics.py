@@ -12,9 +12,9 @@ import hashlib
 import re as _re
 import threading as _threading
 
-from errors import aws_error
-from messages import ProxyRequest, Response
-from moto_client import MotoClient
+from .errors import aws_error
+from .messages import ProxyRequest, Response
+from .moto_client import MotoClient
 
 CHECKED_OPERATIONS = {"PutObject", "UploadPart"}
 

@@ -57,8 +57,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
-from errors import aws_error
-from messages import ProxyRequest, Response
+from .errors import aws_error
+from .messages import ProxyRequest, Response
 
 try:  # pragma: no cover - depends on the environment
     import regex as _regex_module

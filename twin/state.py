@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from faults import FaultTable
-
-DEFAULT_ACCESS_KEY_ID = "AKIDTWINEXAMPLE0001"
-DEFAULT_SECRET_ACCESS_KEY = "twin/Secret+Key/EXAMPLE0001"
-DEFAULT_REGION = "us-east-1"
+from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from .faults import FaultTable
+from .lambda_semantics import LambdaState
+from .s3_semantics import S3State
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,6 @@ class MetadataSettings:
 
 class TwinState:
     def __init__(self, moto_url: str, verbose: bool = False) -> None:
-        from lambda_semantics import LambdaState
-        from s3_semantics import S3State
-
         self.moto_url = moto_url
         self.verbose = verbose
         self.keys = KeyTable()

@@ -8,8 +8,8 @@ import json
 import time
 import xml.etree.ElementTree as ET
 
-from errors import aws_error
-from messages import Response
+from .errors import aws_error
+from .messages import Response
 
 ISSUING_ACTIONS = {
     "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML",

@@ -13,11 +13,11 @@ import re
 import time
 from dataclasses import dataclass
 
-import errors
-from errors import aws_error
-from messages import ProxyRequest, Response
-from sigv4_reference import compute_signature
-from state import KeyTable
+from . import errors
+from .errors import aws_error
+from .messages import ProxyRequest, Response
+from .sigv4_reference import compute_signature
+from .state import KeyTable
 
 MAX_SKEW_SECONDS = 15 * 60
 ALGORITHM = "AWS4-HMAC-SHA256"

@@ -132,7 +132,7 @@ def twin(work):
             assert process.poll() is None and time.monotonic() < deadline, (work / "twin.log").read_text()
             time.sleep(0.1)
         endpoint = json.loads(ready.read_text())["endpoint"]
-        subprocess.run([sys.executable, str(ROOT / "twin" / "seed_demo.py"), endpoint], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "lib" / "seed_demo.py"), endpoint], check=True, cwd=ROOT)
         yield endpoint
     finally:
         process.terminate()

@@ -30,9 +30,9 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 TWIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, TWIN_DIR)
+sys.path.insert(0, os.path.dirname(TWIN_DIR))  # the repository root, where the package twin is
 
-from sigv4_reference import compute_signature  # noqa: E402
+from twin.sigv4_reference import compute_signature  # noqa: E402
 
 AKID = "AKIDTWINEXAMPLE0001"
 SECRET = "twin/Secret+Key/EXAMPLE0001"
@@ -746,6 +746,32 @@ def test_twin_exits_when_its_parent_pid_is_gone(tmp_path):
             proc.kill()
         parent.kill()
         parent.wait()
+    assert proc.communicate() == (b"", b"")
+
+
+@pytest.mark.parametrize("argv, cwd", [
+    (["-m", "twin"], os.path.dirname(TWIN_DIR)),      # the package, from the repository root
+    ([os.path.join(TWIN_DIR, "twin.py")], TWIN_DIR),  # the file, run from twin/ itself
+], ids=["python -m twin", "twin.py from twin/"])
+def test_twin_starts_as_a_module_and_from_any_directory(tmp_path, argv, cwd):
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen([sys.executable, *argv, "--ready-file", str(ready), "--parent-pid", str(os.getpid())],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while not ready.exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        if not ready.exists():
+            proc.kill()
+            pytest.fail("the twin wrote no ready file; its stderr:\n" + proc.communicate()[1].decode())
+        info = json.loads(ready.read_text())
+        assert info["pid"] == proc.pid
+        assert _get(info["endpoint"] + "/_twin/health") == (200, b'{"ok": true}')
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.communicate() == (b"", b"")
 
 
