@@ -67,7 +67,7 @@ public struct ConfigFile: Sendable {
         }
         guard let mapping = (root ?? [String: Any]()) as? [String: Any] else {
             throw ConfigError(
-                "\(path) must hold a mapping of settings at its top level: see the README's settings reference.")
+                "\(path) must hold a mapping of settings at its top level: see docs/settings.md.")
         }
         var file = ConfigFile(path: path, top: [:], environments: [:], branchMap: nil)
         if let list = mapping["targets"] { file.targetLists[nil] = try targets(list, at: "targets", path: path) }
@@ -195,7 +195,7 @@ public struct ConfigFile: Sendable {
         }
         if value is [String: Any] {
             throw ConfigError(
-                "\(path): \(prefix)\(key) takes a value, not a mapping: see the README's settings reference.")
+                "\(path): \(prefix)\(key) takes a value, not a mapping: see docs/settings.md.")
         }
     }
 
@@ -205,7 +205,7 @@ public struct ConfigFile: Sendable {
         guard !settingKeys.contains(key) else { return }
         let suggestion = nearest(to: key, among: settingKeys.sorted() + structural)
         let hint = suggestion.map { editDistance($0, key) <= 3 ? " (did you mean \($0)?)" : "" } ?? ""
-        throw ConfigError("\(path): unknown setting \(prefix)\(key)\(hint): see the README's settings reference.")
+        throw ConfigError("\(path): unknown setting \(prefix)\(key)\(hint): see docs/settings.md.")
     }
 
     static func strings(_ value: Any?, key: String, path: String) throws -> [String] {

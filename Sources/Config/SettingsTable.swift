@@ -261,3 +261,51 @@ public enum SettingsTable {
         all.filter { $0.commands.contains(command) }.map { $0.scoped(to: command) }
     }
 }
+
+extension SettingsTable {
+    /// docs/settings.md's table, generated from `all` (a test holds the file to it).
+    public static func markdown() -> String {
+        func code(_ text: String) -> String { "`\(text)`" }
+        func cell(_ text: String) -> String { text.replacingAll("|", with: "\\|") }
+        var lines = [
+            "| flag | action input · variable | file key | kind | default | read by | meaning |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for spec in all {
+            let input = spec.actionInput ? code(spec.name) + " · " : ""
+            let commands = SettingCommand.allCases.filter(spec.commands.contains).map(\.rawValue)
+            let read = commands.count == SettingCommand.allCases.count ? "all" : commands.joined(separator: ", ")
+            var meaning = spec.doc
+            var defaultText = spec.defaultText
+            for (command, variant) in spec.variants.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                meaning += " \(command.rawValue): \(variant.doc)"
+                defaultText += "; \(command.rawValue): \(variant.defaultValue ?? "none")"
+            }
+            lines.append(
+                "| \(code(spec.flag)) | \(input)\(code(spec.environmentNames[1])) | "
+                    + "\(spec.fileKeys.map(code).joined(separator: ", ")) | \(kindName(spec.kind)) | "
+                    + "\(cell(defaultText)) | \(read) | \(cell(meaning)) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func kindName(_ kind: SettingSpec.Kind) -> String {
+        switch kind {
+        case .text: "text"
+        case .template: "template"
+        case .list: "list"
+        case .gateList: "alarm list (not empty)"
+        case .accountIds: "12-digit account ids"
+        case .duration: "duration (30s, 5m, 1h)"
+        case .age: "duration or days (14d)"
+        case .rate: "percent, 0 to 100"
+        case .percent(let limit): "percent, above 0 to \(Decimals.text(limit))"
+        case .count(let range, _):
+            range.upperBound == Int.max
+                ? "whole number ≥ \(range.lowerBound)" : "whole number \(range.lowerBound)–\(range.upperBound)"
+        case .choice(let words): words.joined(separator: " or ")
+        case .flag: "true or false"
+        case .json: "JSON or @FILE"
+        }
+    }
+}

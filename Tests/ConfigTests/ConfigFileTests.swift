@@ -46,7 +46,7 @@ struct ConfigFileTests {
             try ConfigFile.load(path: try write("environments:\n  production:\n    stratgy: AllAtOnce\n"))
         } throws: {
             ($0 as? ConfigError)?.message.hasSuffix(
-                "unknown setting environments.production.stratgy (did you mean strategy?): see the README's settings reference."
+                "unknown setting environments.production.stratgy (did you mean strategy?): see docs/settings.md."
             ) == true
         }
         #expect { try ConfigFile.load(path: try write("- a\n- b\n")) } throws: {
@@ -243,24 +243,34 @@ struct SettingsTableTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test("every setting has a row in the README's settings table, and every row a setting or a command's own option")
-    func readme() throws {
-        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `--") }
-        let flags = Set(
-            rows.flatMap { row in
-                row.split(separator: "`").filter { $0.hasPrefix("--") }.map {
-                    String($0.split(separator: " ").first ?? "")
-                }
-            })
-        for spec in SettingsTable.all {
-            #expect(flags.contains(spec.flag), "the README's settings table lacks \(spec.flag)")
-        }
-        let commandOptions: Set = ["--output", "--repository", "--account-id", "--force", "--to-version"]
-        for flag in flags where SettingsTable.spec(String(flag.dropFirst(2))) == nil {
+    @Test(
+        "docs/settings.md holds the table's settings as generated from it, and every other flag it names is a command's own option"
+    )
+    func settingsDoc() throws {
+        let url = Self.root.appendingPathComponent("docs/settings.md")
+        let doc = try String(contentsOf: url, encoding: .utf8)
+        let begin = "<!-- generated from SettingsTable: begin -->\n", end = "<!-- generated from SettingsTable: end -->"
+        let head = try #require(doc.components(separatedBy: begin).first)
+        let rest = try #require(doc.components(separatedBy: begin).dropFirst().first)
+        let generated = try #require(rest.components(separatedBy: end).first)
+        let tail = rest.components(separatedBy: end).dropFirst().joined(separator: end)
+        if ProcessInfo.processInfo.environment["LAMBDA_SHIFT_WRITE_DOCS"] == "1" {
+            try (head + begin + SettingsTable.markdown() + end + tail).write(to: url, atomically: true, encoding: .utf8)
+        } else {
             #expect(
-                commandOptions.contains(flag), "the README documents \(flag), which no setting or command option has")
+                generated == SettingsTable.markdown(),
+                "docs/settings.md is not what the table generates: LAMBDA_SHIFT_WRITE_DOCS=1 swift test --filter SettingsTableTests"
+            )
         }
+        for spec in SettingsTable.all {
+            #expect(generated.contains("| `\(spec.flag)` |"), "docs/settings.md lacks \(spec.flag)")
+        }
+        let flags = Set(
+            tail.split(separator: "\n").filter { $0.hasPrefix("| `--") }.map {
+                String($0.dropFirst(3).prefix { $0 != "`" && $0 != " " })
+            })
+        let commandOptions: Set = ["--output", "--repository", "--account-id", "--force", "--to-version"]
+        #expect(flags == commandOptions, "docs/settings.md's options of one command: \(flags.sorted())")
     }
 
     @Test("the action has an input for every setting that should have one, and no input that is not a setting")

@@ -1,4 +1,5 @@
 import AWSCore
+import Config
 import Foundation
 import Testing
 
@@ -34,6 +35,42 @@ extension TwinSuite {
             #expect(help.stdout.contains("status") && help.stdout.contains("doctor"))
             let bad = try Shell.lambdaShift(["status", "--no-such-flag"], environment: [:])
             #expect(bad.status == 2)
+        }
+
+        @Test("each command's --help offers exactly the settings the table scopes to it, with the table's text")
+        func helpFromTable() throws {
+            let commandOptions: Set = [
+                "--output", "--dry-run", "--force", "--to-version", "--repository", "--account-id", "--format", "--out",
+                "--help", "--version", "--include-hidden",
+            ]
+            for command in SettingCommand.allCases {
+                let help = try Shell.lambdaShift([command.rawValue, "--help"], environment: [:])
+                #expect(help.status == 0, "\(help.all)")
+                // Help lines are wrapped: compare with every run of spaces and newlines as one space.
+                let text = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+                let offered = Set(
+                    help.stdout.split(separator: "\n").compactMap { line -> String? in
+                        // An option's own line: two spaces, then the flag (wrapped help is indented further).
+                        guard line.hasPrefix("  --") else { return nil }
+                        let trimmed = line.dropFirst(2)
+                        return String(trimmed.prefix { $0 != " " && $0 != "," && $0 != "=" })
+                    })
+                let scoped = SettingsTable.settings(of: command)
+                for flag in offered where !commandOptions.contains(flag) {
+                    #expect(
+                        scoped.contains { $0.flag == flag },
+                        "\(command.rawValue) --help offers \(flag), no setting of it")
+                }
+                for spec in scoped where offered.contains(spec.flag) && command != .iamPolicy {
+                    let words = spec.help(for: command).split(separator: " ").prefix(6).joined(separator: " ")
+                    #expect(text.contains(words), "\(command.rawValue) --help: \(spec.flag) lacks \"\(words)\"")
+                }
+                if [.deploy, .plan].contains(command) {
+                    for spec in scoped {
+                        #expect(offered.contains(spec.flag), "\(command.rawValue) --help lacks \(spec.flag)")
+                    }
+                }
+            }
         }
 
         @Test(
