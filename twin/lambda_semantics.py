@@ -1,4 +1,4 @@
-"""Lambda behaviour moto 5.2.1 lacks, kept by the proxy (DESIGN.md, "The
+"""Lambda behaviour moto 5.2.1 lacks, kept by the proxy (docs/architecture.md, "The
 local AWS twin"):
 
 - function RevisionId ($LATEST and each published version) and its
