@@ -112,39 +112,31 @@ public struct ResolvedSettings: Sendable {
     public func text(_ name: String) -> String? { entry(name)?.text }
 
     public func list(_ name: String) -> [String] {
-        guard case .list(let values)? = entry(name)?.value else { return [] }
-        return values
+        read(name) { if case .list(let values) = $0 { values } else { nil } } ?? []
     }
 
     public func seconds(_ name: String) -> Int? {
-        guard case .seconds(let value)? = entry(name)?.value else { return nil }
-        return value
+        read(name) { if case .seconds(let value) = $0 { value } else { nil } }
     }
 
     public func basisPoints(_ name: String) -> Int? {
-        guard case .basisPoints(let value)? = entry(name)?.value else { return nil }
-        return value
+        read(name) { if case .basisPoints(let value) = $0 { value } else { nil } }
     }
 
     public func percent(_ name: String) -> Double? {
-        guard case .percent(let value)? = entry(name)?.value else { return nil }
-        return value
+        read(name) { if case .percent(let value) = $0 { value } else { nil } }
     }
 
-    public func count(_ name: String) -> Int? {
-        guard case .count(let value)? = entry(name)?.value else { return nil }
-        return value
-    }
+    public func count(_ name: String) -> Int? { read(name) { if case .count(let value) = $0 { value } else { nil } } }
 
     public func flag(_ name: String) -> Bool {
-        guard case .flag(let value)? = entry(name)?.value else { return false }
-        return value
+        read(name) { if case .flag(let value) = $0 { value } else { nil } } ?? false
     }
 
-    public func json(_ name: String) -> Data? {
-        guard case .json(let value)? = entry(name)?.value else { return nil }
-        return value
-    }
+    public func json(_ name: String) -> Data? { read(name) { if case .json(let value) = $0 { value } else { nil } } }
+
+    /// A setting's value when it is of the kind `pick` takes.
+    private func read<T>(_ name: String, _ pick: (Value) -> T?) -> T? { entry(name).flatMap { pick($0.value) } }
 
     /// Whether the user set it (a default does not count).
     public func isGiven(_ name: String) -> Bool { entry(name).map { $0.origin != "the default" } ?? false }
