@@ -49,11 +49,12 @@ let package = Package(
             dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport"]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
-        // The command line as a library, so tests can parse and run commands.
+        // The command line as a library, so tests can parse and run commands. It parses and
+        // renders; what a command does lives in Pipeline, over the ports, so it imports no AWS layer.
         .target(
             name: "LambdaShiftCLI",
             dependencies: [
-                "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport", "Pipeline",
+                "LambdaShiftCore", "Packaging", "Config", "CISupport", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),

@@ -17,7 +17,7 @@ public struct DeploySummary: Sendable, Equatable {
         }
     }
 
-    public var outcome: String
+    public var outcome: Outcome
     public var headline: String
     public var function: String
     public var alias: String
@@ -53,12 +53,12 @@ public struct DeploySummary: Sendable, Equatable {
         public var publishedVersion: String
         /// deployed, skipped, rolled-back (moved, then restored), not-moved (prepared, never
         /// shifted), cancelled, failed.
-        public var outcome: String
+        public var outcome: Outcome
         public var detail: String
 
         public init(
             function: String, region: String, alias: String = "", previousVersion: String, version: String,
-            publishedVersion: String = "", outcome: String, detail: String
+            publishedVersion: String = "", outcome: Outcome, detail: String
         ) {
             self.function = function
             self.region = region
@@ -106,7 +106,7 @@ public struct DeploySummary: Sendable, Equatable {
     }
 
     public init(
-        outcome: String, headline: String, function: String, alias: String, environment: String,
+        outcome: Outcome, headline: String, function: String, alias: String, environment: String,
         previousVersion: String,
         newVersion: String, publishedVersion: String = "", sha256: String, s3Key: String, strategy: String,
         timeline: [Entry], reason: String? = nil,
@@ -141,22 +141,29 @@ public struct DeploySummary: Sendable, Equatable {
         return previous.isEmpty || previous == served ? served : "\(previous) → \(served)"
     }
 
-    static let icons = [
-        "deployed": "✅", "skipped": "⏭️", "nothing-to-do": "⏭️", "rolled-back": "↩️", "cancelled": "⏹️", "failed": "❌",
-        "not-moved": "⏸️",
-    ]
+    static func icon(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .deployed, .promoted, .cleaned, .ok: "✅"
+        case .skipped, .nothingToDo, .wouldSkip: "⏭️"
+        case .rolledBack, .revertedByOperator: "↩️"
+        case .cancelled: "⏹️"
+        case .failed: "❌"
+        case .notMoved: "⏸️"
+        case .wouldDeploy: "ℹ️"
+        }
+    }
 
     /// GitHub-flavoured Markdown. Text that comes from outside (names, reasons, versions) is
     /// escaped so it cannot break the table or inject markup; at most 200 timeline rows, far
     /// under the runner's 1 MiB limit.
     public func markdown() -> String {
-        var out = "### \(Self.icons[outcome] ?? "ℹ️") lambda-shift: \(Self.escape(headline))\n\n"
+        var out = "### \(Self.icon(outcome)) lambda-shift: \(Self.escape(headline))\n\n"
         if let reason { out += "> **Reason:** \(Self.escape(reason))\n\n" }
         out += "| | |\n|---|---|\n"
         let rows: [(String, String)] = [
             ("Function", function), ("Alias", alias), ("Environment", environment),
             ("Version", Self.versions(previous: previousVersion, served: newVersion, published: publishedVersion)),
-            ("SHA-256", sha256), ("S3 key", s3Key), ("Strategy", strategy), ("Outcome", outcome),
+            ("SHA-256", sha256), ("S3 key", s3Key), ("Strategy", strategy), ("Outcome", outcome.word),
         ]
         for (name, value) in rows where !value.isEmpty {
             out += "| \(name) | `\(Self.escapeCode(value))` |\n"
@@ -167,7 +174,7 @@ public struct DeploySummary: Sendable, Equatable {
                 let version = Self.versions(
                     previous: row.previousVersion, served: row.version, published: row.publishedVersion)
                 out += "| `\(Self.escapeCode(row.function))` | \(Self.escape(row.region)) | \(Self.escape(version))"
-                out += " | \(Self.icons[row.outcome] ?? "") \(Self.escape(row.outcome)) |\n"
+                out += " | \(Self.icon(row.outcome)) \(Self.escape(row.outcome.word)) |\n"
             }
         }
         if !canary.isEmpty { out += canaryMarkdown() }

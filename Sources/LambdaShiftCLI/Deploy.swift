@@ -1,13 +1,10 @@
 import CISupport
 import LambdaShiftCore
-import AWSCore
-import AWSServices
 import ArgumentParser
 import Config
 import FoundationEssentials
 import Packaging
 import Pipeline
-import Rollout
 
 extension LambdaShift {
     /// `deploy`: package, upload, update, publish, shift — PRODUCT.md's flow.
@@ -108,7 +105,7 @@ enum DeployCommand {
             guard let resolved = try DeployTargets.resolve(settings) else {
                 report.finish(
                     DeployResult(
-                        outputs: ["outcome": "nothing-to-do", "skipped": "false"], exitCode: 0,
+                        outputs: DeployOutputs(outcome: .nothingToDo),
                         message:
                             "Branch \(settings.branchDescription) maps to no environment: nothing to deploy."
                     ))
@@ -119,9 +116,7 @@ enum DeployCommand {
         } catch {
             // Bad settings still end with the outputs (outcome=failed) and the JSON document.
             report.finish(
-                DeployResult(
-                    outputs: ["outcome": "failed", "skipped": "false"], exitCode: LambdaShiftExit.code(for: error),
-                    reason: LambdaShiftExit.message(for: error)))
+                DeployResult(outputs: DeployOutputs(outcome: Outcome(ending: error)), reason: sentence(of: error)))
             throw error
         }
         let result: DeployResult
@@ -133,7 +128,9 @@ enum DeployCommand {
             result = whole
             report.finish(whole, plan: targets.plans[0], targets: rows)
         }
-        if result.exitCode != 0 { throw CommandFailure(result.reason ?? result.outcome, exitCode: result.exitCode) }
+        if !result.outcome.succeeded {
+            throw CommandFailure(result.reason ?? result.outcome.word, exitCode: result.exitCode)
+        }
     }
 
     static func plan(_ flags: SettingFlags, _ context: CommandContext) async throws {
@@ -144,12 +141,14 @@ enum DeployCommand {
                 "Branch \(settings.branchDescription) maps to no environment: a deploy would do nothing."
             result.line(sentence)
             result.document([
-                "command": "plan", "outcome": "nothing-to-do", "exit-code": 0, "message": .string(sentence),
+                "command": "plan", "outcome": .string(Outcome.nothingToDo.word), "exit-code": 0,
+                "message": .string(sentence),
             ])
             return
         }
         let report = DeployReport(context: context)
         var documents: [JSONValue] = []
+        var outcomes: [Outcome] = []
         for plan in targets.plans {
             let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report)
                 .dryRun()
@@ -162,6 +161,7 @@ enum DeployCommand {
             result.line("\(DeployTargets.label(plan)):")
             for line in summary.lines { result.line("  " + line) }
             documents.append(.object(summary.document))
+            outcomes.append(summary.outcome)
         }
         // Several targets: each one's plan, then the waves.
         var waves: [JSONValue] = []
@@ -175,19 +175,16 @@ enum DeployCommand {
         result.line(
             "every target is updated, published and smoke-tested before any traffic moves; a failure anywhere restores every alias this run moved"
         )
-        let outcomes = documents.compactMap { $0["outcome"]?.string }
+        let skipAll = outcomes.allSatisfy { $0 == .wouldSkip }
         result.document([
             "command": "plan", "exit-code": 0,
-            "outcome": .string(outcomes.allSatisfy { $0 == "would-skip" } ? "would-skip" : "would-deploy"),
+            "outcome": .string((skipAll ? Outcome.wouldSkip : .wouldDeploy).word),
             "targets": .array(documents), "waves": .array(waves), "parallel": .int(targets.parallel),
         ])
     }
 
     /// The AWS clients for this plan, masking every credential they obtain.
     static func dependencies(_ plan: DeployPlan, _ context: CommandContext) throws -> DeployDependencies {
-        let client = try context.makeClient(region: plan.region, roleToAssume: plan.roleToAssume)
-        return .aws(
-            client, bakeSleeper: CountdownSleeper(inner: TaskSleeper(), reporter: context.reporter),
-            environment: context.environment)
+        try context.dependencies(region: plan.region, roleToAssume: plan.roleToAssume)
     }
 }

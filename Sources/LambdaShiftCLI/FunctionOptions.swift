@@ -1,7 +1,6 @@
-import Pipeline
-import CISupport
 import ArgumentParser
 import Config
+import Pipeline
 
 /// Which function and alias an operator command (`status`, `promote`, `rollback`, `cleanup`,
 /// `doctor`) works on, resolved as deploy resolves them (`ResolvedSettings`), with
@@ -13,32 +12,23 @@ struct FunctionOptions: ParsableArguments {
     @Option(help: .setting("branch", for: .status)) var branch: String?
     @Option(help: .setting("config", for: .status)) var config: String?
 
-    /// The function and alias, and the settings they were read with.
-    struct Target {
-        var function: String
-        var alias: String
-        var environment: String?
-        var settings: ResolvedSettings
-    }
-
-    /// Resolves `command`'s settings from all of its flags (`options`: the command itself).
-    static func resolve(_ command: SettingCommand, _ options: any ParsableArguments, _ context: CommandContext)
-        throws -> Target
+    /// Resolves `command`'s settings from all of its flags (`options`: the command itself) and
+    /// makes the AWS clients for the region and role they name.
+    static func operations(_ command: SettingCommand, _ options: any ParsableArguments, _ context: CommandContext)
+        throws -> OperatorCommands
     {
         let settings = try ResolvedSettings.resolve(command, flags: SettingOptions.flags(options), ci: context.ci)
-        let environmentName = settings.environmentName
-        guard let template = settings.text("function") else {
-            throw ConfigError(
-                "Name the function with --function (or LAMBDA_SHIFT_FUNCTION, or function: in .lambda-shift.yml).")
-        }
-        if template.contains("{environment}") && environmentName == nil {
-            throw ConfigError(
-                "The function name \(template) needs an environment, and branch \(settings.branchDescription) maps to none: pass --environment."
-            )
-        }
-        let function = try SettingTemplate.render(
-            template, settings.provenance.templateValues(function: "", environment: environmentName ?? ""))
-        let alias = try AliasName.validated(settings.text("alias") ?? "live")
-        return Target(function: function, alias: alias, environment: environmentName, settings: settings)
+        let target = try OperatorTarget(settings)
+        return OperatorCommands(deps: try context.dependencies(settings), target: target)
+    }
+}
+
+extension OperatorResult {
+    /// Writes the result to stdout (its lines, or the JSON document); a failed outcome then
+    /// ends the command with its sentence and exit code.
+    func write(to context: CommandContext) throws {
+        for line in lines { context.result.line(line) }
+        context.result.document(document)
+        if !outcome.succeeded { throw CommandFailure(sentence, exitCode: outcome.exitCode) }
     }
 }

@@ -1,6 +1,5 @@
 import LambdaShiftCore
 import Pipeline
-import AWSServices
 import CISupport
 import ArgumentParser
 import Config

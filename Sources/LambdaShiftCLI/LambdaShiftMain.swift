@@ -1,12 +1,11 @@
 import LambdaShiftCore
-import AWSCore
 import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Glibc
 import Config
 import Packaging
-import Rollout
+import Pipeline
 import Synchronization
 
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
@@ -92,13 +91,13 @@ public enum LambdaShiftMain {
         _ error: any Error, arguments: [String], _ context: CommandContext
     ) -> Int32 {
         let name = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
-        if LambdaShiftExit.knows(error) {
-            let code = LambdaShiftExit.code(for: error)
-            let sentence = LambdaShiftExit.message(for: error)
+        if error is any LambdaShiftError || error is CancellationError {
+            let code = Outcome(ending: error).exitCode
+            let said = sentence(of: error)
             context.reporter.error(
-                sentence,
+                said,
                 title: code == ExitStatus.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
-            failureDocument(context, command: name, code: code, sentence: sentence)
+            failureDocument(context, command: name, code: code, sentence: said)
             return code
         }
         // Help, --version and argument errors from ArgumentParser.
@@ -119,14 +118,9 @@ public enum LambdaShiftMain {
     /// The JSON document of a run that failed before its command wrote one.
     private static func failureDocument(_ context: CommandContext, command: String, code: Int32, sentence: String) {
         guard context.result.json, !context.result.wroteDocument else { return }
-        let outcome =
-            switch code {
-            case ExitStatus.cancelled: "cancelled"
-            case ExitStatus.gateFailed: "rolled-back"
-            default: "failed"
-            }
         context.result.document([
-            "command": .string(command), "outcome": .string(outcome), "exit-code": .int(Int(code)),
+            "command": .string(command), "outcome": .string(Outcome(failureCode: code).word),
+            "exit-code": .int(Int(code)),
             "error": .string(sentence),
         ])
     }

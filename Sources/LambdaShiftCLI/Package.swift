@@ -1,6 +1,5 @@
 import Config
 import CISupport
-import AWSCore
 import ArgumentParser
 import FoundationEssentials
 import Packaging

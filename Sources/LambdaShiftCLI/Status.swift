@@ -1,10 +1,6 @@
+import ArgumentParser
 import Config
 import Pipeline
-import AWSCore
-import AWSServices
-import ArgumentParser
-import CISupport
-import FoundationEssentials
 
 extension LambdaShift {
     /// `status`: who we are, the function, the alias with its weights, and where each of its
@@ -25,20 +21,7 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            let target = try FunctionOptions.resolve(Self.command, self, context)
-            let client = try AWSOptions.makeClient(context, settings: target.settings)
-            let identity = try await STSClient(client: client).getCallerIdentity()
-            let lambda = LambdaClient(client: client)
-            let function = try await OperatorChecks.function(lambda, target.function, region: client.region)
-            let alias = try await OperatorChecks.alias(lambda, target.function, target.alias)
-            var versions: [FunctionConfiguration] = []
-            for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {
-                versions.append(try await lambda.getFunctionConfiguration(target.function, qualifier: version))
-            }
-            let report = StatusReport(
-                identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
-            context.result.line(report.text())
-            context.result.document(report.document())
+            try await FunctionOptions.operations(Self.command, self, context).status().write(to: context)
         }
     }
 }

@@ -8,9 +8,11 @@ public protocol LambdaShiftError: Error, Sendable {
     var exitCode: Int32 { get }
 }
 
-/// One sentence for any error: ours say what to do; any other is described as it is.
+/// One sentence for any error: ours say what to do; cancellation is "Cancelled."; any other is
+/// described as it is. With `Outcome(ending:)` (the exit code), the one way an error is rendered.
 public func sentence(of error: any Error) -> String {
-    (error as? any LambdaShiftError)?.sentence ?? "\(error)"
+    if error is CancellationError { return "Cancelled." }
+    return (error as? any LambdaShiftError)?.sentence ?? "\(error)"
 }
 
 /// PRODUCT.md's exit codes.

@@ -1,3 +1,5 @@
+import CISupport
+import LambdaShiftCore
 import Rollout
 import Synchronization
 
@@ -69,5 +71,42 @@ final class CanaryRecorder: Sendable {
         }
         return
             "canary at \(Strategy.percent(weightBasisPoints)): new \(side(c.candidate)) | stable \(side(c.stable)) → \(c.verdict.rawValue): \(c.reasons.joined(separator: "; "))"
+    }
+}
+
+extension CanaryStep {
+    /// The step as the JSON document has it: rates as fractions, times in ms.
+    public var value: JSONValue {
+        func side(_ sample: VersionSample) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "version": .string(sample.version), "invocations": .int(sample.invocations),
+                "failures": .int(sample.failures), "error-rate": .double(sample.failureRate),
+            ]
+            if let p50 = sample.p50 { members["p50-ms"] = .double(p50) }
+            if let p99 = sample.p99 { members["p99-ms"] = .double(p99) }
+            return .object(members)
+        }
+        let c = comparison
+        var members: [String: JSONValue] = [
+            "weight-percent": .double(Double(weightBasisPoints) / 100), "new": side(c.candidate),
+            "stable": side(c.stable), "verdict": .string(c.verdict.rawValue),
+            "reasons": .array(c.reasons.map { .string($0) }), "action": .string(action),
+        ]
+        if let p = c.pValue { members["p-value"] = .double(p) }
+        return .object(members)
+    }
+
+    /// The step as the summary's row.
+    public var summaryRow: DeploySummary.CanaryRow {
+        let c = comparison
+        func side(_ sample: VersionSample) -> DeploySummary.CanaryRow.Side {
+            DeploySummary.CanaryRow.Side(
+                version: sample.version, invocations: sample.invocations,
+                errorRatePercent: sample.failureRate * 100,
+                p50: sample.p50.map(CanaryLimits.milliseconds), p99: sample.p99.map(CanaryLimits.milliseconds))
+        }
+        return DeploySummary.CanaryRow(
+            weight: Strategy.percent(weightBasisPoints), candidate: side(c.candidate), stable: side(c.stable),
+            verdict: c.verdict.rawValue, why: c.reasons.joined(separator: "; "), action: action)
     }
 }

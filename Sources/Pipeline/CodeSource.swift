@@ -104,16 +104,6 @@ public enum CodeSource: Sendable, Equatable {
         ]
     }
 
-    /// The outputs that say where the code is: its digests, and the S3 key and version when uploaded.
-    public static func outputs(package: PackageResult) -> [String: String] {
-        ["sha256": package.sha256Hex, "code-sha256": package.codeSha256]
-    }
-
-    /// The outputs that say where the uploaded code is: the S3 key and object version.
-    public static func outputs(object: UploadedObject) -> [String: String] {
-        ["s3-key": object.key, "s3-version-id": object.versionId ?? ""]
-    }
-
     /// Skips when the alias already serves this code; otherwise puts the package where Lambda
     /// reads it (the plan's bucket and key, with sidecars) and says where.
     public func deliver(
@@ -214,5 +204,19 @@ public struct S3Artifact: Sendable, Equatable {
             path: "", sha256: digest, size: UInt64(facts.contentLength ?? 0), entryCount: 0, uncompressedSize: 0)
         return PreparedCode(
             package: package, versionId: versionId ?? facts.versionId, builtBy: facts.metadata["run-url"])
+    }
+}
+
+extension DeployOutputs {
+    /// The outputs that say what the code is: its digests.
+    mutating func record(package: PackageResult) {
+        sha256 = package.sha256Hex
+        codeSha256 = package.codeSha256
+    }
+
+    /// The outputs that say where the uploaded code is: the S3 key and object version.
+    mutating func record(object: UploadedObject) {
+        s3Key = object.key
+        s3VersionId = object.versionId ?? ""
     }
 }

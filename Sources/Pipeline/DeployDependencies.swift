@@ -67,23 +67,3 @@ public protocol DeployEvents: Sendable {
 extension DeployEvents {
     public func event(_ text: String) { event(text, passed: nil) }
 }
-
-/// How a deploy ended: PRODUCT.md's outputs, the exit code, and the sentence (a message when
-/// it succeeded, the reason when it did not).
-public struct DeployResult: Sendable, Equatable {
-    public var outputs: [String: String]
-    public var exitCode: Int32
-    public var message: String
-    public var reason: String?
-    /// The canary analysis of each weighted step (empty without comparative gates).
-    public var analysis: [CanaryStep] = []
-
-    public init(outputs: [String: String], exitCode: Int32, message: String = "", reason: String? = nil) {
-        self.outputs = outputs
-        self.exitCode = exitCode
-        self.message = message
-        self.reason = reason
-    }
-
-    public var outcome: String { outputs["outcome"] ?? "failed" }
-}

@@ -12,6 +12,10 @@ import Synchronization
 public struct PlanReport: Sendable {
     public var lines: [String] = []
     public var document: [String: JSONValue]
+    /// would-skip or would-deploy.
+    public var outcome: Outcome = .wouldDeploy {
+        didSet { document["outcome"] = .string(outcome.word) }
+    }
 
     mutating func line(_ text: String) { lines.append(text) }
 }
@@ -44,14 +48,17 @@ extension DeployPipeline {
             current: checked.before.map { .present($0) } ?? .absent)
         {
             summary.line("would skip: alias \(plan.alias) already serves this code (version \(version))")
-            document.merge(["outcome": "would-skip", "version": .string(version)]) { $1 }
+            document["version"] = .string(version)
             summary.document = document
+            summary.outcome = .wouldSkip
             return summary
         }
         summary.line(
             "would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version"
         )
-        document.merge(["outcome": "would-deploy", "bucket": .string(plan.bucket), "s3-key": .string(plan.key)]) { $1 }
+        document.merge([
+            "outcome": .string(summary.outcome.word), "bucket": .string(plan.bucket), "s3-key": .string(plan.key),
+        ]) { $1 }
         guard let before = checked.before else {
             summary.line("would create alias \(plan.alias) on the new version (first deploy)")
             document["alias-before"] = .null

@@ -24,11 +24,12 @@ public struct DeployPipeline: Sendable {
     }
 
     /// The outputs a deploy starts with (outcome failed until it says otherwise).
-    public var initialOutputs: [String: String] {
-        [
-            "function": plan.function, "alias": plan.alias, "environment": plan.environment, "skipped": "false",
-            "outcome": "failed",
-        ]
+    public var initialOutputs: DeployOutputs {
+        var outputs = DeployOutputs(outcome: .failed)
+        outputs.function = plan.function
+        outputs.alias = plan.alias
+        outputs.environment = plan.environment
+        return outputs
     }
 
     public func run() async -> DeployResult {
@@ -39,8 +40,8 @@ public struct DeployPipeline: Sendable {
             case .finished(let finished): result = finished
             case .ready(let ready): result = await shift(ready, outputs: &outputs)
             }
-            if result.exitCode == 0, let auth = plan.functionURL, ["deployed", "skipped"].contains(result.outcome) {
-                result.outputs.merge(await ensureFunctionURL(auth)) { $1 }
+            if let auth = plan.functionURL, [.deployed, .skipped].contains(result.outcome) {
+                result.outputs.url = await ensureFunctionURL(auth) ?? result.outputs.url
             }
             return result
         } catch {
@@ -50,15 +51,11 @@ public struct DeployPipeline: Sendable {
 
     /// The result of an error thrown before or outside the rollout: exit 4 for cancellation,
     /// the error's own code otherwise.
-    static func failure(_ error: any Error, outputs: inout [String: String]) -> DeployResult {
-        let code =
-            (error is CancellationError)
-            ? ExitStatus.cancelled : ((error as? any LambdaShiftError)?.exitCode ?? ExitStatus.failed)
-        outputs["outcome"] = code == ExitStatus.cancelled ? "cancelled" : "failed"
+    static func failure(_ error: any Error, outputs: inout DeployOutputs) -> DeployResult {
+        outputs.outcome = Outcome(ending: error)
         // Thrown outside the rollout's own restore: the alias serves what it served before.
-        if let previous = outputs["previous-version"] { outputs["version"] = previous }
-        let said = (error is CancellationError) ? "Cancelled." : sentence(of: error)
-        return DeployResult(outputs: outputs, exitCode: code, reason: said)
+        if let previous = outputs.previousVersion { outputs.version = previous }
+        return DeployResult(outputs: outputs, reason: sentence(of: error))
     }
 
     /// Where a target stands once its code is published and smoke-tested: nothing has moved
@@ -78,7 +75,7 @@ public struct DeployPipeline: Sendable {
     /// Everything before traffic moves: preflight, package (or the one given: a run over several
     /// targets packages once), upload, the move off `$LATEST`, code update, publish, readiness
     /// and the smoke test.
-    public func prepare(_ outputs: inout [String: String], package given: PreparedCode?) async throws -> Prepared {
+    public func prepare(_ outputs: inout DeployOutputs, package given: PreparedCode?) async throws -> Prepared {
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -94,13 +91,13 @@ public struct DeployPipeline: Sendable {
         let lambda = deps.functions
         var before = checked.before
         let gates = checked.gates
-        outputs["previous-version"] = before?.functionVersion ?? ""
+        outputs.previousVersion = before?.functionVersion ?? ""
 
         if given == nil { report.phase("Package") }
         let prepared = try await packaged
         let package = prepared.package
         package.warnings.forEach(report.warning)
-        outputs.merge(CodeSource.outputs(package: package)) { $1 }
+        outputs.record(package: package)
         if let artifact = source.artifact {
             report.event(
                 "artifact s3://\(artifact.bucket)/\(artifact.key)"
@@ -119,15 +116,16 @@ public struct DeployPipeline: Sendable {
             warn: { report.warning($0) })
         {
         case .unchanged(let version):
-            outputs.merge(["outcome": "skipped", "skipped": "true", "version": version]) { $1 }
+            outputs.outcome = .skipped
+            outputs.version = version
             return .finished(
                 DeployResult(
-                    outputs: outputs, exitCode: 0,
+                    outputs: outputs,
                     message:
                         "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed."
                 ))
         case .uploaded(let object):
-            outputs.merge(CodeSource.outputs(object: object)) { $1 }
+            outputs.record(object: object)
             report.event(
                 (source.artifact == nil ? "uploaded" : "deploying the uploaded object")
                     + " s3://\(object.bucket)/\(object.key)"
@@ -140,7 +138,7 @@ public struct DeployPipeline: Sendable {
                 // callers, onto a published version of the code it serves now.
                 report.phase("Baseline")
                 before = try await moveOffLatest(found, latest: checked.function, stage: stage, lambda: lambda)
-                outputs["previous-version"] = before?.functionVersion ?? ""
+                outputs.previousVersion = before?.functionVersion ?? ""
             }
             report.phase("Update and publish")
             let updated = try await stage.updateCode(
@@ -148,7 +146,7 @@ public struct DeployPipeline: Sendable {
                 codeSha256: package.codeSha256)
             let published = try await stage.publish(
                 function: plan.function, configuration: updated, provenance: plan.provenance)
-            outputs["published-version"] = published.version
+            outputs.publishedVersion = published.version
             report.event("published version \(published.version)")
             _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
 
@@ -165,11 +163,11 @@ public struct DeployPipeline: Sendable {
                             description: DeployHistory(description: before.description).failed(published.version)
                                 .rendered())
                     }
-                    outputs["outcome"] = "rolled-back"
-                    outputs["version"] = before?.functionVersion ?? ""
+                    outputs.outcome = .rolledBack
+                    outputs.version = before?.functionVersion ?? ""
                     let sentence =
                         "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
-                    return .finished(DeployResult(outputs: outputs, exitCode: ExitStatus.gateFailed, reason: sentence))
+                    return .finished(DeployResult(outputs: outputs, reason: sentence))
                 }
             }
             return .ready(Ready(before: before, version: published.version, gates: gates))
@@ -180,7 +178,7 @@ public struct DeployPipeline: Sendable {
     /// the strategy with the gates, restored on a failure. Cancellation restores too.
     /// `prune: false` leaves `--keep-versions` to the caller: a run over several targets prunes
     /// only once every target has succeeded, so a restore never points at a deleted version.
-    public func shift(_ ready: Ready, outputs: inout [String: String], prune: Bool = true) async -> DeployResult {
+    public func shift(_ ready: Ready, outputs: inout DeployOutputs, prune: Bool = true) async -> DeployResult {
         let lambda = deps.functions
         let gates = ready.gates
         do {
@@ -188,10 +186,10 @@ public struct DeployPipeline: Sendable {
                 _ = try await lambda.createAlias(
                     plan.function, alias: plan.alias, version: ready.version,
                     description: DeployHistory().succeeded(ready.version).rendered(), additionalVersionWeights: [:])
-                outputs["outcome"] = "deployed"
-                outputs["version"] = ready.version
+                outputs.outcome = .deployed
+                outputs.version = ready.version
                 return DeployResult(
-                    outputs: outputs, exitCode: 0,
+                    outputs: outputs,
                     message: "Created alias \(plan.alias) on version \(ready.version) (first deploy).")
             }
             report.phase("Shift alias \(plan.alias)")
@@ -289,7 +287,7 @@ public struct DeployPipeline: Sendable {
 
     /// The preview alias's function URL, created or kept with `auth`. The alias already serves
     /// the new version, so a failure here is a warning, not a failed deploy.
-    func ensureFunctionURL(_ auth: String) async -> [String: String] {
+    func ensureFunctionURL(_ auth: String) async -> String? {
         do {
             let lambda = deps.functions
             var url = try await lambda.functionURL(plan.function, qualifier: plan.alias)
@@ -300,12 +298,12 @@ public struct DeployPipeline: Sendable {
             }
             let address = url?.url ?? ""
             report.event("function URL of alias \(plan.alias): \(address) (\(auth))")
-            return ["url": address]
+            return address
         } catch {
             report.warning(
                 "Deployed, but the function URL of alias \(plan.alias) could not be set: \(sentence(of: error))"
             )
-            return [:]
+            return nil
         }
     }
 
@@ -340,63 +338,53 @@ public struct DeployPipeline: Sendable {
 
     /// Maps the rollout's outcome to outputs, a sentence and PRODUCT.md's exit code.
     func conclude(
-        _ outcome: RolloutOutcome, outputs: inout [String: String], version: String, before: AliasConfiguration
+        _ outcome: RolloutOutcome, outputs: inout DeployOutputs, version: String, before: AliasConfiguration
     ) -> DeployResult {
         let restored = RolloutEngine.describe(before)
-        let (name, code, sentence): (String, Int32, String)
         // `version` is what the alias serves when the run ends: the new version once deployed,
         // the one restored after a rollback, unknown ("") when someone else or a failed restore
         // left it; `published-version` stays the version this run published.
         switch outcome {
-        case .completed, .completedByOther: outputs["version"] = version
+        case .completed, .completedByOther: outputs.version = version
         case .undecided, .rolledBack, .cancelled, .failed:
-            outputs["version"] = before.additionalVersionWeights.isEmpty ? before.functionVersion : ""
-        case .interfered, .rollbackFailed: outputs["version"] = ""
+            outputs.version = before.additionalVersionWeights.isEmpty ? before.functionVersion : ""
+        case .interfered, .rollbackFailed: outputs.version = ""
         }
+        let sentence: String
         switch outcome {
         case .completed:
-            outputs["outcome"] = "deployed"
+            outputs.outcome = .deployed
             return DeployResult(
-                outputs: outputs, exitCode: 0,
+                outputs: outputs,
                 message: "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)).")
         case .completedByOther:
-            outputs["outcome"] = "deployed"
+            outputs.outcome = .deployed
             return DeployResult(
-                outputs: outputs, exitCode: 0,
+                outputs: outputs,
                 message:
                     "Deployed: alias \(plan.alias) serves version \(version) (was \(before.functionVersion)); someone else finished the shift (a promote) before this run did."
             )
         case .undecided(let reason):
-            (name, code, sentence) = (
-                "rolled-back", ExitStatus.gateFailed,
-                "No verdict from the gates (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
-            )
+            outputs.outcome = .rolledBack
+            sentence = "No verdict from the gates (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
         case .rolledBack(let reason):
-            (name, code, sentence) = (
-                "rolled-back", ExitStatus.gateFailed,
-                "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
-            )
+            outputs.outcome = .rolledBack
+            sentence = "A health gate failed (\(reason)): alias \(plan.alias) was rolled back to \(restored)."
         case .cancelled:
-            (name, code, sentence) = (
-                "cancelled", ExitStatus.cancelled, "Cancelled: alias \(plan.alias) was restored to \(restored)."
-            )
+            outputs.outcome = .cancelled
+            sentence = "Cancelled: alias \(plan.alias) was restored to \(restored)."
         case .failed(let reason):
-            (name, code, sentence) = (
-                "failed", ExitStatus.failed,
-                "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored)."
-            )
+            outputs.outcome = .failed
+            sentence = "The rollout failed (\(reason)): alias \(plan.alias) was restored to \(restored)."
         case .interfered(let now):
-            (name, code, sentence) = (
-                "failed", ExitStatus.failed,
+            outputs.outcome = .failed
+            sentence =
                 "Someone else changed alias \(plan.alias) during the rollout; it now serves \(now) and was left as they set it."
-            )
         case .rollbackFailed(let reason):
-            (name, code, sentence) = (
-                "failed", ExitStatus.rollbackFailed,
+            outputs.outcome = .failed(exitCode: ExitStatus.rollbackFailed)
+            sentence =
                 "ROLLBACK FAILED: alias \(plan.alias) may be split between version \(before.functionVersion) and \(version); restore it by hand (lambda-shift rollback). Cause: \(reason)"
-            )
         }
-        outputs["outcome"] = name
-        return DeployResult(outputs: outputs, exitCode: code, reason: sentence)
+        return DeployResult(outputs: outputs, reason: sentence)
     }
 }

@@ -30,7 +30,7 @@ public struct MultiDeployPipeline: Sendable {
 
     struct Slot: Sendable {
         var pipeline: DeployPipeline
-        var outputs: [String: String]
+        var outputs: DeployOutputs
         var ready: DeployPipeline.Ready?
         var result: DeployResult?
         /// Completed shifts (the alias moved to the new version).
@@ -64,9 +64,9 @@ public struct MultiDeployPipeline: Sendable {
                 "package: \(package.package.size) bytes, \(package.package.filesDescription), sha256 \(package.package.sha256Hex)"
             )
         } catch {
-            var outputs = ["outcome": "failed", "skipped": "false"]
+            var outputs = DeployOutputs(outcome: .failed)
             let failed = DeployPipeline.failure(error, outputs: &outputs)
-            return (failed, slots.map { Self.row($0, outcome: "not-moved", detail: "nothing was done") })
+            return (failed, slots.map { Self.row($0, outcome: .notMoved, detail: "nothing was done") })
         }
 
         // 2. Every target up to its shift, before any traffic moves.
@@ -124,7 +124,7 @@ public struct MultiDeployPipeline: Sendable {
             guard let ready = slot.ready else { return slot }
             let result = await slot.pipeline.shift(ready, outputs: &slot.outputs, prune: false)
             slot.result = result
-            slot.moved = result.exitCode == 0 && result.outcome == "deployed"
+            slot.moved = result.outcome == .deployed
             return slot
         }
         return zip(slots, shifted).map { $1 ?? $0 }
@@ -176,11 +176,12 @@ public struct MultiDeployPipeline: Sendable {
             slots[index].moved = false
             if let failure {
                 failures.append(failure)
-                slots[index].result?.outputs["outcome"] = "failed"
+                // Its failure is among `failures`, which make the run's exit 5.
+                slots[index].result?.outputs.outcome = .failed
             } else {
-                slots[index].result?.outputs["outcome"] = "rolled-back"
+                slots[index].result?.outputs.outcome = .rolledBack
                 let restoredVersion = slots[index].ready?.before?.functionVersion ?? ""
-                slots[index].result?.outputs["version"] = restoredVersion
+                slots[index].result?.outputs.version = restoredVersion
                 let before = slots[index].ready?.before.map(RolloutEngine.describe) ?? "no alias"
                 slots[index].result?.message = ""
                 slots[index].result?.reason = "restored to \(before): another target of this run failed"
@@ -199,7 +200,7 @@ public struct MultiDeployPipeline: Sendable {
                 // rollout: rolled back, for that other target's reason.
                 if stoppedByOther, index != failed, result.exitCode == ExitStatus.cancelled {
                     return Self.row(
-                        slot, outcome: "rolled-back",
+                        slot, outcome: .rolledBack,
                         detail: "stopped because \(DeployTargets.label(slots[failed!].pipeline.plan)) failed: "
                             + (result.reason ?? ""))
                 }
@@ -207,18 +208,19 @@ public struct MultiDeployPipeline: Sendable {
                     slot, outcome: result.outcome,
                     detail: result.message.isEmpty ? (result.reason ?? "") : result.message)
             }
-            return Self.row(slot, outcome: "not-moved", detail: "prepared; not shifted: the run stopped first")
+            return Self.row(slot, outcome: .notMoved, detail: "prepared; not shifted: the run stopped first")
         }
-        var outputs: [String: String] = ["skipped": "false"]
-        let package = slots.lazy.compactMap { $0.result?.outputs ?? $0.outputs }.first { $0["sha256"] != nil }
-        for name in ["sha256", "code-sha256", "environment"] { outputs[name] = package?[name] }
+        var outputs = DeployOutputs()
+        if let package = slots.lazy.map({ $0.result?.outputs ?? $0.outputs }).first(where: { $0.sha256 != nil }) {
+            outputs.sha256 = package.sha256
+            outputs.codeSha256 = package.codeSha256
+            outputs.environment = package.environment
+        }
         guard let failed else {
-            let allSkipped = rows.allSatisfy { $0.outcome == "skipped" }
-            outputs["outcome"] = allSkipped ? "skipped" : "deployed"
-            outputs["skipped"] = allSkipped ? "true" : "false"
+            outputs.outcome = rows.allSatisfy { $0.outcome == .skipped } ? .skipped : .deployed
             return (
                 DeployResult(
-                    outputs: outputs, exitCode: 0,
+                    outputs: outputs,
                     message: "Deployed \(rows.count) targets: "
                         + rows.map {
                             "\($0.label) → \($0.version) (\($0.outcome))"
@@ -227,7 +229,7 @@ public struct MultiDeployPipeline: Sendable {
                 rows
             )
         }
-        let failure = slots[failed].result ?? DeployResult(outputs: [:], exitCode: ExitStatus.failed)
+        let failure = slots[failed].result ?? DeployResult(outputs: DeployOutputs(outcome: .failed))
         let label = DeployTargets.label(slots[failed].pipeline.plan)
         var code = failure.exitCode
         var restores = restores
@@ -239,10 +241,9 @@ public struct MultiDeployPipeline: Sendable {
             }
         }
         if !restores.isEmpty { code = ExitStatus.rollbackFailed }
-        outputs["outcome"] =
-            code == ExitStatus.cancelled ? "cancelled" : (code == ExitStatus.gateFailed ? "rolled-back" : "failed")
-        let restored = rows.indices.filter { $0 != failed && rows[$0].outcome == "rolled-back" }.map { rows[$0] }
-        var sentence = "\(label): \(failure.reason ?? failure.outcome)"
+        outputs.outcome = Outcome(failureCode: code)
+        let restored = rows.indices.filter { $0 != failed && rows[$0].outcome == .rolledBack }.map { rows[$0] }
+        var sentence = "\(label): \(failure.reason ?? failure.outcome.word)"
         sentence +=
             restored.isEmpty
             ? " No other alias had moved; every other target is left as it was."
@@ -254,17 +255,17 @@ public struct MultiDeployPipeline: Sendable {
         if !restores.isEmpty {
             sentence = "ROLLBACK FAILED for " + restores.joined(separator: "; ") + ". " + sentence
         }
-        return (DeployResult(outputs: outputs, exitCode: code, reason: sentence), rows)
+        return (DeployResult(outputs: outputs, reason: sentence), rows)
     }
 
-    static func row(_ slot: Slot, outcome: String, detail: String) -> TargetResult {
+    static func row(_ slot: Slot, outcome: Outcome, detail: String) -> TargetResult {
         let plan = slot.pipeline.plan
         let outputs = slot.result?.outputs ?? slot.outputs
         return TargetResult(
             function: plan.function, region: plan.region ?? slot.pipeline.deps.region, alias: plan.alias,
-            previousVersion: outputs["previous-version"] ?? "",
-            version: outputs["version"] ?? outputs["previous-version"] ?? "",
-            publishedVersion: outputs["published-version"] ?? "", outcome: outcome, detail: detail)
+            previousVersion: outputs.previousVersion ?? "",
+            version: outputs.version ?? outputs.previousVersion ?? "",
+            publishedVersion: outputs.publishedVersion ?? "", outcome: outcome, detail: detail)
     }
 
     /// Runs `body` over `items`, at most `limit` at once; results in the items' order. Once an

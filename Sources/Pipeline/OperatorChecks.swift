@@ -73,12 +73,9 @@ public enum AliasGuard {
     }
 }
 
-/// The `--output json` document of an alias command.
+/// What an alias command's JSON document says of the alias: before, after, and the versions.
 public enum AliasChange {
-    public static func document(
-        _ command: String, outcome: String, from before: AliasConfiguration, to after: AliasConfiguration,
-        sentence: String
-    ) -> [String: JSONValue] {
+    public static func members(from before: AliasConfiguration, to after: AliasConfiguration) -> [String: JSONValue] {
         func state(_ alias: AliasConfiguration) -> JSONValue {
             .object([
                 "version": .string(alias.functionVersion),
@@ -86,9 +83,8 @@ public enum AliasChange {
             ])
         }
         return [
-            "command": .string(command), "outcome": .string(outcome), "exit-code": 0, "alias": .string(after.name),
-            "before": state(before), "after": state(after), "version": .string(after.functionVersion),
-            "previous-version": .string(before.functionVersion), "message": .string(sentence),
+            "alias": .string(after.name), "before": state(before), "after": state(after),
+            "version": .string(after.functionVersion), "previous-version": .string(before.functionVersion),
         ]
     }
 }

@@ -52,12 +52,12 @@ public struct StatusReport: Sendable {
     }
 
     /// The `--output json` document, its keys in kebab-case like the outputs: weights as
-    /// numbers, the deploy history as lists.
+    /// numbers, the deploy history as lists (`OperatorResult` adds the command, outcome and
+    /// exit code).
     public func document() -> [String: JSONValue] {
         let history = DeployHistory(description: alias.description)
         func list(_ versions: [String]) -> JSONValue { .array(versions.map { .string($0) }) }
         return [
-            "command": "status", "outcome": "ok", "exit-code": 0,
             "caller": .object(["account": .string(identity.account), "arn": .string(identity.arn)]),
             "function": .object([
                 "name": .string(function.functionName), "arn": .string(function.functionArn),
@@ -76,9 +76,11 @@ public struct StatusReport: Sendable {
                 "weights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
                 "revision-id": .string(alias.revisionId ?? ""),
             ]),
-            "history": .object([
-                "good": list(history.good), "failed": list(history.failed), "rolled-back": list(history.rolledBack),
-            ]),
+            "history": .object(
+                Dictionary(
+                    uniqueKeysWithValues: DeployHistory.Field.allCases.map { ($0.rawValue, list(history.versions($0))) }
+                )
+            ),
         ]
     }
 

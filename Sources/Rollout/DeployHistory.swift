@@ -27,6 +27,23 @@ public struct DeployHistory: Sendable, Equatable {
     static let limit = 256
     static let keep = 10
 
+    /// The record's field names: the record's own format (it outlives any run), not outcome
+    /// words, though `failed` and `rolled-back` read alike.
+    public enum Field: String, Sendable, CaseIterable {
+        case good
+        case failed
+        case rolledBack = "rolled-back"
+    }
+
+    /// The versions a field holds.
+    public func versions(_ field: Field) -> [String] {
+        switch field {
+        case .good: good
+        case .failed: failed
+        case .rolledBack: rolledBack
+        }
+    }
+
     public init(good: [String] = [], failed: [String] = [], rolledBack: [String] = [], text: String = "") {
         self.good = good
         self.failed = failed
@@ -58,11 +75,11 @@ public struct DeployHistory: Sendable, Equatable {
             let versions = parts[1].split(separator: ",").map(String.init).filter {
                 !$0.isEmpty && $0.allSatisfy(\.isNumber)
             }
-            switch parts[0] {
-            case "good": good = versions
-            case "failed": failed = versions
-            case "rolled-back": rolledBack = versions
-            default: continue
+            switch Field(rawValue: String(parts[0])) {
+            case .good: good = versions
+            case .failed: failed = versions
+            case .rolledBack: rolledBack = versions
+            case nil: continue
             }
         }
         let before = description[..<open.lowerBound].trimmed(newlines: false)
@@ -104,10 +121,11 @@ public struct DeployHistory: Sendable, Equatable {
     /// The description to write: the text kept (shortened if it must be), then the record
     /// of the newest ten good and ten failed versions, within Lambda's limit.
     public func rendered() -> String {
-        let rolled =
-            rolledBack.isEmpty ? "" : " rolled-back=\(rolledBack.prefix(Self.keep).joined(separator: ","))"
-        let record =
-            "[lambda-shift good=\(good.prefix(Self.keep).joined(separator: ",")) failed=\(failed.prefix(Self.keep).joined(separator: ","))\(rolled)]"
+        // good= and failed= always (records without rolled-back= read as they did before it).
+        let fields = Field.allCases.filter { $0 != .rolledBack || !rolledBack.isEmpty }.map {
+            "\($0.rawValue)=\(versions($0).prefix(Self.keep).joined(separator: ","))"
+        }
+        let record = "[lambda-shift \(fields.joined(separator: " "))]"
         guard !text.isEmpty else { return record }
         let room = Self.limit - record.count - 1
         guard room > 0 else { return record }

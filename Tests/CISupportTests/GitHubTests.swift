@@ -126,12 +126,12 @@ struct GitHubTests {
         #expect((parsed?["weights"] as? [String: Double])?["4"] == 0.1)
     }
 
-    func summary(_ outcome: String, headline: String, reason: String? = nil, timeline: [DeploySummary.Entry] = [])
+    func summary(_ outcome: Outcome, headline: String, reason: String? = nil, timeline: [DeploySummary.Entry] = [])
         -> DeploySummary
     {
         DeploySummary(
             outcome: outcome, headline: headline, function: "name-searcher", alias: "live", environment: "production",
-            previousVersion: "3", newVersion: outcome == "skipped" ? "3" : "4", sha256: "ab12",
+            previousVersion: "3", newVersion: outcome == .skipped ? "3" : "4", sha256: "ab12",
             s3Key: "octo/app/name-searcher/abc1234/package.zip",
             strategy: "Canary10Percent5Minutes", timeline: timeline, reason: reason,
             runURL: "https://github.com/octo/app/actions/runs/1")
@@ -140,7 +140,7 @@ struct GitHubTests {
     @Test("the summary of a deployed run: outcome first, the table, the timeline")
     func deployedSummary() {
         let markdown = summary(
-            "deployed", headline: "alias live serves version 4",
+            .deployed, headline: "alias live serves version 4",
             timeline: [
                 .init(offset: 0, text: "shifted 10% to version 4"),
                 .init(offset: 300, text: "alarms: none in ALARM", passed: true),
@@ -179,10 +179,10 @@ struct GitHubTests {
 
     @Test("skipped and rolled-back summaries; untrusted text cannot break out of the table")
     func otherSummaries() {
-        let skipped = summary("skipped", headline: "alias live already serves this code (version 3)").markdown()
+        let skipped = summary(.skipped, headline: "alias live already serves this code (version 3)").markdown()
         #expect(skipped.hasPrefix("### ⏭️ lambda-shift: alias live already serves this code (version 3)\n"))
         let rolledBack = summary(
-            "rolled-back", headline: "rolled back to version 3",
+            .rolledBack, headline: "rolled back to version 3",
             reason: "alarms: in ALARM: errors|<script>alert(1)</script>\n# injected",
             timeline: [.init(offset: 60, text: "metrics | `x` *y*", passed: false)]
         ).markdown()
@@ -193,7 +193,7 @@ struct GitHubTests {
         #expect(rolledBack.contains("| +60s | ❌ metrics \\| \\`x\\` \\*y\\* |"))
         #expect(!rolledBack.contains("<script>"))
         let huge = summary(
-            "deployed", headline: "x",
+            .deployed, headline: "x",
             timeline: (0..<5000).map { .init(offset: $0, text: String(repeating: "y", count: 100)) }
         ).markdown()
         #expect(huge.utf8.count < 64 * 1024)

@@ -63,7 +63,7 @@ struct DeployPipelineTests {
         let world = try World()
         world.lambda.seedAlias()
         let result = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
-        #expect(result.exitCode == 0 && result.outcome == "deployed", "\(result)")
+        #expect(result.exitCode == 0 && result.outcome.word == "deployed", "\(result)")
         #expect(result.outputs["version"] == "2" && result.outputs["previous-version"] == "1")
         #expect(result.outputs["s3-key"] == "octo/app/svc/0123456/package.zip")
         #expect(world.lambda.aliasUpdates.map(\.version) == ["2"])
@@ -77,7 +77,7 @@ struct DeployPipelineTests {
         #expect(await world.run(try world.plan { $0["strategy"] = "AllAtOnce" }).exitCode == 0)
         let before = world.lambda.mutations.count
         let again = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
-        #expect(again.outcome == "skipped" && again.outputs["skipped"] == "true")
+        #expect(again.outcome.word == "skipped" && again.outputs["skipped"] == "true")
         #expect(world.store.uploads.withLock { $0 } == 1 && world.lambda.mutations.count == before)
     }
 
@@ -88,7 +88,7 @@ struct DeployPipelineTests {
         world.metrics.alarms.withLock { $0["errors"] = "OK" }
         let sleeper = RecordingSleeper()
         let result = await world.run(try world.plan { $0.values["alarm"] = ["errors"] }, sleeper: sleeper)
-        #expect(result.outcome == "deployed", "\(result)")
+        #expect(result.outcome.word == "deployed", "\(result)")
         #expect(world.lambda.aliasUpdates.map(\.weights) == [["2": 0.1], [:]])
         #expect(sleeper.recorded == [10, 10, 10])
         #expect(world.events.lines.contains { $0.hasPrefix("gates at 10s of 30s: alarms ok") })
@@ -101,7 +101,7 @@ struct DeployPipelineTests {
         alarm.metrics.alarms.withLock { $0["errors"] = "OK" }
         alarm.metrics.scheduled.withLock { $0.append((after: 3, name: "errors", state: "ALARM")) }
         let a = await alarm.run(try alarm.plan { $0.values["alarm"] = ["errors"] })
-        #expect(a.exitCode == LambdaShiftCore.ExitStatus.gateFailed && a.outcome == "rolled-back", "\(a)")
+        #expect(a.exitCode == LambdaShiftCore.ExitStatus.gateFailed && a.outcome.word == "rolled-back", "\(a)")
         #expect(a.reason?.contains("seen 20s into a 30s bake") == true, "\(a)")
         #expect(alarm.lambda.alias()?.functionVersion == "1" && alarm.lambda.alias()?.additionalVersionWeights == [:])
 
@@ -136,7 +136,8 @@ struct DeployPipelineTests {
         world.lambda.seedAlias()
         let plan = try world.plan()
         let result = await Task { await world.run(plan, sleeper: CancelOnSleep()) }.value
-        #expect(result.exitCode == LambdaShiftCore.ExitStatus.cancelled && result.outcome == "cancelled", "\(result)")
+        #expect(
+            result.exitCode == LambdaShiftCore.ExitStatus.cancelled && result.outcome.word == "cancelled", "\(result)")
         #expect(world.lambda.alias()?.functionVersion == "1" && world.lambda.alias()?.additionalVersionWeights == [:])
 
         let early = try World()
@@ -185,7 +186,7 @@ struct DeployPipelineTests {
         let original = try await world.lambda.getFunctionConfiguration("svc", qualifier: nil).codeSha256
         let result = await world.run(try world.plan())
         #expect(
-            result.outcome == "deployed" && result.outputs["previous-version"] == "1"
+            result.outcome.word == "deployed" && result.outputs["previous-version"] == "1"
                 && result.outputs["version"] == "2", "\(result)")
         let order = world.lambda.mutations
         #expect(order.firstIndex(of: "UpdateAlias")! < order.firstIndex(of: "UpdateFunctionCode")!, "\(order)")

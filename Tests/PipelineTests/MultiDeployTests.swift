@@ -78,8 +78,8 @@ struct MultiDeployTests {
     func together() async throws {
         let world = try World(["api", "worker"])
         let (result, rows) = await world.run(try world.targets())
-        #expect(result.exitCode == 0 && result.outcome == "deployed", "\(result)")
-        #expect(rows.map(\.outcome) == ["deployed", "deployed"])
+        #expect(result.exitCode == 0 && result.outcome.word == "deployed", "\(result)")
+        #expect(rows.map(\.outcome.word) == ["deployed", "deployed"])
         #expect(rows.map(\.version) == ["2", "2"] && rows.map(\.previousVersion) == ["1", "1"])
         #expect(world.version("api") == "2" && world.version("worker") == "2")
         // Packaged once, uploaded once to the bucket both share (under the first one's key); each
@@ -100,7 +100,7 @@ struct MultiDeployTests {
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
         #expect(result.reason?.contains("worker: The smoke test of version 2 failed") == true, "\(result)")
         #expect(result.reason?.contains("No other alias had moved") == true)
-        #expect(rows.map(\.outcome) == ["not-moved", "rolled-back"])
+        #expect(rows.map(\.outcome.word) == ["not-moved", "rolled-back"])
         #expect(world.version("api") == "1" && world.version("worker") == "1")
         #expect(world.lambdas["api"]?.aliasUpdates.isEmpty == true)
         #expect(world.lambdas["worker"]?.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty } == true)
@@ -114,7 +114,7 @@ struct MultiDeployTests {
         #expect(targets.waves == [[0], [1, 2]])
         let (result, rows) = await world.run(targets)
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
-        #expect(rows.map(\.outcome) == ["rolled-back", "not-moved", "not-moved"])
+        #expect(rows.map(\.outcome.word) == ["rolled-back", "not-moved", "not-moved"])
         #expect(world.lambdas["b"]?.aliasUpdates.isEmpty == true && world.lambdas["c"]?.aliasUpdates.isEmpty == true)
         #expect(world.version("a") == "1" && world.version("b") == "1" && world.version("c") == "1")
     }
@@ -132,7 +132,7 @@ struct MultiDeployTests {
             result.reason?.contains(
                 "Every other alias this run moved was restored: a (us-east-1) to version 1, b (us-east-1) to version 1."
             ) == true, "\(result)")
-        #expect(rows.first?.outcome == "rolled-back" && rows.last?.outcome == "rolled-back", "\(rows)")
+        #expect(rows.first?.outcome.word == "rolled-back" && rows.last?.outcome.word == "rolled-back", "\(rows)")
         #expect(world.version("a") == "1" && world.version("b") == "1" && world.version("c") == "1")
         #expect(world.lambdas["a"]?.aliasUpdates.map(\.version).last == "1")
         #expect(rows.first?.detail == "restored to version 1: another target of this run failed", "\(rows)")
@@ -146,7 +146,7 @@ struct MultiDeployTests {
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
         #expect(world.lambdas["a"]?.alias() == nil, "the alias this run created is gone")
         #expect(world.lambdas["a"]?.mutations.contains("DeleteAlias") == true)
-        #expect(rows.map(\.outcome) == ["rolled-back", "rolled-back"], "\(rows)")
+        #expect(rows.map(\.outcome.word) == ["rolled-back", "rolled-back"], "\(rows)")
         #expect(world.events.lines.contains("a: alias live deleted (this run created it)"), "\(world.events.lines)")
     }
 
@@ -159,8 +159,8 @@ struct MultiDeployTests {
         let (result, rows) = await world.run(try world.targets { $0["waves"] = "1" })
         #expect(result.exitCode == ExitStatus.rollbackFailed, "\(result)")
         #expect(result.reason?.hasPrefix("ROLLBACK FAILED for a: ") == true, "\(result)")
-        #expect(result.outcome == "failed")
-        #expect(rows.first?.outcome == "failed" && world.version("a") == "2", "\(rows)")
+        #expect(result.outcome.word == "failed")
+        #expect(rows.first?.outcome.word == "failed" && world.version("a") == "2", "\(rows)")
         #expect(world.version("b") == "1")
     }
 
@@ -232,8 +232,8 @@ struct MultiDeployTests {
         let (result, rows) = await world.run(
             try world.targets { $0["waves"] = "1" }, sleepers: ["b": CancelOnSleep()])
         #expect(result.exitCode == ExitStatus.cancelled, "\(result)")
-        #expect(result.outcome == "cancelled")
-        #expect(rows.map(\.outcome) == ["rolled-back", "cancelled"], "\(rows)")
+        #expect(result.outcome.word == "cancelled")
+        #expect(rows.map(\.outcome.word) == ["rolled-back", "cancelled"], "\(rows)")
         #expect(world.version("a") == "1" && world.version("b") == "1")
         #expect(world.lambdas["b"]?.alias()?.additionalVersionWeights.isEmpty == true)
     }
@@ -247,7 +247,7 @@ struct MultiDeployTests {
         let (result, rows) = await world.run(try world.targets(), sleepers: ["a": SleepsUntilCancelled()])
         #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
         #expect(result.reason?.hasPrefix("b: A health gate failed (alarms: in ALARM: errors") == true, "\(result)")
-        #expect(rows.map(\.outcome) == ["rolled-back", "rolled-back"], "\(rows)")
+        #expect(rows.map(\.outcome.word) == ["rolled-back", "rolled-back"], "\(rows)")
         #expect(
             rows.first?.detail.hasPrefix("stopped because b failed: Cancelled: alias live was restored to version 1")
                 == true)

@@ -51,7 +51,7 @@ public struct CommandContext: Sendable {
     }
 
     /// The context the entry point runs a command in (tests bind their own).
-    @TaskLocal static var bound: CommandContext?
+    @TaskLocal public static var bound: CommandContext?
 
     /// The context of the running command: the one bound, else this process's (made only then,
     /// so a process builds one context, not a default beside its own).
@@ -65,6 +65,19 @@ public struct CommandContext: Sendable {
             output: { POSIX.write(($0 + "\n").utf8, to: 1) },
             errorOutput: { POSIX.write(($0 + "\n").utf8, to: 2) },
             raw: { POSIX.write($0.utf8, to: 2) })
+    }
+
+    /// The AWS clients of a command, for the region and role its settings resolved, masking
+    /// every credential they obtain; bakes count down on a terminal.
+    public func dependencies(region: String?, roleToAssume: String?) throws -> DeployDependencies {
+        let client = try makeClient(region: region, roleToAssume: roleToAssume)
+        return .aws(
+            client, bakeSleeper: CountdownSleeper(inner: TaskSleeper(), reporter: reporter), environment: environment)
+    }
+
+    /// The AWS clients for the region and role `settings` resolved.
+    public func dependencies(_ settings: ResolvedSettings) throws -> DeployDependencies {
+        try dependencies(region: settings.text("region"), roleToAssume: settings.text("role-to-assume"))
     }
 
     /// The AWS client for this context, masking every credential it obtains.

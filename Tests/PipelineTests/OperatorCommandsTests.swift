@@ -1,0 +1,159 @@
+import AWSCore
+import AWSServices
+import CISupport
+import Config
+import Foundation
+import LambdaShiftCore
+import Pipeline
+import Rollout
+import TestSupport
+import Testing
+
+/// status, promote, rollback, cleanup and doctor in-process, over the same ports and fakes as
+/// the deploy: what each changes (and does not), its outcome, exit code and document.
+@Suite("Operator commands in-process")
+struct OperatorCommandsTests {
+    let store = FakeStore()
+    let lambda: FakeLambda
+    let metrics = FakeMetrics()
+
+    init() {
+        lambda = FakeLambda(name: "svc", code: "Y29kZQ==", store: store)
+    }
+
+    /// Version 1 live, version 2 published; with `weight`, the alias routes that share to 2.
+    func midShift(weight: Double?, history: DeployHistory = DeployHistory(good: ["1"])) {
+        lambda.seedAlias()
+        lambda.state.withLock { s in
+            s.versions["2"] = FunctionConfiguration(
+                functionName: "svc", version: "2", codeSha256: "bmV3", revisionId: "v2", state: "Active")
+            s.nextVersion = 3
+            s.aliases["live"]?.description = history.rendered()
+            if let weight { s.aliases["live"]?.additionalVersionWeights = ["2": weight] }
+        }
+    }
+
+    func commands(_ command: SettingCommand, _ tweak: (inout SettingFlags) -> Void = { _ in }) throws
+        -> OperatorCommands
+    {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        tweak(&flags)
+        let settings = try ResolvedSettings.resolve(
+            command, flags: flags,
+            ci: CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() }))
+        let deps = DeployDependencies(
+            identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, region: "us-east-1",
+            credentials: { nil }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
+            bakeSleeper: RecordingSleeper(), pollSleeper: RecordingSleeper(), environment: Environment([:]))
+        return OperatorCommands(deps: deps, target: try OperatorTarget(settings))
+    }
+
+    @Test("promote finishes an in-flight shift: 100% to the new version, recorded good, exit 0")
+    func promote() async throws {
+        midShift(weight: 0.1)
+        let result = try await commands(.promote).promote(force: false)
+        #expect(result.outcome == .promoted && result.outcome.exitCode == 0)
+        let alias = try #require(lambda.alias())
+        #expect(alias.functionVersion == "2" && alias.additionalVersionWeights.isEmpty, "\(alias)")
+        #expect(DeployHistory(description: alias.description).good.first == "2")
+        #expect(result.document["outcome"]?.string == "promoted")
+        #expect(result.document["previous-version"]?.string == "1" && result.document["version"]?.string == "2")
+        #expect(result.lines == ["Promoted: alias live serves version 2 (was version 1 (90%) + version 2 (10%))."])
+    }
+
+    @Test("promote with no shift in flight, or onto an older version without --force, changes nothing")
+    func promoteRefusals() async throws {
+        midShift(weight: nil)
+        let idle = try await commands(.promote).promote(force: false)
+        #expect(idle.outcome == .nothingToDo && idle.document["exit-code"] == .int(0))
+        #expect(lambda.mutations.isEmpty)
+
+        // The alias's primary is 2 and it routes 10% to the older 1.
+        lambda.state.withLock { s in
+            s.aliases["live"]?.functionVersion = "2"
+            s.aliases["live"]?.additionalVersionWeights = ["1": 0.1]
+        }
+        await #expect {
+            try await commands(.promote).promote(force: false)
+        } throws: {
+            ($0 as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                && sentence(of: $0).contains("older than its primary version 2")
+        }
+        #expect(lambda.mutations.isEmpty)
+    }
+
+    @Test("rollback mid-shift restores the primary (an operator's choice: rolled-back with exit 0)")
+    func rollbackMidShift() async throws {
+        midShift(weight: 0.25)
+        let result = try await commands(.rollback).rollback(toVersion: nil)
+        #expect(result.outcome == .revertedByOperator && result.outcome.word == "rolled-back")
+        #expect(result.document["exit-code"] == .int(0))
+        let alias = try #require(lambda.alias())
+        #expect(alias.functionVersion == "1" && alias.additionalVersionWeights.isEmpty, "\(alias)")
+        #expect(lambda.mutations == ["UpdateAlias"])
+    }
+
+    @Test("rollback refuses a version that does not exist, and someone else's move in between, changing nothing")
+    func rollbackRefusals() async throws {
+        midShift(weight: nil)
+        await #expect {
+            try await commands(.rollback).rollback(toVersion: "9")
+        } throws: {
+            ($0 as? any LambdaShiftError)?.exitCode == ExitStatus.usage && sentence(of: $0).contains("has no version 9")
+        }
+        #expect(lambda.mutations.isEmpty)
+
+        // Someone moves the alias after it was read: the guarded update is refused (exit 1).
+        lambda.state.withLock { s in
+            s.aliases["live"]?.functionVersion = "2"
+            s.onUpdateAlias = { fake in
+                fake.state.withLock { $0.onUpdateAlias = nil }
+                fake.interfere(version: "2", weights: ["1": 0.5])
+            }
+        }
+        await #expect {
+            try await commands(.rollback).rollback(toVersion: "1")
+        } throws: {
+            ($0 as? any LambdaShiftError)?.exitCode == ExitStatus.failed
+                && sentence(of: $0).contains("changed while this command ran")
+        }
+        #expect(lambda.alias()?.additionalVersionWeights == ["1": 0.5], "left as the other party set it")
+    }
+
+    @Test("status reads the alias, its weights and versions, and changes nothing")
+    func status() async throws {
+        midShift(weight: 0.1)
+        let result = try await commands(.status).status()
+        #expect(result.outcome == .ok && result.document["command"]?.string == "status")
+        #expect(result.lines.joined().contains("version 2"), "\(result.lines)")
+        #expect(result.document["alias"]?["weights"]?["2"] == .double(0.1), "\(result.document)")
+        #expect(result.document["history"]?["good"] == .array(["1"]))
+        #expect(lambda.mutations.isEmpty)
+    }
+
+    @Test("cleanup removes a preview alias once; cleaning again is nothing to do")
+    func cleanup() async throws {
+        midShift(weight: nil)
+        _ = try await lambda.createAlias(
+            "svc", alias: "preview-login", version: "2", description: nil, additionalVersionWeights: [:])
+        let first = try await commands(.cleanup) { $0["alias"] = "preview-login" }.cleanup()
+        #expect(first.outcome == .cleaned && first.document["aliases"] == .array(["preview-login"]))
+        #expect(lambda.alias("preview-login") == nil && lambda.alias() != nil)
+        let again = try await commands(.cleanup) { $0["alias"] = "preview-login" }.cleanup()
+        #expect(again.outcome == .nothingToDo && again.document["exit-code"] == .int(0))
+    }
+
+    @Test("doctor: a bucket that cannot be used is a failed check, so the outcome is failed (exit 1) with the reason")
+    func doctor() async throws {
+        midShift(weight: nil)
+        let healthy = try await commands(.doctor) { $0["bucket"] = "artifacts" }.doctor()
+        #expect(healthy.outcome == .ok && healthy.document["error"] == nil, "\(healthy.lines)")
+        let result = try await commands(.doctor) { $0["bucket"] = "elsewhere" }.doctor()
+        #expect(result.outcome == .failed && result.document["exit-code"] == .int(1))
+        #expect(result.lines.contains { $0.hasPrefix("FAIL bucket") }, "\(result.lines)")
+        #expect(result.lines.contains { $0.hasPrefix("ok   alias") }, "\(result.lines)")
+        #expect(result.document["error"]?.string == "Some checks failed: fix the ones marked FAIL before deploying.")
+        #expect(lambda.mutations.isEmpty)
+    }
+}
