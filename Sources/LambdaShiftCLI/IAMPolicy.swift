@@ -66,7 +66,7 @@ extension LambdaShift {
             let text = format == "json" ? document.json() : document.terraform()
             context.result.line(text)
             context.result.document([
-                "command": "iam-policy", "outcome": "ok", "exit-code": 0, "format": .string(format),
+                "command": "iam-policy", "outcome": .string(Outcome.ok.word), "exit-code": 0, "format": .string(format),
                 "environments": .array(built.environments.map { .string($0) }),
                 "policy": format == "json" ? document.value() : .string(text),
             ])

@@ -1,3 +1,4 @@
+import LambdaShiftCore
 import Config
 import CISupport
 import ArgumentParser
@@ -53,7 +54,7 @@ extension LambdaShift {
             let result = try await CodeSource.resolve(settings).prepare(
                 out: out ?? "package.zip", environment: context.environment)
             context.result.document([
-                "command": "package", "outcome": "ok", "exit-code": 0, "path": .string(result.path),
+                "command": "package", "outcome": .string(Outcome.ok.word), "exit-code": 0, "path": .string(result.path),
                 "sha256": .string(result.sha256Hex), "code-sha256": .string(result.codeSha256),
                 "size": .int(Int(result.size)), "entries": .int(result.entryCount),
                 "uncompressed-size": .int(Int(result.uncompressedSize)),

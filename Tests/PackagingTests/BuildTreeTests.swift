@@ -1,5 +1,6 @@
 import Foundation
 @testable import Packaging
+import TestSupport
 import Testing
 
 @Suite("Build tree: exclusions and symlinks")
@@ -126,8 +127,8 @@ struct BuildTreeTests {
 
 @Suite("Hostile build trees")
 struct HostileTreeTests {
-    @Test("deep nesting, a name with a newline and one that is not UTF-8 are packaged byte for byte")
-    func oddNames() async throws {
+    @Test("deep nesting, a name with a newline and one that is not UTF-8 are packaged byte for byte", .tags(.python))
+    func oddNamesPython() async throws {
         let tree = try TreeFixture()
         var deep = "d"
         for level in 1..<120 { deep += "/d\(level)" }

@@ -2,6 +2,7 @@ import Hashing
 import AWSCore
 import Foundation
 @testable import Packaging
+import TestSupport
 import Testing
 
 @Suite("Deterministic zip")
@@ -27,8 +28,10 @@ struct ZipWriterTests {
         #expect(a.entryCount == 6)
     }
 
-    @Test("unzip -t, Python's zipfile and Java read it back byte for byte; modes, times and order as promised")
-    func roundTrip() async throws {
+    @Test(
+        "unzip -t, Python's zipfile and Java read it back byte for byte; modes, times and order as promised",
+        .tags(.python))
+    func roundTripPython() async throws {
         let tree = try TreeFixture()
         try tree.populateTypical()
         // Small chunks: the multi-chunk paths (joined deflate streams, rewind to stored) are exercised.
@@ -95,8 +98,8 @@ struct ZipWriterTests {
         #expect(entry.modTime == UInt16(13 << 11 | 45 << 5 | 15))
     }
 
-    @Test("100,000 files: zip64 end records that unzip and Python read")
-    func zip64ManyEntries() async throws {
+    @Test("100,000 files: zip64 end records that unzip and Python read", .tags(.python))
+    func zip64ManyEntriesPython() async throws {
         let tree = try TreeFixture()
         let source = tree.source
         for dir in 0..<100 {

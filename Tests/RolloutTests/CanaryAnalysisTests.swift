@@ -73,8 +73,8 @@ struct CanaryAnalysisTests {
     /// score_test_proportions_2indep puts the stable count where the cubic's L1 coefficient has the
     /// stable sample size, so its restricted rate is not the maximum and its z differs in the
     /// third digit; the numeric maximum is the independent reference.)
-    @Test("the score test matches a numerically maximised likelihood and scipy's normal tail")
-    func scoreTestAgainstScipy() throws {
+    @Test("the score test matches a numerically maximised likelihood and scipy's normal tail", .tags(.python))
+    func scoreTestAgainstScipyPython() throws {
         let cases: [(Int, Int, Int, Int, Double)] = [
             (1, 20, 0, 1000, 0.01), (8, 100, 1, 100, 0.01), (50, 1000, 10, 1000, 0.01), (0, 500, 0, 500, 0.005),
             (5, 50, 5, 50, 0), (30, 200, 2, 300, 0.02), (1, 1000, 1, 1000, 0.001), (100, 10_000, 50, 10_000, 0.001),
