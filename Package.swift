@@ -38,15 +38,26 @@ let package = Package(
         // Everything about the CI in one place: detection, provenance (CI variables or git), secret
         // variable names, the OIDC token source; reporters: GitHub, GitLab, plain, terminal.
         .target(name: "CISupport", dependencies: ["AWSCore"]),
-        // The deploy stages: artifact upload (skip when unchanged), and the rollout to come.
+        // The seams between the stages and AWS: FunctionAPI, AliasAPI, ArtifactStore, MetricsAPI,
+        // IdentityAPI (the real clients conform; tests hand in fakes).
+        .target(name: "Ports", dependencies: ["Hashing", "AWSCore", "AWSServices"]),
+        // The release stage, before any traffic moves: the artifact (skip when unchanged, upload
+        // with sidecars) and the code update (update, publish, readiness, the baseline off $LATEST).
         .target(
-            name: "Rollout",
-            dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport"]),
+            name: "Release",
+            dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport", "Ports"]),
+        // The rollout: strategies, gates (canary analysis), the engine that shifts, watches and
+        // restores, the deploy history on the alias, version pruning.
+        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Ports"]),
         // The deploy as a library: settings resolved once into a typed plan, then the pipeline
-        // (preflight, package, artifact, code update, readiness, smoke, shift, prune) over ports.
+        // (preflight, package, artifact, code update, readiness, smoke, shift, prune) over ports,
+        // and the operator commands over the same ports.
         .target(
             name: "Pipeline",
-            dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Rollout", "CISupport"]),
+            dependencies: [
+                "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Ports", "Release", "Rollout",
+                "CISupport",
+            ]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["AWSCore"]),
         // The command line as a library, so tests can parse and run commands. It parses and
@@ -70,18 +81,19 @@ let package = Package(
         .testTarget(name: "LambdaShiftCoreTests", dependencies: ["LambdaShiftCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "TestSupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
-        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "TestSupport"]),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "Ports", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AWSCore", "AWSServices", "Hashing", "LambdaShiftCLI", "Packaging", "Config", "Rollout", "CISupport",
-                "TestSupport",
+                "AWSCore", "AWSServices", "Hashing", "LambdaShiftCLI", "Packaging", "Config", "Ports", "Release",
+                "Rollout",
+                "CISupport", "TestSupport",
             ]),
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "Pipeline", "LambdaShiftCore", "Rollout", "AWSServices", "AWSCore", "Hashing", "CISupport", "Config",
-                "TestSupport",
+                "Pipeline", "LambdaShiftCore", "Ports", "Release", "Rollout", "AWSServices", "AWSCore", "Hashing",
+                "CISupport", "Config", "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v6]

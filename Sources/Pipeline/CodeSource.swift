@@ -1,3 +1,5 @@
+import Release
+import Ports
 import Hashing
 import LambdaShiftCore
 import FoundationEssentials
@@ -5,7 +7,6 @@ import AWSServices
 import AWSCore
 import Config
 import Packaging
-import Rollout
 
 /// Where a deploy's code comes from: a build directory zipped deterministically, a prebuilt
 /// zip taken as it is, or a package already uploaded (`--artifact`: the bytes a staging deploy

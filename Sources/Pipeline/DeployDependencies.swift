@@ -1,7 +1,7 @@
+import Ports
 import LambdaShiftCore
 import AWSCore
 import AWSServices
-import Rollout
 
 /// Everything a deploy reaches outside itself, as protocols and values: the AWS APIs (real
 /// clients, or in-memory fakes in tests), the clock, the sleepers, the environment. Nothing

@@ -1,3 +1,4 @@
+import Release
 import LambdaShiftCore
 import AWSCore
 import AWSServices

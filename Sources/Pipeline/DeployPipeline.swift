@@ -1,3 +1,5 @@
+import Release
+import Ports
 import AWSCore
 import AWSServices
 import CISupport

@@ -1,7 +1,8 @@
+import Rollout
+import Ports
 import AWSCore
 import AWSServices
 import LambdaShiftCore
-import Rollout
 
 /// `doctor`: the read-only calls a deploy depends on (identity, function, alias, bucket,
 /// alarms), each a check that passes or says what is wrong; a mid-shift alias, a missing,

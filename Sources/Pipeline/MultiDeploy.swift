@@ -1,3 +1,4 @@
+import Ports
 import Hashing
 import AWSCore
 import AWSServices
@@ -72,7 +73,7 @@ public struct MultiDeployPipeline: Sendable {
         // 2. Every target up to its shift, before any traffic moves.
         report.phase("Update, publish and smoke-test every target")
         let initial = slots
-        let prepared = await Self.bounded(initial, limit: targets.parallel) { original in
+        let prepared = await BoundedTasks.run(initial, limit: targets.parallel) { original in
             var slot = original
             do {
                 switch try await slot.pipeline.prepare(&slot.outputs, package: package) {
@@ -119,7 +120,8 @@ public struct MultiDeployPipeline: Sendable {
     /// Shifts every slot at once (bounded); the first failure cancels the others, whose engines
     /// restore their own aliases; those not started stay as they were.
     static func shiftWave(_ slots: [Slot], limit: Int) async -> [Slot] {
-        let shifted = await bounded(slots, limit: limit, stop: { ($0.result?.exitCode ?? 0) != 0 }) { original in
+        let shifted = await BoundedTasks.run(slots, limit: limit, stop: { ($0.result?.exitCode ?? 0) != 0 }) {
+            original in
             var slot = original
             guard let ready = slot.ready else { return slot }
             let result = await slot.pipeline.shift(ready, outputs: &slot.outputs, prune: false)
@@ -137,7 +139,7 @@ public struct MultiDeployPipeline: Sendable {
         guard !moved.isEmpty else { return [] }
         report.phase("Restore every alias this run moved")
         let current = slots
-        let undone = await Self.bounded(moved, limit: max(moved.count, 1)) { index -> (Int, String?) in
+        let undone = await BoundedTasks.run(moved, limit: max(moved.count, 1)) { index -> (Int, String?) in
             let slot = current[index]
             let plan = slot.pipeline.plan
             let lambda = slot.pipeline.deps.functions
@@ -268,32 +270,6 @@ public struct MultiDeployPipeline: Sendable {
             publishedVersion: outputs.publishedVersion ?? "", outcome: outcome, detail: detail)
     }
 
-    /// Runs `body` over `items`, at most `limit` at once; results in the items' order. Once an
-    /// output satisfies `stop`, the running ones are cancelled and no more start: theirs are nil.
-    static func bounded<Item: Sendable, Output: Sendable>(
-        _ items: [Item], limit: Int, stop: @escaping (Output) -> Bool = { _ in false },
-        _ body: @escaping @Sendable (Item) async -> Output
-    ) async -> [Output?] {
-        await withTaskGroup(of: (Int, Output).self) { group in
-            var results: [Output?] = Array(repeating: nil, count: items.count)
-            var next = 0, stopped = false
-            func start(_ group: inout TaskGroup<(Int, Output)>) {
-                let index = next, item = items[index]
-                group.addTask { (index, await body(item)) }
-                next += 1
-            }
-            while next < min(limit, items.count) { start(&group) }
-            while let (index, output) = await group.next() {
-                results[index] = output
-                if !stopped && stop(output) {
-                    stopped = true
-                    group.cancelAll()
-                }
-                if !stopped && next < items.count { start(&group) }
-            }
-            return results
-        }
-    }
 }
 
 /// A target's events in a run of several: every line names the target; phases become lines
@@ -311,65 +287,4 @@ struct PrefixedEvents: DeployEvents {
     func warning(_ text: String) { inner.warning("\(label): \(text)") }
     func event(_ text: String, passed: Bool?) { inner.event("\(label): \(text)", passed: passed) }
     func phase(_ title: String) { inner.line("[\(label)] \(title)") }
-}
-
-/// The store of one target in a run over several: the same bytes to the same key of the same
-/// bucket (the targets of a bucket share one key) are written once, whichever target comes
-/// first; the others get the same object.
-struct SharedUploads: ArtifactStore {
-    let inner: any ArtifactStore
-    let region: String
-    let ledger: UploadLedger
-
-    func probeBucket(_ bucket: String) async throws { try await inner.probeBucket(bucket) }
-
-    func uploadPackage(
-        path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]
-    ) async throws -> UploadedObject {
-        let inner = self.inner
-        return try await ledger.once("\(region)|\(bucket)|\(key)|\(ByteEncoding.hex(sha256))") {
-            try await inner.uploadPackage(
-                path: path, size: size, sha256: sha256, bucket: bucket, key: key, metadata: metadata)
-        }
-    }
-
-    func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
-        let inner = self.inner
-        _ = try await ledger.once("\(region)|\(bucket)|\(key)|\(ByteEncoding.hex(SHA256Hasher.hash(bytes)))") {
-            try await inner.putSmallObject(bucket: bucket, key: key, bytes: bytes, contentType: contentType)
-            return UploadedObject(bucket: bucket, key: key, versionId: nil, multipart: false)
-        }
-    }
-
-    func readSmallObject(bucket: String, key: String) async throws -> Data? {
-        try await inner.readSmallObject(bucket: bucket, key: key)
-    }
-
-    func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
-        try await inner.describeObject(bucket: bucket, key: key, versionId: versionId)
-    }
-}
-
-/// Writes that happen once per run, keyed by what they write; later callers await the first.
-final class UploadLedger: Sendable {
-    private let writes = Mutex<[String: Task<UploadedObject, any Error>]>([:])
-    /// How many writes were actually made.
-    var count: Int { writes.withLock { $0.count } }
-
-    func once(_ key: String, _ write: @escaping @Sendable () async throws -> UploadedObject) async throws
-        -> UploadedObject
-    {
-        let task = writes.withLock { all in
-            if let started = all[key] { return started }
-            let started = Task { try await write() }
-            all[key] = started
-            return started
-        }
-        // A signal stops the wait and the write (every target waiting on it is cancelled with it).
-        return try await withTaskCancellationHandler {
-            try await task.value
-        } onCancel: {
-            task.cancel()
-        }
-    }
 }

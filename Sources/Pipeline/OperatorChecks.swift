@@ -1,9 +1,10 @@
+import Rollout
+import Ports
 import AWSCore
 import AWSServices
 import CISupport
 import FoundationEssentials
 import LambdaShiftCore
-import Rollout
 
 /// What operator commands check before they change anything: each failure is one sentence
 /// (exit 2 for a target that does not exist), and nothing has been sent that changes AWS.

@@ -1,9 +1,9 @@
+import Rollout
 import AWSCore
 import AWSServices
 import Config
 import FoundationEssentials
 import Packaging
-import Rollout
 import Synchronization
 
 /// Everything a deploy checks before its first change, shared with `plan`: the caller

@@ -1,8 +1,9 @@
+import Rollout
+import Ports
 import AWSCore
 import AWSServices
 import FoundationEssentials
 import LambdaShiftCore
-import Rollout
 
 /// `cleanup`: removes preview aliases (one by name or branch, or every one older than a
 /// duration) and then the versions no remaining alias uses, keeping the newest few and every

@@ -1,3 +1,4 @@
+import Ports
 import AWSServices
 import LambdaShiftCore
 import FoundationEssentials

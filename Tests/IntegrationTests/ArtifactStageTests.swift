@@ -1,3 +1,4 @@
+import Release
 import Hashing
 import CISupport
 import AWSCore
@@ -5,7 +6,6 @@ import AWSServices
 import Config
 import Foundation
 import Packaging
-import Rollout
 import Synchronization
 import Testing
 

@@ -1,10 +1,10 @@
+import Release
 import Hashing
 import CISupport
 import AWSCore
 import AWSServices
 import Config
 import Foundation
-import Rollout
 import TestSupport
 import Testing
 

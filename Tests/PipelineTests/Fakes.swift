@@ -1,3 +1,4 @@
+import Ports
 import Hashing
 import AWSCore
 import AWSServices

@@ -1,3 +1,4 @@
+import Ports
 import AWSCore
 import AWSServices
 import Foundation

@@ -1,3 +1,4 @@
+import Ports
 import CISupport
 import AWSCore
 import AWSServices

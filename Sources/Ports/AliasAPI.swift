@@ -1,0 +1,40 @@
+import AWSCore
+import AWSServices
+import FoundationEssentials
+
+/// The Lambda calls the rollout makes on an alias: the seam between the state machine and
+/// AWS, so the machine can be tested in milliseconds with a fake.
+public protocol AliasAPI: Sendable {
+    func getAlias(function: String, alias: String) async throws -> AliasConfiguration
+    /// Updates the alias; `description` nil leaves the description as it is.
+    func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration
+}
+
+extension AliasAPI {
+    /// Updates the alias, leaving its description as it is.
+    public func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?
+    ) async throws -> AliasConfiguration {
+        try await updateAlias(
+            function: function, alias: alias, version: version, weights: weights, revisionId: revisionId,
+            description: nil)
+    }
+}
+
+extension LambdaClient: AliasAPI {
+    public func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
+        try await getAlias(function, alias: alias)
+    }
+
+    public func updateAlias(
+        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
+        description: String?
+    ) async throws -> AliasConfiguration {
+        try await updateAlias(
+            function, alias: alias, version: version, additionalVersionWeights: weights, revisionId: revisionId,
+            description: description)
+    }
+}
