@@ -74,6 +74,11 @@ let package = Package(
 
         // Test doubles shared by the test targets: a scripted transport, a recording sleeper, a manual clock.
         .target(name: "TestSupport", dependencies: ["AWSCore"], path: "Tests/TestSupport"),
+        // In-memory Lambda, S3, CloudWatch and STS behind the ports, with Lambda's alias rules
+        // written once (AliasRules): the in-process tests of the engine, the pipeline and the
+        // operator commands share them.
+        .target(
+            name: "Fakes", dependencies: ["AWSCore", "AWSServices", "Hashing", "Ports"], path: "Tests/Fakes"),
         .testTarget(
             name: "AWSCoreTests", dependencies: ["AWSCore", "Hashing", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "Hashing", "TestSupport"]),
@@ -81,7 +86,7 @@ let package = Package(
         .testTarget(name: "LambdaShiftCoreTests", dependencies: ["LambdaShiftCore", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "TestSupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
-        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "Ports", "TestSupport"]),
+        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "Ports", "Fakes", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
@@ -93,7 +98,7 @@ let package = Package(
             name: "PipelineTests",
             dependencies: [
                 "Pipeline", "LambdaShiftCore", "Ports", "Release", "Rollout", "AWSServices", "AWSCore", "Hashing",
-                "CISupport", "Config", "TestSupport",
+                "CISupport", "Config", "Fakes", "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -119,15 +119,8 @@ enum DeployCommand {
                 DeployResult(outputs: DeployOutputs(outcome: Outcome(ending: error)), reason: sentence(of: error)))
             throw error
         }
-        let result: DeployResult
-        if targets.plans.count == 1 {
-            result = await DeployPipeline(plan: targets.plans[0], deps: deps[0], events: report).run()
-            report.finish(result, plan: targets.plans[0])
-        } else {
-            let (whole, rows) = await MultiDeployPipeline(targets: targets, deps: deps, events: report).run()
-            result = whole
-            report.finish(whole, plan: targets.plans[0], targets: rows)
-        }
+        let (result, rows) = await DeployRun(targets: targets, deps: deps, events: report).run()
+        report.finish(result, plan: targets.plans[0], targets: rows)
         if !result.outcome.succeeded {
             throw CommandFailure(result.reason ?? result.outcome.word, exitCode: result.exitCode)
         }

@@ -20,28 +20,25 @@ final class DeployReport: DeployEvents {
 
     var reporter: any Reporter { context.reporter }
 
-    func line(_ text: String) {
-        reporter.info(text)
-    }
-
-    func warning(_ text: String) {
-        reporter.warning(text)
-    }
-
-    /// A line that also goes on the summary's timeline.
-    func event(_ text: String, passed: Bool?) {
-        let offset = Int(Date().timeIntervalSince(started))
-        state.withLock { $0.timeline.append(DeploySummary.Entry(offset: offset, text: text, passed: passed)) }
-        if passed == false { reporter.warning(text) } else { reporter.info(text) }
-    }
-
-    /// Starts a collapsible phase (closing the previous one).
-    func phase(_ title: String) {
-        let wasOpen = state.withLock { s in
-            let open = s.groupOpen; s.groupOpen = true; return open
+    /// Shows an event in the CI's log (a target's as `narrated` says), and a timeline entry
+    /// also on the summary's timeline.
+    func record(_ event: DeployEvent) {
+        let shown = event.narrated
+        switch shown.kind {
+        case .line: reporter.info(shown.text)
+        case .warning: reporter.warning(shown.text)
+        case .timeline(let passed):
+            let offset = Int(Date().timeIntervalSince(started))
+            state.withLock { $0.timeline.append(DeploySummary.Entry(offset: offset, text: shown.text, passed: passed)) }
+            if passed == false { reporter.warning(shown.text) } else { reporter.info(shown.text) }
+        case .phase:
+            // Starts a collapsible phase (closing the previous one).
+            let wasOpen = state.withLock { s in
+                let open = s.groupOpen; s.groupOpen = true; return open
+            }
+            if wasOpen { reporter.endGroup() }
+            reporter.beginGroup(shown.text)
         }
-        if wasOpen { reporter.endGroup() }
-        reporter.beginGroup(title)
     }
 
     /// Closes the open phase, if any (every path out of a deploy calls this).

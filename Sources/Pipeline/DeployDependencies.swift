@@ -53,17 +53,3 @@ public struct DeployDependencies: Sendable {
             clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
     }
 }
-
-/// What a deploy tells its reporter as it goes: log lines, warnings, timeline entries (the
-/// summary's), and phases (collapsible groups).
-public protocol DeployEvents: Sendable {
-    func line(_ text: String)
-    func warning(_ text: String)
-    /// A line that also goes on the summary's timeline; `passed` marks a gate's verdict.
-    func event(_ text: String, passed: Bool?)
-    func phase(_ title: String)
-}
-
-extension DeployEvents {
-    public func event(_ text: String) { event(text, passed: nil) }
-}

@@ -34,21 +34,11 @@ public struct DeployPipeline: Sendable {
         return outputs
     }
 
+    /// Deploys this one target: `DeployRun`, the one path of every deploy, with a fleet of one.
     public func run() async -> DeployResult {
-        var outputs = initialOutputs
-        do {
-            var result: DeployResult
-            switch try await prepare(&outputs, package: nil) {
-            case .finished(let finished): result = finished
-            case .ready(let ready): result = await shift(ready, outputs: &outputs)
-            }
-            if let auth = plan.functionURL, [.deployed, .skipped].contains(result.outcome) {
-                result.outputs.url = await ensureFunctionURL(auth) ?? result.outputs.url
-            }
-            return result
-        } catch {
-            return Self.failure(error, outputs: &outputs)
-        }
+        await DeployRun(
+            targets: DeployTargets(plans: [plan], waves: [[0]], parallel: 1), deps: [deps], events: report
+        ).run().0
     }
 
     /// The result of an error thrown before or outside the rollout: exit 4 for cancellation,
@@ -178,9 +168,9 @@ public struct DeployPipeline: Sendable {
 
     /// Moves the alias to the prepared version: created on it (a first deploy), or shifted by
     /// the strategy with the gates, restored on a failure. Cancellation restores too.
-    /// `prune: false` leaves `--keep-versions` to the caller: a run over several targets prunes
-    /// only once every target has succeeded, so a restore never points at a deleted version.
-    public func shift(_ ready: Ready, outputs: inout DeployOutputs, prune: Bool = true) async -> DeployResult {
+    /// `--keep-versions` is the run's to apply (`DeployRun`): it prunes only once every target
+    /// has succeeded, so a restore never points at a deleted version.
+    public func shift(_ ready: Ready, outputs: inout DeployOutputs) async -> DeployResult {
         let lambda = deps.functions
         let gates = ready.gates
         do {
@@ -251,7 +241,6 @@ public struct DeployPipeline: Sendable {
                 function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
                 strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
             canary.finish(outcome)
-            if (outcome == .completed || outcome == .completedByOther) && prune { await pruneVersions() }
             var result = conclude(outcome, outputs: &outputs, version: ready.version, before: before)
             result.analysis = canary.steps
             return result

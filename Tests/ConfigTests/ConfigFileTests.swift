@@ -219,19 +219,23 @@ struct ConfigFileTests {
             ])
         #expect(file.targets(environment: "staging") == [ConfigFile.Target(function: "api-staging")])
         #expect(try ConfigFile.load(path: try write("function: x\n")).targets(environment: nil) == nil)
-        for (text, sentence) in [
+    }
+
+    @Test(
+        "a malformed targets list is refused with a sentence naming the entry",
+        arguments: [
             ("targets: api\n", "targets must be a list of targets"),
             ("targets: [api]\n", "targets[0] must be a mapping with function"),
             ("targets: [{region: eu-west-1}]\n", "targets[0] names no function: add function: NAME."),
             ("targets: [{function: a, regoin: x}]\n", "unknown key targets[0].regoin (did you mean region?)"),
             ("targets: [{function: a, region: [x, y]}]\n", "targets[0].region takes one value."),
-        ] {
-            #expect(throws: ConfigError.self, "\(text)") { try ConfigFile.load(path: try write(text)) }
-            do {
-                _ = try ConfigFile.load(path: try write(text))
-            } catch let error as ConfigError {
-                #expect(error.message.contains(sentence), "\(text): \(error.message)")
-            }
+        ])
+    func malformedTargets(_ text: String, _ sentence: String) throws {
+        #expect(throws: ConfigError.self, "\(text)") { try ConfigFile.load(path: try write(text)) }
+        do {
+            _ = try ConfigFile.load(path: try write(text))
+        } catch let error as ConfigError {
+            #expect(error.message.contains(sentence), "\(text): \(error.message)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import AWSCore
 import AWSServices
+import Fakes
 import Foundation
 import LambdaShiftCore
 import Pipeline
@@ -94,40 +95,48 @@ struct DeployPipelineTests {
         #expect(world.events.lines.contains { $0.hasPrefix("gates at 10s of 30s: alarms ok") })
     }
 
-    @Test("each gate failing rolls back with exit 3: an alarm mid-bake, too little traffic, a failed smoke test")
-    func gatesFail() async throws {
-        let alarm = try World()
-        alarm.lambda.seedAlias()
-        alarm.metrics.alarms.withLock { $0["errors"] = "OK" }
-        alarm.metrics.scheduled.withLock { $0.append((after: 3, name: "errors", state: "ALARM")) }
-        let a = await alarm.run(try alarm.plan { $0.values["alarm"] = ["errors"] })
-        #expect(a.exitCode == LambdaShiftCore.ExitStatus.gateFailed && a.outcome.word == "rolled-back", "\(a)")
-        #expect(a.reason?.contains("seen 20s into a 30s bake") == true, "\(a)")
-        #expect(alarm.lambda.alias()?.functionVersion == "1" && alarm.lambda.alias()?.additionalVersionWeights == [:])
+    /// A gate that fails a deploy, and what its failure must say.
+    enum FailingGate: String, CaseIterable, Sendable {
+        case alarmMidBake = "an alarm mid-bake"
+        case tooLittleTraffic = "too little traffic"
+        case smokeTest = "a failed smoke test"
+    }
 
-        let quiet = try World()
-        quiet.lambda.seedAlias()
-        let q = await quiet.run(
-            try quiet.plan {
-                $0["max-error-rate"] = "1"; $0["min-invocations"] = "5"
-            })
-        #expect(
-            q.exitCode == LambdaShiftCore.ExitStatus.gateFailed
-                && q.reason?.contains("fewer than --min-invocations 5") == true, "\(q)")
-        #expect(quiet.lambda.alias()?.functionVersion == "1")
-        // version is what the alias serves when the run ends; the one published is named apart.
-        #expect(q.outputs["version"] == "1" && q.outputs["published-version"] == "2", "\(q.outputs)")
-
-        let smoke = try World()
-        smoke.lambda.seedAlias()
-        smoke.lambda.state.withLock { $0.failingInvokes = ["2"] }
-        let s = await smoke.run(try smoke.plan { $0["smoke-payload"] = "{}" })
-        #expect(
-            s.exitCode == LambdaShiftCore.ExitStatus.gateFailed
-                && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
-        #expect(smoke.lambda.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "no traffic moved")
-        #expect(s.outputs["version"] == "1" && s.outputs["published-version"] == "2", "\(s.outputs)")
-        #expect(DeployHistory(description: smoke.lambda.alias()?.description ?? "").failed == ["2"])
+    @Test("each gate failing rolls back with exit 3", arguments: FailingGate.allCases)
+    func gatesFail(_ gate: FailingGate) async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        switch gate {
+        case .alarmMidBake:
+            world.metrics.alarms.withLock { $0["errors"] = "OK" }
+            world.metrics.scheduled.withLock { $0.append((after: 3, name: "errors", state: "ALARM")) }
+            let a = await world.run(try world.plan { $0.values["alarm"] = ["errors"] })
+            #expect(a.exitCode == LambdaShiftCore.ExitStatus.gateFailed && a.outcome.word == "rolled-back", "\(a)")
+            #expect(a.reason?.contains("seen 20s into a 30s bake") == true, "\(a)")
+            #expect(
+                world.lambda.alias()?.functionVersion == "1" && world.lambda.alias()?.additionalVersionWeights == [:])
+        case .tooLittleTraffic:
+            let q = await world.run(
+                try world.plan {
+                    $0["max-error-rate"] = "1"; $0["min-invocations"] = "5"
+                })
+            #expect(
+                q.exitCode == LambdaShiftCore.ExitStatus.gateFailed
+                    && q.reason?.contains("fewer than --min-invocations 5") == true, "\(q)")
+            #expect(world.lambda.alias()?.functionVersion == "1")
+            // version is what the alias serves when the run ends; the one published is named apart.
+            #expect(q.outputs["version"] == "1" && q.outputs["published-version"] == "2", "\(q.outputs)")
+        case .smokeTest:
+            world.lambda.state.withLock { $0.failingInvokes = ["2"] }
+            let s = await world.run(try world.plan { $0["smoke-payload"] = "{}" })
+            #expect(
+                s.exitCode == LambdaShiftCore.ExitStatus.gateFailed
+                    && s.reason?.contains("The smoke test of version 2 failed") == true, "\(s)")
+            #expect(
+                world.lambda.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "no traffic moved")
+            #expect(s.outputs["version"] == "1" && s.outputs["published-version"] == "2", "\(s.outputs)")
+            #expect(DeployHistory(description: world.lambda.alias()?.description ?? "").failed == ["2"])
+        }
     }
 
     @Test("cancellation: during a bake the alias is restored (exit 4); before any change nothing is touched")

@@ -2,6 +2,7 @@ import AWSCore
 import AWSServices
 import CISupport
 import Config
+import Fakes
 import Foundation
 import LambdaShiftCore
 import Pipeline

@@ -1,6 +1,7 @@
 import Ports
 import AWSCore
 import AWSServices
+import Fakes
 import Foundation
 @testable import Rollout
 import Synchronization

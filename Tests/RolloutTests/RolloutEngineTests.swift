@@ -1,67 +1,12 @@
 import Ports
 import AWSCore
 import AWSServices
+import Fakes
 import Foundation
 @testable import Rollout
 import Synchronization
 import TestSupport
 import Testing
-
-/// An alias with Lambda's RevisionId semantics, in memory.
-final class FakeAlias: AliasAPI {
-    struct Call: Equatable { var version: String; var weights: [String: Double]; var revisionId: String? }
-    private let state: Mutex<(alias: AliasConfiguration, calls: [Call], revision: Int, failUpdatesAfter: Int?)>
-
-    init(version: String, weights: [String: Double] = [:]) {
-        state = Mutex(
-            (
-                AliasConfiguration(
-                    name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r0"), [], 0,
-                nil
-            ))
-    }
-
-    var alias: AliasConfiguration { state.withLock { $0.alias } }
-    var calls: [Call] { state.withLock { $0.calls } }
-
-    /// Someone else moves the alias (a new RevisionId).
-    func interfere(version: String) {
-        state.withLock { s in
-            s.revision += 1
-            s.alias = AliasConfiguration(name: "live", functionVersion: version, revisionId: "other-\(s.revision)")
-        }
-    }
-
-    /// Every update after the first `count` fails with a 500.
-    func failUpdates(after count: Int) { state.withLock { $0.failUpdatesAfter = count } }
-
-    func getAlias(function: String, alias: String) async throws -> AliasConfiguration { self.alias }
-
-    func updateAlias(
-        function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
-        description: String?
-    ) async throws -> AliasConfiguration {
-        try state.withLock { s in
-            s.calls.append(Call(version: version, weights: weights, revisionId: revisionId))
-            if let limit = s.failUpdatesAfter, s.calls.count > limit {
-                throw AWSServiceError(
-                    service: "Lambda", operation: "UpdateAlias", code: "ServiceException", message: "boom", status: 500,
-                    requestId: nil)
-            }
-            if let revisionId, revisionId != s.alias.revisionId {
-                throw AWSServiceError(
-                    service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
-                    message: "The Revision Id provided does not match the latest Revision Id.", status: 412,
-                    requestId: nil)
-            }
-            s.revision += 1
-            s.alias = AliasConfiguration(
-                name: "live", functionVersion: version, additionalVersionWeights: weights, revisionId: "r\(s.revision)",
-                description: description ?? s.alias.description)
-            return s.alias
-        }
-    }
-}
 
 /// A gate that passes or fails by script, recording its windows.
 final class ScriptedGate: HealthGate {

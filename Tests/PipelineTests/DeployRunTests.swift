@@ -1,5 +1,6 @@
 import AWSCore
 import AWSServices
+import Fakes
 import Foundation
 import LambdaShiftCore
 import Pipeline
@@ -11,7 +12,7 @@ import Testing
 /// Several functions as one deploy, in-process: one fake Lambda and CloudWatch per target, one
 /// store, injected sleepers. The twin tests prove the same on the wire, across regions.
 @Suite("Several targets as one deploy")
-struct MultiDeployTests {
+struct DeployRunTests {
     struct World {
         let store = FakeStore()
         let names: [String]
@@ -66,7 +67,7 @@ struct MultiDeployTests {
                     bakeSleeper: sleepers[plan.function] ?? RecordingSleeper(),
                     pollSleeper: RecordingSleeper(), environment: Environment([:]))
             }
-            return await MultiDeployPipeline(targets: targets, deps: deps, events: events).run()
+            return await DeployRun(targets: targets, deps: deps, events: events).run()
         }
 
         func version(_ name: String) -> String? { lambdas[name]?.alias()?.functionVersion }

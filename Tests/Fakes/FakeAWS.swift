@@ -1,46 +1,45 @@
 import Ports
 import Hashing
+import Ports
 import AWSCore
 import AWSServices
 import Foundation
-import Pipeline
-import Rollout
 import Synchronization
 
 /// Lambda in memory, with the semantics a deploy relies on: RevisionIds on $LATEST and on
 /// aliases (412 on a stale one), CodeSha256 preconditions, published versions, Lambda's
 /// weighted-alias rules, scripted invoke errors, and a switch that makes alias updates fail.
-final class FakeLambda: FunctionAPI {
-    struct State {
-        var latestSha: String
-        var latestRevision = "f0"
-        var versions: [String: FunctionConfiguration] = [:]
-        var nextVersion = 1
-        var aliases: [String: AliasConfiguration] = [:]
-        var revision = 0
-        var failingInvokes: Set<String> = []
-        var failAliasUpdatesAfter: Int?
-        var aliasUpdates: [(version: String, weights: [String: Double])] = []
-        var mutations: [String] = []
-        var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
+public final class FakeLambda: FunctionAPI {
+    public struct State {
+        public var latestSha: String
+        public var latestRevision = "f0"
+        public var versions: [String: FunctionConfiguration] = [:]
+        public var nextVersion = 1
+        public var aliases: [String: AliasConfiguration] = [:]
+        public var revision = 0
+        public var failingInvokes: Set<String> = []
+        public var failAliasUpdatesAfter: Int?
+        public var aliasUpdates: [(version: String, weights: [String: Double])] = []
+        public var mutations: [String] = []
+        public var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
     }
 
-    let name: String
-    let store: FakeStore
-    let state: Mutex<State>
+    public let name: String
+    public let store: FakeStore
+    public let state: Mutex<State>
 
-    init(name: String, code: String, store: FakeStore) {
+    public init(name: String, code: String, store: FakeStore) {
         self.name = name
         self.store = store
         state = Mutex(State(latestSha: code))
     }
 
-    var mutations: [String] { state.withLock { $0.mutations } }
-    var aliasUpdates: [(version: String, weights: [String: Double])] { state.withLock { $0.aliasUpdates } }
-    func alias(_ alias: String = "live") -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
+    public var mutations: [String] { state.withLock { $0.mutations } }
+    public var aliasUpdates: [(version: String, weights: [String: Double])] { state.withLock { $0.aliasUpdates } }
+    public func alias(_ alias: String = "live") -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
 
     /// Publishes the current code as a version and points `alias` at it (a function after its first deploy).
-    func seedAlias(_ alias: String = "live", onLatest: Bool = false) {
+    public func seedAlias(_ alias: String = "live", onLatest: Bool = false) {
         state.withLock { s in
             if onLatest {
                 s.revision += 1
@@ -57,24 +56,20 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    static func notFound(_ what: String) -> AWSServiceError {
+    public static func notFound(_ what: String) -> AWSServiceError {
         AWSServiceError(
             service: "Lambda", operation: "Get", code: "ResourceNotFoundException", message: "\(what) not found",
             status: 404, requestId: nil)
     }
 
-    static func precondition() -> AWSServiceError {
-        AWSServiceError(
-            service: "Lambda", operation: "Update", code: "PreconditionFailedException",
-            message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)
-    }
+    public static func precondition() -> AWSServiceError { AliasRules.precondition() }
 
-    func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
+    public func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
         guard let found = state.withLock({ $0.aliases[alias] }) else { throw Self.notFound("alias \(alias)") }
         return found
     }
 
-    func updateAlias(
+    public func updateAlias(
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?
     ) async throws -> AliasConfiguration {
@@ -83,11 +78,11 @@ final class FakeLambda: FunctionAPI {
             description: description)
     }
 
-    func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+    public func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
         try await getFunctionConfiguration(name, qualifier: qualifier)
     }
 
-    func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+    public func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
         try state.withLock { s in
             guard name == self.name else { throw Self.notFound("function \(name)") }
             guard let qualifier, qualifier != "$LATEST" else {
@@ -102,22 +97,22 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
+    public func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
         state.withLock { s in
             [FunctionConfiguration(functionName: name, codeSha256: s.latestSha, revisionId: s.latestRevision)]
                 + s.versions.values.sorted { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }
         }
     }
 
-    func listAliases(_ name: String) async throws -> [AliasConfiguration] {
+    public func listAliases(_ name: String) async throws -> [AliasConfiguration] {
         state.withLock { Array($0.aliases.values) }
     }
 
-    func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
+    public func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
         state.withLock { $0.aliases[alias] }
     }
 
-    func updateFunctionCode(
+    public func updateFunctionCode(
         _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, revisionId: String?
     ) async throws -> FunctionConfiguration {
         let sha = try store.codeSha256(bucket: s3Bucket, key: s3Key)
@@ -130,7 +125,8 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws
+    public func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?)
+        async throws
         -> FunctionConfiguration
     {
         try state.withLock { s in
@@ -151,7 +147,7 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func createAlias(
+    public func createAlias(
         _ name: String, alias: String, version: String, description: String?, additionalVersionWeights: [String: Double]
     ) async throws -> AliasConfiguration {
         state.withLock { s in
@@ -164,7 +160,7 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func updateAlias(
+    public func updateAlias(
         _ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?,
         revisionId: String?,
         description: String?
@@ -179,29 +175,18 @@ final class FakeLambda: FunctionAPI {
                     requestId: nil)
             }
             guard var current = s.aliases[alias] else { throw Self.notFound("alias \(alias)") }
-            if let revisionId, revisionId != current.revisionId { throw Self.precondition() }
-            let primary = version ?? current.functionVersion
-            let weights = additionalVersionWeights ?? current.additionalVersionWeights
-            // Lambda's weighted-alias rules: both versions published, one additional version.
-            if !weights.isEmpty && (primary == "$LATEST" || weights.keys.contains("$LATEST") || weights.count > 1) {
-                throw AWSServiceError(
-                    service: "Lambda", operation: "UpdateAlias", code: "InvalidParameterValueException",
-                    message: "$LATEST is not supported for an alias pointing to more than 1 version", status: 400,
-                    requestId: nil)
-            }
+            try AliasRules.update(
+                &current, version: version, weights: additionalVersionWeights, revisionId: revisionId,
+                description: description, newRevisionId: "a\(s.revision + 1)")
             s.revision += 1
-            current.functionVersion = primary
-            current.additionalVersionWeights = weights
-            current.revisionId = "a\(s.revision)"
-            if let description { current.description = description }
             s.aliases[alias] = current
-            s.aliasUpdates.append((primary, weights))
+            s.aliasUpdates.append((current.functionVersion, current.additionalVersionWeights))
             return current
         }
     }
 
     /// Someone else moves the alias (a new RevisionId).
-    func interfere(version: String, weights: [String: Double] = [:]) {
+    public func interfere(version: String, weights: [String: Double] = [:]) {
         state.withLock { s in
             s.revision += 1
             s.aliases["live"]?.functionVersion = version
@@ -210,29 +195,29 @@ final class FakeLambda: FunctionAPI {
         }
     }
 
-    func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? { nil }
-    func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+    public func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? { nil }
+    public func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
         FunctionURL(url: "https://\(qualifier).lambda-url.example/", authType: authType)
     }
-    func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+    public func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
         FunctionURL(url: "https://\(qualifier).lambda-url.example/", authType: authType)
     }
-    func deleteFunctionURL(_ name: String, qualifier: String) async throws {}
+    public func deleteFunctionURL(_ name: String, qualifier: String) async throws {}
 
-    func deleteAlias(_ name: String, alias: String) async throws {
+    public func deleteAlias(_ name: String, alias: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteAlias")
             s.aliases[alias] = nil
         }
     }
 
-    func deleteFunctionVersion(_ name: String, version: String) async throws {
+    public func deleteFunctionVersion(_ name: String, version: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteFunction"); s.versions[version] = nil
         }
     }
 
-    func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
+    public func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
         let failing = state.withLock { $0.failingInvokes.contains(qualifier) }
         return InvokeResult(
             statusCode: 200, functionError: failing ? "Unhandled" : nil, executedVersion: qualifier,
@@ -241,18 +226,20 @@ final class FakeLambda: FunctionAPI {
 }
 
 /// S3 in memory: keeps each upload's digest so the fake Lambda can report the code it got.
-final class FakeStore: ArtifactStore {
-    let objects = Mutex<[String: Data]>([:])
-    let uploads = Mutex(0)
+public final class FakeStore: ArtifactStore {
+    public let objects = Mutex<[String: Data]>([:])
+    public let uploads = Mutex(0)
 
-    func probeBucket(_ bucket: String) async throws {
+    public init() {}
+
+    public func probeBucket(_ bucket: String) async throws {
         guard bucket == "artifacts" else {
             throw AWSServiceError(
                 service: "S3", operation: "GetObject", code: "NoSuchBucket", message: "", status: 404, requestId: nil)
         }
     }
 
-    func uploadPackage(
+    public func uploadPackage(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]
     ) async throws -> UploadedObject {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -261,20 +248,20 @@ final class FakeStore: ArtifactStore {
         return UploadedObject(bucket: bucket, key: key, versionId: "v\(uploads.withLock { $0 })", multipart: false)
     }
 
-    func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
+    public func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
         objects.withLock { $0[bucket + "/" + key] = Data(bytes) }
     }
 
-    func readSmallObject(bucket: String, key: String) async throws -> Data? {
+    public func readSmallObject(bucket: String, key: String) async throws -> Data? {
         objects.withLock { $0[bucket + "/" + key] }
     }
 
-    func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
+    public func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else { return nil }
         return S3ObjectInfo(eTag: nil, versionId: "v1", contentLength: data.count, checksumSHA256: nil, metadata: [:])
     }
 
-    func codeSha256(bucket: String, key: String) throws -> String {
+    public func codeSha256(bucket: String, key: String) throws -> String {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
             throw FakeLambda.notFound("object \(key)")
         }
@@ -283,14 +270,16 @@ final class FakeStore: ArtifactStore {
 }
 
 /// CloudWatch in memory: alarm states by name (changeable mid-run) and per-version sums.
-final class FakeMetrics: MetricsAPI {
-    let alarms = Mutex<[String: String]>([:])
-    let invocations = Mutex(0)
-    let reads = Mutex(0)
+public final class FakeMetrics: MetricsAPI {
+    public let alarms = Mutex<[String: String]>([:])
+    public let invocations = Mutex(0)
+    public let reads = Mutex(0)
     /// Sets an alarm's state after `reads` DescribeAlarms calls.
-    let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
+    public let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
 
-    func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+    public init() {}
+
+    public func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         let count = reads.withLock {
             $0 += 1; return $0
         }
@@ -303,7 +292,7 @@ final class FakeMetrics: MetricsAPI {
         }
     }
 
-    func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
+    public func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
         let count = Double(invocations.withLock { $0 })
         return queries.map {
             MetricResult(id: $0.id, timestamps: [start], values: [$0.id == "invocations" ? count : 0])
@@ -311,19 +300,13 @@ final class FakeMetrics: MetricsAPI {
     }
 }
 
-struct FakeIdentity: IdentityAPI {
-    var account = "123456789012"
-    func getCallerIdentity() async throws -> CallerIdentity {
+public struct FakeIdentity: IdentityAPI {
+    public var account: String
+
+    public init(account: String = "123456789012") {
+        self.account = account
+    }
+    public func getCallerIdentity() async throws -> CallerIdentity {
         CallerIdentity(account: account, arn: "arn:aws:iam::\(account):user/ci", userId: "AID")
     }
-}
-
-/// Every event the pipeline reports, in order.
-final class RecordedEvents: DeployEvents {
-    let all = Mutex<[String]>([])
-    var lines: [String] { all.withLock { $0 } }
-    func line(_ text: String) { all.withLock { $0.append(text) } }
-    func warning(_ text: String) { all.withLock { $0.append("warning: " + text) } }
-    func event(_ text: String, passed: Bool?) { all.withLock { $0.append(text) } }
-    func phase(_ title: String) { all.withLock { $0.append("== " + title) } }
 }

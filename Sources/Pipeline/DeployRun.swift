@@ -12,11 +12,14 @@ import Synchronization
 /// targets output are this one type.
 public typealias TargetResult = DeploySummary.TargetRow
 
-/// Several functions (and regions) as one deploy: the package built once; every target's code
-/// updated, published and smoke-tested before any traffic moves anywhere; then the shifts in
-/// waves, each wave's targets in parallel (bounded), each with its own strategy and gates. Any
-/// failure, error or signal restores every alias the run moved, exactly as found, in parallel.
-public struct MultiDeployPipeline: Sendable {
+/// A deploy: one target, or several functions (and regions) as one. The one path every deploy
+/// takes, a single target being a fleet of one: the package built once (for one target, while
+/// its preflight reads); every target's code updated, published and smoke-tested before any
+/// traffic moves anywhere; then the shifts in waves, each wave's targets in parallel (bounded),
+/// each with its own strategy and gates; old versions pruned and function URLs set only once
+/// every target succeeded. Any failure, error or signal restores every alias the run moved,
+/// exactly as found, in parallel.
+public struct DeployRun: Sendable {
     public var targets: DeployTargets
     /// One per plan: the AWS clients of its region.
     public var deps: [DeployDependencies]
@@ -38,45 +41,55 @@ public struct MultiDeployPipeline: Sendable {
         var moved = false
     }
 
+    /// Whether the run has one target: its events are the run's own (no target named), it
+    /// packages while its preflight reads, and its result is the whole run's.
+    var single: Bool { targets.plans.count == 1 }
+
+    /// The run's result, and with several targets a row per target (none for one).
     public func run() async -> (DeployResult, [TargetResult]) {
         let plans = targets.plans
         let ledger = UploadLedger()
+        let single = self.single
         var slots = plans.indices.map { index in
             var shared = deps[index]
             shared.store = SharedUploads(inner: deps[index].store, region: deps[index].region, ledger: ledger)
-            let pipeline = DeployPipeline(
-                plan: plans[index], deps: shared,
-                events: PrefixedEvents(report, label: DeployTargets.label(plans[index])))
+            let events = single ? report : report.about(DeployTargets.label(plans[index]))
+            let pipeline = DeployPipeline(plan: plans[index], deps: shared, events: events)
             return Slot(pipeline: pipeline, outputs: pipeline.initialOutputs)
         }
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lambda-shift-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: workDirectory) }
 
-        // 1. One package for every target.
-        report.phase("Package (once, for \(plans.count) targets)")
-        let package: PreparedCode
-        do {
-            try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-            package = try await plans[0].source.prepare(
-                out: workDirectory.appendingPathComponent("package.zip").path, environment: deps[0].environment,
-                store: deps[0].store)
-            report.event(
-                "package: \(package.package.size) bytes, \(package.package.filesDescription), sha256 \(package.package.sha256Hex)"
-            )
-        } catch {
-            var outputs = DeployOutputs(outcome: .failed)
-            let failed = DeployPipeline.failure(error, outputs: &outputs)
-            return (failed, slots.map { Self.row($0, outcome: .notMoved, detail: "nothing was done") })
+        // 1. One package for every target (one target packages in its own preparation, while
+        // its preflight reads).
+        var package: PreparedCode?
+        if !single {
+            report.phase("Package (once, for \(plans.count) targets)")
+            do {
+                try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+                let made = try await plans[0].source.prepare(
+                    out: workDirectory.appendingPathComponent("package.zip").path, environment: deps[0].environment,
+                    store: deps[0].store)
+                report.event(
+                    "package: \(made.package.size) bytes, \(made.package.filesDescription), sha256 \(made.package.sha256Hex)"
+                )
+                package = made
+            } catch {
+                var outputs = DeployOutputs(outcome: .failed)
+                let failed = DeployPipeline.failure(error, outputs: &outputs)
+                return (failed, slots.map { Self.row($0, outcome: .notMoved, detail: "nothing was done") })
+            }
         }
 
         // 2. Every target up to its shift, before any traffic moves.
-        report.phase("Update, publish and smoke-test every target")
+        if !single { report.phase("Update, publish and smoke-test every target") }
+        let shared = package
         let initial = slots
         let prepared = await BoundedTasks.run(initial, limit: targets.parallel) { original in
             var slot = original
             do {
-                switch try await slot.pipeline.prepare(&slot.outputs, package: package) {
+                switch try await slot.pipeline.prepare(&slot.outputs, package: shared) {
                 case .finished(let result): slot.result = result
                 case .ready(let ready): slot.ready = ready
                 }
@@ -95,9 +108,11 @@ public struct MultiDeployPipeline: Sendable {
         for (number, wave) in targets.waves.enumerated() {
             let movable = wave.filter { slots[$0].ready != nil }
             guard !movable.isEmpty else { continue }
-            report.phase(
-                "Wave \(number + 1) of \(targets.waves.count): "
-                    + movable.map { DeployTargets.label(plans[$0]) }.joined(separator: ", "))
+            if !single {
+                report.phase(
+                    "Wave \(number + 1) of \(targets.waves.count): "
+                        + movable.map { DeployTargets.label(plans[$0]) }.joined(separator: ", "))
+            }
             let shifted = await Self.shiftWave(movable.map { slots[$0] }, limit: targets.parallel)
             for (index, slot) in zip(movable, shifted) { slots[index] = slot }
             if let failed = Self.cause(movable, in: slots) {
@@ -105,8 +120,16 @@ public struct MultiDeployPipeline: Sendable {
                 return conclude(slots, failedAt: failed, restores: restores)
             }
         }
-        // Every target succeeded: only now may old versions go (a restore might have needed them).
+        // Every target succeeded: only now may old versions go (a restore might have needed them),
+        // and only now do previews get their function URLs.
         for slot in slots where slot.moved { await slot.pipeline.pruneVersions() }
+        for index in slots.indices {
+            guard let auth = slots[index].pipeline.plan.functionURL,
+                let result = slots[index].result, [.deployed, .skipped].contains(result.outcome)
+            else { continue }
+            let url = await slots[index].pipeline.ensureFunctionURL(auth)
+            slots[index].result?.outputs.url = url ?? result.outputs.url
+        }
         return conclude(slots, failedAt: nil, restores: [])
     }
 
@@ -124,7 +147,7 @@ public struct MultiDeployPipeline: Sendable {
             original in
             var slot = original
             guard let ready = slot.ready else { return slot }
-            let result = await slot.pipeline.shift(ready, outputs: &slot.outputs, prune: false)
+            let result = await slot.pipeline.shift(ready, outputs: &slot.outputs)
             slot.result = result
             slot.moved = result.outcome == .deployed
             return slot
@@ -144,24 +167,25 @@ public struct MultiDeployPipeline: Sendable {
             let plan = slot.pipeline.plan
             let lambda = slot.pipeline.deps.functions
             let label = DeployTargets.label(plan)
+            let report = slot.pipeline.report
             guard let ready = slot.ready else { return (index, nil) }
             guard let before = ready.before else {
                 // A first deploy created the alias: it did not exist before.
                 do {
                     // In a task of its own: the signal that may have stopped the run must not stop this.
                     try await Task { try await lambda.deleteAlias(plan.function, alias: plan.alias) }.value
-                    report.event("\(label): alias \(plan.alias) deleted (this run created it)")
+                    report.event("alias \(plan.alias) deleted (this run created it)")
                     return (index, nil)
                 } catch {
                     return (index, "\(label): \(sentence(of: error))")
                 }
             }
-            report.line("\(label): restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
+            report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
             let outcome = await RolloutEngine(api: lambda, clock: slot.pipeline.deps.clock).undo(
                 function: plan.function, alias: plan.alias, before: before, newVersion: ready.version)
             switch outcome {
             case .rolledBack:
-                report.event("\(label): alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
+                report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
                 return (index, nil)
             case .interfered(let now):
                 return (
@@ -194,6 +218,8 @@ public struct MultiDeployPipeline: Sendable {
 
     /// The whole run's result: every target's row, the outcome and exit code of the whole.
     func conclude(_ slots: [Slot], failedAt failed: Int?, restores: [String]) -> (DeployResult, [TargetResult]) {
+        // A run of one is its target's result.
+        if single, let result = slots[0].result { return (result, []) }
         let stoppedByOther = failed.map { slots[$0].result?.exitCode != ExitStatus.cancelled } ?? false
         let rows = slots.indices.map { index -> TargetResult in
             let slot = slots[index]
@@ -270,21 +296,4 @@ public struct MultiDeployPipeline: Sendable {
             publishedVersion: outputs.publishedVersion ?? "", outcome: outcome, detail: detail)
     }
 
-}
-
-/// A target's events in a run of several: every line names the target; phases become lines
-/// (targets run side by side, so their groups would interleave).
-struct PrefixedEvents: DeployEvents {
-    let inner: any DeployEvents
-    let label: String
-
-    init(_ inner: any DeployEvents, label: String) {
-        self.inner = inner
-        self.label = label
-    }
-
-    func line(_ text: String) { inner.line("[\(label)] \(text)") }
-    func warning(_ text: String) { inner.warning("\(label): \(text)") }
-    func event(_ text: String, passed: Bool?) { inner.event("\(label): \(text)", passed: passed) }
-    func phase(_ title: String) { inner.line("[\(label)] \(title)") }
 }
