@@ -940,6 +940,8 @@ class LambdaSemantics:
         self._remember_function(config, region)
         config["RevisionId"] = st.revision
         st.apply_status(config)
+        if LATEST in st.images:
+            config["CodeSha256"] = st.images[LATEST].code_sha256
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
