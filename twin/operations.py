@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
-READ_ONLY_OPERATIONS = {"Invoke", "GetCallerIdentity", "GetMetricData"}
+READ_ONLY_OPERATIONS = {"Invoke", "GetCallerIdentity", "GetMetricData", "BatchGetImage", "BatchCheckLayerAvailability"}
 
 STS_ACTIONS = {
     "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot",
