@@ -7,12 +7,14 @@ import io
 import json
 import math
 import time
+import uuid
 import zipfile
 from collections import Counter
 from urllib.parse import quote, urlencode
 
+from . import ecr_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
-from .lambda_semantics import LambdaSemantics, control_region
+from .lambda_semantics import LATEST, LambdaSemantics, control_region
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
 from .state import TwinState
@@ -78,6 +80,7 @@ class Control:
             ("POST", "/_twin/invoke"): self.twin.lambda_state.script,
             ("GET", "/_twin/invocations"): lambda b: self.invocations(req),
             ("POST", "/_twin/seed-function"): self.seed_function,
+            ("POST", "/_twin/seed-image"): self.seed_image,
             ("POST", "/_twin/function-state"): self.function_state,
             ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
         }
@@ -134,6 +137,13 @@ class Control:
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.set_function_state(body)
 
+    def seed_image(self, body: dict) -> dict:
+        """A repository (created if missing) and an image in it: one Docker v2 schema 2 manifest
+        per architecture, a manifest list over them when there are two; the tag (moved if it
+        existed) names the manifest or the list."""
+        region = control_region(body)
+        return ecr_semantics.seed_image(self.moto, body, region, salt=uuid.uuid4().hex)
+
     def seed_function(self, body: dict) -> dict:
         name = body.get("name")
         if not isinstance(name, str) or not name:
@@ -141,16 +151,32 @@ class Control:
         region = control_region(body)
         runtime = body.get("runtime") or "python3.12"
         handler = body.get("handler") or "app.handler"
-        zip_bytes = base64.b64decode(body["zipBase64"]) if body.get("zipBase64") else default_zip(handler)
+        image_uri = body.get("imageUri")
         role_arn = self._ensure_role()
+        if image_uri is not None:
+            architectures = body.get("architectures", ["x86_64"])
+            if architectures not in (["x86_64"], ["arm64"]):
+                raise ControlError(400, 'architectures must be ["x86_64"] or ["arm64"]')
+            image = self.lambda_semantics.resolve_image(image_uri, region)
+            if isinstance(image, Response):
+                raise ControlError(image.status, json.loads(image.body).get("message", ""))
+            payload = {"FunctionName": name, "Role": role_arn, "PackageType": "Image",
+                       "Code": {"ImageUri": image.resolved_uri}, "Architectures": architectures,
+                       "Description": body.get("description", "")}
+        else:
+            if "architectures" in body:
+                raise ControlError(400, "architectures goes with imageUri")
+            zip_bytes = base64.b64decode(body["zipBase64"]) if body.get("zipBase64") else default_zip(handler)
+            image = None
+            payload = {"FunctionName": name, "Runtime": runtime, "Role": role_arn, "Handler": handler,
+                       "Code": {"ZipFile": base64.b64encode(zip_bytes).decode()},
+                       "Description": body.get("description", "")}
         state = self.twin.lambda_state
         with state.lock:
-            created = self._lambda("POST", "/2015-03-31/functions", {
-                "FunctionName": name, "Runtime": runtime, "Role": role_arn, "Handler": handler,
-                "Code": {"ZipFile": base64.b64encode(zip_bytes).decode()},
-                "Description": body.get("description", ""),
-            }, region)
+            created = self._lambda("POST", "/2015-03-31/functions", payload, region)
             st = self.lambda_semantics.register_created(created, region)
+            if image is not None:
+                st.images[LATEST] = image
             if body.get("snapStart"):
                 # As CreateFunction with SnapStart {"ApplyOn": "PublishedVersions"} (moto ignores it).
                 st.snap_start = True
@@ -159,6 +185,8 @@ class Control:
             if alias:
                 quoted = quote(name, safe="")
                 version = self._lambda("POST", f"/2015-03-31/functions/{quoted}/versions", {}, region)
+                if image is not None:
+                    st.images[str(version.get("Version", "1"))] = image
                 self.lambda_semantics.decorate_config(version, consume=False, region=region)
                 made = self._lambda("POST", f"/2015-03-31/functions/{quoted}/aliases",
                                     {"Name": alias, "FunctionVersion": str(version.get("Version", "1"))}, region)

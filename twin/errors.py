@@ -3,7 +3,7 @@
 Protocols (see the AWS SDK protocol docs, e.g. botocore's parsers):
 - "s3":        REST-XML, <Error><Code/><Message/><RequestId/>...</Error>
 - "rest-json": Lambda; code in the x-amzn-ErrorType header, body {"Type","message"}
-- "json":      JSON 1.0 (CloudWatch); body {"__type", "message"}
+- "json":      JSON 1.0 (CloudWatch) and 1.1 (ECR); body {"__type", "message"}
 - "query":     STS, IAM, CloudWatch query; <ErrorResponse><Error>...</Error>
 """
 
@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from .messages import Response
 
+JSON_11_SERVICES = {"ecr"}  # JSON 1.1 (Content-Type application/x-amz-json-1.1); the rest speak 1.0
 QUERY_NAMESPACES = {
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
     "monitoring": "http://monitoring.amazonaws.com/doc/2010-08-01/",
@@ -77,7 +78,8 @@ def aws_error(
         payload.update(extra)
         body = json.dumps(payload).encode()
         headers = [
-            ("Content-Type", "application/x-amz-json-1.0"),
+            ("Content-Type", "application/x-amz-json-1.1" if service in JSON_11_SERVICES
+             else "application/x-amz-json-1.0"),
             ("x-amzn-RequestId", request_id),
         ]
     else:  # query

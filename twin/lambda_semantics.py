@@ -16,6 +16,9 @@ local AWS twin"):
   and StateReasonCode, and what each state refuses;
 - SnapStart: published versions start Pending while the snapshot is made;
 - PackageType Image functions refuse zip code and vice versa;
+- container images: the ImageUri is resolved in ECR (same region, image exists, a single-
+  architecture manifest); CodeSha256 is the image's manifest digest, Code.ResolvedImageUri
+  names it, and each published version keeps the image it was published with;
 - code from an S3 bucket in another Region than the function is refused.
 
 Every piece of state is keyed by (region, function name), the region being
@@ -37,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote
 
-from . import s3_semantics
+from . import ecr_semantics, s3_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
 from .errors import aws_error, new_request_id
 from .messages import ProxyRequest, Response
@@ -112,6 +115,22 @@ NO_SUCH_KEY = ("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Err
 # A FunctionName ARN naming another region than the request's. Not documented; observed wording
 # (ResourceNotFoundException, e.g. alexcasalboni/aws-lambda-power-tuning#18).
 ARN_ELSEWHERE = "Functions from '{arn_region}' are not reachable in this region ('{region}')"
+# Container images. Lambda Developer Guide, "Create a Lambda function using a container image"
+# (https://docs.aws.amazon.com/lambda/latest/dg/images-create.html): "The Amazon ECR repository must
+# be in the same AWS Region as the Lambda function", and "Lambda does not support functions that use
+# multi-architecture container images"; UpdateFunctionCode (API reference): "Lambda resolves the image
+# tag to an image digest. In Amazon ECR, if you update the image tag to a new image, Lambda does not
+# automatically update the function." The texts are AWS's as observed (400
+# InvalidParameterValueException): "Source image … does not exist. Provide a valid source image."
+# (aws/aws-cdk#24648, aws-amplify/amplify-cli#13673), "… is not valid. …" (a URI without a tag,
+# aws-samples/bedrock-access-gateway#205; an image of another region, binxio/cfn-ses-provider#27, to
+# which the twin adds a sentence naming the regions), and the media-type text
+# (aws/aws-lambda-roadmap#82, serverless/serverless#12933).
+IMAGE_NOT_VALID = "Source image {uri} is not valid. Provide a valid source image."
+IMAGE_MISSING = "Source image {uri} does not exist. Provide a valid source image."
+IMAGE_ELSEWHERE = ("Source image {uri} is not valid. Provide a valid source image. Lambda reads container images "
+                   "only from Amazon ECR in the function's own Region ({region}); this image is in {image_region}.")
+IMAGE_MEDIA_TYPE = "The image manifest, config or layer media type for the source image {uri} is not supported."
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -157,6 +176,18 @@ def parse_function_ref(ref: str) -> tuple[str, str | None]:
     return name, qualifier or None
 
 
+@dataclass(frozen=True)
+class ImageCode:
+    """The image of an Image function's $LATEST or of one published version."""
+    image_uri: str         # as the caller gave it (tag or digest)
+    resolved_uri: str      # <registry>/<repository>@sha256:<hex>, what Lambda resolved it to
+    digest: str            # sha256:<hex>
+
+    @property
+    def code_sha256(self) -> str:
+        return self.digest.split(":", 1)[1]
+
+
 @dataclass
 class VersionState:
     """A published version's State (SnapStart versions start Pending)."""
@@ -200,6 +231,8 @@ class FunctionState:
     package_type_forced: str | None = None
     snap_start: bool = False              # SnapStart.ApplyOn == PublishedVersions
     versions: dict[str, VersionState] = field(default_factory=dict)
+    # Image functions: the image of $LATEST and of each published version (frozen at PublishVersion).
+    images: dict[str, ImageCode] = field(default_factory=dict)
 
     def set_pending(self, polls: int, reason: str, code: str) -> None:
         self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
@@ -592,7 +625,18 @@ class LambdaSemantics:
                 config["SnapStart"] = {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
             if st.package_type_forced:
                 config["PackageType"] = st.package_type_forced
+        image = st.images.get(version)
+        if image is not None:  # moto says sha256(ImageUri string); Lambda says the image's digest
+            config["CodeSha256"] = image.code_sha256
         return config
+
+    def code_location(self, name: str, region: str, config: dict) -> dict | None:
+        """GetFunction's Code for an image function's version (None: not an image the twin resolved)."""
+        st = self.state.functions.get((region, name))
+        image = st.images.get(str(config.get("Version", LATEST))) if st else None
+        if image is None:
+            return None
+        return {"RepositoryType": "ECR", "ImageUri": image.image_uri, "ResolvedImageUri": image.resolved_uri}
 
     def set_function_state(self, body: dict) -> dict:
         """The control API's knob: State (and reason), or PackageType, of a function."""
@@ -686,14 +730,28 @@ class LambdaSemantics:
         if not isinstance(body, dict):
             body = {}
         code = body.get("Code")
+        image = None
         if isinstance(code, dict):
             refusal = self._check_code_object(code, req.region)
             if refusal is not None:
                 return refusal
-        resp = forward()
+            if code.get("ImageUri") is not None:
+                image = self.resolve_image(code["ImageUri"], req.region)
+                if isinstance(image, Response):
+                    return image
+        if image is not None:
+            # moto (stub ECR mode) hashes the ImageUri string: hand it the digest URI, so its
+            # versions differ exactly when the image does; the twin answers the image's own values.
+            resp = forward(body=json.dumps({**body, "Code": {**code, "ImageUri": image.resolved_uri}}).encode())
+        else:
+            resp = forward()
         config = _json_body(resp)
         if resp.status in (200, 201) and config:
             st = self.register_created(config, req.region)
+            if image is not None:
+                st.images[LATEST] = image
+                if body.get("Publish"):
+                    st.images["1"] = image  # a new function's first version
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
             st.snap_start = ((body.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions")
             # "Lambda function states": a new function is Pending, then Active (pendingPolls reads).
@@ -730,6 +788,25 @@ class LambdaSemantics:
                 return _err(400, "InvalidParameterValueException", NO_SUCH_KEY)
         return None
 
+    def resolve_image(self, uri, region: str) -> ImageCode | Response:
+        """The image an ImageUri names, as Lambda resolves it for a function in `region` (tag →
+        digest), or Lambda's refusal: a URI that is not <account>.dkr.ecr.<region>.amazonaws.com/
+        <repository>:<tag> or @sha256:<hex>; an image in another region; a repository or image that
+        does not exist; a manifest list / image index (multi-architecture) or another manifest type
+        Lambda does not take."""
+        ref = ecr_semantics.parse_image_uri(uri)
+        if ref is None:
+            return _err(400, "InvalidParameterValueException", IMAGE_NOT_VALID.format(uri=uri))
+        if ref.region != region:
+            return _err(400, "InvalidParameterValueException",
+                        IMAGE_ELSEWHERE.format(uri=uri, region=region, image_region=ref.region))
+        image = ecr_semantics.resolve(self.moto, ref)
+        if image is None:
+            return _err(400, "InvalidParameterValueException", IMAGE_MISSING.format(uri=uri))
+        if image.media_type not in ecr_semantics.LAMBDA_MANIFEST_TYPES:
+            return _err(400, "InvalidParameterValueException", IMAGE_MEDIA_TYPE.format(uri=uri))
+        return ImageCode(uri, image.resolved_uri, image.digest)
+
     def _get_function(self, req, forward, name, qualifier) -> Response:
         resp = forward()
         body = _json_body(resp)
@@ -737,6 +814,10 @@ class LambdaSemantics:
             config = body.get("Configuration") if req.operation == "GetFunction" else body
             if isinstance(config, dict):
                 self.decorate_config(config, consume=True, region=req.region)
+                if req.operation == "GetFunction":
+                    code = self.code_location(name, req.region, config)
+                    if code is not None:
+                        body["Code"] = code
             return _with_json(resp, body)
         return resp
 
@@ -778,13 +859,25 @@ class LambdaSemantics:
         body, refusal = self._check_update_preconditions(req, name, st)
         if refusal is not None:
             return refusal
+        image = None
         if req.operation == "UpdateFunctionCode":
             refusal = (self._check_package_type(st, body, name, req.region)
                        or self._check_code_object(body, req.region))
             if refusal is not None:
                 return refusal
+            if body.get("ImageUri") is not None:
+                image = self.resolve_image(body["ImageUri"], req.region)
+                if isinstance(image, Response):
+                    return image
         if body.get("DryRun"):
-            return forward()
+            if image is None:
+                return forward()
+            resp = forward(body=json.dumps({**body, "ImageUri": image.resolved_uri}).encode())
+            config = _json_body(resp)
+            if resp.status == 200 and config:
+                config["CodeSha256"] = image.code_sha256
+                return _with_json(resp, config)
+            return resp
         if req.operation == "UpdateFunctionConfiguration" and isinstance(body.get("SnapStart"), dict):
             st.snap_start = body["SnapStart"].get("ApplyOn") == "PublishedVersions"
         if st.state == "Inactive":
@@ -794,6 +887,8 @@ class LambdaSemantics:
             st.set_pending(self.state.knob((req.region, name), "pending_polls"), RESTORING_REASON, "Restoring")
 
         new_body = None
+        if image is not None:  # moto is handed the digest URI (see _create_function)
+            new_body = {**body, "ImageUri": image.resolved_uri}
         if req.operation == "UpdateFunctionCode" and body.get("S3ObjectVersion"):
             fetched = self._fetch_s3_version(body, req.region)
             if isinstance(fetched, Response):
@@ -821,6 +916,10 @@ class LambdaSemantics:
         if resp.status == 200 and config:
             st.start_update(polls, None)
             version = str(config.get("Version", LATEST))
+            if image is not None:
+                st.images[LATEST] = image
+                if version != LATEST:  # published with this image (an unchanged one keeps its own)
+                    st.images.setdefault(version, image)
             if version != LATEST:  # Publish: true answers with the new version
                 return _with_json(resp, self.decorate_config(config, consume=False, region=req.region))
             return _with_json(resp, self._decorate_after_update(st, config, req.region))
@@ -841,6 +940,8 @@ class LambdaSemantics:
         self._remember_function(config, region)
         config["RevisionId"] = st.revision
         st.apply_status(config)
+        if LATEST in st.images:
+            config["CodeSha256"] = st.images[LATEST].code_sha256
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -870,7 +971,7 @@ class LambdaSemantics:
             return refusal
         if body.get("CodeSha256"):
             latest = self._latest_config(name, req.region) or {}
-            current = latest.get("CodeSha256")
+            current = st.images[LATEST].code_sha256 if LATEST in st.images else latest.get("CodeSha256")
             if current and current != body["CodeSha256"]:
                 return _err(400, "InvalidParameterValueException",
                             f"CodeSHA256 ({body['CodeSha256']}) is different from current "
@@ -880,6 +981,10 @@ class LambdaSemantics:
         config = _json_body(resp)
         if resp.status in (200, 201) and config:
             version = str(config.get("Version", LATEST))
+            if version != LATEST and LATEST in st.images:
+                # The version keeps the image $LATEST has now (a later UpdateFunctionCode changes
+                # $LATEST only; moto 5.2.1 shared one code dict between them).
+                st.images.setdefault(version, st.images[LATEST])
             if st.snap_start and version != LATEST:
                 # Lambda Developer Guide, "Activating and managing Lambda SnapStart" (section
                 # "Lambda SnapStart and function states"): publishing a SnapStart version makes
@@ -901,6 +1006,7 @@ class LambdaSemantics:
                 if st:
                     st.version_revisions.pop(qualifier, None)
                     st.versions.pop(qualifier, None)
+                    st.images.pop(qualifier, None)
             else:
                 self.state.functions.pop((req.region, name), None)
                 for key in [k for k in self.state.aliases if k[:2] == (req.region, name)]:

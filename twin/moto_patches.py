@@ -14,11 +14,20 @@ keep AWS's behaviour because moto throws the data away.
   signature): the credential scope comes first here. moto keeps one Lambda and
   one CloudWatch backend per region, so this is what keeps regions apart.
 - CloudWatch GetMetricData for MetricStat queries (cloudwatch_semantics.py).
+- ECR PutImage with a tag another image has (a mutable repository): moto deleted that image
+  (BatchDeleteImage by tag). In ECR a mutable repository lets the tag be overwritten (ECR User
+  Guide, "Preventing image tags from being overwritten",
+  https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html: "Mutable –
+  Choose this option if you want image tags to be overwritten") and the earlier image stays,
+  untagged, until deleted (what lifecycle rules with `tagStatus: untagged` clean up; that it
+  stays is the twin's reading, the page does not say it in so many words). A Lambda version
+  pinned to the earlier digest then still names an image that exists.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 _applied = False
 
@@ -49,6 +58,7 @@ def apply() -> None:
 
     S3Backend.put_object = put_object
     _patch_region_from_credential_scope()
+    _patch_ecr_tag_move()
     _patch_get_metric_data()
     _applied = True
 
@@ -106,3 +116,36 @@ def _patch_get_metric_data() -> None:
         return answer
 
     CloudWatchBackend.get_metric_data = get_metric_data
+
+
+def _patch_ecr_tag_move() -> None:
+    from moto.ecr.models import ECRBackend
+
+    original_put, original_delete = ECRBackend.put_image, ECRBackend.batch_delete_image
+    local = threading.local()
+
+    @functools.wraps(original_put)
+    def put_image(self, *args, **kwargs):
+        local.in_put = True
+        try:
+            return original_put(self, *args, **kwargs)
+        finally:
+            local.in_put = False
+
+    @functools.wraps(original_delete)
+    def batch_delete_image(self, repository_name, registry_id=None, image_ids=None):
+        if not getattr(local, "in_put", False):
+            return original_delete(self, repository_name, registry_id, image_ids)
+        # put_image moving a tag: take the tag off the images that have it, keep the images.
+        repository = self.repositories[repository_name]
+        for image_id in image_ids or []:
+            tag = image_id.get("imageTag")
+            for image in repository.images:
+                if tag is not None and tag in image.image_tags:
+                    image.remove_tag(tag)
+                    if not image.image_tags:
+                        image.image_tag = None
+        return {"imageIds": [], "failures": []}
+
+    ECRBackend.put_image = put_image
+    ECRBackend.batch_delete_image = batch_delete_image

@@ -4,7 +4,8 @@
   the request's shape.
 - operation: S3 from method + path + sub-resource query keys; Lambda from
   method + path matched against botocore's own Lambda model (requestUri);
-  JSON 1.0 from X-Amz-Target; query services from the Action parameter.
+  JSON 1.0 / 1.1 (CloudWatch, ECR) from X-Amz-Target; query services from
+  the Action parameter.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
-READ_ONLY_OPERATIONS = {"Invoke", "GetCallerIdentity", "GetMetricData"}
+READ_ONLY_OPERATIONS = {"Invoke", "GetCallerIdentity", "GetMetricData", "BatchGetImage", "BatchCheckLayerAvailability"}
 
 STS_ACTIONS = {
     "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot",
@@ -58,6 +59,8 @@ def guess_service(path: str, headers: dict[str, str], params: dict[str, str]) ->
     target = headers.get("x-amz-target", "")
     if target.startswith("GraniteServiceVersion20100801"):
         return "monitoring"
+    if target.startswith("AmazonEC2ContainerRegistry_V20150921"):
+        return "ecr"
     action = params.get("Action")
     if action:
         if action in STS_ACTIONS:

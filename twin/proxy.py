@@ -4,7 +4,7 @@ Per request: parse the SigV4 Authorization header → service, region and
 operation → checks on the key, token and time → (maybe an early "reset"
 fault) → read the body → recompute the signature with botocore → S3
 payload hash → record → faults → the semantics moto lacks (Lambda, S3
-checksums) → forward to moto → learn STS-issued keys → answer.
+checksums, ECR digests) → forward to moto → learn STS-issued keys → answer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import errors, s3_semantics, shape_validation, sts_semantics, verify
+from . import ecr_semantics, errors, s3_semantics, shape_validation, sts_semantics, verify
 from .control import Control
 from .errors import aws_error
 from .lambda_semantics import LambdaSemantics
@@ -298,6 +298,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             return refusal
         if req.service == "lambda":
             return self.server.lambda_semantics.handle(req, lambda body=None: self._forward(req, body))
+        if req.service == "ecr":
+            return ecr_semantics.handle(req, self.server.moto, lambda body=None: self._forward(req, body))
         if req.service == "s3":
             s3_state, moto = self.server.twin.s3_state, self.server.moto
             problem = s3_semantics.check_region(req, s3_state, moto) or s3_semantics.check_body_digests(req)

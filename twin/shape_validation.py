@@ -31,6 +31,12 @@ the CloudWatch / STS "Common Errors" pages, ValidationError):
   `x-amzn-query-error: <code>;Sender` as CloudWatch's awsQueryCompatible
   JSON errors do.
 - STS: 400 ValidationError for everything (wording for type errors unknown).
+- ECR (JSON 1.1): 400 InvalidParameterException "Invalid parameter at 'imageIds' failed to
+  satisfy constraint: 'Member must have length greater than or equal to 1'" for the first
+  violation (ECR's wording as observed, e.g. puemos/aws-lambda-ecr-cleaner#3, and as moto
+  words its own repository-name check; the ECR model's InvalidParameterException, "The
+  specified parameter is invalid"). Unknown members and wrong types get the same code
+  (what ECR answers for those is unknown).
 - S3: 400 InvalidArgument with ArgumentName / ArgumentValue elements (S3 API
   reference, "Error responses": InvalidArgument "Invalid Argument", 400);
   an invalid x-amz-storage-class is 400 InvalidStorageClass ("The storage
@@ -65,7 +71,7 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover
     _regex_module = None
 
-SERVICE_MODELS = {"lambda": "lambda", "s3": "s3", "sts": "sts", "monitoring": "cloudwatch"}
+SERVICE_MODELS = {"lambda": "lambda", "s3": "s3", "sts": "sts", "monitoring": "cloudwatch", "ecr": "ecr"}
 MAX_REPORTED = 10  # Coral lists every violation; we cap the message, not the count
 
 
@@ -547,6 +553,10 @@ def _rpc_answer(req: ProxyRequest, violations: list[Violation]) -> Response | No
             where = f" (at '{first.path}')" if first.path and first.kind != "unknown" else ""
             return _lambda_parse_error(f"Could not parse request body into json: {first.message}{where}")
         return aws_error("rest-json", 400, "ValidationException", _coral_message(constraint))
+    if req.service == "ecr":
+        first = (constraint or parse_like)[0]
+        message = f"Invalid parameter at '{first.path}' failed to satisfy constraint: '{first.message}'"
+        return aws_error(req.protocol, 400, "InvalidParameterException", message, service="ecr")
     if req.service == "monitoring":
         if parse_like:
             first = parse_like[0]

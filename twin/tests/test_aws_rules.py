@@ -299,6 +299,8 @@ def test_snapstart_versions_are_pending_until_read(twin):
 
 def test_image_functions_refuse_zip_code(twin):
     seed(twin, alias=None)
+    for tag in ("1", "2"):  # the images must exist in ECR (test_images.py)
+        ctl(twin, "/_twin/seed-image", {"repository": "app", "tag": tag})
     lam = loose(twin, "lambda")
     image = lam.create_function(FunctionName="img", PackageType="Image", Role=ROLE,
                                 Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1"})
