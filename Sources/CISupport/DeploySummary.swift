@@ -29,6 +29,8 @@ public struct DeploySummary: Sendable, Equatable {
     public var publishedVersion: String
     public var sha256: String
     public var s3Key: String
+    /// An image function's image, pinned by digest ("" for a zip).
+    public var image: String = ""
     public var strategy: String
     public var timeline: [Entry]
     public var reason: String?
@@ -163,7 +165,8 @@ public struct DeploySummary: Sendable, Equatable {
         let rows: [(String, String)] = [
             ("Function", function), ("Alias", alias), ("Environment", environment),
             ("Version", Self.versions(previous: previousVersion, served: newVersion, published: publishedVersion)),
-            ("SHA-256", sha256), ("S3 key", s3Key), ("Strategy", strategy), ("Outcome", outcome.word),
+            ("SHA-256", sha256), ("S3 key", s3Key), ("Image", image), ("Strategy", strategy),
+            ("Outcome", outcome.word),
         ]
         for (name, value) in rows where !value.isEmpty {
             out += "| \(name) | `\(Self.escapeCode(value))` |\n"

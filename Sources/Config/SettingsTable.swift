@@ -150,6 +150,10 @@ public enum SettingsTable {
             "artifact", .text, default: "none: package --source or --zip",
             "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload)."),
         SettingSpec(
+            "image-uri", .text, default: "none: a zip function",
+            "A container image for an image function, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG or @sha256:DIGEST; a tag is resolved to its digest before any change."
+        ),
+        SettingSpec(
             "exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore.",
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(

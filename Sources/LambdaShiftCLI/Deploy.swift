@@ -64,6 +64,7 @@ struct DeployOptions: ParsableArguments {
     @Flag(help: .setting("preview")) var preview = false
     @Option(help: .setting("preview-alias")) var previewAlias: String?
     @Option(help: .setting("artifact")) var artifact: String?
+    @Option(help: .setting("image-uri")) var imageUri: String?
     @Option(help: .setting("bucket")) var bucket: String?
     @Option(help: .setting("key")) var key: String?
     @Option(help: .setting("environment")) var environment: String?

@@ -109,18 +109,19 @@ final class DeployReport: DeployEvents {
         do {
             try reporter.setOutputs(lines)
             if let plan {
-                try reporter.writeSummary(
-                    DeploySummary(
-                        outcome: outputs.outcome,
-                        headline: message.isEmpty ? Self.headline(outputs) : message,
-                        function: targets.isEmpty ? plan.function : "\(targets.count) targets",
-                        alias: plan.alias, environment: plan.environment,
-                        previousVersion: outputs.previousVersion ?? "", newVersion: outputs.version ?? "",
-                        publishedVersion: outputs.publishedVersion ?? "",
-                        sha256: outputs.sha256 ?? "", s3Key: outputs.s3Key ?? "", strategy: plan.strategy.name,
-                        timeline: timeline, reason: succeeded ? nil : reason, runURL: plan.provenance.runURL,
-                        canary: result.analysis.map(\.summaryRow),
-                        targets: targets))
+                var summary = DeploySummary(
+                    outcome: outputs.outcome,
+                    headline: message.isEmpty ? Self.headline(outputs) : message,
+                    function: targets.isEmpty ? plan.function : "\(targets.count) targets",
+                    alias: plan.alias, environment: plan.environment,
+                    previousVersion: outputs.previousVersion ?? "", newVersion: outputs.version ?? "",
+                    publishedVersion: outputs.publishedVersion ?? "",
+                    sha256: outputs.sha256 ?? "", s3Key: outputs.s3Key ?? "", strategy: plan.strategy.name,
+                    timeline: timeline, reason: succeeded ? nil : reason, runURL: plan.provenance.runURL,
+                    canary: result.analysis.map(\.summaryRow),
+                    targets: targets)
+                summary.image = outputs.imageUri ?? ""
+                try reporter.writeSummary(summary)
             }
         } catch {
             reporter.warning("Could not write the outputs or summary: \(error)")

@@ -24,6 +24,8 @@ extension LambdaShift {
         @Option(help: .setting("function", for: .iamPolicy)) var function: String?
         @Option(help: .setting("bucket", for: .iamPolicy)) var bucket: String?
         @Option(help: "Promote an uploaded package s3://BUCKET/KEY: the policy only reads it.") var artifact: String?
+        @Option(help: "An image function's image: the policy reads it from ECR and writes nothing to S3.")
+        var imageUri: String?
         @Flag(help: "Previews too: adds DeleteAlias and DeleteFunction on versions, for cleanup.") var preview = false
         @Option(help: .setting("key", for: .iamPolicy)) var key: String?
         @Option(help: "Environment to cover (default: the branch's, else every environment of the map).")
@@ -53,7 +55,7 @@ extension LambdaShift {
                 throw ConfigError("--account-id is \"\(accountId)\": give a 12-digit AWS account id.")
             }
             var flags = SettingOptions.flags(self)
-            if artifact == nil { flags["source"] = "." }  // a policy needs no build directory
+            if artifact == nil && imageUri == nil { flags["source"] = "." }  // a policy needs no build directory
             let built = try IAMPolicyBuilder.build(
                 flags, ci: context.ci, repository: repository, accountId: accountId, region: region)
             // Plain stderr lines, not the reporter's: iam-policy writes no workflow command at all.

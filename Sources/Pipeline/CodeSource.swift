@@ -17,11 +17,21 @@ public enum CodeSource: Sendable, Equatable {
     case directory(String, excludes: [String], includeHidden: Bool = false)
     case zip(String)
     case artifact(S3Artifact)
+    /// A container image, for an image function: nothing packaged or uploaded.
+    case image(ImageReference)
 
-    /// Exactly one of source, zip and artifact, from the resolved settings.
+    /// Exactly one of source, zip, artifact and image, from the resolved settings.
     public static func resolve(_ settings: ResolvedSettings) throws -> CodeSource {
         let source = settings.text("source"), zip = settings.text("zip")
         let artifact = settings.command == .package ? nil : settings.text("artifact")
+        if settings.command != .package, let uri = settings.text("image-uri") {
+            guard source == nil, zip == nil, artifact == nil else {
+                throw ConfigError(
+                    "Give one of --source, --zip, --artifact and --image-uri, not several: an image function runs the image, a zip function the package."
+                )
+            }
+            return .image(try ImageReference(parsing: uri))
+        }
         switch (source, zip, artifact) {
         case (nil, nil, .some(let reference)): return .artifact(try S3Artifact(parsing: reference))
         case (.some, .some, _), (.some, _, .some), (_, .some, .some):
@@ -35,6 +45,12 @@ public enum CodeSource: Sendable, Equatable {
                 directory, excludes: settings.list("exclude"), includeHidden: settings.flag("include-hidden"))
         case (nil, .some(let file), nil): return .zip(file)
         }
+    }
+
+    /// The image, for `--image-uri`.
+    public var image: ImageReference? {
+        if case .image(let image) = self { return image }
+        return nil
     }
 
     /// The uploaded package, for `--artifact`.
@@ -54,6 +70,8 @@ public enum CodeSource: Sendable, Equatable {
                 source: directory, excludes: excludes, includeHidden: includeHidden, out: out)
         case .artifact:
             throw ConfigError("--artifact names a package already uploaded: there is nothing to package here.")
+        case .image:
+            throw ConfigError("--image-uri names an image: there is nothing to package here.")
         }
     }
 
@@ -79,6 +97,16 @@ public enum CodeSource: Sendable, Equatable {
     /// What the CI identity needs for this code source: a zip (built or given) is uploaded to
     /// the bucket under the key prefix, with its sidecars, and read back by Lambda.
     public func iamStatements(bucket: String, keyPrefix: String) -> [IAMPolicyDocument.Statement] {
+        if case .image(let image) = self {
+            // Only the image's reads: Lambda's own pull is the repository policy's (or the
+            // execution role's) to allow, as docs/DEPLOY.md explains; nothing goes to S3.
+            // https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#configuration-images-permissions
+            return [
+                IAMPolicyDocument.Statement(
+                    sid: "ReadImages", actions: ["ecr:BatchGetImage", "ecr:DescribeImages"],
+                    resources: ["arn:aws:ecr:\(image.region):\(image.account):repository/\(image.repository)"])
+            ]
+        }
         if case .artifact(let artifact) = self {
             // Only read: the object (at its versions) and its sidecar; nothing is uploaded.
             return [

@@ -11,6 +11,8 @@ public struct DeployDependencies: Sendable {
     public var functions: any FunctionAPI
     public var store: any ArtifactStore
     public var metrics: any MetricsAPI
+    /// Where images are resolved to digests (ECR).
+    public var images: any ImageRegistry
     /// The region the clients talk to.
     public var region: String
     /// The credentials in use (for their lifetime), or nil when there are none to check.
@@ -25,7 +27,7 @@ public struct DeployDependencies: Sendable {
 
     public init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
-        region: String,
+        images: any ImageRegistry, region: String,
         credentials: @escaping @Sendable () async throws -> AWSCredentials?, clock: any AWSClock,
         bakeSleeper: any Sleeper,
         pollSleeper: any Sleeper, environment: Environment
@@ -34,6 +36,7 @@ public struct DeployDependencies: Sendable {
         self.functions = functions
         self.store = store
         self.metrics = metrics
+        self.images = images
         self.region = region
         self.credentials = credentials
         self.clock = clock
@@ -49,7 +52,8 @@ public struct DeployDependencies: Sendable {
         DeployDependencies(
             identity: STSClient(client: client), functions: LambdaClient(client: client),
             store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),
-            region: client.region, credentials: { try await client.credentialSource.credentials() },
+            images: ECRClient(client: client), region: client.region,
+            credentials: { try await client.credentialSource.credentials() },
             clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
     }
 }

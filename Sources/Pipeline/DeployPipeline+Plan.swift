@@ -27,25 +27,52 @@ extension DeployPipeline {
     /// schedule with times. Sends no mutating request.
     public func dryRun() async throws -> PlanReport {
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "lambda-shift-plan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: workDirectory) }
-        let package = try await plan.source.prepare(
-            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
-            store: deps.store
-        ).package
         var document: [String: JSONValue] = [
             "command": "plan", "exit-code": 0, "function": .string(plan.function), "alias": .string(plan.alias),
-            "environment": .string(plan.environment), "sha256": .string(package.sha256Hex),
-            "code-sha256": .string(package.codeSha256),
-            "size": .int(Int(package.size)), "files": .int(package.entryCount), "strategy": .string(plan.strategy.name),
+            "environment": .string(plan.environment), "strategy": .string(plan.strategy.name),
             "gates": .array(checked.gates.map { .string($0.name) }),
         ]
+        var lines: [String] = []
+        let codeSha256: String
+        let update: String
+        var updateMembers: [String: JSONValue] = [:]
+        if let reference = plan.source.image {
+            // Nothing to package: the image resolved to the digest a deploy would run.
+            let image = try await reference.resolve(
+                in: deps.images, function: plan.function, functionRegion: deps.region,
+                architecture: checked.function.architectures.first ?? "x86_64")
+            document["image-uri"] = .string(image.uri)
+            document["image-digest"] = .string(image.digest)
+            document["code-sha256"] = .string(image.codeSha256)
+            lines.append(
+                "image: \(image.uri)" + (reference.tag.map { " (tag \($0))" } ?? "")
+                    + (image.platformNote.map { ", \($0)" } ?? ""))
+            codeSha256 = image.codeSha256
+            update =
+                "would update \(plan.function) ($LATEST image \(checked.function.codeSha256) → \(image.codeSha256)) and publish a version"
+        } else {
+            let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "lambda-shift-plan-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: workDirectory) }
+            let package = try await plan.source.prepare(
+                out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
+                store: deps.store
+            ).package
+            document.merge([
+                "sha256": .string(package.sha256Hex), "code-sha256": .string(package.codeSha256),
+                "size": .int(Int(package.size)), "files": .int(package.entryCount),
+            ]) { $1 }
+            lines.append("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
+            codeSha256 = package.codeSha256
+            update =
+                "would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version"
+            updateMembers = ["bucket": .string(plan.bucket), "s3-key": .string(plan.key)]
+        }
         var summary = PlanReport(document: document)
-        summary.line("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
+        lines.forEach { summary.line($0) }
         if let version = try await ArtifactStage(lambda: deps.functions, store: deps.store).unchangedVersion(
-            function: plan.function, alias: plan.alias, package: package,
+            function: plan.function, alias: plan.alias, codeSha256: codeSha256,
             current: checked.before.map { .present($0) } ?? .absent)
         {
             summary.line("would skip: alias \(plan.alias) already serves this code (version \(version))")
@@ -54,12 +81,8 @@ extension DeployPipeline {
             summary.outcome = .wouldSkip
             return summary
         }
-        summary.line(
-            "would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version"
-        )
-        document.merge([
-            "outcome": .string(summary.outcome.word), "bucket": .string(plan.bucket), "s3-key": .string(plan.key),
-        ]) { $1 }
+        summary.line(update)
+        document.merge(updateMembers.merging(["outcome": .string(summary.outcome.word)]) { $1 }) { $1 }
         guard let before = checked.before else {
             summary.line("would create alias \(plan.alias) on the new version (first deploy)")
             document["alias-before"] = .null

@@ -68,6 +68,7 @@ public struct DeployPipeline: Sendable {
     /// targets packages once), upload, the move off `$LATEST`, code update, publish, readiness
     /// and the smoke test.
     public func prepare(_ outputs: inout DeployOutputs, package given: PreparedCode?) async throws -> Prepared {
+        if let image = plan.source.image { return try await prepare(image: image, &outputs) }
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lambda-shift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -134,36 +135,45 @@ public struct DeployPipeline: Sendable {
             }
             report.phase("Update and publish")
             let updated = try await stage.updateCode(
-                function: plan.function, bucket: object.bucket, key: object.key, objectVersion: object.versionId,
+                function: plan.function, to: .object(bucket: object.bucket, key: object.key, version: object.versionId),
                 codeSha256: package.codeSha256)
-            let published = try await stage.publish(
-                function: plan.function, configuration: updated, provenance: plan.provenance)
-            outputs.publishedVersion = published.version
-            report.event("published version \(published.version)")
-            _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
-
-            if let payload = plan.smokePayload {
-                let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(
-                    function: plan.function, version: published.version)
-                report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
-                guard smoke.passed else {
-                    if let before {
-                        // Recorded as failed on the alias (traffic unchanged), so `rollback` never picks it.
-                        _ = try? await lambda.updateAlias(
-                            plan.function, alias: plan.alias, version: before.functionVersion,
-                            additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
-                            description: DeployHistory(description: before.description).failed(published.version)
-                                .rendered())
-                    }
-                    outputs.outcome = .rolledBack
-                    outputs.version = before?.functionVersion ?? ""
-                    let sentence =
-                        "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
-                    return .finished(DeployResult(outputs: outputs, reason: sentence))
-                }
-            }
-            return .ready(Ready(before: before, version: published.version, gates: gates))
+            return try await publishAndCheck(updated, before: before, gates: gates, stage: stage, outputs: &outputs)
         }
+    }
+
+    /// After the code update: publish, wait until the version is ready, smoke-test it.
+    func publishAndCheck(
+        _ updated: FunctionConfiguration, before: AliasConfiguration?, gates: [any HealthGate], stage: CodeUpdateStage,
+        outputs: inout DeployOutputs
+    ) async throws -> Prepared {
+        let lambda = deps.functions
+        let published = try await stage.publish(
+            function: plan.function, configuration: updated, provenance: plan.provenance)
+        outputs.publishedVersion = published.version
+        report.event("published version \(published.version)")
+        _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
+
+        if let payload = plan.smokePayload {
+            let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(
+                function: plan.function, version: published.version)
+            report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
+            guard smoke.passed else {
+                if let before {
+                    // Recorded as failed on the alias (traffic unchanged), so `rollback` never picks it.
+                    _ = try? await lambda.updateAlias(
+                        plan.function, alias: plan.alias, version: before.functionVersion,
+                        additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
+                        description: DeployHistory(description: before.description).failed(published.version)
+                            .rendered())
+                }
+                outputs.outcome = .rolledBack
+                outputs.version = before?.functionVersion ?? ""
+                let sentence =
+                    "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
+                return .finished(DeployResult(outputs: outputs, reason: sentence))
+            }
+        }
+        return .ready(Ready(before: before, version: published.version, gates: gates))
     }
 
     /// Moves the alias to the prepared version: created on it (a first deploy), or shifted by

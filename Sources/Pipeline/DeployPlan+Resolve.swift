@@ -14,7 +14,8 @@ extension DeployPlan {
             throw ConfigError("Name the function with --function (or the function input).")
         }
         let code = try CodeSource.resolve(settings)
-        guard let bucketName = code.artifact?.bucket ?? settings.text("bucket") else {
+        // An image function's code is in ECR: no bucket.
+        guard let bucketName = code.artifact?.bucket ?? settings.text("bucket") ?? code.image.map({ _ in "" }) else {
             throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
         }
         let provenance = settings.provenance

@@ -18,6 +18,9 @@ public struct DeployOutputs: Sendable, Equatable {
     public var codeSha256: String?
     public var s3Key: String?
     public var s3VersionId: String?
+    /// An image function's image, pinned by digest, and the digest.
+    public var imageUri: String?
+    public var imageDigest: String?
     /// The preview alias's function URL.
     public var url: String?
     /// `true` only when the alias already served this code.
@@ -30,7 +33,7 @@ public struct DeployOutputs: Sendable, Equatable {
     /// The outputs' names, in the order they are printed.
     public static let names = [
         "version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256",
-        "s3-key", "s3-version-id", "outcome", "skipped", "url",
+        "s3-key", "s3-version-id", "image-uri", "image-digest", "outcome", "skipped", "url",
     ]
 
     /// The outputs a run has, in `names`' order (`outcome` and `skipped` always).
@@ -51,6 +54,8 @@ public struct DeployOutputs: Sendable, Equatable {
         case "code-sha256": codeSha256
         case "s3-key": s3Key
         case "s3-version-id": s3VersionId
+        case "image-uri": imageUri
+        case "image-digest": imageDigest
         case "outcome": outcome.word
         case "skipped": skipped ? "true" : "false"
         case "url": url

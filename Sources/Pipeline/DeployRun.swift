@@ -64,7 +64,8 @@ public struct DeployRun: Sendable {
         // 1. One package for every target (one target packages in its own preparation, while
         // its preflight reads).
         var package: PreparedCode?
-        if !single {
+        // An image is resolved by each target, in its own region: nothing to package.
+        if !single && plans[0].source.image == nil {
             report.phase("Package (once, for \(plans.count) targets)")
             do {
                 try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)

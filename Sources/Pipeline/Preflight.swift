@@ -49,10 +49,18 @@ struct Preflight {
                 "No Lambda function \(plan.function) in \(deps.region) for this account: check --function and --region, or create the function first (lambda-shift updates functions, it does not create them).",
                 isConfiguration: true)
         }
-        if function.packageType == "Image" {
+        // The package type is the function's for life: an image function takes an image, a zip
+        // function a zip. https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
+        if function.packageType == "Image" && plan.source.image == nil {
             throw AWSClientError(
                 .invalidSetting,
-                "\(plan.function) is a container-image function; lambda-shift deploys zip packages: deploy images with your image pipeline, or point --function at a zip function.",
+                "\(plan.function) is a container-image function: give its image with --image-uri (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), not a zip.",
+                isConfiguration: true)
+        }
+        if function.packageType != "Image" && plan.source.image != nil {
+            throw AWSClientError(
+                .invalidSetting,
+                "\(plan.function) is a zip function: give its code with --source, --zip or --artifact; --image-uri is for container-image functions.",
                 isConfiguration: true)
         }
         if function.state == "Failed" {
@@ -62,7 +70,7 @@ struct Preflight {
                 isConfiguration: true)
         }
         // An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
-        if plan.source.artifact == nil {
+        if plan.source.artifact == nil && plan.source.image == nil {
             do {
                 try await deps.store.probeBucket(plan.bucket)
             } catch let error as AWSServiceError where error.isMissingBucket {

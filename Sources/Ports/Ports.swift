@@ -16,6 +16,7 @@ public protocol FunctionAPI: AliasAPI {
         _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?,
         revisionId: String?
     ) async throws -> FunctionConfiguration
+    func updateFunctionCode(_ name: String, imageUri: String, revisionId: String?) async throws -> FunctionConfiguration
     func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws
         -> FunctionConfiguration
     func createAlias(
@@ -115,3 +116,11 @@ public protocol IdentityAPI: Sendable {
 }
 
 extension STSClient: IdentityAPI {}
+
+/// Where images come from: ECR in production (`ECRClient`), memory in tests.
+public protocol ImageRegistry: Sendable {
+    /// The image a tag or digest names, nil when there is none; a missing repository throws.
+    func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws -> ECRImage?
+}
+
+extension ECRClient: ImageRegistry {}

@@ -46,6 +46,14 @@ public struct ArtifactStage: Sendable {
     public func unchangedVersion(
         function: String, alias: String, package: PackageResult, current known: KnownAlias = .unknown
     ) async throws -> String? {
+        try await unchangedVersion(function: function, alias: alias, codeSha256: package.codeSha256, current: known)
+    }
+
+    /// The version the alias serves when its CodeSha256 is `codeSha256` (a zip's base64
+    /// digest, an image's manifest digest); nil otherwise.
+    public func unchangedVersion(
+        function: String, alias: String, codeSha256: String, current known: KnownAlias = .unknown
+    ) async throws -> String? {
         let current: AliasConfiguration
         switch known {
         case .present(let alias): current = alias
@@ -58,7 +66,7 @@ public struct ArtifactStage: Sendable {
         }
         guard current.additionalVersionWeights.isEmpty else { return nil }
         let served = try await lambda.getFunctionConfiguration(function, qualifier: current.functionVersion)
-        return served.codeSha256 == package.codeSha256 ? current.functionVersion : nil
+        return served.codeSha256 == codeSha256 ? current.functionVersion : nil
     }
 
     /// Skips, or uploads the package and its sidecars. `warn` hears what the user should know:

@@ -38,15 +38,43 @@ public struct CodeUpdateStage: Sendable {
     public func updateCode(function: String, bucket: String, key: String, objectVersion: String?, codeSha256: String)
         async throws -> FunctionConfiguration
     {
+        try await updateCode(
+            function: function, to: .object(bucket: bucket, key: key, version: objectVersion), codeSha256: codeSha256)
+    }
+
+    /// Where the new code is: an S3 object version (a zip), or an image pinned by digest.
+    public enum CodeLocation: Sendable, Equatable {
+        case object(bucket: String, key: String, version: String?)
+        case image(uri: String)
+
+        /// How a sentence names the code.
+        var noun: String {
+            switch self {
+            case .object: "package just uploaded"
+            case .image: "image just given"
+            }
+        }
+    }
+
+    /// Points $LATEST at the code `location` names and waits until Lambda has applied it; its
+    /// CodeSha256 must then be `codeSha256`.
+    public func updateCode(function: String, to location: CodeLocation, codeSha256: String) async throws
+        -> FunctionConfiguration
+    {
         let deadline = clock.now().addingTimeInterval(maxWait)
         // An update still running (someone else's, or a previous run's) is waited out first.
         var current = try await settled(function, deadline: deadline)
         var delay = 0.25
         while true {
             do {
-                _ = try await lambda.updateFunctionCode(
-                    function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: objectVersion,
-                    revisionId: current.revisionId)
+                switch location {
+                case .object(let bucket, let key, let version):
+                    _ = try await lambda.updateFunctionCode(
+                        function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: version, revisionId: current.revisionId
+                    )
+                case .image(let uri):
+                    _ = try await lambda.updateFunctionCode(function, imageUri: uri, revisionId: current.revisionId)
+                }
                 break
             } catch let error as AWSServiceError where error.kind == .conflict {
                 try await pause(&delay, until: deadline, waitingFor: "another update of \(function) to finish")
@@ -65,7 +93,7 @@ public struct CodeUpdateStage: Sendable {
         }
         guard done.codeSha256 == codeSha256 else {
             throw DeployError(
-                "\(function) now runs code \(done.codeSha256), not the package just uploaded (\(codeSha256)): something else changed it; no traffic moved."
+                "\(function) now runs code \(done.codeSha256), not the \(location.noun) (\(codeSha256)): something else changed it; no traffic moved."
             )
         }
         return done

@@ -22,6 +22,9 @@ public final class FakeLambda: FunctionAPI {
         public var aliasUpdates: [(version: String, weights: [String: Double])] = []
         public var mutations: [String] = []
         public var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
+        /// `Zip` or `Image`, and the architecture: the function's for life.
+        public var packageType = "Zip"
+        public var architecture = "x86_64"
     }
 
     public let name: String
@@ -83,6 +86,15 @@ public final class FakeLambda: FunctionAPI {
     }
 
     public func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+        var configuration = try configuration(name, qualifier: qualifier)
+        state.withLock { s in
+            configuration.packageType = s.packageType
+            configuration.architectures = [s.architecture]
+        }
+        return configuration
+    }
+
+    func configuration(_ name: String, qualifier: String?) throws -> FunctionConfiguration {
         try state.withLock { s in
             guard name == self.name else { throw Self.notFound("function \(name)") }
             guard let qualifier, qualifier != "$LATEST" else {
@@ -122,6 +134,25 @@ public final class FakeLambda: FunctionAPI {
             s.latestSha = sha
             s.latestRevision = "f\(s.mutations.count)"
             return FunctionConfiguration(functionName: name, codeSha256: sha, revisionId: s.latestRevision)
+        }
+    }
+
+    /// An image function's code update: the fake's CodeSha256 of an image is its digest's hex.
+    public func updateFunctionCode(_ name: String, imageUri: String, revisionId: String?) async throws
+        -> FunctionConfiguration
+    {
+        try state.withLock { s in
+            if let revisionId, revisionId != s.latestRevision { throw Self.precondition() }
+            guard let at = imageUri.range(of: "@sha256:") else {
+                throw AWSServiceError(
+                    service: "Lambda", operation: "UpdateFunctionCode", code: "InvalidParameterValueException",
+                    message: "the fake takes images by digest", status: 400, requestId: nil)
+            }
+            s.mutations.append("UpdateFunctionCode")
+            s.latestSha = String(imageUri[at.upperBound...])
+            s.latestRevision = "f\(s.mutations.count)"
+            return FunctionConfiguration(
+                functionName: name, codeSha256: s.latestSha, revisionId: s.latestRevision, packageType: "Image")
         }
     }
 
@@ -308,5 +339,36 @@ public struct FakeIdentity: IdentityAPI {
     }
     public func getCallerIdentity() async throws -> CallerIdentity {
         CallerIdentity(account: account, arn: "arn:aws:iam::\(account):user/ci", userId: "AID")
+    }
+}
+
+/// ECR in memory: images by repository, found by tag or digest.
+public final class FakeRegistry: ImageRegistry {
+    public let images = Mutex<[String: [ECRImage]]>([:])
+    public let tags = Mutex<[String: String]>([:])
+
+    public init() {}
+
+    /// Pushes `manifest` to `repository` (its digest: the SHA-256 of its bytes), tagged `tag`.
+    @discardableResult
+    public func push(_ repository: String, manifest: String, mediaType: String, tag: String? = nil) -> String {
+        let digest = "sha256:" + ByteEncoding.hex(SHA256Hasher.hash(Array(manifest.utf8)))
+        images.withLock {
+            $0[repository, default: []].append(ECRImage(digest: digest, manifest: manifest, mediaType: mediaType))
+        }
+        if let tag { tags.withLock { $0["\(repository):\(tag)"] = digest } }
+        return digest
+    }
+
+    public func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws
+        -> ECRImage?
+    {
+        guard let held = images.withLock({ $0[repository] }) else {
+            throw AWSServiceError(
+                service: "ECR", operation: "BatchGetImage", code: "RepositoryNotFoundException",
+                message: "The repository with name '\(repository)' does not exist", status: 400, requestId: nil)
+        }
+        let wanted = digest ?? tag.flatMap { tag in tags.withLock { $0["\(repository):\(tag)"] } }
+        return held.first { $0.digest == wanted }
     }
 }

@@ -233,7 +233,9 @@ extension TwinSuite {
             }
         }
 
-        @Test("a Failed function and an image function are refused before any change, exit 2 with one sentence")
+        @Test(
+            "a Failed function, and an image function given a zip, are refused before any change, exit 2 with one sentence"
+        )
         func refusedFunctions() async throws {
             let failed = try await onVersion("st-failed")
             try await twin.control(
@@ -253,7 +255,7 @@ extension TwinSuite {
                 "\(a.all)")
             let b = try deploy(image, ["--environment", "staging"])
             #expect(
-                b.status == 2 && b.stderr.contains("is a container-image function; lambda-shift deploys zip packages"),
+                b.status == 2 && b.stderr.contains("is a container-image function: give its image with --image-uri"),
                 "\(b.all)")
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         }

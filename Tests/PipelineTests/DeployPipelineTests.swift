@@ -1,5 +1,7 @@
 import AWSCore
 import AWSServices
+import CISupport
+import Config
 import Fakes
 import Foundation
 import LambdaShiftCore
@@ -15,6 +17,7 @@ import Testing
 struct DeployPipelineTests {
     struct World {
         let store = FakeStore()
+        let registry = FakeRegistry()
         let lambda: FakeLambda
         let metrics = FakeMetrics()
         let events = RecordedEvents()
@@ -52,7 +55,8 @@ struct DeployPipelineTests {
             async -> DeployResult
         {
             let deps = DeployDependencies(
-                identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, region: "us-east-1",
+                identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, images: registry,
+                region: "us-east-1",
                 credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
                 bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment([:]))
             return await DeployPipeline(plan: plan, deps: deps, events: events).run()
@@ -288,5 +292,166 @@ struct RollbackChoiceTests {
         await #expect(throws: OperatorFailure.self) {
             _ = try await choose(AliasConfiguration(name: "live", functionVersion: "1"))
         }
+    }
+}
+
+/// Image functions in-process: a tag resolved once to its digest, the digest deployed and
+/// skipped when served, a multi-platform image's entry for the function's architecture, and
+/// every refusal before any change.
+@Suite("Image functions in-process")
+struct ImageDeployTests {
+    typealias World = DeployPipelineTests.World
+    static let registryHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+    /// An image function whose alias serves version 1, and a repository `svc` holding one image.
+    func imageWorld(architecture: String = "x86_64") throws -> World {
+        let world = try World()
+        world.lambda.state.withLock {
+            $0.packageType = "Image"
+            $0.architecture = architecture
+        }
+        world.lambda.seedAlias()
+        return world
+    }
+
+    static func manifest(_ seed: String) -> String {
+        #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"digest":"sha256:\#(seed)"},"layers":[]}"#
+    }
+
+    func imagePlan(_ world: World, _ uri: String) throws -> DeployPlan {
+        try world.plan {
+            $0["source"] = nil
+            $0["bucket"] = nil
+            $0["image-uri"] = uri
+        }
+    }
+
+    @Test("a tag is resolved once: the digest is deployed, a tag moved mid-rollout changes nothing, a second run skips")
+    func byTag() async throws {
+        let world = try imageWorld()
+        let first = world.registry.push(
+            "svc", manifest: Self.manifest("a"), mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+            tag: "v1")
+        // Someone pushes v1 again while the alias shifts: the run keeps the digest it resolved.
+        world.lambda.state.withLock { s in
+            s.onUpdateAlias = { _ in
+                world.registry.push(
+                    "svc", manifest: Self.manifest("b"),
+                    mediaType: "application/vnd.docker.distribution.manifest.v2+json", tag: "v1")
+            }
+        }
+        let plan = try imagePlan(world, "\(Self.registryHost)/svc:v1")
+        let result = await world.run(plan)
+        #expect(result.outcome == .deployed, "\(result)")
+        #expect(result.outputs.imageUri == "\(Self.registryHost)/svc@\(first)" && result.outputs.imageDigest == first)
+        #expect(result.outputs.codeSha256 == String(first.dropFirst(7)))
+        let served = try await world.lambda.getFunctionConfiguration("svc", qualifier: "live")
+        #expect(served.codeSha256 == String(first.dropFirst(7)) && served.version == "2", "\(served)")
+        #expect(!world.lambda.mutations.contains("PutObject") && world.store.uploads.withLock { $0 } == 0)
+
+        world.lambda.state.withLock { $0.onUpdateAlias = nil }
+        let again = await world.run(try imagePlan(world, "\(Self.registryHost)/svc@\(first)"))
+        #expect(again.outcome == .skipped && again.outputs.version == "2", "\(again)")
+    }
+
+    @Test("a multi-platform image deploys its entry for the function's architecture; without one, exit 2")
+    func multiPlatform() async throws {
+        let world = try imageWorld(architecture: "arm64")
+        let amd = world.registry.push(
+            "svc", manifest: Self.manifest("amd"), mediaType: "application/vnd.docker.distribution.manifest.v2+json")
+        let arm = world.registry.push(
+            "svc", manifest: Self.manifest("arm"), mediaType: "application/vnd.docker.distribution.manifest.v2+json")
+        let list = """
+            {"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[\
+            {"digest":"\(amd)","platform":{"architecture":"amd64","os":"linux"}},\
+            {"digest":"\(arm)","platform":{"architecture":"arm64","os":"linux"}}]}
+            """
+        world.registry.push(
+            "svc", manifest: list, mediaType: "application/vnd.docker.distribution.manifest.list.v2+json", tag: "v2")
+        let amdOnly = """
+            {"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[\
+            {"digest":"\(amd)","platform":{"architecture":"amd64","os":"linux"}}]}
+            """
+        world.registry.push(
+            "svc", manifest: amdOnly, mediaType: "application/vnd.docker.distribution.manifest.list.v2+json",
+            tag: "amd-only")
+
+        let refused = await world.run(try imagePlan(world, "\(Self.registryHost)/svc:amd-only"))
+        #expect(refused.exitCode == ExitStatus.usage, "\(refused)")
+        #expect(refused.reason?.contains("without a linux/arm64 image") == true, "\(refused)")
+        #expect(world.lambda.mutations.isEmpty)
+
+        let result = await world.run(try imagePlan(world, "\(Self.registryHost)/svc:v2"))
+        #expect(result.outcome == .deployed && result.outputs.imageDigest == arm, "\(result)")
+        #expect(world.events.lines.contains { $0.contains("the linux/arm64 image of the multi-platform") })
+    }
+
+    /// A refusal of an image deploy, and what its sentence must say.
+    enum Refusal: String, CaseIterable, Sendable {
+        case zipFunction = "a zip function given an image"
+        case otherRegion = "an image in another region's registry"
+        case missingTag = "a tag that is not there"
+        case missingRepository = "a repository that is not there"
+        case imageFunctionGivenZip = "an image function given a zip"
+    }
+
+    @Test("each refusal is exit 2 before any change", arguments: Refusal.allCases)
+    func refusals(_ refusal: Refusal) async throws {
+        let world = refusal == .zipFunction ? try World() : try imageWorld()
+        if refusal == .zipFunction { world.lambda.seedAlias() }
+        world.registry.push(
+            "svc", manifest: Self.manifest("a"), mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+            tag: "v1")
+        let (plan, expected): (DeployPlan, String)
+        switch refusal {
+        case .zipFunction:
+            (plan, expected) = (try imagePlan(world, "\(Self.registryHost)/svc:v1"), "svc is a zip function")
+        case .otherRegion:
+            (plan, expected) = (
+                try imagePlan(world, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/svc:v1"),
+                "Lambda reads images only from a repository in the function's own region"
+            )
+        case .missingTag:
+            (plan, expected) = (try imagePlan(world, "\(Self.registryHost)/svc:v9"), "No image tagged v9")
+        case .missingRepository:
+            (plan, expected) = (try imagePlan(world, "\(Self.registryHost)/other:v1"), "No ECR repository other")
+        case .imageFunctionGivenZip:
+            (plan, expected) = (try world.plan(), "is a container-image function: give its image with --image-uri")
+        }
+        let result = await world.run(plan)
+        #expect(result.exitCode == ExitStatus.usage && result.reason?.contains(expected) == true, "\(result)")
+        #expect(world.lambda.mutations.isEmpty && world.store.uploads.withLock { $0 } == 0)
+    }
+
+    @Test(
+        "--image-uri is parsed strictly: a tag or a digest of a private ECR registry",
+        arguments: [
+            "public.ecr.aws/lambda/python:3.12", "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc@sha256:abc",
+            "12345.dkr.ecr.us-east-1.amazonaws.com/svc:v1",
+        ])
+    func badURIs(_ uri: String) throws {
+        #expect(throws: ConfigError.self) { try ImageReference(parsing: uri) }
+    }
+}
+
+@Suite("iam-policy for image functions")
+struct ImagePolicyTests {
+    @Test("an image deploy's policy reads the repository from ECR and holds no S3 statement")
+    func imagePolicy() throws {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        flags["image-uri"] = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/svc:v1"
+        flags["branch"] = "main"
+        let built = try IAMPolicyBuilder.build(
+            flags,
+            ci: CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() }),
+            repository: "octo/app", accountId: "123456789012", region: "eu-west-1")
+        let statements = built.document.statements
+        let images = try #require(statements.first { $0.sid == "ReadImages" }, "\(statements)")
+        #expect(images.actions == ["ecr:BatchGetImage", "ecr:DescribeImages"])
+        #expect(images.resources == ["arn:aws:ecr:eu-west-1:123456789012:repository/team/svc"])
+        #expect(!statements.flatMap(\.actions).contains { $0.hasPrefix("s3:") }, "\(statements)")
+        #expect(statements.flatMap(\.actions).contains("lambda:UpdateFunctionCode"))
     }
 }

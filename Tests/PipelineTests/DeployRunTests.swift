@@ -15,6 +15,7 @@ import Testing
 struct DeployRunTests {
     struct World {
         let store = FakeStore()
+        let registry = FakeRegistry()
         let names: [String]
         let lambdas: [String: FakeLambda]
         let metrics: [String: FakeMetrics]
@@ -62,7 +63,7 @@ struct DeployRunTests {
             let deps = targets.plans.map { plan in
                 DeployDependencies(
                     identity: FakeIdentity(), functions: lambdas[plan.function]!, store: store,
-                    metrics: metrics[plan.function]!, region: "us-east-1", credentials: { nil },
+                    metrics: metrics[plan.function]!, images: registry, region: "us-east-1", credentials: { nil },
                     clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
                     bakeSleeper: sleepers[plan.function] ?? RecordingSleeper(),
                     pollSleeper: RecordingSleeper(), environment: Environment([:]))

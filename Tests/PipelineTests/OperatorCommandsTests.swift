@@ -15,6 +15,7 @@ import Testing
 @Suite("Operator commands in-process")
 struct OperatorCommandsTests {
     let store = FakeStore()
+    let registry = FakeRegistry()
     let lambda: FakeLambda
     let metrics = FakeMetrics()
 
@@ -44,7 +45,8 @@ struct OperatorCommandsTests {
             command, flags: flags,
             ci: CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() }))
         let deps = DeployDependencies(
-            identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, region: "us-east-1",
+            identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, images: registry,
+            region: "us-east-1",
             credentials: { nil }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
             bakeSleeper: RecordingSleeper(), pollSleeper: RecordingSleeper(), environment: Environment([:]))
         return OperatorCommands(deps: deps, target: try OperatorTarget(settings))

@@ -7,6 +7,19 @@ public struct AWSService: Sendable, Equatable {
     /// How people name it in messages.
     public var displayName: String
     public var wireProtocol: AWSProtocol
+    /// The first labels of its host, `api.ecr` for ECR; the signing name for the others.
+    public var hostPrefix: String
+
+    public init(
+        signingName: String, endpointKey: String, displayName: String, wireProtocol: AWSProtocol,
+        hostPrefix: String? = nil
+    ) {
+        self.signingName = signingName
+        self.endpointKey = endpointKey
+        self.displayName = displayName
+        self.wireProtocol = wireProtocol
+        self.hostPrefix = hostPrefix ?? signingName
+    }
 
     public static let sts = AWSService(signingName: "sts", endpointKey: "STS", displayName: "STS", wireProtocol: .query)
     public static let s3 = AWSService(signingName: "s3", endpointKey: "S3", displayName: "S3", wireProtocol: .restXML)
@@ -14,6 +27,9 @@ public struct AWSService: Sendable, Equatable {
         signingName: "lambda", endpointKey: "LAMBDA", displayName: "Lambda", wireProtocol: .restJSON)
     public static let cloudWatch = AWSService(
         signingName: "monitoring", endpointKey: "CLOUDWATCH", displayName: "CloudWatch", wireProtocol: .json10)
+    /// https://docs.aws.amazon.com/general/latest/gr/ecr.html (api.ecr.REGION.amazonaws.com)
+    public static let ecr = AWSService(
+        signingName: "ecr", endpointKey: "ECR", displayName: "ECR", wireProtocol: .json11, hostPrefix: "api.ecr")
 }
 
 /// One API call's traits that matter to the client: its name, and whether repeating it

@@ -30,7 +30,7 @@ public struct EndpointResolver: Sendable {
             return endpoint
         }
         globalOverride = try parse("AWS_ENDPOINT_URL")
-        for key in ["S3", "LAMBDA", "CLOUDWATCH", "STS"] {
+        for key in ["S3", "LAMBDA", "CLOUDWATCH", "STS", "ECR"] {
             if let endpoint = try parse("AWS_ENDPOINT_URL_\(key)") { serviceOverrides[key] = endpoint }
         }
     }
@@ -43,7 +43,7 @@ public struct EndpointResolver: Sendable {
     public func endpoint(for service: AWSService) -> Endpoint {
         if let endpoint = serviceOverrides[service.endpointKey] ?? globalOverride { return endpoint }
         return Endpoint(
-            scheme: "https", host: "\(service.signingName).\(region).\(Partition.of(region: region).dnsSuffix)")
+            scheme: "https", host: "\(service.hostPrefix).\(region).\(Partition.of(region: region).dnsSuffix)")
     }
 }
 

@@ -11,6 +11,8 @@ public enum AWSProtocol: Sendable {
     case query
     /// CloudWatch: JSON 1.0 with X-Amz-Target, errors in `__type`.
     case json10
+    /// ECR: JSON 1.1, the same but for the content type.
+    case json11
 }
 
 /// Decodes an error response into code, message, status and request id, per protocol.
@@ -22,7 +24,7 @@ public enum AWSErrorDecoder {
         var message: String?
         var requestId = response.requestId
         switch proto {
-        case .restJSON, .json10:
+        case .restJSON, .json10, .json11:
             if let header = response.headers["x-amzn-ErrorType"] { code = header }
             if let header = response.headers["x-amzn-query-error"], code == nil {
                 code = header.split(separator: ";").first.map(String.init)

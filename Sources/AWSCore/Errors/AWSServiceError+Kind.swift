@@ -30,7 +30,9 @@ extension AWSServiceError {
 
     public var kind: Kind {
         switch code {
-        case "ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchVersion": .notFound
+        case "ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchVersion",
+            "RepositoryNotFoundException", "ImageNotFoundException":
+            .notFound
         case "PreconditionFailedException", "PreconditionFailed": .preconditionFailed
         case "ResourceConflictException": .conflict
         case "InvalidParameterValueException": .invalidParameter

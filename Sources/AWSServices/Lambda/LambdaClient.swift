@@ -11,7 +11,10 @@ public struct LambdaClient: Sendable {
 
     public func getFunction(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration {
         let answer = try await call("GetFunction", "GET", [name], query: qualifier.map { [("Qualifier", $0)] } ?? [])
-        return FunctionConfiguration(answer.fields("Configuration") ?? answer)
+        var configuration = FunctionConfiguration(answer.fields("Configuration") ?? answer)
+        configuration.imageUri = answer.fields("Code")?.string("ImageUri")
+        configuration.resolvedImageUri = answer.fields("Code")?.string("ResolvedImageUri")
+        return configuration
     }
 
     public func getFunctionConfiguration(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration
@@ -30,6 +33,17 @@ public struct LambdaClient: Sendable {
     ) async throws -> FunctionConfiguration {
         var body: [String: Any] = ["S3Bucket": s3Bucket, "S3Key": s3Key, "Publish": false]
         if let s3ObjectVersion { body["S3ObjectVersion"] = s3ObjectVersion }
+        if let revisionId { body["RevisionId"] = revisionId }
+        return FunctionConfiguration(
+            try await call("UpdateFunctionCode", "PUT", [name, "code"], body: body, idempotent: false))
+    }
+
+    /// Points an image function's $LATEST at `imageUri` (a digest: what it names cannot move).
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-ImageUri
+    public func updateFunctionCode(_ name: String, imageUri: String, revisionId: String? = nil) async throws
+        -> FunctionConfiguration
+    {
+        var body: [String: Any] = ["ImageUri": imageUri, "Publish": false]
         if let revisionId { body["RevisionId"] = revisionId }
         return FunctionConfiguration(
             try await call("UpdateFunctionCode", "PUT", [name, "code"], body: body, idempotent: false))

@@ -21,6 +21,12 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var lastUpdateStatusReasonCode: String?
     public var runtime: String?
     public var lastModified: String?
+    /// `x86_64` or `arm64` (Lambda's default, x86_64, when it says nothing).
+    public var architectures: [String] = ["x86_64"]
+    /// An image function's image as given, and as Lambda resolved it (`REPO@sha256:…`): only
+    /// GetFunction's `Code` says them.
+    public var imageUri: String?
+    public var resolvedImageUri: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
     public init(
@@ -57,6 +63,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         lastUpdateStatusReasonCode = f.string("LastUpdateStatusReasonCode")
         runtime = f.string("Runtime")
         lastModified = f.string("LastModified")
+        let architectures = f.strings("Architectures")
+        if !architectures.isEmpty { self.architectures = architectures }
     }
 }
 
