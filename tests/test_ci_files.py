@@ -27,10 +27,11 @@ INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "envi
 WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
              for path in sorted((ROOT / folder).glob("*.yml"))]
 EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml", "examples/github/preview.yml",
+                      "examples/github/image.yml", "tests/act/image-e2e.yml",
                       "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml",
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-           "s3-version-id", "outcome", "skipped", "url", "targets"}
+           "s3-version-id", "image-uri", "image-digest", "outcome", "skipped", "url", "targets"}
 
 
 def check_schema(schema, path):

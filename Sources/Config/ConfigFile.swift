@@ -33,15 +33,21 @@ public struct ConfigFile: Sendable {
         public var region: String?
         public var alias: String?
         public var bucket: String?
+        /// An image function's image in this target's region (each region has its own registry).
+        public var imageUri: String?
 
-        public init(function: String, region: String? = nil, alias: String? = nil, bucket: String? = nil) {
+        public init(
+            function: String, region: String? = nil, alias: String? = nil, bucket: String? = nil,
+            imageUri: String? = nil
+        ) {
             self.function = function
             self.region = region
             self.alias = alias
             self.bucket = bucket
+            self.imageUri = imageUri
         }
 
-        static let keys = ["function", "region", "alias", "bucket"]
+        static let keys = ["function", "region", "alias", "bucket", "image-uri"]
     }
 
     /// The targets for an environment: its own `targets:`, else the top-level one; nil when the
@@ -185,7 +191,8 @@ public struct ConfigFile: Sendable {
                 throw ConfigError("\(path): \(origin)[\(index)] names no function: add function: NAME.")
             }
             return Target(
-                function: function, region: try text("region"), alias: try text("alias"), bucket: try text("bucket"))
+                function: function, region: try text("region"), alias: try text("alias"), bucket: try text("bucket"),
+                imageUri: try text("image-uri"))
         }
     }
 

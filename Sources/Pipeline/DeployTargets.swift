@@ -82,6 +82,7 @@ extension DeployTargets {
             .overriding("region", with: entry.region, origin: origin)
             .overriding("alias", with: entry.alias, origin: origin)
             .overriding("bucket", with: entry.bucket, origin: origin)
+            .overriding("image-uri", with: entry.imageUri, origin: origin)
             guard let plan = try DeployPlan.resolve(one) else { return nil }
             plans.append(plan)
         }

@@ -221,6 +221,22 @@ struct ConfigFileTests {
         #expect(try ConfigFile.load(path: try write("function: x\n")).targets(environment: nil) == nil)
     }
 
+    @Test("each target may name its own image: an image lives in its own region's registry")
+    func targetImages() throws {
+        let file = try ConfigFile.load(
+            path: try write(
+                """
+                targets:
+                  - {function: api, region: us-east-1, image-uri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1}
+                  - {function: api, region: eu-west-1, image-uri: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v1}
+                """))
+        #expect(
+            file.targets(environment: nil)?.map(\.imageUri) == [
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:v1",
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:v1",
+            ])
+    }
+
     @Test(
         "a malformed targets list is refused with a sentence naming the entry",
         arguments: [

@@ -382,6 +382,20 @@ def note_both_aliases_after(context, notes):
     notes["after"] = both_aliases(context["aws"])
 
 
+def seed_the_image_function(context, notes):
+    """An image function on a first image (the run pushes another under its own tag)."""
+    first = control(context["twin"], "/_twin/seed-image", {"repository": "name-searcher", "tag": "first", "content": "first"})
+    control(context["twin"], "/_twin/seed-function", {
+        "name": "name-searcher-image", "imageUri": first["repositoryUri"] + ":first", "alias": "live"})
+    notes["first"] = first["digest"]
+
+
+def note_the_image_function_after(context, notes):
+    lam = context["aws"]["lambda"]
+    notes["alias_after"] = lam.get_alias(FunctionName="name-searcher-image", Name="live")
+    notes["served_after"] = lam.get_function(FunctionName="name-searcher-image", Qualifier="live")
+
+
 SCENARIOS = [
     Scenario("develop", "action-e2e.yml", "develop", {
         "STEP": "success", "OUTCOME": "deployed", "ENVIRONMENT": "staging", "FUNCTION": "name-searcher-staging",
@@ -395,6 +409,7 @@ SCENARIOS = [
              before=quiet_the_alarm_and_note_the_log, after=note_where_the_log_ends),
     Scenario("preview", "preview-e2e.yml", "feature/e2e-preview", before=note_staging_aliases, after=note_staging_aliases_after),
     Scenario("targets", "targets-e2e.yml", "develop", before=note_both_aliases, after=note_both_aliases_after),
+    Scenario("image", "image-e2e.yml", "develop", before=seed_the_image_function, after=note_the_image_function_after),
 ]
 
 
@@ -552,3 +567,17 @@ def test_two_functions_from_the_function_input_lines_deploy_as_one_in_waves(runs
     assert rows == [f"{name}:{after[name]}:deployed" for name in TARGETS], (rows, tail(run))
     assert all(int(after[name]) > int(before[name]) for name in after), (before, after)
     assert run.lines("Wave 1 of 2: name-searcher-api") and run.lines("Wave 2 of 2: name-searcher-worker"), tail(run)
+
+
+def test_an_image_is_deployed_by_its_digest_through_the_action(runs):
+    run = ran(runs, "image")
+    assert run.returncode == 0, tail(run)
+    assert run.lines("e2e image: outcome=deployed") and run.lines("e2e image: version=2"), tail(run)
+    digest = run.lines("e2e image: image-digest=")[0].split("image-digest=", 1)[1].strip()
+    uri = run.lines("e2e image: image-uri=")[0].split("image-uri=", 1)[1].strip()
+    assert digest.startswith("sha256:") and digest != run.notes["first"], tail(run)
+    assert uri.endswith("/name-searcher@" + digest), uri
+    served = run.notes["served_after"]
+    assert run.notes["alias_after"]["FunctionVersion"] == "2"
+    assert served["Configuration"]["CodeSha256"] == digest.removeprefix("sha256:")
+    assert served["Code"]["ImageUri"] == uri
