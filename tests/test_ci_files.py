@@ -22,7 +22,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "environment", "branch", "strategy", "alarm",
           "max-error-rate", "min-invocations", "smoke-payload", "bake", "config", "allowed-account-ids", "role-to-assume",
           "alarm-prefix", "alarm-already-firing", "exclude", "keep-versions", "artifact", "gate-interval", "preview",
-          "preview-alias", "function-url", "older-than", "command"}
+          "preview-alias", "function-url", "older-than", "command", "image-uri", "signing-profile", "signed-prefix"}
 # Every workflow scripts/test gives actionlint, examples and act tests included.
 WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
              for path in sorted((ROOT / folder).glob("*.yml"))]
@@ -31,7 +31,8 @@ EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml
                       "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml",
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
-           "s3-version-id", "image-uri", "image-digest", "outcome", "skipped", "url", "targets"}
+           "s3-version-id", "signing-job-id", "signed-s3-key", "signed-s3-version-id", "image-uri", "image-digest",
+           "outcome", "skipped", "url", "targets"}
 
 
 def check_schema(schema, path):

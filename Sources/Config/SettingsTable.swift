@@ -154,6 +154,13 @@ public enum SettingsTable {
             "A container image for an image function, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG or @sha256:DIGEST; a tag is resolved to its digest before any change."
         ),
         SettingSpec(
+            "signing-profile", .text, default: "none: unsigned",
+            "An AWS Signer profile: the uploaded package is signed with it, and the signed object deployed (for functions with a code signing config)."
+        ),
+        SettingSpec(
+            "signed-prefix", .text, default: "signed/",
+            "Where in the bucket AWS Signer writes the signed package (with --signing-profile)."),
+        SettingSpec(
             "exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore.",
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(

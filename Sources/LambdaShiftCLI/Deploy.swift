@@ -65,6 +65,8 @@ struct DeployOptions: ParsableArguments {
     @Option(help: .setting("preview-alias")) var previewAlias: String?
     @Option(help: .setting("artifact")) var artifact: String?
     @Option(help: .setting("image-uri")) var imageUri: String?
+    @Option(help: .setting("signing-profile")) var signingProfile: String?
+    @Option(help: .setting("signed-prefix")) var signedPrefix: String?
     @Option(help: .setting("bucket")) var bucket: String?
     @Option(help: .setting("key")) var key: String?
     @Option(help: .setting("environment")) var environment: String?

@@ -26,6 +26,10 @@ extension LambdaShift {
         @Option(help: "Promote an uploaded package s3://BUCKET/KEY: the policy only reads it.") var artifact: String?
         @Option(help: "An image function's image: the policy reads it from ECR and writes nothing to S3.")
         var imageUri: String?
+        @Option(
+            help: "Adds AWS Signer's StartSigningJob and DescribeSigningJob with this profile, and the signed prefix.")
+        var signingProfile: String?
+        @Option(help: .setting("signed-prefix", for: .iamPolicy)) var signedPrefix: String?
         @Flag(help: "Previews too: adds DeleteAlias and DeleteFunction on versions, for cleanup.") var preview = false
         @Option(help: .setting("key", for: .iamPolicy)) var key: String?
         @Option(help: "Environment to cover (default: the branch's, else every environment of the map).")

@@ -13,6 +13,8 @@ public struct DeployDependencies: Sendable {
     public var metrics: any MetricsAPI
     /// Where images are resolved to digests (ECR).
     public var images: any ImageRegistry
+    /// AWS Signer, for `--signing-profile`.
+    public var signer: any CodeSigner
     /// The region the clients talk to.
     public var region: String
     /// The credentials in use (for their lifetime), or nil when there are none to check.
@@ -27,7 +29,7 @@ public struct DeployDependencies: Sendable {
 
     public init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
-        images: any ImageRegistry, region: String,
+        images: any ImageRegistry, signer: any CodeSigner, region: String,
         credentials: @escaping @Sendable () async throws -> AWSCredentials?, clock: any AWSClock,
         bakeSleeper: any Sleeper,
         pollSleeper: any Sleeper, environment: Environment
@@ -37,6 +39,7 @@ public struct DeployDependencies: Sendable {
         self.store = store
         self.metrics = metrics
         self.images = images
+        self.signer = signer
         self.region = region
         self.credentials = credentials
         self.clock = clock
@@ -52,7 +55,7 @@ public struct DeployDependencies: Sendable {
         DeployDependencies(
             identity: STSClient(client: client), functions: LambdaClient(client: client),
             store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),
-            images: ECRClient(client: client), region: client.region,
+            images: ECRClient(client: client), signer: SignerClient(client: client), region: client.region,
             credentials: { try await client.credentialSource.credentials() },
             clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
     }

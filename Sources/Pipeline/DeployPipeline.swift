@@ -124,6 +124,26 @@ public struct DeployPipeline: Sendable {
                     + " s3://\(object.bucket)/\(object.key)"
                     + (object.versionId.map { " (version \($0))" } ?? ""))
 
+            var location = CodeUpdateStage.CodeLocation.object(
+                bucket: object.bucket, key: object.key, version: object.versionId)
+            var expected = package.codeSha256
+            var signedPackage: String?
+            if let profile = checked.signing, source.artifact == nil {
+                // Signed before any alias moves: a failed job leaves everything as it was.
+                report.phase("Sign")
+                let signed = try await SigningStage(
+                    signer: deps.signer, store: deps.store, clock: deps.clock, sleeper: deps.pollSleeper
+                ).sign(object, profile: profile.name, prefix: plan.signedPrefix, token: UUID().uuidString)
+                outputs.signingJobId = signed.jobId
+                outputs.signedS3Key = signed.key
+                outputs.signedS3VersionId = signed.versionId ?? ""
+                report.event(
+                    "signed with \(profile.name) (job \(signed.jobId)): s3://\(signed.bucket)/\(signed.key)"
+                        + (signed.versionId.map { " (version \($0))" } ?? "") + ", code \(signed.codeSha256)")
+                location = .object(bucket: signed.bucket, key: signed.key, version: signed.versionId)
+                expected = signed.codeSha256
+                signedPackage = package.codeSha256
+            }
             let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
             if let found = before, found.functionVersion == "$LATEST" {
                 // UpdateFunctionCode would put the new code in front of every caller of an alias
@@ -134,21 +154,20 @@ public struct DeployPipeline: Sendable {
                 outputs.previousVersion = before?.functionVersion ?? ""
             }
             report.phase("Update and publish")
-            let updated = try await stage.updateCode(
-                function: plan.function, to: .object(bucket: object.bucket, key: object.key, version: object.versionId),
-                codeSha256: package.codeSha256)
-            return try await publishAndCheck(updated, before: before, gates: gates, stage: stage, outputs: &outputs)
+            let updated = try await stage.updateCode(function: plan.function, to: location, codeSha256: expected)
+            return try await publishAndCheck(
+                updated, before: before, gates: gates, stage: stage, outputs: &outputs, signedPackage: signedPackage)
         }
     }
 
     /// After the code update: publish, wait until the version is ready, smoke-test it.
     func publishAndCheck(
         _ updated: FunctionConfiguration, before: AliasConfiguration?, gates: [any HealthGate], stage: CodeUpdateStage,
-        outputs: inout DeployOutputs
+        outputs: inout DeployOutputs, signedPackage: String? = nil
     ) async throws -> Prepared {
         let lambda = deps.functions
         let published = try await stage.publish(
-            function: plan.function, configuration: updated, provenance: plan.provenance)
+            function: plan.function, configuration: updated, provenance: plan.provenance, package: signedPackage)
         outputs.publishedVersion = published.version
         report.event("published version \(published.version)")
         _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }

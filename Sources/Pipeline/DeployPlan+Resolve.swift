@@ -89,6 +89,13 @@ extension DeployPlan {
         plan.inconclusive = InconclusivePolicy(
             maxBakeSeconds: settings.seconds("max-bake"), decision: decision ?? .rollback)
         plan.warmInvocations = warm
+        plan.signingProfile = settings.text("signing-profile")
+        plan.signedPrefix = settings.text("signed-prefix") ?? "signed/"
+        if plan.signingProfile != nil && code.image != nil {
+            throw ConfigError(
+                "\(settings.origin("signing-profile")) is for zip packages: Lambda does not sign container images (an image is pinned by its digest); leave it out with --image-uri."
+            )
+        }
         return plan
     }
 }

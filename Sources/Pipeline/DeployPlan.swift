@@ -37,4 +37,8 @@ public struct DeployPlan: Sendable {
     public var isPreview: Bool = false
     /// With a preview: the auth type of the function URL on its alias (AWS_IAM or NONE).
     public var functionURL: String?
+    /// `--signing-profile`: the AWS Signer profile the uploaded package is signed with, and the
+    /// key prefix (in the same bucket) the signed object goes under.
+    public var signingProfile: String?
+    public var signedPrefix: String = "signed/"
 }

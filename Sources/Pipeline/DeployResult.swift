@@ -18,6 +18,10 @@ public struct DeployOutputs: Sendable, Equatable {
     public var codeSha256: String?
     public var s3Key: String?
     public var s3VersionId: String?
+    /// With `--signing-profile`: the Signer job and the signed object deployed.
+    public var signingJobId: String?
+    public var signedS3Key: String?
+    public var signedS3VersionId: String?
     /// An image function's image, pinned by digest, and the digest.
     public var imageUri: String?
     public var imageDigest: String?
@@ -33,7 +37,8 @@ public struct DeployOutputs: Sendable, Equatable {
     /// The outputs' names, in the order they are printed.
     public static let names = [
         "version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256",
-        "s3-key", "s3-version-id", "image-uri", "image-digest", "outcome", "skipped", "url",
+        "s3-key", "s3-version-id", "signing-job-id", "signed-s3-key", "signed-s3-version-id", "image-uri",
+        "image-digest", "outcome", "skipped", "url",
     ]
 
     /// The outputs a run has, in `names`' order (`outcome` and `skipped` always).
@@ -54,6 +59,9 @@ public struct DeployOutputs: Sendable, Equatable {
         case "code-sha256": codeSha256
         case "s3-key": s3Key
         case "s3-version-id": s3VersionId
+        case "signing-job-id": signingJobId
+        case "signed-s3-key": signedS3Key
+        case "signed-s3-version-id": signedS3VersionId
         case "image-uri": imageUri
         case "image-digest": imageDigest
         case "outcome": outcome.word

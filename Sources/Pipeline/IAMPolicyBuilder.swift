@@ -34,7 +34,34 @@ public enum IAMPolicyBuilder {
                 ?? environment["AWS_DEFAULT_REGION"]
             if account == nil { assumptions.append("account * (pass --account-id or a function ARN to narrow it)") }
             if region == nil { assumptions.append("region * (pass --region or set AWS_REGION)") }
-            functionArns.append(reference.arn(region: region, account: account))
+            let functionArn = reference.arn(region: region, account: account)
+            functionArns.append(functionArn)
+            let scope = "\(region ?? "*"):\(account ?? "*")"
+            if plan.source.image == nil {
+                // The preflight reads the function's code signing config (zip functions only).
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "ReadCodeSigning", actions: ["lambda:GetFunctionCodeSigningConfig"],
+                        resources: [functionArn]))
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "ReadCodeSigningConfigs", actions: ["lambda:GetCodeSigningConfig"],
+                        resources: ["arn:aws:lambda:\(scope):code-signing-config:*"]))
+            }
+            if let profile = plan.signingProfile {
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "SignPackages", actions: ["signer:GetSigningProfile", "signer:StartSigningJob"],
+                        resources: ["arn:aws:signer:\(scope):/signing-profiles/\(profile)"]))
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "FollowSigningJobs", actions: ["signer:DescribeSigningJob"],
+                        resources: ["arn:aws:signer:\(scope):/signing-jobs/*"]))
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "WriteSignedPackages", actions: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
+                        resources: ["arn:aws:s3:::\(plan.bucket)/\(plan.signedPrefix)*"]))
+            }
             if plan.provenance.repository == nil {
                 assumptions.append(
                     "the repository is unknown here (no CI, no git remote): S3 keys are allowed under any {repository}; pass --repository OWNER/NAME for the exact prefix CI uses"

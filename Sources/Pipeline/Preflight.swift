@@ -19,6 +19,8 @@ struct Preflight {
         var function: FunctionConfiguration
         var before: AliasConfiguration?
         var gates: [any HealthGate]
+        /// `--signing-profile`'s profile, checked against the function's code signing config.
+        var signing: SigningProfile? = nil
     }
 
     func run() async throws -> Result {
@@ -69,6 +71,7 @@ struct Preflight {
                 "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.",
                 isConfiguration: true)
         }
+        let signing = try await checkCodeSigning()
         // An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
         if plan.source.artifact == nil && plan.source.image == nil {
             do {
@@ -135,7 +138,65 @@ struct Preflight {
             gates.append(
                 ComparativeGate(cloudWatch: deps.metrics, function: plan.function, alias: plan.alias, limits: limits))
         }
-        return Result(identity: identity, function: function, before: before, gates: gates)
+        return Result(identity: identity, function: function, before: before, gates: gates, signing: signing)
+    }
+
+    /// The function's code signing config against `--signing-profile`, before any change: an
+    /// `Enforce` config with no profile, or a profile it does not trust, is exit 2 (Lambda would
+    /// refuse the code update with CodeVerificationFailedException after the upload); `Warn`
+    /// with no profile is a warning. Credentials that may not read the config leave the check
+    /// to Lambda, as before this check existed.
+    /// https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html
+    func checkCodeSigning() async throws -> SigningProfile? {
+        guard plan.source.image == nil else { return nil }
+        var profile: SigningProfile?
+        if let name = plan.signingProfile {
+            do {
+                profile = try await deps.signer.signingProfile(name)
+            } catch let error as AWSServiceError where error.kind == .notFound {
+                throw AWSClientError(
+                    .invalidSetting,
+                    "No AWS Signer profile \(name) in \(deps.region) for this account: check --signing-profile.",
+                    isConfiguration: true)
+            }
+            if let found = profile, found.status != "Active" {
+                throw AWSClientError(
+                    .invalidSetting,
+                    "The AWS Signer profile \(name) is \(found.status), not Active: it cannot sign; use an active profile.",
+                    isConfiguration: true)
+            }
+        }
+        let policy: CodeSigningPolicy?
+        do {
+            policy = try await deps.functions.codeSigningPolicy(plan.function)
+        } catch let error as AWSServiceError where error.kind == .accessDenied {
+            report.line(
+                "code signing config of \(plan.function) not read (the credentials may not call GetFunctionCodeSigningConfig): Lambda checks signatures itself"
+            )
+            return profile
+        }
+        guard let policy else { return profile }
+        let publishers = policy.allowedProfileVersionArns.joined(separator: ", ")
+        let mode = policy.enforce ? "Enforce" : "Warn"
+        if let profile {
+            guard policy.allowedProfileVersionArns.contains(profile.versionArn) else {
+                throw AWSClientError(
+                    .invalidSetting,
+                    "The signing profile \(profile.name) (\(profile.versionArn)) is not among the publishers \(plan.function)'s code signing config \(policy.configArn) allows (\(publishers.isEmpty ? "none" : publishers)): sign with one of them, or add it to the config.",
+                    isConfiguration: true)
+            }
+            report.line("code signing: \(policy.configArn) (\(mode)) trusts \(profile.name)")
+        } else if policy.enforce {
+            throw AWSClientError(
+                .invalidSetting,
+                "\(plan.function) enforces code signing (config \(policy.configArn), allowed publishers \(publishers.isEmpty ? "none" : publishers)): give --signing-profile with one of them; Lambda refuses unsigned code.",
+                isConfiguration: true)
+        } else {
+            report.warning(
+                "\(plan.function)'s code signing config \(policy.configArn) warns about unsigned code, and this deploy is unsigned: give --signing-profile to sign it."
+            )
+        }
+        return profile
     }
 
     /// The longest this deploy can take, seconds: every bake, plus an allowance for the

@@ -17,6 +17,8 @@ public protocol FunctionAPI: AliasAPI {
         revisionId: String?
     ) async throws -> FunctionConfiguration
     func updateFunctionCode(_ name: String, imageUri: String, revisionId: String?) async throws -> FunctionConfiguration
+    /// The function's code signing config, nil when it has none.
+    func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy?
     func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?) async throws
         -> FunctionConfiguration
     func createAlias(
@@ -124,3 +126,15 @@ public protocol ImageRegistry: Sendable {
 }
 
 extension ECRClient: ImageRegistry {}
+
+/// AWS Signer: the profile a deploy signs with and the job that signs its package.
+public protocol CodeSigner: Sendable {
+    func signingProfile(_ name: String) async throws -> SigningProfile
+    func startSigningJob(
+        bucket: String, key: String, version: String, destinationBucket: String, prefix: String, profile: String,
+        token: String
+    ) async throws -> String
+    func signingJob(_ id: String) async throws -> SigningJob
+}
+
+extension SignerClient: CodeSigner {}

@@ -66,7 +66,9 @@ public struct ArtifactStage: Sendable {
         }
         guard current.additionalVersionWeights.isEmpty else { return nil }
         let served = try await lambda.getFunctionConfiguration(function, qualifier: current.functionVersion)
-        return served.codeSha256 == codeSha256 ? current.functionVersion : nil
+        // Signed code runs Signer's bytes: the version's description names the package signed.
+        let same = served.codeSha256 == codeSha256 || CodeUpdateStage.recordedPackage(served.description) == codeSha256
+        return same ? current.functionVersion : nil
     }
 
     /// Skips, or uploads the package and its sidecars. `warn` hears what the user should know:

@@ -101,13 +101,15 @@ public struct CodeUpdateStage: Sendable {
 
     /// Publishes $LATEST as a version, only if it still holds our code at the revision we
     /// checked. Returns the new version.
-    public func publish(function: String, configuration: FunctionConfiguration, provenance: Provenance) async throws
-        -> FunctionConfiguration
-    {
+    /// `package`: the CodeSha256 of the package this run built when Lambda runs other bytes (a
+    /// signed copy): recorded in the description, so a later deploy of the same package skips.
+    public func publish(
+        function: String, configuration: FunctionConfiguration, provenance: Provenance, package: String? = nil
+    ) async throws -> FunctionConfiguration {
         do {
             return try await lambda.publishVersion(
                 function, codeSha256: configuration.codeSha256, revisionId: configuration.revisionId,
-                description: Self.description(provenance))
+                description: Self.description(provenance, package: package))
         } catch let error as AWSServiceError where [.preconditionFailed, .invalidParameter].contains(error.kind) {
             throw DeployError(
                 "\(function) changed between the update and PublishVersion: re-run the deploy. (\(error.message))")
@@ -204,8 +206,9 @@ public struct CodeUpdateStage: Sendable {
     }
 
     /// `commit 0123456 on main, run https://…`: at most Lambda's 256 characters.
-    static func description(_ provenance: Provenance) -> String {
+    static func description(_ provenance: Provenance, package: String? = nil) -> String {
         var parts = ["lambda-shift"]
+        if let package { parts.append("package \(package)") }
         if let commit = provenance.shortSHA { parts.append("commit \(commit)") }
         if let tag = provenance.tag {
             parts.append("tag \(tag)")
@@ -214,6 +217,15 @@ public struct CodeUpdateStage: Sendable {
         }
         if let run = provenance.runURL { parts.append("run \(run)") }
         return String(parts.joined(separator: " ").prefix(256))
+    }
+}
+
+extension CodeUpdateStage {
+    /// The package a version's description records (`package <CodeSha256>`), for signed code.
+    public static func recordedPackage(_ description: String) -> String? {
+        let words = description.split(separator: " ")
+        guard description.hasPrefix("lambda-shift "), words.count > 2, words[1] == "package" else { return nil }
+        return String(words[2])
     }
 }
 

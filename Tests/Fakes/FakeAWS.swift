@@ -25,6 +25,10 @@ public final class FakeLambda: FunctionAPI {
         /// `Zip` or `Image`, and the architecture: the function's for life.
         public var packageType = "Zip"
         public var architecture = "x86_64"
+        /// The function's code signing config; `signedObjects` are the object versions a Signer
+        /// job wrote, with the profile version that signed them.
+        public var codeSigning: CodeSigningPolicy?
+        public var signedObjects: [String: String] = [:]
     }
 
     public let name: String
@@ -130,11 +134,25 @@ public final class FakeLambda: FunctionAPI {
         let sha = try store.codeSha256(bucket: s3Bucket, key: s3Key)
         return try state.withLock { s in
             if let revisionId, revisionId != s.latestRevision { throw Self.precondition() }
+            // Lambda's check under an Enforce config: code a trusted profile signed, or a refusal.
+            if let policy = s.codeSigning, policy.enforce {
+                let signer = s.signedObjects["\(s3Bucket)/\(s3Key)"]
+                guard let signer, policy.allowedProfileVersionArns.contains(signer) else {
+                    throw AWSServiceError(
+                        service: "Lambda", operation: "UpdateFunctionCode", code: "CodeVerificationFailedException",
+                        message: "The code signature failed one or more of the validation checks", status: 400,
+                        requestId: nil)
+                }
+            }
             s.mutations.append("UpdateFunctionCode")
             s.latestSha = sha
             s.latestRevision = "f\(s.mutations.count)"
             return FunctionConfiguration(functionName: name, codeSha256: sha, revisionId: s.latestRevision)
         }
+    }
+
+    public func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
+        state.withLock { $0.codeSigning }
     }
 
     /// An image function's code update: the fake's CodeSha256 of an image is its digest's hex.
@@ -370,5 +388,77 @@ public final class FakeRegistry: ImageRegistry {
         }
         let wanted = digest ?? tag.flatMap { tag in tags.withLock { $0["\(repository):\(tag)"] } }
         return held.first { $0.digest == wanted }
+    }
+}
+
+/// AWS Signer in memory: profiles by name; a job copies the object (with a signature appended,
+/// so its digest differs) under the prefix, and tells the fake Lambda who signed it.
+public final class FakeSigner: CodeSigner {
+    public let profiles = Mutex<[String: SigningProfile]>([:])
+    /// The reason the next job fails, when set.
+    public let failNext = Mutex<String?>(nil)
+    public let jobs = Mutex<[String: SigningJob]>([:])
+    let store: FakeStore
+    let lambdas: [FakeLambda]
+
+    public init(store: FakeStore, lambdas: [FakeLambda]) {
+        self.store = store
+        self.lambdas = lambdas
+    }
+
+    @discardableResult
+    public func addProfile(_ name: String, status: String = "Active") -> String {
+        let arn = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/\(name)/v1"
+        profiles.withLock { $0[name] = SigningProfile(name: name, versionArn: arn, status: status) }
+        return arn
+    }
+
+    public func signingProfile(_ name: String) async throws -> SigningProfile {
+        guard let found = profiles.withLock({ $0[name] }) else {
+            throw AWSServiceError(
+                service: "Signer", operation: "GetSigningProfile", code: "ResourceNotFoundException",
+                message: "Profile not found", status: 404, requestId: nil)
+        }
+        return found
+    }
+
+    public func startSigningJob(
+        bucket: String, key: String, version: String, destinationBucket: String, prefix: String, profile: String,
+        token: String
+    ) async throws -> String {
+        let id = "job-\(jobs.withLock { $0.count } + 1)"
+        if let reason = failNext.withLock({ reason in
+            defer { reason = nil }; return reason
+        }) {
+            jobs.withLock {
+                $0[id] = SigningJob(id: id, status: "Failed", reason: reason, signedBucket: nil, signedKey: nil)
+            }
+            return id
+        }
+        let arn = try await signingProfile(profile).versionArn
+        guard let bytes = store.objects.withLock({ $0["\(bucket)/\(key)"] }) else {
+            throw AWSServiceError(
+                service: "Signer", operation: "StartSigningJob", code: "ValidationException",
+                message: "source object not found", status: 400, requestId: nil)
+        }
+        let signedKey = "\(prefix)\(id).zip"
+        store.objects.withLock { $0["\(destinationBucket)/\(signedKey)"] = bytes + Data("signed:\(arn)".utf8) }
+        for lambda in lambdas {
+            lambda.state.withLock { $0.signedObjects["\(destinationBucket)/\(signedKey)"] = arn }
+        }
+        jobs.withLock {
+            $0[id] = SigningJob(
+                id: id, status: "Succeeded", reason: nil, signedBucket: destinationBucket, signedKey: signedKey)
+        }
+        return id
+    }
+
+    public func signingJob(_ id: String) async throws -> SigningJob {
+        guard let job = jobs.withLock({ $0[id] }) else {
+            throw AWSServiceError(
+                service: "Signer", operation: "DescribeSigningJob", code: "ResourceNotFoundException",
+                message: "job not found", status: 404, requestId: nil)
+        }
+        return job
     }
 }

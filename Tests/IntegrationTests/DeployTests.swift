@@ -593,6 +593,8 @@ extension TwinSuite {
                 "ListAliases": "lambda:ListAliases",
                 "DeleteFunction": "lambda:DeleteFunction", "Invoke": "lambda:InvokeFunction",
                 "DescribeAlarms": "cloudwatch:DescribeAlarms", "GetMetricData": "cloudwatch:GetMetricData",
+                "GetFunctionCodeSigningConfig": "lambda:GetFunctionCodeSigningConfig",
+                "GetCodeSigningConfig": "lambda:GetCodeSigningConfig",
             ]
             let operations = Set(try await twin.requests().compactMap { $0["operation"] as? String }).subtracting([
                 "GetCallerIdentity"

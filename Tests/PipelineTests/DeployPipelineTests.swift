@@ -3,6 +3,7 @@ import AWSServices
 import CISupport
 import Config
 import Fakes
+import Hashing
 import Foundation
 import LambdaShiftCore
 import Pipeline
@@ -19,12 +20,14 @@ struct DeployPipelineTests {
         let store = FakeStore()
         let registry = FakeRegistry()
         let lambda: FakeLambda
+        let signer: FakeSigner
         let metrics = FakeMetrics()
         let events = RecordedEvents()
         let source: String
 
         init(code: String = "seeded") throws {
             lambda = FakeLambda(name: "svc", code: Data(code.utf8).base64EncodedString(), store: store)
+            signer = FakeSigner(store: store, lambdas: [lambda])
             source = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
             try writeCode("new code")
@@ -56,6 +59,7 @@ struct DeployPipelineTests {
         {
             let deps = DeployDependencies(
                 identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, images: registry,
+                signer: signer,
                 region: "us-east-1",
                 credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
                 bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment([:]))
@@ -453,5 +457,111 @@ struct ImagePolicyTests {
         #expect(images.resources == ["arn:aws:ecr:eu-west-1:123456789012:repository/team/svc"])
         #expect(!statements.flatMap(\.actions).contains { $0.hasPrefix("s3:") }, "\(statements)")
         #expect(statements.flatMap(\.actions).contains("lambda:UpdateFunctionCode"))
+    }
+}
+
+/// Signed code in-process: the function's code signing config read before any change, the
+/// uploaded package signed and the signed object deployed, a failed job publishing nothing.
+@Suite("Signed code in-process")
+struct SignedDeployTests {
+    typealias World = DeployPipelineTests.World
+
+    func world(policy: (enforce: Bool, trusted: Bool)?) throws -> (World, String) {
+        let world = try World()
+        world.lambda.seedAlias()
+        let arn = world.signer.addProfile("ci")
+        if let policy {
+            world.lambda.state.withLock {
+                $0.codeSigning = CodeSigningPolicy(
+                    configArn: "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-1",
+                    allowedProfileVersionArns: policy.trusted
+                        ? [arn] : ["arn:aws:signer:us-east-1:1:/signing-profiles/other/v1"],
+                    enforce: policy.enforce)
+            }
+        }
+        return (world, arn)
+    }
+
+    @Test("Enforce with a trusted profile: the signed object is deployed; the same package again is skipped")
+    func signedDeploy() async throws {
+        let (world, _) = try world(policy: (enforce: true, trusted: true))
+        let plan = try world.plan { $0["signing-profile"] = "ci" }
+        let result = await world.run(plan)
+        #expect(result.outcome == .deployed, "\(result)")
+        #expect(result.outputs.signingJobId == "job-1" && result.outputs.signedS3Key == "signed/job-1.zip")
+        let signedCode = try world.store.codeSha256(bucket: "artifacts", key: "signed/job-1.zip")
+        let served = try await world.lambda.getFunctionConfiguration("svc", qualifier: "live")
+        #expect(served.codeSha256 == signedCode && served.codeSha256 != result.outputs.codeSha256, "\(served)")
+        #expect(served.description.hasPrefix("lambda-shift package \(result.outputs.codeSha256 ?? "")"))
+        // The sidecar beside the signed object: it can be promoted with --artifact.
+        let sidecar = try #require(world.store.objects.withLock { $0["artifacts/signed/job-1.zip.sha256"] })
+        #expect(
+            String(decoding: sidecar, as: UTF8.self).hasPrefix(
+                ByteEncoding.hex(
+                    SHA256Hasher.hash(
+                        try #require(world.store.objects.withLock { $0["artifacts/signed/job-1.zip"] })))))
+
+        let again = await world.run(plan)
+        #expect(again.outcome == .skipped && again.outputs.version == "2", "\(again)")
+    }
+
+    @Test("Warn without a profile deploys unsigned, with a warning")
+    func warnUnsigned() async throws {
+        let (world, _) = try world(policy: (enforce: false, trusted: true))
+        let result = await world.run(try world.plan())
+        #expect(result.outcome == .deployed, "\(result)")
+        #expect(
+            world.events.lines.contains { $0.hasPrefix("warning: svc's code signing config") }, "\(world.events.lines)")
+    }
+
+    /// A signing refusal, and what its sentence must say.
+    enum Refusal: String, CaseIterable, Sendable {
+        case enforcedWithoutProfile = "Enforce, no profile"
+        case untrustedProfile = "a profile the config does not trust"
+        case missingProfile = "a profile that does not exist"
+    }
+
+    @Test("refused with exit 2 before any change", arguments: Refusal.allCases)
+    func refusals(_ refusal: Refusal) async throws {
+        let (world, _) = try world(policy: (enforce: true, trusted: refusal != .untrustedProfile))
+        let (plan, expected): (DeployPlan, String)
+        switch refusal {
+        case .enforcedWithoutProfile:
+            (plan, expected) = (try world.plan(), "svc enforces code signing (config arn:aws:lambda")
+        case .untrustedProfile:
+            (plan, expected) = (
+                try world.plan { $0["signing-profile"] = "ci" }, "is not among the publishers svc's code signing config"
+            )
+        case .missingProfile:
+            (plan, expected) = (try world.plan { $0["signing-profile"] = "nope" }, "No AWS Signer profile nope")
+        }
+        let result = await world.run(plan)
+        #expect(result.exitCode == ExitStatus.usage && result.reason?.contains(expected) == true, "\(result)")
+        #expect(world.lambda.mutations.isEmpty && world.store.uploads.withLock { $0 } == 0)
+    }
+
+    @Test("a failed signing job is exit 1 with Signer's reason; nothing is published and the alias is as it was")
+    func failedJob() async throws {
+        let (world, _) = try world(policy: (enforce: true, trusted: true))
+        world.signer.failNext.withLock { $0 = "Signature validation failed" }
+        let result = await world.run(try world.plan { $0["signing-profile"] = "ci" })
+        #expect(result.exitCode == ExitStatus.failed, "\(result)")
+        #expect(result.reason?.contains("failed: Signature validation failed. Nothing was published.") == true)
+        #expect(
+            !world.lambda.mutations.contains("PublishVersion") && !world.lambda.mutations.contains("UpdateFunctionCode")
+        )
+        #expect(world.lambda.alias()?.functionVersion == "1")
+    }
+
+    @Test("--signing-profile with --image-uri is refused: Lambda signs zip packages only")
+    func imageAndProfile() throws {
+        let world = try World()
+        #expect(throws: ConfigError.self) {
+            try world.plan {
+                $0["source"] = nil
+                $0["image-uri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc:v1"
+                $0["signing-profile"] = "ci"
+            }
+        }
     }
 }

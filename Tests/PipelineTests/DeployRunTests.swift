@@ -63,7 +63,9 @@ struct DeployRunTests {
             let deps = targets.plans.map { plan in
                 DeployDependencies(
                     identity: FakeIdentity(), functions: lambdas[plan.function]!, store: store,
-                    metrics: metrics[plan.function]!, images: registry, region: "us-east-1", credentials: { nil },
+                    metrics: metrics[plan.function]!, images: registry,
+                    signer: FakeSigner(store: store, lambdas: Array(lambdas.values)), region: "us-east-1",
+                    credentials: { nil },
                     clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
                     bakeSleeper: sleepers[plan.function] ?? RecordingSleeper(),
                     pollSleeper: RecordingSleeper(), environment: Environment([:]))

@@ -46,6 +46,7 @@ struct OperatorCommandsTests {
             ci: CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() }))
         let deps = DeployDependencies(
             identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, images: registry,
+            signer: FakeSigner(store: store, lambdas: [lambda]),
             region: "us-east-1",
             credentials: { nil }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
             bakeSleeper: RecordingSleeper(), pollSleeper: RecordingSleeper(), environment: Environment([:]))

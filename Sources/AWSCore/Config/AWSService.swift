@@ -27,6 +27,9 @@ public struct AWSService: Sendable, Equatable {
         signingName: "lambda", endpointKey: "LAMBDA", displayName: "Lambda", wireProtocol: .restJSON)
     public static let cloudWatch = AWSService(
         signingName: "monitoring", endpointKey: "CLOUDWATCH", displayName: "CloudWatch", wireProtocol: .json10)
+    /// https://docs.aws.amazon.com/general/latest/gr/signer.html (signer.REGION.amazonaws.com)
+    public static let signer = AWSService(
+        signingName: "signer", endpointKey: "SIGNER", displayName: "Signer", wireProtocol: .restJSON)
     /// https://docs.aws.amazon.com/general/latest/gr/ecr.html (api.ecr.REGION.amazonaws.com)
     public static let ecr = AWSService(
         signingName: "ecr", endpointKey: "ECR", displayName: "ECR", wireProtocol: .json11, hostPrefix: "api.ecr")

@@ -30,7 +30,7 @@ public struct EndpointResolver: Sendable {
             return endpoint
         }
         globalOverride = try parse("AWS_ENDPOINT_URL")
-        for key in ["S3", "LAMBDA", "CLOUDWATCH", "STS", "ECR"] {
+        for key in ["S3", "LAMBDA", "CLOUDWATCH", "STS", "ECR", "SIGNER"] {
             if let endpoint = try parse("AWS_ENDPOINT_URL_\(key)") { serviceOverrides[key] = endpoint }
         }
     }

@@ -24,6 +24,8 @@ extension AWSServiceError {
         case invalidParameter
         /// S3: the bucket lives in another region.
         case wrongRegion
+        /// The credentials may not make this call.
+        case accessDenied
         /// Anything else.
         case other
     }
@@ -37,6 +39,7 @@ extension AWSServiceError {
         case "ResourceConflictException": .conflict
         case "InvalidParameterValueException": .invalidParameter
         case "PermanentRedirect", "AuthorizationHeaderMalformed": .wrongRegion
+        case "AccessDeniedException", "AccessDenied": .accessDenied
         default: status == 301 ? .wrongRegion : .other
         }
     }

@@ -171,6 +171,28 @@ public struct LambdaClient: Sendable {
     /// Function URL operations live under their own API version.
     static let urlPrefix = "/2021-10-31/functions/"
 
+    /// The function's code signing config and what it allows, nil when it has none.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionCodeSigningConfig.html
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_GetCodeSigningConfig.html
+    public func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
+        let attached = try JSONFields(
+            data: try await send(
+                "GetFunctionCodeSigningConfig", "GET", [name, "code-signing-config"], query: [], idempotent: true,
+                prefix: "/2020-06-30/functions/"
+            ).body, service: "Lambda", operation: "GetFunctionCodeSigningConfig")
+        guard let arn = attached.string("CodeSigningConfigArn"), !arn.isEmpty else { return nil }
+        let answer = try JSONFields(
+            data: try await send(
+                "GetCodeSigningConfig", "GET", [arn], query: [], idempotent: true,
+                prefix: "/2020-04-22/code-signing-configs/"
+            ).body, service: "Lambda", operation: "GetCodeSigningConfig")
+        let config = answer.fields("CodeSigningConfig") ?? answer
+        return CodeSigningPolicy(
+            configArn: arn,
+            allowedProfileVersionArns: config.fields("AllowedPublishers")?.strings("SigningProfileVersionArns") ?? [],
+            enforce: config.fields("CodeSigningPolicies")?.string("UntrustedArtifactOnDeployment") == "Enforce")
+    }
+
     private func urlCall(
         _ operation: String, _ method: String, _ name: String, qualifier: String, body: [String: Any]? = nil
     )

@@ -27,6 +27,9 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// GetFunction's `Code` says them.
     public var imageUri: String?
     public var resolvedImageUri: String?
+    /// Signed code: the profile version and the job that signed it.
+    public var signingProfileVersionArn: String?
+    public var signingJobArn: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
     public init(
@@ -63,6 +66,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         lastUpdateStatusReasonCode = f.string("LastUpdateStatusReasonCode")
         runtime = f.string("Runtime")
         lastModified = f.string("LastModified")
+        signingProfileVersionArn = f.string("SigningProfileVersionArn")
+        signingJobArn = f.string("SigningJobArn")
         let architectures = f.strings("Architectures")
         if !architectures.isEmpty { self.architectures = architectures }
     }
@@ -137,5 +142,20 @@ public struct FunctionURL: Sendable, Equatable {
     init(_ f: JSONFields) {
         url = f.string("FunctionUrl") ?? ""
         authType = f.string("AuthType") ?? ""
+    }
+}
+
+/// A function's code signing config: the signing profile versions it trusts, and whether it
+/// refuses (`Enforce`) or only warns about (`Warn`) code they did not sign.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_CodeSigningConfig.html
+public struct CodeSigningPolicy: Sendable, Equatable {
+    public var configArn: String
+    public var allowedProfileVersionArns: [String]
+    public var enforce: Bool
+
+    public init(configArn: String, allowedProfileVersionArns: [String], enforce: Bool) {
+        self.configArn = configArn
+        self.allowedProfileVersionArns = allowedProfileVersionArns
+        self.enforce = enforce
     }
 }
