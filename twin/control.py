@@ -17,6 +17,7 @@ from .defaults import ACCOUNT_ID, DEFAULT_REGION
 from .lambda_semantics import LATEST, LambdaSemantics, control_region
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
+from .signer_semantics import SignerSemantics
 from .state import TwinState
 
 LAMBDA_METRICS_NAMESPACE = "AWS/Lambda"
@@ -60,10 +61,12 @@ def configure_moto(moto: MotoClient) -> None:
 
 
 class Control:
-    def __init__(self, twin: TwinState, moto: MotoClient, lambda_semantics: LambdaSemantics) -> None:
+    def __init__(self, twin: TwinState, moto: MotoClient, lambda_semantics: LambdaSemantics,
+                 signer_semantics: SignerSemantics | None = None) -> None:
         self.twin = twin
         self.moto = moto
         self.lambda_semantics = lambda_semantics
+        self.signer_semantics = signer_semantics or SignerSemantics(twin.signer_state, moto, twin.s3_state)
 
     def handle(self, req: ProxyRequest) -> Response:
         route = (req.method.upper(), req.path.rstrip("/"))
@@ -83,6 +86,10 @@ class Control:
             ("POST", "/_twin/seed-image"): self.seed_image,
             ("POST", "/_twin/function-state"): self.function_state,
             ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
+            ("POST", "/_twin/signing-profile"): self.signing_profile,
+            ("POST", "/_twin/code-signing"): self.code_signing,
+            ("GET", "/_twin/signer"): lambda b: self.twin.signer_state.configure({}),
+            ("POST", "/_twin/signer"): self.twin.signer_state.configure,
         }
         handler = handlers.get(route)
         if handler is None:
@@ -132,6 +139,17 @@ class Control:
         if region != "*":
             region = control_region({"region": region})
         return self.twin.lambda_state.invocation_counts(region)
+
+    def signing_profile(self, body: dict) -> dict:
+        """POST /_twin/signing-profile: PutSigningProfile (platform AWSLambda-SHA384-ECDSA) in `region`."""
+        region = control_region(body)
+        with self.twin.signer_state.lock:
+            return self.signer_semantics.put_profile(body.get("name"), region, body.get("status", "Active"))
+
+    def code_signing(self, body: dict) -> dict:
+        """POST /_twin/code-signing: a code signing config attached to a function."""
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.attach_code_signing(body)
 
     def function_state(self, body: dict) -> dict:
         with self.twin.lambda_state.lock:

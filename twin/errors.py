@@ -148,6 +148,8 @@ def server_error(protocol: str, service: str) -> tuple[int, str, str]:
     """(status, code, message) for a server-error fault."""
     if protocol == "s3":
         return 500, "InternalError", "We encountered an internal error. Please try again."
+    if protocol == "rest-json" and service == "signer":  # Signer's model: InternalServiceErrorException (500)
+        return 500, "InternalServiceErrorException", "An internal error occurred."
     if protocol == "rest-json":
         return 500, "ServiceException", "The AWS Lambda service encountered an internal error."
     if protocol == "json":

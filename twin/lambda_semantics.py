@@ -19,7 +19,11 @@ local AWS twin"):
 - container images: the ImageUri is resolved in ECR (same region, image exists, a single-
   architecture manifest); CodeSha256 is the image's manifest digest, Code.ResolvedImageUri
   names it, and each published version keeps the image it was published with;
-- code from an S3 bucket in another Region than the function is refused.
+- code from an S3 bucket in another Region than the function is refused;
+- code signing: code signing configs (Create/Get, Put/Get/DeleteFunctionCodeSigningConfig, which
+  moto 5.2.1 lacks but GetFunctionCodeSigningConfig, where it answers null for no config), and
+  each code deployment of a function with one checked against what the twin's Signer signed
+  (signer_semantics.py): SigningProfileVersionArn / SigningJobArn per version.
 
 Every piece of state is keyed by (region, function name), the region being
 the one the request was signed for (its SigV4 credential scope): as in AWS,
@@ -35,12 +39,13 @@ import json
 import random
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote
 
-from . import ecr_semantics, s3_semantics
+from . import ecr_semantics, s3_semantics, signer_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
 from .errors import aws_error, new_request_id
 from .messages import ProxyRequest, Response
@@ -131,6 +136,24 @@ IMAGE_MISSING = "Source image {uri} does not exist. Provide a valid source image
 IMAGE_ELSEWHERE = ("Source image {uri} is not valid. Provide a valid source image. Lambda reads container images "
                    "only from Amazon ECR in the function's own Region ({region}); this image is in {image_region}.")
 IMAGE_MEDIA_TYPE = "The image manifest, config or layer media type for the source image {uri} is not supported."
+# Code signing. Lambda Developer Guide, "Using code signing to verify code integrity with Lambda"
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html): Lambda checks
+# integrity, expiry, mismatch ("signed with an allowed signing profile") and revocation at each
+# deployment; with UntrustedArtifactOnDeployment Warn (the default) it deploys anyway, with Enforce
+# it "blocks the deployment". API reference: CodeVerificationFailedException (400) "The code
+# signature failed one or more of the validation checks for signature mismatch or expiry, and the
+# code signing policy is set to ENFORCE"; InvalidCodeSignatureException (400) "The code signature
+# failed the integrity check. Lambda always blocks deployment if the integrity check fails, even if
+# code signing policy is set to WARN." The CodeVerificationFailedException text is AWS's as
+# observed (aws/aws-cdk#29474, aws/aws-sam-cli#2424, open-telemetry/opentelemetry-lambda#1548); the
+# integrity text is the model's description (AWS's own message is not known).
+CODE_VERIFICATION_FAILED = ("Lambda cannot deploy the function. The function or layer might be signed using a "
+                            "signature that the client is not configured to accept. Check the provided signature "
+                            "for {name}.")
+INVALID_CODE_SIGNATURE = "The code signature failed the integrity check."
+CSC_NOT_FOUND = "The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."
+CSC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
+                     r"code-signing-config:(?P<id>csc-[a-z0-9]{17})$")
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -233,6 +256,8 @@ class FunctionState:
     versions: dict[str, VersionState] = field(default_factory=dict)
     # Image functions: the image of $LATEST and of each published version (frozen at PublishVersion).
     images: dict[str, ImageCode] = field(default_factory=dict)
+    # Signed code: (SigningProfileVersionArn, SigningJobArn) of $LATEST and of each published version.
+    signing: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def set_pending(self, polls: int, reason: str, code: str) -> None:
         self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
@@ -348,6 +373,10 @@ class LambdaState:
                 setattr(self, attr, default)
             # Knobs set for one function (POST /_twin/lambda with "function"): (region, name) → {attr: value}.
             self.overrides: dict[FnKey, dict] = {}
+            # Code signing configs by ARN (each lives in its ARN's region) and which one each
+            # function has (PutFunctionCodeSigningConfig / CreateFunction CodeSigningConfigArn).
+            self.code_signing_configs: dict[str, dict] = {}
+            self.function_csc: dict[FnKey, str] = {}
             self.rng = random.Random()
 
     # Knobs -------------------------------------------------------------------
@@ -516,10 +545,12 @@ def _s3_error_fields(body: bytes) -> tuple[str, str]:
 
 class LambdaSemantics:
     def __init__(self, state: LambdaState, moto: MotoClient,
-                 s3_state: s3_semantics.S3State | None = None) -> None:
+                 s3_state: s3_semantics.S3State | None = None,
+                 signer_state: signer_semantics.SignerState | None = None) -> None:
         self.state = state
         self.moto = moto
         self.s3_state = s3_state  # bucket regions (code from S3 must be in the function's region)
+        self.signer_state = signer_state  # what the twin's Signer signed (code signing checks)
 
     # Entry point -----------------------------------------------------------
 
@@ -549,10 +580,15 @@ class LambdaSemantics:
             "DeleteAlias": self._delete_alias,
             "DeleteFunction": self._delete_function,
             "Invoke": self._invoke,
+            "CreateCodeSigningConfig": self._create_csc,
+            "GetCodeSigningConfig": self._get_csc,
+            "GetFunctionCodeSigningConfig": self._get_function_csc,
+            "PutFunctionCodeSigningConfig": self._put_function_csc,
+            "DeleteFunctionCodeSigningConfig": self._delete_function_csc,
         }.get(req.operation or "")
         with self.state.lock:
-            if handler is None or (name is None and req.operation != "CreateFunction"
-                                   and req.operation != "ListFunctions"):
+            if handler is None or (name is None and req.operation not in (
+                    "CreateFunction", "ListFunctions", "CreateCodeSigningConfig", "GetCodeSigningConfig")):
                 resp = forward()
             else:
                 resp = handler(req, forward, name, qualifier)
@@ -628,7 +664,20 @@ class LambdaSemantics:
         image = st.images.get(version)
         if image is not None:  # moto says sha256(ImageUri string); Lambda says the image's digest
             config["CodeSha256"] = image.code_sha256
+        self._apply_signing(st, config, version)
         return config
+
+    @staticmethod
+    def _apply_signing(st: FunctionState, config: dict, version: str) -> None:
+        """SigningProfileVersionArn / SigningJobArn of signed code (Lambda API reference,
+        FunctionConfiguration); absent otherwise (moto 5.2.1 says null)."""
+        signing = st.signing.get(version)
+        if signing is not None:
+            config["SigningProfileVersionArn"], config["SigningJobArn"] = signing
+        else:
+            for key in ("SigningProfileVersionArn", "SigningJobArn"):
+                if config.get(key) is None:
+                    config.pop(key, None)
 
     def code_location(self, name: str, region: str, config: dict) -> dict | None:
         """GetFunction's Code for an image function's version (None: not an image the twin resolved)."""
@@ -739,6 +788,18 @@ class LambdaSemantics:
                 image = self.resolve_image(code["ImageUri"], req.region)
                 if isinstance(image, Response):
                     return image
+        csc_arn, signing = body.get("CodeSigningConfigArn"), None
+        if csc_arn:
+            if self._find_csc(csc_arn, req.region) is None:
+                return _err(404, "CodeSigningConfigNotFoundException", CSC_NOT_FOUND.format(arn=csc_arn))
+            if image is None and isinstance(code, dict):
+                code_bytes = self._code_bytes(code, req.region)
+                if isinstance(code_bytes, Response):
+                    return code_bytes
+                refusal, signing = self._check_code_signing(req.region, str(body.get("FunctionName", "")),
+                                                            code_bytes, csc_arn=csc_arn)
+                if refusal is not None:
+                    return refusal
         if image is not None:
             # moto (stub ECR mode) hashes the ImageUri string: hand it the digest URI, so its
             # versions differ exactly when the image does; the twin answers the image's own values.
@@ -752,6 +813,14 @@ class LambdaSemantics:
                 st.images[LATEST] = image
                 if body.get("Publish"):
                     st.images["1"] = image  # a new function's first version
+            if csc_arn:
+                self.state.function_csc[(req.region, st.name)] = csc_arn
+                if signing is not None:
+                    st.signing[LATEST] = signing
+                    if body.get("Publish"):
+                        st.signing["1"] = signing
+            else:
+                self.state.function_csc.pop((req.region, st.name), None)
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
             st.snap_start = ((body.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions")
             # "Lambda function states": a new function is Pending, then Active (pendingPolls reads).
@@ -869,6 +938,16 @@ class LambdaSemantics:
                 image = self.resolve_image(body["ImageUri"], req.region)
                 if isinstance(image, Response):
                     return image
+        signing, fetched = None, None
+        if req.operation == "UpdateFunctionCode" and image is None and (req.region, name) in self.state.function_csc:
+            code = self._code_bytes(body, req.region)
+            if isinstance(code, Response):
+                return code
+            refusal, signing = self._check_code_signing(req.region, name, code)
+            if refusal is not None:
+                return refusal
+            if body.get("S3ObjectVersion"):
+                fetched = code
         if body.get("DryRun"):
             if image is None:
                 return forward()
@@ -890,7 +969,7 @@ class LambdaSemantics:
         if image is not None:  # moto is handed the digest URI (see _create_function)
             new_body = {**body, "ImageUri": image.resolved_uri}
         if req.operation == "UpdateFunctionCode" and body.get("S3ObjectVersion"):
-            fetched = self._fetch_s3_version(body, req.region)
+            fetched = fetched if fetched is not None else self._fetch_s3_version(body, req.region)
             if isinstance(fetched, Response):
                 return fetched
             new_body = {k: v for k, v in body.items()
@@ -916,6 +995,14 @@ class LambdaSemantics:
         if resp.status == 200 and config:
             st.start_update(polls, None)
             version = str(config.get("Version", LATEST))
+            if req.operation == "UpdateFunctionCode":
+                # New code: signed (and verified) or not; a published version keeps what it had.
+                if signing is not None:
+                    st.signing[LATEST] = signing
+                else:
+                    st.signing.pop(LATEST, None)
+                if version != LATEST and signing is not None:
+                    st.signing.setdefault(version, signing)
             if image is not None:
                 st.images[LATEST] = image
                 if version != LATEST:  # published with this image (an unchanged one keeps its own)
@@ -924,6 +1011,135 @@ class LambdaSemantics:
                 return _with_json(resp, self.decorate_config(config, consume=False, region=req.region))
             return _with_json(resp, self._decorate_after_update(st, config, req.region))
         return resp
+
+    # Code signing ------------------------------------------------------------------------------
+
+    def _code_bytes(self, body: dict, region: str) -> bytes | Response:
+        """The zip a deployment brings: ZipFile, or the S3 object (the version asked, else the current one)."""
+        if body.get("ZipFile"):
+            try:
+                return base64.b64decode(body["ZipFile"])
+            except (ValueError, TypeError):
+                return _err(400, "InvalidParameterValueException", "Could not unzip uploaded file.")
+        if body.get("S3ObjectVersion"):
+            return self._fetch_s3_version(body, region)
+        bucket, key = body.get("S3Bucket"), body.get("S3Key")
+        if not bucket or not key:
+            return b""
+        resp = self.moto.call("GET", f"/{quote(bucket, safe='')}/{quote(key, safe='/~')}", "s3", region=region)
+        if resp.status != 200:
+            code, message = _s3_error_fields(resp.body)
+            return _err(400, "InvalidParameterValueException",
+                        f"Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}")
+        return resp.body
+
+    def _check_code_signing(self, region: str, name: str, code: bytes,
+                            csc_arn: str | None = None) -> tuple[Response | None, tuple[str, str] | None]:
+        """(refusal, signing) for a deployment of `code` to a function with a code signing config
+        (Lambda DG "Using code signing to verify code integrity with Lambda"): integrity (a signed
+        package modified since: InvalidCodeSignatureException, whatever the policy), mismatch
+        (unsigned, or signed by a profile version not in AllowedPublishers) and revocation (the
+        profile version was revoked): CodeVerificationFailedException with Enforce, deployed with
+        Warn. Expiry is not modelled (the twin's signatures are 135 months valid). signing is
+        (SigningProfileVersionArn, SigningJobArn) when every check passed."""
+        csc = self.state.code_signing_configs.get(csc_arn or self.state.function_csc.get((region, name), ""))
+        if csc is None:
+            return None, None
+        policy = csc["CodeSigningPolicies"]["UntrustedArtifactOnDeployment"]
+        allowed = csc["AllowedPublishers"]["SigningProfileVersionArns"]
+        artifact = self.signer_state.lookup(code) if self.signer_state is not None else None
+        if artifact is None and signer_semantics.bears_signature(code):
+            return _err(400, "InvalidCodeSignatureException", INVALID_CODE_SIGNATURE), None
+        if (artifact is not None and artifact.profile_version_arn in allowed
+                and not self.signer_state.is_revoked(artifact.profile_version_arn)):
+            return None, (artifact.profile_version_arn, artifact.job_arn)
+        if policy == "Enforce":
+            return _err(400, "CodeVerificationFailedException", CODE_VERIFICATION_FAILED.format(name=name)), None
+        return None, None  # Warn: deployed, as unsigned code
+
+    def create_code_signing_config(self, body: dict, region: str) -> dict:
+        """A code signing config as CreateCodeSigningConfig makes it (its region: the request's)."""
+        csc_id = "csc-" + "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(17))
+        arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:code-signing-config:{csc_id}"
+        policies = body.get("CodeSigningPolicies") or {}
+        config = {
+            "CodeSigningConfigId": csc_id, "CodeSigningConfigArn": arn, "Description": body.get("Description", ""),
+            "AllowedPublishers": {"SigningProfileVersionArns": list(
+                (body.get("AllowedPublishers") or {}).get("SigningProfileVersionArns") or [])},
+            # "Warn: This is the default setting" (Lambda DG, configuration-codesigning.html)
+            "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": policies.get("UntrustedArtifactOnDeployment", "Warn")},
+            "LastModified": time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime()),
+        }
+        self.state.code_signing_configs[arn] = config
+        return config
+
+    def _find_csc(self, arn: str, region: str) -> dict | None:
+        match = CSC_ARN.match(unquote(arn or ""))
+        if match is None or match["region"] != region or match["account"] != ACCOUNT_ID:
+            return None
+        return self.state.code_signing_configs.get(unquote(arn))
+
+    def _create_csc(self, req, forward, name, qualifier) -> Response:
+        body = _json_body(Response(200, [], req.body)) or {}
+        config = self.create_code_signing_config(body, req.region)
+        return _with_json(Response(201, [("x-amzn-RequestId", new_request_id())]), {"CodeSigningConfig": config})
+
+    def _get_csc(self, req, forward, name, qualifier) -> Response:
+        arn = req.path.rstrip("/").rsplit("/", 1)[1]
+        config = self._find_csc(arn, req.region)
+        if config is None:
+            # AWS's text for a missing config is not documented; the code and status are the model's.
+            return _err(404, "ResourceNotFoundException", f"The resource you requested does not exist: {unquote(arn)}")
+        return _with_json(Response(200, [("x-amzn-RequestId", new_request_id())]), {"CodeSigningConfig": config})
+
+    def _get_function_csc(self, req, forward, name, qualifier) -> Response:
+        if self._function_state(name, req.region) is None:
+            return forward()  # moto answers 404
+        # Without a config: "CodeSigningConfigArn": "" (the model makes the member required with
+        # length 0..200; moto 5.2.1 answered null).
+        return _with_json(Response(200, [("x-amzn-RequestId", new_request_id())]), {
+            "CodeSigningConfigArn": self.state.function_csc.get((req.region, name), ""), "FunctionName": name})
+
+    def _put_function_csc(self, req, forward, name, qualifier) -> Response:
+        if self._function_state(name, req.region) is None:
+            return _err(404, "ResourceNotFoundException", f"Function not found: {self._arn(name, req.region)}")
+        arn = (_json_body(Response(200, [], req.body)) or {}).get("CodeSigningConfigArn", "")
+        if self._find_csc(arn, req.region) is None:
+            return _err(404, "CodeSigningConfigNotFoundException", CSC_NOT_FOUND.format(arn=arn))
+        self.state.function_csc[(req.region, name)] = arn
+        return _with_json(Response(200, [("x-amzn-RequestId", new_request_id())]),
+                          {"CodeSigningConfigArn": arn, "FunctionName": name})
+
+    def _delete_function_csc(self, req, forward, name, qualifier) -> Response:
+        if self._function_state(name, req.region) is None:
+            return _err(404, "ResourceNotFoundException", f"Function not found: {self._arn(name, req.region)}")
+        self.state.function_csc.pop((req.region, name), None)
+        return Response(204, [("x-amzn-RequestId", new_request_id())])
+
+    def attach_code_signing(self, body: dict) -> dict:
+        """POST /_twin/code-signing: a config (CreateCodeSigningConfig) attached to a function
+        (PutFunctionCodeSigningConfig)."""
+        function = body.get("function")
+        if not isinstance(function, str) or not function:
+            raise ValueError("function is required")
+        region = control_region(body)
+        name, _ = parse_function_ref(function)
+        arns = body.get("profileVersionArns")
+        if (not isinstance(arns, list) or not 1 <= len(arns) <= 20
+                or not all(isinstance(a, str) and a.startswith("arn:") for a in arns)):
+            raise ValueError("profileVersionArns must be a list of 1 to 20 signing profile version ARNs")
+        policy = body.get("policy", "Warn")
+        if policy not in ("Enforce", "Warn"):
+            raise ValueError("policy must be Enforce or Warn")
+        if self._function_state(name, region) is None:
+            raise LookupError(f"no function {name} in {region}")
+        config = self.create_code_signing_config({"AllowedPublishers": {"SigningProfileVersionArns": arns},
+                                                  "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": policy}},
+                                                 region)
+        self.state.function_csc[(region, name)] = config["CodeSigningConfigArn"]
+        return {"codeSigningConfigArn": config["CodeSigningConfigArn"],
+                "codeSigningConfigId": config["CodeSigningConfigId"], "function": name, "region": region,
+                "policy": policy, "profileVersionArns": arns}
 
     def _check_package_type(self, st: FunctionState, body: dict, name: str, region: str) -> Response | None:
         """UpdateFunctionCode must bring the kind of code the function's PackageType takes."""
@@ -942,6 +1158,7 @@ class LambdaSemantics:
         st.apply_status(config)
         if LATEST in st.images:
             config["CodeSha256"] = st.images[LATEST].code_sha256
+        self._apply_signing(st, config, LATEST)
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -985,6 +1202,8 @@ class LambdaSemantics:
                 # The version keeps the image $LATEST has now (a later UpdateFunctionCode changes
                 # $LATEST only; moto 5.2.1 shared one code dict between them).
                 st.images.setdefault(version, st.images[LATEST])
+            if version != LATEST and LATEST in st.signing:
+                st.signing.setdefault(version, st.signing[LATEST])  # the version keeps its signature
             if st.snap_start and version != LATEST:
                 # Lambda Developer Guide, "Activating and managing Lambda SnapStart" (section
                 # "Lambda SnapStart and function states"): publishing a SnapStart version makes
@@ -1009,6 +1228,7 @@ class LambdaSemantics:
                     st.images.pop(qualifier, None)
             else:
                 self.state.functions.pop((req.region, name), None)
+                self.state.function_csc.pop((req.region, name), None)
                 for key in [k for k in self.state.aliases if k[:2] == (req.region, name)]:
                     del self.state.aliases[key]
             return Response(204, [("x-amzn-RequestId", resp.header("x-amzn-RequestId") or new_request_id())])

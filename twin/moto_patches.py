@@ -22,6 +22,10 @@ keep AWS's behaviour because moto throws the data away.
   untagged, until deleted (what lifecycle rules with `tagStatus: untagged` clean up; that it
   stays is the twin's reading, the page does not say it in so many words). A Lambda version
   pinned to the earlier digest then still names an image that exists.
+- Signer GetSigningProfile / CancelSigningProfile of a profile that does not exist: moto raised a
+  KeyError (HTTP 500 and a traceback on stderr). Signer API reference (GetSigningProfile,
+  CancelSigningProfile, Errors): ResourceNotFoundException, 404; moto now raises that (the
+  proxy words the message, signer_semantics.py).
 """
 
 from __future__ import annotations
@@ -60,7 +64,36 @@ def apply() -> None:
     _patch_region_from_credential_scope()
     _patch_ecr_tag_move()
     _patch_get_metric_data()
+    _patch_signer_missing_profile()
     _applied = True
+
+
+def _patch_signer_missing_profile() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.signer.models import SignerBackend
+
+    class ResourceNotFoundException(JsonRESTError):
+        code = 404
+
+        def __init__(self, name: str) -> None:
+            super().__init__("ResourceNotFoundException", f"profile with name {name} does not exist")
+
+    original_get, original_cancel = SignerBackend.get_signing_profile, SignerBackend.cancel_signing_profile
+
+    @functools.wraps(original_get)
+    def get_signing_profile(self, profile_name):
+        if profile_name not in self.signing_profiles:
+            raise ResourceNotFoundException(profile_name)
+        return original_get(self, profile_name)
+
+    @functools.wraps(original_cancel)
+    def cancel_signing_profile(self, profile_name):
+        if profile_name not in self.signing_profiles:
+            raise ResourceNotFoundException(profile_name)
+        return original_cancel(self, profile_name)
+
+    SignerBackend.get_signing_profile = get_signing_profile
+    SignerBackend.cancel_signing_profile = cancel_signing_profile
 
 
 def _patch_region_from_credential_scope() -> None:

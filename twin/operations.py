@@ -23,6 +23,9 @@ STS_ACTIONS = {
 }
 
 _LAMBDA_PATH = re.compile(r"^/\d{4}-\d{2}-\d{2}/")
+# REST-JSON services: the operation comes from method + path matched against botocore's model.
+# Signer (signing name `signer`, endpoint signer.REGION.amazonaws.com) speaks REST-JSON like Lambda.
+REST_JSON_SERVICES = {"lambda": "lambda", "signer": "signer"}
 
 
 def is_mutating(operation: str | None) -> bool:
@@ -36,7 +39,7 @@ def is_mutating(operation: str | None) -> bool:
 def protocol_for(service: str, content_type: str) -> str:
     if service == "s3":
         return "s3"
-    if service == "lambda":
+    if service in REST_JSON_SERVICES:
         return "rest-json"
     if content_type.lower().startswith("application/x-amz-json"):
         return "json"
@@ -82,6 +85,8 @@ def operation_for(service: str, method: str, path: str, query: str,
         return s3_operation(method, path, query, headers)
     if service == "lambda":
         return lambda_operation(method, path)
+    if service in REST_JSON_SERVICES:
+        return rest_operation(REST_JSON_SERVICES[service], method, path)
     target = headers.get("x-amz-target")
     if target and "." in target:
         return target.rsplit(".", 1)[1]
@@ -162,12 +167,16 @@ def s3_operation(method: str, path: str, query: str, headers: dict[str, str]) ->
 
 # Lambda ------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
 def _lambda_routes() -> list[tuple[re.Pattern, str, str, int]]:
+    return _rest_routes("lambda")
+
+
+@lru_cache(maxsize=4)
+def _rest_routes(model_name: str) -> list[tuple[re.Pattern, str, str, int]]:
     """(path regex, method, operation, literal length) from botocore's model."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("lambda")
+    model = botocore.session.get_session().get_service_model(model_name)
     routes = []
     for name in model.operation_names:
         http = model.operation_model(name).http
@@ -185,8 +194,13 @@ def _lambda_routes() -> list[tuple[re.Pattern, str, str, int]]:
 
 
 def lambda_operation(method: str, path: str) -> str | None:
+    return rest_operation("lambda", method, path)
+
+
+def rest_operation(model_name: str, method: str, path: str) -> str | None:
+    """The operation of a REST request: the model's route with the longest literal part."""
     best = None
-    for regex, route_method, name, literal in _lambda_routes():
+    for regex, route_method, name, literal in _rest_routes(model_name):
         if route_method == method.upper() and regex.match(path):
             if best is None or literal > best[1]:
                 best = (name, literal)

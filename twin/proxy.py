@@ -4,7 +4,7 @@ Per request: parse the SigV4 Authorization header → service, region and
 operation → checks on the key, token and time → (maybe an early "reset"
 fault) → read the body → recompute the signature with botocore → S3
 payload hash → record → faults → the semantics moto lacks (Lambda, S3
-checksums, ECR digests) → forward to moto → learn STS-issued keys → answer.
+checksums, ECR digests, Signer jobs) → forward to moto → learn STS-issued keys → answer.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from . import ecr_semantics, errors, s3_semantics, shape_validation, sts_semanti
 from .control import Control
 from .errors import aws_error
 from .lambda_semantics import LambdaSemantics
+from .signer_semantics import SignerSemantics
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient, synthetic_authorization
 from .operations import form_params, guess_service, is_mutating, operation_for, protocol_for
@@ -46,8 +47,9 @@ class ProxyServer(ThreadingHTTPServer):
         super().__init__(address, ProxyHandler)
         self.twin = twin
         self.moto = moto
-        self.lambda_semantics = LambdaSemantics(twin.lambda_state, moto, twin.s3_state)
-        self.control = Control(twin, moto, self.lambda_semantics)
+        self.lambda_semantics = LambdaSemantics(twin.lambda_state, moto, twin.s3_state, twin.signer_state)
+        self.signer_semantics = SignerSemantics(twin.signer_state, moto, twin.s3_state)
+        self.control = Control(twin, moto, self.lambda_semantics, self.signer_semantics)
 
 
 class ProxyHandler(BaseHTTPRequestHandler):
@@ -298,6 +300,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             return refusal
         if req.service == "lambda":
             return self.server.lambda_semantics.handle(req, lambda body=None: self._forward(req, body))
+        if req.service == "signer":
+            return self.server.signer_semantics.handle(req, lambda body=None: self._forward(req, body))
         if req.service == "ecr":
             return ecr_semantics.handle(req, self.server.moto, lambda body=None: self._forward(req, body))
         if req.service == "s3":

@@ -155,6 +155,12 @@ def _versioning_status(state: S3State, moto: MotoClient, bucket: str) -> str | N
     return status
 
 
+def versioning_status(state: S3State, moto: MotoClient, bucket: str) -> str | None:
+    """"Enabled", "Suspended" or None (never versioned, or no such bucket); also what Signer's
+    source-bucket rule reads (signer_semantics.py)."""
+    return _versioning_status(state, moto, bucket)
+
+
 def fix_version_header(req: ProxyRequest, resp: Response, state: S3State, moto: MotoClient) -> None:
     """x-amz-version-id: null for the null version of a versioning-enabled or -suspended bucket.
 

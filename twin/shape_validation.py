@@ -37,6 +37,9 @@ the CloudWatch / STS "Common Errors" pages, ValidationError):
   words its own repository-name check; the ECR model's InvalidParameterException, "The
   specified parameter is invalid"). Unknown members and wrong types get the same code
   (what ECR answers for those is unknown).
+- Signer (rest-json): 400 ValidationException (the model's one 400 error; Signer API reference,
+  "Common Errors" and StartSigningJob Errors) with the Coral message, for every violation,
+  unknown members and wrong types included (what Signer answers for those is unknown).
 - S3: 400 InvalidArgument with ArgumentName / ArgumentValue elements (S3 API
   reference, "Error responses": InvalidArgument "Invalid Argument", 400);
   an invalid x-amz-storage-class is 400 InvalidStorageClass ("The storage
@@ -71,7 +74,8 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover
     _regex_module = None
 
-SERVICE_MODELS = {"lambda": "lambda", "s3": "s3", "sts": "sts", "monitoring": "cloudwatch", "ecr": "ecr"}
+SERVICE_MODELS = {"lambda": "lambda", "s3": "s3", "sts": "sts", "monitoring": "cloudwatch", "ecr": "ecr",
+                  "signer": "signer"}
 MAX_REPORTED = 10  # Coral lists every violation; we cap the message, not the count
 
 
@@ -445,14 +449,14 @@ def _validate_rest(req: ProxyRequest, op) -> Response | None:
             try:
                 body_value = json.loads(req.body)
             except ValueError as exc:
-                return _lambda_parse_error(f"Could not parse request body into json: {exc}")
+                return _parse_error(req, f"Could not parse request body into json: {exc}")
             if not isinstance(body_value, dict):
-                return _lambda_parse_error("Could not parse request body into json: expected an object")
+                return _parse_error(req, "Could not parse request body into json: expected an object")
         elif payload_name is not None and shape.members[payload_name].type_name == "structure" and req.body.strip():
             try:
                 body_value = {payload_name: json.loads(req.body)}
             except ValueError as exc:
-                return _lambda_parse_error(f"Could not parse request body into json: {exc}")
+                return _parse_error(req, f"Could not parse request body into json: {exc}")
     value = _rest_members(op, req, body_value)
     if payload_name and payload_name not in value and req.body:
         value[payload_name] = ABSENT  # a blob payload: present, unchecked
@@ -542,6 +546,12 @@ def _lambda_parse_error(message: str) -> Response:
     return aws_error("rest-json", 400, "InvalidRequestContentException", message)
 
 
+def _parse_error(req: ProxyRequest, message: str) -> Response:
+    if req.service == "signer":
+        return aws_error("rest-json", 400, "ValidationException", message, service="signer")
+    return _lambda_parse_error(message)
+
+
 def _rpc_answer(req: ProxyRequest, violations: list[Violation]) -> Response | None:
     if not violations:
         return None
@@ -553,6 +563,9 @@ def _rpc_answer(req: ProxyRequest, violations: list[Violation]) -> Response | No
             where = f" (at '{first.path}')" if first.path and first.kind != "unknown" else ""
             return _lambda_parse_error(f"Could not parse request body into json: {first.message}{where}")
         return aws_error("rest-json", 400, "ValidationException", _coral_message(constraint))
+    if req.service == "signer":
+        return aws_error("rest-json", 400, "ValidationException", _coral_message(constraint + parse_like),
+                         service="signer")
     if req.service == "ecr":
         first = (constraint or parse_like)[0]
         message = f"Invalid parameter at '{first.path}' failed to satisfy constraint: '{first.message}'"

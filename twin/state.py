@@ -10,6 +10,7 @@ from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from .faults import FaultTable
 from .lambda_semantics import LambdaState
 from .s3_semantics import S3State
+from .signer_semantics import SignerState
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class TwinState:
         self.faults = FaultTable()
         self.lambda_state = LambdaState()
         self.s3_state = S3State()
+        self.signer_state = SignerState()
         self.metadata = MetadataSettings()
 
     def reset(self) -> None:
@@ -100,5 +102,6 @@ class TwinState:
         self.faults.clear()
         self.lambda_state.reset()
         self.s3_state.reset()
+        self.signer_state.reset()
         with self.metadata.lock:
             self.metadata.reset()
