@@ -110,7 +110,7 @@ extension TwinSuite {
             #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
 
             let w = try await fixture("sgw", policy: "Warn")
-            let warned = try deploy(w, [])
+            let warned = try deploy(w, ["--strategy", "AllAtOnce"])
             #expect(warned.status == 0 && warned.stderr.contains("warns about unsigned code"), "\(warned.all)")
         }
     }
