@@ -78,6 +78,29 @@ extension TwinSuite {
             #expect(live.signingJobArn?.hasSuffix(signed.outputs["signing-job-id"] ?? "?") == true, "\(live)")
             #expect(try await twin.requests().allSatisfy { $0["signatureVerified"] as? Bool == true })
 
+            // Promoted to another enforcing function as it is: the signed object version, not signed again.
+            let g = try await fixture("sgp")
+            _ = try await twin.controlJSON(
+                "POST", "/_twin/code-signing",
+                [
+                    "function": g.function, "policy": "Enforce",
+                    "profileVersionArns": [live.signingProfileVersionArn ?? ""],
+                ])
+            try await twin.clearRequests()
+            let promoted = try Shell.lambdaShift(
+                [
+                    "deploy", "--function", g.function, "--artifact",
+                    "s3://\(f.bucket)/\(key)?versionId=\(version ?? "")", "--signing-profile", f.profile,
+                    "--environment", "production", "--strategy", "AllAtOnce",
+                ],
+                environment: twin.environment().variables)
+            #expect(promoted.status == 0 && promoted.outputs["outcome"] == "deployed", "\(promoted.all)")
+            #expect(!(try await operations()).contains("StartSigningJob"), "never signed again")
+            let promotedCode = try await LambdaClient(client: try twin.client()).getFunctionConfiguration(
+                g.function, qualifier: "live"
+            ).codeSha256
+            #expect(promotedCode == live.codeSha256)
+
             // The same package again is skipped: the version records the package it was signed from.
             try await twin.clearRequests()
             let again = try deploy(f, ["--signing-profile", f.profile])

@@ -565,3 +565,32 @@ struct SignedDeployTests {
         }
     }
 }
+
+@Suite("iam-policy for signed code")
+struct SigningPolicyTests {
+    @Test(
+        "--signing-profile adds Signer on the profile and its jobs, and the signed prefix; every zip policy reads the config"
+    )
+    func signingPolicy() throws {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        flags["bucket"] = "artifacts"
+        flags["branch"] = "main"
+        flags["source"] = "."  // as iam-policy gives it: a policy needs no build directory
+        let ci = CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() })
+        let plain = try IAMPolicyBuilder.build(
+            flags, ci: ci, repository: "octo/app", accountId: "123456789012", region: "us-east-1"
+        ).document.statements
+        #expect(plain.contains { $0.actions == ["lambda:GetFunctionCodeSigningConfig"] })
+        #expect(!plain.flatMap(\.actions).contains { $0.hasPrefix("signer:") })
+        flags["signing-profile"] = "ci"
+        let signed = try IAMPolicyBuilder.build(
+            flags, ci: ci, repository: "octo/app", accountId: "123456789012", region: "us-east-1"
+        ).document.statements
+        let sign = try #require(signed.first { $0.sid == "SignPackages" })
+        #expect(sign.actions == ["signer:GetSigningProfile", "signer:StartSigningJob"])
+        #expect(sign.resources == ["arn:aws:signer:us-east-1:123456789012:/signing-profiles/ci"])
+        #expect(signed.first { $0.sid == "FollowSigningJobs" }?.actions == ["signer:DescribeSigningJob"])
+        #expect(signed.first { $0.sid == "WriteSignedPackages" }?.resources == ["arn:aws:s3:::artifacts/signed/*"])
+    }
+}
