@@ -224,6 +224,18 @@ public enum SettingsTable {
         SettingSpec(
             "gate-interval", .duration, default: "10s", value: "10s", "How often the gates are checked during a bake."),
         SettingSpec(
+            "pre-traffic-command", .text, default: "none",
+            "A command (sh -c) run once the new version is published, Active and smoke-tested, before any traffic moves; its failure moves none (exit 3).",
+            commands: [.deploy, .plan]),
+        SettingSpec(
+            "post-traffic-command", .text, default: "none",
+            "A command (sh -c) run once the alias serves the new version in full, before the deploy counts; its failure restores the previous version (exit 3).",
+            commands: [.deploy, .plan]),
+        SettingSpec(
+            "hook-timeout", .duration, default: "10m", value: "10m",
+            "How long a pre- or post-traffic command may run before it is killed (and counts as failed).",
+            commands: [.deploy, .plan]),
+        SettingSpec(
             "waves", .text, default: "all targets in one wave",
             "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); each wave finishes before the next."
         ),

@@ -58,6 +58,7 @@ final class DeployReport: DeployEvents {
         members["command"] = "deploy"
         members["exit-code"] = .int(Int(outputs.outcome.exitCode))
         if !result.analysis.isEmpty { members["analysis"] = .array(result.analysis.map(\.value)) }
+        if !result.hooks.isEmpty { members["hooks"] = .array(result.hooks.map(\.value)) }
         members[outputs.outcome.succeeded ? "message" : "error"] = .string(sentence)
         return members
     }

@@ -65,9 +65,13 @@ extension DeployPipeline {
             ]) { $1 }
             lines.append("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
             codeSha256 = package.codeSha256
+            let signing = checked.signing.map {
+                ", sign it with AWS Signer profile \($0.name) (to s3://\(plan.bucket)/\(plan.signedPrefix)…)"
+            }
             update =
-                "would upload s3://\(plan.bucket)/\(plan.key), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(package.codeSha256)) and publish a version"
+                "would upload s3://\(plan.bucket)/\(plan.key)\(signing ?? ""), update \(plan.function) ($LATEST code \(checked.function.codeSha256) → \(checked.signing == nil ? package.codeSha256 : "the signed package")) and publish a version"
             updateMembers = ["bucket": .string(plan.bucket), "s3-key": .string(plan.key)]
+            if let profile = checked.signing { updateMembers["signing-profile"] = .string(profile.name) }
         }
         var summary = PlanReport(document: document)
         lines.forEach { summary.line($0) }
@@ -82,6 +86,23 @@ extension DeployPipeline {
             return summary
         }
         summary.line(update)
+        if let command = plan.preTrafficCommand {
+            summary.line(
+                "would run the pre-traffic command once the new version is Active and smoke-tested, before any traffic moves (up to \(plan.hookTimeoutSeconds)s): \(command)"
+            )
+        }
+        if let command = plan.postTrafficCommand {
+            summary.line(
+                "would run the post-traffic command once the alias serves the new version in full; its failure restores the previous version (up to \(plan.hookTimeoutSeconds)s): \(command)"
+            )
+        }
+        var hookMembers: [String: JSONValue] = [:]
+        if let command = plan.preTrafficCommand { hookMembers["pre-traffic"] = .string(command) }
+        if let command = plan.postTrafficCommand { hookMembers["post-traffic"] = .string(command) }
+        if !hookMembers.isEmpty {
+            hookMembers["timeout-seconds"] = .int(plan.hookTimeoutSeconds)
+            updateMembers["hooks"] = .object(hookMembers)
+        }
         document.merge(updateMembers.merging(["outcome": .string(summary.outcome.word)]) { $1 }) { $1 }
         guard let before = checked.before else {
             summary.line("would create alias \(plan.alias) on the new version (first deploy)")

@@ -56,6 +56,10 @@ public struct DeployPipeline: Sendable {
         public var before: AliasConfiguration?
         public var version: String
         var gates: [any HealthGate]
+        /// The published version's configuration (its qualified ARN for the hooks).
+        var published: FunctionConfiguration
+        /// The hooks run so far (the pre-traffic command).
+        var hooks: [HookRun] = []
     }
 
     /// A target either finished before its shift (skipped, smoke failed) or is ready for it.
@@ -177,22 +181,47 @@ public struct DeployPipeline: Sendable {
                 function: plan.function, version: published.version)
             report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
             guard smoke.passed else {
-                if let before {
-                    // Recorded as failed on the alias (traffic unchanged), so `rollback` never picks it.
-                    _ = try? await lambda.updateAlias(
-                        plan.function, alias: plan.alias, version: before.functionVersion,
-                        additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
-                        description: DeployHistory(description: before.description).failed(published.version)
-                            .rendered())
-                }
-                outputs.outcome = .rolledBack
-                outputs.version = before?.functionVersion ?? ""
-                let sentence =
-                    "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
-                return .finished(DeployResult(outputs: outputs, reason: sentence))
+                return .finished(
+                    await refuseBeforeTraffic(
+                        published.version, before: before, outputs: &outputs,
+                        sentence:
+                            "The smoke test of version \(published.version) failed (\(smoke.detail)): no traffic moved."
+                    ))
             }
         }
-        return .ready(Ready(before: before, version: published.version, gates: gates))
+        var hooks: [HookRun] = []
+        if let command = plan.preTrafficCommand {
+            let run = await runHook(
+                .preTraffic, command: command, version: published, previous: before?.functionVersion)
+            hooks.append(run)
+            guard run.passed else {
+                var result = await refuseBeforeTraffic(
+                    published.version, before: before, outputs: &outputs,
+                    sentence:
+                        "The pre-traffic command failed for version \(published.version) (\(run.described)): no traffic moved."
+                )
+                result.hooks = hooks
+                return .finished(result)
+            }
+        }
+        return .ready(
+            Ready(before: before, version: published.version, gates: gates, published: published, hooks: hooks))
+    }
+
+    /// A check before traffic failed (the smoke test, the pre-traffic command): the version is
+    /// recorded as failed on the alias (traffic unchanged), so `rollback` never picks it; exit 3.
+    func refuseBeforeTraffic(
+        _ version: String, before: AliasConfiguration?, outputs: inout DeployOutputs, sentence: String
+    ) async -> DeployResult {
+        if let before {
+            _ = try? await deps.functions.updateAlias(
+                plan.function, alias: plan.alias, version: before.functionVersion,
+                additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
+                description: DeployHistory(description: before.description).failed(version).rendered())
+        }
+        outputs.outcome = .rolledBack
+        outputs.version = before?.functionVersion ?? ""
+        return DeployResult(outputs: outputs, reason: sentence)
     }
 
     /// Moves the alias to the prepared version: created on it (a first deploy), or shifted by
@@ -207,11 +236,32 @@ public struct DeployPipeline: Sendable {
                 _ = try await lambda.createAlias(
                     plan.function, alias: plan.alias, version: ready.version,
                     description: DeployHistory().succeeded(ready.version).rendered(), additionalVersionWeights: [:])
+                var hooks = ready.hooks
+                if let command = plan.postTrafficCommand {
+                    let run = await runHook(.postTraffic, command: command, version: ready.published, previous: nil)
+                    hooks.append(run)
+                    if !run.passed {
+                        // There was no alias before this deploy: none is what it goes back to.
+                        try await Task { try await lambda.deleteAlias(plan.function, alias: plan.alias) }.value
+                        report.event("alias \(plan.alias) deleted (this first deploy created it)")
+                        outputs.outcome = Task.isCancelled ? .cancelled : .rolledBack
+                        outputs.version = ""
+                        var result = DeployResult(
+                            outputs: outputs,
+                            reason:
+                                "The post-traffic command failed for version \(ready.version) (\(run.described)): alias \(plan.alias), which this first deploy created, was deleted."
+                        )
+                        result.hooks = hooks
+                        return result
+                    }
+                }
                 outputs.outcome = .deployed
                 outputs.version = ready.version
-                return DeployResult(
+                var result = DeployResult(
                     outputs: outputs,
                     message: "Created alias \(plan.alias) on version \(ready.version) (first deploy).")
+                result.hooks = hooks
+                return result
             }
             report.phase("Shift alias \(plan.alias)")
             let watched = Mutex(0)
@@ -270,8 +320,23 @@ public struct DeployPipeline: Sendable {
                 function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
                 strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds)
             canary.finish(outcome)
-            var result = conclude(outcome, outputs: &outputs, version: ready.version, before: before)
+            var final = outcome
+            var hooks = ready.hooks
+            if outcome == .completed || outcome == .completedByOther, let command = plan.postTrafficCommand {
+                let run = await runHook(
+                    .postTraffic, command: command, version: ready.published, previous: before.functionVersion)
+                hooks.append(run)
+                if !run.passed {
+                    let reason = "the post-traffic command failed (\(run.described))"
+                    final = await RolloutEngine(api: lambda, clock: deps.clock).revert(
+                        function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
+                        outcome: Task.isCancelled ? .cancelled : .rolledBack(reason: reason))
+                    report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before)): \(reason)")
+                }
+            }
+            var result = conclude(final, outputs: &outputs, version: ready.version, before: before)
             result.analysis = canary.steps
+            result.hooks = hooks
             return result
         } catch {
             return Self.failure(error, outputs: &outputs)

@@ -89,6 +89,12 @@ extension DeployPlan {
         plan.inconclusive = InconclusivePolicy(
             maxBakeSeconds: settings.seconds("max-bake"), decision: decision ?? .rollback)
         plan.warmInvocations = warm
+        plan.preTrafficCommand = settings.text("pre-traffic-command")
+        plan.postTrafficCommand = settings.text("post-traffic-command")
+        plan.hookTimeoutSeconds = settings.seconds("hook-timeout") ?? 600
+        if plan.hookTimeoutSeconds < 1 {
+            throw ConfigError("\(settings.origin("hook-timeout")) is 0: give the commands at least 1s, such as 10m.")
+        }
         plan.signingProfile = settings.text("signing-profile")
         plan.signedPrefix = settings.text("signed-prefix") ?? "signed/"
         if plan.signingProfile != nil && code.image != nil {

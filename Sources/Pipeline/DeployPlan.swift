@@ -41,4 +41,8 @@ public struct DeployPlan: Sendable {
     /// key prefix (in the same bucket) the signed object goes under.
     public var signingProfile: String?
     public var signedPrefix: String = "signed/"
+    /// The traffic hooks: shell commands before traffic moves and once it all has, each bounded.
+    public var preTrafficCommand: String?
+    public var postTrafficCommand: String?
+    public var hookTimeoutSeconds: Int = 600
 }

@@ -87,6 +87,8 @@ public struct DeployResult: Sendable, Equatable {
     public var reason: String?
     /// The canary analysis of each weighted step (empty without comparative gates).
     public var analysis: [CanaryStep] = []
+    /// The traffic hooks that ran.
+    public var hooks: [HookRun] = []
 
     public init(outputs: DeployOutputs, message: String = "", reason: String? = nil) {
         self.outputs = outputs

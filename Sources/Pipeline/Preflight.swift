@@ -102,6 +102,9 @@ struct Preflight {
                 )
             }
         }
+        if let before, before.functionVersion != "$LATEST", !plan.strategy.steps.isEmpty {
+            try await checkWeightedAliasRules(live: before.functionVersion, latest: function)
+        }
         if let before, !before.additionalVersionWeights.isEmpty {
             throw AWSClientError(
                 .invalidSetting,
@@ -197,6 +200,28 @@ struct Preflight {
             )
         }
         return profile
+    }
+
+    /// A weighted alias routes only between versions with the same execution role and the same
+    /// dead-letter config: Lambda refuses the first weighted UpdateAlias otherwise, after a
+    /// version was published. What this deploy publishes is `$LATEST`'s configuration (the
+    /// code update changes only code), so it is compared with the live version's now.
+    /// https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+    func checkWeightedAliasRules(live version: String, latest: FunctionConfiguration) async throws {
+        let live = try await deps.functions.getFunctionConfiguration(plan.function, qualifier: version)
+        func queue(_ arn: String?) -> String { arn.map { "dead-letter target \($0)" } ?? "no dead-letter target" }
+        if live.role != latest.role {
+            throw AWSClientError(
+                .invalidSetting,
+                "Version \(version) (live) runs as \(live.role ?? "no role"), but $LATEST, which this deploy publishes, runs as \(latest.role ?? "no role"): Lambda shifts traffic gradually only between versions with the same execution role; give both the same role first, or deploy with --strategy AllAtOnce.",
+                isConfiguration: true)
+        }
+        if live.deadLetterTargetArn != latest.deadLetterTargetArn {
+            throw AWSClientError(
+                .invalidSetting,
+                "Version \(version) (live) has \(queue(live.deadLetterTargetArn)), but $LATEST, which this deploy publishes, has \(queue(latest.deadLetterTargetArn)): Lambda shifts traffic gradually only between versions with the same dead-letter config; make them the same first, or deploy with --strategy AllAtOnce.",
+                isConfiguration: true)
+        }
     }
 
     /// The longest this deploy can take, seconds: every bake, plus an allowance for the

@@ -253,6 +253,16 @@ public struct RolloutEngine: Sendable {
             outcome: .rolledBack(reason: "another target of this run failed"))
     }
 
+    /// Puts the alias back on `before` after its shift completed and a later check failed (a
+    /// post-traffic command): the new version is recorded as failed, so `rollback` never picks it.
+    public func revert(
+        function: String, alias: String, before: AliasConfiguration, newVersion: String, outcome: RolloutOutcome
+    ) async -> RolloutOutcome {
+        await restore(
+            function, alias, before: before, newVersion: newVersion, revision: nil, outcome: outcome,
+            history: DeployHistory(description: before.description))
+    }
+
     /// Puts the alias back as it was. Runs in a task of its own so that a cancellation of the
     /// run (the very reason for some rollbacks) does not cancel the rollback. When the last
     /// update's outcome is unknown (`revision` nil), the alias is read first: if it holds a state

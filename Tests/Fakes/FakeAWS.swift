@@ -29,6 +29,9 @@ public final class FakeLambda: FunctionAPI {
         /// job wrote, with the profile version that signed them.
         public var codeSigning: CodeSigningPolicy?
         public var signedObjects: [String: String] = [:]
+        /// `$LATEST`'s execution role and dead-letter target; a published version keeps them.
+        public var latestRole: String? = "arn:aws:iam::123456789012:role/svc"
+        public var latestDeadLetter: String?
     }
 
     public let name: String
@@ -94,6 +97,13 @@ public final class FakeLambda: FunctionAPI {
         state.withLock { s in
             configuration.packageType = s.packageType
             configuration.architectures = [s.architecture]
+            if qualifier == nil || qualifier == "$LATEST" {
+                configuration.role = s.latestRole
+                configuration.deadLetterTargetArn = s.latestDeadLetter
+            } else if configuration.role == nil {
+                // Versions seeded without a role have the function's first one.
+                configuration.role = "arn:aws:iam::123456789012:role/svc"
+            }
         }
         return configuration
     }
@@ -188,9 +198,11 @@ public final class FakeLambda: FunctionAPI {
             s.mutations.append("PublishVersion")
             let version = String(s.nextVersion)
             s.nextVersion += 1
-            let published = FunctionConfiguration(
+            var published = FunctionConfiguration(
                 functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)",
                 description: description ?? "")
+            published.role = s.latestRole
+            published.deadLetterTargetArn = s.latestDeadLetter
             s.versions[version] = published
             return published
         }

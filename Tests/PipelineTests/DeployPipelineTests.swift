@@ -594,3 +594,108 @@ struct SigningPolicyTests {
         #expect(signed.first { $0.sid == "WriteSignedPackages" }?.resources == ["arn:aws:s3:::artifacts/signed/*"])
     }
 }
+
+@Suite("Weighted-alias preconditions")
+struct WeightedAliasRuleTests {
+    @Test(
+        "a role or dead-letter target other than the live version's is exit 2 before any change; all at once may go",
+        arguments: ["role", "dead-letter"])
+    func mismatch(_ what: String) async throws {
+        let world = try DeployPipelineTests.World()
+        world.lambda.seedAlias()
+        world.lambda.state.withLock {
+            if what == "role" {
+                $0.latestRole = "arn:aws:iam::123456789012:role/new"
+            } else {
+                $0.latestDeadLetter = "arn:aws:sqs:us-east-1:123456789012:dlq"
+            }
+        }
+        let refused = await world.run(try world.plan())
+        let expected =
+            what == "role"
+            ? "Version 1 (live) runs as arn:aws:iam::123456789012:role/svc, but $LATEST, which this deploy publishes, runs as arn:aws:iam::123456789012:role/new"
+            : "Version 1 (live) has no dead-letter target, but $LATEST, which this deploy publishes, has dead-letter target arn:aws:sqs:us-east-1:123456789012:dlq"
+        #expect(
+            refused.exitCode == ExitStatus.usage && refused.reason?.contains(expected) == true, "\(refused)")
+        #expect(world.lambda.mutations.isEmpty && world.store.uploads.withLock { $0 } == 0)
+        let allAtOnce = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
+        #expect(allAtOnce.outcome == .deployed, "\(allAtOnce)")
+    }
+}
+
+/// The traffic hooks in-process: real shell commands around the fake Lambda.
+@Suite("Traffic hooks")
+struct TrafficHookTests {
+    typealias World = DeployPipelineTests.World
+
+    @Test("a failing pre-traffic command moves no traffic: exit 3, the version recorded failed")
+    func preTrafficFails() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let result = await world.run(try world.plan { $0["pre-traffic-command"] = "echo checking; exit 2" })
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(result.reason?.contains("The pre-traffic command failed for version 2 (exit 2") == true, "\(result)")
+        #expect(world.lambda.aliasUpdates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "no traffic moved")
+        #expect(DeployHistory(description: world.lambda.alias()?.description ?? "").failed == ["2"])
+        #expect(result.hooks.map(\.kind) == [.preTraffic] && result.hooks.first?.exitCode == 2)
+        #expect(world.events.lines.contains("checking"), "its output is in the log")
+    }
+
+    @Test("a failing post-traffic command restores the previous version: exit 3")
+    func postTrafficFails() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let result = await world.run(try world.plan { $0["post-traffic-command"] = "false" })
+        #expect(result.exitCode == ExitStatus.gateFailed && result.outputs.version == "1", "\(result)")
+        #expect(result.reason?.contains("the post-traffic command failed (exit 1") == true, "\(result)")
+        let alias = try #require(world.lambda.alias())
+        #expect(alias.functionVersion == "1" && alias.additionalVersionWeights.isEmpty, "\(alias)")
+        #expect(world.lambda.aliasUpdates.contains { $0.version == "2" }, "the shift had completed first")
+        #expect(DeployHistory(description: alias.description).failed == ["2"])
+    }
+
+    @Test(
+        "both commands see the function, alias, versions, qualified ARN, region and environment; passing, they deploy")
+    func variables() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+        let line =
+            "echo \"$0 $LAMBDA_SHIFT_FUNCTION $LAMBDA_SHIFT_ALIAS $LAMBDA_SHIFT_VERSION $LAMBDA_SHIFT_PREVIOUS_VERSION $LAMBDA_SHIFT_QUALIFIED_ARN $LAMBDA_SHIFT_REGION $LAMBDA_SHIFT_ENVIRONMENT\" >> \(file)"
+        let result = await world.run(
+            try world.plan {
+                $0["pre-traffic-command"] = line.replacingOccurrences(of: "$0", with: "pre")
+                $0["post-traffic-command"] = line.replacingOccurrences(of: "$0", with: "post")
+            })
+        #expect(result.outcome == .deployed, "\(result)")
+        let written = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(
+            written == """
+                pre svc live 2 1 arn:aws:lambda:us-east-1:123456789012:function:svc:2 us-east-1 production
+                post svc live 2 1 arn:aws:lambda:us-east-1:123456789012:function:svc:2 us-east-1 production
+
+                """, "\(written)")
+        #expect(result.hooks.map(\.kind) == [.preTraffic, .postTraffic] && result.hooks.allSatisfy(\.passed))
+    }
+
+    @Test("a command that hangs is killed at --hook-timeout, with what it started: exit 3, nothing moved")
+    func hangs() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+        let result = await world.run(
+            try world.plan {
+                $0["pre-traffic-command"] = "sleep 60 & echo $! > \(pidFile); wait"
+                $0["hook-timeout"] = "1s"
+            })
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(result.hooks.first?.timedOut == true && result.reason?.contains("--hook-timeout") == true, "\(result)")
+        let pid = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Gone, or a zombie waiting for init to reap it: either way no longer running.
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let state = stat.split(separator: ")").last?.split(separator: " ").first.map(String.init)
+        #expect(stat.isEmpty || state == "Z", "the sleep the command started is gone too: \(stat)")
+        #expect(world.lambda.alias()?.functionVersion == "1")
+    }
+}

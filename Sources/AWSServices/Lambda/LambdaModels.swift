@@ -27,6 +27,10 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// GetFunction's `Code` says them.
     public var imageUri: String?
     public var resolvedImageUri: String?
+    /// The execution role, and the dead-letter queue or topic (nil when none): a weighted alias
+    /// routes only between versions that agree on both.
+    public var role: String?
+    public var deadLetterTargetArn: String?
     /// Signed code: the profile version and the job that signed it.
     public var signingProfileVersionArn: String?
     public var signingJobArn: String?
@@ -66,6 +70,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         lastUpdateStatusReasonCode = f.string("LastUpdateStatusReasonCode")
         runtime = f.string("Runtime")
         lastModified = f.string("LastModified")
+        role = f.string("Role")
+        deadLetterTargetArn = f.fields("DeadLetterConfig")?.string("TargetArn")
         signingProfileVersionArn = f.string("SigningProfileVersionArn")
         signingJobArn = f.string("SigningJobArn")
         let architectures = f.strings("Architectures")

@@ -1,0 +1,150 @@
+import Dispatch
+import Glibc
+
+/// A command run through `/bin/sh -c` (a traffic hook): its output, standard error included,
+/// handed over line by line as it comes; bounded by a timeout, after which its whole process
+/// group is killed (what it started dies with it). Standard input is /dev/null.
+public struct ShellCommand: Sendable {
+    public var command: String
+    /// Added to (or replacing in) this process's environment.
+    public var environment: [String: String]
+    public var timeoutSeconds: Int
+
+    public init(command: String, environment: [String: String], timeoutSeconds: Int) {
+        self.command = command
+        self.environment = environment
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// How it ended: its exit status (128 + the signal when killed), whether the timeout killed
+    /// it, and how long it ran.
+    public struct Ending: Sendable, Equatable {
+        public var status: Int32
+        public var timedOut: Bool
+        public var seconds: Double
+    }
+
+    /// Runs it on a thread of its own; cancellation kills it as the timeout does.
+    public func run(onLine: @escaping @Sendable (String) -> Void) async throws -> Ending {
+        let child = ChildProcess()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try self.runBlocking(child, onLine: onLine) })
+                }
+            }
+        } onCancel: {
+            child.kill()
+        }
+    }
+
+    func runBlocking(_ child: ChildProcess, onLine: (String) -> Void) throws -> Ending {
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { throw ShellCommandError("could not make a pipe for the command") }
+        _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipe[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group, so the timeout reaches everything it started.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var variables: [String: String] = [:]
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            index += 1
+        }
+        variables.merge(environment) { $1 }
+        var envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
+        let arguments: [String] = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let started = monotonicSeconds()
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp)
+        close(pipe[1])
+        defer { close(pipe[0]) }
+        guard spawned == 0 else { throw ShellCommandError("could not start /bin/sh (error \(spawned))") }
+        child.started(pid)
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var timedOut = false
+        let deadline = started + Double(timeoutSeconds)
+        while true {
+            let left = deadline - monotonicSeconds()
+            if left <= 0 && !timedOut {
+                timedOut = true
+                child.kill()
+            }
+            var descriptor = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, timedOut ? 1000 : Int32(min(max(left, 0.01), 1) * 1000))
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 { continue }
+            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            pending += chunk[0..<count]
+            while let newline = pending.firstIndex(of: 10) {
+                onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return Ending(
+            status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut: timedOut,
+            seconds: monotonicSeconds() - started)
+    }
+
+    func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+/// The running child, so that cancellation can kill it from another thread.
+final class ChildProcess: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var pid: pid_t = 0
+    private var killed = false
+
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func started(_ pid: pid_t) {
+        pthread_mutex_lock(&lock)
+        self.pid = pid
+        let kill = killed
+        pthread_mutex_unlock(&lock)
+        if kill { self.kill() }
+    }
+
+    /// Kills the whole process group (or marks it for killing when it has not started yet).
+    func kill() {
+        pthread_mutex_lock(&lock)
+        killed = true
+        let group = pid
+        pthread_mutex_unlock(&lock)
+        if group > 0 { _ = Glibc.kill(-group, SIGKILL) }
+    }
+}
+
+public struct ShellCommandError: LambdaShiftError {
+    public var sentence: String
+    public var exitCode: Int32 { ExitStatus.failed }
+    init(_ sentence: String) { self.sentence = sentence }
+}
