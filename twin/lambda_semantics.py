@@ -199,6 +199,14 @@ def parse_function_ref(ref: str) -> tuple[str, str | None]:
     return name, qualifier or None
 
 
+def dead_letter_target(body: dict) -> str | None:
+    """DeadLetterConfig.TargetArn of a CreateFunction / UpdateFunctionConfiguration body (None for
+    none: an empty or missing TargetArn removes the queue)."""
+    config = body.get("DeadLetterConfig")
+    target = config.get("TargetArn") if isinstance(config, dict) else None
+    return target if isinstance(target, str) and target else None
+
+
 @dataclass(frozen=True)
 class ImageCode:
     """The image of an Image function's $LATEST or of one published version."""
@@ -258,6 +266,14 @@ class FunctionState:
     images: dict[str, ImageCode] = field(default_factory=dict)
     # Signed code: (SigningProfileVersionArn, SigningJobArn) of $LATEST and of each published version.
     signing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # DeadLetterConfig.TargetArn of $LATEST and of each published version (None: no dead-letter queue;
+    # a version absent here has none). moto 5.2.1 neither stores nor returns DeadLetterConfig.
+    dead_letters: dict[str, str | None] = field(default_factory=dict)
+
+    def freeze_dead_letter(self, version: str) -> None:
+        """A version just published keeps $LATEST's dead-letter queue (an existing one keeps its own)."""
+        if version != LATEST and version not in self.dead_letters:
+            self.dead_letters[version] = self.dead_letters.get(LATEST)
 
     def set_pending(self, polls: int, reason: str, code: str) -> None:
         self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
@@ -665,7 +681,18 @@ class LambdaSemantics:
         if image is not None:  # moto says sha256(ImageUri string); Lambda says the image's digest
             config["CodeSha256"] = image.code_sha256
         self._apply_signing(st, config, version)
+        self._apply_dead_letter(st, config, version)
         return config
+
+    @staticmethod
+    def _apply_dead_letter(st: FunctionState, config: dict, version: str) -> None:
+        """DeadLetterConfig (Lambda API reference, FunctionConfiguration) of $LATEST or a version;
+        absent without one."""
+        target = st.dead_letters.get(version)
+        if target:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        else:
+            config.pop("DeadLetterConfig", None)
 
     @staticmethod
     def _apply_signing(st: FunctionState, config: dict, version: str) -> None:
@@ -821,6 +848,9 @@ class LambdaSemantics:
                         st.signing["1"] = signing
             else:
                 self.state.function_csc.pop((req.region, st.name), None)
+            st.dead_letters[LATEST] = dead_letter_target(body)  # moto 5.2.1 ignores DeadLetterConfig
+            if body.get("Publish"):
+                st.freeze_dead_letter("1")
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
             st.snap_start = ((body.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions")
             # "Lambda function states": a new function is Pending, then Active (pendingPolls reads).
@@ -995,6 +1025,10 @@ class LambdaSemantics:
         if resp.status == 200 and config:
             st.start_update(polls, None)
             version = str(config.get("Version", LATEST))
+            if req.operation == "UpdateFunctionConfiguration" and "DeadLetterConfig" in body:
+                st.dead_letters[LATEST] = dead_letter_target(body)
+            if version != LATEST:  # Publish: true: the new version keeps $LATEST's dead-letter queue
+                st.freeze_dead_letter(version)
             if req.operation == "UpdateFunctionCode":
                 # New code: signed (and verified) or not; a published version keeps what it had.
                 if signing is not None:
@@ -1159,6 +1193,7 @@ class LambdaSemantics:
         if LATEST in st.images:
             config["CodeSha256"] = st.images[LATEST].code_sha256
         self._apply_signing(st, config, LATEST)
+        self._apply_dead_letter(st, config, LATEST)
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -1204,6 +1239,10 @@ class LambdaSemantics:
                 st.images.setdefault(version, st.images[LATEST])
             if version != LATEST and LATEST in st.signing:
                 st.signing.setdefault(version, st.signing[LATEST])  # the version keeps its signature
+            # The version keeps the dead-letter queue $LATEST has now (moto keeps none). Its Role needs
+            # no freezing: moto copies the function object at PublishVersion, and an update of
+            # $LATEST sets the Role string on $LATEST's object only.
+            st.freeze_dead_letter(version)
             if st.snap_start and version != LATEST:
                 # Lambda Developer Guide, "Activating and managing Lambda SnapStart" (section
                 # "Lambda SnapStart and function states"): publishing a SnapStart version makes
@@ -1226,6 +1265,7 @@ class LambdaSemantics:
                     st.version_revisions.pop(qualifier, None)
                     st.versions.pop(qualifier, None)
                     st.images.pop(qualifier, None)
+                    st.dead_letters.pop(qualifier, None)
             else:
                 self.state.functions.pop((req.region, name), None)
                 self.state.function_csc.pop((req.region, name), None)
