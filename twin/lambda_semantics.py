@@ -11,7 +11,9 @@ local AWS twin"):
 - UpdateFunctionCode from S3 honouring S3ObjectVersion;
 - Invoke answered here: qualifier resolution (alias weights included),
   X-Amz-Executed-Version, scripted results, invocation counts;
-- weighted-alias rules (RoutingConfig) on CreateAlias / UpdateAlias;
+- weighted-alias rules (RoutingConfig) on CreateAlias / UpdateAlias, the two versions' execution
+  role and dead-letter queue included;
+- DeadLetterConfig kept per $LATEST and per published version (moto 5.2.1 drops it);
 - function State (Pending / Active / Inactive / Failed) with StateReason
   and StateReasonCode, and what each state refuses;
 - SnapStart: published versions start Pending while the snapshot is made;
@@ -105,6 +107,13 @@ ZIP_REFUSES_IMAGE_URI = "Please don't provide ImageUri when updating a function 
 LATEST_WEIGHTED = "$LATEST is not supported for an alias pointing to more than 1 version"
 TOO_MANY_VERSIONS = "Invalid RoutingConfig: an alias can point to at most 2 versions (1 additional version)."
 SAME_VERSION = "Invalid RoutingConfig: the additional version must differ from the alias's FunctionVersion ({version})."
+# Same page, under "Create a routing configuration for a Lambda alias": "Both versions must have the
+# same execution role", "Both versions must have the same dead-letter queue configuration, or no
+# dead-letter queue configuration". AWS's answer to a role mismatch, as users report it (400
+# InvalidParameterValueException, serverless-heaven/serverless-aws-alias#64): the text below. No report
+# of the dead-letter mismatch was found: its text is the twin's, written after the role one.
+ROLE_MISMATCH = "Specified versions must be associated with the same execution role"
+DEAD_LETTER_MISMATCH = "Specified versions must be associated with the same dead letter queue configuration"
 # Lambda API reference, UpdateFunctionCode (S3Bucket) and FunctionCode (S3Bucket): "An Amazon S3
 # bucket in the same AWS Region as your function. The bucket can be in a different AWS account."
 # What AWS answers otherwise is not documented; observed (public issue reports, e.g.
@@ -769,9 +778,13 @@ class LambdaSemantics:
     def _version_exists(self, name: str, version: str, region: str) -> bool:
         if version == LATEST:
             return True
+        return self._version_config(name, version, region) is not None
+
+    def _version_config(self, name: str, version: str, region: str) -> dict | None:
+        """moto's configuration of one version (or $LATEST), None when it has none."""
         check = self._moto_get(f"/{quote(name, safe='')}/configuration?Qualifier={quote(str(version), safe='')}",
                                region)
-        return check.status == 200
+        return (_json_body(check) or {}) if check.status == 200 else None
 
     def _alias_state(self, name: str, alias: dict, region: str) -> AliasState:
         key = (region, name, alias.get("Name", ""))
@@ -1282,7 +1295,8 @@ class LambdaSemantics:
         deployments using a weighted alias"): FunctionVersion exists (404 otherwise); with
         additional versions, the primary is a published version (not $LATEST), there is at most
         one additional version, it differs from the primary, and it is a published version that
-        exists. Key pattern [0-9]+ and weights in [0.0, 1.0] come from the model
+        exists; both versions have the same execution role and dead-letter queue configuration
+        (_check_same_setup). Key pattern [0-9]+ and weights in [0.0, 1.0] come from the model
         (shape_validation.py answers those with ValidationException first)."""
         arn = self._arn(name, region)
         if primary and not self._version_exists(name, primary, region):
@@ -1299,10 +1313,29 @@ class LambdaSemantics:
             return _err(400, "InvalidParameterValueException", LATEST_WEIGHTED)
         if primary is not None and extra == str(primary):
             return _err(400, "InvalidParameterValueException", SAME_VERSION.format(version=primary))
-        if not self._version_exists(name, extra, region):
+        extra_config = self._version_config(name, extra, region)
+        if extra_config is None:
             # AWS's code and text for a missing additional version are not documented; the twin
             # answers as for a missing FunctionVersion.
             return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{extra}")
+        if primary is None:
+            return None
+        return self._check_same_setup(name, region, str(primary), extra, extra_config)
+
+    def _check_same_setup(self, name: str, region: str, primary: str, extra: str,
+                          extra_config: dict) -> Response | None:
+        """Lambda DG "Create a routing configuration for a Lambda alias"
+        (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html): both versions
+        behind a weighted alias have the same execution role, and the same dead-letter queue
+        configuration or none (a queue on one and none on the other differ). Roles as moto keeps
+        them per version; dead-letter queues as the twin froze them at PublishVersion."""
+        primary_config = self._version_config(name, primary, region) or {}
+        if primary_config.get("Role") != extra_config.get("Role"):
+            return _err(400, "InvalidParameterValueException", ROLE_MISMATCH)
+        st = self.state.functions.get((region, name))
+        dead_letters = st.dead_letters if st is not None else {}
+        if dead_letters.get(primary) != dead_letters.get(extra):
+            return _err(400, "InvalidParameterValueException", DEAD_LETTER_MISMATCH)
         return None
 
     def _create_alias(self, req, forward, name, qualifier) -> Response:
