@@ -163,6 +163,11 @@ INVALID_CODE_SIGNATURE = "The code signature failed the integrity check."
 CSC_NOT_FOUND = "The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."
 CSC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
                      r"code-signing-config:(?P<id>csc-[a-z0-9]{17})$")
+# What the control API takes as a role (the model's RoleArn pattern, botocore lambda service-2.json)
+# and as a dead-letter queue (an SQS queue or SNS topic ARN: Lambda DG "Adding a dead-letter queue";
+# the model's TargetArn pattern only asks for an ARN).
+ROLE_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+DEAD_LETTER_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:(sqs|sns):[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_.]+$")
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -171,6 +176,14 @@ Forward = Callable[..., Response]
 
 def new_revision() -> str:
     return str(uuid.uuid4())
+
+
+class ControlRefusal(Exception):
+    """A control-API request refused with an HTTP status (control.py answers it as such)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def control_region(body: dict) -> str:
@@ -767,6 +780,51 @@ class LambdaSemantics:
                 "stateReasonCode": st.state_reason_code, "packageType": st.effective_package_type,
                 "versions": {v: {"state": vs.state, "reason": vs.reason, "reasonCode": vs.reason_code}
                              for v, vs in sorted(st.versions.items())}}
+
+    def set_function_config(self, body: dict) -> dict:
+        """POST /_twin/function-config: $LATEST's Role and/or DeadLetterConfig changed as
+        UpdateFunctionConfiguration changes them (through moto, so reads and a later PublishVersion
+        see them), with a new RevisionId, but settled at once: LastUpdateStatus Successful, no
+        InProgress polls, no scripted failure used. Refused like the API while the function is
+        Pending or an update is in progress (409)."""
+        function = body.get("function")
+        if not isinstance(function, str) or not function:
+            raise ValueError("function is required (a function name)")
+        region = control_region(body)
+        name, _ = parse_function_ref(function)
+        unknown = sorted(set(body) - {"function", "region", "role", "deadLetterTargetArn"})
+        if unknown:
+            raise ValueError("unknown field(s): " + ", ".join(unknown))
+        if "role" not in body and "deadLetterTargetArn" not in body:
+            raise ValueError("give role and/or deadLetterTargetArn")
+        update: dict = {}
+        if "role" in body:
+            role = body["role"]
+            if not isinstance(role, str) or not ROLE_ARN.match(role):
+                raise ValueError("role must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
+            update["Role"] = role
+        if "deadLetterTargetArn" in body:
+            target = body["deadLetterTargetArn"]
+            if not isinstance(target, str) or (target and not DEAD_LETTER_ARN.match(target)):
+                raise ValueError('deadLetterTargetArn must be an SQS queue or SNS topic ARN, or "" to remove it')
+            update["DeadLetterConfig"] = {"TargetArn": target}
+        st = self._function_state(name, region)
+        if st is None:
+            raise LookupError(f"no function {name} in {region}")
+        refusal = self._state_conflict(st, name, region)
+        if refusal is None and st.in_progress:
+            refusal = self._conflict(name, region)
+        if refusal is not None:
+            raise ControlRefusal(refusal.status, json.loads(refusal.body).get("message", ""))
+        resp = self.moto.call("PUT", f"{API}/{quote(name, safe='')}/configuration", "lambda",
+                              json.dumps(update).encode(), "application/json", region=region)
+        config = _json_body(resp)
+        if resp.status != 200 or config is None:
+            raise ControlRefusal(502, f"moto UpdateFunctionConfiguration: {resp.status} {resp.body[:300]!r}")
+        if "DeadLetterConfig" in update:
+            st.dead_letters[LATEST] = dead_letter_target(update)
+        st.start_update(0, None)  # a new RevisionId, LastUpdateStatus Successful
+        return self._decorate_after_update(st, config, region)
 
     def _state_conflict(self, st: FunctionState, name: str, region: str) -> Response | None:
         """409 while the function is Pending ("Lambda function states": while Pending, "Any
