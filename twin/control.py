@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from . import ecr_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
-from .lambda_semantics import LATEST, LambdaSemantics, control_region
+from .lambda_semantics import LATEST, ControlRefusal, LambdaSemantics, control_region
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
 from .signer_semantics import SignerSemantics
@@ -85,6 +85,7 @@ class Control:
             ("POST", "/_twin/seed-function"): self.seed_function,
             ("POST", "/_twin/seed-image"): self.seed_image,
             ("POST", "/_twin/function-state"): self.function_state,
+            ("POST", "/_twin/function-config"): self.function_config,
             ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
             ("POST", "/_twin/signing-profile"): self.signing_profile,
             ("POST", "/_twin/code-signing"): self.code_signing,
@@ -100,7 +101,7 @@ class Control:
             if not isinstance(body, dict):
                 raise ControlError(400, "the body must be a JSON object")
             return _reply(200, handler(body))
-        except ControlError as exc:
+        except (ControlError, ControlRefusal) as exc:
             return _reply(exc.status, {"message": str(exc)})
         except LookupError as exc:
             return _reply(404, {"message": str(exc.args[0] if exc.args else exc)})
@@ -154,6 +155,11 @@ class Control:
     def function_state(self, body: dict) -> dict:
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.set_function_state(body)
+
+    def function_config(self, body: dict) -> dict:
+        """POST /_twin/function-config: $LATEST's Role / DeadLetterConfig, settled at once."""
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.set_function_config(body)
 
     def seed_image(self, body: dict) -> dict:
         """A repository (created if missing) and an image in it: one Docker v2 schema 2 manifest

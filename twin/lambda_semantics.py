@@ -11,7 +11,9 @@ local AWS twin"):
 - UpdateFunctionCode from S3 honouring S3ObjectVersion;
 - Invoke answered here: qualifier resolution (alias weights included),
   X-Amz-Executed-Version, scripted results, invocation counts;
-- weighted-alias rules (RoutingConfig) on CreateAlias / UpdateAlias;
+- weighted-alias rules (RoutingConfig) on CreateAlias / UpdateAlias, the two versions' execution
+  role and dead-letter queue included;
+- DeadLetterConfig kept per $LATEST and per published version (moto 5.2.1 drops it);
 - function State (Pending / Active / Inactive / Failed) with StateReason
   and StateReasonCode, and what each state refuses;
 - SnapStart: published versions start Pending while the snapshot is made;
@@ -105,6 +107,13 @@ ZIP_REFUSES_IMAGE_URI = "Please don't provide ImageUri when updating a function 
 LATEST_WEIGHTED = "$LATEST is not supported for an alias pointing to more than 1 version"
 TOO_MANY_VERSIONS = "Invalid RoutingConfig: an alias can point to at most 2 versions (1 additional version)."
 SAME_VERSION = "Invalid RoutingConfig: the additional version must differ from the alias's FunctionVersion ({version})."
+# Same page, under "Create a routing configuration for a Lambda alias": "Both versions must have the
+# same execution role", "Both versions must have the same dead-letter queue configuration, or no
+# dead-letter queue configuration". AWS's answer to a role mismatch, as users report it (400
+# InvalidParameterValueException, serverless-heaven/serverless-aws-alias#64): the text below. No report
+# of the dead-letter mismatch was found: its text is the twin's, written after the role one.
+ROLE_MISMATCH = "Specified versions must be associated with the same execution role"
+DEAD_LETTER_MISMATCH = "Specified versions must be associated with the same dead letter queue configuration"
 # Lambda API reference, UpdateFunctionCode (S3Bucket) and FunctionCode (S3Bucket): "An Amazon S3
 # bucket in the same AWS Region as your function. The bucket can be in a different AWS account."
 # What AWS answers otherwise is not documented; observed (public issue reports, e.g.
@@ -154,6 +163,11 @@ INVALID_CODE_SIGNATURE = "The code signature failed the integrity check."
 CSC_NOT_FOUND = "The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."
 CSC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
                      r"code-signing-config:(?P<id>csc-[a-z0-9]{17})$")
+# What the control API takes as a role (the model's RoleArn pattern, botocore lambda service-2.json)
+# and as a dead-letter queue (an SQS queue or SNS topic ARN: Lambda DG "Adding a dead-letter queue";
+# the model's TargetArn pattern only asks for an ARN).
+ROLE_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+DEAD_LETTER_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:(sqs|sns):[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_.]+$")
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -162,6 +176,14 @@ Forward = Callable[..., Response]
 
 def new_revision() -> str:
     return str(uuid.uuid4())
+
+
+class ControlRefusal(Exception):
+    """A control-API request refused with an HTTP status (control.py answers it as such)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def control_region(body: dict) -> str:
@@ -197,6 +219,14 @@ def parse_function_ref(ref: str) -> tuple[str, str | None]:
         ref = ref.split(":function:", 1)[1]
     name, _, qualifier = ref.partition(":")
     return name, qualifier or None
+
+
+def dead_letter_target(body: dict) -> str | None:
+    """DeadLetterConfig.TargetArn of a CreateFunction / UpdateFunctionConfiguration body (None for
+    none: an empty or missing TargetArn removes the queue)."""
+    config = body.get("DeadLetterConfig")
+    target = config.get("TargetArn") if isinstance(config, dict) else None
+    return target if isinstance(target, str) and target else None
 
 
 @dataclass(frozen=True)
@@ -258,6 +288,14 @@ class FunctionState:
     images: dict[str, ImageCode] = field(default_factory=dict)
     # Signed code: (SigningProfileVersionArn, SigningJobArn) of $LATEST and of each published version.
     signing: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # DeadLetterConfig.TargetArn of $LATEST and of each published version (None: no dead-letter queue;
+    # a version absent here has none). moto 5.2.1 neither stores nor returns DeadLetterConfig.
+    dead_letters: dict[str, str | None] = field(default_factory=dict)
+
+    def freeze_dead_letter(self, version: str) -> None:
+        """A version just published keeps $LATEST's dead-letter queue (an existing one keeps its own)."""
+        if version != LATEST and version not in self.dead_letters:
+            self.dead_letters[version] = self.dead_letters.get(LATEST)
 
     def set_pending(self, polls: int, reason: str, code: str) -> None:
         self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
@@ -665,7 +703,18 @@ class LambdaSemantics:
         if image is not None:  # moto says sha256(ImageUri string); Lambda says the image's digest
             config["CodeSha256"] = image.code_sha256
         self._apply_signing(st, config, version)
+        self._apply_dead_letter(st, config, version)
         return config
+
+    @staticmethod
+    def _apply_dead_letter(st: FunctionState, config: dict, version: str) -> None:
+        """DeadLetterConfig (Lambda API reference, FunctionConfiguration) of $LATEST or a version;
+        absent without one."""
+        target = st.dead_letters.get(version)
+        if target:
+            config["DeadLetterConfig"] = {"TargetArn": target}
+        else:
+            config.pop("DeadLetterConfig", None)
 
     @staticmethod
     def _apply_signing(st: FunctionState, config: dict, version: str) -> None:
@@ -732,6 +781,51 @@ class LambdaSemantics:
                 "versions": {v: {"state": vs.state, "reason": vs.reason, "reasonCode": vs.reason_code}
                              for v, vs in sorted(st.versions.items())}}
 
+    def set_function_config(self, body: dict) -> dict:
+        """POST /_twin/function-config: $LATEST's Role and/or DeadLetterConfig changed as
+        UpdateFunctionConfiguration changes them (through moto, so reads and a later PublishVersion
+        see them), with a new RevisionId, but settled at once: LastUpdateStatus Successful, no
+        InProgress polls, no scripted failure used. Refused like the API while the function is
+        Pending or an update is in progress (409)."""
+        function = body.get("function")
+        if not isinstance(function, str) or not function:
+            raise ValueError("function is required (a function name)")
+        region = control_region(body)
+        name, _ = parse_function_ref(function)
+        unknown = sorted(set(body) - {"function", "region", "role", "deadLetterTargetArn"})
+        if unknown:
+            raise ValueError("unknown field(s): " + ", ".join(unknown))
+        if "role" not in body and "deadLetterTargetArn" not in body:
+            raise ValueError("give role and/or deadLetterTargetArn")
+        update: dict = {}
+        if "role" in body:
+            role = body["role"]
+            if not isinstance(role, str) or not ROLE_ARN.match(role):
+                raise ValueError("role must be an IAM role ARN (arn:aws:iam::123456789012:role/NAME)")
+            update["Role"] = role
+        if "deadLetterTargetArn" in body:
+            target = body["deadLetterTargetArn"]
+            if not isinstance(target, str) or (target and not DEAD_LETTER_ARN.match(target)):
+                raise ValueError('deadLetterTargetArn must be an SQS queue or SNS topic ARN, or "" to remove it')
+            update["DeadLetterConfig"] = {"TargetArn": target}
+        st = self._function_state(name, region)
+        if st is None:
+            raise LookupError(f"no function {name} in {region}")
+        refusal = self._state_conflict(st, name, region)
+        if refusal is None and st.in_progress:
+            refusal = self._conflict(name, region)
+        if refusal is not None:
+            raise ControlRefusal(refusal.status, json.loads(refusal.body).get("message", ""))
+        resp = self.moto.call("PUT", f"{API}/{quote(name, safe='')}/configuration", "lambda",
+                              json.dumps(update).encode(), "application/json", region=region)
+        config = _json_body(resp)
+        if resp.status != 200 or config is None:
+            raise ControlRefusal(502, f"moto UpdateFunctionConfiguration: {resp.status} {resp.body[:300]!r}")
+        if "DeadLetterConfig" in update:
+            st.dead_letters[LATEST] = dead_letter_target(update)
+        st.start_update(0, None)  # a new RevisionId, LastUpdateStatus Successful
+        return self._decorate_after_update(st, config, region)
+
     def _state_conflict(self, st: FunctionState, name: str, region: str) -> Response | None:
         """409 while the function is Pending ("Lambda function states": while Pending, "Any
         invocations or other API actions that operate on the function will fail")."""
@@ -742,9 +836,13 @@ class LambdaSemantics:
     def _version_exists(self, name: str, version: str, region: str) -> bool:
         if version == LATEST:
             return True
+        return self._version_config(name, version, region) is not None
+
+    def _version_config(self, name: str, version: str, region: str) -> dict | None:
+        """moto's configuration of one version (or $LATEST), None when it has none."""
         check = self._moto_get(f"/{quote(name, safe='')}/configuration?Qualifier={quote(str(version), safe='')}",
                                region)
-        return check.status == 200
+        return (_json_body(check) or {}) if check.status == 200 else None
 
     def _alias_state(self, name: str, alias: dict, region: str) -> AliasState:
         key = (region, name, alias.get("Name", ""))
@@ -821,6 +919,9 @@ class LambdaSemantics:
                         st.signing["1"] = signing
             else:
                 self.state.function_csc.pop((req.region, st.name), None)
+            st.dead_letters[LATEST] = dead_letter_target(body)  # moto 5.2.1 ignores DeadLetterConfig
+            if body.get("Publish"):
+                st.freeze_dead_letter("1")
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
             st.snap_start = ((body.get("SnapStart") or {}).get("ApplyOn") == "PublishedVersions")
             # "Lambda function states": a new function is Pending, then Active (pendingPolls reads).
@@ -995,6 +1096,10 @@ class LambdaSemantics:
         if resp.status == 200 and config:
             st.start_update(polls, None)
             version = str(config.get("Version", LATEST))
+            if req.operation == "UpdateFunctionConfiguration" and "DeadLetterConfig" in body:
+                st.dead_letters[LATEST] = dead_letter_target(body)
+            if version != LATEST:  # Publish: true: the new version keeps $LATEST's dead-letter queue
+                st.freeze_dead_letter(version)
             if req.operation == "UpdateFunctionCode":
                 # New code: signed (and verified) or not; a published version keeps what it had.
                 if signing is not None:
@@ -1159,6 +1264,7 @@ class LambdaSemantics:
         if LATEST in st.images:
             config["CodeSha256"] = st.images[LATEST].code_sha256
         self._apply_signing(st, config, LATEST)
+        self._apply_dead_letter(st, config, LATEST)
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -1204,6 +1310,10 @@ class LambdaSemantics:
                 st.images.setdefault(version, st.images[LATEST])
             if version != LATEST and LATEST in st.signing:
                 st.signing.setdefault(version, st.signing[LATEST])  # the version keeps its signature
+            # The version keeps the dead-letter queue $LATEST has now (moto keeps none). Its Role needs
+            # no freezing: moto copies the function object at PublishVersion, and an update of
+            # $LATEST sets the Role string on $LATEST's object only.
+            st.freeze_dead_letter(version)
             if st.snap_start and version != LATEST:
                 # Lambda Developer Guide, "Activating and managing Lambda SnapStart" (section
                 # "Lambda SnapStart and function states"): publishing a SnapStart version makes
@@ -1226,6 +1336,7 @@ class LambdaSemantics:
                     st.version_revisions.pop(qualifier, None)
                     st.versions.pop(qualifier, None)
                     st.images.pop(qualifier, None)
+                    st.dead_letters.pop(qualifier, None)
             else:
                 self.state.functions.pop((req.region, name), None)
                 self.state.function_csc.pop((req.region, name), None)
@@ -1242,7 +1353,8 @@ class LambdaSemantics:
         deployments using a weighted alias"): FunctionVersion exists (404 otherwise); with
         additional versions, the primary is a published version (not $LATEST), there is at most
         one additional version, it differs from the primary, and it is a published version that
-        exists. Key pattern [0-9]+ and weights in [0.0, 1.0] come from the model
+        exists; both versions have the same execution role and dead-letter queue configuration
+        (_check_same_setup). Key pattern [0-9]+ and weights in [0.0, 1.0] come from the model
         (shape_validation.py answers those with ValidationException first)."""
         arn = self._arn(name, region)
         if primary and not self._version_exists(name, primary, region):
@@ -1259,10 +1371,29 @@ class LambdaSemantics:
             return _err(400, "InvalidParameterValueException", LATEST_WEIGHTED)
         if primary is not None and extra == str(primary):
             return _err(400, "InvalidParameterValueException", SAME_VERSION.format(version=primary))
-        if not self._version_exists(name, extra, region):
+        extra_config = self._version_config(name, extra, region)
+        if extra_config is None:
             # AWS's code and text for a missing additional version are not documented; the twin
             # answers as for a missing FunctionVersion.
             return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{extra}")
+        if primary is None:
+            return None
+        return self._check_same_setup(name, region, str(primary), extra, extra_config)
+
+    def _check_same_setup(self, name: str, region: str, primary: str, extra: str,
+                          extra_config: dict) -> Response | None:
+        """Lambda DG "Create a routing configuration for a Lambda alias"
+        (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html): both versions
+        behind a weighted alias have the same execution role, and the same dead-letter queue
+        configuration or none (a queue on one and none on the other differ). Roles as moto keeps
+        them per version; dead-letter queues as the twin froze them at PublishVersion."""
+        primary_config = self._version_config(name, primary, region) or {}
+        if primary_config.get("Role") != extra_config.get("Role"):
+            return _err(400, "InvalidParameterValueException", ROLE_MISMATCH)
+        st = self.state.functions.get((region, name))
+        dead_letters = st.dead_letters if st is not None else {}
+        if dead_letters.get(primary) != dead_letters.get(extra):
+            return _err(400, "InvalidParameterValueException", DEAD_LETTER_MISMATCH)
         return None
 
     def _create_alias(self, req, forward, name, qualifier) -> Response:

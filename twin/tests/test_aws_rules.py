@@ -102,6 +102,113 @@ def test_weighted_alias_rules(twin):
         (400, "InvalidParameterValueException")
 
 
+# Rule 1b: the versions behind a weighted alias share their execution role and dead-letter queue ----
+
+OTHER_ROLE = "arn:aws:iam::123456789012:role/twin-other-role"
+DLQ = "arn:aws:sqs:us-east-1:123456789012:fn-dlq"
+OTHER_DLQ = "arn:aws:sns:us-east-1:123456789012:fn-failures"
+ROLE_MISMATCH = (400, "InvalidParameterValueException",
+                 "Specified versions must be associated with the same execution role")
+DLQ_MISMATCH = (400, "InvalidParameterValueException",
+                "Specified versions must be associated with the same dead letter queue configuration")
+
+
+def control_refusal(twin, path, body):
+    import urllib.error
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        ctl(twin, path, body)
+    return exc.value.code, json.loads(exc.value.read())["message"]
+
+
+def alias_of(lam, name):
+    alias = lam.get_alias(FunctionName="fn", Name=name)
+    alias.pop("ResponseMetadata")
+    return alias
+
+
+def test_weighted_alias_versions_share_role_and_dead_letter_queue(twin):
+    seed(twin)  # version 1 behind "live": the seed role, no dead-letter queue
+    lam = loose(twin, "lambda")
+    before = lam.get_function_configuration(FunctionName="fn")
+
+    # the control route changes $LATEST as UpdateFunctionConfiguration would, settled at once
+    changed = ctl(twin, "/_twin/function-config", {"function": "fn", "role": OTHER_ROLE})
+    assert (changed["FunctionName"], changed["Version"], changed["Role"]) == ("fn", "$LATEST", OTHER_ROLE)
+    assert changed["LastUpdateStatus"] == "Successful" and changed["RevisionId"] != before["RevisionId"]
+    assert "DeadLetterConfig" not in changed
+    latest = lam.get_function_configuration(FunctionName="fn")
+    assert (latest["Role"], latest["LastUpdateStatus"], latest["RevisionId"]) == \
+        (OTHER_ROLE, "Successful", changed["RevisionId"])
+    assert lam.publish_version(FunctionName="fn")["Version"] == "2"  # no wait: nothing in progress
+
+    # role mismatch: refused on UpdateAlias and CreateAlias, nothing changes
+    alias = alias_of(lam, "live")
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", RoutingConfig={
+        "AdditionalVersionWeights": {"2": 0.1}})) == ROLE_MISMATCH
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="2", RoutingConfig={
+        "AdditionalVersionWeights": {"1": 0.1}})) == ROLE_MISMATCH
+    assert refused(lambda: lam.create_alias(FunctionName="fn", Name="canary", FunctionVersion="1", RoutingConfig={
+        "AdditionalVersionWeights": {"2": 0.5}})) == ROLE_MISMATCH
+    assert alias_of(lam, "live") == alias
+    assert refused(lambda: lam.get_alias(FunctionName="fn", Name="canary"))[:2] == (404, "ResourceNotFoundException")
+
+    # $LATEST goes back to the seed role; version 2 keeps the role it was published with
+    ctl(twin, "/_twin/function-config", {"function": "fn", "role": ROLE})
+    assert lam.get_function_configuration(FunctionName="fn", Qualifier="2")["Role"] == OTHER_ROLE
+    assert lam.get_function_configuration(FunctionName="fn", Qualifier="1")["Role"] == ROLE
+    assert lam.publish_version(FunctionName="fn")["Version"] == "3"
+    ok = lam.update_alias(FunctionName="fn", Name="live", RoutingConfig={"AdditionalVersionWeights": {"3": 0.1}})
+    assert ok["RoutingConfig"] == {"AdditionalVersionWeights": {"3": 0.1}}  # same role, no queue on either
+
+    # dead-letter queue: present on one version, absent on the other
+    with_dlq = ctl(twin, "/_twin/function-config", {"function": "fn", "deadLetterTargetArn": DLQ})
+    assert with_dlq["DeadLetterConfig"] == {"TargetArn": DLQ} and with_dlq["Role"] == ROLE
+    assert lam.get_function_configuration(FunctionName="fn")["DeadLetterConfig"] == {"TargetArn": DLQ}
+    published = lam.publish_version(FunctionName="fn")
+    assert (published["Version"], published["DeadLetterConfig"]) == ("4", {"TargetArn": DLQ})
+    assert "DeadLetterConfig" not in lam.get_function_configuration(FunctionName="fn", Qualifier="3")
+    alias = alias_of(lam, "live")
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="3", RoutingConfig={
+        "AdditionalVersionWeights": {"4": 0.1}})) == DLQ_MISMATCH
+    assert refused(lambda: lam.create_alias(FunctionName="fn", Name="canary", FunctionVersion="4", RoutingConfig={
+        "AdditionalVersionWeights": {"3": 0.1}})) == DLQ_MISMATCH
+    assert alias_of(lam, "live") == alias
+
+    # two different queues, set through UpdateFunctionConfiguration itself
+    lam.update_function_configuration(FunctionName="fn", DeadLetterConfig={"TargetArn": OTHER_DLQ})
+    status, message = control_refusal(twin, "/_twin/function-config", {"function": "fn", "deadLetterTargetArn": DLQ})
+    assert status == 409 and "An update is in progress" in message  # as a second update would be
+    wait_successful(lam)
+    assert lam.publish_version(FunctionName="fn")["DeadLetterConfig"] == {"TargetArn": OTHER_DLQ}  # version 5
+    assert lam.get_function_configuration(FunctionName="fn", Qualifier="4")["DeadLetterConfig"] == {"TargetArn": DLQ}
+    versions = {v["Version"]: v.get("DeadLetterConfig") for v in lam.list_versions_by_function(FunctionName="fn")["Versions"]}
+    assert versions == {"$LATEST": {"TargetArn": OTHER_DLQ}, "1": None, "2": None, "3": None,
+                        "4": {"TargetArn": DLQ}, "5": {"TargetArn": OTHER_DLQ}}
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="4", RoutingConfig={
+        "AdditionalVersionWeights": {"5": 0.1}})) == DLQ_MISMATCH
+
+    # the same role and the same queue: accepted
+    ctl(twin, "/_twin/function-config", {"function": "fn", "deadLetterTargetArn": DLQ})
+    assert lam.publish_version(FunctionName="fn")["Version"] == "6"
+    made = lam.create_alias(FunctionName="fn", Name="canary", FunctionVersion="4",
+                            RoutingConfig={"AdditionalVersionWeights": {"6": 0.2}})
+    assert made["RoutingConfig"] == {"AdditionalVersionWeights": {"6": 0.2}}
+    # the role is checked first when both differ
+    ctl(twin, "/_twin/function-config", {"function": "fn", "role": OTHER_ROLE, "deadLetterTargetArn": ""})
+    removed = lam.get_function_configuration(FunctionName="fn")
+    assert removed["Role"] == OTHER_ROLE and "DeadLetterConfig" not in removed
+    assert lam.publish_version(FunctionName="fn")["Version"] == "7"
+    assert refused(lambda: lam.update_alias(FunctionName="fn", Name="canary", RoutingConfig={
+        "AdditionalVersionWeights": {"7": 0.2}})) == ROLE_MISMATCH
+
+    # the control route's refusals
+    assert control_refusal(twin, "/_twin/function-config", {"function": "ghost", "role": ROLE})[0] == 404
+    for bad in ({"function": "fn"}, {"function": "fn", "role": "not-an-arn"},
+                {"function": "fn", "deadLetterTargetArn": "arn:aws:s3:::bucket"},
+                {"function": "fn", "role": ROLE, "timeout": 3}, {"role": ROLE}):
+        assert control_refusal(twin, "/_twin/function-config", bad)[0] == 400
+
+
 # Rule 2: request shapes against botocore's models ----------------------------------------
 
 def test_lambda_shapes_are_validated_from_the_model(twin):
