@@ -224,6 +224,10 @@ public enum SettingsTable {
         SettingSpec(
             "gate-interval", .duration, default: "10s", value: "10s", "How often the gates are checked during a bake."),
         SettingSpec(
+            "smoke-tenant-id", .text, default: "none",
+            "The tenant id of the smoke test and the warm invocations: a tenant-isolated function needs one.",
+            commands: [.deploy, .plan]),
+        SettingSpec(
             "pre-traffic-command", .text, default: "none",
             "A command (sh -c) run once the new version is published, Active and smoke-tested, before any traffic moves; its failure moves none (exit 3).",
             commands: [.deploy, .plan]),

@@ -67,6 +67,7 @@ struct DeployOptions: ParsableArguments {
     @Option(help: .setting("image-uri")) var imageUri: String?
     @Option(help: .setting("signing-profile")) var signingProfile: String?
     @Option(help: .setting("signed-prefix")) var signedPrefix: String?
+    @Option(help: .setting("smoke-tenant-id")) var smokeTenantId: String?
     @Option(help: .setting("pre-traffic-command")) var preTrafficCommand: String?
     @Option(help: .setting("post-traffic-command")) var postTrafficCommand: String?
     @Option(help: .setting("hook-timeout")) var hookTimeout: String?

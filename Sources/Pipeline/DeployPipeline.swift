@@ -177,7 +177,7 @@ public struct DeployPipeline: Sendable {
         _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
 
         if let payload = plan.smokePayload {
-            let smoke = try await SmokeTest(lambda: lambda, payload: payload).run(
+            let smoke = try await SmokeTest(lambda: lambda, payload: payload, tenantId: plan.smokeTenantId).run(
                 function: plan.function, version: published.version)
             report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
             guard smoke.passed else {
@@ -346,9 +346,9 @@ public struct DeployPipeline: Sendable {
     /// `--warm-invocations`: the smoke payload sent to the alias (both versions, by weight).
     func warming(_ lambda: any FunctionAPI) -> Warming? {
         guard plan.warmInvocations > 0, let payload = plan.smokePayload else { return nil }
-        let function = plan.function, alias = plan.alias
+        let function = plan.function, alias = plan.alias, tenant = plan.smokeTenantId
         return Warming(invocationsPerStep: plan.warmInvocations) {
-            _ = try await lambda.invoke(function, qualifier: alias, payload: payload)
+            _ = try await lambda.invoke(function, qualifier: alias, payload: payload, tenantId: tenant)
         }
     }
 
@@ -357,7 +357,13 @@ public struct DeployPipeline: Sendable {
     public func pruneVersions() async {
         guard let keep = plan.keepVersions else { return }
         do {
-            let pruned = try await VersionPruner(lambda: deps.functions).prune(function: plan.function, keep: keep)
+            let (pruned, running) = try await VersionPruner(lambda: deps.functions).prune(
+                function: plan.function, keep: keep)
+            if !running.isEmpty {
+                report.warning(
+                    "Kept version(s) \(running.joined(separator: ", ")) beyond --keep-versions \(keep): durable executions still run on them (each is pinned to the version that started it)."
+                )
+            }
             if !pruned.isEmpty {
                 report.line(
                     "pruned version(s) \(pruned.joined(separator: ", ")) (keeping the newest \(keep) and every aliased one)"

@@ -89,6 +89,7 @@ extension DeployPlan {
         plan.inconclusive = InconclusivePolicy(
             maxBakeSeconds: settings.seconds("max-bake"), decision: decision ?? .rollback)
         plan.warmInvocations = warm
+        plan.smokeTenantId = settings.text("smoke-tenant-id")
         plan.preTrafficCommand = settings.text("pre-traffic-command")
         plan.postTrafficCommand = settings.text("post-traffic-command")
         plan.hookTimeoutSeconds = settings.seconds("hook-timeout") ?? 600

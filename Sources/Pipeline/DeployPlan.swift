@@ -45,4 +45,6 @@ public struct DeployPlan: Sendable {
     public var preTrafficCommand: String?
     public var postTrafficCommand: String?
     public var hookTimeoutSeconds: Int = 600
+    /// `--smoke-tenant-id`: the tenant of the smoke test and the warm invocations.
+    public var smokeTenantId: String?
 }

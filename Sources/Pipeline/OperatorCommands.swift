@@ -160,17 +160,22 @@ public struct OperatorCommands: Sendable {
         let result = try await PreviewCleanup(functions: lambda, clock: deps.clock).run(
             function: function, selector: selector, template: template, keepVersions: keep)
         let removed = result.removedAliases
-        let sentence =
+        var sentence =
             removed.isEmpty
             ? "No preview alias to remove from \(function): nothing to clean."
             : "Removed alias\(removed.count == 1 ? "" : "es") \(removed.joined(separator: ", ")) from \(function)"
                 + (result.deletedVersions.isEmpty
                     ? "." : ", and version(s) \(result.deletedVersions.joined(separator: ", ")) that nothing uses.")
+        if !result.keptRunning.isEmpty {
+            sentence +=
+                " Kept version(s) \(result.keptRunning.joined(separator: ", ")): durable executions still run on them."
+        }
         return OperatorResult(
             command: "cleanup", outcome: removed.isEmpty ? .nothingToDo : .cleaned, lines: [sentence],
             members: [
                 "function": .string(function), "aliases": .array(removed.map { .string($0) }),
                 "versions": .array(result.deletedVersions.map { .string($0) }),
+                "kept-running": .array(result.keptRunning.map { .string($0) }),
             ], sentence: sentence)
     }
 

@@ -65,6 +65,21 @@ struct Preflight {
                 "\(plan.function) is a zip function: give its code with --source, --zip or --artifact; --image-uri is for container-image functions.",
                 isConfiguration: true)
         }
+        // A tenant-isolated function takes no invoke without a tenant id: the smoke test (and
+        // the warm invocations) would fail after the version was published.
+        // https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
+        if function.tenantIsolated && plan.smokePayload != nil && plan.smokeTenantId == nil {
+            throw AWSClientError(
+                .invalidSetting,
+                "\(plan.function) is tenant-isolated, so every invoke needs a tenant id: give the smoke test one with --smoke-tenant-id, or leave out --smoke-payload.",
+                isConfiguration: true)
+        }
+        if !function.tenantIsolated && plan.smokeTenantId != nil {
+            throw AWSClientError(
+                .invalidSetting,
+                "--smoke-tenant-id is for tenant-isolated functions, and \(plan.function) is not one (Lambda refuses an invoke with a tenant id then): leave it out.",
+                isConfiguration: true)
+        }
         if function.state == "Failed" {
             throw AWSClientError(
                 .invalidSetting,

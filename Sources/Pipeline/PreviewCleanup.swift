@@ -18,6 +18,8 @@ public struct PreviewCleanup: Sendable {
     public struct Result: Sendable, Equatable {
         public var removedAliases: [String] = []
         public var deletedVersions: [String] = []
+        /// Versions nothing uses but running durable executions, kept.
+        public var keptRunning: [String] = []
     }
 
     public var functions: any FunctionAPI
@@ -71,10 +73,13 @@ public struct PreviewCleanup: Sendable {
         }
         let numbers = try await functions.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
         protected.formUnion(numbers.suffix(max(0, keepVersions)).map(String.init))
-        for version in numbers.map(String.init) where !protected.contains(version) {
+        let unused = numbers.map(String.init).filter { !protected.contains($0) }
+        let running = try await DurableVersions(lambda: functions).running(function, among: unused)
+        for version in unused where !running.contains(version) {
             try await functions.deleteFunctionVersion(function, version: version)
             result.deletedVersions.append(version)
         }
+        result.keptRunning = unused.filter(running.contains)
         return result
     }
 

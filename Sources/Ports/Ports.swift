@@ -35,7 +35,15 @@ public protocol FunctionAPI: AliasAPI {
     func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL
     func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL
     func deleteFunctionURL(_ name: String, qualifier: String) async throws
-    func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult
+    func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String?) async throws -> InvokeResult
+    /// The versions durable executions still run on (none for a function that is not durable).
+    func versionsWithRunningDurableExecutions(_ name: String) async throws -> Set<String>
+}
+
+extension FunctionAPI {
+    public func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
+        try await invoke(name, qualifier: qualifier, payload: payload, tenantId: nil)
+    }
 }
 
 extension LambdaClient: FunctionAPI {}

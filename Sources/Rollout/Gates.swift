@@ -163,14 +163,17 @@ enum MetricWindow {
 public struct SmokeTest: Sendable {
     public var lambda: any FunctionAPI
     public var payload: Data
+    /// The tenant the invoke is for (a tenant-isolated function needs one).
+    public var tenantId: String?
 
-    public init(lambda: any FunctionAPI, payload: Data) {
+    public init(lambda: any FunctionAPI, payload: Data, tenantId: String? = nil) {
         self.lambda = lambda
         self.payload = payload
+        self.tenantId = tenantId
     }
 
     public func run(function: String, version: String) async throws -> GateResult {
-        let result = try await lambda.invoke(function, qualifier: version, payload: payload)
+        let result = try await lambda.invoke(function, qualifier: version, payload: payload, tenantId: tenantId)
         let body = String(decoding: result.payload.prefix(300), as: UTF8.self)
         if let error = result.functionError {
             return GateResult(

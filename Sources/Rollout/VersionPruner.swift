@@ -9,8 +9,9 @@ public struct VersionPruner: Sendable {
 
     public init(lambda: any FunctionAPI) { self.lambda = lambda }
 
-    /// The versions that would go, oldest first.
-    public func candidates(function: String, keep: Int) async throws -> [String] {
+    /// The versions that would go, oldest first, and those kept because durable executions
+    /// still run on them (an execution is pinned to the version that started it).
+    public func candidates(function: String, keep: Int) async throws -> (doomed: [String], running: [String]) {
         let numbers = try await lambda.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
         var protected = Set(numbers.suffix(max(0, keep)))
         for alias in try await lambda.listAliases(function) {
@@ -19,13 +20,30 @@ public struct VersionPruner: Sendable {
                 if let number = Int(version) { protected.insert(number) }
             }
         }
-        return numbers.filter { !protected.contains($0) }.map(String.init)
+        let unprotected = numbers.filter { !protected.contains($0) }.map(String.init)
+        let running = try await DurableVersions(lambda: lambda).running(function, among: unprotected)
+        return (unprotected.filter { !running.contains($0) }, unprotected.filter(running.contains))
     }
 
-    /// Deletes them; returns what was deleted.
-    public func prune(function: String, keep: Int) async throws -> [String] {
-        let doomed = try await candidates(function: function, keep: keep)
+    /// Deletes them; returns what was deleted and what durable executions kept.
+    public func prune(function: String, keep: Int) async throws -> (deleted: [String], running: [String]) {
+        let (doomed, running) = try await candidates(function: function, keep: keep)
         for version in doomed { try await lambda.deleteFunctionVersion(function, version: version) }
-        return doomed
+        return (doomed, running)
+    }
+}
+
+/// The versions durable executions still run on, asked only of a durable function and only
+/// when there is a version to delete.
+public struct DurableVersions: Sendable {
+    public var lambda: any FunctionAPI
+
+    public init(lambda: any FunctionAPI) { self.lambda = lambda }
+
+    public func running(_ function: String, among versions: [String]) async throws -> Set<String> {
+        guard !versions.isEmpty, try await lambda.getFunctionConfiguration(function, qualifier: nil).durable else {
+            return []
+        }
+        return try await lambda.versionsWithRunningDurableExecutions(function).intersection(versions)
     }
 }

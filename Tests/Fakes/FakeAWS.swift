@@ -32,6 +32,12 @@ public final class FakeLambda: FunctionAPI {
         /// `$LATEST`'s execution role and dead-letter target; a published version keeps them.
         public var latestRole: String? = "arn:aws:iam::123456789012:role/svc"
         public var latestDeadLetter: String?
+        /// A tenant-isolated function, and the tenant of each invoke; a durable function, and the
+        /// versions its running executions are pinned to.
+        public var tenantIsolated = false
+        public var invokedTenants: [String?] = []
+        public var durable = false
+        public var runningDurable: Set<String> = []
     }
 
     public let name: String
@@ -96,6 +102,8 @@ public final class FakeLambda: FunctionAPI {
         var configuration = try configuration(name, qualifier: qualifier)
         state.withLock { s in
             configuration.packageType = s.packageType
+            configuration.tenantIsolated = s.tenantIsolated
+            configuration.durable = s.durable
             configuration.architectures = [s.architecture]
             if qualifier == nil || qualifier == "$LATEST" {
                 configuration.role = s.latestRole
@@ -159,6 +167,10 @@ public final class FakeLambda: FunctionAPI {
             s.latestRevision = "f\(s.mutations.count)"
             return FunctionConfiguration(functionName: name, codeSha256: sha, revisionId: s.latestRevision)
         }
+    }
+
+    public func versionsWithRunningDurableExecutions(_ name: String) async throws -> Set<String> {
+        state.withLock { $0.runningDurable }
     }
 
     public func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
@@ -278,8 +290,19 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
-        let failing = state.withLock { $0.failingInvokes.contains(qualifier) }
+    public func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String?) async throws
+        -> InvokeResult
+    {
+        let (failing, isolated) = state.withLock { s in
+            s.invokedTenants.append(tenantId)
+            return (s.failingInvokes.contains(qualifier), s.tenantIsolated)
+        }
+        // A tenant id exactly when the function is tenant-isolated.
+        if isolated != (tenantId != nil) {
+            throw AWSServiceError(
+                service: "Lambda", operation: "Invoke", code: "InvalidParameterValueException",
+                message: "a tenant-isolated function needs a tenant id", status: 400, requestId: nil)
+        }
         return InvokeResult(
             statusCode: 200, functionError: failing ? "Unhandled" : nil, executedVersion: qualifier,
             payload: failing ? Data(#"{"errorMessage":"boom"}"#.utf8) : payload)

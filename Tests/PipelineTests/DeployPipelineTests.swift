@@ -699,3 +699,50 @@ struct TrafficHookTests {
         #expect(world.lambda.alias()?.functionVersion == "1")
     }
 }
+
+@Suite("Tenant-isolated and durable functions in-process")
+struct FunctionKindTests {
+    typealias World = DeployPipelineTests.World
+
+    @Test(
+        "a tenant-isolated function: a smoke test without a tenant id is exit 2 before any change; with one, every invoke carries it"
+    )
+    func tenancy() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        world.lambda.state.withLock { $0.tenantIsolated = true }
+        let refused = await world.run(try world.plan { $0["smoke-payload"] = "{}" })
+        #expect(refused.exitCode == ExitStatus.usage, "\(refused)")
+        #expect(refused.reason?.contains("svc is tenant-isolated, so every invoke needs a tenant id") == true)
+        #expect(world.lambda.mutations.isEmpty)
+        let result = await world.run(
+            try world.plan {
+                $0["smoke-payload"] = "{}"
+                $0["smoke-tenant-id"] = "tenant-a"
+                $0["warm-invocations"] = "2"
+            })
+        #expect(result.outcome == .deployed, "\(result)")
+        let tenants = world.lambda.state.withLock { $0.invokedTenants }
+        #expect(!tenants.isEmpty && tenants.allSatisfy { $0 == "tenant-a" }, "\(tenants)")
+    }
+
+    @Test("pruning keeps a version durable executions still run on, and says so")
+    func durable() async throws {
+        let world = try World()
+        world.lambda.seedAlias()  // version 1, live
+        world.lambda.state.withLock { s in
+            for number in 2...3 {
+                s.versions[String(number)] = FunctionConfiguration(
+                    functionName: "svc", version: String(number), codeSha256: "old\(number)")
+            }
+            s.nextVersion = 4
+            s.durable = true
+            s.runningDurable = ["2"]
+        }
+        let result = await world.run(try world.plan { $0["keep-versions"] = "1" })
+        #expect(result.outcome == .deployed, "\(result)")
+        let left = try await world.lambda.listVersionsByFunction("svc").map(\.version)
+        #expect(left.contains("2") && !left.contains("3"), "\(left)")
+        #expect(world.events.lines.contains { $0.hasPrefix("warning: Kept version(s) 2 beyond --keep-versions 1") })
+    }
+}

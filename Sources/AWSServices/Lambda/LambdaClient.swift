@@ -171,6 +171,32 @@ public struct LambdaClient: Sendable {
     /// Function URL operations live under their own API version.
     static let urlPrefix = "/2021-10-31/functions/"
 
+    /// The published versions that durable executions still run on: a version with a running
+    /// durable execution must stay (the execution is pinned to it).
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_ListDurableExecutionsByFunction.html
+    public func versionsWithRunningDurableExecutions(_ name: String) async throws -> Set<String> {
+        var versions = Set<String>()
+        var marker: String?
+        repeat {
+            var query = [("Statuses", "RUNNING"), ("MaxItems", "100")]
+            if let marker { query.append(("Marker", marker)) }
+            let answer = try JSONFields(
+                data: try await send(
+                    "ListDurableExecutionsByFunction", "GET", [name, "durable-executions"], query: query,
+                    idempotent: true, prefix: "/2025-12-01/functions/"
+                ).body, service: "Lambda", operation: "ListDurableExecutionsByFunction")
+            for execution in answer.array("DurableExecutions") where execution.string("Status") == "RUNNING" {
+                if let arn = execution.string("FunctionArn"), let version = arn.split(separator: ":").last,
+                    version.allSatisfy(\.isNumber)
+                {
+                    versions.insert(String(version))
+                }
+            }
+            marker = answer.string("NextMarker")
+        } while marker != nil
+        return versions
+    }
+
     /// The function's code signing config and what it allows, nil when it has none.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionCodeSigningConfig.html
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetCodeSigningConfig.html
@@ -217,10 +243,14 @@ public struct LambdaClient: Sendable {
     }
 
     /// Invokes `qualifier` synchronously with `payload`.
-    public func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
+    /// Invokes `qualifier`; a tenant-isolated function needs `tenantId` (X-Amz-Tenant-Id).
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#lambda-Invoke-request-TenantId
+    public func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String? = nil) async throws
+        -> InvokeResult
+    {
         let response = try await send(
             "Invoke", "POST", [name, "invocations"], query: [("Qualifier", qualifier)],
-            rawBody: payload, idempotent: false)
+            rawBody: payload, idempotent: false, headers: tenantId.map { ["X-Amz-Tenant-Id": $0] } ?? [:])
         return InvokeResult(
             statusCode: response.status, functionError: response.headers["X-Amz-Function-Error"],
             executedVersion: response.headers["X-Amz-Executed-Version"], payload: response.body)
@@ -236,13 +266,15 @@ public struct LambdaClient: Sendable {
 
     private func send(
         _ operation: String, _ method: String, _ segments: [String], query: [(String, String)],
-        body: [String: Any]? = nil, rawBody: Data? = nil, idempotent: Bool, prefix: String = LambdaClient.apiPrefix
+        body: [String: Any]? = nil, rawBody: Data? = nil, idempotent: Bool, prefix: String = LambdaClient.apiPrefix,
+        headers extra: [String: String] = [:]
     ) async throws -> HTTPResponse {
         let path = prefix + segments.map { URIEncoding.encode($0) }.joined(separator: "/")
         let data = rawBody ?? body.map(JSONBody.encode)
         return try await client.send(.lambda, AWSOperation(operation, idempotent: idempotent)) { endpoint in
             var headers = HTTPHeaders()
             if data != nil { headers.add("Content-Type", "application/json") }
+            for (name, value) in extra { headers.add(name, value) }
             return HTTPRequest(
                 method: method, endpoint: endpoint, path: path, query: query.map { (name: $0.0, value: $0.1) },
                 headers: headers, body: data.map { .bytes($0) } ?? .empty)

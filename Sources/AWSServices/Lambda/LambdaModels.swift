@@ -31,6 +31,10 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// routes only between versions that agree on both.
     public var role: String?
     public var deadLetterTargetArn: String?
+    /// A durable function (DurableConfig): its executions are pinned to the version that started them.
+    public var durable = false
+    /// A tenant-isolated function (TenancyConfig): every invoke carries a tenant id.
+    public var tenantIsolated = false
     /// Signed code: the profile version and the job that signed it.
     public var signingProfileVersionArn: String?
     public var signingJobArn: String?
@@ -72,6 +76,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         lastModified = f.string("LastModified")
         role = f.string("Role")
         deadLetterTargetArn = f.fields("DeadLetterConfig")?.string("TargetArn")
+        durable = f.fields("DurableConfig") != nil
+        tenantIsolated = f.fields("TenancyConfig")?.string("TenantIsolationMode") != nil
         signingProfileVersionArn = f.string("SigningProfileVersionArn")
         signingJobArn = f.string("SigningJobArn")
         let architectures = f.strings("Architectures")
