@@ -14,7 +14,8 @@ from urllib.parse import quote, urlencode
 
 from . import ecr_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
-from .lambda_semantics import LATEST, ControlRefusal, LambdaSemantics, control_region
+from .lambda_semantics import (LATEST, ControlRefusal, LambdaSemantics, control_region, parse_durable,
+                               parse_tenancy)
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
 from .signer_semantics import SignerSemantics
@@ -86,6 +87,9 @@ class Control:
             ("POST", "/_twin/seed-image"): self.seed_image,
             ("POST", "/_twin/function-state"): self.function_state,
             ("POST", "/_twin/function-config"): self.function_config,
+            ("POST", "/_twin/function-kind"): self.function_kind,
+            ("POST", "/_twin/durable-executions"): self.durable_executions,
+            ("GET", "/_twin/tenant-invocations"): lambda b: self.tenant_invocations(req),
             ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
             ("POST", "/_twin/signing-profile"): self.signing_profile,
             ("POST", "/_twin/code-signing"): self.code_signing,
@@ -161,6 +165,23 @@ class Control:
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.set_function_config(body)
 
+    def function_kind(self, body: dict) -> dict:
+        """POST /_twin/function-kind: tenant isolation and/or durable execution from now on."""
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.set_function_kind(body)
+
+    def durable_executions(self, body: dict) -> dict:
+        """POST /_twin/durable-executions: N durable executions pinned to one version."""
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.record_durable_executions(body)
+
+    def tenant_invocations(self, req: ProxyRequest) -> list:
+        """GET /_twin/tenant-invocations?function=NAME[&region=R]: invocations that carried a tenant id."""
+        params = req.query_params()
+        region = control_region({"region": params.get("region") or DEFAULT_REGION})
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.tenant_invocations(params.get("function"), region)
+
     def seed_image(self, body: dict) -> dict:
         """A repository (created if missing) and an image in it: one Docker v2 schema 2 manifest
         per architecture, a manifest list over them when there are two; the tag (moved if it
@@ -176,6 +197,8 @@ class Control:
         runtime = body.get("runtime") or "python3.12"
         handler = body.get("handler") or "app.handler"
         image_uri = body.get("imageUri")
+        tenancy = parse_tenancy(body.get("tenancy"))
+        durable = parse_durable(body.get("durable"))
         role_arn = self._ensure_role()
         if image_uri is not None:
             architectures = body.get("architectures", ["x86_64"])
@@ -204,6 +227,9 @@ class Control:
             if body.get("snapStart"):
                 # As CreateFunction with SnapStart {"ApplyOn": "PublishedVersions"} (moto ignores it).
                 st.snap_start = True
+            # As CreateFunction with TenancyConfig / DurableConfig (moto ignores both).
+            st.tenancy[LATEST] = tenancy
+            st.durable[LATEST] = durable
             config = self.lambda_semantics.decorate_config(created, consume=False, region=region)
             alias = body.get("alias")
             if alias:
@@ -211,6 +237,7 @@ class Control:
                 version = self._lambda("POST", f"/2015-03-31/functions/{quoted}/versions", {}, region)
                 if image is not None:
                     st.images[str(version.get("Version", "1"))] = image
+                st.freeze_dead_letter(str(version.get("Version", "1")))  # its queue, tenancy, durable config
                 self.lambda_semantics.decorate_config(version, consume=False, region=region)
                 made = self._lambda("POST", f"/2015-03-31/functions/{quoted}/aliases",
                                     {"Name": alias, "FunctionVersion": str(version.get("Version", "1"))}, region)

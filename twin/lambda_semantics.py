@@ -25,7 +25,11 @@ local AWS twin"):
 - code signing: code signing configs (Create/Get, Put/Get/DeleteFunctionCodeSigningConfig, which
   moto 5.2.1 lacks but GetFunctionCodeSigningConfig, where it answers null for no config), and
   each code deployment of a function with one checked against what the twin's Signer signed
-  (signer_semantics.py): SigningProfileVersionArn / SigningJobArn per version.
+  (signer_semantics.py): SigningProfileVersionArn / SigningJobArn per version;
+- tenant isolation: TenancyConfig per $LATEST and published version, Invoke's tenant id
+  (X-Amz-Tenant-Id) required for a tenant-isolated version and refused otherwise, recorded;
+- durable functions: DurableConfig per $LATEST and published version, durable executions recorded
+  by the control API and answered by ListDurableExecutionsByFunction.
 
 Every piece of state is keyed by (region, function name), the region being
 the one the request was signed for (its SigV4 credential scope): as in AWS,
@@ -45,7 +49,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from . import ecr_semantics, s3_semantics, signer_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
@@ -168,6 +172,25 @@ CSC_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(-gov)?-[a-z
 # the model's TargetArn pattern only asks for an ARN).
 ROLE_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
 DEAD_LETTER_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*)?:(sqs|sns):[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_.]+$")
+# Tenant isolation. Lambda DG "Invoking Lambda functions with tenant isolation"
+# (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html): "When invoking a function
+# that has tenant isolation enabled, you must provide a tenant-id parameter" (header X-Amz-Tenant-Id).
+# "Troubleshooting tenant isolation for Lambda functions"
+# (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html):
+# InvalidParameterValueException, "Error : Tenant ID configuration not specified or passed to a function
+# when tenant isolation is not enabled." — "This error occurs when invoking a tenant-isolated function
+# without a tenant ID, or invoking a non-tenant-isolated function with a tenant ID." The twin answers
+# that documented text for both cases (whether AWS words them differently is not documented).
+TENANT_ID_MISMATCH = ("Tenant ID configuration not specified or passed to a function when tenant isolation "
+                      "is not enabled.")
+TENANCY_MODES = ("PER_TENANT",)  # the model's TenantIsolationMode enum
+# DurableConfig for "durable": true: the Lambda DG's example ExecutionTimeout (3600 s) and the documented
+# default retention (14 days; "Configure Lambda durable functions",
+# https://docs.aws.amazon.com/lambda/latest/dg/durable-configuration.html).
+DEFAULT_DURABLE_CONFIG = {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 14}
+DURABLE_LIMITS = {"ExecutionTimeout": (1, 31622400), "RetentionPeriodInDays": (1, 90)}  # the model's ranges
+DURABLE_LIST_DEFAULT = 100  # ListDurableExecutionsByFunction MaxItems: "Default is 100."
+DURABLE_NAME = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")  # the model's DurableExecutionName
 PRECONDITION_MESSAGE = ("The Revision Id provided does not match the latest Revision Id. "
                         "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
 
@@ -291,11 +314,24 @@ class FunctionState:
     # DeadLetterConfig.TargetArn of $LATEST and of each published version (None: no dead-letter queue;
     # a version absent here has none). moto 5.2.1 neither stores nor returns DeadLetterConfig.
     dead_letters: dict[str, str | None] = field(default_factory=dict)
+    # TenancyConfig.TenantIsolationMode ("PER_TENANT") and DurableConfig of $LATEST and of each
+    # published version (frozen at PublishVersion like the dead-letter queue; a version absent here
+    # has none). moto 5.2.1 knows neither.
+    tenancy: dict[str, str | None] = field(default_factory=dict)
+    durable: dict[str, dict | None] = field(default_factory=dict)
+    # Durable executions recorded by the control API (POST /_twin/durable-executions), oldest first.
+    durable_executions: list[dict] = field(default_factory=list)
 
     def freeze_dead_letter(self, version: str) -> None:
-        """A version just published keeps $LATEST's dead-letter queue (an existing one keeps its own)."""
+        """A version just published keeps $LATEST's dead-letter queue, tenancy and durable config
+        (an existing one keeps its own)."""
         if version != LATEST and version not in self.dead_letters:
             self.dead_letters[version] = self.dead_letters.get(LATEST)
+        if version != LATEST and version not in self.tenancy:
+            self.tenancy[version] = self.tenancy.get(LATEST)
+        if version != LATEST and version not in self.durable:
+            durable = self.durable.get(LATEST)
+            self.durable[version] = dict(durable) if durable else None
 
     def set_pending(self, polls: int, reason: str, code: str) -> None:
         self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
@@ -407,6 +443,9 @@ class LambdaState:
             self.aliases: dict[tuple[str, str, str], AliasState] = {}     # (region, function, alias)
             self.scripts: dict[tuple[str, str, str], dict] = {}           # (region, function, qualifier or *)
             self.invocations: dict[tuple[str, str, str], int] = {}        # (region, function, version)
+            # Invocations that carried a tenant id (X-Amz-Tenant-Id), in order: (region, function) →
+            # [{"qualifier", "executedVersion", "tenantId"}].
+            self.tenant_invocations: dict[tuple[str, str], list[dict]] = {}
             for _, attr, default in KNOBS:
                 setattr(self, attr, default)
             # Knobs set for one function (POST /_twin/lambda with "function"): (region, name) → {attr: value}.
@@ -554,6 +593,51 @@ class LambdaState:
             return out
 
 
+def parse_tenancy(value) -> str | None:
+    """A control body's "tenancy": "PER_TENANT" (the model's TenantIsolationMode) or null (none)."""
+    if value is not None and value not in TENANCY_MODES:
+        raise ValueError("tenancy must be " + " or ".join(f'"{m}"' for m in TENANCY_MODES) + " or null")
+    return value
+
+
+def parse_durable(value) -> dict | None:
+    """A control body's "durable": true (DEFAULT_DURABLE_CONFIG), false / null (none), or a DurableConfig
+    {"ExecutionTimeout"?, "RetentionPeriodInDays"?} within the model's ranges."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return dict(DEFAULT_DURABLE_CONFIG)
+    if not isinstance(value, dict) or not value or set(value) - set(DURABLE_LIMITS):
+        raise ValueError('durable must be true, false, null or {"ExecutionTimeout"?: s, "RetentionPeriodInDays"?: d}')
+    for key, (low, high) in DURABLE_LIMITS.items():
+        if key in value:
+            number = value[key]
+            if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
+                raise ValueError(f"durable.{key} must be an integer from {low} to {high}")
+    return dict(value)
+
+
+def _public_execution(execution: dict) -> dict:
+    """An Execution as ListDurableExecutionsByFunction answers it (the model's members)."""
+    return {k: v for k, v in execution.items() if not k.startswith("_")}
+
+
+def _query_time(value: str | None) -> float | None:
+    """A querystring timestamp (botocore sends ISO 8601; epoch seconds accepted too)."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
 def _json_body(resp: Response) -> dict | None:
     try:
         value = json.loads(resp.body or b"null")
@@ -618,6 +702,7 @@ class LambdaSemantics:
             "DeleteAlias": self._delete_alias,
             "DeleteFunction": self._delete_function,
             "Invoke": self._invoke,
+            "ListDurableExecutionsByFunction": self._list_durable_executions,
             "CreateCodeSigningConfig": self._create_csc,
             "GetCodeSigningConfig": self._get_csc,
             "GetFunctionCodeSigningConfig": self._get_function_csc,
@@ -704,7 +789,23 @@ class LambdaSemantics:
             config["CodeSha256"] = image.code_sha256
         self._apply_signing(st, config, version)
         self._apply_dead_letter(st, config, version)
+        self._apply_kinds(st, config, version)
         return config
+
+    @staticmethod
+    def _apply_kinds(st: FunctionState, config: dict, version: str) -> None:
+        """TenancyConfig and DurableConfig (Lambda API reference, FunctionConfiguration) of $LATEST or
+        a version; absent without one (moto 5.2.1 returns neither)."""
+        mode = st.tenancy.get(version)
+        if mode:
+            config["TenancyConfig"] = {"TenantIsolationMode": mode}
+        else:
+            config.pop("TenancyConfig", None)
+        durable = st.durable.get(version)
+        if durable:
+            config["DurableConfig"] = dict(durable)
+        else:
+            config.pop("DurableConfig", None)
 
     @staticmethod
     def _apply_dead_letter(st: FunctionState, config: dict, version: str) -> None:
@@ -826,6 +927,153 @@ class LambdaSemantics:
         st.start_update(0, None)  # a new RevisionId, LastUpdateStatus Successful
         return self._decorate_after_update(st, config, region)
 
+    def set_function_kind(self, body: dict) -> dict:
+        """POST /_twin/function-kind: makes a function tenant-isolated (TenancyConfig PER_TENANT) and/or
+        durable (DurableConfig) from now on: $LATEST and the versions published after it; each version
+        published before keeps what it had. AWS sets both at CreateFunction only (Lambda DG "Tenant
+        isolation": "Tenant isolation configuration cannot be modified after function creation";
+        "Configure Lambda durable functions": "You can only enable durable execution when creating a
+        function"): this is the twin's shortcut for a function seeded without them. No RevisionId or
+        LastUpdateStatus change (as if the function had been created so)."""
+        function = body.get("function")
+        if not isinstance(function, str) or not function:
+            raise ValueError("function is required (a function name)")
+        region = control_region(body)
+        name, _ = parse_function_ref(function)
+        unknown = sorted(set(body) - {"function", "region", "tenancy", "durable"})
+        if unknown:
+            raise ValueError("unknown field(s): " + ", ".join(unknown))
+        if "tenancy" not in body and "durable" not in body:
+            raise ValueError("give tenancy and/or durable")
+        tenancy = parse_tenancy(body.get("tenancy")) if "tenancy" in body else None
+        durable = parse_durable(body.get("durable")) if "durable" in body else None
+        st = self._function_state(name, region)
+        if st is None:
+            raise LookupError(f"no function {name} in {region}")
+        if "tenancy" in body:
+            st.tenancy[LATEST] = tenancy
+        if "durable" in body:
+            st.durable[LATEST] = durable
+        config = self._latest_config(name, region)
+        if config is None:
+            raise LookupError(f"no function {name} in {region}")
+        return self.decorate_config(config, consume=False, region=region)
+
+    def record_durable_executions(self, body: dict) -> dict:
+        """POST /_twin/durable-executions: N durable executions of one version (pinned to it, as an
+        invocation through a version or alias pins them: Lambda DG "Best practices for Lambda durable
+        functions"), listed by ListDurableExecutionsByFunction."""
+        function = body.get("function")
+        if not isinstance(function, str) or not function:
+            raise ValueError("function is required (a function name)")
+        region = control_region(body)
+        name, _ = parse_function_ref(function)
+        unknown = sorted(set(body) - {"function", "region", "version", "running", "status"})
+        if unknown:
+            raise ValueError("unknown field(s): " + ", ".join(unknown))
+        version = body.get("version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            version = str(version)
+        if not isinstance(version, str) or not (version.isdigit() or version == LATEST):
+            raise ValueError('version is required: a published version ("3") or "$LATEST"')
+        count = body.get("running")
+        if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 1000:
+            raise ValueError("running must be an integer from 0 to 1000 (how many executions to record)")
+        status = body.get("status", "RUNNING")
+        statuses = model_enum("ExecutionStatus")
+        if status not in statuses:
+            raise ValueError("status must be one of " + ", ".join(statuses))
+        st = self._function_state(name, region)
+        if st is None:
+            raise LookupError(f"no function {name} in {region}")
+        if not self._version_exists(name, version, region):
+            raise LookupError(f"no version {version} of {name} in {region}")
+        if not st.durable.get(version):
+            raise ValueError(f"version {version} of {name} is not durable (no DurableConfig): make the function "
+                             "durable (POST /_twin/function-kind, or seed-function \"durable\") before publishing it")
+        function_arn = f"{self._arn(name, region)}:{version}"
+        now = time.time()
+        last = st.durable_executions[-1]["StartTimestamp"] if st.durable_executions else 0.0
+        made = []
+        for _ in range(count):
+            started = max(now, last + 0.001)
+            last = started
+            execution_id = uuid.uuid4().hex
+            exec_name = f"twin-{execution_id[:12]}"
+            execution = {"_version": version,
+                         "DurableExecutionArn": f"{function_arn}/durable-execution/{exec_name}/{execution_id}",
+                         "DurableExecutionName": exec_name, "FunctionArn": function_arn,
+                         "Status": status, "StartTimestamp": round(started, 3)}
+            if status != "RUNNING":
+                execution["EndTimestamp"] = round(started, 3)
+            st.durable_executions.append(execution)
+            made.append(_public_execution(execution))
+        running = sum(1 for e in st.durable_executions if e["_version"] == version and e["Status"] == "RUNNING")
+        return {"function": name, "region": region, "version": version, "executions": made, "running": running}
+
+    def tenant_invocations(self, function: str | None, region: str) -> list[dict]:
+        """GET /_twin/tenant-invocations?function=NAME: the invocations of that function that carried a
+        tenant id, in order."""
+        if not function:
+            raise ValueError("function is required (?function=NAME)")
+        name, _ = parse_function_ref(function)
+        return [dict(e) for e in self.state.tenant_invocations.get((region, name), [])]
+
+    def _list_durable_executions(self, req, forward, name, qualifier) -> Response:
+        """ListDurableExecutionsByFunction (GET /2025-12-01/functions/{FunctionName}/durable-executions;
+        moto 5.2.1 has no such operation): the executions recorded for the version the Qualifier names
+        ("If not specified, lists executions for the $LATEST version"; an alias: the versions it points
+        to), filtered by Statuses, DurableExecutionName (exact), StartedAfter / StartedBefore; oldest
+        first unless ReverseOrder; MaxItems (default 100) per page, NextMarker while more remain."""
+        st = self._function_state(name, req.region)
+        arn = self._arn(name, req.region)
+        if st is None:
+            return _err(404, "ResourceNotFoundException", f"Function not found: {arn}")
+        query = parse_qs(req.query, keep_blank_values=True)
+        first = {k: v[0] for k, v in query.items() if v}
+        qualifier = first.get("Qualifier") or qualifier or LATEST
+        if qualifier == LATEST:
+            versions = {LATEST}
+        elif qualifier.isdigit():
+            if not self._version_exists(name, qualifier, req.region):
+                return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{qualifier}")
+            versions = {qualifier}
+        else:
+            found = self._moto_get(f"/{quote(name, safe='')}/aliases/{quote(qualifier, safe='')}", req.region)
+            alias = _json_body(found)
+            if not 200 <= found.status < 300 or not alias:
+                return _err(404, "ResourceNotFoundException", f"Function not found: {arn}:{qualifier}")
+            versions = {str(alias.get("FunctionVersion"))} | set(self._alias_state(name, alias, req.region).weights)
+        statuses = set(query.get("Statuses") or [])
+        exec_name = first.get("DurableExecutionName")
+        try:
+            after = _query_time(first.get("StartedAfter"))
+            before = _query_time(first.get("StartedBefore"))
+        except ValueError:
+            return _err(400, "InvalidParameterValueException", "StartedAfter / StartedBefore must be timestamps.")
+        chosen = [e for e in st.durable_executions
+                  if e["_version"] in versions
+                  and (not statuses or e["Status"] in statuses)
+                  and (exec_name is None or e["DurableExecutionName"] == exec_name)
+                  and (after is None or e["StartTimestamp"] > after)
+                  and (before is None or e["StartTimestamp"] < before)]
+        if first.get("ReverseOrder", "").lower() == "true":
+            chosen.reverse()
+        limit = int(first["MaxItems"]) if first.get("MaxItems", "").isdigit() else 0
+        limit = limit or DURABLE_LIST_DEFAULT
+        start = 0
+        if first.get("Marker"):
+            try:
+                start = int(base64.urlsafe_b64decode(first["Marker"].encode()).decode().split(":", 1)[1])
+            except (ValueError, IndexError, UnicodeDecodeError):
+                # AWS's text for a marker it did not issue is not documented; the code is the model's.
+                return _err(400, "InvalidParameterValueException", "The Marker is not valid.")
+        page = chosen[start:start + limit]
+        answer: dict = {"DurableExecutions": [_public_execution(e) for e in page]}
+        if start + limit < len(chosen):
+            answer["NextMarker"] = base64.urlsafe_b64encode(f"twin:{start + limit}".encode()).decode()
+        return _with_json(Response(200, [("x-amzn-RequestId", new_request_id())]), answer)
+
     def _state_conflict(self, st: FunctionState, name: str, region: str) -> Response | None:
         """409 while the function is Pending ("Lambda function states": while Pending, "Any
         invocations or other API actions that operate on the function will fail")."""
@@ -920,6 +1168,12 @@ class LambdaSemantics:
             else:
                 self.state.function_csc.pop((req.region, st.name), None)
             st.dead_letters[LATEST] = dead_letter_target(body)  # moto 5.2.1 ignores DeadLetterConfig
+            # TenancyConfig and DurableConfig are set at creation only (Lambda DG "Tenant isolation",
+            # "Configure Lambda durable functions"); moto 5.2.1 ignores both.
+            tenancy = body.get("TenancyConfig")
+            st.tenancy[LATEST] = tenancy.get("TenantIsolationMode") if isinstance(tenancy, dict) else None
+            durable = body.get("DurableConfig")
+            st.durable[LATEST] = dict(durable) if isinstance(durable, dict) else None
             if body.get("Publish"):
                 st.freeze_dead_letter("1")
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
@@ -1265,6 +1519,7 @@ class LambdaSemantics:
             config["CodeSha256"] = st.images[LATEST].code_sha256
         self._apply_signing(st, config, LATEST)
         self._apply_dead_letter(st, config, LATEST)
+        self._apply_kinds(st, config, LATEST)
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -1337,8 +1592,15 @@ class LambdaSemantics:
                     st.versions.pop(qualifier, None)
                     st.images.pop(qualifier, None)
                     st.dead_letters.pop(qualifier, None)
+                    st.tenancy.pop(qualifier, None)
+                    st.durable.pop(qualifier, None)
+                    # Lambda documents no refusal for a version with running durable executions
+                    # (API DeleteFunction; DG "Managing durable executions"): the version goes, and the
+                    # twin forgets the executions pinned to it (what AWS does with them is not documented).
+                    st.durable_executions = [e for e in st.durable_executions if e["_version"] != qualifier]
             else:
                 self.state.functions.pop((req.region, name), None)
+                self.state.tenant_invocations.pop((req.region, name), None)
                 self.state.function_csc.pop((req.region, name), None)
                 for key in [k for k in self.state.aliases if k[:2] == (req.region, name)]:
                     del self.state.aliases[key]
@@ -1506,11 +1768,20 @@ class LambdaSemantics:
             version = self._pick_version(str(alias.get("FunctionVersion")),
                                          self._alias_state(name, alias, req.region).weights)
 
+        tenant_id = req.header("X-Amz-Tenant-Id")
+        if bool(tenant_id) != bool(st.tenancy.get(version)):
+            # Lambda DG "Troubleshooting tenant isolation": a tenant-isolated function invoked without a
+            # tenant ID, or a function without tenant isolation invoked with one. Checked on the version
+            # that would run (an alias resolves first), before the State checks (the twin's order).
+            return _err(400, "InvalidParameterValueException", TENANT_ID_MISMATCH)
         refusal = self._invoke_state_refusal(st, version)
         if refusal is not None:
             return refusal
         key = (req.region, name, version)
         self.state.invocations[key] = self.state.invocations.get(key, 0) + 1
+        if tenant_id:
+            self.state.tenant_invocations.setdefault((req.region, name), []).append(
+                {"qualifier": qualifier, "executedVersion": version, "tenantId": tenant_id})
         headers = [("x-amzn-RequestId", new_request_id()), ("X-Amz-Executed-Version", version)]
         invocation_type = req.header("X-Amz-Invocation-Type") or "RequestResponse"
         if invocation_type == "DryRun":

@@ -939,3 +939,216 @@ def test_cloudwatch_sts_and_the_request_log_per_region(twin):
     assert seen[:2] == [("monitoring", "PutMetricData", "eu-west-1"), ("monitoring", "PutMetricAlarm", "eu-west-1")]
     assert seen[-3:] == [("sts", "GetCallerIdentity", r) for r in REGIONS]
     assert {e["region"] for e in ctl(twin, "/_twin/requests")} == set(REGIONS)
+
+
+# Tenant isolation: a tenant-isolated function needs a tenant id, others refuse one -------------
+
+TENANT_MISMATCH = (400, "InvalidParameterValueException",
+                   "Tenant ID configuration not specified or passed to a function when tenant isolation is not enabled.")
+
+
+def tenant_invocations(twin, function, region=None):
+    query = f"?function={function}" + (f"&region={region}" if region else "")
+    return ctl(twin, "/_twin/tenant-invocations" + query)
+
+
+def test_tenant_isolated_functions_need_a_tenant_id(twin):
+    seed(twin)  # version 1 behind "live", published before the function was made tenant-isolated
+    lam = loose(twin, "lambda")
+    assert "TenancyConfig" not in lam.get_function_configuration(FunctionName="fn")
+    # not tenant-isolated: a tenant id is refused (documented), none is fine
+    assert refused(lambda: lam.invoke(FunctionName="fn", TenantId="blue", Payload=b"{}")) == TENANT_MISMATCH
+    assert lam.invoke(FunctionName="fn", Payload=b"{}")["StatusCode"] == 200
+
+    kind = ctl(twin, "/_twin/function-kind", {"function": "fn", "tenancy": "PER_TENANT"})
+    assert (kind["Version"], kind["TenancyConfig"]) == ("$LATEST", {"TenantIsolationMode": "PER_TENANT"})
+    assert lam.get_function_configuration(FunctionName="fn")["TenancyConfig"] == {"TenantIsolationMode": "PER_TENANT"}
+    assert lam.get_function(FunctionName="fn")["Configuration"]["TenancyConfig"] == {"TenantIsolationMode": "PER_TENANT"}
+    assert "TenancyConfig" not in lam.get_function_configuration(FunctionName="fn", Qualifier="1")  # kept its own
+    published = publish_new_version(lam, twin, "v2")
+    assert (published["Version"], published["TenancyConfig"]) == ("2", {"TenantIsolationMode": "PER_TENANT"})
+    assert lam.get_function_configuration(FunctionName="fn", Qualifier="2")["TenancyConfig"] == \
+        {"TenantIsolationMode": "PER_TENANT"}
+    lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="2")
+
+    # without a tenant id: refused for $LATEST, a version and an alias, every invocation type; nothing recorded
+    for extra in ({}, {"Qualifier": "2"}, {"Qualifier": "live"}, {"InvocationType": "Event"},
+                  {"InvocationType": "DryRun"}):
+        assert refused(lambda: lam.invoke(FunctionName="fn", Payload=b"{}", **extra)) == TENANT_MISMATCH
+    assert refused(lambda: lam.invoke(FunctionName="fn:live", Payload=b"{}")) == TENANT_MISMATCH
+    assert ctl(twin, "/_twin/invocations") == {"fn": {"$LATEST": 1}}
+    assert tenant_invocations(twin, "fn") == []
+
+    # with one: answered as before, and recorded
+    out = lam.invoke(FunctionName="fn", TenantId="blue", Payload=b'{"a": 1}')
+    assert (out["StatusCode"], out["ExecutedVersion"], json.loads(out["Payload"].read())) == (200, "$LATEST", {"a": 1})
+    assert lam.invoke(FunctionName="fn", Qualifier="live", TenantId="green", Payload=b"{}")["ExecutedVersion"] == "2"
+    assert lam.invoke(FunctionName="fn", Qualifier="2", TenantId="tenant:a/b=c@d", InvocationType="Event",
+                      Payload=b"{}")["StatusCode"] == 202
+    assert tenant_invocations(twin, "fn") == [
+        {"qualifier": "$LATEST", "executedVersion": "$LATEST", "tenantId": "blue"},
+        {"qualifier": "live", "executedVersion": "2", "tenantId": "green"},
+        {"qualifier": "2", "executedVersion": "2", "tenantId": "tenant:a/b=c@d"}]
+    # version 1 was published without tenant isolation: it keeps refusing a tenant id
+    assert refused(lambda: lam.invoke(FunctionName="fn", Qualifier="1", TenantId="blue", Payload=b"{}")) == \
+        TENANT_MISMATCH
+    assert lam.invoke(FunctionName="fn", Qualifier="1", Payload=b"{}")["ExecutedVersion"] == "1"
+    # the model's TenantId shape (X-Amz-Tenant-Id, 1-256 of [a-zA-Z0-9._:/=+-@ ])
+    assert refused(lambda: lam.invoke(FunctionName="fn", TenantId="bad#tenant", Payload=b"{}"))[:2] == \
+        (400, "ValidationException")
+
+    # CreateFunction's own TenancyConfig is kept too (moto ignores it)
+    made = lam.create_function(FunctionName="iso", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                               Code={"ZipFile": make_zip("def handler(e, c):\n    return e\n")},
+                               TenancyConfig={"TenantIsolationMode": "PER_TENANT"}, Publish=True)
+    assert made["TenancyConfig"] == {"TenantIsolationMode": "PER_TENANT"}
+    assert lam.get_function_configuration(FunctionName="iso", Qualifier="1")["TenancyConfig"] == \
+        {"TenantIsolationMode": "PER_TENANT"}
+    assert refused(lambda: lam.invoke(FunctionName="iso", Qualifier="1", Payload=b"{}")) == TENANT_MISMATCH
+    assert lam.invoke(FunctionName="iso", Qualifier="1", TenantId="blue", Payload=b"{}")["StatusCode"] == 200
+    assert tenant_invocations(twin, "iso") == [{"qualifier": "1", "executedVersion": "1", "tenantId": "blue"}]
+
+    # tenancy null turns it off for $LATEST (and what is published next)
+    assert "TenancyConfig" not in ctl(twin, "/_twin/function-kind", {"function": "fn", "tenancy": None})
+    assert lam.invoke(FunctionName="fn", Payload=b"{}")["StatusCode"] == 200
+
+
+def test_function_kind_and_tenant_invocations_control_routes(twin):
+    seed(twin)
+    seed_in(twin, "eu-west-1")
+    eu = ctl(twin, "/_twin/function-kind", {"function": "api", "region": "eu-west-1", "tenancy": "PER_TENANT",
+                                             "durable": {"ExecutionTimeout": 600}})
+    assert eu["FunctionArn"].startswith("arn:aws:lambda:eu-west-1:")
+    assert (eu["TenancyConfig"], eu["DurableConfig"]) == ({"TenantIsolationMode": "PER_TENANT"}, {"ExecutionTimeout": 600})
+    lam_eu = loose(twin, "lambda", region="eu-west-1")
+    lam_eu.invoke(FunctionName="api", TenantId="blue", Payload=b"{}")
+    assert tenant_invocations(twin, "api", "eu-west-1") == [
+        {"qualifier": "$LATEST", "executedVersion": "$LATEST", "tenantId": "blue"}]
+    assert tenant_invocations(twin, "api") == []  # us-east-1 has no such invocations
+    for bad in ({"function": "fn"}, {"function": "fn", "tenancy": "SHARED"}, {"function": "fn", "durable": "yes"},
+                {"function": "fn", "durable": {"ExecutionTimeout": 0}},
+                {"function": "fn", "durable": {"RetentionPeriodInDays": 91}},
+                {"function": "fn", "durable": {"KMSKeyArn": "x"}}, {"function": "fn", "tenancy": None, "memory": 1},
+                {"tenancy": "PER_TENANT"}, {"function": "fn", "region": "moon", "tenancy": "PER_TENANT"}):
+        assert control_refusal(twin, "/_twin/function-kind", bad)[0] == 400
+    assert control_refusal(twin, "/_twin/function-kind", {"function": "ghost", "durable": True})[0] == 404
+    status, message = control_refusal(twin, "/_twin/tenant-invocations", None)
+    assert status == 400 and "function" in message
+    # seed-function takes both, as CreateFunction would, so its alias's version 1 has them
+    config = ctl(twin, "/_twin/seed-function", {"name": "kinds", "alias": "live", "tenancy": "PER_TENANT",
+                                                "durable": True})
+    assert (config["TenancyConfig"], config["DurableConfig"]) == \
+        ({"TenantIsolationMode": "PER_TENANT"}, {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 14})
+    lam = loose(twin, "lambda")
+    one = lam.get_function_configuration(FunctionName="kinds", Qualifier="1")
+    assert (one["TenancyConfig"], one["DurableConfig"]) == (config["TenancyConfig"], config["DurableConfig"])
+    assert control_refusal(twin, "/_twin/seed-function", {"name": "bad", "tenancy": "ALL"})[0] == 400
+
+
+# Durable executions: listed per version; DeleteFunction of a version that has some ---------------
+
+def test_durable_executions_are_listed_per_version(twin):
+    seed(twin)
+    lam = loose(twin, "lambda")
+    assert "DurableConfig" not in lam.get_function_configuration(FunctionName="fn")
+    kind = ctl(twin, "/_twin/function-kind", {"function": "fn", "durable": True})
+    assert kind["DurableConfig"] == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 14}
+    assert lam.get_function(FunctionName="fn")["Configuration"]["DurableConfig"] == kind["DurableConfig"]
+    assert "DurableConfig" not in lam.get_function_configuration(FunctionName="fn", Qualifier="1")
+    assert publish_new_version(lam, twin, "v2")["DurableConfig"] == kind["DurableConfig"]
+    assert publish_new_version(lam, twin, "v3")["Version"] == "3"
+    assert lam.get_function_configuration(FunctionName="fn", Qualifier="3")["DurableConfig"] == kind["DurableConfig"]
+
+    recorded = ctl(twin, "/_twin/durable-executions", {"function": "fn", "version": "3", "running": 3})
+    assert (recorded["version"], recorded["running"], len(recorded["executions"])) == ("3", 3, 3)
+    ctl(twin, "/_twin/durable-executions", {"function": "fn", "version": 2, "running": 1})
+    ctl(twin, "/_twin/durable-executions", {"function": "fn", "version": "3", "running": 1, "status": "SUCCEEDED"})
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+
+    listed = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3")
+    executions = listed["DurableExecutions"]
+    assert "NextMarker" not in listed
+    assert [e["Status"] for e in executions] == ["RUNNING"] * 3 + ["SUCCEEDED"]
+    assert {e["FunctionArn"] for e in executions} == {f"{arn}:3"}
+    assert [e["DurableExecutionArn"] for e in executions[:3]] == [e["DurableExecutionArn"] for e in recorded["executions"]]
+    for e in executions:
+        assert e["DurableExecutionArn"] == f"{arn}:3/durable-execution/{e['DurableExecutionName']}/" + \
+            e["DurableExecutionArn"].rsplit("/", 1)[1]
+    starts = [e["StartTimestamp"] for e in executions]
+    assert starts == sorted(starts)  # oldest first by default
+    assert "EndTimestamp" not in executions[0] and "EndTimestamp" in executions[3]
+
+    # filters: status, name, start time, order; qualifier default $LATEST, an alias lists its version
+    running = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3", Statuses=["RUNNING"])
+    assert [e["DurableExecutionArn"] for e in running["DurableExecutions"]] == \
+        [e["DurableExecutionArn"] for e in executions[:3]]
+    by_name = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3",
+                                                      DurableExecutionName=executions[1]["DurableExecutionName"])
+    assert [e["DurableExecutionArn"] for e in by_name["DurableExecutions"]] == [executions[1]["DurableExecutionArn"]]
+    later = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3",
+                                                    StartedAfter=executions[1]["StartTimestamp"])
+    assert [e["DurableExecutionArn"] for e in later["DurableExecutions"]] == \
+        [e["DurableExecutionArn"] for e in executions[2:]]
+    newest = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3", ReverseOrder=True)
+    assert newest["DurableExecutions"] == list(reversed(executions))
+    assert [e["FunctionArn"] for e in lam.list_durable_executions_by_function(
+        FunctionName="fn", Qualifier="2")["DurableExecutions"]] == [f"{arn}:2"]
+    assert lam.list_durable_executions_by_function(FunctionName="fn")["DurableExecutions"] == []
+    lam.update_alias(FunctionName="fn", Name="live", FunctionVersion="3")
+    assert lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="live")["DurableExecutions"] == executions
+
+    # pagination per the model: MaxItems / Marker → NextMarker; the paginator walks every page
+    page = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3", MaxItems=3)
+    assert len(page["DurableExecutions"]) == 3 and page["NextMarker"]
+    rest = lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3", MaxItems=3,
+                                                   Marker=page["NextMarker"])
+    assert rest["DurableExecutions"] == executions[3:] and "NextMarker" not in rest
+    pages = lam.get_paginator("list_durable_executions_by_function").paginate(
+        FunctionName="fn", Qualifier="3", PaginationConfig={"PageSize": 1})
+    assert [e for p in pages for e in p["DurableExecutions"]] == executions
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3",
+                                                                   Marker="nonsense"))[:2] == \
+        (400, "InvalidParameterValueException")
+
+    # missing function, version or alias: 404; the model's shapes: 400
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="ghost"))[:2] == \
+        (404, "ResourceNotFoundException")
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="9"))[:2] == \
+        (404, "ResourceNotFoundException")
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="nope"))[:2] == \
+        (404, "ResourceNotFoundException")
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Statuses=["PAUSED"]))[:2] == \
+        (400, "ValidationException")
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", MaxItems=1001))[:2] == \
+        (400, "ValidationException")
+
+    # the control route's refusals: a version that is not durable (1, published before), missing ones, bad fields
+    status, message = control_refusal(twin, "/_twin/durable-executions", {"function": "fn", "version": "1", "running": 1})
+    assert status == 400 and "not durable" in message
+    assert control_refusal(twin, "/_twin/durable-executions", {"function": "fn", "version": "9", "running": 1})[0] == 404
+    assert control_refusal(twin, "/_twin/durable-executions", {"function": "ghost", "version": "1", "running": 1})[0] == 404
+    for bad in ({"function": "fn", "version": "3"}, {"function": "fn", "version": "3", "running": -1},
+                {"function": "fn", "version": "live", "running": 1}, {"function": "fn", "running": 1},
+                {"function": "fn", "version": "3", "running": 1, "status": "PAUSED"},
+                {"function": "fn", "version": "3", "running": 1, "name": "x"}):
+        assert control_refusal(twin, "/_twin/durable-executions", bad)[0] == 400
+
+
+def test_delete_function_version_with_running_durable_executions(twin):
+    """AWS documents no refusal (API DeleteFunction; DG "Managing durable executions"): the twin deletes the
+    version; its executions are gone with it, the other versions' stay."""
+    seed(twin)
+    lam = loose(twin, "lambda")
+    ctl(twin, "/_twin/function-kind", {"function": "fn", "durable": True})
+    publish_new_version(lam, twin, "v2")
+    publish_new_version(lam, twin, "v3")
+    ctl(twin, "/_twin/durable-executions", {"function": "fn", "version": "2", "running": 2})
+    ctl(twin, "/_twin/durable-executions", {"function": "fn", "version": "3", "running": 1})
+    assert len(lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="2",
+                                                       Statuses=["RUNNING"])["DurableExecutions"]) == 2
+    assert lam.delete_function(FunctionName="fn", Qualifier="2")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert refused(lambda: lam.get_function_configuration(FunctionName="fn", Qualifier="2"))[:2] == \
+        (404, "ResourceNotFoundException")
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="2"))[:2] == \
+        (404, "ResourceNotFoundException")
+    assert len(lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3")["DurableExecutions"]) == 1
