@@ -36,8 +36,8 @@ public protocol FunctionAPI: AliasAPI {
     func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL
     func deleteFunctionURL(_ name: String, qualifier: String) async throws
     func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String?) async throws -> InvokeResult
-    /// The versions durable executions still run on (none for a function that is not durable).
-    func versionsWithRunningDurableExecutions(_ name: String) async throws -> Set<String>
+    /// Whether durable executions still run on `version`.
+    func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool
 }
 
 extension FunctionAPI {

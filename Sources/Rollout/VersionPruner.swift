@@ -44,6 +44,10 @@ public struct DurableVersions: Sendable {
         guard !versions.isEmpty, try await lambda.getFunctionConfiguration(function, qualifier: nil).durable else {
             return []
         }
-        return try await lambda.versionsWithRunningDurableExecutions(function).intersection(versions)
+        var running = Set<String>()
+        for version in versions where try await lambda.hasRunningDurableExecutions(function, version: version) {
+            running.insert(version)
+        }
+        return running
     }
 }

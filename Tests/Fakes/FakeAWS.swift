@@ -169,8 +169,8 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func versionsWithRunningDurableExecutions(_ name: String) async throws -> Set<String> {
-        state.withLock { $0.runningDurable }
+    public func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
+        state.withLock { $0.runningDurable.contains(version) }
     }
 
     public func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {

@@ -171,30 +171,17 @@ public struct LambdaClient: Sendable {
     /// Function URL operations live under their own API version.
     static let urlPrefix = "/2021-10-31/functions/"
 
-    /// The published versions that durable executions still run on: a version with a running
-    /// durable execution must stay (the execution is pinned to it).
+    /// Whether durable executions still run on `version` (each is pinned to the version that
+    /// started it, so that version must stay). Without a qualifier Lambda lists `$LATEST`'s.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_ListDurableExecutionsByFunction.html
-    public func versionsWithRunningDurableExecutions(_ name: String) async throws -> Set<String> {
-        var versions = Set<String>()
-        var marker: String?
-        repeat {
-            var query = [("Statuses", "RUNNING"), ("MaxItems", "100")]
-            if let marker { query.append(("Marker", marker)) }
-            let answer = try JSONFields(
-                data: try await send(
-                    "ListDurableExecutionsByFunction", "GET", [name, "durable-executions"], query: query,
-                    idempotent: true, prefix: "/2025-12-01/functions/"
-                ).body, service: "Lambda", operation: "ListDurableExecutionsByFunction")
-            for execution in answer.array("DurableExecutions") where execution.string("Status") == "RUNNING" {
-                if let arn = execution.string("FunctionArn"), let version = arn.split(separator: ":").last,
-                    version.allSatisfy(\.isNumber)
-                {
-                    versions.insert(String(version))
-                }
-            }
-            marker = answer.string("NextMarker")
-        } while marker != nil
-        return versions
+    public func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
+        let answer = try JSONFields(
+            data: try await send(
+                "ListDurableExecutionsByFunction", "GET", [name, "durable-executions"],
+                query: [("Qualifier", version), ("Statuses", "RUNNING"), ("MaxItems", "1")], idempotent: true,
+                prefix: "/2025-12-01/functions/"
+            ).body, service: "Lambda", operation: "ListDurableExecutionsByFunction")
+        return answer.array("DurableExecutions").contains { $0.string("Status") == "RUNNING" }
     }
 
     /// The function's code signing config and what it allows, nil when it has none.
