@@ -6,7 +6,7 @@ import Glibc
 /// group is killed (what it started dies with it). Standard input is /dev/null.
 public struct ShellCommand: Sendable {
     public var command: String
-    /// Added to (or replacing in) this process's environment.
+    /// Its whole environment (nothing is inherited from this process).
     public var environment: [String: String]
     public var timeoutSeconds: Int
 
@@ -40,6 +40,11 @@ public struct ShellCommand: Sendable {
 
     func runBlocking(_ child: ChildProcess, onLine: (String) -> Void) throws -> Ending {
         var pipe: [Int32] = [0, 0]
+        // The pipe is made close-on-exec and the shell started under one lock: a hook of another
+        // target started in between must not inherit this pipe (its copy would hold it open).
+        spawning.lock()
+        var unlocked = false
+        defer { if !unlocked { spawning.unlock() } }
         guard Glibc.pipe(&pipe) == 0 else { throw ShellCommandError("could not make a pipe for the command") }
         _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipe[1], F_SETFD, FD_CLOEXEC)
@@ -53,19 +58,20 @@ public struct ShellCommand: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group, so the timeout reaches everything it started.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        // Default signal handling and an empty mask: this runs on a dispatch thread that blocks
+        // signals, and lambda-shift ignores SIGINT and SIGTERM (it handles them itself); a
+        // command must get neither.
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
-        var variables: [String: String] = [:]
-        var index = 0
-        while let entry = environ[index] {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            index += 1
-        }
-        variables.merge(environment) { $1 }
-        var envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in envp { free(pointer) } }
         let arguments: [String] = ["/bin/sh", "-c", command]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -73,6 +79,8 @@ public struct ShellCommand: Sendable {
         var pid: pid_t = 0
         let started = monotonicSeconds()
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp)
+        spawning.unlock()
+        unlocked = true
         close(pipe[1])
         defer { close(pipe[0]) }
         guard spawned == 0 else { throw ShellCommandError("could not start /bin/sh (error \(spawned))") }
@@ -80,15 +88,26 @@ public struct ShellCommand: Sendable {
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         var timedOut = false
+        var status: Int32 = 0
+        var reaped = false
+        // Once the shell is gone, what it left running may hold the pipe: read a second more,
+        // then stop (and kill its group).
+        var readUntil = Double.infinity
         let deadline = started + Double(timeoutSeconds)
-        while true {
+        while monotonicSeconds() < readUntil {
             let left = deadline - monotonicSeconds()
             if left <= 0 && !timedOut {
                 timedOut = true
                 child.kill()
+                readUntil = min(readUntil, monotonicSeconds() + 1)
+            }
+            if !reaped, waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                child.reaped()
+                readUntil = min(readUntil, monotonicSeconds() + 1)
             }
             var descriptor = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, timedOut ? 1000 : Int32(min(max(left, 0.01), 1) * 1000))
+            let ready = poll(&descriptor, 1, 100)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 { continue }
             let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
@@ -101,8 +120,15 @@ public struct ShellCommand: Sendable {
             }
         }
         if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if !reaped {
+            var result: pid_t = -1
+            repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+            child.reaped()
+            // Its status unknown: never a pass.
+            if result != pid { status = 127 << 8 }
+        }
+        // Whatever it started and left behind goes with it.
+        _ = Glibc.kill(-pid, SIGKILL)
         let exited = status & 0x7f == 0
         return Ending(
             status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut: timedOut,
@@ -116,6 +142,16 @@ public struct ShellCommand: Sendable {
     }
 }
 
+/// Held from a command's pipe to its spawn (see `runBlocking`).
+private let spawning = SpawnLock()
+
+final class SpawnLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
+}
+
 /// The running child, so that cancellation can kill it from another thread.
 final class ChildProcess: @unchecked Sendable {
     private var lock = pthread_mutex_t()
@@ -124,6 +160,13 @@ final class ChildProcess: @unchecked Sendable {
 
     init() { pthread_mutex_init(&lock, nil) }
     deinit { pthread_mutex_destroy(&lock) }
+
+    /// The shell was reaped: its pid may be reused, so it is never signalled again.
+    func reaped() {
+        pthread_mutex_lock(&lock)
+        pid = 0
+        pthread_mutex_unlock(&lock)
+    }
 
     func started(_ pid: pid_t) {
         pthread_mutex_lock(&lock)

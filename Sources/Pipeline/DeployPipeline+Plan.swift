@@ -75,7 +75,9 @@ extension DeployPipeline {
         }
         var summary = PlanReport(document: document)
         lines.forEach { summary.line($0) }
-        if let version = try await ArtifactStage(lambda: deps.functions, store: deps.store).unchangedVersion(
+        var artifacts = ArtifactStage(lambda: deps.functions, store: deps.store)
+        artifacts.requiredSigner = checked.signing?.versionArn
+        if let version = try await artifacts.unchangedVersion(
             function: plan.function, alias: plan.alias, codeSha256: codeSha256,
             current: checked.before.map { .present($0) } ?? .absent)
         {

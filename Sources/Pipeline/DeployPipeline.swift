@@ -107,7 +107,8 @@ public struct DeployPipeline: Sendable {
         }
         report.phase("Upload")
 
-        let artifacts = ArtifactStage(lambda: lambda, store: deps.store)
+        var artifacts = ArtifactStage(lambda: lambda, store: deps.store)
+        artifacts.requiredSigner = checked.signing?.versionArn
         switch try await plan.source.deliver(
             prepared, plan: plan, artifacts: artifacts, current: before.map { .present($0) } ?? .absent,
             warn: { report.warning($0) })
@@ -194,6 +195,8 @@ public struct DeployPipeline: Sendable {
             let run = await runHook(
                 .preTraffic, command: command, version: published, previous: before?.functionVersion)
             hooks.append(run)
+            // A signal killed it: the run ends as a cancellation (nothing moved yet), not a gate.
+            if Task.isCancelled { throw CancellationError() }
             guard run.passed else {
                 var result = await refuseBeforeTraffic(
                     published.version, before: before, outputs: &outputs,
@@ -242,15 +245,25 @@ public struct DeployPipeline: Sendable {
                     hooks.append(run)
                     if !run.passed {
                         // There was no alias before this deploy: none is what it goes back to.
-                        try await Task { try await lambda.deleteAlias(plan.function, alias: plan.alias) }.value
-                        report.event("alias \(plan.alias) deleted (this first deploy created it)")
-                        outputs.outcome = Task.isCancelled ? .cancelled : .rolledBack
-                        outputs.version = ""
-                        var result = DeployResult(
-                            outputs: outputs,
-                            reason:
-                                "The post-traffic command failed for version \(ready.version) (\(run.described)): alias \(plan.alias), which this first deploy created, was deleted."
-                        )
+                        let failed = "The post-traffic command failed for version \(ready.version) (\(run.described))"
+                        var result: DeployResult
+                        do {
+                            try await Task { try await lambda.deleteAlias(plan.function, alias: plan.alias) }.value
+                            report.event("alias \(plan.alias) deleted (this first deploy created it)")
+                            outputs.outcome = Task.isCancelled ? .cancelled : .rolledBack
+                            outputs.version = ""
+                            result = DeployResult(
+                                outputs: outputs,
+                                reason: "\(failed): alias \(plan.alias), which this first deploy created, was deleted.")
+                        } catch {
+                            outputs.outcome = .failed(exitCode: ExitStatus.rollbackFailed)
+                            outputs.version = ready.version
+                            result = DeployResult(
+                                outputs: outputs,
+                                reason:
+                                    "ROLLBACK FAILED: \(failed), and alias \(plan.alias), which this first deploy created, could not be deleted (\(sentence(of: error))): it still serves version \(ready.version); delete it by hand."
+                            )
+                        }
                         result.hooks = hooks
                         return result
                     }
@@ -331,7 +344,11 @@ public struct DeployPipeline: Sendable {
                     final = await RolloutEngine(api: lambda, clock: deps.clock).revert(
                         function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
                         outcome: Task.isCancelled ? .cancelled : .rolledBack(reason: reason))
-                    report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before)): \(reason)")
+                    if case .rolledBack = final {
+                        report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before)): \(reason)")
+                    } else if final == .cancelled {
+                        report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before)): cancelled")
+                    }
                 }
             }
             var result = conclude(final, outputs: &outputs, version: ready.version, before: before)

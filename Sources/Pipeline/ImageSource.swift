@@ -34,6 +34,8 @@ public struct ImageReference: Sendable, Equatable {
         if let at = rest.firstIndex(of: "@") {
             digest = String(rest[rest.index(after: at)...])
             rest = String(rest[..<at])
+            // REPO:TAG@sha256:… names the digest; the tag is only a label then.
+            if let colon = rest.lastIndex(of: ":") { rest = String(rest[..<colon]) }
             guard let hex = digest?.dropFirst("sha256:".count), digest?.hasPrefix("sha256:") == true, hex.count == 64,
                 hex.allSatisfy(\.isHexDigit)
             else { throw ConfigError(usage) }

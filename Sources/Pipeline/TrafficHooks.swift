@@ -43,12 +43,21 @@ extension DeployPipeline {
         // PublishVersion answers with the version's own ARN; qualified here whatever it says.
         let arn = version.functionArn
         let qualified = arn.hasSuffix(":\(version.version)") ? arn : "\(arn):\(version.version)"
-        let variables = [
+        var variables = deps.environment.variables
+        // The credentials this deploy uses (role-to-assume's included), so that the command acts
+        // as the deploy does; they are masked in every log like the deploy's own.
+        if let credentials = try? await deps.credentials() {
+            variables["AWS_ACCESS_KEY_ID"] = credentials.accessKeyId
+            variables["AWS_SECRET_ACCESS_KEY"] = credentials.secretAccessKey
+            variables["AWS_SESSION_TOKEN"] = credentials.sessionToken
+        }
+        variables["AWS_REGION"] = deps.region
+        variables.merge([
             "LAMBDA_SHIFT_FUNCTION": plan.function, "LAMBDA_SHIFT_ALIAS": plan.alias,
             "LAMBDA_SHIFT_VERSION": version.version, "LAMBDA_SHIFT_PREVIOUS_VERSION": previous ?? "",
             "LAMBDA_SHIFT_QUALIFIED_ARN": qualified, "LAMBDA_SHIFT_REGION": deps.region,
             "LAMBDA_SHIFT_ENVIRONMENT": plan.environment,
-        ]
+        ]) { $1 }
         let report = self.report
         let run: HookRun
         do {

@@ -21,6 +21,9 @@ public enum ArtifactOutcome: Sendable, Equatable {
 public struct ArtifactStage: Sendable {
     public var lambda: any FunctionAPI
     public var store: any ArtifactStore
+    /// With `--signing-profile`: the profile version the served code must be signed by to skip
+    /// (the same package, unsigned or signed by another profile, is deployed again, signed).
+    public var requiredSigner: String?
 
     public init(lambda: any FunctionAPI, store: any ArtifactStore) {
         self.lambda = lambda
@@ -67,6 +70,7 @@ public struct ArtifactStage: Sendable {
         guard current.additionalVersionWeights.isEmpty else { return nil }
         let served = try await lambda.getFunctionConfiguration(function, qualifier: current.functionVersion)
         // Signed code runs Signer's bytes: the version's description names the package signed.
+        if let requiredSigner, served.signingProfileVersionArn != requiredSigner { return nil }
         let same = served.codeSha256 == codeSha256 || CodeUpdateStage.recordedPackage(served.description) == codeSha256
         return same ? current.functionVersion : nil
     }

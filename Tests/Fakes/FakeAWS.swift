@@ -29,6 +29,8 @@ public final class FakeLambda: FunctionAPI {
         /// job wrote, with the profile version that signed them.
         public var codeSigning: CodeSigningPolicy?
         public var signedObjects: [String: String] = [:]
+        /// The profile version that signed `$LATEST`'s code (nil: unsigned); versions keep theirs.
+        public var latestSigner: String?
         /// `$LATEST`'s execution role and dead-letter target; a published version keeps them.
         public var latestRole: String? = "arn:aws:iam::123456789012:role/svc"
         public var latestDeadLetter: String?
@@ -106,6 +108,7 @@ public final class FakeLambda: FunctionAPI {
             configuration.durable = s.durable
             configuration.architectures = [s.architecture]
             if qualifier == nil || qualifier == "$LATEST" {
+                configuration.signingProfileVersionArn = s.latestSigner
                 configuration.role = s.latestRole
                 configuration.deadLetterTargetArn = s.latestDeadLetter
             } else if configuration.role == nil {
@@ -163,6 +166,7 @@ public final class FakeLambda: FunctionAPI {
                 }
             }
             s.mutations.append("UpdateFunctionCode")
+            s.latestSigner = s.signedObjects["\(s3Bucket)/\(s3Key)"]
             s.latestSha = sha
             s.latestRevision = "f\(s.mutations.count)"
             return FunctionConfiguration(functionName: name, codeSha256: sha, revisionId: s.latestRevision)
@@ -214,6 +218,7 @@ public final class FakeLambda: FunctionAPI {
                 functionName: name, version: version, codeSha256: s.latestSha, revisionId: "v\(version)",
                 description: description ?? "")
             published.role = s.latestRole
+            published.signingProfileVersionArn = s.latestSigner
             published.deadLetterTargetArn = s.latestDeadLetter
             s.versions[version] = published
             return published

@@ -35,6 +35,33 @@ extension TwinSuite {
             try await LambdaClient(client: try twin.client()).getAlias(function, alias: "live")
         }
 
+        @Test("a hook gets the signals any command gets, though lambda-shift itself ignores INT and TERM")
+        func signals() async throws {
+            let f = try await fixture("sig")
+            let result = try deploy(
+                f,
+                [
+                    "--strategy", "AllAtOnce", "--pre-traffic-command",
+                    "trap 'exit 5' TERM; kill -TERM $$; sleep 2; exit 0",
+                ])
+            #expect(result.status == 3 && result.stderr.contains("(exit 5"), "\(result.all)")
+            // Nothing blocked, INT and TERM not ignored: what the command starts inherits the same.
+            let masks = try deploy(
+                f, ["--strategy", "AllAtOnce", "--pre-traffic-command", "grep -E '^Sig(Blk|Ign)' /proc/$$/status"])
+            #expect(masks.status == 0, "\(masks.all)")
+            let lines = masks.stderr.split(separator: "\n").filter {
+                $0.hasPrefix("SigBlk:") || $0.hasPrefix("SigIgn:")
+            }
+            let values = Dictionary(
+                uniqueKeysWithValues: lines.map {
+                    ($0.prefix(6), UInt64($0.split(separator: "\t").last ?? "", radix: 16) ?? .max)
+                })
+            #expect(values["SigBlk"] == 0, "\(lines)")
+            let interruptAndTerminate: UInt64 = (1 << UInt64(SIGINT - 1)) | (1 << UInt64(SIGTERM - 1))
+            let ignored: UInt64 = values["SigIgn"] ?? .max
+            #expect(ignored & interruptAndTerminate == 0, "\(lines)")
+        }
+
         @Test("a role other than the live version's is exit 2 with no mutating request; all at once it deploys")
         func roleMismatch() async throws {
             let f = try await fixture("role")

@@ -678,6 +678,23 @@ struct TrafficHookTests {
         #expect(result.hooks.map(\.kind) == [.preTraffic, .postTraffic] && result.hooks.allSatisfy(\.passed))
     }
 
+    @Test("a command that leaves a process behind ends when its shell does; it gets signals as any command does")
+    func leftBehindAndSignals() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let result = await world.run(
+            try world.plan {
+                // The sleep keeps the output pipe open; the command itself is done at once.
+                $0["pre-traffic-command"] = "sleep 30 & echo started"
+                $0["hook-timeout"] = "20s"
+                // A TERM it sends itself reaches its trap (not blocked, not ignored).
+                $0["post-traffic-command"] = "trap 'exit 5' TERM; kill -TERM $$; sleep 2; exit 0"
+            })
+        #expect(result.hooks.first?.passed == true && result.hooks.first?.timedOut == false, "\(result.hooks)")
+        #expect(result.hooks.last?.exitCode == 5, "\(result.hooks)")
+        #expect(result.exitCode == ExitStatus.gateFailed, "the post-traffic command failed with 5: \(result)")
+    }
+
     @Test("a command that hangs is killed at --hook-timeout, with what it started: exit 3, nothing moved")
     func hangs() async throws {
         let world = try World()
@@ -744,5 +761,19 @@ struct FunctionKindTests {
         let left = try await world.lambda.listVersionsByFunction("svc").map(\.version)
         #expect(left.contains("2") && !left.contains("3"), "\(left)")
         #expect(world.events.lines.contains { $0.hasPrefix("warning: Kept version(s) 2 beyond --keep-versions 1") })
+    }
+}
+
+@Suite("Signed code: the skip")
+struct SignedSkipTests {
+    @Test("the same package, served unsigned, is deployed again signed when a profile is given")
+    func unsignedThenSigned() async throws {
+        let world = try DeployPipelineTests.World()
+        world.lambda.seedAlias()
+        world.signer.addProfile("ci")
+        let unsigned = await world.run(try world.plan())
+        #expect(unsigned.outcome == .deployed, "\(unsigned)")
+        let signed = await world.run(try world.plan { $0["signing-profile"] = "ci" })
+        #expect(signed.outcome == .deployed && signed.outputs.signingJobId != nil, "\(signed)")
     }
 }

@@ -13,7 +13,6 @@ public struct LambdaClient: Sendable {
         let answer = try await call("GetFunction", "GET", [name], query: qualifier.map { [("Qualifier", $0)] } ?? [])
         var configuration = FunctionConfiguration(answer.fields("Configuration") ?? answer)
         configuration.imageUri = answer.fields("Code")?.string("ImageUri")
-        configuration.resolvedImageUri = answer.fields("Code")?.string("ResolvedImageUri")
         return configuration
     }
 

@@ -23,10 +23,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var lastModified: String?
     /// `x86_64` or `arm64` (Lambda's default, x86_64, when it says nothing).
     public var architectures: [String] = ["x86_64"]
-    /// An image function's image as given, and as Lambda resolved it (`REPO@sha256:…`): only
-    /// GetFunction's `Code` says them.
+    /// An image function's image as given (only GetFunction's `Code` says it).
     public var imageUri: String?
-    public var resolvedImageUri: String?
     /// The execution role, and the dead-letter queue or topic (nil when none): a weighted alias
     /// routes only between versions that agree on both.
     public var role: String?
