@@ -47,6 +47,37 @@ extension TwinSuite {
                 environment: twin.environment().variables)
         }
 
+        /// A deploy to production running in the background, its output (both streams) in a pipe.
+        func start(_ function: String, _ image: String, _ extra: [String]) throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
+            process.arguments =
+                ["deploy", "--function", function, "--image-uri", image, "--environment", "production"] + extra
+            process.environment = twin.environment().variables
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            return (process, pipe)
+        }
+
+        /// Whether the running deploy moved the alias within 20 s (its first UpdateAlias).
+        func shifted() async throws -> Bool {
+            for _ in 0..<400 {
+                if try await twin.requests().contains(where: { $0["operation"] as? String == "UpdateAlias" }) {
+                    return true
+                }
+                try await Task.sleep(nanoseconds: 50_000_000)
+            }
+            return false
+        }
+
+        func finish(_ running: (Process, Pipe)) -> (Int32, String) {
+            let output = String(decoding: running.1.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            running.0.waitUntilExit()
+            return (running.0.terminationStatus, output)
+        }
+
         func served(_ function: String) async throws -> FunctionConfiguration {
             try await LambdaClient(client: try twin.client()).getFunctionConfiguration(function, qualifier: "live")
         }
@@ -62,28 +93,12 @@ extension TwinSuite {
             try await twin.clearRequests()
 
             // The deploy resolves v2, shifts 50% and bakes; meanwhile v2 is pushed again elsewhere.
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
-            process.arguments = [
-                "deploy", "--function", function, "--image-uri", "\(second.uri):v2", "--environment", "production",
-                "--strategy", "canary:50%:3s",
-            ]
-            process.environment = twin.environment().variables
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            var shifted = false
-            for _ in 0..<400 where !shifted {
-                shifted = try await twin.requests().contains { $0["operation"] as? String == "UpdateAlias" }
-                if !shifted { try await Task.sleep(nanoseconds: 50_000_000) }
-            }
-            #expect(shifted, "the deploy never moved the alias")
+            let running = try start(function, "\(second.uri):v2", ["--strategy", "canary:50%:3s"])
+            #expect(try await shifted(), "the deploy never moved the alias")
             let moved = try await seedImage(repository, tag: "v2", content: "moved")
             #expect(moved.digest != second.digest)
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(output)")
+            let (status, output) = finish(running)
+            #expect(status == 0, "\(output)")
             #expect(output.contains("image-uri=\(second.uri)@\(second.digest)"), "\(output)")
             #expect(output.contains("image-digest=\(second.digest)"), "\(output)")
             let live = try await served(function)
@@ -121,27 +136,12 @@ extension TwinSuite {
             let seeder = Seeder(client: try twin.client())
             try await seeder.createAlarm(alarm, state: "OK")
             try await twin.clearRequests()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
-            process.arguments = [
-                "deploy", "--function", function, "--image-uri", "\(new.uri):new", "--environment", "production",
-                "--strategy", "canary:10%:4s", "--alarm", alarm,
-            ]
-            process.environment = twin.environment().variables
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            var shifted = false
-            for _ in 0..<400 where !shifted {
-                shifted = try await twin.requests().contains { $0["operation"] as? String == "UpdateAlias" }
-                if !shifted { try await Task.sleep(nanoseconds: 50_000_000) }
-            }
+            let running = try start(function, "\(new.uri):new", ["--strategy", "canary:10%:4s", "--alarm", alarm])
+            #expect(try await shifted(), "the deploy never moved the alias")
             _ = try await seeder.cloudWatch(
                 "SetAlarmState", ["AlarmName": alarm, "StateValue": "ALARM", "StateReason": "errors"])
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 3, "\(output)")
+            let (status, output) = finish(running)
+            #expect(status == 3, "\(output)")
             #expect(output.contains("outcome=rolled-back"), "\(output)")
             let live = try await served(function)
             #expect(live.version == "1" && live.codeSha256 == String(old.digest.dropFirst(7)), "\(live)")

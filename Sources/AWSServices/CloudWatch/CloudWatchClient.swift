@@ -120,16 +120,7 @@ public struct CloudWatchClient: Sendable {
     }
 
     private func call(_ action: String, _ body: [String: Any]) async throws -> JSONFields {
-        let data = JSONBody.encode(body)
-        let response = try await client.send(.cloudWatch, AWSOperation(action)) { endpoint in
-            HTTPRequest(
-                method: "POST", endpoint: endpoint, path: "/",
-                headers: [
-                    "Content-Type": "application/x-amz-json-1.0",
-                    "X-Amz-Target": "GraniteServiceVersion20100801.\(action)",
-                ],
-                body: .bytes(data))
-        }
-        return try JSONFields(data: response.body, service: "CloudWatch", operation: action)
+        try await client.jsonTargetCall(.cloudWatch, targetPrefix: "GraniteServiceVersion20100801", action, body)
     }
+
 }

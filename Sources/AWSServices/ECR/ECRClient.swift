@@ -49,16 +49,7 @@ public struct ECRClient: Sendable {
     }
 
     private func call(_ action: String, _ body: [String: Any]) async throws -> JSONFields {
-        let data = JSONBody.encode(body)
-        let response = try await client.send(.ecr, AWSOperation(action)) { endpoint in
-            HTTPRequest(
-                method: "POST", endpoint: endpoint, path: "/",
-                headers: [
-                    "Content-Type": "application/x-amz-json-1.1",
-                    "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.\(action)",
-                ],
-                body: .bytes(data))
-        }
-        return try JSONFields(data: response.body, service: "ECR", operation: action)
+        try await client.jsonTargetCall(.ecr, targetPrefix: "AmazonEC2ContainerRegistry_V20150921", action, body)
     }
+
 }

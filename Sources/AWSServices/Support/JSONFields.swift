@@ -38,3 +38,20 @@ enum JSONBody {
         return Data(value.rendered().utf8)
     }
 }
+
+extension AWSClient {
+    /// A call of a JSON protocol with X-Amz-Target (CloudWatch's JSON 1.0, ECR's JSON 1.1): POST /
+    /// with the target `prefix.action`, the body as JSON, the answer's fields.
+    func jsonTargetCall(
+        _ service: AWSService, targetPrefix: String, _ action: String, _ body: [String: Any]
+    ) async throws -> JSONFields {
+        let data = JSONBody.encode(body)
+        let contentType = service.wireProtocol == .json11 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0"
+        let response = try await send(service, AWSOperation(action)) { endpoint in
+            HTTPRequest(
+                method: "POST", endpoint: endpoint, path: "/",
+                headers: ["Content-Type": contentType, "X-Amz-Target": "\(targetPrefix).\(action)"], body: .bytes(data))
+        }
+        return try JSONFields(data: response.body, service: service.displayName, operation: action)
+    }
+}
