@@ -11,7 +11,7 @@ extension DeployPipeline {
     /// digest, publish, readiness and smoke test, as for a zip.
     func prepare(image reference: ImageReference, _ outputs: inout DeployOutputs) async throws -> Prepared {
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
-        var before = checked.before
+        let before = checked.before
         outputs.previousVersion = before?.functionVersion ?? ""
         report.phase("Image")
         let image = try await reference.resolve(
@@ -35,16 +35,9 @@ extension DeployPipeline {
                         "Alias \(plan.alias) already serves this image (version \(version), \(image.digest)): nothing changed."
                 ))
         }
-        let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
-        if let found = before, found.functionVersion == "$LATEST" {
-            report.phase("Baseline")
-            before = try await moveOffLatest(found, latest: checked.function, stage: stage, lambda: lambda)
-            outputs.previousVersion = before?.functionVersion ?? ""
-        }
-        report.phase("Update and publish")
-        let updated = try await stage.updateCode(
-            function: plan.function, to: .image(uri: image.uri), codeSha256: image.codeSha256)
-        return try await publishAndCheck(updated, before: before, gates: checked.gates, stage: stage, outputs: &outputs)
+        return try await update(
+            to: .image(uri: image.uri), codeSha256: image.codeSha256, before: before, latest: checked.function,
+            gates: checked.gates, outputs: &outputs)
     }
 }
 

@@ -86,7 +86,7 @@ public struct DeployPipeline: Sendable {
             given == nil ? source.prepare(out: packagePath, environment: environment, store: store) : given!
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
         let lambda = deps.functions
-        var before = checked.before
+        let before = checked.before
         let gates = checked.gates
         outputs.previousVersion = before?.functionVersion ?? ""
 
@@ -149,20 +149,34 @@ public struct DeployPipeline: Sendable {
                 expected = signed.codeSha256
                 signedPackage = package.codeSha256
             }
-            let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
-            if let found = before, found.functionVersion == "$LATEST" {
-                // UpdateFunctionCode would put the new code in front of every caller of an alias
-                // on $LATEST before any gate could see it: first move the alias, unchanged for
-                // callers, onto a published version of the code it serves now.
-                report.phase("Baseline")
-                before = try await moveOffLatest(found, latest: checked.function, stage: stage, lambda: lambda)
-                outputs.previousVersion = before?.functionVersion ?? ""
-            }
-            report.phase("Update and publish")
-            let updated = try await stage.updateCode(function: plan.function, to: location, codeSha256: expected)
-            return try await publishAndCheck(
-                updated, before: before, gates: gates, stage: stage, outputs: &outputs, signedPackage: signedPackage)
+            return try await update(
+                to: location, codeSha256: expected, before: before, latest: checked.function, gates: gates,
+                outputs: &outputs, signedPackage: signedPackage)
         }
+    }
+
+    /// The code update of every code source: the alias moved off `$LATEST` first when it is
+    /// there, then the update to `location`, then `publishAndCheck`.
+    func update(
+        to location: CodeUpdateStage.CodeLocation, codeSha256: String, before found: AliasConfiguration?,
+        latest: FunctionConfiguration, gates: [any HealthGate], outputs: inout DeployOutputs,
+        signedPackage: String? = nil
+    ) async throws -> Prepared {
+        let lambda = deps.functions
+        var before = found
+        let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
+        if let found, found.functionVersion == "$LATEST" {
+            // UpdateFunctionCode would put the new code in front of every caller of an alias
+            // on $LATEST before any gate could see it: first move the alias, unchanged for
+            // callers, onto a published version of the code it serves now.
+            report.phase("Baseline")
+            before = try await moveOffLatest(found, latest: latest, stage: stage, lambda: lambda)
+            outputs.previousVersion = before?.functionVersion ?? ""
+        }
+        report.phase("Update and publish")
+        let updated = try await stage.updateCode(function: plan.function, to: location, codeSha256: codeSha256)
+        return try await publishAndCheck(
+            updated, before: before, gates: gates, stage: stage, outputs: &outputs, signedPackage: signedPackage)
     }
 
     /// After the code update: publish, wait until the version is ready, smoke-test it.
