@@ -23,7 +23,8 @@ INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "envi
           "max-error-rate", "min-invocations", "smoke-payload", "bake", "config", "allowed-account-ids", "role-to-assume",
           "alarm-prefix", "alarm-already-firing", "exclude", "keep-versions", "artifact", "gate-interval", "preview",
           "preview-alias", "function-url", "older-than", "command", "image-uri", "signing-profile", "signed-prefix",
-          "pre-traffic-command", "post-traffic-command", "hook-timeout", "smoke-tenant-id"}
+          "pre-traffic-command", "post-traffic-command", "hook-timeout", "smoke-tenant-id",
+          "provisioned-concurrency-timeout"}
 # Every workflow scripts/test gives actionlint, examples and act tests included.
 WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
              for path in sorted((ROOT / folder).glob("*.yml"))]

@@ -240,6 +240,10 @@ public enum SettingsTable {
             "How long a pre- or post-traffic command may run before it is killed (and counts as failed).",
             commands: [.deploy, .plan]),
         SettingSpec(
+            "provisioned-concurrency-timeout", .duration, default: "15m", value: "15m",
+            "How long to wait for an alias's (or version's) provisioned concurrency to be READY after a weight change; not READY by then rolls back (exit 3).",
+            commands: [.deploy, .plan]),
+        SettingSpec(
             "waves", .text, default: "all targets in one wave",
             "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); each wave finishes before the next."
         ),

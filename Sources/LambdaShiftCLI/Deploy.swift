@@ -71,6 +71,7 @@ struct DeployOptions: ParsableArguments {
     @Option(help: .setting("pre-traffic-command")) var preTrafficCommand: String?
     @Option(help: .setting("post-traffic-command")) var postTrafficCommand: String?
     @Option(help: .setting("hook-timeout")) var hookTimeout: String?
+    @Option(help: .setting("provisioned-concurrency-timeout")) var provisionedConcurrencyTimeout: String?
     @Option(help: .setting("bucket")) var bucket: String?
     @Option(help: .setting("key")) var key: String?
     @Option(help: .setting("environment")) var environment: String?

@@ -36,8 +36,7 @@ extension DeployPipeline {
                 ))
         }
         return try await update(
-            to: .image(uri: image.uri), codeSha256: image.codeSha256, before: before, latest: checked.function,
-            gates: checked.gates, outputs: &outputs)
+            to: .image(uri: image.uri), codeSha256: image.codeSha256, checked: checked, outputs: &outputs)
     }
 }
 

@@ -142,6 +142,11 @@ extension DeployPipeline {
         steps.append(
             .object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
         summary.line("total: \(elapsed + plan.bakeSeconds)s")
+        if let warm = checked.warm {
+            let (text, value) = warmCapacityDescription(warm)
+            summary.line(text)
+            document["provisioned-concurrency"] = value
+        }
         if let limits = plan.canary {
             let (text, value) = Self.canaryDescription(limits, plan: plan, weightedSteps: plan.strategy.steps.count)
             summary.line(text)
@@ -151,6 +156,29 @@ extension DeployPipeline {
         document["total-seconds"] = .int(elapsed + plan.bakeSeconds)
         summary.document = document
         return summary
+    }
+
+    /// The provisioned concurrency the deploy will wait for, in a sentence and as the plan
+    /// document's `provisioned-concurrency`.
+    func warmCapacityDescription(_ warm: WarmCapacity) -> (String, JSONValue) {
+        let (label, config) = Preflight.describe(warm, alias: plan.alias)
+        let timeout = plan.provisionedConcurrencyTimeoutSeconds
+        let value: JSONValue = .object([
+            "on": .string(label), "requested": .int(config.requested), "status": .string(config.status),
+            "timeout-seconds": .int(timeout),
+        ])
+        switch warm {
+        case .alias:
+            return (
+                "provisioned concurrency: \(label) has \(config.requested) (\(config.status)); after every weight change the rollout would wait for READY (up to \(timeout)s) before baking; FAILED rolls back",
+                value
+            )
+        case .version(let live, _):
+            return (
+                "provisioned concurrency: \(label) has \(config.requested) (\(config.status)); the new version would get \(config.requested) and wait for READY (up to \(timeout)s) before any traffic moves; version \(live)'s would be removed once the deploy succeeds",
+                value
+            )
+        }
     }
 
     /// What the canary analysis will judge, in a sentence and as the plan document's `canary`.

@@ -60,6 +60,8 @@ public struct DeployPipeline: Sendable {
         var published: FunctionConfiguration
         /// The hooks run so far (the pre-traffic command).
         var hooks: [HookRun] = []
+        /// Provisioned concurrency on the live alias or its version.
+        var warm: WarmCapacity? = nil
     }
 
     /// A target either finished before its shift (skipped, smoke failed) or is ready for it.
@@ -87,7 +89,6 @@ public struct DeployPipeline: Sendable {
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
         let lambda = deps.functions
         let before = checked.before
-        let gates = checked.gates
         outputs.previousVersion = before?.functionVersion ?? ""
 
         if given == nil { report.phase("Package") }
@@ -150,19 +151,18 @@ public struct DeployPipeline: Sendable {
                 signedPackage = package.codeSha256
             }
             return try await update(
-                to: location, codeSha256: expected, before: before, latest: checked.function, gates: gates,
-                outputs: &outputs, signedPackage: signedPackage)
+                to: location, codeSha256: expected, checked: checked, outputs: &outputs, signedPackage: signedPackage)
         }
     }
 
     /// The code update of every code source: the alias moved off `$LATEST` first when it is
     /// there, then the update to `location`, then `publishAndCheck`.
     func update(
-        to location: CodeUpdateStage.CodeLocation, codeSha256: String, before found: AliasConfiguration?,
-        latest: FunctionConfiguration, gates: [any HealthGate], outputs: inout DeployOutputs,
-        signedPackage: String? = nil
+        to location: CodeUpdateStage.CodeLocation, codeSha256: String, checked: Preflight.Result,
+        outputs: inout DeployOutputs, signedPackage: String? = nil
     ) async throws -> Prepared {
         let lambda = deps.functions
+        let found = checked.before, latest = checked.function
         var before = found
         let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
         if let found, found.functionVersion == "$LATEST" {
@@ -176,13 +176,13 @@ public struct DeployPipeline: Sendable {
         report.phase("Update and publish")
         let updated = try await stage.updateCode(function: plan.function, to: location, codeSha256: codeSha256)
         return try await publishAndCheck(
-            updated, before: before, gates: gates, stage: stage, outputs: &outputs, signedPackage: signedPackage)
+            updated, before: before, checked: checked, stage: stage, outputs: &outputs, signedPackage: signedPackage)
     }
 
     /// After the code update: publish, wait until the version is ready, smoke-test it.
     func publishAndCheck(
-        _ updated: FunctionConfiguration, before: AliasConfiguration?, gates: [any HealthGate], stage: CodeUpdateStage,
-        outputs: inout DeployOutputs, signedPackage: String? = nil
+        _ updated: FunctionConfiguration, before: AliasConfiguration?, checked: Preflight.Result,
+        stage: CodeUpdateStage, outputs: inout DeployOutputs, signedPackage: String? = nil
     ) async throws -> Prepared {
         let lambda = deps.functions
         let published = try await stage.publish(
@@ -190,6 +190,10 @@ public struct DeployPipeline: Sendable {
         outputs.publishedVersion = published.version
         report.event("published version \(published.version)")
         _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
+        if let refusal = try await provisionNewVersion(published.version, like: checked.warm) {
+            return .finished(
+                await refuseBeforeTraffic(published.version, before: before, outputs: &outputs, sentence: refusal))
+        }
 
         if let payload = plan.smokePayload {
             let smoke = try await SmokeTest(lambda: lambda, payload: payload, tenantId: plan.smokeTenantId).run(
@@ -222,7 +226,9 @@ public struct DeployPipeline: Sendable {
             }
         }
         return .ready(
-            Ready(before: before, version: published.version, gates: gates, published: published, hooks: hooks))
+            Ready(
+                before: before, version: published.version, gates: checked.gates, published: published, hooks: hooks,
+                warm: checked.warm))
     }
 
     /// A check before traffic failed (the smoke test, the pre-traffic command): the version is
@@ -296,7 +302,7 @@ public struct DeployPipeline: Sendable {
             let engine = RolloutEngine(
                 api: lambda, gates: gates, clock: deps.clock, sleeper: deps.bakeSleeper,
                 gateInterval: Double(plan.gateIntervalSeconds), inconclusive: plan.inconclusive,
-                warming: warming(lambda)
+                warming: warming(lambda), capacity: capacityWait(ready.warm)
             ) { event in
                 canary.record(event.kind)
                 switch event.kind {
@@ -338,6 +344,12 @@ public struct DeployPipeline: Sendable {
                     report.line(
                         "sent \(sent) warm invocation(s) of alias \(plan.alias)"
                             + (failed > 0 ? "; \(failed) could not be sent" : ""))
+                case .capacity(let check):
+                    report.event("provisioned concurrency of alias \(plan.alias): \(check.detail)", passed: check.ready)
+                case .routingCleared(let version, let refusal):
+                    report.event(
+                        "Lambda refused to restore alias \(plan.alias)'s routing with its provisioned concurrency (\(refusal)): the routing was cleared instead, and the alias serves version \(version) alone",
+                        passed: false)
                 case .flipped: report.event("alias \(plan.alias) → version \(ready.version)")
                 case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
                 case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")

@@ -93,6 +93,12 @@ extension DeployPlan {
         plan.preTrafficCommand = settings.text("pre-traffic-command")
         plan.postTrafficCommand = settings.text("post-traffic-command")
         plan.hookTimeoutSeconds = settings.seconds("hook-timeout") ?? 600
+        plan.provisionedConcurrencyTimeoutSeconds = settings.seconds("provisioned-concurrency-timeout") ?? 900
+        if plan.provisionedConcurrencyTimeoutSeconds < 1 {
+            throw ConfigError(
+                "\(settings.origin("provisioned-concurrency-timeout")) is 0: Lambda needs time to allocate provisioned concurrency; give it at least 1s, such as 15m."
+            )
+        }
         if plan.hookTimeoutSeconds < 1 {
             throw ConfigError("\(settings.origin("hook-timeout")) is 0: give the commands at least 1s, such as 10m.")
         }

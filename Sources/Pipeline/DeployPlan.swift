@@ -45,6 +45,9 @@ public struct DeployPlan: Sendable {
     public var preTrafficCommand: String?
     public var postTrafficCommand: String?
     public var hookTimeoutSeconds: Int = 600
+    /// `--provisioned-concurrency-timeout`: the longest wait for provisioned concurrency to be
+    /// `READY` after a weight change (or on the new version).
+    public var provisionedConcurrencyTimeoutSeconds: Int = 900
     /// `--smoke-tenant-id`: the tenant of the smoke test and the warm invocations.
     public var smokeTenantId: String?
 }

@@ -102,7 +102,7 @@ public struct DeployRun: Sendable {
         slots = prepared.compactMap { $0 }  // nothing stops this phase early: every one ran
         if let failed = Self.cause(Array(slots.indices), in: slots) {
             // Nothing has moved: the other targets stay as they are.
-            return conclude(slots, failedAt: failed, restores: [])
+            return await finish(slots, failedAt: failed, restores: [])
         }
 
         // 3. The shifts, wave by wave; the first failure stops its wave and every later one.
@@ -118,7 +118,7 @@ public struct DeployRun: Sendable {
             for (index, slot) in zip(movable, shifted) { slots[index] = slot }
             if let failed = Self.cause(movable, in: slots) {
                 let restores = await restoreMoved(&slots)
-                return conclude(slots, failedAt: failed, restores: restores)
+                return await finish(slots, failedAt: failed, restores: restores)
             }
         }
         // Every target succeeded: only now may old versions go (a restore might have needed them),
@@ -131,7 +131,7 @@ public struct DeployRun: Sendable {
             let url = await slots[index].pipeline.ensureFunctionURL(auth)
             slots[index].result?.outputs.url = url ?? result.outputs.url
         }
-        return conclude(slots, failedAt: nil, restores: [])
+        return await finish(slots, failedAt: nil, restores: [])
     }
 
     /// The target whose failure stopped the run: the first that failed on its own, rather than
@@ -215,6 +215,18 @@ public struct DeployRun: Sendable {
             }
         }
         return failures
+    }
+
+    /// Settles what each prepared target asked for that only the run's end decides (provisioned
+    /// concurrency on a version: kept where the traffic is), then concludes.
+    func finish(_ slots: [Slot], failedAt failed: Int?, restores: [String]) async -> (DeployResult, [TargetResult]) {
+        for slot in slots {
+            guard let ready = slot.ready else { continue }
+            let succeeded = slot.moved && failed == nil
+            let servesOld = slot.result?.outputs.version == ready.before?.functionVersion
+            await slot.pipeline.settleCapacity(ready, succeeded: succeeded, servesOld: !succeeded && servesOld)
+        }
+        return conclude(slots, failedAt: failed, restores: restores)
     }
 
     /// The whole run's result: every target's row, the outcome and exit code of the whole.

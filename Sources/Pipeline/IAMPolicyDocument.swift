@@ -25,6 +25,10 @@ public struct IAMPolicyDocument: Sendable, Equatable {
             "lambda:ListAliases",
             "lambda:GetAlias", "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:UpdateFunctionCode",
             "lambda:PublishVersion",
+            // Provisioned concurrency: read on the alias and the live version; a version-level
+            // configuration is given to the new version and removed from the old.
+            "lambda:GetProvisionedConcurrencyConfig", "lambda:PutProvisionedConcurrencyConfig",
+            "lambda:DeleteProvisionedConcurrencyConfig",
         ]
         if smoke { lambdaActions.append("lambda:InvokeFunction") }
         var statements = codeStatements

@@ -21,6 +21,8 @@ struct Preflight {
         var gates: [any HealthGate]
         /// `--signing-profile`'s profile, checked against the function's code signing config.
         var signing: SigningProfile? = nil
+        /// Provisioned concurrency on the live alias or its version.
+        var warm: WarmCapacity? = nil
     }
 
     func run() async throws -> Result {
@@ -126,6 +128,7 @@ struct Preflight {
                 "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))), most likely another deploy still running: let that job finish; only if none is running, finish the shift with `lambda-shift promote` or undo it with `lambda-shift rollback`.",
                 isConfiguration: true)
         }
+        let warm = try await readWarmCapacity(before)
         var gates: [any HealthGate] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
             let cloudWatch = deps.metrics
@@ -156,7 +159,8 @@ struct Preflight {
             gates.append(
                 ComparativeGate(cloudWatch: deps.metrics, function: plan.function, alias: plan.alias, limits: limits))
         }
-        return Result(identity: identity, function: function, before: before, gates: gates, signing: signing)
+        return Result(
+            identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm)
     }
 
     /// The function's code signing config against `--signing-profile`, before any change: an

@@ -11,6 +11,8 @@ public protocol AliasAPI: Sendable {
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?
     ) async throws -> AliasConfiguration
+    /// The provisioned concurrency of an alias or a version, nil when it has none.
+    func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency?
 }
 
 extension AliasAPI {
@@ -25,6 +27,10 @@ extension AliasAPI {
 }
 
 extension LambdaClient: AliasAPI {
+    public func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+        try await provisionedConcurrency(function, qualifier: qualifier)
+    }
+
     public func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
         try await getAlias(function, alias: alias)
     }

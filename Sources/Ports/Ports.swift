@@ -36,6 +36,11 @@ public protocol FunctionAPI: AliasAPI {
     func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL
     func deleteFunctionURL(_ name: String, qualifier: String) async throws
     func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String?) async throws -> InvokeResult
+    /// Asks for provisioned concurrency on a version (Lambda allocates it asynchronously).
+    func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
+        -> ProvisionedConcurrency
+    /// Removes a version's or alias's provisioned concurrency (none: nothing to do).
+    func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws
     /// Whether durable executions still run on `version`.
     func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool
 }

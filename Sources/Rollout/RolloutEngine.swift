@@ -45,6 +45,11 @@ public struct RolloutEvent: Sendable, Equatable {
         case proceededInconclusive(after: Int, results: [GateResult])
         /// Warm invocations of the alias sent during a bake (`failed` could not be sent).
         case warmed(sent: Int, failed: Int)
+        /// The wait for provisioned concurrency after a weight change ended (ready or not).
+        case capacity(CapacityCheck)
+        /// Lambda refused to restore the routing as it was because of the alias's provisioned
+        /// concurrency (`refusal`): the alias was set to `version` alone instead.
+        case routingCleared(version: String, refusal: String)
     }
     public var at: Date
     public var kind: Kind
@@ -70,13 +75,16 @@ public struct RolloutEngine: Sendable {
     public var inconclusive: InconclusivePolicy
     /// Traffic sent through the alias during each bake, for a function too quiet to judge.
     public var warming: Warming?
+    /// Provisioned concurrency to wait for after every weight change, before the bake starts.
+    public var capacity: CapacityWait?
     public var onEvent: @Sendable (RolloutEvent) -> Void
 
     public init(
         api: any AliasAPI, gates: [any HealthGate] = [], clock: any AWSClock = SystemClock(),
         sleeper: any Sleeper = TaskSleeper(),
         gateInterval: Double = 10, inconclusive: InconclusivePolicy = InconclusivePolicy(),
-        warming: Warming? = nil, onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }
+        warming: Warming? = nil, capacity: CapacityWait? = nil,
+        onEvent: @escaping @Sendable (RolloutEvent) -> Void = { _ in }
     ) {
         self.api = api
         self.gates = gates
@@ -85,6 +93,7 @@ public struct RolloutEngine: Sendable {
         self.gateInterval = max(1, gateInterval)
         self.inconclusive = inconclusive
         self.warming = warming
+        self.capacity = capacity
         self.onEvent = onEvent
     }
 
@@ -110,6 +119,11 @@ public struct RolloutEngine: Sendable {
                     weights: [newVersion: step.weight], revision: sent)
                 revision = updated.revisionId
                 emit(.shifted(basisPoints: step.basisPoints))
+                if let ending = try await awaitCapacity(function) {
+                    return await restore(
+                        function, alias, before: before, newVersion: newVersion, revision: revision,
+                        outcome: ending, history: history)
+                }
                 if let ending = try await bakeAndCheck(
                     newVersion: newVersion, stableVersion: before.functionVersion, seconds: step.bakeSeconds)
                 {
@@ -128,6 +142,11 @@ public struct RolloutEngine: Sendable {
                 description: bakeAfterSeconds > 0 ? nil : history.succeeded(newVersion).rendered())
             revision = flipped.revisionId
             emit(.flipped)
+            if let ending = try await awaitCapacity(function) {
+                return await restore(
+                    function, alias, before: before, newVersion: newVersion, revision: revision,
+                    outcome: ending, history: history)
+            }
             if bakeAfterSeconds > 0 {
                 if let ending = try await bakeAndCheck(
                     newVersion: newVersion, stableVersion: nil, seconds: bakeAfterSeconds)
@@ -164,6 +183,16 @@ public struct RolloutEngine: Sendable {
                     function, alias, before: before, newVersion: newVersion, revision: revision,
                     outcome: .failed(reason: reason)) : .failed(reason: reason)
         }
+    }
+
+    /// Waits for the provisioned concurrency after a weight change: nil once it is `READY` (or
+    /// there is none), a rollback when Lambda could not allocate it or the timeout passed.
+    func awaitCapacity(_ function: String) async throws -> RolloutOutcome? {
+        guard let capacity,
+            let check = try await capacity.wait(function: function, api: api, clock: clock, sleeper: sleeper)
+        else { return nil }
+        emit(.capacity(check))
+        return check.ready ? nil : .rolledBack(reason: check.failure)
     }
 
     /// Bakes `seconds` while checking every gate each `gateInterval` seconds (a breach ends
@@ -275,7 +304,7 @@ public struct RolloutEngine: Sendable {
         emit(.restoring)
         // A version that failed its gates is recorded as failed, so `rollback` never returns to it.
         let description = history?.failed(newVersion).rendered()
-        let result: Result<AliasConfiguration, any Error> = await Task {
+        let result: Result<String?, any Error> = await Task {
             do {
                 var guardRevision = revision
                 if guardRevision == nil {
@@ -287,18 +316,29 @@ public struct RolloutEngine: Sendable {
                     }
                     guardRevision = current.revisionId
                 }
-                return .success(
-                    try await api.updateAlias(
+                do {
+                    _ = try await api.updateAlias(
                         function: function, alias: alias, version: before.functionVersion,
                         weights: before.additionalVersionWeights, revisionId: guardRevision,
-                        description: description))
+                        description: description)
+                    return .success(nil)
+                } catch let error as AWSServiceError where Self.refusedForProvisionedConcurrency(error) {
+                    // Never leave the alias split in a way Lambda refuses: its primary alone.
+                    _ = try await api.updateAlias(
+                        function: function, alias: alias, version: before.functionVersion, weights: [:],
+                        revisionId: guardRevision, description: description)
+                    return .success(error.message)
+                }
             } catch {
                 return .failure(error)
             }
         }.value
         switch result {
-        case .success:
+        case .success(nil):
             emit(.restored)
+            return outcome
+        case .success(let refusal?):
+            emit(.routingCleared(version: before.functionVersion, refusal: refusal))
             return outcome
         case .failure(let error as AWSServiceError) where error.kind == .preconditionFailed:
             let now = (try? await api.getAlias(function: function, alias: alias)).map(Self.describe) ?? "unknown"
@@ -306,6 +346,12 @@ public struct RolloutEngine: Sendable {
         case .failure(let error):
             return .rollbackFailed(reason: sentence(of: error))
         }
+    }
+
+    /// Lambda's 400 for a routing configuration it cannot serve with the alias's provisioned
+    /// concurrency (users report aliases wedged with it until the routing is cleared by hand).
+    public static func refusedForProvisionedConcurrency(_ error: AWSServiceError) -> Bool {
+        error.status == 400 && error.message.lowercased().contains("alias configuration for provisioned concurrency")
     }
 
     /// States this run sets: as found, the old primary with only the new version weighted, or

@@ -40,6 +40,15 @@ public final class FakeLambda: FunctionAPI {
         public var invokedTenants: [String?] = []
         public var durable = false
         public var runningDurable: Set<String> = []
+        /// Provisioned concurrency by qualifier (alias or version). After a Put, or a change of
+        /// an alias's routing, a configuration reads IN_PROGRESS `allocationReads` times, then
+        /// READY, or FAILED when a version it covers is in `failingInit`.
+        public var provisioned: [String: ProvisionedConcurrency] = [:]
+        public var allocationReads = 1
+        public var pendingReads: [String: Int] = [:]
+        public var failingInit: Set<String> = []
+        /// Alias updates and provisioned-concurrency reads, in order ("update live", "read live READY").
+        public var capacityLog: [String] = []
     }
 
     public let name: String
@@ -257,8 +266,13 @@ public final class FakeLambda: FunctionAPI {
                 &current, version: version, weights: additionalVersionWeights, revisionId: revisionId,
                 description: description, newRevisionId: "a\(s.revision + 1)")
             s.revision += 1
+            let rerouted =
+                s.aliases[alias]?.functionVersion != current.functionVersion
+                || s.aliases[alias]?.additionalVersionWeights != current.additionalVersionWeights
             s.aliases[alias] = current
             s.aliasUpdates.append((current.functionVersion, current.additionalVersionWeights))
+            s.capacityLog.append("update \(alias)")
+            if rerouted, s.provisioned[alias] != nil { s.pendingReads[alias] = s.allocationReads }
             return current
         }
     }
@@ -292,6 +306,60 @@ public final class FakeLambda: FunctionAPI {
     public func deleteFunctionVersion(_ name: String, version: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteFunction"); s.versions[version] = nil
+        }
+    }
+
+    /// Gives `qualifier` provisioned concurrency that is READY now.
+    public func seedProvisioned(_ qualifier: String, amount: Int) {
+        state.withLock {
+            $0.provisioned[qualifier] = ProvisionedConcurrency(
+                requested: amount, available: amount, allocated: amount, status: "READY")
+        }
+    }
+
+    public func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+        state.withLock { s in
+            guard var config = s.provisioned[qualifier] else { return nil }
+            if let left = s.pendingReads[qualifier] {
+                if left > 0 {
+                    s.pendingReads[qualifier] = left - 1
+                    config.status = "IN_PROGRESS"
+                    config.allocated = 0
+                } else {
+                    s.pendingReads[qualifier] = nil
+                    let covered =
+                        s.aliases[qualifier].map { [$0.functionVersion] + Array($0.additionalVersionWeights.keys) }
+                        ?? [qualifier]
+                    let failed = covered.contains { s.failingInit.contains($0) }
+                    config.status = failed ? "FAILED" : "READY"
+                    config.statusReason = failed ? "FUNCTION_ERROR_INIT_FAILURE" : nil
+                    config.allocated = failed ? 0 : config.requested
+                    config.available = config.allocated
+                    s.provisioned[qualifier] = config
+                }
+            }
+            s.capacityLog.append("read \(qualifier) \(config.status)")
+            return config
+        }
+    }
+
+    public func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
+        -> ProvisionedConcurrency
+    {
+        state.withLock { s in
+            s.mutations.append("PutProvisionedConcurrencyConfig")
+            let config = ProvisionedConcurrency(requested: amount, status: "IN_PROGRESS")
+            s.provisioned[qualifier] = config
+            s.pendingReads[qualifier] = s.allocationReads
+            return config
+        }
+    }
+
+    public func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws {
+        state.withLock { s in
+            s.mutations.append("DeleteProvisionedConcurrencyConfig")
+            s.provisioned[qualifier] = nil
+            s.pendingReads[qualifier] = nil
         }
     }
 

@@ -17,6 +17,11 @@ public final class FakeAlias: AliasAPI {
         }
     }
     private let state: Mutex<(alias: AliasConfiguration, calls: [Call], revision: Int, failUpdatesAfter: Int?)>
+    /// The alias's provisioned concurrency as successive reads see it (the last one repeats),
+    /// and what each read returned, interleaved with the updates ("update 3 {4: 0.1}").
+    private let capacity = Mutex<(answers: [ProvisionedConcurrency], log: [String])>(([], []))
+    /// Lambda's answer to an update with weights (nil: accepted).
+    public let refuseWeighted = Mutex<AWSServiceError?>(nil)
 
     public init(version: String, weights: [String: Double] = [:]) {
         state = Mutex(
@@ -28,6 +33,27 @@ public final class FakeAlias: AliasAPI {
     }
 
     public var alias: AliasConfiguration { state.withLock { $0.alias } }
+    public var capacityLog: [String] { capacity.withLock { $0.log } }
+
+    /// Scripts the provisioned concurrency reads return, in order (the last repeats).
+    public func scriptCapacity(_ statuses: [String], requested: Int = 10, reason: String? = nil) {
+        capacity.withLock {
+            $0.answers = statuses.map {
+                ProvisionedConcurrency(
+                    requested: requested, available: $0 == "READY" ? requested : 0,
+                    allocated: $0 == "READY" ? requested : 0, status: $0, statusReason: $0 == "FAILED" ? reason : nil)
+            }
+        }
+    }
+
+    public func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+        capacity.withLock { c in
+            guard let first = c.answers.first else { return nil }
+            if c.answers.count > 1 { c.answers.removeFirst() }
+            c.log.append("read \(first.status)")
+            return first
+        }
+    }
     public var calls: [Call] { state.withLock { $0.calls } }
 
     /// Someone else moves the alias (a new RevisionId).
@@ -47,7 +73,9 @@ public final class FakeAlias: AliasAPI {
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?
     ) async throws -> AliasConfiguration {
-        try state.withLock { s in
+        if !weights.isEmpty, let refusal = refuseWeighted.withLock({ $0 }) { throw refusal }
+        capacity.withLock { $0.log.append("update \(version) \(weights)") }
+        return try state.withLock { s in
             s.calls.append(Call(version: version, weights: weights, revisionId: revisionId))
             if let limit = s.failUpdatesAfter, s.calls.count > limit {
                 throw AWSServiceError(

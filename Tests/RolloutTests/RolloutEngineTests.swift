@@ -252,6 +252,9 @@ final class LostAnswerAlias: AliasAPI {
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
         try await inner.getAlias(function: function, alias: alias)
     }
+    func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+        try await inner.provisionedConcurrency(function: function, qualifier: qualifier)
+    }
     func updateAlias(
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?

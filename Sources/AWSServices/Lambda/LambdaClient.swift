@@ -183,6 +183,51 @@ public struct LambdaClient: Sendable {
         return answer.array("DurableExecutions").contains { $0.string("Status") == "RUNNING" }
     }
 
+    /// The provisioned concurrency of an alias or version, nil when it has none.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
+    public func provisionedConcurrency(_ name: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+        do {
+            return ProvisionedConcurrency(
+                try JSONFields(
+                    data: try await send(
+                        "GetProvisionedConcurrencyConfig", "GET", [name, "provisioned-concurrency"],
+                        query: [("Qualifier", qualifier)], idempotent: true, prefix: Self.concurrencyPrefix
+                    ).body, service: "Lambda", operation: "GetProvisionedConcurrencyConfig"))
+        } catch let error as AWSServiceError where error.code == "ProvisionedConcurrencyConfigNotFoundException" {
+            return nil
+        }
+    }
+
+    /// Asks for `amount` provisioned concurrency on a version or alias; Lambda allocates it
+    /// asynchronously (`IN_PROGRESS`, then `READY` or `FAILED`).
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_PutProvisionedConcurrencyConfig.html
+    public func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
+        -> ProvisionedConcurrency
+    {
+        ProvisionedConcurrency(
+            try JSONFields(
+                data: try await send(
+                    "PutProvisionedConcurrencyConfig", "PUT", [name, "provisioned-concurrency"],
+                    query: [("Qualifier", qualifier)], body: ["ProvisionedConcurrentExecutions": amount],
+                    idempotent: true, prefix: Self.concurrencyPrefix
+                ).body, service: "Lambda", operation: "PutProvisionedConcurrencyConfig"))
+    }
+
+    /// Removes the provisioned concurrency of a version or alias (none there: nothing to do).
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_DeleteProvisionedConcurrencyConfig.html
+    public func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws {
+        do {
+            _ = try await send(
+                "DeleteProvisionedConcurrencyConfig", "DELETE", [name, "provisioned-concurrency"],
+                query: [("Qualifier", qualifier)], idempotent: true, prefix: Self.concurrencyPrefix)
+        } catch let error as AWSServiceError where error.code == "ProvisionedConcurrencyConfigNotFoundException" {
+            return
+        }
+    }
+
+    /// Provisioned-concurrency operations live under their own API version.
+    static let concurrencyPrefix = "/2019-09-30/functions/"
+
     /// The function's code signing config and what it allows, nil when it has none.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionCodeSigningConfig.html
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetCodeSigningConfig.html

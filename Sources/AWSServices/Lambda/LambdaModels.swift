@@ -36,6 +36,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// Signed code: the profile version and the job that signed it.
     public var signingProfileVersionArn: String?
     public var signingJobArn: String?
+    /// The capacity provider of a Lambda Managed Instances function, nil for any other.
+    public var capacityProviderArn: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
     public init(
@@ -78,6 +80,9 @@ public struct FunctionConfiguration: Sendable, Equatable {
         tenantIsolated = f.fields("TenancyConfig")?.string("TenantIsolationMode") != nil
         signingProfileVersionArn = f.string("SigningProfileVersionArn")
         signingJobArn = f.string("SigningJobArn")
+        capacityProviderArn = f.fields("CapacityProviderConfig")?.fields(
+            "LambdaManagedInstancesCapacityProviderConfig")?
+            .string("CapacityProviderArn")
         let architectures = f.strings("Architectures")
         if !architectures.isEmpty { self.architectures = architectures }
     }
@@ -168,4 +173,35 @@ public struct CodeSigningPolicy: Sendable, Equatable {
         self.allowedProfileVersionArns = allowedProfileVersionArns
         self.enforce = enforce
     }
+}
+
+/// The provisioned concurrency of an alias or a version, and how far Lambda got allocating it
+/// (`IN_PROGRESS`, `READY`, `FAILED` with a reason). With a weighted alias Lambda allocates it
+/// across both versions, again after every change of the weights.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
+public struct ProvisionedConcurrency: Sendable, Equatable {
+    public var requested: Int
+    public var available: Int
+    public var allocated: Int
+    public var status: String
+    public var statusReason: String?
+
+    public init(requested: Int, available: Int = 0, allocated: Int = 0, status: String, statusReason: String? = nil) {
+        self.requested = requested
+        self.available = available
+        self.allocated = allocated
+        self.status = status
+        self.statusReason = statusReason
+    }
+
+    init(_ f: JSONFields) {
+        requested = f.int("RequestedProvisionedConcurrentExecutions") ?? 0
+        available = f.int("AvailableProvisionedConcurrentExecutions") ?? 0
+        allocated = f.int("AllocatedProvisionedConcurrentExecutions") ?? 0
+        status = f.string("Status") ?? ""
+        statusReason = f.string("StatusReason")
+    }
+
+    public var isReady: Bool { status == "READY" }
+    public var isFailed: Bool { status == "FAILED" }
 }
