@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 
 from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from .concurrency_semantics import ConcurrencyState
 from .faults import FaultTable
 from .lambda_semantics import LambdaState
 from .s3_semantics import S3State
@@ -91,6 +92,7 @@ class TwinState:
         self.log = RequestLog()
         self.faults = FaultTable()
         self.lambda_state = LambdaState()
+        self.concurrency_state = ConcurrencyState()
         self.s3_state = S3State()
         self.signer_state = SignerState()
         self.metadata = MetadataSettings()
@@ -101,6 +103,7 @@ class TwinState:
         self.log.clear()
         self.faults.clear()
         self.lambda_state.reset()
+        self.concurrency_state.reset()
         self.s3_state.reset()
         self.signer_state.reset()
         with self.metadata.lock:
