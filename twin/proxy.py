@@ -18,6 +18,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import concurrency_semantics, ecr_semantics, errors, s3_semantics, shape_validation, sts_semantics, verify
+from .capacity_semantics import CapacitySemantics
 from .concurrency_semantics import ConcurrencySemantics
 from .control import Control
 from .errors import aws_error
@@ -50,6 +51,7 @@ class ProxyServer(ThreadingHTTPServer):
         self.moto = moto
         self.lambda_semantics = LambdaSemantics(twin.lambda_state, moto, twin.s3_state, twin.signer_state)
         self.concurrency_semantics = ConcurrencySemantics(twin.concurrency_state, twin.lambda_state, moto)
+        self.capacity_semantics = CapacitySemantics(twin.capacity_state, twin.lambda_state, moto)
         self.signer_semantics = SignerSemantics(twin.signer_state, moto, twin.s3_state)
         self.control = Control(twin, moto, self.lambda_semantics, self.signer_semantics)
 
@@ -302,9 +304,12 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if refusal is not None:
             return refusal
         if req.service == "lambda":
-            # Provisioned concurrency (concurrency_semantics.py) around the rest of Lambda's semantics.
-            return self.server.concurrency_semantics.handle(
-                req, lambda body=None: self._forward(req, body), self.server.lambda_semantics.handle)
+            # Managed Instances (capacity_semantics.py) around provisioned concurrency (concurrency_semantics.py)
+            # around the rest of Lambda's semantics.
+            concurrency, lambda_semantics = self.server.concurrency_semantics, self.server.lambda_semantics
+            return self.server.capacity_semantics.handle(
+                req, lambda body=None: self._forward(req, body),
+                lambda r, f: concurrency.handle(r, f, lambda_semantics.handle))
         if req.service == "signer":
             return self.server.signer_semantics.handle(req, lambda body=None: self._forward(req, body))
         if req.service == "ecr":

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 
 from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from .capacity_semantics import CapacityState
 from .concurrency_semantics import ConcurrencyState
 from .faults import FaultTable
 from .lambda_semantics import LambdaState
@@ -93,6 +94,7 @@ class TwinState:
         self.faults = FaultTable()
         self.lambda_state = LambdaState()
         self.concurrency_state = ConcurrencyState()
+        self.capacity_state = CapacityState()
         self.s3_state = S3State()
         self.signer_state = SignerState()
         self.metadata = MetadataSettings()
@@ -104,6 +106,7 @@ class TwinState:
         self.faults.clear()
         self.lambda_state.reset()
         self.concurrency_state.reset()
+        self.capacity_state.reset()
         self.s3_state.reset()
         self.signer_state.reset()
         with self.metadata.lock:
