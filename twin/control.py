@@ -88,6 +88,8 @@ class Control:
             ("POST", "/_twin/function-state"): self.function_state,
             ("POST", "/_twin/function-config"): self.function_config,
             ("POST", "/_twin/function-kind"): self.function_kind,
+            ("POST", "/_twin/provisioned-concurrency"): self.twin.concurrency_state.configure,
+            ("POST", "/_twin/capacity-provider"): self.twin.capacity_state.configure,
             ("POST", "/_twin/durable-executions"): self.durable_executions,
             ("GET", "/_twin/tenant-invocations"): lambda b: self.tenant_invocations(req),
             ("POST", "/_twin/lambda-metrics"): self.lambda_metrics,
@@ -243,6 +245,19 @@ class Control:
                                     {"Name": alias, "FunctionVersion": str(version.get("Version", "1"))}, region)
                 state.aliases.pop((region, name, alias), None)
                 self.lambda_semantics.decorate_alias(name, made, region)
+            if body.get("capacityProvider") is not None:
+                # As CreateFunction with CapacityProviderConfig (moto 5.2.1 ignores it): $LATEST and every
+                # version published from now on carry it; versions start Pending (capacity_semantics.py).
+                self.twin.capacity_state.attach(region, name, body["capacityProvider"])
+            provisioned = body.get("provisionedConcurrency")
+            if provisioned is not None:
+                # As PutProvisionedConcurrencyConfig on the alias or on version 1 (allocation starts now).
+                if not isinstance(provisioned, dict) or set(provisioned) - {"qualifier", "amount"}:
+                    raise ControlError(400, 'provisionedConcurrency must be {"qualifier": alias or "1", "amount": N}')
+                qualifier = str(provisioned.get("qualifier") or alias or "")
+                if not alias or qualifier not in (alias, "1"):
+                    raise ControlError(400, "provisionedConcurrency needs alias; its qualifier is the alias or \"1\"")
+                self.twin.concurrency_state.seed(region, name, qualifier, provisioned.get("amount"), ("1",))
             return config
 
     def lambda_metrics(self, body: dict) -> dict:

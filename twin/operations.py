@@ -84,9 +84,9 @@ def operation_for(service: str, method: str, path: str, query: str,
     if service == "s3":
         return s3_operation(method, path, query, headers)
     if service == "lambda":
-        return lambda_operation(method, path)
+        return lambda_operation(method, path, query)
     if service in REST_JSON_SERVICES:
-        return rest_operation(REST_JSON_SERVICES[service], method, path)
+        return rest_operation(REST_JSON_SERVICES[service], method, path, query)
     target = headers.get("x-amz-target")
     if target and "." in target:
         return target.rsplit(".", 1)[1]
@@ -172,15 +172,20 @@ def _lambda_routes() -> list[tuple[re.Pattern, str, str, int]]:
 
 
 @lru_cache(maxsize=4)
-def _rest_routes(model_name: str) -> list[tuple[re.Pattern, str, str, int]]:
-    """(path regex, method, operation, literal length) from botocore's model."""
+def _rest_routes(model_name: str) -> list[tuple[re.Pattern, str, str, int, dict]]:
+    """(path regex, method, operation, literal length, literal query) from botocore's model. A
+    requestUri may carry a literal query (Lambda ListProvisionedConcurrencyConfigs:
+    `/2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL`, the same path as
+    Get/Put/DeleteProvisionedConcurrencyConfig): such a route matches only a request with that query."""
     import botocore.session
 
     model = botocore.session.get_session().get_service_model(model_name)
     routes = []
     for name in model.operation_names:
         http = model.operation_model(name).http
-        uri = http["requestUri"].split("?", 1)[0].rstrip("/")
+        uri, _, literal_query = http["requestUri"].partition("?")
+        uri = uri.rstrip("/")
+        required = dict(parse_qsl(literal_query, keep_blank_values=True))
         literal = 0
         pattern = ""
         for piece in re.split(r"(\{[^}]+\})", uri):
@@ -189,19 +194,24 @@ def _rest_routes(model_name: str) -> list[tuple[re.Pattern, str, str, int]]:
             else:
                 pattern += re.escape(piece)
                 literal += len(piece)
-        routes.append((re.compile("^" + pattern + "/?$"), http["method"].upper(), name, literal))
+        routes.append((re.compile("^" + pattern + "/?$"), http["method"].upper(), name,
+                       literal + sum(len(k) + len(v) for k, v in required.items()), required))
     return routes
 
 
-def lambda_operation(method: str, path: str) -> str | None:
-    return rest_operation("lambda", method, path)
+def lambda_operation(method: str, path: str, query: str = "") -> str | None:
+    return rest_operation("lambda", method, path, query)
 
 
-def rest_operation(model_name: str, method: str, path: str) -> str | None:
-    """The operation of a REST request: the model's route with the longest literal part."""
+def rest_operation(model_name: str, method: str, path: str, query: str = "") -> str | None:
+    """The operation of a REST request: the model's route with the longest literal part (a literal
+    query counts, and must be present)."""
+    params = dict(parse_qsl(query or "", keep_blank_values=True))
     best = None
-    for regex, route_method, name, literal in _rest_routes(model_name):
+    for regex, route_method, name, literal, required in _rest_routes(model_name):
         if route_method == method.upper() and regex.match(path):
+            if any(params.get(k) != v for k, v in required.items()):
+                continue
             if best is None or literal > best[1]:
                 best = (name, literal)
     return best[0] if best else None

@@ -17,7 +17,9 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import ecr_semantics, errors, s3_semantics, shape_validation, sts_semantics, verify
+from . import concurrency_semantics, ecr_semantics, errors, s3_semantics, shape_validation, sts_semantics, verify
+from .capacity_semantics import CapacitySemantics
+from .concurrency_semantics import ConcurrencySemantics
 from .control import Control
 from .errors import aws_error
 from .lambda_semantics import LambdaSemantics
@@ -48,6 +50,8 @@ class ProxyServer(ThreadingHTTPServer):
         self.twin = twin
         self.moto = moto
         self.lambda_semantics = LambdaSemantics(twin.lambda_state, moto, twin.s3_state, twin.signer_state)
+        self.concurrency_semantics = ConcurrencySemantics(twin.concurrency_state, twin.lambda_state, moto)
+        self.capacity_semantics = CapacitySemantics(twin.capacity_state, twin.lambda_state, moto)
         self.signer_semantics = SignerSemantics(twin.signer_state, moto, twin.s3_state)
         self.control = Control(twin, moto, self.lambda_semantics, self.signer_semantics)
 
@@ -218,6 +222,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 if resp is None:  # connection reset by a fault
                     return
         entry["status"] = resp.status
+        entry.update(concurrency_semantics.log_fields(req, resp))  # qualifier, pcStatus
         if twin.verbose:
             sys.stderr.write(f"twin: {req.method} {req.target} {req.service}.{req.operation} "
                              f"-> {resp.status}\n")
@@ -299,7 +304,12 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if refusal is not None:
             return refusal
         if req.service == "lambda":
-            return self.server.lambda_semantics.handle(req, lambda body=None: self._forward(req, body))
+            # Managed Instances (capacity_semantics.py) around provisioned concurrency (concurrency_semantics.py)
+            # around the rest of Lambda's semantics.
+            concurrency, lambda_semantics = self.server.concurrency_semantics, self.server.lambda_semantics
+            return self.server.capacity_semantics.handle(
+                req, lambda body=None: self._forward(req, body),
+                lambda r, f: concurrency.handle(r, f, lambda_semantics.handle))
         if req.service == "signer":
             return self.server.signer_semantics.handle(req, lambda body=None: self._forward(req, body))
         if req.service == "ecr":

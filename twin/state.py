@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass
 
 from .defaults import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+from .capacity_semantics import CapacityState
+from .concurrency_semantics import ConcurrencyState
 from .faults import FaultTable
 from .lambda_semantics import LambdaState
 from .s3_semantics import S3State
@@ -91,6 +93,8 @@ class TwinState:
         self.log = RequestLog()
         self.faults = FaultTable()
         self.lambda_state = LambdaState()
+        self.concurrency_state = ConcurrencyState()
+        self.capacity_state = CapacityState()
         self.s3_state = S3State()
         self.signer_state = SignerState()
         self.metadata = MetadataSettings()
@@ -101,6 +105,8 @@ class TwinState:
         self.log.clear()
         self.faults.clear()
         self.lambda_state.reset()
+        self.concurrency_state.reset()
+        self.capacity_state.reset()
         self.s3_state.reset()
         self.signer_state.reset()
         with self.metadata.lock:
