@@ -164,7 +164,10 @@ public struct DeployPipeline: Sendable {
         let lambda = deps.functions
         let found = checked.before, latest = checked.function
         var before = found
-        let stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
+        var stage = CodeUpdateStage(lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper)
+        // Managed Instances start a version's execution environments before it is Active, which
+        // AWS says can take up to 15 minutes.
+        if latest.capacityProviderArn != nil { stage.maxWait = Preflight.managedInstancesWait }
         if let found, found.functionVersion == "$LATEST" {
             // UpdateFunctionCode would put the new code in front of every caller of an alias
             // on $LATEST before any gate could see it: first move the alias, unchanged for

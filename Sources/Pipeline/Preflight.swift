@@ -88,6 +88,11 @@ struct Preflight {
                 "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.",
                 isConfiguration: true)
         }
+        if let provider = function.capacityProviderArn {
+            report.line(
+                "Lambda Managed Instances (capacity provider \(provider)): each published version starts its execution environments on the provider's instances and takes traffic only once it is Active; waiting up to \(Int(Self.managedInstancesWait) / 60) min for that"
+            )
+        }
         let signing = try await checkCodeSigning()
         // An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
         if plan.source.artifact == nil && plan.source.image == nil {
@@ -274,6 +279,11 @@ struct Preflight {
             "credentials from \(credentials.source) expire in \(Self.minutes(left)); the rollout can take up to \(Self.minutes(rolloutBudget))"
         )
     }
+
+    /// The longest wait for a Managed Instances version to be Active, seconds: AWS documents
+    /// that starting its execution environments can take up to 15 minutes.
+    /// https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html
+    static let managedInstancesWait = 1200.0
 
     static func minutes(_ seconds: Int) -> String {
         seconds < 120 ? "\(max(0, seconds)) s" : "\(seconds / 60) min"
