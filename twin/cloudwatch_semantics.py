@@ -47,9 +47,12 @@ over the results computed here).
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -231,3 +234,159 @@ def metric_stat_result(query: dict, index: dict, start_time: datetime, end_time:
         "timestamps": timestamps,
         "status_code": "Complete",
     }
+
+
+# Alarm history (DescribeAlarmHistory) ------------------------------------------
+#
+# moto 5.2.1 has no DescribeAlarmHistory. The twin records, per CloudWatch backend (one per account
+# and region, so history is per region, and moto's reset clears it):
+# - ConfigurationUpdate when PutMetricAlarm creates an alarm: HistorySummary 'Alarm "NAME" created'
+#   (CloudWatch CLI reference, mon-describe-alarm-history, example output,
+#   https://docs.aws.amazon.com/AmazonCloudWatch/latest/cli/cli-mon-describe-alarm-history.html),
+#   HistoryData {"version":"1.0","type":"Create","createdAlarm":{...}} (as AWS answers in public
+#   output; not documented); 'Alarm "NAME" updated' / 'deleted' likewise for an update or DeleteAlarms
+#   (deleted: the same kind of public output; updated and both HistoryData layouts: the twin's);
+# - StateUpdate when an alarm's state value changes: HistorySummary "Alarm updated from OLD to NEW",
+#   HistoryData {"version":"1.0","oldState":{"stateValue","stateReason","stateReasonData"?},
+#   "newState":{...}} with stateReasonData as a JSON object (AWS CLI Command Reference,
+#   describe-alarm-history example,
+#   https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/describe-alarm-history.html).
+# A SetAlarmState to the state the alarm is already in records nothing (what AWS does is not
+# documented; its summary "updated from X to Y" and SetAlarmState's "When the updated state differs
+# from the previous value, the action ... is invoked" describe changes).
+
+HISTORY_VERSION = "1.0"
+HISTORY_DATA_MAX = 4095  # AlarmHistoryItem HistoryData: length 1-4095 (model)
+DEFAULT_MAX_RECORDS = 100  # AWS's default is not documented; the model's maximum
+HISTORY_ITEM_TYPES = ("ConfigurationUpdate", "StateUpdate", "Action",
+                      "AlarmContributorStateUpdate", "AlarmContributorAction")
+
+
+class InvalidNextToken(ValueError):
+    """A NextToken the twin did not issue for this request (DescribeAlarmHistory: InvalidNextToken, 400)."""
+
+
+def _state_json(value: str, reason: str | None, reason_data: str | None) -> dict:
+    out = {"stateValue": value, "stateReason": reason or ""}
+    if reason_data:
+        try:
+            out["stateReasonData"] = json.loads(reason_data)
+        except ValueError:
+            pass  # SetAlarmState refuses reason data that is not JSON; nothing to embed
+    return out
+
+
+def _fit(data: dict, droppable: list[tuple[str, ...]]) -> str:
+    """HistoryData as JSON within the model's 4095 characters: drop the optional parts in order."""
+    text = json.dumps(data, separators=(",", ":"))
+    for path in droppable:
+        if len(text) <= HISTORY_DATA_MAX:
+            break
+        node = data
+        for key in path[:-1]:
+            node = node.get(key, {})
+        node.pop(path[-1], None)
+        text = json.dumps(data, separators=(",", ":"))
+    return text[:HISTORY_DATA_MAX]
+
+
+def state_update_data(old: tuple, new: tuple) -> str:
+    """HistoryData of a StateUpdate; old/new are (stateValue, stateReason, stateReasonData JSON text)."""
+    data = {"version": HISTORY_VERSION, "oldState": _state_json(*old), "newState": _state_json(*new)}
+    return _fit(data, [("oldState", "stateReasonData"), ("newState", "stateReasonData"),
+                       ("oldState", "stateReason")])
+
+
+def configuration_data(kind: str, alarm: dict) -> str:
+    """HistoryData of a ConfigurationUpdate: kind Create / Update / Delete, alarm a snapshot."""
+    key = {"Create": "createdAlarm", "Update": "updatedAlarm", "Delete": "deletedAlarm"}[kind]
+    data = {"version": HISTORY_VERSION, "type": kind, key: alarm}
+    optional = [k for k in alarm if k not in ("alarmName", "alarmArn", "stateValue")]
+    return _fit(data, [(key, k) for k in reversed(optional)])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _moment(value) -> datetime | None:
+    """A StartDate / EndDate as moto hands it over (datetime), or as sent (epoch seconds, ISO 8601)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return _aware(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), timezone.utc)
+    text = str(value)
+    try:
+        return datetime.fromtimestamp(float(text), timezone.utc)
+    except ValueError:
+        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+class AlarmHistory:
+    """One region's alarm history items, oldest first, each with a sequence number.
+
+    Time stamps have AWS's millisecond precision and strictly increase (an item recorded within the
+    same millisecond as the one before is stamped one millisecond later), so the order by time stamp
+    is the order of recording."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: list[dict] = []
+        self.tokens: dict[str, tuple] = {}
+        self._last: datetime | None = None
+
+    def record(self, alarm_name: str, alarm_type: str, item_type: str, summary: str, data: str,
+               at: datetime | None = None) -> dict:
+        with self.lock:
+            moment = _aware(at or datetime.now(timezone.utc))
+            moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+            if self._last is not None and moment <= self._last:
+                moment = self._last + timedelta(milliseconds=1)
+            self._last = moment
+            item = {"seq": len(self.items), "AlarmName": alarm_name, "AlarmType": alarm_type,
+                    "Timestamp": moment, "HistoryItemType": item_type, "HistorySummary": summary,
+                    "HistoryData": data}
+            self.items.append(item)
+            return item
+
+    def describe(self, params: dict) -> tuple[list[dict], str | None]:
+        """(AlarmHistoryItems, NextToken) for DescribeAlarmHistory's parameters (names as in the model)."""
+        name = params.get("AlarmName")
+        types = params.get("AlarmTypes") or ["MetricAlarm"]  # "If you omit this parameter, only metric alarms"
+        item_type = params.get("HistoryItemType")
+        start, end = params.get("StartDate"), params.get("EndDate")
+        start, end = _moment(start), _moment(end)
+        contributor = params.get("AlarmContributorId")
+        scan_by = params.get("ScanBy") or "TimestampDescending"
+        limit = int(params.get("MaxRecords") or DEFAULT_MAX_RECORDS)
+        query = (name, tuple(sorted(types)), item_type, start, end, contributor, scan_by)
+        with self.lock:
+            token = params.get("NextToken")
+            after = None
+            if token:
+                issued = self.tokens.get(token)
+                if issued is None or issued[1] != query:
+                    raise InvalidNextToken("The specified NextToken is not valid.")
+                after = issued[0]
+            if contributor:
+                matching = []  # the twin has no alarm contributors (multi-time-series alarms)
+            else:
+                matching = [i for i in self.items
+                            if (name is None or i["AlarmName"] == name) and i["AlarmType"] in types
+                            and (item_type is None or i["HistoryItemType"] == item_type)
+                            and (start is None or i["Timestamp"] >= start)
+                            and (end is None or i["Timestamp"] <= end)]
+            if scan_by == "TimestampDescending":
+                matching.reverse()
+                if after is not None:
+                    matching = [i for i in matching if i["seq"] < after]
+            elif after is not None:
+                matching = [i for i in matching if i["seq"] > after]
+            page, more = matching[:limit], len(matching) > limit
+            next_token = None
+            if more:
+                next_token = uuid.uuid4().hex
+                self.tokens[next_token] = (page[-1]["seq"], query)
+        return [{k: v for k, v in i.items() if k != "seq"} for i in page], next_token

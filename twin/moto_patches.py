@@ -14,6 +14,14 @@ keep AWS's behaviour because moto throws the data away.
   signature): the credential scope comes first here. moto keeps one Lambda and
   one CloudWatch backend per region, so this is what keeps regions apart.
 - CloudWatch GetMetricData for MetricStat queries (cloudwatch_semantics.py).
+- CloudWatch alarm history: moto 5.2.1 has no DescribeAlarmHistory. PutMetricAlarm, SetAlarmState and
+  DeleteAlarms record history items (cloudwatch_semantics.AlarmHistory, one per backend, i.e. per
+  account and region; moto's reset drops it), DescribeAlarmHistory answers from them. PutMetricAlarm
+  creating an alarm leaves it in INSUFFICIENT_DATA (moto said OK); updating one keeps its state (moto
+  replaced it with a new alarm in its initial state): CloudWatch API reference, PutMetricAlarm
+  (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html): "When
+  this operation creates an alarm, the alarm state is immediately set to INSUFFICIENT_DATA" and "When
+  you update an existing alarm, its state is left unchanged".
 - ECR PutImage with a tag another image has (a mutable repository): moto deleted that image
   (BatchDeleteImage by tag). In ECR a mutable repository lets the tag be overwritten (ECR User
   Guide, "Preventing image tags from being overwritten",
@@ -64,6 +72,7 @@ def apply() -> None:
     _patch_region_from_credential_scope()
     _patch_ecr_tag_move()
     _patch_get_metric_data()
+    _patch_alarm_history()
     _patch_signer_missing_profile()
     _applied = True
 
@@ -149,6 +158,110 @@ def _patch_get_metric_data() -> None:
         return answer
 
     CloudWatchBackend.get_metric_data = get_metric_data
+
+
+def _alarm_snapshot(alarm) -> dict:
+    """An alarm as ConfigurationUpdate HistoryData shows it (the keys AWS uses in public output)."""
+    def stamp(moment):
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+    snapshot = {"alarmName": alarm.name, "alarmDescription": alarm.description, "alarmArn": alarm.alarm_arn,
+                "alarmConfigurationUpdatedTimestamp": stamp(alarm.configuration_updated_timestamp),
+                "namespace": alarm.namespace, "metricName": alarm.metric_name, "statistic": alarm.statistic,
+                "extendedStatistic": alarm.extended_statistic, "period": alarm.period,
+                "dimensions": [{"value": d.value, "name": d.name} for d in alarm.dimensions],
+                "threshold": alarm.threshold, "comparisonOperator": alarm.comparison_operator,
+                "evaluationPeriods": alarm.evaluation_periods, "datapointsToAlarm": alarm.datapoints_to_alarm,
+                "treatMissingData": alarm.treat_missing_data, "stateValue": alarm.state_value,
+                "stateUpdatedTimestamp": stamp(alarm.state_updated_timestamp),
+                "actionsEnabled": alarm.actions_enabled, "alarmActions": list(alarm.alarm_actions or []),
+                "insufficientDataActions": list(alarm.insufficient_data_actions or []),
+                "okactions": list(alarm.ok_actions or [])}
+    return {k: v for k, v in snapshot.items() if v is not None}
+
+
+def _patch_alarm_history() -> None:
+    from moto.cloudwatch.exceptions import CloudWatchException
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    from . import cloudwatch_semantics
+
+    class InvalidNextToken(CloudWatchException):
+        code = "InvalidNextToken"
+
+    def history(backend) -> cloudwatch_semantics.AlarmHistory:
+        # In the backend's __dict__, which moto's reset empties.
+        found = backend.__dict__.get("twin_alarm_history")
+        if found is None:
+            found = backend.__dict__.setdefault("twin_alarm_history", cloudwatch_semantics.AlarmHistory())
+        return found
+
+    def alarm_type(alarm) -> str:
+        return "CompositeAlarm" if getattr(alarm, "rule", None) else "MetricAlarm"
+
+    def naive(moment):
+        return moment.replace(tzinfo=None)  # moto keeps naive UTC datetimes
+
+    original_put, original_set = CloudWatchBackend.put_metric_alarm, CloudWatchBackend.set_alarm_state
+    original_delete = CloudWatchBackend.delete_alarms
+
+    @functools.wraps(original_put)
+    def put_metric_alarm(self, *args, **kwargs):
+        name = kwargs["name"] if "name" in kwargs else args[0]
+        before = self.alarms.get(name)
+        alarm = original_put(self, *args, **kwargs)
+        if before is not None:  # an update: the state is left unchanged
+            alarm.state_value, alarm.state_reason = before.state_value, before.state_reason
+            alarm.state_reason_data, alarm.state_updated_timestamp = (before.state_reason_data,
+                                                                      before.state_updated_timestamp)
+            kind, summary = "Update", f'Alarm "{name}" updated'
+        else:
+            alarm.state_value, alarm.state_reason = "INSUFFICIENT_DATA", "Unchecked: Initial alarm creation"
+            alarm.state_reason_data = None
+            kind, summary = "Create", f'Alarm "{name}" created'
+        item = history(self).record(name, alarm_type(alarm), "ConfigurationUpdate", summary,
+                                    cloudwatch_semantics.configuration_data(kind, _alarm_snapshot(alarm)))
+        alarm.configuration_updated_timestamp = naive(item["Timestamp"])
+        if before is None:
+            alarm.state_updated_timestamp = naive(item["Timestamp"])
+        return alarm
+
+    @functools.wraps(original_set)
+    def set_alarm_state(self, alarm_name, reason, reason_data, state_value):
+        alarm = self.alarms.get(alarm_name)
+        old = (alarm.state_value, alarm.state_reason, alarm.state_reason_data) if alarm else None
+        original_set(self, alarm_name, reason, reason_data, state_value)  # its refusals first
+        if old is not None and old[0] != state_value:
+            item = history(self).record(
+                alarm_name, alarm_type(alarm), "StateUpdate", f"Alarm updated from {old[0]} to {state_value}",
+                cloudwatch_semantics.state_update_data(old, (state_value, reason, reason_data)))
+            alarm.state_updated_timestamp = naive(item["Timestamp"])
+
+    @functools.wraps(original_delete)
+    def delete_alarms(self, alarm_names):
+        for name in alarm_names or []:
+            alarm = self.alarms.get(name)
+            if alarm is not None:  # "CloudWatch retains the history of an alarm even if you delete the alarm"
+                history(self).record(name, alarm_type(alarm), "ConfigurationUpdate", f'Alarm "{name}" deleted',
+                                     cloudwatch_semantics.configuration_data("Delete", _alarm_snapshot(alarm)))
+        return original_delete(self, alarm_names)
+
+    def describe_alarm_history(self) -> ActionResult:
+        try:
+            items, token = history(self.cloudwatch_backend).describe(self._get_params())
+        except cloudwatch_semantics.InvalidNextToken as exc:
+            raise InvalidNextToken(str(exc)) from None
+        result = {"AlarmHistoryItems": items}
+        if token:
+            result["NextToken"] = token
+        return ActionResult(result)
+
+    CloudWatchBackend.put_metric_alarm = put_metric_alarm
+    CloudWatchBackend.set_alarm_state = set_alarm_state
+    CloudWatchBackend.delete_alarms = delete_alarms
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history
 
 
 def _patch_ecr_tag_move() -> None:

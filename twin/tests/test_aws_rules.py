@@ -669,6 +669,159 @@ def test_metric_identity_periods_and_window(twin):
         (400, "ValidationError")
 
 
+# Rule 7b: CloudWatch alarm history (DescribeAlarmHistory) --------------------------------------
+
+def _put_alarm(cw, name):
+    cw.put_metric_alarm(AlarmName=name, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
+
+
+def _history(cw, **params):
+    """Every page of DescribeAlarmHistory (NextToken followed)."""
+    items, token = [], None
+    while True:
+        answer = cw.describe_alarm_history(**params, **({"NextToken": token} if token else {}))
+        items += answer["AlarmHistoryItems"]
+        token = answer.get("NextToken")
+        if not token:
+            return items
+
+
+def test_alarm_history_records_every_state_change(twin):
+    cw = loose(twin, "cloudwatch")
+    _put_alarm(cw, "api-errors")
+    created = cw.describe_alarms(AlarmNames=["api-errors"])["MetricAlarms"][0]
+    assert (created["StateValue"], created["StateReason"]) == ("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation")
+    [item] = cw.describe_alarm_history(AlarmName="api-errors")["AlarmHistoryItems"]
+    assert (item["AlarmType"], item["HistoryItemType"], item["HistorySummary"]) == \
+        ("MetricAlarm", "ConfigurationUpdate", 'Alarm "api-errors" created')
+    data = json.loads(item["HistoryData"])
+    assert (data["version"], data["type"], data["createdAlarm"]["alarmName"], data["createdAlarm"]["stateValue"]) == \
+        ("1.0", "Create", "api-errors", "INSUFFICIENT_DATA")
+
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="OK", StateReason="seeded")
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="error spike",
+                       StateReasonData='{"version":"1.0","recentDatapoints":[3.0]}')
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="still failing")  # no change: no item
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="OK", StateReason="recovered")
+    updates = cw.describe_alarm_history(AlarmName="api-errors", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in updates] == ["Alarm updated from ALARM to OK", "Alarm updated from OK to ALARM",
+                                                       "Alarm updated from INSUFFICIENT_DATA to OK"]  # newest first
+    assert updates[0]["Timestamp"] > updates[1]["Timestamp"] > updates[2]["Timestamp"]
+    assert {i["AlarmName"] for i in updates} == {"api-errors"} and {i["AlarmType"] for i in updates} == {"MetricAlarm"}
+    assert json.loads(updates[1]["HistoryData"]) == {
+        "version": "1.0", "oldState": {"stateValue": "OK", "stateReason": "seeded"},
+        "newState": {"stateValue": "ALARM", "stateReason": "error spike",
+                     "stateReasonData": {"version": "1.0", "recentDatapoints": [3.0]}}}
+    assert json.loads(updates[0]["HistoryData"])["oldState"]["stateReason"] == "still failing"
+    alarm = cw.describe_alarms(AlarmNames=["api-errors"])["MetricAlarms"][0]
+    assert alarm["StateValue"] == "OK" and alarm["StateUpdatedTimestamp"] == updates[0]["Timestamp"]
+
+    # PutMetricAlarm on an existing alarm keeps its state; DeleteAlarms keeps the history
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="again")
+    _put_alarm(cw, "api-errors")
+    assert cw.describe_alarms(AlarmNames=["api-errors"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+    cw.delete_alarms(AlarmNames=["api-errors"])
+    config = cw.describe_alarm_history(AlarmName="api-errors", HistoryItemType="ConfigurationUpdate")
+    assert [i["HistorySummary"] for i in config["AlarmHistoryItems"]] == [
+        'Alarm "api-errors" deleted', 'Alarm "api-errors" updated', 'Alarm "api-errors" created']
+    assert len(cw.describe_alarm_history(AlarmName="api-errors")["AlarmHistoryItems"]) == 7
+
+
+def test_alarm_history_window_filters_and_pages(twin):
+    cw = loose(twin, "cloudwatch")
+    _put_alarm(cw, "api-errors")
+    _put_alarm(cw, "db-errors")
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="OK", StateReason="seeded")
+    cw.set_alarm_state(AlarmName="db-errors", StateValue="OK", StateReason="seeded")
+    # botocore sends StartDate / EndDate as whole epoch seconds (JSON 1.0), as the Swift client does
+    import datetime
+    import time
+
+    def next_second():
+        time.sleep(1 - time.time() % 1 + 0.01)
+        return datetime.datetime.fromtimestamp(int(time.time()), datetime.timezone.utc)
+
+    run_1 = next_second()  # a deploy's first run looks at the alarms here
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="error spike")
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="OK", StateReason="recovered")
+    run_2 = next_second()  # ... and its next run here: the alarm is OK again
+    assert cw.describe_alarms(AlarmNames=["api-errors"])["MetricAlarms"][0]["StateValue"] == "OK"
+    window = _history(cw, StartDate=run_1, EndDate=run_2)
+    assert [(i["AlarmName"], i["HistorySummary"]) for i in window] == [
+        ("api-errors", "Alarm updated from ALARM to OK"), ("api-errors", "Alarm updated from OK to ALARM")]
+    assert [json.loads(i["HistoryData"])["newState"]["stateValue"] for i in window] == ["OK", "ALARM"]
+    assert all(run_1 <= i["Timestamp"] <= run_2 for i in window)
+    before = _history(cw, EndDate=run_1)  # the first run saw these
+    assert len(before) == 4 and all(i["Timestamp"] < run_1 for i in before)
+    assert _history(cw, StartDate=run_2) == []
+    assert _history(cw, StartDate=run_2, EndDate=run_1) == []
+
+    # no AlarmName: every alarm; AlarmName and HistoryItemType filter; only metric alarms unless asked
+    everything = _history(cw)
+    assert {i["AlarmName"] for i in everything} == {"api-errors", "db-errors"} and len(everything) == 6
+    assert [i["AlarmName"] for i in _history(cw, AlarmName="db-errors")] == ["db-errors", "db-errors"]
+    assert len(_history(cw, HistoryItemType="ConfigurationUpdate")) == 2
+    assert _history(cw, AlarmTypes=["CompositeAlarm"]) == []
+    assert len(_history(cw, AlarmTypes=["CompositeAlarm", "MetricAlarm"])) == 6
+
+    # MaxRecords=1 pages through the same items, newest first; ScanBy ascending reverses them
+    one_by_one, token = [], None
+    while True:
+        page = cw.describe_alarm_history(MaxRecords=1, **({"NextToken": token} if token else {}))
+        assert len(page["AlarmHistoryItems"]) == 1
+        one_by_one += page["AlarmHistoryItems"]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert one_by_one == everything
+    assert [i["Timestamp"] for i in everything] == sorted((i["Timestamp"] for i in everything), reverse=True)
+    ascending = _history(cw, ScanBy="TimestampAscending", MaxRecords=2)
+    assert ascending == list(reversed(everything))
+    assert ascending[0]["HistorySummary"] == 'Alarm "api-errors" created'
+
+    # refusals: a token the twin did not issue, or one issued for other filters; MaxRecords 1-100
+    token = cw.describe_alarm_history(MaxRecords=1)["NextToken"]
+    assert refused(lambda: cw.describe_alarm_history(NextToken="not-a-token"))[:2] == (400, "InvalidNextToken")
+    assert refused(lambda: cw.describe_alarm_history(MaxRecords=1, NextToken=token,
+                                                     ScanBy="TimestampAscending"))[:2] == (400, "InvalidNextToken")
+    assert cw.describe_alarm_history(MaxRecords=1, NextToken=token)["AlarmHistoryItems"] == everything[1:2]
+    for bad in (0, 101):
+        status, code, message = refused(lambda: cw.describe_alarm_history(MaxRecords=bad))
+        assert (status, code) == (400, "ValidationError") and "at 'maxRecords'" in message
+
+    # per region; reset clears it
+    assert loose(twin, "cloudwatch", region="eu-west-1").describe_alarm_history()["AlarmHistoryItems"] == []
+    ctl(twin, "/_twin/reset", {})
+    assert cw.describe_alarm_history()["AlarmHistoryItems"] == []
+
+
+def test_alarm_history_on_the_wire(twin):
+    """JSON 1.0 as the Swift client sends it (epoch-second numbers), and the query protocol."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlencode
+    cw = loose(twin, "cloudwatch")
+    _put_alarm(cw, "api-errors")
+    cw.set_alarm_state(AlarmName="api-errors", StateValue="ALARM", StateReason="error spike")
+    now = int(__import__("time").time())
+    body = json.dumps({"AlarmName": "api-errors", "HistoryItemType": "StateUpdate", "StartDate": now - 60,
+                       "EndDate": now + 60, "MaxRecords": 10, "ScanBy": "TimestampAscending"}).encode()
+    status, headers, answer = raw_request(twin, "POST", "/", "monitoring", body, [
+        ("Content-Type", "application/x-amz-json-1.0"), ("X-Amz-Target", "GraniteServiceVersion20100801.DescribeAlarmHistory")])
+    assert status == 200, answer
+    [item] = json.loads(answer)["AlarmHistoryItems"]
+    assert isinstance(item["Timestamp"], (int, float)) and now - 60 <= item["Timestamp"] <= now + 60
+    assert item["HistorySummary"] == "Alarm updated from INSUFFICIENT_DATA to ALARM"
+
+    form = urlencode({"Action": "DescribeAlarmHistory", "Version": "2010-08-01", "AlarmName": "api-errors",
+                      "HistoryItemType": "StateUpdate"}).encode()
+    status, _, answer = raw_request(twin, "POST", "/", "monitoring", form,
+                                    [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")])
+    assert status == 200, answer
+    summaries = [e.text for e in ET.fromstring(answer).iter() if e.tag.endswith("HistorySummary")]
+    assert summaries == ["Alarm updated from INSUFFICIENT_DATA to ALARM"]
+
+
 # Rule 8: regions -------------------------------------------------------------------------------
 #
 # A Lambda function lives in one region: the same name in two regions is two functions (ARN
