@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport", "Ports"]),
         // The rollout: strategies, gates (canary analysis), the engine that shifts, watches and
         // restores, the deploy history on the alias, version pruning.
-        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Ports"]),
+        .target(name: "Rollout", dependencies: ["LambdaShiftCore", "Hashing", "AWSCore", "AWSServices", "Ports"]),
         // The deploy as a library: settings resolved once into a typed plan, then the pipeline
         // (preflight, package, artifact, code update, readiness, smoke, shift, prune) over ports,
         // and the operator commands over the same ports.

@@ -24,7 +24,7 @@ INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "envi
           "alarm-prefix", "alarm-already-firing", "exclude", "keep-versions", "artifact", "gate-interval", "preview",
           "preview-alias", "function-url", "older-than", "command", "image-uri", "signing-profile", "signed-prefix",
           "pre-traffic-command", "post-traffic-command", "hook-timeout", "smoke-tenant-id",
-          "provisioned-concurrency-timeout"}
+          "provisioned-concurrency-timeout", "detach", "max-idle"}
 # Every workflow scripts/test gives actionlint, examples and act tests included.
 WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
              for path in sorted((ROOT / folder).glob("*.yml"))]
@@ -34,7 +34,7 @@ EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
            "s3-version-id", "signing-job-id", "signed-s3-key", "signed-s3-version-id", "image-uri", "image-digest",
-           "outcome", "skipped", "url", "targets"}
+           "outcome", "skipped", "url", "targets", "step", "weight", "next-check-at"}
 
 
 def check_schema(schema, path):
@@ -181,7 +181,7 @@ jobs:
     assert 'property "no-such-output" is not defined' in result.stdout, result.stdout
 
 
-def test_the_action_runs_only_deploy_or_cleanup(tmp_path):
+def test_the_action_runs_only_deploy_advance_or_cleanup(tmp_path):
     """The command input picks the subcommand; anything else is refused with an ::error before
     the binary runs. The step's script is run here with a stand-in binary that prints its args."""
     action = yaml.safe_load((ROOT / "action" / "action.yml").read_text())
@@ -201,15 +201,16 @@ def test_the_action_runs_only_deploy_or_cleanup(tmp_path):
         return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env,
                               capture_output=True, text=True)
 
-    for command, expected in (("deploy", "ran: deploy"), ("", "ran: deploy"), ("cleanup", "ran: cleanup")):
+    for command, expected in (("deploy", "ran: deploy"), ("", "ran: deploy"), ("advance", "ran: advance"),
+                              ("cleanup", "ran: cleanup")):
         result = run(command)
         assert (result.returncode, result.stdout.strip()) == (0, expected), (command, result)
-    for command in ("rollback", "deploy --dry-run", "cleanup; id", "x\n::error::injected"):
+    for command in ("rollback", "deploy --dry-run", "advance --detach", "cleanup; id", "x\n::error::injected"):
         result = run(command)
         assert result.returncode == 2 and "ran:" not in result.stdout, (command, result)
         lines = result.stdout.splitlines()
         assert len(lines) == 1 and lines[0].startswith("::error title=lambda-shift::"), (command, result.stdout)
-        assert "use deploy (the default) or cleanup" in lines[0]
+        assert "use deploy (the default), advance or cleanup" in lines[0]
 
 
 def jobs(path):

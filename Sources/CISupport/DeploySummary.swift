@@ -39,6 +39,8 @@ public struct DeploySummary: Sendable, Equatable {
     public var canary: [CanaryRow]
     /// A deploy of several targets: a row per target.
     public var targets: [TargetRow]
+    /// A detached rollout: every step, those done and those to come.
+    public var rollout: [RolloutStepRow] = []
 
     /// A target of a run over several, as every report shows it.
     public struct TargetRow: Sendable, Equatable {
@@ -150,7 +152,8 @@ public struct DeploySummary: Sendable, Equatable {
         case .rolledBack, .revertedByOperator: "↩️"
         case .cancelled: "⏹️"
         case .failed: "❌"
-        case .notMoved: "⏸️"
+        case .notMoved, .waiting: "⏸️"
+        case .inProgress: "⏳"
         case .wouldDeploy: "ℹ️"
         }
     }
@@ -181,6 +184,7 @@ public struct DeploySummary: Sendable, Equatable {
             }
         }
         if !canary.isEmpty { out += canaryMarkdown() }
+        if !rollout.isEmpty { out += rolloutMarkdown() }
         if !timeline.isEmpty {
             out += "\n<details open><summary>Timeline</summary>\n\n| t | step |\n|---|---|\n"
             for entry in timeline.prefix(200) {
@@ -227,6 +231,28 @@ public struct DeploySummary: Sendable, Equatable {
         return out
     }
 
+    /// A detached rollout across all its runs: each step's weight, bake and state, and a Mermaid
+    /// chart of the new version's weight, planned (line) and reached so far (bars).
+    func rolloutMarkdown() -> String {
+        var out = "\n#### Detached rollout: every step\n\n| step | weight | bake | state |\n|---|---|---|---|\n"
+        let icons: [RolloutStepRow.State: String] = [.passed: "✅", .current: "⏳", .pending: "·", .failed: "❌"]
+        for (index, row) in rollout.prefix(100).enumerated() {
+            out +=
+                "| \(index + 1) | \(Self.escape(row.weight)) | \(row.bakeSeconds)s | \(icons[row.state] ?? "") \(row.state.rawValue) |\n"
+        }
+        let steps = rollout.prefix(100)
+        let labels = steps.enumerated().map { "\"\($0.offset + 1): \(Self.mermaidText($0.element.weight))\"" }
+        out += "\n```mermaid\nxychart-beta\n"
+        out += "    title \"New version's weight per step (%): planned (line), reached (bars)\"\n"
+        out += "    x-axis \"step\" [\(labels.joined(separator: ", "))]\n"
+        out += "    y-axis \"weight (%)\" 0 --> 100\n"
+        out +=
+            "    bar [\(steps.map { $0.state == .pending ? "0" : Decimals.text($0.percent) }.joined(separator: ", "))]\n"
+        out += "    line [\(steps.map { Decimals.text($0.percent) }.joined(separator: ", "))]\n"
+        out += "```\n"
+        return out
+    }
+
     /// Text inside a Mermaid string: no quotes, brackets or line breaks.
     static func mermaidText(_ text: String) -> String { text.filter { !"\"[]\n\r`".contains($0) } }
 
@@ -254,5 +280,25 @@ public struct DeploySummary: Sendable, Equatable {
 
     static func escapeURL(_ text: String) -> String {
         text.filter { !" ()<>\n\r".contains($0) }
+    }
+}
+
+/// One step of a detached rollout, for the summary across all its runs.
+public struct RolloutStepRow: Sendable, Equatable {
+    public enum State: String, Sendable, Equatable {
+        case passed, current, pending
+        case failed
+    }
+    /// `10%`, `100%`, `100% (bake)`.
+    public var weight: String
+    public var percent: Double
+    public var bakeSeconds: Int
+    public var state: State
+
+    public init(weight: String, percent: Double, bakeSeconds: Int, state: State) {
+        self.weight = weight
+        self.percent = percent
+        self.bakeSeconds = bakeSeconds
+        self.state = state
     }
 }

@@ -240,6 +240,14 @@ public enum SettingsTable {
             "How long a pre- or post-traffic command may run before it is killed (and counts as failed).",
             commands: [.deploy, .plan]),
         SettingSpec(
+            "detach", .flag, default: "false", value: "false",
+            "Take the first weighted step, record the rollout on the alias and exit 0 (in-progress); later `advance` runs judge and move it.",
+            commands: [.deploy, .plan]),
+        SettingSpec(
+            "max-idle", .duration, default: "1h", value: "1h",
+            "A detached rollout nobody advanced for this long past its due time is judged at once over everything since its step began.",
+            commands: [.deploy, .plan]),
+        SettingSpec(
             "provisioned-concurrency-timeout", .duration, default: "15m", value: "15m",
             "How long to wait for an alias's (or version's) provisioned concurrency to be READY after a weight change; not READY by then rolls back (exit 3).",
             commands: [.deploy, .plan]),

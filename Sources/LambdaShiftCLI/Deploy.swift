@@ -33,6 +33,28 @@ extension LambdaShift {
         }
     }
 
+    /// `advance`: one look at a detached rollout.
+    struct Advance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "advance",
+            abstract:
+                "Judge a detached rollout's current step and move it on (next step, flip, done) or roll it back; run it on a schedule.",
+            discussion: """
+                Takes the same settings as the deploy that started the rollout (deploy --detach); the code \
+                settings may be left out. Exit codes: 0 waiting, in progress, deployed or nothing to do; 1 the \
+                alias was moved by hand (the rollout ended; traffic left as it is) or a read failed; 2 bad settings, \
+                or gate settings that differ from the rollout's; 3 a gate failed, rolled back; 5 the rollback failed.
+                Example:
+                  lambda-shift advance --function svc --environment production --config lambda-shift.yml
+                """)
+
+        @OptionGroup var options: DeployOptions
+
+        func run() async throws {
+            try await DeployCommand.advance(options.flags, CommandContext.current)
+        }
+    }
+
     /// `plan`: what deploy would do, changing nothing.
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +94,8 @@ struct DeployOptions: ParsableArguments {
     @Option(help: .setting("post-traffic-command")) var postTrafficCommand: String?
     @Option(help: .setting("hook-timeout")) var hookTimeout: String?
     @Option(help: .setting("provisioned-concurrency-timeout")) var provisionedConcurrencyTimeout: String?
+    @Flag(help: .setting("detach")) var detach = false
+    @Option(help: .setting("max-idle")) var maxIdle: String?
     @Option(help: .setting("bucket")) var bucket: String?
     @Option(help: .setting("key")) var key: String?
     @Option(help: .setting("environment")) var environment: String?
@@ -129,6 +153,38 @@ enum DeployCommand {
         }
         let (result, rows) = await DeployRun(targets: targets, deps: deps, events: report).run()
         report.finish(result, plan: targets.plans[0], targets: rows)
+        if !result.outcome.succeeded {
+            throw CommandFailure(result.reason ?? result.outcome.word, exitCode: result.exitCode)
+        }
+    }
+
+    static func advance(_ flags: SettingFlags, _ context: CommandContext) async throws {
+        let report = DeployReport(context: context, command: "advance")
+        let plan: DeployPlan
+        let deps: DeployDependencies
+        do {
+            let settings = try ResolvedSettings.resolve(.deploy, flags: flags, ci: context.ci)
+            guard let targets = try DeployTargets.resolve(settings, requireCode: false) else {
+                report.finish(
+                    DeployResult(
+                        outputs: DeployOutputs(outcome: .nothingToDo),
+                        message: "Branch \(settings.branchDescription) maps to no environment: nothing to advance."))
+                return
+            }
+            guard targets.plans.count == 1 else {
+                throw ConfigError(
+                    "advance moves one detached rollout (these settings name \(targets.plans.count) targets): name one function."
+                )
+            }
+            plan = targets.plans[0]
+            deps = try dependencies(plan, context)
+        } catch {
+            report.finish(
+                DeployResult(outputs: DeployOutputs(outcome: Outcome(ending: error)), reason: sentence(of: error)))
+            throw error
+        }
+        let result = await DetachedAdvance(plan: plan, deps: deps, events: report).run()
+        report.finish(result, plan: plan)
         if !result.outcome.succeeded {
             throw CommandFailure(result.reason ?? result.outcome.word, exitCode: result.exitCode)
         }

@@ -11,11 +11,14 @@ import Synchronization
 /// to stdout: `name=value` lines, or with `--output json` one document.
 final class DeployReport: DeployEvents {
     let context: CommandContext
+    /// `deploy` or `advance`: the JSON document's command.
+    let command: String
     private let started = Date()
     private let state = Mutex<(timeline: [DeploySummary.Entry], groupOpen: Bool, finished: Bool)>(([], false, false))
 
-    init(context: CommandContext) {
+    init(context: CommandContext, command: String = "deploy") {
         self.context = context
+        self.command = command
     }
 
     var reporter: any Reporter { context.reporter }
@@ -52,10 +55,10 @@ final class DeployReport: DeployEvents {
     var timeline: [DeploySummary.Entry] { state.withLock { $0.timeline } }
 
     /// The outputs as the JSON document has them: `skipped` a boolean, the rest strings.
-    static func document(_ result: DeployResult, sentence: String) -> [String: JSONValue] {
+    static func document(_ result: DeployResult, sentence: String, command: String = "deploy") -> [String: JSONValue] {
         let outputs = result.outputs
         var members = outputs.members
-        members["command"] = "deploy"
+        members["command"] = .string(command)
         members["exit-code"] = .int(Int(outputs.outcome.exitCode))
         if !result.analysis.isEmpty { members["analysis"] = .array(result.analysis.map(\.value)) }
         if !result.hooks.isEmpty { members["hooks"] = .array(result.hooks.map(\.value)) }
@@ -104,7 +107,7 @@ final class DeployReport: DeployEvents {
         var lines = outputs.pairs.map { ($0.name, $0.value) }
         if !targets.isEmpty { lines.append(("targets", JSONValue.array(targets.map(Self.targetValue)).rendered())) }
         for (name, value) in lines { context.result.line("\(name)=\(value)") }
-        var document = Self.document(result, sentence: sentence)
+        var document = Self.document(result, sentence: sentence, command: command)
         if !targets.isEmpty { document["targets"] = .array(targets.map(Self.targetValue)) }
         context.result.document(document)
         do {
@@ -122,6 +125,7 @@ final class DeployReport: DeployEvents {
                     canary: result.analysis.map(\.summaryRow),
                     targets: targets)
                 summary.image = outputs.imageUri ?? ""
+                summary.rollout = result.rollout
                 try reporter.writeSummary(summary)
             }
         } catch {

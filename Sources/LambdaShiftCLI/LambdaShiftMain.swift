@@ -198,7 +198,8 @@ public struct LambdaShift: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Deploy.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self, IAMPolicy.self, Doctor.self,
+            Deploy.self, Advance.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self,
+            IAMPolicy.self, Doctor.self,
             Cleanup.self,
         ]
     )

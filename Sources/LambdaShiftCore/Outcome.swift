@@ -18,6 +18,12 @@ public enum Outcome: Sendable, Hashable {
     case failed(exitCode: Int32)
     /// A target of a run over several that was prepared and never shifted (the run stopped first).
     case notMoved
+    /// `deploy --detach` (or an `advance`) moved the alias a step and left the rollout to later
+    /// `advance` runs.
+    case inProgress
+    /// `advance` before the current step's bake has elapsed (or while it has no verdict yet):
+    /// nothing changed.
+    case waiting
 
     // `plan`.
     case wouldDeploy
@@ -47,6 +53,8 @@ public enum Outcome: Sendable, Hashable {
         case .cancelled: "cancelled"
         case .failed: "failed"
         case .notMoved: "not-moved"
+        case .inProgress: "in-progress"
+        case .waiting: "waiting"
         case .wouldDeploy: "would-deploy"
         case .wouldSkip: "would-skip"
         case .promoted: "promoted"
@@ -61,7 +69,8 @@ public enum Outcome: Sendable, Hashable {
         case .rolledBack: ExitStatus.gateFailed
         case .cancelled: ExitStatus.cancelled
         case .failed(let code): code
-        case .deployed, .skipped, .nothingToDo, .notMoved, .wouldDeploy, .wouldSkip, .promoted, .revertedByOperator,
+        case .deployed, .skipped, .nothingToDo, .notMoved, .inProgress, .waiting, .wouldDeploy, .wouldSkip, .promoted,
+            .revertedByOperator,
             .cleaned, .ok:
             ExitStatus.success
         }

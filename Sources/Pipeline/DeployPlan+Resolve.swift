@@ -7,15 +7,19 @@ import Rollout
 extension DeployPlan {
     /// The plan of one deploy from its resolved settings: everything checked before AWS is
     /// touched; nil when the branch maps to no environment (nothing to deploy).
-    public static func resolve(_ settings: ResolvedSettings) throws -> DeployPlan? {
+    /// `requireCode` false (`advance`): the code settings may be absent; nothing is deployed.
+    public static func resolve(_ settings: ResolvedSettings, requireCode: Bool = true) throws -> DeployPlan? {
         guard let environmentName = settings.environmentName else { return nil }
         let isPreview = settings.flag("preview")
         guard let functionTemplate = settings.text("function") else {
             throw ConfigError("Name the function with --function (or the function input).")
         }
-        let code = try CodeSource.resolve(settings)
+        let code = try requireCode ? CodeSource.resolve(settings) : (try? CodeSource.resolve(settings)) ?? .zip("")
         // An image function's code is in ECR: no bucket.
-        guard let bucketName = code.artifact?.bucket ?? settings.text("bucket") ?? code.image.map({ _ in "" }) else {
+        guard
+            let bucketName = code.artifact?.bucket ?? settings.text("bucket") ?? code.image.map({ _ in "" })
+                ?? (requireCode ? nil : "")
+        else {
             throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
         }
         let provenance = settings.provenance
@@ -94,6 +98,11 @@ extension DeployPlan {
         plan.postTrafficCommand = settings.text("post-traffic-command")
         plan.hookTimeoutSeconds = settings.seconds("hook-timeout") ?? 600
         plan.provisionedConcurrencyTimeoutSeconds = settings.seconds("provisioned-concurrency-timeout") ?? 900
+        plan.detach = settings.flag("detach")
+        plan.maxIdleSeconds = settings.seconds("max-idle") ?? 3600
+        if plan.detach && isPreview {
+            throw ConfigError("--detach is for gradual rollouts; a preview deploys all at once: leave one of them out.")
+        }
         if plan.provisionedConcurrencyTimeoutSeconds < 1 {
             throw ConfigError(
                 "\(settings.origin("provisioned-concurrency-timeout")) is 0: Lambda needs time to allocate provisioned concurrency; give it at least 1s, such as 15m."

@@ -48,6 +48,28 @@ public struct DeployPlan: Sendable {
     /// `--provisioned-concurrency-timeout`: the longest wait for provisioned concurrency to be
     /// `READY` after a weight change (or on the new version).
     public var provisionedConcurrencyTimeoutSeconds: Int = 900
+    /// `--detach`: the first weighted step, then later `advance` runs; `--max-idle`.
+    public var detach = false
+    public var maxIdleSeconds = 3600
+
+    /// The settings that judge a rollout, as a detached rollout records them: `advance` must
+    /// judge with the same.
+    public var gateSettings: GateSettings {
+        var values: [(name: String, value: String)] = [
+            ("strategy", strategy.description), ("bake", String(bakeSeconds)),
+            ("alarm", alarms.sorted().joined(separator: ",")),
+            ("alarm-prefix", alarmPrefixes.sorted().joined(separator: ",")),
+            ("max-error-rate", maxErrorRateBasisPoints.map(String.init) ?? ""),
+            ("min-invocations", String(minInvocations)),
+        ]
+        values.append(("max-error-rate-increase", canary?.maxErrorRateIncreasePoints.map { "\($0)" } ?? ""))
+        values.append(("max-duration-increase", canary?.maxDurationIncreasePercent.map { "\($0)" } ?? ""))
+        values.append(("confidence", canary.map { "\($0.confidence)" } ?? ""))
+        values.append(("max-bake", inconclusive.maxBakeSeconds.map(String.init) ?? ""))
+        values.append(("on-inconclusive", inconclusive.decision.rawValue))
+        values.append(("post-traffic-command", postTrafficCommand ?? ""))
+        return GateSettings(values)
+    }
     /// `--smoke-tenant-id`: the tenant of the smoke test and the warm invocations.
     public var smokeTenantId: String?
 }

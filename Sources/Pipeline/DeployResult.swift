@@ -1,4 +1,5 @@
 import LambdaShiftCore
+import CISupport
 import Rollout
 
 /// PRODUCT.md's outputs of a deploy, typed. Each CI's reporter (`name=value` lines,
@@ -27,6 +28,11 @@ public struct DeployOutputs: Sendable, Equatable {
     public var imageDigest: String?
     /// The preview alias's function URL.
     public var url: String?
+    /// A detached rollout in progress: its step (`1/3`; `4/3` for the bake after 100 %), the
+    /// new version's weight in percent, and when `advance` may judge it next (ISO 8601).
+    public var step: String?
+    public var weight: String?
+    public var nextCheckAt: String?
     /// `true` only when the alias already served this code.
     public var skipped: Bool { outcome == .skipped }
 
@@ -38,7 +44,7 @@ public struct DeployOutputs: Sendable, Equatable {
     public static let names = [
         "version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256",
         "s3-key", "s3-version-id", "signing-job-id", "signed-s3-key", "signed-s3-version-id", "image-uri",
-        "image-digest", "outcome", "skipped", "url",
+        "image-digest", "outcome", "skipped", "url", "step", "weight", "next-check-at",
     ]
 
     /// The outputs a run has, in `names`' order (`outcome` and `skipped` always).
@@ -67,6 +73,9 @@ public struct DeployOutputs: Sendable, Equatable {
         case "outcome": outcome.word
         case "skipped": skipped ? "true" : "false"
         case "url": url
+        case "step": step
+        case "weight": weight
+        case "next-check-at": nextCheckAt
         default: nil
         }
     }
@@ -89,6 +98,8 @@ public struct DeployResult: Sendable, Equatable {
     public var analysis: [CanaryStep] = []
     /// The traffic hooks that ran.
     public var hooks: [HookRun] = []
+    /// A detached rollout: every step, those done and those to come.
+    public var rollout: [RolloutStepRow] = []
 
     public init(outputs: DeployOutputs, message: String = "", reason: String? = nil) {
         self.outputs = outputs
@@ -99,4 +110,33 @@ public struct DeployResult: Sendable, Equatable {
     public var outcome: Outcome { outputs.outcome }
     /// PRODUCT.md's exit code: the outcome's.
     public var exitCode: Int32 { outputs.outcome.exitCode }
+}
+
+/// A detached rollout's steps, for the summary across all its runs.
+extension RolloutStepRow {
+    /// Every step of `strategy` (and the flip, and a bake after it), as far as `record` got.
+    /// `ended`: the rollout ended at the record's step (`passed` when it completed).
+    public static func rows(
+        _ strategy: Strategy, bakeAfterSeconds: Int, record: RolloutRecord, ended: State? = nil
+    ) -> [RolloutStepRow] {
+        var rows = strategy.steps.map {
+            RolloutStepRow(
+                weight: Strategy.percent($0.basisPoints), percent: Double($0.basisPoints) / 100,
+                bakeSeconds: $0.bakeSeconds, state: .pending)
+        }
+        rows.append(RolloutStepRow(weight: "100%", percent: 100, bakeSeconds: bakeAfterSeconds, state: .pending))
+        for index in rows.indices {
+            if index < record.step {
+                rows[index].state = .passed
+            } else if index == record.step {
+                rows[index].state = ended ?? .current
+            }
+        }
+        if ended == .passed {
+            rows = rows.map {
+                var row = $0; row.state = .passed; return row
+            }
+        }
+        return rows
+    }
 }

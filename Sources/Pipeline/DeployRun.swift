@@ -221,7 +221,8 @@ public struct DeployRun: Sendable {
     /// concurrency on a version: kept where the traffic is), then concludes.
     func finish(_ slots: [Slot], failedAt failed: Int?, restores: [String]) async -> (DeployResult, [TargetResult]) {
         for slot in slots {
-            guard let ready = slot.ready else { continue }
+            // A detached rollout's end is an `advance` run's to settle.
+            guard let ready = slot.ready, slot.result?.outcome != .inProgress else { continue }
             let succeeded = slot.moved && failed == nil
             let servesOld = slot.result?.outputs.version == ready.before?.functionVersion
             await slot.pipeline.settleCapacity(ready, succeeded: succeeded, servesOld: !succeeded && servesOld)

@@ -53,7 +53,7 @@ extension DeployTargets {
     /// settings file's `targets:` (per environment, else at the top); one target otherwise. Each
     /// is resolved as a single deploy would be, with its own function, region, alias and bucket.
     /// Nil when the branch deploys nothing.
-    public static func resolve(_ settings: ResolvedSettings) throws -> DeployTargets? {
+    public static func resolve(_ settings: ResolvedSettings, requireCode: Bool = true) throws -> DeployTargets? {
         guard settings.environmentName != nil else { return nil }
         let flagged = settings.flags.values["function"] ?? []
         var entries: [ConfigFile.Target]
@@ -83,7 +83,7 @@ extension DeployTargets {
             .overriding("alias", with: entry.alias, origin: origin)
             .overriding("bucket", with: entry.bucket, origin: origin)
             .overriding("image-uri", with: entry.imageUri, origin: origin)
-            guard let plan = try DeployPlan.resolve(one) else { return nil }
+            guard let plan = try DeployPlan.resolve(one, requireCode: requireCode) else { return nil }
             plans.append(plan)
         }
         // One upload per bucket: the targets of a bucket (in one region) share the first one's key.
@@ -106,6 +106,11 @@ extension DeployTargets {
         if plans.count > 1, let preview = plans.first(where: \.isPreview) {
             throw ConfigError(
                 "--preview deploys one function (\(preview.function) was one of \(plans.count) targets): deploy previews one target at a time."
+            )
+        }
+        if plans.count > 1, plans[0].detach {
+            throw ConfigError(
+                "--detach rolls out one function (this deploy has \(plans.count) targets): detach each target in a job of its own, or deploy them together without --detach."
             )
         }
         let waves = try DeployTargets.waves(

@@ -1,4 +1,5 @@
 import Rollout
+import Ports
 import AWSCore
 import AWSServices
 import Config
@@ -127,6 +128,14 @@ struct Preflight {
         if let before, before.functionVersion != "$LATEST", !plan.strategy.steps.isEmpty {
             try await checkWeightedAliasRules(live: before.functionVersion, latest: function)
         }
+        if let before, let record = DeployHistory(description: before.description).rollout,
+            record.matches(before, strategy: plan.strategy) || !before.additionalVersionWeights.isEmpty
+        {
+            throw AWSClientError(
+                .invalidSetting,
+                "A detached rollout of version \(record.newVersion) is in progress on alias \(plan.alias) (\(record.stepDescription), \(RolloutEngine.describe(before))): let `lambda-shift advance` finish it, or end it with `lambda-shift promote` or `rollback`, then deploy.",
+                isConfiguration: true)
+        }
         if let before, !before.additionalVersionWeights.isEmpty {
             throw AWSClientError(
                 .invalidSetting,
@@ -134,11 +143,10 @@ struct Preflight {
                 isConfiguration: true)
         }
         let warm = try await readWarmCapacity(before)
-        var gates: [any HealthGate] = []
+        var firing: [String] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
-            let cloudWatch = deps.metrics
-            let probe = AlarmGate(cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes)
-            let firing = try await probe.states().filter { $0.state == "ALARM" }.map(\.name)
+            let probe = AlarmGate(cloudWatch: deps.metrics, names: plan.alarms, prefixes: plan.alarmPrefixes)
+            firing = try await probe.states().filter { $0.state == "ALARM" }.map(\.name)
             if !firing.isEmpty {
                 if plan.blockOnFiringAlarm {
                     throw AWSClientError(
@@ -150,22 +158,30 @@ struct Preflight {
                     "Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others."
                 )
             }
+        }
+        let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing))
+        return Result(
+            identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm)
+    }
+
+    /// The gates of a plan: alarms (but those `ignoring`), the error rate, the canary comparison.
+    static func gates(_ plan: DeployPlan, metrics: any MetricsAPI, ignoring: Set<String>) -> [any HealthGate] {
+        var gates: [any HealthGate] = []
+        if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
             gates.append(
-                AlarmGate(
-                    cloudWatch: cloudWatch, names: plan.alarms, prefixes: plan.alarmPrefixes, ignoring: Set(firing)))
+                AlarmGate(cloudWatch: metrics, names: plan.alarms, prefixes: plan.alarmPrefixes, ignoring: ignoring))
         }
         if let rate = plan.maxErrorRateBasisPoints {
             gates.append(
                 MetricsGate(
-                    cloudWatch: deps.metrics, function: plan.function, alias: plan.alias,
+                    cloudWatch: metrics, function: plan.function, alias: plan.alias,
                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
         }
         if let limits = plan.canary {
             gates.append(
-                ComparativeGate(cloudWatch: deps.metrics, function: plan.function, alias: plan.alias, limits: limits))
+                ComparativeGate(cloudWatch: metrics, function: plan.function, alias: plan.alias, limits: limits))
         }
-        return Result(
-            identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm)
+        return gates
     }
 
     /// The function's code signing config against `--signing-profile`, before any change: an

@@ -1,4 +1,5 @@
 import LambdaShiftCore
+import AWSCore
 import AWSServices
 import CISupport
 import FoundationEssentials
@@ -48,8 +49,15 @@ public struct StatusReport: Sendable {
                     ? "none yet (the first deploy through lambda-shift starts it)"
                     : "\(history.described): rollback returns only to a good version, never to a failed or rolled-back one")
         )
+        if let rollout = history.rollout {
+            lines.append(
+                "detached: version \(rollout.newVersion) replacing \(rollout.oldVersion), \(rollout.stepDescription), next check due \(Self.time(rollout.due)), gates \(rollout.gateNames.isEmpty ? "none" : rollout.gateNames.joined(separator: ", ")) (run `lambda-shift advance`)"
+            )
+        }
         return lines.joined(separator: "\n")
     }
+
+    static func time(_ epoch: Int) -> String { AWSTimestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(epoch))) }
 
     /// The `--output json` document, its keys in kebab-case like the outputs: weights as
     /// numbers, the deploy history as lists (`OperatorResult` adds the command, outcome and
@@ -76,6 +84,14 @@ public struct StatusReport: Sendable {
                 "weights": .object(alias.additionalVersionWeights.mapValues { .double($0) }),
                 "revision-id": .string(alias.revisionId ?? ""),
             ]),
+            "detached": history.rollout.map { rollout in
+                .object([
+                    "new-version": .string(rollout.newVersion), "old-version": .string(rollout.oldVersion),
+                    "step": .int(rollout.step + 1), "steps": .int(rollout.steps),
+                    "next-check-at": .string(Self.time(rollout.due)),
+                    "gates": .array(rollout.gateNames.map { .string($0) }),
+                ])
+            } ?? .null,
             "history": .object(
                 Dictionary(
                     uniqueKeysWithValues: DeployHistory.Field.allCases.map { ($0.rawValue, list(history.versions($0))) }

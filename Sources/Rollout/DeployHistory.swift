@@ -23,6 +23,8 @@ public struct DeployHistory: Sendable, Equatable {
     public var rolledBack: [String]
     /// The description's own text, outside the record.
     public var text: String
+    /// A detached rollout in progress (`deploy --detach`), nil when there is none.
+    public var rollout: RolloutRecord?
 
     static let limit = 256
     static let keep = 10
@@ -44,11 +46,15 @@ public struct DeployHistory: Sendable, Equatable {
         }
     }
 
-    public init(good: [String] = [], failed: [String] = [], rolledBack: [String] = [], text: String = "") {
+    public init(
+        good: [String] = [], failed: [String] = [], rolledBack: [String] = [], text: String = "",
+        rollout: RolloutRecord? = nil
+    ) {
         self.good = good
         self.failed = failed
         self.rolledBack = rolledBack
         self.text = text
+        self.rollout = rollout
     }
 
     /// Whether the description held a record at all.
@@ -69,9 +75,14 @@ public struct DeployHistory: Sendable, Equatable {
             return
         }
         var good: [String] = [], failed: [String] = [], rolledBack: [String] = []
+        var rollout: RolloutRecord?
         for field in description[open.upperBound..<close].split(separator: " ") {
             let parts = field.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { continue }
+            if parts[0] == RolloutRecord.field {
+                rollout = RolloutRecord(field: parts[1])
+                continue
+            }
             let versions = parts[1].split(separator: ",").map(String.init).filter {
                 !$0.isEmpty && $0.allSatisfy(\.isNumber)
             }
@@ -83,7 +94,7 @@ public struct DeployHistory: Sendable, Equatable {
             }
         }
         let before = description[..<open.lowerBound].trimmed(newlines: false)
-        self.init(good: good, failed: failed, rolledBack: rolledBack, text: before)
+        self.init(good: good, failed: failed, rolledBack: rolledBack, text: before, rollout: rollout)
     }
 
     /// After `version` served all traffic and passed its gates.
@@ -121,11 +132,17 @@ public struct DeployHistory: Sendable, Equatable {
     /// The description to write: the text kept (shortened if it must be), then the record
     /// of the newest ten good and ten failed versions, within Lambda's limit.
     public func rendered() -> String {
-        // good= and failed= always (records without rolled-back= read as they did before it).
-        let fields = Field.allCases.filter { $0 != .rolledBack || !rolledBack.isEmpty }.map {
-            "\($0.rawValue)=\(versions($0).prefix(Self.keep).joined(separator: ","))"
+        // good= and failed= always (records without rolled-back= read as they did before it); a
+        // rollout record takes room from the oldest versions when it must.
+        var record = ""
+        for keep in stride(from: Self.keep, through: 1, by: -1) {
+            var fields = Field.allCases.filter { $0 != .rolledBack || !rolledBack.isEmpty }.map {
+                "\($0.rawValue)=\(versions($0).prefix(keep).joined(separator: ","))"
+            }
+            if let rollout { fields.append(rollout.rendered) }
+            record = "[lambda-shift \(fields.joined(separator: " "))]"
+            if record.count <= Self.limit { break }
         }
-        let record = "[lambda-shift \(fields.joined(separator: " "))]"
         guard !text.isEmpty else { return record }
         let room = Self.limit - record.count - 1
         guard room > 0 else { return record }

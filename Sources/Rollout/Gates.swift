@@ -68,6 +68,20 @@ public struct AlarmGate: HealthGate {
         guard firing.isEmpty else {
             return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))" + notes)
         }
+        if window.retrospective {
+            // Between two runs nobody watched: an alarm that went into ALARM and left it counts.
+            let watched = Set(states.map(\.name)).subtracting(skipped)
+            let fired = try await cloudWatch.alarmTransitions(start: window.start, end: window.end)
+                .filter { $0.state == "ALARM" && watched.contains($0.name) }
+            if let first = fired.first {
+                let names = Array(Set(fired.map(\.name))).sorted().joined(separator: ", ")
+                return GateResult(
+                    gate: name, passed: false,
+                    detail:
+                        "\(names) went into ALARM during the step (first at \(AWSTimestamp.iso8601(first.at))), though not in ALARM now"
+                        + notes)
+            }
+        }
         return GateResult(
             gate: name, passed: true, detail: "\(counted(states.count, "alarm")), none in ALARM" + notes)
     }

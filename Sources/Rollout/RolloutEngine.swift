@@ -376,7 +376,7 @@ public struct RolloutEngine: Sendable {
         )
     }
 
-    private func emit(_ kind: RolloutEvent.Kind) { onEvent(RolloutEvent(at: clock.now(), kind: kind)) }
+    func emit(_ kind: RolloutEvent.Kind) { onEvent(RolloutEvent(at: clock.now(), kind: kind)) }
 
     /// `version 3` or `version 3 (90%) + version 4 (10%)`.
     public static func describe(_ alias: AliasConfiguration) -> String {

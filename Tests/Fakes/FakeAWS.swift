@@ -433,8 +433,14 @@ public final class FakeMetrics: MetricsAPI {
     public let reads = Mutex(0)
     /// Sets an alarm's state after `reads` DescribeAlarms calls.
     public let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
+    /// The alarm history DescribeAlarmHistory answers from.
+    public let history = Mutex<[AlarmTransition]>([])
 
     public init() {}
+
+    public func alarmTransitions(start: Date, end: Date) async throws -> [AlarmTransition] {
+        history.withLock { $0.filter { $0.at >= start && $0.at <= end } }
+    }
 
     public func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         let count = reads.withLock {

@@ -2,6 +2,21 @@ import AWSCore
 import FoundationEssentials
 
 /// An alarm's name and state.
+/// An alarm's change of state, from its history.
+/// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html
+public struct AlarmTransition: Sendable, Equatable {
+    public var name: String
+    public var at: Date
+    /// The state it entered: `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    public var state: String
+
+    public init(name: String, at: Date, state: String) {
+        self.name = name
+        self.at = at
+        self.state = state
+    }
+}
+
 public struct AlarmState: Sendable, Equatable {
     public var name: String
     /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
@@ -117,6 +132,35 @@ public struct CloudWatchClient: Sendable {
             nextToken = answer.string("NextToken")
         } while nextToken != nil
         return queries.compactMap { results[$0.id] }
+    }
+
+    /// Every alarm's state changes between `start` and `end`, oldest first: DescribeAlarmHistory's
+    /// StateUpdate items, the new state read from HistoryData (`newState.stateValue`).
+    /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html
+    public func alarmTransitions(start: Date, end: Date) async throws -> [AlarmTransition] {
+        var transitions: [AlarmTransition] = []
+        var nextToken: String?
+        repeat {
+            var body: [String: Any] = [
+                "HistoryItemType": "StateUpdate", "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+                "StartDate": Int(start.timeIntervalSince1970),
+                "EndDate": Int(end.timeIntervalSince1970.rounded(.up)), "ScanBy": "TimestampAscending",
+                "MaxRecords": 100,
+            ]
+            if let nextToken { body["NextToken"] = nextToken }
+            let answer = try await call("DescribeAlarmHistory", body)
+            for item in answer.array("AlarmHistoryItems") {
+                let data = (item.string("HistoryData") ?? "").data(using: .utf8).flatMap {
+                    try? JSONFields(data: $0, service: "CloudWatch", operation: "DescribeAlarmHistory")
+                }
+                guard let name = item.string("AlarmName"), let at = item.double("Timestamp"),
+                    let state = data?.fields("newState")?.string("stateValue")
+                else { continue }
+                transitions.append(AlarmTransition(name: name, at: Date(timeIntervalSince1970: at), state: state))
+            }
+            nextToken = answer.string("NextToken")
+        } while nextToken != nil
+        return transitions
     }
 
     private func call(_ action: String, _ body: [String: Any]) async throws -> JSONFields {

@@ -1,0 +1,188 @@
+import AWSCore
+import AWSServices
+import Config
+import Fakes
+import Foundation
+import LambdaShiftCore
+import Pipeline
+import Rollout
+import TestSupport
+import Testing
+
+@Suite("Detached rollouts in-process: deploy --detach, then advance")
+struct DetachedRolloutTests {
+    typealias World = DeployPipelineTests.World
+
+    /// One clock for every run, moved by hand between them.
+    final class Runs: Sendable {
+        let world: World
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
+        init() throws {
+            world = try World()
+            world.lambda.seedAlias()
+            world.metrics.alarms.withLock { $0["errors"] = "OK" }
+        }
+
+        func deps() -> DeployDependencies {
+            DeployDependencies(
+                identity: FakeIdentity(), functions: world.lambda, store: world.store, metrics: world.metrics,
+                images: world.registry, signer: world.signer, region: "us-east-1", credentials: { nil }, clock: clock,
+                bakeSleeper: RecordingSleeper(), pollSleeper: RecordingSleeper(), environment: Environment([:]))
+        }
+
+        func plan(_ tweak: (inout SettingFlags) -> Void = { _ in }) throws -> DeployPlan {
+            try world.plan {
+                $0["strategy"] = "linear:50%:2s"
+                $0.values["alarm"] = ["errors"]
+                tweak(&$0)
+            }
+        }
+
+        func deploy(_ tweak: (inout SettingFlags) -> Void = { _ in }) async throws -> DeployResult {
+            await DeployPipeline(
+                plan: try plan {
+                    $0["detach"] = "true"
+                    tweak(&$0)
+                }, deps: deps(), events: world.events
+            ).run()
+        }
+
+        func advance(_ tweak: (inout SettingFlags) -> Void = { _ in }) async throws -> DeployResult {
+            await DetachedAdvance(plan: try plan(tweak), deps: deps(), events: world.events).run()
+        }
+
+        var alias: AliasConfiguration? { world.lambda.alias() }
+        var record: RolloutRecord? { DeployHistory(description: alias?.description ?? "").rollout }
+    }
+
+    @Test("detach leaves 50%; advance at once waits; after the bake it flips and ends deployed; then nothing to do")
+    func happyPath() async throws {
+        let runs = try Runs()
+        let started = try await runs.deploy()
+        #expect(started.outcome == .inProgress && started.exitCode == 0, "\(started)")
+        #expect(runs.alias?.additionalVersionWeights == ["2": 0.5] && runs.alias?.functionVersion == "1")
+        #expect(started.outputs.step == "1/1" && started.outputs.weight == "50", "\(started.outputs)")
+        #expect(started.outputs.nextCheckAt == "2027-01-15T08:00:02Z", "\(started.outputs)")
+        #expect(runs.record?.newVersion == "2" && runs.record?.gates == "a")
+
+        let mutations = runs.world.lambda.mutations.count
+        let early = try await runs.advance()
+        #expect(early.outcome == .waiting && early.exitCode == 0, "\(early)")
+        #expect(early.message.contains("2s left"), "\(early.message)")
+        #expect(runs.world.lambda.mutations.count == mutations, "waiting changes nothing")
+
+        runs.clock.advance(2)
+        let done = try await runs.advance()
+        #expect(done.outcome == .deployed, "\(done)")
+        #expect(runs.alias?.functionVersion == "2" && runs.alias?.additionalVersionWeights.isEmpty == true)
+        #expect(runs.record == nil)
+        #expect(DeployHistory(description: runs.alias?.description ?? "").good.first == "2")
+        #expect(done.rollout.map(\.state) == [.passed, .passed])
+
+        let after = try await runs.advance()
+        #expect(after.outcome == .nothingToDo && after.exitCode == 0, "\(after)")
+    }
+
+    @Test("an alarm that fired and cleared between two runs rolls back (exit 3)")
+    func alarmBetweenRuns() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        runs.world.metrics.history.withLock {
+            $0.append(AlarmTransition(name: "errors", at: runs.clock.now().addingTimeInterval(1), state: "ALARM"))
+            $0.append(AlarmTransition(name: "errors", at: runs.clock.now().addingTimeInterval(1.5), state: "OK"))
+        }
+        runs.clock.advance(5)
+        let result = try await runs.advance()
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(result.reason?.contains("errors went into ALARM during the step") == true, "\(result)")
+        #expect(runs.alias?.functionVersion == "1" && runs.alias?.additionalVersionWeights.isEmpty == true)
+        #expect(runs.record == nil && DeployHistory(description: runs.alias?.description ?? "").failed == ["2"])
+    }
+
+    @Test("a hand rollback between runs: the next advance is exit 1 and leaves the traffic as set; then nothing to do")
+    func handRollback() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        // An operator's rollback keeps the description's record: the history is all it writes.
+        let description = runs.alias?.description ?? ""
+        runs.world.lambda.interfere(version: "1")
+        runs.world.lambda.state.withLock { $0.aliases["live"]?.description = description }
+        runs.clock.advance(5)
+        let before = runs.world.lambda.aliasUpdates.count
+        let result = try await runs.advance()
+        #expect(result.exitCode == ExitStatus.failed, "\(result)")
+        #expect(result.reason?.contains("Someone moved alias live by hand") == true, "\(result)")
+        let updates = runs.world.lambda.aliasUpdates.dropFirst(before)
+        #expect(updates.allSatisfy { $0.version == "1" && $0.weights.isEmpty }, "traffic untouched: \(updates)")
+        #expect(runs.record == nil)
+        #expect(try await runs.advance().outcome == .nothingToDo)
+    }
+
+    @Test("another run moving the alias first: this advance changes nothing and says so")
+    func raced() async throws {
+        let runs = try Runs()
+        #expect(
+            try await runs.deploy {
+                $0["strategy"] = "linear:25%:2s"
+            }.outcome == .inProgress)
+        runs.clock.advance(3)
+        // Between this run's read and its update, another run takes the same step.
+        runs.world.lambda.state.withLock { s in
+            s.onUpdateAlias = { lambda in
+                lambda.state.withLock { $0.onUpdateAlias = nil }
+                lambda.state.withLock { t in
+                    t.aliases["live"]?.additionalVersionWeights = ["2": 0.5]
+                    t.aliases["live"]?.revisionId = "other"
+                }
+            }
+        }
+        let result = try await runs.advance { $0["strategy"] = "linear:25%:2s" }
+        #expect(result.outcome == .waiting && result.message.contains("Another run moved alias live"), "\(result)")
+        #expect(runs.alias?.additionalVersionWeights == ["2": 0.5] && runs.alias?.revisionId == "other")
+    }
+
+    @Test("advance with other gate settings than the rollout started with is exit 2, naming them, and changes nothing")
+    func otherSettings() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        runs.clock.advance(5)
+        let mutations = runs.world.lambda.mutations.count
+        let result = try await runs.advance { $0.values["alarm"] = ["errors", "latency"] }
+        #expect(result.exitCode == ExitStatus.usage, "\(result)")
+        #expect(result.reason?.contains("(alarm differ)") == true, "\(result)")
+        #expect(runs.world.lambda.mutations.count == mutations)
+    }
+
+    @Test("a deploy while a detached rollout is in progress is exit 2 before any change")
+    func deployRefused() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        let mutations = runs.world.lambda.mutations.count
+        try runs.world.writeCode("newer code")
+        let result = try await runs.deploy()
+        #expect(result.exitCode == ExitStatus.usage, "\(result)")
+        #expect(result.reason?.contains("A detached rollout of version 2 is in progress") == true, "\(result)")
+        #expect(runs.world.lambda.mutations.count == mutations)
+    }
+
+    @Test("AllAtOnce with --detach simply deploys")
+    func allAtOnce() async throws {
+        let runs = try Runs()
+        let result = try await runs.deploy { $0["strategy"] = "AllAtOnce" }
+        #expect(result.outcome == .deployed && runs.record == nil, "\(result)")
+    }
+
+    @Test("the record survives a history that fills the description, and reads back as written")
+    func recordRoundTrip() {
+        let record = RolloutRecord(
+            newVersion: "1234", oldVersion: "1233", step: 2, steps: 9, since: 1_800_000_000, due: 1_800_000_600,
+            started: 1_799_999_000, gates: "aecp", settings: GateSettings([("a", "1"), ("b", "2")]).fingerprint)
+        let history = DeployHistory(
+            good: (1000..<1010).map(String.init), failed: (1100..<1110).map(String.init),
+            rolledBack: (1200..<1210).map(String.init), text: String(repeating: "x", count: 200), rollout: record)
+        let rendered = history.rendered()
+        #expect(rendered.count <= 256, "\(rendered.count)")
+        #expect(DeployHistory(description: rendered).rollout == record)
+        #expect(DeployHistory(description: rendered).good.first == "1000")
+    }
+}
