@@ -52,6 +52,11 @@ struct Seeder {
         }.body
     }
 
+    func setAlarmState(_ name: String, _ state: String) async throws {
+        _ = try await cloudWatch(
+            "SetAlarmState", ["AlarmName": name, "StateValue": state, "StateReason": "set by test"])
+    }
+
     func createAlarm(_ name: String, state: String = "OK") async throws {
         _ = try await cloudWatch(
             "PutMetricAlarm",
