@@ -29,7 +29,8 @@ INPUTS = {"function", "alias", "source", "zip", "bucket", "key", "region", "envi
 WORKFLOWS = [path for folder in (".github/workflows", "examples/github", "action/tests", "tests/act")
              for path in sorted((ROOT / folder).glob("*.yml"))]
 EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml", "examples/github/preview.yml",
-                      "examples/github/image.yml", "tests/act/image-e2e.yml",
+                      "examples/github/image.yml", "tests/act/image-e2e.yml", "examples/github/detached.yml",
+                      "tests/act/detached-e2e.yml",
                       "action/tests/workflow.yml", "tests/act/action-e2e.yml", "tests/act/promote-e2e.yml",
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
@@ -329,3 +330,23 @@ def test_workflows_are_hardened():
                     assert step.get("with", {}).get("persist-credentials") is False, (path.name, name)
                 assert "${{" not in step.get("run", ""), f"{path.relative_to(ROOT)}: {name}: ${{{{ }}}} inside run:"
 
+
+
+def test_the_detached_example_deploys_on_push_and_advances_on_a_schedule():
+    """examples/github/detached.yml: detach on push, advance on a schedule and on demand, runs
+    queued; tests/act/detached-e2e.yml runs the same two commands in order."""
+    workflow = yaml.safe_load((ROOT / "examples" / "github" / "detached.yml").read_text())
+    on = workflow[True] if True in workflow else workflow["on"]   # YAML 1.1 reads `on` as true
+    assert on["schedule"] == [{"cron": "*/5 * * * *"}] and "workflow_dispatch" in on and "push" in on
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    deploy, advance = (action_step(workflow["jobs"][name])["with"] for name in ("deploy", "advance"))
+    assert deploy["detach"] == "true" and "command" not in deploy
+    assert advance["command"] == "advance" and "detach" not in advance
+    assert deploy["config"] == advance["config"], "advance must judge with the deploy's settings"
+    assert workflow["jobs"]["deploy"]["if"] == "github.event_name == 'push'"
+    assert workflow["jobs"]["advance"]["if"] == "github.event_name != 'push'"
+    act = yaml.safe_load((ROOT / "tests" / "act" / "detached-e2e.yml").read_text())
+    assert list(act["jobs"]) == ["deploy", "advance"] and act["jobs"]["advance"]["needs"] == "deploy"
+    assert action_step(act["jobs"]["deploy"])["with"]["detach"] == "true"
+    advances = [s for s in act["jobs"]["advance"]["steps"] if s.get("uses") == "./action"]
+    assert len(advances) == 2 and all(s["with"]["command"] == "advance" for s in advances)

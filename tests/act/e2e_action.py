@@ -18,6 +18,10 @@ order, each with a fresh HOME as on a new hosted runner:
 5. preview (preview-e2e.yml): a preview alias with a function URL, then cleanup removes it.
 6. targets (targets-e2e.yml): two functions from the function input's lines deploy as one, in two
    waves; the next step reads the targets output, a row per function.
+7. image (image-e2e.yml): an image deployed by its digest.
+8. detached (detached-e2e.yml, examples/github/detached.yml's flow): a deploy job with detach
+   leaves the alias at 50 % (in-progress); an advance job then waits (the bake has not elapsed)
+   and, after it, flips (deployed).
 
 A new scenario is a row of SCENARIOS (a workflow of tests/act, a branch, the outputs its check
 step expects, vars, a `before` hook that sets the twin up, an `after` hook that reads the twin as
@@ -396,6 +400,10 @@ def note_the_image_function_after(context, notes):
     notes["served_after"] = lam.get_function(FunctionName="name-searcher-image", Qualifier="live")
 
 
+def note_staging_before_detach(context, notes):
+    notes["alias_before"] = context["aws"]["lambda"].get_alias(FunctionName="name-searcher-staging", Name="live")
+
+
 SCENARIOS = [
     Scenario("develop", "action-e2e.yml", "develop", {
         "STEP": "success", "OUTCOME": "deployed", "ENVIRONMENT": "staging", "FUNCTION": "name-searcher-staging",
@@ -410,6 +418,7 @@ SCENARIOS = [
     Scenario("preview", "preview-e2e.yml", "feature/e2e-preview", before=note_staging_aliases, after=note_staging_aliases_after),
     Scenario("targets", "targets-e2e.yml", "develop", before=note_both_aliases, after=note_both_aliases_after),
     Scenario("image", "image-e2e.yml", "develop", before=seed_the_image_function, after=note_the_image_function_after),
+    Scenario("detached", "detached-e2e.yml", "develop", before=note_staging_before_detach, after=note_staging_after),
 ]
 
 
@@ -581,3 +590,15 @@ def test_an_image_is_deployed_by_its_digest_through_the_action(runs):
     assert run.notes["alias_after"]["FunctionVersion"] == "2"
     assert served["Configuration"]["CodeSha256"] == digest.removeprefix("sha256:")
     assert served["Code"]["ImageUri"] == uri
+
+
+def test_a_detached_rollout_is_left_in_progress_then_advanced_to_the_end(runs):
+    run = ran(runs, "detached")
+    assert run.returncode == 0, tail(run)
+    assert run.lines("e2e detach: outcome=in-progress") and run.lines("e2e detach: step=1/1"), tail(run)
+    assert run.lines("e2e detach: weight=50"), tail(run)
+    assert run.lines("e2e advance: early=waiting") and run.lines("e2e advance: late=deployed"), tail(run)
+    before, after = run.notes["alias_before"], run.notes["alias_after"]
+    version = run.lines("e2e advance: version=")[0].split("version=", 1)[1].strip()
+    assert int(version) > int(before["FunctionVersion"]) and after["FunctionVersion"] == version, (before, after)
+    assert not after.get("RoutingConfig", {}).get("AdditionalVersionWeights"), after
