@@ -55,7 +55,9 @@ public struct IAMPolicyDocument: Sendable, Equatable {
         }
         if !alarmArns.isEmpty {
             statements.append(
-                Statement(sid: "ReadGateAlarms", actions: ["cloudwatch:DescribeAlarms"], resources: alarmArns))
+                Statement(
+                    sid: "ReadGateAlarms", actions: ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"],
+                    resources: alarmArns))
         }
         if metrics {
             // GetMetricData has no resource-level permissions: AWS accepts only "*".

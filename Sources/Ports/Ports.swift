@@ -121,8 +121,8 @@ public struct S3ArtifactStore: ArtifactStore {
 public protocol MetricsAPI: Sendable {
     func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState]
     func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult]
-    /// Every alarm's state changes in a window, oldest first.
-    func alarmTransitions(start: Date, end: Date) async throws -> [AlarmTransition]
+    /// An alarm's state changes in a window, oldest first.
+    func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition]
 }
 
 extension CloudWatchClient: MetricsAPI {}

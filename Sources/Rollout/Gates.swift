@@ -70,9 +70,12 @@ public struct AlarmGate: HealthGate {
         }
         if window.retrospective {
             // Between two runs nobody watched: an alarm that went into ALARM and left it counts.
-            let watched = Set(states.map(\.name)).subtracting(skipped)
-            let fired = try await cloudWatch.alarmTransitions(start: window.start, end: window.end)
-                .filter { $0.state == "ALARM" && watched.contains($0.name) }
+            var fired: [AlarmTransition] = []
+            for alarm in Set(states.map(\.name)).subtracting(skipped).sorted() {
+                fired += try await cloudWatch.alarmTransitions(name: alarm, start: window.start, end: window.end)
+                    .filter { $0.state == "ALARM" }
+            }
+            fired.sort { $0.at < $1.at }
             if let first = fired.first {
                 let names = Array(Set(fired.map(\.name))).sorted().joined(separator: ", ")
                 return GateResult(

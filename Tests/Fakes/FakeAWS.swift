@@ -438,8 +438,8 @@ public final class FakeMetrics: MetricsAPI {
 
     public init() {}
 
-    public func alarmTransitions(start: Date, end: Date) async throws -> [AlarmTransition] {
-        history.withLock { $0.filter { $0.at >= start && $0.at <= end } }
+    public func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
+        history.withLock { $0.filter { $0.name == name && $0.at >= start && $0.at <= end } }
     }
 
     public func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {

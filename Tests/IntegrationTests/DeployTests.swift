@@ -595,6 +595,10 @@ extension TwinSuite {
                 "DescribeAlarms": "cloudwatch:DescribeAlarms", "GetMetricData": "cloudwatch:GetMetricData",
                 "GetFunctionCodeSigningConfig": "lambda:GetFunctionCodeSigningConfig",
                 "GetCodeSigningConfig": "lambda:GetCodeSigningConfig",
+                "GetProvisionedConcurrencyConfig": "lambda:GetProvisionedConcurrencyConfig",
+                "PutProvisionedConcurrencyConfig": "lambda:PutProvisionedConcurrencyConfig",
+                "DeleteProvisionedConcurrencyConfig": "lambda:DeleteProvisionedConcurrencyConfig",
+                "DescribeAlarmHistory": "cloudwatch:DescribeAlarmHistory",
             ]
             let operations = Set(try await twin.requests().compactMap { $0["operation"] as? String }).subtracting([
                 "GetCallerIdentity"

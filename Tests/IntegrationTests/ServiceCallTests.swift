@@ -186,6 +186,16 @@ extension TwinSuite {
 
             let versions = try await lambda.listVersionsByFunction(name)
             #expect(versions.map(\.version) == ["$LATEST", "1", "2"])
+            // A version an alias routes to cannot be deleted (409) until the routing is cleared.
+            do {
+                try await lambda.deleteFunctionVersion(name, version: "2")
+                Issue.record("a version the alias routes to was deleted")
+            } catch let error as AWSServiceError {
+                #expect(error.code == "ResourceConflictException" && error.status == 409)
+            }
+            let cleared = try await lambda.getAlias(name, alias: "live")
+            _ = try await lambda.updateAlias(
+                name, alias: "live", version: "1", additionalVersionWeights: [:], revisionId: cleared.revisionId)
             try await lambda.deleteFunctionVersion(name, version: "2")
             #expect(try await lambda.listVersionsByFunction(name).map(\.version) == ["$LATEST", "1"])
         }

@@ -26,7 +26,7 @@ final class FakeVersionMetrics: MetricsAPI {
     var recorded: [(queries: [MetricQuery], start: Date, end: Date)] { queries.withLock { $0 } }
 
     func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] { [] }
-    func alarmTransitions(start: Date, end: Date) async throws -> [AlarmTransition] { [] }
+    func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] { [] }
 
     func getMetricData(_ asked: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
         queries.withLock { $0.append((asked, start, end)) }

@@ -134,15 +134,16 @@ public struct CloudWatchClient: Sendable {
         return queries.compactMap { results[$0.id] }
     }
 
-    /// Every alarm's state changes between `start` and `end`, oldest first: DescribeAlarmHistory's
-    /// StateUpdate items, the new state read from HistoryData (`newState.stateValue`).
+    /// An alarm's state changes between `start` and `end`, oldest first: DescribeAlarmHistory's
+    /// StateUpdate items, the new state read from HistoryData (`newState.stateValue`). One alarm
+    /// per call, so that a policy can allow it on that alarm alone.
     /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html
-    public func alarmTransitions(start: Date, end: Date) async throws -> [AlarmTransition] {
+    public func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
         var transitions: [AlarmTransition] = []
         var nextToken: String?
         repeat {
             var body: [String: Any] = [
-                "HistoryItemType": "StateUpdate", "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
+                "AlarmName": name, "HistoryItemType": "StateUpdate", "AlarmTypes": ["MetricAlarm", "CompositeAlarm"],
                 "StartDate": Int(start.timeIntervalSince1970),
                 "EndDate": Int(end.timeIntervalSince1970.rounded(.up)), "ScanBy": "TimestampAscending",
                 "MaxRecords": 100,
