@@ -20,6 +20,7 @@ let package = Package(
         // .lambda-shift.yml: a real YAML parser; the README says why. The static archive is linked,
         // so the binary gains no run-time library.
         .systemLibrary(name: "CYaml", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // What every module shares and nothing else: the error protocol, the exit codes, and what
         // FoundationEssentials lacks (JSON reading and writing, trimming, a few system calls), and the
@@ -30,7 +31,9 @@ let package = Package(
         // Signing, credentials, endpoints, HTTP over libcurl, retries, error decoding, codecs.
         .target(name: "AWSCore", dependencies: ["LambdaShiftCore", "Hashing", "CCurl", "COpenSSL"]),
         // Build-tree walk, deterministic parallel zip writer, digest in the same pass.
-        .target(name: "Packaging", dependencies: ["LambdaShiftCore", "Hashing", "CZlib"]),
+        .target(
+            name: "Packaging", dependencies: ["LambdaShiftCore", "Hashing", "CZlib", "CDeflate"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libdeflate.a"])]),
         // Settings: the file, key templates, the branch map.
         .target(
             name: "Config", dependencies: ["LambdaShiftCore", "CYaml"],

@@ -31,16 +31,20 @@ work = tempfile.mkdtemp(prefix="lambda-shift-bench-")
 RUNS = 3
 
 
-def run(argv, cwd=None, env=None):
-    """Runs a command under GNU time; returns (seconds, peak RSS in MiB). GNU time forks the
-    command from its own small process, so the RSS is the command's, not a copy of Python's."""
+def run(argv, cwd=None, env=None, cpu=None):
+    """Runs a command under GNU time; returns (seconds, peak RSS in MiB), and appends its CPU
+    seconds (user + system) to `cpu` when given. GNU time forks the command from its own small
+    process, so the RSS and CPU are the command's, not a copy of Python's."""
     start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, cwd=cwd, env=env,
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S"] + argv, cwd=cwd, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed: {proc.stderr}")
-    return elapsed, int(proc.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = proc.stderr.strip().splitlines()[-1].split()
+    if cpu is not None:
+        cpu.append(float(user) + float(system))
+    return elapsed, int(rss) / 1024
 
 
 def generated_tree(root):
@@ -70,22 +74,23 @@ def tree_size(root):
 
 
 def measure_packaging(name, root):
-    zip_times, our_times, zip_rss, our_rss = [], [], [], []
+    zip_times, our_times, zip_rss, our_rss, zip_cpu, our_cpu = [], [], [], [], [], []
     for i in range(RUNS):
         zip_out = os.path.join(work, f"{name}-zip.zip")
         our_out = os.path.join(work, f"{name}-ours.zip")
         for path in (zip_out, our_out):
             if os.path.exists(path):
                 os.remove(path)
-        t, r = run(["zip", "-qrX", "-6", zip_out, "."], cwd=root)
+        t, r = run(["zip", "-qrX", "-6", zip_out, "."], cwd=root, cpu=zip_cpu)
         zip_times.append(t); zip_rss.append(r)
-        t, r = run([ours, "package", "--source", root, "--out", our_out])
+        t, r = run([ours, "package", "--source", root, "--out", our_out], cpu=our_cpu)
         our_times.append(t); our_rss.append(r)
     zip_size, our_size = os.path.getsize(zip_out), os.path.getsize(our_out)
     z, o = statistics.median(zip_times), statistics.median(our_times)
     return {"tree": name, "input_mb": tree_size(root) / 2**20, "zip_s": z, "ours_s": o, "speedup": z / o,
             "zip_mb": zip_size / 2**20, "ours_mb": our_size / 2**20, "size_delta_pct": 100 * (our_size - zip_size) / zip_size,
-            "zip_rss_mb": max(zip_rss), "ours_rss_mb": max(our_rss)}, our_out
+            "zip_rss_mb": max(zip_rss), "ours_rss_mb": max(our_rss),
+            "zip_cpu_s": statistics.median(zip_cpu), "ours_cpu_s": statistics.median(our_cpu)}, our_out
 
 
 def start_twin():
@@ -195,10 +200,12 @@ def main():
             row, out = measure_packaging(name, root)
             rows.append(row)
         print(f"\npackaging: lambda-shift package vs zip -qrX -6 ({os.cpu_count()} cores, median of {RUNS})")
-        print(f"{'tree':<16} {'input MB':>9} {'zip -6 s':>9} {'ours s':>8} {'speedup':>8} {'zip MB':>8} {'ours MB':>8} {'size Δ':>7} {'zip RSS':>8} {'our RSS':>8}")
+        print(f"{'tree':<16} {'input MB':>9} {'zip -6 s':>9} {'ours s':>8} {'wall':>7} {'CPU':>7} {'zip MB':>8} {'ours MB':>8} {'size Δ':>7} {'zip RSS':>8} {'our RSS':>8}")
         for r in rows:
-            print(f"{r['tree']:<16} {r['input_mb']:>9.1f} {r['zip_s']:>9.2f} {r['ours_s']:>8.2f} {r['speedup']:>7.2f}x "
+            print(f"{r['tree']:<16} {r['input_mb']:>9.1f} {r['zip_s']:>9.2f} {r['ours_s']:>8.2f} {r['ours_s'] / r['zip_s']:>6.2f}x "
+                  f"{r['ours_cpu_s'] / r['zip_cpu_s']:>6.2f}x "
                   f"{r['zip_mb']:>8.1f} {r['ours_mb']:>8.1f} {r['size_delta_pct']:>+6.2f}% {r['zip_rss_mb']:>6.1f}MB {r['ours_rss_mb']:>6.1f}MB")
+        print("(wall and CPU: lambda-shift's time as a share of zip's; lower is better)")
         deploy = measure_deploy(botocore_copy)
         print(f"\nall-at-once deploy of the botocore tree to the twin: lambda-shift vs the aws CLI script (median of 5, alternating)")
         print(f"aws CLI script {deploy['aws_cli_s']:.2f} s, lambda-shift {deploy['ours_s']:.2f} s ({deploy['ours_rss_mb']:.0f} MB RSS): {deploy['speedup']:.2f}x")

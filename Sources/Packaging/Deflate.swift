@@ -1,15 +1,49 @@
 import CZlib
+import CDeflate
 
-/// Raw deflate and CRC-32 through zlib, one chunk at a time.
+/// Raw deflate and CRC-32: libdeflate for whole entries (two to three times zlib's speed at
+/// level 6, with output no larger), zlib for the chunks of entries too large to hold at once
+/// (libdeflate compresses whole buffers only; zlib's preset dictionary and sync flush let the
+/// chunks join into one stream).
 enum Deflate {
     static func crc32(_ bytes: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return initial }
-        return UInt32(CZlib.crc32(UInt(initial), base.assumingMemoryBound(to: Bytef.self), UInt32(bytes.count)))
+        return libdeflate_crc32(initial, base, bytes.count)
     }
 
     /// The CRC of A followed by B, from the CRCs of each and B's length.
     static func combine(_ a: UInt32, _ b: UInt32, lengthOfB: Int) -> UInt32 {
         UInt32(crc32_combine(UInt(a), UInt(b), Int(lengthOfB)))
+    }
+}
+
+/// A libdeflate compressor, reused for many whole entries. Its output depends only on the
+/// input and the level: the same files give the same bytes on any machine and thread count.
+final class WholeDeflater {
+    private let compressor: OpaquePointer
+
+    init(level: Int32) throws {
+        guard let made = libdeflate_alloc_compressor(level) else {
+            throw PackagingError("libdeflate could not allocate a compressor (level \(level)).")
+        }
+        compressor = made
+    }
+
+    deinit { libdeflate_free_compressor(compressor) }
+
+    /// The raw deflate of `input`, or nil when it would not be smaller than `input` (stored
+    /// then, as zip allows).
+    func compress(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let base = input.baseAddress, input.count > 0 else { return nil }
+        // The bound, not the input's size: libdeflate may give up on a buffer with no slack even
+        // when the result would fit.
+        var out = [UInt8](repeating: 0, count: libdeflate_deflate_compress_bound(compressor, input.count))
+        let produced = out.withUnsafeMutableBytes {
+            libdeflate_deflate_compress(compressor, base, input.count, $0.baseAddress, $0.count)
+        }
+        guard produced > 0 && produced < input.count else { return nil }
+        out.removeLast(out.count - produced)
+        return out
     }
 }
 

@@ -142,6 +142,12 @@ extension DeployPipeline {
         steps.append(
             .object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
         summary.line("total: \(elapsed + plan.bakeSeconds)s")
+        if plan.detach, let first = plan.strategy.steps.first {
+            summary.line(
+                "detached: would take the first step (\(Strategy.percent(first.basisPoints))), record the rollout on alias \(plan.alias) and end in-progress; `lambda-shift advance` runs judge and move it on"
+            )
+            document["detach"] = .bool(true)
+        }
         if let warm = checked.warm {
             let (text, value) = warmCapacityDescription(warm)
             summary.line(text)

@@ -35,7 +35,8 @@ struct ZipWriterTests {
         let tree = try TreeFixture()
         try tree.populateTypical()
         // Small chunks: the multi-chunk paths (joined deflate streams, rewind to stored) are exercised.
-        let result = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024))
+        let result = try await package(
+            tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024, wholeLimit: 64 * 1024))
         let unzip = try runTool(["unzip", "-t", result.path])
         #expect(unzip.status == 0, "\(unzip.output)")
         let script = """
@@ -72,7 +73,8 @@ struct ZipWriterTests {
     func java() async throws {
         let tree = try TreeFixture()
         try tree.populateTypical()
-        let result = try await package(tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024))
+        let result = try await package(
+            tree.source, tree.path + "/a.zip", writer: ZipWriter(chunkSize: 64 * 1024, wholeLimit: 64 * 1024))
         let program = try tree.file(
             "Check.java",
             """
@@ -85,6 +87,61 @@ struct ZipWriterTests {
         let run = try runTool(["java", program, result.path])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("entries 6"))
+    }
+
+    @Test("whole entries go through libdeflate: within 1% of zlib at level 6 or smaller, and read back by unzip")
+    func libdeflateSizes() async throws {
+        let tree = try TreeFixture()
+        try tree.populateTypical()
+        // Real code (this repository's Swift sources), and the text scripts/bench generates.
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../Sources")
+        var texts: [[UInt8]] = []
+        let enumerator = FileManager.default.enumerator(atPath: sources.path)
+        while let item = enumerator?.nextObject() as? String {
+            guard item.hasSuffix(".swift") else { continue }
+            texts.append(Array(try Data(contentsOf: sources.appendingPathComponent(item))))
+        }
+        #expect(texts.count > 50)
+        let words = [
+            "def", "return", "self", "import", "lambda", "value", "event", "context", "client", "region", "for", "in",
+            "if", "else", "None", "True", "response", "request", "bucket", "key", "alias",
+        ]
+        // As scripts/bench generates it: files of about 50 kB.
+        var generator = SystemRandomNumberGenerator()
+        var generated: [[UInt8]] = []
+        for _ in 0..<40 {
+            var text = ""
+            while text.utf8.count < 50_000 {
+                text += String(repeating: "    ", count: Int.random(in: 0...3, using: &generator))
+                text +=
+                    (0..<Int.random(in: 3...12, using: &generator)).map { _ in
+                        words.randomElement(using: &generator)!
+                    }.joined(separator: " ") + "\n"
+            }
+            generated.append(Array(text.utf8))
+        }
+        for (name, inputs) in [("Swift sources", texts), ("generated text", generated)] {
+            var ours = 0, theirs = 0
+            let whole = try WholeDeflater(level: ZipWriter.libdeflateLevel(matching: 6))
+            let zlib = try Deflater(level: 6)
+            for bytes in inputs {
+                ours += bytes.withUnsafeBytes { whole.compress($0)?.count ?? bytes.count }
+                theirs += try bytes.withUnsafeBytes {
+                    try zlib.compress($0, dictionary: UnsafeRawBufferPointer(start: nil, count: 0), finish: true).count
+                }
+            }
+            #expect(Double(ours) <= Double(theirs) * 1.01, "\(name): libdeflate \(ours) bytes, zlib \(theirs)")
+        }
+        // Over a chunk and under wholeLimit: one whole entry.
+        var big: [UInt8] = []
+        while big.count < 3_000_000 { big += texts.joined() }
+        try tree.file("gen/sources.swift", Data(big))
+        let result = try await package(tree.source, tree.path + "/a.zip")
+        let unzip = try runTool(["unzip", "-t", result.path])
+        #expect(unzip.status == 0, "\(unzip.output)")
+        let directory = try ZipDirectory.read(path: result.path)
+        #expect(directory.entries.first { $0.name == Array("gen/sources.swift".utf8) }?.method == 8)
     }
 
     @Test("SOURCE_DATE_EPOCH sets every entry's time")

@@ -345,8 +345,14 @@ def quiet_the_alarm_and_note_the_log(context, notes):
 
 
 def note_where_the_log_ends(context, notes):
-    """Where this run's requests end (later runs add theirs to the same log)."""
+    """Where this run's requests end (later runs add theirs to the same log), and what each
+    function's alias serves now (later runs deploy staging again)."""
     notes["last_request"] = len(control(context["twin"], "/_twin/requests"))
+    lam = context["aws"]["lambda"]
+    notes["served"] = {}
+    for function in ("name-searcher-staging", "name-searcher-production"):
+        alias = lam.get_alias(FunctionName=function, Name="live")
+        notes["served"][function] = (alias, lam.get_function(FunctionName=function, Qualifier=alias["FunctionVersion"]))
 
 
 def staging_aliases(aws):
@@ -532,10 +538,9 @@ def test_promote_deploys_the_bytes_staging_uploaded_to_production_without_upload
     assert len(run.lines("lambda-shift from the cache")) == 2, tail(run)
 
     served = {}
-    for function in ("name-searcher-staging", "name-searcher-production"):
-        alias = aws["lambda"].get_alias(FunctionName=function, Name="live")
+    for function, (alias, got) in run.notes["served"].items():
         assert not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights"), alias
-        served[function] = aws["lambda"].get_function(FunctionName=function, Qualifier=alias["FunctionVersion"])
+        served[function] = got
     assert served["name-searcher-production"]["Configuration"]["Version"] == production["version"], served
     sha = {function: got["Configuration"]["CodeSha256"] for function, got in served.items()}
     assert sha["name-searcher-production"] == sha["name-searcher-staging"] == staging["code-sha256"], sha
