@@ -32,8 +32,22 @@ final class WholeDeflater {
     deinit { libdeflate_free_compressor(compressor) }
 
     /// The raw deflate of `input`, or nil when it would not be smaller than `input` (stored
-    /// then, as zip allows).
+    /// then, as zip allows). An input whose first 16 KiB do not shrink by 3% (a .gz, an image,
+    /// a compiled library) is stored without compressing the rest: deflate would gain next to
+    /// nothing and spend most of a package's time on it. Decided by the bytes alone, so the same
+    /// files still give the same zip.
     func compress(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let base = input.baseAddress, input.count > 0 else { return nil }
+        if input.count > 2 * Self.sample {
+            let sample = UnsafeRawBufferPointer(start: base, count: Self.sample)
+            guard let probe = deflate(sample), probe.count * 100 < Self.sample * 97 else { return nil }
+        }
+        return deflate(input)
+    }
+
+    static let sample = 16 * 1024
+
+    private func deflate(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         guard let base = input.baseAddress, input.count > 0 else { return nil }
         // The bound, not the input's size: libdeflate may give up on a buffer with no slack even
         // when the result would fit.
