@@ -27,6 +27,12 @@ struct Preflight {
     }
 
     func run() async throws -> Result {
+        // The reads every deploy makes go out together; their answers are judged in this order,
+        // so the first problem found is the one a sequential preflight would report (a read
+        // whose answer is never needed is only a read).
+        let lambda = deps.functions, plan = self.plan
+        async let functionRead = lambda.getFunctionConfiguration(plan.function, qualifier: nil)
+        async let aliasRead = lambda.aliasIfExists(plan.function, alias: plan.alias)
         let identity = try await deps.identity.getCallerIdentity()
         report.line("caller: \(identity.arn) (account \(identity.account))")
         if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
@@ -44,10 +50,9 @@ struct Preflight {
                 "The function ARN is in \(arnParts[3]) but this deploy runs in \(deps.region): set --region \(arnParts[3]), or name the function in \(deps.region).",
                 isConfiguration: true)
         }
-        let lambda = deps.functions
         let function: FunctionConfiguration
         do {
-            function = try await lambda.getFunctionConfiguration(plan.function, qualifier: nil)
+            function = try await functionRead
         } catch let error as AWSServiceError where error.kind == .notFound {
             throw AWSClientError(
                 .invalidSetting,
@@ -115,7 +120,7 @@ struct Preflight {
                     cause: "\(error)", isConfiguration: true)
             }
         }
-        let before = try await lambda.aliasIfExists(plan.function, alias: plan.alias)
+        let before = try await aliasRead
         if let before, before.functionVersion != "$LATEST" {
             // $LATEST is what the code update replaces: say so when it holds code no version has.
             let versions = try await lambda.listVersionsByFunction(plan.function)
