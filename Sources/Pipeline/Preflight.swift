@@ -33,6 +33,8 @@ struct Preflight {
         let lambda = deps.functions, plan = self.plan
         async let functionRead = lambda.getFunctionConfiguration(plan.function, qualifier: nil)
         async let aliasRead = lambda.aliasIfExists(plan.function, alias: plan.alias)
+        async let signingRead = checkCodeSigning()
+        async let bucketProbe: Void = probeBucket()
         let identity = try await deps.identity.getCallerIdentity()
         report.line("caller: \(identity.arn) (account \(identity.account))")
         if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
@@ -99,28 +101,10 @@ struct Preflight {
                 "Lambda Managed Instances (capacity provider \(provider)): each published version starts its execution environments on the provider's instances and takes traffic only once it is Active; waiting up to \(Int(Self.managedInstancesWait) / 60) min for that"
             )
         }
-        let signing = try await checkCodeSigning()
-        // An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
-        if plan.source.artifact == nil && plan.source.image == nil {
-            do {
-                try await deps.store.probeBucket(plan.bucket)
-            } catch let error as AWSServiceError where error.isMissingBucket {
-                throw AWSClientError(
-                    .invalidSetting,
-                    "No bucket \(plan.bucket) for these credentials: check --bucket, or create the bucket first (lambda-shift uploads to a bucket, it does not create one).",
-                    isConfiguration: true)
-            } catch let error as AWSServiceError where error.kind == .wrongRegion {
-                // Lambda takes code only from a bucket in the function's own region, so following the
-                // redirect would upload where UpdateFunctionCode cannot read.
-                // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
-                let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
-                throw AWSClientError(
-                    .invalidSetting,
-                    "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).",
-                    cause: "\(error)", isConfiguration: true)
-            }
-        }
+        let signing = try await signingRead
+        try await bucketProbe
         let before = try await aliasRead
+        async let warmRead = readWarmCapacity(before)
         if let before, before.functionVersion != "$LATEST" {
             // $LATEST is what the code update replaces: say so when it holds code no version has.
             let versions = try await lambda.listVersionsByFunction(plan.function)
@@ -147,7 +131,7 @@ struct Preflight {
                 "Alias \(plan.alias) is mid-way through a shift (\(RolloutEngine.describe(before))), most likely another deploy still running: let that job finish; only if none is running, finish the shift with `lambda-shift promote` or undo it with `lambda-shift rollback`.",
                 isConfiguration: true)
         }
-        let warm = try await readWarmCapacity(before)
+        let warm = try await warmRead
         var firing: [String] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
             let probe = AlarmGate(cloudWatch: deps.metrics, names: plan.alarms, prefixes: plan.alarmPrefixes)
@@ -187,6 +171,28 @@ struct Preflight {
                 ComparativeGate(cloudWatch: metrics, function: plan.function, alias: plan.alias, limits: limits))
         }
         return gates
+    }
+
+    /// An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
+    func probeBucket() async throws {
+        guard plan.source.artifact == nil && plan.source.image == nil else { return }
+        do {
+            try await deps.store.probeBucket(plan.bucket)
+        } catch let error as AWSServiceError where error.isMissingBucket {
+            throw AWSClientError(
+                .invalidSetting,
+                "No bucket \(plan.bucket) for these credentials: check --bucket, or create the bucket first (lambda-shift uploads to a bucket, it does not create one).",
+                isConfiguration: true)
+        } catch let error as AWSServiceError where error.kind == .wrongRegion {
+            // Lambda takes code only from a bucket in the function's own region, so following the
+            // redirect would upload where UpdateFunctionCode cannot read.
+            // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3Bucket
+            let region = error.bucketRegion.map { "in \($0)" } ?? "in another region"
+            throw AWSClientError(
+                .invalidSetting,
+                "Bucket \(plan.bucket) is \(region), but the function is in \(deps.region): Lambda reads code only from a bucket in the function's region; use a bucket in \(deps.region).",
+                cause: "\(error)", isConfiguration: true)
+        }
     }
 
     /// The function's code signing config against `--signing-profile`, before any change: an
