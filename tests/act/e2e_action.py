@@ -275,8 +275,15 @@ class Watcher:
             except OSError:
                 continue   # the process ended meanwhile
 
+    def _walk(self):
+        """Every file under the folder; a directory removed mid-walk is skipped (os.walk's
+        onerror), where rglob would raise in the sampling thread."""
+        for root, _, names in os.walk(self.folder, onerror=lambda error: None):
+            for name in names:
+                yield pathlib.Path(root) / name
+
     def _files(self):
-        for path in self.folder.rglob("*"):
+        for path in self._walk():
             try:
                 if path in self.exclude or not path.is_file():
                     continue
