@@ -35,6 +35,7 @@ extension DeployPipeline {
                         "Alias \(plan.alias) already serves this image (version \(version), \(image.digest)): nothing changed."
                 ))
         }
+        if let refusal = checked.unlessSkipped { throw refusal }
         return try await update(
             to: .image(uri: image.uri), codeSha256: image.codeSha256, checked: checked, outputs: &outputs)
     }

@@ -87,6 +87,7 @@ extension DeployPipeline {
             summary.outcome = .wouldSkip
             return summary
         }
+        if let refusal = checked.unlessSkipped { throw refusal }
         summary.line(update)
         if let command = plan.preTrafficCommand {
             summary.line(

@@ -110,6 +110,14 @@ public struct DeployPipeline: Sendable {
 
         var artifacts = ArtifactStage(lambda: lambda, store: deps.store)
         artifacts.requiredSigner = checked.signing?.versionArn
+        // A refusal that stands only for a deploy that changes the code: judged before the upload.
+        if let refusal = checked.unlessSkipped,
+            try await artifacts.unchangedVersion(
+                function: plan.function, alias: plan.alias, package: package,
+                current: before.map { .present($0) } ?? .absent) == nil
+        {
+            throw refusal
+        }
         switch try await plan.source.deliver(
             prepared, plan: plan, artifacts: artifacts, current: before.map { .present($0) } ?? .absent,
             warn: { report.warning($0) })

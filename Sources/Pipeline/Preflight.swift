@@ -24,6 +24,9 @@ struct Preflight {
         var signing: SigningProfile? = nil
         /// Provisioned concurrency on the live alias or its version.
         var warm: WarmCapacity? = nil
+        /// A refusal that stands only if the deploy changes the code (a weighted alias's role or
+        /// dead-letter rule): an unchanged deploy is skipped without it.
+        var unlessSkipped: AWSClientError? = nil
     }
 
     func run() async throws -> Result {
@@ -104,6 +107,7 @@ struct Preflight {
         let signing = try await signingRead
         try await bucketProbe
         let before = try await aliasRead
+        var unlessSkipped: AWSClientError?
         async let warmRead = readWarmCapacity(before)
         if let before, before.functionVersion != "$LATEST" {
             // $LATEST is what the code update replaces: say so when it holds code no version has.
@@ -115,7 +119,7 @@ struct Preflight {
             }
         }
         if let before, before.functionVersion != "$LATEST", !plan.strategy.steps.isEmpty {
-            try await checkWeightedAliasRules(live: before.functionVersion, latest: function)
+            unlessSkipped = try await checkWeightedAliasRules(live: before.functionVersion, latest: function)
         }
         if let before, let record = DeployHistory(description: before.description).rollout,
             record.matches(before, strategy: plan.strategy) || !before.additionalVersionWeights.isEmpty
@@ -150,7 +154,8 @@ struct Preflight {
         }
         let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing))
         return Result(
-            identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm)
+            identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
+            unlessSkipped: unlessSkipped)
     }
 
     /// The gates of a plan: alarms (but those `ignoring`), the error rate, the canary comparison.
@@ -257,22 +262,27 @@ struct Preflight {
     /// dead-letter config: Lambda refuses the first weighted UpdateAlias otherwise, after a
     /// version was published. What this deploy publishes is `$LATEST`'s configuration (the
     /// code update changes only code), so it is compared with the live version's now.
+    /// The refusal is returned, not thrown: a deploy that changes nothing (skipped) needs no
+    /// weighted alias.
     /// https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
-    func checkWeightedAliasRules(live version: String, latest: FunctionConfiguration) async throws {
+    func checkWeightedAliasRules(live version: String, latest: FunctionConfiguration) async throws
+        -> AWSClientError?
+    {
         let live = try await deps.functions.getFunctionConfiguration(plan.function, qualifier: version)
         func queue(_ arn: String?) -> String { arn.map { "dead-letter target \($0)" } ?? "no dead-letter target" }
         if live.role != latest.role {
-            throw AWSClientError(
+            return AWSClientError(
                 .invalidSetting,
                 "Version \(version) (live) runs as \(live.role ?? "no role"), but $LATEST, which this deploy publishes, runs as \(latest.role ?? "no role"): Lambda shifts traffic gradually only between versions with the same execution role; give both the same role first, or deploy with --strategy AllAtOnce.",
                 isConfiguration: true)
         }
         if live.deadLetterTargetArn != latest.deadLetterTargetArn {
-            throw AWSClientError(
+            return AWSClientError(
                 .invalidSetting,
                 "Version \(version) (live) has \(queue(live.deadLetterTargetArn)), but $LATEST, which this deploy publishes, has \(queue(latest.deadLetterTargetArn)): Lambda shifts traffic gradually only between versions with the same dead-letter config; make them the same first, or deploy with --strategy AllAtOnce.",
                 isConfiguration: true)
         }
+        return nil
     }
 
     /// The longest this deploy can take, seconds: every bake, plus an allowance for the

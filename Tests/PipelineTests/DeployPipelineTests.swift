@@ -621,6 +621,22 @@ struct WeightedAliasRuleTests {
         let allAtOnce = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
         #expect(allAtOnce.outcome == .deployed, "\(allAtOnce)")
     }
+
+    @Test("the same code again after the role changed is skipped: the rule binds only a deploy that shifts")
+    func unchangedAfterRoleChange() async throws {
+        let world = try DeployPipelineTests.World()
+        world.lambda.seedAlias()
+        #expect(await world.run(try world.plan()).outcome == .deployed)
+        world.lambda.state.withLock { $0.latestRole = "arn:aws:iam::123456789012:role/new" }
+        let mutations = world.lambda.mutations.count
+        let again = await world.run(try world.plan())
+        #expect(again.outcome == .skipped && again.exitCode == 0, "\(again)")
+        #expect(world.lambda.mutations.count == mutations)
+        try world.writeCode("changed")
+        let changed = await world.run(try world.plan())
+        #expect(changed.exitCode == ExitStatus.usage, "\(changed)")
+        #expect(world.lambda.mutations.count == mutations)
+    }
 }
 
 /// The traffic hooks in-process: real shell commands around the fake Lambda.
