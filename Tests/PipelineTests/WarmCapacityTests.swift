@@ -138,3 +138,22 @@ struct WarmCapacityTests {
         #expect(world.lambda.mutations.isEmpty)
     }
 }
+
+@Suite("Timeouts that would fail at once")
+struct ZeroTimeoutTests {
+    @Test(
+        "--hook-timeout 0 and --provisioned-concurrency-timeout 0 are refused by name",
+        arguments: [
+            "hook-timeout", "provisioned-concurrency-timeout",
+        ])
+    func zero(_ setting: String) throws {
+        let world = try DeployPipelineTests.World()
+        #expect {
+            try world.plan { $0[setting] = "0s" }
+        } throws: {
+            ($0 as? any LambdaShiftError)?.sentence.hasPrefix("--\(setting) is 0:") == true
+        }
+        let one = try world.plan { $0[setting] = "1s" }
+        #expect((setting == "hook-timeout" ? one.hookTimeoutSeconds : one.provisionedConcurrencyTimeoutSeconds) == 1)
+    }
+}
