@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote
 
 from .errors import aws_error
-from .lambda_semantics import (API, LATEST, STATE_CONFLICT, Forward, control_region, model_enum,
+from .lambda_semantics import (API, LATEST, STATE_CONFLICT, Forward, control_function, model_enum,
                                parse_function_ref)
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
@@ -86,14 +86,7 @@ class CapacityState:
 
     def configure(self, body: dict) -> dict:
         """POST /_twin/capacity-provider."""
-        unknown = sorted(set(body) - {"function", "region", "capacityProvider", "provisionSeconds", "failNextPublish"})
-        if unknown:
-            raise ValueError("unknown field(s): " + ", ".join(unknown))
-        function = body.get("function")
-        if not isinstance(function, str) or not function:
-            raise ValueError("function is required (a function name)")
-        region = control_region(body)
-        name, _ = parse_function_ref(function)
+        region, name = control_function(body, {"capacityProvider", "provisionSeconds", "failNextPublish"})
         with self.lock:
             if "capacityProvider" in body:
                 self.attach(region, name, body["capacityProvider"])

@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from .defaults import ACCOUNT_ID
 from .errors import aws_error, new_request_id
-from .lambda_semantics import (API, ARN_ELSEWHERE, LATEST, Forward, arn_region, control_region,
+from .lambda_semantics import (API, ARN_ELSEWHERE, LATEST, Forward, arn_region, control_function,
                                parse_function_ref)
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
@@ -147,14 +147,7 @@ class ConcurrencyState:
 
     def configure(self, body: dict) -> dict:
         """POST /_twin/provisioned-concurrency."""
-        unknown = sorted(set(body) - {"function", "region", "allocationSeconds", "failVersions", "statusReason"})
-        if unknown:
-            raise ValueError("unknown field(s): " + ", ".join(unknown))
-        function = body.get("function")
-        if not isinstance(function, str) or not function:
-            raise ValueError("function is required (a function name)")
-        region = control_region(body)
-        name, _ = parse_function_ref(function)
+        region, name = control_function(body, {"allocationSeconds", "failVersions", "statusReason"})
         with self.lock:
             own = self.settings.setdefault((region, name), Settings())
             if "allocationSeconds" in body:

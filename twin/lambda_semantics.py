@@ -219,6 +219,20 @@ def control_region(body: dict) -> str:
     return region
 
 
+def control_function(body: dict, allowed: set[str]) -> tuple[str, str]:
+    """(region, function name) of a control-API body about one function: its fields limited to
+    `allowed` (with "function" and "region"), "function" required."""
+    unknown = sorted(set(body) - allowed - {"function", "region"})
+    if unknown:
+        raise ValueError("unknown field(s): " + ", ".join(unknown))
+    function = body.get("function")
+    if not isinstance(function, str) or not function:
+        raise ValueError("function is required (a function name)")
+    region = control_region(body)
+    name, _ = parse_function_ref(function)
+    return region, name
+
+
 def arn_region(ref: str) -> str | None:
     """The region of a full function ARN (arn:aws:lambda:REGION:…), else None."""
     ref = unquote(ref)
