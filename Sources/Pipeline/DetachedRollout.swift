@@ -32,7 +32,7 @@ extension DeployPipeline {
             var result = conclude(outcome, outputs: &outputs, version: ready.version, before: before)
             result.hooks = ready.hooks
             return result
-        case .waiting, .raced:
+        case .waiting, .raced, .stopped:
             // Not answers to a first step: it either moved the alias or ended.
             outputs.outcome = .failed
             return DeployResult(outputs: outputs, reason: "The detached rollout did not start: re-run the deploy.")
@@ -149,6 +149,14 @@ public struct DetachedAdvance: Sendable {
             return result
         case .ended(let outcome):
             return await ended(outcome, record: record, before: before, outputs: &outputs)
+        case .stopped(let reason, let cancelled):
+            outputs.outcome = cancelled ? .cancelled : .failed
+            outputs.version = ""
+            return DeployResult(
+                outputs: outputs,
+                reason:
+                    "This advance stopped (\(reason)) before judging or moving alias \(plan.alias) any further: the detached rollout of version \(record.newVersion) is where its record says, and the next advance goes on from there."
+            )
         }
     }
 

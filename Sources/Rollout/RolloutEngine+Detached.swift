@@ -17,6 +17,9 @@ public enum DetachedProgress: Sendable, Equatable {
     /// Another `advance` moved the alias between this run's read and its update: nothing
     /// changed by this run.
     case raced
+    /// This run stopped before it could judge or move (a read failed, or a signal): the rollout
+    /// is where its record says, for the next run.
+    case stopped(reason: String, cancelled: Bool)
 }
 
 extension RolloutEngine {
@@ -140,10 +143,10 @@ extension RolloutEngine {
         } catch let error as AWSServiceError where error.kind == .preconditionFailed {
             return .raced
         } catch is CancellationError {
-            return .ended(.cancelled)
+            return .stopped(reason: "cancelled", cancelled: true)
         } catch {
-            // Nothing moved by this run: the rollout stays where it was for the next run.
-            return .ended(.failed(reason: sentence(of: error)))
+            // The record moves with the alias in one update: the rollout is where it says.
+            return .stopped(reason: sentence(of: error), cancelled: false)
         }
     }
 

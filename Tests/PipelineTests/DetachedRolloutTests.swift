@@ -5,6 +5,7 @@ import Fakes
 import Foundation
 import LambdaShiftCore
 import Pipeline
+import Ports
 import Rollout
 import TestSupport
 import Testing
@@ -184,5 +185,41 @@ struct DetachedRolloutTests {
         #expect(rendered.count <= 256, "\(rendered.count)")
         #expect(DeployHistory(description: rendered).rollout == record)
         #expect(DeployHistory(description: rendered).good.first == "1000")
+    }
+}
+
+@Suite("Detached rollouts: an advance that cannot judge")
+struct DetachedStoppedTests {
+    /// CloudWatch that answers DescribeAlarms but fails every alarm-history read.
+    final class FailingHistory: MetricsAPI {
+        let inner: FakeMetrics
+        init(_ inner: FakeMetrics) { self.inner = inner }
+        func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+            try await inner.describeAlarms(names: names, prefix: prefix)
+        }
+        func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
+            try await inner.getMetricData(queries, start: start, end: end)
+        }
+        func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
+            throw AWSServiceError(
+                service: "CloudWatch", operation: "DescribeAlarmHistory", code: "InternalFailure", message: "boom",
+                status: 500, requestId: nil)
+        }
+    }
+
+    @Test("a gate read that fails leaves the rollout where it is and says so (exit 1), claiming no restore")
+    func readFails() async throws {
+        let runs = try DetachedRolloutTests.Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        runs.clock.advance(5)
+        var deps = runs.deps()
+        deps.metrics = FailingHistory(runs.world.metrics)
+        let before = runs.alias
+        let result = await DetachedAdvance(plan: try runs.plan(), deps: deps, events: runs.world.events).run()
+        #expect(result.exitCode == ExitStatus.failed, "\(result)")
+        #expect(result.reason?.contains("is where its record says") == true, "\(result)")
+        #expect(result.reason?.contains("restored") == false)
+        #expect(runs.alias == before, "nothing moved")
+        #expect(runs.record != nil)
     }
 }
