@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote
 
 from .errors import aws_error
-from .lambda_semantics import (API, LATEST, STATE_CONFLICT, Forward, control_function, model_enum,
-                               parse_function_ref)
+from .lambda_semantics import (API, LATEST, STATE_CONFLICT, Forward, control_function, function_path,
+                               model_enum)
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
 
@@ -135,10 +135,10 @@ class CapacitySemantics:
         self.moto = moto
 
     def handle(self, req: ProxyRequest, forward: Forward, inner) -> Response:
-        parts = [p for p in req.path.split("/") if p]
-        if len(parts) < 3 or parts[1] != "functions":
+        found = function_path(req)
+        if found is None:
             return inner(req, forward)
-        name, path_qualifier = parse_function_ref(parts[2])
+        _, name, path_qualifier = found
         with self.lambda_state.lock, self.state.lock:
             fn = self.state.functions.get((req.region, name))
             if fn is None:

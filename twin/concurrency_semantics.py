@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, quote, unquote
 from .defaults import ACCOUNT_ID
 from .errors import aws_error, new_request_id
 from .lambda_semantics import (API, ARN_ELSEWHERE, LATEST, Forward, arn_region, control_function,
-                               parse_function_ref)
+                               function_path)
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
 
@@ -214,10 +214,10 @@ class ConcurrencySemantics:
         self.moto = moto
 
     def handle(self, req: ProxyRequest, forward: Forward, inner) -> Response:
-        parts = [p for p in req.path.split("/") if p]
-        if len(parts) < 3 or parts[1] != "functions":
+        found = function_path(req)
+        if found is None:
             return inner(req, forward)
-        name, path_qualifier = parse_function_ref(parts[2])
+        parts, name, path_qualifier = found
         with self.lambda_state.lock, self.state.lock:
             if req.operation in PC_OPERATIONS:
                 elsewhere = arn_region(parts[2])

@@ -219,6 +219,16 @@ def control_region(body: dict) -> str:
     return region
 
 
+def function_path(req) -> tuple[list[str], str, str | None] | None:
+    """A Lambda request about one function: its path's parts, the function's name and the path's
+    qualifier (name:qualifier); None for any other path."""
+    parts = [p for p in req.path.split("/") if p]
+    if len(parts) < 3 or parts[1] != "functions":
+        return None
+    name, qualifier = parse_function_ref(parts[2])
+    return parts, name, qualifier
+
+
 def control_function(body: dict, allowed: set[str]) -> tuple[str, str]:
     """(region, function name) of a control-API body about one function: its fields limited to
     `allowed` (with "function" and "region"), "function" required."""
