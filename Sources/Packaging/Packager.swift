@@ -15,13 +15,18 @@ public struct Packager: Sendable {
 
     /// Zips `source` into `out`, leaving out version-control folders unless `includeHidden`,
     /// and warning about packaged files that usually hold secrets unless `includeHidden`.
-    public func package(source: String, excludes: [String] = [], includeHidden: Bool = false, out: String)
-        async throws -> PackageResult
-    {
+    /// `progress` hears the unzipped size once the directory is read, then how much of `out`
+    /// is final as it is written.
+    public func package(
+        source: String, excludes: [String] = [], includeHidden: Bool = false, out: String,
+        progress: (any PackageProgress)? = nil
+    ) async throws -> PackageResult {
+        defer { progress?.ended() }
         let files = try BuildTree(root: source, excludes: excludes, includeHidden: includeHidden).files()
         let total = files.reduce(UInt64(0)) { $0 + $1.size }
         try Self.checkUnzipped(total, what: "The build directory \(source)")
-        var result = try await writer.write(files, to: out)
+        progress?.planned(total)
+        var result = try await writer.write(files, to: out, progress: progress)
         let secrets = includeHidden ? [] : BuildTree.secretLooking(files)
         if !secrets.isEmpty {
             let shown =

@@ -68,8 +68,11 @@ public struct ZipWriter: Sendable {
         var stored: Bool
     }
 
-    public func write(_ files: [TreeFile], to path: String) async throws -> PackageResult {
-        let output = try ZipOutput(path: path)
+    /// Writes `files` to `path`; `progress` hears how much of the file is final as it grows.
+    public func write(_ files: [TreeFile], to path: String, progress: (any PackageProgress)? = nil) async throws
+        -> PackageResult
+    {
+        let output = try ZipOutput(path: path, progress: progress)
         var state = EntryState()
         var records: [CentralRecord] = []
         records.reserveCapacity(files.count)
@@ -304,6 +307,7 @@ public struct ZipWriter: Sendable {
                     crc: state.crc, compressedSize: state.compressed, uncompressedSize: file.size,
                     localHeaderOffset: state.localOffset, executable: file.executable))
             state.checkpoint = nil
+            output.release()
         }
     }
 

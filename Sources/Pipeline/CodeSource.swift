@@ -59,15 +59,24 @@ public enum CodeSource: Sendable, Equatable {
         return nil
     }
 
+    /// A build directory, packaged here.
+    public var isDirectory: Bool {
+        if case .directory = self { return true }
+        return false
+    }
+
     /// Packages the directory into `out` (or takes the prebuilt zip), with SOURCE_DATE_EPOCH's
-    /// timestamp when the environment sets one.
-    public func prepare(out: String, environment: Environment) async throws -> PackageResult {
+    /// timestamp when the environment sets one; `progress` hears how the directory's package
+    /// is written.
+    public func prepare(out: String, environment: Environment, progress: (any PackageProgress)? = nil) async throws
+        -> PackageResult
+    {
         let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
         switch self {
         case .zip(let file): return try packager.prebuilt(zip: file)
         case .directory(let directory, let excludes, let includeHidden):
             return try await packager.package(
-                source: directory, excludes: excludes, includeHidden: includeHidden, out: out)
+                source: directory, excludes: excludes, includeHidden: includeHidden, out: out, progress: progress)
         case .artifact:
             throw ConfigError("--artifact names a package already uploaded: there is nothing to package here.")
         case .image:
@@ -78,9 +87,13 @@ public enum CodeSource: Sendable, Equatable {
     /// The package and what is known of it: for `--artifact`, the object found in the store
     /// (its digest from S3's checksum, else its `.sha256` sidecar; the version pinned), and the
     /// run that built it.
-    public func prepare(out: String, environment: Environment, store: any ArtifactStore) async throws -> PreparedCode {
+    public func prepare(
+        out: String, environment: Environment, store: any ArtifactStore, progress: (any PackageProgress)? = nil
+    )
+        async throws -> PreparedCode
+    {
         guard case .artifact(let artifact) = self else {
-            return PreparedCode(package: try await prepare(out: out, environment: environment))
+            return PreparedCode(package: try await prepare(out: out, environment: environment, progress: progress))
         }
         return try await artifact.locate(in: store)
     }
@@ -137,7 +150,7 @@ public enum CodeSource: Sendable, Equatable {
     /// reads it (the plan's bucket and key, with sidecars) and says where.
     public func deliver(
         _ prepared: PreparedCode, plan: DeployPlan, artifacts: ArtifactStage, current: ArtifactStage.KnownAlias,
-        warn: @Sendable (String) -> Void
+        overlap: OverlappedUpload? = nil, warn: @Sendable (String) -> Void
     ) async throws -> ArtifactOutcome {
         let package = prepared.package
         if case .artifact(let artifact) = self {
@@ -152,7 +165,8 @@ public enum CodeSource: Sendable, Equatable {
         }
         return try await artifacts.run(
             package: package, function: plan.function, alias: plan.alias, bucket: plan.bucket, key: plan.key,
-            provenance: plan.provenance, current: current, warn: warn)
+            provenance: plan.provenance, current: current, started: overlap?.upload,
+            previous: overlap.map { known -> String? in known.previous }, warn: warn)
     }
 }
 

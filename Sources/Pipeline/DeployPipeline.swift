@@ -84,15 +84,46 @@ public struct DeployPipeline: Sendable {
         let environment = deps.environment
         let packagePath = workDirectory.appendingPathComponent("package.zip").path
         let store = deps.store
+        // A directory's package can go up in parts while it is written (OverlappedUpload).
+        let relay: PackageRelay? = given == nil && source.isDirectory ? PackageRelay() : nil
         async let packaged =
-            given == nil ? source.prepare(out: packagePath, environment: environment, store: store) : given!
+            given == nil
+            ? source.prepare(out: packagePath, environment: environment, store: store, progress: relay) : given!
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
-        let lambda = deps.functions
-        let before = checked.before
-        outputs.previousVersion = before?.functionVersion ?? ""
+        outputs.previousVersion = checked.before?.functionVersion ?? ""
+        var artifacts = ArtifactStage(lambda: deps.functions, store: deps.store)
+        artifacts.requiredSigner = checked.signing?.versionArn
 
+        // Not while a refusal waits on whether the code changes: that is judged before any upload.
+        var overlap: OverlappedUpload?
+        if let relay, checked.unlessSkipped == nil {
+            overlap = try await OverlappedUpload.start(
+                relay: relay, artifacts: artifacts, plan: plan, path: packagePath)
+        }
         if given == nil { report.phase("Package") }
-        let prepared = try await packaged
+        let prepared: PreparedCode
+        do {
+            prepared = try await packaged
+        } catch {
+            await overlap?.upload?.abort()
+            throw error
+        }
+        let started = overlap
+        return try await (started ?? OverlappedUpload()).guarding {
+            try await deliver(
+                prepared, packagedHere: given == nil, checked: checked, artifacts: artifacts, overlap: started,
+                outputs: &outputs)
+        }
+    }
+
+    /// The rest of `prepare` once the package is written: skip, or upload (or finish the upload
+    /// under way), sign, update and publish.
+    func deliver(
+        _ prepared: PreparedCode, packagedHere: Bool, checked: Preflight.Result, artifacts: ArtifactStage,
+        overlap: OverlappedUpload?, outputs: inout DeployOutputs
+    ) async throws -> Prepared {
+        let source = plan.source
+        let before = checked.before
         let package = prepared.package
         package.warnings.forEach(report.warning)
         outputs.record(package: package)
@@ -102,14 +133,12 @@ public struct DeployPipeline: Sendable {
                     + (prepared.versionId.map { " (version \($0))" } ?? "")
                     + ": \(package.size) bytes, sha256 \(package.sha256Hex); nothing packaged or uploaded"
                     + (prepared.builtBy.map { ", built by \($0)" } ?? ""))
-        } else if given == nil {
+        } else if packagedHere {
             // A run over several targets reports its one package once, itself.
             report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         }
         report.phase("Upload")
 
-        var artifacts = ArtifactStage(lambda: lambda, store: deps.store)
-        artifacts.requiredSigner = checked.signing?.versionArn
         // A refusal that stands only for a deploy that changes the code: judged before the upload.
         if let refusal = checked.unlessSkipped,
             try await artifacts.unchangedVersion(
@@ -120,9 +149,13 @@ public struct DeployPipeline: Sendable {
         }
         switch try await plan.source.deliver(
             prepared, plan: plan, artifacts: artifacts, current: before.map { .present($0) } ?? .absent,
-            warn: { report.warning($0) })
+            overlap: overlap, warn: { report.warning($0) })
         {
         case .unchanged(let version):
+            if let upload = overlap?.upload {
+                await upload.abort()
+                report.event("the upload begun while packaging was aborted: S3 keeps none of it")
+            }
             outputs.outcome = .skipped
             outputs.version = version
             return .finished(

@@ -24,6 +24,15 @@ struct SharedUploads: ArtifactStore {
         }
     }
 
+    /// Only a run of one target packages while it uploads (several share one package, written
+    /// first), so this is the inner store's, unshared.
+    func beginPackageUpload(
+        path: String, plannedBytes: UInt64, bucket: String, key: String, metadata: [String: String]
+    ) async throws -> (any PackageUpload)? {
+        try await inner.beginPackageUpload(
+            path: path, plannedBytes: plannedBytes, bucket: bucket, key: key, metadata: metadata)
+    }
+
     func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
         let inner = self.inner
         _ = try await ledger.once("\(region)|\(bucket)|\(key)|\(ByteEncoding.hex(SHA256Hasher.hash(bytes)))") {

@@ -68,7 +68,25 @@ public protocol ArtifactStore: Sendable {
     func readSmallObject(bucket: String, key: String) async throws -> Data?
     /// What the store knows of an object (at a version): nil when it (or the version) is not there.
     func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo?
+    /// Starts uploading `path` while it is still being written, for a package of about
+    /// `plannedBytes` unzipped; nil when the store uploads such a package whole, after it is
+    /// written.
+    func beginPackageUpload(
+        path: String, plannedBytes: UInt64, bucket: String, key: String, metadata: [String: String]
+    ) async throws -> (any PackageUpload)?
 }
+
+/// An upload of a package file that is still being written.
+public protocol PackageUpload: Sendable {
+    /// The file's first `bytes` are final; throws when the upload failed (the writer stops).
+    func committed(_ bytes: UInt64) throws
+    /// The file is complete: sends the rest and completes the upload (aborting it on failure).
+    func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject
+    /// Gives up: nothing of the upload is kept. Does nothing once it finished.
+    func abort() async
+}
+
+extension S3StreamingUpload: PackageUpload {}
 
 /// S3 as the artifact store: single PutObject up to `multipartThreshold`, multipart above.
 public struct S3ArtifactStore: ArtifactStore {
@@ -91,6 +109,16 @@ public struct S3ArtifactStore: ArtifactStore {
         try await s3.uploadFile(
             path: path, size: size, sha256: sha256, bucket: bucket, key: key, metadata: metadata,
             multipartThreshold: multipartThreshold, partSize: partSize)
+    }
+
+    /// A package whose build directory is over the multipart threshold goes up in parts while
+    /// it is written; a smaller one is uploaded whole.
+    public func beginPackageUpload(
+        path: String, plannedBytes: UInt64, bucket: String, key: String, metadata: [String: String]
+    ) async throws -> (any PackageUpload)? {
+        guard plannedBytes > multipartThreshold else { return nil }
+        return try await s3.beginStreamingUpload(
+            path: path, bucket: bucket, key: key, metadata: metadata, partSize: partSize)
     }
 
     public func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {

@@ -78,9 +78,13 @@ public struct ArtifactStage: Sendable {
     /// Skips, or uploads the package and its sidecars. `warn` hears what the user should know:
     /// a different package already under this key (a rebuild of the same commit), and a bucket
     /// without versioning, whose object can be overwritten after the function took its bytes.
+    /// `started` is an upload already under way while the package was written (finished here
+    /// instead of uploading again; the caller aborts it when the deploy skips or fails), and
+    /// `previous` the sidecar's digest when the caller already read it (`previousDigest`).
     public func run(
         package: PackageResult, function: String, alias: String, bucket: String, key: String,
-        provenance: Provenance, current: KnownAlias = .unknown, warn: @Sendable (String) -> Void = { _ in }
+        provenance: Provenance, current: KnownAlias = .unknown, started: (any PackageUpload)? = nil,
+        previous: String?? = nil, warn: @Sendable (String) -> Void = { _ in }
     ) async throws -> ArtifactOutcome {
         if let version = try await unchangedVersion(
             function: function, alias: alias, package: package, current: current)
@@ -94,19 +98,23 @@ public struct ArtifactStage: Sendable {
                 "No commit is known (not a git repository, no CI variables), so the package goes to s3://\(bucket)/\(key), which every build without a commit overwrites: pass --key with a version of your own (builds/{function}/1.4.2/package.zip) to keep each build."
             )
         }
-        if let previous = try? await store.readSmallObject(bucket: bucket, key: key + ".sha256"),
-            let digest = String(decoding: previous, as: UTF8.self).split(separator: " ").first.map(String.init),
-            digest != package.sha256Hex
-        {
+        let known: String?
+        if let previous { known = previous } else { known = await previousDigest(bucket: bucket, key: key) }
+        if let digest = known, digest != package.sha256Hex {
             warn(
                 uncommitted
                     ? "s3://\(bucket)/\(key) already holds a different package (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)), as no commit tells the two apart: pass --key to give each build its own key."
                     : "s3://\(bucket)/\(key) already holds a different package for this commit (sha256 \(digest)); it is replaced by this build (sha256 \(package.sha256Hex)): builds of one commit should give the same bytes, so check what changed in the build."
             )
         }
-        var uploaded = try await store.uploadPackage(
-            path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
-            metadata: Self.metadata(provenance))
+        var uploaded =
+            if let started {
+                try await started.finish(size: package.size, sha256: package.sha256)
+            } else {
+                try await store.uploadPackage(
+                    path: package.path, size: package.size, sha256: package.sha256, bucket: bucket, key: key,
+                    metadata: Self.metadata(provenance))
+            }
         // An unversioned bucket answers no version; a suspended one answers "null", which names
         // no version that stays: both mean the object can be overwritten.
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/VersioningSuspendedBehavior.html
@@ -132,8 +140,16 @@ public struct ArtifactStage: Sendable {
         return .uploaded(uploaded)
     }
 
+    /// The SHA-256 (hex) of the package already under `key`, from its `.sha256` sidecar; nil
+    /// when there is none (or it cannot be read: the answer only chooses a warning, or whether
+    /// to upload while packaging).
+    public func previousDigest(bucket: String, key: String) async -> String? {
+        guard let data = try? await store.readSmallObject(bucket: bucket, key: key + ".sha256") else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init)
+    }
+
     /// Object metadata: commit, branch and run URL, as printable ASCII (others percent-encoded).
-    static func metadata(_ provenance: Provenance) -> [String: String] {
+    public static func metadata(_ provenance: Provenance) -> [String: String] {
         var out: [String: String] = [:]
         for (name, value) in [
             ("commit", provenance.commit), ("branch", provenance.branch ?? provenance.tag),

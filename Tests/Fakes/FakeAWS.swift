@@ -418,11 +418,79 @@ public final class FakeStore: ArtifactStore {
         return S3ObjectInfo(eTag: nil, versionId: "v1", contentLength: data.count, checksumSHA256: nil, metadata: [:])
     }
 
+    /// Set: a package planned above this many bytes goes up while it is written.
+    public let streamingThreshold = Mutex<UInt64?>(nil)
+    /// The uploads begun while packaging, in order.
+    public let streamed = Mutex<[FakePackageUpload]>([])
+    /// Set: an upload begun while packaging fails once it is told of bytes.
+    public let streamingFails = Mutex(false)
+
+    public func beginPackageUpload(
+        path: String, plannedBytes: UInt64, bucket: String, key: String, metadata: [String: String]
+    ) async throws -> (any PackageUpload)? {
+        guard let threshold = streamingThreshold.withLock({ $0 }), plannedBytes > threshold else { return nil }
+        let upload = FakePackageUpload(store: self, path: path, bucket: bucket, key: key)
+        streamed.withLock { $0.append(upload) }
+        return upload
+    }
+
     public func codeSha256(bucket: String, key: String) throws -> String {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
             throw FakeLambda.notFound("object \(key)")
         }
         return Data(SHA256Hasher.hash(data)).base64EncodedString()
+    }
+}
+
+/// An upload begun while the package is written: keeps what it was told, and on `finish`
+/// stores the file (checking that every prefix it was told was final still is).
+public final class FakePackageUpload: PackageUpload {
+    public enum End: Sendable, Equatable { case open, finished, aborted }
+    let store: FakeStore
+    let path: String
+    let bucket: String
+    let key: String
+    /// Each `committed` call: the bytes, and the SHA-256 of that prefix of the file then.
+    public let committed = Mutex<[(bytes: UInt64, prefix: [UInt8])]>([])
+    public let end = Mutex(End.open)
+
+    init(store: FakeStore, path: String, bucket: String, key: String) {
+        self.store = store
+        self.path = path
+        self.bucket = bucket
+        self.key = key
+    }
+
+    public func committed(_ bytes: UInt64) throws {
+        guard bytes > 0 else { return }  // the file may not exist yet
+        if store.streamingFails.withLock({ $0 }) {
+            throw AWSServiceError(
+                service: "S3", operation: "UploadPart", code: "AccessDenied", message: "Access Denied", status: 403,
+                requestId: nil)
+        }
+        let prefix = try SHA256Hasher.hash(fileAt: path, offset: 0, length: bytes)
+        committed.withLock { $0.append((bytes, prefix)) }
+    }
+
+    public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard UInt64(data.count) == size, SHA256Hasher.hash(data) == sha256 else {
+            throw FakeLambda.notFound("a package of \(size) bytes with that digest")
+        }
+        for (bytes, prefix) in committed.withLock({ $0 }) where SHA256Hasher.hash(data.prefix(Int(bytes))) != prefix {
+            throw FakeLambda.notFound("the first \(bytes) bytes as they were said to be final")
+        }
+        end.withLock { $0 = .finished }
+        store.objects.withLock { $0[bucket + "/" + key] = data }
+        let count = store.uploads.withLock { count in
+            count += 1
+            return count
+        }
+        return UploadedObject(bucket: bucket, key: key, versionId: "v\(count)", multipart: true)
+    }
+
+    public func abort() async {
+        end.withLock { if $0 == .open { $0 = .aborted } }
     }
 }
 

@@ -219,3 +219,72 @@ struct ZipWriterTests {
         #expect(throws: PackagingError.self) { try Packager().prebuilt(zip: notZip) }
     }
 }
+
+/// What a package's progress reports, with the file's prefix as it was at each report.
+final class RecordedProgress: PackageProgress, @unchecked Sendable {
+    let path: String
+    var planned: [UInt64] = []
+    var reports: [(bytes: UInt64, prefix: Data)] = []
+    var endedCount = 0
+
+    init(path: String) { self.path = path }
+
+    func planned(_ bytes: UInt64) { planned.append(bytes) }
+    func committed(_ bytes: UInt64) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        reports.append((bytes, data.prefix(Int(bytes))))
+    }
+    func ended() { endedCount += 1 }
+}
+
+@Suite("Package progress (what an upload may send while packaging)")
+struct PackageProgressTests {
+    @Test(
+        "bytes reported final never change afterwards, through an entry rewritten as stored; the last report is the whole file"
+    )
+    func finalMeansFinal() async throws {
+        let tree = try TreeFixture()
+        var random = SystemRandomNumberGenerator()
+        // Incompressible entries larger than `wholeLimit`: deflated in chunks, then rewritten as
+        // stored (the rewind) after more than a flush's worth of bytes went to disk.
+        for index in 0..<3 {
+            try tree.file(
+                "blob\(index).bin", Data((0..<1_500_000).map { _ in UInt8.random(in: 0...255, using: &random) }))
+        }
+        try tree.file("text.txt", String(repeating: "lambda alias version weight\n", count: 80_000))
+        let out = tree.path + "/a.zip"
+        let progress = RecordedProgress(path: out)
+        let writer = ZipWriter(chunkSize: 64 * 1024, concurrency: 2, wholeLimit: 64 * 1024)
+        let result = try await Packager(writer: writer).package(source: tree.source, out: out, progress: progress)
+        let final = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(progress.planned == [4_500_000 + 28 * 80_000])
+        #expect(progress.endedCount == 1)
+        #expect(progress.reports.count >= 3, "\(progress.reports.map(\.bytes))")
+        #expect(progress.reports.map(\.bytes) == progress.reports.map(\.bytes).sorted())
+        for report in progress.reports {
+            #expect(report.prefix == final.prefix(Int(report.bytes)), "the first \(report.bytes) bytes changed")
+        }
+        #expect(progress.reports.last?.bytes == result.size)
+        // The rewinds happened: the blobs are stored, not deflated.
+        let unzip = try runTool(["unzip", "-v", out])
+        #expect(unzip.output.split(separator: "\n").filter { $0.contains("blob") && $0.contains("Stored") }.count == 3)
+    }
+
+    @Test("a progress that throws stops the packaging with its error; ended is still heard")
+    func stops() async throws {
+        struct Refused: Error {}
+        final class Refusing: PackageProgress, @unchecked Sendable {
+            var endings = 0
+            func planned(_ bytes: UInt64) {}
+            func committed(_ bytes: UInt64) throws { throw Refused() }
+            func ended() { endings += 1 }
+        }
+        let tree = try TreeFixture()
+        try tree.file("text.txt", String(repeating: "lambda alias version weight\n", count: 200_000))
+        let refusing = Refusing()
+        await #expect(throws: Refused.self) {
+            _ = try await Packager().package(source: tree.source, out: tree.path + "/a.zip", progress: refusing)
+        }
+        #expect(refusing.endings == 1)
+    }
+}

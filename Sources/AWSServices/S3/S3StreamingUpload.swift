@@ -1,0 +1,187 @@
+import Hashing
+import AWSCore
+import FoundationEssentials
+import Synchronization
+
+/// A multipart upload of a file that is still being written: each part goes out as soon as
+/// the writer says its bytes are final (`committed`), with its own SHA-256 so S3 checks every
+/// byte, at most `concurrency` parts at once; `finish` sends the rest once the size is known
+/// and completes the upload. A part that fails makes the next `committed` throw, so the
+/// writer stops too; `finish` and `abort` then abort the upload, so no parts are left behind.
+public final class S3StreamingUpload: Sendable {
+    public let bucket: String
+    public let key: String
+    public let uploadId: String
+    let s3: S3Client
+    let path: String
+    let partSize: UInt64
+    let concurrency: Int
+
+    private struct State {
+        /// The file's first `committed` bytes are final.
+        var committed: UInt64 = 0
+        /// Known once the writer finished.
+        var size: UInt64?
+        /// The next part to send (numbered from 1).
+        var next = 1
+        var running: [Int: Task<Void, Never>] = [:]
+        var parts: [S3CompletedPart] = []
+        var failure: (any Error)?
+        /// Completed or aborted: no more parts start.
+        var ended = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    init(
+        s3: S3Client, path: String, bucket: String, key: String, uploadId: String, partSize: UInt64,
+        concurrency: Int
+    ) {
+        self.s3 = s3
+        self.path = path
+        self.bucket = bucket
+        self.key = key
+        self.uploadId = uploadId
+        self.partSize = max(partSize, 5 << 20)  // S3's minimum for all but the last part
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// The file's first `bytes` will not change: every whole part within them may go.
+    /// Throws the first part's failure, so the writer stops.
+    public func committed(_ bytes: UInt64) throws {
+        let failure = state.withLock { state -> (any Error)? in
+            if let failure = state.failure { return failure }
+            state.committed = max(state.committed, bytes)
+            start(&state)
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// The file is written (`size` bytes, SHA-256 `sha256`): sends what is left, waits for every
+    /// part and completes the upload. On any failure the upload is aborted and the error thrown.
+    public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
+        state.withLock { state in
+            state.size = size
+            state.committed = size
+            start(&state)
+        }
+        await idle()
+        let (failure, parts) = state.withLock { ($0.failure, $0.parts.sorted { $0.partNumber < $1.partNumber }) }
+        do {
+            if let failure { throw failure }
+            try Task.checkCancellation()
+            let expected = Int((size + partSize - 1) / partSize)
+            guard parts.map(\.partNumber) == Array(1...max(1, expected)) else {
+                // A writer that reported bytes as final and then changed them: never send that.
+                throw AWSClientError(
+                    .invalidResponse,
+                    "The upload of s3://\(bucket)/\(key) has parts \(parts.map(\.partNumber)) for \(size) bytes: this is a bug in lambda-shift; report it, and deploy with the package built first (lambda-shift package, then --zip).",
+                    isConfiguration: false)
+            }
+            let info = try await s3.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts)
+            state.withLock { $0.ended = true }
+            return UploadedObject(bucket: bucket, key: key, versionId: info.versionId, multipart: true)
+        } catch {
+            await abort()
+            throw error
+        }
+    }
+
+    /// Stops: parts in flight are cancelled and the multipart upload aborted, so S3 keeps none
+    /// of its parts. Does nothing once the upload completed or was aborted.
+    public func abort() async {
+        let running = state.withLock { state -> [Task<Void, Never>]? in
+            guard !state.ended else { return nil }
+            state.ended = true
+            return Array(state.running.values)
+        }
+        guard let running else { return }
+        running.forEach { $0.cancel() }
+        // The abort must run even when the caller was cancelled (a signal), so it runs in a task
+        // of its own that does not inherit that.
+        let s3 = self.s3, bucket = self.bucket, key = self.key, uploadId = self.uploadId
+        await Task {
+            await self.idle()
+            try? await s3.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+        }.value
+    }
+
+    /// Starts every part that is ready, up to `concurrency` at once. Called with the lock held.
+    private func start(_ state: inout State) {
+        while state.failure == nil, !state.ended, state.running.count < concurrency {
+            let number = state.next
+            let offset = UInt64(number - 1) * partSize
+            let length: UInt64
+            if let size = state.size {
+                guard offset < size else { return }
+                length = min(partSize, size - offset)
+            } else {
+                guard offset + partSize <= state.committed else { return }
+                length = partSize
+            }
+            state.next += 1
+            state.running[number] = Task { await self.send(number, offset: offset, length: length) }
+        }
+    }
+
+    private func send(_ number: Int, offset: UInt64, length: UInt64) async {
+        do {
+            try Task.checkCancellation()
+            let digest = try SHA256Hasher.hash(fileAt: path, offset: offset, length: length)
+            let part = try await s3.uploadPart(
+                bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                body: .file(path: path, offset: offset, length: length), sha256: digest)
+            settle(number) { $0.parts.append(part) }
+        } catch {
+            settle(number) { state in
+                if state.failure == nil { state.failure = error }
+            }
+        }
+    }
+
+    /// A part ended: records it, starts what is ready, and wakes `idle` when nothing runs.
+    private func settle(_ number: Int, _ change: (inout State) -> Void) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.running[number] = nil
+            change(&state)
+            start(&state)
+            guard state.running.isEmpty else { return [] }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Waits until no part is in flight (none is started after `finish` or `abort` but those
+    /// the file still needs). A cancelled caller cancels the parts in flight.
+    private func idle() async {
+        let running = state.withLock { Array($0.running.values) }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    guard !state.running.isEmpty else { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            running.forEach { $0.cancel() }
+        }
+    }
+}
+
+extension S3Client {
+    /// Starts a multipart upload of `path`, a file still being written (see S3StreamingUpload).
+    public func beginStreamingUpload(
+        path: String, bucket: String, key: String, contentType: String = "application/zip",
+        metadata: [String: String] = [:], partSize: UInt64 = 8 << 20, concurrency: Int = 4
+    ) async throws -> S3StreamingUpload {
+        let uploadId = try await createMultipartUpload(
+            bucket: bucket, key: key, contentType: contentType, metadata: metadata)
+        return S3StreamingUpload(
+            s3: self, path: path, bucket: bucket, key: key, uploadId: uploadId, partSize: partSize,
+            concurrency: concurrency)
+    }
+}
