@@ -44,7 +44,11 @@ public final class CurlTransport: HTTPTransport {
         let proxy = self.proxy
         let result: Result<HTTPResponse, HTTPTransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
+                // A blocking transfer must not take a thread of the global concurrent queue: on
+                // Linux that pool is as wide as the CPUs and also runs Swift's tasks, so two
+                // slow uploads on two cores stopped the packaging beside them. A queue of its
+                // own runs on dispatch's overcommit pool, which adds a thread when it needs one.
+                DispatchQueue(label: "lambda-shift.transfer").async {
                     continuation.resume(returning: handle.perform(transfer, timeout: timeout, proxy: proxy))
                 }
             }
