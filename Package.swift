@@ -72,8 +72,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
-        // The upload alone, timed by scripts/bench against `aws s3 cp`. Not shipped.
-        .executableTarget(name: "lambda-shift-bench", dependencies: ["AWSCore", "AWSServices", "Hashing"]),
+        // The upload, and packaging with it, alone, timed by scripts/bench. Not shipped.
+        .executableTarget(
+            name: "lambda-shift-bench",
+            dependencies: ["AWSCore", "AWSServices", "Hashing", "LambdaShiftCore", "Packaging"]
+        ),
 
         // Test doubles shared by the test targets: a scripted transport, a recording sleeper, a manual clock.
         .target(name: "TestSupport", dependencies: ["AWSCore"], path: "Tests/TestSupport"),
