@@ -106,6 +106,22 @@ extension TwinSuite {
             #expect(try await S3Client(client: client).headObjectIfExists(bucket: bucket, key: "pkg.zip") == nil)
         }
 
+        @Test("a package smaller than one part (it compressed well): one part, sent by finish")
+        func onePart() async throws {
+            let client = try twin.client()
+            let bucket = uniqueName("stream-1")
+            try await Seeder(client: client).createBucket(bucket)
+            let (path, bytes) = try randomFile(300_000)
+            try await twin.clearRequests()
+            let upload = try await S3Client(client: client).beginStreamingUpload(
+                path: path, bucket: bucket, key: "pkg.zip", partSize: Self.partSize)
+            try upload.committed(200_000)
+            let object = try await upload.finish(size: UInt64(bytes.count), sha256: SHA256Hasher.hash(bytes))
+            #expect(object.multipart)
+            #expect(try await operations("UploadPart").count == 1)
+            #expect(try await S3Client(client: client).getObject(bucket: bucket, key: "pkg.zip").data == bytes)
+        }
+
         @Test("abort after parts went: S3 keeps none of them, and no object")
         func abortLeavesNothing() async throws {
             let client = try twin.client()
