@@ -169,7 +169,8 @@ public struct DeployPipeline: Sendable {
             report.event(
                 (source.artifact == nil ? "uploaded" : "deploying the uploaded object")
                     + " s3://\(object.bucket)/\(object.key)"
-                    + (object.versionId.map { " (version \($0))" } ?? ""))
+                    + (object.versionId.map { " (version \($0))" } ?? "")
+                    + (overlap?.upload == nil ? "" : ", in parts sent while it was being packaged"))
 
             var location = CodeUpdateStage.CodeLocation.object(
                 bucket: object.bucket, key: object.key, version: object.versionId)

@@ -165,6 +165,7 @@ extension TwinSuite {
             let first = try deploy(key: "builds/run1/package.zip")
             #expect(first.status == 0, "\(first.all)")
             #expect(first.outputs["outcome"] == "deployed")
+            #expect(first.stderr.contains("in parts sent while it was being packaged"), "\(first.all)")
             let creates = try await operations("CreateMultipartUpload")
             #expect(creates.count == 1)
             #expect(try await operations("UploadPart").count == 3)

@@ -45,6 +45,7 @@ struct OverlappedUploadTests {
         #expect(told.last == UInt64(object.count), "\(told) of \(object.count)")
         #expect(told == told.sorted())
         #expect(world.store.uploads.withLock { $0 } == 1)
+        #expect(world.events.lines.contains { $0.hasSuffix(", in parts sent while it was being packaged") })
     }
 
     @Test("a re-run of the same key is packaged first and skipped: no upload begins")
@@ -96,6 +97,7 @@ struct OverlappedUploadTests {
         let whole = await world.run(try world.plan { $0["strategy"] = "AllAtOnce" })
         #expect(whole.outcome.word == "deployed", "\(whole)")
         #expect(world.store.streamed.withLock { $0.isEmpty } && world.store.uploads.withLock { $0 } == 1)
+        #expect(!world.events.lines.contains { $0.contains("while it was being packaged") })
     }
 
     /// Records what an upload is told, for the relay test.
