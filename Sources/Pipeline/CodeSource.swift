@@ -71,6 +71,9 @@ public enum CodeSource: Sendable, Equatable {
     public func prepare(out: String, environment: Environment, progress: (any PackageProgress)? = nil) async throws
         -> PackageResult
     {
+        // Whatever ends this (SOURCE_DATE_EPOCH refused before packaging starts, say), whoever
+        // waits on the progress hears that packaging ended.
+        defer { progress?.ended() }
         let packager = Packager(writer: ZipWriter(timestamp: try Self.timestamp(environment)))
         switch self {
         case .zip(let file): return try packager.prebuilt(zip: file)

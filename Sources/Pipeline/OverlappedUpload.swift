@@ -44,16 +44,25 @@ final class PackageRelay: PackageProgress {
         waiters.forEach { $0.resume(returning: nil) }
     }
 
-    /// The unzipped size once the build directory is read; nil when packaging ended first.
+    /// The unzipped size once the build directory is read; nil when packaging ended first, or
+    /// the caller was cancelled.
     func plannedBytes() async -> UInt64? {
-        await withCheckedContinuation { continuation in
-            let answer = state.withLock { state -> UInt64?? in
-                if let planned = state.planned { return .some(planned) }
-                if state.ended { return .some(nil) }
-                state.waiters.append(continuation)
-                return nil
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let answer = state.withLock { state -> UInt64?? in
+                    if let planned = state.planned { return .some(planned) }
+                    if state.ended || Task.isCancelled { return .some(nil) }
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                if let answer { continuation.resume(returning: answer) }
             }
-            if let answer { continuation.resume(returning: answer) }
+        } onCancel: {
+            let waiters = state.withLock { state in
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume(returning: nil) }
         }
     }
 

@@ -122,6 +122,50 @@ extension TwinSuite {
             #expect(try await S3Client(client: client).getObject(bucket: bucket, key: "pkg.zip").data == bytes)
         }
 
+        @Test("a part sent early whose bytes then changed in the file: finish refuses to complete, and aborts")
+        func changedAfterSent() async throws {
+            let client = try twin.client()
+            let bucket = uniqueName("stream-c")
+            try await Seeder(client: client).createBucket(bucket)
+            var (path, bytes) = try randomFile(Int(2 * Self.partSize))
+            try await twin.clearRequests()
+            let upload = try await S3Client(client: client).beginStreamingUpload(
+                path: path, bucket: bucket, key: "pkg.zip", partSize: Self.partSize)
+            try upload.committed(Self.partSize)
+            #expect(try await waitForParts(1).count == 1)
+            // A writer that broke its word: the first part's bytes change after they went.
+            bytes[10] ^= 0xff
+            try bytes.write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try await upload.finish(size: UInt64(bytes.count), sha256: SHA256Hasher.hash(bytes))
+                Issue.record("an upload whose early part no longer matches the file was completed")
+            } catch let error as AWSClientError {
+                #expect(error.message.contains("does not match the package written"), "\(error)")
+            }
+            #expect(try await operations("CompleteMultipartUpload").isEmpty)
+            #expect(try await inProgress(client, bucket: bucket) == 0)
+        }
+
+        @Test("finish after an abort completes nothing: it throws, and S3 has no object")
+        func finishAfterAbort() async throws {
+            let client = try twin.client()
+            let bucket = uniqueName("stream-x")
+            try await Seeder(client: client).createBucket(bucket)
+            let (path, bytes) = try randomFile(Int(Self.partSize) + 1000)
+            try await twin.clearRequests()
+            let upload = try await S3Client(client: client).beginStreamingUpload(
+                path: path, bucket: bucket, key: "pkg.zip", partSize: Self.partSize)
+            try upload.committed(Self.partSize)
+            await upload.abort()
+            #expect(throws: CancellationError.self) { try upload.committed(Self.partSize + 1) }
+            await #expect(throws: CancellationError.self) {
+                _ = try await upload.finish(size: UInt64(bytes.count), sha256: SHA256Hasher.hash(bytes))
+            }
+            #expect(try await operations("CompleteMultipartUpload").isEmpty)
+            #expect(try await inProgress(client, bucket: bucket) == 0)
+            #expect(try await S3Client(client: client).headObjectIfExists(bucket: bucket, key: "pkg.zip") == nil)
+        }
+
         @Test("abort after parts went: S3 keeps none of them, and no object")
         func abortLeavesNothing() async throws {
             let client = try twin.client()

@@ -54,15 +54,16 @@ struct DeployPipelineTests {
                     ])))
         }
 
-        func run(_ plan: DeployPlan, sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil)
-            async -> DeployResult
-        {
+        func run(
+            _ plan: DeployPlan, sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil,
+            environment: [String: String] = [:]
+        ) async -> DeployResult {
             let deps = DeployDependencies(
                 identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, images: registry,
                 signer: signer,
                 region: "us-east-1",
                 credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
-                bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment([:]))
+                bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment(environment))
             return await DeployPipeline(plan: plan, deps: deps, events: events).run()
         }
     }

@@ -100,6 +100,18 @@ struct OverlappedUploadTests {
         #expect(!world.events.lines.contains { $0.contains("while it was being packaged") })
     }
 
+    @Test(
+        "packaging refused before it starts (a bad SOURCE_DATE_EPOCH) ends the wait for its plan: exit 2, no upload",
+        .timeLimit(.minutes(1)))
+    func refusedBeforePackaging() async throws {
+        let world = try world()
+        let result = await world.run(
+            try world.plan { $0["strategy"] = "AllAtOnce" }, environment: ["SOURCE_DATE_EPOCH": "2024-01-01"])
+        #expect(result.exitCode == 2, "\(result.reason ?? "")")
+        #expect(result.reason?.contains("SOURCE_DATE_EPOCH") == true)
+        #expect(world.store.streamed.withLock { $0.isEmpty })
+    }
+
     /// Records what an upload is told, for the relay test.
     final class Told: PackageUpload {
         let bytes = Mutex<[UInt64]>([])
@@ -128,5 +140,12 @@ struct OverlappedUploadTests {
         async let none = unplanned.plannedBytes()
         unplanned.ended()
         #expect(await none == nil)
+
+        // A cancelled wait ends with no plan (a signal while the tree is still being read).
+        let waiting = PackageRelay()
+        let task = Task { await waiting.plannedBytes() }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        #expect(await task.value == nil)
     }
 }

@@ -17,6 +17,8 @@ public final class S3StreamingUpload: Sendable {
     let partSize: UInt64
     let concurrency: Int
 
+    private enum Phase { case open, completing, completed, aborted }
+
     private struct State {
         /// The file's first `committed` bytes are final.
         var committed: UInt64 = 0
@@ -26,9 +28,11 @@ public final class S3StreamingUpload: Sendable {
         var next = 1
         var running: [Int: Task<Void, Never>] = [:]
         var parts: [S3CompletedPart] = []
+        /// The SHA-256 each part was sent with, for the parts sent before the size was known:
+        /// `finish` checks them against the finished file.
+        var early: [Int: [UInt8]] = [:]
         var failure: (any Error)?
-        /// Completed or aborted: no more parts start.
-        var ended = false
+        var phase = Phase.open
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
@@ -51,6 +55,7 @@ public final class S3StreamingUpload: Sendable {
     public func committed(_ bytes: UInt64) throws {
         let failure = state.withLock { state -> (any Error)? in
             if let failure = state.failure { return failure }
+            guard state.phase == .open else { return CancellationError() }
             state.committed = max(state.committed, bytes)
             start(&state)
             return nil
@@ -59,7 +64,9 @@ public final class S3StreamingUpload: Sendable {
     }
 
     /// The file is written (`size` bytes, SHA-256 `sha256`): sends what is left, waits for every
-    /// part and completes the upload. On any failure the upload is aborted and the error thrown.
+    /// part, checks that the parts sent early are still the file's bytes, and completes the
+    /// upload. On any failure (an abort first included) the upload is aborted and the error
+    /// thrown.
     public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
         state.withLock { state in
             state.size = size
@@ -67,39 +74,64 @@ public final class S3StreamingUpload: Sendable {
             start(&state)
         }
         await idle()
-        let (failure, parts) = state.withLock { ($0.failure, $0.parts.sorted { $0.partNumber < $1.partNumber }) }
         do {
-            if let failure { throw failure }
+            let parts = try state.withLock { state -> [S3CompletedPart] in
+                if let failure = state.failure { throw failure }
+                guard state.phase == .open else { throw CancellationError() }
+                return state.parts.sorted { $0.partNumber < $1.partNumber }
+            }
             try Task.checkCancellation()
             let expected = Int((size + partSize - 1) / partSize)
-            guard parts.map(\.partNumber) == Array(1...max(1, expected)) else {
-                // A writer that reported bytes as final and then changed them: never send that.
+            guard parts.map(\.partNumber) == Array(1...max(1, expected)), try earlyPartsHold() else {
+                // A writer that reported bytes as final and then changed them: never complete that.
                 throw AWSClientError(
                     .invalidResponse,
-                    "The upload of s3://\(bucket)/\(key) has parts \(parts.map(\.partNumber)) for \(size) bytes: this is a bug in lambda-shift; report it, and deploy with the package built first (lambda-shift package, then --zip).",
+                    "The upload of s3://\(bucket)/\(key) does not match the package written (\(parts.count) parts for \(size) bytes): this is a bug in lambda-shift; report it, and deploy with the package built first (lambda-shift package, then --zip).",
                     isConfiguration: false)
             }
-            let info = try await s3.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts)
-            state.withLock { $0.ended = true }
-            return UploadedObject(bucket: bucket, key: key, versionId: info.versionId, multipart: true)
+            try state.withLock { state in
+                guard state.phase == .open else { throw CancellationError() }
+                state.phase = .completing
+            }
+            do {
+                let info = try await s3.completeMultipartUpload(
+                    bucket: bucket, key: key, uploadId: uploadId, parts: parts)
+                state.withLock { $0.phase = .completed }
+                return UploadedObject(bucket: bucket, key: key, versionId: info.versionId, multipart: true)
+            } catch {
+                state.withLock { $0.phase = .open }
+                throw error
+            }
         } catch {
             await abort()
             throw error
         }
     }
 
+    /// Whether each part sent before the size was known still holds the bytes it was sent with.
+    private func earlyPartsHold() throws -> Bool {
+        let early = state.withLock { $0.early }
+        for (number, digest) in early {
+            let offset = UInt64(number - 1) * partSize
+            guard try SHA256Hasher.hash(fileAt: path, offset: offset, length: partSize) == digest else { return false }
+        }
+        return true
+    }
+
     /// Stops: parts in flight are cancelled and the multipart upload aborted, so S3 keeps none
-    /// of its parts. Does nothing once the upload completed or was aborted.
+    /// of its parts. Does nothing once the upload was aborted, or completed; while it is being
+    /// completed (inside `finish`), the completion decides.
     public func abort() async {
         let running = state.withLock { state -> [Task<Void, Never>]? in
-            guard !state.ended else { return nil }
-            state.ended = true
+            guard state.phase == .open else { return nil }
+            state.phase = .aborted
             return Array(state.running.values)
         }
         guard let running else { return }
         running.forEach { $0.cancel() }
         // The abort must run even when the caller was cancelled (a signal), so it runs in a task
-        // of its own that does not inherit that.
+        // of its own that does not inherit that. S3Client retries it as any request; an upload
+        // it still cannot abort is left to the bucket's AbortIncompleteMultipartUpload rule.
         let s3 = self.s3, bucket = self.bucket, key = self.key, uploadId = self.uploadId
         await Task {
             await self.idle()
@@ -109,7 +141,7 @@ public final class S3StreamingUpload: Sendable {
 
     /// Starts every part that is ready, up to `concurrency` at once. Called with the lock held.
     private func start(_ state: inout State) {
-        while state.failure == nil, !state.ended, state.running.count < concurrency {
+        while state.failure == nil, state.phase == .open, state.running.count < concurrency {
             let number = state.next
             let offset = UInt64(number - 1) * partSize
             let length: UInt64
@@ -121,18 +153,23 @@ public final class S3StreamingUpload: Sendable {
                 length = partSize
             }
             state.next += 1
-            state.running[number] = Task { await self.send(number, offset: offset, length: length) }
+            let early = state.size == nil
+            state.running[number] = Task { await self.send(number, offset: offset, length: length, early: early) }
         }
     }
 
-    private func send(_ number: Int, offset: UInt64, length: UInt64) async {
+    /// Sends one part; `early`: before the file's size was known, so `finish` checks it again.
+    private func send(_ number: Int, offset: UInt64, length: UInt64, early: Bool) async {
         do {
             try Task.checkCancellation()
             let digest = try SHA256Hasher.hash(fileAt: path, offset: offset, length: length)
             let part = try await s3.uploadPart(
                 bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                 body: .file(path: path, offset: offset, length: length), sha256: digest)
-            settle(number) { $0.parts.append(part) }
+            settle(number) { state in
+                state.parts.append(part)
+                if early { state.early[number] = digest }
+            }
         } catch {
             settle(number) { state in
                 if state.failure == nil { state.failure = error }
@@ -154,9 +191,9 @@ public final class S3StreamingUpload: Sendable {
     }
 
     /// Waits until no part is in flight (none is started after `finish` or `abort` but those
-    /// the file still needs). A cancelled caller cancels the parts in flight.
+    /// the file still needs). A cancelled caller stops the upload: no part starts any more, and
+    /// the parts in flight are cancelled.
     private func idle() async {
-        let running = state.withLock { Array($0.running.values) }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { state -> Bool in
@@ -167,6 +204,10 @@ public final class S3StreamingUpload: Sendable {
                 if now { continuation.resume() }
             }
         } onCancel: {
+            let running = state.withLock { state -> [Task<Void, Never>] in
+                if state.failure == nil { state.failure = CancellationError() }
+                return Array(state.running.values)
+            }
             running.forEach { $0.cancel() }
         }
     }
