@@ -46,8 +46,14 @@ extension TwinSuite {
                 ])
             #expect(result.status == 3 && result.stderr.contains("(exit 5"), "\(result.all)")
             // Nothing blocked, INT and TERM not ignored: what the command starts inherits the same.
+            // The program reads its own status, after `exec`: reading the shell's from a child
+            // raced dash, which blocks every signal around its vfork until the child has exec'd.
             let masks = try deploy(
-                f, ["--strategy", "AllAtOnce", "--pre-traffic-command", "grep -E '^Sig(Blk|Ign)' /proc/$$/status"])
+                f,
+                [
+                    "--strategy", "AllAtOnce", "--pre-traffic-command",
+                    "exec grep -E '^Sig(Blk|Ign)' /proc/self/status",
+                ])
             #expect(masks.status == 0, "\(masks.all)")
             let lines = masks.stderr.split(separator: "\n").filter {
                 $0.hasPrefix("SigBlk:") || $0.hasPrefix("SigIgn:")
