@@ -32,10 +32,7 @@ extension TwinSuite {
         }
 
         func inProgress(_ client: AWSClient, bucket: String) async throws -> Int {
-            let listing = try await client.send(.s3, AWSOperation("ListMultipartUploads")) { endpoint in
-                HTTPRequest(method: "GET", endpoint: endpoint, path: "/" + bucket, query: [("uploads", "")])
-            }
-            return try XMLNode.parse(listing.body).children("Upload").count
+            try await Seeder(client: client).multipartUploadsInProgress(bucket)
         }
 
         func operations(_ name: String) async throws -> [[String: Any]] {

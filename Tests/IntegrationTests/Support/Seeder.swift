@@ -7,6 +7,14 @@ import Foundation
 struct Seeder {
     var client: AWSClient
 
+    /// How many multipart uploads are in progress in `bucket` (ListMultipartUploads).
+    func multipartUploadsInProgress(_ bucket: String) async throws -> Int {
+        let listing = try await client.send(.s3, AWSOperation("ListMultipartUploads")) { endpoint in
+            HTTPRequest(method: "GET", endpoint: endpoint, path: "/" + bucket, query: [("uploads", "")])
+        }
+        return try XMLNode.parse(listing.body).children("Upload").count
+    }
+
     func createBucket(_ bucket: String, versioned: Bool = true, suspended: Bool = false) async throws {
         _ = try await client.send(.s3, AWSOperation("CreateBucket")) { endpoint in
             HTTPRequest(method: "PUT", endpoint: endpoint, path: "/" + bucket)
