@@ -62,7 +62,7 @@ let package = Package(
                 "CISupport",
             ]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
-        .target(name: "AWSServices", dependencies: ["AWSCore"]),
+        .target(name: "AWSServices", dependencies: ["LambdaShiftCore", "Hashing", "AWSCore"]),
         // The command line as a library, so tests can parse and run commands. It parses and
         // renders; what a command does lives in Pipeline, over the ports, so it imports no AWS layer.
         .target(

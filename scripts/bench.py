@@ -33,19 +33,23 @@ work = tempfile.mkdtemp(prefix="lambda-shift-bench-")
 RUNS = 3
 
 
-def run(argv, cwd=None, env=None, cpu=None):
+def run(argv, cwd=None, env=None, cpu=None, out=None):
     """Runs a command under GNU time; returns (seconds, peak RSS in MiB), and appends its CPU
-    seconds (user + system) to `cpu` when given. GNU time forks the command from its own small
-    process, so the RSS and CPU are the command's, not a copy of Python's."""
+    seconds (user + system) to `cpu` and its standard output to `out` when given. GNU time forks
+    the command from its own small process, so the RSS and CPU are the command's, not a copy of
+    Python's."""
     start = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S"] + argv, cwd=cwd, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE if out is not None else subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed: {proc.stderr}")
     rss, user, system = proc.stderr.strip().splitlines()[-1].split()
     if cpu is not None:
         cpu.append(float(user) + float(system))
+    if out is not None:
+        out.append(proc.stdout)
     return elapsed, int(rss) / 1024
 
 
@@ -139,31 +143,54 @@ def measure_upload(package):
 PART_LATENCY_MS = 400
 
 
+def process_cpu(pid):
+    """CPU seconds (user + system) a process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure_package_upload(tree):
     """The deploy's package-and-upload half for a new key (parts sent while the zip is written)
     against packaging first, then uploading (what a deploy did before, and what `package` then
     `deploy --zip` does): lambda-shift-bench package-upload, both with the shipped code, on
-    loopback and with PART_LATENCY_MS per part."""
+    loopback and with PART_LATENCY_MS per part. Besides the wall times: how long each lasted
+    past the package's last byte, and, on loopback, the least the overlapped run could take on
+    these cores: the CPU it and the twin used, over the cores (never less than packaging alone)."""
     twin, endpoint = start_twin()
     env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
                AWS_ACCESS_KEY_ID="AKIDTWINEXAMPLE0001", AWS_SECRET_ACCESS_KEY="twin/Secret+Key/EXAMPLE0001")
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
                       aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
     s3.create_bucket(Bucket="bench")
+    cores = os.cpu_count() or 1
     rows = []
     try:
         for latency in (0, PART_LATENCY_MS):
             rules = [{"service": "s3", "operation": "UploadPart", "kind": "latency", "latencyMs": latency}] if latency else []
             control(endpoint, "/_twin/faults", {"rules": rules})
             times = {"overlapped": [], "sequential": []}
+            packaged = {"overlapped": [], "sequential": []}
+            floors = []
             for i in range(RUNS):
                 for mode in ("sequential", "overlapped"):
                     key = f"{mode}/{latency}/{i}/package.zip"
-                    t, _ = run([bench_tool, "package-upload", tree, "bench", key, mode], env=env)
+                    cpu, out = [], []
+                    twin_before = process_cpu(twin.pid)
+                    t, _ = run([bench_tool, "package-upload", tree, "bench", key, mode], env=env, cpu=cpu, out=out)
+                    twin_cpu = process_cpu(twin.pid) - twin_before
                     times[mode].append(t)
+                    # "...; packaged in 1.594 s, then 0.981 s to the end of the upload"
+                    packaged[mode].append(float(out[0].split("packaged in ")[1].split(" s")[0]))
+                    if mode == "overlapped":
+                        floors.append((cpu[0] + twin_cpu) / cores)
                     assert s3.head_object(Bucket="bench", Key=key)["ContentLength"] > 0
+                    s3.delete_object(Bucket="bench", Key=key)  # the twin would keep every run's object
             o, q = statistics.median(times["overlapped"]), statistics.median(times["sequential"])
-            rows.append({"latency_ms": latency, "overlapped_s": o, "sequential_s": q, "ratio": o / q})
+            alone = statistics.median(packaged["sequential"])
+            rows.append({"latency_ms": latency, "overlapped_s": o, "sequential_s": q, "ratio": o / q,
+                         "overlapped_tail_s": o - statistics.median(packaged["overlapped"]), "sequential_tail_s": q - alone,
+                         "floor_ratio": max(alone, statistics.median(floors)) / q})
     finally:
         twin.terminate()
         twin.wait(10)
@@ -258,6 +285,9 @@ def main():
         for r in measure_package_upload(generated):
             network = f"{r['latency_ms']} ms simulated network per 8 MiB part" if r["latency_ms"] else "loopback, the twin on the same 2 cores"
             print(f"{network:<48} packaging then upload {r['sequential_s']:.2f} s, overlapped {r['overlapped_s']:.2f} s: {r['ratio']:.2f}x")
+            print(f"{'':<48} past the last byte: {r['sequential_tail_s']:.2f} s, overlapped {r['overlapped_tail_s']:.2f} s")
+            if not r["latency_ms"]:
+                print(f"{'':<48} the least these cores allow (our CPU and the twin's, over the cores): {r['floor_ratio']:.2f}x")
         up = measure_upload(out)
         print(f"\nupload of the generated tree's package ({up['package_mb']:.1f} MB) to the twin: lambda-shift vs aws s3 cp (median of {RUNS})")
         print(f"aws s3 cp {up['aws_s3_cp_s']:.2f} s ({up['aws_rss_mb']:.0f} MB RSS), lambda-shift {up['ours_s']:.2f} s "

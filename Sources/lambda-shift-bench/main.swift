@@ -19,6 +19,11 @@ struct Forward: PackageProgress {
     func committed(_ bytes: UInt64) throws { try upload.committed(bytes) }
 }
 
+func seconds(_ duration: Duration) -> String {
+    let (whole, atto) = duration.components
+    return String(format: "%.3f", Double(whole) + Double(atto) / 1e18)
+}
+
 func usage() -> Never {
     FileHandle.standardError.write(
         Data(
@@ -48,12 +53,16 @@ do {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let object: UploadedObject
         let package: PackageResult
+        let clock = ContinuousClock()
+        let started = clock.now
+        var packaged = started
         switch arguments[5] {
         case "overlapped":
             let upload = try await s3.beginStreamingUpload(path: out, bucket: bucket, key: key)
             do {
                 package = try await Packager().package(
                     source: arguments[2], out: out, progress: Forward(upload: upload))
+                packaged = clock.now
                 object = try await upload.finish(size: package.size, sha256: package.sha256)
             } catch {
                 await upload.abort()
@@ -61,11 +70,16 @@ do {
             }
         case "sequential":
             package = try await Packager().package(source: arguments[2], out: out)
+            packaged = clock.now
             object = try await s3.uploadFile(
                 path: out, size: package.size, sha256: package.sha256, bucket: bucket, key: key)
         default: usage()
         }
-        print("\(arguments[5]): \(package.size) bytes to s3://\(bucket)/\(key), multipart \(object.multipart)")
+        let ended = clock.now
+        // The phases, for a reader of the figures: how long the upload lasted past the last byte.
+        print(
+            "\(arguments[5]): \(package.size) bytes to s3://\(bucket)/\(key), multipart \(object.multipart); packaged in \(seconds(packaged - started)) s, then \(seconds(ended - packaged)) s to the end of the upload"
+        )
     default: usage()
     }
 } catch {

@@ -1,4 +1,5 @@
 import Hashing
+import LambdaShiftCore
 import AWSCore
 import FoundationEssentials
 import Synchronization
@@ -8,6 +9,8 @@ import Synchronization
 /// byte, at most `concurrency` parts at once; `finish` sends the rest once the size is known
 /// and completes the upload. A part that fails makes the next `committed` throw, so the
 /// writer stops too; `finish` and `abort` then abort the upload, so no parts are left behind.
+/// The bytes each part was hashed from are hashed once more in part order (`SentBytes`), so
+/// `finish` completes only when the parts together hash to the package's SHA-256.
 public final class S3StreamingUpload: Sendable {
     public let bucket: String
     public let key: String
@@ -28,14 +31,12 @@ public final class S3StreamingUpload: Sendable {
         var next = 1
         var running: [Int: Task<Void, Never>] = [:]
         var parts: [S3CompletedPart] = []
-        /// The SHA-256 each part was sent with, for the parts sent before the size was known:
-        /// `finish` checks them against the finished file.
-        var early: [Int: [UInt8]] = [:]
         var failure: (any Error)?
         var phase = Phase.open
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
+    private let sent = SentBytes()
 
     init(
         s3: S3Client, path: String, bucket: String, key: String, uploadId: String, partSize: UInt64,
@@ -64,8 +65,8 @@ public final class S3StreamingUpload: Sendable {
     }
 
     /// The file is written (`size` bytes, SHA-256 `sha256`): sends what is left, waits for every
-    /// part, checks that the parts sent early are still the file's bytes, and completes the
-    /// upload. On any failure (an abort first included) the upload is aborted and the error
+    /// part, checks that the bytes the parts were sent with are, in order, the package (the
+    /// same SHA-256), and completes the upload. On any failure (an abort first included) the upload is aborted and the error
     /// thrown.
     public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
         state.withLock { state in
@@ -82,7 +83,8 @@ public final class S3StreamingUpload: Sendable {
             }
             try Task.checkCancellation()
             let expected = Int((size + partSize - 1) / partSize)
-            guard parts.map(\.partNumber) == Array(1...max(1, expected)), try earlyPartsHold() else {
+            guard parts.map(\.partNumber) == Array(1...max(1, expected)), sent.digest(through: expected) == sha256
+            else {
                 // A writer that reported bytes as final and then changed them: never complete that.
                 throw AWSClientError(
                     .invalidResponse,
@@ -106,16 +108,6 @@ public final class S3StreamingUpload: Sendable {
             await abort()
             throw error
         }
-    }
-
-    /// Whether each part sent before the size was known still holds the bytes it was sent with.
-    private func earlyPartsHold() throws -> Bool {
-        let early = state.withLock { $0.early }
-        for (number, digest) in early {
-            let offset = UInt64(number - 1) * partSize
-            guard try SHA256Hasher.hash(fileAt: path, offset: offset, length: partSize) == digest else { return false }
-        }
-        return true
     }
 
     /// Stops: parts in flight are cancelled and the multipart upload aborted, so S3 keeps none
@@ -153,28 +145,33 @@ public final class S3StreamingUpload: Sendable {
                 length = partSize
             }
             state.next += 1
-            let early = state.size == nil
-            state.running[number] = Task { await self.send(number, offset: offset, length: length, early: early) }
+            state.running[number] = Task { await self.send(number, offset: offset, length: length) }
         }
     }
 
-    /// Sends one part; `early`: before the file's size was known, so `finish` checks it again.
-    private func send(_ number: Int, offset: UInt64, length: UInt64, early: Bool) async {
+    /// Sends one part: reads its bytes once, hashes them for S3's check of the part and, in part
+    /// order, for `finish`'s check of the whole; S3 refuses a body that is not those bytes.
+    private func send(_ number: Int, offset: UInt64, length: UInt64) async {
         do {
             try Task.checkCancellation()
-            let digest = try SHA256Hasher.hash(fileAt: path, offset: offset, length: length)
+            let digest = try hashed(number, offset: offset, length: length)
             let part = try await s3.uploadPart(
                 bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                 body: .file(path: path, offset: offset, length: length), sha256: digest)
-            settle(number) { state in
-                state.parts.append(part)
-                if early { state.early[number] = digest }
-            }
+            settle(number) { $0.parts.append(part) }
         } catch {
             settle(number) { state in
                 if state.failure == nil { state.failure = error }
             }
         }
+    }
+
+    /// The part's SHA-256, from one read of its bytes, which `sent` takes too (the bytes are not
+    /// held while the part is sent: the body is read from the file again, and S3 checks it).
+    private func hashed(_ number: Int, offset: UInt64, length: UInt64) throws -> [UInt8] {
+        let bytes = try FileChunks.read(path: path, offset: offset, length: length)
+        sent.add(number, bytes)
+        return SHA256Hasher.hash(bytes)
     }
 
     /// A part ended: records it, starts what is ready, and wakes `idle` when nothing runs.
@@ -209,6 +206,36 @@ public final class S3StreamingUpload: Sendable {
                 return Array(state.running.values)
             }
             running.forEach { $0.cancel() }
+        }
+    }
+}
+
+/// The SHA-256 of the bytes the parts were hashed from, taken in part order as parts are read
+/// (a part read before the one ahead of it waits here, at most `concurrency` of them).
+final class SentBytes: Sendable {
+    private struct Fed: ~Copyable {
+        var hasher = SHA256Hasher()
+        /// Parts 1..<next are hashed.
+        var next = 1
+        var waiting: [Int: [UInt8]] = [:]
+    }
+    private let fed = Mutex(Fed())
+
+    func add(_ number: Int, _ bytes: [UInt8]) {
+        fed.withLock { fed in
+            fed.waiting[number] = bytes
+            while let ready = fed.waiting.removeValue(forKey: fed.next) {
+                fed.hasher.update(ready)
+                fed.next += 1
+            }
+        }
+    }
+
+    /// The digest of parts 1 through `last`; nil unless exactly those were added.
+    func digest(through last: Int) -> [UInt8]? {
+        fed.withLock { fed in
+            guard fed.next == max(1, last) + 1, fed.waiting.isEmpty else { return nil }
+            return SHA256Hasher(copying: fed.hasher).finalize()
         }
     }
 }
