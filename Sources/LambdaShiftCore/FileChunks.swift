@@ -1,16 +1,8 @@
 import Glibc
 
-/// Reads a file in fixed-size chunks without holding it whole, or one range of it whole.
+/// Reads a file in fixed-size chunks without holding it whole.
 public enum FileChunks {
     public static let chunkSize = 1 << 20
-
-    /// `length` bytes from `offset`, in memory; fewer when the file ends first.
-    public static func read(path: String, offset: UInt64, length: UInt64) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(length))
-        try forEach(path: path, offset: offset, length: length) { bytes.append(contentsOf: $0) }
-        return bytes
-    }
 
     public static func forEach(
         path: String, offset: UInt64 = 0, length: UInt64? = nil,

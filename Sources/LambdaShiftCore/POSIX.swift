@@ -99,7 +99,8 @@ public final class ReadOnlyFile {
             if got == 0 { break }
             done += got
         }
-        return Array(bytes[0..<done])
+        bytes.removeLast(count - done)
+        return bytes
     }
 
     public struct ReadError: Error {

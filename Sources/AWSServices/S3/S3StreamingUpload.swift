@@ -169,7 +169,8 @@ public final class S3StreamingUpload: Sendable {
     /// The part's SHA-256, from one read of its bytes, which `sent` takes too (the bytes are not
     /// held while the part is sent: the body is read from the file again, and S3 checks it).
     private func hashed(_ number: Int, offset: UInt64, length: UInt64) throws -> [UInt8] {
-        let bytes = try FileChunks.read(path: path, offset: offset, length: length)
+        guard let file = ReadOnlyFile(path: path) else { throw UnreadableFile(path: path) }
+        let bytes = try file.read(at: offset, count: Int(length))
         sent.add(number, bytes)
         return SHA256Hasher.hash(bytes)
     }
