@@ -33,7 +33,10 @@ public enum LambdaShiftMain {
         let parsed = Result { try LambdaShift.parseAsRoot(arguments) }
         // --version and --help are answered before anything else is made: no environment read,
         // no reporter (their text holds nothing to mask).
-        if given == nil, case .failure(let error) = parsed, LambdaShift.exitCode(for: error) == .success {
+        // With --output json they are a JSON document (below, once a context exists).
+        if given == nil, !wantsJSON(arguments), case .failure(let error) = parsed,
+            LambdaShift.exitCode(for: error) == .success
+        {
             let text = LambdaShift.fullMessage(for: error)
             if !text.isEmpty { POSIX.write((text + "\n").utf8, to: 1) }
             return ExitStatus.success
@@ -98,7 +101,7 @@ public enum LambdaShiftMain {
     private static func failed(
         _ error: any Error, arguments: [String], _ context: CommandContext
     ) -> Int32 {
-        let name = arguments.first { !$0.hasPrefix("-") } ?? "lambda-shift"
+        let name = arguments.first { Self.commandNames.contains($0) && $0 != "help" } ?? "lambda-shift"
         if error is any LambdaShiftError || error is CancellationError {
             let code = Outcome(ending: error).exitCode
             let said = sentence(of: error)
@@ -112,7 +115,16 @@ public enum LambdaShiftMain {
         let code = LambdaShift.exitCode(for: error)
         let text = LambdaShift.fullMessage(for: error)
         if code == .success {
-            if !text.isEmpty { context.result.text(text) }
+            if context.result.json {
+                // No command ran: the program answered, with its version or a help text.
+                let version = arguments.contains("--version") && text == LambdaShift.configuration.version
+                context.result.document([
+                    "command": .string("lambda-shift"), "outcome": .string(version ? "version" : "help"),
+                    "exit-code": .int(0), (version ? "version" : "message"): .string(text),
+                ])
+            } else if !text.isEmpty {
+                context.result.text(text)
+            }
             return ExitStatus.success
         }
         context.errorOutput(context.secrets.redact(text))

@@ -124,6 +124,9 @@ extension TwinSuite {
                         ], 0, "ok"
                     ),
                     (["status", "--no-such-flag"], 2, "failed"),
+                    // No command runs: the program answers, still as one document.
+                    (["--version"], 0, "version"),
+                    (["status", "--help"], 0, "help"),
                 ]
                 for (arguments, code, outcome) in cases {
                     let result = try Shell.lambdaShift(
@@ -141,6 +144,13 @@ extension TwinSuite {
                     #expect(!result.stdout.contains("\u{1B}"), "\(label): ANSI on stdout")
                     if code != 0 {
                         #expect((object?["error"] as? String)?.isEmpty == false, "\(label): no error sentence")
+                    }
+                    if outcome == "version" {
+                        let plain = try Shell.lambdaShift(["--version"], environment: [:]).stdout
+                        #expect(object?["version"] as? String == plain.trimmingCharacters(in: .newlines), "\(label)")
+                    }
+                    if outcome == "help" {
+                        #expect((object?["message"] as? String)?.contains("--function") == true, "\(label)")
                     }
                     if arguments.first == "deploy" && arguments.count > 1 && arguments[1] != "--dry-run" {
                         #expect(object?["skipped"] is Bool, "\(label): skipped must be a boolean")
