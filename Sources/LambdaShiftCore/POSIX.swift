@@ -32,37 +32,20 @@ public enum POSIX {
     /// error on /dev/null; returns its exit status and what it wrote on standard output, or nil
     /// when it could not be started.
     public static func output(of arguments: [String]) -> (status: Int32, output: [UInt8])? {
-        var pipe: [Int32] = [0, 0]
-        guard !arguments.isEmpty, Glibc.pipe(&pipe) == 0 else { return nil }
-        // Neither end leaks into other children; dup2 gives the child its own fd 1 without the flag.
-        _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(pipe[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var child: pid_t = 0
-        let spawned = posix_spawnp(&child, arguments[0], &actions, nil, &argv, environ)
-        close(pipe[1])
-        defer { close(pipe[0]) }
-        guard spawned == 0 else { return nil }
+        let (started, _) = PipedChild.start(arguments, searchPath: true, errorToPipe: false, ownGroup: false)
+        guard let child = started else { return nil }
+        defer { close(child.output) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { read(child.output, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             output += chunk[0..<count]
         }
         var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-        // WIFEXITED / WEXITSTATUS are macros; a normal exit has the low 7 bits clear.
-        let exited = status & 0x7f == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        return (PipedChild.shellStatus(status), output)
     }
 }
 

@@ -29,7 +29,10 @@ public struct ShellCommand: Sendable {
         let child = ChildProcess()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
+                // A queue of its own, not the global concurrent queue: on Linux that pool is as
+                // wide as the CPUs and also runs Swift's tasks, so hooks waiting on their commands
+                // (several targets' at once) would stop the gates and the rest of the deploy.
+                DispatchQueue(label: "lambda-shift.hook").async {
                     continuation.resume(with: Result { try self.runBlocking(child, onLine: onLine) })
                 }
             }
@@ -39,51 +42,13 @@ public struct ShellCommand: Sendable {
     }
 
     func runBlocking(_ child: ChildProcess, onLine: (String) -> Void) throws -> Ending {
-        var pipe: [Int32] = [0, 0]
-        // The pipe is made close-on-exec and the shell started under one lock: a hook of another
-        // target started in between must not inherit this pipe (its copy would hold it open).
-        spawning.lock()
-        var unlocked = false
-        defer { if !unlocked { spawning.unlock() } }
-        guard Glibc.pipe(&pipe) == 0 else { throw ShellCommandError("could not make a pipe for the command") }
-        _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(pipe[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group, so the timeout reaches everything it started.
-        // Default signal handling and an empty mask: this runs on a dispatch thread that blocks
-        // signals, and lambda-shift ignores SIGINT and SIGTERM (it handles them itself); a
-        // command must get neither.
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in envp { free(pointer) } }
-        let arguments: [String] = ["/bin/sh", "-c", command]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
         let started = monotonicSeconds()
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp)
-        spawning.unlock()
-        unlocked = true
-        close(pipe[1])
-        defer { close(pipe[0]) }
-        guard spawned == 0 else { throw ShellCommandError("could not start /bin/sh (error \(spawned))") }
+        // A process group of its own, so that the timeout reaches everything it started.
+        let (spawned, error) = PipedChild.start(
+            ["/bin/sh", "-c", command], environment: environment, searchPath: false, errorToPipe: true, ownGroup: true)
+        guard let spawned else { throw ShellCommandError("could not start /bin/sh (error \(error))") }
+        let pid = spawned.pid
+        defer { close(spawned.output) }
         child.started(pid)
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
@@ -106,11 +71,11 @@ public struct ShellCommand: Sendable {
                 child.reaped()
                 readUntil = min(readUntil, monotonicSeconds() + 1)
             }
-            var descriptor = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
+            var descriptor = pollfd(fd: spawned.output, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, 100)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 { continue }
-            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { read(spawned.output, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             pending += chunk[0..<count]
@@ -129,10 +94,8 @@ public struct ShellCommand: Sendable {
         }
         // Whatever it started and left behind goes with it.
         _ = Glibc.kill(-pid, SIGKILL)
-        let exited = status & 0x7f == 0
         return Ending(
-            status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), timedOut: timedOut,
-            seconds: monotonicSeconds() - started)
+            status: PipedChild.shellStatus(status), timedOut: timedOut, seconds: monotonicSeconds() - started)
     }
 
     func monotonicSeconds() -> Double {
@@ -140,16 +103,6 @@ public struct ShellCommand: Sendable {
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
-}
-
-/// Held from a command's pipe to its spawn (see `runBlocking`).
-private let spawning = SpawnLock()
-
-final class SpawnLock: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    func lock() { pthread_mutex_lock(&mutex) }
-    func unlock() { pthread_mutex_unlock(&mutex) }
 }
 
 /// The running child, so that cancellation can kill it from another thread.
