@@ -9,8 +9,9 @@ import Synchronization
 /// byte, at most `concurrency` parts at once; `finish` sends the rest once the size is known
 /// and completes the upload. A part that fails makes the next `committed` throw, so the
 /// writer stops too; `finish` and `abort` then abort the upload, so no parts are left behind.
-/// The bytes each part was hashed from are hashed once more in part order (`SentBytes`), so
-/// `finish` completes only when the parts together hash to the package's SHA-256.
+/// Parts are hashed in part order, each in one pass that also feeds a running SHA-256 of all
+/// of them (`SentBytes`), so `finish` completes only when the parts together hash to the
+/// package's SHA-256.
 public final class S3StreamingUpload: Sendable {
     public let bucket: String
     public let key: String
@@ -30,6 +31,8 @@ public final class S3StreamingUpload: Sendable {
         /// The next part to send (numbered from 1).
         var next = 1
         var running: [Int: Task<Void, Never>] = [:]
+        /// The last part's hashing: each part is hashed once the part before it was.
+        var hashing: Task<Result<[UInt8], any Error>, Never>?
         var parts: [S3CompletedPart] = []
         var failure: (any Error)?
         var phase = Phase.open
@@ -145,16 +148,25 @@ public final class S3StreamingUpload: Sendable {
                 length = partSize
             }
             state.next += 1
-            state.running[number] = Task { await self.send(number, offset: offset, length: length) }
+            // Hashed in part order (a few milliseconds a part), so that `sent` takes each part's
+            // bytes from the same read as its checksum, holding none of them; sent at once.
+            let hashing = Task { [previous = state.hashing] in
+                if case .failure(let error) = await previous?.value { return Result<[UInt8], any Error>.failure(error) }
+                return Result { try self.hashed(number, offset: offset, length: length) }
+            }
+            state.hashing = hashing
+            state.running[number] = Task { await self.send(number, offset: offset, length: length, hashing: hashing) }
         }
     }
 
-    /// Sends one part: reads its bytes once, hashes them for S3's check of the part and, in part
-    /// order, for `finish`'s check of the whole; S3 refuses a body that is not those bytes.
-    private func send(_ number: Int, offset: UInt64, length: UInt64) async {
+    /// Sends one part with the SHA-256 its hashing found; S3 refuses a body that is not the bytes
+    /// hashed (the body is read from the file again).
+    private func send(
+        _ number: Int, offset: UInt64, length: UInt64, hashing: Task<Result<[UInt8], any Error>, Never>
+    ) async {
         do {
+            let digest = try await hashing.value.get()
             try Task.checkCancellation()
-            let digest = try hashed(number, offset: offset, length: length)
             let part = try await s3.uploadPart(
                 bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                 body: .file(path: path, offset: offset, length: length), sha256: digest)
@@ -166,13 +178,15 @@ public final class S3StreamingUpload: Sendable {
         }
     }
 
-    /// The part's SHA-256, from one read of its bytes, which `sent` takes too (the bytes are not
-    /// held while the part is sent: the body is read from the file again, and S3 checks it).
+    /// The part's SHA-256, from one pass over its bytes, which go into `sent` too.
     private func hashed(_ number: Int, offset: UInt64, length: UInt64) throws -> [UInt8] {
-        guard let file = ReadOnlyFile(path: path) else { throw UnreadableFile(path: path) }
-        let bytes = try file.read(at: offset, count: Int(length))
-        sent.add(number, bytes)
-        return SHA256Hasher.hash(bytes)
+        var hasher = SHA256Hasher()
+        try FileChunks.forEach(path: path, offset: offset, length: length) { chunk in
+            hasher.update(chunk)
+            sent.add(number, chunk)
+        }
+        sent.ended(number)
+        return hasher.finalize()
     }
 
     /// A part ended: records it, starts what is ready, and wakes `idle` when nothing runs.
@@ -211,31 +225,41 @@ public final class S3StreamingUpload: Sendable {
     }
 }
 
-/// The SHA-256 of the bytes the parts were hashed from, taken in part order as parts are read
-/// (a part read before the one ahead of it waits here, at most `concurrency` of them).
+/// The SHA-256 of the bytes the parts were hashed from, in part order: a part's bytes are added
+/// as they are read, and the next part's only after `ended`. Anything out of that order breaks
+/// it for good, so `finish` completes nothing.
 final class SentBytes: Sendable {
     private struct Fed: ~Copyable {
         var hasher = SHA256Hasher()
-        /// Parts 1..<next are hashed.
+        /// Parts 1..<next were added whole.
         var next = 1
-        var waiting: [Int: [UInt8]] = [:]
+        var broken = false
     }
     private let fed = Mutex(Fed())
 
-    func add(_ number: Int, _ bytes: [UInt8]) {
+    /// Bytes of part `number`, which must be the part after the last one ended.
+    func add(_ number: Int, _ bytes: UnsafeRawBufferPointer) {
+        let bytes = [UInt8](bytes)  // a copy (a chunk, 1 MiB at most) the lock's closure may take
         fed.withLock { fed in
-            fed.waiting[number] = bytes
-            while let ready = fed.waiting.removeValue(forKey: fed.next) {
-                fed.hasher.update(ready)
-                fed.next += 1
+            guard !fed.broken, number == fed.next else {
+                fed.broken = true
+                return
             }
+            fed.hasher.update(bytes)
         }
     }
 
-    /// The digest of parts 1 through `last`; nil unless exactly those were added.
+    /// Part `number` was added whole.
+    func ended(_ number: Int) {
+        fed.withLock { fed in
+            if fed.broken || number != fed.next { fed.broken = true } else { fed.next += 1 }
+        }
+    }
+
+    /// The digest of parts 1 through `last`; nil unless exactly those were added, in order.
     func digest(through last: Int) -> [UInt8]? {
         fed.withLock { fed in
-            guard fed.next == max(1, last) + 1, fed.waiting.isEmpty else { return nil }
+            guard !fed.broken, fed.next == max(1, last) + 1 else { return nil }
             return SHA256Hasher(copying: fed.hasher).finalize()
         }
     }
