@@ -101,7 +101,9 @@ public enum LambdaShiftMain {
     private static func failed(
         _ error: any Error, arguments: [String], _ context: CommandContext
     ) -> Int32 {
-        let name = arguments.first { Self.commandNames.contains($0) && $0 != "help" } ?? "lambda-shift"
+        // The root takes no option but --help and --version: a subcommand can only come first.
+        let name =
+            arguments.first.flatMap { Self.commandNames.contains($0) && $0 != "help" ? $0 : nil } ?? "lambda-shift"
         if error is any LambdaShiftError || error is CancellationError {
             let code = Outcome(ending: error).exitCode
             let said = sentence(of: error)

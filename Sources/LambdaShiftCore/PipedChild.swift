@@ -18,6 +18,8 @@ struct PipedChild {
         ownGroup: Bool
     ) -> (child: PipedChild?, error: Int32) {
         guard !arguments.isEmpty else { return (nil, EINVAL) }
+        // posix_spawnp looks for the program on this process's PATH, not the given environment's.
+        precondition(!(searchPath && environment != nil), "a program searched for on PATH runs in this environment")
         // The pipe is made close-on-exec and the child started under one lock: a child started
         // in between by another thread must not inherit this pipe (its copy would hold it open).
         spawning.lock()

@@ -29,9 +29,11 @@ public struct ShellCommand: Sendable {
         let child = ChildProcess()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                // A queue of its own, not the global concurrent queue: on Linux that pool is as
-                // wide as the CPUs and also runs Swift's tasks, so hooks waiting on their commands
-                // (several targets' at once) would stop the gates and the rest of the deploy.
+                // A queue of its own per command, not the global concurrent queue: on Linux that
+                // pool is as wide as the CPUs and also runs Swift's tasks, so hooks waiting on their
+                // commands (several targets' at once) would stop the gates and the rest of the
+                // deploy. A queue of its own runs on dispatch's overcommit pool, which adds a thread
+                // when none is free (one queue shared by all would run the hooks one at a time).
                 DispatchQueue(label: "lambda-shift.hook").async {
                     continuation.resume(with: Result { try self.runBlocking(child, onLine: onLine) })
                 }

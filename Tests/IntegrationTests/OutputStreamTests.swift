@@ -124,6 +124,8 @@ extension TwinSuite {
                         ], 0, "ok"
                     ),
                     (["status", "--no-such-flag"], 2, "failed"),
+                    // A subcommand after an option: the root refuses it, and no command ran.
+                    (["--function", f.function, "status"], 2, "failed"),
                     // No command runs: the program answers, still as one document.
                     (["--version"], 0, "version"),
                     (["status", "--help"], 0, "help"),
@@ -145,6 +147,13 @@ extension TwinSuite {
                     if code != 0 {
                         #expect((object?["error"] as? String)?.isEmpty == false, "\(label): no error sentence")
                     }
+                    // The command that ran (deploy --dry-run is plan); lambda-shift itself when none
+                    // did, never a flag's value.
+                    let ran =
+                        arguments.contains("--dry-run")
+                        ? "plan"
+                        : arguments.first.flatMap { $0.hasPrefix("-") || arguments.contains("--help") ? nil : $0 }
+                    #expect(object?["command"] as? String == ran ?? "lambda-shift", "\(label): \(result.stdout)")
                     if outcome == "version" {
                         let plain = try Shell.lambdaShift(["--version"], environment: [:]).stdout
                         #expect(object?["version"] as? String == plain.trimmingCharacters(in: .newlines), "\(label)")

@@ -38,12 +38,14 @@ enum Shell {
         // Read both pipes while the process runs so neither can fill up and block it.
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()
+        // Each on a queue of its own (dispatch's overcommit pool): blocked on the global queue,
+        // they held threads Swift's tasks need, in-process tests running beside these included.
         group.enter()
-        DispatchQueue.global().async {
+        DispatchQueue(label: "shell.stdout").async {
             outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave()
         }
         group.enter()
-        DispatchQueue.global().async {
+        DispatchQueue(label: "shell.stderr").async {
             errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave()
         }
         process.waitUntilExit()
