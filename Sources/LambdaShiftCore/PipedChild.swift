@@ -60,13 +60,13 @@ struct PipedChild {
         defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned =
-            environment == nil
-            ? (searchPath
-                ? posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
-                : posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ))
-            : (searchPath
-                ? posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, &envp)
-                : posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp))
+            if environment != nil {
+                posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &envp)
+            } else if searchPath {
+                posix_spawnp(&pid, arguments[0], &actions, &attributes, &argv, environ)
+            } else {
+                posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+            }
         guard spawned == 0 else {
             close(pipe[0])
             return (nil, spawned)

@@ -69,8 +69,8 @@ public final class S3StreamingUpload: Sendable {
 
     /// The file is written (`size` bytes, SHA-256 `sha256`): sends what is left, waits for every
     /// part, checks that the bytes the parts were sent with are, in order, the package (the
-    /// same SHA-256), and completes the upload. On any failure (an abort first included) the upload is aborted and the error
-    /// thrown.
+    /// same SHA-256), and completes the upload. On any failure (an abort first included) the
+    /// upload is aborted and the error thrown.
     public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
         state.withLock { state in
             state.size = size
