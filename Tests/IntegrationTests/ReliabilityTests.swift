@@ -42,20 +42,30 @@ extension TwinSuite.DeployTests {
 
     @Test(
         "SIGTERM in each phase leaves the alias as it was: exit 4, never split",
-        arguments: ["package", "PutObject", "UpdateFunctionCode", "PublishVersion", "bake 1", "bake 2"])
+        arguments: [
+            "package", "CreateMultipartUpload", "PutObject", "UpdateFunctionCode", "PublishVersion", "bake 1", "bake 2",
+        ])
     func sigtermInEachPhase(phase: String) async throws {
         let f = try await fixture("term")
-        if phase == "package" {
-            // Enough bytes that packaging takes a moment in a debug build.
-            var generator = SystemRandomNumberGenerator()
+        // A multipart upload (begun while packaging) leaves parts behind unless it is aborted.
+        let multipartPhase = phase == "package" || phase == "CreateMultipartUpload"
+        if multipartPhase {
+            // Enough bytes that packaging takes a moment in a debug build, and goes up in parts.
+            // Random, so it does not compress: read from the kernel (a byte at a time in a debug build took seconds).
+            let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+            defer { try? random.close() }
             for index in 0..<64 {
-                let bytes = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                let bytes = try #require(try random.read(upToCount: 1 << 20))
                 try bytes.write(to: URL(fileURLWithPath: f.source + "/blob\(index).bin"))
             }
-        } else if !phase.hasPrefix("bake") {
+        }
+        if phase != "package" && !phase.hasPrefix("bake") {
+            // The signal comes while this request is held: for CreateMultipartUpload, S3
+            // creates the upload after the client gave up waiting, unless the client waits.
             try await twin.setFaults([
                 [
-                    "service": phase == "PutObject" ? "s3" : "lambda", "operation": phase, "kind": "latency",
+                    "service": phase.hasSuffix("Object") || multipartPhase ? "s3" : "lambda", "operation": phase,
+                    "kind": "latency",
                     "latencyMs": 3000, "count": 1,
                 ]
             ])
@@ -75,7 +85,7 @@ extension TwinSuite.DeployTests {
         try await twin.setFaults([])
         #expect(result.status == 4, "\(phase): \(result.output)")
         try await expectNotSplit(f, allowed: ["1"])
-        if phase == "package" {
+        if multipartPhase {
             // Nothing changed, and nothing is left: the only writes a deploy stopped while it
             // packages may have made are those of a multipart upload begun meanwhile (a new
             // key's package goes up while it is written), and then it aborted that upload.

@@ -51,7 +51,7 @@ public final class ManualClock: AWSClock {
 }
 
 public func testClient(
-    _ transport: ScriptedTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3
+    _ transport: any HTTPTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3
 ) -> AWSClient {
     AWSClient(
         transport: transport,

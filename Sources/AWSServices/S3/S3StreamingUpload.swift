@@ -271,10 +271,22 @@ extension S3Client {
         path: String, bucket: String, key: String, contentType: String = "application/zip",
         metadata: [String: String] = [:], partSize: UInt64 = 8 << 20, concurrency: Int = 4
     ) async throws -> S3StreamingUpload {
-        let uploadId = try await createMultipartUpload(
-            bucket: bucket, key: key, contentType: contentType, metadata: metadata)
-        return S3StreamingUpload(
-            s3: self, path: path, bucket: bucket, key: key, uploadId: uploadId, partSize: partSize,
+        try Task.checkCancellation()
+        // Once asked for, the upload's id must reach us even if the caller is cancelled meanwhile
+        // (a signal): S3 may have created the upload already, and only its id lets us abort it.
+        // So the request runs in a task of its own, which the caller's cancellation does not
+        // reach, and a caller cancelled by then aborts the upload it got.
+        let created = await Task {
+            try await self.createMultipartUpload(
+                bucket: bucket, key: key, contentType: contentType, metadata: metadata)
+        }.result
+        let upload = S3StreamingUpload(
+            s3: self, path: path, bucket: bucket, key: key, uploadId: try created.get(), partSize: partSize,
             concurrency: concurrency)
+        if Task.isCancelled {
+            await upload.abort()
+            throw CancellationError()
+        }
+        return upload
     }
 }
