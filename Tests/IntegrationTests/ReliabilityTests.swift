@@ -43,7 +43,8 @@ extension TwinSuite.DeployTests {
     @Test(
         "SIGTERM in each phase leaves the alias as it was: exit 4, never split",
         arguments: [
-            "package", "CreateMultipartUpload", "PutObject", "UpdateFunctionCode", "PublishVersion", "bake 1", "bake 2",
+            "package", "CreateMultipartUpload", "PutObject", "UpdateFunctionCode", "PublishVersion", "UpdateAlias",
+            "bake 1", "bake 2",
         ])
     func sigtermInEachPhase(phase: String) async throws {
         let f = try await fixture("term")
@@ -60,8 +61,9 @@ extension TwinSuite.DeployTests {
             }
         }
         if phase != "package" && !phase.hasPrefix("bake") {
-            // The signal comes while this request is held: for CreateMultipartUpload, S3
-            // creates the upload after the client gave up waiting, unless the client waits.
+            // The signal comes while this request is held, and the twin carries it out after the
+            // client gave up waiting: for CreateMultipartUpload, an upload only its id can abort;
+            // for UpdateAlias, the first weight change, after the restore unless that guards.
             try await twin.setFaults([
                 [
                     "service": phase.hasSuffix("Object") || multipartPhase ? "s3" : "lambda", "operation": phase,
@@ -82,6 +84,7 @@ extension TwinSuite.DeployTests {
         try await Task.sleep(nanoseconds: phase == "package" ? 50_000_000 : 300_000_000)
         kill(running.process.processIdentifier, SIGTERM)
         let result = finish(running)
+        if phase == "UpdateAlias" { try await Task.sleep(nanoseconds: 3_000_000_000) }  // the held change lands
         try await twin.setFaults([])
         #expect(result.status == 4, "\(phase): \(result.output)")
         try await expectNotSplit(f, allowed: ["1"])
