@@ -5,7 +5,8 @@ import FoundationEssentials
 import LambdaShiftCore
 import Synchronization
 
-/// Fails when any of the named alarms, or of the alarms under a name prefix, is in ALARM.
+/// Fails when any of the named alarms, or of the alarms under a name prefix, is in ALARM, or
+/// went into ALARM at any moment of the window (DescribeAlarmHistory since the step began).
 /// Alarms already firing when the deploy began may be ignored (`--alarm-already-firing
 /// ignore`, so the fix for that very alarm can ship): each is left out until it has been seen
 /// out of ALARM once, and gates like any other from then on.
@@ -68,22 +69,22 @@ public struct AlarmGate: HealthGate {
         guard firing.isEmpty else {
             return GateResult(gate: name, passed: false, detail: "in ALARM: \(firing.joined(separator: ", "))" + notes)
         }
-        if window.retrospective {
-            // Between two runs nobody watched: an alarm that went into ALARM and left it counts.
-            var fired: [AlarmTransition] = []
-            for alarm in Set(states.map(\.name)).subtracting(skipped).sorted() {
-                fired += try await cloudWatch.alarmTransitions(name: alarm, start: window.start, end: window.end)
-                    .filter { $0.state == "ALARM" }
-            }
-            fired.sort { $0.at < $1.at }
-            if let first = fired.first {
-                let names = Array(Set(fired.map(\.name))).sorted().joined(separator: ", ")
-                return GateResult(
-                    gate: name, passed: false,
-                    detail:
-                        "\(names) went into ALARM during the step (first at \(AWSTimestamp.iso8601(first.at))), though not in ALARM now"
-                        + notes)
-            }
+        // Every read covers the whole window since the step began, not only the present: an
+        // alarm that went into ALARM and left it between two reads (a flap shorter than
+        // --gate-interval, or the hours between two `advance` runs) fails the step too.
+        var fired: [AlarmTransition] = []
+        for alarm in Set(states.map(\.name)).subtracting(skipped).sorted() {
+            fired += try await cloudWatch.alarmTransitions(name: alarm, start: window.start, end: window.end)
+                .filter { $0.state == "ALARM" }
+        }
+        fired.sort { $0.at < $1.at }
+        if let first = fired.first {
+            let names = Array(Set(fired.map(\.name))).sorted().joined(separator: ", ")
+            return GateResult(
+                gate: name, passed: false,
+                detail:
+                    "\(names) went into ALARM during the step (first at \(AWSTimestamp.iso8601(first.at))), though not in ALARM now"
+                    + notes)
         }
         return GateResult(
             gate: name, passed: true, detail: "\(counted(states.count, "alarm")), none in ALARM" + notes)

@@ -38,20 +38,14 @@ public struct GateWindow: Sendable, Equatable {
     /// False for a check during the bake: a breach fails at once, but too little evidence so
     /// far is not yet a verdict; at the bake's end (`final`) it is.
     public var final: Bool
-    /// Judged after the fact (a detached rollout's `advance`): nobody watched the window as it
-    /// passed, so a gate also looks back over it (an alarm that fired and cleared counts).
-    public var retrospective: Bool
-
     public init(
-        newVersion: String, stableVersion: String? = nil, start: Date, end: Date, final: Bool,
-        retrospective: Bool = false
+        newVersion: String, stableVersion: String? = nil, start: Date, end: Date, final: Bool
     ) {
         self.newVersion = newVersion
         self.stableVersion = stableVersion
         self.start = start
         self.end = end
         self.final = final
-        self.retrospective = retrospective
     }
 }
 

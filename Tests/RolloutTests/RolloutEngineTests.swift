@@ -315,3 +315,58 @@ struct DeployHistoryTests {
             "only version numbers are read")
     }
 }
+
+@Suite("Alarm gate during an attended bake")
+struct AttendedAlarmTests {
+    @Test("finding 1: an alarm that flaps to ALARM and back between two gate reads fails the step: restored")
+    func flapBetweenReads() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let metrics = FakeMetrics()
+        metrics.alarms.withLock { $0["A"] = "OK" }
+        let start = clock.now()
+        // ALARM 1 s into the bake, OK 1 s later: both reads (at 5 s and at 8 s) see OK.
+        metrics.history.withLock {
+            $0 = [
+                AlarmTransition(name: "A", at: start.addingTimeInterval(1), state: "ALARM"),
+                AlarmTransition(name: "A", at: start.addingTimeInterval(2), state: "OK"),
+            ]
+        }
+        let api = FakeAlias(version: "3")
+        let engine = RolloutEngine(
+            api: api, gates: [AlarmGate(cloudWatch: metrics, names: ["A"])], clock: clock,
+            sleeper: ClockSleeper(clock), gateInterval: 5)
+        let outcome = await engine.shift(
+            function: "f", alias: "live",
+            before: AliasConfiguration(name: "live", functionVersion: "3", revisionId: "r0"),
+            newVersion: "4", strategy: try Strategy.parse("canary:10%:8s"))
+        guard case .rolledBack(let reason) = outcome else {
+            Issue.record("expected a rollback, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("A went into ALARM during the step"), "\(reason)")
+        #expect(api.alias.functionVersion == "3" && api.alias.additionalVersionWeights.isEmpty)
+        #expect(DeployHistory(description: api.alias.description).failed == ["4"])
+    }
+
+    @Test("an alarm that went into ALARM before the step began does not fail it")
+    func historyBeforeTheStep() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let metrics = FakeMetrics()
+        metrics.alarms.withLock { $0["A"] = "OK" }
+        metrics.history.withLock {
+            $0 = [
+                AlarmTransition(name: "A", at: clock.now().addingTimeInterval(-60), state: "ALARM"),
+                AlarmTransition(name: "A", at: clock.now().addingTimeInterval(-30), state: "OK"),
+            ]
+        }
+        let api = FakeAlias(version: "3")
+        let outcome = await RolloutEngine(
+            api: api, gates: [AlarmGate(cloudWatch: metrics, names: ["A"])], clock: clock,
+            sleeper: ClockSleeper(clock), gateInterval: 5
+        ).shift(
+            function: "f", alias: "live",
+            before: AliasConfiguration(name: "live", functionVersion: "3", revisionId: "r0"),
+            newVersion: "4", strategy: try Strategy.parse("canary:10%:8s"))
+        #expect(outcome == .completed)
+    }
+}
