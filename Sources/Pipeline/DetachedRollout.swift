@@ -67,9 +67,10 @@ extension DeployPipeline {
 
 /// `lambda-shift advance`: one look at a detached rollout, resolved from the same settings as
 /// the deploy that started it. Before the step's bake has elapsed it waits (exit 0, nothing
-/// changed); after it, the gates are judged over everything since the step began, then the
-/// next step, the flip, completion (the post-traffic command, the history good) or a restore
-/// (exit 3). No rollout: nothing to do. Someone who moved the alias by hand ended the rollout:
+/// changed, unless a gate has already failed); after it, the gates are judged over everything
+/// since the step began, then the next step, the flip, completion (the post-traffic command, the
+/// history good) or a restore (exit 3). No rollout: nothing to do; no such function or alias:
+/// exit 2. Someone who moved the alias by hand ended the rollout:
 /// exit 1, the traffic left as they set it.
 public struct DetachedAdvance: Sendable {
     public var pipeline: DeployPipeline
@@ -97,12 +98,17 @@ public struct DetachedAdvance: Sendable {
                 "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.",
                 isConfiguration: true)
         }
-        guard let current = try await lambda.aliasIfExists(plan.function, alias: plan.alias),
-            let record = DeployHistory(description: current.description).rollout
-        else {
+        // A function or alias that is not there is a wrong target (a typo, another region), never
+        // "nothing to do": that would keep a schedule green while the real rollout sits mid-way.
+        _ = try await OperatorChecks.function(lambda, plan.function, region: deps.region)
+        let current = try await OperatorChecks.alias(lambda, plan.function, plan.alias)
+        guard let record = DeployHistory(description: current.description).rollout else {
             outputs.outcome = .nothingToDo
             return DeployResult(
-                outputs: outputs, message: "No detached rollout is in progress on alias \(plan.alias): nothing to do.")
+                outputs: outputs,
+                message:
+                    "No detached rollout is in progress on alias \(plan.alias) of \(plan.function) in \(deps.region) (it serves \(RolloutEngine.describe(current))): nothing to do."
+            )
         }
         outputs.previousVersion = record.oldVersion
         outputs.publishedVersion = record.newVersion
@@ -179,6 +185,8 @@ public struct DetachedAdvance: Sendable {
                 final = await RolloutEngine(api: lambda, clock: deps.clock).revert(
                     function: plan.function, alias: plan.alias, before: before, newVersion: record.newVersion,
                     outcome: .rolledBack(reason: reason))
+            } else {
+                await pipeline.recordPassedPostTraffic(record.newVersion)
             }
         }
         var result = pipeline.conclude(final, outputs: &outputs, version: record.newVersion, before: before)

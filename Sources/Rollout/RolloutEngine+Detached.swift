@@ -77,7 +77,7 @@ extension RolloutEngine {
     }
 
     /// One `advance` run over a rollout whose record matches the alias (`current`): before
-    /// the step's bake has elapsed, waiting; after it, the gates judged over everything since
+    /// the step's bake has elapsed, a restore if a gate has already failed, else waiting; after it, the gates judged over everything since
     /// the step began (alarm history included, so an alarm that fired and cleared between runs
     /// counts), then the next step, the flip, completion, or a restore. `idle`: nobody ran
     /// `advance` for longer than `--max-idle` past the due time: a gate without a verdict then
@@ -87,7 +87,7 @@ extension RolloutEngine {
         bakeAfterSeconds: Int, maxIdleSeconds: Int
     ) async -> DetachedProgress {
         let now = clock.now()
-        guard Int(now.timeIntervalSince1970) >= record.due else { return .waiting(record, why: nil) }
+        let due = Int(now.timeIntervalSince1970) >= record.due
         let idle = Int(now.timeIntervalSince1970) - record.due > maxIdleSeconds
         let before = AliasConfiguration(
             name: current.name, aliasArn: current.aliasArn, functionVersion: record.oldVersion,
@@ -95,16 +95,21 @@ extension RolloutEngine {
         var history = DeployHistory(description: current.description)
         history.rollout = nil
         let weighted = record.step < strategy.steps.count
+        // Before the due time the read is not final: too little evidence is no verdict yet, but a
+        // gate that has already failed (an alarm in ALARM now or since the step began, an error
+        // rate past its bound over enough invocations) ends the step now instead of leaving its
+        // traffic on the failing version until the bake is over.
         let window = GateWindow(
             newVersion: record.newVersion, stableVersion: weighted ? record.oldVersion : nil,
-            start: Date(timeIntervalSince1970: TimeInterval(record.since)), end: now, final: true, retrospective: true)
+            start: Date(timeIntervalSince1970: TimeInterval(record.since)), end: now, final: due)
         do {
             var results: [GateResult] = []
             for gate in gates where !gate.comparesVersions || weighted {
                 results.append(try await gate.evaluate(window))
             }
-            results.forEach { emit(.gate($0)) }
             let failures = results.filter(\.failed)
+            guard due || !failures.isEmpty else { return .waiting(record, why: nil) }
+            results.forEach { emit(.gate($0)) }
             if !failures.isEmpty {
                 let reason = failures.map { "\($0.gate): \($0.detail)" }.joined(separator: "; ")
                 return .ended(
@@ -169,7 +174,7 @@ extension RolloutEngine {
             moved.rollout = nextRecord
         } else {
             (version, weights, done) = (record.newVersion, [:], true)
-            moved = history.succeeded(record.newVersion)
+            if recordsGoodAtFlip { moved = history.succeeded(record.newVersion) }
         }
         let updated = try await api.updateAlias(
             function: function, alias: alias, version: version, weights: weights, revisionId: current.revisionId,

@@ -223,3 +223,65 @@ struct DetachedStoppedTests {
         #expect(runs.record != nil)
     }
 }
+
+/// Issue 34's findings on detached rollouts, each failing before its fix.
+@Suite("Detached rollouts: no quiet failure")
+struct DetachedQuietFailureTests {
+    typealias Runs = DetachedRolloutTests.Runs
+
+    @Test("finding 3: an alarm in ALARM before the step is due rolls back at once (exit 3), not 'Waiting'")
+    func firingBeforeDue() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy { $0["strategy"] = "canary:20%:60s" }.outcome == .inProgress)
+        runs.world.metrics.alarms.withLock { $0["errors"] = "ALARM" }
+        runs.clock.advance(1)
+        let result = try await runs.advance { $0["strategy"] = "canary:20%:60s" }
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(result.reason?.contains("in ALARM: errors") == true, "\(result)")
+        #expect(runs.alias?.functionVersion == "1" && runs.alias?.additionalVersionWeights.isEmpty == true)
+        #expect(runs.record == nil && DeployHistory(description: runs.alias?.description ?? "").failed == ["2"])
+    }
+
+    @Test("finding 3: an alarm that fired and cleared since the step began rolls back before the due time too")
+    func flappedBeforeDue() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy { $0["strategy"] = "canary:20%:60s" }.outcome == .inProgress)
+        runs.world.metrics.history.withLock {
+            $0.append(AlarmTransition(name: "errors", at: runs.clock.now().addingTimeInterval(1), state: "ALARM"))
+            $0.append(AlarmTransition(name: "errors", at: runs.clock.now().addingTimeInterval(2), state: "OK"))
+        }
+        runs.clock.advance(3)
+        let result = try await runs.advance { $0["strategy"] = "canary:20%:60s" }
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(runs.alias?.additionalVersionWeights.isEmpty == true)
+    }
+
+    @Test("finding 3: a step without a verdict before its due time still waits and changes nothing")
+    func quietBeforeDue() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy { $0["strategy"] = "canary:20%:60s" }.outcome == .inProgress)
+        let mutations = runs.world.lambda.mutations.count
+        runs.clock.advance(1)
+        let result = try await runs.advance { $0["strategy"] = "canary:20%:60s" }
+        #expect(result.outcome == .waiting && result.exitCode == 0, "\(result)")
+        #expect(runs.world.lambda.mutations.count == mutations)
+    }
+
+    @Test("finding 2: advance on a missing alias or function is exit 2; nothing-to-do names the alias it read")
+    func wrongTarget() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        let wrongAlias = try await runs.advance { $0["alias"] = "lvie" }
+        #expect(wrongAlias.exitCode == ExitStatus.usage, "\(wrongAlias)")
+        #expect(wrongAlias.reason?.contains("has no alias lvie") == true, "\(wrongAlias)")
+        let wrongFunction = try await runs.advance { $0["function"] = "no-such-function" }
+        #expect(wrongFunction.exitCode == ExitStatus.usage, "\(wrongFunction)")
+        #expect(wrongFunction.reason?.contains("No Lambda function no-such-function") == true, "\(wrongFunction)")
+        #expect(runs.alias?.additionalVersionWeights == ["2": 0.5], "the real rollout is untouched")
+
+        runs.world.lambda.seedAlias("quiet")
+        let nothing = try await runs.advance { $0["alias"] = "quiet" }
+        #expect(nothing.outcome == .nothingToDo, "\(nothing)")
+        #expect(nothing.message.contains("on alias quiet of"), "\(nothing.message)")
+    }
+}
