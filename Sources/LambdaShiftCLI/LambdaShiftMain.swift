@@ -22,6 +22,10 @@ public enum LambdaShiftMain {
     public static func main(
         _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil
     ) -> Int32 {
+        // A closed pipe (`deploy … | head`, a CI log collector gone) must never stop a rollout
+        // half-way: with SIGPIPE ignored a write fails (POSIX.write returns false) and the run
+        // finishes or restores as it would have.
+        if given == nil { signal(SIGPIPE, SIG_IGN) }
         // `--version` alone is answered before ArgumentParser builds the command tree: building
         // it asks the Swift runtime for protocol conformances, each a scan of every conformance
         // record in the binary (measured with callgrind: about half of the start-up's
@@ -185,14 +189,15 @@ func waitFor(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
     return result.withLock { $0 }
 }
 
-/// Runs a command in a task that SIGINT and SIGTERM cancel (CI cancellation): the rollout
-/// sees the cancellation, restores the alias, and the command ends with exit 4.
+/// Runs a command in a task that SIGINT, SIGTERM (CI cancellation) and SIGHUP (a closed
+/// terminal or SSH session) cancel: the rollout sees the cancellation, restores the alias, and
+/// the command ends with exit 4.
 func runCancellable(_ command: sending any AsyncParsableCommand) async throws {
     var command = command
     let work = Task {
         try await command.run()
     }
-    let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+    let sources = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler { work.cancel() }

@@ -11,7 +11,7 @@ extension DeployPipeline {
     ) -> RolloutEngine {
         let report = self.report, plan = self.plan
         let watched = Mutex(0)
-        return RolloutEngine(
+        var engine = RolloutEngine(
             api: deps.functions, gates: gates, clock: deps.clock, sleeper: deps.bakeSleeper,
             gateInterval: Double(plan.gateIntervalSeconds), inconclusive: plan.inconclusive,
             warming: warming(deps.functions), capacity: capacityWait(warm)
@@ -66,6 +66,21 @@ extension DeployPipeline {
             case .restoring: report.line("restoring alias \(plan.alias) to \(RolloutEngine.describe(before))…")
             case .restored: report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before))")
             }
+        }
+        // A post-traffic command is a gate of the run too: the version is recorded good after it.
+        engine.recordsGoodAtFlip = plan.postTrafficCommand == nil
+        return engine
+    }
+
+    /// After the post-traffic command passed: the version is recorded good (a warning when the
+    /// alias moved meanwhile, so the record could not be written).
+    func recordPassedPostTraffic(_ version: String) async {
+        let recorded = await RolloutEngine(api: deps.functions, clock: deps.clock).recordSucceeded(
+            function: plan.function, alias: plan.alias, newVersion: version)
+        if !recorded {
+            report.warning(
+                "Version \(version) passed the post-traffic command, but alias \(plan.alias) no longer serves it alone, so it was not recorded as good."
+            )
         }
     }
 }

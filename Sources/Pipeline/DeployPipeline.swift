@@ -301,9 +301,12 @@ public struct DeployPipeline: Sendable {
         let gates = ready.gates
         do {
             guard let before = ready.before else {
+                // Recorded good at once unless a post-traffic command has still to pass.
+                let created =
+                    plan.postTrafficCommand == nil ? DeployHistory().succeeded(ready.version) : DeployHistory()
                 _ = try await lambda.createAlias(
-                    plan.function, alias: plan.alias, version: ready.version,
-                    description: DeployHistory().succeeded(ready.version).rendered(), additionalVersionWeights: [:])
+                    plan.function, alias: plan.alias, version: ready.version, description: created.rendered(),
+                    additionalVersionWeights: [:])
                 var hooks = ready.hooks
                 if let command = plan.postTrafficCommand {
                     let run = await runHook(.postTraffic, command: command, version: ready.published, previous: nil)
@@ -332,6 +335,7 @@ public struct DeployPipeline: Sendable {
                         result.hooks = hooks
                         return result
                     }
+                    await recordPassedPostTraffic(ready.version)
                 }
                 outputs.outcome = .deployed
                 outputs.version = ready.version
@@ -368,6 +372,8 @@ public struct DeployPipeline: Sendable {
                     } else if final == .cancelled {
                         report.event("alias \(plan.alias) restored to \(RolloutEngine.describe(before)): cancelled")
                     }
+                } else {
+                    await recordPassedPostTraffic(ready.version)
                 }
             }
             var result = conclude(final, outputs: &outputs, version: ready.version, before: before)

@@ -77,6 +77,10 @@ public struct RolloutEngine: Sendable {
     public var warming: Warming?
     /// Provisioned concurrency to wait for after every weight change, before the bake starts.
     public var capacity: CapacityWait?
+    /// Whether completing the shift records the version good. False when a later check of the
+    /// run (a post-traffic command) has still to pass: the caller records it then
+    /// (`recordSucceeded`), so a run that ends before that leaves the version unverified.
+    public var recordsGoodAtFlip = true
     public var onEvent: @Sendable (RolloutEvent) -> Void
 
     public init(
@@ -139,7 +143,8 @@ public struct RolloutEngine: Sendable {
             // With a bake after 100% the verdict comes later: the record is written then.
             let flipped = try await api.updateAlias(
                 function: function, alias: alias, version: newVersion, weights: [:], revisionId: sent,
-                description: bakeAfterSeconds > 0 ? nil : history.succeeded(newVersion).rendered())
+                description: bakeAfterSeconds > 0 || !recordsGoodAtFlip ? nil : history.succeeded(newVersion).rendered()
+            )
             revision = flipped.revisionId
             emit(.flipped)
             if let ending = try await awaitCapacity(function) {
@@ -156,9 +161,11 @@ public struct RolloutEngine: Sendable {
                         outcome: ending, history: history)
                 }
                 // Recorded only if the alias is still as this run left it.
-                _ = try? await api.updateAlias(
-                    function: function, alias: alias, version: newVersion, weights: [:], revisionId: revision,
-                    description: history.succeeded(newVersion).rendered())
+                if recordsGoodAtFlip {
+                    _ = try? await api.updateAlias(
+                        function: function, alias: alias, version: newVersion, weights: [:], revisionId: revision,
+                        description: history.succeeded(newVersion).rendered())
+                }
             }
             return .completed
         } catch is CancellationError {
@@ -170,9 +177,11 @@ public struct RolloutEngine: Sendable {
             let now = try? await api.getAlias(function: function, alias: alias)
             if let now, now.functionVersion == newVersion, now.additionalVersionWeights.isEmpty {
                 // Someone promoted this very version: the rollout is finished, not broken.
-                _ = try? await api.updateAlias(
-                    function: function, alias: alias, version: newVersion, weights: [:], revisionId: now.revisionId,
-                    description: history.succeeded(newVersion).rendered())
+                if recordsGoodAtFlip {
+                    _ = try? await api.updateAlias(
+                        function: function, alias: alias, version: newVersion, weights: [:],
+                        revisionId: now.revisionId, description: history.succeeded(newVersion).rendered())
+                }
                 return .completedByOther
             }
             return .interfered(now: now.map(Self.describe) ?? "unknown")
@@ -272,14 +281,34 @@ public struct RolloutEngine: Sendable {
     }
 
     /// Undoes a completed shift (another target of the same run failed): the alias goes back to
-    /// `before` if it still holds a state this run set, guarded by its current RevisionId; the
-    /// version's own record stays as its gates left it.
+    /// `before` if it still holds a state this run set, guarded by its current RevisionId. The
+    /// version is recorded as rolled back (it passed its own gates, so it is not called failed),
+    /// so no later automatic choice returns this target to the release the run aborted.
     public func undo(function: String, alias: String, before: AliasConfiguration, newVersion: String) async
         -> RolloutOutcome
     {
         await restore(
             function, alias, before: before, newVersion: newVersion, revision: nil,
-            outcome: .rolledBack(reason: "another target of this run failed"))
+            outcome: .rolledBack(reason: "another target of this run failed"),
+            history: DeployHistory(description: before.description), leaving: .rolledBack)
+    }
+
+    /// Records `newVersion` good once every check of its run has passed (the post-traffic
+    /// command after the flip), if the alias still serves it alone; guarded by the RevisionId
+    /// just read, so someone else's change is never overwritten. False when it was not recorded.
+    public func recordSucceeded(function: String, alias: String, newVersion: String) async -> Bool {
+        let api = self.api
+        return await Task {
+            guard let current = try? await api.getAlias(function: function, alias: alias),
+                current.functionVersion == newVersion, current.additionalVersionWeights.isEmpty
+            else { return false }
+            var history = DeployHistory(description: current.description)
+            history.rollout = nil
+            let recorded = try? await api.updateAlias(
+                function: function, alias: alias, version: newVersion, weights: [:], revisionId: current.revisionId,
+                description: history.succeeded(newVersion).rendered())
+            return recorded != nil
+        }.value
     }
 
     /// Puts the alias back on `before` after its shift completed and a later check failed (a
@@ -298,12 +327,14 @@ public struct RolloutEngine: Sendable {
     /// this run could have set, its RevisionId is used; anything else is someone else's change.
     func restore(
         _ function: String, _ alias: String, before: AliasConfiguration, newVersion: String, revision: String?,
-        outcome: RolloutOutcome, history: DeployHistory? = nil
+        outcome: RolloutOutcome, history: DeployHistory? = nil, leaving: DeployHistory.Field = .failed
     ) async -> RolloutOutcome {
         let api = self.api
         emit(.restoring)
-        // A version that failed its gates is recorded as failed, so `rollback` never returns to it.
-        let description = history?.failed(newVersion).rendered()
+        // A version that failed its gates is recorded as failed (one that another target's
+        // failure took back, as rolled back), so `rollback` never returns to it.
+        let description = history.map { leaving == .rolledBack ? $0.rolledBack(newVersion) : $0.failed(newVersion) }?
+            .rendered()
         let result: Result<String?, any Error> = await Task {
             do {
                 var guardRevision = revision

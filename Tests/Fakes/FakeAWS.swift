@@ -20,6 +20,8 @@ public final class FakeLambda: FunctionAPI {
         public var failingInvokes: Set<String> = []
         public var failAliasUpdatesAfter: Int?
         public var aliasUpdates: [(version: String, weights: [String: Double])] = []
+        /// The description each alias update left, in order.
+        public var aliasDescriptions: [String] = []
         public var mutations: [String] = []
         public var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
         /// `Zip` or `Image`, and the architecture: the function's for life.
@@ -63,6 +65,7 @@ public final class FakeLambda: FunctionAPI {
 
     public var mutations: [String] { state.withLock { $0.mutations } }
     public var aliasUpdates: [(version: String, weights: [String: Double])] { state.withLock { $0.aliasUpdates } }
+    public var aliasDescriptions: [String] { state.withLock { $0.aliasDescriptions } }
     public func alias(_ alias: String = "live") -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
 
     /// Publishes the current code as a version and points `alias` at it (a function after its first deploy).
@@ -271,6 +274,7 @@ public final class FakeLambda: FunctionAPI {
                 || s.aliases[alias]?.additionalVersionWeights != current.additionalVersionWeights
             s.aliases[alias] = current
             s.aliasUpdates.append((current.functionVersion, current.additionalVersionWeights))
+            s.aliasDescriptions.append(current.description)
             s.capacityLog.append("update \(alias)")
             if rerouted, s.provisioned[alias] != nil { s.pendingReads[alias] = s.allocationReads }
             return current

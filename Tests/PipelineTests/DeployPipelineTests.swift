@@ -247,6 +247,30 @@ struct RollbackChoiceTests {
         try await RollbackChoice.choose(current: alias, toVersion: to, aliasName: "live") { versions }
     }
 
+    @Test("issue 34 finding 4: after --to-version away from a good version, a plain rollback never returns to it")
+    func pinnedThenPlain() async throws {
+        // Serving 3, recorded good; an operator pins 1.
+        let serving = AliasConfiguration(
+            name: "live", functionVersion: "3", description: "[lambda-shift good=3,1 failed=]")
+        let pinned = try await choose(serving, to: "1")
+        #expect(pinned.destination == "1" && pinned.history.rolledBack == ["3"])
+        // A plain rollback from 1 then has no good version to go to but 1 itself: never forward to 3.
+        let after = AliasConfiguration(name: "live", functionVersion: "1", description: pinned.history.rendered())
+        await #expect(throws: OperatorFailure.self) { _ = try await choose(after, versions: [1, 2, 3]) }
+        let withTwo = AliasConfiguration(
+            name: "live", functionVersion: "1", description: "[lambda-shift good=3,2 failed= rolled-back=3]")
+        #expect(try await choose(withTwo, versions: [1, 2, 3]).destination == "2")
+    }
+
+    @Test("rollback whose newest good version was deleted goes to the next good one, and says so")
+    func deletedGood() async throws {
+        let alias = AliasConfiguration(
+            name: "live", functionVersion: "5", description: "[lambda-shift good=5,4,2 failed=]")
+        let choice = try await choose(alias, versions: [1, 2, 3, 5])
+        #expect(choice.destination == "2", "\(choice.why)")
+        #expect(choice.why.contains("version(s) 4, newer, are no longer published"), "\(choice.why)")
+    }
+
     @Test("the last good version from the history, never a failed one; the one left is recorded as rolled back")
     func fromHistory() async throws {
         let alias = AliasConfiguration(
@@ -281,13 +305,17 @@ struct RollbackChoiceTests {
     }
 
     @Test(
-        "an in-flight shift is undone; --to-version wins and judges nothing; no history: the newest earlier not failed")
+        "an in-flight shift is undone; --to-version wins, judges nothing, and records what it left; no history: the newest earlier not failed"
+    )
     func otherCases() async throws {
         let shifting = AliasConfiguration(name: "live", functionVersion: "3", additionalVersionWeights: ["4": 0.1])
         let undo = try await choose(shifting)
         #expect(undo.destination == "3" && undo.history.rolledBack == ["4"] && undo.history.failed.isEmpty)
         let pinned = try await choose(AliasConfiguration(name: "live", functionVersion: "4"), to: "1")
-        #expect(pinned.destination == "1" && pinned.history.failed.isEmpty && pinned.history.rolledBack.isEmpty)
+        #expect(pinned.destination == "1" && pinned.history.failed.isEmpty && pinned.history.rolledBack == ["4"])
+        // Pinned away from a split alias: both versions it served are left, neither is failed.
+        let pinnedSplit = try await choose(shifting, to: "2")
+        #expect(pinnedSplit.history.rolledBack == ["4", "3"] && pinnedSplit.history.failed.isEmpty)
         let bare = try await choose(
             AliasConfiguration(name: "live", functionVersion: "4", description: "[lambda-shift good= failed=3]"))
         #expect(bare.destination == "2" && bare.why.contains("not known to have been healthy"))
@@ -656,6 +684,21 @@ struct TrafficHookTests {
         #expect(DeployHistory(description: world.lambda.alias()?.description ?? "").failed == ["2"])
         #expect(result.hooks.map(\.kind) == [.preTraffic] && result.hooks.first?.exitCode == 2)
         #expect(world.events.lines.contains("checking"), "its output is in the log")
+    }
+
+    @Test("finding 9: the version is recorded good only after the post-traffic command passed, not at the flip")
+    func goodAfterPostTraffic() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let marker = world.source + "-post-traffic-ran"
+        let result = await world.run(try world.plan { $0["post-traffic-command"] = "touch '\(marker)'" })
+        #expect(result.exitCode == 0 && result.outcome == .deployed, "\(result)")
+        #expect(FileManager.default.fileExists(atPath: marker))
+        let updates = world.lambda.aliasUpdates, descriptions = world.lambda.aliasDescriptions
+        let flip = try #require(updates.firstIndex { $0.version == "2" && $0.weights.isEmpty })
+        // What a kill -9 during the command would leave: the alias on 2, and 2 not yet good.
+        #expect(!DeployHistory(description: descriptions[flip]).good.contains("2"), "\(descriptions[flip])")
+        #expect(DeployHistory(description: world.lambda.alias()?.description ?? "").good.first == "2")
     }
 
     @Test("a failing post-traffic command restores the previous version: exit 3")

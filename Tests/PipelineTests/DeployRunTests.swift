@@ -275,3 +275,19 @@ struct DeployRunTests {
 final class SleepsUntilCancelled: Sleeper {
     func sleep(seconds: Double) async throws { try await Task.sleep(nanoseconds: 60_000_000_000) }
 }
+
+extension DeployRunTests {
+    @Test("finding 5: every target a fleet run restores records the aborted release as rolled back, never good")
+    func restoredTargetsRecordTheRelease() async throws {
+        let world = try World(["a", "b"])
+        world.metrics["b"]?.scheduled.withLock { $0.append((after: 2, name: "errors", state: "ALARM")) }
+        let (result, _) = await world.run(try world.targets { $0["waves"] = "1,100%" })
+        #expect(result.exitCode == ExitStatus.gateFailed, "\(result)")
+        #expect(world.version("a") == "1" && world.version("b") == "1")
+        let a = DeployHistory(description: world.lambdas["a"]?.alias()?.description ?? "")
+        #expect(!a.good.contains("2") && a.rolledBack == ["2"], "\(a.described)")
+        #expect(a.lastGood(excluding: "1") != "2")
+        let b = DeployHistory(description: world.lambdas["b"]?.alias()?.description ?? "")
+        #expect(b.failed == ["2"], "\(b.described)")
+    }
+}
