@@ -26,6 +26,36 @@ public final class CIContext: Sendable {
         }
     }
 
+    /// Why this run builds code from a pull or merge request, nil when it does not: GitHub's
+    /// `pull_request` and `pull_request_target` events, a GitLab merge-request pipeline, a
+    /// CodeBuild pull-request webhook (`PULL_REQUEST_CREATED`, `_UPDATED`, `_REOPENED`; not
+    /// `_MERGED`, which builds the base branch after the merge). Such code is never mapped to
+    /// an environment by branch: a back-merge's head branch can be `main`.
+    public var changeRequest: String? {
+        let v = environment
+        if v["GITHUB_ACTIONS"] == "true", let event = v["GITHUB_EVENT_NAME"],
+            ["pull_request", "pull_request_target"].contains(event)
+        {
+            return "a GitHub \(event) event"
+        }
+        if v["GITLAB_CI"] == "true",
+            v["CI_MERGE_REQUEST_IID"]?.isEmpty == false || v["CI_PIPELINE_SOURCE"] == "merge_request_event"
+        {
+            return "a GitLab merge-request pipeline"
+        }
+        if v["CODEBUILD_BUILD_ID"] != nil {
+            if let event = v["CODEBUILD_WEBHOOK_EVENT"], event.hasPrefix("PULL_REQUEST_"),
+                event != "PULL_REQUEST_MERGED"
+            {
+                return "a CodeBuild \(event) webhook"
+            }
+            if let source = v["CODEBUILD_SOURCE_VERSION"], source.hasPrefix("pr/") {
+                return "a CodeBuild build of pull request \(source.dropFirst(3))"
+            }
+        }
+        return nil
+    }
+
     /// The pull request (GitHub: `refs/pull/N/merge`) or merge request (GitLab) of this run.
     public var pullRequest: String? {
         if let ref = environment["GITHUB_REF"], ref.hasPrefix("refs/pull/") {

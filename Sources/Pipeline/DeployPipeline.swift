@@ -302,8 +302,11 @@ public struct DeployPipeline: Sendable {
         do {
             guard let before = ready.before else {
                 // Recorded good at once unless a post-traffic command has still to pass.
-                let created =
+                var created =
                     plan.postTrafficCommand == nil ? DeployHistory().succeeded(ready.version) : DeployHistory()
+                // A preview's alias says it is one, so no later preview or cleanup mistakes an
+                // alias that serves callers for it, nor it for one.
+                if plan.isPreview { created.text = PreviewAlias.marker }
                 _ = try await lambda.createAlias(
                     plan.function, alias: plan.alias, version: ready.version, description: created.rendered(),
                     additionalVersionWeights: [:])

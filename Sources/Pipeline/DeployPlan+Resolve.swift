@@ -51,6 +51,9 @@ extension DeployPlan {
             aliasName = try PreviewAlias.name(
                 template: settings.text("preview-alias") ?? PreviewAlias.defaultTemplate,
                 branch: provenance.branch, pr: settings.ci.pullRequest)
+            if deployAliases(settings).contains(aliasName) {
+                throw PreviewAlias.refusal(aliasName, why: "the alias the settings deploy to")
+            }
         } else {
             aliasName = try AliasName.validated(settings.text("alias") ?? "live")
         }
@@ -119,5 +122,20 @@ extension DeployPlan {
             )
         }
         return plan
+    }
+
+    /// The aliases the settings deploy to outside a preview: `live`, the `alias` setting (unless
+    /// `including` is false: cleanup's `--alias` names what to remove), and each environment's
+    /// `alias:` in the settings file.
+    static func deployAliases(_ settings: ResolvedSettings, including setting: Bool = true) -> Set<String> {
+        var names: Set<String> = ["live"]
+        if setting, let alias = settings.text("alias") { names.insert(alias) }
+        if let file = settings.file {
+            if let top = file.value("alias", environment: nil) { names.insert(top) }
+            for environment in file.environmentNames {
+                if let alias = file.value("alias", environment: environment) { names.insert(alias) }
+            }
+        }
+        return names
     }
 }

@@ -158,7 +158,8 @@ public struct OperatorCommands: Sendable {
         let function = target.function
         _ = try await OperatorChecks.function(lambda, function, region: deps.region)
         let result = try await PreviewCleanup(functions: lambda, clock: deps.clock).run(
-            function: function, selector: selector, template: template, keepVersions: keep)
+            function: function, selector: selector, template: template, keepVersions: keep,
+            protected: DeployPlan.deployAliases(settings, including: !settings.isGiven("alias")))
         let removed = result.removedAliases
         var sentence =
             removed.isEmpty

@@ -47,6 +47,7 @@ struct Preflight {
                 isConfiguration: true)
         }
         report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
+        if let unwatched = Self.unwatchedCanary(plan) { report.warning(unwatched) }
         try await checkCredentialLifetime()
         let arnParts = plan.function.split(separator: ":", omittingEmptySubsequences: false)
         if plan.function.hasPrefix("arn:"), arnParts.count >= 7, arnParts[3] != deps.region {
@@ -121,6 +122,10 @@ struct Preflight {
         if let before, before.functionVersion != "$LATEST", !plan.strategy.steps.isEmpty {
             unlessSkipped = try await checkWeightedAliasRules(live: before.functionVersion, latest: function)
         }
+        if plan.isPreview, let before, !PreviewAlias.mayTreatAsPreview(before) {
+            throw PreviewAlias.refusal(
+                plan.alias, why: "which carries a deploy history or a rollout record that no preview wrote")
+        }
         if let before, let record = DeployHistory(description: before.description).rollout,
             record.matches(before, strategy: plan.strategy) || !before.additionalVersionWeights.isEmpty
         {
@@ -156,6 +161,20 @@ struct Preflight {
         return Result(
             identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
             unlessSkipped: unlessSkipped)
+    }
+
+    /// A gradual deploy to production that no gate watches (no alarm, no error-rate or canary
+    /// gate, no hook, no smoke test): said, since such a canary only delays a bad release.
+    static func unwatchedCanary(_ plan: DeployPlan) -> String? {
+        let watched =
+            !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty || plan.maxErrorRateBasisPoints != nil
+            || plan.canary != nil || plan.preTrafficCommand != nil || plan.postTrafficCommand != nil
+            || plan.smokePayload != nil
+        guard !watched, !plan.strategy.steps.isEmpty, plan.environment.lowercased().hasPrefix("prod") else {
+            return nil
+        }
+        return
+            "The gradual deploy to \(plan.environment) is watched by no gate (no --alarm, --max-error-rate, canary comparison, hook or smoke payload): a canary nothing watches is a delay, not a safety net; add --alarm or --max-error-rate."
     }
 
     /// The gates of a plan: alarms (but those `ignoring`), the error rate, the canary comparison.

@@ -1,6 +1,8 @@
 import LambdaShiftCore
 import AWSCore
+import AWSServices
 import Config
+import Rollout
 
 /// The alias a branch's preview lives on: `preview-<branch>` by default, or a template with
 /// `{branch}` and `{pr}`; characters Lambda does not allow in an alias name become `-`, and the
@@ -34,6 +36,26 @@ public enum PreviewAlias {
         let cleaned = String(
             out.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }.prefix(128))
         return try AliasName.validated(cleaned)
+    }
+
+    /// The text a preview deploy writes before its record in the alias description: what tells
+    /// a preview alias from one that serves callers.
+    public static let marker = "lambda-shift preview"
+
+    /// Whether a deploy or `cleanup` may treat `alias` as a preview: it carries no deploy
+    /// history and no rollout record, or a preview deploy made it (the marker, or the default
+    /// `preview-` prefix of aliases made before the marker). Anything else serves callers.
+    public static func mayTreatAsPreview(_ alias: AliasConfiguration) -> Bool {
+        let history = DeployHistory(description: alias.description)
+        if history.isEmpty && history.rollout == nil { return true }
+        return history.text.hasPrefix(marker) || alias.name.hasPrefix("preview-")
+    }
+
+    /// The refusal for a preview alias that is an alias serving callers.
+    public static func refusal(_ name: String, why: String) -> ConfigError {
+        ConfigError(
+            "The preview alias resolves to \(name), \(why): a preview never deploys to or removes an alias that serves callers; change --preview-alias (or --branch) so it names an alias of its own."
+        )
     }
 
     /// The part of every name the template makes that is fixed: what `cleanup` requires of an

@@ -30,7 +30,10 @@ public struct PreviewCleanup: Sendable {
         self.clock = clock
     }
 
-    public func run(function: String, selector: Selector, template: String, keepVersions: Int) async throws -> Result {
+    /// `protected`: the aliases the settings deploy to, never removed whatever their shape.
+    public func run(
+        function: String, selector: Selector, template: String, keepVersions: Int, protected deployAliases: Set<String>
+    ) async throws -> Result {
         let prefix = PreviewAlias.prefix(template: template)
         guard !prefix.isEmpty else {
             throw OperatorFailure(
@@ -47,9 +50,19 @@ public struct PreviewCleanup: Sendable {
                     exitCode: ExitStatus.usage)
             }
             doomed = aliases.filter { $0.name == name }
+            if deployAliases.contains(name) {
+                throw PreviewAlias.refusal(name, why: "an alias the settings deploy to")
+            }
+            if let found = doomed.first, !PreviewAlias.mayTreatAsPreview(found) {
+                throw PreviewAlias.refusal(
+                    name, why: "which carries a deploy history or a rollout record that no preview wrote")
+            }
         case .olderThan(let seconds):
             let cutoff = clock.now().addingTimeInterval(-Double(seconds))
-            for alias in aliases where alias.name.hasPrefix(prefix) {
+            for alias in aliases
+            where alias.name.hasPrefix(prefix) && !deployAliases.contains(alias.name)
+                && PreviewAlias.mayTreatAsPreview(alias)
+            {
                 let version = try await functions.getFunctionConfiguration(function, qualifier: alias.functionVersion)
                 if let modified = version.lastModified.flatMap(Self.lambdaTime), modified < cutoff {
                     doomed.append(alias)

@@ -61,12 +61,25 @@ public struct ResolvedSettings: Sendable {
         if let branch = try top.raw(SettingsTable.spec("branch")!) { provenance.branch = branch.text }
         var explicit = try top.raw(SettingsTable.spec("environment")!)
         if let environment { explicit = (environment, "the environment covered") }
-        let target = try Self.environment(explicit: explicit, branch: provenance.branch, file: file)
+        let previewing =
+            SettingCommand.deploying.contains(command)
+            ? try top.raw(SettingsTable.spec("preview")!).map {
+                try parse($0.text, origin: $0.origin, kind: .flag) == .flag(true)
+            } ?? false : false
+        if explicit == nil, let why = ci.changeRequest, [.deploy, .plan].contains(command) {
+            // Code from a pull or merge request is never mapped by branch (a back-merge's head
+            // branch is main): a preview, or an environment named on purpose.
+            guard previewing else {
+                throw ConfigError(
+                    "This run builds code from a pull or merge request (\(why)), which is never deployed to the environment its branch maps to (a back-merge's branch can be main): pass --preview for a preview alias of its own, or --environment NAME to deploy it there on purpose."
+                )
+            }
+        }
+        let fromChangeRequest = explicit == nil && ci.changeRequest != nil
+        let target =
+            fromChangeRequest ? nil : try Self.environment(explicit: explicit, branch: provenance.branch, file: file)
         var environmentName = target?.environment
-        if environmentName == nil, SettingCommand.deploying.contains(command),
-            let preview = try top.raw(SettingsTable.spec("preview")!),
-            try parse(preview.text, origin: preview.origin, kind: .flag) == .flag(true)
-        {
+        if environmentName == nil, previewing {
             // A preview goes to the environment mapped for the branch (environments: preview:
             // branches: ["feature/*"]), else to one named preview.
             environmentName = "preview"
@@ -280,17 +293,67 @@ public struct ResolvedSettings: Sendable {
                     "\(explicit.origin) is \"\(explicit.text)\", which \(file?.path ?? "the settings file") does not list (did you mean \(suggestion)?): use one of \(names.joined(separator: ", "))."
                 )
             }
+            // No list to hold it to: a name that is a known one but for case or a common
+            // abbreviation (prod, Production) would silently get another environment's defaults.
+            let known = Set(map.branches.values.map(\.environment) + (file?.environmentNames ?? []) + ["preview"])
+            if !known.contains(explicit.text), let meant = Self.meant(explicit.text, among: known) {
+                throw ConfigError(
+                    "\(explicit.origin) is \"\(explicit.text)\", which no settings name (did you mean \(meant)?): environments are named exactly, so pass --environment \(meant)."
+                )
+            }
             let strategy = map.branches.values.first { $0.environment == explicit.text }?.strategy
             return BranchMap.Target(environment: explicit.text, strategy: strategy ?? "")
         }
         return try map.target(branch: branch)
     }
 
-    /// `--config FILE`, the `config` input, or `.lambda-shift.yml` in the working directory.
-    static func loadFile(_ path: String?, environment: Environment) throws -> ConfigFile? {
+    /// The known environment `name` differs from only by case or a common abbreviation.
+    static func meant(_ name: String, among known: Set<String>) -> String? {
+        let abbreviations = [
+            "prod": "production", "prd": "production", "stage": "staging", "stg": "staging",
+            "dev": "development", "develop": "development",
+        ]
+        let lowered = name.lowercased()
+        if let match = known.sorted().first(where: { $0.lowercased() == lowered }) { return match }
+        if let full = abbreviations[lowered], let match = known.sorted().first(where: { $0.lowercased() == full }) {
+            return match
+        }
+        return nil
+    }
+
+    /// The settings file's name, and the near names a user may have saved it under.
+    static let fileName = ".lambda-shift.yml"
+    static let nearNames = [
+        ".lambda-shift.yaml", "lambda-shift.yml", "lambda-shift.yaml", ".lambda_shift.yml", ".lambdashift.yml",
+        ".lambda-shift.YML",
+    ]
+
+    /// `--config FILE`, the `config` input, or `.lambda-shift.yml` in the working directory
+    /// (`.lambda-shift.yaml` is read the same). Another near name is refused by name: settings
+    /// silently ignored would leave a deploy without the gates they set.
+    static func loadFile(
+        _ path: String?, environment: Environment,
+        in workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws -> ConfigFile? {
         if let path { return try ConfigFile.load(path: path) }
-        let fallback = FileManager.default.currentDirectoryPath + "/.lambda-shift.yml"
-        return FileManager.default.fileExists(atPath: fallback) ? try ConfigFile.load(path: fallback) : nil
+        let directory = workingDirectory + "/"
+        let exists = { (name: String) in FileManager.default.fileExists(atPath: directory + name) }
+        let near = nearNames.filter(exists)
+        if exists(fileName) {
+            if near.contains(".lambda-shift.yaml") {
+                throw ConfigError(
+                    "Both \(fileName) and .lambda-shift.yaml are here, and only one is read: merge them into \(fileName) and delete the other."
+                )
+            }
+            return try ConfigFile.load(path: directory + fileName)
+        }
+        if near == [".lambda-shift.yaml"] { return try ConfigFile.load(path: directory + ".lambda-shift.yaml") }
+        if let first = near.first(where: { $0 != ".lambda-shift.yaml" }) {
+            throw ConfigError(
+                "Found \(first), but the settings file is \(fileName): rename it, or pass --config \(first)."
+            )
+        }
+        return nil
     }
 
     /// The branch as detection and `--branch` give it, quoted for a sentence.

@@ -101,6 +101,41 @@ extension TwinSuite.DeployTests {
         }
     }
 
+    @Test("finding 6: SIGHUP mid-bake (a closed terminal) restores the alias like SIGTERM: exit 4")
+    func hangup() async throws {
+        let f = try await fixture("hup")
+        try await twin.clearRequests()
+        let running = try startDeploy(f, ["--branch", "main", "--strategy", "steps:10%@4s,50%@4s"])
+        try await waitFor { $0.contains { $0["operation"] as? String == "UpdateAlias" } }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        kill(running.process.processIdentifier, SIGHUP)
+        let result = finish(running)
+        #expect(result.status == 4, "\(result.output)")
+        #expect(result.output.contains("restored"), "\(result.output)")
+        try await expectNotSplit(f, allowed: ["1"])
+    }
+
+    @Test("finding 6: a closed output pipe (deploy … | head) never stops a rollout: it finishes as it would have")
+    func closedPipe() async throws {
+        let f = try await fixture("epipe")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
+        process.arguments =
+            ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source]
+            + ["--branch", "main", "--strategy", "steps:10%@1s,50%@1s", "--gate-interval", "1s"]
+        process.environment = twin.environment().variables
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        // The reader goes away at once: every later write of the deploy fails with EPIPE.
+        try pipe.fileHandleForReading.close()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "killed by signal \(process.terminationStatus)")
+        #expect(process.terminationStatus == 0)
+        try await expectNotSplit(f, allowed: ["2"])
+    }
+
     @Test("two deploys racing for one alias: one wins, the other stops without overwriting")
     func race() async throws {
         let f = try await fixture("race2")

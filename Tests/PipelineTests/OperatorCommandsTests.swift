@@ -161,3 +161,42 @@ struct OperatorCommandsTests {
         #expect(lambda.mutations.isEmpty)
     }
 }
+
+extension OperatorCommandsTests {
+    @Test("finding 8: cleanup never removes the deploy alias, nor an alias with a history no preview wrote")
+    func cleanupKeepsServingAliases() async throws {
+        midShift(weight: nil)
+        // `cleanup --preview-alias 'l{branch}' --branch ive` resolves to live.
+        await #expect {
+            _ = try await commands(.cleanup) {
+                $0["preview-alias"] = "l{branch}"
+                $0["branch"] = "ive"
+            }.cleanup()
+        } throws: { error in
+            (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                && "\(error)".contains("The preview alias resolves to live")
+        }
+        #expect(lambda.alias() != nil)
+        // An alias of another name that carries a deploy history serves callers too.
+        _ = try await lambda.createAlias(
+            "svc", alias: "pre-prod", version: "1", description: DeployHistory(good: ["1"]).rendered(),
+            additionalVersionWeights: [:])
+        await #expect(throws: (any Error).self) {
+            _ = try await commands(.cleanup) {
+                $0["alias"] = "pre-prod"; $0["preview-alias"] = "pre-{branch}"
+            }
+            .cleanup()
+        }
+        #expect(lambda.alias("pre-prod") != nil)
+        // A preview a deploy made (the marker) is removed as before.
+        _ = try await lambda.createAlias(
+            "svc", alias: "pre-login", version: "2",
+            description: DeployHistory(good: ["2"], text: PreviewAlias.marker).rendered(),
+            additionalVersionWeights: [:])
+        let removed = try await commands(.cleanup) {
+            $0["alias"] = "pre-login"; $0["preview-alias"] = "pre-{branch}"
+        }
+        .cleanup()
+        #expect(removed.outcome == .cleaned)
+    }
+}

@@ -2,7 +2,7 @@ import CISupport
 import Config
 import Foundation
 import LambdaShiftCore
-import Pipeline
+@testable import Pipeline
 import Testing
 
 @Suite("Settings resolved once, from the table")
@@ -65,5 +65,146 @@ struct ResolvedSettingsTests {
         #expect(throws: (any Error).self) { try resolve(.deploy, ["keep-versions": ["0"]]) }
         // A command reads only its own settings: status never parses a deploy's gate settings.
         #expect(try resolve(.status, [:], ["LAMBDA_SHIFT_BAKE": "soon"]).entry("function") == nil)
+    }
+}
+
+@Suite("Code from a pull or merge request is never mapped by branch")
+struct ChangeRequestTests {
+    func resolve(_ variables: [String: String], _ flags: [String: [String]] = [:]) throws -> ResolvedSettings {
+        try ResolvedSettings.resolve(
+            .deploy, flags: SettingFlags(["function": ["svc"]].merging(flags) { $1 }),
+            ci: CIContext(environment: Environment(variables), git: { Provenance.GitFacts() }))
+    }
+
+    static let events: [[String: String]] = [
+        ["GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_HEAD_REF": "main"],
+        ["GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_target", "GITHUB_REF_NAME": "main"],
+        ["GITLAB_CI": "true", "CI_MERGE_REQUEST_IID": "7", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "main"],
+        ["GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_REF_NAME": "main"],
+        [
+            "CODEBUILD_BUILD_ID": "b:1", "CODEBUILD_WEBHOOK_EVENT": "PULL_REQUEST_UPDATED",
+            "CODEBUILD_WEBHOOK_HEAD_REF": "refs/heads/main",
+        ],
+    ]
+
+    @Test(
+        "finding 7: a pull or merge request whose branch is main is exit 2 without --environment or --preview",
+        arguments: events)
+    func refused(_ variables: [String: String]) throws {
+        #expect {
+            _ = try resolve(variables)
+        } throws: { error in
+            let sentence = (error as? ConfigError)?.sentence ?? "\(error)"
+            return (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                && sentence.contains("pull or merge request") && sentence.contains("pass --preview")
+        }
+    }
+
+    @Test("a preview of a pull request is the preview environment; --environment is taken as asked", arguments: events)
+    func previewOrNamed(_ variables: [String: String]) throws {
+        #expect(try resolve(variables, ["preview": ["true"]]).environmentName == "preview")
+        #expect(try resolve(variables, ["environment": ["staging"]]).environmentName == "staging")
+    }
+
+    @Test("a push to main and CodeBuild's PULL_REQUEST_MERGED still map by branch")
+    func pushes() throws {
+        let push = ["GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": "main"]
+        #expect(try resolve(push).environmentName == "production")
+        let merged = [
+            "CODEBUILD_BUILD_ID": "b:1", "CODEBUILD_WEBHOOK_EVENT": "PULL_REQUEST_MERGED",
+            "CODEBUILD_WEBHOOK_HEAD_REF": "refs/heads/main",
+        ]
+        #expect(try resolve(merged).environmentName == "production")
+    }
+}
+
+@Suite("A preview alias is never an alias that serves callers")
+struct PreviewAliasTests {
+    @Test("finding 8: --preview with a template that resolves to the deploy alias is exit 2")
+    func previewIsTheDeployAlias() throws {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        flags["bucket"] = "artifacts"
+        flags["source"] = FileManager.default.temporaryDirectory.path
+        flags["preview"] = "true"
+        flags["preview-alias"] = "{branch}"
+        flags["branch"] = "live"
+        #expect {
+            _ = try flags.resolve(Environment(["GITHUB_ACTIONS": "true"]))
+        } throws: { error in
+            (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                && "\(error)".contains("The preview alias resolves to live")
+        }
+        flags["branch"] = "login"
+        #expect(try flags.resolve(Environment(["GITHUB_ACTIONS": "true"]))?.alias == "login")
+    }
+}
+
+@Suite("A gate nobody set: no settings silently ignored")
+struct UnsetGateTests {
+    /// A deploy's settings resolved with the settings file looked up in `directory`.
+    func resolve(in directory: String, _ flags: [String: [String]]) throws -> ResolvedSettings {
+        let environment = Environment(["GITHUB_ACTIONS": "true"])
+        let file = try ResolvedSettings.loadFile(nil, environment: environment, in: directory)
+        var given = flags
+        if let file { given["config"] = [file.path] }
+        return try ResolvedSettings.resolve(
+            .deploy, flags: SettingFlags(["function": ["svc"]].merging(given) { $1 }),
+            ci: CIContext(environment: environment, git: { Provenance.GitFacts() }))
+    }
+
+    func directory(_ files: [String: String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("near-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: path + "/" + name, atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    @Test("finding 10: .lambda-shift.yaml is read; another near name of the settings file is refused by name")
+    func nearNames() throws {
+        let yaml = try directory([".lambda-shift.yaml": "alarm: [errors]\n"])
+        #expect(try resolve(in: yaml, ["branch": ["main"]]).list("alarm") == ["errors"])
+        let misnamed = try directory(["lambda-shift.yml": "alarm: [errors]\n"])
+        #expect {
+            _ = try resolve(in: misnamed, ["branch": ["main"]])
+        } throws: { "\($0)".contains("Found lambda-shift.yml, but the settings file is .lambda-shift.yml") }
+        let both = try directory([".lambda-shift.yml": "alarm: [a]\n", ".lambda-shift.yaml": "alarm: [b]\n"])
+        #expect(throws: ConfigError.self) { _ = try resolve(in: both, [:]) }
+    }
+
+    @Test(
+        "finding 10: an environment name that differs from a known one by case or abbreviation gets a did-you-mean",
+        arguments: [("prod", "production"), ("Production", "production"), ("stage", "staging"), ("STAGING", "staging")])
+    func didYouMean(_ given: String, _ meant: String) throws {
+        let empty = try directory([:])
+        #expect {
+            _ = try resolve(in: empty, ["environment": [given]])
+        } throws: { error in
+            (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                && "\(error)".contains("did you mean \(meant)?")
+        }
+    }
+
+    @Test("an environment name of its own (qa) is taken as given")
+    func ownName() throws {
+        #expect(try resolve(in: try directory([:]), ["environment": ["qa"]]).environmentName == "qa")
+    }
+
+    @Test("finding 10: a gradual deploy to production that no gate watches is warned about; one with an alarm is not")
+    func unwatched() throws {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        flags["bucket"] = "artifacts"
+        flags["source"] = FileManager.default.temporaryDirectory.path
+        flags["branch"] = "main"
+        let bare = try #require(try flags.resolve(Environment(["GITHUB_ACTIONS": "true"])))
+        #expect(Preflight.unwatchedCanary(bare)?.contains("a canary nothing watches is a delay") == true)
+        flags.values["alarm"] = ["errors"]
+        let watched = try #require(try flags.resolve(Environment(["GITHUB_ACTIONS": "true"])))
+        #expect(Preflight.unwatchedCanary(watched) == nil)
+        flags.values["alarm"] = nil
+        flags["strategy"] = "AllAtOnce"
+        #expect(
+            Preflight.unwatchedCanary(try #require(try flags.resolve(Environment(["GITHUB_ACTIONS": "true"])))) == nil)
     }
 }
