@@ -64,6 +64,8 @@ public struct RollbackChoice: Sendable, Equatable {
         {
             history = history.rolledBack(left)
         }
+        // A version an operator pins is wanted now: no longer rolled back (failed stays failed).
+        if toVersion != nil { history.rolledBack.removeAll { $0 == destination } }
         return RollbackChoice(destination: destination, why: why, history: history)
     }
 

@@ -49,6 +49,18 @@ public struct StatusReport: Sendable {
                     ? "none yet (the first deploy through lambda-shift starts it)"
                     : "\(history.described): rollback returns only to a good version, never to a failed or rolled-back one")
         )
+        if !history.isEmpty, history.rollout == nil, alias.additionalVersionWeights.isEmpty,
+            !history.good.contains(alias.functionVersion)
+        {
+            lines.append(
+                "verdict:  version \(alias.functionVersion) is unverified: not recorded good (its run ended before every gate passed, the post-traffic command included, or someone set it by hand)"
+            )
+        }
+        if history.rollout == nil, !alias.additionalVersionWeights.isEmpty {
+            lines.append(
+                "split:    no run is recorded in progress: if no deploy is running, finish it with `lambda-shift promote` or undo it with `lambda-shift rollback`"
+            )
+        }
         if let rollout = history.rollout {
             lines.append(
                 "detached: version \(rollout.newVersion) replacing \(rollout.oldVersion), \(rollout.stepDescription), next check due \(Self.time(rollout.due)), gates \(rollout.gateNames.isEmpty ? "none" : rollout.gateNames.joined(separator: ", ")) (run `lambda-shift advance`)"

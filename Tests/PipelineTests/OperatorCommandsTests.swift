@@ -200,3 +200,20 @@ extension OperatorCommandsTests {
         #expect(removed.outcome == .cleaned)
     }
 }
+
+extension OperatorCommandsTests {
+    @Test("finding 9: status says a version its run never recorded good is unverified; a split alias says how to end it")
+    func statusSaysUnverified() async throws {
+        midShift(weight: nil, history: DeployHistory(good: ["1"]))
+        lambda.state.withLock { $0.aliases["live"]?.functionVersion = "2" }
+        let unverified = try await commands(.status).status()
+        #expect(unverified.lines.joined().contains("version 2 is unverified"), "\(unverified.lines)")
+        lambda.state.withLock {
+            $0.aliases["live"]?.functionVersion = "1"
+            $0.aliases["live"]?.additionalVersionWeights = ["2": 0.1]
+        }
+        let split = try await commands(.status).status()
+        #expect(split.lines.joined().contains("finish it with `lambda-shift promote`"), "\(split.lines)")
+        #expect(!split.lines.joined().contains("unverified"))
+    }
+}
