@@ -8,6 +8,9 @@ public enum CIEnvironment {
     public static let secretVariables = [
         "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        // The CI's own tokens: a hook or an error that echoes one must not publish it.
+        "GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "CI_JOB_TOKEN", "CI_REGISTRY_PASSWORD", "CI_JOB_JWT",
+        "CI_JOB_JWT_V1", "CI_JOB_JWT_V2",
     ]
 
     /// The dotenv variable listing the outputs a GitLab job wrote (`version,function,…`).

@@ -81,6 +81,13 @@ public struct DoctorChecks: Sendable {
                     guard missing.isEmpty else {
                         throw problem("No alarm named \(missing.sorted().joined(separator: ", ")): check --alarm.")
                     }
+                    // A deploy refuses an alarm already in ALARM: so does doctor.
+                    let firing = found.filter { $0.state == "ALARM" }.map(\.name).sorted()
+                    guard firing.isEmpty else {
+                        throw OperatorFailure(
+                            "\(firing.joined(separator: ", ")) in ALARM: a deploy would refuse to start; fix it, or deploy with --alarm-already-firing ignore.",
+                            exitCode: ExitStatus.failed)
+                    }
                     return found.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
                 })
         }
