@@ -5,7 +5,11 @@ let package = Package(
     name: "lambda-shift",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "lambda-shift", targets: ["lambda-shift"])
+        .executable(name: "lambda-shift", targets: ["lambda-shift"]),
+        // The modules whose parsers Fuzz/ (a package of its own, built with libFuzzer) fuzzes.
+        .library(
+            name: "LambdaShiftParsers",
+            targets: ["LambdaShiftCore", "Config", "AWSCore", "Rollout", "Packaging", "CISupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")

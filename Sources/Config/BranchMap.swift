@@ -42,32 +42,40 @@ public struct BranchMap: Sendable, Equatable {
         return matching.first?.value
     }
 
-    /// Glob match of a whole branch name.
+    /// Glob match of a whole branch name: `**` matches anything, `*` anything but `/`, `?` one
+    /// character but `/`. By dynamic programming over (token, position), so the time is the
+    /// pattern's length times the branch's; trying every split after every star was exponential.
     public static func matches(_ pattern: String, _ branch: String) -> Bool {
-        func match(_ p: Substring, _ b: Substring) -> Bool {
-            guard let first = p.first else { return b.isEmpty }
-            if p.hasPrefix("**") {
-                let rest = p.dropFirst(2)
-                var index = b.startIndex
-                while true {
-                    if match(rest, b[index...]) { return true }
-                    guard index < b.endIndex else { return false }
-                    index = b.index(after: index)
-                }
+        enum Token { case anything, withinSegment, one, character(Character) }
+        var tokens: [Token] = []
+        var rest = Substring(pattern)
+        while let first = rest.first {
+            if rest.hasPrefix("**") {
+                tokens.append(.anything)
+                rest = rest.dropFirst(2)
+            } else {
+                tokens.append(first == "*" ? .withinSegment : first == "?" ? .one : .character(first))
+                rest = rest.dropFirst()
             }
-            if first == "*" {
-                let rest = p.dropFirst()
-                var index = b.startIndex
-                while true {
-                    if match(rest, b[index...]) { return true }
-                    guard index < b.endIndex, b[index] != "/" else { return false }
-                    index = b.index(after: index)
-                }
-            }
-            guard let next = b.first, first == "?" ? next != "/" : first == next else { return false }
-            return match(p.dropFirst(), b.dropFirst())
         }
-        return match(Substring(pattern), Substring(branch))
+        let text = Array(branch)
+        // after[j]: whether the tokens after the one at hand match text[j...]; from the last token back.
+        var after = [Bool](repeating: false, count: text.count + 1)
+        after[text.count] = true
+        for token in tokens.reversed() {
+            var here = [Bool](repeating: false, count: text.count + 1)
+            for j in stride(from: text.count, through: 0, by: -1) {
+                let next: Character? = j < text.count ? text[j] : nil
+                switch token {
+                case .anything: here[j] = after[j] || (next != nil && here[j + 1])
+                case .withinSegment: here[j] = after[j] || (next != nil && next != "/" && here[j + 1])
+                case .one: here[j] = next != nil && next != "/" && after[j + 1]
+                case .character(let character): here[j] = next == character && after[j + 1]
+                }
+            }
+            after = here
+        }
+        return after[0]
     }
 }
 
@@ -76,13 +84,14 @@ public struct BranchMap: Sendable, Equatable {
 public enum SettingTemplate {
     public static func render(_ text: String, _ values: [String: String]) throws -> String {
         var out = ""
-        var rest = Substring(text)
+        // Unicode scalars, not Characters: a brace followed by a combining mark is still a brace.
+        var rest = Substring(text).unicodeScalars
         while let open = rest.firstIndex(of: "{") {
             guard let close = rest[open...].firstIndex(of: "}") else {
                 throw ConfigError("\"\(text)\" has an unmatched brace: write placeholders as {name}.")
             }
-            out += rest[..<open]
-            let name = String(rest[rest.index(after: open)..<close])
+            out.unicodeScalars += rest[..<open]
+            let name = String(Substring(rest[rest.index(after: open)..<close]))
             guard KeyTemplate.placeholders.contains(name) else {
                 throw ConfigError(
                     "\"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(KeyTemplate.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))."
@@ -91,6 +100,7 @@ public enum SettingTemplate {
             out += values[name] ?? ""
             rest = rest[rest.index(after: close)...]
         }
-        return out + rest
+        out.unicodeScalars += rest
+        return out
     }
 }

@@ -62,7 +62,11 @@ public struct ConfigFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("Cannot read the config file \(path): check --config.")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        return try parse(String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// Reads a file's text; `path` names the file in every message.
+    static func parse(_ text: String, path: String) throws -> ConfigFile {
         let root: Any?
         do {
             root = try YAMLDocument.load(text)

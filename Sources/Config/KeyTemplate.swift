@@ -19,12 +19,13 @@ public struct KeyTemplate: Sendable, Equatable {
         guard !text.isEmpty else {
             throw ConfigError("The --key template is empty: leave it out for the default \(Self.defaultTemplate).")
         }
-        var rest = Substring(text)
+        // Unicode scalars, not Characters: a brace followed by a combining mark is still a brace.
+        var rest = Substring(text).unicodeScalars
         while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
             guard rest[open] == "{", let close = rest[open...].firstIndex(of: "}") else {
                 throw ConfigError("The key template \"\(text)\" has an unmatched brace: write placeholders as {name}.")
             }
-            let name = String(rest[rest.index(after: open)..<close])
+            let name = String(Substring(rest[rest.index(after: open)..<close]))
             guard Self.placeholders.contains(name) else {
                 throw ConfigError(
                     "The key template \"\(text)\" uses {\(name)}, which is not a placeholder: use one of \(Self.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))."
@@ -39,10 +40,10 @@ public struct KeyTemplate: Sendable, Equatable {
     /// dropped and `//` collapsed.
     public func render(_ values: [String: String]) -> String {
         var out = ""
-        var rest = Substring(text)
+        var rest = Substring(text).unicodeScalars
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            out += rest[..<open]
-            let name = String(rest[rest.index(after: open)..<close])
+            out.unicodeScalars += rest[..<open]
+            let name = String(Substring(rest[rest.index(after: open)..<close]))
             let value = values[name] ?? ""
             out +=
                 name == "repository"
@@ -50,7 +51,7 @@ public struct KeyTemplate: Sendable, Equatable {
                 : Self.sanitize(value)
             rest = rest[rest.index(after: close)...]
         }
-        out += rest
+        out.unicodeScalars += rest
         return out.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 

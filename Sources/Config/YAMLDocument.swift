@@ -26,6 +26,7 @@ enum YAMLDocument {
         guard yaml_parser_initialize(&parser) == 1 else { throw Failure(message: "out of memory") }
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
+        try checkLimits(bytes)
         var document = yaml_document_t()
         let loaded = bytes.withUnsafeBufferPointer { buffer in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
@@ -49,6 +50,58 @@ enum YAMLDocument {
     /// Deeper than any settings file; shallow enough for the stack (an alias inside its own
     /// anchor, `a: &x [*x]`, is a cycle libyaml accepts).
     static let depthLimit = 200
+
+    /// Far more anchors (`&name`) than any settings file names.
+    static let anchorLimit = 1_000
+
+    /// Refuses, before libyaml loads it, a document nested deeper than `depthLimit` or naming more
+    /// than `anchorLimit` anchors, reading its events only as far as the first node past either.
+    /// libyaml's scanner looks at every open flow collection for each token, so loading N nested
+    /// `[` costs N² steps (200 KB of them took 23 s), and its loader compares each anchor with
+    /// every earlier one (250 KB of anchors took 0.8 s); with both bounded the time is linear in
+    /// the document's size. A syntax error is left to the loader to report.
+    private static func checkLimits(_ bytes: [UInt8]) throws(Failure) {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw Failure(message: "out of memory") }
+        defer { yaml_parser_delete(&parser) }
+        try bytes.withUnsafeBufferPointer { buffer throws(Failure) in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var open = 0, anchors = 0
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else { return }
+                defer { yaml_event_delete(&event) }
+                let mark = event.start_mark
+                func at() -> String { "at line \(mark.line + 1), column \(mark.column + 1)" }
+                let anchor: UnsafeMutablePointer<yaml_char_t>?
+                switch event.type {
+                case YAML_SEQUENCE_START_EVENT: anchor = event.data.sequence_start.anchor
+                case YAML_MAPPING_START_EVENT: anchor = event.data.mapping_start.anchor
+                case YAML_SCALAR_EVENT: anchor = event.data.scalar.anchor
+                case YAML_ALIAS_EVENT: anchor = nil
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    open -= 1
+                    continue
+                case YAML_DOCUMENT_END_EVENT, YAML_STREAM_END_EVENT: return
+                default: continue
+                }
+                guard open < depthLimit else {
+                    throw Failure(
+                        message:
+                            "nested more than \(depthLimit) levels deep \(at()); settings need only a few levels, so flatten the lists and mappings there"
+                    )
+                }
+                if anchor != nil { anchors += 1 }
+                guard anchors <= anchorLimit else {
+                    throw Failure(
+                        message:
+                            "more than \(anchorLimit) anchors (&name) \(at()); settings need only a few, so write the values out instead"
+                    )
+                }
+                if event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT { open += 1 }
+            }
+        }
+    }
 
     private static func value(
         _ node: UnsafeMutablePointer<yaml_node_t>, in document: inout yaml_document_t, visited: inout Int, depth: Int,

@@ -109,7 +109,8 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
-    /// Parses a JSON text (any value at the top, as RFC 8259 allows); nil when it is not JSON.
+    /// Parses a JSON text (any value at the top, as RFC 8259 allows); nil when it is not JSON, or
+    /// holds a number beyond a Double's range (RFC 8259 §6 lets a reader refuse it).
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
         var parser = JSONParser(bytes: Array(bytes))
         guard let value = try? parser.value(depth: 0) else { return nil }
@@ -261,7 +262,8 @@ private struct JSONParser {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if integral, let value = Int(text) { return .int(value) }
-        guard let value = Double(text) else { throw Invalid() }
+        // 1e400 reads as infinity, which JSON cannot write back (it would become null): refused.
+        guard let value = Double(text), value.isFinite else { throw Invalid() }
         return .double(value)
     }
 

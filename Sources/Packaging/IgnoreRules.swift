@@ -4,7 +4,7 @@
 /// re-include, `#` comments. The last matching rule wins.
 public struct IgnoreRules: Sendable {
     struct Rule: Sendable {
-        var pattern: [UInt8]
+        var glob: Glob
         var negated: Bool
         var directoryOnly: Bool
         var anchored: Bool
@@ -34,7 +34,7 @@ public struct IgnoreRules: Sendable {
         if text.hasPrefix("**/") { anchored = true }  // "**/x" matches x at any depth by itself
         guard !text.isEmpty else { return }
         rules.append(
-            Rule(pattern: Array(text.utf8), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
+            Rule(glob: Glob(Array(text.utf8)), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
     }
 
     public var isEmpty: Bool { rules.isEmpty }
@@ -47,77 +47,118 @@ public struct IgnoreRules: Sendable {
         for rule in rules {
             if rule.directoryOnly && !isDirectory { continue }
             let subject = rule.anchored ? path : name
-            if Glob.matches(rule.pattern[...], subject[...]) { excluded = !rule.negated }
+            if rule.glob.matches(subject[...]) { excluded = !rule.negated }
         }
         return excluded
     }
 }
 
-/// Glob matching on bytes: `*` and `?` stop at `/`, `**` crosses it, `[a-z]` and `[!x]` classes.
-enum Glob {
+/// A glob matched on bytes as .gitignore matches: `*` and `?` stay within a segment, `[a-z]` and
+/// `[!x]` match one byte of it, `\\` escapes, and `**` as a whole segment spans segments (`**/x`
+/// and `a/**/x` zero or more, a trailing `a/**` one or more: everything inside `a`); `**` within a
+/// segment is `*`. Segments are matched in turn, `**` as a star over segments and `*` within one,
+/// each backtracking only to its last star: time at most the pattern's length times the text's,
+/// where trying every split after every star was exponential in the stars.
+struct Glob: Sendable {
     static let slash = UInt8(ascii: "/")
+    static let star = UInt8(ascii: "*")
 
-    static func matches(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
-        var p = pattern.startIndex
-        var t = text.startIndex
-        while p < pattern.endIndex {
-            let c = pattern[p]
-            if c == UInt8(ascii: "*") {
-                let isDouble = p + 1 < pattern.endIndex && pattern[p + 1] == UInt8(ascii: "*")
-                if isDouble {
-                    var rest = p + 2
-                    // "**/" also matches zero directories.
-                    if rest < pattern.endIndex && pattern[rest] == slash {
-                        rest += 1
-                        if matches(pattern[rest...], text[t...]) { return true }
-                    }
-                    var i = t
-                    while i <= text.endIndex {
-                        if matches(pattern[rest...], text[i...]) { return true }
-                        if i == text.endIndex { break }
-                        i += 1
-                    }
-                    return false
-                }
-                var i = t
-                while true {
-                    if matches(pattern[(p + 1)...], text[i...]) { return true }
-                    if i == text.endIndex || text[i] == slash { return false }
-                    i += 1
-                }
-            }
-            guard t < text.endIndex else { return false }
-            if c == UInt8(ascii: "?") {
-                if text[t] == slash { return false }
-            } else if c == UInt8(ascii: "["),
-                let close = pattern[(p + 1)...].dropFirst().firstIndex(of: UInt8(ascii: "]"))
-            {
-                var body = pattern[(p + 1)..<close]
-                var negate = false
-                if let first = body.first, first == UInt8(ascii: "!") || first == UInt8(ascii: "^") {
-                    negate = true; body = body.dropFirst()
-                }
-                var hit = false
-                var i = body.startIndex
-                while i < body.endIndex {
-                    if i + 2 < body.endIndex, body[i + 1] == UInt8(ascii: "-") {
-                        if body[i] <= text[t] && text[t] <= body[i + 2] { hit = true }
-                        i += 3
-                    } else {
-                        if body[i] == text[t] { hit = true }
-                        i += 1
-                    }
-                }
-                if hit == negate || text[t] == slash { return false }
-                p = close
-            } else {
-                var literal = c
-                if c == UInt8(ascii: "\\"), p + 1 < pattern.endIndex { p += 1; literal = pattern[p] }
-                if literal != text[t] { return false }
-            }
-            p += 1
-            t += 1
+    /// Each segment's tokens (a run of `*`, `?`, `\\x`, a `[…]` class or a byte); nil for `**`.
+    private let segments: [[ArraySlice<UInt8>]?]
+
+    init(_ pattern: [UInt8]) {
+        var segments = pattern.split(separator: Self.slash, omittingEmptySubsequences: false).map { segment in
+            segment.count >= 2 && segment.allSatisfy { $0 == Self.star } ? nil : Self.tokens(segment)
         }
-        return t == text.endIndex
+        // A trailing `**` spans at least one segment: one of any name, then any number.
+        if case .some(nil) = segments.last { segments.insert([[Self.star][...]], at: segments.count - 1) }
+        self.segments = segments
+    }
+
+    func matches(_ text: ArraySlice<UInt8>) -> Bool {
+        let names = text.split(separator: Self.slash, omittingEmptySubsequences: false)
+        return Self.backtracking(count: segments.count, textCount: names.count, isStar: { segments[$0] == nil }) {
+            Self.segment(segments[$0]!, matches: names[$1])
+        }
+    }
+
+    private static func segment(_ tokens: [ArraySlice<UInt8>], matches text: ArraySlice<UInt8>) -> Bool {
+        backtracking(count: tokens.count, textCount: text.count, isStar: { tokens[$0].first == star }) {
+            single(tokens[$0], matches: text[text.startIndex + $1])
+        }
+    }
+
+    /// Wildcard matching of items: star items match any run of text items, every other one
+    /// exactly one for which `matches` holds. On a mismatch only the last star takes one more item.
+    private static func backtracking(
+        count: Int, textCount: Int, isStar: (Int) -> Bool, matches: (Int, Int) -> Bool
+    ) -> Bool {
+        var p = 0, t = 0
+        var resume: (pattern: Int, text: Int)?
+        while t < textCount {
+            if p < count && isStar(p) {
+                p += 1
+                resume = (p, t)
+            } else if p < count && matches(p, t) {
+                p += 1
+                t += 1
+            } else if let last = resume {
+                resume = (last.pattern, last.text + 1)
+                (p, t) = (last.pattern, last.text + 1)
+            } else {
+                return false
+            }
+        }
+        while p < count && isStar(p) { p += 1 }
+        return p == count
+    }
+
+    /// A segment's tokens: a run of `*` (one star), `\\x`, a `[…]` class (its first byte, after a
+    /// `!` or `^`, may be `]`; unclosed, `[` is a byte), or one byte.
+    private static func tokens(_ segment: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        var tokens: [ArraySlice<UInt8>] = []
+        var p = segment.startIndex
+        while p < segment.endIndex {
+            var end = p + 1
+            switch segment[p] {
+            case star:
+                while end < segment.endIndex && segment[end] == star { end += 1 }
+            case UInt8(ascii: "\\") where end < segment.endIndex:
+                end += 1
+            case UInt8(ascii: "["):
+                var first = p + 1
+                if first < segment.endIndex && [UInt8(ascii: "!"), UInt8(ascii: "^")].contains(segment[first]) {
+                    first += 1
+                }
+                if first < segment.endIndex, let close = segment[(first + 1)...].firstIndex(of: UInt8(ascii: "]")) {
+                    end = close + 1
+                }
+            default: break
+            }
+            tokens.append(segment[p..<end])
+            p = end
+        }
+        return tokens
+    }
+
+    /// Whether a token other than a star matches one byte.
+    private static func single(_ token: ArraySlice<UInt8>, matches byte: UInt8) -> Bool {
+        if token.count == 1 { return token.first == UInt8(ascii: "?") || token.first == byte }
+        if token.first == UInt8(ascii: "\\") { return token.last == byte }
+        var body = token.dropFirst().dropLast()
+        let negate = body.first == UInt8(ascii: "!") || body.first == UInt8(ascii: "^")
+        if negate { body = body.dropFirst() }
+        var hit = false
+        var i = body.startIndex
+        while i < body.endIndex {
+            if i + 2 < body.endIndex, body[i + 1] == UInt8(ascii: "-") {
+                if body[i] <= byte && byte <= body[i + 2] { hit = true }
+                i += 3
+            } else {
+                if body[i] == byte { hit = true }
+                i += 1
+            }
+        }
+        return hit != negate
     }
 }

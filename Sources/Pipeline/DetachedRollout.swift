@@ -110,7 +110,6 @@ public struct DetachedAdvance: Sendable {
                     "No detached rollout is in progress on alias \(plan.alias) of \(plan.function) in \(deps.region) (it serves \(RolloutEngine.describe(current))): nothing to do."
             )
         }
-        outputs.previousVersion = record.oldVersion
         outputs.publishedVersion = record.newVersion
         report.line(
             "detached rollout of version \(record.newVersion) (was \(record.oldVersion)) on alias \(plan.alias): \(record.stepDescription), since \(AWSTimestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(record.since))))"
@@ -122,6 +121,8 @@ public struct DetachedAdvance: Sendable {
                 "This advance judges with other settings than the rollout of version \(record.newVersion) started with (\(differences.joined(separator: ", ")) differ): run it with the same settings (the same file and inputs), or end the rollout with `lambda-shift promote` or `rollback`.",
                 isConfiguration: true)
         }
+        // Set only now: a refusal above reports no version rather than the record's old one.
+        outputs.previousVersion = record.oldVersion
         var clean = DeployHistory(description: current.description)
         clean.rollout = nil
         guard record.matches(current, strategy: plan.strategy) else {

@@ -214,6 +214,10 @@ public struct OperatorCommands: Sendable {
         _ command: String, outcome: Outcome, verb: String, to version: String, from current: AliasConfiguration,
         history: DeployHistory, why: String?
     ) async throws -> OperatorResult {
+        // A detached rollout this move ends is closed with it: the next advance has nothing to do,
+        // and a deploy is not refused for a rollout that is over.
+        var history = history
+        history.rollout = nil
         let updated = try await AliasGuard.update(
             lambda, target.function, target.alias, version: version, from: current, history: history)
         let sentence =

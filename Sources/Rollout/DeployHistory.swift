@@ -71,7 +71,8 @@ public struct DeployHistory: Sendable, Equatable {
         guard let open = description.lastRange(of: "[lambda-shift "),
             let close = description[open.upperBound...].firstIndex(of: "]")
         else {
-            self.init(text: description)
+            // Trimmed as the text before a record is: what is read is what renders back.
+            self.init(text: description.trimmed(newlines: false))
             return
         }
         var good: [String] = [], failed: [String] = [], rolledBack: [String] = []

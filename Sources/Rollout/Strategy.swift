@@ -149,8 +149,10 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         var number = text.trimmed(newlines: false)
         if number.hasSuffix("%") { number.removeLast() }
         let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(pieces.count), let whole = Int(pieces[0]), whole >= 0, pieces[0].allSatisfy(\.isNumber),
-            pieces.count == 1 || (pieces[1].count <= 2 && !pieces[1].isEmpty && pieces[1].allSatisfy(\.isNumber))
+        // ASCII digits only: `isNumber` alone would take ½ or ٣, which Int then reads as nothing.
+        func digits(_ piece: Substring) -> Bool { !piece.isEmpty && piece.allSatisfy { $0.isASCII && $0.isNumber } }
+        guard (1...2).contains(pieces.count), digits(pieces[0]), let whole = Int(pieces[0]),
+            pieces.count == 1 || (pieces[1].count <= 2 && digits(pieces[1]))
         else {
             throw StrategyError(
                 "\"\(text)\" in \"\(spec)\" is not a share of traffic: write it as a percentage with at most two decimals, such as 10% or 12.5%."
@@ -158,12 +160,12 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
         }
         var fraction = pieces.count == 2 ? Int(pieces[1]) ?? 0 : 0
         if pieces.count == 2 && pieces[1].count == 1 { fraction *= 10 }
-        let value = whole * 100 + fraction
-        guard value > 0, value <= 10_000 else {
+        // Checked before scaling: a whole part near Int.max would overflow.
+        guard whole <= 100, whole * 100 + fraction > 0, whole * 100 + fraction <= 10_000 else {
             throw StrategyError(
                 "\"\(text)\" in \"\(spec)\" is outside 0–100%: each share must be above 0% and at most 100%.")
         }
-        return value
+        return whole * 100 + fraction
     }
 
     /// A rate limit in percent (`0`, `1`, `2.5%`) in basis points: 0% (no error at all) is
@@ -183,27 +185,46 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     /// `14d`, `36h`, `90m` or any duration `seconds` reads, in seconds (days allowed).
     public static func days(_ text: String, in spec: String) throws -> Int {
         let trimmed = text.trimmed(newlines: false)
-        if trimmed.hasSuffix("d"), let days = Int(trimmed.dropLast()), days >= 0 { return days * 86_400 }
+        if trimmed.hasSuffix("d"), let days = Int(trimmed.dropLast()), days >= 0 {
+            return try bounded(days <= longestSeconds / 86_400 ? days * 86_400 : nil, text, in: spec)
+        }
         return try seconds(trimmed, in: spec)
     }
+
+    /// The longest duration any setting takes, 100 years: far beyond every bake, timeout or age,
+    /// and small enough that a strategy's total and a sleep in nanoseconds cannot overflow.
+    public static let longestSeconds = 100 * 365 * 86_400
 
     /// `90`, `30s`, `5m`, `1h`, `1m30s` in seconds.
     public static func seconds(_ text: String, in spec: String) throws -> Int {
         let trimmed = text.trimmed(newlines: false)
-        if let plain = Int(trimmed), plain >= 0 { return plain }
-        var total = 0, digits = ""
+        if let plain = Int(trimmed), plain >= 0 { return try bounded(plain, text, in: spec) }
+        var total = 0, digits = "", overflowed = false
         for ch in trimmed {
             if ch.isNumber { digits.append(ch); continue }
             guard let value = Int(digits), let unit = ["s": 1, "m": 60, "h": 3600][String(ch)] else {
                 throw StrategyError("\"\(text)\" in \"\(spec)\" is not a duration: write it as 30s, 5m, 1h or 1m30s.")
             }
-            total += value * unit
+            // An overflow is refused below as too long, not trapped.
+            let product = value.multipliedReportingOverflow(by: unit)
+            let sum = total.addingReportingOverflow(product.partialValue)
+            overflowed = overflowed || product.overflow || sum.overflow
+            total = sum.partialValue
             digits = ""
         }
         guard digits.isEmpty, !trimmed.isEmpty else {
             throw StrategyError("\"\(text)\" in \"\(spec)\" is not a duration: write it as 30s, 5m, 1h or 1m30s.")
         }
-        return total
+        return try bounded(overflowed ? nil : total, text, in: spec)
+    }
+
+    /// `seconds` when it is at most `longestSeconds` (nil: too many to count).
+    private static func bounded(_ seconds: Int?, _ text: String, in spec: String) throws -> Int {
+        guard let seconds, seconds <= longestSeconds else {
+            throw StrategyError(
+                "\"\(text)\" in \"\(spec)\" is longer than 100 years: give a shorter duration, such as 30s, 5m or 1h.")
+        }
+        return seconds
     }
 
     /// CodeDeploy's predefined Lambda deployment configurations, exactly

@@ -202,7 +202,8 @@ extension OperatorCommandsTests {
 }
 
 extension OperatorCommandsTests {
-    @Test("finding 9: status says a version its run never recorded good is unverified; a split alias says how to end it")
+    @Test(
+        "finding 9: status says a version its run never recorded good is unverified; a split alias says how to end it")
     func statusSaysUnverified() async throws {
         midShift(weight: nil, history: DeployHistory(good: ["1"]))
         lambda.state.withLock { $0.aliases["live"]?.functionVersion = "2" }

@@ -370,3 +370,13 @@ struct AttendedAlarmTests {
         #expect(outcome == .completed)
     }
 }
+
+@Suite("Deploy history read back")
+struct DeployHistoryRoundTripTests {
+    @Test("fuzz finding: a description of text with trailing spaces and no record reads back as it renders")
+    func trailingSpaces() {
+        let history = DeployHistory(description: ". ")
+        #expect(DeployHistory(description: history.rendered()) == history)
+        #expect(history.text == ".")
+    }
+}

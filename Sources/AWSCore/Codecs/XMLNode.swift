@@ -71,8 +71,12 @@ private struct XMLReader {
     mutating func document() throws -> XMLNode {
         try skipMisc()
         guard i < bytes.count, bytes[i] == UInt8(ascii: "<") else { throw fail("expected the root element") }
-        return try element()
+        return try element(depth: 0)
     }
+
+    /// Far deeper than any answer of S3 or STS (four levels); shallow enough for the stack, which
+    /// 200 KB of nested elements overflowed.
+    static let depthLimit = 100
 
     func fail(_ reason: String) -> XMLParseError { XMLParseError(offset: i, reason: reason) }
 
@@ -117,11 +121,14 @@ private struct XMLReader {
         { i += 1 }
         guard i > start else { throw fail("expected a name") }
         let full = String(decoding: bytes[start..<i], as: UTF8.self)
-        if let colon = full.lastIndex(of: ":") { return String(full[full.index(after: colon)...]) }
-        return full
+        guard let colon = full.lastIndex(of: ":") else { return full }
+        // `a:` has a prefix and no name.
+        guard colon != full.index(before: full.endIndex) else { throw fail("expected a name after \(full)") }
+        return String(full[full.index(after: colon)...])
     }
 
-    mutating func element() throws -> XMLNode {
+    mutating func element(depth: Int) throws -> XMLNode {
+        guard depth < Self.depthLimit else { throw fail("elements nested more than \(Self.depthLimit) deep") }
         i += 1  // <
         var node = XMLNode(name: try name())
         while true {
@@ -170,7 +177,7 @@ private struct XMLReader {
                     if b == UInt8(ascii: "&") { text += Array("&amp;".utf8) } else { text.append(b) }
                 }
             } else if bytes[i] == UInt8(ascii: "<") {
-                node.children.append(try element())
+                node.children.append(try element(depth: depth + 1))
             } else {
                 text.append(bytes[i])
                 i += 1

@@ -1,0 +1,31 @@
+import FuzzSupport
+import Rollout
+
+/// The alias description (`DeployHistory(description:)`, with its `RolloutRecord`): the history
+/// read from any description renders within Lambda's 256 characters (counted in Unicode scalars:
+/// Swift's Characters would count fewer than Lambda does), holds only decimal versions, and reads
+/// back from its rendering as the same history, less only what the limit made it drop (the oldest
+/// versions, the end of the text); rendering that again changes nothing.
+fuzz { bytes in
+    let history = DeployHistory(description: text(bytes))
+    let rendered = history.rendered()
+    require(rendered.unicodeScalars.count <= 256, "\(rendered.unicodeScalars.count) scalars: \(rendered)")
+    let versions =
+        history.good + history.failed + history.rolledBack
+        + [history.rollout?.newVersion, history.rollout?.oldVersion].compactMap { $0 }
+    require(
+        versions.allSatisfy {
+            !$0.isEmpty && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        }, "versions \(versions)")
+    let back = DeployHistory(description: rendered)
+    for field in DeployHistory.Field.allCases {
+        require(history.versions(field).starts(with: back.versions(field)), "\(field) became \(back.versions(field))")
+    }
+    require(back.rollout == history.rollout, "the rollout became \(String(describing: back.rollout))")
+    require(history.text.unicodeScalars.starts(with: back.text.unicodeScalars), "the text became \(back.text)")
+    // Shorter than the limit with at most ten of each: nothing was dropped.
+    if rendered.count < 200 && DeployHistory.Field.allCases.allSatisfy({ history.versions($0).count <= 10 }) {
+        require(back == history, "\(rendered) reads as \(back.described), text \(back.text)")
+    }
+    require(back.rendered() == DeployHistory(description: back.rendered()).rendered(), "rendering is not stable")
+}

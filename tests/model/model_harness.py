@@ -1,0 +1,221 @@
+"""The model test's hands: the local AWS twin (twin/README.md; one per session, reset for each
+Hypothesis example), boto3 on it for what an operator does by hand, and the lambda-shift binary
+run as a CI job would run it (locally, in GitHub Actions or in GitLab CI, with fake tokens in the
+environment and every file it writes kept for the secrets scan). Everything is on 127.0.0.1."""
+
+import base64
+import io
+import json
+import os
+import pathlib
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+
+import boto3
+import botocore.config
+
+from model_invariants import Observed, Run
+from model_state import ALARM, ALIAS, BUCKET, FUNCTION, parse_description
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("LAMBDA_SHIFT_BIN") or str(ROOT / ".build" / "debug" / "lambda-shift")
+REGION = "us-east-1"
+ACCESS_KEY, SECRET_KEY = "AKIDTWINEXAMPLE0001", "twin/Secret+Key/EXAMPLE0001"
+# Every secret a run's environment holds; none may reach a stream or a file (model_invariants).
+SECRETS = {
+    "AWS secret key": SECRET_KEY,
+    "GITHUB_TOKEN": "ghs_modelsecret123",
+    "OIDC request token": "oidc-model-request-secret-456",
+    "GitLab job token": "glcbt-model-secret-789",
+}
+FLAVOURS = ("local", "github", "gitlab")
+
+
+class Twin:
+    """The twin process (started once) and the calls the model test makes to it."""
+
+    def __init__(self, workdir: pathlib.Path):
+        ready = workdir / "twin-ready.json"
+        self.log = open(workdir / "twin.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "twin" / "twin.py"), "--ready-file", str(ready), "--parent-pid",
+             str(os.getpid())], stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the twin did not start: " + (workdir / "twin.log").read_text()[-2000:])
+            time.sleep(0.1)
+        self.endpoint = json.loads(ready.read_text())["endpoint"]
+        session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                                        region_name=REGION)
+        config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
+        self.lambda_, self.cloudwatch, self.s3 = (
+            session.client(name, endpoint_url=self.endpoint, config=config) for name in ("lambda", "cloudwatch", "s3"))
+
+    def stop(self):
+        """Stops the twin by its pid (SIGTERM: it exits within about a second)."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+    def control(self, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.endpoint + path, data=data, method="GET" if body is None else "POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)
+
+    def reset_and_seed(self):
+        """Everything back to defaults (`/_twin/reset` resets moto and the proxy's own state: faults,
+        revisions, scripted invocations), then the function with its alias on version 1, the
+        versioned bucket and the gate alarm in OK."""
+        self.control("/_twin/reset", {})
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("index.py", "def handler(event, context):\n    return 'seeded'\n")
+        self.control("/_twin/seed-function", {"name": FUNCTION, "handler": "index.handler", "alias": ALIAS,
+                                              "zipBase64": base64.b64encode(buffer.getvalue()).decode()})
+        # One InProgress poll after each code update, as the demo seeds it (default 2).
+        self.control("/_twin/lambda", {"updatePolls": 1})
+        self.s3.create_bucket(Bucket=BUCKET)
+        self.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        self.cloudwatch.put_metric_alarm(
+            AlarmName=ALARM, Namespace="AWS/Lambda", MetricName="Errors", Statistic="Sum", Period=60,
+            EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold")
+        self.cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="seeded by the model test")
+
+    def observe(self) -> Observed:
+        alias = self.lambda_.get_alias(FunctionName=FUNCTION, Name=ALIAS)
+        description = alias.get("Description", "")
+        history, record = parse_description(description)
+        versions, marker = set(), None
+        while True:
+            page = self.lambda_.list_versions_by_function(FunctionName=FUNCTION, **({"Marker": marker} if marker else {}))
+            versions |= {v["Version"] for v in page["Versions"] if v["Version"] != "$LATEST"}
+            marker = page.get("NextMarker")
+            if not marker:
+                break
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        return Observed(alias["FunctionVersion"], dict(weights), description, history, record, frozenset(versions))
+
+    def set_alarm(self, state: str):
+        """SetAlarmState; returns the epoch milliseconds of the StateUpdate the twin recorded
+        (None when the alarm was already in that state: no transition)."""
+        before = self.cloudwatch.describe_alarms(AlarmNames=[ALARM])["MetricAlarms"][0]["StateValue"]
+        self.cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue=state, StateReason="set by the model test")
+        if before == state:
+            return None
+        items = self.cloudwatch.describe_alarm_history(AlarmName=ALARM, HistoryItemType="StateUpdate",
+                                                       ScanBy="TimestampDescending", MaxRecords=1)
+        return int(items["AlarmHistoryItems"][0]["Timestamp"].timestamp() * 1000)
+
+    def move_alias(self, version: str):
+        """A hand move (the console, Terraform): the alias on `version` alone, description kept."""
+        self.lambda_.update_alias(FunctionName=FUNCTION, Name=ALIAS, FunctionVersion=version,
+                                  RoutingConfig={"AdditionalVersionWeights": {}})
+
+    def delete_version(self, version: str):
+        self.lambda_.delete_function(FunctionName=FUNCTION, Qualifier=version)
+
+    def fail_invocations(self, version: str):
+        """Invoke of `version` answers a function error: its smoke test fails."""
+        self.control("/_twin/invoke", {"function": FUNCTION, "qualifier": version, "statusCode": 200,
+                                       "payload": json.dumps({"errorMessage": "boom"}), "functionError": "Unhandled"})
+
+    def refuse_alias_updates(self, refuse: bool):
+        """Every UpdateAlias answered 500 (a restore that cannot go through), or none."""
+        rules = [{"service": "lambda", "operation": "UpdateAlias", "kind": "server-error"}] if refuse else []
+        self.control("/_twin/faults", {"rules": rules})
+
+    def wait_split(self, process: subprocess.Popen, timeout: float = 30) -> bool:
+        """Waits until the alias routes to a weighted version (a bake has begun); False if the
+        run ended first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.lambda_.get_alias(FunctionName=FUNCTION, Name=ALIAS).get("RoutingConfig"):
+                return True
+            if process.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+
+class Runner:
+    """Runs the binary as a CI job would, in one flavour (local, github, gitlab), each run with
+    its own directory for the files it writes."""
+
+    def __init__(self, twin: Twin, workdir: pathlib.Path, flavour: str):
+        self.twin, self.workdir, self.flavour = twin, workdir, flavour
+        self.home = workdir / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def environment(self, files: pathlib.Path) -> dict:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home), "LANG": "C.UTF-8",
+            "AWS_ENDPOINT_URL": self.twin.endpoint, "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
+            "GITHUB_TOKEN": SECRETS["GITHUB_TOKEN"], "ACTIONS_ID_TOKEN_REQUEST_TOKEN": SECRETS["OIDC request token"],
+        }
+        if self.flavour == "github":
+            for name in ("output", "summary"):
+                (files / name).touch()
+            env.update({"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_OUTPUT": str(files / "output"),
+                        "GITHUB_STEP_SUMMARY": str(files / "summary"), "GITHUB_REPOSITORY": "octo/model",
+                        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_REF_NAME": "main",
+                        "GITHUB_RUN_ID": "7", "GITHUB_SERVER_URL": "https://github.com"})
+        elif self.flavour == "gitlab":
+            env.update({"GITLAB_CI": "true", "CI": "true", "CI_PROJECT_DIR": str(files),
+                        "CI_JOB_TOKEN": SECRETS["GitLab job token"], "CI_PROJECT_PATH": "octo/model",
+                        "CI_COMMIT_SHA": "0123456789abcdef0123456789abcdef01234567", "CI_COMMIT_REF_NAME": "main",
+                        "CI_JOB_URL": "https://gitlab.example/octo/model/-/jobs/7"})
+        return env
+
+    def files_dir(self) -> pathlib.Path:
+        self.count += 1
+        files = self.workdir / "runs" / str(self.count)
+        files.mkdir(parents=True)
+        return files
+
+    def start(self, *args, files: pathlib.Path = None) -> "Started":
+        files = files or self.files_dir()
+        argv = list(args) + ["--output", "json"]
+        process = subprocess.Popen([BINARY, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   cwd=self.workdir, env=self.environment(files))
+        return Started(argv, process, files)
+
+    def run(self, *args, files: pathlib.Path = None) -> Run:
+        return self.start(*args, files=files).finish()
+
+    def line(self, argv) -> str:
+        """The command line, for the failing history Hypothesis prints."""
+        return f"[{self.flavour}] lambda-shift " + shlex.join(argv)
+
+
+class Started:
+    """A run in the background (a signal or an alarm arrives during its bake)."""
+
+    def __init__(self, argv, process: subprocess.Popen, files: pathlib.Path):
+        self.argv, self.process, self.files = argv, process, files
+
+    def finish(self, timeout: float = 120) -> Run:
+        try:
+            stdout, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            stdout, stderr = self.process.communicate()
+            stderr += f"\n(killed by the model test after {timeout}s)"
+        written = {str(path.relative_to(self.files)): path.read_text(errors="replace")
+                   for path in sorted(self.files.rglob("*")) if path.is_file()}
+        return Run(self.argv, self.process.returncode, stdout, stderr, written)

@@ -1,0 +1,165 @@
+"""The invariants the state machine checks after every step, each a plain function from
+observations (a command's `Run`, the alias as `Observed`) to a list of violations (empty: it
+holds). test_model.py unit-tests each against a hand-made observation that violates it, which is
+how a checker is shown to fail when its rule is broken."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+from model_state import History, Model, Record
+
+# Commands whose move of the alias is the tool's own choice: a plain `rollback`, `advance`, and
+# the restore of a `deploy`. A pin (`rollback --to-version`) and `promote` are the operator's.
+AUTOMATIC = ("deploy", "advance", "rollback")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """The alias as the twin holds it: primary, weights, description (parsed), and the
+    function's published versions."""
+    primary: str
+    weights: dict
+    description: str
+    history: History
+    record: Optional[Record]
+    versions: frozenset  # published version numbers, $LATEST left out
+
+
+@dataclass
+class Run:
+    """One run of the binary: its arguments, exit code, streams, and every file it wrote
+    (GITHUB_OUTPUT, the step summary, GitLab's dotenv report, a hook's snapshot)."""
+    argv: list
+    exit_code: int
+    stdout: str
+    stderr: str
+    files: dict = field(default_factory=dict)
+
+    @property
+    def command(self) -> str:
+        return self.argv[0] if self.argv else ""
+
+    @property
+    def document(self) -> Optional[dict]:
+        """The one JSON document of `--output json`, or None when stdout is not exactly one."""
+        try:
+            document = json.loads(self.stdout)
+        except ValueError:
+            return None
+        return document if isinstance(document, dict) else None
+
+
+# 1. The alias is split only while a run is in progress, a detached record says so, or the last
+#    run ended with exit 5 and said so.
+def check_split(alias: Observed, run_in_progress: bool, exit5_run: Optional[Run]) -> list:
+    if not alias.weights or run_in_progress or "rollout=" in alias.description:
+        return []
+    if exit5_run is not None and exit5_run.exit_code == 5 and "ROLLBACK FAILED" in exit5_run.stdout + exit5_run.stderr:
+        return []
+    return [f"alias split {alias.primary} + {alias.weights} with no run in progress, no detached record "
+            f"and no exit 5 that said so (description {alias.description!r})"]
+
+
+# 2. Every version recorded good passed every gate of the run that recorded it.
+def check_good_passed_gates(history: History, passed: frozenset) -> list:
+    return [f"version {v} is recorded good but never passed every gate of a run (passed: {sorted(passed)})"
+            for v in history.good if v not in passed]
+
+
+# 3. No automatic choice moves traffic to a version recorded failed or rolled back.
+def check_automatic_choice(command: str, pinned: bool, before: Observed, after: Observed) -> list:
+    if command not in AUTOMATIC or pinned:
+        return []
+    served_before = {before.primary, *before.weights}
+    marked = {*before.history.failed, *before.history.rolled_back, *after.history.failed, *after.history.rolled_back}
+    moved_to = ({after.primary, *after.weights} - served_before) & marked
+    return [f"{command} moved traffic to version {v}, recorded failed or rolled back "
+            f"(history before {before.history}, after {after.history})" for v in sorted(moved_to)]
+
+
+# 4. Exit codes and outcomes match the prediction; a missing resource is never exit 0.
+def check_exit_and_outcome(run: Run, exit_code: int, outcome: str) -> list:
+    found = run.document or {}
+    problems = []
+    if run.exit_code != exit_code:
+        problems.append(f"exit {run.exit_code}, expected {exit_code}")
+    if found.get("outcome") != outcome:
+        problems.append(f"outcome {found.get('outcome')!r}, expected {outcome!r}")
+    if found.get("exit-code") != run.exit_code:
+        problems.append(f"the document says exit-code {found.get('exit-code')!r}, the process exited {run.exit_code}")
+    return problems
+
+
+def check_missing_never_zero(run: Run) -> list:
+    return [f"{run.command} on a missing resource exited 0"] if run.exit_code == 0 else []
+
+
+# 5. Every document validates against schema/output.schema.json; no secret reaches a stream or file.
+def check_document(run: Run, validator) -> list:
+    document = run.document
+    if document is None:
+        return [f"stdout is not one JSON document: {run.stdout[:200]!r}"]
+    return [f"schema: {error.message} at {list(error.absolute_path)}" for error in validator.iter_errors(document)]
+
+
+def check_no_secrets(run: Run, secrets: dict) -> list:
+    """GitHub's `::add-mask::SECRET` is the one line that must carry a secret (the runner masks
+    everything after it): it is left out of the scan."""
+    stderr = "\n".join(line for line in run.stderr.splitlines() if not line.startswith("::add-mask::"))
+    places = {"stdout": run.stdout, "stderr": stderr, **{f"file {name}": text for name, text in run.files.items()}}
+    # As written, and as a JSON encoder that escapes "/" writes it.
+    return [f"{what} ({secret!r}) in {where}" for what, secret in secrets.items()
+            for where, text in places.items()
+            if secret in text or secret.replace("/", "\\/") in text]
+
+
+# 6. The alias (version, weights, history, detached record) matches the model's prediction.
+def check_alias_matches(alias: Observed, model: Model) -> list:
+    problems = []
+    if alias.primary != model.primary:
+        problems.append(f"alias on version {alias.primary}, the model says {model.primary}")
+    if set(alias.weights) != set(model.weights) or any(
+            abs(alias.weights[v] - model.weights[v]) > 1e-9 for v in model.weights if v in alias.weights):
+        problems.append(f"weights {alias.weights}, the model says {model.weights}")
+    if alias.history != model.history:
+        problems.append(f"history {alias.history}, the model says {model.history}")
+    found, want = alias.record, model.record
+    if (found is None) != (want is None):
+        problems.append(f"detached record {found}, the model says {want}")
+    elif found is not None:
+        if (found.new, found.old, found.step, found.steps) != (want.new, want.old, want.step, want.steps):
+            problems.append(f"detached record {found}, the model says {want}")
+        if want.since and (found.since, found.due) != (want.since, want.due):
+            problems.append(f"detached record's times {found.since}..{found.due} moved from {want.since}..{want.due}")
+    if alias.versions != model.versions:
+        problems.append(f"versions {sorted(alias.versions, key=int)}, the model says {sorted(model.versions, key=int)}")
+    return problems
+
+
+# 7. Truth in every report: the version a document says the alias serves is the one it serves.
+def check_reported_alias(run: Run, alias: Observed) -> list:
+    document = run.document or {}
+    problems = []
+    version = document.get("version")
+    in_flight = document.get("outcome") in ("in-progress", "waiting")
+    if run.command in ("deploy", "advance", "promote", "rollback") and version:
+        if alias.weights and not (in_flight and version in alias.weights):
+            problems.append(f"the document says version {version}; the alias is split {alias.primary} + {alias.weights}")
+        elif not alias.weights and version != alias.primary:
+            problems.append(f"the document says version {version}; the alias serves {alias.primary}")
+    after = document.get("after")
+    if isinstance(after, dict) and (after.get("version"), after.get("weights")) != (alias.primary, alias.weights):
+        problems.append(f"the document says the alias is now {after}; it is {alias.primary} + {alias.weights}")
+    if run.command == "status" and run.exit_code == 0:
+        shown = document.get("alias") or {}
+        if (shown.get("version"), shown.get("weights")) != (alias.primary, alias.weights):
+            problems.append(f"status shows {shown}; the alias is {alias.primary} + {alias.weights}")
+        history = document.get("history") or {}
+        if (tuple(history.get("good", ())), tuple(history.get("failed", ())),
+                tuple(history.get("rolled-back", ()))) != (alias.history.good, alias.history.failed,
+                                                           alias.history.rolled_back):
+            problems.append(f"status shows history {history}; the description holds {alias.history}")
+        if (document.get("detached") is None) != (alias.record is None):
+            problems.append(f"status shows detached {document.get('detached')}; the record is {alias.record}")
+    return problems

@@ -1,0 +1,524 @@
+"""A model-based test of lambda-shift: Hypothesis drives the real binary against the local AWS twin
+through random operator histories (deploys all at once, gradual and detached; advance, promote,
+rollback, status; alarms firing and flapping mid-bake; signals mid-bake; hand moves of the alias;
+versions deleted by hand; hooks and smoke tests that fail; a restore the twin refuses), predicts
+each command's exit code, outcome and the alias it leaves with the model of model_state.py, and
+checks the invariants of model_invariants.py after every step.
+
+The invariant checkers are unit-tested first, each against a hand-made observation that breaks
+it. Environment: MODEL_MAX_EXAMPLES, MODEL_STEPS (steps per example), MODEL_SEED, MODEL_SHRINK=1
+(shrink a failure to a minimal history; scripts/hunt sets it), MODEL_INCLUDE_PENDING=ID,… or all
+(also the scenarios of those bugs still being fixed, model_state.PENDING_FIXES), MODEL_VERBOSE=1,
+LAMBDA_SHIFT_BIN."""
+
+import os
+import shlex
+import signal
+import time
+from dataclasses import dataclass, replace
+
+from hypothesis import HealthCheck, Phase, Verbosity, note, seed, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+import model_state as ms
+from model_harness import BINARY, FLAVOURS, SECRETS, Runner
+from model_invariants import Observed, Run, check_alias_matches, check_automatic_choice, check_document, \
+    check_exit_and_outcome, check_good_passed_gates, check_missing_never_zero, check_no_secrets, \
+    check_reported_alias, check_split
+from model_state import ALIAS, BUCKET, FUNCTION, History, Model, Record, parse_description
+
+MAX_EXAMPLES = int(os.environ.get("MODEL_MAX_EXAMPLES", "8"))
+STEPS = int(os.environ.get("MODEL_STEPS", "20"))
+SEED = int(os.environ.get("MODEL_SEED", "20261207"))
+SHRINK = os.environ.get("MODEL_SHRINK") == "1"
+INCLUDE_PENDING = os.environ.get("MODEL_INCLUDE_PENDING", "")
+VERBOSE = os.environ.get("MODEL_VERBOSE") == "1"  # print every step as it runs (with pytest -s)
+
+
+def pending(bug: str) -> bool:
+    return ms.pending(bug, INCLUDE_PENDING)
+
+
+# --- the checkers, each against an observation that breaks it -------------------------------------
+
+def alias(primary="2", weights=None, description="", versions=("1", "2", "3")) -> Observed:
+    history, record = parse_description(description)
+    return Observed(primary, weights or {}, description, history, record, frozenset(versions))
+
+
+def run(argv=("deploy",), exit_code=0, document='{"command":"deploy","outcome":"deployed","exit-code":0,"skipped":false}',
+        stderr="", files=None) -> Run:
+    return Run(list(argv), exit_code, document, stderr, files or {})
+
+
+def test_parse_description_reads_history_and_record_as_deploy_history_does():
+    history, record = parse_description(
+        "kept by terraform [old] [lambda-shift good=5,3 failed=4 rolled-back=2 "
+        "rollout=6,5,1,2,100,102,98,a,c88306efd41e309d14]")
+    assert history == History(("5", "3"), ("4",), ("2",))
+    assert record == Record("6", "5", 1, 2, 100, 102)
+    assert parse_description("no record here") == (History(), None)
+
+
+def test_model_history_moves_versions_between_lists_as_deploy_history_does():
+    history = History(good=("3", "2"), failed=("4",), rolled_back=("2",))
+    assert history.succeeded("4") == History(("4", "3", "2"), (), ("2",))
+    assert history.failed_("3") == History(("2",), ("3", "4"), ("2",))
+    assert history.rolled("3") == History(("3", "2"), ("4",), ("3", "2"))
+    assert history.last_good(excluding="3") is None  # 2 was rolled back
+    assert History(good=tuple(str(v) for v in range(20, 10, -1))).succeeded("21").good[-1] == "12"
+
+
+def test_check_split_reports_a_split_nobody_explains():
+    split = alias(weights={"3": 0.5})
+    assert check_split(split, run_in_progress=False, exit5_run=None)
+    assert not check_split(split, run_in_progress=True, exit5_run=None)
+    assert not check_split(alias(weights={"3": 0.5}, description="[lambda-shift good= failed= "
+                                 "rollout=3,2,0,2,1,3,1,a,00]"), run_in_progress=False, exit5_run=None)
+    assert not check_split(split, False, run(exit_code=5, stderr="error: ROLLBACK FAILED: restore it by hand"))
+    assert check_split(split, False, run(exit_code=5, stderr="error: something else"))
+    assert not check_split(alias(), run_in_progress=False, exit5_run=None)
+
+
+def test_check_good_passed_gates_reports_a_good_version_that_never_passed():
+    assert check_good_passed_gates(History(good=("3", "2")), frozenset({"2"})) == [
+        "version 3 is recorded good but never passed every gate of a run (passed: ['2'])"]
+    assert not check_good_passed_gates(History(good=("3",)), frozenset({"3"}))
+
+
+def test_check_automatic_choice_reports_traffic_moved_to_a_failed_or_rolled_back_version():
+    before = alias("4", description="[lambda-shift good=4,2 failed=3 rolled-back=2]")
+    assert check_automatic_choice("rollback", False, before, alias("3"))
+    assert check_automatic_choice("advance", False, before, alias("4", weights={"2": 0.25}))
+    assert not check_automatic_choice("rollback", True, before, alias("3"))  # --to-version: a pin
+    assert not check_automatic_choice("promote", False, before, alias("3"))
+    assert not check_automatic_choice("deploy", False, before, alias("4"))  # a restore to what served
+
+
+def test_check_exit_and_outcome_reports_a_wrong_exit_code_or_outcome():
+    assert check_exit_and_outcome(run(), 3, "deployed") == ["exit 0, expected 3"]
+    assert check_exit_and_outcome(run(), 0, "rolled-back") == ["outcome 'deployed', expected 'rolled-back'"]
+    lying = run(exit_code=1)
+    assert "the document says exit-code 0, the process exited 1" in check_exit_and_outcome(lying, 1, "deployed")
+    assert not check_exit_and_outcome(run(), 0, "deployed")
+
+
+def test_check_missing_never_zero_reports_exit_0_on_a_missing_resource():
+    assert check_missing_never_zero(run(("advance",)))
+    assert not check_missing_never_zero(run(("advance",), exit_code=2))
+
+
+def test_check_document_reports_no_document_or_one_off_the_schema(validator):
+    assert check_document(run(document="outcome=deployed\n"), validator)
+    assert check_document(run(document='{"command":"deploy","outcome":"failed","exit-code":2,"skipped":false}'),
+                          validator)  # no error sentence
+    assert check_document(run(document=run().stdout + "\n{}"), validator)
+    assert not check_document(run(), validator)
+
+
+def test_check_no_secrets_reports_a_secret_in_a_stream_or_file():
+    secret = SECRETS["AWS secret key"]
+    assert check_no_secrets(run(stderr=f"key {secret}"), SECRETS)
+    assert check_no_secrets(run(files={"output": '"twin\\/Secret+Key\\/EXAMPLE0001"'}), SECRETS)
+    assert check_no_secrets(run(document=f'{{"error":"{SECRETS["GITHUB_TOKEN"]}"}}'), SECRETS)
+    assert not check_no_secrets(run(stderr=f"::add-mask::{secret}\nlog line"), SECRETS)
+
+
+def test_check_alias_matches_reports_every_difference_from_the_model():
+    model = Model(primary="2", history=History(good=("2",)), versions=frozenset({"1", "2", "3"}),
+                  record=Record("3", "2", 0, 2, 100, 102))
+    found = alias("3", {"4": 0.5}, "[lambda-shift good=3 failed= rollout=3,2,1,2,100,102,100,a,00]", ("1", "2"))
+    problems = check_alias_matches(found, model)
+    assert [p.split(" ")[0] for p in problems] == ["alias", "weights", "history", "detached", "versions"]
+    same = alias("2", {}, "[lambda-shift good=2 failed= rollout=3,2,0,2,100,102,100,a,00]")
+    assert not check_alias_matches(same, model)
+    assert check_alias_matches(same, replace(model, record=Record("3", "2", 0, 2, 101, 103)))
+
+
+def test_check_reported_alias_reports_a_document_that_names_another_version():
+    assert check_reported_alias(run(document='{"version":"3"}'), alias("2"))
+    assert check_reported_alias(run(document='{"version":"3"}'), alias("2", {"3": 0.5}))
+    assert not check_reported_alias(run(document='{"version":"3","outcome":"in-progress"}'), alias("2", {"3": 0.5}))
+    assert check_reported_alias(run(("rollback",), document='{"after":{"version":"3","weights":{}}}'), alias("2"))
+    status = '{"alias":{"version":"2","weights":{}},"history":{"good":["2"],"failed":[],"rolled-back":[]},"detached":null}'
+    assert check_reported_alias(run(("status",), document=status), alias("2", description="[lambda-shift good=3 failed=]"))
+    assert not check_reported_alias(run(("status",), document=status), alias("2", description="[lambda-shift good=2 failed=]"))
+
+
+# --- the state machine --------------------------------------------------------------------------
+
+# (operation `KIND:VARIANT`, weight): what a step may do and how often, before `weight()` adjusts
+# it to the state (nothing that cannot apply, more of what a state makes interesting).
+OPERATIONS = (
+    ("deploy_staging:none", 2), ("deploy_staging:smoke_pass", 1), ("deploy_staging:smoke_fail", 1),
+    ("deploy_staging:pre_false", 1), ("deploy_staging:post_true", 1), ("deploy_staging:post_false", 1),
+    ("deploy_staging:redeploy", 1),
+    ("deploy_gradual:pass", 2), ("deploy_gradual:fire", 2), ("deploy_gradual:flap", 2),
+    ("deploy_gradual:hand_back", 1), ("deploy_gradual:promote_other", 1), ("deploy_gradual:post_true", 1),
+    ("deploy_gradual:post_false", 1), ("deploy_gradual:rollback_fails", 1),
+    ("deploy_signalled:SIGTERM", 1), ("deploy_signalled:SIGINT", 1), ("deploy_signalled:SIGHUP", 1),
+    ("deploy_detached:", 3), ("deploy_detached:fire", 2), ("advance:early", 2), ("advance:due", 3), ("advance_other_settings:", 1),
+    ("promote:", 1), ("rollback:", 2), ("rollback_to_version:", 2), ("status:", 1), ("missing_target:", 2),
+    ("move_alias_by_hand:", 2), ("delete_version_by_hand:", 1), ("set_alarm:ALARM", 1), ("set_alarm:OK", 3),
+)
+# Scenarios of bugs still being fixed (model_state.PENDING_FIXES), left out while they are.
+PENDING_SCENARIOS = {"deploy_gradual:flap": "1", "deploy_signalled:SIGHUP": "6", "rollback_to_version:": "4"}
+GATED = ("deploy_gradual", "deploy_signalled", "deploy_detached")
+MISSING = (("status", "function"), ("status", "alias"), ("promote", "function"), ("promote", "alias"),
+           ("rollback", "function"), ("rollback", "alias"), ("deploy", "function"), ("deploy", "bucket")) + (
+    () if pending("2") else (("advance", "function"), ("advance", "alias")))
+SMOKE = ["--smoke-payload", '{"probe": 1}']
+
+
+@dataclass
+class Context:
+    """What every example of the machine shares: the session's twin and files."""
+    twin: object
+    workdir: object
+    validator: object
+    tally: object
+
+
+class LambdaShiftMachine(RuleBasedStateMachine):
+    """One rule, `step`, draws an operation from OPERATIONS with weights that follow the state (so
+    a small budget is not spent on examples that never deploy, as Hypothesis's per-example
+    switching of rules on and off would); each `do_KIND` method runs one and judges it."""
+
+    def __init__(self, context: Context):
+        super().__init__()
+        self.ctx, self.twin = context, context.twin
+        self.model = Model()
+        self.exit5_run = None  # the run that left the alias split with exit 5, while it is split
+        self.counted = True  # the next invariant check follows the set-up, not a step
+
+    @initialize(flavour=st.sampled_from(FLAVOURS))
+    def fresh_twin(self, flavour):
+        self.ctx.tally.examples += 1
+        self.twin.reset_and_seed()
+        example = self.ctx.workdir / f"example-{self.ctx.tally.examples}"
+        self.runner = Runner(self.twin, example, flavour)
+        self.source = example / "src"
+        self.source.mkdir(parents=True)
+        self.write_build()
+        self.counted = False
+        note(f"a fresh twin: {FUNCTION} alias {ALIAS} on version 1; commands run as {flavour}")
+
+    @rule(data=st.data())
+    def step(self, data):
+        """One operation, drawn with the weights of this state; `pick` chooses where it needs a
+        choice (a version, a missing target)."""
+        op = data.draw(st.sampled_from([op for op, base in OPERATIONS for _ in range(self.weight(op, base))]),
+                       label="op")
+        pick = data.draw(st.integers(min_value=0, max_value=40), label="pick")
+        kind, _, variant = op.partition(":")
+        getattr(self, "do_" + kind)(variant, pick)
+
+    def weight(self, op: str, base: int) -> int:
+        model = self.model
+        kind, _, variant = op.partition(":")
+        shape = {"deploy_staging": "staging", "deploy_gradual": "gradual", "deploy_signalled": "gradual"}.get(kind)
+        if op in PENDING_SCENARIOS and pending(PENDING_SCENARIOS[op]):
+            return 0
+        if shape and pending("S1") and ms.stale_record_refusal(model, shape):
+            return 0
+        if kind.startswith("deploy_") and pending("T1") and model.deleted_any():
+            return 0  # it would publish a version number the twin hands out twice
+        if kind in GATED and model.alarm == "ALARM":
+            return 1 if variant in ("pass", "") else 0  # refused before any change: seen now and then
+        if kind == "set_alarm":
+            return base if variant != model.alarm else 0
+        if kind == "advance":
+            return base * 2 if model.record else (1 if variant == "due" else 0)
+        if kind in ("promote", "rollback"):
+            return base * 3 if model.split else base
+        if kind == "rollback_to_version":
+            return 0 if model.split else base  # a pin of a split alias: which version it leaves is not one
+        if kind == "move_alias_by_hand":
+            return base if len(model.versions) > 1 or model.split else 0
+        if kind == "delete_version_by_hand":
+            return base if self.deletable() else 0
+        return base
+
+    # The helpers -------------------------------------------------------------------------------
+
+    def deletable(self):
+        return sorted(self.model.versions - {self.model.primary} - set(self.model.weights), key=int)
+
+    def write_build(self):
+        (self.source / "index.py").write_text(
+            f"def handler(event, context):\n    return {{'build': {self.model.source}}}\n")
+
+    def new_build(self):
+        """Each deploy ships new code (a redeploy reuses the directory as it is)."""
+        self.model = self.model.evolve(source=self.model.source + 1)
+        self.write_build()
+
+    def deploy_args(self, shape, function=FUNCTION, bucket=BUCKET):
+        return ["deploy", "--function", function, "--bucket", bucket, "--source", str(self.source),
+                "--key", f"model/build-{self.model.source}/package.zip", *shape]
+
+    def check_args(self, check, expect, files):
+        """Flags for a smoke test or a traffic hook; a post-traffic command first snapshots the
+        alias with `status` (the state mid-run, judged in judge_snapshot)."""
+        if check == "smoke_pass":
+            return SMOKE
+        if check == "smoke_fail":
+            if expect.after.next_version > self.model.next_version:  # only a version that will be published
+                self.twin.fail_invocations(str(self.model.next_version))
+            return SMOKE
+        if check == "pre_false":
+            return ["--pre-traffic-command", "false"]
+        if check in ("post_true", "post_false"):
+            snapshot = shlex.quote(str(files / "hook-status.json"))
+            return ["--post-traffic-command", f"{shlex.quote(BINARY)} status --function {FUNCTION} --output json "
+                                              f"> {snapshot}; exit {0 if check == 'post_true' else 1}"]
+        return []
+
+    def settle_alarm_window(self):
+        """A bake's gates read the alarm history from the second the bake began: wait for a new
+        second after the last move into ALARM, so that only this step's own moves are in it."""
+        if self.model.alarm_fired:
+            start = self.model.alarm_fired[-1] // 1000 + 1
+            if time.time() < start:
+                time.sleep(start - time.time() + 0.02)
+
+    def fail_on(self, problems, run=None):
+        if not problems:
+            return
+        detail = "" if run is None else (f"\nrun: {self.runner.line(run.argv)} → exit {run.exit_code}\n"
+                                          f"stdout: {run.stdout[:1500]}\nstderr (end): {run.stderr[-1500:]}")
+        raise AssertionError("\n".join(problems) + detail + f"\nmodel: {ms.as_dict(self.model)}")
+
+    def judge(self, run: Run, expect: ms.Expect, before: Observed, *, pinned=False, missing=False, report=True):
+        """The checks of one command's run (the alias-wide ones follow in the invariant).
+        `report` False skips the truth of its document (a known lie still being fixed)."""
+        document = run.document or {}
+        note(f"{self.runner.line(run.argv)} → exit {run.exit_code} {document.get('outcome')}; "
+             f"expected {expect.exit_code} {expect.outcome} ({expect.why})")
+        after = self.twin.observe()
+        self.fail_on(check_document(run, self.ctx.validator) + check_no_secrets(run, SECRETS)
+                     + check_exit_and_outcome(run, expect.exit_code, expect.outcome)
+                     + (check_missing_never_zero(run) if missing else [])
+                     + (check_reported_alias(run, after) if report else [])
+                     + check_automatic_choice(run.command, pinned, before, after), run)
+        self.model = expect.after
+        if run.exit_code == 5:
+            self.exit5_run = run
+
+    def judge_concurrent(self, run: Run, exit_code: int, outcome: str):
+        """A command run while a deploy bakes: its own result only."""
+        note(f"  meanwhile {self.runner.line(run.argv)} → exit {run.exit_code}")
+        self.fail_on(check_document(run, self.ctx.validator) + check_no_secrets(run, SECRETS)
+                     + check_exit_and_outcome(run, exit_code, outcome), run)
+
+    def judge_snapshot(self, run: Run, passed_before: frozenset):
+        """The `status` a post-traffic command took mid-run: a valid document, and no version
+        recorded good before its post-traffic command passed (bug 9)."""
+        text = run.files.get("hook-status.json")
+        if text is None:
+            return
+        snapshot = Run(["status"], 0, text, "")
+        history = (snapshot.document or {}).get("history") or {}
+        problems = check_document(snapshot, self.ctx.validator)
+        if not pending("9"):
+            problems += check_good_passed_gates(History(tuple(history.get("good", ()))), passed_before)
+        self.fail_on([f"during the post-traffic command: {p}" for p in problems], run)
+
+    @staticmethod
+    def with_alarm_moves(expect: ms.Expect, moves) -> ms.Expect:
+        """The alarm moves this step made (state, epoch ms), applied to the model after it."""
+        after = expect.after
+        for state, at in moves:
+            after = after.alarm_set(state, at)
+        return replace(expect, after=after)
+
+    def sync_record_times(self, found: Observed):
+        """A new step's times are the binary's to choose: the model takes them from the alias once
+        the rest of the record matches, and checks the bake they span."""
+        want, got = self.model.record, found.record
+        if want is None or want.since or got is None or (got.new, got.old, got.step) != (want.new, want.old, want.step):
+            return
+        self.fail_on([] if got.due - got.since == ms.DETACHED_BAKE else
+                     [f"detached record bakes {got.due - got.since}s, the strategy says {ms.DETACHED_BAKE}s"])
+        self.model = self.model.evolve(record=replace(want, since=got.since, due=got.due))
+
+    @invariant()
+    def alias_as_modelled(self):
+        found = self.twin.observe()
+        if not found.weights:
+            self.exit5_run = None
+        self.fail_on(check_alias_matches(found, self.model) + check_split(found, False, self.exit5_run)
+                     + check_good_passed_gates(found.history, self.model.passed))
+        self.sync_record_times(found)
+        if not self.counted:
+            self.ctx.tally.steps += 1
+        self.counted = False
+
+    # Deploys -----------------------------------------------------------------------------------
+
+    def do_deploy_staging(self, check, pick):
+        """AllAtOnce to staging, maybe with a smoke test or a hook; `redeploy` ships the build
+        directory as it is (skipped when the alias serves it)."""
+        if check == "redeploy":
+            check = "none"
+        else:
+            self.new_build()
+        expect = ms.predict_deploy(self.model, "staging", check)
+        files = self.runner.files_dir()
+        before, passed = self.twin.observe(), self.model.passed
+        result = self.runner.run(*self.deploy_args(ms.STAGING), *self.check_args(check, expect, files), files=files)
+        self.judge(result, expect, before)
+        self.judge_snapshot(result, passed)
+
+    def do_deploy_gradual(self, event, pick):
+        """canary:50%:2s to production gated on the alarm; during the bake: nothing, the alarm
+        fires (or flaps), someone puts the alias back by hand or promotes it from another shell,
+        or the alarm fires while the twin refuses every UpdateAlias (the restore fails)."""
+        self.new_build()
+        check = event if event.startswith("post_") else "none"
+        expect = ms.predict_deploy(self.model, "gradual", check, "pass" if check != "none" else event)
+        self.settle_alarm_window()
+        files = self.runner.files_dir()
+        before, passed = self.twin.observe(), self.model.passed
+        started = self.runner.start(*self.deploy_args(ms.GRADUAL), *self.check_args(check, expect, files),
+                                    files=files)
+        moves = []
+        if expect.exit_code != 2 and event in ("fire", "flap", "hand_back", "promote_other", "rollback_fails") \
+                and self.twin.wait_split(started.process):
+            if event == "fire":
+                moves.append(("ALARM", self.twin.set_alarm("ALARM")))
+            elif event == "flap":
+                moves.append(("ALARM", self.twin.set_alarm("ALARM")))
+                time.sleep(0.1)
+                moves.append(("OK", self.twin.set_alarm("OK")))
+            elif event == "hand_back":
+                self.twin.move_alias(before.primary)
+            elif event == "promote_other":
+                self.judge_concurrent(self.runner.run("promote", "--function", FUNCTION), 0, "promoted")
+            else:
+                self.twin.refuse_alias_updates(True)
+                try:
+                    moves.append(("ALARM", self.twin.set_alarm("ALARM")))
+                    started.process.wait(timeout=60)
+                finally:
+                    self.twin.refuse_alias_updates(False)
+        result = started.finish()
+        self.judge(result, self.with_alarm_moves(expect, moves), before)
+        self.judge_snapshot(result, passed)
+
+    def do_deploy_signalled(self, name, pick):
+        """A gradual deploy that gets a signal mid-bake (CI cancelling the job)."""
+        self.new_build()
+        expect = ms.predict_deploy(self.model, "gradual", event="signal")
+        self.settle_alarm_window()
+        before = self.twin.observe()
+        started = self.runner.start(*self.deploy_args(ms.GRADUAL))
+        if expect.exit_code != 2 and self.twin.wait_split(started.process):
+            time.sleep(0.3)
+            started.process.send_signal(getattr(signal, name))
+            note(f"  {name} sent mid-bake")
+        self.judge(started.finish(), expect, before)
+
+    def do_deploy_detached(self, event, pick):
+        """steps:25%@2s,50%@2s with --detach: the first step, then `advance` runs; `fire`: the alarm
+        goes into ALARM while that step bakes (the next `advance` must roll back, due or not)."""
+        self.new_build()
+        expect = ms.predict_deploy(self.model, "detached")
+        before = self.twin.observe()
+        self.judge(self.runner.run(*self.deploy_args(ms.DETACHED), "--detach"), expect, before)
+        if event == "fire" and expect.exit_code == 0:
+            self.do_set_alarm("ALARM", pick)
+
+    # Operator commands -----------------------------------------------------------------------------
+
+    def do_advance(self, when, pick):
+        """`advance` with the rollout's settings, before its step is due when that can be told
+        apart (else it waits until it is due)."""
+        model, due = self.model, True
+        if model.record_live():
+            record = model.record
+            early = (when == "early" and time.time() < record.due - 0.5
+                     and not (model.alarm == "OK" and model.fired_since(record.since))  # a flap: judged when due
+                     and not (pending("3") and model.alarm == "ALARM"))
+            if early:
+                due = False
+            else:
+                time.sleep(max(0.0, record.due + 0.3 - time.time()))
+        expect = ms.predict_advance(model, due)
+        before = self.twin.observe()
+        self.judge(self.runner.run("advance", "--function", FUNCTION, *ms.DETACHED), expect, before)
+
+    def do_advance_other_settings(self, variant, pick):
+        expect = ms.predict_advance_other_settings(self.model)
+        before = self.twin.observe()
+        self.judge(self.runner.run("advance", "--function", FUNCTION, *ms.DETACHED_OTHER), expect, before,
+                   report=not (pending("S2") and self.model.record is not None))
+
+    def do_promote(self, variant, pick):
+        before = self.twin.observe()
+        self.judge(self.runner.run("promote", "--function", FUNCTION), ms.predict_promote(self.model), before)
+
+    def do_rollback(self, variant, pick):
+        before = self.twin.observe()
+        self.judge(self.runner.run("rollback", "--function", FUNCTION), ms.predict_rollback(self.model), before)
+
+    def do_rollback_to_version(self, variant, pick):
+        """`rollback --to-version N`: any number up to one never published (deleted ones too)."""
+        version = str(pick % self.model.next_version + 1)
+        before = self.twin.observe()
+        self.judge(self.runner.run("rollback", "--function", FUNCTION, "--to-version", version),
+                   ms.predict_rollback(self.model, version), before, pinned=True)
+
+    def do_status(self, variant, pick):
+        before = self.twin.observe()
+        self.judge(self.runner.run("status", "--function", FUNCTION),
+                   ms.unchanged(self.model, 0, "ok", "status reads only"), before)
+
+    def do_missing_target(self, variant, pick):
+        """A command naming a function, alias or bucket that does not exist: exit 2, nothing changed."""
+        command, missing = MISSING[pick % len(MISSING)]
+        if command == "deploy":
+            self.new_build()
+            argv = self.deploy_args(ms.STAGING, **{missing: "model-missing"})
+        else:
+            names = ["--function", "model-missing"] if missing == "function" else \
+                ["--function", FUNCTION, "--alias", "missing"]
+            argv = [command, *names, *(ms.DETACHED if command == "advance" else [])]
+        before = self.twin.observe()
+        self.judge(self.runner.run(*argv), ms.unchanged(self.model, 2, "failed", f"no such {missing}"), before,
+                   missing=True)
+
+    # What operators and the weather do by hand --------------------------------------------------------
+
+    def do_move_alias_by_hand(self, variant, pick):
+        choices = sorted((v for v in self.model.versions if v != self.model.primary or self.model.split), key=int)
+        version = choices[pick % len(choices)]
+        self.twin.move_alias(version)
+        note(f"UpdateAlias by hand: {ALIAS} → version {version} alone")
+        self.model = self.model.whole(version)
+
+    def do_delete_version_by_hand(self, variant, pick):
+        choices = self.deletable()
+        version = choices[pick % len(choices)]
+        self.twin.delete_version(version)
+        note(f"DeleteFunction by hand: version {version}")
+        self.model = self.model.evolve(versions=self.model.versions - {version})
+
+    def do_set_alarm(self, state, pick):
+        at = self.twin.set_alarm(state)
+        note(f"SetAlarmState {state}")
+        self.model = self.model.alarm_set(state, at)
+
+
+SETTINGS = settings(
+    max_examples=MAX_EXAMPLES, stateful_step_count=STEPS, deadline=None, database=None,
+    phases=(Phase.generate, Phase.shrink) if SHRINK else (Phase.generate,),
+    suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+    verbosity=Verbosity.verbose if VERBOSE else Verbosity.normal)
+
+
+def test_random_operator_histories(twin, workdir, validator, tally):
+    context = Context(twin, workdir, validator, tally)
+    machine = seed(SEED)(lambda: LambdaShiftMachine(context))
+    run_state_machine_as_test(machine, settings=SETTINGS)

@@ -1,0 +1,151 @@
+"""Each bug of model_state.KNOWN_BUGS as one explicit scenario against the twin: the known bugs the
+lead engineer is fixing, the ones the model test found (S1, S2), and the twin's own gap (T1).
+
+While a bug's id is in model_state.PENDING_FIXES its test is xfail(strict=True): it fails as the
+bug is, and once the binary (or the twin) is fixed the unexpected pass fails the run, saying to
+remove the id, which also lets the state machine explore the scenario again."""
+
+import json
+import signal
+import time
+
+import pytest
+
+import model_state as ms
+from model_harness import BINARY, Runner
+from model_state import ALIAS, FUNCTION, KNOWN_BUGS, PENDING_FIXES
+
+
+def known_bug(bug: str):
+    return pytest.mark.xfail(bug in PENDING_FIXES, reason=f"bug {bug}: {KNOWN_BUGS[bug]}", strict=True)
+
+
+@pytest.fixture
+def runner(twin, tmp_path):
+    """A fresh twin (function, alias live on version 1, bucket, alarm OK) and a local runner."""
+    twin.reset_and_seed()
+    made = Runner(twin, tmp_path, "local")
+    made.source = tmp_path / "src"
+    made.source.mkdir()
+    made.builds = 0
+    return made
+
+
+def deploy_args(runner, shape, *extra):
+    """A deploy of new code (each call writes another build)."""
+    runner.builds += 1
+    (runner.source / "index.py").write_text(f"def handler(event, context):\n    return {runner.builds}\n")
+    return ["deploy", "--function", FUNCTION, "--bucket", ms.BUCKET, "--source", str(runner.source),
+            "--key", f"regressions/{runner.builds}/package.zip", *shape, *extra]
+
+
+def served(twin):
+    alias = twin.observe()
+    return alias.primary, alias.weights, alias.history
+
+
+def test_the_machines_scenarios_start_from_a_working_deploy(twin, runner):
+    """Not a bug: the baseline every scenario below departs from (a gradual deploy that passes)."""
+    run = runner.run(*deploy_args(runner, ms.GRADUAL))
+    assert (run.exit_code, run.document["outcome"]) == (0, "deployed"), run.stderr
+    assert served(twin) == ("2", {}, ms.History(good=("2",)))
+
+
+@known_bug("1")
+def test_an_alarm_that_flaps_within_a_bake_fails_the_gate(twin, runner):
+    started = runner.start(*deploy_args(runner, ms.GRADUAL))
+    assert twin.wait_split(started.process)
+    twin.set_alarm("ALARM")
+    time.sleep(0.1)
+    twin.set_alarm("OK")
+    run = started.finish()
+    assert (run.exit_code, run.document["outcome"]) == (3, "rolled-back"), run.stdout
+    assert served(twin) == ("1", {}, ms.History(failed=("2",)))
+
+
+@known_bug("2")
+@pytest.mark.parametrize("target", [["--function", "model-missing"], ["--function", FUNCTION, "--alias", "missing"]],
+                         ids=["function", "alias"])
+def test_advance_naming_a_missing_function_or_alias_is_exit_2(twin, runner, target):
+    run = runner.run("advance", *target, *ms.DETACHED)
+    assert (run.exit_code, run.document["outcome"]) == (2, "failed"), run.stdout
+
+
+@known_bug("3")
+def test_advance_before_the_step_is_due_rolls_back_on_an_alarm_in_alarm(twin, runner):
+    assert runner.run(*deploy_args(runner, ms.DETACHED), "--detach").exit_code == 0
+    twin.set_alarm("ALARM")
+    run = runner.run("advance", "--function", FUNCTION, *ms.DETACHED)
+    assert (run.exit_code, run.document["outcome"]) == (3, "rolled-back"), run.stdout
+    assert served(twin) == ("1", {}, ms.History(failed=("2",)))
+
+
+@known_bug("4")
+def test_rollback_to_a_version_records_the_version_it_leaves_as_rolled_back(twin, runner):
+    assert runner.run(*deploy_args(runner, ms.STAGING)).exit_code == 0
+    run = runner.run("rollback", "--function", FUNCTION, "--to-version", "1")
+    assert (run.exit_code, run.document["outcome"]) == (0, "rolled-back"), run.stdout
+    assert served(twin) == ("1", {}, ms.History(good=("2",), rolled_back=("2",)))
+
+
+@known_bug("6")
+def test_sighup_mid_bake_restores_the_alias_like_sigterm(twin, runner):
+    started = runner.start(*deploy_args(runner, ms.GRADUAL))
+    assert twin.wait_split(started.process)
+    time.sleep(0.3)
+    started.process.send_signal(signal.SIGHUP)
+    run = started.finish()
+    assert (run.exit_code, (run.document or {}).get("outcome")) == (4, "cancelled"), run.stderr[-500:]
+    assert served(twin) == ("1", {}, ms.History())
+
+
+@known_bug("9")
+def test_a_version_is_recorded_good_only_after_its_post_traffic_command_passed(twin, runner, tmp_path):
+    snapshot = tmp_path / "during-hook.json"
+    hook = f"{BINARY} status --function {FUNCTION} --output json > {snapshot}; exit 1"
+    run = runner.run(*deploy_args(runner, ms.STAGING, "--post-traffic-command", hook))
+    assert (run.exit_code, run.document["outcome"]) == (3, "rolled-back"), run.stdout
+    during = json.loads(snapshot.read_text())["history"]
+    assert "2" not in during["good"], f"version 2 was recorded good while its post-traffic command ran: {during}"
+    assert served(twin) == ("1", {}, ms.History(failed=("2",)))
+
+
+@known_bug("S1")
+def test_a_deploy_after_promoting_a_detached_rollout_is_not_refused(twin, runner):
+    """Found by the model: `deploy --detach` (version 2 at 25 %), `promote` (the alias on 2 alone,
+    as the refusal itself advises: "end it with promote or rollback, then deploy"), then an
+    AllAtOnce deploy was refused with exit 2 "A detached rollout of version 2 is in progress":
+    the record promote leaves in the description matches the alias for a strategy with no
+    weighted step (RolloutRecord.matches, checked by Preflight)."""
+    assert runner.run(*deploy_args(runner, ms.DETACHED), "--detach").exit_code == 0
+    assert runner.run("promote", "--function", FUNCTION).exit_code == 0
+    run = runner.run(*deploy_args(runner, ms.STAGING))
+    assert (run.exit_code, run.document["outcome"]) == (0, "deployed"), run.stdout
+    assert served(twin)[0] == "3"
+
+
+@known_bug("S2")
+def test_an_advance_refused_for_other_settings_reports_the_version_the_alias_serves(twin, runner):
+    """Found by the model: after `deploy --detach` (version 2) and `promote` (the alias on 2),
+    `advance` with another strategy is refused (exit 2, right) with `"version": "1"` in its
+    document (the record's old version), while the alias serves version 2: the `version` output
+    must be what the alias serves when the run ends (PRODUCT.md, "Truth in every report")."""
+    assert runner.run(*deploy_args(runner, ms.DETACHED), "--detach").exit_code == 0
+    assert runner.run("promote", "--function", FUNCTION).exit_code == 0
+    run = runner.run("advance", "--function", FUNCTION, *ms.DETACHED_OTHER)
+    assert run.exit_code == 2, run.stdout
+    assert run.document.get("version", "") in ("", "2"), f"reports version {run.document.get('version')}; serves 2"
+
+
+@known_bug("T1")
+def test_the_twin_never_reuses_a_version_number(twin, runner):
+    """Found by the model, in the twin: moto 5.2.1 numbers a new version len(versions) + 1, so after
+    DeleteFunction of a version PublishVersion answers a number that exists (two version 3s).
+    Lambda never reuses a version number."""
+    for _ in range(3):
+        assert runner.run(*deploy_args(runner, ms.STAGING)).exit_code == 0
+    twin.delete_version("2")
+    assert runner.run(*deploy_args(runner, ms.STAGING)).exit_code == 0
+    numbers = [v["Version"] for v in twin.lambda_.list_versions_by_function(FunctionName=FUNCTION)["Versions"]]
+    assert numbers == ["$LATEST", "1", "3", "4", "5"], numbers
+    assert twin.lambda_.get_alias(FunctionName=FUNCTION, Name=ALIAS)["FunctionVersion"] == "5"
