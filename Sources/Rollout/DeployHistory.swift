@@ -85,7 +85,7 @@ public struct DeployHistory: Sendable, Equatable {
                 continue
             }
             let versions = parts[1].split(separator: ",").map(String.init).filter {
-                !$0.isEmpty && $0.allSatisfy(\.isNumber)
+                !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber }
             }
             switch Field(rawValue: String(parts[0])) {
             case .good: good = versions
@@ -142,11 +142,19 @@ public struct DeployHistory: Sendable, Equatable {
             }
             if let rollout { fields.append(rollout.rendered) }
             record = "[lambda-shift \(fields.joined(separator: " "))]"
-            if record.count <= Self.limit { break }
+            if record.unicodeScalars.count <= Self.limit { break }
         }
         guard !text.isEmpty else { return record }
-        let room = Self.limit - record.count - 1
+        // Lambda counts the limit in Unicode scalars, more than Swift's Characters.
+        let room = Self.limit - record.unicodeScalars.count - 1
         guard room > 0 else { return record }
-        return String(text.prefix(room)) + " " + record
+        // Whole characters only (a flag is two scalars), trimmed as a reader trims them.
+        var kept = "", scalars = 0
+        for character in text {
+            scalars += character.unicodeScalars.count
+            if scalars > room { break }
+            kept.append(character)
+        }
+        return kept.trimmed(newlines: false) + " " + record
     }
 }
