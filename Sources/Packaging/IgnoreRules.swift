@@ -21,20 +21,23 @@ public struct IgnoreRules: Sendable {
         for line in fileText.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) { add(String(line)) }
     }
 
+    /// Read in bytes, as the rule is matched: a `/` followed by a combining mark is one Character
+    /// with it, yet still a `/` to the match.
     public mutating func add(_ line: String) {
-        var text = Substring(line)
-        while let last = text.last, last == " " || last == "\t" || last == "\r" { text.removeLast() }
-        guard !text.isEmpty, !text.hasPrefix("#") else { return }
-        var negated = false
-        if text.hasPrefix("!") { negated = true; text.removeFirst() }
-        var directoryOnly = false
-        if text.hasSuffix("/") { directoryOnly = true; text.removeLast() }
-        var anchored = text.dropLast().contains("/")
-        if text.hasPrefix("/") { anchored = true; text.removeFirst() }
-        if text.hasPrefix("**/") { anchored = true }  // "**/x" matches x at any depth by itself
+        var text = Array(line.utf8)[...]
+        while let last = text.last, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(last) {
+            text.removeLast()
+        }
+        guard let first = text.first, first != UInt8(ascii: "#") else { return }
+        let negated = first == UInt8(ascii: "!")
+        if negated { text.removeFirst() }
+        let directoryOnly = text.last == Glob.slash
+        if directoryOnly { text.removeLast() }
+        var anchored = text.dropLast().contains(Glob.slash)
+        if text.first == Glob.slash { anchored = true; text.removeFirst() }
+        if text.starts(with: "**/".utf8) { anchored = true }  // "**/x" matches x at any depth by itself
         guard !text.isEmpty else { return }
-        rules.append(
-            Rule(glob: Glob(Array(text.utf8)), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
+        rules.append(Rule(glob: Glob(Array(text)), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
     }
 
     public var isEmpty: Bool { rules.isEmpty }

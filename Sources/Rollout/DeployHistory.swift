@@ -134,9 +134,10 @@ public struct DeployHistory: Sendable, Equatable {
     /// of the newest ten good and ten failed versions, within Lambda's limit.
     public func rendered() -> String {
         // good= and failed= always (records without rolled-back= read as they did before it); a
-        // rollout record takes room from the oldest versions when it must.
+        // rollout record takes room from the oldest versions when it must (all of them, for versions
+        // too long to be Lambda's: the limit is never passed).
         var record = ""
-        for keep in stride(from: Self.keep, through: 1, by: -1) {
+        for keep in stride(from: Self.keep, through: 0, by: -1) {
             var fields = Field.allCases.filter { $0 != .rolledBack || !rolledBack.isEmpty }.map {
                 "\($0.rawValue)=\(versions($0).prefix(keep).joined(separator: ","))"
             }

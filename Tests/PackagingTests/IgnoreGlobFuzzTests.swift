@@ -27,6 +27,11 @@ struct IgnoreGlobFuzzTests {
         #expect(excludes(["[unclosed"], "[unclosed") && excludes(["a?c"], "abc") && !excludes(["a?c"], "a/c"))
     }
 
+    @Test("a rule is read in bytes, as it is matched: a / before a combining mark still anchors it")
+    func bytes() {
+        #expect(excludes(["a/\u{301}b"], "a/\u{301}b") && !excludes(["a/\u{301}b"], "x/a/\u{301}b"))
+    }
+
     @Test("many stars against a long name take linear time, not exponential")
     func manyStars() {
         let start = ContinuousClock.now

@@ -380,3 +380,16 @@ struct DeployHistoryRoundTripTests {
         #expect(history.text == ".")
     }
 }
+
+extension DeployHistoryRoundTripTests {
+    @Test("fuzz findings: non-ASCII digits are no version; the limit holds in Unicode scalars, whatever the text")
+    func limits() {
+        #expect(DeployHistory(description: "[lambda-shift good=½,٣,4 failed=]").good == ["4"])
+        let flags = String(repeating: "🇫🇷", count: 128)
+        let rendered = DeployHistory(good: ["1"], text: flags).rendered()
+        #expect(rendered.unicodeScalars.count <= 256, "\(rendered.unicodeScalars.count)")
+        #expect(DeployHistory(description: rendered).good == ["1"])
+        let long = DeployHistory(good: [String(repeating: "7", count: 300)]).rendered()
+        #expect(long.unicodeScalars.count <= 256, "\(long.unicodeScalars.count)")
+    }
+}
