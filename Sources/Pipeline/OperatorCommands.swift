@@ -113,9 +113,16 @@ public struct OperatorCommands: Sendable {
                 "Alias \(target.alias) routes to version \(newVersion), older than its primary version \(current.functionVersion): promoting would move callers back; pass --force if that is what you want, or use lambda-shift rollback.",
                 exitCode: ExitStatus.usage)
         }
+        // Good is a gate's verdict: a promote ends lambda-shift's own rollout of the version (its
+        // record on the alias) as good, but a weight someone set by hand was never gated, so
+        // promoting it leaves the version unverified.
+        let history = DeployHistory(description: current.description)
+        let gated = history.rollout?.newVersion == newVersion
         return try await move(
             "promote", outcome: .promoted, verb: "Promoted", to: newVersion, from: current,
-            history: DeployHistory(description: current.description).succeeded(newVersion), why: nil)
+            history: gated ? history.succeeded(newVersion) : history,
+            why: gated
+                ? nil : "version \(newVersion) was weighted outside a lambda-shift rollout, so it is not recorded good")
     }
 
     /// Undoes an in-flight shift, or goes back to the last version that was live and healthy
@@ -218,6 +225,9 @@ public struct OperatorCommands: Sendable {
         // and a deploy is not refused for a rollout that is over.
         var history = history
         history.rollout = nil
+        if let refusal = history.textRefusal(alias: target.alias) {
+            throw OperatorFailure(refusal, exitCode: ExitStatus.usage)
+        }
         let updated = try await AliasGuard.update(
             lambda, target.function, target.alias, version: version, from: current, history: history)
         let sentence =

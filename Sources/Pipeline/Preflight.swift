@@ -122,6 +122,9 @@ struct Preflight {
         if let before, before.functionVersion != "$LATEST", !plan.strategy.steps.isEmpty {
             unlessSkipped = try await checkWeightedAliasRules(live: before.functionVersion, latest: function)
         }
+        if let before, let refusal = DeployHistory(description: before.description).textRefusal(alias: plan.alias) {
+            throw AWSClientError(.invalidSetting, refusal, isConfiguration: true)
+        }
         if plan.isPreview, let before, !PreviewAlias.mayTreatAsPreview(before) {
             throw PreviewAlias.refusal(
                 plan.alias, why: "which carries a deploy history or a rollout record that no preview wrote")

@@ -28,6 +28,19 @@ public struct DeployHistory: Sendable, Equatable {
 
     static let limit = 256
     static let keep = 10
+    /// The most of the description's own text kept beside a record: the rest of Lambda's 256 is
+    /// the room a record needs (a version in each field and a rollout record: 140 at most).
+    /// Longer text is refused before any change (`textRefusal`), never cut silently.
+    public static let textLimit = 115
+
+    /// The sentence refusing a description whose own text leaves no room for the record, nil
+    /// when it fits.
+    public func textRefusal(alias: String) -> String? {
+        let length = text.unicodeScalars.count
+        guard length > Self.textLimit else { return nil }
+        return
+            "The description of alias \(alias) holds \(length) characters of its own text, and lambda-shift's deploy history needs the rest of Lambda's 256 beside at most \(Self.textLimit): shorten the description (Terraform: aws_lambda_alias.description) to \(Self.textLimit) characters or fewer, then run again."
+    }
 
     /// The record's field names: the record's own format (it outlives any run), not outcome
     /// words, though `failed` and `rolled-back` read alike.
@@ -130,9 +143,12 @@ public struct DeployHistory: Sendable, Equatable {
         good.first { $0 != current && !failed.contains($0) && !rolledBack.contains($0) }
     }
 
-    /// The description to write: the text kept (shortened if it must be), then the record
-    /// of the newest ten good and ten failed versions, within Lambda's limit.
+    /// The description to write: the text kept whole (up to `textLimit`; longer text, which
+    /// commands refuse before any change, is shortened), then the record of the newest ten good
+    /// and ten failed versions, fewer when they must make room, within Lambda's limit.
     public func rendered() -> String {
+        let own = text.unicodeScalars.count
+        let budget = Self.limit - (own > 0 && own <= Self.textLimit ? own + 1 : 0)
         // good= and failed= always (records without rolled-back= read as they did before it); a
         // rollout record takes room from the oldest versions when it must (all of them, for versions
         // too long to be Lambda's: the limit is never passed).
@@ -143,7 +159,7 @@ public struct DeployHistory: Sendable, Equatable {
             }
             if let rollout { fields.append(rollout.rendered) }
             record = "[lambda-shift \(fields.joined(separator: " "))]"
-            if record.unicodeScalars.count <= Self.limit { break }
+            if record.unicodeScalars.count <= budget { break }
         }
         guard !text.isEmpty else { return record }
         // Lambda counts the limit in Unicode scalars, more than Swift's Characters.

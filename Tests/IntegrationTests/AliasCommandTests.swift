@@ -42,7 +42,11 @@ extension TwinSuite {
             let (name, lambda) = try await midShift("prm", weight: 0.1)
             let result = try run(["promote", "--function", name])
             #expect(result.status == 0, "\(result.all)")
-            #expect(result.stdout == "Promoted: alias live serves version 2 (was version 1 (90%) + version 2 (10%)).\n")
+            // The weight was set by hand (no lambda-shift rollout gated it): promoted, not recorded good.
+            #expect(
+                result.stdout
+                    == "Promoted: alias live serves version 2 (was version 1 (90%) + version 2 (10%)): version 2 was weighted outside a lambda-shift rollout, so it is not recorded good.\n"
+            )
             let alias = try await lambda.getAlias(name, alias: "live")
             #expect(alias.functionVersion == "2" && alias.additionalVersionWeights.isEmpty)
             try await twin.clearRequests()

@@ -103,13 +103,34 @@ extension TwinSuite {
             #expect(DeployHistory(description: live.description).failed.first == "2")
         }
 
-        @Test("a hand rollback between runs: the next advance is exit 1 and moves no traffic")
-        func handRollback() async throws {
+        @Test("lambda-shift's own rollback closes the detached record: the next advance has nothing to do")
+        func operatorRollback() async throws {
             let f = try await fixture("dh")
             #expect(try deploy(f, strategy: "linear:50%:1s").outputs["outcome"] == "in-progress")
             let rollback = try Shell.lambdaShift(
                 ["rollback", "--function", f.function, "--alias", "live"], environment: twin.environment().variables)
             #expect(rollback.status == 0, "\(rollback.all)")
+            var live = try await alias(f.function)
+            #expect(DeployHistory(description: live.description).rollout == nil, "\(live.description)")
+            try await Task.sleep(for: .seconds(1.2))
+            try await twin.clearRequests()
+            let result = try advance(f, strategy: "linear:50%:1s")
+            #expect(result.status == 0 && result.outputs["outcome"] == "nothing-to-do", "\(result.all)")
+            #expect(!result.stderr.contains("by hand"), "\(result.all)")
+            live = try await alias(f.function)
+            #expect(live.functionVersion == "1" && live.additionalVersionWeights.isEmpty)
+            #expect(try await mutations().isEmpty)
+        }
+
+        @Test("a hand move between runs (the record left in place): the next advance is exit 1 and moves no traffic")
+        func handRollback() async throws {
+            let f = try await fixture("dh2")
+            #expect(try deploy(f, strategy: "linear:50%:1s").outputs["outcome"] == "in-progress")
+            let found = try await alias(f.function)
+            // What the console or the CLI does: the routing cleared, the description untouched.
+            _ = try await LambdaClient(client: try twin.client()).updateAlias(
+                f.function, alias: "live", version: "1", additionalVersionWeights: [:], revisionId: found.revisionId,
+                description: found.description)
             try await Task.sleep(for: .seconds(1.2))
             try await twin.clearRequests()
             let result = try advance(f, strategy: "linear:50%:1s")

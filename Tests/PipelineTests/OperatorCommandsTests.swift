@@ -53,17 +53,31 @@ struct OperatorCommandsTests {
         return OperatorCommands(deps: deps, target: try OperatorTarget(settings))
     }
 
-    @Test("promote finishes an in-flight shift: 100% to the new version, recorded good, exit 0")
+    @Test("promote finishes a lambda-shift rollout: 100% to the new version, recorded good, the record closed, exit 0")
     func promote() async throws {
-        midShift(weight: 0.1)
+        let record = RolloutRecord(
+            newVersion: "2", oldVersion: "1", step: 0, steps: 1, since: 1_800_000_000, due: 1_800_000_060,
+            started: 1_800_000_000, gates: "a", settings: "0")
+        midShift(weight: 0.1, history: DeployHistory(good: ["1"], rollout: record))
         let result = try await commands(.promote).promote(force: false)
         #expect(result.outcome == .promoted && result.outcome.exitCode == 0)
         let alias = try #require(lambda.alias())
         #expect(alias.functionVersion == "2" && alias.additionalVersionWeights.isEmpty, "\(alias)")
         #expect(DeployHistory(description: alias.description).good.first == "2")
+        #expect(DeployHistory(description: alias.description).rollout == nil)
         #expect(result.document["outcome"]?.string == "promoted")
         #expect(result.document["previous-version"]?.string == "1" && result.document["version"]?.string == "2")
         #expect(result.lines == ["Promoted: alias live serves version 2 (was version 1 (90%) + version 2 (10%))."])
+    }
+
+    @Test("promote of a weight set by hand moves the traffic but records the version as unverified, not good")
+    func promoteHandWeight() async throws {
+        midShift(weight: 0.1)
+        let result = try await commands(.promote).promote(force: false)
+        #expect(result.outcome == .promoted)
+        let history = DeployHistory(description: lambda.alias()?.description ?? "")
+        #expect(!history.good.contains("2") && history.good == ["1"], "\(history.described)")
+        #expect(result.lines.first?.contains("not recorded good") == true, "\(result.lines)")
     }
 
     @Test("promote with no shift in flight, or onto an older version without --force, changes nothing")

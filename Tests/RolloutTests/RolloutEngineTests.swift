@@ -393,3 +393,18 @@ extension DeployHistoryRoundTripTests {
         #expect(long.unicodeScalars.count <= 256, "\(long.unicodeScalars.count)")
     }
 }
+
+extension DeployHistoryRoundTripTests {
+    @Test("the description's own text up to the limit is kept whole beside the record; longer text is refused")
+    func ownTextKeptWhole() {
+        let text = String(repeating: "t", count: DeployHistory.textLimit)
+        let full = DeployHistory(
+            good: (1...10).map { "1000\($0)" }, failed: (1...10).map { "2000\($0)" },
+            rolledBack: (1...10).map { "3000\($0)" }, text: text)
+        let back = DeployHistory(description: full.rendered())
+        #expect(back.text == text && back.good.first == "10001" && full.rendered().unicodeScalars.count <= 256)
+        #expect(full.textRefusal(alias: "live") == nil)
+        let long = DeployHistory(text: text + "x")
+        #expect(long.textRefusal(alias: "live")?.contains("shorten the description") == true)
+    }
+}
