@@ -43,9 +43,11 @@ public struct BuildTree: Sendable {
 
     /// The files among `files` whose names usually hold secrets (`.env`, a private key), as
     /// paths in the zip.
+    /// Matched without regard to ASCII case (`cert.PEM`, `.ENV` hold secrets as well).
     public static func secretLooking(_ files: [TreeFile]) -> [String] {
         let rules = IgnoreRules(patterns: secretLookingNames)
-        return files.filter { rules.excludes($0.entryName, isDirectory: false) }.map {
+        func lowered(_ name: [UInt8]) -> [UInt8] { name.map { (0x41...0x5a).contains($0) ? $0 + 0x20 : $0 } }
+        return files.filter { rules.excludes(lowered($0.entryName), isDirectory: false) }.map {
             String(decoding: $0.entryName, as: UTF8.self)
         }
     }
@@ -98,6 +100,13 @@ public struct BuildTree: Sendable {
         for name in names {
             let path = directory + [0x2f] + name
             let entryName = relative.isEmpty ? name : relative + [0x2f] + name
+            if let problem = Self.unpackableName(name), !rules.excludes(entryName, isDirectory: false),
+                !rules.excludes(entryName, isDirectory: true)
+            {
+                throw PackagingError(
+                    "\(display(entryName)) in the build directory has a name with \(problem), which a zip cannot carry faithfully to Lambda: rename it or exclude it."
+                )
+            }
             var link = stat()
             guard lstat(cPath(path), &link) == 0 else {
                 throw PackagingError("Cannot read \(display(path)): check its permissions.")
@@ -147,6 +156,32 @@ public struct BuildTree: Sendable {
                 )
             }
         }
+    }
+}
+
+extension BuildTree {
+    /// A `.lambdaignore` in `workingDirectory` (the repository's root, where a user may expect it
+    /// to apply) that is not the one inside `source`, which alone is read; nil when there is none.
+    static func strayIgnoreFile(source: String, workingDirectory: String) -> String? {
+        let stray = workingDirectory + "/" + ignoreFileName
+        guard FileManager.default.fileExists(atPath: stray) else { return nil }
+        func real(_ path: String) -> String? {
+            guard let resolved = realpath(path, nil) else { return nil }
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        guard let strayReal = real(stray), strayReal != real(source + "/" + ignoreFileName) else { return nil }
+        return stray
+    }
+
+    /// Why a file name cannot go into the zip as it is: a newline (it would break every log line
+    /// naming it), a backslash (zip readers take it for a path separator), or bytes that are not
+    /// UTF-8 (the zip marks its names UTF-8); nil when it can.
+    static func unpackableName(_ name: [UInt8]) -> String? {
+        if name.contains(0x0a) || name.contains(0x0d) { return "a newline" }
+        if name.contains(0x5c) { return "a backslash" }
+        if String(validating: name, as: UTF8.self) == nil { return "bytes that are not UTF-8" }
+        return nil
     }
 }
 

@@ -17,9 +17,11 @@ public struct Packager: Sendable {
     /// and warning about packaged files that usually hold secrets unless `includeHidden`.
     /// `progress` hears the unzipped size once the directory is read, then how much of `out`
     /// is final as it is written.
+    /// `workingDirectory`: where a `.lambdaignore` outside the source (the repository's root) is
+    /// looked for, to be named, since it is not read.
     public func package(
         source: String, excludes: [String] = [], includeHidden: Bool = false, out: String,
-        progress: (any PackageProgress)? = nil
+        progress: (any PackageProgress)? = nil, workingDirectory: String = FileManager.default.currentDirectoryPath
     ) async throws -> PackageResult {
         defer { progress?.ended() }
         let files = try BuildTree(root: source, excludes: excludes, includeHidden: includeHidden).files()
@@ -27,6 +29,11 @@ public struct Packager: Sendable {
         try Self.checkUnzipped(total, what: "The build directory \(source)")
         progress?.planned(total)
         var result = try await writer.write(files, to: out, progress: progress)
+        if let stray = BuildTree.strayIgnoreFile(source: source, workingDirectory: workingDirectory) {
+            result.warnings.append(
+                "\(stray) is not read: only the .lambdaignore inside --source (\(source)) is; move its rules there, or pass them as --exclude."
+            )
+        }
         let secrets = includeHidden ? [] : BuildTree.secretLooking(files)
         if !secrets.isEmpty {
             let shown =

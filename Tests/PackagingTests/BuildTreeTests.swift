@@ -127,32 +127,59 @@ struct BuildTreeTests {
 
 @Suite("Hostile build trees")
 struct HostileTreeTests {
-    @Test("deep nesting, a name with a newline and one that is not UTF-8 are packaged byte for byte", .tags(.python))
+    @Test("deep nesting and a non-ASCII UTF-8 name are packaged byte for byte", .tags(.python))
     func oddNamesPython() async throws {
         let tree = try TreeFixture()
         var deep = "d"
         for level in 1..<120 { deep += "/d\(level)" }
         try tree.file(deep + "/leaf.txt", "deep")
-        try tree.file("line\nbreak.txt", "newline")
-        // A Latin-1 name: bytes that are not UTF-8.
-        let invalid: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".txt".utf8)
-        let path = Array(tree.source.utf8) + [0x2F] + invalid
-        let fd = open(cPath(path), O_WRONLY | O_CREAT, 0o644)
-        _ = "latin".withCString { write(fd, $0, 5) }
-        close(fd)
+        try tree.file("café.txt", "utf8")
         let result = try await Packager().package(source: tree.source, out: tree.path + "/odd.zip")
-        #expect(result.entryCount == 3)
+        #expect(result.entryCount == 2)
         let names = try ZipDirectory.read(path: result.path).entries.map(\.name)
-        #expect(names.contains(invalid))
-        #expect(names.contains(Array("line\nbreak.txt".utf8)))
+        #expect(names.contains(Array("café.txt".utf8)))
         #expect(names.contains(Array((deep + "/leaf.txt").utf8)))
-        // Python reads every entry back, whatever its name.
+        // Python reads every entry back.
         let check = try runTool([
             "python3", "-c",
             "import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(sorted(z.read(i) for i in z.infolist()))",
             result.path,
         ])
-        #expect(check.output == "[b'deep', b'latin', b'newline']\n")
+        #expect(check.output == "[b'deep', b'utf8']\n")
+    }
+
+    @Test("a name with a newline, a backslash or bytes that are not UTF-8 is refused by name, unless excluded")
+    func unpackableNames() throws {
+        // A Latin-1 name: bytes that are not UTF-8.
+        let invalid: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".txt".utf8)
+        for (name, problem) in [
+            (Array("line\nbreak.txt".utf8), "a newline"), (Array("dir\\file.txt".utf8), "a backslash"),
+            (invalid, "bytes that are not UTF-8"),
+        ] {
+            let tree = try TreeFixture()
+            try tree.file("ok.txt", "fine")
+            let fd = open(cPath(Array(tree.source.utf8) + [0x2F] + name), O_WRONLY | O_CREAT, 0o644)
+            close(fd)
+            #expect {
+                _ = try BuildTree(root: tree.source).files()
+            } throws: { error in
+                "\(error)".contains("has a name with \(problem)") && "\(error)".contains("rename it or exclude it")
+            }
+            let shown = String(decoding: name, as: UTF8.self).replacingOccurrences(of: "\n", with: "?")
+                .replacingOccurrences(of: "\u{FFFD}", with: "?")
+            let pattern = shown.replacingOccurrences(of: "\\", with: "?")
+            #expect(try BuildTree(root: tree.source, excludes: [pattern]).files().count == 1, "\(pattern)")
+        }
+    }
+
+    @Test("secret-looking names are matched without regard to case")
+    func secretsAnyCase() throws {
+        let tree = try TreeFixture()
+        try tree.file("cert.PEM", "k")
+        try tree.file(".ENV", "k")
+        try tree.file("main.py", "code")
+        let files = try BuildTree(root: tree.source, excludes: []).files()
+        #expect(BuildTree.secretLooking(files).sorted() == [".ENV", "cert.PEM"])
     }
 
     @Test("a fifo in the tree is refused by name, before anything is written")
@@ -165,5 +192,22 @@ struct HostileTreeTests {
                 == "pipe in the build directory is not a regular file or directory: remove or exclude it."
         }
         #expect(try BuildTree(root: tree.source, excludes: ["pipe"]).files().count == 1)
+    }
+}
+
+@Suite("A .lambdaignore outside the source")
+struct StrayIgnoreFileTests {
+    @Test("a .lambdaignore at the repository root is named, since only the one inside --source is read")
+    func strayNamed() async throws {
+        let tree = try TreeFixture()
+        try tree.file("main.py", "code")
+        try tree.file(".lambdaignore", "*.md\n", base: "")
+        let result = try await Packager().package(
+            source: tree.source, out: tree.path + "/p.zip", workingDirectory: tree.path)
+        #expect(result.warnings.contains { $0.contains(".lambdaignore is not read") }, "\(result.warnings)")
+        // The source's own file is read, and not named.
+        let inside = try await Packager().package(
+            source: tree.source, out: tree.path + "/q.zip", workingDirectory: tree.source)
+        #expect(!inside.warnings.contains { $0.contains("is not read") })
     }
 }
