@@ -24,7 +24,8 @@ extension DeployPlan {
         }
         let provenance = settings.provenance
         var values = provenance.templateValues(function: "", environment: environmentName)
-        let functionName = try SettingTemplate.render(functionTemplate, values)
+        let functionName = try FunctionName.validated(
+            try SettingTemplate.render(functionTemplate, values), origin: settings.origin("function"))
         values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
         let keyTemplate = try KeyTemplate(settings.text("key") ?? KeyTemplate.defaultTemplate)
         let key = code.artifact?.key ?? keyTemplate.render(values)

@@ -58,8 +58,10 @@ public struct OperatorTarget: Sendable {
                 "The function name \(template) needs an environment, and branch \(settings.branchDescription) maps to none: pass --environment."
             )
         }
-        function = try SettingTemplate.render(
-            template, settings.provenance.templateValues(function: "", environment: environmentName ?? ""))
+        function = try FunctionName.validated(
+            try SettingTemplate.render(
+                template, settings.provenance.templateValues(function: "", environment: environmentName ?? "")),
+            origin: settings.origin("function"))
         alias = try AliasName.validated(settings.text("alias") ?? "live")
         environment = environmentName
         self.settings = settings

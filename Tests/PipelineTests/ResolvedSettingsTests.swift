@@ -208,3 +208,34 @@ struct UnsetGateTests {
             Preflight.unwatchedCanary(try #require(try flags.resolve(Environment(["GITHUB_ACTIONS": "true"])))) == nil)
     }
 }
+
+@Suite("A function name that cannot be valid")
+struct FunctionNameTests {
+    func plan(_ function: String) throws -> DeployPlan? {
+        var flags = SettingFlags()
+        flags["function"] = function
+        flags["bucket"] = "artifacts"
+        flags["source"] = FileManager.default.temporaryDirectory.path
+        flags["environment"] = "staging"
+        return try flags.resolve(Environment(["GITHUB_ACTIONS": "true"]))
+    }
+
+    @Test("--function fn:live says to use --alias; a name Lambda cannot take is exit 2 with a sentence")
+    func refused() throws {
+        #expect {
+            _ = try plan("fn:live")
+        } throws: { "\($0)".contains("name the function alone (fn) and its alias with --alias live") }
+        for bad in ["my function", "fn/x", String(repeating: "f", count: 65), ""] where !bad.isEmpty {
+            #expect {
+                _ = try plan(bad)
+            } throws: { error in
+                (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                    && "\(error)".contains("cannot be a Lambda function")
+            }
+        }
+        #expect(try plan("svc")?.function == "svc")
+        #expect(
+            try plan("arn:aws:lambda:us-east-1:123456789012:function:svc")?.function
+                == "arn:aws:lambda:us-east-1:123456789012:function:svc")
+    }
+}
