@@ -309,8 +309,17 @@ struct Preflight {
 
     /// The longest this deploy can take, seconds: every bake, plus an allowance for the
     /// upload, the code update, publishing, readiness waits and a restore.
+    /// The longest the rollout can take: each bake as long as `--max-bake` lets it run when a
+    /// gate can lack a verdict (the error rate, the canary comparison), each hook its timeout,
+    /// and the allowance for the update, waits and a rollback.
     var rolloutBudget: Int {
-        plan.strategy.steps.reduce(0) { $0 + $1.bakeSeconds } + plan.bakeSeconds + Self.allowance
+        let undecidable = plan.maxErrorRateBasisPoints != nil || plan.canary != nil
+        func longest(_ bake: Int) -> Int {
+            undecidable && bake > 0 ? max(bake, plan.inconclusive.maxBakeSeconds(forBake: bake)) : bake
+        }
+        let hooks = [plan.preTrafficCommand, plan.postTrafficCommand].compactMap { $0 }.count
+        return plan.strategy.steps.reduce(0) { $0 + longest($1.bakeSeconds) } + longest(plan.bakeSeconds)
+            + hooks * plan.hookTimeoutSeconds + Self.allowance
     }
     static let allowance = 300
 
@@ -331,7 +340,7 @@ struct Preflight {
         guard left > rolloutBudget else {
             throw AWSClientError(
                 .invalidSetting,
-                "The AWS credentials from the \(credentials.source) expire in \(Self.minutes(left)) (\(AWSTimestamp.iso8601(expiration))), but this rollout can take up to \(Self.minutes(rolloutBudget)) (its bakes plus \(Self.minutes(Self.allowance)) for the update, waits and a rollback) and they cannot be renewed: use role-to-assume so lambda-shift renews them, issue a longer session (role-duration-seconds), or pick a shorter strategy.",
+                "The AWS credentials from the \(credentials.source) expire in \(Self.minutes(left)) (\(AWSTimestamp.iso8601(expiration))), but this rollout can take up to \(Self.minutes(rolloutBudget)) (its bakes as long as --max-bake allows, its hooks' timeouts, and \(Self.minutes(Self.allowance)) for the update, waits and a rollback) and they cannot be renewed: use role-to-assume so lambda-shift renews them, issue a longer session (role-duration-seconds), or pick a shorter strategy.",
                 isConfiguration: true)
         }
         report.line(

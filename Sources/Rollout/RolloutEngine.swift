@@ -434,5 +434,5 @@ public struct InconclusivePolicy: Sendable, Equatable {
         self.decision = decision
     }
 
-    func maxBakeSeconds(forBake seconds: Int) -> Int { maxBakeSeconds ?? seconds * 3 }
+    public func maxBakeSeconds(forBake seconds: Int) -> Int { maxBakeSeconds ?? seconds * 3 }
 }

@@ -6,7 +6,7 @@ import Fakes
 import Hashing
 import Foundation
 import LambdaShiftCore
-import Pipeline
+@testable import Pipeline
 import Rollout
 import Synchronization
 import TestSupport
@@ -58,13 +58,27 @@ struct DeployPipelineTests {
             _ plan: DeployPlan, sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil,
             environment: [String: String] = [:]
         ) async -> DeployResult {
-            let deps = DeployDependencies(
+            await DeployPipeline(
+                plan: plan, deps: deps(sleeper: sleeper, credentials: credentials, environment: environment),
+                events: events
+            ).run()
+        }
+
+        func deps(
+            sleeper: any Sleeper = RecordingSleeper(), credentials: AWSCredentials? = nil,
+            environment: [String: String] = [:]
+        ) -> DeployDependencies {
+            DeployDependencies(
                 identity: FakeIdentity(), functions: lambda, store: store, metrics: metrics, images: registry,
                 signer: signer,
                 region: "us-east-1",
                 credentials: { credentials }, clock: ManualClock(Date(timeIntervalSince1970: 1_800_000_000)),
                 bakeSleeper: sleeper, pollSleeper: RecordingSleeper(), environment: Environment(environment))
-            return await DeployPipeline(plan: plan, deps: deps, events: events).run()
+        }
+
+        /// How long the preflight reckons `plan`'s rollout can take, seconds.
+        func budget(_ plan: DeployPlan, credentials: AWSCredentials?) -> Int {
+            Preflight(plan: plan, deps: deps(credentials: credentials), report: events).rolloutBudget
         }
     }
 
@@ -223,6 +237,27 @@ struct DeployPipelineTests {
         #expect(
             result.exitCode == LambdaShiftCore.ExitStatus.usage && result.reason?.contains("expire in 10 min") == true,
             "\(result)")
+        // 40 minutes left: enough for a 10-minute canary's bakes, not once --max-bake and a hook count.
+        let fortyMinutes = AWSCredentials(
+            accessKeyId: "AKID", secretAccessKey: "s", expiration: Date(timeIntervalSince1970: 1_800_000_000 + 2400),
+            source: "environment", renewable: false)
+        let plain = try world.plan { $0["strategy"] = "canary:10%:10m" }
+        let stretched = try world.plan {
+            $0["strategy"] = "canary:10%:10m"
+            $0["max-error-rate"] = "1"
+            $0["max-bake"] = "40m"
+        }
+        let hooked = try world.plan {
+            $0["strategy"] = "canary:10%:10m"
+            $0["post-traffic-command"] = "true"
+            $0["hook-timeout"] = "30m"
+        }
+        #expect(world.budget(plain, credentials: fortyMinutes) == 600 + 300)
+        #expect(world.budget(stretched, credentials: fortyMinutes) == 2400 + 300)
+        #expect(world.budget(hooked, credentials: fortyMinutes) == 600 + 1800 + 300)
+        let refused = await world.run(stretched, credentials: fortyMinutes)
+        #expect(refused.exitCode == LambdaShiftCore.ExitStatus.usage, "\(refused)")
+        #expect(refused.reason?.contains("as long as --max-bake allows") == true, "\(refused)")
         let wrong = await world.run(try world.plan { $0["allowed-account-ids"] = "210987654321" })
         #expect(
             wrong.exitCode == LambdaShiftCore.ExitStatus.usage
