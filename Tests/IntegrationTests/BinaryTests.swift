@@ -155,7 +155,7 @@ extension TwinSuite {
             #expect(Set(requests.compactMap { $0["accessKeyId"] as? String }) == [Twin.accessKeyId])
         }
 
-        @Test("doctor reaches S3 and CloudWatch as well, and reports an alarm's state")
+        @Test("doctor reaches S3 and CloudWatch as well; an alarm in ALARM is a FAIL, as a deploy would refuse it")
         func doctor() async throws {
             let name = uniqueName("doctor-fn")
             let bucket = uniqueName("doctor-bucket")
@@ -166,9 +166,10 @@ extension TwinSuite {
             try await seeder.createAlarm(alarm, state: "ALARM")
             try await twin.clearRequests()
             let result = try run(["doctor", "--function", name, "--bucket", bucket, "--alarm", alarm])
-            #expect(result.status == 0, "\(result.all)")
+            #expect(result.status == 1, "\(result.all)")
             #expect(result.stdout.contains("ok   bucket: \(bucket) readable"))
-            #expect(result.stdout.contains("ok   alarms: \(alarm) ALARM"))
+            #expect(
+                result.stdout.contains("FAIL alarms: \(alarm) in ALARM: a deploy would refuse to start"), "\(result.stdout)")
             let requests = try await twin.requests()
             expectAllVerified(requests)
             #expect(
