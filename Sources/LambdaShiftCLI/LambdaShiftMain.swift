@@ -144,11 +144,14 @@ public enum LambdaShiftMain {
     /// The JSON document of a run that failed before its command wrote one.
     private static func failureDocument(_ context: CommandContext, command: String, code: Int32, sentence: String) {
         guard context.result.json, !context.result.wroteDocument else { return }
-        context.result.document([
+        var document: [String: JSONValue] = [
             "command": .string(command), "outcome": .string(Outcome(failureCode: code).word),
             "exit-code": .int(Int(code)),
             "error": .string(sentence),
-        ])
+        ]
+        // A deploy's or an advance's document always says whether it skipped (the schema's rule).
+        if ["deploy", "advance"].contains(command) { document["skipped"] = .bool(false) }
+        context.result.document(document)
     }
 
     /// The subcommands' names, and `help`.

@@ -42,7 +42,9 @@ extension DeployPipeline {
                 watched.withLock { $0 += 1 }
                 report.line(
                     "gates at \(elapsed)s of \(total)s: "
-                        + results.map { "\($0.gate) \($0.inconclusive ? "no verdict yet" : "ok") (\($0.detail))" }
+                        + results.map {
+                            "\($0.gate) \($0.inconclusive || $0.provisional ? "no verdict yet" : "ok") (\($0.detail))"
+                        }
                         .joined(separator: ", "))
             case .extended(let after, let until, let results):
                 report.event(

@@ -116,7 +116,7 @@ extension DeployPipeline {
         summary.line("alias \(plan.alias) now: \(RolloutEngine.describe(before))")
         if before.functionVersion == "$LATEST" {
             summary.line(
-                "would first publish the code $LATEST serves (\(checked.function.codeSha256)) as a baseline version, or reuse one with that code, and move alias \(plan.alias) onto it: callers see no change until the gated shift"
+                "would first publish the code $LATEST serves (\(checked.function.codeSha256)) as a baseline version, or reuse one with that code, and move alias \(plan.alias) onto it: callers see no change until \(plan.strategy.steps.isEmpty ? "the flip to the new version" : "the gated shift")"
             )
             document["baseline"] = .string(checked.function.codeSha256)
         }

@@ -156,7 +156,7 @@ struct Preflight {
                         isConfiguration: true)
                 }
                 report.warning(
-                    "Alarm \(firing.sorted().joined(separator: ", ")) already in ALARM; ignored as asked until it has been seen out of ALARM once, then it gates like the others."
+                    "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM, so this deploy does NOT watch it (--alarm-already-firing ignore) until it has been seen out of ALARM once; from then on it gates like the others."
                 )
             }
         }

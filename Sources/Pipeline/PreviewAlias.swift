@@ -2,11 +2,12 @@ import LambdaShiftCore
 import AWSCore
 import AWSServices
 import Config
+import Hashing
 import Rollout
 
 /// The alias a branch's preview lives on: `preview-<branch>` by default, or a template with
-/// `{branch}` and `{pr}`; characters Lambda does not allow in an alias name become `-`, and the
-/// name is cut to Lambda's 128 characters.
+/// `{branch}` and `{pr}`; characters Lambda does not allow in an alias name become `-`, and a
+/// name over Lambda's 128 characters is cut, ending in a short hash of the whole name.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html#lambda-CreateAlias-request-Name
 public enum PreviewAlias {
     public static let defaultTemplate = "preview-{branch}"
@@ -33,8 +34,14 @@ public enum PreviewAlias {
             rest = rest[rest.index(after: close)...]
         }
         out += rest
-        let cleaned = String(
-            out.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" }.prefix(128))
+        var cleaned = String(
+            out.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "-" })
+        if cleaned.count > 128 {
+            // Cut to Lambda's 128, ending in a short hash of the whole name: two long branches
+            // that share their first 119 characters still get aliases of their own.
+            let digest = ByteEncoding.hex(SHA256Hasher.hash(Array(out.utf8))).prefix(8)
+            cleaned = cleaned.prefix(119) + "-" + digest
+        }
         return try AliasName.validated(cleaned)
     }
 

@@ -148,7 +148,8 @@ public struct MetricsGate: HealthGate {
             // During the bake, too little traffic so far is no verdict yet.
             return GateResult(
                 gate: name, passed: true,
-                detail: "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) so far")
+                detail: "\(bad) error(s)/throttle(s) in \(invocations) invocation(s) of version \(newVersion) so far",
+                provisional: true)
         }
         if invocations < minInvocations {
             // No verdict either way: the bake goes on to --max-bake, then --on-inconclusive decides.

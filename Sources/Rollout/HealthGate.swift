@@ -11,15 +11,20 @@ public struct GateResult: Sendable, Equatable {
     public var inconclusive: Bool
     /// The side-by-side numbers of a comparative gate.
     public var comparison: CanaryComparison?
+    /// Not failed so far, on too little evidence to call it healthy (a check during the bake
+    /// with fewer invocations than the minimum): reports say "no verdict yet", never "ok".
+    public var provisional: Bool
 
     public init(
-        gate: String, passed: Bool, detail: String, inconclusive: Bool = false, comparison: CanaryComparison? = nil
+        gate: String, passed: Bool, detail: String, inconclusive: Bool = false, comparison: CanaryComparison? = nil,
+        provisional: Bool = false
     ) {
         self.gate = gate
         self.passed = passed && !inconclusive
         self.detail = detail
         self.inconclusive = inconclusive
         self.comparison = comparison
+        self.provisional = provisional
     }
 
     /// Failed with evidence (not merely inconclusive).

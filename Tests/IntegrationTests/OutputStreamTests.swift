@@ -219,5 +219,22 @@ extension TwinSuite {
                 #expect(failed.stderr.contains("no-such-fn"), "\(kind): \(failed.stderr)")
             }
         }
+
+        @Test("an unknown flag's --output json document validates against the schema, for every command")
+        func unknownFlagDocuments() throws {
+            var documents: [String] = []
+            for command in [
+                "deploy", "advance", "plan", "status", "promote", "rollback", "cleanup", "doctor", "package",
+            ]
+                + ["iam-policy"]
+            {
+                let result = try Shell.lambdaShift(
+                    [command, "--no-such-flag", "--output", "json"], environment: twin.environment().variables)
+                #expect(result.status == 2, "\(command): \(result.all)")
+                documents.append(result.stdout)
+            }
+            let problems = try Self.schemaProblems(documents)
+            #expect(problems.isEmpty, "\(problems)")
+        }
     }
 }

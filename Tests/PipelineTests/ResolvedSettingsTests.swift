@@ -239,3 +239,16 @@ struct FunctionNameTests {
                 == "arn:aws:lambda:us-east-1:123456789012:function:svc")
     }
 }
+
+extension PreviewAliasTests {
+    @Test("preview alias names cut to 128 stay unique: the whole name's short hash ends them")
+    func longBranches() throws {
+        let stem = "feature/" + String(repeating: "x", count: 130)
+        let a = try PreviewAlias.name(template: PreviewAlias.defaultTemplate, branch: stem + "-a", pr: nil)
+        let b = try PreviewAlias.name(template: PreviewAlias.defaultTemplate, branch: stem + "-b", pr: nil)
+        #expect(a.count == 128 && b.count == 128 && a != b, "\(a) \(b)")
+        #expect(a.hasPrefix("preview-feature-xxx"))
+        #expect(
+            try PreviewAlias.name(template: PreviewAlias.defaultTemplate, branch: "login", pr: nil) == "preview-login")
+    }
+}
