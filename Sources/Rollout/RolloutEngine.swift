@@ -313,12 +313,14 @@ public struct RolloutEngine: Sendable {
 
     /// Puts the alias back on `before` after its shift completed and a later check failed (a
     /// post-traffic command): the new version is recorded as failed, so `rollback` never picks it.
+    /// A cancellation there records nothing, as one anywhere else in the run: the version was
+    /// not judged.
     public func revert(
         function: String, alias: String, before: AliasConfiguration, newVersion: String, outcome: RolloutOutcome
     ) async -> RolloutOutcome {
         await restore(
             function, alias, before: before, newVersion: newVersion, revision: nil, outcome: outcome,
-            history: DeployHistory(description: before.description))
+            history: outcome == .cancelled ? nil : DeployHistory(description: before.description))
     }
 
     /// Puts the alias back as it was. Runs in a task of its own so that a cancellation of the

@@ -182,6 +182,34 @@ struct DeployPipelineTests {
         #expect(!early.lambda.mutations.contains("UpdateAlias"))
     }
 
+    @Test("a cancel records the same wherever it lands: mid-bake and during the post-traffic command, nothing judged")
+    func cancelRecordsTheSame() async throws {
+        let midBake = try World()
+        midBake.lambda.seedAlias()
+        let bakePlan = try midBake.plan()
+        _ = await Task { await midBake.run(bakePlan, sleeper: CancelOnSleep()) }.value
+        let inHook = try World()
+        inHook.lambda.seedAlias()
+        let hookPlan = try inHook.plan {
+            $0["strategy"] = "AllAtOnce"
+            $0["post-traffic-command"] = "sleep 20"
+        }
+        let task = Task { await inHook.run(hookPlan) }
+        // Once the flip is done the command runs: cancel then.
+        while !inHook.lambda.aliasUpdates.contains(where: { $0.version == "2" }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let result = await task.value
+        #expect(result.exitCode == LambdaShiftCore.ExitStatus.cancelled, "\(result)")
+        #expect(inHook.lambda.alias()?.functionVersion == "1")
+        let a = DeployHistory(description: midBake.lambda.alias()?.description ?? "")
+        let b = DeployHistory(description: inHook.lambda.alias()?.description ?? "")
+        #expect(a == b, "mid-bake: \(a.described); in the hook: \(b.described)")
+        #expect(!b.failed.contains("2") && !b.good.contains("2"))
+    }
+
     @Test("someone else moving the alias mid-rollout: left as they set it, exit 1; a failed restore: exit 5")
     func interferenceAndFailedRestore() async throws {
         let world = try World()
