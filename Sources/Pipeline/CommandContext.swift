@@ -41,6 +41,14 @@ public struct CommandContext: Sendable {
         for name in CIEnvironment.secretVariables {
             if let value = environment[name] { reporter.mask(value) }
         }
+        // The web identity token is as good as a key for its role: a hook or an error that
+        // prints the file's content must not publish it.
+        if let path = environment["AWS_WEB_IDENTITY_TOKEN_FILE"],
+            let data = FileManager.default.contents(atPath: environment.expandingTilde(path))
+        {
+            let token = String(decoding: data, as: UTF8.self).trimmed(newlines: true)
+            if !token.isEmpty { reporter.mask(token) }
+        }
         let settingVariables = Set(SettingsTable.all.flatMap(\.environmentNames))
         let shadowed = ignored.filter(settingVariables.contains)
         if !shadowed.isEmpty {

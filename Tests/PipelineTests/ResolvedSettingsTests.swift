@@ -3,6 +3,7 @@ import Config
 import Foundation
 import LambdaShiftCore
 @testable import Pipeline
+import Synchronization
 import Testing
 
 @Suite("Settings resolved once, from the table")
@@ -251,4 +252,34 @@ extension PreviewAliasTests {
         #expect(
             try PreviewAlias.name(template: PreviewAlias.defaultTemplate, branch: "login", pr: nil) == "preview-login")
     }
+}
+
+@Suite("Redaction of the CI's own secrets")
+struct CIRedactionTests {
+    @Test("the CI's tokens and the web identity token file's content never reach a line printed")
+    func ciTokens() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wit-\(UUID().uuidString)").path
+        try "eyJ.header.webidentitysecret\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let printed = LinesPrinted()
+        let context = CommandContext(
+            environment: Environment([
+                "GITHUB_TOKEN": "ghs_githubtokensecret", "CI_JOB_TOKEN": "glcbt-jobtokensecret",
+                "ACTIONS_RUNTIME_TOKEN": "runtimetokensecret", "AWS_WEB_IDENTITY_TOKEN_FILE": file,
+            ]),
+            output: { printed.add($0) }, errorOutput: { printed.add($0) })
+        context.reporter.info(
+            "a hook echoed ghs_githubtokensecret glcbt-jobtokensecret runtimetokensecret eyJ.header.webidentitysecret")
+        let all = printed.all.joined(separator: "\n")
+        #expect(all.contains("a hook echoed"), "\(all)")
+        for secret in ["ghs_githubtokensecret", "glcbt-jobtokensecret", "runtimetokensecret", "webidentitysecret"] {
+            #expect(!all.contains(secret), "\(secret) in \(all)")
+        }
+    }
+}
+
+/// Lines a context printed, from any thread.
+final class LinesPrinted: Sendable {
+    private let lines = Mutex<[String]>([])
+    func add(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
 }
