@@ -123,13 +123,7 @@ struct ChangeRequestTests {
 struct PreviewAliasTests {
     @Test("finding 8: --preview with a template that resolves to the deploy alias is exit 2")
     func previewIsTheDeployAlias() throws {
-        var flags = SettingFlags()
-        flags["function"] = "svc"
-        flags["bucket"] = "artifacts"
-        flags["source"] = FileManager.default.temporaryDirectory.path
-        flags["preview"] = "true"
-        flags["preview-alias"] = "{branch}"
-        flags["branch"] = "live"
+        var flags = SettingFlags.deploying(["preview": "true", "preview-alias": "{branch}", "branch": "live"])
         #expect {
             _ = try flags.resolve(Environment(["GITHUB_ACTIONS": "true"]))
         } throws: { error in
@@ -193,11 +187,7 @@ struct UnsetGateTests {
 
     @Test("finding 10: a gradual deploy to production that no gate watches is warned about; one with an alarm is not")
     func unwatched() throws {
-        var flags = SettingFlags()
-        flags["function"] = "svc"
-        flags["bucket"] = "artifacts"
-        flags["source"] = FileManager.default.temporaryDirectory.path
-        flags["branch"] = "main"
+        var flags = SettingFlags.deploying(["branch": "main"])
         let bare = try #require(try flags.resolve(Environment(["GITHUB_ACTIONS": "true"])))
         #expect(Preflight.unwatchedCanary(bare)?.contains("a canary nothing watches is a delay") == true)
         flags.values["alarm"] = ["errors"]
@@ -213,12 +203,8 @@ struct UnsetGateTests {
 @Suite("A function name that cannot be valid")
 struct FunctionNameTests {
     func plan(_ function: String) throws -> DeployPlan? {
-        var flags = SettingFlags()
-        flags["function"] = function
-        flags["bucket"] = "artifacts"
-        flags["source"] = FileManager.default.temporaryDirectory.path
-        flags["environment"] = "staging"
-        return try flags.resolve(Environment(["GITHUB_ACTIONS": "true"]))
+        try SettingFlags.deploying(["function": function, "environment": "staging"]).resolve(
+            Environment(["GITHUB_ACTIONS": "true"]))
     }
 
     @Test("--function fn:live says to use --alias; a name Lambda cannot take is exit 2 with a sentence")

@@ -1,5 +1,6 @@
 import CISupport
 import LambdaShiftCore
+import Foundation
 import Pipeline
 
 /// A deploy's settings resolved from these flags in `environment`, as `deploy` resolves them
@@ -16,5 +17,18 @@ extension SettingFlags {
 
     func resolveTargets(_ environment: Environment) throws -> DeployTargets? {
         try DeployTargets.resolve(settings(environment))
+    }
+}
+
+extension SettingFlags {
+    /// The flags any deploy needs (function `svc`, bucket `artifacts`, a source directory), then
+    /// `extra`.
+    static func deploying(_ extra: [String: String] = [:]) -> SettingFlags {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        flags["bucket"] = "artifacts"
+        flags["source"] = FileManager.default.temporaryDirectory.path
+        for (name, value) in extra { flags[name] = value }
+        return flags
     }
 }
