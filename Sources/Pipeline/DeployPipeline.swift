@@ -285,7 +285,7 @@ public struct DeployPipeline: Sendable {
             _ = try? await deps.functions.updateAlias(
                 plan.function, alias: plan.alias, version: before.functionVersion,
                 additionalVersionWeights: before.additionalVersionWeights, revisionId: before.revisionId,
-                description: DeployHistory(description: before.description).failed(version).rendered())
+                description: DeployHistory(description: before.description).withoutRollout.failed(version).rendered())
         }
         outputs.outcome = .rolledBack
         outputs.version = before?.functionVersion ?? ""

@@ -129,8 +129,10 @@ struct Preflight {
             throw PreviewAlias.refusal(
                 plan.alias, why: "which carries a deploy history or a rollout record that no preview wrote")
         }
+        // Judged without the deploy's own strategy, which need not be the rollout's: an alias
+        // moved off the rollout's steps (a hand move, even onto its new version) ended it.
         if let before, let record = DeployHistory(description: before.description).rollout,
-            record.matches(before, strategy: plan.strategy) || !before.additionalVersionWeights.isEmpty
+            record.mayBeInProgress(before) || !before.additionalVersionWeights.isEmpty
         {
             throw AWSClientError(
                 .invalidSetting,

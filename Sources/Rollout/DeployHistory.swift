@@ -111,6 +111,14 @@ public struct DeployHistory: Sendable, Equatable {
         self.init(good: good, failed: failed, rolledBack: rolledBack, text: before, rollout: rollout)
     }
 
+    /// The same history without a rollout record: what a run writes that starts over a record
+    /// the preflight found ended (someone moved the alias off its steps).
+    public var withoutRollout: DeployHistory {
+        var next = self
+        next.rollout = nil
+        return next
+    }
+
     /// After `version` served all traffic and passed its gates.
     public func succeeded(_ version: String) -> DeployHistory {
         var next = self

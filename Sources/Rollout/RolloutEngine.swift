@@ -107,7 +107,7 @@ public struct RolloutEngine: Sendable {
         function: String, alias: String, before: AliasConfiguration, newVersion: String,
         strategy: Strategy, bakeAfterSeconds: Int = 0
     ) async -> RolloutOutcome {
-        let history = DeployHistory(description: before.description)
+        let history = DeployHistory(description: before.description).withoutRollout
         // `revision` is the alias's RevisionId as we last set it; nil once an update was sent
         // whose outcome is unknown (cancelled or cut off mid-flight): the alias may have moved.
         var revision = before.revisionId
@@ -290,7 +290,7 @@ public struct RolloutEngine: Sendable {
         await restore(
             function, alias, before: before, newVersion: newVersion, revision: nil,
             outcome: .rolledBack(reason: "another target of this run failed"),
-            history: DeployHistory(description: before.description), leaving: .rolledBack)
+            history: DeployHistory(description: before.description).withoutRollout, leaving: .rolledBack)
     }
 
     /// Records `newVersion` good once every check of its run has passed (the post-traffic
@@ -320,7 +320,7 @@ public struct RolloutEngine: Sendable {
     ) async -> RolloutOutcome {
         await restore(
             function, alias, before: before, newVersion: newVersion, revision: nil, outcome: outcome,
-            history: outcome == .cancelled ? nil : DeployHistory(description: before.description))
+            history: outcome == .cancelled ? nil : DeployHistory(description: before.description).withoutRollout)
     }
 
     /// Puts the alias back as it was. Runs in a task of its own so that a cancellation of the

@@ -86,6 +86,14 @@ public struct RolloutRecord: Sendable, Equatable {
 
     /// Whether `alias` is exactly where this rollout left it: a person who promoted, rolled
     /// back or edited it in the console ended the rollout.
+    /// Whether `alias` may still be mid-way through this rollout, whatever strategy it was
+    /// started with: the old version primary with the new one alone weighted, or the new version
+    /// alone during the bake after 100%. Anything else means it ended (by hand, most often).
+    public func mayBeInProgress(_ alias: AliasConfiguration) -> Bool {
+        if alias.functionVersion == oldVersion, Set(alias.additionalVersionWeights.keys) == [newVersion] { return true }
+        return step >= steps && alias.functionVersion == newVersion && alias.additionalVersionWeights.isEmpty
+    }
+
     public func matches(_ alias: AliasConfiguration, strategy: Strategy) -> Bool {
         if let weight = weight(in: strategy) {
             return alias.functionVersion == oldVersion && alias.additionalVersionWeights == [newVersion: weight]

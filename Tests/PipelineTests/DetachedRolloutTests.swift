@@ -285,3 +285,26 @@ struct DetachedQuietFailureTests {
         #expect(nothing.message.contains("on alias quiet of"), "\(nothing.message)")
     }
 }
+
+extension DetachedQuietFailureTests {
+    @Test(
+        "S3, S4 (found by the model): after a hand move onto the new version, a deploy is not refused and drops the record"
+    )
+    func handMoveOntoNewVersion() async throws {
+        let runs = try Runs()
+        #expect(try await runs.deploy().outcome == .inProgress)
+        // The console's promote: version 2 alone, the description as it was (the record in it).
+        let description = runs.alias?.description ?? ""
+        runs.world.lambda.interfere(version: "2")
+        runs.world.lambda.state.withLock { $0.aliases["live"]?.description = description }
+        #expect(runs.record != nil)
+        try Data("def handler(e, c):\n    return 'three'\n".utf8).write(
+            to: URL(fileURLWithPath: runs.world.source + "/index.py"))
+        let next = await DeployPipeline(
+            plan: try runs.plan { $0["strategy"] = "AllAtOnce" }, deps: runs.deps(), events: runs.world.events
+        ).run()
+        #expect(next.outcome == .deployed && next.exitCode == 0, "\(next)")
+        #expect(runs.alias?.functionVersion == "3" && runs.record == nil, "\(runs.alias?.description ?? "")")
+        #expect(try await runs.advance { $0["strategy"] = "AllAtOnce" }.outcome == .nothingToDo)
+    }
+}
