@@ -71,7 +71,10 @@ public struct RolloutRecord: Sendable, Equatable {
         guard parts.count == 9, !parts[0].isEmpty, parts[0].allSatisfy(\.isNumber), !parts[1].isEmpty,
             parts[1].allSatisfy(\.isNumber), let step = Int(parts[2]), step >= 0, let steps = Int(parts[3]),
             let since = Int(parts[4]), let due = Int(parts[5]), let started = Int(parts[6]),
-            parts[7].allSatisfy(\.isLetter), parts[8].allSatisfy(\.isHexDigit)
+            parts[7].allSatisfy(\.isLetter), parts[8].allSatisfy(\.isHexDigit),
+            // Bounded as lambda-shift writes them (a version Lambda numbers, a letter a gate, a
+            // fingerprint of 8 + 2 hex digits a setting), so a record always fits the 256.
+            parts[0].count <= 10, parts[1].count <= 10, parts[7].count <= 8, parts[8].count <= 64
         else { return nil }
         self.init(
             newVersion: parts[0], oldVersion: parts[1], step: step, steps: steps, since: since, due: due,

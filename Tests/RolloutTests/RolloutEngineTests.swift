@@ -408,3 +408,18 @@ extension DeployHistoryRoundTripTests {
         #expect(long.textRefusal(alias: "live")?.contains("shorten the description") == true)
     }
 }
+
+extension DeployHistoryRoundTripTests {
+    @Test("fuzz finding: a rollout record longer than lambda-shift writes is no record, so the limit holds")
+    func oversizedRecord() {
+        let fingerprint = String(repeating: "f", count: 200)
+        let description =
+            "[lambda-shift good= failed= rollout=8,7,1,3,1700000000,1700000300,1699999900,aec,\(fingerprint)]"
+        let history = DeployHistory(description: description)
+        #expect(history.rollout == nil)
+        #expect(history.rendered().unicodeScalars.count <= 256)
+        let written =
+            "[lambda-shift good= failed= rollout=8,7,1,3,1700000000,1700000300,1699999900,aec,c88306efd41e309d14]"
+        #expect(DeployHistory(description: written).rollout?.newVersion == "8")
+    }
+}
