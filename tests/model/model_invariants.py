@@ -145,7 +145,8 @@ def check_reported_alias(run: Run, alias: Observed) -> list:
     in_flight = document.get("outcome") in ("in-progress", "waiting")
     if run.command in ("deploy", "advance", "promote", "rollback") and version:
         if alias.weights and not (in_flight and version in alias.weights):
-            problems.append(f"the document says version {version}; the alias is split {alias.primary} + {alias.weights}")
+            problems.append(
+                f"the document says version {version}; the alias is split {alias.primary} + {alias.weights}")
         elif not alias.weights and version != alias.primary:
             problems.append(f"the document says version {version}; the alias serves {alias.primary}")
     after = document.get("after")

@@ -28,12 +28,12 @@ DETACHED = ["--environment", "production", "--strategy", f"steps:25%@{DETACHED_B
 DETACHED_OTHER = ["--environment", "production", "--strategy", f"steps:25%@{DETACHED_BAKE}s,50%@3s",
                   "--gate-interval", "1s", "--alarm", ALARM]
 
-# Known product bugs the lead engineer is fixing (the brief's numbering), the ones this model found
-# (S1, S2), and a gap of the twin it found (T1). While an id is in PENDING_FIXES the machine steers
-# clear of the scenario that shows it (so the rest is still explored), and test_regressions.py holds
-# it as an xfail(strict=True) test: once the binary is fixed that test passes, strict xfail reports
-# it, and removing the id removes the mark and the steering together. MODEL_INCLUDE_PENDING=1,S1 (or all; scripts/hunt
-# --bug ID, --all) explores those scenarios anyway.
+# The bugs of this model's scenarios: those of the brief (its numbering), the ones the model found
+# (S1 …), and a gap of the twin it found (T1). test_regressions.py holds each as one explicit test.
+# While an id is in PENDING_FIXES the machine steers clear of the scenario that shows it (so the rest
+# is still explored) and its test is xfail(strict=True): once the fix lands the unexpected pass
+# fails the run, and removing the id removes the mark and the steering together.
+# MODEL_INCLUDE_PENDING=S3,T1 (or all; scripts/hunt --bug ID, --all) explores them anyway.
 KNOWN_BUGS = {
     "1": "an alarm that flaps to ALARM and back to OK within a bake must still fail the gate (exit 3)",
     "2": "advance with a wrong --function/--alias must be exit 2, not exit 0 nothing-to-do",
@@ -41,17 +41,21 @@ KNOWN_BUGS = {
     "4": "rollback --to-version N must record the version it leaves as rolled-back",
     "6": "SIGHUP must restore like SIGTERM (exit 4)",
     "9": "a version is recorded good only after the post-traffic command passed",
-    "S1": "after promote (or a hand move) onto a detached rollout's new version, a deploy whose strategy has "
-          "no weighted step at the record's step (AllAtOnce) is refused with exit 2 'a detached rollout is in "
-          "progress', though none is",
-    "S2": "advance refused after reading a rollout record (gate settings that differ) reports version = the "
-          "record's old version, whatever the alias serves",
+    "S1": "after promote onto a detached rollout's new version, an AllAtOnce deploy was refused with exit 2 "
+          "'a detached rollout is in progress', though promote had ended it",
+    "S2": "advance refused for gate settings other than the rollout's reported version = the record's old "
+          "version, while the alias was split",
+    "S3": "after a hand move onto a detached rollout's new version (which ends the rollout), an AllAtOnce "
+          "deploy was refused with exit 2 'a detached rollout is in progress'",
+    "S4": "a deploy that completed over a detached record a hand move left kept it: status still showed the "
+          "rollout, and the next advance exited 1 saying someone moved the alias by hand to the deploy's own "
+          "version",
     # A gap of the twin, not of lambda-shift: moto 5.2.1 numbers a new version len(versions) + 1.
     "T1": "the twin's PublishVersion reuses a version number after a version was deleted (Lambda never does)",
 }
-PENDING_FIXES = frozenset({"S2", "T1"})
+PENDING_FIXES = frozenset({"T1"})
 
-KEEP = 10  # DeployHistory.keep: versions kept per list
+KEEP = 10  # DeployHistory.keep: versions kept per list when the description is written
 
 
 @dataclass(frozen=True)
@@ -73,13 +77,23 @@ class History:
         """An operator's rollback left `version`: not judged, so a good version stays good."""
         return History(self.good, self.failed, _front(version, self.rolled_back))
 
-    def last_good(self, excluding: str) -> Optional[str]:
-        return next((v for v in self.good
-                     if v != excluding and v not in self.failed and v not in self.rolled_back), None)
+    def pinned(self, version: str) -> "History":
+        """An operator pinned `version` (`rollback --to-version`): wanted now, no longer rolled back."""
+        return History(self.good, self.failed, _without(version, self.rolled_back))
+
+    def last_good(self, excluding: str, published: frozenset) -> Optional[str]:
+        """The newest good version other than `excluding`, not failed or rolled back since, and still
+        published (newer good ones that were deleted are skipped)."""
+        return next((v for v in self.good if v != excluding and v not in self.failed
+                     and v not in self.rolled_back and v in published), None)
+
+    def stored(self) -> "History":
+        """As the description keeps it: the newest ten of each list (DeployHistory.rendered)."""
+        return History(self.good[:KEEP], self.failed[:KEEP], self.rolled_back[:KEEP])
 
 
 def _front(version, versions):
-    return ((version,) + tuple(v for v in versions if v != version))[:KEEP]
+    return (version,) + _without(version, versions)
 
 
 def _without(version, versions):
@@ -128,7 +142,8 @@ class Model:
     alarm: str = "OK"
     # Epoch milliseconds of every move of the alarm into ALARM (DescribeAlarmHistory's StateUpdates).
     alarm_fired: tuple = ()
-    # Versions that passed every gate of the run that recorded them (a promote is the operator's verdict).
+    # Versions that passed every gate of the run that recorded them (promoting lambda-shift's own
+    # detached rollout is the operator's verdict on it).
     passed: frozenset = frozenset()
     # Which build each version holds: the build directory's counter (-1: the seeded code).
     code_of: dict = field(default_factory=lambda: {"1": -1})
@@ -143,7 +158,7 @@ class Model:
 
     def record_live(self) -> bool:
         """The record describes the alias as it is (DeployHistory.rollout + RolloutRecord.matches for
-        the detached strategy): otherwise it is stale, ended by a promote, rollback or hand move."""
+        the detached strategy): otherwise it is stale, left by a hand move that ended the rollout."""
         r = self.record
         return (r is not None and r.step < len(DETACHED_WEIGHTS) and self.primary == r.old
                 and self.weights == {r.new: DETACHED_WEIGHTS[r.step]})
@@ -151,6 +166,9 @@ class Model:
     def whole(self, version: str, history: Optional[History] = None, **changes) -> "Model":
         """The alias on `version` alone."""
         return self.evolve(primary=version, weights={}, history=history or self.history, **changes)
+
+    def stale_record(self) -> bool:
+        return self.record is not None and not self.record_live()
 
     def published(self) -> "Model":
         """A deploy published the next version, holding the build directory's code."""
@@ -176,11 +194,15 @@ class Model:
 
 @dataclass(frozen=True)
 class Expect:
-    """A prediction: the command's exit code and outcome, the model after it, and why."""
+    """A prediction: the command's exit code and outcome, the model after it (its history as the
+    description stores it), and why."""
     exit_code: int
     outcome: str
     after: Model
     why: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "after", self.after.evolve(history=self.after.history.stored()))
 
 
 def unchanged(model: Model, exit_code: int, outcome: str, why: str) -> Expect:
@@ -194,17 +216,6 @@ def pending(bug: str, included: str) -> bool:
 
 
 # --- deploy ---------------------------------------------------------------------------------
-
-def stale_record_refusal(model: Model, kind: str) -> bool:
-    """Bug S1's trigger for a `staging` or `gradual` deploy: Preflight takes a stale record for a
-    rollout in progress when the plan's strategy has no weighted step at the record's step and the
-    alias serves the record's new version alone (RolloutRecord.matches)."""
-    r = model.record
-    if r is None or model.split or model.primary != r.new:
-        return False
-    plan_steps = {"staging": 0, "gradual": 1}[kind]  # the weighted steps of the plan's strategy
-    return r.step >= plan_steps
-
 
 def deploy_refusal(model: Model, kind: str) -> Optional[Expect]:
     """What a deploy of `kind` (staging, gradual, detached) is refused with before any change."""
@@ -226,15 +237,17 @@ def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "p
         return unchanged(model, 0, "skipped", "the alias already serves this code")
     after = model.published()
     new = str(model.next_version)
+    # Past the preflight any record is one a hand move ended: a run that writes the history drops
+    # it; a cancelled one, someone else's change and a failed restore write nothing.
+    failed = after.evolve(history=after.history.failed_(new), record=None)
     if check in ("smoke_fail", "pre_false"):
-        return Expect(3, "rolled-back", after.evolve(history=after.history.failed_(new)),
-                      "a check before traffic failed: no traffic moved, the version recorded failed")
+        return Expect(3, "rolled-back", failed, "a check before traffic failed: no traffic moved, the version "
+                                                "recorded failed")
     if kind == "detached":
         return Expect(0, "in-progress",
                       after.evolve(weights={new: DETACHED_WEIGHTS[0]},
                                    record=Record(new, model.primary, 0, len(DETACHED_WEIGHTS))),
                       "the first weighted step, recorded on the alias")
-    failed = after.evolve(history=after.history.failed_(new))
     if check == "post_false":
         return Expect(3, "rolled-back", failed, "the post-traffic command failed: restored, recorded failed")
     if event == "fire":
@@ -248,7 +261,7 @@ def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "p
     if event == "rollback_fails":
         return Expect(5, "failed", after.evolve(weights={new: 0.5}),
                       "the alarm fired and the restore was refused: ROLLBACK FAILED, the alias split")
-    good = after.whole(new, after.history.succeeded(new), passed=after.passed | {new})
+    good = after.whole(new, after.history.succeeded(new), passed=after.passed | {new}, record=None)
     return Expect(0, "deployed", good, "every gate passed: the new version serves, recorded good")
 
 
@@ -262,14 +275,11 @@ def predict_advance(model: Model, due: bool) -> Expect:
     if not model.record_live():
         return Expect(1, "failed", model.evolve(record=None),
                       "the alias was moved by hand: the rollout ended, only the record removed")
-    fired = model.fired_since(r.since)
-    restored = model.whole(r.old, model.history.failed_(r.new), record=None)
+    if model.fired_since(r.since):
+        return Expect(3, "rolled-back", model.whole(r.old, model.history.failed_(r.new), record=None),
+                      "the alarm is in ALARM or went into ALARM during the step (due or not)")
     if not due:
-        if model.alarm == "ALARM":
-            return Expect(3, "rolled-back", restored, "an alarm in ALARM before the step is due")
         return unchanged(model, 0, "waiting", "the step's bake has not elapsed")
-    if fired:
-        return Expect(3, "rolled-back", restored, "the alarm went into ALARM during the step")
     if r.step + 1 < r.steps:
         return Expect(0, "in-progress",
                       model.evolve(weights={r.new: DETACHED_WEIGHTS[r.step + 1]},
@@ -289,39 +299,49 @@ def predict_advance_other_settings(model: Model) -> Expect:
 # --- operator commands --------------------------------------------------------------------------
 
 def predict_promote(model: Model) -> Expect:
+    """Good is a gate's verdict: promoting lambda-shift's own detached rollout records its version
+    good (the operator's verdict on a gated rollout); a weight no rollout set (a failed restore's)
+    stays unverified. Either way a detached record is closed."""
     if len(model.weights) != 1:
         return unchanged(model, 0, "nothing-to-do", "no shift in flight")
     (new,) = model.weights
-    return Expect(0, "promoted",
-                  model.whole(new, model.history.succeeded(new), passed=model.passed | {new}),
-                  "the weighted version serves alone, recorded good (the operator's verdict)")
+    if model.record is not None and model.record.new == new:
+        return Expect(0, "promoted",
+                      model.whole(new, model.history.succeeded(new), passed=model.passed | {new}, record=None),
+                      "the detached rollout's version serves alone, recorded good, the record closed")
+    return Expect(0, "promoted", model.whole(new, record=None),
+                  "the weighted version serves alone, not recorded good: no rollout of lambda-shift's gated it")
 
 
 def predict_rollback(model: Model, to_version: Optional[str] = None) -> Expect:
-    """`rollback`, plain or `--to-version` (the machine pins only a whole alias)."""
+    """`rollback`, plain or `--to-version` (RollbackChoice): every version it moves traffic away
+    from is recorded rolled back, a pinned one is no longer, and a detached record is closed."""
     current = model.primary
     if to_version is not None:
         if to_version not in model.versions:
             return unchanged(model, 2, "failed", f"there is no version {to_version}")
-        if to_version == current:
-            return unchanged(model, 0, "nothing-to-do", "the alias already serves it")
-        return Expect(0, "rolled-back", model.whole(to_version, model.history.rolled(current)),
-                      "pinned as asked; the version left is recorded rolled back")
-    if model.split:
-        (weighted,) = model.weights
-        return Expect(0, "rolled-back", model.whole(current, model.history.rolled(weighted)),
-                      "undoing the shift: the weighted version recorded rolled back")
-    destination = model.history.last_good(excluding=current)
-    if destination is None:
-        excluded = set(model.history.failed) | set(model.history.rolled_back)
-        earlier = [int(v) for v in model.versions if int(v) < int(current) and v not in excluded]
-        if not earlier:
-            return unchanged(model, 2, "failed", "no earlier version is known to be good")
-        destination = str(max(earlier))
-    if destination not in model.versions:
-        return unchanged(model, 2, "failed", f"the last good version {destination} was deleted")
-    return Expect(0, "rolled-back", model.whole(destination, model.history.rolled(current)),
-                  f"back to version {destination}; the version left recorded rolled back")
+        destination, why = to_version, "pinned as asked"
+    elif model.split:
+        destination, why = current, "undoing the shift"
+    else:
+        destination = model.history.last_good(excluding=current, published=model.versions)
+        why = "the last good version still published"
+        if destination is None:
+            excluded = set(model.history.failed) | set(model.history.rolled_back)
+            earlier = [int(v) for v in model.versions if int(v) < int(current) and v not in excluded]
+            if not earlier:
+                return unchanged(model, 2, "failed", "no earlier version is known to be good")
+            destination, why = str(max(earlier)), "the newest earlier version not known bad"
+    if destination == current and not model.split:
+        return unchanged(model, 0, "nothing-to-do", "the alias already serves it")
+    history = model.history
+    for left in [current, *sorted(model.weights)]:
+        if left != destination:
+            history = history.rolled(left)
+    if to_version is not None:
+        history = history.pinned(destination)
+    return Expect(0, "rolled-back", model.whole(destination, history, record=None),
+                  f"{why}: version {destination}; the versions left recorded rolled back")
 
 
 def as_dict(model: Model) -> dict:

@@ -1,9 +1,10 @@
-"""Each bug of model_state.KNOWN_BUGS as one explicit scenario against the twin: the known bugs the
-lead engineer is fixing, the ones the model test found (S1, S2), and the twin's own gap (T1).
+"""Each bug of model_state.KNOWN_BUGS as one explicit scenario against the twin: those of the brief,
+the ones the model test found (S1 …), and the twin's own gap (T1).
 
 While a bug's id is in model_state.PENDING_FIXES its test is xfail(strict=True): it fails as the
 bug is, and once the binary (or the twin) is fixed the unexpected pass fails the run, saying to
-remove the id, which also lets the state machine explore the scenario again."""
+remove the id, which also lets the state machine explore the scenario again. Fixed, a test stays
+as the regression test of its bug."""
 
 import json
 import signal
@@ -20,23 +21,30 @@ def known_bug(bug: str):
     return pytest.mark.xfail(bug in PENDING_FIXES, reason=f"bug {bug}: {KNOWN_BUGS[bug]}", strict=True)
 
 
+class Builds:
+    """Deploy arguments for new code each time: a build directory rewritten with a counter."""
+
+    def __init__(self, directory):
+        self.source, self.count = directory, 0
+        directory.mkdir()
+
+    def deploy(self, shape, *extra):
+        self.count += 1
+        (self.source / "index.py").write_text(f"def handler(event, context):\n    return {self.count}\n")
+        return ["deploy", "--function", FUNCTION, "--bucket", ms.BUCKET, "--source", str(self.source),
+                "--key", f"regressions/{self.count}/package.zip", *shape, *extra]
+
+
 @pytest.fixture
 def runner(twin, tmp_path):
     """A fresh twin (function, alias live on version 1, bucket, alarm OK) and a local runner."""
     twin.reset_and_seed()
-    made = Runner(twin, tmp_path, "local")
-    made.source = tmp_path / "src"
-    made.source.mkdir()
-    made.builds = 0
-    return made
+    return Runner(twin, tmp_path, "local")
 
 
-def deploy_args(runner, shape, *extra):
-    """A deploy of new code (each call writes another build)."""
-    runner.builds += 1
-    (runner.source / "index.py").write_text(f"def handler(event, context):\n    return {runner.builds}\n")
-    return ["deploy", "--function", FUNCTION, "--bucket", ms.BUCKET, "--source", str(runner.source),
-            "--key", f"regressions/{runner.builds}/package.zip", *shape, *extra]
+@pytest.fixture
+def builds(tmp_path):
+    return Builds(tmp_path / "src")
 
 
 def served(twin):
@@ -44,16 +52,16 @@ def served(twin):
     return alias.primary, alias.weights, alias.history
 
 
-def test_the_machines_scenarios_start_from_a_working_deploy(twin, runner):
+def test_the_machines_scenarios_start_from_a_working_deploy(twin, runner, builds):
     """Not a bug: the baseline every scenario below departs from (a gradual deploy that passes)."""
-    run = runner.run(*deploy_args(runner, ms.GRADUAL))
+    run = runner.run(*builds.deploy(ms.GRADUAL))
     assert (run.exit_code, run.document["outcome"]) == (0, "deployed"), run.stderr
     assert served(twin) == ("2", {}, ms.History(good=("2",)))
 
 
 @known_bug("1")
-def test_an_alarm_that_flaps_within_a_bake_fails_the_gate(twin, runner):
-    started = runner.start(*deploy_args(runner, ms.GRADUAL))
+def test_an_alarm_that_flaps_within_a_bake_fails_the_gate(twin, runner, builds):
+    started = runner.start(*builds.deploy(ms.GRADUAL))
     assert twin.wait_split(started.process)
     twin.set_alarm("ALARM")
     time.sleep(0.1)
@@ -72,8 +80,8 @@ def test_advance_naming_a_missing_function_or_alias_is_exit_2(twin, runner, targ
 
 
 @known_bug("3")
-def test_advance_before_the_step_is_due_rolls_back_on_an_alarm_in_alarm(twin, runner):
-    assert runner.run(*deploy_args(runner, ms.DETACHED), "--detach").exit_code == 0
+def test_advance_before_the_step_is_due_rolls_back_on_an_alarm_in_alarm(twin, runner, builds):
+    assert runner.run(*builds.deploy(ms.DETACHED), "--detach").exit_code == 0
     twin.set_alarm("ALARM")
     run = runner.run("advance", "--function", FUNCTION, *ms.DETACHED)
     assert (run.exit_code, run.document["outcome"]) == (3, "rolled-back"), run.stdout
@@ -81,16 +89,16 @@ def test_advance_before_the_step_is_due_rolls_back_on_an_alarm_in_alarm(twin, ru
 
 
 @known_bug("4")
-def test_rollback_to_a_version_records_the_version_it_leaves_as_rolled_back(twin, runner):
-    assert runner.run(*deploy_args(runner, ms.STAGING)).exit_code == 0
+def test_rollback_to_a_version_records_the_version_it_leaves_as_rolled_back(twin, runner, builds):
+    assert runner.run(*builds.deploy(ms.STAGING)).exit_code == 0
     run = runner.run("rollback", "--function", FUNCTION, "--to-version", "1")
     assert (run.exit_code, run.document["outcome"]) == (0, "rolled-back"), run.stdout
     assert served(twin) == ("1", {}, ms.History(good=("2",), rolled_back=("2",)))
 
 
 @known_bug("6")
-def test_sighup_mid_bake_restores_the_alias_like_sigterm(twin, runner):
-    started = runner.start(*deploy_args(runner, ms.GRADUAL))
+def test_sighup_mid_bake_restores_the_alias_like_sigterm(twin, runner, builds):
+    started = runner.start(*builds.deploy(ms.GRADUAL))
     assert twin.wait_split(started.process)
     time.sleep(0.3)
     started.process.send_signal(signal.SIGHUP)
@@ -100,10 +108,10 @@ def test_sighup_mid_bake_restores_the_alias_like_sigterm(twin, runner):
 
 
 @known_bug("9")
-def test_a_version_is_recorded_good_only_after_its_post_traffic_command_passed(twin, runner, tmp_path):
+def test_a_version_is_recorded_good_only_after_its_post_traffic_command_passed(twin, runner, tmp_path, builds):
     snapshot = tmp_path / "during-hook.json"
     hook = f"{BINARY} status --function {FUNCTION} --output json > {snapshot}; exit 1"
-    run = runner.run(*deploy_args(runner, ms.STAGING, "--post-traffic-command", hook))
+    run = runner.run(*builds.deploy(ms.STAGING, "--post-traffic-command", hook))
     assert (run.exit_code, run.document["outcome"]) == (3, "rolled-back"), run.stdout
     during = json.loads(snapshot.read_text())["history"]
     assert "2" not in during["good"], f"version 2 was recorded good while its post-traffic command ran: {during}"
@@ -111,41 +119,72 @@ def test_a_version_is_recorded_good_only_after_its_post_traffic_command_passed(t
 
 
 @known_bug("S1")
-def test_a_deploy_after_promoting_a_detached_rollout_is_not_refused(twin, runner):
-    """Found by the model: `deploy --detach` (version 2 at 25 %), `promote` (the alias on 2 alone,
-    as the refusal itself advises: "end it with promote or rollback, then deploy"), then an
-    AllAtOnce deploy was refused with exit 2 "A detached rollout of version 2 is in progress":
-    the record promote leaves in the description matches the alias for a strategy with no
-    weighted step (RolloutRecord.matches, checked by Preflight)."""
-    assert runner.run(*deploy_args(runner, ms.DETACHED), "--detach").exit_code == 0
+def test_a_deploy_after_promoting_a_detached_rollout_is_not_refused(twin, runner, builds):
+    """Found while modelling detached rollouts: `deploy --detach` (version 2 at 25 %), `promote` (the
+    alias on 2 alone, as the refusal itself advises: "end it with promote or rollback, then
+    deploy"), then an AllAtOnce deploy was refused with exit 2 "A detached rollout of version 2 is
+    in progress": the record promote left in the description matched the alias for a strategy with
+    no weighted step (RolloutRecord.matches, checked by Preflight)."""
+    assert runner.run(*builds.deploy(ms.DETACHED), "--detach").exit_code == 0
     assert runner.run("promote", "--function", FUNCTION).exit_code == 0
-    run = runner.run(*deploy_args(runner, ms.STAGING))
+    run = runner.run(*builds.deploy(ms.STAGING))
     assert (run.exit_code, run.document["outcome"]) == (0, "deployed"), run.stdout
     assert served(twin)[0] == "3"
 
 
 @known_bug("S2")
-def test_an_advance_refused_for_other_settings_reports_the_version_the_alias_serves(twin, runner):
-    """Found by the model: after `deploy --detach` (version 2) and `promote` (the alias on 2),
-    `advance` with another strategy is refused (exit 2, right) with `"version": "1"` in its
-    document (the record's old version), while the alias serves version 2: the `version` output
-    must be what the alias serves when the run ends (PRODUCT.md, "Truth in every report")."""
-    assert runner.run(*deploy_args(runner, ms.DETACHED), "--detach").exit_code == 0
-    assert runner.run("promote", "--function", FUNCTION).exit_code == 0
+def test_an_advance_refused_for_other_settings_reports_no_version_of_a_split_alias(twin, runner, builds):
+    """Found by the model test (shrunk to two steps): `deploy --detach` (version 1 at 75 %, 2 at 25 %),
+    then `advance` with another strategy was refused (exit 2, right) with `"version": "1"` in its
+    document, the record's old version, while the alias is split: the `version` output is the
+    version the alias serves when the run ends (PRODUCT.md, "Truth in every report"), so a split
+    alias has none (as a failed restore, exit 5, reports none)."""
+    assert runner.run(*builds.deploy(ms.DETACHED), "--detach").exit_code == 0
     run = runner.run("advance", "--function", FUNCTION, *ms.DETACHED_OTHER)
     assert run.exit_code == 2, run.stdout
-    assert run.document.get("version", "") in ("", "2"), f"reports version {run.document.get('version')}; serves 2"
+    assert run.document.get("version", "") == "", f"reports version {run.document['version']}; the alias is split"
+
+
+@known_bug("S3")
+def test_a_deploy_after_a_hand_move_onto_the_rollouts_version_is_not_refused(twin, runner, builds):
+    """Found while modelling S1's neighbour: `deploy --detach` (version 2 at 25 %), then someone puts
+    the alias on version 2 alone by hand (the console, Terraform), which ends the rollout
+    (docs/DEPLOY.md: "a hand move ends the rollout"); an AllAtOnce deploy was then refused with exit 2
+    "A detached rollout of version 2 is in progress on alias live (step 1 of 2, version 2)": the
+    record left in the description matched the alias for a strategy with no weighted step
+    (RolloutRecord.matches in Preflight), as in S1 after promote."""
+    assert runner.run(*builds.deploy(ms.DETACHED), "--detach").exit_code == 0
+    twin.move_alias("2")
+    run = runner.run(*builds.deploy(ms.STAGING))
+    assert (run.exit_code, run.document["outcome"]) == (0, "deployed"), run.stdout
+
+
+@known_bug("S4")
+def test_a_deploy_that_completes_closes_a_detached_record_a_hand_move_left(twin, runner, builds):
+    """Found by the model test (scripts/hunt --bug S4): `deploy --detach` (version 2 at 25 %), a hand
+    move back to version 1 (ending the rollout), then a deploy of version 3 that completed: the
+    description still held the record, so `status` showed a detached rollout of version 2 due for a
+    check, and the next `advance` exited 1 with "Someone moved alias live by hand (it serves version
+    3)", the version lambda-shift itself had just deployed. A deploy whose post-traffic command passed
+    closed it (RolloutEngine.recordSucceeded); one without kept it (the flip's history.succeeded)."""
+    assert runner.run(*builds.deploy(ms.DETACHED), "--detach").exit_code == 0
+    twin.move_alias("1")
+    run = runner.run(*builds.deploy(ms.STAGING))
+    assert (run.exit_code, run.document["outcome"]) == (0, "deployed"), run.stdout
+    assert twin.observe().record is None, twin.observe().description
+    after = runner.run("advance", "--function", FUNCTION, *ms.DETACHED)
+    assert (after.exit_code, after.document["outcome"]) == (0, "nothing-to-do"), after.stdout
 
 
 @known_bug("T1")
-def test_the_twin_never_reuses_a_version_number(twin, runner):
-    """Found by the model, in the twin: moto 5.2.1 numbers a new version len(versions) + 1, so after
-    DeleteFunction of a version PublishVersion answers a number that exists (two version 3s).
-    Lambda never reuses a version number."""
+def test_the_twin_never_reuses_a_version_number(twin, runner, builds):
+    """Found by the model test, in the twin: moto 5.2.1 numbers a new version len(versions) + 1, so
+    after DeleteFunction of a version PublishVersion answers a number that exists (here a second
+    version 4). Lambda never reuses a version number."""
     for _ in range(3):
-        assert runner.run(*deploy_args(runner, ms.STAGING)).exit_code == 0
+        assert runner.run(*builds.deploy(ms.STAGING)).exit_code == 0
     twin.delete_version("2")
-    assert runner.run(*deploy_args(runner, ms.STAGING)).exit_code == 0
+    assert runner.run(*builds.deploy(ms.STAGING)).exit_code == 0
     numbers = [v["Version"] for v in twin.lambda_.list_versions_by_function(FunctionName=FUNCTION)["Versions"]]
     assert numbers == ["$LATEST", "1", "3", "4", "5"], numbers
     assert twin.lambda_.get_alias(FunctionName=FUNCTION, Name=ALIAS)["FunctionVersion"] == "5"
