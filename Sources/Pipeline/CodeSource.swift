@@ -241,10 +241,22 @@ public struct S3Artifact: Sendable, Equatable {
                 "s3://\(bucket)/\(key)\(at) does not match its .sha256 sidecar (S3's checksum \(ByteEncoding.hex(checksum)), the sidecar \(ByteEncoding.hex(sidecar))): the object was replaced or the sidecar is stale; deploy a fresh upload."
             )
         }
-        guard let digest = checksum ?? sidecar, digest.count == 32 else {
+        guard var digest = checksum ?? sidecar, digest.count == 32 else {
             throw ConfigError(
                 "s3://\(bucket)/\(key)\(at) has no SHA-256 to check the bytes against (no S3 checksum, no .sha256 sidecar): deploy packages uploaded by lambda-shift, or upload with --checksum-algorithm SHA256."
             )
+        }
+        if checksum == nil {
+            // Only the sidecar's word: the object may have been replaced since (a plain upload
+            // keeps no SHA-256). Its own bytes decide, at the version just described.
+            let pinned = (versionId ?? facts.versionId).flatMap { $0 == "null" ? nil : $0 }
+            let own = try await store.sha256OfObject(bucket: bucket, key: key, versionId: pinned)
+            guard own == digest else {
+                throw ConfigError(
+                    "s3://\(bucket)/\(key)\(at) does not match its .sha256 sidecar (the object's own SHA-256 \(ByteEncoding.hex(own)), the sidecar \(ByteEncoding.hex(digest))): the object was replaced or the sidecar is stale; deploy a fresh upload."
+                )
+            }
+            digest = own
         }
         let package = PackageResult(
             path: "", sha256: digest, size: UInt64(facts.contentLength ?? 0), entryCount: 0, uncompressedSize: 0)

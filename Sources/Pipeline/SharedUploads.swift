@@ -48,6 +48,10 @@ struct SharedUploads: ArtifactStore {
     func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
         try await inner.describeObject(bucket: bucket, key: key, versionId: versionId)
     }
+
+    func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
+        try await inner.sha256OfObject(bucket: bucket, key: key, versionId: versionId)
+    }
 }
 
 /// Writes that happen once per run, keyed by what they write; later callers await the first.

@@ -68,6 +68,9 @@ public protocol ArtifactStore: Sendable {
     func readSmallObject(bucket: String, key: String) async throws -> Data?
     /// What the store knows of an object (at a version): nil when it (or the version) is not there.
     func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo?
+    /// The SHA-256 of an object's bytes (at a version), read whole: for an object S3 keeps no
+    /// SHA-256 checksum of, whose digest must not be taken on a sidecar's word.
+    func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8]
     /// Starts uploading `path` while it is still being written, for a package of about
     /// `plannedBytes` unzipped; nil when the store uploads such a package whole, after it is
     /// written.
@@ -134,6 +137,10 @@ public struct S3ArtifactStore: ArtifactStore {
         {
             return nil
         }
+    }
+
+    public func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
+        SHA256Hasher.hash(try await s3.getObject(bucket: bucket, key: key, versionId: versionId).data)
     }
 
     public func readSmallObject(bucket: String, key: String) async throws -> Data? {

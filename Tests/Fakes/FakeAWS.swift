@@ -417,6 +417,13 @@ public final class FakeStore: ArtifactStore {
         objects.withLock { $0[bucket + "/" + key] }
     }
 
+    public func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
+        guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
+            throw FakeLambda.notFound("object \(key)")
+        }
+        return SHA256Hasher.hash(data)
+    }
+
     public func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else { return nil }
         return S3ObjectInfo(eTag: nil, versionId: "v1", contentLength: data.count, checksumSHA256: nil, metadata: [:])

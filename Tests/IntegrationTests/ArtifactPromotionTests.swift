@@ -98,8 +98,23 @@ extension TwinSuite {
             let sidecar = Data((ByteEncoding.hex(SHA256Hasher.hash(other)) + "  stale.zip\n").utf8)
             _ = try await s3.putObject(
                 bucket: bucket, key: "stale.zip.sha256", body: .bytes(sidecar), sha256: SHA256Hasher.hash(sidecar))
+            // The case: replaced by a plain upload (no SHA-256 checksum kept), the sidecar
+            // still naming the bytes it replaced: only the object's own bytes can tell.
+            _ = try await twin.client().send(.s3, AWSOperation("PutObject")) { endpoint in
+                HTTPRequest(
+                    method: "PUT", endpoint: endpoint, path: "/\(bucket)/replaced.zip",
+                    headers: ["Content-Type": "application/zip"], body: .bytes(zip))
+            }
+            let replacedSidecar = Data((ByteEncoding.hex(SHA256Hasher.hash(other)) + "  replaced.zip\n").utf8)
+            _ = try await s3.putObject(
+                bucket: bucket, key: "replaced.zip.sha256", body: .bytes(replacedSidecar),
+                sha256: SHA256Hasher.hash(replacedSidecar))
             try await twin.clearRequests()
             let cases: [(String, String)] = [
+                (
+                    "s3://\(bucket)/replaced.zip",
+                    "does not match its .sha256 sidecar (the object's own SHA-256 \(ByteEncoding.hex(SHA256Hasher.hash(zip))), the sidecar \(ByteEncoding.hex(SHA256Hasher.hash(other))))"
+                ),
                 ("s3://\(bucket)/missing.zip", "No object s3://\(bucket)/missing.zip"),
                 (
                     "s3://\(bucket)/stale.zip?versionId=nosuchversion",

@@ -169,7 +169,8 @@ extension TwinSuite {
             #expect(result.status == 1, "\(result.all)")
             #expect(result.stdout.contains("ok   bucket: \(bucket) readable"))
             #expect(
-                result.stdout.contains("FAIL alarms: \(alarm) in ALARM: a deploy would refuse to start"), "\(result.stdout)")
+                result.stdout.contains("FAIL alarms: \(alarm) in ALARM: a deploy would refuse to start"),
+                "\(result.stdout)")
             let requests = try await twin.requests()
             expectAllVerified(requests)
             #expect(
