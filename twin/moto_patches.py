@@ -74,7 +74,56 @@ def apply() -> None:
     _patch_get_metric_data()
     _patch_alarm_history()
     _patch_signer_missing_profile()
+    _patch_version_numbers()
     _applied = True
+
+
+def _patch_version_numbers() -> None:
+    """Lambda never reuses a version number: "Lambda ... increments the version number" for each
+    PublishVersion, and a deleted version's number is not given again. moto 5.2.1 numbers a new
+    version len(versions) + 1, so after a version is deleted the next one took the number of the
+    newest (found by the model-based test, T1). Here each function keeps the highest number it
+    published; a function deleted whole starts again at 1, as on Lambda.
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html"""
+    import copy
+
+    from moto.awslambda.models import LambdaStorage
+
+    def highest(storage) -> dict:
+        return storage.__dict__.setdefault("_twin_highest_version", {})
+
+    def publish_version(self, name_or_arn: str, description: str = ""):
+        function = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn)
+        name = function.function_name
+        if name not in self._functions or not self._functions[name]["latest"]:
+            return None
+        versions = self._functions[name]["versions"]
+        if versions:
+            if not function.code_or_config_updated:
+                return versions[-1]  # nothing changed: no new version, as moto (and Lambda) do
+            function.code_or_config_updated = False
+        number = max([highest(self).get(name, 0)] + [int(v.version) for v in versions]) + 1
+        highest(self)[name] = number
+        fn = copy.copy(self._functions[name]["latest"])
+        fn.set_version(number)
+        if description:
+            fn.description = description
+        versions.append(fn)
+        self._arns[fn.function_arn] = fn
+        return fn
+
+    original_delete = LambdaStorage.del_function
+
+    @functools.wraps(original_delete)
+    def del_function(self, name_or_arn: str, qualifier=None):
+        function = self.get_function_by_name_or_arn_with_qualifier(name_or_arn, qualifier)
+        whole = qualifier is None and ":" not in name_or_arn.split(":function:")[-1]
+        original_delete(self, name_or_arn, qualifier)
+        if whole and function is not None:
+            highest(self).pop(function.function_name, None)
+
+    LambdaStorage.publish_version = publish_version
+    LambdaStorage.del_function = del_function
 
 
 def _patch_signer_missing_profile() -> None:

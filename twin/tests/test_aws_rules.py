@@ -1305,3 +1305,19 @@ def test_delete_function_version_with_running_durable_executions(twin):
     assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="2"))[:2] == \
         (404, "ResourceNotFoundException")
     assert len(lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="3")["DurableExecutions"]) == 1
+
+
+def test_a_version_number_is_never_given_twice(twin, fresh):
+    """Lambda increments the version number for each PublishVersion and never gives a deleted
+    version's number again; a function deleted whole starts again at 1.
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html"""
+    seed(twin)  # version 1, aliased
+    lam = loose(twin, "lambda")
+    numbers = [publish_new_version(lam, twin, f"v{n}")["Version"] for n in (2, 3, 4)]
+    assert numbers == ["2", "3", "4"]
+    lam.delete_function(FunctionName="fn", Qualifier="2")
+    assert publish_new_version(lam, twin, "v5")["Version"] == "5"  # moto 5.2.1 gave a second 4
+    lam.delete_function(FunctionName="fn", Qualifier="5")
+    assert publish_new_version(lam, twin, "v6")["Version"] == "6"
+    listed = [v["Version"] for v in lam.list_versions_by_function(FunctionName="fn")["Versions"]]
+    assert listed == ["$LATEST", "1", "3", "4", "6"]
