@@ -10,7 +10,7 @@ public enum FunctionName {
     public static func validated(_ name: String, origin: String) throws -> String {
         guard let reference = FunctionReference(parsing: name) else {
             throw ConfigError(
-                "\(origin) is \"\(name)\", which cannot be a Lambda function: use its name (letters, digits, - and _, at most 64) or its ARN."
+                "\(origin) is \"\(name)\", which is not a function name, a partial ARN (ACCOUNT:function:NAME) or a Lambda function ARN: a name is letters, digits, - and _, at most 64."
             )
         }
         if let qualifier = reference.qualifier {

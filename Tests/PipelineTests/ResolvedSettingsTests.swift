@@ -217,7 +217,7 @@ struct FunctionNameTests {
                 _ = try plan(bad)
             } throws: { error in
                 (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
-                    && "\(error)".contains("cannot be a Lambda function")
+                    && "\(error)".contains("is not a function name, a partial ARN")
             }
         }
         #expect(try plan("svc")?.function == "svc")
