@@ -53,6 +53,14 @@ struct DetachedRolloutTests {
         }
 
         var alias: AliasConfiguration? { world.lambda.alias() }
+
+        /// What the console or the CLI does: the alias onto `version` alone, its description (and
+        /// so any rollout record in it) untouched.
+        func moveByHand(to version: String) {
+            let description = alias?.description ?? ""
+            world.lambda.interfere(version: version)
+            world.lambda.state.withLock { $0.aliases["live"]?.description = description }
+        }
         var record: RolloutRecord? { DeployHistory(description: alias?.description ?? "").rollout }
     }
 
@@ -105,9 +113,7 @@ struct DetachedRolloutTests {
         let runs = try Runs()
         #expect(try await runs.deploy().outcome == .inProgress)
         // An operator's rollback keeps the description's record: the history is all it writes.
-        let description = runs.alias?.description ?? ""
-        runs.world.lambda.interfere(version: "1")
-        runs.world.lambda.state.withLock { $0.aliases["live"]?.description = description }
+        runs.moveByHand(to: "1")
         runs.clock.advance(5)
         let before = runs.world.lambda.aliasUpdates.count
         let result = try await runs.advance()
@@ -294,9 +300,7 @@ extension DetachedQuietFailureTests {
         let runs = try Runs()
         #expect(try await runs.deploy().outcome == .inProgress)
         // The console's promote: version 2 alone, the description as it was (the record in it).
-        let description = runs.alias?.description ?? ""
-        runs.world.lambda.interfere(version: "2")
-        runs.world.lambda.state.withLock { $0.aliases["live"]?.description = description }
+        runs.moveByHand(to: "2")
         #expect(runs.record != nil)
         try Data("def handler(e, c):\n    return 'three'\n".utf8).write(
             to: URL(fileURLWithPath: runs.world.source + "/index.py"))
