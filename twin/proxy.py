@@ -260,7 +260,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         headers = [(n, v) for n, v in req.headers if n.lower() != "authorization"]
         headers.append(("Authorization", synthetic_authorization("sts", req.region, "TWINUNSIGNED")))
         resp = self.server.moto.send(req.method, req.target, headers, req.body)
-        self._learn_keys(req, resp)
+        self._learn_keys(req, resp, params)
         return resp
 
     def _after_verification(self, req: ProxyRequest, entry: dict, include_early: bool) -> Response | None:
@@ -304,6 +304,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
         return self.server.moto.send(req.method, req.target, headers, body, head=req.is_head)
 
     def _route(self, req: ProxyRequest) -> Response:
+        key = self.server.twin.keys.lookup(req.access_key_id or "")
+        if key is not None:  # keys issued under a session policy may do only what it allows
+            denial = sts_semantics.session_policy_denial(req, key)
+            if denial is not None:
+                return denial
         refusal = shape_validation.validate(req)  # the model's constraints, before anything else
         if refusal is not None:
             return refusal
@@ -336,11 +341,13 @@ class ProxyHandler(BaseHTTPRequestHandler):
         resp = self._forward_decoded(req)
         if req.protocol == "json" and not (resp.header("Content-Type") or "").startswith("application/x-amz-json"):
             resp.set_header("Content-Type", "application/x-amz-json-1.0")  # moto says "text"
-        self._learn_keys(req, resp)
+        if req.service == "sts":
+            self._learn_keys(req, resp, form_params(req.query, req.header("Content-Type") or "", req.decoded_body()))
         return resp
 
-    def _learn_keys(self, req: ProxyRequest, resp: Response) -> None:
+    def _learn_keys(self, req: ProxyRequest, resp: Response, params: dict) -> None:
         if req.service == "sts" and req.operation in sts_semantics.ISSUING_ACTIONS and resp.status == 200:
             issued = sts_semantics.issued_credentials(resp.body)
             if issued:
-                self.server.twin.keys.register(*issued)
+                self.server.twin.keys.register(*issued, session_policy=sts_semantics.session_policy(params),
+                                               principal=sts_semantics.assumed_role_arn(resp.body))

@@ -20,6 +20,10 @@ class Key:
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
+    # The session policy the keys were issued under (a parsed policy document), and who they
+    # are (the assumed-role ARN STS answered with): requests signed with them are held to it.
+    session_policy: dict | None = None
+    principal: str | None = None
 
 
 class KeyTable:
@@ -37,9 +41,11 @@ class KeyTable:
             }
 
     def register(self, access_key_id: str, secret_access_key: str,
-                 session_token: str | None = None) -> None:
+                 session_token: str | None = None, session_policy: dict | None = None,
+                 principal: str | None = None) -> None:
         with self._lock:
-            self._keys[access_key_id] = Key(access_key_id, secret_access_key, session_token or None)
+            self._keys[access_key_id] = Key(access_key_id, secret_access_key, session_token or None,
+                                            session_policy, principal)
 
     def lookup(self, access_key_id: str) -> Key | None:
         with self._lock:

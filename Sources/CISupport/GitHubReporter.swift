@@ -20,7 +20,8 @@ public final class GitHubReporter: Reporter {
     /// of ours, so a command that logs nothing (`--version`, `--help`, `iam-policy`) writes no
     /// workflow command at all, and no line can carry a secret the runner does not yet mask.
     public func mask(_ secret: String) {
-        if secrets.add(secret) { pending.withLock { $0.append(secret) } }
+        let new = secrets.add(secret)
+        if !new.isEmpty { pending.withLock { $0.append(contentsOf: new) } }
     }
 
     /// Every line goes to stderr (the runner reads workflow commands there as on stdout),

@@ -42,7 +42,8 @@ extension Reporter {
     public var summaryIsLogLine: Bool { false }
 }
 
-/// The secrets known so far, redacted from every line a reporter writes.
+/// The secrets known so far, redacted from every line a reporter writes: each as it is and as
+/// it reads inside a URL or a JSON string (an error that quotes a request or an answer).
 public final class SecretRegistry: Sendable {
     private let secrets = Mutex<[String]>([])
 
@@ -50,16 +51,50 @@ public final class SecretRegistry: Sendable {
         for secret in initial { add(secret) }
     }
 
-    /// Adds a secret; returns false when it was known (or too short to be one).
+    /// Adds a secret and its encoded forms; returns the forms not known before (empty when it
+    /// was known, or too short to be one).
     @discardableResult
-    public func add(_ secret: String) -> Bool {
-        guard secret.count >= 4 else { return false }
+    public func add(_ secret: String) -> [String] {
+        guard secret.count >= 4 else { return [] }
         return secrets.withLock { list in
-            if list.contains(secret) { return false }
-            list.append(secret)
+            let new = Self.forms(of: secret).filter { !list.contains($0) }
+            list.append(contentsOf: new)
             list.sort { $0.count > $1.count }  // longest first, so a secret's parts never survive
-            return true
+            return new
         }
+    }
+
+    /// `secret`, percent-encoded (all but RFC 3986's unreserved characters, as in a query or a
+    /// form body), and JSON-escaped (with and without `\/`).
+    static func forms(of secret: String) -> [String] {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        let percent = secret.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : hex($0) }.joined()
+        var json = ""
+        for scalar in secret.unicodeScalars {
+            switch scalar {
+            case "\\": json += "\\\\"
+            case "\"": json += "\\\""
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            case _ where scalar.value < 0x20: json += "\\u" + String(format4(scalar.value))
+            default: json.unicodeScalars.append(scalar)
+            }
+        }
+        let slashed = json.replacingAll("/", with: "\\/")
+        var forms: [String] = []
+        for form in [secret, percent, json, slashed] where !forms.contains(form) { forms.append(form) }
+        return forms
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
+    }
+
+    private static func format4(_ value: UInt32) -> String {
+        let digits = Array("0123456789abcdef")
+        return String((0..<4).reversed().map { digits[Int((value >> (UInt32($0) * 4)) & 15)] })
     }
 
     public func redact(_ text: String) -> String {

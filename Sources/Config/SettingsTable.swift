@@ -224,6 +224,10 @@ public enum SettingsTable {
         SettingSpec(
             "gate-interval", .duration, default: "10s", value: "10s", "How often the gates are checked during a bake."),
         SettingSpec(
+            "show-smoke-response", .flag, default: "false", value: "false",
+            "Quote the smoke test's response (its first 300 bytes) in the report; by default only its size, as a function's answer may hold what no log should.",
+            commands: [.deploy, .plan]),
+        SettingSpec(
             "smoke-tenant-id", .text, default: "none",
             "The tenant id of the smoke test and the warm invocations: a tenant-isolated function needs one.",
             commands: [.deploy, .plan]),
@@ -238,6 +242,10 @@ public enum SettingsTable {
         SettingSpec(
             "hook-timeout", .duration, default: "10m", value: "10m",
             "How long a pre- or post-traffic command may run before it is killed (and counts as failed).",
+            commands: [.deploy, .plan]),
+        SettingSpec(
+            "hook-credentials", .choice(["invoke", "none", "deploy"]), default: "invoke", value: "invoke",
+            "The AWS credentials a pre- or post-traffic command gets: invoke (short-lived, may only invoke the new version; none where the deploy's credentials are not a web identity), none, or deploy (the deploy's own).",
             commands: [.deploy, .plan]),
         SettingSpec(
             "detach", .flag, default: "false", value: "false",

@@ -90,9 +90,11 @@ struct DeployOptions: ParsableArguments {
     @Option(help: .setting("signing-profile")) var signingProfile: String?
     @Option(help: .setting("signed-prefix")) var signedPrefix: String?
     @Option(help: .setting("smoke-tenant-id")) var smokeTenantId: String?
+    @Flag(help: .setting("show-smoke-response")) var showSmokeResponse = false
     @Option(help: .setting("pre-traffic-command")) var preTrafficCommand: String?
     @Option(help: .setting("post-traffic-command")) var postTrafficCommand: String?
     @Option(help: .setting("hook-timeout")) var hookTimeout: String?
+    @Option(help: .setting("hook-credentials")) var hookCredentials: String?
     @Option(help: .setting("provisioned-concurrency-timeout")) var provisionedConcurrencyTimeout: String?
     @Flag(help: .setting("detach")) var detach = false
     @Option(help: .setting("max-idle")) var maxIdle: String?

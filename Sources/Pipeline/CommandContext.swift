@@ -38,17 +38,7 @@ public struct CommandContext: Sendable {
         reporter = Reporters.make(
             environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
             secrets: secrets, isTerminal: isTerminal)
-        for name in CIEnvironment.secretVariables {
-            if let value = environment[name] { reporter.mask(value) }
-        }
-        // The web identity token is as good as a key for its role: a hook or an error that
-        // prints the file's content must not publish it.
-        if let path = environment["AWS_WEB_IDENTITY_TOKEN_FILE"],
-            let data = FileManager.default.contents(atPath: environment.expandingTilde(path))
-        {
-            let token = String(decoding: data, as: UTF8.self).trimmed(newlines: true)
-            if !token.isEmpty { reporter.mask(token) }
-        }
+        for secret in CIEnvironment.secrets(in: environment) { reporter.mask(secret) }
         let settingVariables = Set(SettingsTable.all.flatMap(\.environmentNames))
         let shadowed = ignored.filter(settingVariables.contains)
         if !shadowed.isEmpty {
@@ -91,7 +81,9 @@ public struct CommandContext: Sendable {
     /// The AWS client for this context, masking every credential it obtains.
     func makeClient(region: String?, roleToAssume: String?) throws -> AWSClient {
         let reporter = self.reporter
-        let role = try roleToAssume.map { try CIEnvironment.roleToAssume($0, environment: environment) }
+        let role = try roleToAssume.map {
+            try CIEnvironment.roleToAssume($0, environment: environment, onToken: reporter.mask)
+        }
         return try AWSSetup(
             environment: environment, explicitRegion: region, roleToAssume: role, transport: transport,
             onCredentials: { credentials in credentials.secrets.forEach(reporter.mask) }

@@ -26,6 +26,9 @@ public struct DeployDependencies: Sendable {
     public var pollSleeper: any Sleeper
     /// For SOURCE_DATE_EPOCH.
     public var environment: Environment
+    /// Short-lived credentials of the deploy's identity limited by a session policy (a hook's
+    /// `invoke` credentials), or nil when the deploy's credentials cannot be narrowed.
+    public var narrowedCredentials: @Sendable (NarrowedSession) async throws -> AWSCredentials? = { _ in nil }
 
     public init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -52,11 +55,13 @@ public struct DeployDependencies: Sendable {
     public static func aws(_ client: AWSClient, bakeSleeper: any Sleeper, environment: Environment)
         -> DeployDependencies
     {
-        DeployDependencies(
+        var dependencies = DeployDependencies(
             identity: STSClient(client: client), functions: LambdaClient(client: client),
             store: S3ArtifactStore(s3: S3Client(client: client)), metrics: CloudWatchClient(client: client),
             images: ECRClient(client: client), signer: SignerClient(client: client), region: client.region,
             credentials: { try await client.credentialSource.credentials() },
             clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
+        dependencies.narrowedCredentials = { try await client.credentialSource.narrowed($0) }
+        return dependencies
     }
 }

@@ -91,12 +91,12 @@ extension DeployPipeline {
         summary.line(update)
         if let command = plan.preTrafficCommand {
             summary.line(
-                "would run the pre-traffic command once the new version is Active and smoke-tested, before any traffic moves (up to \(plan.hookTimeoutSeconds)s): \(command)"
+                "would run the pre-traffic command once the new version is Active and smoke-tested, before any traffic moves (up to \(plan.hookTimeoutSeconds)s, AWS credentials: \(plan.hookCredentials.rawValue)): \(command)"
             )
         }
         if let command = plan.postTrafficCommand {
             summary.line(
-                "would run the post-traffic command once the alias serves the new version in full; its failure restores the previous version (up to \(plan.hookTimeoutSeconds)s): \(command)"
+                "would run the post-traffic command once the alias serves the new version in full; its failure restores the previous version (up to \(plan.hookTimeoutSeconds)s, AWS credentials: \(plan.hookCredentials.rawValue)): \(command)"
             )
         }
         var hookMembers: [String: JSONValue] = [:]
@@ -104,6 +104,7 @@ extension DeployPipeline {
         if let command = plan.postTrafficCommand { hookMembers["post-traffic"] = .string(command) }
         if !hookMembers.isEmpty {
             hookMembers["timeout-seconds"] = .int(plan.hookTimeoutSeconds)
+            hookMembers["credentials"] = .string(plan.hookCredentials.rawValue)
             updateMembers["hooks"] = .object(hookMembers)
         }
         document.merge(updateMembers.merging(["outcome": .string(summary.outcome.word)]) { $1 }) { $1 }

@@ -241,7 +241,9 @@ public struct DeployPipeline: Sendable {
         }
 
         if let payload = plan.smokePayload {
-            let smoke = try await SmokeTest(lambda: lambda, payload: payload, tenantId: plan.smokeTenantId).run(
+            let smoke = try await SmokeTest(
+                lambda: lambda, payload: payload, tenantId: plan.smokeTenantId, showsResponse: plan.showSmokeResponse
+            ).run(
                 function: plan.function, version: published.version)
             report.event("gate smoke: \(smoke.passed ? "passed" : "FAILED"): \(smoke.detail)", passed: smoke.passed)
             guard smoke.passed else {

@@ -98,9 +98,11 @@ extension DeployPlan {
             maxBakeSeconds: settings.seconds("max-bake"), decision: decision ?? .rollback)
         plan.warmInvocations = warm
         plan.smokeTenantId = settings.text("smoke-tenant-id")
+        plan.showSmokeResponse = settings.flag("show-smoke-response")
         plan.preTrafficCommand = settings.text("pre-traffic-command")
         plan.postTrafficCommand = settings.text("post-traffic-command")
         plan.hookTimeoutSeconds = settings.seconds("hook-timeout") ?? 600
+        plan.hookCredentials = settings.text("hook-credentials").flatMap(HookCredentials.init) ?? .invoke
         plan.provisionedConcurrencyTimeoutSeconds = settings.seconds("provisioned-concurrency-timeout") ?? 900
         plan.detach = settings.flag("detach")
         plan.maxIdleSeconds = settings.seconds("max-idle") ?? 3600

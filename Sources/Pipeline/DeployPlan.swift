@@ -45,6 +45,10 @@ public struct DeployPlan: Sendable {
     public var preTrafficCommand: String?
     public var postTrafficCommand: String?
     public var hookTimeoutSeconds: Int = 600
+    /// `--show-smoke-response`: the report quotes the smoke test's response.
+    public var showSmokeResponse = false
+    /// `--hook-credentials`: which AWS credentials the hooks get.
+    public var hookCredentials: HookCredentials = .invoke
     /// `--provisioned-concurrency-timeout`: the longest wait for provisioned concurrency to be
     /// `READY` after a weight change (or on the new version).
     public var provisionedConcurrencyTimeoutSeconds: Int = 900

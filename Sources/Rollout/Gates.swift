@@ -184,16 +184,24 @@ public struct SmokeTest: Sendable {
     public var payload: Data
     /// The tenant the invoke is for (a tenant-isolated function needs one).
     public var tenantId: String?
+    /// `--show-smoke-response`: whether the report quotes the response (its first 300 bytes). A
+    /// function's answer may hold what no log should (a token, a customer's record), so by
+    /// default only its size is reported.
+    public var showsResponse: Bool
 
-    public init(lambda: any FunctionAPI, payload: Data, tenantId: String? = nil) {
+    public init(lambda: any FunctionAPI, payload: Data, tenantId: String? = nil, showsResponse: Bool = false) {
         self.lambda = lambda
         self.payload = payload
         self.tenantId = tenantId
+        self.showsResponse = showsResponse
     }
 
     public func run(function: String, version: String) async throws -> GateResult {
         let result = try await lambda.invoke(function, qualifier: version, payload: payload, tenantId: tenantId)
-        let body = String(decoding: result.payload.prefix(300), as: UTF8.self)
+        let body =
+            showsResponse
+            ? String(decoding: result.payload.prefix(300), as: UTF8.self)
+            : "\(result.payload.count) bytes (--show-smoke-response quotes them)"
         if let error = result.functionError {
             return GateResult(
                 gate: "smoke", passed: false, detail: "version \(version) raised a \(error) error: \(body)")

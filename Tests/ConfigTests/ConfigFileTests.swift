@@ -314,7 +314,7 @@ struct SettingsTableTests {
         }
         for input in inputs where SettingsTable.spec(input) == nil {
             #expect(
-                ["lambda-shift-version", "command", "verify-attestation"].contains(input),
+                ["lambda-shift-version", "lambda-shift-repository", "command", "verify-attestation"].contains(input),
                 "action.yml has an input \(input) that is no setting")
         }
     }

@@ -93,9 +93,13 @@ extension TwinSuite {
             let name = uniqueName("smoke-fn")
             try await twin.seedFunction(name)
             let lambda = LambdaClient(client: try twin.client())
-            let smoke = SmokeTest(lambda: lambda, payload: Data(#"{"ping":1}"#.utf8))
+            let smoke = SmokeTest(lambda: lambda, payload: Data(#"{"ping":1}"#.utf8), showsResponse: true)
             let ok = try await smoke.run(function: name, version: "1")
             #expect(ok.passed && ok.detail == #"version 1 answered {"ping":1}"#)
+            // Unasked, the response is not quoted: only its size.
+            let quiet = try await SmokeTest(lambda: lambda, payload: Data(#"{"secret-ish":"s3cr3t-value"}"#.utf8)).run(
+                function: name, version: "1")
+            #expect(quiet.passed && quiet.detail == "version 1 answered 29 bytes (--show-smoke-response quotes them)")
             try await twin.control(
                 "POST", "/_twin/invoke",
                 [
@@ -104,6 +108,13 @@ extension TwinSuite {
                 ])
             let bad = try await smoke.run(function: name, version: "1")
             #expect(!bad.passed && bad.detail == #"version 1 raised a Unhandled error: {"errorMessage":"KeyError"}"#)
+            let badQuiet = try await SmokeTest(lambda: lambda, payload: Data("{}".utf8)).run(
+                function: name, version: "1")
+            #expect(
+                !badQuiet.passed
+                    && badQuiet.detail
+                        == "version 1 raised a Unhandled error: 27 bytes (--show-smoke-response quotes them)"
+            )
             let invocations = try await twin.controlJSON("GET", "/_twin/invocations")
             #expect("\(invocations)".contains(name))
         }

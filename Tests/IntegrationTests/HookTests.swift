@@ -85,6 +85,116 @@ extension TwinSuite {
             #expect(flipped.status == 0 && flipped.outputs["outcome"] == "deployed", "\(flipped.all)")
         }
 
+        /// A hook that writes its environment to DIR/env and, with the credentials it got, asks
+        /// the twin (curl signs SigV4 itself, independently of lambda-shift) to invoke the new
+        /// version, invoke version 1, and set the alias (to the version it serves: a change in name
+        /// only, which still needs UpdateAlias): each status in DIR/NAME.status.
+        func probingHook(_ dir: String) -> String {
+            let sign =
+                #"curl -s -o /dev/null -w '%{http_code}' --aws-sigv4 aws:amz:us-east-1:lambda --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@""#
+            let functions = #""$AWS_ENDPOINT_URL/2015-03-31/functions/$LAMBDA_SHIFT_FUNCTION"#
+            return [
+                "env > \(dir)/env",
+                #"set --; [ -z "$AWS_SESSION_TOKEN" ] || set -- -H "x-amz-security-token: $AWS_SESSION_TOKEN""#,
+                "\(sign) -X POST -d '{}' \(functions)/invocations?Qualifier=$LAMBDA_SHIFT_VERSION\" > \(dir)/new.status",
+                "\(sign) -X POST -d '{}' \(functions)/invocations?Qualifier=1\" > \(dir)/old.status",
+                "\(sign) -X PUT -H 'Content-Type: application/json' -d '{\"FunctionVersion\":\"'$LAMBDA_SHIFT_PREVIOUS_VERSION'\"}' \(functions)/aliases/live\" > \(dir)/alias.status",
+                "true",
+            ].joined(separator: "\n")
+        }
+
+        func probe(_ dir: String) throws -> (env: [String: String], new: String, old: String, alias: String) {
+            func read(_ name: String) throws -> String { try String(contentsOfFile: "\(dir)/\(name)", encoding: .utf8) }
+            let env = Dictionary(
+                try read("env").split(separator: "\n").compactMap { line -> (String, String)? in
+                    guard let equals = line.firstIndex(of: "=") else { return nil }
+                    return (String(line[..<equals]), String(line[line.index(after: equals)...]))
+                }, uniquingKeysWith: { $1 })
+            return (env, try read("new.status"), try read("old.status"), try read("alias.status"))
+        }
+
+        func temporaryDirectory() throws -> String {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return dir
+        }
+
+        @Test(
+            "issue 40: under role-to-assume a hook gets credentials that may only invoke the new version (the twin holds them to their session policy), and none of the CI's tokens"
+        )
+        func hookCredentialsInvoke() async throws {
+            let f = try await fixture("hookcred")
+            let dir = try temporaryDirectory()
+            let idToken = webIdentityToken(expiresIn: 600)
+            try await twin.clearRequests()
+            let result = try Shell.lambdaShift(
+                [
+                    "deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source, "--environment",
+                    "production", "--strategy", "AllAtOnce", "--role-to-assume",
+                    "arn:aws:iam::123456789012:role/gha-deploy", "--pre-traffic-command", probingHook(dir),
+                ],
+                environment: twin.environment([
+                    "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "GITHUB_ACTIONS": "true",
+                    "ACTIONS_ID_TOKEN_REQUEST_URL": twin.metadata + "/oidc/token?api-version=2.0",
+                    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "twin-actions-request-token", "GITHUB_RUN_ID": "4343",
+                    "CI_JOB_TOKEN": "glcbt-job-token-1234", "MY_ID_TOKEN": idToken,
+                ]).variables)
+            #expect(result.status == 0, "\(result.all)")
+            let seen = try probe(dir)
+            #expect(seen.env["LAMBDA_SHIFT_HOOK_CREDENTIALS"] == "invoke", "\(seen.env)")
+            for withheld in [
+                "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "CI_JOB_TOKEN", "MY_ID_TOKEN",
+            ] {
+                #expect(seen.env[withheld] == nil, "\(withheld) reached the hook")
+            }
+            #expect(seen.env["AWS_SESSION_TOKEN"]?.isEmpty == false)
+            #expect(seen.new == "200" && seen.old == "403" && seen.alias == "403", "\(seen)")
+            #expect(result.stderr.contains("gets credentials that may only invoke version 2"), "\(result.stderr)")
+            // The deploy's session and the hook's: two web-identity exchanges, each with a fresh token.
+            let assumed = try await twin.requests().filter {
+                $0["operation"] as? String == "AssumeRoleWithWebIdentity"
+            }
+            #expect(assumed.count == 2 && assumed.allSatisfy { $0["status"] as? Int == 200 }, "\(assumed)")
+            // Every token the run saw is masked, the OIDC token it fetched and the id_token variable
+            // (a JWT by its shape) included.
+            let masks = result.stderr.split(separator: "\n").filter { $0.hasPrefix("::add-mask::") }
+            #expect(masks.contains { $0 == "::add-mask::\(idToken)" }, "\(masks)")
+            #expect(
+                masks.contains { $0.hasPrefix("::add-mask::eyJ") && $0 != "::add-mask::\(idToken)" },
+                "no mask for the fetched OIDC token: \(masks)")
+        }
+
+        @Test(
+            "issue 40: with the deploy's own keys a hook gets no AWS credentials by default, and the deploy's with --hook-credentials deploy"
+        )
+        func hookCredentialsNoneAndDeploy() async throws {
+            let f = try await fixture("hooknone")
+            let dir = try temporaryDirectory()
+            let none = try deploy(f, ["--strategy", "AllAtOnce", "--pre-traffic-command", probingHook(dir)])
+            #expect(none.status == 0, "\(none.all)")
+            let unarmed = try probe(dir)
+            #expect(unarmed.env["AWS_ACCESS_KEY_ID"] == nil && unarmed.env["AWS_SECRET_ACCESS_KEY"] == nil)
+            #expect(unarmed.env["LAMBDA_SHIFT_HOOK_CREDENTIALS"] == "none")
+            #expect(unarmed.env["AWS_SHARED_CREDENTIALS_FILE"] == "/dev/null")
+            #expect(unarmed.new == "403" && unarmed.old == "403" && unarmed.alias == "403", "\(unarmed)")
+            #expect(none.stderr.contains("gets no AWS credentials"), "\(none.stderr)")
+
+            let g = (f.function, f.bucket, try sourceDirectory(returning: "hooknone-v3"))
+            let deployOwn = try deploy(
+                g,
+                ["--strategy", "AllAtOnce", "--hook-credentials", "deploy", "--pre-traffic-command", probingHook(dir)])
+            let armed = try probe(dir)
+            #expect(armed.env["AWS_ACCESS_KEY_ID"] == Twin.accessKeyId)
+            #expect(armed.env["LAMBDA_SHIFT_HOOK_CREDENTIALS"] == "deploy")
+            // The deploy's keys can do what the deploy can: invoke any version, update the alias
+            // (the deploy sees the alias's revision change under it and stops, as it must).
+            #expect(armed.new == "200" && armed.old == "200" && armed.alias == "200", "\(armed)")
+            #expect(
+                deployOwn.status == 1
+                    && deployOwn.stderr.contains("Someone else changed alias live during the rollout"),
+                "\(deployOwn.all)")
+        }
+
         @Test(
             "the hooks see the new version's ARN; a failing pre-traffic command moves nothing, a failing post-traffic one restores"
         )

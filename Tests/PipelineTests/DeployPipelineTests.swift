@@ -801,6 +801,70 @@ struct TrafficHookTests {
         #expect(result.hooks.map(\.kind) == [.preTraffic, .postTraffic] && result.hooks.allSatisfy(\.passed))
     }
 
+    @Test(
+        "issue 40: a hook gets the narrowed credentials asked for with a policy that allows invoking the new version alone, and none of the CI's tokens"
+    )
+    func hookCredentials() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("hook-\(UUID().uuidString)").path
+        let asked = Mutex<[NarrowedSession]>([])
+        var deps = world.deps(
+            credentials: AWSCredentials(accessKeyId: "AKIADEPLOY", secretAccessKey: "deploy-secret"),
+            environment: [
+                "AWS_ACCESS_KEY_ID": "AKIADEPLOY", "AWS_SECRET_ACCESS_KEY": "deploy-secret",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://t",
+                "CI_JOB_TOKEN": "job-token",
+                "CI_REPOSITORY_URL": "https://gitlab-ci-token:job-token@gitlab.com/o/a.git",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/x", "KEEP_ME": "kept",
+                "GITLAB_ID": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+            ])
+        deps.narrowedCredentials = { session in
+            asked.withLock { $0.append(session) }
+            return AWSCredentials(accessKeyId: "ASIAHOOK", secretAccessKey: "hook-secret", sessionToken: "hook-token")
+        }
+        let plan = try world.plan {
+            $0["strategy"] = "AllAtOnce"
+            $0["hook-timeout"] = "20m"
+            $0["pre-traffic-command"] = "env | sort > \(file)"
+        }
+        let result = await DeployPipeline(plan: plan, deps: deps, events: world.events).run()
+        #expect(result.outcome == .deployed, "\(result)")
+        let env = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        for expected in [
+            "AWS_ACCESS_KEY_ID=ASIAHOOK", "AWS_SECRET_ACCESS_KEY=hook-secret", "AWS_SESSION_TOKEN=hook-token",
+            "LAMBDA_SHIFT_HOOK_CREDENTIALS=invoke", "KEEP_ME=kept", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+            "AWS_EC2_METADATA_DISABLED=true",
+        ] {
+            #expect(env.contains(expected), "\(expected) not in \(env)")
+        }
+        let withheld = [
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN=", "ACTIONS_ID_TOKEN_REQUEST_URL=", "CI_JOB_TOKEN=", "CI_REPOSITORY_URL=",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=", "GITLAB_ID=",
+        ]
+        #expect(!env.contains { line in withheld.contains { line.hasPrefix($0) } }, "\(env)")
+        let session = try #require(asked.withLock { $0 }.first)
+        #expect(
+            session.policy
+                == #"{"Statement":[{"Action":"lambda:InvokeFunction","Effect":"Allow","Resource":"arn:aws:lambda:us-east-1:123456789012:function:svc:2"}],"Version":"2012-10-17"}"#
+        )
+        #expect(session.durationSeconds == 1260 && session.sessionName == "lambda-shift-hook-2")
+        #expect(world.events.lines.contains { $0.contains("gets credentials that may only invoke version 2") })
+
+        // STS refusing is said, and the hook runs with no credentials at all.
+        try world.writeCode("newer code")
+        deps.narrowedCredentials = { _ in throw AWSClientError(.webIdentityToken, "STS said no.", isConfiguration: true)
+        }
+        let refused = await DeployPipeline(plan: plan, deps: deps, events: world.events).run()
+        #expect(refused.outcome == .deployed, "\(refused)")
+        let bare = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(!bare.contains("AWS_ACCESS_KEY_ID=") && bare.contains("LAMBDA_SHIFT_HOOK_CREDENTIALS=none"), "\(bare)")
+        #expect(
+            world.events.lines.contains {
+                $0.contains("gets no AWS credentials: STS did not give credentials limited to invoking version 3")
+            }, "\(world.events.lines)")
+    }
+
     @Test("a command that leaves a process behind ends when its shell does; it gets signals as any command does")
     func leftBehindAndSignals() async throws {
         let world = try World()

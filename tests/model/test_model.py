@@ -278,7 +278,8 @@ class LambdaShiftMachine(RuleBasedStateMachine):
 
     def check_args(self, check, expect, files):
         """Flags for a smoke test or a traffic hook; a post-traffic command first snapshots the
-        alias with `status` (the state mid-run, judged in judge_snapshot)."""
+        alias with `status` (the state mid-run, judged in judge_snapshot), which needs the deploy's
+        own credentials (--hook-credentials deploy: the harness's keys are static)."""
         if check == "smoke_pass":
             return SMOKE
         if check == "smoke_fail":
@@ -289,7 +290,8 @@ class LambdaShiftMachine(RuleBasedStateMachine):
             return ["--pre-traffic-command", "false"]
         if check in ("post_true", "post_false"):
             snapshot = shlex.quote(str(files / "hook-status.json"))
-            return ["--post-traffic-command", f"{shlex.quote(BINARY)} status --function {FUNCTION} --output json "
+            return ["--hook-credentials", "deploy",
+                    "--post-traffic-command", f"{shlex.quote(BINARY)} status --function {FUNCTION} --output json "
                                               f"> {snapshot}; exit {0 if check == 'post_true' else 1}"]
         return []
 

@@ -111,7 +111,7 @@ def test_sighup_mid_bake_restores_the_alias_like_sigterm(twin, runner, builds):
 def test_a_version_is_recorded_good_only_after_its_post_traffic_command_passed(twin, runner, tmp_path, builds):
     snapshot = tmp_path / "during-hook.json"
     hook = f"{BINARY} status --function {FUNCTION} --output json > {snapshot}; exit 1"
-    run = runner.run(*builds.deploy(ms.STAGING, "--post-traffic-command", hook))
+    run = runner.run(*builds.deploy(ms.STAGING, "--hook-credentials", "deploy", "--post-traffic-command", hook))
     assert (run.exit_code, run.document["outcome"]) == (3, "rolled-back"), run.stdout
     during = json.loads(snapshot.read_text())["history"]
     assert "2" not in during["good"], f"version 2 was recorded good while its post-traffic command ran: {during}"

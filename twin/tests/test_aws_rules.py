@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_twin import (AKID, REGION, SECRET, b64sha256, ctl, error_of, fresh, make_zip,  # noqa: E402,F401
+from test_twin import (AKID, REGION, SECRET, b64sha256, client, ctl, error_of, fresh, make_zip,  # noqa: E402,F401
                        publish_new_version, raw_request, seed, twin, wait_successful)
 
 LOOSE = Config(retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False,
@@ -1321,3 +1321,49 @@ def test_a_version_number_is_never_given_twice(twin, fresh):
     assert publish_new_version(lam, twin, "v6")["Version"] == "6"
     listed = [v["Version"] for v in lam.list_versions_by_function(FunctionName="fn")["Versions"]]
     assert listed == ["$LATEST", "1", "3", "4", "6"]
+
+
+def test_a_session_policy_limits_the_keys_issued_under_it(twin):
+    """IAM User Guide, Session policies: a session's permissions are the intersection of the
+    role's and the session policy's; what no session policy statement allows is AccessDenied
+    "because no session policy allows the ACTION action" (Troubleshoot access denied).
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session"""
+    seed(twin)
+    lam = client(twin, "lambda")
+    lam.update_function_code(FunctionName="fn", ZipFile=make_zip("def handler(e, c):\n    return 2\n"))
+    wait_successful(lam)
+    version = lam.publish_version(FunctionName="fn")
+    qualified = version["FunctionArn"] if version["FunctionArn"].endswith(":" + version["Version"]) \
+        else version["FunctionArn"] + ":" + version["Version"]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": qualified}]})
+    creds = client(twin, "sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/deployer",
+                                            RoleSessionName="hook", Policy=policy)["Credentials"]
+    narrow = client(twin, "lambda", akid=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                    token=creds["SessionToken"])
+    assert narrow.invoke(FunctionName="fn", Qualifier=version["Version"])["StatusCode"] == 200
+    status, code, message = refused(lambda: narrow.invoke(FunctionName="fn", Qualifier="1"))
+    assert (status, code) == (403, "AccessDeniedException")
+    assert message == ("User: arn:aws:sts::123456789012:assumed-role/deployer/hook is not authorized to perform: "
+                       "lambda:InvokeFunction on resource: " + qualified.rsplit(":", 1)[0] + ":1 because no "
+                       "session policy allows the lambda:InvokeFunction action")
+    assert refused(lambda: narrow.update_alias(FunctionName="fn", Name="live", FunctionVersion="2"))[:2] == \
+        (403, "AccessDeniedException")
+    assert refused(lambda: narrow.get_function_configuration(FunctionName="fn"))[:2] == (403, "AccessDeniedException")
+    s3 = client(twin, "s3", akid=creds["AccessKeyId"], secret=creds["SecretAccessKey"], token=creds["SessionToken"])
+    assert refused(lambda: s3.list_buckets())[:2] == (403, "AccessDenied")
+    # An explicit Deny wins over an Allow; keys issued without a policy are not limited.
+    deny = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "lambda:UpdateAlias", "Resource": "*"}]})
+    denied = client(twin, "sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/deployer",
+                                             RoleSessionName="hook2", Policy=deny)["Credentials"]
+    wide = client(twin, "lambda", akid=denied["AccessKeyId"], secret=denied["SecretAccessKey"],
+                  token=denied["SessionToken"])
+    assert wide.get_function_configuration(FunctionName="fn")["FunctionName"] == "fn"
+    status, code, message = refused(lambda: wide.update_alias(FunctionName="fn", Name="live", FunctionVersion="2"))
+    assert (status, code) == (403, "AccessDeniedException") and "explicit deny in a session policy" in message
+    plain = client(twin, "sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/deployer",
+                                            RoleSessionName="all")["Credentials"]
+    client(twin, "lambda", akid=plain["AccessKeyId"], secret=plain["SecretAccessKey"],
+           token=plain["SessionToken"]).update_alias(FunctionName="fn", Name="live", FunctionVersion="2")

@@ -4,6 +4,28 @@ import FoundationEssentials
 /// Where signed requests get their credentials from.
 public protocol CredentialSource: Sendable {
     func credentials() async throws -> AWSCredentials
+    /// Fresh, short-lived credentials of the same identity, limited by a session `policy` (what a
+    /// traffic hook gets), or nil when this source cannot make such (see
+    /// `CredentialProviderChain.narrowed`).
+    func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials?
+}
+
+/// What `narrowed` asks STS for: a session policy, its lifetime and the session's name.
+public struct NarrowedSession: Sendable, Equatable {
+    /// An IAM policy document (JSON): the session may do only what it and the role both allow.
+    public var policy: String
+    public var durationSeconds: Int
+    public var sessionName: String
+
+    public init(policy: String, durationSeconds: Int, sessionName: String) {
+        self.policy = policy
+        self.durationSeconds = durationSeconds
+        self.sessionName = STSCredentialExchange.sessionName(sessionName)
+    }
+}
+
+extension CredentialSource {
+    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? { nil }
 }
 
 /// Fixed credentials, for tests and for calls made with credentials just obtained.

@@ -23,6 +23,20 @@ public struct CredentialProviderChain: CredentialProvider {
         }
         return nil
     }
+
+    /// Narrowed credentials when the source in use is a web identity (role-to-assume, or
+    /// AWS_WEB_IDENTITY_TOKEN_FILE with nothing before it in the chain): its token may assume the
+    /// role again with a session policy. Any other source (keys, a profile, a container or
+    /// instance role) cannot be narrowed without rights the deploy may not have: nil.
+    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
+        for provider in providers {
+            if let webIdentity = provider as? WebIdentityCredentialProvider {
+                return try await webIdentity.narrowed(request)
+            }
+            if try await provider.resolve() != nil { return nil }
+        }
+        return nil
+    }
 }
 
 /// Holds the credentials a provider returned and asks again shortly before they expire
@@ -68,6 +82,15 @@ public actor CredentialCache: CredentialSource {
             if let current, let expiration = current.expiration, expiration > now { return current }
             throw error
         }
+    }
+
+    /// Narrowed credentials from the chain (never cached: each hook gets its own), announced like
+    /// any others so they are masked before use.
+    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
+        guard let chain = provider as? CredentialProviderChain, let narrowed = try await chain.narrowed(request)
+        else { return nil }
+        onCredentials?(narrowed)
+        return narrowed
     }
 }
 

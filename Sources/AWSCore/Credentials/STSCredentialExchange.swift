@@ -10,10 +10,13 @@ public struct STSCredentialExchange: Sendable {
     public init(client: AWSClient) { self.client = client }
 
     public func assumeRoleWithWebIdentity(
-        roleArn: String, sessionName: String, token: String, durationSeconds: Int? = nil
+        roleArn: String, sessionName: String, token: String, durationSeconds: Int? = nil, policy: String? = nil
     ) async throws -> AWSCredentials {
         var parameters = [("RoleArn", roleArn), ("RoleSessionName", sessionName), ("WebIdentityToken", token)]
         if let durationSeconds { parameters.append(("DurationSeconds", String(durationSeconds))) }
+        // A session policy: the session may do only what both it and the role allow.
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
+        if let policy { parameters.append(("Policy", policy)) }
         let node = try await call("AssumeRoleWithWebIdentity", parameters: parameters, unsigned: true)
         return try credentials(
             from: node, result: "AssumeRoleWithWebIdentityResult", source: "web identity (\(roleArn))")

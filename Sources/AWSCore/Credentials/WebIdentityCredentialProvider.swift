@@ -70,9 +70,21 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     }
 
     public func resolve() async throws -> AWSCredentials? {
+        try await assume(sessionName: sessionName, durationSeconds: nil, policy: nil)
+    }
+
+    /// The same role assumed again with a fresh token, limited by a session policy.
+    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
+        try await assume(
+            sessionName: request.sessionName, durationSeconds: request.durationSeconds, policy: request.policy)
+    }
+
+    private func assume(sessionName: String, durationSeconds: Int?, policy: String?) async throws -> AWSCredentials {
         let token = try await fetchToken()
         do {
-            return try await sts.assumeRoleWithWebIdentity(roleArn: roleArn, sessionName: sessionName, token: token)
+            return try await sts.assumeRoleWithWebIdentity(
+                roleArn: roleArn, sessionName: sessionName, token: token, durationSeconds: durationSeconds,
+                policy: policy)
         } catch let error as AWSServiceError {
             switch error.code {
             case "ExpiredTokenException":
