@@ -78,8 +78,11 @@ def issued_credentials(body: bytes) -> tuple[str, str, str | None] | None:
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
 # The twin's identity policies allow everything (moto does not evaluate IAM), so a session
 # policy is the whole of what such keys may do. Resources are evaluated for Lambda functions
-# (the ARN of the function in the path, qualified by the version or alias asked for); another
-# service's requests match only a Resource of "*".
+# (the ARN of the function in the path, qualified by the Qualifier asked for; the alias actions
+# on the function itself) and S3
+# (the bucket's or the object's ARN); another service's requests match only a Resource of "*".
+# GetCallerIdentity needs no permission at all ("No permissions are required to perform this
+# operation", STS API reference).
 
 SERVICE_PREFIX = {"lambda": "lambda", "s3": "s3", "monitoring": "cloudwatch", "sts": "sts", "ecr": "ecr",
                   "signer": "signer", "logs": "logs", "iam": "iam"}
@@ -88,7 +91,9 @@ SERVICE_PREFIX = {"lambda": "lambda", "s3": "s3", "monitoring": "cloudwatch", "s
 ACTION_NAMES = {("lambda", "Invoke"): "InvokeFunction", ("lambda", "InvokeWithResponseStream"): "InvokeFunction",
                 ("s3", "HeadObject"): "GetObject", ("s3", "HeadBucket"): "ListBucket",
                 ("s3", "ListObjectsV2"): "ListBucket", ("s3", "ListObjects"): "ListBucket",
-                ("s3", "ListObjectVersions"): "ListBucketVersions"}
+                ("s3", "ListObjectVersions"): "ListBucketVersions",
+                ("s3", "CreateMultipartUpload"): "PutObject", ("s3", "UploadPart"): "PutObject",
+                ("s3", "CompleteMultipartUpload"): "PutObject"}
 
 
 def session_policy(params: dict) -> dict | None:
@@ -139,6 +144,11 @@ def request_action_and_resource(req, account: str) -> tuple[str, str]:
     prefix = SERVICE_PREFIX.get(service, service)
     action = f"{prefix}:{ACTION_NAMES.get((service, operation), operation)}"
     resource = "*"
+    if service == "s3":
+        trimmed = unquote(req.path.lstrip("/"))
+        resource = f"arn:aws:s3:::{trimmed}" if trimmed else "*"
+        if action in ("s3:GetObject",) and "versionId=" in req.query:
+            action = "s3:GetObjectVersion"
     if service == "lambda":
         parts = req.path.split("/")
         if len(parts) > 3 and parts[2] == "functions":
@@ -148,17 +158,20 @@ def request_action_and_resource(req, account: str) -> tuple[str, str]:
                 resource = name
             else:
                 resource = f"arn:aws:lambda:{req.region}:{account}:function:{name}"
+            # A Qualifier (a version or alias asked for) qualifies the resource; the alias
+            # actions (CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases) are
+            # authorized on the function itself, whatever alias they name: their resource type
+            # in the Service Authorization Reference is the function, and AWS's refusals name
+            # the unqualified function ARN.
             if qualifier and resource.count(":") == 6:
                 resource += f":{qualifier}"
-            if len(parts) > 5 and parts[4] == "aliases":  # GetAlias, UpdateAlias, DeleteAlias
-                resource += f":{unquote(parts[5])}"
     return action, resource
 
 
 def session_policy_denial(req, key) -> Response | None:
     """None when the key's session policy allows the request; else the service's 403."""
     policy = key.session_policy
-    if policy is None:
+    if policy is None or (req.service, req.operation) == ("sts", "GetCallerIdentity"):
         return None
     principal = key.principal or "arn:aws:sts::123456789012:assumed-role/unknown/unknown"
     account = principal.split(":")[4] or "123456789012"

@@ -30,7 +30,11 @@ extension LambdaShift {
             help: "Adds AWS Signer's StartSigningJob and DescribeSigningJob with this profile, and the signed prefix.")
         var signingProfile: String?
         @Option(help: .setting("signed-prefix", for: .iamPolicy)) var signedPrefix: String?
-        @Flag(help: "Previews too: adds DeleteAlias and DeleteFunction on versions, for cleanup.") var preview = false
+        @Flag(
+            help:
+                "Previews too: adds DeleteAlias, DeleteFunction on versions and the function URL calls, for cleanup; needs no branch or pull request."
+        ) var preview = false
+        @Option(help: .setting("preview-alias", for: .iamPolicy)) var previewAlias: String?
         @Option(help: .setting("key", for: .iamPolicy)) var key: String?
         @Option(help: "Environment to cover (default: the branch's, else every environment of the map).")
         var environment: String?

@@ -48,7 +48,12 @@ extension DeployPlan {
             )
         }
         let aliasName: String
-        if isPreview {
+        if isPreview && settings.command == .iamPolicy {
+            // A policy covers every alias the template can make, whatever the branch or request:
+            // its fixed prefix, then anything (`pr-*`).
+            aliasName =
+                PreviewAlias.prefix(template: settings.text("preview-alias") ?? PreviewAlias.defaultTemplate) + "*"
+        } else if isPreview {
             aliasName = try PreviewAlias.name(
                 template: settings.text("preview-alias") ?? PreviewAlias.defaultTemplate,
                 branch: provenance.branch, pr: settings.ci.pullRequest)

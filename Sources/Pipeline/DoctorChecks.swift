@@ -69,7 +69,7 @@ public struct DoctorChecks: Sendable {
         if let bucket {
             checks.append(
                 await check("bucket") {
-                    try await store.probeBucket(bucket)
+                    try await store.probeBucket(bucket, under: "")
                     return "\(bucket) readable"
                 })
         }

@@ -79,6 +79,13 @@ public enum IAMPolicyBuilder {
             metrics: plans.contains { $0.maxErrorRateBasisPoints != nil || $0.canary != nil },
             smoke: plans.contains { $0.smokePayload != nil },
             pruning: plans.contains { $0.keepVersions != nil }, previews: plans.contains(where: \.isPreview))
+        if plans.contains(where: \.isPreview) {
+            // Lambda authorizes CreateAlias, UpdateAlias and DeleteAlias on the function, whatever
+            // alias they name, so no policy can hold a role to the preview aliases alone.
+            assumptions.append(
+                "a policy cannot limit alias writes to the preview aliases (Lambda authorizes CreateAlias, UpdateAlias and DeleteAlias on the function): deploy previews to a function of their own, so the role that runs pull requests' code reaches nothing that serves callers"
+            )
+        }
         return Built(document: document, environments: plans.map(\.environment), assumptions: unique(assumptions))
     }
 

@@ -36,7 +36,9 @@ public struct IAMPolicyDocument: Sendable, Equatable {
             Statement(
                 sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }))
         if previews {
-            // `cleanup` removes preview aliases and the versions nothing uses any more.
+            // `cleanup` removes preview aliases and the versions nothing uses any more. DeleteAlias
+            // is authorized on the function itself (whatever alias it names), DeleteFunction and
+            // the URL calls on the version or alias: both forms.
             statements.append(
                 Statement(
                     sid: "CleanUpPreviews",
@@ -45,7 +47,7 @@ public struct IAMPolicyDocument: Sendable, Equatable {
                         "lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig",
                         "lambda:DeleteFunctionUrlConfig",
                     ],
-                    resources: functionArns.map { $0 + ":*" }))
+                    resources: functionArns.flatMap { [$0, $0 + ":*"] }))
         }
         if pruning {
             statements.append(

@@ -206,7 +206,8 @@ struct Preflight {
     func probeBucket() async throws {
         guard plan.source.artifact == nil && plan.source.image == nil else { return }
         do {
-            try await deps.store.probeBucket(plan.bucket)
+            // Under the key prefix: the policy iam-policy prints lets the deploy read nowhere else.
+            try await deps.store.probeBucket(plan.bucket, under: plan.keyPrefix)
         } catch let error as AWSServiceError where error.isMissingBucket {
             throw AWSClientError(
                 .invalidSetting,

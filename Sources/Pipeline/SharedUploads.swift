@@ -12,7 +12,9 @@ struct SharedUploads: ArtifactStore {
     let region: String
     let ledger: UploadLedger
 
-    func probeBucket(_ bucket: String) async throws { try await inner.probeBucket(bucket) }
+    func probeBucket(_ bucket: String, under prefix: String) async throws {
+        try await inner.probeBucket(bucket, under: prefix)
+    }
 
     func uploadPackage(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]

@@ -56,7 +56,8 @@ extension LambdaClient: FunctionAPI {}
 /// Where packages go: S3 in production (`S3Client`), memory in tests.
 public protocol ArtifactStore: Sendable {
     /// Throws the store's answer when the bucket cannot be used (missing, elsewhere, denied).
-    func probeBucket(_ bucket: String) async throws
+    /// Whether the bucket exists and may be read under `prefix` (the deploy's key prefix).
+    func probeBucket(_ bucket: String, under prefix: String) async throws
     /// Uploads a file whose SHA-256 is known; the store checks the bytes against it.
     func uploadPackage(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
@@ -103,7 +104,9 @@ public struct S3ArtifactStore: ArtifactStore {
         self.partSize = partSize
     }
 
-    public func probeBucket(_ bucket: String) async throws { try await s3.probeBucket(bucket) }
+    public func probeBucket(_ bucket: String, under prefix: String) async throws {
+        try await s3.probeBucket(bucket, under: prefix)
+    }
 
     public func uploadPackage(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,

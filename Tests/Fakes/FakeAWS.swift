@@ -393,7 +393,7 @@ public final class FakeStore: ArtifactStore {
 
     public init() {}
 
-    public func probeBucket(_ bucket: String) async throws {
+    public func probeBucket(_ bucket: String, under prefix: String) async throws {
         guard bucket == "artifacts" else {
             throw AWSServiceError(
                 service: "S3", operation: "GetObject", code: "NoSuchBucket", message: "", status: 404, requestId: nil)

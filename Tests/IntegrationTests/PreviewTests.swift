@@ -70,6 +70,77 @@ extension TwinSuite {
             #expect(again.status == 0 && again.stdout.contains("nothing to clean"), "\(again.all)")
         }
 
+        @Test(
+            "issue 40: a preview role's policy (iam-policy --preview on a function of its own), held by the twin as a session policy, lets a preview deploy and its cleanup through and refuses the staging function"
+        )
+        func previewRolePolicy() async throws {
+            let previewFunction = uniqueName("prev-role")
+            let stagingFunction = uniqueName("prev-staging")
+            try await twin.seedFunction(previewFunction)  // live on version 1
+            try await twin.seedFunction(stagingFunction)
+            let bucket = uniqueName("prev-role-b")
+            try await Seeder(client: try twin.client()).createBucket(bucket)
+            try await twin.control("POST", "/_twin/lambda", ["updatePolls": 1])
+            let policyRun = try run([
+                "iam-policy", "--function", previewFunction, "--bucket", bucket, "--preview", "--preview-alias",
+                "pr-{pr}", "--account-id", "123456789012", "--region", "us-east-1", "--repository", "octo/app",
+            ])
+            #expect(policyRun.status == 0, "\(policyRun.all)")
+            // Alias writes cannot be held to pr-* by IAM: the policy says so and names the way out.
+            #expect(policyRun.stderr.contains("deploy previews to a function of their own"), "\(policyRun.stderr)")
+            let policy = try #require(
+                try JSONSerialization.jsonObject(with: Data(policyRun.stdout.utf8)) as? [String: Any])
+            let statements = try #require(policy["Statement"] as? [[String: Any]])
+            let lambdaResources = Set(
+                statements.flatMap { ($0["Resource"] as? [String]) ?? [] }.filter { $0.contains(":function:") })
+            let fn = "arn:aws:lambda:us-east-1:123456789012:function:\(previewFunction)"
+            #expect(lambdaResources == [fn, fn + ":*"], "\(lambdaResources)")
+            // The role's session, limited to that policy (compact, as STS takes it).
+            let compact = String(
+                decoding: try JSONSerialization.data(withJSONObject: policy, options: [.sortedKeys]), as: UTF8.self)
+            let sts = STSCredentialExchange(client: try twin.client())
+            let node = try await sts.call(
+                "AssumeRole",
+                parameters: [
+                    ("RoleArn", "arn:aws:iam::123456789012:role/name-searcher-preview-deploy"),
+                    ("RoleSessionName", "preview"), ("Policy", compact),
+                ])
+            let credentials = try #require(node.child("AssumeRoleResult")?.child("Credentials"))
+            let preview = [
+                "AWS_ACCESS_KEY_ID": credentials.text(at: "AccessKeyId") ?? "",
+                "AWS_SECRET_ACCESS_KEY": credentials.text(at: "SecretAccessKey") ?? "",
+                "AWS_SESSION_TOKEN": credentials.text(at: "SessionToken") ?? "", "GITHUB_ACTIONS": "true",
+                "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/42/merge",
+                "GITHUB_REPOSITORY": "octo/app",
+                "GITHUB_HEAD_REF": "feature", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+            ]
+            let source = try sourceDirectory(returning: "pr 42 under the preview role")
+            let deployed = try run(
+                [
+                    "deploy", "--function", previewFunction, "--bucket", bucket, "--source", source, "--preview",
+                    "--preview-alias", "pr-{pr}",
+                ], preview)
+            #expect(deployed.status == 0 && deployed.stdout.contains("alias=pr-42"), "\(deployed.all)")
+            let lambda = LambdaClient(client: try twin.client())
+            #expect(try await lambda.getAlias(previewFunction, alias: "pr-42").functionVersion == "2")
+
+            // The same role cannot touch the staging function: AccessDenied, nothing changed.
+            let staging = try run(
+                [
+                    "deploy", "--function", stagingFunction, "--bucket", bucket, "--source", source, "--preview",
+                    "--preview-alias", "pr-{pr}",
+                ], preview)
+            #expect(staging.status != 0 && staging.stderr.contains("not authorized"), "\(staging.all)")
+            #expect(try await lambda.aliasIfExists(stagingFunction, alias: "pr-42") == nil)
+            #expect(try await lambda.listVersionsByFunction(stagingFunction).map(\.version) == ["$LATEST", "1"])
+
+            let cleaned = try run(
+                ["cleanup", "--function", previewFunction, "--preview-alias", "pr-{pr}", "--keep-versions", "0"],
+                preview)
+            #expect(cleaned.status == 0, "\(cleaned.all)")
+            #expect(try await lambda.aliasIfExists(previewFunction, alias: "pr-42") == nil)
+        }
+
         @Test("pr-{pr} from the pull request; --older-than removes only previews older than the cutoff")
         func templateAndAge() async throws {
             let function = uniqueName("prev-pr")

@@ -1347,8 +1347,10 @@ def test_a_session_policy_limits_the_keys_issued_under_it(twin):
     assert message == ("User: arn:aws:sts::123456789012:assumed-role/deployer/hook is not authorized to perform: "
                        "lambda:InvokeFunction on resource: " + qualified.rsplit(":", 1)[0] + ":1 because no "
                        "session policy allows the lambda:InvokeFunction action")
-    assert refused(lambda: narrow.update_alias(FunctionName="fn", Name="live", FunctionVersion="2"))[:2] == \
-        (403, "AccessDeniedException")
+    status, code, message = refused(lambda: narrow.update_alias(FunctionName="fn", Name="live", FunctionVersion="2"))
+    assert (status, code) == (403, "AccessDeniedException")
+    # The alias actions are authorized on the function, not the alias.
+    assert "lambda:UpdateAlias on resource: " + qualified.rsplit(":", 1)[0] + " because" in message
     assert refused(lambda: narrow.get_function_configuration(FunctionName="fn"))[:2] == (403, "AccessDeniedException")
     s3 = client(twin, "s3", akid=creds["AccessKeyId"], secret=creds["SecretAccessKey"], token=creds["SessionToken"])
     assert refused(lambda: s3.list_buckets())[:2] == (403, "AccessDenied")
@@ -1367,3 +1369,18 @@ def test_a_session_policy_limits_the_keys_issued_under_it(twin):
                                             RoleSessionName="all")["Credentials"]
     client(twin, "lambda", akid=plain["AccessKeyId"], secret=plain["SecretAccessKey"],
            token=plain["SessionToken"]).update_alias(FunctionName="fn", Name="live", FunctionVersion="2")
+    # S3 requests are held to the bucket's and object's ARNs; GetCallerIdentity needs no permission.
+    bucket = client(twin, "s3")
+    bucket.create_bucket(Bucket="policy-bucket")
+    prefix = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "arn:aws:s3:::policy-bucket/app/*"}]})
+    scoped = client(twin, "sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/deployer",
+                                             RoleSessionName="s3", Policy=prefix)["Credentials"]
+    s3_scoped = client(twin, "s3", akid=scoped["AccessKeyId"], secret=scoped["SecretAccessKey"],
+                       token=scoped["SessionToken"])
+    s3_scoped.put_object(Bucket="policy-bucket", Key="app/package.zip", Body=b"zip")
+    assert s3_scoped.get_object(Bucket="policy-bucket", Key="app/package.zip")["Body"].read() == b"zip"
+    assert refused(lambda: s3_scoped.put_object(Bucket="policy-bucket", Key="other/x", Body=b"x"))[:2] == \
+        (403, "AccessDenied")
+    assert client(twin, "sts", akid=scoped["AccessKeyId"], secret=scoped["SecretAccessKey"],
+                  token=scoped["SessionToken"]).get_caller_identity()["Arn"].endswith("assumed-role/deployer/s3")

@@ -20,11 +20,12 @@ public struct UploadedObject: Sendable, Equatable {
 
 extension S3Client {
     /// Checks that the bucket exists and this identity may read it, with the permissions a
-    /// deploy has (GetObject on a key that is not there: NoSuchKey means yes). Throws the
-    /// service's answer otherwise (NoSuchBucket, AccessDenied, …).
-    public func probeBucket(_ bucket: String) async throws {
+    /// deploy has (GetObject on a key that is not there, under `prefix`, where the
+    /// least-privilege policy lets it read: NoSuchKey means yes). Throws the service's answer
+    /// otherwise (NoSuchBucket, AccessDenied, …).
+    public func probeBucket(_ bucket: String, under prefix: String = "") async throws {
         do {
-            _ = try await getObject(bucket: bucket, key: ".lambda-shift-probe")
+            _ = try await getObject(bucket: bucket, key: prefix + ".lambda-shift-probe")
         } catch let error as AWSServiceError where error.code == "NoSuchKey" {
             return
         }
