@@ -1,36 +1,47 @@
 #!/usr/bin/env bash
-# Gets the lambda-shift binary for the action, in two steps around actions/cache:
+# Gets the lambda-shift binary for the action, in two steps:
 #
 #   get-lambda-shift.sh resolve   decides which binary: a release (downloaded) or the action's own
-#                                 source (built), and writes to GITHUB_OUTPUT version, source-hash,
-#                                 slot (its folder under ~/.cache/lambda-shift, named by what it is:
-#                                 release-v1.2.3-x86_64 or source-<hash>-x86_64), url and sha256
-#                                 (the release asset and its published SHA-256; empty for source).
-#   get-lambda-shift.sh install   puts that binary at ~/.cache/lambda-shift/SLOT/lambda-shift (kept
-#                                 when the cache or an earlier job left it there and it still matches
-#                                 its SHA-256), runs its --version, and writes path= to GITHUB_OUTPUT.
+#                                 source (built), and writes to GITHUB_OUTPUT version (the release
+#                                 tag, or `source`), url and sha256 (the release asset and its
+#                                 published SHA-256; empty for source) and repository.
+#   get-lambda-shift.sh install   puts that binary in a new folder of its own under the runner's
+#                                 temp folder (mktemp -d, mode 700), verifies it there, runs its
+#                                 --version, and writes path= (that copy) and sha256= to GITHUB_OUTPUT.
+#
+# Nothing is cached or reused: every run downloads (or builds) its binary again, into a folder no
+# other job shares, and the run step runs that verified copy only.
 #
 # Which release (resolve): LAMBDA_SHIFT_VERSION (the lambda-shift-version input) when given:
 # vX.Y.Z is that release, vX or vX.Y the highest vX.Y.Z release, `source` builds from source;
 # else the action's own ref (LAMBDA_SHIFT_ACTION_REF, from github.action_ref): a release tag is
 # that release, a moving major (v1, v1.2) the highest release under it, anything else (a branch, a
 # commit SHA, empty under `uses: ./action`) builds from source. Releases are downloaded from
-# GITHUB_SERVER_URL/REPOSITORY/releases/download/TAG/lambda-shift-linux-ARCH, REPOSITORY being
-# LAMBDA_SHIFT_REPOSITORY, else the action's (LAMBDA_SHIFT_ACTION_REPOSITORY, from
+# SERVER/REPOSITORY/releases/download/TAG/lambda-shift-linux-ARCH, SERVER being
+# LAMBDA_SHIFT_SERVER_URL (github.server_url) and REPOSITORY LAMBDA_SHIFT_GET_FROM (the
+# lambda-shift-repository input), else the action's (LAMBDA_SHIFT_ACTION_REPOSITORY, from
 # github.action_repository), else lambda-shift/lambda-shift; moving majors are looked up in
-# GITHUB_API_URL/repos/REPOSITORY/releases (GITHUB_TOKEN, when set, sent as a bearer token). A
-# release asked for by name that is missing is an error; the release the action's ref implies,
-# when missing, falls back to building from source with a notice.
+# LAMBDA_SHIFT_API_URL/repos/REPOSITORY/releases (GITHUB_TOKEN, when set, sent as a bearer token).
+# The action's steps set every one of these in their env:, always (empty included), so a value an
+# earlier step wrote to GITHUB_ENV never reaches this script under these names. A release asked
+# for by name that is missing is an error; the release the action's ref implies, when missing,
+# falls back to building from source with a notice.
 #
-# Install: LAMBDA_SHIFT_GET_SLOT, LAMBDA_SHIFT_GET_URL, LAMBDA_SHIFT_GET_SHA256 and
-# LAMBDA_SHIFT_GET_REPOSITORY (resolve's outputs). A download is checked against the SHA-256 before
-# it is made executable or run; a mismatch deletes it and stops the job. The SHA-256 comes from the
-# same release as the binary, so it proves integrity, not origin: the origin is the release's
-# build-provenance attestation, verified with the GitHub CLI (`gh attestation verify`, signed by
-# REPOSITORY's release workflow) as LAMBDA_SHIFT_VERIFY_ATTESTATION (the verify-attestation input)
-# says: `auto` (default) where gh is installed, a notice where it is not; `required` stops the job
+# Install: LAMBDA_SHIFT_GET_VERSION, LAMBDA_SHIFT_GET_URL, LAMBDA_SHIFT_GET_SHA256 and
+# LAMBDA_SHIFT_GET_REPOSITORY (resolve's outputs), LAMBDA_SHIFT_GET_TEMP (runner.temp). A download
+# goes straight into the private folder and is checked there against the SHA-256 before it is made
+# executable or run; a mismatch deletes it and stops the job. The SHA-256 comes from the same
+# release as the binary, so it proves integrity, not origin: the origin is the release's
+# build-provenance attestation, verified on that same file with the GitHub CLI (`gh attestation
+# verify`: the certificate must name SERVER/REPOSITORY/.github/workflows/release.yml at
+# refs/tags/TAG exactly, the source ref must be refs/tags/TAG, and the signing job must have run on
+# a GitHub-hosted runner) as LAMBDA_SHIFT_VERIFY_ATTESTATION (the verify-attestation input) says:
+# `auto` (default) where gh is installed, a warning where it is not; `required` stops the job
 # without gh; `off` skips it. A refused (or timed-out, LAMBDA_SHIFT_ATTESTATION_TIMEOUT seconds,
-# default 120) verification deletes the download and stops the job before it runs.
+# default 120) verification deletes the download and stops the job before it runs. A source build
+# copies the action's source into the private folder, builds it there with scripts/release without
+# the job's tokens, and copies the binary out of the build, checked against the SHA-256 the build
+# wrote; the build's folders are then deleted.
 #
 # Output: the binary's own lines are printed as they come, never spliced into one of ours (a
 # workflow command, ::add-mask:: among them, counts only at the start of a line); every value in a
@@ -41,9 +52,14 @@ set -euo pipefail
 mode="${1:-}"
 arch="$(uname -m)"
 asset="lambda-shift-linux-$arch"
-cache_root="$HOME/.cache/lambda-shift"
 root="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}/.."
-server="${GITHUB_SERVER_URL:-https://github.com}"
+server="${LAMBDA_SHIFT_SERVER_URL:-https://github.com}"
+api="${LAMBDA_SHIFT_API_URL:-https://api.github.com}"
+# What a build from source runs without: the job's tokens and credentials (scripts/release needs
+# none of them; GITHUB_TOKEN is for the releases API and gh only).
+build_secrets=(GITHUB_TOKEN GH_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN ACTIONS_RUNTIME_TOKEN
+               ACTIONS_ID_TOKEN_REQUEST_TOKEN ACTIONS_ID_TOKEN_REQUEST_URL
+               AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN)
 
 escape() { local value="${1//%/%25}"; value="${value//$'\r'/%0D}"; printf '%s' "${value//$'\n'/%0A}"; }
 say() { printf '%s\n' "$(escape "$1")"; }
@@ -51,9 +67,11 @@ notice() { printf '::notice title=lambda-shift::%s\n' "$(escape "$1")"; }
 warning() { printf '::warning title=lambda-shift::%s\n' "$(escape "$1")"; }
 fail() { printf '::error title=lambda-shift::%s\n' "$(escape "$1")"; exit 1; }
 output() { printf '%s=%s\n' "$1" "$2" >> "${GITHUB_OUTPUT:-/dev/null}"; }
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 full_tag='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
 moving_tag='^v[0-9]+(\.[0-9]+)?$'
+owner_name='^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$'
 
 # curl_status URL FILE [curl args...]: the HTTP status of a GET of URL saved to FILE, 000 when
 # no answer came (curl says why on stderr). Never fails by itself.
@@ -66,26 +84,13 @@ curl_status() {
 # answer STATUS URL: what a request's status says, for a message.
 answer() { if [ "$1" = 000 ]; then echo "no answer from $2"; else echo "HTTP $1 from $2"; fi; }
 
-# The action's own source: what a build from source is made of, hashed (16 hex digits).
-source_hash() {
-  (
-    cd "$root"
-    paths=()
-    for path in Package.swift Package.resolved Sources scripts/release; do
-      [ -e "$path" ] && paths+=("$path")
-    done
-    [ ${#paths[@]} -gt 0 ] || { echo "no-source"; exit 0; }
-    find "${paths[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
-  )
-}
-
 # highest_release PREFIX: the highest vX.Y.Z release (no draft, no pre-release) under PREFIX
 # (v1, v1.2) that has this runner's binary and its .sha256, from the newest 100 releases. Prints
 # the tag, or nothing; returns 1 when the API could not be read (the reason on stdout).
 highest_release() {
   local prefix="$1" list status
   list="$(mktemp)"
-  local url="${GITHUB_API_URL:-https://api.github.com}/repos/$repository/releases?per_page=100"
+  local url="$api/repos/$repository/releases?per_page=100"
   local headers=(-H "Accept: application/vnd.github+json" -H "X-GitHub-Api-Version: 2022-11-28")
   if [ -n "${GITHUB_TOKEN:-}" ]; then
     # The token goes through stdin, never on a command line another user's ps could read.
@@ -142,11 +147,12 @@ published_sha256() {
 
 resolve() {
   local requested="${LAMBDA_SHIFT_VERSION:-}" ref="${LAMBDA_SHIFT_ACTION_REF:-}" explicit="" tag="" why=""
-  local hash; hash="$(source_hash)"
-  repository="${LAMBDA_SHIFT_REPOSITORY:-${LAMBDA_SHIFT_ACTION_REPOSITORY:-}}"
+  local given="${LAMBDA_SHIFT_GET_FROM:-}"
+  repository="${given:-${LAMBDA_SHIFT_ACTION_REPOSITORY:-}}"
   repository="${repository:-lambda-shift/lambda-shift}"
-  if ! [[ "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
-    fail "The repository to download lambda-shift from is '$repository': set LAMBDA_SHIFT_REPOSITORY to OWNER/NAME."
+  if ! [[ "$repository" =~ $owner_name ]]; then
+    [ -n "$given" ] && fail "The action's lambda-shift-repository input is '$given': use OWNER/NAME, or leave it empty for the action's own repository."
+    fail "The action's own repository is '$repository', which is not OWNER/NAME: set lambda-shift-repository to the repository to download lambda-shift from."
   fi
   download="$server/$repository/releases/download"
 
@@ -205,28 +211,15 @@ resolve() {
   if [ -n "$tag" ]; then
     say "lambda-shift $tag from $download/$tag/$asset, SHA-256 $sha256"
     output version "$tag"
-    output slot "release-$tag-$arch"
     output url "$download/$tag/$asset"
     output sha256 "$sha256"
   else
     [ -n "$why" ] && say "lambda-shift from the action's own source ($why)"
     output version source
-    output slot "source-$hash-$arch"
     output url ""
     output sha256 ""
   fi
-  output source-hash "$hash"
   output repository "$repository"
-}
-
-# verified DIR [SHA256]: DIR/lambda-shift matches the SHA-256 stored beside it (and SHA256, when
-# given: the one the release publishes today).
-verified() {
-  local dir="$1" expected="${2:-}" stored
-  [ -f "$dir/lambda-shift" ] && [ -f "$dir/lambda-shift.sha256" ] || return 1
-  stored="$(cut -d' ' -f1 "$dir/lambda-shift.sha256")"
-  [ -z "$expected" ] || [ "$stored" = "$expected" ] || return 1
-  [ "$(sha256sum "$dir/lambda-shift" | cut -d' ' -f1)" = "$stored" ]
 }
 
 # starts BIN: runs BIN --version (its lines printed as they come); when it cannot start, says what
@@ -236,15 +229,14 @@ starts() {
   fail "lambda-shift ($1) does not start on this runner: it needs glibc as new as the release's build machine's, libcurl4, libcrypto from OpenSSL 3 and zlib (see the README's Supported platforms); install them, or set lambda-shift-version to source to build it here."
 }
 
-# attested FILE REPOSITORY: FILE's build-provenance attestation verified as
-# LAMBDA_SHIFT_VERIFY_ATTESTATION asks; a refusal deletes FILE and stops the job.
+# attested FILE REPOSITORY TAG MODE: FILE's build-provenance attestation verified as MODE (the
+# verify-attestation input) asks; a refusal deletes FILE and stops the job. The certificate must
+# name REPOSITORY's release workflow at refs/tags/TAG exactly (--cert-identity is an exact match;
+# gh takes --signer-workflow as a prefix), built from refs/tags/TAG, signed on a GitHub-hosted runner.
 attested() {
-  local file="$1" repository="$2" mode="${LAMBDA_SHIFT_VERIFY_ATTESTATION:-auto}"
-  local limit="${LAMBDA_SHIFT_ATTESTATION_TIMEOUT:-120}" signer="$2/.github/workflows/release.yml" status=0
-  case "$mode" in
-    auto|required|off) ;;
-    *) rm -f "$file"; fail "The action's verify-attestation input is '$mode': use auto, required or off." ;;
-  esac
+  local file="$1" repository="$2" tag="$3" mode="$4"
+  local limit="${LAMBDA_SHIFT_ATTESTATION_TIMEOUT:-120}" status=0
+  local signer="$server/$repository/.github/workflows/release.yml@refs/tags/$tag"
   if [ "$mode" = off ]; then
     say "Build provenance not verified (verify-attestation is off): the download matched its SHA-256 only."
     return 0
@@ -254,73 +246,99 @@ attested() {
       rm -f "$file"
       fail "verify-attestation is required, but the GitHub CLI (gh) is not on this runner, so the download's build provenance cannot be verified: install gh before this step, or set verify-attestation to auto."
     fi
-    notice "The GitHub CLI (gh) is not on this runner, so lambda-shift's build-provenance attestation was not verified (only its SHA-256 was): install gh, or set verify-attestation: required to insist on it."
+    warning "The GitHub CLI (gh) is not on this runner, so lambda-shift's build-provenance attestation was not verified (only its SHA-256 was): install gh, or set verify-attestation: required to insist on it."
     return 0
   fi
   GH_TOKEN="${GH_TOKEN:-${GITHUB_TOKEN:-}}" timeout "$limit" gh attestation verify "$file" --repo "$repository" \
-    --signer-workflow "$signer" >&2 || status=$?
+    --cert-identity "$signer" --source-ref "refs/tags/$tag" --deny-self-hosted-runners >&2 || status=$?
   if [ "$status" != 0 ]; then
     rm -f "$file"
     if [ "$status" = 124 ]; then
       fail "Verifying lambda-shift's build provenance did not finish within ${limit}s (gh attestation verify), so the download was deleted without being run: re-run the job."
     fi
-    fail "The downloaded lambda-shift is not attested by $signer (gh attestation verify exited $status), so it was deleted without being run: do not use this release; report it to lambda-shift's maintainers, or set lambda-shift-version to source to build from the action's source."
+    fail "The downloaded lambda-shift is not attested by $signer on a GitHub-hosted runner (gh attestation verify exited $status, its reason above), so it was deleted without being run: do not use this release; report it to lambda-shift's maintainers, or set lambda-shift-version to source to build from the action's source."
   fi
-  say "lambda-shift's build provenance verified: attested by $signer"
+  say "lambda-shift's build provenance verified: attested by $signer on a GitHub-hosted runner"
+}
+
+# download BIN: the release asset at $url saved as BIN, checked against $expected, then attested.
+download() {
+  local bin="$1" status actual
+  status="$(curl_status "$url" "$bin")"
+  if [ "$status" != 200 ]; then
+    rm -f "$bin"
+    fail "Could not download lambda-shift ($(answer "$status" "$url")): re-run the job, or set lambda-shift-version to source to build lambda-shift from the action's source."
+  fi
+  # Checked before it is made executable or run, in the folder it will run from.
+  actual="$(sha256 "$bin")"
+  if [ "$actual" != "$expected" ]; then
+    rm -f "$bin"
+    fail "The downloaded $url does not match its published SHA-256 (expected $expected, got $actual), so it was deleted without being run: re-run the job, and if it fails again report it to lambda-shift's maintainers and set lambda-shift-version to source to build lambda-shift from the action's source meanwhile."
+  fi
+  attested "$bin" "$repository" "$version" "$verify"
+}
+
+# build BIN: the action's source copied into the private folder (never its .git, .build* or out)
+# and built there with scripts/release, without the job's tokens; its binary copied to BIN and
+# checked against the SHA-256 the build wrote. The build's folders are deleted after.
+build() {
+  local bin="$1" src="$private/src" out="$private/out" entry digest actual unset=()
+  mkdir "$src"
+  shopt -s nullglob dotglob
+  for entry in "$root"/*; do
+    case "${entry##*/}" in .git|.build*|out) continue ;; esac
+    cp -a "$entry" "$src/"
+  done
+  shopt -u nullglob dotglob
+  for entry in "${build_secrets[@]}"; do unset+=(-u "$entry"); done
+  say "Building lambda-shift from the action's source in $src (scripts/release, without the job's tokens)"
+  if ! (cd "$src" && env "${unset[@]}" bash scripts/release "$out"); then
+    fail "Building lambda-shift from the action's source failed (scripts/release, its output above): fix what it says (the build needs Swift 6 on the runner), or set lambda-shift-version to a release such as v1.2.3."
+  fi
+  if ! [ -f "$out/$asset" ] || ! read -r digest _ < "$out/$asset.sha256" || ! [[ "$digest" =~ ^[0-9a-f]{64}$ ]]; then
+    fail "scripts/release did not write $asset and its .sha256: see its output above, fix the build, and re-run the job."
+  fi
+  cp "$out/$asset" "$bin"
+  rm -rf "$src" "$out" || true   # what is left stays in this job's folder, never run
+  actual="$(sha256 "$bin")"
+  if [ "$actual" != "$digest" ]; then
+    rm -f "$bin"
+    fail "The lambda-shift built from source does not match the SHA-256 its build wrote (expected $digest, got $actual), so it was deleted without being run: re-run the job."
+  fi
+  expected="$digest"
 }
 
 install() {
-  local slot="${LAMBDA_SHIFT_GET_SLOT:-}" url="${LAMBDA_SHIFT_GET_URL:-}" expected="${LAMBDA_SHIFT_GET_SHA256:-}"
-  [[ "$slot" =~ ^(release|source)-[0-9A-Za-z._-]+$ ]] || fail "No lambda-shift was chosen ('$slot'): the action's resolve step must run first."
-  if [ -n "$url" ] && ! [[ "$expected" =~ ^[0-9a-f]{64}$ ]]; then
+  version="${LAMBDA_SHIFT_GET_VERSION:-}" url="${LAMBDA_SHIFT_GET_URL:-}" expected="${LAMBDA_SHIFT_GET_SHA256:-}"
+  repository="${LAMBDA_SHIFT_GET_REPOSITORY:-}" verify="${LAMBDA_SHIFT_VERIFY_ATTESTATION:-auto}"
+  case "$verify" in
+    auto|required|off) ;;
+    *) fail "The action's verify-attestation input is '$verify': use auto, required or off." ;;
+  esac
+  if [ "$version" != source ] && ! { [[ "$version" =~ $full_tag ]] && [ -n "$url" ] && [[ "$repository" =~ $owner_name ]]; }; then
+    fail "No lambda-shift was chosen ('$version'): the action's resolve step must run first."
+  fi
+  if [ "$version" != source ] && ! [[ "$expected" =~ ^[0-9a-f]{64}$ ]]; then
     fail "No SHA-256 to check lambda-shift against ('$expected'): the action's resolve step must run first."
   fi
-  local dir="$cache_root/$slot"
-  local bin="$dir/lambda-shift"
-
-  if verified "$dir" "$expected"; then
-    chmod +x "$bin"
-    say "lambda-shift from the cache ($dir), version:"
-    starts "$bin"
+  # A folder of this job's own: a new name (mktemp -d) under the runner's temp folder, which the
+  # runner empties for every job, readable by this user only.
+  local temp="${LAMBDA_SHIFT_GET_TEMP:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}}"
+  private="$(mktemp -d "$temp/lambda-shift.XXXXXXXX")" || fail "Could not make a folder for lambda-shift under $temp: check that the runner's temp folder is writable, and re-run the job."
+  chmod 700 "$private"
+  trap 'rm -rf "$private"' EXIT
+  local bin="$private/lambda-shift"
+  if [ "$version" = source ]; then
+    build "$bin"
   else
-    if [ -e "$dir" ]; then
-      say "$dir does not hold the lambda-shift it should (missing, or not matching its SHA-256): getting it again"
-    fi
-    mkdir -p "$cache_root"
-    work="$(mktemp -d "$cache_root/.get.XXXXXX")"
-    trap 'rm -rf "$work"' EXIT
-    if [ -n "$url" ]; then
-      local status actual
-      status="$(curl_status "$url" "$work/lambda-shift")"
-      if [ "$status" != 200 ]; then
-        fail "Could not download lambda-shift ($(answer "$status" "$url")): re-run the job, or set lambda-shift-version to source to build lambda-shift from the action's source."
-      fi
-      # Checked before it is made executable or run.
-      actual="$(sha256sum "$work/lambda-shift" | cut -d' ' -f1)"
-      if [ "$actual" != "$expected" ]; then
-        rm -f "$work/lambda-shift"
-        fail "The downloaded $url does not match its published SHA-256 (expected $expected, got $actual), so it was deleted without being run: re-run the job, and if it fails again report it to lambda-shift's maintainers and set lambda-shift-version to source to build lambda-shift from the action's source meanwhile."
-      fi
-      attested "$work/lambda-shift" "${LAMBDA_SHIFT_GET_REPOSITORY:-lambda-shift/lambda-shift}"
-    else
-      (cd "$root" && bash scripts/release "$work/build")
-      (cd "$work/build" && sha256sum --quiet -c "$asset.sha256")
-      mv "$work/build/$asset" "$work/lambda-shift"
-      rm -rf "$work/build"
-      expected="$(sha256sum "$work/lambda-shift" | cut -d' ' -f1)"
-    fi
-    printf '%s  lambda-shift\n' "$expected" > "$work/lambda-shift.sha256"
-    chmod +x "$work/lambda-shift"
-    chmod 755 "$work"
-    rm -rf "$dir"
-    # Another job on this runner may have put it there meanwhile: theirs is as good, if it matches.
-    if ! mv -T "$work" "$dir" 2>/dev/null && ! verified "$dir" "$expected"; then
-      fail "Could not put lambda-shift at $dir: check that $cache_root is writable, and re-run the job."
-    fi
-    say "lambda-shift installed at $bin, version:"
-    starts "$bin"
+    download "$bin"
   fi
+  chmod 500 "$bin"
+  say "lambda-shift installed at $bin (checked there, in a folder of this job's own), version:"
+  starts "$bin"
+  trap - EXIT
   output path "$bin"
+  output sha256 "$expected"
 }
 
 case "$mode" in

@@ -5,9 +5,12 @@ The GitHub Action end to end: nektos/act runs workflows of tests/act on this hos
 self-hosted runner, no container) against the local AWS twin, one run per row of SCENARIOS, in
 order, each with a fresh HOME as on a new hosted runner:
 
-1. develop (action-e2e.yml): the binary is built from the action's own source (no release is
-   reachable, as on a fork), the function deployed to staging; the next step checks the outputs.
-2. develop again: the binary comes back from the cache, the deploy is skipped.
+1. develop (action-e2e.yml): no release is reachable (as on a fork), so the action builds the
+   binary from its own source into a new folder of its own under RUNNER_TEMP (mode 700), checks it
+   against the .sha256 the build wrote and runs that copy; the function is deployed to staging;
+   the next step checks the outputs, the last one prints RUNNER_TEMP and that folder's mode.
+2. develop again: the binary is built and checked again, in a new private folder (nothing is
+   cached), and the deploy is skipped.
 3. main, with the gate alarm already firing: the job fails with lambda-shift's ::error
    annotation and the production alias is as it was.
 4. promote (promote-e2e.yml, examples/github/promote.yml's shape): a staging job deploys and
@@ -29,19 +32,32 @@ the run left it, both noting what the scenario's tests read), plus its tests, wh
 `runs[name]`: every run is over before the first test runs, so a test reads the twin's state
 from notes, never live (later runs change it).
 
-No log holds the secret key, and the step summary holds the summary. Every remote action the
-action uses is replaced (--local-repository) by a tiny stand-in written here. The stand-in cache
-keeps entries under .build-act/cache (LAMBDA_SHIFT_E2E_CACHE overrides), keyed like the real one
-by a hash of lambda-shift's sources, so only a change of source builds again. The release build is
-CPU-heavy: act and everything under it run with nice -n 19."""
+The build: every ./action step builds lambda-shift from source (the action caches nothing), a
+release build of about 85 s on 2 cores each, 12 of them here. So act runs on a copy of the
+repository (its working tree and .git, without .build* and out), and the harness builds that
+copy's sources once with the real scripts/release, in .build-act/release/source (a mirror of them
+with a .build of its own: incremental after the first time, and untouched by edits made in the
+repository meanwhile), keeping the output under .build-act/release/SOURCE-HASH
+(LAMBDA_SHIFT_E2E_CACHE overrides the folder), keyed by a hash of lambda-shift's sources: only a
+change of source builds again. The copy's scripts/release is a stand-in that copies that binary and
+its .sha256 to the folder it is given. Everything else is the action's own: the copy of its source
+into its private folder, the build run there without the job's tokens (the stand-in says which it
+was given: none), the check against the .sha256, the run of that copy. The action uses no other
+repository's action, so nothing else is replaced (act copies the workspace for actions/checkout
+itself).
 
-import dataclasses
-import json
-import zipfile
-import io
+No log, file the run wrote, or command line holds a secret, and the step summary holds the
+summary. The release build is CPU-heavy: it, act and everything under act run with nice -n 19."""
+
 import base64
+import dataclasses
+import fcntl
+import hashlib
+import io
+import json
 import os
 import pathlib
+import platform
 import re
 import shutil
 import subprocess
@@ -50,6 +66,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import zipfile
 from typing import Callable, Optional
 
 import boto3
@@ -69,47 +86,32 @@ SECRETS = {"AWS secret key": SECRET_KEY, "GITHUB_TOKEN": GITHUB_TOKEN, "OIDC req
            "web-identity token": WEB_IDENTITY_TOKEN}
 REPOSITORY = "octo/name-searcher"
 
-# actions/cache, as much of it as the action needs: restore PATH from STANDIN_CACHE_ROOT/KEY on
-# a hit; on a miss, save PATH there after the job (post), if it exists by then.
-CACHE_STANDIN = {
-    "action.yml": """name: actions/cache stand-in
-description: Restores a path from STANDIN_CACHE_ROOT/KEY, or saves it there after the job.
-inputs:
-  path: {required: true}
-  key: {required: true}
-outputs:
-  cache-hit: {description: true on an exact hit}
-runs:
-  using: node24
-  main: restore.js
-  post: save.js
-  post-if: success()
-""",
-    "common.js": """const fs = require("fs"), os = require("os"), path = require("path");
-const root = process.env.STANDIN_CACHE_ROOT;
-if (!root) throw new Error("STANDIN_CACHE_ROOT is not set");
-const key = process.env.INPUT_KEY;
-if (!key || key.includes("/")) throw new Error(`bad cache key ${key}`);
-const target = process.env.INPUT_PATH.trim().replace(/^~(?=\\/|$)/, process.env.HOME || os.homedir());
-module.exports = { fs, path, target, key, entry: path.join(root, key), root };
-""",
-    "restore.js": """const { fs, target, key, entry } = require("./common.js");
-const hit = fs.existsSync(entry);
-if (hit) fs.cpSync(entry, target, { recursive: true });
-console.log(`cache stand-in: ${hit ? "hit" : "miss"} for key ${key}`);
-fs.appendFileSync(process.env.GITHUB_OUTPUT, `cache-hit=${hit}\\n`);
-""",
-    "save.js": """const { fs, path, target, key, entry, root } = require("./common.js");
-if (fs.existsSync(entry)) { console.log(`cache stand-in: ${key} already saved`); process.exit(0); }
-if (!fs.existsSync(target)) { console.log(`cache stand-in: nothing at ${target} to save`); process.exit(0); }
-fs.mkdirSync(root, { recursive: true });
-const temporary = path.join(root, `.${key}.${process.pid}`);
-fs.cpSync(target, temporary, { recursive: true });
-fs.renameSync(temporary, entry);
-console.log(`cache stand-in: saved ${target} as ${key}`);
-""",
-}
-STANDINS = {"actions/cache": CACHE_STANDIN}
+# What the real scripts/release builds from: a change to any of these builds again.
+RELEASE_INPUTS = ("Package.swift", "Package.resolved", "Sources", "scripts/release")
+ASSET = f"lambda-shift-linux-{platform.machine()}"
+# The names of the tokens and credentials a run's environment holds, which the action's build
+# from source must not pass to scripts/release (its stand-in says which of them it was given).
+BUILD_WITHOUT = ("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                 "ACTIONS_ID_TOKEN_REQUEST_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+# scripts/release in the copy of the repository act runs: the action's build from source runs it
+# in its private folder, and it writes what the real one writes (the binary and its .sha256) by
+# copying the binary the real scripts/release built from these very sources.
+RELEASE_STANDIN = """#!/usr/bin/env bash
+# scripts/release's stand-in, written by tests/act/e2e_action.py: copies the binary the real
+# scripts/release built from these sources (source hash {digest}) and its .sha256 to OUT_DIR,
+# and says where it ran and which of the job's tokens it was given (their names, never a value).
+set -euo pipefail
+out="${{1:-out}}"
+given=""
+for name in {names}; do
+  if [ -n "${{!name+set}}" ]; then given="$given $name"; fi
+done
+echo "e2e release stand-in: in $PWD, given:${{given:- none}}"
+mkdir -p "$out"
+cp "{built}/{asset}" "{built}/{asset}.sha256" "$out/"
+echo "e2e release stand-in: wrote {asset} sha256 $(cut -d' ' -f1 "$out/{asset}.sha256")"
+"""
 
 
 def control(endpoint, path, body=None):
@@ -150,39 +152,147 @@ def aws(twin):
     return {name: session.client(name, endpoint_url=twin) for name in ("lambda", "cloudwatch")}
 
 
+def source_hash(root):
+    """What the release binary is built from (RELEASE_INPUTS under root), hashed: 16 hex digits."""
+    digest = hashlib.sha256()
+    for name in RELEASE_INPUTS:
+        top = root / name
+        for path in sorted([top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def intact(entry):
+    """The SHA-256 of entry's binary when it matches the .sha256 scripts/release wrote beside it."""
+    binary, sums = entry / ASSET, entry / f"{ASSET}.sha256"
+    if not (binary.is_file() and sums.is_file()):
+        return None
+    expected = sums.read_text().split()[0]
+    return expected if hashlib.sha256(binary.read_bytes()).hexdigest() == expected else None
+
+
+def snapshot(source, target):
+    """target becomes a copy of the repository at source as it is now: working tree and .git,
+    without .build*, out and Python's caches (what the action's build leaves out, and more)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, symlinks=True, ignore=lambda folder, names: [
+        name for name in names if name in ("__pycache__", ".pytest_cache")
+        or (pathlib.Path(folder) == source and (name.startswith(".build") or name == "out"))])
+
+
+def mirror(source, target):
+    """target's files made those of source (its .git and target's .build aside), a file rewritten
+    only where its bytes differ, so an unchanged file keeps its time and swift build its work."""
+    wanted = set()
+    for folder, names, files in os.walk(source):
+        here = pathlib.Path(folder)
+        if here == source:
+            names[:] = [name for name in names if name != ".git"]
+        relative = here.relative_to(source)
+        wanted.add(relative)
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            wanted.add(relative / name)
+            into = target / relative / name
+            if not into.is_file() or into.read_bytes() != (here / name).read_bytes():
+                shutil.copy2(here / name, into)
+    for folder, names, files in os.walk(target):
+        here = pathlib.Path(folder)
+        relative = here.relative_to(target)
+        kept = []
+        for name in names:
+            if here == target and name == ".build":
+                continue
+            if relative / name in wanted:
+                kept.append(name)
+            else:
+                shutil.rmtree(here / name)
+        names[:] = kept
+        for name in files:
+            if relative / name not in wanted:
+                (here / name).unlink()
+
+
 @pytest.fixture(scope="module")
-def local_repositories(work):
-    """A stand-in for each remote action the action uses, as act's --local-repository flags."""
+def release(work):
+    """The copy of the repository act runs, and the release binary the real scripts/release built
+    from its sources: in .build-act/release/source (a mirror of the copy with a .build of its own,
+    so a rebuild is incremental and the edits anyone makes meanwhile in the repository are not in
+    it), kept under .build-act/release/SOURCE-HASH (LAMBDA_SHIFT_E2E_CACHE overrides the folder) so
+    only a change of lambda-shift's sources builds again, as the old stand-in cache did. The copy's
+    scripts/release is then RELEASE_STANDIN. Returns {"repository", "built", "sha256"}."""
+    store = pathlib.Path(os.environ.get("LAMBDA_SHIFT_E2E_CACHE") or ROOT / ".build-act" / "release")
+    store.mkdir(parents=True, exist_ok=True)
+    copy = work / "repository"
+    snapshot(ROOT, copy)
+    digest = source_hash(copy)
+    built = store / digest
+    with open(store / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # another run of this test builds in the same folders
+        if intact(built):
+            print(f"release binary: reused {built} (sources unchanged)")
+        else:
+            source, building = store / "source", store / f".building-{os.getpid()}"
+            mirror(copy, source)
+            shutil.rmtree(building, ignore_errors=True)
+            started = time.monotonic()
+            result = subprocess.run(["nice", "-n", "19", "bash", "scripts/release", str(building)], cwd=source,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=1800)
+            log = result.stdout.decode(errors="replace")
+            (store / "release.log").write_text(log)
+            assert source_hash(source) == digest, f"{source} does not hold the sources of {copy}"
+            if result.returncode != 0 or not intact(building):
+                shutil.rmtree(building, ignore_errors=True)
+                pytest.fail(f"scripts/release failed (exit {result.returncode}, log {store / 'release.log'}):\n"
+                            + "\n".join(log.splitlines()[-40:]))
+            shutil.rmtree(built, ignore_errors=True)
+            building.rename(built)
+            print(f"release binary: built by scripts/release in {time.monotonic() - started:.0f}s, {built}")
+        # Keep the source mirror and the entry these runs use; drop those of older sources.
+        for entry in store.iterdir():
+            if entry.is_dir() and entry not in (built, store / "source"):
+                shutil.rmtree(entry, ignore_errors=True)
+    standin = copy / "scripts" / "release"
+    standin.write_text(RELEASE_STANDIN.format(digest=digest, names=" ".join(BUILD_WITHOUT), built=built, asset=ASSET))
+    standin.chmod(0o755)
+    return {"repository": copy, "built": built, "sha256": intact(built)}
+
+
+def test_the_action_uses_no_remote_action():
+    """No step of the action is another repository's action (actions/cache was one: a cache in
+    the deploy job could be poisoned), so act runs it without stand-ins. The tests' workflows
+    still use actions/checkout, which act itself copies the workspace for."""
     action = yaml.safe_load((ROOT / "action" / "action.yml").read_text())
-    flags = []
-    for step in action["runs"]["steps"]:
-        uses = step.get("uses")
-        if not uses or uses.startswith("./"):
-            continue
-        name, _, ref = uses.partition("@")
-        assert name in STANDINS, f"the action uses {uses}, which has no stand-in here: write one"
-        directory = work / "standins" / name.replace("/", "-")
-        directory.mkdir(parents=True, exist_ok=True)
-        for file, text in STANDINS[name].items():
-            (directory / file).write_text(text)
-        flags += ["--local-repository", f"{name}@{ref}={directory}"]
-    return flags
-
-
-@pytest.fixture(scope="module")
-def cache_root():
-    root = pathlib.Path(os.environ.get("LAMBDA_SHIFT_E2E_CACHE") or ROOT / ".build-act" / "cache")
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    remote = [step["uses"] for step in action["runs"]["steps"] if step.get("uses") and not step["uses"].startswith("./")]
+    assert not remote, f"the action uses {remote}: give each a stand-in here (act's --local-repository) or drop it"
 
 
 class Run:
-    def __init__(self, returncode, log, seconds, notes, files=(), command_lines=(), leaks=()):
+    def __init__(self, returncode, log, seconds, notes, folder, files=(), command_lines=(), leaks=()):
         self.returncode, self.log, self.seconds, self.notes = returncode, log, seconds, notes
+        # The run's folder: its HOME (home/) and act's (act/, where each job's RUNNER_TEMP is).
+        self.folder = folder
         # For the secrets scan: every file the run wrote (GITHUB_OUTPUT, the step summary, the
-        # cache; act deletes its own after a job that passed, so they are read while it runs),
-        # every command line seen while it ran, and where a secret was found.
+        # action's private folder; act deletes its own after a job that passed, so they are read
+        # while it runs), every command line seen while it ran, and where a secret was found.
         self.files, self.command_lines, self.leaks = set(files), list(command_lines), set(leaks)
+
+    def installs(self):
+        """Where the action's get step put each binary it checked and ran (one per ./action step)."""
+        return [pathlib.Path(m) for m in re.findall(r"lambda-shift installed at (\S+) \(checked there", self.log)]
+
+    def builds(self):
+        """What scripts/release's stand-in said, per build: (the folder it ran in, the names of the
+        tokens it was given, the SHA-256 of the binary it wrote)."""
+        where = re.findall(r"e2e release stand-in: in (\S+), given: (.*)$", self.log, re.M)
+        wrote = re.findall(rf"e2e release stand-in: wrote {re.escape(ASSET)} sha256 ([0-9a-f]{{64}})", self.log)
+        assert len(where) == len(wrote), self.log
+        return [(pathlib.Path(folder), [n for n in given.split() if n != "none"], sha) for (folder, given), sha in zip(where, wrote)]
+
+    def binaries_run(self, work):
+        """The lambda-shift binaries under this test's folder that the sampling saw running."""
+        return {pathlib.Path(line.split(" ")[0]) for line in self.command_lines
+                if line.split(" ")[0].endswith("/lambda-shift") and line.startswith(str(work))}
 
     def summaries(self):
         """What act read from GITHUB_STEP_SUMMARY after each step (it prints it, then empties it)."""
@@ -206,7 +316,7 @@ class Scenario:
     after: Optional[Callable[[dict, dict], None]] = None
 
 
-def act(scenario, notes, work, twin, local_repositories, cache_root):
+def act(scenario, notes, work, twin, repository):
     name, branch = scenario.name, scenario.branch
     home = work / name / "home"
     home.mkdir(parents=True)
@@ -214,7 +324,7 @@ def act(scenario, notes, work, twin, local_repositories, cache_root):
     event.write_text(json.dumps({"ref": f"refs/heads/{branch}", "repository": {"full_name": REPOSITORY}}))
     token_file = work / name / "web-identity-token"
     token_file.write_text(WEB_IDENTITY_TOKEN)
-    env = {"HOME": str(home), "GITHUB_REPOSITORY": REPOSITORY, "STANDIN_CACHE_ROOT": str(cache_root),
+    env = {"HOME": str(home), "GITHUB_REPOSITORY": REPOSITORY,
            "AWS_ENDPOINT_URL": twin, "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
            "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
            "ACTIONS_ID_TOKEN_REQUEST_URL": twin + "/_twin/no-oidc-here", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": OIDC_REQUEST_TOKEN,
@@ -226,43 +336,46 @@ def act(scenario, notes, work, twin, local_repositories, cache_root):
     secret_file.write_text(f"GITHUB_TOKEN={GITHUB_TOKEN}\n")
     empty = work / "empty"
     empty.touch()
-    command = ["nice", "-n", "19", "act", "push", "-W", str(WORKFLOWS / scenario.workflow), "-P", "ubuntu-latest=-self-hosted",
+    command = ["nice", "-n", "19", "act", "push", "-W", str(repository / WORKFLOWS.relative_to(ROOT) / scenario.workflow),
+               "-P", "ubuntu-latest=-self-hosted",
                "-e", str(event), "--action-cache-path", str(work / name / "act"), "--no-cache-server",
                "--env-file", str(env_file), "--secret-file", str(secret_file), "--var-file", str(empty),
-               "--input-file", str(empty), *local_repositories]
+               "--input-file", str(empty)]
     for key, value in scenario.variables.items():
         command += ["--var", f"{key}={value}"]
     started = time.monotonic()
-    watcher = Watcher(work / name, exclude={env_file, secret_file, token_file})
+    watcher = Watcher(work / name, repository, exclude={env_file, secret_file, token_file})
     with watcher:
-        result = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        result = subprocess.run(command, cwd=repository, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, timeout=1500)
     log = result.stdout.decode(errors="replace")
     (work / f"{name}.log").write_text(log)
-    run = Run(result.returncode, log, time.monotonic() - started, notes, watcher.files, watcher.seen, watcher.leaks)
+    run = Run(result.returncode, log, time.monotonic() - started, notes, work / name, watcher.files, watcher.seen, watcher.leaks)
     print(f"act {name} ({scenario.workflow}, {branch}): exit {run.returncode} in {run.seconds:.0f}s, log {work / f'{name}.log'}")
     return run
 
 
-def checked_out(path):
-    """Whether `path` is act's checkout of this repository, byte for byte as the repository holds
-    it: the repository's own files (the twin's well-known test key among them), not something
-    the run wrote. A file the run changed or added is scanned."""
+def checked_out(path, repository):
+    """Whether `path` is a copy of the repository act runs, byte for byte as it holds it: act's
+    checkout (under hostexecutor/) or the action's copy of its own source for a build (under
+    RUNNER_TEMP/lambda-shift.XXXXXXXX/src/), so the repository's own files (the twin's well-known
+    test key among them), not something the run wrote. A file the run changed or added is scanned."""
     parts = path.parts
-    if "hostexecutor" not in parts:
-        return False
-    original = ROOT.joinpath(*parts[parts.index("hostexecutor") + 1:])
-    return original.is_file() and original.read_bytes() == path.read_bytes()
+    for index, part in enumerate(parts[:-1]):
+        if part == "hostexecutor" or (part == "src" and index and re.fullmatch(r"lambda-shift\.\w{8}", parts[index - 1])):
+            original = repository.joinpath(*parts[index + 1:])
+            return original.is_file() and original.read_bytes() == path.read_bytes()
+    return False
 
 
 class Watcher:
     """While a run goes on: samples every process's command line (/proc/*/cmdline) every 20 ms,
     and reads every file under the run's folder (its HOME and act's own files) that is new or
-    changed every 100 ms and once at the end, noting each secret found. act's checkout of the
-    repository, unchanged, is the repository's own text, not something the run wrote."""
+    changed every 100 ms and once at the end, noting each secret found. A copy of the repository,
+    unchanged (checked_out), is the repository's own text, not something the run wrote."""
 
-    def __init__(self, folder, exclude):
-        self.folder, self.exclude = folder, set(exclude)
+    def __init__(self, folder, repository, exclude):
+        self.folder, self.repository, self.exclude = folder, repository, set(exclude)
         self.seen, self.files, self.leaks = set(), set(), set()
         self._read = {}
         self._stop = threading.Event()
@@ -291,7 +404,7 @@ class Watcher:
                 if stat.st_size >= 16 << 20 or self._read.get(path) == (stat.st_mtime_ns, stat.st_size):
                     continue
                 self._read[path] = (stat.st_mtime_ns, stat.st_size)
-                if checked_out(path):
+                if checked_out(path, self.repository):
                     continue
                 data = path.read_bytes()
             except OSError:
@@ -436,7 +549,7 @@ SCENARIOS = [
 
 
 @pytest.fixture(scope="module")
-def runs(work, twin, aws, local_repositories, cache_root):
+def runs(work, twin, aws, release):
     """SCENARIOS' runs, in order (each starts from the twin the one before left); the tests read
     their logs and notes."""
     context = {"aws": aws, "twin": twin}
@@ -445,23 +558,17 @@ def runs(work, twin, aws, local_repositories, cache_root):
         notes = {}
         if scenario.before:
             scenario.before(context, notes)
-        results[scenario.name] = act(scenario, notes, work, twin, local_repositories, cache_root)
+        results[scenario.name] = act(scenario, notes, work, twin, release["repository"])
         if scenario.after:
             scenario.after(context, notes)
-        if len(results) == 1 and not re.search(r"cache stand-in: (hit|saved)", results[scenario.name].log):
-            break  # no binary came out of the first run: the others would only build again
-    # Keep the entry these runs used, drop those of older sources.
-    used = set(re.findall(r"cache stand-in: \w+ for key (\S+)", "".join(run.log for run in results.values())))
-    for entry in cache_root.iterdir():
-        if used and entry.name not in used:
-            shutil.rmtree(entry, ignore_errors=True)
+        if len(results) == 1 and not results[scenario.name].installs():
+            break  # the first run got no binary: the others would fail the same way
     return results
 
 
 def test_develop_deploys_to_staging_and_the_next_step_reads_the_outputs(runs):
     run = runs["develop"]
     assert run.returncode == 0, tail(run)
-    assert "cache stand-in: miss" in run.log or "cache stand-in: hit" in run.log, tail(run)
     checks = run.lines("e2e check:")
     assert {"STEP", "OUTCOME", "ENVIRONMENT", "FUNCTION", "VERSION", "PREVIOUS_VERSION", "SKIPPED"} == {
         line.split("e2e check: ")[1].split()[0] for line in checks}, tail(run)
@@ -471,16 +578,64 @@ def test_develop_deploys_to_staging_and_the_next_step_reads_the_outputs(runs):
 
 def ran(runs, name):
     if name not in runs:
-        pytest.fail(f"act run {name} not started: the first run cached no binary\n{tail(runs['develop'])}")
+        pytest.fail(f"act run {name} not started: the first run got no binary\n{tail(runs['develop'])}")
     return runs[name]
 
 
-def test_the_same_code_again_is_skipped_with_the_binary_from_the_cache(runs):
+def runner(run):
+    """What action-e2e.yml's last step printed: RUNNER_TEMP, and each lambda-shift.* folder in it
+    with its mode."""
+    temps = {pathlib.Path(m) for m in re.findall(r"e2e runner: temp=(\S+)", run.log)}
+    assert len(temps) == 1, tail(run)
+    folders = {pathlib.Path(path): mode for mode, path in re.findall(r"e2e runner: folder=(\d+) (\S+)", run.log)}
+    return temps.pop(), folders
+
+
+def test_the_binary_is_built_from_source_checked_and_run_from_a_private_folder_under_runner_temp(runs, release):
+    """The develop run's ./action step: no release reachable, so it builds from the action's own
+    source: copies it into a new folder of its own under RUNNER_TEMP (mode 700), runs
+    scripts/release there without the job's tokens, checks the binary against the .sha256 the build
+    wrote, and runs that copy, never one under ~/.cache/lambda-shift."""
+    run = runs["develop"]
+    assert "::set-output:: version=source" in run.log, tail(run)   # the resolve step chose the source
+    temp, folders = runner(run)
+    [binary] = run.installs()
+    private = binary.parent
+    assert binary.name == "lambda-shift" and private.parent == temp and re.fullmatch(r"lambda-shift\.\w{8}", private.name), (binary, temp)
+    assert folders == {private: "700"}, (folders, tail(run))
+    [(folder, given, sha)] = run.builds()
+    assert folder == private / "src" and given == [] and sha == release["sha256"], (folder, given, sha)
+    assert "built from source does not match" not in run.log and "from the cache" not in run.log, tail(run)
+    assert run.binaries_run(run.folder.parent) == {binary}, sorted(run.binaries_run(run.folder.parent))
+
+
+def test_the_same_code_again_is_skipped_with_a_binary_of_its_own(runs):
+    """Nothing is cached: the run builds (the stand-in) and checks its binary again, in a new
+    private folder under its own RUNNER_TEMP, and the deploy is skipped."""
     run = ran(runs, "again")
     assert run.returncode == 0, tail(run)
-    assert "cache stand-in: hit" in run.log, tail(run)
-    assert "lambda-shift from the cache" in run.log, tail(run)
     assert len(run.lines("e2e check:")) == 5, tail(run)
+    temp, folders = runner(run)
+    [binary] = run.installs()
+    assert binary.parent.parent == temp and folders == {binary.parent: "700"}, (binary, temp, folders)
+    assert binary not in runs["develop"].installs() and len(run.builds()) == 1, tail(run)
+    assert "from the cache" not in run.log, tail(run)
+
+
+def test_every_action_step_builds_checks_and_runs_its_own_copy(runs, release, work):
+    """In every run, each ./action step got its binary from the build (scripts/release, given none
+    of the job's tokens) into a new lambda-shift.XXXXXXXX folder under its job's RUNNER_TEMP (in
+    the run's act folder), each step a folder of its own; only those copies ran; nothing was put
+    under ~/.cache/lambda-shift."""
+    for name, run in runs.items():
+        installs, builds = run.installs(), run.builds()
+        assert installs and len(builds) == len(installs) == len(set(installs)), (name, installs, tail(run))
+        for binary, (folder, given, sha) in zip(installs, builds):
+            assert re.fullmatch(r"lambda-shift\.\w{8}", binary.parent.name) and binary.is_relative_to(run.folder / "act"), (name, binary)
+            assert folder == binary.parent / "src" and given == [] and sha == release["sha256"], (name, folder, given, sha)
+        assert run.binaries_run(work) <= set(installs), (name, sorted(run.binaries_run(work)), installs)
+        assert not (run.folder / "home" / ".cache" / "lambda-shift").exists(), name
+        assert not any(".cache/lambda-shift" in path for path in run.files), name
 
 
 def test_main_with_the_alarm_firing_fails_with_an_annotation_and_keeps_the_alias(runs):
@@ -499,7 +654,8 @@ def test_main_with_the_alarm_firing_fails_with_an_annotation_and_keeps_the_alias
 
 def test_no_secret_reaches_a_log_a_written_file_or_a_command_line(runs):
     """Every secret the runs had, in every act log, every file a run wrote (GITHUB_OUTPUT, the
-    step summary, the cache, what act keeps), and every command line sampled while it ran."""
+    step summary, the action's private folder, what act keeps), and every command line sampled
+    while it ran."""
     for name, run in runs.items():
         # The sampling saw the processes that hold the secrets: lambda-shift itself among them.
         ran = [line for line in run.command_lines if line.split(" ")[0].endswith("/lambda-shift")]
@@ -541,8 +697,8 @@ def test_promote_deploys_the_bytes_staging_uploaded_to_production_without_upload
     # The artifact the production job deployed is the object version the staging job uploaded.
     for key in ("s3-key", "s3-version-id", "code-sha256"):
         assert production.get(key) == staging[key], (key, outputs)
-    # Both jobs took the binary from the cache: nothing was built again.
-    assert len(run.lines("lambda-shift from the cache")) == 2, tail(run)
+    # Each job got (and checked) a binary of its own: nothing came from a cache.
+    assert len(set(run.installs())) == 2 and "from the cache" not in run.log, tail(run)
 
     served = {}
     for function, (alias, got) in run.notes["served"].items():
