@@ -6,7 +6,7 @@ runtimes, that actionlint does check the uses of ./action (scripts/test runs it 
 workflow), that the promotion test under act keeps the promotion example's shape, what the
 preview examples must wire (cleanup on close, a stop job for GitLab's review app), that the GitLab
 and CodeBuild examples check the binary against its .sha256 before running it, and the release
-workflow's jobs and permissions."""
+workflow's jobs and permissions. Each example's roles: tests/test_example_roles.py."""
 
 import hashlib
 import os
@@ -68,7 +68,8 @@ def test_workflows_match_schema_and_use_declared_inputs():
 def test_gitlab_and_codebuild_examples():
     check_schema("vendor.gitlab-ci", ROOT / "examples" / "gitlab" / ".gitlab-ci.yml")
     gitlab = yaml.safe_load((ROOT / "examples" / "gitlab" / ".gitlab-ci.yml").read_text())
-    assert gitlab["deploy"]["artifacts"]["reports"]["dotenv"] == "lambda-shift.env"
+    for name in ("deploy_staging", "deploy_production"):
+        assert gitlab[name]["artifacts"]["reports"]["dotenv"] == "lambda-shift.env", name
     # The review app: a preview per branch, stopped by a manual stop job in the same environment.
     preview, stop = gitlab["preview"], gitlab["stop_preview"]
     assert preview["environment"]["name"] == stop["environment"]["name"] == "review/$CI_COMMIT_REF_SLUG"
@@ -79,7 +80,11 @@ def test_gitlab_and_codebuild_examples():
     assert stop["variables"]["GIT_STRATEGY"] == "none" and stop["dependencies"] == []
     assert any(re.search(r"lambda-shift cleanup .*--branch \"?\$CI_COMMIT_REF_NAME", line) for line in stop["script"])
     buildspec = yaml.safe_load((ROOT / "examples" / "codebuild" / "buildspec.yml").read_text())
-    assert buildspec["version"] == 0.2 and "lambda-shift deploy --source dist" in buildspec["phases"]["build"]["commands"]
+    # The package from the build project's artifact (tests/test_example_roles.py: built elsewhere).
+    assert buildspec["version"] == 0.2
+    assert 'lambda-shift deploy --source "$CODEBUILD_SRC_DIR_package"' in buildspec["phases"]["build"]["commands"]
+    package = yaml.safe_load((ROOT / "examples" / "codebuild" / "package-buildspec.yml").read_text())
+    assert package["version"] == 0.2 and package["artifacts"]["base-directory"] == "dist"
 
 
 RELEASE_URL = "https://github.com/lambda-shift/lambda-shift/releases/download/v1.0.0/"
@@ -225,12 +230,20 @@ def action_step(job):
 
 
 def test_the_promotion_under_act_keeps_the_examples_shape():
-    """tests/act/promote-e2e.yml is what the act run proves: it must stay the example's flow."""
+    """tests/act/promote-e2e.yml is what the act run proves: it must stay the example's flow. What
+    is GitHub's only stays out of it: the example's build job (no token; it hands the package to
+    staging as an artifact, which act has no stand-in for: its staging job builds in place) and
+    the staging environment (the staging role's trust; act has no OIDC)."""
     example, under_act = jobs("examples/github/promote.yml"), jobs("tests/act/promote-e2e.yml")
-    assert list(example) == list(under_act) == ["staging", "production"]
+    assert list(example) == ["build", "staging", "production"] and list(under_act) == ["staging", "production"]
+    assert example["staging"]["needs"] == "build" and "needs" not in under_act["staging"]
+    assert example["staging"]["environment"] == "staging" and under_act["staging"].get("environment") in (None, "staging")
+    assert "id-token" not in example["build"]["permissions"]
     for name in ("staging", "production"):
-        for key in ("needs", "if", "outputs", "environment"):
+        for key in ("if", "outputs"):
             assert example[name].get(key) == under_act[name].get(key), (name, key)
+    for key in ("needs", "environment"):
+        assert example["production"][key] == under_act["production"][key], key
     assert example["production"]["environment"] == "production" and example["production"]["needs"] == "staging"
     assert example["staging"]["outputs"] == {
         "s3-key": "${{ steps.ship.outputs.s3-key }}", "s3-version-id": "${{ steps.ship.outputs.s3-version-id }}"}
@@ -249,7 +262,10 @@ def test_the_preview_example_deploys_on_pull_requests_and_cleans_up_on_close_and
     on = workflow[True] if True in workflow else workflow["on"]   # YAML 1.1 reads `on` as true
     assert set(on["pull_request"]["types"]) == {"opened", "synchronize", "reopened", "closed"} and "delete" in on
     assert workflow["permissions"] == {}
-    assert all(job["permissions"]["id-token"] == "write" for job in workflow["jobs"].values())
+    assert list(workflow["jobs"]) == ["build", "preview", "cleanup", "sweep"]
+    assert "id-token" not in workflow["jobs"]["build"]["permissions"] and workflow["jobs"]["preview"]["needs"] == "build"
+    assert all(workflow["jobs"][name]["permissions"]["id-token"] == "write" for name in ("preview", "cleanup", "sweep"))
+    assert workflow["jobs"]["build"]["if"] == workflow["jobs"]["preview"]["if"]
     preview, cleanup, sweep = (action_step(workflow["jobs"][name])["with"] for name in ("preview", "cleanup", "sweep"))
     assert preview["preview"] == "true" and preview["preview-alias"] == "pr-{pr}" and preview["function-url"] == "AWS_IAM"
     assert "command" not in preview

@@ -1,8 +1,9 @@
-# EventBridge Scheduler starts a build of the CodeBuild project every 5 minutes with
+# EventBridge Scheduler starts a build of the production deploy project every 5 minutes with
 # advance-buildspec.yml: the engine of a detached rollout is this schedule, not a build that
-# waits. A build that finds nothing to do ends at once (exit 0, nothing-to-do).
-variable "project_name" { default = "name-searcher" }
-variable "project_arn" { default = "arn:aws:codebuild:eu-west-1:123456789012:project/name-searcher" }
+# waits. A build that finds nothing to do ends at once (exit 0, nothing-to-do). The project is
+# production's (buildspec.yml): its role is the one allowed to move production's alias.
+variable "project_name" { default = "name-searcher-production" }
+variable "project_arn" { default = "arn:aws:codebuild:eu-west-1:123456789012:project/name-searcher-production" }
 
 data "aws_iam_policy_document" "scheduler_assume" {
   statement {
