@@ -37,17 +37,18 @@ public struct IAMPolicyDocument: Sendable, Equatable {
                 sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }))
         if previews {
             // `cleanup` removes preview aliases and the versions nothing uses any more. DeleteAlias
-            // is authorized on the function itself (whatever alias it names), DeleteFunction and
-            // the URL calls on the version or alias: both forms.
+            // is authorized on the function itself (whatever alias it names); DeleteFunction and
+            // the URL calls on the version or alias only, so the function itself cannot be deleted.
+            statements.append(
+                Statement(sid: "RemovePreviewAliases", actions: ["lambda:DeleteAlias"], resources: functionArns))
             statements.append(
                 Statement(
                     sid: "CleanUpPreviews",
                     actions: [
-                        "lambda:DeleteAlias", "lambda:DeleteFunction", "lambda:GetFunctionUrlConfig",
-                        "lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig",
-                        "lambda:DeleteFunctionUrlConfig",
+                        "lambda:DeleteFunction", "lambda:GetFunctionUrlConfig", "lambda:CreateFunctionUrlConfig",
+                        "lambda:UpdateFunctionUrlConfig", "lambda:DeleteFunctionUrlConfig",
                     ],
-                    resources: functionArns.flatMap { [$0, $0 + ":*"] }))
+                    resources: functionArns.map { $0 + ":*" }))
         }
         if pruning {
             statements.append(

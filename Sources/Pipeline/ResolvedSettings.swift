@@ -76,8 +76,11 @@ public struct ResolvedSettings: Sendable {
             }
         }
         let fromChangeRequest = explicit == nil && ci.changeRequest != nil
+        // A preview role's policy is for pull requests' previews, whatever branch it is printed on.
+        let previewPolicy = explicit == nil && previewing && command == .iamPolicy
         let target =
-            fromChangeRequest ? nil : try Self.environment(explicit: explicit, branch: provenance.branch, file: file)
+            fromChangeRequest || previewPolicy
+            ? nil : try Self.environment(explicit: explicit, branch: provenance.branch, file: file)
         var environmentName = target?.environment
         if environmentName == nil, previewing {
             // A preview goes to the environment mapped for the branch (environments: preview:

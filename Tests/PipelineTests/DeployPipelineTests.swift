@@ -685,6 +685,29 @@ struct SigningPolicyTests {
         #expect(signed.first { $0.sid == "FollowSigningJobs" }?.actions == ["signer:DescribeSigningJob"])
         #expect(signed.first { $0.sid == "WriteSignedPackages" }?.resources == ["arn:aws:s3:::artifacts/signed/*"])
     }
+
+    @Test(
+        "issue 40: --preview is the preview environment's policy on any branch, needs no pull request, says what IAM cannot hold, and cannot delete the function itself"
+    )
+    func previewPolicy() throws {
+        var flags = SettingFlags()
+        flags["function"] = "svc-preview"
+        flags["bucket"] = "artifacts"
+        flags["branch"] = "main"  // printed on main: still the preview role's policy
+        flags["source"] = "."
+        flags["preview"] = "true"
+        flags["preview-alias"] = "pr-{pr}"
+        let ci = CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() })
+        let built = try IAMPolicyBuilder.build(
+            flags, ci: ci, repository: "octo/app", accountId: "123456789012", region: "us-east-1")
+        #expect(built.environments == ["preview"])
+        #expect(built.assumptions.contains { $0.contains("deploy previews to a function of their own") })
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:svc-preview"
+        let statements = built.document.statements
+        #expect(statements.first { $0.sid == "RemovePreviewAliases" }?.resources == [function])
+        let cleanup = try #require(statements.first { $0.sid == "CleanUpPreviews" })
+        #expect(cleanup.actions.contains("lambda:DeleteFunction") && cleanup.resources == [function + ":*"])
+    }
 }
 
 @Suite("Weighted-alias preconditions")

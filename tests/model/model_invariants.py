@@ -114,6 +114,28 @@ def check_no_secrets(run: Run, secrets: dict) -> list:
             if secret in text or secret.replace("/", "\\/") in text]
 
 
+# 5b. A hook is told which AWS credentials it got, and got only those (issue 40): with the
+#     default (`invoke`) and static keys, none at all; with `--hook-credentials deploy`, the
+#     deploy's; never the CI's tokens (those the secrets scan finds in the environment it wrote).
+def check_hook_environment(run: Run) -> list:
+    problems = []
+    deploy_asked = "--hook-credentials" in run.argv and run.argv[run.argv.index("--hook-credentials") + 1] == "deploy"
+    for name, text in run.files.items():
+        if not name.startswith("hook-env-"):
+            continue
+        variables = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+        told = variables.get("LAMBDA_SHIFT_HOOK_CREDENTIALS")
+        has_keys = "AWS_ACCESS_KEY_ID" in variables
+        expected = "deploy" if deploy_asked else "none"
+        if told != expected or has_keys != deploy_asked:
+            problems.append(f"{name}: the hook was told {told!r} and {'had' if has_keys else 'had no'} AWS keys; "
+                            f"expected {expected!r}")
+        for token in ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_TOKEN", "CI_JOB_TOKEN"):
+            if token in variables:
+                problems.append(f"{name}: the hook received {token}")
+    return problems
+
+
 # 6. The alias (version, weights, history, detached record) matches the model's prediction.
 def check_alias_matches(alias: Observed, model: Model) -> list:
     problems = []

@@ -24,7 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import model_state as ms
 from model_harness import BINARY, FLAVOURS, SECRETS, Runner
 from model_invariants import Observed, Run, check_alias_matches, check_automatic_choice, check_document, \
-    check_exit_and_outcome, check_good_passed_gates, check_missing_never_zero, check_no_secrets, \
+    check_exit_and_outcome, check_good_passed_gates, check_hook_environment, check_missing_never_zero, \
+    check_no_secrets, \
     check_reported_alias, check_split
 from model_state import ALIAS, BUCKET, FUNCTION, History, Model, Record, parse_description
 
@@ -286,13 +287,19 @@ class LambdaShiftMachine(RuleBasedStateMachine):
             if expect.after.next_version > self.model.next_version:  # only a version that will be published
                 self.twin.fail_invocations(str(self.model.next_version))
             return SMOKE
+        # Every hook first writes its environment (the deploy's own secret key left out where it
+        # was asked for): the secrets scan then covers what a hook receives, and
+        # check_hook_environment what it was told it got.
+        def keep_environment(name):
+            return f"env | grep -v '^AWS_SECRET_ACCESS_KEY=' > {shlex.quote(str(files / name))}; "
         if check == "pre_false":
-            return ["--pre-traffic-command", "false"]
+            return ["--pre-traffic-command", keep_environment("hook-env-pre.txt") + "false"]
         if check in ("post_true", "post_false"):
             snapshot = shlex.quote(str(files / "hook-status.json"))
             return ["--hook-credentials", "deploy",
-                    "--post-traffic-command", f"{shlex.quote(BINARY)} status --function {FUNCTION} --output json "
-                                              f"> {snapshot}; exit {0 if check == 'post_true' else 1}"]
+                    "--post-traffic-command", keep_environment("hook-env-post.txt")
+                    + f"{shlex.quote(BINARY)} status --function {FUNCTION} --output json "
+                      f"> {snapshot}; exit {0 if check == 'post_true' else 1}"]
         return []
 
     def settle_alarm_window(self):
@@ -317,6 +324,7 @@ class LambdaShiftMachine(RuleBasedStateMachine):
              f"expected {expect.exit_code} {expect.outcome} ({expect.why})")
         after = self.twin.observe()
         self.fail_on(check_document(run, self.ctx.validator) + check_no_secrets(run, SECRETS)
+                     + check_hook_environment(run)
                      + check_exit_and_outcome(run, expect.exit_code, expect.outcome)
                      + (check_missing_never_zero(run) if missing else [])
                      + check_reported_alias(run, after)
@@ -536,3 +544,13 @@ def test_random_operator_histories(twin, workdir, validator, tally):
     context = Context(twin, workdir, validator, tally)
     machine = seed(SEED)(lambda: LambdaShiftMachine(context))
     run_state_machine_as_test(machine, settings=SETTINGS)
+
+
+def test_check_hook_environment_reports_what_a_hook_should_not_have():
+    def run(argv, text):
+        return Run(argv, 0, "", "", {"hook-env-pre.txt": text})
+    assert not check_hook_environment(run(["deploy"], "PATH=/bin\nLAMBDA_SHIFT_HOOK_CREDENTIALS=none\n"))
+    assert check_hook_environment(run(["deploy"], "LAMBDA_SHIFT_HOOK_CREDENTIALS=none\nAWS_ACCESS_KEY_ID=AKID\n"))
+    assert check_hook_environment(run(["deploy"], "LAMBDA_SHIFT_HOOK_CREDENTIALS=none\nCI_JOB_TOKEN=x\n"))
+    assert not check_hook_environment(run(["deploy", "--hook-credentials", "deploy"],
+                                          "LAMBDA_SHIFT_HOOK_CREDENTIALS=deploy\nAWS_ACCESS_KEY_ID=AKID\n"))
