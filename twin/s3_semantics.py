@@ -96,7 +96,7 @@ def bucket_of(req: ProxyRequest) -> str | None:
 
 def bucket_region(state: S3State, moto: MotoClient, bucket: str) -> str | None:
     """The region a bucket was created in (us-east-1 without a LocationConstraint); None when moto
-    does not know the bucket. Also what Lambda's code-from-S3 rule reads (lambda_semantics.py)."""
+    does not know the bucket. Also what Lambda's code-from-S3 rule reads (lambda_functions.py)."""
     with state.lock:
         if bucket in state.regions:
             return state.regions[bucket]
