@@ -104,6 +104,7 @@ let package = Package(
                 "Rollout",
                 "CISupport", "TestSupport",
             ]),
+        .testTarget(name: "CLITests", dependencies: ["LambdaShiftCLI", "Config", "Pipeline"]),
         .testTarget(
             name: "PipelineTests",
             dependencies: [

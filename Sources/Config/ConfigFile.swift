@@ -47,7 +47,7 @@ public struct ConfigFile: Sendable {
             self.imageUri = imageUri
         }
 
-        static let keys = ["function", "region", "alias", "bucket", "image-uri"]
+        static let keys = [Setting.function, .region, .alias, .bucket, .imageUri].map(\.name)
     }
 
     /// The targets for an environment: its own `targets:`, else the top-level one; nil when the
@@ -129,7 +129,8 @@ public struct ConfigFile: Sendable {
             var map: [String: BranchMap.Target] = [:]
             for (branch, target) in branches {
                 let strategy =
-                    file.environments[target.environment]?["strategy"]?.first ?? file.top["strategy"]?.first
+                    file.environments[target.environment]?[Setting.strategy.name]?.first
+                    ?? file.top[Setting.strategy.name]?.first
                     ?? BranchMap.standard.defaultStrategy(environment: target.environment)
                 map[branch] = BranchMap.Target(environment: target.environment, strategy: strategy)
             }
@@ -177,7 +178,7 @@ public struct ConfigFile: Sendable {
                 )
             }
             for key in entry.keys where !Target.keys.contains(key) {
-                let suggestion = nearest(to: key, among: Target.keys) ?? "function"
+                let suggestion = nearest(to: key, among: Target.keys) ?? Setting.function.name
                 throw ConfigError(
                     "\(path): unknown key \(origin)[\(index)].\(key) (did you mean \(suggestion)?): a target takes function, region, alias and bucket."
                 )
@@ -191,12 +192,12 @@ public struct ConfigFile: Sendable {
                 }
                 return one
             }
-            guard let function = try text("function"), !function.isEmpty else {
+            guard let function = try text(Setting.function.name), !function.isEmpty else {
                 throw ConfigError("\(path): \(origin)[\(index)] names no function: add function: NAME.")
             }
             return Target(
-                function: function, region: try text("region"), alias: try text("alias"), bucket: try text("bucket"),
-                imageUri: try text("image-uri"))
+                function: function, region: try text(Setting.region.name), alias: try text(Setting.alias.name),
+                bucket: try text(Setting.bucket.name), imageUri: try text(Setting.imageUri.name))
         }
     }
 

@@ -85,13 +85,31 @@ public struct SettingSpec: Sendable, Equatable {
     public var commands: Set<SettingCommand>
     /// Commands that read it with another kind or default.
     public var variants: [SettingCommand: Variant]
+    /// Whether it changes what `iam-policy` prints, and so is one of its flags (iam-policy reads
+    /// every deploy setting from the environment and the file, as deploy does, but takes as
+    /// flags only those that shape the policy).
+    public var shapesPolicy: Bool {
+        Self.policyShaping.contains(name)
+    }
+
+    static let policyShaping: Set<String> = [
+        Setting.function, .bucket, .key, .artifact, .imageUri, .signingProfile, .signedPrefix, .preview, .previewAlias,
+        .environment, .branch, .alarm, .alarmPrefix, .maxErrorRate, .maxErrorRateIncrease, .maxDurationIncrease,
+        .smokePayload, .keepVersions, .region, .config,
+    ].reduce(into: []) { $0.insert($1.name) }
+
+    /// Whether `command` takes it as a flag (every command that reads it, but iam-policy only
+    /// those that shape its policy).
+    public func isFlag(of command: SettingCommand) -> Bool {
+        commands.contains(command) && (command != .iamPolicy || shapesPolicy)
+    }
 
     public init(
-        _ name: String, _ kind: Kind, default defaultText: String, value defaultValue: String? = nil, _ doc: String,
+        _ setting: Setting, _ kind: Kind, default defaultText: String, value defaultValue: String? = nil, _ doc: String,
         fileKeys: [String]? = nil, actionInput: Bool = true, commands: Set<SettingCommand> = SettingCommand.deploying,
         variants: [SettingCommand: Variant] = [:]
     ) {
-        self.name = name
+        self.name = setting.name
         self.kind = kind
         self.defaultValue = defaultValue
         self.defaultText = defaultText
@@ -131,147 +149,208 @@ public struct SettingSpec: Sendable, Equatable {
     }
 }
 
+/// A setting's name, checked by the compiler: the table's entries and every read use these
+/// (`settings.seconds(.hookTimeout)`), so a misspelled setting does not compile, and the name is
+/// written here once.
+public struct Setting: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    init(_ name: String) { self.name = name }
+    public var description: String { name }
+}
+
+extension Setting {
+    public static let function = Setting("function")
+    public static let alias = Setting("alias")
+    public static let source = Setting("source")
+    public static let zip = Setting("zip")
+    public static let artifact = Setting("artifact")
+    public static let imageUri = Setting("image-uri")
+    public static let signingProfile = Setting("signing-profile")
+    public static let signedPrefix = Setting("signed-prefix")
+    public static let exclude = Setting("exclude")
+    public static let includeHidden = Setting("include-hidden")
+    public static let bucket = Setting("bucket")
+    public static let key = Setting("key")
+    public static let region = Setting("region")
+    public static let environment = Setting("environment")
+    public static let branch = Setting("branch")
+    public static let strategy = Setting("strategy")
+    public static let alarm = Setting("alarm")
+    public static let alarmPrefix = Setting("alarm-prefix")
+    public static let alarmAlreadyFiring = Setting("alarm-already-firing")
+    public static let maxErrorRate = Setting("max-error-rate")
+    public static let minInvocations = Setting("min-invocations")
+    public static let maxErrorRateIncrease = Setting("max-error-rate-increase")
+    public static let maxDurationIncrease = Setting("max-duration-increase")
+    public static let confidence = Setting("confidence")
+    public static let maxBake = Setting("max-bake")
+    public static let onInconclusive = Setting("on-inconclusive")
+    public static let warmInvocations = Setting("warm-invocations")
+    public static let smokePayload = Setting("smoke-payload")
+    public static let bake = Setting("bake")
+    public static let gateInterval = Setting("gate-interval")
+    public static let showSmokeResponse = Setting("show-smoke-response")
+    public static let smokeTenantId = Setting("smoke-tenant-id")
+    public static let preTrafficCommand = Setting("pre-traffic-command")
+    public static let postTrafficCommand = Setting("post-traffic-command")
+    public static let hookTimeout = Setting("hook-timeout")
+    public static let hookCredentials = Setting("hook-credentials")
+    public static let detach = Setting("detach")
+    public static let maxIdle = Setting("max-idle")
+    public static let provisionedConcurrencyTimeout = Setting("provisioned-concurrency-timeout")
+    public static let waves = Setting("waves")
+    public static let parallel = Setting("parallel")
+    public static let allowedAccountIds = Setting("allowed-account-ids")
+    public static let roleToAssume = Setting("role-to-assume")
+    public static let keepVersions = Setting("keep-versions")
+    public static let preview = Setting("preview")
+    public static let previewAlias = Setting("preview-alias")
+    public static let functionUrl = Setting("function-url")
+    public static let olderThan = Setting("older-than")
+    public static let config = Setting("config")
+}
+
 public enum SettingsTable {
     /// Every setting, in the order docs/settings.md lists them.
     public static let all: [SettingSpec] = [
         SettingSpec(
-            "function", .template, default: "required",
+            .function, .template, default: "required",
             "Function name or ARN; may use {environment} and the other placeholders (deploy: repeat it, or give one per line, for several targets).",
             commands: SettingCommand.targeting),
         SettingSpec(
-            "alias", .text, default: "live", value: "live", "Alias to move.", commands: SettingCommand.targeting),
+            .alias, .text, default: "live", value: "live", "Alias to move.", commands: SettingCommand.targeting),
         SettingSpec(
-            "source", .text, default: "one of source or zip", "Build directory to zip deterministically.",
+            .source, .text, default: "one of source or zip", "Build directory to zip deterministically.",
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
-            "zip", .text, default: "one of source or zip", "A prebuilt zip, used as it is.",
+            .zip, .text, default: "one of source or zip", "A prebuilt zip, used as it is.",
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
-            "artifact", .text, default: "none: package --source or --zip",
+            .artifact, .text, default: "none: the build is packaged",
             "An uploaded package, s3://BUCKET/KEY[?versionId=V], deployed as it is (no packaging, no upload)."),
         SettingSpec(
-            "image-uri", .text, default: "none: a zip function",
+            .imageUri, .text, default: "none: a zip function",
             "A container image for an image function, ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG or @sha256:DIGEST; a tag is resolved to its digest before any change."
         ),
         SettingSpec(
-            "signing-profile", .text, default: "none: unsigned",
+            .signingProfile, .text, default: "none: unsigned",
             "An AWS Signer profile: the uploaded package is signed with it, and the signed object deployed (for functions with a code signing config)."
         ),
         SettingSpec(
-            "signed-prefix", .text, default: "signed/",
+            .signedPrefix, .text, default: "signed/",
             "Where in the bucket AWS Signer writes the signed package (with --signing-profile)."),
         SettingSpec(
-            "exclude", .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore.",
+            .exclude, .list, default: ".lambdaignore", "Globs of paths to leave out, as in .gitignore.",
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
-            "include-hidden", .flag, default: "false", value: "false",
+            .includeHidden, .flag, default: "false", value: "false",
             "Package version-control folders (.git, .hg, .svn), left out by default, and files that usually hold secrets without a warning.",
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
-            "bucket", .text, default: "required", "Bucket for the packages (versioned).",
+            .bucket, .text, default: "required", "Bucket for the packages (versioned).",
             commands: SettingCommand.deploying.union([.doctor])),
         SettingSpec(
-            "key", .template, default: KeyTemplate.defaultTemplate, value: KeyTemplate.defaultTemplate,
+            .key, .template, default: KeyTemplate.defaultTemplate, value: KeyTemplate.defaultTemplate,
             "S3 key template."),
         SettingSpec(
-            "region", .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region.",
+            .region, .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region.",
             commands: SettingCommand.targeting),
         SettingSpec(
-            "environment", .text, default: "the branch map's", "Environment, overriding the branch map.",
+            .environment, .text, default: "the branch map's", "Environment, overriding the branch map.",
             fileKeys: [], commands: SettingCommand.targeting),
         SettingSpec(
-            "branch", .text, default: "from the CI or git", "Branch, overriding detection.", fileKeys: [],
+            .branch, .text, default: "from the CI or git", "Branch, overriding detection.", fileKeys: [],
             commands: SettingCommand.targeting),
         SettingSpec(
-            "strategy", .text, default: "production: Canary10Percent5Minutes, else AllAtOnce",
+            .strategy, .text, default: "production: Canary10Percent5Minutes, else AllAtOnce",
             "CodeDeploy name or short form: AllAtOnce, canary:10%:5m, linear:20%:1m, steps:10%@1m,50%@2m."),
         SettingSpec(
-            "alarm", .gateList, default: "none", "CloudWatch alarms gating each step.", fileKeys: ["alarms", "alarm"],
+            .alarm, .gateList, default: "none", "CloudWatch alarms gating each step.", fileKeys: ["alarms", "alarm"],
             commands: SettingCommand.deploying.union([.doctor])),
-        SettingSpec("alarm-prefix", .gateList, default: "none", "Gate on every alarm whose name starts with this."),
+        SettingSpec(.alarmPrefix, .gateList, default: "none", "Gate on every alarm whose name starts with this."),
         SettingSpec(
-            "alarm-already-firing", .choice(["block", "ignore"]), default: "block", value: "block",
+            .alarmAlreadyFiring, .choice(["block", "ignore"]), default: "block", value: "block",
             "An alarm in ALARM before the deploy."),
         SettingSpec(
-            "max-error-rate", .rate, default: "no metrics gate", "Highest error+throttle rate of the new version."),
+            .maxErrorRate, .rate, default: "no metrics gate", "Highest error+throttle rate of the new version."),
         SettingSpec(
-            "min-invocations", .count(0...Int.max, what: "the invocations needed per check"), default: "1", value: "1",
+            .minInvocations, .count(0...Int.max, what: "the invocations needed per check"), default: "1", value: "1",
             "Invocations needed before silence counts as health (with the canary gates: of each version)."),
         SettingSpec(
-            "max-error-rate-increase", .percent(upTo: 100), default: "no comparison",
+            .maxErrorRateIncrease, .percent(upTo: 100), default: "no comparison",
             "Percentage points the new version's error rate may exceed the stable version's by, over the same minutes; fails only when significant at --confidence."
         ),
         SettingSpec(
-            "max-duration-increase", .percent(upTo: 10_000), default: "no comparison",
+            .maxDurationIncrease, .percent(upTo: 10_000), default: "no comparison",
             "Percent the new version's p99 Duration may exceed the stable version's by."),
         SettingSpec(
-            "confidence", .percent(upTo: 99.99), default: "95", value: "95",
+            .confidence, .percent(upTo: 99.99), default: "95", value: "95",
             "Confidence an error-rate excess needs to fail the canary (one-sided score test)."),
         SettingSpec(
-            "max-bake", .duration, default: "3 × the step's bake",
+            .maxBake, .duration, default: "3 × the step's bake",
             "How long a step without a verdict (too little traffic) may bake in all."),
         SettingSpec(
-            "on-inconclusive", .choice(["rollback", "proceed"]), default: "rollback", value: "rollback",
+            .onInconclusive, .choice(["rollback", "proceed"]), default: "rollback", value: "rollback",
             "What a step still without a verdict at --max-bake does."),
         SettingSpec(
-            "warm-invocations", .count(0...10_000, what: "the invocations to send per step"), default: "0", value: "0",
+            .warmInvocations, .count(0...10_000, what: "the invocations to send per step"), default: "0", value: "0",
             "Invoke the alias this many times per step with the smoke payload, spread over the bake (runs the function: side effects)."
         ),
         SettingSpec(
-            "smoke-payload", .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
+            .smokePayload, .json, default: "no smoke test", "JSON (or @FILE) to invoke the new version with first."),
         SettingSpec(
-            "bake", .duration, default: "0", value: "0", "Keep checking the gates this long after 100% (30s, 5m)."),
+            .bake, .duration, default: "0", value: "0", "Keep checking the gates this long after 100% (30s, 5m)."),
         SettingSpec(
-            "gate-interval", .duration, default: "10s", value: "10s", "How often the gates are checked during a bake."),
+            .gateInterval, .duration, default: "10s", value: "10s", "How often the gates are checked during a bake."),
         SettingSpec(
-            "show-smoke-response", .flag, default: "false", value: "false",
+            .showSmokeResponse, .flag, default: "false", value: "false",
             "Quote the smoke test's response (its first 300 bytes) in the report; by default only its size, as a function's answer may hold what no log should.",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "smoke-tenant-id", .text, default: "none",
+            .smokeTenantId, .text, default: "none",
             "The tenant id of the smoke test and the warm invocations: a tenant-isolated function needs one.",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "pre-traffic-command", .text, default: "none",
+            .preTrafficCommand, .text, default: "none",
             "A command (sh -c) run once the new version is published, Active and smoke-tested, before any traffic moves; its failure moves none (exit 3).",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "post-traffic-command", .text, default: "none",
+            .postTrafficCommand, .text, default: "none",
             "A command (sh -c) run once the alias serves the new version in full, before the deploy counts; its failure restores the previous version (exit 3).",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "hook-timeout", .duration, default: "10m", value: "10m",
+            .hookTimeout, .duration, default: "10m", value: "10m",
             "How long a pre- or post-traffic command may run before it is killed (and counts as failed).",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "hook-credentials", .choice(["invoke", "none", "deploy"]), default: "invoke", value: "invoke",
+            .hookCredentials, .choice(["invoke", "none", "deploy"]), default: "invoke", value: "invoke",
             "The AWS credentials a pre- or post-traffic command gets: invoke (short-lived, may only invoke the new version; none where the deploy's credentials are not a web identity), none, or deploy (the deploy's own).",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "detach", .flag, default: "false", value: "false",
+            .detach, .flag, default: "false", value: "false",
             "Take the first weighted step, record the rollout on the alias and exit 0 (in-progress); later `advance` runs judge and move it.",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "max-idle", .duration, default: "1h", value: "1h",
+            .maxIdle, .duration, default: "1h", value: "1h",
             "A detached rollout nobody advanced for this long past its due time is judged at once over everything since its step began.",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "provisioned-concurrency-timeout", .duration, default: "15m", value: "15m",
+            .provisionedConcurrencyTimeout, .duration, default: "15m", value: "15m",
             "How long to wait for an alias's (or version's) provisioned concurrency to be READY after a weight change; not READY by then rolls back (exit 3).",
             commands: [.deploy, .plan]),
         SettingSpec(
-            "waves", .text, default: "all targets in one wave",
+            .waves, .text, default: "all targets in one wave",
             "With several targets: cumulative wave sizes, counts or percentages (1,25%,100%); each wave finishes before the next."
         ),
         SettingSpec(
-            "parallel", .count(1...64, what: "how many targets move at once"), default: "4", value: "4",
+            .parallel, .count(1...64, what: "how many targets move at once"), default: "4", value: "4",
             "With several targets: how many shift (and prepare) at once."),
-        SettingSpec("allowed-account-ids", .accountIds, default: "any", "Account ids this deploy may touch."),
+        SettingSpec(.allowedAccountIds, .accountIds, default: "any", "Account ids this deploy may touch."),
         SettingSpec(
-            "role-to-assume", .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token.",
+            .roleToAssume, .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token.",
             commands: SettingCommand.targeting),
         SettingSpec(
-            "keep-versions", .count(1...Int.max, what: "how many versions to keep"), default: "keep all",
+            .keepVersions, .count(1...Int.max, what: "how many versions to keep"), default: "keep all",
             "After a deploy, delete published versions beyond the newest N (never one an alias uses).",
             variants: [
                 .cleanup: .init(
@@ -279,29 +358,36 @@ public enum SettingsTable {
                     doc: "cleanup: unused versions to keep, newest first.")
             ]),
         SettingSpec(
-            "preview", .flag, default: "false", value: "false",
+            .preview, .flag, default: "false", value: "false",
             "Deploy the branch all at once to its own preview alias, leaving every other alias alone."),
         SettingSpec(
-            "preview-alias", .template, default: "preview-{branch}", value: "preview-{branch}",
+            .previewAlias, .template, default: "preview-{branch}", value: "preview-{branch}",
             "The preview alias's name: {branch} and {pr} (the pull or merge request number) are filled in.",
             commands: SettingCommand.deploying.union([.cleanup])),
         SettingSpec(
-            "function-url", .choice(["AWS_IAM", "NONE"]), default: "none",
+            .functionUrl, .choice(["AWS_IAM", "NONE"]), default: "none",
             "With --preview: create (or keep) a function URL on the preview alias, with this auth type; the url output."
         ),
         SettingSpec(
-            "older-than", .age, default: "none",
+            .olderThan, .age, default: "none",
             "cleanup: remove every preview alias whose version is older than this (14d, 36h).", fileKeys: [],
             commands: [.cleanup]),
         SettingSpec(
-            "config", .text, default: ".lambda-shift.yml if present", "Settings file.", fileKeys: [],
+            .config, .text, default: ".lambda-shift.yml if present", "Settings file.", fileKeys: [],
             commands: SettingCommand.targeting),
     ]
 
     /// The keys `.lambda-shift.yml` accepts (besides `environments:`).
     public static var fileKeys: Set<String> { Set(all.flatMap(\.fileKeys)) }
 
-    public static func spec(_ name: String) -> SettingSpec? { all.first { $0.name == name } }
+    /// The entry of a setting named at run time (a file key, a flag read by name), or nil.
+    public static func spec(named name: String) -> SettingSpec? { all.first { $0.name == name } }
+
+    /// The entry of `setting` (every key has one: a test holds them together).
+    public static func spec(_ setting: Setting) -> SettingSpec {
+        guard let spec = spec(named: setting.name) else { preconditionFailure("\(setting) has no entry in the table") }
+        return spec
+    }
 
     /// The settings `command` reads, as it reads them.
     public static func settings(of command: SettingCommand) -> [SettingSpec] {

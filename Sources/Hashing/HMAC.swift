@@ -19,12 +19,3 @@ public enum HMACSHA256 {
         authenticate(Array(message.utf8), key: key)
     }
 }
-
-/// Cryptographically secure random bytes, for jitter-free uses such as delimiters and nonces.
-public enum SecureRandom {
-    public static func bytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        _ = ls_RAND_bytes(&out, Int32(count))
-        return out
-    }
-}

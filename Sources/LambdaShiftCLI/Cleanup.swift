@@ -21,9 +21,9 @@ extension LambdaShift {
                 """)
 
         @OptionGroup var target: FunctionOptions
-        @Option(help: .setting("older-than", for: .cleanup)) var olderThan: String?
-        @Option(help: .setting("preview-alias", for: .cleanup)) var previewAlias: String?
-        @Option(parsing: .unconditional, help: .setting("keep-versions", for: .cleanup)) var keepVersions: String?
+        @Option(help: .setting(.olderThan, for: .cleanup)) var olderThan: String?
+        @Option(help: .setting(.previewAlias, for: .cleanup)) var previewAlias: String?
+        @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .cleanup)) var keepVersions: String?
         @OptionGroup var aws: AWSOptions
 
         func run() async throws {

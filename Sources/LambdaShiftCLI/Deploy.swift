@@ -77,51 +77,51 @@ extension LambdaShift {
 /// The settings of `deploy` and `plan`: each flag is a setting of the table, named after it,
 /// with its help; `SettingOptions` reads them.
 struct DeployOptions: ParsableArguments {
-    @Option(help: .setting("function")) var function: [String] = []
-    @Option(help: .setting("waves")) var waves: String?
-    @Option(parsing: .unconditional, help: .setting("parallel")) var parallel: String?
-    @Option(help: .setting("alias")) var alias: String?
+    @Option(help: .setting(.function)) var function: [String] = []
+    @Option(help: .setting(.waves)) var waves: String?
+    @Option(parsing: .unconditional, help: .setting(.parallel)) var parallel: String?
+    @Option(help: .setting(.alias)) var alias: String?
     @OptionGroup var sourceOptions: SourceOptions
-    @Option(help: .setting("function-url")) var functionURL: String?
-    @Flag(help: .setting("preview")) var preview = false
-    @Option(help: .setting("preview-alias")) var previewAlias: String?
-    @Option(help: .setting("artifact")) var artifact: String?
-    @Option(help: .setting("image-uri")) var imageUri: String?
-    @Option(help: .setting("signing-profile")) var signingProfile: String?
-    @Option(help: .setting("signed-prefix")) var signedPrefix: String?
-    @Option(help: .setting("smoke-tenant-id")) var smokeTenantId: String?
-    @Flag(help: .setting("show-smoke-response")) var showSmokeResponse = false
-    @Option(help: .setting("pre-traffic-command")) var preTrafficCommand: String?
-    @Option(help: .setting("post-traffic-command")) var postTrafficCommand: String?
-    @Option(help: .setting("hook-timeout")) var hookTimeout: String?
-    @Option(help: .setting("hook-credentials")) var hookCredentials: String?
-    @Option(help: .setting("provisioned-concurrency-timeout")) var provisionedConcurrencyTimeout: String?
-    @Flag(help: .setting("detach")) var detach = false
-    @Option(help: .setting("max-idle")) var maxIdle: String?
-    @Option(help: .setting("bucket")) var bucket: String?
-    @Option(help: .setting("key")) var key: String?
-    @Option(help: .setting("environment")) var environment: String?
-    @Option(help: .setting("branch")) var branch: String?
-    @Option(help: .setting("strategy")) var strategy: String?
-    @Option(help: .setting("alarm")) var alarm: [String] = []
-    @Option(help: .setting("alarm-prefix")) var alarmPrefix: [String] = []
-    @Option(help: .setting("alarm-already-firing")) var alarmAlreadyFiring: String?
-    @Option(parsing: .unconditional, help: .setting("max-error-rate")) var maxErrorRate: String?
-    @Option(parsing: .unconditional, help: .setting("min-invocations")) var minInvocations: String?
-    @Option(parsing: .unconditional, help: .setting("max-error-rate-increase")) var maxErrorRateIncrease: String?
-    @Option(parsing: .unconditional, help: .setting("max-duration-increase")) var maxDurationIncrease: String?
-    @Option(parsing: .unconditional, help: .setting("confidence")) var confidence: String?
-    @Option(parsing: .unconditional, help: .setting("max-bake")) var maxBake: String?
-    @Option(help: .setting("on-inconclusive")) var onInconclusive: String?
-    @Option(parsing: .unconditional, help: .setting("warm-invocations")) var warmInvocations: String?
-    @Option(help: .setting("smoke-payload")) var smokePayload: String?
-    @Option(parsing: .unconditional, help: .setting("bake")) var bake: String?
-    @Option(help: .setting("gate-interval")) var gateInterval: String?
-    @Option(help: .setting("allowed-account-ids")) var allowedAccountIds: String?
-    @Option(help: .setting("region")) var region: String?
-    @Option(help: .setting("role-to-assume")) var roleToAssume: String?
-    @Option(parsing: .unconditional, help: .setting("keep-versions")) var keepVersions: String?
-    @Option(help: .setting("config")) var config: String?
+    @Option(help: .setting(.functionUrl)) var functionURL: String?
+    @Flag(help: .setting(.preview)) var preview = false
+    @Option(help: .setting(.previewAlias)) var previewAlias: String?
+    @Option(help: .setting(.artifact)) var artifact: String?
+    @Option(help: .setting(.imageUri)) var imageUri: String?
+    @Option(help: .setting(.signingProfile)) var signingProfile: String?
+    @Option(help: .setting(.signedPrefix)) var signedPrefix: String?
+    @Option(help: .setting(.smokeTenantId)) var smokeTenantId: String?
+    @Flag(help: .setting(.showSmokeResponse)) var showSmokeResponse = false
+    @Option(help: .setting(.preTrafficCommand)) var preTrafficCommand: String?
+    @Option(help: .setting(.postTrafficCommand)) var postTrafficCommand: String?
+    @Option(help: .setting(.hookTimeout)) var hookTimeout: String?
+    @Option(help: .setting(.hookCredentials)) var hookCredentials: String?
+    @Option(help: .setting(.provisionedConcurrencyTimeout)) var provisionedConcurrencyTimeout: String?
+    @Flag(help: .setting(.detach)) var detach = false
+    @Option(help: .setting(.maxIdle)) var maxIdle: String?
+    @Option(help: .setting(.bucket)) var bucket: String?
+    @Option(help: .setting(.key)) var key: String?
+    @Option(help: .setting(.environment)) var environment: String?
+    @Option(help: .setting(.branch)) var branch: String?
+    @Option(help: .setting(.strategy)) var strategy: String?
+    @Option(help: .setting(.alarm)) var alarm: [String] = []
+    @Option(help: .setting(.alarmPrefix)) var alarmPrefix: [String] = []
+    @Option(help: .setting(.alarmAlreadyFiring)) var alarmAlreadyFiring: String?
+    @Option(parsing: .unconditional, help: .setting(.maxErrorRate)) var maxErrorRate: String?
+    @Option(parsing: .unconditional, help: .setting(.minInvocations)) var minInvocations: String?
+    @Option(parsing: .unconditional, help: .setting(.maxErrorRateIncrease)) var maxErrorRateIncrease: String?
+    @Option(parsing: .unconditional, help: .setting(.maxDurationIncrease)) var maxDurationIncrease: String?
+    @Option(parsing: .unconditional, help: .setting(.confidence)) var confidence: String?
+    @Option(parsing: .unconditional, help: .setting(.maxBake)) var maxBake: String?
+    @Option(help: .setting(.onInconclusive)) var onInconclusive: String?
+    @Option(parsing: .unconditional, help: .setting(.warmInvocations)) var warmInvocations: String?
+    @Option(help: .setting(.smokePayload)) var smokePayload: String?
+    @Option(parsing: .unconditional, help: .setting(.bake)) var bake: String?
+    @Option(help: .setting(.gateInterval)) var gateInterval: String?
+    @Option(help: .setting(.allowedAccountIds)) var allowedAccountIds: String?
+    @Option(help: .setting(.region)) var region: String?
+    @Option(help: .setting(.roleToAssume)) var roleToAssume: String?
+    @Option(parsing: .unconditional, help: .setting(.keepVersions)) var keepVersions: String?
+    @Option(help: .setting(.config)) var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
     var flags: SettingFlags { SettingOptions.flags(self) }

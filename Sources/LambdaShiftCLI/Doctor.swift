@@ -18,8 +18,8 @@ extension LambdaShift {
 
         @OptionGroup var target: FunctionOptions
 
-        @Option(help: .setting("bucket", for: .doctor)) var bucket: String?
-        @Option(help: .setting("alarm", for: .doctor)) var alarm: [String] = []
+        @Option(help: .setting(.bucket, for: .doctor)) var bucket: String?
+        @Option(help: .setting(.alarm, for: .doctor)) var alarm: [String] = []
 
         @OptionGroup var aws: AWSOptions
 

@@ -6,11 +6,11 @@ import Pipeline
 /// `doctor`) works on, resolved as deploy resolves them (`ResolvedSettings`), with
 /// `{environment}` and the other placeholders filled in.
 struct FunctionOptions: ParsableArguments {
-    @Option(help: .setting("function", for: .status)) var function: String?
-    @Option(help: .setting("alias", for: .status)) var alias: String?
-    @Option(help: .setting("environment", for: .status)) var environment: String?
-    @Option(help: .setting("branch", for: .status)) var branch: String?
-    @Option(help: .setting("config", for: .status)) var config: String?
+    @Option(help: .setting(.function, for: .status)) var function: String?
+    @Option(help: .setting(.alias, for: .status)) var alias: String?
+    @Option(help: .setting(.environment, for: .status)) var environment: String?
+    @Option(help: .setting(.branch, for: .status)) var branch: String?
+    @Option(help: .setting(.config, for: .status)) var config: String?
 
     /// Resolves `command`'s settings from all of its flags (`options`: the command itself) and
     /// makes the AWS clients for the region and role they name.

@@ -13,7 +13,11 @@ extension LambdaShift {
             abstract:
                 "Print the least-privilege IAM policy for these settings, as IAM JSON or a Terraform aws_iam_policy_document.",
             discussion: """
-                The policy is computed from the same settings as deploy (flags, LAMBDA_SHIFT_*, .lambda-shift.yml). \
+                The policy is computed from the same settings as deploy (flags, LAMBDA_SHIFT_*, .lambda-shift.yml), \
+                and only what they use: --alarm and --alarm-prefix read those alarms, --max-error-rate and the canary \
+                settings add GetMetricData, --smoke-payload InvokeFunction, --keep-versions DeleteFunction on versions, \
+                --signing-profile AWS Signer, --preview what cleanup needs (a preview role's policy: give previews a \
+                function of their own); --artifact and --image-uri only read. \
                 With no branch or --environment that maps to one environment, it covers every environment of the map. \
                 What it had to assume (account, region, repository) is said on stderr.
                 Examples:
@@ -21,38 +25,35 @@ extension LambdaShift {
                   lambda-shift iam-policy --format terraform > policy.tf
                 """)
 
-        @Option(help: .setting("function", for: .iamPolicy)) var function: String?
-        @Option(help: .setting("bucket", for: .iamPolicy)) var bucket: String?
-        @Option(help: "Promote an uploaded package s3://BUCKET/KEY: the policy only reads it.") var artifact: String?
-        @Option(help: "An image function's image: the policy reads it from ECR and writes nothing to S3.")
-        var imageUri: String?
-        @Option(
-            help: "Adds AWS Signer's StartSigningJob and DescribeSigningJob with this profile, and the signed prefix.")
-        var signingProfile: String?
-        @Option(help: .setting("signed-prefix", for: .iamPolicy)) var signedPrefix: String?
-        @Flag(
-            help:
-                "Previews too: adds DeleteAlias, DeleteFunction on versions and the function URL calls, for cleanup; needs no branch or pull request."
-        ) var preview = false
-        @Option(help: .setting("preview-alias", for: .iamPolicy)) var previewAlias: String?
-        @Option(help: .setting("key", for: .iamPolicy)) var key: String?
-        @Option(help: "Environment to cover (default: the branch's, else every environment of the map).")
-        var environment: String?
-        @Option(help: .setting("branch", for: .iamPolicy)) var branch: String?
+        // The settings that shape the policy (`SettingSpec.shapesPolicy`); the rest of deploy's
+        // are read from the environment and the file, as deploy reads them.
+        @Option(help: .setting(.function, for: .iamPolicy)) var function: String?
+        @Option(help: .setting(.bucket, for: .iamPolicy)) var bucket: String?
+        @Option(help: .setting(.key, for: .iamPolicy)) var key: String?
+        @Option(help: .setting(.artifact, for: .iamPolicy)) var artifact: String?
+        @Option(help: .setting(.imageUri, for: .iamPolicy)) var imageUri: String?
+        @Option(help: .setting(.signingProfile, for: .iamPolicy)) var signingProfile: String?
+        @Option(help: .setting(.signedPrefix, for: .iamPolicy)) var signedPrefix: String?
+        @Flag(help: .setting(.preview, for: .iamPolicy)) var preview = false
+        @Option(help: .setting(.previewAlias, for: .iamPolicy)) var previewAlias: String?
+        @Option(help: .setting(.environment, for: .iamPolicy)) var environment: String?
+        @Option(help: .setting(.branch, for: .iamPolicy)) var branch: String?
+        @Option(help: .setting(.alarm, for: .iamPolicy)) var alarm: [String] = []
+        @Option(help: .setting(.alarmPrefix, for: .iamPolicy)) var alarmPrefix: [String] = []
+        @Option(parsing: .unconditional, help: .setting(.maxErrorRate, for: .iamPolicy)) var maxErrorRate: String?
+        @Option(parsing: .unconditional, help: .setting(.maxErrorRateIncrease, for: .iamPolicy))
+        var maxErrorRateIncrease: String?
+        @Option(parsing: .unconditional, help: .setting(.maxDurationIncrease, for: .iamPolicy))
+        var maxDurationIncrease: String?
+        @Option(help: .setting(.smokePayload, for: .iamPolicy)) var smokePayload: String?
+        @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .iamPolicy)) var keepVersions: String?
+        @Option(help: .setting(.region, for: .iamPolicy)) var region: String?
+        @Option(help: .setting(.config, for: .iamPolicy)) var config: String?
+        @Option(help: "Output format: text or json.") var output: OutputFormat = .text
         @Option(help: "OWNER/NAME for {repository} in the key (default: from the CI or git).") var repository: String?
-        @Option(help: "Gate alarm (repeatable).") var alarm: [String] = []
-        @Option(help: "Gate alarm name prefix (repeatable).") var alarmPrefix: [String] = []
-        @Option(parsing: .unconditional, help: "Adds the metrics gate's GetMetricData.") var maxErrorRate: String?
-        @Option(parsing: .unconditional, help: "Adds the canary's GetMetricData.") var maxErrorRateIncrease: String?
-        @Option(help: "Adds InvokeFunction for the smoke test.") var smokePayload: String?
-        @Option(parsing: .unconditional, help: "Adds DeleteFunction on versions, for pruning.") var keepVersions:
-            String?
-        @Option(help: "AWS region (default: the function ARN's, else AWS_REGION, else *).") var region: String?
         @Option(help: "Account of the function and alarms (default: the function ARN's, else *).") var accountId:
             String?
-        @Option(help: .setting("config", for: .iamPolicy)) var config: String?
         @Option(help: "json or terraform.") var format: String = "json"
-        @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
         func run() async throws {
             let context = CommandContext.current
@@ -63,7 +64,7 @@ extension LambdaShift {
                 throw ConfigError("--account-id is \"\(accountId)\": give a 12-digit AWS account id.")
             }
             var flags = SettingOptions.flags(self)
-            if artifact == nil && imageUri == nil { flags["source"] = "." }  // a policy needs no build directory
+            if artifact == nil && imageUri == nil { flags[Setting.source] = "." }  // no build needed
             let built = try IAMPolicyBuilder.build(
                 flags, ci: context.ci, repository: repository, accountId: accountId, region: region)
             // Plain stderr lines, not the reporter's: iam-policy writes no workflow command at all.

@@ -8,10 +8,10 @@ import Pipeline
 
 /// Where the package comes from: a build directory to zip, or a prebuilt zip.
 struct SourceOptions: ParsableArguments {
-    @Option(help: .setting("source")) var source: String?
-    @Option(help: .setting("zip")) var zip: String?
-    @Option(help: .setting("exclude")) var exclude: [String] = []
-    @Flag(help: .setting("include-hidden")) var includeHidden = false
+    @Option(help: .setting(.source)) var source: String?
+    @Option(help: .setting(.zip)) var zip: String?
+    @Option(help: .setting(.exclude)) var exclude: [String] = []
+    @Flag(help: .setting(.includeHidden)) var includeHidden = false
 
     func validate() throws {
         if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }

@@ -5,7 +5,7 @@ import Pipeline
 /// A command's flags as settings: every `@Option`/`@Flag` whose property is named after a
 /// setting of the table (`maxErrorRate` is `max-error-rate`) is read, by reflection, into
 /// `SettingFlags`; `@OptionGroup`s are read through. A flag's help is the table's text
-/// (`.setting("bake")`), so a setting's meaning is written once.
+/// (`.setting(.bake)`), so a setting's meaning is written once.
 enum SettingOptions {
     static func flags(_ options: any ParsableArguments) -> SettingFlags {
         var flags = SettingFlags()
@@ -21,7 +21,7 @@ enum SettingOptions {
                 continue
             }
             let name = settingName(String(label.dropFirst()))
-            guard SettingsTable.spec(name) != nil, let given = child.value as? any FlagTexts else { continue }
+            guard SettingsTable.spec(named: name) != nil, let given = child.value as? any FlagTexts else { continue }
             let texts = given.texts
             if !texts.isEmpty { flags.values[name] = texts }
         }
@@ -37,21 +37,6 @@ enum SettingOptions {
             previous = character
         }
         return out
-    }
-
-    /// The flags' names a parsed command declares (settings or not), for the tests that hold
-    /// the commands to the table.
-    static func declaredNames(_ options: any ParsableArguments) -> [String] {
-        var names: [String] = []
-        for child in Mirror(reflecting: options).children {
-            guard let label = child.label, label.hasPrefix("_") else { continue }
-            if let group = child.value as? any OptionGroupValue {
-                names += declaredNames(group.options)
-            } else {
-                names.append(settingName(String(label.dropFirst())))
-            }
-        }
-        return names
     }
 }
 
@@ -84,7 +69,7 @@ extension OptionGroup: OptionGroupValue {
 
 extension ArgumentHelp {
     /// The table's help for a setting, as `command` reads it.
-    static func setting(_ name: String, for command: SettingCommand = .deploy) -> ArgumentHelp {
-        ArgumentHelp(SettingsTable.spec(name)?.help(for: command) ?? "")
+    static func setting(_ setting: Setting, for command: SettingCommand = .deploy) -> ArgumentHelp {
+        ArgumentHelp(SettingsTable.spec(setting).help(for: command))
     }
 }

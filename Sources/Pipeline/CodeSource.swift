@@ -22,9 +22,9 @@ public enum CodeSource: Sendable, Equatable {
 
     /// Exactly one of source, zip, artifact and image, from the resolved settings.
     public static func resolve(_ settings: ResolvedSettings) throws -> CodeSource {
-        let source = settings.text("source"), zip = settings.text("zip")
-        let artifact = settings.command == .package ? nil : settings.text("artifact")
-        if settings.command != .package, let uri = settings.text("image-uri") {
+        let source = settings.text(.source), zip = settings.text(.zip)
+        let artifact = settings.command == .package ? nil : settings.text(.artifact)
+        if settings.command != .package, let uri = settings.text(.imageUri) {
             guard source == nil, zip == nil, artifact == nil else {
                 throw ConfigError(
                     "Give one of --source, --zip, --artifact and --image-uri, not several: an image function runs the image, a zip function the package."
@@ -42,7 +42,7 @@ public enum CodeSource: Sendable, Equatable {
             )
         case (.some(let directory), nil, nil):
             return .directory(
-                directory, excludes: settings.list("exclude"), includeHidden: settings.flag("include-hidden"))
+                directory, excludes: settings.list(.exclude), includeHidden: settings.flag(.includeHidden))
         case (nil, .some(let file), nil): return .zip(file)
         }
     }

@@ -75,7 +75,7 @@ public struct CommandContext: Sendable {
 
     /// The AWS clients for the region and role `settings` resolved.
     public func dependencies(_ settings: ResolvedSettings) throws -> DeployDependencies {
-        try dependencies(region: settings.text("region"), roleToAssume: settings.text("role-to-assume"))
+        try dependencies(region: settings.text(.region), roleToAssume: settings.text(.roleToAssume))
     }
 
     /// The AWS client for this context, masking every credential it obtains.

@@ -10,14 +10,14 @@ extension DeployPlan {
     /// `requireCode` false (`advance`): the code settings may be absent; nothing is deployed.
     public static func resolve(_ settings: ResolvedSettings, requireCode: Bool = true) throws -> DeployPlan? {
         guard let environmentName = settings.environmentName else { return nil }
-        let isPreview = settings.flag("preview")
-        guard let functionTemplate = settings.text("function") else {
+        let isPreview = settings.flag(.preview)
+        guard let functionTemplate = settings.text(.function) else {
             throw ConfigError("Name the function with --function (or the function input).")
         }
         let code = try requireCode ? CodeSource.resolve(settings) : (try? CodeSource.resolve(settings)) ?? .zip("")
         // An image function's code is in ECR: no bucket.
         guard
-            let bucketName = code.artifact?.bucket ?? settings.text("bucket") ?? code.image.map({ _ in "" })
+            let bucketName = code.artifact?.bucket ?? settings.text(.bucket) ?? code.image.map({ _ in "" })
                 ?? (requireCode ? nil : "")
         else {
             throw ConfigError("Name the bucket for packages with --bucket (or the bucket input).")
@@ -25,9 +25,9 @@ extension DeployPlan {
         let provenance = settings.provenance
         var values = provenance.templateValues(function: "", environment: environmentName)
         let functionName = try FunctionName.validated(
-            try SettingTemplate.render(functionTemplate, values), origin: settings.origin("function"))
+            try SettingTemplate.render(functionTemplate, values), origin: settings.origin(.function))
         values["function"] = functionName.split(separator: ":").last.map(String.init) ?? functionName
-        let keyTemplate = try KeyTemplate(settings.text("key") ?? KeyTemplate.defaultTemplate)
+        let keyTemplate = try KeyTemplate(settings.text(.key) ?? KeyTemplate.defaultTemplate)
         let key = code.artifact?.key ?? keyTemplate.render(values)
         // The part of the key every deploy of this function shares: the policy's S3 prefix.
         var varying = values
@@ -40,11 +40,11 @@ extension DeployPlan {
         let keyPrefixAnyRepository =
             anyRepository.firstRange(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
         // A preview serves no one else: no reason to shift slowly.
-        let strategy = try Strategy.parse(isPreview ? "AllAtOnce" : settings.text("strategy") ?? "AllAtOnce")
-        let gateInterval = settings.seconds("gate-interval") ?? 10
+        let strategy = try Strategy.parse(isPreview ? "AllAtOnce" : settings.text(.strategy) ?? "AllAtOnce")
+        let gateInterval = settings.seconds(.gateInterval) ?? 10
         guard gateInterval >= 1 else {
             throw ConfigError(
-                "\(settings.origin("gate-interval")) is 0: give at least 1s (the gates are read from CloudWatch at that pace)."
+                "\(settings.origin(.gateInterval)) is 0: give at least 1s (the gates are read from CloudWatch at that pace)."
             )
         }
         let aliasName: String
@@ -52,45 +52,45 @@ extension DeployPlan {
             // A policy covers every alias the template can make, whatever the branch or request:
             // its fixed prefix, then anything (`pr-*`).
             aliasName =
-                PreviewAlias.prefix(template: settings.text("preview-alias") ?? PreviewAlias.defaultTemplate) + "*"
+                PreviewAlias.prefix(template: settings.text(.previewAlias) ?? PreviewAlias.defaultTemplate) + "*"
         } else if isPreview {
             aliasName = try PreviewAlias.name(
-                template: settings.text("preview-alias") ?? PreviewAlias.defaultTemplate,
+                template: settings.text(.previewAlias) ?? PreviewAlias.defaultTemplate,
                 branch: provenance.branch, pr: settings.ci.pullRequest)
             if deployAliases(settings).contains(aliasName) {
                 throw PreviewAlias.refusal(aliasName, why: "the alias the settings deploy to")
             }
         } else {
-            aliasName = try AliasName.validated(settings.text("alias") ?? "live")
+            aliasName = try AliasName.validated(settings.text(.alias) ?? "live")
         }
-        let minimum = settings.count("min-invocations") ?? 1
-        let increase = settings.percent("max-error-rate-increase")
-        let slower = settings.percent("max-duration-increase")
-        let confidence = settings.percent("confidence") ?? 95
+        let minimum = settings.count(.minInvocations) ?? 1
+        let increase = settings.percent(.maxErrorRateIncrease)
+        let slower = settings.percent(.maxDurationIncrease)
+        let confidence = settings.percent(.confidence) ?? 95
         if confidence < 50 {
             throw ConfigError(
-                "\(settings.origin("confidence")) is \(confidence)%: give a confidence from 50 to 99.99, such as 95."
+                "\(settings.origin(.confidence)) is \(confidence)%: give a confidence from 50 to 99.99, such as 95."
             )
         }
-        let warm = settings.count("warm-invocations") ?? 0
-        let smoke = settings.json("smoke-payload")
+        let warm = settings.count(.warmInvocations) ?? 0
+        let smoke = settings.json(.smokePayload)
         if warm > 0 && smoke == nil {
             throw ConfigError(
-                "\(settings.origin("warm-invocations")) sends the smoke payload to the alias: set --smoke-payload too.")
+                "\(settings.origin(.warmInvocations)) sends the smoke payload to the alias: set --smoke-payload too.")
         }
-        let functionURL = settings.text("function-url")
+        let functionURL = settings.text(.functionUrl)
         if functionURL != nil && !isPreview {
-            throw ConfigError("\(settings.origin("function-url")) is for previews: add --preview, or leave it out.")
+            throw ConfigError("\(settings.origin(.functionUrl)) is for previews: add --preview, or leave it out.")
         }
         var plan = DeployPlan(
             function: functionName, alias: aliasName, environment: environmentName, bucket: bucketName, key: key,
-            strategy: strategy, bakeSeconds: settings.seconds("bake") ?? 0,
-            alarms: settings.list("alarm"), alarmPrefixes: settings.list("alarm-prefix"),
-            blockOnFiringAlarm: settings.text("alarm-already-firing") != "ignore",
-            maxErrorRateBasisPoints: settings.basisPoints("max-error-rate"), minInvocations: minimum,
-            smokePayload: smoke, allowedAccounts: settings.list("allowed-account-ids"), provenance: provenance,
-            source: code, region: settings.text("region"), roleToAssume: settings.text("role-to-assume"),
-            keepVersions: settings.count("keep-versions"), keyPrefix: keyPrefix,
+            strategy: strategy, bakeSeconds: settings.seconds(.bake) ?? 0,
+            alarms: settings.list(.alarm), alarmPrefixes: settings.list(.alarmPrefix),
+            blockOnFiringAlarm: settings.text(.alarmAlreadyFiring) != "ignore",
+            maxErrorRateBasisPoints: settings.basisPoints(.maxErrorRate), minInvocations: minimum,
+            smokePayload: smoke, allowedAccounts: settings.list(.allowedAccountIds), provenance: provenance,
+            source: code, region: settings.text(.region), roleToAssume: settings.text(.roleToAssume),
+            keepVersions: settings.count(.keepVersions), keyPrefix: keyPrefix,
             keyPrefixAnyRepository: keyPrefixAnyRepository, gateIntervalSeconds: gateInterval, isPreview: isPreview,
             functionURL: functionURL)
         if increase != nil || slower != nil {
@@ -98,35 +98,35 @@ extension DeployPlan {
                 maxErrorRateIncreasePoints: increase, maxDurationIncreasePercent: slower,
                 confidence: confidence / 100, minInvocations: minimum)
         }
-        let decision = InconclusivePolicy.Decision(rawValue: settings.text("on-inconclusive") ?? "rollback")
+        let decision = InconclusivePolicy.Decision(rawValue: settings.text(.onInconclusive) ?? "rollback")
         plan.inconclusive = InconclusivePolicy(
-            maxBakeSeconds: settings.seconds("max-bake"), decision: decision ?? .rollback)
+            maxBakeSeconds: settings.seconds(.maxBake), decision: decision ?? .rollback)
         plan.warmInvocations = warm
-        plan.smokeTenantId = settings.text("smoke-tenant-id")
-        plan.showSmokeResponse = settings.flag("show-smoke-response")
-        plan.preTrafficCommand = settings.text("pre-traffic-command")
-        plan.postTrafficCommand = settings.text("post-traffic-command")
-        plan.hookTimeoutSeconds = settings.seconds("hook-timeout") ?? 600
-        plan.hookCredentials = settings.text("hook-credentials").flatMap(HookCredentials.init) ?? .invoke
-        plan.provisionedConcurrencyTimeoutSeconds = settings.seconds("provisioned-concurrency-timeout") ?? 900
-        plan.detach = settings.flag("detach")
-        plan.maxIdleSeconds = settings.seconds("max-idle") ?? 3600
+        plan.smokeTenantId = settings.text(.smokeTenantId)
+        plan.showSmokeResponse = settings.flag(.showSmokeResponse)
+        plan.preTrafficCommand = settings.text(.preTrafficCommand)
+        plan.postTrafficCommand = settings.text(.postTrafficCommand)
+        plan.hookTimeoutSeconds = settings.seconds(.hookTimeout) ?? 600
+        plan.hookCredentials = settings.text(.hookCredentials).flatMap(HookCredentials.init) ?? .invoke
+        plan.provisionedConcurrencyTimeoutSeconds = settings.seconds(.provisionedConcurrencyTimeout) ?? 900
+        plan.detach = settings.flag(.detach)
+        plan.maxIdleSeconds = settings.seconds(.maxIdle) ?? 3600
         if plan.detach && isPreview {
             throw ConfigError("--detach is for gradual rollouts; a preview deploys all at once: leave one of them out.")
         }
         if plan.provisionedConcurrencyTimeoutSeconds < 1 {
             throw ConfigError(
-                "\(settings.origin("provisioned-concurrency-timeout")) is 0: Lambda needs time to allocate provisioned concurrency; give it at least 1s, such as 15m."
+                "\(settings.origin(.provisionedConcurrencyTimeout)) is 0: Lambda needs time to allocate provisioned concurrency; give it at least 1s, such as 15m."
             )
         }
         if plan.hookTimeoutSeconds < 1 {
-            throw ConfigError("\(settings.origin("hook-timeout")) is 0: give the commands at least 1s, such as 10m.")
+            throw ConfigError("\(settings.origin(.hookTimeout)) is 0: give the commands at least 1s, such as 10m.")
         }
-        plan.signingProfile = settings.text("signing-profile")
-        plan.signedPrefix = settings.text("signed-prefix") ?? "signed/"
+        plan.signingProfile = settings.text(.signingProfile)
+        plan.signedPrefix = settings.text(.signedPrefix) ?? "signed/"
         if plan.signingProfile != nil && code.image != nil {
             throw ConfigError(
-                "\(settings.origin("signing-profile")) is for zip packages: Lambda does not sign container images (an image is pinned by its digest); leave it out with --image-uri."
+                "\(settings.origin(.signingProfile)) is for zip packages: Lambda does not sign container images (an image is pinned by its digest); leave it out with --image-uri."
             )
         }
         return plan
@@ -137,11 +137,11 @@ extension DeployPlan {
     /// `alias:` in the settings file.
     static func deployAliases(_ settings: ResolvedSettings, including setting: Bool = true) -> Set<String> {
         var names: Set<String> = ["live"]
-        if setting, let alias = settings.text("alias") { names.insert(alias) }
+        if setting, let alias = settings.text(.alias) { names.insert(alias) }
         if let file = settings.file {
-            if let top = file.value("alias", environment: nil) { names.insert(top) }
+            if let top = file.value(Setting.alias.name, environment: nil) { names.insert(top) }
             for environment in file.environmentNames {
-                if let alias = file.value("alias", environment: environment) { names.insert(alias) }
+                if let alias = file.value(Setting.alias.name, environment: environment) { names.insert(alias) }
             }
         }
         return names

@@ -1,3 +1,4 @@
+import Config
 import CISupport
 import FoundationEssentials
 import Rollout
@@ -59,19 +60,20 @@ public struct DeployPlan: Sendable {
     /// The settings that judge a rollout, as a detached rollout records them: `advance` must
     /// judge with the same.
     public var gateSettings: GateSettings {
-        var values: [(name: String, value: String)] = [
-            ("strategy", strategy.description), ("bake", String(bakeSeconds)),
-            ("alarm", alarms.sorted().joined(separator: ",")),
-            ("alarm-prefix", alarmPrefixes.sorted().joined(separator: ",")),
-            ("max-error-rate", maxErrorRateBasisPoints.map(String.init) ?? ""),
-            ("min-invocations", String(minInvocations)),
-        ]
-        values.append(("max-error-rate-increase", canary?.maxErrorRateIncreasePoints.map { "\($0)" } ?? ""))
-        values.append(("max-duration-increase", canary?.maxDurationIncreasePercent.map { "\($0)" } ?? ""))
-        values.append(("confidence", canary.map { "\($0.confidence)" } ?? ""))
-        values.append(("max-bake", inconclusive.maxBakeSeconds.map(String.init) ?? ""))
-        values.append(("on-inconclusive", inconclusive.decision.rawValue))
-        values.append(("post-traffic-command", postTrafficCommand ?? ""))
+        var values: [(name: String, value: String)] = []
+        func record(_ setting: Setting, _ value: String) { values.append((setting.name, value)) }
+        record(.strategy, strategy.description)
+        record(.bake, String(bakeSeconds))
+        record(.alarm, alarms.sorted().joined(separator: ","))
+        record(.alarmPrefix, alarmPrefixes.sorted().joined(separator: ","))
+        record(.maxErrorRate, maxErrorRateBasisPoints.map(String.init) ?? "")
+        record(.minInvocations, String(minInvocations))
+        record(.maxErrorRateIncrease, canary?.maxErrorRateIncreasePoints.map { "\($0)" } ?? "")
+        record(.maxDurationIncrease, canary?.maxDurationIncreasePercent.map { "\($0)" } ?? "")
+        record(.confidence, canary.map { "\($0.confidence)" } ?? "")
+        record(.maxBake, inconclusive.maxBakeSeconds.map(String.init) ?? "")
+        record(.onInconclusive, inconclusive.decision.rawValue)
+        record(.postTrafficCommand, postTrafficCommand ?? "")
         return GateSettings(values)
     }
     /// `--smoke-tenant-id`: the tenant of the smoke test and the warm invocations.

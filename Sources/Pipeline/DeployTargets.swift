@@ -55,13 +55,13 @@ extension DeployTargets {
     /// Nil when the branch deploys nothing.
     public static func resolve(_ settings: ResolvedSettings, requireCode: Bool = true) throws -> DeployTargets? {
         guard settings.environmentName != nil else { return nil }
-        let flagged = settings.flags.values["function"] ?? []
+        let flagged = settings.flags.values[Setting.function.name] ?? []
         var entries: [ConfigFile.Target]
         var origin = "--function"
         if flagged.count > 1 {
             entries = flagged.map { ConfigFile.Target(function: $0) }
-        } else if let lines = settings.text("function"), lines.contains("\n") {
-            origin = settings.origin("function")
+        } else if let lines = settings.text(.function), lines.contains("\n") {
+            origin = settings.origin(.function)
             entries = lines.split(separator: "\n").map { $0.trimmed() }.filter { !$0.isEmpty }.map {
                 ConfigFile.Target(function: $0)
             }
@@ -71,18 +71,18 @@ extension DeployTargets {
             origin = "targets in \(file.path)"
             entries = listed
         } else {
-            entries = [ConfigFile.Target(function: settings.text("function") ?? "")]
-            origin = settings.origin("function")
+            entries = [ConfigFile.Target(function: settings.text(.function) ?? "")]
+            origin = settings.origin(.function)
         }
         var plans: [DeployPlan] = []
         for entry in entries {
             let one = try settings.overriding(
-                "function", with: entry.function.isEmpty ? nil : entry.function, origin: origin
+                .function, with: entry.function.isEmpty ? nil : entry.function, origin: origin
             )
-            .overriding("region", with: entry.region, origin: origin)
-            .overriding("alias", with: entry.alias, origin: origin)
-            .overriding("bucket", with: entry.bucket, origin: origin)
-            .overriding("image-uri", with: entry.imageUri, origin: origin)
+            .overriding(.region, with: entry.region, origin: origin)
+            .overriding(.alias, with: entry.alias, origin: origin)
+            .overriding(.bucket, with: entry.bucket, origin: origin)
+            .overriding(.imageUri, with: entry.imageUri, origin: origin)
             guard let plan = try DeployPlan.resolve(one, requireCode: requireCode) else { return nil }
             plans.append(plan)
         }
@@ -114,7 +114,7 @@ extension DeployTargets {
             )
         }
         let waves = try DeployTargets.waves(
-            settings.text("waves"), count: plans.count, origin: settings.origin("waves"))
-        return DeployTargets(plans: plans, waves: waves, parallel: settings.count("parallel") ?? 4)
+            settings.text(.waves), count: plans.count, origin: settings.origin(.waves))
+        return DeployTargets(plans: plans, waves: waves, parallel: settings.count(.parallel) ?? 4)
     }
 }

@@ -49,7 +49,7 @@ public struct OperatorTarget: Sendable {
 
     public init(_ settings: ResolvedSettings) throws {
         let environmentName = settings.environmentName
-        guard let template = settings.text("function") else {
+        guard let template = settings.text(.function) else {
             throw ConfigError(
                 "Name the function with --function (or LAMBDA_SHIFT_FUNCTION, or function: in .lambda-shift.yml).")
         }
@@ -61,8 +61,8 @@ public struct OperatorTarget: Sendable {
         function = try FunctionName.validated(
             try SettingTemplate.render(
                 template, settings.provenance.templateValues(function: "", environment: environmentName ?? "")),
-            origin: settings.origin("function"))
-        alias = try AliasName.validated(settings.text("alias") ?? "live")
+            origin: settings.origin(.function))
+        alias = try AliasName.validated(settings.text(.alias) ?? "live")
         environment = environmentName
         self.settings = settings
     }
@@ -152,12 +152,12 @@ public struct OperatorCommands: Sendable {
     /// `--older-than`) and the versions nothing uses any more.
     public func cleanup() async throws -> OperatorResult {
         let settings = target.settings
-        let template = settings.text("preview-alias") ?? PreviewAlias.defaultTemplate
-        let keep = settings.count("keep-versions") ?? 3
+        let template = settings.text(.previewAlias) ?? PreviewAlias.defaultTemplate
+        let keep = settings.count(.keepVersions) ?? 3
         let selector: PreviewCleanup.Selector
-        if settings.isGiven("alias"), let alias = settings.text("alias") {
+        if settings.isGiven(.alias), let alias = settings.text(.alias) {
             selector = .alias(alias)
-        } else if let seconds = settings.seconds("older-than") {
+        } else if let seconds = settings.seconds(.olderThan) {
             selector = .olderThan(seconds: seconds)
         } else {
             selector = .alias(
@@ -168,7 +168,7 @@ public struct OperatorCommands: Sendable {
         _ = try await OperatorChecks.function(lambda, function, region: deps.region)
         let result = try await PreviewCleanup(functions: lambda, clock: deps.clock).run(
             function: function, selector: selector, template: template, keepVersions: keep,
-            protected: DeployPlan.deployAliases(settings, including: !settings.isGiven("alias")))
+            protected: DeployPlan.deployAliases(settings, including: !settings.isGiven(.alias)))
         let removed = result.removedAliases
         var sentence =
             removed.isEmpty
@@ -195,8 +195,8 @@ public struct OperatorCommands: Sendable {
         let checks = try await DoctorChecks(
             identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region
         ).run(
-            function: target.function, alias: target.alias, bucket: target.settings.text("bucket"),
-            alarms: target.settings.list("alarm"))
+            function: target.function, alias: target.alias, bucket: target.settings.text(.bucket),
+            alarms: target.settings.list(.alarm))
         let failed = checks.contains { !$0.ok }
         return OperatorResult(
             command: "doctor", outcome: failed ? .failed : .ok,

@@ -11,6 +11,12 @@ public struct SettingFlags: Sendable {
     public init(_ values: [String: [String]] = [:]) { self.values = values }
 
     /// One value (the last given); setting nil removes it.
+    public subscript(setting: Setting) -> String? {
+        get { values[setting.name]?.last }
+        set { values[setting.name] = newValue.map { [$0] } }
+    }
+
+    /// The same, by name (tests, and flags read by name).
     public subscript(name: String) -> String? {
         get { values[name]?.last }
         set { values[name] = newValue.map { [$0] } }
@@ -55,15 +61,15 @@ public struct ResolvedSettings: Sendable {
     ) throws -> ResolvedSettings {
         let variables = ci.environment
         let early = Lookup(flags: flags, variables: variables, file: nil, environmentName: nil)
-        let file = try loadFile(try early.raw(SettingsTable.spec("config")!)?.text, environment: variables)
+        let file = try loadFile(try early.raw(SettingsTable.spec(.config))?.text, environment: variables)
         let top = Lookup(flags: flags, variables: variables, file: file, environmentName: nil)
         var provenance = ci.provenance
-        if let branch = try top.raw(SettingsTable.spec("branch")!) { provenance.branch = branch.text }
-        var explicit = try top.raw(SettingsTable.spec("environment")!)
+        if let branch = try top.raw(SettingsTable.spec(.branch)) { provenance.branch = branch.text }
+        var explicit = try top.raw(SettingsTable.spec(.environment))
         if let environment { explicit = (environment, "the environment covered") }
         let previewing =
             SettingCommand.deploying.contains(command)
-            ? try top.raw(SettingsTable.spec("preview")!).map {
+            ? try top.raw(SettingsTable.spec(.preview)).map {
                 try parse($0.text, origin: $0.origin, kind: .flag) == .flag(true)
             } ?? false : false
         if explicit == nil, let why = ci.changeRequest, [.deploy, .plan].contains(command) {
@@ -93,7 +99,7 @@ public struct ResolvedSettings: Sendable {
         let lookup = Lookup(flags: flags, variables: variables, file: file, environmentName: environmentName)
         for spec in SettingsTable.settings(of: command) {
             var raw = try lookup.raw(spec)
-            if raw == nil, spec.name == "strategy", let strategy = target?.strategy, !strategy.isEmpty {
+            if raw == nil, spec.name == Setting.strategy.name, let strategy = target?.strategy, !strategy.isEmpty {
                 raw = (strategy, "the branch map's strategy for \(environmentName ?? "")")
             }
             if raw == nil, let value = spec.defaultValue { raw = (value, "the default") }
@@ -106,56 +112,58 @@ public struct ResolvedSettings: Sendable {
 
     /// The same settings with `name` set as a target of the settings file sets it (it wins over
     /// everything else, as a flag does).
-    public func overriding(_ name: String, with text: String?, origin: String) throws -> ResolvedSettings {
-        guard let text, let spec = SettingsTable.spec(name)?.scoped(to: command) else { return self }
+    public func overriding(_ setting: Setting, with text: String?, origin: String) throws -> ResolvedSettings {
+        guard let text else { return self }
+        let spec = SettingsTable.spec(setting).scoped(to: command)
         var copy = self
-        copy.entries[name] = Entry(
+        copy.entries[setting.name] = Entry(
             text: text, origin: origin, value: try Self.parse(text, origin: origin, kind: spec.kind))
         return copy
     }
 
     // MARK: Typed reads (each name is a table entry of that kind; a mismatch is a bug).
 
-    public func entry(_ name: String) -> Entry? {
-        precondition(SettingsTable.spec(name) != nil, "\(name) is not a setting of the table")
-        return entries[name]
-    }
+    public func entry(_ setting: Setting) -> Entry? { entries[setting.name] }
 
     /// Where a setting's value came from, as the user wrote it (`--bake`, `the bake input`,
     /// `LAMBDA_SHIFT_BAKE`, `environments.production.bake in .lambda-shift.yml`).
-    public func origin(_ name: String) -> String { entry(name)?.origin ?? "--\(name)" }
+    public func origin(_ setting: Setting) -> String { entry(setting)?.origin ?? "--\(setting.name)" }
 
-    public func text(_ name: String) -> String? { entry(name)?.text }
+    public func text(_ setting: Setting) -> String? { entry(setting)?.text }
 
-    public func list(_ name: String) -> [String] {
-        read(name) { if case .list(let values) = $0 { values } else { nil } } ?? []
+    public func list(_ setting: Setting) -> [String] {
+        read(setting) { if case .list(let values) = $0 { values } else { nil } } ?? []
     }
 
-    public func seconds(_ name: String) -> Int? {
-        read(name) { if case .seconds(let value) = $0 { value } else { nil } }
+    public func seconds(_ setting: Setting) -> Int? {
+        read(setting) { if case .seconds(let value) = $0 { value } else { nil } }
     }
 
-    public func basisPoints(_ name: String) -> Int? {
-        read(name) { if case .basisPoints(let value) = $0 { value } else { nil } }
+    public func basisPoints(_ setting: Setting) -> Int? {
+        read(setting) { if case .basisPoints(let value) = $0 { value } else { nil } }
     }
 
-    public func percent(_ name: String) -> Double? {
-        read(name) { if case .percent(let value) = $0 { value } else { nil } }
+    public func percent(_ setting: Setting) -> Double? {
+        read(setting) { if case .percent(let value) = $0 { value } else { nil } }
     }
 
-    public func count(_ name: String) -> Int? { read(name) { if case .count(let value) = $0 { value } else { nil } } }
-
-    public func flag(_ name: String) -> Bool {
-        read(name) { if case .flag(let value) = $0 { value } else { nil } } ?? false
+    public func count(_ setting: Setting) -> Int? {
+        read(setting) { if case .count(let value) = $0 { value } else { nil } }
     }
 
-    public func json(_ name: String) -> Data? { read(name) { if case .json(let value) = $0 { value } else { nil } } }
+    public func flag(_ setting: Setting) -> Bool {
+        read(setting) { if case .flag(let value) = $0 { value } else { nil } } ?? false
+    }
+
+    public func json(_ setting: Setting) -> Data? {
+        read(setting) { if case .json(let value) = $0 { value } else { nil } }
+    }
 
     /// A setting's value when it is of the kind `pick` takes.
-    private func read<T>(_ name: String, _ pick: (Value) -> T?) -> T? { entry(name).flatMap { pick($0.value) } }
+    private func read<T>(_ setting: Setting, _ pick: (Value) -> T?) -> T? { entry(setting).flatMap { pick($0.value) } }
 
     /// Whether the user set it (a default does not count).
-    public func isGiven(_ name: String) -> Bool { entry(name).map { $0.origin != "the default" } ?? false }
+    public func isGiven(_ setting: Setting) -> Bool { entry(setting).map { $0.origin != "the default" } ?? false }
 
     // MARK: Resolution
 

@@ -57,15 +57,4 @@ public enum CanaryStatistics {
 
     /// P(Z > z) for a standard normal Z.
     public static func upperTail(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
-
-    /// The z for which P(Z > z) = alpha (alpha in (0, 1)): bisection on `upperTail`, exact to
-    /// double precision; used to say how far from significance a difference is.
-    public static func criticalValue(alpha: Double) -> Double {
-        var low = -40.0, high = 40.0
-        for _ in 0..<200 {
-            let middle = (low + high) / 2
-            if upperTail(middle) > alpha { low = middle } else { high = middle }
-        }
-        return (low + high) / 2
-    }
 }

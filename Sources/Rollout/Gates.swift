@@ -24,9 +24,6 @@ public struct AlarmGate: HealthGate {
         ignored = IgnoredAlarms(ignoring)
     }
 
-    /// The alarms still ignored (firing since before the deploy, not yet seen out of ALARM).
-    public var stillIgnored: Set<String> { ignored.names }
-
     /// The current states, every named alarm required to exist.
     public func states() async throws -> [AlarmState] {
         var found = names.isEmpty ? [] : try await cloudWatch.describeAlarms(names: names, prefix: nil)

@@ -252,14 +252,6 @@ public struct StrategyError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { message }
 }
 
-extension String {
-    func trimmingSuffix(_ character: Character) -> String {
-        var copy = self
-        while copy.last == character { copy.removeLast() }
-        return copy
-    }
-}
-
 import FoundationEssentials
 
 extension StrategyError: LambdaShiftError {

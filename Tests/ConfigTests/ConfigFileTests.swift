@@ -312,7 +312,7 @@ struct SettingsTableTests {
                 action.contains("\(variable): ${{ inputs.\(spec.name) }}"),
                 "action.yml does not pass \(spec.name) as \(variable)")
         }
-        for input in inputs where SettingsTable.spec(input) == nil {
+        for input in inputs where SettingsTable.spec(named: input) == nil {
             #expect(
                 ["lambda-shift-version", "lambda-shift-repository", "command", "verify-attestation"].contains(input),
                 "action.yml has an input \(input) that is no setting")
@@ -326,7 +326,7 @@ struct SettingsTableTests {
         #expect(!ConfigFile.settingKeys.contains("environment") && !ConfigFile.settingKeys.contains("config"))
         #expect(ConfigFile.listKeys == ["alarm", "alarms", "alarm-prefix", "exclude", "allowed-account-ids"])
         #expect(
-            SettingsTable.spec("max-error-rate")?.environmentNames == [
+            SettingsTable.spec(named: "max-error-rate")?.environmentNames == [
                 "INPUT_MAX-ERROR-RATE", "LAMBDA_SHIFT_MAX_ERROR_RATE",
             ])
     }

@@ -33,18 +33,18 @@ struct ResolvedSettingsTests {
         let base = ["config": [file], "branch": ["main"]]
         let fromEntry = try resolve(.deploy, base)
         #expect(fromEntry.environmentName == "production")
-        #expect(fromEntry.seconds("bake") == 300)
-        #expect(fromEntry.origin("bake") == "environments.production.bake in \(file)")
+        #expect(fromEntry.seconds(.bake) == 300)
+        #expect(fromEntry.origin(.bake) == "environments.production.bake in \(file)")
         #expect(
-            fromEntry.count("min-invocations") == 7
-                && fromEntry.origin("min-invocations") == "min-invocations in \(file)")
-        #expect(fromEntry.seconds("gate-interval") == 10 && !fromEntry.isGiven("gate-interval"))
+            fromEntry.count(.minInvocations) == 7
+                && fromEntry.origin(.minInvocations) == "min-invocations in \(file)")
+        #expect(fromEntry.seconds(.gateInterval) == 10 && !fromEntry.isGiven(.gateInterval))
         let fromVariable = try resolve(.deploy, base, ["LAMBDA_SHIFT_BAKE": "2m"])
-        #expect(fromVariable.seconds("bake") == 120 && fromVariable.origin("bake") == "LAMBDA_SHIFT_BAKE")
+        #expect(fromVariable.seconds(.bake) == 120 && fromVariable.origin(.bake) == "LAMBDA_SHIFT_BAKE")
         let fromInput = try resolve(.deploy, base, ["LAMBDA_SHIFT_BAKE": "2m", "INPUT_BAKE": "3m"])
-        #expect(fromInput.seconds("bake") == 180 && fromInput.origin("bake") == "the bake input")
+        #expect(fromInput.seconds(.bake) == 180 && fromInput.origin(.bake) == "the bake input")
         let fromFlag = try resolve(.deploy, base.merging(["bake": ["4m"]]) { $1 }, ["INPUT_BAKE": "3m"])
-        #expect(fromFlag.seconds("bake") == 240 && fromFlag.origin("bake") == "--bake")
+        #expect(fromFlag.seconds(.bake) == 240 && fromFlag.origin(.bake) == "--bake")
     }
 
     @Test("a bad value is refused by its kind, naming where it was written")
@@ -60,12 +60,12 @@ struct ResolvedSettingsTests {
 
     @Test("keep-versions: deploy keeps all by default and takes 1 or more; cleanup keeps 3 by default and takes 0")
     func keepVersionsPerCommand() throws {
-        #expect(try resolve(.deploy, [:]).count("keep-versions") == nil)
-        #expect(try resolve(.cleanup, [:]).count("keep-versions") == 3)
-        #expect(try resolve(.cleanup, ["keep-versions": ["0"]]).count("keep-versions") == 0)
+        #expect(try resolve(.deploy, [:]).count(.keepVersions) == nil)
+        #expect(try resolve(.cleanup, [:]).count(.keepVersions) == 3)
+        #expect(try resolve(.cleanup, ["keep-versions": ["0"]]).count(.keepVersions) == 0)
         #expect(throws: (any Error).self) { try resolve(.deploy, ["keep-versions": ["0"]]) }
         // A command reads only its own settings: status never parses a deploy's gate settings.
-        #expect(try resolve(.status, [:], ["LAMBDA_SHIFT_BAKE": "soon"]).entry("function") == nil)
+        #expect(try resolve(.status, [:], ["LAMBDA_SHIFT_BAKE": "soon"]).entry(.function) == nil)
     }
 }
 
@@ -158,7 +158,7 @@ struct UnsetGateTests {
     @Test("finding 10: .lambda-shift.yaml is read; another near name of the settings file is refused by name")
     func nearNames() throws {
         let yaml = try directory([".lambda-shift.yaml": "alarm: [errors]\n"])
-        #expect(try resolve(in: yaml, ["branch": ["main"]]).list("alarm") == ["errors"])
+        #expect(try resolve(in: yaml, ["branch": ["main"]]).list(.alarm) == ["errors"])
         let misnamed = try directory(["lambda-shift.yml": "alarm: [errors]\n"])
         #expect {
             _ = try resolve(in: misnamed, ["branch": ["main"]])

@@ -46,6 +46,4 @@ extension AWSServiceError {
 
     /// S3's NoSuchBucket (as distinct from a missing key).
     public var isMissingBucket: Bool { code == "NoSuchBucket" }
-    /// S3's NoSuchKey on a GET.
-    public var isMissingKey: Bool { code == "NoSuchKey" }
 }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Config
+import Foundation
+@testable import LambdaShiftCLI
+import Testing
+
+/// Issue 35: every command's options held to the settings table exactly, from what
+/// ArgumentParser itself says the commands take (`--experimental-dump-help`, in-process), so a
+/// misspelled option, a setting a command forgot, or help written twice cannot pass.
+@Suite("Every command's options are the table's settings for it, plus its own named options")
+struct CommandOptionsTests {
+    /// The options a command has that are no setting: each named here, on purpose.
+    static let ownOptions: [String: Set<String>] = [
+        "deploy": ["dry-run", "output"], "advance": ["output"], "plan": ["output"],
+        "package": ["out", "output"], "status": ["output"], "doctor": ["output"],
+        "promote": ["force", "output"], "rollback": ["to-version", "output"], "cleanup": ["output"],
+        "iam-policy": ["format", "output", "account-id", "repository"],
+    ]
+
+    /// The setting scope each command reads (`advance` reads deploy's settings).
+    static func scope(_ command: String) -> SettingCommand? {
+        command == "advance" ? .deploy : SettingCommand(rawValue: command)
+    }
+
+    struct Argument: Decodable {
+        struct Name: Decodable {
+            var kind: String
+            var name: String
+        }
+        var kind: String
+        var names: [Name]?
+        var abstract: String?
+        var long: String? { names?.first { $0.kind == "long" }?.name }
+    }
+
+    struct Command: Decodable {
+        var commandName: String
+        var arguments: [Argument]?
+        var subcommands: [Command]?
+    }
+
+    struct Dump: Decodable { var command: Command }
+
+    /// What ArgumentParser reports of every subcommand, parsed as it prints it.
+    static func commands() throws -> [Command] {
+        var text = ""
+        do {
+            _ = try LambdaShift.parseAsRoot(["--experimental-dump-help"])
+        } catch {
+            text = LambdaShift.fullMessage(for: error)
+        }
+        let dump = try JSONDecoder().decode(Dump.self, from: Data(text.utf8))
+        return dump.command.subcommands ?? []
+    }
+
+    /// The mismatches between `command`'s options and the table (empty: they agree).
+    static func mismatches(_ command: Command) -> [String] {
+        guard let scope = scope(command.commandName) else { return ["\(command.commandName): no setting scope"] }
+        var problems: [String] = []
+        let options = (command.arguments ?? []).filter { $0.kind != "positional" }
+        var seen = Set<String>()
+        for option in options {
+            guard let name = option.long, name != "help", name != "version", name != "experimental-dump-help" else {
+                continue
+            }
+            seen.insert(name)
+            if let spec = SettingsTable.spec(named: name) {
+                if !spec.isFlag(of: scope) {
+                    problems.append("\(command.commandName) --\(name): the table does not give \(scope) this flag")
+                } else if option.abstract != spec.help(for: scope) {
+                    problems.append(
+                        "\(command.commandName) --\(name): help \"\(option.abstract ?? "")\" is not the table's \"\(spec.help(for: scope))\""
+                    )
+                }
+            } else if !(ownOptions[command.commandName] ?? []).contains(name) {
+                problems.append("\(command.commandName) --\(name): neither a setting nor one of its own options")
+            }
+        }
+        for spec in SettingsTable.settings(of: scope) where spec.isFlag(of: scope) && !seen.contains(spec.name) {
+            problems.append("\(command.commandName): the table gives it --\(spec.name), which it does not take")
+        }
+        for own in ownOptions[command.commandName] ?? [] where !seen.contains(own) {
+            problems.append("\(command.commandName): --\(own) is listed as its own option but not taken")
+        }
+        return problems
+    }
+
+    @Test("each command takes exactly the table's settings for it, with the table's help, and its named own options")
+    func optionsMatchTheTable() throws {
+        let commands = try Self.commands().filter { $0.commandName != "help" }  // ArgumentParser's own
+        #expect(Set(commands.map(\.commandName)) == Set(Self.ownOptions.keys))
+        for command in commands {
+            let problems = Self.mismatches(command)
+            #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        }
+    }
+
+    @Test("the check cannot be fooled: a misspelled option, a missing setting and help written twice are found")
+    func theCheckFails() throws {
+        var deploy = try #require(try Self.commands().first { $0.commandName == "deploy" })
+        var arguments = deploy.arguments ?? []
+        let index = try #require(arguments.firstIndex { $0.long == "hook-timeout" })
+        arguments[index].names = [.init(kind: "long", name: "hook-timout")]
+        let bake = try #require(arguments.firstIndex { $0.long == "bake" })
+        arguments[bake].abstract = "Bake a while."
+        deploy.arguments = arguments
+        let problems = Self.mismatches(deploy)
+        #expect(problems.contains("deploy --hook-timout: neither a setting nor one of its own options"), "\(problems)")
+        #expect(problems.contains("deploy: the table gives it --hook-timeout, which it does not take"), "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("deploy --bake: help \"Bake a while.\"") }, "\(problems)")
+    }
+}
