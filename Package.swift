@@ -104,7 +104,12 @@ let package = Package(
                 "Rollout",
                 "CISupport", "TestSupport",
             ]),
-        .testTarget(name: "CLITests", dependencies: ["LambdaShiftCLI", "Config", "Pipeline"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "LambdaShiftCLI", "Config", "Pipeline", "AWSCore", "AWSServices", "LambdaShiftCore", "Fakes",
+                "TestSupport",
+            ]),
         .testTarget(
             name: "PipelineTests",
             dependencies: [

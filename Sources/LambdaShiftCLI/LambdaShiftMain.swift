@@ -63,6 +63,32 @@ public enum LambdaShiftMain {
         }
     }
 
+    /// Runs the command line in `context` within the caller's task, with `main`'s exit codes,
+    /// documents and messages, but no signal handling and no thread held: how tests run a
+    /// command end to end in-process (with `context.services` for AWS).
+    public static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
+        let parsed = Result { try LambdaShift.parseAsRoot(arguments) }
+        return await CommandContext.$bound.withValue(context) {
+            switch parse(arguments, parsed, context) {
+            case .finished(let code): return code
+            case .synchronous(var command):
+                do {
+                    try command.run()
+                    return ExitStatus.success
+                } catch {
+                    return failed(error, arguments: arguments, context)
+                }
+            case .asynchronous(var command):
+                do {
+                    try await command.run()
+                    return ExitStatus.success
+                } catch {
+                    return failed(error, arguments: arguments, context)
+                }
+            }
+        }
+    }
+
     /// What the arguments asked for: an answer already given, or a command to run.
     enum Parsed {
         case finished(Int32)

@@ -19,6 +19,9 @@ public struct CommandContext: Sendable {
     public var reporter: any Reporter
     /// stdout: the command's result alone (text lines, or the one JSON document).
     public var result: ResultChannel
+    /// Where a command's AWS services come from: nil for AWS itself (clients for the region and
+    /// role its settings resolved); a test hands in its own, so a command runs end to end in-process.
+    public var services: (@Sendable (_ region: String?, _ roleToAssume: String?) throws -> DeployDependencies)?
 
     /// `isTerminal`: whether stderr (where every log line goes) is a terminal.
     public init(
@@ -68,6 +71,7 @@ public struct CommandContext: Sendable {
     /// The AWS clients of a command, for the region and role its settings resolved, masking
     /// every credential they obtain; bakes count down on a terminal.
     public func dependencies(region: String?, roleToAssume: String?) throws -> DeployDependencies {
+        if let services { return try services(region, roleToAssume) }
         let client = try makeClient(region: region, roleToAssume: roleToAssume)
         return .aws(
             client, bakeSleeper: CountdownSleeper(inner: TaskSleeper(), reporter: reporter), environment: environment)
