@@ -302,3 +302,45 @@ public struct RolloutStepRow: Sendable, Equatable {
         self.state = state
     }
 }
+
+extension DeploySummary {
+    /// The same summary with `transform` applied to every text it shows (the front's redaction:
+    /// fields are cleaned before any reporter renders them).
+    public func mapText(_ transform: (String) -> String) -> DeploySummary {
+        var copy = self
+        copy.headline = transform(headline)
+        copy.function = transform(function)
+        copy.alias = transform(alias)
+        copy.environment = transform(environment)
+        copy.previousVersion = transform(previousVersion)
+        copy.newVersion = transform(newVersion)
+        copy.publishedVersion = transform(publishedVersion)
+        copy.sha256 = transform(sha256)
+        copy.s3Key = transform(s3Key)
+        copy.image = transform(image)
+        copy.strategy = transform(strategy)
+        copy.reason = reason.map(transform)
+        copy.runURL = runURL.map(transform)
+        copy.timeline = timeline.map { entry in
+            var entry = entry
+            entry.text = transform(entry.text)
+            return entry
+        }
+        copy.targets = targets.map { row in
+            var row = row
+            row.function = transform(row.function)
+            row.region = transform(row.region)
+            row.alias = transform(row.alias)
+            row.detail = transform(row.detail)
+            return row
+        }
+        copy.canary = canary.map { row in
+            var row = row
+            row.verdict = transform(row.verdict)
+            row.why = transform(row.why)
+            row.action = transform(row.action)
+            return row
+        }
+        return copy
+    }
+}

@@ -7,22 +7,18 @@ public final class GitHubReporter: Reporter {
     public let kind = CIKind.github
     let environment: [String: String]
     let sink: ReportSink
-    let secrets: SecretRegistry
     private let pending = Mutex<[String]>([])
 
-    public init(environment: [String: String], sink: ReportSink, secrets: SecretRegistry) {
+    public init(environment: [String: String], sink: ReportSink) {
         self.environment = environment
         self.sink = sink
-        self.secrets = secrets
     }
 
-    /// Registers a secret. Its `::add-mask::` is written on stderr just before the next line
-    /// of ours, so a command that logs nothing (`--version`, `--help`, `iam-policy`) writes no
-    /// workflow command at all, and no line can carry a secret the runner does not yet mask.
-    public func mask(_ secret: String) {
-        let new = secrets.add(secret)
-        if !new.isEmpty { pending.withLock { $0.append(contentsOf: new) } }
-    }
+    /// Announces a secret (each new form once: the front decides). Its `::add-mask::` is written
+    /// on stderr just before the next line of ours, so a command that logs nothing (`--version`,
+    /// `--help`, `iam-policy`) writes no workflow command at all, and no line can carry a secret
+    /// the runner does not yet mask.
+    public func mask(_ secret: String) { pending.withLock { $0.append(secret) } }
 
     /// Every line goes to stderr (the runner reads workflow commands there as on stdout),
     /// after the masks it may need.
@@ -36,16 +32,16 @@ public final class GitHubReporter: Reporter {
         sink.err(line)
     }
 
-    public func info(_ text: String) { emit(secrets.redact(text)) }
+    public func info(_ text: String) { emit(text) }
 
-    public func warning(_ text: String) { emit(WorkflowCommand.format("warning", message: secrets.redact(text))) }
+    public func warning(_ text: String) { emit(WorkflowCommand.format("warning", message: text)) }
 
     public func error(_ text: String, title: String?) {
-        let properties = title.map { [("title", secrets.redact($0))] } ?? []
-        emit(WorkflowCommand.format("error", properties: properties, message: secrets.redact(text)))
+        let properties = title.map { [("title", $0)] } ?? []
+        emit(WorkflowCommand.format("error", properties: properties, message: text))
     }
 
-    public func beginGroup(_ title: String) { emit(WorkflowCommand.format("group", message: secrets.redact(title))) }
+    public func beginGroup(_ title: String) { emit(WorkflowCommand.format("group", message: title)) }
     public func endGroup() { emit("::endgroup::") }
 
     /// GITHUB_OUTPUT, when the runner gives one; the `name=value` result on stdout is the
@@ -55,13 +51,13 @@ public final class GitHubReporter: Reporter {
         let delimiter = GitHubOutputFile.randomDelimiter()
         var text = ""
         for (name, value) in outputs {
-            text += try GitHubOutputFile.entry(name: name, value: secrets.redact(value), delimiter: delimiter)
+            text += try GitHubOutputFile.entry(name: name, value: value, delimiter: delimiter)
         }
         try GitHubOutputFile.append(text, to: path)
     }
 
     public func writeSummary(_ summary: DeploySummary) throws {
         guard let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty else { return }
-        try GitHubOutputFile.append(secrets.redact(summary.markdown()), to: path)
+        try GitHubOutputFile.append(summary.markdown(), to: path)
     }
 }

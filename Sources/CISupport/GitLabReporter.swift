@@ -10,26 +10,25 @@ public struct GitLabReporter: Reporter {
     public static let dotenvName = "lambda-shift.env"
     let environment: [String: String]
     let sink: ReportSink
-    let secrets: SecretRegistry
     private let sections = SectionCounter()
 
-    public init(environment: [String: String], sink: ReportSink, secrets: SecretRegistry) {
+    public init(environment: [String: String], sink: ReportSink) {
         self.environment = environment
         self.sink = sink
-        self.secrets = secrets
     }
 
-    public func mask(_ secret: String) { secrets.add(secret) }
-    public func info(_ text: String) { sink.err(secrets.redact(text)) }
-    public func warning(_ text: String) { sink.err("\u{1B}[0;33mWARNING: \(secrets.redact(text))\u{1B}[0m") }
+    /// GitLab masks only the variables it was told to: the front's redaction is all there is.
+    public func mask(_ secret: String) {}
+    public func info(_ text: String) { sink.err(text) }
+    public func warning(_ text: String) { sink.err("\u{1B}[0;33mWARNING: \(text)\u{1B}[0m") }
     public func error(_ text: String, title: String?) {
-        sink.err("\u{1B}[0;31mERROR: \(title.map { secrets.redact($0) + ": " } ?? "")\(secrets.redact(text))\u{1B}[0m")
+        sink.err("\u{1B}[0;31mERROR: \(title.map { $0 + ": " } ?? "")\(text)\u{1B}[0m")
     }
 
     public func beginGroup(_ title: String) {
         let name = sections.open()
         let now = Int(Date().timeIntervalSince1970)
-        sink.err("\u{1B}[0Ksection_start:\(now):\(name)[collapsed=true]\r\u{1B}[0K\(secrets.redact(title))")
+        sink.err("\u{1B}[0Ksection_start:\(now):\(name)[collapsed=true]\r\u{1B}[0K\(title)")
     }
 
     public func endGroup() {
@@ -39,7 +38,7 @@ public struct GitLabReporter: Reporter {
 
     public func setOutputs(_ outputs: [(String, String)]) throws {
         let directory = environment["CI_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
-        try Data(Self.dotenv(outputs.map { ($0.0, secrets.redact($0.1)) }).utf8)
+        try Data(Self.dotenv(outputs).utf8)
             .write(to: URL(fileURLWithPath: directory).appendingPathComponent(Self.dotenvName))
     }
 
@@ -63,7 +62,7 @@ public struct GitLabReporter: Reporter {
     public var summaryIsLogLine: Bool { true }
 
     public func writeSummary(_ summary: DeploySummary) throws {
-        sink.err(secrets.redact("lambda-shift: \(summary.outcome): \(summary.headline)"))
+        sink.err("lambda-shift: \(summary.outcome): \(summary.headline)")
     }
 }
 

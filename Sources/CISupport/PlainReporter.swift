@@ -3,19 +3,18 @@
 public struct PlainReporter: Reporter {
     public let kind: CIKind
     let sink: ReportSink
-    let secrets: SecretRegistry
 
-    public init(kind: CIKind, sink: ReportSink, secrets: SecretRegistry) {
+    public init(kind: CIKind, sink: ReportSink) {
         self.kind = kind
         self.sink = sink
-        self.secrets = secrets
     }
 
     func line(_ level: String, _ text: String) {
-        sink.err("lambda-shift: \(level): " + secrets.redact(text).replacingAll("\n", with: " "))
+        sink.err("lambda-shift: \(level): " + text.replacingAll("\n", with: " "))
     }
 
-    public func mask(_ secret: String) { secrets.add(secret) }
+    /// CodeBuild has no masking of its own: the front's redaction is all there is.
+    public func mask(_ secret: String) {}
     public func info(_ text: String) { line("info", text) }
     public func warning(_ text: String) { line("warning", text) }
     public func error(_ text: String, title: String?) { line("error", title.map { "\($0): \(text)" } ?? text) }
@@ -35,24 +34,23 @@ public struct PlainReporter: Reporter {
 public struct TerminalReporter: Reporter {
     public let kind = CIKind.local
     let sink: ReportSink
-    let secrets: SecretRegistry
     let colour: Bool
 
-    public init(sink: ReportSink, secrets: SecretRegistry, colour: Bool) {
+    public init(sink: ReportSink, colour: Bool) {
         self.sink = sink
-        self.secrets = secrets
         self.colour = colour
     }
 
     func paint(_ code: String, _ text: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
-    public func mask(_ secret: String) { secrets.add(secret) }
-    public func info(_ text: String) { sink.err(secrets.redact(text)) }
-    public func warning(_ text: String) { sink.err(paint("33", "warning:") + " " + secrets.redact(text)) }
+    /// A terminal masks nothing: the front's redaction is all there is.
+    public func mask(_ secret: String) {}
+    public func info(_ text: String) { sink.err(text) }
+    public func warning(_ text: String) { sink.err(paint("33", "warning:") + " " + text) }
     public func error(_ text: String, title: String?) {
-        sink.err(paint("1;31", "error:") + " " + (title.map { secrets.redact($0) + ": " } ?? "") + secrets.redact(text))
+        sink.err(paint("1;31", "error:") + " " + (title.map { $0 + ": " } ?? "") + text)
     }
-    public func beginGroup(_ title: String) { if colour { sink.err(paint("1", "▸ " + secrets.redact(title))) } }
+    public func beginGroup(_ title: String) { if colour { sink.err(paint("1", "▸ " + title)) } }
     public func endGroup() {}
     /// A terminal has no outputs file: the `name=value` result on stdout is all there is.
     public func setOutputs(_ outputs: [(String, String)]) throws {}
@@ -62,6 +60,6 @@ public struct TerminalReporter: Reporter {
     /// On a TTY: the status line redrawn in place (`nil` clears it).
     public func progress(_ text: String?) {
         guard colour else { return }
-        sink.raw("\r\u{1B}[2K" + (text.map { paint("2", secrets.redact($0)) } ?? ""))
+        sink.raw("\r\u{1B}[2K" + (text.map { paint("2", $0) } ?? ""))
     }
 }

@@ -97,9 +97,48 @@ public final class SecretRegistry: Sendable {
         return String((0..<4).reversed().map { digits[Int((value >> (UInt32($0) * 4)) & 15)] })
     }
 
-    public func redact(_ text: String) -> String {
+    /// `text` with every known secret (in each form) replaced by `***`. Called by the front
+    /// alone (`RedactingReporter.clean`): what reaches a person is cleaned in one place.
+    func redact(_ text: String) -> String {
         secrets.withLock { $0 }.reduce(text) { $0.replacingAll($1, with: "***") }
     }
+}
+
+/// The one front for what reaches a person: every line, annotation, group title, output,
+/// summary and progress text a command reports, and the result on stdout, is cleaned here of
+/// every known secret before a reporter formats it (a workflow command's escaping could
+/// otherwise hide a secret from a later redaction). Reporters only format and emit.
+public final class RedactingReporter: Reporter {
+    public let inner: any Reporter
+    public let secrets: SecretRegistry
+
+    public init(_ inner: any Reporter, secrets: SecretRegistry) {
+        self.inner = inner
+        self.secrets = secrets
+    }
+
+    /// `text` as it may be shown: every known secret replaced by `***`.
+    public func clean(_ text: String) -> String { secrets.redact(text) }
+
+    public var kind: CIKind { inner.kind }
+    public var summaryIsLogLine: Bool { inner.summaryIsLogLine }
+
+    /// Registers a secret, and announces each form not known before to the CI (GitHub's
+    /// `::add-mask::`).
+    public func mask(_ secret: String) {
+        for form in secrets.add(secret) { inner.mask(form) }
+    }
+
+    public func info(_ text: String) { inner.info(clean(text)) }
+    public func warning(_ text: String) { inner.warning(clean(text)) }
+    public func error(_ text: String, title: String?) { inner.error(clean(text), title: title.map(clean)) }
+    public func beginGroup(_ title: String) { inner.beginGroup(clean(title)) }
+    public func endGroup() { inner.endGroup() }
+    public func setOutputs(_ outputs: [(String, String)]) throws {
+        try inner.setOutputs(outputs.map { ($0.0, clean($0.1)) })
+    }
+    public func writeSummary(_ summary: DeploySummary) throws { try inner.writeSummary(summary.mapText(clean)) }
+    public func progress(_ text: String?) { inner.progress(text.map(clean)) }
 }
 
 /// Where reporters write: stderr, never stdout.
@@ -118,16 +157,17 @@ public enum Reporters {
     /// The reporter for this environment: GitHub Actions, GitLab CI, CodeBuild (plain lines),
     /// or a terminal (colour when a TTY, unless NO_COLOR).
     public static func make(environment: [String: String], sink: ReportSink, secrets: SecretRegistry, isTerminal: Bool)
-        -> any Reporter
+        -> RedactingReporter
     {
-        switch CIKind.detect(environment) {
-        case .github: GitHubReporter(environment: environment, sink: sink, secrets: secrets)
-        case .gitlab: GitLabReporter(environment: environment, sink: sink, secrets: secrets)
-        case .codebuild: PlainReporter(kind: .codebuild, sink: sink, secrets: secrets)
-        case .local:
-            TerminalReporter(
-                sink: sink, secrets: secrets,
-                colour: isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
-        }
+        let inner: any Reporter =
+            switch CIKind.detect(environment) {
+            case .github: GitHubReporter(environment: environment, sink: sink)
+            case .gitlab: GitLabReporter(environment: environment, sink: sink)
+            case .codebuild: PlainReporter(kind: .codebuild, sink: sink)
+            case .local:
+                TerminalReporter(
+                    sink: sink, colour: isTerminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb")
+            }
+        return RedactingReporter(inner, secrets: secrets)
     }
 }

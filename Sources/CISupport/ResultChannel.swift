@@ -8,24 +8,27 @@ import Synchronization
 public final class ResultChannel: Sendable {
     public let json: Bool
     private let write: @Sendable (String) -> Void
-    private let secrets: SecretRegistry
+    private let clean: @Sendable (String) -> String
     private let documentWritten = Mutex(false)
 
-    public init(json: Bool, secrets: SecretRegistry, write: @escaping @Sendable (String) -> Void) {
+    /// `clean`: the front's redaction (`RedactingReporter.clean`), applied to all it writes.
+    public init(
+        json: Bool, clean: @escaping @Sendable (String) -> String, write: @escaping @Sendable (String) -> Void
+    ) {
         self.json = json
-        self.secrets = secrets
+        self.clean = clean
         self.write = write
     }
 
     /// A line of text-mode result; nothing in JSON mode (the document carries the result).
     public func line(_ text: String) {
         guard !json else { return }
-        write(secrets.redact(text))
+        write(clean(text))
     }
 
     /// Text that is the result in text mode whatever the format flag says (a policy, help).
     public func text(_ text: String) {
-        write(secrets.redact(text))
+        write(clean(text))
     }
 
     /// The run's one JSON document; a second call is ignored, so an error after the result was
@@ -37,7 +40,7 @@ public final class ResultChannel: Sendable {
             return !written
         }
         guard first else { return }
-        write(secrets.redact(JSONValue.object(members).rendered()))
+        write(clean(JSONValue.object(members).rendered()))
     }
 
     /// Whether the run's JSON document has been written.

@@ -68,7 +68,7 @@ extension LambdaShift {
             let built = try IAMPolicyBuilder.build(
                 flags, ci: context.ci, repository: repository, accountId: accountId, region: region)
             // Plain stderr lines, not the reporter's: iam-policy writes no workflow command at all.
-            let note = { (line: String) in context.errorOutput(context.secrets.redact(line)) }
+            let note = { (line: String) in context.errorOutput(context.clean(line)) }
             note(
                 "iam-policy for environment\(built.environments.count == 1 ? "" : "s") \(built.environments.joined(separator: ", "))"
             )

@@ -159,7 +159,7 @@ public enum LambdaShiftMain {
             }
             return ExitStatus.success
         }
-        context.errorOutput(context.secrets.redact(text))
+        context.errorOutput(context.clean(text))
         failureDocument(
             context, command: name, code: ExitStatus.usage,
             sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)

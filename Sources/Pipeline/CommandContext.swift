@@ -16,7 +16,11 @@ public struct CommandContext: Sendable {
     public var output: @Sendable (String) -> Void
     public var errorOutput: @Sendable (String) -> Void
     public var secrets: SecretRegistry
+    /// Every report goes through the front (`RedactingReporter`), which redacts before formatting.
     public var reporter: any Reporter
+    /// The front's redaction, for the few lines written outside the reporter (argument errors,
+    /// iam-policy's plain notes).
+    public let clean: @Sendable (String) -> String
     /// stdout: the command's result alone (text lines, or the one JSON document).
     public var result: ResultChannel
     /// Where a command's AWS services come from: nil for AWS itself (clients for the region and
@@ -37,10 +41,12 @@ public struct CommandContext: Sendable {
         self.errorOutput = errorOutput
         let secrets = SecretRegistry()
         self.secrets = secrets
-        result = ResultChannel(json: json, secrets: secrets, write: output)
-        reporter = Reporters.make(
+        let front = Reporters.make(
             environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
             secrets: secrets, isTerminal: isTerminal)
+        reporter = front
+        clean = front.clean
+        result = ResultChannel(json: json, clean: front.clean, write: output)
         for secret in CIEnvironment.secrets(in: environment) { reporter.mask(secret) }
         let settingVariables = Set(SettingsTable.all.flatMap(\.environmentNames))
         let shadowed = ignored.filter(settingVariables.contains)

@@ -52,7 +52,7 @@ struct CIEnvironmentTests {
         let line = "q=wJalr%2FK7%2BMDENG%3D%22key%5C body={\"s\":\"wJalr\\/K7+MDENG=\\\"key\\\\\"}"
         #expect(registry.redact(line) == #"q=*** body={"s":"***"}"#, "\(registry.redact(line))")
         let capture = Capture()
-        let github = GitHubReporter(environment: [:], sink: capture.sink, secrets: SecretRegistry())
+        let github = RedactingReporter(GitHubReporter(environment: [:], sink: capture.sink), secrets: SecretRegistry())
         github.mask(secret)
         github.info("hello")
         #expect(capture.all.filter { $0.hasPrefix("::add-mask::") }.count == 4, "\(capture.all)")

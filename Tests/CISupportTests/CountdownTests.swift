@@ -10,7 +10,7 @@ struct CountdownTests {
         let capture = Capture()
         let raw = Capture()
         let sink = ReportSink(err: capture.write, raw: raw.write)
-        let terminal = TerminalReporter(sink: sink, secrets: SecretRegistry(), colour: true)
+        let terminal = TerminalReporter(sink: sink, colour: true)
         let inner = RecordingSleeper()
         try await CountdownSleeper(inner: inner, reporter: terminal).sleep(seconds: 2.5)
         #expect(inner.recorded == [1, 1, 0.5])
@@ -19,7 +19,7 @@ struct CountdownTests {
                 "\r\u{1B}[2K\u{1B}[2mbaking: 3s left\u{1B}[0m", "\r\u{1B}[2K\u{1B}[2mbaking: 2s left\u{1B}[0m",
                 "\r\u{1B}[2K\u{1B}[2mbaking: 1s left\u{1B}[0m", "\r\u{1B}[2K",
             ])
-        let github = GitHubReporter(environment: [:], sink: sink, secrets: SecretRegistry())
+        let github = GitHubReporter(environment: [:], sink: sink)
         try await CountdownSleeper(inner: inner, reporter: github).sleep(seconds: 2)
         #expect(raw.all.count == 4)
         #expect(capture.all.isEmpty)

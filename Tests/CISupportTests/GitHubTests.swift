@@ -64,8 +64,7 @@ struct GitHubTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-output-\(UUID().uuidString)").path
         try "existing=1\n".write(toFile: path, atomically: true, encoding: .utf8)
         let capture = Capture()
-        let reporter = GitHubReporter(
-            environment: ["GITHUB_OUTPUT": path], sink: capture.sink, secrets: SecretRegistry())
+        let reporter = GitHubReporter(environment: ["GITHUB_OUTPUT": path], sink: capture.sink)
         let values = [("version", "7"), ("s3-key", "octo/app/fn/v1.2/package.zip"), ("odd", "a=b\nc<<EOF\n%0A")]
         try reporter.setOutputs(values)
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -85,7 +84,9 @@ struct GitHubTests {
     @Test("masking: add-mask comes before any line that could hold the secret; later lines are redacted")
     func masking() {
         let capture = Capture()
-        let reporter = GitHubReporter(environment: [:], sink: capture.sink, secrets: SecretRegistry())
+        // Through the front, as every command reports: it redacts, the GitHub reporter formats.
+        let reporter = RedactingReporter(
+            GitHubReporter(environment: [:], sink: capture.sink), secrets: SecretRegistry())
         reporter.mask("s3cr3t-token-value")
         reporter.mask("s3cr3t-token-value")  // once is enough
         // Nothing yet: a command that logs nothing (--version, iam-policy) writes no workflow command.
@@ -100,16 +101,32 @@ struct GitHubTests {
             ])
     }
 
+    @Test(
+        "issue 35: the front redacts before a reporter formats: a secret a workflow command would escape (% and a newline) is not shown escaped"
+    )
+    func redactedBeforeFormatting() throws {
+        let capture = Capture()
+        let reporter = RedactingReporter(
+            GitHubReporter(environment: [:], sink: capture.sink), secrets: SecretRegistry())
+        reporter.mask("pa%ss\nword-1")
+        reporter.warning("login with pa%ss\nword-1 failed")
+        reporter.beginGroup("as pa%ss\nword-1")
+        let shown = capture.all.filter { !$0.hasPrefix("::add-mask::") }
+        #expect(shown == ["::warning::login with *** failed", "::group::as ***"], "\(capture.all)")
+        #expect(!shown.joined().contains("pa%25ss%0Aword-1"))
+    }
+
     @Test("stdout is the result: text lines, or exactly one JSON document with typed values and no secret")
     func resultChannel() throws {
         let text = Capture()
         let secrets = SecretRegistry(["hunter2-secret"])
-        let plain = ResultChannel(json: false, secrets: secrets, write: text.write)
+        let clean = RedactingReporter(PlainReporter(kind: .local, sink: Capture().sink), secrets: secrets).clean
+        let plain = ResultChannel(json: false, clean: clean, write: text.write)
         plain.line("version=4 hunter2-secret")
         plain.document(["outcome": "deployed"])
         #expect(text.all == ["version=4 ***"])
         let json = Capture()
-        let channel = ResultChannel(json: true, secrets: secrets, write: json.write)
+        let channel = ResultChannel(json: true, clean: clean, write: json.write)
         channel.line("not in JSON mode")
         channel.document([
             "outcome": "deployed", "skipped": false, "exit-code": 0, "weights": .object(["4": .double(0.1)]),
@@ -207,8 +224,7 @@ struct OtherCITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let capture = Capture()
-        let reporter = GitLabReporter(
-            environment: ["CI_PROJECT_DIR": directory], sink: capture.sink, secrets: SecretRegistry())
+        let reporter = GitLabReporter(environment: ["CI_PROJECT_DIR": directory], sink: capture.sink)
         try reporter.setOutputs([("previous-version", "3"), ("outcome", "deployed"), ("odd", "a\nb")])
         let dotenv = try String(contentsOfFile: directory + "/lambda-shift.env", encoding: .utf8)
         #expect(
@@ -244,7 +260,8 @@ struct OtherCITests {
     @Test("CodeBuild and plain logs: one greppable line per event, no ANSI")
     func plain() throws {
         let capture = Capture()
-        let reporter = PlainReporter(kind: .codebuild, sink: capture.sink, secrets: SecretRegistry(["hunter22"]))
+        let reporter = RedactingReporter(
+            PlainReporter(kind: .codebuild, sink: capture.sink), secrets: SecretRegistry(["hunter22"]))
         reporter.info("uploading\nto s3")
         reporter.warning("alarm already firing")
         reporter.error("gate failed with hunter22", title: "Rollback")
@@ -261,18 +278,19 @@ struct OtherCITests {
     func selection() {
         let capture = Capture()
         func kind(_ env: [String: String], tty: Bool = false) -> String {
+            // Behind the front every command reports through.
             String(
                 describing: type(
                     of: Reporters.make(environment: env, sink: capture.sink, secrets: SecretRegistry(), isTerminal: tty)
-                ))
+                        .inner))
         }
         #expect(kind(["GITHUB_ACTIONS": "true"]) == "GitHubReporter")
         #expect(kind(["GITLAB_CI": "true"]) == "GitLabReporter")
         #expect(kind(["CODEBUILD_BUILD_ID": "b:1"]) == "PlainReporter")
         #expect(kind([:], tty: true) == "TerminalReporter")
-        let plainTerminal = TerminalReporter(sink: capture.sink, secrets: SecretRegistry(), colour: false)
+        let plainTerminal = TerminalReporter(sink: capture.sink, colour: false)
         plainTerminal.warning("careful")
-        let colourTerminal = TerminalReporter(sink: capture.sink, secrets: SecretRegistry(), colour: true)
+        let colourTerminal = TerminalReporter(sink: capture.sink, colour: true)
         colourTerminal.warning("careful")
         #expect(capture.all.suffix(2) == ["warning: careful", "\u{1B}[33mwarning:\u{1B}[0m careful"])
         let noColour = Reporters.make(
