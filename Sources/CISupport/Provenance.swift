@@ -2,7 +2,8 @@
 /// the CI's variables (GitHub Actions, GitLab CI, CodeBuild) or from git on a laptop. Nothing
 /// needs git history: a depth-1 clone has everything used here.
 public struct Provenance: Sendable, Equatable {
-    public var ci: String
+    /// Which CI read it (`CIKind.detect`, the same detection the reporters use).
+    public var ci: CIKind
     public var commit: String?
     public var branch: String?
     public var tag: String?
@@ -10,7 +11,7 @@ public struct Provenance: Sendable, Equatable {
     public var runURL: String?
 
     public init(
-        ci: String, commit: String? = nil, branch: String? = nil, tag: String? = nil, repository: String? = nil,
+        ci: CIKind, commit: String? = nil, branch: String? = nil, tag: String? = nil, repository: String? = nil,
         runURL: String? = nil
     ) {
         self.ci = ci
@@ -45,7 +46,8 @@ public struct Provenance: Sendable, Equatable {
             guard let value = variables[name], !value.isEmpty else { return nil }
             return value
         }
-        if v("GITHUB_ACTIONS") == "true" {
+        switch CIKind.detect(variables) {
+        case .github:
             let isTag = v("GITHUB_REF_TYPE") == "tag"
             let repository = v("GITHUB_REPOSITORY")
             var run: String?
@@ -53,18 +55,16 @@ public struct Provenance: Sendable, Equatable {
                 run = "\(server)/\(repository)/actions/runs/\(id)"
             }
             return Provenance(
-                ci: "github", commit: v("GITHUB_SHA"),
+                ci: .github, commit: v("GITHUB_SHA"),
                 branch: isTag ? nil : (v("GITHUB_HEAD_REF") ?? v("GITHUB_REF_NAME")),
                 tag: isTag ? v("GITHUB_REF_NAME") : nil, repository: repository, runURL: run)
-        }
-        if v("GITLAB_CI") == "true" {
+        case .gitlab:
             return Provenance(
-                ci: "gitlab", commit: v("CI_COMMIT_SHA"),
+                ci: .gitlab, commit: v("CI_COMMIT_SHA"),
                 branch: v("CI_COMMIT_BRANCH") ?? v("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
                     ?? (v("CI_COMMIT_TAG") == nil ? v("CI_COMMIT_REF_NAME") : nil),
                 tag: v("CI_COMMIT_TAG"), repository: v("CI_PROJECT_PATH"), runURL: v("CI_JOB_URL"))
-        }
-        if v("CODEBUILD_BUILD_ID") != nil {
+        case .codebuild:
             var branch: String?, tag: String?
             if let ref = v("CODEBUILD_WEBHOOK_HEAD_REF") ?? v("CODEBUILD_SOURCE_VERSION") {
                 if ref.hasPrefix("refs/heads/") {
@@ -81,12 +81,14 @@ public struct Provenance: Sendable, Equatable {
             }
             let commit = v("CODEBUILD_RESOLVED_SOURCE_VERSION")
             return Provenance(
-                ci: "codebuild", commit: commit, branch: branch, tag: tag, repository: repository,
+                ci: .codebuild, commit: commit, branch: branch, tag: tag, repository: repository,
                 runURL: v("CODEBUILD_BUILD_URL"))
+        case .local:
+            let facts = git()
+            return Provenance(
+                ci: .local, commit: facts.commit, branch: facts.branch, tag: facts.tagOnHead,
+                repository: facts.repository)
         }
-        let facts = git()
-        return Provenance(
-            ci: "local", commit: facts.commit, branch: facts.branch, tag: facts.tagOnHead, repository: facts.repository)
     }
 
     /// The template values for a function in an environment.

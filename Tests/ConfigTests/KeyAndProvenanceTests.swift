@@ -6,18 +6,18 @@ import Testing
 struct KeyAndProvenanceTests {
     @Test("the default key: repository, function, version")
     func defaultKey() throws {
-        let provenance = Provenance(ci: "github", commit: "0123456789abcdef", branch: "main", repository: "octo/app")
+        let provenance = Provenance(ci: .github, commit: "0123456789abcdef", branch: "main", repository: "octo/app")
         #expect(
             try KeyTemplate().render(provenance.templateValues(function: "searcher", environment: "production"))
                 == "octo/app/searcher/0123456/package.zip")
-        let tagged = Provenance(ci: "github", commit: "0123456789abcdef", tag: "v1.2.3", repository: "octo/app")
+        let tagged = Provenance(ci: .github, commit: "0123456789abcdef", tag: "v1.2.3", repository: "octo/app")
         #expect(tagged.version == "v1.2.3")
     }
 
     @Test("characters that do not belong in a key become hyphens, predictably")
     func sanitized() throws {
         let provenance = Provenance(
-            ci: "local", commit: "abc", branch: "feature/login ü*", repository: "team/sub group")
+            ci: .local, commit: "abc", branch: "feature/login ü*", repository: "team/sub group")
         let key = try KeyTemplate("{repository}/{branch}/{environment}/{short_sha}.zip").render(
             provenance.templateValues(function: "f", environment: "staging"))
         #expect(key == "team/sub-group/feature-login---/staging/abc.zip")
@@ -48,7 +48,7 @@ struct KeyAndProvenanceTests {
         #expect(
             github
                 == Provenance(
-                    ci: "github", commit: "aaa1111", branch: "main", repository: "octo/app",
+                    ci: .github, commit: "aaa1111", branch: "main", repository: "octo/app",
                     runURL: "https://github.com/octo/app/actions/runs/99"))
         let pr = Provenance.detect([
             "GITHUB_ACTIONS": "true", "GITHUB_HEAD_REF": "feature/x", "GITHUB_REF_NAME": "12/merge",
@@ -62,7 +62,7 @@ struct KeyAndProvenanceTests {
         #expect(
             gitlab
                 == Provenance(
-                    ci: "gitlab", commit: "bbb", branch: nil, tag: "v2", repository: "group/app",
+                    ci: .gitlab, commit: "bbb", branch: nil, tag: "v2", repository: "group/app",
                     runURL: "https://gitlab.example/job/1"))
         let codebuild = Provenance.detect([
             "CODEBUILD_BUILD_ID": "b:1", "CODEBUILD_RESOLVED_SOURCE_VERSION": "ccc",
@@ -73,9 +73,9 @@ struct KeyAndProvenanceTests {
         #expect(
             codebuild
                 == Provenance(
-                    ci: "codebuild", commit: "ccc", branch: "develop", repository: "octo/app",
+                    ci: .codebuild, commit: "ccc", branch: "develop", repository: "octo/app",
                     runURL: "https://console/build"))
         let local = Provenance.detect([:]) { Provenance.GitFacts(commit: "ddd", branch: "main", repository: "me/app") }
-        #expect(local.ci == "local" && local.version == "ddd")
+        #expect(local.ci == .local && local.version == "ddd")
     }
 }

@@ -17,7 +17,7 @@ extension TwinSuite {
         init() throws { twin = try Twin.start() }
 
         let provenance = Provenance(
-            ci: "github", commit: "0123456789abcdef", branch: "main", repository: "octo/app",
+            ci: .github, commit: "0123456789abcdef", branch: "main", repository: "octo/app",
             runURL: "https://github.com/octo/app/actions/runs/7")
 
         func makePackage(_ bytes: Data) throws -> PackageResult {
@@ -56,7 +56,7 @@ extension TwinSuite {
             let bucket = uniqueName("nocommit-bucket")
             let client = try twin.client()
             try await Seeder(client: client).createBucket(bucket)
-            let local = Provenance(ci: "local")
+            let local = Provenance(ci: .local)
             let key = try KeyTemplate().render(local.templateValues(function: name, environment: "staging"))
             #expect(key == "local/\(name)/unversioned/package.zip")
             let warnings = Capture()

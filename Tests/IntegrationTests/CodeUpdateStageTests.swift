@@ -52,7 +52,7 @@ extension TwinSuite {
             #expect(done.codeSha256 == codeSha256)
             #expect(sleeper.recorded == [0.25, 0.5])
             let provenance = Provenance(
-                ci: "github", commit: "0123456789", branch: "main", runURL: "https://github.com/o/r/actions/runs/1")
+                ci: .github, commit: "0123456789", branch: "main", runURL: "https://github.com/o/r/actions/runs/1")
             let version = try await stage.publish(function: s.name, configuration: done, provenance: provenance)
             #expect(version.version == "2")
             #expect(
