@@ -38,10 +38,10 @@ public struct DoctorChecks: Sendable {
         checks.append(
             await check("function") {
                 let f = try await OperatorChecks.function(functions, function, region: region)
-                if f.packageType == "Image" {
+                if f.isImage {
                     throw problem("\(function) is a container-image function; lambda-shift deploys zip packages.")
                 }
-                if f.state == "Failed" {
+                if f.stateValue == .failed {
                     throw problem("\(function) is in state Failed (\(f.stateReason ?? "no reason given")).")
                 }
                 return "\(f.functionArn), code \(f.codeSha256), state \(f.state ?? "unknown")"
@@ -82,7 +82,7 @@ public struct DoctorChecks: Sendable {
                         throw problem("No alarm named \(missing.sorted().joined(separator: ", ")): check --alarm.")
                     }
                     // A deploy refuses an alarm already in ALARM: so does doctor.
-                    let firing = found.filter { $0.state == "ALARM" }.map(\.name).sorted()
+                    let firing = found.filter(\.isFiring).map(\.name).sorted()
                     guard firing.isEmpty else {
                         throw OperatorFailure(
                             "\(firing.joined(separator: ", ")) in ALARM: a deploy would refuse to start; fix it, or deploy with --alarm-already-firing ignore.",

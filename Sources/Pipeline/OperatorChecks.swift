@@ -41,7 +41,7 @@ public enum OperatorChecks {
     public static func version(_ lambda: any FunctionAPI, _ function: String, _ version: String) async throws {
         do {
             let configuration = try await lambda.getFunctionConfiguration(function, qualifier: version)
-            if let state = configuration.state, state != "Active" {
+            if let state = configuration.state, configuration.stateValue != .active {
                 throw OperatorFailure(
                     "Version \(version) of \(function) is \(state), not Active: it cannot serve traffic; pick another with --to-version.",
                     exitCode: ExitStatus.usage)

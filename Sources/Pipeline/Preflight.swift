@@ -67,13 +67,13 @@ struct Preflight {
         }
         // The package type is the function's for life: an image function takes an image, a zip
         // function a zip. https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
-        if function.packageType == "Image" && plan.source.image == nil {
+        if function.isImage && plan.source.image == nil {
             throw AWSClientError(
                 .invalidSetting,
                 "\(plan.function) is a container-image function: give its image with --image-uri (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), not a zip.",
                 isConfiguration: true)
         }
-        if function.packageType != "Image" && plan.source.image != nil {
+        if !function.isImage && plan.source.image != nil {
             throw AWSClientError(
                 .invalidSetting,
                 "\(plan.function) is a zip function: give its code with --source, --zip or --artifact; --image-uri is for container-image functions.",
@@ -94,7 +94,7 @@ struct Preflight {
                 "--smoke-tenant-id is for tenant-isolated functions, and \(plan.function) is not one (Lambda refuses an invoke with a tenant id then): leave it out.",
                 isConfiguration: true)
         }
-        if function.state == "Failed" {
+        if function.stateValue == .failed {
             throw AWSClientError(
                 .invalidSetting,
                 "\(plan.function) is in state Failed (\(function.stateReason ?? "no reason given"), \(function.stateReasonCode ?? "no code")): fix the function's configuration (its role, subnets or KMS key) first, then deploy.",
@@ -149,7 +149,7 @@ struct Preflight {
         var firing: [String] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
             let probe = AlarmGate(cloudWatch: deps.metrics, names: plan.alarms, prefixes: plan.alarmPrefixes)
-            firing = try await probe.states().filter { $0.state == "ALARM" }.map(\.name)
+            firing = try await probe.states().filter(\.isFiring).map(\.name)
             if !firing.isEmpty {
                 if plan.blockOnFiringAlarm {
                     throw AWSClientError(
@@ -243,7 +243,7 @@ struct Preflight {
                     "No AWS Signer profile \(name) in \(deps.region) for this account: check --signing-profile.",
                     isConfiguration: true)
             }
-            if let found = profile, found.status != "Active" {
+            if let found = profile, found.state != .active {
                 throw AWSClientError(
                     .invalidSetting,
                     "The AWS Signer profile \(name) is \(found.status), not Active: it cannot sign; use an active profile.",

@@ -86,7 +86,7 @@ public struct CodeUpdateStage: Sendable {
             }
         }
         let done = try await settled(function, deadline: deadline)
-        if done.lastUpdateStatus == "Failed" {
+        if done.updateStatus == .failed {
             throw DeployError(
                 "Lambda could not apply the new code to \(function): \(done.lastUpdateStatusReason ?? "no reason given") (\(done.lastUpdateStatusReasonCode ?? "Failed")). No traffic moved."
             )
@@ -124,12 +124,12 @@ public struct CodeUpdateStage: Sendable {
         var delay = 0.25
         while true {
             let configuration = try await lambda.getFunctionConfiguration(function, qualifier: nil)
-            if configuration.state == "Failed" {
+            if configuration.stateValue == .failed {
                 throw DeployError(
                     "\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved."
                 )
             }
-            if configuration.lastUpdateStatus != "InProgress" && configuration.state != "Pending" {
+            if configuration.updateStatus != .inProgress && configuration.stateValue != .pending {
                 return configuration
             }
             try await pause(
@@ -151,10 +151,10 @@ public struct CodeUpdateStage: Sendable {
         var delay = 0.25
         while true {
             let configuration = try await lambda.getFunctionConfiguration(function, qualifier: version)
-            switch configuration.state {
-            case nil, "Active":
+            switch configuration.stateValue {
+            case nil, .active:
                 return configuration
-            case "Failed":
+            case .failed:
                 throw DeployError(
                     "Version \(version) of \(function) failed to become Active: \(configuration.stateReason ?? "no reason given") (\(configuration.stateReasonCode ?? "no code")). No traffic moved."
                 )

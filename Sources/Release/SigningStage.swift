@@ -56,7 +56,7 @@ public struct SigningStage: Sendable {
         let deadline = clock.now().addingTimeInterval(maxWait)
         var delay = 0.5
         var job = try await signer.signingJob(jobId)
-        while job.status == "InProgress" {
+        while job.state == .inProgress {
             guard clock.now() < deadline else {
                 throw DeployError(
                     "AWS Signer job \(jobId) was still in progress after \(Int(maxWait))s: nothing was published; look at the job in the Signer console and re-run."
@@ -66,9 +66,9 @@ public struct SigningStage: Sendable {
             delay = min(delay * 2, 5)
             job = try await signer.signingJob(jobId)
         }
-        guard job.status == "Succeeded", let bucket = job.signedBucket, let key = job.signedKey else {
+        guard job.state == .succeeded, let bucket = job.signedBucket, let key = job.signedKey else {
             throw DeployError(
-                "AWS Signer job \(jobId) \(job.status == "Failed" ? "failed" : "ended \(job.status)"): \(job.reason ?? "no reason given"). Nothing was published."
+                "AWS Signer job \(jobId) \(job.state == .failed ? "failed" : "ended \(job.status)"): \(job.reason ?? "no reason given"). Nothing was published."
             )
         }
         let facts = try await store.describeObject(bucket: bucket, key: key, versionId: nil)

@@ -53,9 +53,9 @@ public struct AlarmGate: HealthGate {
 
     public func evaluate(_ window: GateWindow) async throws -> GateResult {
         let states = try await states()
-        let recovered = ignored.release(states.filter { $0.state != "ALARM" }.map(\.name))
+        let recovered = ignored.release(states.filter { !$0.isFiring }.map(\.name))
         let skipped = ignored.names
-        let firing = states.filter { $0.state == "ALARM" && !skipped.contains($0.name) }.map(\.name).sorted()
+        let firing = states.filter { $0.isFiring && !skipped.contains($0.name) }.map(\.name).sorted()
         var notes = ""
         if !recovered.isEmpty {
             notes += "; \(recovered.sorted().joined(separator: ", ")) left ALARM and gate from now on"
@@ -72,7 +72,7 @@ public struct AlarmGate: HealthGate {
         var fired: [AlarmTransition] = []
         for alarm in Set(states.map(\.name)).subtracting(skipped).sorted() {
             fired += try await cloudWatch.alarmTransitions(name: alarm, start: window.start, end: window.end)
-                .filter { $0.state == "ALARM" }
+                .filter { $0.value == .alarm }
         }
         fired.sort { $0.at < $1.at }
         if let first = fired.first {

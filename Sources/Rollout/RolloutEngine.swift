@@ -343,9 +343,7 @@ public struct RolloutEngine: Sendable {
                 if guardRevision == nil {
                     let current = try await api.getAlias(function: function, alias: alias)
                     guard Self.couldBeOurs(current, before: before, newVersion: newVersion) else {
-                        throw AWSServiceError(
-                            service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
-                            message: "the alias holds a state this run did not set", status: 412, requestId: nil)
+                        throw AliasMovedElsewhere()
                     }
                     guardRevision = current.revisionId
                 }
@@ -373,13 +371,19 @@ public struct RolloutEngine: Sendable {
         case .success(let refusal?):
             emit(.routingCleared(version: before.functionVersion, refusal: refusal))
             return outcome
-        case .failure(let error as AWSServiceError) where error.kind == .preconditionFailed:
+        case .failure(let error)
+        where error is AliasMovedElsewhere || (error as? AWSServiceError)?.kind == .preconditionFailed:
+            // Someone else's change: found by reading the alias, or by Lambda's 412 on its RevisionId.
             let now = (try? await api.getAlias(function: function, alias: alias)).map(Self.describe) ?? "unknown"
             return .interfered(now: now)
         case .failure(let error):
             return .rollbackFailed(reason: sentence(of: error))
         }
     }
+
+    /// The alias holds a state this run did not set (read before a restore whose last update's
+    /// outcome is unknown): a domain fact, not an AWS answer.
+    struct AliasMovedElsewhere: Error {}
 
     /// Lambda's 400 for a routing configuration it cannot serve with the alias's provisioned
     /// concurrency (users report aliases wedged with it until the routing is cleared by hand).
