@@ -49,13 +49,7 @@ public enum LambdaShiftMain {
         return CommandContext.$bound.withValue(context) {
             switch parse(arguments, parsed, context) {
             case .finished(let code): return code
-            case .synchronous(var command):
-                do {
-                    try command.run()
-                    return ExitStatus.success
-                } catch {
-                    return failed(error, arguments: arguments, context)
-                }
+            case .synchronous(let command): return runSynchronous(command, arguments: arguments, context)
             case .asynchronous(let command):
                 let pending = PendingCommand(command)
                 return waitFor { await perform(pending.take(), arguments: arguments, context) }
@@ -71,21 +65,24 @@ public enum LambdaShiftMain {
         return await CommandContext.$bound.withValue(context) {
             switch parse(arguments, parsed, context) {
             case .finished(let code): return code
-            case .synchronous(var command):
-                do {
-                    try command.run()
-                    return ExitStatus.success
-                } catch {
-                    return failed(error, arguments: arguments, context)
-                }
-            case .asynchronous(var command):
-                do {
-                    try await command.run()
-                    return ExitStatus.success
-                } catch {
-                    return failed(error, arguments: arguments, context)
-                }
+            case .synchronous(let command): return runSynchronous(command, arguments: arguments, context)
+            case .asynchronous(let command):
+                let pending = PendingCommand(command)
+                return await perform(pending.take(), arguments: arguments, context, handlingSignals: false)
             }
+        }
+    }
+
+    /// Runs a synchronous command (`package`) and returns its exit code.
+    private static func runSynchronous(
+        _ command: any ParsableCommand, arguments: [String], _ context: CommandContext
+    ) -> Int32 {
+        var command = command
+        do {
+            try command.run()
+            return ExitStatus.success
+        } catch {
+            return failed(error, arguments: arguments, context)
         }
     }
 
@@ -116,11 +113,19 @@ public enum LambdaShiftMain {
         }
     }
 
+    /// Runs an asynchronous command and returns its exit code; `handlingSignals`: SIGINT, SIGTERM
+    /// and SIGHUP cancel it (the process's own run; tests run without).
     private static func perform(
-        _ command: sending any AsyncParsableCommand, arguments: [String], _ context: CommandContext
+        _ command: sending any AsyncParsableCommand, arguments: [String], _ context: CommandContext,
+        handlingSignals: Bool = true
     ) async -> Int32 {
         do {
-            try await runCancellable(command)
+            if handlingSignals {
+                try await runCancellable(command)
+            } else {
+                var command = command
+                try await command.run()
+            }
             return ExitStatus.success
         } catch {
             return failed(error, arguments: arguments, context)
