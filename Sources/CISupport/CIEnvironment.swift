@@ -6,12 +6,16 @@ import FoundationEssentials
 /// secrets, and how `role-to-assume` gets its web-identity token.
 public enum CIEnvironment {
     /// Secret-bearing variables, masked in CI and redacted from our lines from the start.
-    public static let secretVariables = [
-        "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-        // The CI's own tokens: a hook or an error that echoes one must not publish it.
-        "GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "CI_JOB_TOKEN", "CI_REGISTRY_PASSWORD", "CI_JOB_JWT",
-        "CI_JOB_JWT_V1", "CI_JOB_JWT_V2",
+    public static let secretVariables =
+        ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        + ciTokens
+
+    /// The CI's own tokens: masked from the start (a hook or an error that echoes one must not
+    /// publish it), and never given to a hook.
+    public static let ciTokens = [
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "CI_JOB_TOKEN",
+        "CI_REGISTRY_PASSWORD", "CI_DEPENDENCY_PROXY_PASSWORD", "CI_DEPLOY_PASSWORD", "CI_JOB_JWT", "CI_JOB_JWT_V1",
+        "CI_JOB_JWT_V2",
     ]
 
     /// Every secret the environment holds, to mask from the start: the secret variables'

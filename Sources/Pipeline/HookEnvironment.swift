@@ -20,13 +20,11 @@ public enum HookCredentials: String, Sendable, CaseIterable {
 public enum HookEnvironment {
     /// The CI's own tokens and what mints them: a hook (a test suite, its dependencies) could
     /// otherwise ask GitHub for an OIDC token for any audience, or act as the job in GitLab.
-    public static let ciTokens: Set<String> = [
-        "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN",
-        "CI_JOB_TOKEN", "CI_JOB_JWT", "CI_JOB_JWT_V1", "CI_JOB_JWT_V2", "CI_REGISTRY_PASSWORD",
-        "CI_DEPENDENCY_PROXY_PASSWORD", "CI_DEPLOY_PASSWORD",
+    public static let ciTokens = Set(CIEnvironment.ciTokens).union([
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
         // GitLab's clone URL carries the job token: https://gitlab-ci-token:TOKEN@host/…
         "CI_REPOSITORY_URL",
-    ]
+    ])
 
     /// Every variable an AWS SDK takes credentials (or a way to get them) from.
     public static let awsCredentialSources: Set<String> = [
