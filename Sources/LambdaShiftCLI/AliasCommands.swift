@@ -4,7 +4,7 @@ import Pipeline
 
 extension LambdaShift {
     /// `promote`: finish an in-flight shift now: the weighted version becomes the primary.
-    struct Promote: AsyncParsableCommand {
+    struct Promote: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.promote
         static let configuration = CommandConfiguration(
             commandName: "promote",
@@ -15,15 +15,17 @@ extension LambdaShift {
         @Flag(help: "Promote even when the weighted version is older than the primary.") var force = false
         @OptionGroup var aws: AWSOptions
 
+        var flags: SettingFlags { SettingFlags([:], with: target.flags, aws.flags) }
+
         func run() async throws {
             let context = CommandContext.current
-            try await FunctionOptions.operations(Self.command, self, context).promote(force: force).write(to: context)
+            try await FunctionOptions.operations(Self.command, flags, context).promote(force: force).write(to: context)
         }
     }
 
     /// `rollback`: undo an in-flight shift, or go back to the last version that was live and
     /// healthy (or `--to-version`).
-    struct Rollback: AsyncParsableCommand {
+    struct Rollback: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.rollback
         static let configuration = CommandConfiguration(
             commandName: "rollback",
@@ -39,12 +41,14 @@ extension LambdaShift {
         @Option(name: .customLong("to-version"), help: "Version to put the alias on.") var toVersion: String?
         @OptionGroup var aws: AWSOptions
 
+        var flags: SettingFlags { SettingFlags([:], with: target.flags, aws.flags) }
+
         func run() async throws {
             let context = CommandContext.current
             if let toVersion, toVersion.isEmpty || !toVersion.allSatisfy(\.isNumber) {
                 throw ConfigError("--to-version is \"\(toVersion)\": give a published version number.")
             }
-            try await FunctionOptions.operations(Self.command, self, context).rollback(toVersion: toVersion)
+            try await FunctionOptions.operations(Self.command, flags, context).rollback(toVersion: toVersion)
                 .write(to: context)
         }
     }

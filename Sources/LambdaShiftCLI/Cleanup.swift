@@ -5,7 +5,7 @@ import Pipeline
 extension LambdaShift {
     /// `cleanup`: remove a branch's preview alias (or every preview older than a duration) and the
     /// versions nothing uses any more.
-    struct Cleanup: AsyncParsableCommand {
+    struct Cleanup: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.cleanup
         static let configuration = CommandConfiguration(
             commandName: "cleanup",
@@ -26,9 +26,15 @@ extension LambdaShift {
         @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .cleanup)) var keepVersions: String?
         @OptionGroup var aws: AWSOptions
 
+        var flags: SettingFlags {
+            SettingFlags(
+                [.olderThan: olderThan, .previewAlias: previewAlias, .keepVersions: keepVersions],
+                with: target.flags, aws.flags)
+        }
+
         func run() async throws {
             let context = CommandContext.current
-            try await FunctionOptions.operations(Self.command, self, context).cleanup().write(to: context)
+            try await FunctionOptions.operations(Self.command, flags, context).cleanup().write(to: context)
         }
     }
 }

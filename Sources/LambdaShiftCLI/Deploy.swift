@@ -8,7 +8,7 @@ import Pipeline
 
 extension LambdaShift {
     /// `deploy`: package, upload, update, publish, shift — PRODUCT.md's flow.
-    struct Deploy: AsyncParsableCommand {
+    struct Deploy: AsyncParsableCommand, SettingArguments {
         static let configuration = CommandConfiguration(
             commandName: "deploy",
             abstract:
@@ -25,6 +25,7 @@ extension LambdaShift {
         @OptionGroup var options: DeployOptions
         @Flag(name: .customLong("dry-run"), help: "Only plan: resolve, read, and print what would change.") var dryRun =
             false
+        var flags: SettingFlags { options.flags }
 
         func run() async throws {
             let context = CommandContext.current
@@ -34,7 +35,7 @@ extension LambdaShift {
     }
 
     /// `advance`: one look at a detached rollout.
-    struct Advance: AsyncParsableCommand {
+    struct Advance: AsyncParsableCommand, SettingArguments {
         static let configuration = CommandConfiguration(
             commandName: "advance",
             abstract:
@@ -49,6 +50,7 @@ extension LambdaShift {
                 """)
 
         @OptionGroup var options: DeployOptions
+        var flags: SettingFlags { options.flags }
 
         func run() async throws {
             try await DeployCommand.advance(options.flags, CommandContext.current)
@@ -56,7 +58,7 @@ extension LambdaShift {
     }
 
     /// `plan`: what deploy would do, changing nothing.
-    struct Plan: AsyncParsableCommand {
+    struct Plan: AsyncParsableCommand, SettingArguments {
         static let configuration = CommandConfiguration(
             commandName: "plan",
             abstract:
@@ -67,6 +69,7 @@ extension LambdaShift {
                 """)
 
         @OptionGroup var options: DeployOptions
+        var flags: SettingFlags { options.flags }
 
         func run() async throws {
             try await DeployCommand.plan(options.flags, CommandContext.current)
@@ -75,8 +78,8 @@ extension LambdaShift {
 }
 
 /// The settings of `deploy` and `plan`: each flag is a setting of the table, named after it,
-/// with its help; `SettingOptions` reads them.
-struct DeployOptions: ParsableArguments {
+/// with its help.
+struct DeployOptions: SettingArguments {
     @Option(help: .setting(.function)) var function: [String] = []
     @Option(help: .setting(.waves)) var waves: String?
     @Option(parsing: .unconditional, help: .setting(.parallel)) var parallel: String?
@@ -124,7 +127,25 @@ struct DeployOptions: ParsableArguments {
     @Option(help: .setting(.config)) var config: String?
     @Option(help: "Output format: text or json.") var output: OutputFormat = .text
 
-    var flags: SettingFlags { SettingOptions.flags(self) }
+    var flags: SettingFlags {
+        SettingFlags(
+            [
+                .function: function, .waves: waves, .parallel: parallel, .alias: alias, .functionUrl: functionURL,
+                .preview: preview, .previewAlias: previewAlias, .artifact: artifact, .imageUri: imageUri,
+                .signingProfile: signingProfile, .signedPrefix: signedPrefix, .smokeTenantId: smokeTenantId,
+                .showSmokeResponse: showSmokeResponse, .preTrafficCommand: preTrafficCommand,
+                .postTrafficCommand: postTrafficCommand, .hookTimeout: hookTimeout, .hookCredentials: hookCredentials,
+                .provisionedConcurrencyTimeout: provisionedConcurrencyTimeout, .detach: detach, .maxIdle: maxIdle,
+                .bucket: bucket, .key: key, .environment: environment, .branch: branch, .strategy: strategy,
+                .alarm: alarm, .alarmPrefix: alarmPrefix, .alarmAlreadyFiring: alarmAlreadyFiring,
+                .maxErrorRate: maxErrorRate, .minInvocations: minInvocations,
+                .maxErrorRateIncrease: maxErrorRateIncrease, .maxDurationIncrease: maxDurationIncrease,
+                .confidence: confidence, .maxBake: maxBake, .onInconclusive: onInconclusive,
+                .warmInvocations: warmInvocations, .smokePayload: smokePayload, .bake: bake,
+                .gateInterval: gateInterval, .allowedAccountIds: allowedAccountIds, .region: region,
+                .roleToAssume: roleToAssume, .keepVersions: keepVersions, .config: config,
+            ], with: sourceOptions.flags)
+    }
 }
 
 /// Runs the pipeline for `deploy` and `plan`: resolves, builds the AWS clients, runs, and

@@ -5,7 +5,7 @@ import Pipeline
 extension LambdaShift {
     /// `doctor`: makes the read-only calls a deploy depends on (identity, function, alias,
     /// bucket, alarms) and says which work, before a first deploy is attempted.
-    struct Doctor: AsyncParsableCommand {
+    struct Doctor: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.doctor
         static let configuration = CommandConfiguration(
             commandName: "doctor",
@@ -23,9 +23,11 @@ extension LambdaShift {
 
         @OptionGroup var aws: AWSOptions
 
+        var flags: SettingFlags { SettingFlags([.bucket: bucket, .alarm: alarm], with: target.flags, aws.flags) }
+
         func run() async throws {
             let context = CommandContext.current
-            try await FunctionOptions.operations(Self.command, self, context).doctor().write(to: context)
+            try await FunctionOptions.operations(Self.command, flags, context).doctor().write(to: context)
         }
     }
 }

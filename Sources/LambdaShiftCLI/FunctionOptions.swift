@@ -5,19 +5,25 @@ import Pipeline
 /// Which function and alias an operator command (`status`, `promote`, `rollback`, `cleanup`,
 /// `doctor`) works on, resolved as deploy resolves them (`ResolvedSettings`), with
 /// `{environment}` and the other placeholders filled in.
-struct FunctionOptions: ParsableArguments {
+struct FunctionOptions: SettingArguments {
     @Option(help: .setting(.function, for: .status)) var function: String?
     @Option(help: .setting(.alias, for: .status)) var alias: String?
     @Option(help: .setting(.environment, for: .status)) var environment: String?
     @Option(help: .setting(.branch, for: .status)) var branch: String?
     @Option(help: .setting(.config, for: .status)) var config: String?
 
-    /// Resolves `command`'s settings from all of its flags (`options`: the command itself) and
-    /// makes the AWS clients for the region and role they name.
-    static func operations(_ command: SettingCommand, _ options: any ParsableArguments, _ context: CommandContext)
+    var flags: SettingFlags {
+        SettingFlags([
+            .function: function, .alias: alias, .environment: environment, .branch: branch, .config: config,
+        ])
+    }
+
+    /// Resolves `command`'s settings from all of its flags and makes the AWS clients for the
+    /// region and role they name.
+    static func operations(_ command: SettingCommand, _ flags: SettingFlags, _ context: CommandContext)
         throws -> OperatorCommands
     {
-        let settings = try ResolvedSettings.resolve(command, flags: SettingOptions.flags(options), ci: context.ci)
+        let settings = try ResolvedSettings.resolve(command, flags: flags, ci: context.ci)
         let target = try OperatorTarget(settings)
         return OperatorCommands(deps: try context.dependencies(settings), target: target)
     }

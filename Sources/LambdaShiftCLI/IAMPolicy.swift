@@ -7,7 +7,7 @@ import FoundationEssentials
 
 extension LambdaShift {
     /// `iam-policy`: print the CI identity's least-privilege policy for these settings.
-    struct IAMPolicy: AsyncParsableCommand {
+    struct IAMPolicy: AsyncParsableCommand, SettingArguments {
         static let configuration = CommandConfiguration(
             commandName: "iam-policy",
             abstract:
@@ -55,6 +55,17 @@ extension LambdaShift {
             String?
         @Option(help: "json or terraform.") var format: String = "json"
 
+        var flags: SettingFlags {
+            SettingFlags([
+                .function: function, .bucket: bucket, .key: key, .artifact: artifact, .imageUri: imageUri,
+                .signingProfile: signingProfile, .signedPrefix: signedPrefix, .preview: preview,
+                .previewAlias: previewAlias, .environment: environment, .branch: branch, .alarm: alarm,
+                .alarmPrefix: alarmPrefix, .maxErrorRate: maxErrorRate, .maxErrorRateIncrease: maxErrorRateIncrease,
+                .maxDurationIncrease: maxDurationIncrease, .smokePayload: smokePayload, .keepVersions: keepVersions,
+                .region: region, .config: config,
+            ])
+        }
+
         func run() async throws {
             let context = CommandContext.current
             guard ["json", "terraform"].contains(format) else {
@@ -63,7 +74,7 @@ extension LambdaShift {
             if let accountId, accountId != "*", accountId.count != 12 || !accountId.allSatisfy(\.isNumber) {
                 throw ConfigError("--account-id is \"\(accountId)\": give a 12-digit AWS account id.")
             }
-            var flags = SettingOptions.flags(self)
+            var flags = self.flags
             if artifact == nil && imageUri == nil { flags[Setting.source] = "." }  // no build needed
             let built = try IAMPolicyBuilder.build(
                 flags, ci: context.ci, repository: repository, accountId: accountId, region: region)

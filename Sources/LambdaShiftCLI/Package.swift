@@ -7,11 +7,15 @@ import Packaging
 import Pipeline
 
 /// Where the package comes from: a build directory to zip, or a prebuilt zip.
-struct SourceOptions: ParsableArguments {
+struct SourceOptions: SettingArguments {
     @Option(help: .setting(.source)) var source: String?
     @Option(help: .setting(.zip)) var zip: String?
     @Option(help: .setting(.exclude)) var exclude: [String] = []
     @Flag(help: .setting(.includeHidden)) var includeHidden = false
+
+    var flags: SettingFlags {
+        SettingFlags([.source: source, .zip: zip, .exclude: exclude, .includeHidden: includeHidden])
+    }
 
     func validate() throws {
         if source != nil && zip != nil { throw ValidationError("Give --source or --zip, not both.") }
@@ -20,7 +24,7 @@ struct SourceOptions: ParsableArguments {
 
 extension LambdaShift {
     /// `package`: zip and digest, no AWS.
-    struct Package: AsyncParsableCommand {
+    struct Package: AsyncParsableCommand, SettingArguments {
         static let configuration = CommandConfiguration(
             commandName: "package",
             abstract:
@@ -47,10 +51,12 @@ extension LambdaShift {
         @Option(help: "Output format: text or json.")
         var output: OutputFormat = .text
 
+        var flags: SettingFlags { sourceOptions.flags }
+
         func run() async throws {
             let context = CommandContext.current
             let settings = try ResolvedSettings.resolve(
-                .package, flags: SettingOptions.flags(sourceOptions), ci: context.ci)
+                .package, flags: flags, ci: context.ci)
             let result = try await CodeSource.resolve(settings).prepare(
                 out: out ?? "package.zip", environment: context.environment)
             context.result.document([

@@ -5,7 +5,7 @@ import Pipeline
 extension LambdaShift {
     /// `status`: who we are, the function, the alias with its weights, and where each of its
     /// versions came from. Reads only.
-    struct Status: AsyncParsableCommand {
+    struct Status: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.status
         static let configuration = CommandConfiguration(
             commandName: "status",
@@ -19,9 +19,11 @@ extension LambdaShift {
 
         @OptionGroup var aws: AWSOptions
 
+        var flags: SettingFlags { SettingFlags([:], with: target.flags, aws.flags) }
+
         func run() async throws {
             let context = CommandContext.current
-            try await FunctionOptions.operations(Self.command, self, context).status().write(to: context)
+            try await FunctionOptions.operations(Self.command, flags, context).status().write(to: context)
         }
     }
 }

@@ -10,6 +10,15 @@ public struct SettingFlags: Sendable {
 
     public init(_ values: [String: [String]] = [:]) { self.values = values }
 
+    /// A command's flags by their typed setting: an option's value, a repeated option's
+    /// values, a switch that is on; a flag not given is left out. Several groups' flags are
+    /// one call: `SettingFlags([.bake: bake], with: target.flags, aws.flags)`.
+    public init(_ given: KeyValuePairs<Setting, any SettingFlagValue>, with groups: SettingFlags...) {
+        values = [:]
+        for group in groups { values.merge(group.values) { $1 } }
+        for (setting, value) in given where !value.flagTexts.isEmpty { values[setting.name] = value.flagTexts }
+    }
+
     /// One value (the last given); setting nil removes it.
     public subscript(setting: Setting) -> String? {
         get { values[setting.name]?.last }
@@ -369,4 +378,21 @@ public struct ResolvedSettings: Sendable {
 
     /// The branch as detection and `--branch` give it, quoted for a sentence.
     public var branchDescription: String { provenance.branch.map { "\"\($0)\"" } ?? "(none detected)" }
+}
+
+/// A flag's value as setting texts (none: not given).
+public protocol SettingFlagValue {
+    var flagTexts: [String] { get }
+}
+
+extension Optional: SettingFlagValue where Wrapped == String {
+    public var flagTexts: [String] { map { [$0] } ?? [] }
+}
+
+extension Array: SettingFlagValue where Element == String {
+    public var flagTexts: [String] { self }
+}
+
+extension Bool: SettingFlagValue {
+    public var flagTexts: [String] { self ? ["true"] : [] }
 }

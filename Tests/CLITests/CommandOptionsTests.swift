@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import Pipeline
 @testable import LambdaShiftCLI
 import Testing
 
@@ -93,6 +94,62 @@ struct CommandOptionsTests {
             let problems = Self.mismatches(command)
             #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         }
+    }
+
+    /// The setting flags `command` declares that its `flags` do not carry as given (empty: each
+    /// reaches the settings, under its own name, with its value, and nothing else does).
+    static func unforwarded(_ command: Command, _ parse: ([String]) throws -> SettingFlags) throws -> [String] {
+        var problems: [String] = []
+        for option in command.arguments ?? [] {
+            guard option.kind != "positional", let name = option.long, SettingsTable.spec(named: name) != nil else {
+                continue
+            }
+            let value = option.kind == "flag" ? "true" : "given-\(name)"
+            let arguments = [command.commandName, "--\(name)"] + (option.kind == "flag" ? [] : [value])
+            let flags = try parse(arguments)
+            if flags.values != [name: [value]] {
+                problems.append("\(command.commandName) --\(name) reached the settings as \(flags.values)")
+            }
+        }
+        return problems
+    }
+
+    static func parseFlags(_ arguments: [String]) throws -> SettingFlags {
+        let command = try LambdaShift.parseAsRoot(arguments)
+        guard let settings = command as? any SettingArguments else {
+            Issue.record("\(arguments[0]) has setting flags but is no SettingArguments")
+            return SettingFlags()
+        }
+        return settings.flags
+    }
+
+    @Test("every setting flag a command declares reaches its settings, by that name, with its value")
+    func everyFlagReachesTheSettings() throws {
+        let commands = try Self.commands().filter { $0.commandName != "help" }
+        var checked = 0
+        for command in commands {
+            let problems = try Self.unforwarded(command, Self.parseFlags)
+            #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+            checked += (command.arguments ?? []).filter { $0.long.flatMap(SettingsTable.spec(named:)) != nil }.count
+        }
+        #expect(checked > 100, "only \(checked) setting flags were tried")
+    }
+
+    @Test("a flag declared and not listed, or listed under another setting, is found")
+    func forwardingCheckFails() throws {
+        let status = try #require(try Self.commands().first { $0.commandName == "status" })
+        let dropped = try Self.unforwarded(status) { arguments in
+            var flags = try Self.parseFlags(arguments)
+            flags.values["branch"] = nil
+            return flags
+        }
+        #expect(dropped == ["status --branch reached the settings as [:]"], "\(dropped)")
+        let renamed = try Self.unforwarded(status) { arguments in
+            var flags = try Self.parseFlags(arguments)
+            if let value = flags.values.removeValue(forKey: "alias") { flags.values["function"] = value }
+            return flags
+        }
+        #expect(renamed == ["status --alias reached the settings as [\"function\": [\"given-alias\"]]"], "\(renamed)")
     }
 
     @Test("the check cannot be fooled: a misspelled option, a missing setting and help written twice are found")
