@@ -19,7 +19,7 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            try await FunctionOptions.operations(Self.command, flags, context).promote(force: force).write(to: context)
+            try await CommandRuns.operations(Self.command, flags, context).promote(force: force).write(to: context)
         }
     }
 
@@ -48,7 +48,7 @@ extension LambdaShift {
             if let toVersion, toVersion.isEmpty || !toVersion.allSatisfy(\.isNumber) {
                 throw ConfigError("--to-version is \"\(toVersion)\": give a published version number.")
             }
-            try await FunctionOptions.operations(Self.command, flags, context).rollback(toVersion: toVersion)
+            try await CommandRuns.operations(Self.command, flags, context).rollback(toVersion: toVersion)
                 .write(to: context)
         }
     }

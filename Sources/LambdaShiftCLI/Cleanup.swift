@@ -34,7 +34,7 @@ extension LambdaShift {
 
         func run() async throws {
             let context = CommandContext.current
-            try await FunctionOptions.operations(Self.command, flags, context).cleanup().write(to: context)
+            try await CommandRuns.operations(Self.command, flags, context).cleanup().write(to: context)
         }
     }
 }

@@ -1,9 +1,6 @@
-import CISupport
 import LambdaShiftCore
 import ArgumentParser
 import Config
-import FoundationEssentials
-import Packaging
 import Pipeline
 
 extension LambdaShift {
@@ -13,9 +10,8 @@ extension LambdaShift {
             commandName: "deploy",
             abstract:
                 "Package, upload, update the function, publish a version and move the alias: gradually with health gates on production.",
-            discussion: """
-                Exit codes: 0 deployed, skipped or nothing to do; 1 failed (no traffic moved, or restored); 2 bad settings, \
-                found before any change; 3 a gate failed, rolled back; 4 cancelled, rolled back; 5 the rollback failed.
+            discussion: Outcome.exitCodeHelp(DeployCommand.outcomes) + """
+
                 Examples:
                   lambda-shift deploy --function name-searcher-{environment} --bucket artifacts --source dist
                   lambda-shift deploy --function svc --bucket artifacts --zip build/svc.zip --environment production \\
@@ -42,9 +38,10 @@ extension LambdaShift {
                 "Judge a detached rollout's current step and move it on (next step, flip, done) or roll it back; run it on a schedule.",
             discussion: """
                 Takes the same settings as the deploy that started the rollout (deploy --detach); the code \
-                settings may be left out. Exit codes: 0 waiting, in progress, deployed or nothing to do; 1 the \
-                alias was moved by hand (the rollout ended; traffic left as it is) or a read failed; 2 bad settings, \
-                or gate settings that differ from the rollout's; 3 a gate failed, rolled back; 5 the rollback failed.
+                settings may be left out. \(Outcome.exitCodeHelp(DeployCommand.advanceOutcomes, also: [
+                    ExitStatus.failed: "or the alias was moved by hand: the rollout ended, traffic left as it is",
+                    ExitStatus.usage: "or gate settings that differ from the rollout's",
+                ]))
                 Example:
                   lambda-shift advance --function svc --environment production --config lambda-shift.yml
                 """)
@@ -145,126 +142,5 @@ struct DeployOptions: SettingArguments {
                 .gateInterval: gateInterval, .allowedAccountIds: allowedAccountIds, .region: region,
                 .roleToAssume: roleToAssume, .keepVersions: keepVersions, .config: config,
             ], with: sourceOptions.flags)
-    }
-}
-
-/// Runs the pipeline for `deploy` and `plan`: resolves, builds the AWS clients, runs, and
-/// writes the result; every ending writes the outputs, the summary and the result once.
-enum DeployCommand {
-    static func deploy(_ flags: SettingFlags, _ context: CommandContext) async throws {
-        let report = DeployReport(context: context)
-        let targets: DeployTargets
-        let deps: [DeployDependencies]
-        do {
-            let settings = try ResolvedSettings.resolve(.deploy, flags: flags, ci: context.ci)
-            guard let resolved = try DeployTargets.resolve(settings) else {
-                report.finish(
-                    DeployResult(
-                        outputs: DeployOutputs(outcome: .nothingToDo),
-                        message:
-                            "Branch \(settings.branchDescription) maps to no environment: nothing to deploy."
-                    ))
-                return
-            }
-            targets = resolved
-            deps = try targets.plans.map { try dependencies($0, context) }
-        } catch {
-            // Bad settings still end with the outputs (outcome=failed) and the JSON document.
-            report.finish(
-                DeployResult(outputs: DeployOutputs(outcome: Outcome(ending: error)), reason: sentence(of: error)))
-            throw error
-        }
-        let (result, rows) = await DeployRun(targets: targets, deps: deps, events: report).run()
-        report.finish(result, plan: targets.plans[0], targets: rows)
-        if !result.outcome.succeeded {
-            throw CommandFailure(result.reason ?? result.outcome.word, exitCode: result.exitCode)
-        }
-    }
-
-    static func advance(_ flags: SettingFlags, _ context: CommandContext) async throws {
-        let report = DeployReport(context: context, command: "advance")
-        let plan: DeployPlan
-        let deps: DeployDependencies
-        do {
-            let settings = try ResolvedSettings.resolve(.deploy, flags: flags, ci: context.ci)
-            guard let targets = try DeployTargets.resolve(settings, requireCode: false) else {
-                report.finish(
-                    DeployResult(
-                        outputs: DeployOutputs(outcome: .nothingToDo),
-                        message: "Branch \(settings.branchDescription) maps to no environment: nothing to advance."))
-                return
-            }
-            guard targets.plans.count == 1 else {
-                throw ConfigError(
-                    "advance moves one detached rollout (these settings name \(targets.plans.count) targets): name one function."
-                )
-            }
-            plan = targets.plans[0]
-            deps = try dependencies(plan, context)
-        } catch {
-            report.finish(
-                DeployResult(outputs: DeployOutputs(outcome: Outcome(ending: error)), reason: sentence(of: error)))
-            throw error
-        }
-        let result = await DetachedAdvance(plan: plan, deps: deps, events: report).run()
-        report.finish(result, plan: plan)
-        if !result.outcome.succeeded {
-            throw CommandFailure(result.reason ?? result.outcome.word, exitCode: result.exitCode)
-        }
-    }
-
-    static func plan(_ flags: SettingFlags, _ context: CommandContext) async throws {
-        let result = context.result
-        let settings = try ResolvedSettings.resolve(.plan, flags: flags, ci: context.ci)
-        guard let targets = try DeployTargets.resolve(settings) else {
-            let sentence =
-                "Branch \(settings.branchDescription) maps to no environment: a deploy would do nothing."
-            result.line(sentence)
-            result.document([
-                "command": "plan", "outcome": .string(Outcome.nothingToDo.word), "exit-code": 0,
-                "message": .string(sentence),
-            ])
-            return
-        }
-        let report = DeployReport(context: context)
-        var documents: [JSONValue] = []
-        var outcomes: [Outcome] = []
-        for plan in targets.plans {
-            let summary = try await DeployPipeline(plan: plan, deps: try dependencies(plan, context), events: report)
-                .dryRun()
-            report.closePhase()
-            if targets.plans.count == 1 {
-                for line in summary.lines { result.line(line) }
-                result.document(summary.document)
-                return
-            }
-            result.line("\(DeployTargets.label(plan)):")
-            for line in summary.lines { result.line("  " + line) }
-            documents.append(.object(summary.document))
-            outcomes.append(summary.outcome)
-        }
-        // Several targets: each one's plan, then the waves.
-        var waves: [JSONValue] = []
-        for (number, wave) in targets.waves.enumerated() {
-            let names = wave.map { DeployTargets.label(targets.plans[$0]) }
-            result.line(
-                "wave \(number + 1) of \(targets.waves.count): \(names.joined(separator: ", ")) (at most \(targets.parallel) at once)"
-            )
-            waves.append(.array(names.map { .string($0) }))
-        }
-        result.line(
-            "every target is updated, published and smoke-tested before any traffic moves; a failure anywhere restores every alias this run moved"
-        )
-        let skipAll = outcomes.allSatisfy { $0 == .wouldSkip }
-        result.document([
-            "command": "plan", "exit-code": 0,
-            "outcome": .string((skipAll ? Outcome.wouldSkip : .wouldDeploy).word),
-            "targets": .array(documents), "waves": .array(waves), "parallel": .int(targets.parallel),
-        ])
-    }
-
-    /// The AWS clients for this plan, masking every credential they obtain.
-    static func dependencies(_ plan: DeployPlan, _ context: CommandContext) throws -> DeployDependencies {
-        try context.dependencies(region: plan.region, roleToAssume: plan.roleToAssume)
     }
 }

@@ -1,9 +1,6 @@
-import LambdaShiftCore
 import Pipeline
-import CISupport
 import ArgumentParser
 import Config
-import FoundationEssentials
 
 extension LambdaShift {
     /// `iam-policy`: print the CI identity's least-privilege policy for these settings.
@@ -67,31 +64,8 @@ extension LambdaShift {
         }
 
         func run() async throws {
-            let context = CommandContext.current
-            guard ["json", "terraform"].contains(format) else {
-                throw ConfigError("--format is \"\(format)\": use json or terraform.")
-            }
-            if let accountId, accountId != "*", accountId.count != 12 || !accountId.allSatisfy(\.isNumber) {
-                throw ConfigError("--account-id is \"\(accountId)\": give a 12-digit AWS account id.")
-            }
-            var flags = self.flags
-            if artifact == nil && imageUri == nil { flags[Setting.source] = "." }  // no build needed
-            let built = try IAMPolicyBuilder.build(
-                flags, ci: context.ci, repository: repository, accountId: accountId, region: region)
-            // Plain stderr lines, not the reporter's: iam-policy writes no workflow command at all.
-            let note = { (line: String) in context.errorOutput(context.clean(line)) }
-            note(
-                "iam-policy for environment\(built.environments.count == 1 ? "" : "s") \(built.environments.joined(separator: ", "))"
-            )
-            for assumption in built.assumptions { note("assumed: \(assumption)") }
-            let document = built.document
-            let text = format == "json" ? document.json() : document.terraform()
-            context.result.line(text)
-            context.result.document([
-                "command": "iam-policy", "outcome": .string(Outcome.ok.word), "exit-code": 0, "format": .string(format),
-                "environments": .array(built.environments.map { .string($0) }),
-                "policy": format == "json" ? document.value() : .string(text),
-            ])
+            try CommandRuns.iamPolicy(
+                flags, format: format, repository: repository, accountId: accountId, CommandContext.current)
         }
     }
 }

@@ -1,12 +1,9 @@
 import LambdaShiftCore
 import ArgumentParser
-import Dispatch
 import FoundationEssentials
 import Glibc
 import Config
-import Packaging
 import Pipeline
-import Synchronization
 
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
 /// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
@@ -51,7 +48,7 @@ public enum LambdaShiftMain {
             case .finished(let code): return code
             case .synchronous(let command): return runSynchronous(command, arguments: arguments, context)
             case .asynchronous(let command):
-                let pending = PendingCommand(command)
+                let pending = Handoff<any AsyncParsableCommand>(command)
                 return waitFor { await perform(pending.take(), arguments: arguments, context) }
             }
         }
@@ -67,7 +64,7 @@ public enum LambdaShiftMain {
             case .finished(let code): return code
             case .synchronous(let command): return runSynchronous(command, arguments: arguments, context)
             case .asynchronous(let command):
-                let pending = PendingCommand(command)
+                let pending = Handoff<any AsyncParsableCommand>(command)
                 return await perform(pending.take(), arguments: arguments, context, handlingSignals: false)
             }
         }
@@ -101,7 +98,7 @@ public enum LambdaShiftMain {
             let hint = editDistance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
             let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
             context.reporter.error(sentence, title: nil)
-            failureDocument(context, command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)
+            context.failureDocument(command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)
             return .finished(ExitStatus.usage)
         }
         do {
@@ -139,15 +136,7 @@ public enum LambdaShiftMain {
         // The root takes no option but --help and --version: a subcommand can only come first.
         let name =
             arguments.first.flatMap { Self.commandNames.contains($0) && $0 != "help" ? $0 : nil } ?? "lambda-shift"
-        if error is any LambdaShiftError || error is CancellationError {
-            let code = Outcome(ending: error).exitCode
-            let said = sentence(of: error)
-            context.reporter.error(
-                said,
-                title: code == ExitStatus.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
-            failureDocument(context, command: name, code: code, sentence: said)
-            return code
-        }
+        if error is any LambdaShiftError || error is CancellationError { return context.failed(error, command: name) }
         // Help, --version and argument errors from ArgumentParser.
         let code = LambdaShift.exitCode(for: error)
         let text = LambdaShift.fullMessage(for: error)
@@ -158,31 +147,18 @@ public enum LambdaShiftMain {
                 context.result.document([
                     "command": .string("lambda-shift"), "outcome": .string(version ? "version" : "help"),
                     "exit-code": .int(0), (version ? "version" : "message"): .string(text),
-                ])
+                ])  // the program's own answer: no command ran, and no Outcome names it
             } else if !text.isEmpty {
                 context.result.text(text)
             }
             return ExitStatus.success
         }
         context.errorOutput(context.clean(text))
-        failureDocument(
-            context, command: name, code: ExitStatus.usage,
+        context.failureDocument(
+            command: name, code: ExitStatus.usage,
             sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)
                 ?? "Invalid arguments.")
         return ExitStatus.usage
-    }
-
-    /// The JSON document of a run that failed before its command wrote one.
-    private static func failureDocument(_ context: CommandContext, command: String, code: Int32, sentence: String) {
-        guard context.result.json, !context.result.wroteDocument else { return }
-        var document: [String: JSONValue] = [
-            "command": .string(command), "outcome": .string(Outcome(failureCode: code).word),
-            "exit-code": .int(Int(code)),
-            "error": .string(sentence),
-        ]
-        // A deploy's or an advance's document always says whether it skipped (the schema's rule).
-        if ["deploy", "advance"].contains(command) { document["skipped"] = .bool(false) }
-        context.result.document(document)
     }
 
     /// The subcommands' names, and `help`.
@@ -199,47 +175,10 @@ public enum LambdaShiftMain {
     }
 }
 
-/// A parsed command handed from the main thread to the task that runs it; taken once, by
-/// that task, after which the main thread only waits.
-final class PendingCommand: @unchecked Sendable {
-    private var command: (any AsyncParsableCommand)?
-    init(_ command: any AsyncParsableCommand) { self.command = command }
-    func take() -> any AsyncParsableCommand {
-        defer { command = nil }
-        return command!
-    }
-}
-
-/// Runs `body` in a task and blocks the calling (main) thread until it returns.
-func waitFor(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<Int32>(0)
-    Task {
-        let code = await body()
-        result.withLock { $0 = code }
-        done.signal()
-    }
-    done.wait()
-    return result.withLock { $0 }
-}
-
-/// Runs a command in a task that SIGINT, SIGTERM (CI cancellation) and SIGHUP (a closed
-/// terminal or SSH session) cancel: the rollout sees the cancellation, restores the alias, and
-/// the command ends with exit 4.
+/// Runs a command in a task that SIGINT, SIGTERM and SIGHUP cancel (`cancellingOnSignals`).
 func runCancellable(_ command: sending any AsyncParsableCommand) async throws {
     var command = command
-    let work = Task {
-        try await command.run()
-    }
-    let sources = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { work.cancel() }
-        source.resume()
-        return source
-    }
-    defer { sources.forEach { $0.cancel() } }
-    try await work.value
+    try await cancellingOnSignals(Task { try await command.run() })
 }
 
 /// `lambda-shift`: ship AWS Lambda functions from CI.

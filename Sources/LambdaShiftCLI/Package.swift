@@ -1,9 +1,5 @@
-import LambdaShiftCore
 import Config
-import CISupport
 import ArgumentParser
-import FoundationEssentials
-import Packaging
 import Pipeline
 
 /// Where the package comes from: a build directory to zip, or a prebuilt zip.
@@ -54,23 +50,7 @@ extension LambdaShift {
         var flags: SettingFlags { sourceOptions.flags }
 
         func run() async throws {
-            let context = CommandContext.current
-            let settings = try ResolvedSettings.resolve(
-                .package, flags: flags, ci: context.ci)
-            let result = try await CodeSource.resolve(settings).prepare(
-                out: out ?? "package.zip", environment: context.environment)
-            context.result.document([
-                "command": "package", "outcome": .string(Outcome.ok.word), "exit-code": 0, "path": .string(result.path),
-                "sha256": .string(result.sha256Hex), "code-sha256": .string(result.codeSha256),
-                "size": .int(Int(result.size)), "entries": .int(result.entryCount),
-                "uncompressed-size": .int(Int(result.uncompressedSize)),
-            ])
-            result.warnings.forEach(context.reporter.warning)
-            context.result.line(
-                "\(result.path): \(result.size) bytes, \(result.filesDescription), \(result.uncompressedSize) bytes unzipped"
-            )
-            context.result.line("sha256       \(result.sha256Hex)")
-            context.result.line("code-sha256  \(result.codeSha256)")
+            try await CommandRuns.package(flags, out: out, CommandContext.current)
         }
     }
 }

@@ -103,3 +103,39 @@ public enum Outcome: Sendable, Hashable {
 extension Outcome: CustomStringConvertible {
     public var description: String { word }
 }
+
+extension Outcome {
+    /// A command's exit codes for its help, from the outcomes it can end with: `Exit codes: 0
+    /// deployed, skipped or nothing-to-do; 1 failed: no traffic moved, or the alias was restored; …`.
+    /// `also`: what a code means for this command beyond PRODUCT.md's general sense.
+    public static func exitCodeHelp(_ outcomes: [Outcome], also: [Int32: String] = [:]) -> String {
+        let codes = outcomes.reduce(into: [Int32]()) { codes, outcome in
+            if !codes.contains(outcome.exitCode) { codes.append(outcome.exitCode) }
+        }
+        let parts = codes.sorted().map { code -> String in
+            let extra = also[code].map { " (\($0))" } ?? ""
+            if code == ExitStatus.success {
+                let words = outcomes.filter(\.succeeded).map(\.word)
+                let listed =
+                    words.count > 1 ? words.dropLast().joined(separator: ", ") + " or " + words.last! : words[0]
+                return "0 \(listed)\(extra)"
+            }
+            return "\(code) \(Outcome(failureCode: code).word): \(ExitStatus.meaning(code))\(extra)"
+        }
+        return "Exit codes: " + parts.joined(separator: "; ") + "."
+    }
+}
+
+extension ExitStatus {
+    /// What a failing exit code means, as PRODUCT.md defines it.
+    public static func meaning(_ code: Int32) -> String {
+        switch code {
+        case failed: "no traffic moved, or the alias was restored"
+        case usage: "bad settings or arguments, found before any change"
+        case gateFailed: "a health gate failed and the alias was restored"
+        case cancelled: "a signal stopped the run and the alias was restored"
+        case rollbackFailed: "the rollback itself failed: the alias may be split"
+        default: "exit \(code)"
+        }
+    }
+}

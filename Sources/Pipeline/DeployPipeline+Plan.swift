@@ -9,16 +9,19 @@ import Packaging
 import Rollout
 import Synchronization
 
-/// What `plan` found: its lines of text and its JSON document (the same facts).
+/// What `plan` found: its lines of text and its JSON document's members (the same facts).
 public struct PlanReport: Sendable {
     public var lines: [String] = []
     public var document: [String: JSONValue]
     /// would-skip or would-deploy.
-    public var outcome: Outcome = .wouldDeploy {
-        didSet { document["outcome"] = .string(outcome.word) }
-    }
+    public var outcome: Outcome = .wouldDeploy
 
     mutating func line(_ text: String) { lines.append(text) }
+
+    /// As `plan`'s result.
+    public var result: CommandResult {
+        CommandResult(command: "plan", outcome: outcome, lines: lines, members: document)
+    }
 }
 
 extension DeployPipeline {
@@ -28,7 +31,7 @@ extension DeployPipeline {
     public func dryRun() async throws -> PlanReport {
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
         var document: [String: JSONValue] = [
-            "command": "plan", "exit-code": 0, "function": .string(plan.function), "alias": .string(plan.alias),
+            "function": .string(plan.function), "alias": .string(plan.alias),
             "environment": .string(plan.environment), "strategy": .string(plan.strategy.name),
             "gates": .array(checked.gates.map { .string($0.name) }),
         ]
@@ -107,7 +110,7 @@ extension DeployPipeline {
             hookMembers["credentials"] = .string(plan.hookCredentials.rawValue)
             updateMembers["hooks"] = .object(hookMembers)
         }
-        document.merge(updateMembers.merging(["outcome": .string(summary.outcome.word)]) { $1 }) { $1 }
+        document.merge(updateMembers) { $1 }
         guard let before = checked.before else {
             summary.line("would create alias \(plan.alias) on the new version (first deploy)")
             document["alias-before"] = .null

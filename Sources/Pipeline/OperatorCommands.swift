@@ -7,38 +7,6 @@ import FoundationEssentials
 import LambdaShiftCore
 import Rollout
 
-/// What an operator command found or did: its result as lines of text and as the JSON
-/// document, and its outcome (with it, the exit code).
-public struct OperatorResult: Sendable {
-    public var command: String
-    public var outcome: Outcome
-    public var lines: [String]
-    /// The document's own members; `document` adds the command, outcome, exit code and sentence.
-    public var members: [String: JSONValue]
-    /// A message when the command succeeded, the reason when it did not ("" for none).
-    public var sentence: String
-
-    public init(
-        command: String, outcome: Outcome, lines: [String], members: [String: JSONValue] = [:], sentence: String = ""
-    ) {
-        self.command = command
-        self.outcome = outcome
-        self.lines = lines
-        self.members = members
-        self.sentence = sentence
-    }
-
-    /// The `--output json` document.
-    public var document: [String: JSONValue] {
-        var document = members
-        document["command"] = .string(command)
-        document["outcome"] = .string(outcome.word)
-        document["exit-code"] = .int(Int(outcome.exitCode))
-        if !sentence.isEmpty { document[outcome.succeeded ? "message" : "error"] = .string(sentence) }
-        return document
-    }
-}
-
 /// The function and alias an operator command works on, resolved as deploy resolves them
 /// (`ResolvedSettings`), with `{environment}` and the other placeholders filled in.
 public struct OperatorTarget: Sendable {
@@ -85,7 +53,7 @@ public struct OperatorCommands: Sendable {
 
     /// Who we are, the function, the alias with its weights, and each served version's
     /// provenance. Reads only.
-    public func status() async throws -> OperatorResult {
+    public func status() async throws -> CommandResult {
         let identity = try await deps.identity.getCallerIdentity()
         let function = try await OperatorChecks.function(lambda, target.function, region: deps.region)
         let alias = try await OperatorChecks.alias(lambda, target.function, target.alias)
@@ -95,12 +63,12 @@ public struct OperatorCommands: Sendable {
         }
         let report = StatusReport(
             identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
-        return OperatorResult(command: "status", outcome: .ok, lines: [report.text()], members: report.document())
+        return CommandResult(command: "status", outcome: .ok, lines: [report.text()], members: report.document())
     }
 
     /// Finishes an in-flight shift: the weighted version becomes the primary. A weighted
     /// version older than the primary needs `force`.
-    public func promote(force: Bool) async throws -> OperatorResult {
+    public func promote(force: Bool) async throws -> CommandResult {
         _ = try await OperatorChecks.function(lambda, target.function, region: deps.region)
         let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
         guard current.additionalVersionWeights.count == 1, let newVersion = current.additionalVersionWeights.keys.first
@@ -129,7 +97,7 @@ public struct OperatorCommands: Sendable {
 
     /// Undoes an in-flight shift, or goes back to the last version that was live and healthy
     /// (or `toVersion`, checked with `RollbackChoice.checkedVersion` before any request).
-    public func rollback(toVersion: String?) async throws -> OperatorResult {
+    public func rollback(toVersion: String?) async throws -> CommandResult {
         _ = try await OperatorChecks.function(lambda, target.function, region: deps.region)
         let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
         let function = target.function, lambda = self.lambda
@@ -150,7 +118,7 @@ public struct OperatorCommands: Sendable {
 
     /// Removes a branch's preview alias (or `--alias`, or every preview older than
     /// `--older-than`) and the versions nothing uses any more.
-    public func cleanup() async throws -> OperatorResult {
+    public func cleanup() async throws -> CommandResult {
         let settings = target.settings
         let template = settings.text(.previewAlias) ?? PreviewAlias.defaultTemplate
         let keep = settings.count(.keepVersions) ?? 3
@@ -180,7 +148,7 @@ public struct OperatorCommands: Sendable {
             sentence +=
                 " Kept version(s) \(result.keptRunning.joined(separator: ", ")): durable executions still run on them."
         }
-        return OperatorResult(
+        return CommandResult(
             command: "cleanup", outcome: removed.isEmpty ? .nothingToDo : .cleaned, lines: [sentence],
             members: [
                 "function": .string(function), "aliases": .array(removed.map { .string($0) }),
@@ -191,14 +159,14 @@ public struct OperatorCommands: Sendable {
 
     /// The read-only calls a deploy depends on, each a check that passes or says what is
     /// wrong; any failing check makes the outcome failed (exit 1).
-    public func doctor() async throws -> OperatorResult {
+    public func doctor() async throws -> CommandResult {
         let checks = try await DoctorChecks(
             identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region
         ).run(
             function: target.function, alias: target.alias, bucket: target.settings.text(.bucket),
             alarms: target.settings.list(.alarm))
         let failed = checks.contains { !$0.ok }
-        return OperatorResult(
+        return CommandResult(
             command: "doctor", outcome: failed ? .failed : .ok,
             lines: checks.map { "\($0.ok ? "ok  " : "FAIL") \($0.name): \($0.detail)" },
             members: [
@@ -212,8 +180,8 @@ public struct OperatorCommands: Sendable {
     }
 
     /// An alias command that found nothing to do.
-    func unchanged(_ command: String, _ current: AliasConfiguration, _ sentence: String) -> OperatorResult {
-        OperatorResult(
+    func unchanged(_ command: String, _ current: AliasConfiguration, _ sentence: String) -> CommandResult {
+        CommandResult(
             command: command, outcome: .nothingToDo, lines: [sentence],
             members: AliasChange.members(from: current, to: current), sentence: sentence)
     }
@@ -222,7 +190,7 @@ public struct OperatorCommands: Sendable {
     func move(
         _ command: String, outcome: Outcome, verb: String, to version: String, from current: AliasConfiguration,
         history: DeployHistory, why: String?
-    ) async throws -> OperatorResult {
+    ) async throws -> CommandResult {
         // A detached rollout this move ends is closed with it: the next advance has nothing to do,
         // and a deploy is not refused for a rollout that is over.
         var history = history
@@ -235,7 +203,7 @@ public struct OperatorCommands: Sendable {
         let sentence =
             "\(verb): alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current)))"
             + (why.map { ": \($0)." } ?? ".")
-        return OperatorResult(
+        return CommandResult(
             command: command, outcome: outcome, lines: [sentence],
             members: AliasChange.members(from: current, to: updated), sentence: sentence)
     }

@@ -72,7 +72,7 @@ public struct StatusReport: Sendable {
     static func time(_ epoch: Int) -> String { AWSTimestamp.iso8601(Date(timeIntervalSince1970: TimeInterval(epoch))) }
 
     /// The `--output json` document, its keys in kebab-case like the outputs: weights as
-    /// numbers, the deploy history as lists (`OperatorResult` adds the command, outcome and
+    /// numbers, the deploy history as lists (`CommandResult` adds the command, outcome and
     /// exit code).
     public func document() -> [String: JSONValue] {
         let history = DeployHistory(description: alias.description)

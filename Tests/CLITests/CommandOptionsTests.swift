@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import LambdaShiftCore
 import Pipeline
 @testable import LambdaShiftCLI
 import Testing
@@ -150,6 +151,19 @@ struct CommandOptionsTests {
             return flags
         }
         #expect(renamed == ["status --alias reached the settings as [\"function\": [\"given-alias\"]]"], "\(renamed)")
+    }
+
+    @Test("deploy's exit codes in its help are rendered from the outcomes it can end with")
+    func exitCodeHelp() {
+        let help = Outcome.exitCodeHelp(DeployCommand.outcomes)
+        #expect(
+            help
+                == "Exit codes: 0 deployed, skipped, nothing-to-do or in-progress; 1 failed: no traffic moved, or the alias was restored; 2 failed: bad settings or arguments, found before any change; 3 rolled-back: a health gate failed and the alias was restored; 4 cancelled: a signal stopped the run and the alias was restored; 5 failed: the rollback itself failed: the alias may be split."
+        )
+        #expect(LambdaShift.Deploy.configuration.discussion.hasPrefix(help))
+        #expect(
+            LambdaShift.Advance.configuration.discussion.contains(
+                "1 failed: no traffic moved, or the alias was restored (or the alias was moved by hand"))
     }
 
     @Test("the check cannot be fooled: a misspelled option, a missing setting and help written twice are found")

@@ -3,20 +3,19 @@ import CISupport
 import Config
 import FoundationEssentials
 import Packaging
-import Pipeline
 import Synchronization
 
 /// Reports a deploy through the CI's reporter (stderr): progress lines in groups, a timeline,
 /// and at the end the CI's outputs (GITHUB_OUTPUT, GitLab dotenv) and summary. The result goes
 /// to stdout: `name=value` lines, or with `--output json` one document.
-final class DeployReport: DeployEvents {
+public final class DeployReport: DeployEvents {
     let context: CommandContext
     /// `deploy` or `advance`: the JSON document's command.
     let command: String
     private let started = Date()
     private let state = Mutex<(timeline: [DeploySummary.Entry], groupOpen: Bool, finished: Bool)>(([], false, false))
 
-    init(context: CommandContext, command: String = "deploy") {
+    public init(context: CommandContext, command: String = "deploy") {
         self.context = context
         self.command = command
     }
@@ -25,7 +24,7 @@ final class DeployReport: DeployEvents {
 
     /// Shows an event in the CI's log (a target's as `narrated` says), and a timeline entry
     /// also on the summary's timeline.
-    func record(_ event: DeployEvent) {
+    public func record(_ event: DeployEvent) {
         let shown = event.narrated
         switch shown.kind {
         case .line: reporter.info(shown.text)
@@ -58,12 +57,12 @@ final class DeployReport: DeployEvents {
     static func document(_ result: DeployResult, sentence: String, command: String = "deploy") -> [String: JSONValue] {
         let outputs = result.outputs
         var members = outputs.members
-        members["command"] = .string(command)
-        members["exit-code"] = .int(Int(outputs.outcome.exitCode))
         if !result.analysis.isEmpty { members["analysis"] = .array(result.analysis.map(\.value)) }
         if !result.hooks.isEmpty { members["hooks"] = .array(result.hooks.map(\.value)) }
-        members[outputs.outcome.succeeded ? "message" : "error"] = .string(sentence)
-        return members
+        var document = CommandResult(command: command, outcome: outputs.outcome, lines: [], members: members).document
+        // A deploy's document always says why it ended, in a message or an error ("" for none).
+        document[outputs.outcome.succeeded ? "message" : "error"] = .string(sentence)
+        return document
     }
 
     /// A target of a run over several, as the JSON document and the targets output have it.
