@@ -61,31 +61,33 @@ public struct CodeUpdateStage: Sendable {
     public func updateCode(function: String, to location: CodeLocation, codeSha256: String) async throws
         -> FunctionConfiguration
     {
-        let deadline = clock.now().addingTimeInterval(maxWait)
-        // An update still running (someone else's, or a previous run's) is waited out first.
-        var current = try await settled(function, deadline: deadline)
-        var delay = 0.25
-        while true {
-            do {
-                switch location {
-                case .object(let bucket, let key, let version):
-                    _ = try await lambda.updateFunctionCode(
-                        function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: version, revisionId: current.revisionId
+        let waiter = Waiter(clock: clock, sleeper: sleeper, timeout: maxWait)
+        // An update still running (someone else's, or a previous run's) is waited out first,
+        // and again after each conflict with another update.
+        let applied = try await waiter.poll(
+            { () async throws -> Bool in
+                let revision = try await settled(function, waiter)
+                do {
+                    switch location {
+                    case .object(let bucket, let key, let version):
+                        _ = try await lambda.updateFunctionCode(
+                            function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: version,
+                            revisionId: revision.revisionId)
+                    case .image(let uri):
+                        _ = try await lambda.updateFunctionCode(
+                            function, imageUri: uri, revisionId: revision.revisionId)
+                    }
+                    return true
+                } catch let error as AWSServiceError where error.kind == .conflict {
+                    return false
+                } catch let error as AWSServiceError where error.kind == .preconditionFailed {
+                    throw DeployError(
+                        "\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done."
                     )
-                case .image(let uri):
-                    _ = try await lambda.updateFunctionCode(function, imageUri: uri, revisionId: current.revisionId)
                 }
-                break
-            } catch let error as AWSServiceError where error.kind == .conflict {
-                try await pause(&delay, until: deadline, waitingFor: "another update of \(function) to finish")
-                current = try await settled(function, deadline: deadline)
-            } catch let error as AWSServiceError where error.kind == .preconditionFailed {
-                throw DeployError(
-                    "\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done."
-                )
-            }
-        }
-        let done = try await settled(function, deadline: deadline)
+            }, until: { $0 })
+        if case .timedOut = applied { throw gaveUp(waitingFor: "another update of \(function) to finish") }
+        let done = try await settled(function, waiter)
         if done.updateStatus == .failed {
             throw DeployError(
                 "Lambda could not apply the new code to \(function): \(done.lastUpdateStatusReason ?? "no reason given") (\(done.lastUpdateStatusReasonCode ?? "Failed")). No traffic moved."
@@ -120,20 +122,21 @@ public struct CodeUpdateStage: Sendable {
     /// created, or reactivated after idleness), as the AWS waiters `function-updated-v2` and
     /// `function-active-v2` do.
     /// https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
-    func settled(_ function: String, deadline: Date) async throws -> FunctionConfiguration {
-        var delay = 0.25
-        while true {
-            let configuration = try await lambda.getFunctionConfiguration(function, qualifier: nil)
-            if configuration.stateValue == .failed {
-                throw DeployError(
-                    "\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved."
-                )
-            }
-            if configuration.updateStatus != .inProgress && configuration.stateValue != .pending {
-                return configuration
-            }
-            try await pause(
-                &delay, until: deadline,
+    func settled(_ function: String, _ waiter: Waiter) async throws -> FunctionConfiguration {
+        let ending = try await waiter.poll(
+            { try await lambda.getFunctionConfiguration(function, qualifier: nil) },
+            until: { configuration in
+                if configuration.stateValue == .failed {
+                    throw DeployError(
+                        "\(function) is in state Failed (\(configuration.stateReason ?? "no reason given"), \(configuration.stateReasonCode ?? "no code")): fix its configuration, then re-run. No traffic moved."
+                    )
+                }
+                return configuration.updateStatus != .inProgress && configuration.stateValue != .pending
+            })
+        switch ending {
+        case .done(let configuration): return configuration
+        case .timedOut(let configuration):
+            throw gaveUp(
                 waitingFor:
                     "\(function) to finish its update (state \(configuration.state ?? "?"), last update \(configuration.lastUpdateStatus ?? "?"))"
             )
@@ -147,26 +150,28 @@ public struct CodeUpdateStage: Sendable {
     public func waitUntilActive(function: String, version: String, onWait: @Sendable (String) -> Void = { _ in })
         async throws -> FunctionConfiguration
     {
-        let deadline = clock.now().addingTimeInterval(maxWait)
-        var delay = 0.25
-        while true {
-            let configuration = try await lambda.getFunctionConfiguration(function, qualifier: version)
-            switch configuration.stateValue {
-            case nil, .active:
-                return configuration
-            case .failed:
-                throw DeployError(
-                    "Version \(version) of \(function) failed to become Active: \(configuration.stateReason ?? "no reason given") (\(configuration.stateReasonCode ?? "no code")). No traffic moved."
-                )
-            default:
+        let ending = try await Waiter(clock: clock, sleeper: sleeper, timeout: maxWait).poll(
+            { try await lambda.getFunctionConfiguration(function, qualifier: version) },
+            until: { configuration in
+                switch configuration.stateValue {
+                case nil, .active: return true
+                case .failed:
+                    throw DeployError(
+                        "Version \(version) of \(function) failed to become Active: \(configuration.stateReason ?? "no reason given") (\(configuration.stateReasonCode ?? "no code")). No traffic moved."
+                    )
+                default: return false
+                }
+            },
+            onWait: { configuration in
                 onWait(
                     "version \(version) is \(configuration.state ?? "?")"
                         + (configuration.stateReasonCode.map { " (\($0))" } ?? "") + "; waiting for it to become Active"
                 )
-                try await pause(
-                    &delay, until: deadline, waitingFor: "version \(version) of \(function) to become Active")
-            }
+            })
+        guard case .done(let configuration) = ending else {
+            throw gaveUp(waitingFor: "version \(version) of \(function) to become Active")
         }
+        return configuration
     }
 
     /// The published version that serves what `$LATEST` serves now: the newest with its
@@ -195,14 +200,10 @@ public struct CodeUpdateStage: Sendable {
         }
     }
 
-    func pause(_ delay: inout Double, until deadline: Date, waitingFor what: String) async throws {
-        guard clock.now().addingTimeInterval(delay) <= deadline else {
-            throw DeployError(
-                "Gave up waiting for \(what) after \(Int(maxWait)) s: check the function in the Lambda console, then re-run."
-            )
-        }
-        try await sleeper.sleep(seconds: delay)
-        delay = min(delay * 2, 5)
+    func gaveUp(waitingFor what: String) -> DeployError {
+        DeployError(
+            "Gave up waiting for \(what) after \(Int(maxWait)) s: check the function in the Lambda console, then re-run."
+        )
     }
 
     /// `commit 0123456 on main, run https://…`: at most Lambda's 256 characters.

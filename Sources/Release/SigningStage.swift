@@ -53,18 +53,12 @@ public struct SigningStage: Sendable {
         let jobId = try await signer.startSigningJob(
             bucket: object.bucket, key: object.key, version: version, destinationBucket: object.bucket,
             prefix: prefix, profile: profile, token: token)
-        let deadline = clock.now().addingTimeInterval(maxWait)
-        var delay = 0.5
-        var job = try await signer.signingJob(jobId)
-        while job.state == .inProgress {
-            guard clock.now() < deadline else {
-                throw DeployError(
-                    "AWS Signer job \(jobId) was still in progress after \(Int(maxWait))s: nothing was published; look at the job in the Signer console and re-run."
-                )
-            }
-            try await sleeper.sleep(seconds: delay)
-            delay = min(delay * 2, 5)
-            job = try await signer.signingJob(jobId)
+        let ending = try await Waiter(clock: clock, sleeper: sleeper, timeout: maxWait, firstDelay: 0.5).poll(
+            { try await signer.signingJob(jobId) }, until: { $0.state != .inProgress })
+        guard case .done(let job) = ending else {
+            throw DeployError(
+                "AWS Signer job \(jobId) was still in progress after \(Int(maxWait))s: nothing was published; look at the job in the Signer console and re-run."
+            )
         }
         guard job.state == .succeeded, let bucket = job.signedBucket, let key = job.signedKey else {
             throw DeployError(

@@ -29,21 +29,19 @@ public struct CapacityWait: Sendable, Equatable {
         function: String, api: any AliasAPI, clock: any AWSClock, sleeper: any Sleeper
     ) async throws -> CapacityCheck? {
         let start = clock.now()
-        var delay = 1.0
-        while true {
-            guard let config = try await api.provisionedConcurrency(function: function, qualifier: qualifier) else {
-                return nil
+        let ending = try await Waiter(
+            clock: clock, sleeper: sleeper, timeout: Double(timeoutSeconds), firstDelay: 1
+        ).poll(
+            { try await api.provisionedConcurrency(function: function, qualifier: qualifier) },
+            until: { config in config.map { $0.isReady || $0.isFailed } ?? true })
+        let (found, timedOut) =
+            switch ending {
+            case .done(let config): (config, false)
+            case .timedOut(let config): (config, true)
             }
-            let waited = clock.now().timeIntervalSince(start)
-            if config.isReady || config.isFailed {
-                return CapacityCheck(label: label, config: config, seconds: Int(waited.rounded()), timedOut: false)
-            }
-            guard waited + delay <= Double(timeoutSeconds) else {
-                return CapacityCheck(label: label, config: config, seconds: Int(waited.rounded()), timedOut: true)
-            }
-            try await sleeper.sleep(seconds: delay)
-            delay = min(delay * 2, 5)
-        }
+        guard let config = found else { return nil }
+        let waited = Int(clock.now().timeIntervalSince(start).rounded())
+        return CapacityCheck(label: label, config: config, seconds: waited, timedOut: timedOut)
     }
 }
 
