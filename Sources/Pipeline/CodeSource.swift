@@ -65,6 +65,46 @@ public enum CodeSource: Sendable, Equatable {
         return false
     }
 
+    /// The package type of the functions this code can update (a function's is fixed for life):
+    /// an image for an image function, a zip (built, given or uploaded) for the rest.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
+    public var packageType: PackageType { image == nil ? .zip : .image }
+
+    /// Whether this run makes the package (a directory zipped, or a zip given) and uploads it to
+    /// the plan's bucket under its key: such a source needs the bucket, shares one upload
+    /// between the targets of a bucket, and is what a signing profile signs (an uploaded
+    /// artifact was signed, or not, when it was built).
+    public var isPackagedHere: Bool { image == nil && artifact == nil }
+
+    /// Whether Lambda verifies this code against the function's code signing config (zips only).
+    /// https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html
+    public var isVerifiedBySigningConfig: Bool { packageType == .zip }
+
+    /// The report's line for the prepared code (nil when `reported` already: a run over several
+    /// targets reports its one package once, itself).
+    public func describe(_ prepared: PreparedCode, reported: Bool) -> String? {
+        let package = prepared.package
+        if let artifact {
+            return "artifact s3://\(artifact.bucket)/\(artifact.key)"
+                + (prepared.versionId.map { " (version \($0))" } ?? "")
+                + ": \(package.size) bytes, sha256 \(package.sha256Hex); nothing packaged or uploaded"
+                + (prepared.builtBy.map { ", built by \($0)" } ?? "")
+        }
+        if reported { return nil }
+        return "package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)"
+    }
+
+    /// The function's package type against this code's, as one sentence (nil: they agree).
+    public func mismatch(function: String, isImage: Bool) -> String? {
+        switch (isImage, packageType) {
+        case (true, .zip):
+            "\(function) is a container-image function: give its image with --image-uri (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), not a zip."
+        case (false, .image):
+            "\(function) is a zip function: give its code with --source, --zip or --artifact; --image-uri is for container-image functions."
+        default: nil
+        }
+    }
+
     /// Packages the directory into `out` (or takes the prebuilt zip), with SOURCE_DATE_EPOCH's
     /// timestamp when the environment sets one; `progress` hears how the directory's package
     /// is written.

@@ -127,16 +127,8 @@ public struct DeployPipeline: Sendable {
         let package = prepared.package
         package.warnings.forEach(report.warning)
         outputs.record(package: package)
-        if let artifact = source.artifact {
-            report.event(
-                "artifact s3://\(artifact.bucket)/\(artifact.key)"
-                    + (prepared.versionId.map { " (version \($0))" } ?? "")
-                    + ": \(package.size) bytes, sha256 \(package.sha256Hex); nothing packaged or uploaded"
-                    + (prepared.builtBy.map { ", built by \($0)" } ?? ""))
-        } else if packagedHere {
-            // A run over several targets reports its one package once, itself.
-            report.event("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
-        }
+        // A run over several targets reports its one package once, itself.
+        if let line = source.describe(prepared, reported: !packagedHere) { report.event(line) }
         report.phase("Upload")
 
         // A refusal that stands only for a deploy that changes the code: judged before the upload.
@@ -167,7 +159,7 @@ public struct DeployPipeline: Sendable {
         case .uploaded(let object):
             outputs.record(object: object)
             report.event(
-                (source.artifact == nil ? "uploaded" : "deploying the uploaded object")
+                (source.isPackagedHere ? "uploaded" : "deploying the uploaded object")
                     + " s3://\(object.bucket)/\(object.key)"
                     + (object.versionId.map { " (version \($0))" } ?? "")
                     + (overlap?.upload == nil ? "" : ", in parts sent while it was being packaged"))
@@ -176,7 +168,7 @@ public struct DeployPipeline: Sendable {
                 bucket: object.bucket, key: object.key, version: object.versionId)
             var expected = package.codeSha256
             var signedPackage: String?
-            if let profile = checked.signing, source.artifact == nil {
+            if let profile = checked.signing, source.isPackagedHere {
                 // Signed before any alias moves: a failed job leaves everything as it was.
                 report.phase("Sign")
                 let signed = try await SigningStage(

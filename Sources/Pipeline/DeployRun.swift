@@ -65,7 +65,7 @@ public struct DeployRun: Sendable {
         // its preflight reads).
         var package: PreparedCode?
         // An image is resolved by each target, in its own region: nothing to package.
-        if !single && plans[0].source.image == nil {
+        if !single && plans[0].source.packageType == .zip {
             report.phase("Package (once, for \(plans.count) targets)")
             do {
                 try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)

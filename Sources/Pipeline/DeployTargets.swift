@@ -88,7 +88,7 @@ extension DeployTargets {
         }
         // One upload per bucket: the targets of a bucket (in one region) share the first one's key.
         var firstKey: [String: (key: String, prefix: String, anyRepository: String)] = [:]
-        for index in plans.indices where plans[index].source.artifact == nil && plans[index].source.image == nil {
+        for index in plans.indices where plans[index].source.isPackagedHere {
             let bucket = "\(plans[index].region ?? "")|\(plans[index].bucket)"
             if let shared = firstKey[bucket] {
                 plans[index].key = shared.key

@@ -38,9 +38,6 @@ public struct DoctorChecks: Sendable {
         checks.append(
             await check("function") {
                 let f = try await OperatorChecks.function(functions, function, region: region)
-                if f.isImage {
-                    throw problem("\(function) is a container-image function; lambda-shift deploys zip packages.")
-                }
                 if f.stateValue == .failed {
                     throw problem("\(function) is in state Failed (\(f.stateReason ?? "no reason given")).")
                 }

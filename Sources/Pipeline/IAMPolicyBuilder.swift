@@ -37,7 +37,7 @@ public enum IAMPolicyBuilder {
             let functionArn = reference.arn(region: region, account: account)
             functionArns.append(functionArn)
             let scope = "\(region ?? "*"):\(account ?? "*")"
-            if plan.source.image == nil {
+            if plan.source.isVerifiedBySigningConfig {
                 // The preflight reads the function's code signing config (zip functions only).
                 code.append(
                     IAMPolicyDocument.Statement(

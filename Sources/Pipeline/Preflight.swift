@@ -67,17 +67,8 @@ struct Preflight {
         }
         // The package type is the function's for life: an image function takes an image, a zip
         // function a zip. https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
-        if function.isImage && plan.source.image == nil {
-            throw AWSClientError(
-                .invalidSetting,
-                "\(plan.function) is a container-image function: give its image with --image-uri (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), not a zip.",
-                isConfiguration: true)
-        }
-        if !function.isImage && plan.source.image != nil {
-            throw AWSClientError(
-                .invalidSetting,
-                "\(plan.function) is a zip function: give its code with --source, --zip or --artifact; --image-uri is for container-image functions.",
-                isConfiguration: true)
+        if let mismatch = plan.source.mismatch(function: plan.function, isImage: function.isImage) {
+            throw AWSClientError(.invalidSetting, mismatch, isConfiguration: true)
         }
         // A tenant-isolated function takes no invoke without a tenant id: the smoke test (and
         // the warm invocations) would fail after the version was published.
@@ -204,7 +195,7 @@ struct Preflight {
 
     /// An uploaded package (--artifact) is looked up itself; a bucket to upload to is probed.
     func probeBucket() async throws {
-        guard plan.source.artifact == nil && plan.source.image == nil else { return }
+        guard plan.source.isPackagedHere else { return }
         do {
             // Under the key prefix: the policy iam-policy prints lets the deploy read nowhere else.
             try await deps.store.probeBucket(plan.bucket, under: plan.keyPrefix)
@@ -232,7 +223,7 @@ struct Preflight {
     /// to Lambda, as before this check existed.
     /// https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html
     func checkCodeSigning() async throws -> SigningProfile? {
-        guard plan.source.image == nil else { return nil }
+        guard plan.source.isVerifiedBySigningConfig else { return nil }
         var profile: SigningProfile?
         if let name = plan.signingProfile {
             do {

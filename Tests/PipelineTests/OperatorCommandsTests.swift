@@ -174,6 +174,15 @@ struct OperatorCommandsTests {
         #expect(result.document["error"]?.string == "Some checks failed: fix the ones marked FAIL before deploying.")
         #expect(lambda.mutations.isEmpty)
     }
+
+    @Test("doctor passes an image function: lambda-shift deploys images too (--image-uri)")
+    func doctorImageFunction() async throws {
+        midShift(weight: nil)
+        lambda.state.withLock { $0.packageType = "Image" }
+        let result = try await commands(.doctor) { $0["bucket"] = "artifacts" }.doctor()
+        #expect(result.outcome == .ok, "\(result.lines)")
+        #expect(result.lines.contains { $0.hasPrefix("ok   function") }, "\(result.lines)")
+    }
 }
 
 extension OperatorCommandsTests {
