@@ -44,7 +44,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libyaml.a"])]),
         // Everything about the CI in one place: detection, provenance (CI variables or git), secret
         // variable names, the OIDC token source; reporters: GitHub, GitLab, plain, terminal.
-        .target(name: "CISupport", dependencies: ["AWSCore"]),
+        .target(name: "CISupport", dependencies: ["LambdaShiftCore", "AWSCore"]),
         // The seams between the stages and AWS: FunctionAPI, AliasAPI, ArtifactStore, MetricsAPI,
         // IdentityAPI (the real clients conform; tests hand in fakes).
         .target(name: "Ports", dependencies: ["Hashing", "AWSCore", "AWSServices"]),
@@ -52,7 +52,9 @@ let package = Package(
         // with sidecars) and the code update (update, publish, readiness, the baseline off $LATEST).
         .target(
             name: "Release",
-            dependencies: ["LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport", "Ports"]),
+            dependencies: [
+                "LambdaShiftCore", "Hashing", "AWSCore", "AWSServices", "Packaging", "Config", "CISupport", "Ports",
+            ]),
         // The rollout: strategies, gates (canary analysis), the engine that shifts, watches and
         // restores, the deploy history on the alias, version pruning.
         .target(name: "Rollout", dependencies: ["LambdaShiftCore", "Hashing", "AWSCore", "AWSServices", "Ports"]),
@@ -62,8 +64,8 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "LambdaShiftCore", "AWSCore", "AWSServices", "Packaging", "Config", "Ports", "Release", "Rollout",
-                "CISupport",
+                "LambdaShiftCore", "Hashing", "AWSCore", "AWSServices", "Packaging", "Config", "Ports", "Release",
+                "Rollout", "CISupport",
             ]),
         // Typed calls to STS, S3, Lambda and CloudWatch: only what lambda-shift uses.
         .target(name: "AWSServices", dependencies: ["LambdaShiftCore", "Hashing", "AWSCore"]),
@@ -72,7 +74,7 @@ let package = Package(
         .target(
             name: "LambdaShiftCLI",
             dependencies: [
-                "LambdaShiftCore", "Packaging", "Config", "CISupport", "Pipeline",
+                "LambdaShiftCore", "Config", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "lambda-shift", dependencies: ["LambdaShiftCLI"]),
@@ -90,18 +92,19 @@ let package = Package(
         .target(
             name: "Fakes", dependencies: ["AWSCore", "AWSServices", "Hashing", "Ports"], path: "Tests/Fakes"),
         .testTarget(
-            name: "AWSCoreTests", dependencies: ["AWSCore", "Hashing", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "Hashing", "TestSupport"]),
-        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Hashing", "TestSupport"]),
+            name: "AWSCoreTests", dependencies: ["AWSCore", "Hashing", "LambdaShiftCore", "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "AWSServicesTests", dependencies: ["AWSServices", "AWSCore", "Hashing", "TestSupport"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "AWSCore", "Hashing", "TestSupport"]),
         .testTarget(name: "LambdaShiftCoreTests", dependencies: ["LambdaShiftCore", "TestSupport"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "TestSupport"]),
-        .testTarget(name: "CISupportTests", dependencies: ["CISupport", "TestSupport"]),
-        .testTarget(name: "RolloutTests", dependencies: ["Rollout", "Ports", "Fakes", "TestSupport"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "LambdaShiftCore", "TestSupport"]),
+        .testTarget(name: "CISupportTests", dependencies: ["CISupport", "AWSCore", "LambdaShiftCore", "TestSupport"]),
+        .testTarget(
+            name: "RolloutTests", dependencies: ["Rollout", "Ports", "AWSCore", "AWSServices", "Fakes", "TestSupport"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AWSCore", "AWSServices", "Hashing", "LambdaShiftCLI", "Packaging", "Config", "Ports", "Release",
-                "Rollout",
+                "AWSCore", "AWSServices", "Hashing", "LambdaShiftCore", "Packaging", "Config", "Release", "Rollout",
                 "CISupport", "TestSupport",
             ]),
         .testTarget(
@@ -113,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "Pipeline", "LambdaShiftCore", "Ports", "Release", "Rollout", "AWSServices", "AWSCore", "Hashing",
+                "Pipeline", "LambdaShiftCore", "Ports", "Rollout", "AWSServices", "AWSCore", "Hashing",
                 "CISupport", "Config", "Fakes", "TestSupport",
             ]),
     ],

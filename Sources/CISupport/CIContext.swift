@@ -4,12 +4,12 @@ import Synchronization
 /// What this run knows of its CI, detected once per run: the provenance (CI variables, else
 /// four `git` processes, run only when first asked) and the pull or merge request. The one
 /// place outside the reporters that reads CI variable names.
-public final class CIContext: Sendable {
-    public let environment: Environment
+package final class CIContext: Sendable {
+    package let environment: Environment
     private let git: @Sendable () -> Provenance.GitFacts
     private let detected = Mutex<Provenance?>(nil)
 
-    public init(
+    package init(
         environment: Environment, git: @escaping @Sendable () -> Provenance.GitFacts = { LocalGit.facts() }
     ) {
         self.environment = environment
@@ -17,7 +17,7 @@ public final class CIContext: Sendable {
     }
 
     /// Commit, branch, tag, repository and run, as detected (no setting applied).
-    public var provenance: Provenance {
+    package var provenance: Provenance {
         detected.withLock { cached in
             if let cached { return cached }
             let provenance = Provenance.detect(environment.variables, git: git)
@@ -31,7 +31,7 @@ public final class CIContext: Sendable {
     /// CodeBuild pull-request webhook (`PULL_REQUEST_CREATED`, `_UPDATED`, `_REOPENED`; not
     /// `_MERGED`, which builds the base branch after the merge). Such code is never mapped to
     /// an environment by branch: a back-merge's head branch can be `main`.
-    public var changeRequest: String? {
+    package var changeRequest: String? {
         let v = environment
         if v["GITHUB_ACTIONS"] == "true", let event = v["GITHUB_EVENT_NAME"],
             ["pull_request", "pull_request_target"].contains(event)
@@ -57,7 +57,7 @@ public final class CIContext: Sendable {
     }
 
     /// The pull request (GitHub: `refs/pull/N/merge`) or merge request (GitLab) of this run.
-    public var pullRequest: String? {
+    package var pullRequest: String? {
         if let ref = environment["GITHUB_REF"], ref.hasPrefix("refs/pull/") {
             return ref.dropFirst("refs/pull/".count).split(separator: "/").first.map(String.init)
         }

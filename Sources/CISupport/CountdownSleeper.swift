@@ -2,18 +2,18 @@ import AWSCore
 
 /// Sleeps in one-second steps, telling the reporter how long is left: the bake countdown on
 /// a terminal. Cancellation still ends the wait at once.
-public struct CountdownSleeper: Sleeper {
-    public var inner: any Sleeper
-    public var reporter: any Reporter
-    public var label: String
+package struct CountdownSleeper: Sleeper {
+    package var inner: any Sleeper
+    package var reporter: any Reporter
+    package var label: String
 
-    public init(inner: any Sleeper, reporter: any Reporter, label: String = "baking") {
+    package init(inner: any Sleeper, reporter: any Reporter, label: String = "baking") {
         self.inner = inner
         self.reporter = reporter
         self.label = label
     }
 
-    public func sleep(seconds: Double) async throws {
+    package func sleep(seconds: Double) async throws {
         var left = seconds
         defer { reporter.progress(nil) }
         while left > 0 {

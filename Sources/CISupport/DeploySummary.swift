@@ -2,65 +2,65 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// What a deploy did, for the CI's summary: the outcome first, then where, what and how.
-public struct DeploySummary: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
+package struct DeploySummary: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable {
         /// Seconds since the deploy started.
-        public var offset: Int
-        public var text: String
+        package var offset: Int
+        package var text: String
         /// For gate results: whether the gate passed.
-        public var passed: Bool?
+        package var passed: Bool?
 
-        public init(offset: Int, text: String, passed: Bool? = nil) {
+        package init(offset: Int, text: String, passed: Bool? = nil) {
             self.offset = offset
             self.text = text
             self.passed = passed
         }
     }
 
-    public var outcome: Outcome
-    public var headline: String
-    public var function: String
-    public var alias: String
-    public var environment: String
-    public var previousVersion: String
+    package var outcome: Outcome
+    package var headline: String
+    package var function: String
+    package var alias: String
+    package var environment: String
+    package var previousVersion: String
     /// The version the alias serves when the run ends.
-    public var newVersion: String
+    package var newVersion: String
     /// The version the run published ("" when none): differs from `newVersion` after a rollback.
-    public var publishedVersion: String
-    public var sha256: String
-    public var s3Key: String
+    package var publishedVersion: String
+    package var sha256: String
+    package var s3Key: String
     /// An image function's image, pinned by digest ("" for a zip).
-    public var image: String = ""
-    public var strategy: String
-    public var timeline: [Entry]
-    public var reason: String?
-    public var runURL: String?
+    package var image: String = ""
+    package var strategy: String
+    package var timeline: [Entry]
+    package var reason: String?
+    package var runURL: String?
     /// The canary analysis, a row per weighted step (empty without comparative gates).
-    public var canary: [CanaryRow]
+    package var canary: [CanaryRow]
     /// A deploy of several targets: a row per target.
-    public var targets: [TargetRow]
+    package var targets: [TargetRow]
     /// A detached rollout: every step, those done and those to come.
-    public var rollout: [RolloutStepRow] = []
+    package var rollout: [RolloutStepRow] = []
 
     /// A target of a run over several, as every report shows it.
-    public struct TargetRow: Sendable, Equatable {
+    package struct TargetRow: Sendable, Equatable {
         /// `function (region)`, as the run's sentences name a target.
-        public var label: String { region.isEmpty ? function : "\(function) (\(region))" }
+        package var label: String { region.isEmpty ? function : "\(function) (\(region))" }
 
-        public var function: String
-        public var region: String
-        public var alias: String
-        public var previousVersion: String
+        package var function: String
+        package var region: String
+        package var alias: String
+        package var previousVersion: String
         /// The version the alias serves when the run ends ("" when that is not known).
-        public var version: String
+        package var version: String
         /// The version this run published for the target ("" when it published none).
-        public var publishedVersion: String
+        package var publishedVersion: String
         /// deployed, skipped, rolled-back (moved, then restored), not-moved (prepared, never
         /// shifted), cancelled, failed.
-        public var outcome: Outcome
-        public var detail: String
+        package var outcome: Outcome
+        package var detail: String
 
-        public init(
+        package init(
             function: String, region: String, alias: String = "", previousVersion: String, version: String,
             publishedVersion: String = "", outcome: Outcome, detail: String
         ) {
@@ -76,15 +76,15 @@ public struct DeploySummary: Sendable, Equatable {
     }
 
     /// One step of the canary analysis, as text ready for the table.
-    public struct CanaryRow: Sendable, Equatable {
-        public struct Side: Sendable, Equatable {
-            public var version: String
-            public var invocations: Int
-            public var errorRatePercent: Double
-            public var p50: String?
-            public var p99: String?
+    package struct CanaryRow: Sendable, Equatable {
+        package struct Side: Sendable, Equatable {
+            package var version: String
+            package var invocations: Int
+            package var errorRatePercent: Double
+            package var p50: String?
+            package var p99: String?
 
-            public init(version: String, invocations: Int, errorRatePercent: Double, p50: String?, p99: String?) {
+            package init(version: String, invocations: Int, errorRatePercent: Double, p50: String?, p99: String?) {
                 self.version = version
                 self.invocations = invocations
                 self.errorRatePercent = errorRatePercent
@@ -92,14 +92,14 @@ public struct DeploySummary: Sendable, Equatable {
                 self.p99 = p99
             }
         }
-        public var weight: String
-        public var candidate: Side
-        public var stable: Side
-        public var verdict: String
-        public var why: String
-        public var action: String
+        package var weight: String
+        package var candidate: Side
+        package var stable: Side
+        package var verdict: String
+        package var why: String
+        package var action: String
 
-        public init(weight: String, candidate: Side, stable: Side, verdict: String, why: String, action: String) {
+        package init(weight: String, candidate: Side, stable: Side, verdict: String, why: String, action: String) {
             self.weight = weight
             self.candidate = candidate
             self.stable = stable
@@ -109,7 +109,7 @@ public struct DeploySummary: Sendable, Equatable {
         }
     }
 
-    public init(
+    package init(
         outcome: Outcome, headline: String, function: String, alias: String, environment: String,
         previousVersion: String,
         newVersion: String, publishedVersion: String = "", sha256: String, s3Key: String, strategy: String,
@@ -161,7 +161,7 @@ public struct DeploySummary: Sendable, Equatable {
     /// GitHub-flavoured Markdown. Text that comes from outside (names, reasons, versions) is
     /// escaped so it cannot break the table or inject markup; at most 200 timeline rows, far
     /// under the runner's 1 MiB limit.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out = "### \(Self.icon(outcome)) lambda-shift: \(Self.escape(headline))\n\n"
         if let reason { out += "> **Reason:** \(Self.escape(reason))\n\n" }
         out += "| | |\n|---|---|\n"
@@ -284,18 +284,18 @@ public struct DeploySummary: Sendable, Equatable {
 }
 
 /// One step of a detached rollout, for the summary across all its runs.
-public struct RolloutStepRow: Sendable, Equatable {
-    public enum State: String, Sendable, Equatable {
+package struct RolloutStepRow: Sendable, Equatable {
+    package enum State: String, Sendable, Equatable {
         case passed, current, pending
         case failed
     }
     /// `10%`, `100%`, `100% (bake)`.
-    public var weight: String
-    public var percent: Double
-    public var bakeSeconds: Int
-    public var state: State
+    package var weight: String
+    package var percent: Double
+    package var bakeSeconds: Int
+    package var state: State
 
-    public init(weight: String, percent: Double, bakeSeconds: Int, state: State) {
+    package init(weight: String, percent: Double, bakeSeconds: Int, state: State) {
         self.weight = weight
         self.percent = percent
         self.bakeSeconds = bakeSeconds
@@ -306,7 +306,7 @@ public struct RolloutStepRow: Sendable, Equatable {
 extension DeploySummary {
     /// The same summary with `transform` applied to every text it shows (the front's redaction:
     /// fields are cleaned before any reporter renders them).
-    public func mapText(_ transform: (String) -> String) -> DeploySummary {
+    package func mapText(_ transform: (String) -> String) -> DeploySummary {
         var copy = self
         copy.headline = transform(headline)
         copy.function = transform(function)

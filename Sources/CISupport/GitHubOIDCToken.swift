@@ -4,8 +4,9 @@ import FoundationEssentials
 
 /// Asks GitHub Actions' token service for an OIDC token.
 /// https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect
-public enum GitHubOIDCToken {
-    public static func fetch(requestURL: String, requestToken: String, audience: String, client: AWSClient) async throws
+package enum GitHubOIDCToken {
+    package static func fetch(requestURL: String, requestToken: String, audience: String, client: AWSClient)
+        async throws
         -> String
     {
         guard let components = URLComponents(string: requestURL), let scheme = components.scheme,

@@ -3,13 +3,13 @@ import Synchronization
 
 /// GitHub Actions: `::error::`/`::warning::` annotations, `::group::`, `::add-mask::`, outputs
 /// in GITHUB_OUTPUT and a Markdown summary in GITHUB_STEP_SUMMARY.
-public final class GitHubReporter: Reporter {
-    public let kind = CIKind.github
+package final class GitHubReporter: Reporter {
+    package let kind = CIKind.github
     let environment: [String: String]
     let sink: ReportSink
     private let pending = Mutex<[String]>([])
 
-    public init(environment: [String: String], sink: ReportSink) {
+    package init(environment: [String: String], sink: ReportSink) {
         self.environment = environment
         self.sink = sink
     }
@@ -18,7 +18,7 @@ public final class GitHubReporter: Reporter {
     /// on stderr just before the next line of ours, so a command that logs nothing (`--version`,
     /// `--help`, `iam-policy`) writes no workflow command at all, and no line can carry a secret
     /// the runner does not yet mask.
-    public func mask(_ secret: String) { pending.withLock { $0.append(secret) } }
+    package func mask(_ secret: String) { pending.withLock { $0.append(secret) } }
 
     /// Every line goes to stderr (the runner reads workflow commands there as on stdout),
     /// after the masks it may need.
@@ -32,21 +32,21 @@ public final class GitHubReporter: Reporter {
         sink.err(line)
     }
 
-    public func info(_ text: String) { emit(text) }
+    package func info(_ text: String) { emit(text) }
 
-    public func warning(_ text: String) { emit(WorkflowCommand.format("warning", message: text)) }
+    package func warning(_ text: String) { emit(WorkflowCommand.format("warning", message: text)) }
 
-    public func error(_ text: String, title: String?) {
+    package func error(_ text: String, title: String?) {
         let properties = title.map { [("title", $0)] } ?? []
         emit(WorkflowCommand.format("error", properties: properties, message: text))
     }
 
-    public func beginGroup(_ title: String) { emit(WorkflowCommand.format("group", message: title)) }
-    public func endGroup() { emit("::endgroup::") }
+    package func beginGroup(_ title: String) { emit(WorkflowCommand.format("group", message: title)) }
+    package func endGroup() { emit("::endgroup::") }
 
     /// GITHUB_OUTPUT, when the runner gives one; the `name=value` result on stdout is the
     /// command's, not the reporter's.
-    public func setOutputs(_ outputs: [(String, String)]) throws {
+    package func setOutputs(_ outputs: [(String, String)]) throws {
         guard let path = environment["GITHUB_OUTPUT"], !path.isEmpty else { return }
         let delimiter = GitHubOutputFile.randomDelimiter()
         var text = ""
@@ -56,7 +56,7 @@ public final class GitHubReporter: Reporter {
         try GitHubOutputFile.append(text, to: path)
     }
 
-    public func writeSummary(_ summary: DeploySummary) throws {
+    package func writeSummary(_ summary: DeploySummary) throws {
         guard let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty else { return }
         try GitHubOutputFile.append(summary.markdown(), to: path)
     }

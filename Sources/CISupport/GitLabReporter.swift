@@ -5,38 +5,38 @@ import FoundationEssentials
 /// (`lambda-shift.env` in CI_PROJECT_DIR, for `artifacts: reports: dotenv`), each named
 /// `LAMBDA_SHIFT_` + the output upper-cased with `_` for `-`.
 /// https://docs.gitlab.com/ci/jobs/job_logs/#custom-collapsible-sections
-public struct GitLabReporter: Reporter {
-    public let kind = CIKind.gitlab
-    public static let dotenvName = "lambda-shift.env"
+package struct GitLabReporter: Reporter {
+    package let kind = CIKind.gitlab
+    package static let dotenvName = "lambda-shift.env"
     let environment: [String: String]
     let sink: ReportSink
     private let sections = SectionCounter()
 
-    public init(environment: [String: String], sink: ReportSink) {
+    package init(environment: [String: String], sink: ReportSink) {
         self.environment = environment
         self.sink = sink
     }
 
     /// GitLab masks only the variables it was told to: the front's redaction is all there is.
-    public func mask(_ secret: String) {}
-    public func info(_ text: String) { sink.err(text) }
-    public func warning(_ text: String) { sink.err("\u{1B}[0;33mWARNING: \(text)\u{1B}[0m") }
-    public func error(_ text: String, title: String?) {
+    package func mask(_ secret: String) {}
+    package func info(_ text: String) { sink.err(text) }
+    package func warning(_ text: String) { sink.err("\u{1B}[0;33mWARNING: \(text)\u{1B}[0m") }
+    package func error(_ text: String, title: String?) {
         sink.err("\u{1B}[0;31mERROR: \(title.map { $0 + ": " } ?? "")\(text)\u{1B}[0m")
     }
 
-    public func beginGroup(_ title: String) {
+    package func beginGroup(_ title: String) {
         let name = sections.open()
         let now = Int(Date().timeIntervalSince1970)
         sink.err("\u{1B}[0Ksection_start:\(now):\(name)[collapsed=true]\r\u{1B}[0K\(title)")
     }
 
-    public func endGroup() {
+    package func endGroup() {
         guard let name = sections.close() else { return }
         sink.err("\u{1B}[0Ksection_end:\(Int(Date().timeIntervalSince1970)):\(name)\r\u{1B}[0K")
     }
 
-    public func setOutputs(_ outputs: [(String, String)]) throws {
+    package func setOutputs(_ outputs: [(String, String)]) throws {
         let directory = environment["CI_PROJECT_DIR"] ?? FileManager.default.currentDirectoryPath
         try Data(Self.dotenv(outputs).utf8)
             .write(to: URL(fileURLWithPath: directory).appendingPathComponent(Self.dotenvName))
@@ -46,7 +46,7 @@ public struct GitLabReporter: Reporter {
     /// A last line, `LAMBDA_SHIFT_OUTPUTS`, lists the names written: GitLab hands an earlier
     /// job's dotenv report to every later job, and `LAMBDA_SHIFT_FUNCTION` there is an output
     /// of that job, not a setting of this one (see `CIEnvironment.withoutEarlierOutputs`).
-    public static func dotenv(_ outputs: [(String, String)]) -> String {
+    package static func dotenv(_ outputs: [(String, String)]) -> String {
         let lines = outputs.map { name, value in
             variable(name) + "=" + value.replacingAll("\r", with: " ").replacingAll("\n", with: " ") + "\n"
         }
@@ -55,13 +55,13 @@ public struct GitLabReporter: Reporter {
     }
 
     /// The dotenv name of an output: `previous-version` is `LAMBDA_SHIFT_PREVIOUS_VERSION`.
-    public static func variable(_ output: String) -> String {
+    package static func variable(_ output: String) -> String {
         lambdaShiftVariable(output)
     }
 
-    public var summaryIsLogLine: Bool { true }
+    package var summaryIsLogLine: Bool { true }
 
-    public func writeSummary(_ summary: DeploySummary) throws {
+    package func writeSummary(_ summary: DeploySummary) throws {
         sink.err("lambda-shift: \(summary.outcome): \(summary.headline)")
     }
 }

@@ -3,8 +3,8 @@ import FoundationEssentials
 
 /// What git says about the working tree, for runs outside CI. Never fails: a missing git or
 /// repository gives empty facts.
-public enum LocalGit {
-    public static func facts(directory: String = FileManager.default.currentDirectoryPath) -> Provenance.GitFacts {
+package enum LocalGit {
+    package static func facts(directory: String = FileManager.default.currentDirectoryPath) -> Provenance.GitFacts {
         func git(_ arguments: String...) -> String? {
             guard let result = POSIX.output(of: ["git", "-C", directory] + arguments) else { return nil }
             let text = String(decoding: result.output, as: UTF8.self).trimmed()

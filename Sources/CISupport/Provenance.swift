@@ -1,16 +1,16 @@
 /// Where this build comes from: commit, branch or tag, repository and the CI run, read from
 /// the CI's variables (GitHub Actions, GitLab CI, CodeBuild) or from git on a laptop. Nothing
 /// needs git history: a depth-1 clone has everything used here.
-public struct Provenance: Sendable, Equatable {
+package struct Provenance: Sendable, Equatable {
     /// Which CI read it (`CIKind.detect`, the same detection the reporters use).
-    public var ci: CIKind
-    public var commit: String?
-    public var branch: String?
-    public var tag: String?
-    public var repository: String?
-    public var runURL: String?
+    package var ci: CIKind
+    package var commit: String?
+    package var branch: String?
+    package var tag: String?
+    package var repository: String?
+    package var runURL: String?
 
-    public init(
+    package init(
         ci: CIKind, commit: String? = nil, branch: String? = nil, tag: String? = nil, repository: String? = nil,
         runURL: String? = nil
     ) {
@@ -22,18 +22,19 @@ public struct Provenance: Sendable, Equatable {
         self.runURL = runURL
     }
 
-    public var shortSHA: String? { commit.map { String($0.prefix(7)) } }
+    package var shortSHA: String? { commit.map { String($0.prefix(7)) } }
 
     /// The tag on HEAD if there is one, else the short commit SHA.
-    public var version: String { tag ?? shortSHA ?? "unversioned" }
+    package var version: String { tag ?? shortSHA ?? "unversioned" }
 
     /// What git says about the working tree, for a laptop run (gathered by the caller).
-    public struct GitFacts: Sendable, Equatable {
-        public var commit: String?
-        public var branch: String?
-        public var tagOnHead: String?
-        public var repository: String?
-        public init(commit: String? = nil, branch: String? = nil, tagOnHead: String? = nil, repository: String? = nil) {
+    package struct GitFacts: Sendable, Equatable {
+        package var commit: String?
+        package var branch: String?
+        package var tagOnHead: String?
+        package var repository: String?
+        package init(commit: String? = nil, branch: String? = nil, tagOnHead: String? = nil, repository: String? = nil)
+        {
             self.commit = commit
             self.branch = branch
             self.tagOnHead = tagOnHead
@@ -41,7 +42,7 @@ public struct Provenance: Sendable, Equatable {
         }
     }
 
-    public static func detect(_ variables: [String: String], git: () -> GitFacts = { GitFacts() }) -> Provenance {
+    package static func detect(_ variables: [String: String], git: () -> GitFacts = { GitFacts() }) -> Provenance {
         func v(_ name: String) -> String? {
             guard let value = variables[name], !value.isEmpty else { return nil }
             return value
@@ -92,7 +93,7 @@ public struct Provenance: Sendable, Equatable {
     }
 
     /// The template values for a function in an environment.
-    public func templateValues(function: String, environment: String?) -> [String: String] {
+    package func templateValues(function: String, environment: String?) -> [String: String] {
         [
             "repository": repository ?? "local",
             "function": function,

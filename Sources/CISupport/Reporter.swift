@@ -3,10 +3,10 @@ import FoundationEssentials
 import Synchronization
 
 /// Which CI is running us.
-public enum CIKind: String, Sendable {
+package enum CIKind: String, Sendable {
     case github, gitlab, codebuild, local
 
-    public static func detect(_ variables: [String: String]) -> CIKind {
+    package static func detect(_ variables: [String: String]) -> CIKind {
         if variables["GITHUB_ACTIONS"] == "true" { return .github }
         if variables["GITLAB_CI"] == "true" { return .gitlab }
         if let id = variables["CODEBUILD_BUILD_ID"], !id.isEmpty { return .codebuild }
@@ -17,7 +17,7 @@ public enum CIKind: String, Sendable {
 /// Speaks to the CI in its own language: annotations, collapsible groups, outputs, a summary.
 /// Every line goes through the secret registry first, and every line goes to stderr: stdout is
 /// the command's result alone (`ResultChannel`).
-public protocol Reporter: Sendable {
+package protocol Reporter: Sendable {
     var kind: CIKind { get }
     /// Registers a secret: masked by the CI from here on, and redacted from our own lines.
     func mask(_ secret: String)
@@ -38,23 +38,23 @@ public protocol Reporter: Sendable {
 }
 
 extension Reporter {
-    public func progress(_ text: String?) {}
-    public var summaryIsLogLine: Bool { false }
+    package func progress(_ text: String?) {}
+    package var summaryIsLogLine: Bool { false }
 }
 
 /// The secrets known so far, redacted from every line a reporter writes: each as it is and as
 /// it reads inside a URL or a JSON string (an error that quotes a request or an answer).
-public final class SecretRegistry: Sendable {
+package final class SecretRegistry: Sendable {
     private let secrets = Mutex<[String]>([])
 
-    public init(_ initial: [String] = []) {
+    package init(_ initial: [String] = []) {
         for secret in initial { add(secret) }
     }
 
     /// Adds a secret and its encoded forms; returns the forms not known before (empty when it
     /// was known, or too short to be one).
     @discardableResult
-    public func add(_ secret: String) -> [String] {
+    package func add(_ secret: String) -> [String] {
         guard secret.count >= 4 else { return [] }
         return secrets.withLock { list in
             let new = Self.forms(of: secret).filter { !list.contains($0) }
@@ -108,55 +108,55 @@ public final class SecretRegistry: Sendable {
 /// summary and progress text a command reports, and the result on stdout, is cleaned here of
 /// every known secret before a reporter formats it (a workflow command's escaping could
 /// otherwise hide a secret from a later redaction). Reporters only format and emit.
-public final class RedactingReporter: Reporter {
-    public let inner: any Reporter
-    public let secrets: SecretRegistry
+package final class RedactingReporter: Reporter {
+    package let inner: any Reporter
+    package let secrets: SecretRegistry
 
-    public init(_ inner: any Reporter, secrets: SecretRegistry) {
+    package init(_ inner: any Reporter, secrets: SecretRegistry) {
         self.inner = inner
         self.secrets = secrets
     }
 
     /// `text` as it may be shown: every known secret replaced by `***`.
-    public func clean(_ text: String) -> String { secrets.redact(text) }
+    package func clean(_ text: String) -> String { secrets.redact(text) }
 
-    public var kind: CIKind { inner.kind }
-    public var summaryIsLogLine: Bool { inner.summaryIsLogLine }
+    package var kind: CIKind { inner.kind }
+    package var summaryIsLogLine: Bool { inner.summaryIsLogLine }
 
     /// Registers a secret, and announces each form not known before to the CI (GitHub's
     /// `::add-mask::`).
-    public func mask(_ secret: String) {
+    package func mask(_ secret: String) {
         for form in secrets.add(secret) { inner.mask(form) }
     }
 
-    public func info(_ text: String) { inner.info(clean(text)) }
-    public func warning(_ text: String) { inner.warning(clean(text)) }
-    public func error(_ text: String, title: String?) { inner.error(clean(text), title: title.map(clean)) }
-    public func beginGroup(_ title: String) { inner.beginGroup(clean(title)) }
-    public func endGroup() { inner.endGroup() }
-    public func setOutputs(_ outputs: [(String, String)]) throws {
+    package func info(_ text: String) { inner.info(clean(text)) }
+    package func warning(_ text: String) { inner.warning(clean(text)) }
+    package func error(_ text: String, title: String?) { inner.error(clean(text), title: title.map(clean)) }
+    package func beginGroup(_ title: String) { inner.beginGroup(clean(title)) }
+    package func endGroup() { inner.endGroup() }
+    package func setOutputs(_ outputs: [(String, String)]) throws {
         try inner.setOutputs(outputs.map { ($0.0, clean($0.1)) })
     }
-    public func writeSummary(_ summary: DeploySummary) throws { try inner.writeSummary(summary.mapText(clean)) }
-    public func progress(_ text: String?) { inner.progress(text.map(clean)) }
+    package func writeSummary(_ summary: DeploySummary) throws { try inner.writeSummary(summary.mapText(clean)) }
+    package func progress(_ text: String?) { inner.progress(text.map(clean)) }
 }
 
 /// Where reporters write: stderr, never stdout.
-public struct ReportSink: Sendable {
+package struct ReportSink: Sendable {
     /// Writes a line (stderr).
-    public var err: @Sendable (String) -> Void
+    package var err: @Sendable (String) -> Void
     /// Writes without a newline (a status redrawn in place on stderr).
-    public var raw: @Sendable (String) -> Void
-    public init(err: @escaping @Sendable (String) -> Void, raw: @escaping @Sendable (String) -> Void = { _ in }) {
+    package var raw: @Sendable (String) -> Void
+    package init(err: @escaping @Sendable (String) -> Void, raw: @escaping @Sendable (String) -> Void = { _ in }) {
         self.err = err
         self.raw = raw
     }
 }
 
-public enum Reporters {
+package enum Reporters {
     /// The reporter for this environment: GitHub Actions, GitLab CI, CodeBuild (plain lines),
     /// or a terminal (colour when a TTY, unless NO_COLOR).
-    public static func make(environment: [String: String], sink: ReportSink, secrets: SecretRegistry, isTerminal: Bool)
+    package static func make(environment: [String: String], sink: ReportSink, secrets: SecretRegistry, isTerminal: Bool)
         -> RedactingReporter
     {
         let inner: any Reporter =

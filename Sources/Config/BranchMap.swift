@@ -1,35 +1,35 @@
 /// Which environment a branch deploys to, and how. The default: `main` and `master` →
 /// `production` (Canary10Percent5Minutes), `develop` → `staging` (AllAtOnce). A branch that
 /// maps to nothing deploys nothing.
-public struct BranchMap: Sendable, Equatable {
-    public struct Target: Sendable, Equatable {
-        public var environment: String
-        public var strategy: String
-        public init(environment: String, strategy: String) {
+package struct BranchMap: Sendable, Equatable {
+    package struct Target: Sendable, Equatable {
+        package var environment: String
+        package var strategy: String
+        package init(environment: String, strategy: String) {
             self.environment = environment
             self.strategy = strategy
         }
     }
 
-    public var branches: [String: Target]
+    package var branches: [String: Target]
 
-    public static let standard = BranchMap(branches: [
+    package static let standard = BranchMap(branches: [
         "main": Target(environment: "production", strategy: "Canary10Percent5Minutes"),
         "master": Target(environment: "production", strategy: "Canary10Percent5Minutes"),
         "develop": Target(environment: "staging", strategy: "AllAtOnce"),
     ])
 
-    public init(branches: [String: Target]) { self.branches = branches }
+    package init(branches: [String: Target]) { self.branches = branches }
 
     /// The default strategy of an environment named explicitly (`--environment`).
-    public func defaultStrategy(environment: String) -> String {
+    package func defaultStrategy(environment: String) -> String {
         branches.values.first { $0.environment == environment }?.strategy ?? "AllAtOnce"
     }
 
     /// The environment a branch deploys to. A branch entry may be a glob (`release/*`: `*`
     /// matches within one path segment, `**` across segments, `?` one character). A branch
     /// that matches entries of two environments is refused rather than picked at random.
-    public func target(branch: String?) throws -> Target? {
+    package func target(branch: String?) throws -> Target? {
         guard let branch else { return nil }
         let matching = branches.filter { Self.matches($0.key, branch) }.sorted { $0.key < $1.key }
         let environments = Set(matching.map(\.value.environment))
@@ -45,7 +45,7 @@ public struct BranchMap: Sendable, Equatable {
     /// Glob match of a whole branch name: `**` matches anything, `*` anything but `/`, `?` one
     /// character but `/`. By dynamic programming over (token, position), so the time is the
     /// pattern's length times the branch's; trying every split after every star was exponential.
-    public static func matches(_ pattern: String, _ branch: String) -> Bool {
+    package static func matches(_ pattern: String, _ branch: String) -> Bool {
         enum Token { case anything, withinSegment, one, character(Character) }
         var tokens: [Token] = []
         var rest = Substring(pattern)
@@ -81,8 +81,8 @@ public struct BranchMap: Sendable, Equatable {
 
 /// Replaces `{environment}`, `{branch}`, `{sha}`, `{short_sha}`, `{version}`, `{repository}`
 /// and `{function}` in a string setting (a function name such as `name-searcher-{environment}`).
-public enum SettingTemplate {
-    public static func render(_ text: String, _ values: [String: String]) throws -> String {
+package enum SettingTemplate {
+    package static func render(_ text: String, _ values: [String: String]) throws -> String {
         var out = ""
         // Unicode scalars, not Characters: a brace followed by a combining mark is still a brace.
         var rest = Substring(text).unicodeScalars

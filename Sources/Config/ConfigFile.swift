@@ -16,27 +16,27 @@ import FoundationEssentials
 ///     branches: [develop]
 ///     strategy: AllAtOnce
 /// ```
-public struct ConfigFile: Sendable {
+package struct ConfigFile: Sendable {
     /// Settings a file may hold, per environment or at the top.
-    public static let settingKeys: Set<String> = SettingsTable.fileKeys
+    package static let settingKeys: Set<String> = SettingsTable.fileKeys
 
-    public var path: String
+    package var path: String
     var top: [String: [String]]
     var environments: [String: [String: [String]]]
-    public var branchMap: BranchMap?
+    package var branchMap: BranchMap?
     /// `targets:` at the top (key nil) or under an environment: the functions one deploy ships.
     var targetLists: [String?: [Target]] = [:]
 
     /// One entry of `targets:`: a function, and where it differs from the rest.
-    public struct Target: Sendable, Equatable {
-        public var function: String
-        public var region: String?
-        public var alias: String?
-        public var bucket: String?
+    package struct Target: Sendable, Equatable {
+        package var function: String
+        package var region: String?
+        package var alias: String?
+        package var bucket: String?
         /// An image function's image in this target's region (each region has its own registry).
-        public var imageUri: String?
+        package var imageUri: String?
 
-        public init(
+        package init(
             function: String, region: String? = nil, alias: String? = nil, bucket: String? = nil,
             imageUri: String? = nil
         ) {
@@ -52,13 +52,13 @@ public struct ConfigFile: Sendable {
 
     /// The targets for an environment: its own `targets:`, else the top-level one; nil when the
     /// file names none.
-    public func targets(environment: String?) -> [Target]? {
+    package func targets(environment: String?) -> [Target]? {
         if let environment, let own = targetLists[environment] { return own }
         return targetLists[nil]
     }
 
     /// Reads `path`; a missing default file is no file.
-    public static func load(path: String) throws -> ConfigFile {
+    package static func load(path: String) throws -> ConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("Cannot read the config file \(path): check --config.")
         }
@@ -140,23 +140,23 @@ public struct ConfigFile: Sendable {
     }
 
     /// A setting for an environment: its own value, else the top-level one.
-    public func values(_ key: String, environment: String?) -> [String]? {
+    package func values(_ key: String, environment: String?) -> [String]? {
         if let environment, let values = environments[environment]?[key] { return values }
         return top[key]
     }
 
-    public func value(_ key: String, environment: String?) -> String? {
+    package func value(_ key: String, environment: String?) -> String? {
         values(key, environment: environment)?.first
     }
 
     /// Settings that take a list; every other takes one value.
-    public static let listKeys: Set<String> = Set(SettingsTable.all.filter(\.kind.isList).flatMap(\.fileKeys))
+    package static let listKeys: Set<String> = Set(SettingsTable.all.filter(\.kind.isList).flatMap(\.fileKeys))
 
     /// The environments the file names (empty: the file has no `environments:`).
-    public var environmentNames: [String] { environments.keys.sorted() }
+    package var environmentNames: [String] { environments.keys.sorted() }
 
     /// The file's name for a setting as the user wrote it: `bake` or `environments.production.bake`.
-    public func origin(_ key: String, environment: String?) -> String {
+    package func origin(_ key: String, environment: String?) -> String {
         if let environment, environments[environment]?[key] != nil {
             return "environments.\(environment).\(key) in \(path)"
         }

@@ -6,16 +6,16 @@ import LambdaShiftCore
 /// `{sha}`, `{short_sha}`. Values are made safe for a key predictably: every character
 /// outside `A-Z a-z 0-9 . _ -` becomes `-` (so `feature/login` becomes `feature-login`),
 /// except the `/` between a repository's owner and name.
-public struct KeyTemplate: Sendable, Equatable {
-    public static let defaultTemplate = "{repository}/{function}/{version}/package.zip"
-    public static let placeholders: Set<String> = [
+package struct KeyTemplate: Sendable, Equatable {
+    package static let defaultTemplate = "{repository}/{function}/{version}/package.zip"
+    package static let placeholders: Set<String> = [
         "repository", "function", "version", "environment", "branch", "sha", "short_sha",
     ]
 
-    public var text: String
+    package var text: String
 
     /// Checks the template's syntax and placeholder names.
-    public init(_ text: String = KeyTemplate.defaultTemplate) throws {
+    package init(_ text: String = KeyTemplate.defaultTemplate) throws {
         guard !text.isEmpty else {
             throw ConfigError("The --key template is empty: leave it out for the default \(Self.defaultTemplate).")
         }
@@ -38,7 +38,7 @@ public struct KeyTemplate: Sendable, Equatable {
 
     /// The key for these values. An empty value leaves no empty segment: leading slashes are
     /// dropped and `//` collapsed.
-    public func render(_ values: [String: String]) -> String {
+    package func render(_ values: [String: String]) -> String {
         var out = ""
         var rest = Substring(text).unicodeScalars
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
@@ -62,13 +62,13 @@ public struct KeyTemplate: Sendable, Equatable {
 }
 
 /// A setting that cannot work as given (exit 2): one sentence that says what to do.
-public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 extension ConfigError: LambdaShiftError {
-    public var sentence: String { message }
-    public var exitCode: Int32 { ExitStatus.usage }
+    package var sentence: String { message }
+    package var exitCode: Int32 { ExitStatus.usage }
 }

@@ -2,14 +2,14 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// The commands that read settings; a setting's scope is the commands that read it.
-public enum SettingCommand: String, Sendable, CaseIterable, Hashable {
+package enum SettingCommand: String, Sendable, CaseIterable, Hashable {
     case deploy, plan, package, status, promote, rollback, cleanup, doctor
     case iamPolicy = "iam-policy"
 
     /// deploy, plan and iam-policy: iam-policy's policy is computed from the plan a deploy would make.
-    public static let deploying: Set<SettingCommand> = [.deploy, .plan, .iamPolicy]
+    package static let deploying: Set<SettingCommand> = [.deploy, .plan, .iamPolicy]
     /// Every command that works on a function's alias.
-    public static let targeting: Set<SettingCommand> = deploying.union([
+    package static let targeting: Set<SettingCommand> = deploying.union([
         .status, .promote, .rollback, .cleanup, .doctor,
     ])
 }
@@ -19,9 +19,9 @@ public enum SettingCommand: String, Sendable, CaseIterable, Hashable {
 /// is the one list: every command's settings are resolved from it (`ResolvedSettings`), the
 /// flags' help is its text, `.lambda-shift.yml`'s known keys come from it, and tests hold
 /// docs/settings.md and the action's inputs to it.
-public struct SettingSpec: Sendable, Equatable {
+package struct SettingSpec: Sendable, Equatable {
     /// What a value is, and so how its text is parsed (once, with its origin in every error).
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Free text, used as it is.
         case text
         /// Text with `{placeholders}`, filled in by its one use.
@@ -50,7 +50,7 @@ public struct SettingSpec: Sendable, Equatable {
         case json
 
         /// Whether the file takes a YAML list for it.
-        public var isList: Bool {
+        package var isList: Bool {
             switch self {
             case .list, .gateList, .accountIds: true
             default: false
@@ -59,36 +59,36 @@ public struct SettingSpec: Sendable, Equatable {
     }
 
     /// A meaning of the setting that one command reads differently (its kind and default).
-    public struct Variant: Sendable, Equatable {
-        public var kind: Kind
-        public var defaultValue: String?
-        public var doc: String
-        public init(kind: Kind, defaultValue: String?, doc: String) {
+    package struct Variant: Sendable, Equatable {
+        package var kind: Kind
+        package var defaultValue: String?
+        package var doc: String
+        package init(kind: Kind, defaultValue: String?, doc: String) {
             self.kind = kind
             self.defaultValue = defaultValue
             self.doc = doc
         }
     }
 
-    public var name: String
-    public var kind: Kind
+    package var name: String
+    package var kind: Kind
     /// The value used when nothing sets it (parsed like any other), or nil: unset.
-    public var defaultValue: String?
+    package var defaultValue: String?
     /// The default as a reader sees it, for help and docs/settings.md.
-    public var defaultText: String
-    public var doc: String
+    package var defaultText: String
+    package var doc: String
     /// Keys `.lambda-shift.yml` accepts for it (none: the file cannot set it).
-    public var fileKeys: [String]
+    package var fileKeys: [String]
     /// Whether the GitHub Action has an input for it.
-    public var actionInput: Bool
+    package var actionInput: Bool
     /// The commands that read it.
-    public var commands: Set<SettingCommand>
+    package var commands: Set<SettingCommand>
     /// Commands that read it with another kind or default.
-    public var variants: [SettingCommand: Variant]
+    package var variants: [SettingCommand: Variant]
     /// Whether it changes what `iam-policy` prints, and so is one of its flags (iam-policy reads
     /// every deploy setting from the environment and the file, as deploy does, but takes as
     /// flags only those that shape the policy).
-    public var shapesPolicy: Bool {
+    package var shapesPolicy: Bool {
         Self.policyShaping.contains(name)
     }
 
@@ -100,11 +100,11 @@ public struct SettingSpec: Sendable, Equatable {
 
     /// Whether `command` takes it as a flag (every command that reads it, but iam-policy only
     /// those that shape its policy).
-    public func isFlag(of command: SettingCommand) -> Bool {
+    package func isFlag(of command: SettingCommand) -> Bool {
         commands.contains(command) && (command != .iamPolicy || shapesPolicy)
     }
 
-    public init(
+    package init(
         _ setting: Setting, _ kind: Kind, default defaultText: String, value defaultValue: String? = nil, _ doc: String,
         fileKeys: [String]? = nil, actionInput: Bool = true, commands: Set<SettingCommand> = SettingCommand.deploying,
         variants: [SettingCommand: Variant] = [:]
@@ -120,16 +120,16 @@ public struct SettingSpec: Sendable, Equatable {
         self.variants = variants
     }
 
-    public var flag: String { "--" + name }
+    package var flag: String { "--" + name }
 
     /// `INPUT_<NAME>` (an action input as the runner passes it, hyphens kept), then
     /// `LAMBDA_SHIFT_<NAME>` (hyphens as underscores).
-    public var environmentNames: [String] {
+    package var environmentNames: [String] {
         ["INPUT_" + name.uppercased(), lambdaShiftVariable(name)]
     }
 
     /// The setting as `command` reads it.
-    public func scoped(to command: SettingCommand) -> SettingSpec {
+    package func scoped(to command: SettingCommand) -> SettingSpec {
         guard let variant = variants[command] else { return self }
         var scoped = self
         scoped.kind = variant.kind
@@ -141,7 +141,7 @@ public struct SettingSpec: Sendable, Equatable {
     }
 
     /// The flag's help: the meaning, and the default when there is one worth saying.
-    public func help(for command: SettingCommand) -> String {
+    package func help(for command: SettingCommand) -> String {
         let spec = scoped(to: command)
         let quiet: Set = ["none", "required", "", "no smoke test"]
         return quiet.contains(spec.defaultText) || spec.defaultText.hasPrefix("one of")
@@ -152,67 +152,67 @@ public struct SettingSpec: Sendable, Equatable {
 /// A setting's name, checked by the compiler: the table's entries and every read use these
 /// (`settings.seconds(.hookTimeout)`), so a misspelled setting does not compile, and the name is
 /// written here once.
-public struct Setting: Sendable, Hashable, CustomStringConvertible {
-    public let name: String
+package struct Setting: Sendable, Hashable, CustomStringConvertible {
+    package let name: String
     init(_ name: String) { self.name = name }
-    public var description: String { name }
+    package var description: String { name }
 }
 
 extension Setting {
-    public static let function = Setting("function")
-    public static let alias = Setting("alias")
-    public static let source = Setting("source")
-    public static let zip = Setting("zip")
-    public static let artifact = Setting("artifact")
-    public static let imageUri = Setting("image-uri")
-    public static let signingProfile = Setting("signing-profile")
-    public static let signedPrefix = Setting("signed-prefix")
-    public static let exclude = Setting("exclude")
-    public static let includeHidden = Setting("include-hidden")
-    public static let bucket = Setting("bucket")
-    public static let key = Setting("key")
-    public static let region = Setting("region")
-    public static let environment = Setting("environment")
-    public static let branch = Setting("branch")
-    public static let strategy = Setting("strategy")
-    public static let alarm = Setting("alarm")
-    public static let alarmPrefix = Setting("alarm-prefix")
-    public static let alarmAlreadyFiring = Setting("alarm-already-firing")
-    public static let maxErrorRate = Setting("max-error-rate")
-    public static let minInvocations = Setting("min-invocations")
-    public static let maxErrorRateIncrease = Setting("max-error-rate-increase")
-    public static let maxDurationIncrease = Setting("max-duration-increase")
-    public static let confidence = Setting("confidence")
-    public static let maxBake = Setting("max-bake")
-    public static let onInconclusive = Setting("on-inconclusive")
-    public static let warmInvocations = Setting("warm-invocations")
-    public static let smokePayload = Setting("smoke-payload")
-    public static let bake = Setting("bake")
-    public static let gateInterval = Setting("gate-interval")
-    public static let showSmokeResponse = Setting("show-smoke-response")
-    public static let smokeTenantId = Setting("smoke-tenant-id")
-    public static let preTrafficCommand = Setting("pre-traffic-command")
-    public static let postTrafficCommand = Setting("post-traffic-command")
-    public static let hookTimeout = Setting("hook-timeout")
-    public static let hookCredentials = Setting("hook-credentials")
-    public static let detach = Setting("detach")
-    public static let maxIdle = Setting("max-idle")
-    public static let provisionedConcurrencyTimeout = Setting("provisioned-concurrency-timeout")
-    public static let waves = Setting("waves")
-    public static let parallel = Setting("parallel")
-    public static let allowedAccountIds = Setting("allowed-account-ids")
-    public static let roleToAssume = Setting("role-to-assume")
-    public static let keepVersions = Setting("keep-versions")
-    public static let preview = Setting("preview")
-    public static let previewAlias = Setting("preview-alias")
-    public static let functionUrl = Setting("function-url")
-    public static let olderThan = Setting("older-than")
-    public static let config = Setting("config")
+    package static let function = Setting("function")
+    package static let alias = Setting("alias")
+    package static let source = Setting("source")
+    package static let zip = Setting("zip")
+    package static let artifact = Setting("artifact")
+    package static let imageUri = Setting("image-uri")
+    package static let signingProfile = Setting("signing-profile")
+    package static let signedPrefix = Setting("signed-prefix")
+    package static let exclude = Setting("exclude")
+    package static let includeHidden = Setting("include-hidden")
+    package static let bucket = Setting("bucket")
+    package static let key = Setting("key")
+    package static let region = Setting("region")
+    package static let environment = Setting("environment")
+    package static let branch = Setting("branch")
+    package static let strategy = Setting("strategy")
+    package static let alarm = Setting("alarm")
+    package static let alarmPrefix = Setting("alarm-prefix")
+    package static let alarmAlreadyFiring = Setting("alarm-already-firing")
+    package static let maxErrorRate = Setting("max-error-rate")
+    package static let minInvocations = Setting("min-invocations")
+    package static let maxErrorRateIncrease = Setting("max-error-rate-increase")
+    package static let maxDurationIncrease = Setting("max-duration-increase")
+    package static let confidence = Setting("confidence")
+    package static let maxBake = Setting("max-bake")
+    package static let onInconclusive = Setting("on-inconclusive")
+    package static let warmInvocations = Setting("warm-invocations")
+    package static let smokePayload = Setting("smoke-payload")
+    package static let bake = Setting("bake")
+    package static let gateInterval = Setting("gate-interval")
+    package static let showSmokeResponse = Setting("show-smoke-response")
+    package static let smokeTenantId = Setting("smoke-tenant-id")
+    package static let preTrafficCommand = Setting("pre-traffic-command")
+    package static let postTrafficCommand = Setting("post-traffic-command")
+    package static let hookTimeout = Setting("hook-timeout")
+    package static let hookCredentials = Setting("hook-credentials")
+    package static let detach = Setting("detach")
+    package static let maxIdle = Setting("max-idle")
+    package static let provisionedConcurrencyTimeout = Setting("provisioned-concurrency-timeout")
+    package static let waves = Setting("waves")
+    package static let parallel = Setting("parallel")
+    package static let allowedAccountIds = Setting("allowed-account-ids")
+    package static let roleToAssume = Setting("role-to-assume")
+    package static let keepVersions = Setting("keep-versions")
+    package static let preview = Setting("preview")
+    package static let previewAlias = Setting("preview-alias")
+    package static let functionUrl = Setting("function-url")
+    package static let olderThan = Setting("older-than")
+    package static let config = Setting("config")
 }
 
-public enum SettingsTable {
+package enum SettingsTable {
     /// Every setting, in the order docs/settings.md lists them.
-    public static let all: [SettingSpec] = [
+    package static let all: [SettingSpec] = [
         SettingSpec(
             .function, .template, default: "required",
             "Function name or ARN; may use {environment} and the other placeholders (deploy: repeat it, or give one per line, for several targets).",
@@ -378,26 +378,26 @@ public enum SettingsTable {
     ]
 
     /// The keys `.lambda-shift.yml` accepts (besides `environments:`).
-    public static var fileKeys: Set<String> { Set(all.flatMap(\.fileKeys)) }
+    package static var fileKeys: Set<String> { Set(all.flatMap(\.fileKeys)) }
 
     /// The entry of a setting named at run time (a file key, a flag read by name), or nil.
-    public static func spec(named name: String) -> SettingSpec? { all.first { $0.name == name } }
+    package static func spec(named name: String) -> SettingSpec? { all.first { $0.name == name } }
 
     /// The entry of `setting` (every key has one: a test holds them together).
-    public static func spec(_ setting: Setting) -> SettingSpec {
+    package static func spec(_ setting: Setting) -> SettingSpec {
         guard let spec = spec(named: setting.name) else { preconditionFailure("\(setting) has no entry in the table") }
         return spec
     }
 
     /// The settings `command` reads, as it reads them.
-    public static func settings(of command: SettingCommand) -> [SettingSpec] {
+    package static func settings(of command: SettingCommand) -> [SettingSpec] {
         all.filter { $0.commands.contains(command) }.map { $0.scoped(to: command) }
     }
 }
 
 extension SettingsTable {
     /// docs/settings.md's table, generated from `all` (a test holds the file to it).
-    public static func markdown() -> String {
+    package static func markdown() -> String {
         func code(_ text: String) -> String { "`\(text)`" }
         func cell(_ text: String) -> String { text.replacingAll("|", with: "\\|") }
         var lines = [

@@ -2,11 +2,11 @@ import FoundationEssentials
 import Glibc
 
 /// Hex and base64 forms of digests, as AWS headers and Lambda's CodeSha256 want them.
-public enum ByteEncoding {
+package enum ByteEncoding {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Lower-case hex, as SigV4 and `sha256sum` print it.
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var out = [UInt8]()
         for byte in bytes {
             out.append(hexDigits[Int(byte >> 4)])
@@ -16,7 +16,7 @@ public enum ByteEncoding {
     }
 
     /// The bytes of a hex string (either case); nil when it is not one.
-    public static func bytes(hex text: String) -> [UInt8]? {
+    package static func bytes(hex text: String) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count % 2 == 0 else { return nil }
         func value(_ c: UInt8) -> UInt8? {
@@ -39,7 +39,7 @@ public enum ByteEncoding {
     }
 
     /// Standard base64 with padding, as x-amz-checksum-sha256 and CodeSha256 use it.
-    public static func base64(_ bytes: [UInt8]) -> String {
+    package static func base64(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
     }
 }

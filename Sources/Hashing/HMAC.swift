@@ -1,8 +1,8 @@
 import COpenSSL
 
 /// HMAC-SHA256 through OpenSSL, the primitive of SigV4's key derivation and signature.
-public enum HMACSHA256 {
-    public static func authenticate(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
+package enum HMACSHA256 {
+    package static func authenticate(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         key.withUnsafeBufferPointer { keyBuffer in
@@ -15,7 +15,7 @@ public enum HMACSHA256 {
         return Array(out.prefix(Int(length)))
     }
 
-    public static func authenticate(_ message: String, key: [UInt8]) -> [UInt8] {
+    package static func authenticate(_ message: String, key: [UInt8]) -> [UInt8] {
         authenticate(Array(message.utf8), key: key)
     }
 }

@@ -4,10 +4,10 @@ import FoundationEssentials
 
 /// A streaming SHA-256 through OpenSSL's EVP interface: feed bytes as they are produced,
 /// so a package is hashed while it is written and never held whole in memory.
-public struct SHA256Hasher: ~Copyable {
+package struct SHA256Hasher: ~Copyable {
     private let context: OpaquePointer
 
-    public init() {
+    package init() {
         // EVP_MD_CTX_new only fails when memory is exhausted; there is nothing to recover then.
         guard let context = ls_EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
         ls_EVP_DigestInit_ex(context, ls_EVP_sha256(), nil)
@@ -15,7 +15,7 @@ public struct SHA256Hasher: ~Copyable {
     }
 
     /// A second hasher in the same state: a checkpoint to go back to.
-    public init(copying other: borrowing SHA256Hasher) {
+    package init(copying other: borrowing SHA256Hasher) {
         guard let context = ls_EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
         ls_EVP_MD_CTX_copy_ex(context, other.context)
         self.context = context
@@ -24,20 +24,20 @@ public struct SHA256Hasher: ~Copyable {
     deinit { ls_EVP_MD_CTX_free(context) }
 
     /// Adds bytes to the digest.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         ls_EVP_DigestUpdate(context, base, bytes.count)
     }
 
     /// Adds the bytes of `data` to the digest.
-    public mutating func update(_ data: some DataProtocol) {
+    package mutating func update(_ data: some DataProtocol) {
         for region in data.regions {
             region.withUnsafeBytes { update($0) }
         }
     }
 
     /// Finishes the digest: 32 bytes.
-    public consuming func finalize() -> [UInt8] {
+    package consuming func finalize() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         ls_EVP_DigestFinal_ex(context, &out, &length)
@@ -45,14 +45,14 @@ public struct SHA256Hasher: ~Copyable {
     }
 
     /// The SHA-256 of `data`.
-    public static func hash(_ data: some DataProtocol) -> [UInt8] {
+    package static func hash(_ data: some DataProtocol) -> [UInt8] {
         var hasher = SHA256Hasher()
         hasher.update(data)
         return hasher.finalize()
     }
 
     /// The SHA-256 of a file, read in chunks.
-    public static func hash(fileAt path: String, offset: UInt64 = 0, length: UInt64? = nil) throws -> [UInt8] {
+    package static func hash(fileAt path: String, offset: UInt64 = 0, length: UInt64? = nil) throws -> [UInt8] {
         var hasher = SHA256Hasher()
         try FileChunks.forEach(path: path, offset: offset, length: length) { hasher.update($0) }
         return hasher.finalize()
@@ -60,8 +60,8 @@ public struct SHA256Hasher: ~Copyable {
 }
 
 /// MD5, for S3's Content-MD5 where a caller asks for it.
-public enum MD5 {
-    public static func hash(_ data: some DataProtocol) -> [UInt8] {
+package enum MD5 {
+    package static func hash(_ data: some DataProtocol) -> [UInt8] {
         guard let context = ls_EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
         defer { ls_EVP_MD_CTX_free(context) }
         ls_EVP_DigestInit_ex(context, ls_EVP_md5(), nil)

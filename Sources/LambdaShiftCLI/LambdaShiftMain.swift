@@ -7,7 +7,7 @@ import Pipeline
 
 /// The entry point as a library: parses, runs, and maps every outcome to PRODUCT.md's exit
 /// codes (argument errors are usage errors: 2, not ArgumentParser's 64).
-public enum LambdaShiftMain {
+package enum LambdaShiftMain {
     /// Runs the command line in `context` (by default this process: the result on stdout,
     /// everything else on stderr) and returns the exit code. With `--output json`, stdout
     /// holds exactly one JSON document whatever happens, a failure included.
@@ -16,7 +16,7 @@ public enum LambdaShiftMain {
     /// answered on the main thread without starting Swift's concurrency runtime (its threads
     /// cost a millisecond a CI step need not pay); a command runs in a task the main thread
     /// waits for.
-    public static func main(
+    package static func main(
         _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), context given: CommandContext? = nil
     ) -> Int32 {
         // A closed pipe (`deploy … | head`, a CI log collector gone) must never stop a rollout
@@ -57,7 +57,7 @@ public enum LambdaShiftMain {
     /// Runs the command line in `context` within the caller's task, with `main`'s exit codes,
     /// documents and messages, but no signal handling and no thread held: how tests run a
     /// command end to end in-process (with `context.services` for AWS).
-    public static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
+    package static func run(_ arguments: [String], context: CommandContext) async -> Int32 {
         let parsed = Result { try LambdaShift.parseAsRoot(arguments) }
         return await CommandContext.$bound.withValue(context) {
             switch parse(arguments, parsed, context) {
@@ -182,10 +182,10 @@ func runCancellable(_ command: sending any AsyncParsableCommand) async throws {
 }
 
 /// `lambda-shift`: ship AWS Lambda functions from CI.
-public struct LambdaShift: AsyncParsableCommand {
-    public static let version = "0.1.0"
+package struct LambdaShift: AsyncParsableCommand {
+    package static let version = "0.1.0"
 
-    public static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "lambda-shift",
         abstract: "Ship an AWS Lambda function from CI: package, upload, publish, and shift an alias safely.",
         discussion: """
@@ -204,5 +204,5 @@ public struct LambdaShift: AsyncParsableCommand {
         ]
     )
 
-    public init() {}
+    package init() {}
 }

@@ -1,10 +1,10 @@
 import Glibc
 
 /// Reads a file in fixed-size chunks without holding it whole.
-public enum FileChunks {
-    public static let chunkSize = 1 << 20
+package enum FileChunks {
+    package static let chunkSize = 1 << 20
 
-    public static func forEach(
+    package static func forEach(
         path: String, offset: UInt64 = 0, length: UInt64? = nil,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
@@ -29,9 +29,9 @@ public enum FileChunks {
 }
 
 /// A file that cannot be opened or read: a setting names it, so the fix is the user's (exit 2).
-public struct UnreadableFile: LambdaShiftError {
-    public var path: String
-    public init(path: String) { self.path = path }
-    public var sentence: String { "Cannot read \(path): check that it exists and is readable." }
-    public var exitCode: Int32 { ExitStatus.usage }
+package struct UnreadableFile: LambdaShiftError {
+    package var path: String
+    package init(path: String) { self.path = path }
+    package var sentence: String { "Cannot read \(path): check that it exists and is readable." }
+    package var exitCode: Int32 { ExitStatus.usage }
 }

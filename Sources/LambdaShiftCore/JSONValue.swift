@@ -2,7 +2,7 @@
 /// bytes on every machine. Every `--output json` document, every AWS JSON body and the IAM
 /// policy go through it, so nothing depends on Foundation's serializer (not in
 /// FoundationEssentials) to read or print JSON.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case string(String)
     case int(Int)
     case double(Double)
@@ -12,7 +12,7 @@ public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     /// The value as compact JSON text with sorted keys.
-    public func rendered() -> String {
+    package func rendered() -> String {
         var out = ""
         write(to: &out)
         return out
@@ -20,7 +20,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The value as indented JSON with sorted keys: two spaces per level and `"key" : value`,
     /// the layout IAM's console and `aws iam get-policy-version` users know.
-    public func renderedPretty() -> String {
+    package func renderedPretty() -> String {
         var out = ""
         writePretty(to: &out, indent: "")
         return out
@@ -103,15 +103,15 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .int(value) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(integerLiteral value: Int) { self = .int(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
 }
 
 extension JSONValue {
     /// Parses a JSON text (any value at the top, as RFC 8259 allows); nil when it is not JSON, or
     /// holds a number beyond a Double's range (RFC 8259 §6 lets a reader refuse it).
-    public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
+    package static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
         var parser = JSONParser(bytes: Array(bytes))
         guard let value = try? parser.value(depth: 0) else { return nil }
         parser.skipSpace()
@@ -120,7 +120,7 @@ extension JSONValue {
 
     /// Builds a value from Swift values (String, Int, Double, Bool, arrays, dictionaries with
     /// String keys, JSONValue); nil for anything else.
-    public init?(_ any: Any) {
+    package init?(_ any: Any) {
         switch any {
         case let value as JSONValue: self = value
         case let text as String: self = .string(text)
@@ -145,26 +145,26 @@ extension JSONValue {
         }
     }
 
-    public var string: String? { if case .string(let text) = self { text } else { nil } }
-    public var bool: Bool? { if case .bool(let flag) = self { flag } else { nil } }
-    public var array: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
-    public var object: [String: JSONValue]? { if case .object(let members) = self { members } else { nil } }
+    package var string: String? { if case .string(let text) = self { text } else { nil } }
+    package var bool: Bool? { if case .bool(let flag) = self { flag } else { nil } }
+    package var array: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+    package var object: [String: JSONValue]? { if case .object(let members) = self { members } else { nil } }
     /// A number as an Int when it is whole.
-    public var int: Int? {
+    package var int: Int? {
         switch self {
         case .int(let value): value
         case .double(let value) where value == value.rounded() && abs(value) < 9e15: Int(value)
         default: nil
         }
     }
-    public var double: Double? {
+    package var double: Double? {
         switch self {
         case .int(let value): Double(value)
         case .double(let value): value
         default: nil
         }
     }
-    public subscript(key: String) -> JSONValue? { object?[key] }
+    package subscript(key: String) -> JSONValue? { object?[key] }
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes.

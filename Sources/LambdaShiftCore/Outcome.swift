@@ -1,7 +1,7 @@
 /// How a command ended: the word of its `outcome` output (PRODUCT.md) and its exit code, one
 /// value. This is the one place outcome words are written; reports, outputs and JSON
 /// documents render them from here.
-public enum Outcome: Sendable, Hashable {
+package enum Outcome: Sendable, Hashable {
     // A deploy (and its targets).
     /// The alias serves the new version.
     case deployed
@@ -41,10 +41,10 @@ public enum Outcome: Sendable, Hashable {
     case ok
 
     /// A failure with exit 1: no traffic moved, or the alias was restored.
-    public static let failed = Outcome.failed(exitCode: ExitStatus.failed)
+    package static let failed = Outcome.failed(exitCode: ExitStatus.failed)
 
     /// The `outcome` output's word.
-    public var word: String {
+    package var word: String {
         switch self {
         case .deployed: "deployed"
         case .skipped: "skipped"
@@ -64,7 +64,7 @@ public enum Outcome: Sendable, Hashable {
     }
 
     /// PRODUCT.md's exit code for a run that ends this way.
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch self {
         case .rolledBack: ExitStatus.gateFailed
         case .cancelled: ExitStatus.cancelled
@@ -77,11 +77,11 @@ public enum Outcome: Sendable, Hashable {
     }
 
     /// Whether the run succeeded (exit 0).
-    public var succeeded: Bool { exitCode == ExitStatus.success }
+    package var succeeded: Bool { exitCode == ExitStatus.success }
 
     /// How an error ends a run: cancellation is `cancelled`; our errors carry their exit code
     /// (a gate's 3 is `rolledBack`); any other error is `failed` with 1.
-    public init(ending error: any Error) {
+    package init(ending error: any Error) {
         if error is CancellationError {
             self = .cancelled
             return
@@ -90,7 +90,7 @@ public enum Outcome: Sendable, Hashable {
     }
 
     /// The outcome a failing (non-zero) exit code stands for, when nothing more is known.
-    public init(failureCode exitCode: Int32) {
+    package init(failureCode exitCode: Int32) {
         precondition(exitCode != ExitStatus.success, "a failure's exit code is not 0")
         switch exitCode {
         case ExitStatus.gateFailed: self = .rolledBack
@@ -101,14 +101,14 @@ public enum Outcome: Sendable, Hashable {
 }
 
 extension Outcome: CustomStringConvertible {
-    public var description: String { word }
+    package var description: String { word }
 }
 
 extension Outcome {
     /// A command's exit codes for its help, from the outcomes it can end with: `Exit codes: 0
     /// deployed, skipped or nothing-to-do; 1 failed: no traffic moved, or the alias was restored; …`.
     /// `also`: what a code means for this command beyond PRODUCT.md's general sense.
-    public static func exitCodeHelp(_ outcomes: [Outcome], also: [Int32: String] = [:]) -> String {
+    package static func exitCodeHelp(_ outcomes: [Outcome], also: [Int32: String] = [:]) -> String {
         let codes = outcomes.reduce(into: [Int32]()) { codes, outcome in
             if !codes.contains(outcome.exitCode) { codes.append(outcome.exitCode) }
         }
@@ -128,7 +128,7 @@ extension Outcome {
 
 extension ExitStatus {
     /// What a failing exit code means, as PRODUCT.md defines it.
-    public static func meaning(_ code: Int32) -> String {
+    package static func meaning(_ code: Int32) -> String {
         switch code {
         case failed: "no traffic moved, or the alias was restored"
         case usage: "bad settings or arguments, found before any change"

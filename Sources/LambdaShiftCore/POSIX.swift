@@ -2,11 +2,11 @@ import Glibc
 
 /// The few system calls lambda-shift makes that Foundation (not FoundationEssentials) would
 /// otherwise wrap: writing to a descriptor, appending to a file, running a child for its output.
-public enum POSIX {
+package enum POSIX {
     /// Writes all of `bytes` to `descriptor` (1 = stdout, 2 = stderr), retrying short writes.
     /// Returns false when the descriptor refuses them (a closed pipe, a full disk).
     @discardableResult
-    public static func write(_ bytes: some Collection<UInt8>, to descriptor: Int32) -> Bool {
+    package static func write(_ bytes: some Collection<UInt8>, to descriptor: Int32) -> Bool {
         let data = Array(bytes)
         return data.withUnsafeBytes { buffer in
             var offset = 0
@@ -21,7 +21,7 @@ public enum POSIX {
     }
 
     /// Appends `bytes` to the file at `path`, creating it (mode 0644) when missing.
-    public static func append(_ bytes: some Collection<UInt8>, toFile path: String) -> Bool {
+    package static func append(_ bytes: some Collection<UInt8>, toFile path: String) -> Bool {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -31,7 +31,7 @@ public enum POSIX {
     /// Runs `arguments[0]` found on PATH with the rest as its arguments, standard input and
     /// error on /dev/null; returns its exit status and what it wrote on standard output, or nil
     /// when it could not be started.
-    public static func output(of arguments: [String]) -> (status: Int32, output: [UInt8])? {
+    package static func output(of arguments: [String]) -> (status: Int32, output: [UInt8])? {
         let (started, _) = PipedChild.start(arguments, searchPath: true, errorToPipe: false, ownGroup: false)
         guard let child = started else { return nil }
         defer { close(child.output) }
@@ -54,13 +54,13 @@ private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ coun
 }
 
 /// A file opened for reading at offsets (pread), closed when released.
-public final class ReadOnlyFile {
+package final class ReadOnlyFile {
     private let descriptor: Int32
     /// The file's size in bytes when opened.
-    public let size: UInt64
+    package let size: UInt64
 
     /// Nil when the file cannot be opened.
-    public init?(path: String) {
+    package init?(path: String) {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         let end = lseek(descriptor, 0, SEEK_END)
@@ -70,7 +70,7 @@ public final class ReadOnlyFile {
     deinit { close(descriptor) }
 
     /// Up to `count` bytes from `offset`; fewer only at the end of the file. Throws on a read error.
-    public func read(at offset: UInt64, count: Int) throws -> [UInt8] {
+    package func read(at offset: UInt64, count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -86,7 +86,7 @@ public final class ReadOnlyFile {
         return bytes
     }
 
-    public struct ReadError: Error {
-        public var errno: Int32
+    package struct ReadError: Error {
+        package var errno: Int32
     }
 }

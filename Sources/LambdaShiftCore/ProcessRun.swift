@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 
 /// Runs `body` in a task and blocks the calling (main) thread until it returns.
-public func waitFor(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
+package func waitFor(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
     let done = DispatchSemaphore(value: 0)
     let result = Mutex<Int32>(0)
     Task {
@@ -18,7 +18,7 @@ public func waitFor(_ body: @escaping @Sendable () async -> Int32) -> Int32 {
 /// Waits for `work`, cancelling it on SIGINT, SIGTERM (CI cancellation) or SIGHUP (a closed
 /// terminal or SSH session): a rollout sees the cancellation, restores the alias, and the
 /// command ends with exit 4.
-public func cancellingOnSignals(_ work: Task<Void, any Error>) async throws {
+package func cancellingOnSignals(_ work: Task<Void, any Error>) async throws {
     let sources = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -32,10 +32,10 @@ public func cancellingOnSignals(_ work: Task<Void, any Error>) async throws {
 
 /// A value handed from the main thread to the task that uses it: taken once, by that task,
 /// after which the main thread only waits.
-public final class Handoff<Value>: @unchecked Sendable {
+package final class Handoff<Value>: @unchecked Sendable {
     private var value: Value?
-    public init(_ value: Value) { self.value = value }
-    public func take() -> Value {
+    package init(_ value: Value) { self.value = value }
+    package func take() -> Value {
         defer { value = nil }
         return value!
     }

@@ -4,13 +4,13 @@ import Glibc
 /// A command run through `/bin/sh -c` (a traffic hook): its output, standard error included,
 /// handed over line by line as it comes; bounded by a timeout, after which its whole process
 /// group is killed (what it started dies with it). Standard input is /dev/null.
-public struct ShellCommand: Sendable {
-    public var command: String
+package struct ShellCommand: Sendable {
+    package var command: String
     /// Its whole environment (nothing is inherited from this process).
-    public var environment: [String: String]
-    public var timeoutSeconds: Int
+    package var environment: [String: String]
+    package var timeoutSeconds: Int
 
-    public init(command: String, environment: [String: String], timeoutSeconds: Int) {
+    package init(command: String, environment: [String: String], timeoutSeconds: Int) {
         self.command = command
         self.environment = environment
         self.timeoutSeconds = timeoutSeconds
@@ -18,14 +18,14 @@ public struct ShellCommand: Sendable {
 
     /// How it ended: its exit status (128 + the signal when killed), whether the timeout killed
     /// it, and how long it ran.
-    public struct Ending: Sendable, Equatable {
-        public var status: Int32
-        public var timedOut: Bool
-        public var seconds: Double
+    package struct Ending: Sendable, Equatable {
+        package var status: Int32
+        package var timedOut: Bool
+        package var seconds: Double
     }
 
     /// Runs it on a thread of its own; cancellation kills it as the timeout does.
-    public func run(onLine: @escaping @Sendable (String) -> Void) async throws -> Ending {
+    package func run(onLine: @escaping @Sendable (String) -> Void) async throws -> Ending {
         let child = ChildProcess()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -141,8 +141,8 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-public struct ShellCommandError: LambdaShiftError {
-    public var sentence: String
-    public var exitCode: Int32 { ExitStatus.failed }
+package struct ShellCommandError: LambdaShiftError {
+    package var sentence: String
+    package var exitCode: Int32 { ExitStatus.failed }
     init(_ sentence: String) { self.sentence = sentence }
 }

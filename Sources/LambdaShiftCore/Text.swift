@@ -3,7 +3,7 @@
 extension StringProtocol {
     /// Without leading and trailing whitespace; `newlines: false` keeps line breaks (as
     /// Foundation's `.whitespaces` does) and trims only spaces, tabs and other blanks.
-    public func trimmed(newlines: Bool = true) -> String {
+    package func trimmed(newlines: Bool = true) -> String {
         func blank(_ character: Character) -> Bool {
             character.isWhitespace && (newlines || !character.isNewline)
         }
@@ -13,7 +13,7 @@ extension StringProtocol {
     }
 
     /// The range of the last occurrence of `target`, or nil.
-    public func lastRange(of target: String) -> Range<Index>? {
+    package func lastRange(of target: String) -> Range<Index>? {
         var found: Range<Index>?
         var from = startIndex
         while let range = self[from...].firstRange(of: target) {
@@ -27,7 +27,7 @@ extension StringProtocol {
     /// Every occurrence of `target` replaced with `replacement`, scanning left to right. Matches
     /// bytes, not characters: "\r" is found inside "\r\n" (one Character to Swift), as a
     /// workflow command's escaping needs. UTF-8 never matches in the middle of a character.
-    public func replacingAll(_ target: String, with replacement: String) -> String {
+    package func replacingAll(_ target: String, with replacement: String) -> String {
         let bytes = Array(utf8), pattern = Array(target.utf8)
         guard !pattern.isEmpty, bytes.count >= pattern.count else { return String(self) }
         var out: [UInt8] = []
@@ -50,9 +50,9 @@ extension StringProtocol {
 
 /// Numbers as text, the same on every machine (no locale): for percentages, rates and times in
 /// reports.
-public enum Decimals {
+package enum Decimals {
     /// `value` with at most `decimals` decimals, trailing zeros dropped: 1.50 → "1.5", 2.0 → "2".
-    public static func text(_ value: Double, decimals: Int = 2) -> String {
+    package static func text(_ value: Double, decimals: Int = 2) -> String {
         guard value.isFinite else { return value > 0 ? "inf" : (value < 0 ? "-inf" : "nan") }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
@@ -72,12 +72,12 @@ public enum Decimals {
 
 /// A count with its noun, singular or plural as the number asks: `counted(1, "alarm")` is
 /// "1 alarm", `counted(3, "alarm")` "3 alarms" (`plural` for nouns that take more than an s).
-public func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+package func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
     "\(count) " + (count == 1 ? noun : plural ?? noun + "s")
 }
 
 /// Levenshtein distance by Characters, for did-you-mean (`ignoringCase` compares lowercased).
-public func editDistance(_ a: String, _ b: String, ignoringCase: Bool = false) -> Int {
+package func editDistance(_ a: String, _ b: String, ignoringCase: Bool = false) -> Int {
     let a = Array(ignoringCase ? a.lowercased() : a), b = Array(ignoringCase ? b.lowercased() : b)
     guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
     var row = Array(0...b.count)
@@ -94,7 +94,7 @@ public func editDistance(_ a: String, _ b: String, ignoringCase: Bool = false) -
 }
 
 /// The candidate nearest to `text` by edit distance, the first of equals; nil for no candidates.
-public func nearest(to text: String, among candidates: [String], ignoringCase: Bool = false) -> String? {
+package func nearest(to text: String, among candidates: [String], ignoringCase: Bool = false) -> String? {
     candidates.min {
         editDistance($0, text, ignoringCase: ignoringCase) < editDistance($1, text, ignoringCase: ignoringCase)
     }
@@ -103,6 +103,6 @@ public func nearest(to text: String, among candidates: [String], ignoringCase: B
 /// The `LAMBDA_SHIFT_` variable of a setting or an output: `previous-version` is
 /// `LAMBDA_SHIFT_PREVIOUS_VERSION`. One rule for both, so an output that comes back in an
 /// environment is recognised by the name a setting would have.
-public func lambdaShiftVariable(_ name: String) -> String {
+package func lambdaShiftVariable(_ name: String) -> String {
     "LAMBDA_SHIFT_" + name.uppercased().replacingAll("-", with: "_")
 }

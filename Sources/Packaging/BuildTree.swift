@@ -3,13 +3,13 @@ import FoundationEssentials
 import Glibc
 
 /// One regular file to package.
-public struct TreeFile: Sendable, Equatable {
+package struct TreeFile: Sendable, Equatable {
     /// The path inside the zip: relative, `/`-separated, as raw bytes (names need not be UTF-8).
-    public var entryName: [UInt8]
+    package var entryName: [UInt8]
     /// Where to read it from (through a symlink when the tree holds one).
-    public var sourcePath: [UInt8]
-    public var size: UInt64
-    public var executable: Bool
+    package var sourcePath: [UInt8]
+    package var size: UInt64
+    package var executable: Bool
 }
 
 /// Walks a build directory into the sorted list of files to package.
@@ -19,19 +19,19 @@ public struct TreeFile: Sendable, Equatable {
 /// the tree is walked. A link whose target leaves the tree, a broken link, a link loop, an
 /// unreadable file and anything that is not a file or directory (fifo, socket, device) is
 /// an error. Entries are sorted bytewise by name.
-public struct BuildTree: Sendable {
-    public var root: String
-    public var rules: IgnoreRules
-    public static let ignoreFileName = ".lambdaignore"
+package struct BuildTree: Sendable {
+    package var root: String
+    package var rules: IgnoreRules
+    package static let ignoreFileName = ".lambdaignore"
 
     /// Version-control folders, left out at any depth unless `includeHidden`: a repository's
     /// whole history has no place in a function (`.lambdaignore` can still re-include one).
-    public static let versionControlFolders = [".git", ".hg", ".svn"]
+    package static let versionControlFolders = [".git", ".hg", ".svn"]
 
     /// Names of files that usually hold secrets: packaged when not excluded, with a warning.
-    public static let secretLookingNames = [".env*", "*.pem", "id_rsa*", ".npmrc", ".pypirc"]
+    package static let secretLookingNames = [".env*", "*.pem", "id_rsa*", ".npmrc", ".pypirc"]
 
-    public init(root: String, excludes: [String] = [], includeHidden: Bool = false) throws {
+    package init(root: String, excludes: [String] = [], includeHidden: Bool = false) throws {
         self.root = root
         var rules = IgnoreRules(patterns: includeHidden ? [] : Self.versionControlFolders.map { $0 + "/" })
         let ignoreFile = root.hasSuffix("/") ? root + Self.ignoreFileName : root + "/" + Self.ignoreFileName
@@ -44,7 +44,7 @@ public struct BuildTree: Sendable {
     /// The files among `files` whose names usually hold secrets (`.env`, a private key), as
     /// paths in the zip.
     /// Matched without regard to ASCII case (`cert.PEM`, `.ENV` hold secrets as well).
-    public static func secretLooking(_ files: [TreeFile]) -> [String] {
+    package static func secretLooking(_ files: [TreeFile]) -> [String] {
         let rules = IgnoreRules(patterns: secretLookingNames)
         func lowered(_ name: [UInt8]) -> [UInt8] { name.map { (0x41...0x5a).contains($0) ? $0 + 0x20 : $0 } }
         return files.filter { rules.excludes(lowered($0.entryName), isDirectory: false) }.map {
@@ -52,7 +52,7 @@ public struct BuildTree: Sendable {
         }
     }
 
-    public func files() throws -> [TreeFile] {
+    package func files() throws -> [TreeFile] {
         var info = stat()
         guard stat(root, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw PackagingError(

@@ -2,7 +2,7 @@
 /// `*`, `?` and `[…]` within a path segment, `**` across segments, a trailing `/` for
 /// directories only, a leading `/` (or any inner `/`) to anchor at the root, `!` to
 /// re-include, `#` comments. The last matching rule wins.
-public struct IgnoreRules: Sendable {
+package struct IgnoreRules: Sendable {
     struct Rule: Sendable {
         var glob: Glob
         var negated: Bool
@@ -12,18 +12,18 @@ public struct IgnoreRules: Sendable {
 
     private var rules: [Rule] = []
 
-    public init(patterns: [String] = []) {
+    package init(patterns: [String] = []) {
         for pattern in patterns { add(pattern) }
     }
 
     /// Adds the rules of a .lambdaignore file's text.
-    public mutating func add(fileText: String) {
+    package mutating func add(fileText: String) {
         for line in fileText.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) { add(String(line)) }
     }
 
     /// Read in bytes, as the rule is matched: a `/` followed by a combining mark is one Character
     /// with it, yet still a `/` to the match.
-    public mutating func add(_ line: String) {
+    package mutating func add(_ line: String) {
         var text = Array(line.utf8)[...]
         while let last = text.last, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(last) {
             text.removeLast()
@@ -40,10 +40,10 @@ public struct IgnoreRules: Sendable {
         rules.append(Rule(glob: Glob(Array(text)), negated: negated, directoryOnly: directoryOnly, anchored: anchored))
     }
 
-    public var isEmpty: Bool { rules.isEmpty }
+    package var isEmpty: Bool { rules.isEmpty }
 
     /// Whether `path` (relative, `/`-separated, no leading slash) is excluded.
-    public func excludes(_ path: [UInt8], isDirectory: Bool) -> Bool {
+    package func excludes(_ path: [UInt8], isDirectory: Bool) -> Bool {
         var excluded = false
         let name =
             path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last.map(Array.init) ?? path

@@ -5,13 +5,13 @@ import FoundationEssentials
 /// taken as it is; either way hashed, and checked against Lambda's size limits before
 /// anything is uploaded.
 /// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
-public struct Packager: Sendable {
+package struct Packager: Sendable {
     /// Lambda's limit on a function's unzipped code: 250 MB.
-    public static let maxUnzippedBytes: UInt64 = 262_144_000
+    package static let maxUnzippedBytes: UInt64 = 262_144_000
 
-    public var writer: ZipWriter
+    package var writer: ZipWriter
 
-    public init(writer: ZipWriter = ZipWriter()) { self.writer = writer }
+    package init(writer: ZipWriter = ZipWriter()) { self.writer = writer }
 
     /// Zips `source` into `out`, leaving out version-control folders unless `includeHidden`,
     /// and warning about packaged files that usually hold secrets unless `includeHidden`.
@@ -19,7 +19,7 @@ public struct Packager: Sendable {
     /// is final as it is written.
     /// `workingDirectory`: where a `.lambdaignore` outside the source (the repository's root) is
     /// looked for, to be named, since it is not read.
-    public func package(
+    package func package(
         source: String, excludes: [String] = [], includeHidden: Bool = false, out: String,
         progress: (any PackageProgress)? = nil, workingDirectory: String = FileManager.default.currentDirectoryPath
     ) async throws -> PackageResult {
@@ -46,7 +46,7 @@ public struct Packager: Sendable {
     }
 
     /// Takes a prebuilt zip: hashes it and checks its unzipped size.
-    public func prebuilt(zip: String) throws -> PackageResult {
+    package func prebuilt(zip: String) throws -> PackageResult {
         let directory = try ZipDirectory.read(path: zip)
         try Self.checkUnzipped(directory.uncompressedSize, what: zip)
         let digest = try SHA256Hasher.hash(fileAt: zip)
@@ -65,7 +65,7 @@ public struct Packager: Sendable {
     }
 
     /// `262,144,001`: exact bytes, grouped by thousands, the same on every machine (no locale).
-    public static func grouped(_ bytes: UInt64) -> String {
+    package static func grouped(_ bytes: UInt64) -> String {
         let digits = Array(String(bytes))
         var out = ""
         for (index, digit) in digits.enumerated() {
@@ -78,5 +78,5 @@ public struct Packager: Sendable {
 
 extension PackageResult {
     /// `1 file` or `12 files`.
-    public var filesDescription: String { entryCount == 1 ? "1 file" : "\(entryCount) files" }
+    package var filesDescription: String { entryCount == 1 ? "1 file" : "\(entryCount) files" }
 }

@@ -4,25 +4,25 @@ import Glibc
 
 /// Reads a zip's central directory (zip64 included): to check a prebuilt package against
 /// Lambda's limits without unpacking it.
-public struct ZipDirectory: Sendable {
-    public struct Entry: Sendable, Equatable {
-        public var name: [UInt8]
-        public var method: UInt16
-        public var flags: UInt16
-        public var crc: UInt32
-        public var compressedSize: UInt64
-        public var uncompressedSize: UInt64
-        public var localHeaderOffset: UInt64
-        public var externalAttributes: UInt32
-        public var madeBy: UInt16
-        public var modTime: UInt16
-        public var modDate: UInt16
+package struct ZipDirectory: Sendable {
+    package struct Entry: Sendable, Equatable {
+        package var name: [UInt8]
+        package var method: UInt16
+        package var flags: UInt16
+        package var crc: UInt32
+        package var compressedSize: UInt64
+        package var uncompressedSize: UInt64
+        package var localHeaderOffset: UInt64
+        package var externalAttributes: UInt32
+        package var madeBy: UInt16
+        package var modTime: UInt16
+        package var modDate: UInt16
     }
 
-    public var entries: [Entry]
-    public var uncompressedSize: UInt64 { entries.reduce(0) { $0 + $1.uncompressedSize } }
+    package var entries: [Entry]
+    package var uncompressedSize: UInt64 { entries.reduce(0) { $0 + $1.uncompressedSize } }
 
-    public static func read(path: String) throws -> ZipDirectory {
+    package static func read(path: String) throws -> ZipDirectory {
         guard let file = ReadOnlyFile(path: path) else {
             throw PackagingError("Cannot read the zip \(path): check the path given to --zip.")
         }

@@ -4,7 +4,7 @@ import Glibc
 
 /// Hears, while a package is written, how much of its file is final: an upload can send those
 /// bytes before the rest exists.
-public protocol PackageProgress: Sendable {
+package protocol PackageProgress: Sendable {
     /// The build directory was read: `bytes` (unzipped) are about to be packaged.
     func planned(_ bytes: UInt64)
     /// The first `bytes` of the package file are on disk and will not change again. Throwing
@@ -15,7 +15,7 @@ public protocol PackageProgress: Sendable {
 }
 
 extension PackageProgress {
-    public func ended() {}
+    package func ended() {}
 }
 
 /// The zip file being written: buffered, and hashed (SHA-256) as bytes go out, with

@@ -3,17 +3,17 @@ import FoundationEssentials
 import Glibc
 
 /// What packaging produced.
-public struct PackageResult: Sendable, Equatable {
-    public var path: String
+package struct PackageResult: Sendable, Equatable {
+    package var path: String
     /// SHA-256 of the zip's bytes.
-    public var sha256: [UInt8]
-    public var size: UInt64
-    public var entryCount: Int
-    public var uncompressedSize: UInt64
+    package var sha256: [UInt8]
+    package var size: UInt64
+    package var entryCount: Int
+    package var uncompressedSize: UInt64
     /// What the person packaging should know (files that usually hold secrets were packaged).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
 
-    public init(path: String, sha256: [UInt8], size: UInt64, entryCount: Int, uncompressedSize: UInt64) {
+    package init(path: String, sha256: [UInt8], size: UInt64, entryCount: Int, uncompressedSize: UInt64) {
         self.path = path
         self.sha256 = sha256
         self.size = size
@@ -22,9 +22,9 @@ public struct PackageResult: Sendable, Equatable {
     }
 
     /// Hex, as `sha256sum` prints it.
-    public var sha256Hex: String { ByteEncoding.hex(sha256) }
+    package var sha256Hex: String { ByteEncoding.hex(sha256) }
     /// Base64, as Lambda reports CodeSha256 and Terraform's source_code_hash wants it.
-    public var codeSha256: String { ByteEncoding.base64(sha256) }
+    package var codeSha256: String { ByteEncoding.base64(sha256) }
 }
 
 /// Writes a deterministic zip: entries in the given (sorted) order, fixed timestamps, modes
@@ -34,20 +34,20 @@ public struct PackageResult: Sendable, Equatable {
 /// chunks join into one deflate stream, as pigz does). Everything is written in order, so
 /// memory stays bounded by the window of jobs in flight. The SHA-256 of the zip is computed as
 /// it is written. An entry that deflate does not shrink is stored.
-public struct ZipWriter: Sendable {
-    public var level: Int32
-    public var chunkSize: Int
-    public var concurrency: Int
+package struct ZipWriter: Sendable {
+    package var level: Int32
+    package var chunkSize: Int
+    package var concurrency: Int
     /// The largest entry compressed whole (libdeflate); larger ones go in zlib chunks.
-    public var wholeLimit: Int
+    package var wholeLimit: Int
     /// Seconds since 1970 for every entry's time: 1980-01-01 (the format's epoch) unless
     /// SOURCE_DATE_EPOCH says otherwise.
-    public var timestamp: Int64
+    package var timestamp: Int64
 
-    public static let dosEpoch: Int64 = 315_532_800
+    package static let dosEpoch: Int64 = 315_532_800
     static let dictionarySize = 32 * 1024
 
-    public init(
+    package init(
         level: Int32 = 6, chunkSize: Int = 1 << 20, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
         timestamp: Int64 = ZipWriter.dosEpoch, wholeLimit: Int = 4 << 20
     ) {
@@ -69,7 +69,7 @@ public struct ZipWriter: Sendable {
     }
 
     /// Writes `files` to `path`; `progress` hears how much of the file is final as it grows.
-    public func write(_ files: [TreeFile], to path: String, progress: (any PackageProgress)? = nil) async throws
+    package func write(_ files: [TreeFile], to path: String, progress: (any PackageProgress)? = nil) async throws
         -> PackageResult
     {
         let output = try ZipOutput(path: path, progress: progress)

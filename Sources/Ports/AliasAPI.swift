@@ -4,7 +4,7 @@ import FoundationEssentials
 
 /// The Lambda calls the rollout makes on an alias: the seam between the state machine and
 /// AWS, so the machine can be tested in milliseconds with a fake.
-public protocol AliasAPI: Sendable {
+package protocol AliasAPI: Sendable {
     func getAlias(function: String, alias: String) async throws -> AliasConfiguration
     /// Updates the alias; `description` nil leaves the description as it is.
     func updateAlias(
@@ -17,7 +17,7 @@ public protocol AliasAPI: Sendable {
 
 extension AliasAPI {
     /// Updates the alias, leaving its description as it is.
-    public func updateAlias(
+    package func updateAlias(
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?
     ) async throws -> AliasConfiguration {
         try await updateAlias(
@@ -27,15 +27,15 @@ extension AliasAPI {
 }
 
 extension LambdaClient: AliasAPI {
-    public func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+    package func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
         try await provisionedConcurrency(function, qualifier: qualifier)
     }
 
-    public func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
+    package func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
         try await getAlias(function, alias: alias)
     }
 
-    public func updateAlias(
+    package func updateAlias(
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?
     ) async throws -> AliasConfiguration {

@@ -6,7 +6,7 @@ import FoundationEssentials
 /// The Lambda calls a deploy makes: the seam between the deploy's stages and AWS, so that the
 /// whole deploy runs in-process against a fake with Lambda's RevisionId semantics.
 /// `LambdaClient` is the real one.
-public protocol FunctionAPI: AliasAPI {
+package protocol FunctionAPI: AliasAPI {
     func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration
     func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration
     func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration]
@@ -46,7 +46,7 @@ public protocol FunctionAPI: AliasAPI {
 }
 
 extension FunctionAPI {
-    public func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
+    package func invoke(_ name: String, qualifier: String, payload: Data) async throws -> InvokeResult {
         try await invoke(name, qualifier: qualifier, payload: payload, tenantId: nil)
     }
 }
@@ -54,7 +54,7 @@ extension FunctionAPI {
 extension LambdaClient: FunctionAPI {}
 
 /// Where packages go: S3 in production (`S3Client`), memory in tests.
-public protocol ArtifactStore: Sendable {
+package protocol ArtifactStore: Sendable {
     /// Throws the store's answer when the bucket cannot be used (missing, elsewhere, denied).
     /// Whether the bucket exists and may be read under `prefix` (the deploy's key prefix).
     func probeBucket(_ bucket: String, under prefix: String) async throws
@@ -81,7 +81,7 @@ public protocol ArtifactStore: Sendable {
 }
 
 /// An upload of a package file that is still being written.
-public protocol PackageUpload: Sendable {
+package protocol PackageUpload: Sendable {
     /// The file's first `bytes` are final; throws when the upload failed (the writer stops).
     func committed(_ bytes: UInt64) throws
     /// The file is complete: sends the rest and completes the upload (aborting it on failure).
@@ -93,22 +93,22 @@ public protocol PackageUpload: Sendable {
 extension S3StreamingUpload: PackageUpload {}
 
 /// S3 as the artifact store: single PutObject up to `multipartThreshold`, multipart above.
-public struct S3ArtifactStore: ArtifactStore {
-    public var s3: S3Client
-    public var multipartThreshold: UInt64
-    public var partSize: UInt64
+package struct S3ArtifactStore: ArtifactStore {
+    package var s3: S3Client
+    package var multipartThreshold: UInt64
+    package var partSize: UInt64
 
-    public init(s3: S3Client, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
+    package init(s3: S3Client, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
         self.s3 = s3
         self.multipartThreshold = multipartThreshold
         self.partSize = partSize
     }
 
-    public func probeBucket(_ bucket: String, under prefix: String) async throws {
+    package func probeBucket(_ bucket: String, under prefix: String) async throws {
         try await s3.probeBucket(bucket, under: prefix)
     }
 
-    public func uploadPackage(
+    package func uploadPackage(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
         metadata: [String: String]
     ) async throws -> UploadedObject {
@@ -119,7 +119,7 @@ public struct S3ArtifactStore: ArtifactStore {
 
     /// A package whose build directory is over the multipart threshold goes up in parts while
     /// it is written; a smaller one is uploaded whole.
-    public func beginPackageUpload(
+    package func beginPackageUpload(
         path: String, plannedBytes: UInt64, bucket: String, key: String, metadata: [String: String]
     ) async throws -> (any PackageUpload)? {
         guard plannedBytes > multipartThreshold else { return nil }
@@ -127,13 +127,13 @@ public struct S3ArtifactStore: ArtifactStore {
             path: path, bucket: bucket, key: key, metadata: metadata, partSize: partSize)
     }
 
-    public func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
+    package func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
         _ = try await s3.putObject(
             bucket: bucket, key: key, body: .bytes(Data(bytes)), sha256: SHA256Hasher.hash(bytes),
             contentType: contentType)
     }
 
-    public func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
+    package func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
         do {
             return try await s3.headObject(bucket: bucket, key: key, versionId: versionId)
         } catch let error as AWSServiceError where error.kind == .notFound || (error.status == 400 && versionId != nil)
@@ -142,11 +142,11 @@ public struct S3ArtifactStore: ArtifactStore {
         }
     }
 
-    public func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
+    package func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
         SHA256Hasher.hash(try await s3.getObject(bucket: bucket, key: key, versionId: versionId).data)
     }
 
-    public func readSmallObject(bucket: String, key: String) async throws -> Data? {
+    package func readSmallObject(bucket: String, key: String) async throws -> Data? {
         do {
             return try await s3.getObject(bucket: bucket, key: key).data
         } catch let error as AWSServiceError where error.kind == .notFound {
@@ -156,7 +156,7 @@ public struct S3ArtifactStore: ArtifactStore {
 }
 
 /// CloudWatch, as the gates read it: alarm states and metric sums.
-public protocol MetricsAPI: Sendable {
+package protocol MetricsAPI: Sendable {
     func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState]
     func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult]
     /// An alarm's state changes in a window, oldest first.
@@ -166,14 +166,14 @@ public protocol MetricsAPI: Sendable {
 extension CloudWatchClient: MetricsAPI {}
 
 /// Who the credentials belong to (STS GetCallerIdentity).
-public protocol IdentityAPI: Sendable {
+package protocol IdentityAPI: Sendable {
     func getCallerIdentity() async throws -> CallerIdentity
 }
 
 extension STSClient: IdentityAPI {}
 
 /// Where images come from: ECR in production (`ECRClient`), memory in tests.
-public protocol ImageRegistry: Sendable {
+package protocol ImageRegistry: Sendable {
     /// The image a tag or digest names, nil when there is none; a missing repository throws.
     func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws -> ECRImage?
 }
@@ -181,7 +181,7 @@ public protocol ImageRegistry: Sendable {
 extension ECRClient: ImageRegistry {}
 
 /// AWS Signer: the profile a deploy signs with and the job that signs its package.
-public protocol CodeSigner: Sendable {
+package protocol CodeSigner: Sendable {
     func signingProfile(_ name: String) async throws -> SigningProfile
     func startSigningJob(
         bucket: String, key: String, version: String, destinationBucket: String, prefix: String, profile: String,

@@ -7,7 +7,7 @@ import FoundationEssentials
 import Packaging
 
 /// What the artifact stage decided.
-public enum ArtifactOutcome: Sendable, Equatable {
+package enum ArtifactOutcome: Sendable, Equatable {
     /// The alias already serves this code: nothing uploaded.
     case unchanged(version: String)
     /// Uploaded, with its sidecars.
@@ -18,19 +18,19 @@ public enum ArtifactOutcome: Sendable, Equatable {
 /// already serves this code; otherwise upload the package with its SHA-256 to its key, with
 /// the sidecars `package.zip.sha256` (sha256sum's format) and `package.zip.base64sha256`
 /// (what Terraform's source_code_hash compares), keeping the S3 version for UpdateFunctionCode.
-public struct ArtifactStage: Sendable {
-    public var lambda: any FunctionAPI
-    public var store: any ArtifactStore
+package struct ArtifactStage: Sendable {
+    package var lambda: any FunctionAPI
+    package var store: any ArtifactStore
     /// With `--signing-profile`: the profile version the served code must be signed by to skip
     /// (the same package, unsigned or signed by another profile, is deployed again, signed).
-    public var requiredSigner: String?
+    package var requiredSigner: String?
 
-    public init(lambda: any FunctionAPI, store: any ArtifactStore) {
+    package init(lambda: any FunctionAPI, store: any ArtifactStore) {
         self.lambda = lambda
         self.store = store
     }
 
-    public init(client: AWSClient, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
+    package init(client: AWSClient, multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20) {
         self.init(
             lambda: LambdaClient(client: client),
             store: S3ArtifactStore(
@@ -38,7 +38,7 @@ public struct ArtifactStage: Sendable {
     }
 
     /// What the caller already knows of the alias: saves reading it again.
-    public enum KnownAlias: Sendable {
+    package enum KnownAlias: Sendable {
         case unknown
         case absent
         case present(AliasConfiguration)
@@ -46,7 +46,7 @@ public struct ArtifactStage: Sendable {
 
     /// The version the alias serves when its code is `package`'s; nil otherwise (no alias,
     /// other code, or traffic split between versions).
-    public func unchangedVersion(
+    package func unchangedVersion(
         function: String, alias: String, package: PackageResult, current known: KnownAlias = .unknown
     ) async throws -> String? {
         try await unchangedVersion(function: function, alias: alias, codeSha256: package.codeSha256, current: known)
@@ -54,7 +54,7 @@ public struct ArtifactStage: Sendable {
 
     /// The version the alias serves when its CodeSha256 is `codeSha256` (a zip's base64
     /// digest, an image's manifest digest); nil otherwise.
-    public func unchangedVersion(
+    package func unchangedVersion(
         function: String, alias: String, codeSha256: String, current known: KnownAlias = .unknown
     ) async throws -> String? {
         let current: AliasConfiguration
@@ -81,7 +81,7 @@ public struct ArtifactStage: Sendable {
     /// `started` is an upload already under way while the package was written (finished here
     /// instead of uploading again; the caller aborts it when the deploy skips or fails), and
     /// `previous` the sidecar's digest when the caller already read it (`previousDigest`).
-    public func run(
+    package func run(
         package: PackageResult, function: String, alias: String, bucket: String, key: String,
         provenance: Provenance, current: KnownAlias = .unknown, started: (any PackageUpload)? = nil,
         previous: String?? = nil, warn: @Sendable (String) -> Void = { _ in }
@@ -143,13 +143,13 @@ public struct ArtifactStage: Sendable {
     /// The SHA-256 (hex) of the package already under `key`, from its `.sha256` sidecar; nil
     /// when there is none (or it cannot be read: the answer only chooses a warning, or whether
     /// to upload while packaging).
-    public func previousDigest(bucket: String, key: String) async -> String? {
+    package func previousDigest(bucket: String, key: String) async -> String? {
         guard let data = try? await store.readSmallObject(bucket: bucket, key: key + ".sha256") else { return nil }
         return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init)
     }
 
     /// Object metadata: commit, branch and run URL, as printable ASCII (others percent-encoded).
-    public static func metadata(_ provenance: Provenance) -> [String: String] {
+    package static func metadata(_ provenance: Provenance) -> [String: String] {
         var out: [String: String] = [:]
         for (name, value) in [
             ("commit", provenance.commit), ("branch", provenance.branch ?? provenance.tag),

@@ -7,23 +7,23 @@ import Config
 import FoundationEssentials
 
 /// A deploy step failed in a way the user must look at (exit 1): one sentence.
-public struct DeployError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct DeployError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// PRODUCT.md steps 6 and 7: point $LATEST at the uploaded object (its S3 version), wait
 /// until Lambda reports the update done, check that the function's CodeSha256 is ours, and
 /// publish it as a version with preconditions and provenance. Polls back off and are bounded.
-public struct CodeUpdateStage: Sendable {
-    public var lambda: any FunctionAPI
-    public var clock: any AWSClock
-    public var sleeper: any Sleeper
+package struct CodeUpdateStage: Sendable {
+    package var lambda: any FunctionAPI
+    package var clock: any AWSClock
+    package var sleeper: any Sleeper
     /// The longest wait for an update to finish, seconds.
-    public var maxWait: Double
+    package var maxWait: Double
 
-    public init(
+    package init(
         lambda: any FunctionAPI, clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
         maxWait: Double = 600
     ) {
@@ -35,7 +35,7 @@ public struct CodeUpdateStage: Sendable {
 
     /// Updates the code and returns the function's configuration once the update succeeded
     /// with our digest.
-    public func updateCode(function: String, bucket: String, key: String, objectVersion: String?, codeSha256: String)
+    package func updateCode(function: String, bucket: String, key: String, objectVersion: String?, codeSha256: String)
         async throws -> FunctionConfiguration
     {
         try await updateCode(
@@ -43,7 +43,7 @@ public struct CodeUpdateStage: Sendable {
     }
 
     /// Where the new code is: an S3 object version (a zip), or an image pinned by digest.
-    public enum CodeLocation: Sendable, Equatable {
+    package enum CodeLocation: Sendable, Equatable {
         case object(bucket: String, key: String, version: String?)
         case image(uri: String)
 
@@ -58,7 +58,7 @@ public struct CodeUpdateStage: Sendable {
 
     /// Points $LATEST at the code `location` names and waits until Lambda has applied it; its
     /// CodeSha256 must then be `codeSha256`.
-    public func updateCode(function: String, to location: CodeLocation, codeSha256: String) async throws
+    package func updateCode(function: String, to location: CodeLocation, codeSha256: String) async throws
         -> FunctionConfiguration
     {
         let waiter = Waiter(clock: clock, sleeper: sleeper, timeout: maxWait)
@@ -105,7 +105,7 @@ public struct CodeUpdateStage: Sendable {
     /// checked. Returns the new version.
     /// `package`: the CodeSha256 of the package this run built when Lambda runs other bytes (a
     /// signed copy): recorded in the description, so a later deploy of the same package skips.
-    public func publish(
+    package func publish(
         function: String, configuration: FunctionConfiguration, provenance: Provenance, package: String? = nil
     ) async throws -> FunctionConfiguration {
         do {
@@ -147,7 +147,7 @@ public struct CodeUpdateStage: Sendable {
     /// (`Creating`) until its snapshot is ready, often a minute or more, and cannot be invoked
     /// meanwhile; as `aws lambda wait published-version-active`. A version that ends `Failed`
     /// stops the deploy before any traffic moves. `onWait` is told each time it waits.
-    public func waitUntilActive(function: String, version: String, onWait: @Sendable (String) -> Void = { _ in })
+    package func waitUntilActive(function: String, version: String, onWait: @Sendable (String) -> Void = { _ in })
         async throws -> FunctionConfiguration
     {
         let ending = try await Waiter(clock: clock, sleeper: sleeper, timeout: maxWait).poll(
@@ -178,7 +178,7 @@ public struct CodeUpdateStage: Sendable {
     /// CodeSha256, or a new one published with that digest and RevisionId as preconditions.
     /// Used when the alias points at `$LATEST`, so that the new code can be shifted in
     /// gradually from a version that cannot change under it.
-    public func baseline(function: String, latest: FunctionConfiguration, provenance: Provenance) async throws -> (
+    package func baseline(function: String, latest: FunctionConfiguration, provenance: Provenance) async throws -> (
         FunctionConfiguration, reused: Bool
     ) {
         let versions = try await lambda.listVersionsByFunction(function)
@@ -223,7 +223,7 @@ public struct CodeUpdateStage: Sendable {
 
 extension CodeUpdateStage {
     /// The package a version's description records (`package <CodeSha256>`), for signed code.
-    public static func recordedPackage(_ description: String) -> String? {
+    package static func recordedPackage(_ description: String) -> String? {
         let words = description.split(separator: " ")
         guard description.hasPrefix("lambda-shift "), words.count > 2, words[1] == "package" else { return nil }
         return String(words[2])
@@ -231,6 +231,6 @@ extension CodeUpdateStage {
 }
 
 extension DeployError: LambdaShiftError {
-    public var sentence: String { message }
-    public var exitCode: Int32 { ExitStatus.failed }
+    package var sentence: String { message }
+    package var exitCode: Int32 { ExitStatus.failed }
 }

@@ -7,15 +7,15 @@ import Ports
 
 /// A package signed by AWS Signer: the job, and the signed object (a new object Signer wrote)
 /// with its SHA-256, which is what Lambda reports as the code's CodeSha256.
-public struct SignedObject: Sendable, Equatable {
-    public var jobId: String
-    public var bucket: String
-    public var key: String
-    public var versionId: String?
-    public var sha256: [UInt8]
+package struct SignedObject: Sendable, Equatable {
+    package var jobId: String
+    package var bucket: String
+    package var key: String
+    package var versionId: String?
+    package var sha256: [UInt8]
 
     /// base64, as Lambda reports CodeSha256.
-    public var codeSha256: String { ByteEncoding.base64(sha256) }
+    package var codeSha256: String { ByteEncoding.base64(sha256) }
 }
 
 /// `--signing-profile`: signs the uploaded object version with AWS Signer before the code
@@ -23,15 +23,15 @@ public struct SignedObject: Sendable, Equatable {
 /// beside it as a `.sha256` sidecar, so the signed object can be promoted with `--artifact`
 /// like any uploaded package). A failed job is exit 1 with Signer's reason; nothing is published.
 /// https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html
-public struct SigningStage: Sendable {
-    public var signer: any CodeSigner
-    public var store: any ArtifactStore
-    public var clock: any AWSClock
-    public var sleeper: any Sleeper
+package struct SigningStage: Sendable {
+    package var signer: any CodeSigner
+    package var store: any ArtifactStore
+    package var clock: any AWSClock
+    package var sleeper: any Sleeper
     /// The longest a signing job may take.
-    public var maxWait: TimeInterval
+    package var maxWait: TimeInterval
 
-    public init(
+    package init(
         signer: any CodeSigner, store: any ArtifactStore, clock: any AWSClock, sleeper: any Sleeper,
         maxWait: TimeInterval = 600
     ) {
@@ -42,7 +42,7 @@ public struct SigningStage: Sendable {
         self.maxWait = maxWait
     }
 
-    public func sign(_ object: UploadedObject, profile: String, prefix: String, token: String) async throws
+    package func sign(_ object: UploadedObject, profile: String, prefix: String, token: String) async throws
         -> SignedObject
     {
         guard let version = object.versionId, !version.isEmpty else {

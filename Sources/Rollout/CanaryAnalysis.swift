@@ -5,16 +5,16 @@ import FoundationEssentials
 
 /// One version's numbers over a window, from the metrics Lambda publishes per version behind
 /// an alias (Resource = function:alias, ExecutedVersion = N).
-public struct VersionSample: Sendable, Equatable {
-    public var version: String
-    public var invocations: Int
+package struct VersionSample: Sendable, Equatable {
+    package var version: String
+    package var invocations: Int
     /// Errors + Throttles.
-    public var failures: Int
+    package var failures: Int
     /// Duration percentiles in milliseconds; nil when CloudWatch has no data point.
-    public var p50: Double?
-    public var p99: Double?
+    package var p50: Double?
+    package var p99: Double?
 
-    public init(version: String, invocations: Int, failures: Int, p50: Double? = nil, p99: Double? = nil) {
+    package init(version: String, invocations: Int, failures: Int, p50: Double? = nil, p99: Double? = nil) {
         self.version = version
         self.invocations = invocations
         self.failures = failures
@@ -23,35 +23,35 @@ public struct VersionSample: Sendable, Equatable {
     }
 
     /// failures / invocations (0 without invocations).
-    public var failureRate: Double { invocations == 0 ? 0 : Double(failures) / Double(invocations) }
+    package var failureRate: Double { invocations == 0 ? 0 : Double(failures) / Double(invocations) }
 }
 
 /// The new version beside the stable one over the same window, and what was concluded.
-public struct CanaryComparison: Sendable, Equatable {
-    public enum Verdict: String, Sendable, Equatable {
+package struct CanaryComparison: Sendable, Equatable {
+    package enum Verdict: String, Sendable, Equatable {
         case pass, fail, inconclusive
     }
-    public var stable: VersionSample
-    public var candidate: VersionSample
-    public var verdict: Verdict
+    package var stable: VersionSample
+    package var candidate: VersionSample
+    package var verdict: Verdict
     /// Why, in one clause per check.
-    public var reasons: [String]
+    package var reasons: [String]
     /// The one-sided p-value of the error-rate excess, when it was tested.
-    public var pValue: Double?
+    package var pValue: Double?
 }
 
 /// The limits a comparison applies.
-public struct CanaryLimits: Sendable, Equatable {
+package struct CanaryLimits: Sendable, Equatable {
     /// How far the new version's failure rate may exceed the stable one's, in percentage points.
-    public var maxErrorRateIncreasePoints: Double?
+    package var maxErrorRateIncreasePoints: Double?
     /// How far the new version's p99 Duration may exceed the stable one's, in percent.
-    public var maxDurationIncreasePercent: Double?
+    package var maxDurationIncreasePercent: Double?
     /// The confidence an excess needs to count (0.95: a one-sided p-value below 0.05).
-    public var confidence: Double
+    package var confidence: Double
     /// The fewest invocations of each version worth a verdict.
-    public var minInvocations: Int
+    package var minInvocations: Int
 
-    public init(
+    package init(
         maxErrorRateIncreasePoints: Double?, maxDurationIncreasePercent: Double?, confidence: Double = 0.95,
         minInvocations: Int
     ) {
@@ -65,7 +65,7 @@ public struct CanaryLimits: Sendable, Equatable {
     /// margin that is significant at `confidence`, or a p99 over the allowed increase), is
     /// inconclusive with too few invocations of either version or without Duration data,
     /// and passes otherwise.
-    public func judge(stable: VersionSample, candidate: VersionSample) -> CanaryComparison {
+    package func judge(stable: VersionSample, candidate: VersionSample) -> CanaryComparison {
         var reasons: [String] = []
         var failed = false, inconclusive = false
         var pValue: Double?
@@ -132,37 +132,37 @@ public struct CanaryLimits: Sendable, Equatable {
     }
 
     /// The fewest calls of each version for which a p99 is more than the slowest call.
-    public static let p99Sample = 100
+    package static let p99Sample = 100
 
     // Locale-free formatting: the same text on every machine.
-    public static func percent(_ rate: Double) -> String { Decimals.text(rate * 100, decimals: 2) + "%" }
+    package static func percent(_ rate: Double) -> String { Decimals.text(rate * 100, decimals: 2) + "%" }
     static func points(_ difference: Double) -> String { signed(difference * 100) + " pp" }
     static func signed(_ value: Double) -> String {
         value.isInfinite ? (value > 0 ? "+inf" : "-inf") : (value >= 0 ? "+" : "") + Decimals.text(value, decimals: 1)
     }
-    public static func milliseconds(_ value: Double) -> String { Decimals.text(value, decimals: 1) + " ms" }
+    package static func milliseconds(_ value: Double) -> String { Decimals.text(value, decimals: 1) + " ms" }
     static func pValueText(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : Decimals.text(p, decimals: 4) }
 }
 
 /// Compares the new version with the stable one behind the same alias, over the same window
 /// (CloudWatch splits an alias's metrics by ExecutedVersion): failure rate by a one-sided
 /// score test against a margin, p99 Duration against an allowed increase.
-public struct ComparativeGate: HealthGate {
-    public var cloudWatch: any MetricsAPI
-    public var function: String
-    public var alias: String
-    public var limits: CanaryLimits
-    public var name: String { "canary" }
-    public var comparesVersions: Bool { true }
+package struct ComparativeGate: HealthGate {
+    package var cloudWatch: any MetricsAPI
+    package var function: String
+    package var alias: String
+    package var limits: CanaryLimits
+    package var name: String { "canary" }
+    package var comparesVersions: Bool { true }
 
-    public init(cloudWatch: any MetricsAPI, function: String, alias: String, limits: CanaryLimits) {
+    package init(cloudWatch: any MetricsAPI, function: String, alias: String, limits: CanaryLimits) {
         self.cloudWatch = cloudWatch
         self.function = function
         self.alias = alias
         self.limits = limits
     }
 
-    public func evaluate(_ window: GateWindow) async throws -> GateResult {
+    package func evaluate(_ window: GateWindow) async throws -> GateResult {
         guard let stableVersion = window.stableVersion else {
             return GateResult(
                 gate: name, passed: true, detail: "not judged: version \(window.newVersion) serves alone")
@@ -209,13 +209,13 @@ public struct ComparativeGate: HealthGate {
 }
 
 /// One weighted step of a rollout as the canary analysis saw it, for reports.
-public struct CanaryStep: Sendable, Equatable {
-    public var weightBasisPoints: Int
-    public var comparison: CanaryComparison
+package struct CanaryStep: Sendable, Equatable {
+    package var weightBasisPoints: Int
+    package var comparison: CanaryComparison
     /// What the rollout did with the verdict, in words.
-    public var action: String
+    package var action: String
 
-    public init(weightBasisPoints: Int, comparison: CanaryComparison, action: String) {
+    package init(weightBasisPoints: Int, comparison: CanaryComparison, action: String) {
         self.weightBasisPoints = weightBasisPoints
         self.comparison = comparison
         self.action = action

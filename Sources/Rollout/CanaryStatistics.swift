@@ -2,7 +2,7 @@ import Glibc
 
 /// The statistics the canary analysis rests on, written out so each can be checked against an
 /// independent implementation (statsmodels, in the tests).
-public enum CanaryStatistics {
+package enum CanaryStatistics {
     /// One-sided score test that the new version's failure rate exceeds the stable version's
     /// by more than `margin` (a difference of proportions, 0.01 = 1 percentage point):
     /// H0: p_new − p_stable ≤ margin against H1: p_new − p_stable > margin. The statistic is
@@ -10,7 +10,7 @@ public enum CanaryStatistics {
     /// restricted to p_new − p_stable = margin (Farrington and Manning's 1990 closed form),
     /// with the N/(N−1) correction. Unlike the plain Wald test it behaves with few events and
     /// zero counts, which a quiet canary has. Returns the z statistic and its one-sided p-value.
-    public static func excessTest(
+    package static func excessTest(
         failuresNew x1: Int, invocationsNew n1: Int, failuresStable x2: Int, invocationsStable n2: Int,
         margin: Double
     ) -> (z: Double, pValue: Double) {
@@ -56,5 +56,5 @@ public enum CanaryStatistics {
     }
 
     /// P(Z > z) for a standard normal Z.
-    public static func upperTail(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
+    package static func upperTail(_ z: Double) -> Double { 0.5 * erfc(z / 2.0.squareRoot()) }
 }

@@ -14,28 +14,28 @@ import FoundationEssentials
 /// before it (a description Terraform set) is kept. Lambda allows 256 characters; the oldest
 /// entries are dropped to fit.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html#lambda-UpdateAlias-request-Description
-public struct DeployHistory: Sendable, Equatable {
+package struct DeployHistory: Sendable, Equatable {
     /// Versions that served all traffic after passing their gates, newest first.
-    public var good: [String]
+    package var good: [String]
     /// Versions that failed a gate or a smoke test during a deploy, newest first.
-    public var failed: [String]
+    package var failed: [String]
     /// Versions an operator's `rollback` moved the alias away from, newest first.
-    public var rolledBack: [String]
+    package var rolledBack: [String]
     /// The description's own text, outside the record.
-    public var text: String
+    package var text: String
     /// A detached rollout in progress (`deploy --detach`), nil when there is none.
-    public var rollout: RolloutRecord?
+    package var rollout: RolloutRecord?
 
     static let limit = 256
     static let keep = 10
     /// The most of the description's own text kept beside a record: the rest of Lambda's 256 is
     /// the room a record needs (a version in each field and a rollout record: 140 at most).
     /// Longer text is refused before any change (`textRefusal`), never cut silently.
-    public static let textLimit = 115
+    package static let textLimit = 115
 
     /// The sentence refusing a description whose own text leaves no room for the record, nil
     /// when it fits.
-    public func textRefusal(alias: String) -> String? {
+    package func textRefusal(alias: String) -> String? {
         let length = text.unicodeScalars.count
         guard length > Self.textLimit else { return nil }
         return
@@ -44,14 +44,14 @@ public struct DeployHistory: Sendable, Equatable {
 
     /// The record's field names: the record's own format (it outlives any run), not outcome
     /// words, though `failed` and `rolled-back` read alike.
-    public enum Field: String, Sendable, CaseIterable {
+    package enum Field: String, Sendable, CaseIterable {
         case good
         case failed
         case rolledBack = "rolled-back"
     }
 
     /// The versions a field holds.
-    public func versions(_ field: Field) -> [String] {
+    package func versions(_ field: Field) -> [String] {
         switch field {
         case .good: good
         case .failed: failed
@@ -59,7 +59,7 @@ public struct DeployHistory: Sendable, Equatable {
         }
     }
 
-    public init(
+    package init(
         good: [String] = [], failed: [String] = [], rolledBack: [String] = [], text: String = "",
         rollout: RolloutRecord? = nil
     ) {
@@ -71,16 +71,16 @@ public struct DeployHistory: Sendable, Equatable {
     }
 
     /// Whether the description held a record at all.
-    public var isEmpty: Bool { good.isEmpty && failed.isEmpty && rolledBack.isEmpty }
+    package var isEmpty: Bool { good.isEmpty && failed.isEmpty && rolledBack.isEmpty }
 
     /// What the record holds, for sentences: `good 5, 3; failed 4; rolled back none`.
-    public var described: String {
+    package var described: String {
         func list(_ versions: [String]) -> String { versions.isEmpty ? "none" : versions.joined(separator: ", ") }
         return "good \(list(good)); failed \(list(failed)); rolled back \(list(rolledBack))"
     }
 
     /// Reads the record from an alias description (an empty history when there is none).
-    public init(description: String) {
+    package init(description: String) {
         guard let open = description.lastRange(of: "[lambda-shift "),
             let close = description[open.upperBound...].firstIndex(of: "]")
         else {
@@ -113,14 +113,14 @@ public struct DeployHistory: Sendable, Equatable {
 
     /// The same history without a rollout record: what a run writes that starts over a record
     /// the preflight found ended (someone moved the alias off its steps).
-    public var withoutRollout: DeployHistory {
+    package var withoutRollout: DeployHistory {
         var next = self
         next.rollout = nil
         return next
     }
 
     /// After `version` served all traffic and passed its gates.
-    public func succeeded(_ version: String) -> DeployHistory {
+    package func succeeded(_ version: String) -> DeployHistory {
         var next = self
         next.good = [version] + good.filter { $0 != version }
         next.failed = failed.filter { $0 != version }
@@ -129,7 +129,7 @@ public struct DeployHistory: Sendable, Equatable {
     }
 
     /// After `version` failed a gate or a smoke test during a deploy.
-    public func failed(_ version: String) -> DeployHistory {
+    package func failed(_ version: String) -> DeployHistory {
         var next = self
         next.failed = [version] + failed.filter { $0 != version }
         next.good = good.filter { $0 != version }
@@ -139,7 +139,7 @@ public struct DeployHistory: Sendable, Equatable {
 
     /// After an operator's `rollback` moved the alias away from `version`: not wanted now, so
     /// never returned to automatically, but not judged either (a good version stays good).
-    public func rolledBack(_ version: String) -> DeployHistory {
+    package func rolledBack(_ version: String) -> DeployHistory {
         var next = self
         next.rolledBack = [version] + rolledBack.filter { $0 != version }
         return next
@@ -147,14 +147,14 @@ public struct DeployHistory: Sendable, Equatable {
 
     /// The newest version that was live and healthy, other than `current`, and neither failed
     /// nor rolled back since.
-    public func lastGood(excluding current: String) -> String? {
+    package func lastGood(excluding current: String) -> String? {
         good.first { $0 != current && !failed.contains($0) && !rolledBack.contains($0) }
     }
 
     /// The description to write: the text kept whole (up to `textLimit`; longer text, which
     /// commands refuse before any change, is shortened), then the record of the newest ten good
     /// and ten failed versions, fewer when they must make room, within Lambda's limit.
-    public func rendered() -> String {
+    package func rendered() -> String {
         let own = text.unicodeScalars.count
         let budget = Self.limit - (own > 0 && own <= Self.textLimit ? own + 1 : 0)
         // good= and failed= always (records without rolled-back= read as they did before it); a

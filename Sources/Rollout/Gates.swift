@@ -10,14 +10,14 @@ import Synchronization
 /// Alarms already firing when the deploy began may be ignored (`--alarm-already-firing
 /// ignore`, so the fix for that very alarm can ship): each is left out until it has been seen
 /// out of ALARM once, and gates like any other from then on.
-public struct AlarmGate: HealthGate {
-    public var cloudWatch: any MetricsAPI
-    public var names: [String]
-    public var prefixes: [String]
-    public var name: String { "alarms" }
+package struct AlarmGate: HealthGate {
+    package var cloudWatch: any MetricsAPI
+    package var names: [String]
+    package var prefixes: [String]
+    package var name: String { "alarms" }
     private let ignored: IgnoredAlarms
 
-    public init(cloudWatch: any MetricsAPI, names: [String], prefixes: [String] = [], ignoring: Set<String> = []) {
+    package init(cloudWatch: any MetricsAPI, names: [String], prefixes: [String] = [], ignoring: Set<String> = []) {
         self.cloudWatch = cloudWatch
         self.names = names
         self.prefixes = prefixes
@@ -25,7 +25,7 @@ public struct AlarmGate: HealthGate {
     }
 
     /// The current states, every named alarm required to exist.
-    public func states() async throws -> [AlarmState] {
+    package func states() async throws -> [AlarmState] {
         var found = names.isEmpty ? [] : try await cloudWatch.describeAlarms(names: names, prefix: nil)
         let missing = Set(names).subtracting(found.map(\.name))
         guard missing.isEmpty else {
@@ -51,7 +51,7 @@ public struct AlarmGate: HealthGate {
         return found
     }
 
-    public func evaluate(_ window: GateWindow) async throws -> GateResult {
+    package func evaluate(_ window: GateWindow) async throws -> GateResult {
         let states = try await states()
         let recovered = ignored.release(states.filter { !$0.isFiring }.map(\.name))
         let skipped = ignored.names
@@ -107,16 +107,16 @@ final class IgnoredAlarms: Sendable {
 /// per-version metrics Lambda publishes (dimensions FunctionName, Resource = function:alias,
 /// ExecutedVersion). Fewer invocations than `minInvocations` at the bake's end is no verdict
 /// (inconclusive): no traffic is no proof of health, nor of harm.
-public struct MetricsGate: HealthGate {
-    public var cloudWatch: any MetricsAPI
-    public var function: String
-    public var alias: String
+package struct MetricsGate: HealthGate {
+    package var cloudWatch: any MetricsAPI
+    package var function: String
+    package var alias: String
     /// The highest acceptable (errors + throttles) / invocations, in basis points.
-    public var maxErrorRateBasisPoints: Int
-    public var minInvocations: Int
-    public var name: String { "metrics" }
+    package var maxErrorRateBasisPoints: Int
+    package var minInvocations: Int
+    package var name: String { "metrics" }
 
-    public init(
+    package init(
         cloudWatch: any MetricsAPI, function: String, alias: String, maxErrorRateBasisPoints: Int, minInvocations: Int
     ) {
         self.cloudWatch = cloudWatch
@@ -126,7 +126,7 @@ public struct MetricsGate: HealthGate {
         self.minInvocations = minInvocations
     }
 
-    public func evaluate(_ window: GateWindow) async throws -> GateResult {
+    package func evaluate(_ window: GateWindow) async throws -> GateResult {
         let (newVersion, final) = (window.newVersion, window.final)
         let dimensions = [
             ("FunctionName", function), ("Resource", "\(function):\(alias)"), ("ExecutedVersion", newVersion),
@@ -176,24 +176,24 @@ enum MetricWindow {
 
 /// Invokes the new version itself (qualifier = the version) before any traffic moves; a
 /// function error or an error status fails it.
-public struct SmokeTest: Sendable {
-    public var lambda: any FunctionAPI
-    public var payload: Data
+package struct SmokeTest: Sendable {
+    package var lambda: any FunctionAPI
+    package var payload: Data
     /// The tenant the invoke is for (a tenant-isolated function needs one).
-    public var tenantId: String?
+    package var tenantId: String?
     /// `--show-smoke-response`: whether the report quotes the response (its first 300 bytes). A
     /// function's answer may hold what no log should (a token, a customer's record), so by
     /// default only its size is reported.
-    public var showsResponse: Bool
+    package var showsResponse: Bool
 
-    public init(lambda: any FunctionAPI, payload: Data, tenantId: String? = nil, showsResponse: Bool = false) {
+    package init(lambda: any FunctionAPI, payload: Data, tenantId: String? = nil, showsResponse: Bool = false) {
         self.lambda = lambda
         self.payload = payload
         self.tenantId = tenantId
         self.showsResponse = showsResponse
     }
 
-    public func run(function: String, version: String) async throws -> GateResult {
+    package func run(function: String, version: String) async throws -> GateResult {
         let result = try await lambda.invoke(function, qualifier: version, payload: payload, tenantId: tenantId)
         let body =
             showsResponse

@@ -2,20 +2,20 @@ import FoundationEssentials
 import Ports
 
 /// The verdict of a health gate after a bake.
-public struct GateResult: Sendable, Equatable {
-    public var gate: String
-    public var passed: Bool
-    public var detail: String
+package struct GateResult: Sendable, Equatable {
+    package var gate: String
+    package var passed: Bool
+    package var detail: String
     /// Too little evidence for a verdict either way (too few invocations, no data): not
     /// `passed`, and not a failure; the bake is extended, then `--on-inconclusive` decides.
-    public var inconclusive: Bool
+    package var inconclusive: Bool
     /// The side-by-side numbers of a comparative gate.
-    public var comparison: CanaryComparison?
+    package var comparison: CanaryComparison?
     /// Not failed so far, on too little evidence to call it healthy (a check during the bake
     /// with fewer invocations than the minimum): reports say "no verdict yet", never "ok".
-    public var provisional: Bool
+    package var provisional: Bool
 
-    public init(
+    package init(
         gate: String, passed: Bool, detail: String, inconclusive: Bool = false, comparison: CanaryComparison? = nil,
         provisional: Bool = false
     ) {
@@ -28,22 +28,22 @@ public struct GateResult: Sendable, Equatable {
     }
 
     /// Failed with evidence (not merely inconclusive).
-    public var failed: Bool { !passed && !inconclusive }
+    package var failed: Bool { !passed && !inconclusive }
 }
 
 /// What a gate judges: the new version over `start…end`, beside the stable version while both
 /// serve the alias.
-public struct GateWindow: Sendable, Equatable {
-    public var newVersion: String
+package struct GateWindow: Sendable, Equatable {
+    package var newVersion: String
     /// The version serving the rest of the alias's traffic during a weighted step; nil once the
     /// new version serves alone (after the flip).
-    public var stableVersion: String?
-    public var start: Date
-    public var end: Date
+    package var stableVersion: String?
+    package var start: Date
+    package var end: Date
     /// False for a check during the bake: a breach fails at once, but too little evidence so
     /// far is not yet a verdict; at the bake's end (`final`) it is.
-    public var final: Bool
-    public init(
+    package var final: Bool
+    package init(
         newVersion: String, stableVersion: String? = nil, start: Date, end: Date, final: Bool
     ) {
         self.newVersion = newVersion
@@ -56,7 +56,7 @@ public struct GateWindow: Sendable, Equatable {
 
 /// A health check watched during every bake and judged at its end: alarms, per-version
 /// metrics, the comparison of the new version with the stable one, …
-public protocol HealthGate: Sendable {
+package protocol HealthGate: Sendable {
     var name: String { get }
     /// Whether the gate needs the stable version beside the new one (it is judged only while
     /// both serve: during weighted steps, not after the flip).
@@ -65,5 +65,5 @@ public protocol HealthGate: Sendable {
 }
 
 extension HealthGate {
-    public var comparesVersions: Bool { false }
+    package var comparesVersions: Bool { false }
 }

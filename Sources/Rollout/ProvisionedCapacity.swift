@@ -9,15 +9,15 @@ import FoundationEssentials
 /// before `READY` judges cold starts, not code.
 /// https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html
 /// https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
-public struct CapacityWait: Sendable, Equatable {
+package struct CapacityWait: Sendable, Equatable {
     /// The alias (or version) whose configuration is read.
-    public var qualifier: String
+    package var qualifier: String
     /// `alias live`, `version 4`: how reports name it.
-    public var label: String
+    package var label: String
     /// `--provisioned-concurrency-timeout`: the longest wait for `READY`, seconds.
-    public var timeoutSeconds: Int
+    package var timeoutSeconds: Int
 
-    public init(qualifier: String, label: String, timeoutSeconds: Int) {
+    package init(qualifier: String, label: String, timeoutSeconds: Int) {
         self.qualifier = qualifier
         self.label = label
         self.timeoutSeconds = timeoutSeconds
@@ -25,7 +25,7 @@ public struct CapacityWait: Sendable, Equatable {
 
     /// Reads the configuration until it is `READY` or `FAILED`, or the timeout passes (polls back
     /// off from 1 s to 5 s). Nil when the qualifier has no provisioned concurrency (any more).
-    public func wait(
+    package func wait(
         function: String, api: any AliasAPI, clock: any AWSClock, sleeper: any Sleeper
     ) async throws -> CapacityCheck? {
         let start = clock.now()
@@ -47,24 +47,24 @@ public struct CapacityWait: Sendable, Equatable {
 
 /// What a wait for provisioned concurrency found: `READY`, `FAILED` (with Lambda's reason), or
 /// still not ready at the timeout.
-public struct CapacityCheck: Sendable, Equatable {
-    public var label: String
-    public var config: ProvisionedConcurrency
-    public var seconds: Int
-    public var timedOut: Bool
+package struct CapacityCheck: Sendable, Equatable {
+    package var label: String
+    package var config: ProvisionedConcurrency
+    package var seconds: Int
+    package var timedOut: Bool
 
-    public init(label: String, config: ProvisionedConcurrency, seconds: Int, timedOut: Bool) {
+    package init(label: String, config: ProvisionedConcurrency, seconds: Int, timedOut: Bool) {
         self.label = label
         self.config = config
         self.seconds = seconds
         self.timedOut = timedOut
     }
 
-    public var ready: Bool { config.isReady && !timedOut }
+    package var ready: Bool { config.isReady && !timedOut }
 
     /// `READY: 10 of 10 allocated after 4s`, `FAILED after 6s: <Lambda's reason>`,
     /// `still IN_PROGRESS after 900s (--provisioned-concurrency-timeout): 4 of 10 allocated`.
-    public var detail: String {
+    package var detail: String {
         let allocated = "\(config.allocated) of \(config.requested) allocated"
         if ready { return "READY: \(allocated) after \(seconds)s" }
         if config.isFailed { return "FAILED after \(seconds)s: \(config.statusReason ?? "Lambda gave no reason")" }
@@ -72,5 +72,5 @@ public struct CapacityCheck: Sendable, Equatable {
     }
 
     /// The sentence of a rollback it caused.
-    public var failure: String { "provisioned concurrency of \(label) \(detail)" }
+    package var failure: String { "provisioned concurrency of \(label) \(detail)" }
 }

@@ -5,7 +5,7 @@ import AWSServices
 import FoundationEssentials
 
 /// Where a detached rollout stands after a `deploy --detach` or an `advance` run.
-public enum DetachedProgress: Sendable, Equatable {
+package enum DetachedProgress: Sendable, Equatable {
     /// The alias is at the record's step, baking until its due time.
     case inProgress(RolloutRecord)
     /// The current step's bake has not elapsed, or its gates have no verdict yet (`why`):
@@ -27,7 +27,7 @@ extension RolloutEngine {
     /// (one UpdateAlias, guarded by the alias's RevisionId), then the wait for provisioned
     /// concurrency; the rest is left to `advance`. A strategy without weighted steps is not
     /// detached (the caller flips as usual).
-    public func startDetached(
+    package func startDetached(
         function: String, alias: String, before: AliasConfiguration, newVersion: String, strategy: Strategy,
         bakeAfterSeconds: Int, gates letters: String, settings: GateSettings
     ) async -> DetachedProgress {
@@ -82,7 +82,7 @@ extension RolloutEngine {
     /// counts), then the next step, the flip, completion, or a restore. `idle`: nobody ran
     /// `advance` for longer than `--max-idle` past the due time: a gate without a verdict then
     /// gets no more time.
-    public func advance(
+    package func advance(
         function: String, alias: String, current: AliasConfiguration, record: RolloutRecord, strategy: Strategy,
         bakeAfterSeconds: Int, maxIdleSeconds: Int
     ) async -> DetachedProgress {

@@ -5,7 +5,7 @@ import AWSServices
 import FoundationEssentials
 
 /// What happened to the alias.
-public enum RolloutOutcome: Sendable, Equatable {
+package enum RolloutOutcome: Sendable, Equatable {
     /// The alias serves the new version alone.
     case completed
     /// A gate failed; the alias was put back as it was.
@@ -27,8 +27,8 @@ public enum RolloutOutcome: Sendable, Equatable {
 }
 
 /// One thing the engine did, for the timeline in reports.
-public struct RolloutEvent: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct RolloutEvent: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case shifted(basisPoints: Int)
         case baking(seconds: Int)
         case gate(GateResult)
@@ -51,8 +51,8 @@ public struct RolloutEvent: Sendable, Equatable {
         /// concurrency (`refusal`): the alias was set to `version` alone instead.
         case routingCleared(version: String, refusal: String)
     }
-    public var at: Date
-    public var kind: Kind
+    package var at: Date
+    package var kind: Kind
 }
 
 /// Moves an alias from its current version to a new one by a strategy: each step sets the
@@ -64,26 +64,26 @@ public struct RolloutEvent: Sendable, Equatable {
 /// exactly as it was found (primary and weights), again guarded by RevisionId. The outcome
 /// is written into the alias's `DeployHistory` with the flip or the restore. Clock and
 /// sleeper are injected.
-public struct RolloutEngine: Sendable {
-    public var api: any AliasAPI
-    public var gates: [any HealthGate]
-    public var clock: any AWSClock
-    public var sleeper: any Sleeper
+package struct RolloutEngine: Sendable {
+    package var api: any AliasAPI
+    package var gates: [any HealthGate]
+    package var clock: any AWSClock
+    package var sleeper: any Sleeper
     /// Seconds between gate checks during a bake.
-    public var gateInterval: Double
+    package var gateInterval: Double
     /// How a bake without a verdict (a gate inconclusive: too little traffic) ends.
-    public var inconclusive: InconclusivePolicy
+    package var inconclusive: InconclusivePolicy
     /// Traffic sent through the alias during each bake, for a function too quiet to judge.
-    public var warming: Warming?
+    package var warming: Warming?
     /// Provisioned concurrency to wait for after every weight change, before the bake starts.
-    public var capacity: CapacityWait?
+    package var capacity: CapacityWait?
     /// Whether completing the shift records the version good. False when a later check of the
     /// run (a post-traffic command) has still to pass: the caller records it then
     /// (`recordSucceeded`), so a run that ends before that leaves the version unverified.
-    public var recordsGoodAtFlip = true
-    public var onEvent: @Sendable (RolloutEvent) -> Void
+    package var recordsGoodAtFlip = true
+    package var onEvent: @Sendable (RolloutEvent) -> Void
 
-    public init(
+    package init(
         api: any AliasAPI, gates: [any HealthGate] = [], clock: any AWSClock = SystemClock(),
         sleeper: any Sleeper = TaskSleeper(),
         gateInterval: Double = 10, inconclusive: InconclusivePolicy = InconclusivePolicy(),
@@ -103,7 +103,7 @@ public struct RolloutEngine: Sendable {
 
     /// Shifts `alias` of `function` to `newVersion`. `before` is the alias as read before the
     /// run (what a rollback restores).
-    public func shift(
+    package func shift(
         function: String, alias: String, before: AliasConfiguration, newVersion: String,
         strategy: Strategy, bakeAfterSeconds: Int = 0
     ) async -> RolloutOutcome {
@@ -284,7 +284,7 @@ public struct RolloutEngine: Sendable {
     /// `before` if it still holds a state this run set, guarded by its current RevisionId. The
     /// version is recorded as rolled back (it passed its own gates, so it is not called failed),
     /// so no later automatic choice returns this target to the release the run aborted.
-    public func undo(function: String, alias: String, before: AliasConfiguration, newVersion: String) async
+    package func undo(function: String, alias: String, before: AliasConfiguration, newVersion: String) async
         -> RolloutOutcome
     {
         await restore(
@@ -296,7 +296,7 @@ public struct RolloutEngine: Sendable {
     /// Records `newVersion` good once every check of its run has passed (the post-traffic
     /// command after the flip), if the alias still serves it alone; guarded by the RevisionId
     /// just read, so someone else's change is never overwritten. False when it was not recorded.
-    public func recordSucceeded(function: String, alias: String, newVersion: String) async -> Bool {
+    package func recordSucceeded(function: String, alias: String, newVersion: String) async -> Bool {
         let api = self.api
         return await Task {
             guard let current = try? await api.getAlias(function: function, alias: alias),
@@ -315,7 +315,7 @@ public struct RolloutEngine: Sendable {
     /// post-traffic command): the new version is recorded as failed, so `rollback` never picks it.
     /// A cancellation there records nothing, as one anywhere else in the run: the version was
     /// not judged.
-    public func revert(
+    package func revert(
         function: String, alias: String, before: AliasConfiguration, newVersion: String, outcome: RolloutOutcome
     ) async -> RolloutOutcome {
         await restore(
@@ -387,7 +387,7 @@ public struct RolloutEngine: Sendable {
 
     /// Lambda's 400 for a routing configuration it cannot serve with the alias's provisioned
     /// concurrency (users report aliases wedged with it until the routing is cleared by hand).
-    public static func refusedForProvisionedConcurrency(_ error: AWSServiceError) -> Bool {
+    package static func refusedForProvisionedConcurrency(_ error: AWSServiceError) -> Bool {
         error.status == 400 && error.message.lowercased().contains("alias configuration for provisioned concurrency")
     }
 
@@ -416,7 +416,7 @@ public struct RolloutEngine: Sendable {
     func emit(_ kind: RolloutEvent.Kind) { onEvent(RolloutEvent(at: clock.now(), kind: kind)) }
 
     /// `version 3` or `version 3 (90%) + version 4 (10%)`.
-    public static func describe(_ alias: AliasConfiguration) -> String {
+    package static func describe(_ alias: AliasConfiguration) -> String {
         guard !alias.additionalVersionWeights.isEmpty else { return "version \(alias.functionVersion)" }
         let routed = alias.additionalVersionWeights.values.reduce(0, +)
         let others = alias.additionalVersionWeights.sorted { $0.key < $1.key }
@@ -427,18 +427,18 @@ public struct RolloutEngine: Sendable {
 
 /// What ends a bake that has no verdict: wait up to `maxBakeSeconds` (default three times the
 /// step's bake), then roll back or proceed.
-public struct InconclusivePolicy: Sendable, Equatable {
-    public enum Decision: String, Sendable, Equatable {
+package struct InconclusivePolicy: Sendable, Equatable {
+    package enum Decision: String, Sendable, Equatable {
         case rollback, proceed
     }
     /// The longest a step may bake, in all; nil: three times its bake.
-    public var maxBakeSeconds: Int?
-    public var decision: Decision
+    package var maxBakeSeconds: Int?
+    package var decision: Decision
 
-    public init(maxBakeSeconds: Int? = nil, decision: Decision = .rollback) {
+    package init(maxBakeSeconds: Int? = nil, decision: Decision = .rollback) {
         self.maxBakeSeconds = maxBakeSeconds
         self.decision = decision
     }
 
-    public func maxBakeSeconds(forBake seconds: Int) -> Int { maxBakeSeconds ?? seconds * 3 }
+    package func maxBakeSeconds(forBake seconds: Int) -> Int { maxBakeSeconds ?? seconds * 3 }
 }

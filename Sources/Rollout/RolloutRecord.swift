@@ -12,27 +12,27 @@ import FoundationEssentials
 /// `rollout=NEW,OLD,STEP,STEPS,SINCE,DUE,STARTED,GATES,SETTINGS` (times in epoch seconds; GATES
 /// the letters of the gates judging it: a alarms, e error rate, c canary comparison, p the
 /// post-traffic command), so `status` can show it without the deploy's settings.
-public struct RolloutRecord: Sendable, Equatable {
+package struct RolloutRecord: Sendable, Equatable {
     /// The version being rolled out, and the one it replaces (the alias's primary until the flip).
-    public var newVersion: String
-    public var oldVersion: String
+    package var newVersion: String
+    package var oldVersion: String
     /// Where the alias is: a weighted step's index (0 … steps − 1), or the number of steps for
     /// the bake after 100 %.
-    public var step: Int
+    package var step: Int
     /// The strategy's weighted steps.
-    public var steps: Int
+    package var steps: Int
     /// When the current step began baking (its weight set and its capacity ready), and when
     /// its bake has elapsed.
-    public var since: Int
-    public var due: Int
+    package var since: Int
+    package var due: Int
     /// When the rollout's first step was taken.
-    public var started: Int
+    package var started: Int
     /// The gates judging it (`GATES` above).
-    public var gates: String
+    package var gates: String
     /// The gate settings it started with (`GateSettings.fingerprint`).
-    public var settings: String
+    package var settings: String
 
-    public init(
+    package init(
         newVersion: String, oldVersion: String, step: Int, steps: Int, since: Int, due: Int, started: Int,
         gates: String, settings: String
     ) {
@@ -48,14 +48,14 @@ public struct RolloutRecord: Sendable, Equatable {
     }
 
     /// The gates' names, from their letters.
-    public var gateNames: [String] {
+    package var gateNames: [String] {
         gates.compactMap {
             ["a": "alarms", "e": "error rate", "c": "canary comparison", "p": "post-traffic command"][$0]
         }
     }
 
     /// `step 1 of 3`, `the bake after 100%`.
-    public var stepDescription: String { step < steps ? "step \(step + 1) of \(steps)" : "the bake after 100%" }
+    package var stepDescription: String { step < steps ? "step \(step + 1) of \(steps)" : "the bake after 100%" }
 
     static let field = "rollout"
 
@@ -83,7 +83,7 @@ public struct RolloutRecord: Sendable, Equatable {
 
     /// The alias as the rollout left it at its current step (nil: past the last weighted step,
     /// the new version alone).
-    public func weight(in strategy: Strategy) -> Double? {
+    package func weight(in strategy: Strategy) -> Double? {
         step < strategy.steps.count ? strategy.steps[step].weight : nil
     }
 
@@ -92,12 +92,12 @@ public struct RolloutRecord: Sendable, Equatable {
     /// Whether `alias` may still be mid-way through this rollout, whatever strategy it was
     /// started with: the old version primary with the new one alone weighted, or the new version
     /// alone during the bake after 100%. Anything else means it ended (by hand, most often).
-    public func mayBeInProgress(_ alias: AliasConfiguration) -> Bool {
+    package func mayBeInProgress(_ alias: AliasConfiguration) -> Bool {
         if alias.functionVersion == oldVersion, Set(alias.additionalVersionWeights.keys) == [newVersion] { return true }
         return step >= steps && alias.functionVersion == newVersion && alias.additionalVersionWeights.isEmpty
     }
 
-    public func matches(_ alias: AliasConfiguration, strategy: Strategy) -> Bool {
+    package func matches(_ alias: AliasConfiguration, strategy: Strategy) -> Bool {
         if let weight = weight(in: strategy) {
             return alias.functionVersion == oldVersion && alias.additionalVersionWeights == [newVersion: weight]
         }
@@ -105,12 +105,12 @@ public struct RolloutRecord: Sendable, Equatable {
     }
 
     /// The bake of the current step, seconds.
-    public func bakeSeconds(in strategy: Strategy, bakeAfterSeconds: Int) -> Int {
+    package func bakeSeconds(in strategy: Strategy, bakeAfterSeconds: Int) -> Int {
         step < strategy.steps.count ? strategy.steps[step].bakeSeconds : bakeAfterSeconds
     }
 
     /// The record at `step`, its bake starting `now`.
-    public func at(step: Int, since now: Int, strategy: Strategy, bakeAfterSeconds: Int) -> RolloutRecord {
+    package func at(step: Int, since now: Int, strategy: Strategy, bakeAfterSeconds: Int) -> RolloutRecord {
         var next = self
         next.step = step
         next.since = now
@@ -122,16 +122,16 @@ public struct RolloutRecord: Sendable, Equatable {
 /// The settings that judge a rollout, fingerprinted into its record: `advance` must judge with
 /// the ones it started with. One digest of them all, then two hex digits per setting, so a
 /// difference can be named.
-public struct GateSettings: Sendable, Equatable {
-    public var values: [(name: String, value: String)]
+package struct GateSettings: Sendable, Equatable {
+    package var values: [(name: String, value: String)]
 
-    public init(_ values: [(name: String, value: String)]) { self.values = values }
+    package init(_ values: [(name: String, value: String)]) { self.values = values }
 
-    public static func == (lhs: GateSettings, rhs: GateSettings) -> Bool {
+    package static func == (lhs: GateSettings, rhs: GateSettings) -> Bool {
         lhs.values.map(\.name) == rhs.values.map(\.name) && lhs.values.map(\.value) == rhs.values.map(\.value)
     }
 
-    public var fingerprint: String {
+    package var fingerprint: String {
         let whole = values.map { "\($0.name)=\($0.value)" }.joined(separator: "\n")
         let each = values.map { ByteEncoding.hex(SHA256Hasher.hash(Array("\($0.name)=\($0.value)".utf8)).prefix(1)) }
         return ByteEncoding.hex(SHA256Hasher.hash(Array(whole.utf8)).prefix(4)) + each.joined()
@@ -139,7 +139,7 @@ public struct GateSettings: Sendable, Equatable {
 
     /// The settings that differ from a recorded fingerprint: empty when it is the same; every
     /// name it cannot tell apart (a different list of settings) otherwise.
-    public func differences(from recorded: String) -> [String] {
+    package func differences(from recorded: String) -> [String] {
         let mine = fingerprint
         guard recorded != mine else { return [] }
         let theirs = Array(recorded.dropFirst(8)), ours = Array(mine.dropFirst(8))

@@ -4,32 +4,32 @@ import AWSCore
 /// version held for a bake time, ending with the full flip. Shares are kept in basis points
 /// (1/100 of a percent) as integers, so steps add up exactly: no float drift, and a schedule
 /// that would never reach 100 % is refused instead of being run.
-public struct Strategy: Sendable, Equatable, CustomStringConvertible {
-    public struct Step: Sendable, Equatable {
+package struct Strategy: Sendable, Equatable, CustomStringConvertible {
+    package struct Step: Sendable, Equatable {
         /// Share of traffic on the new version, in basis points (10,000 = 100 %).
-        public var basisPoints: Int
+        package var basisPoints: Int
         /// How long to hold this share (and then check the gates) before the next step.
-        public var bakeSeconds: Int
+        package var bakeSeconds: Int
 
-        public init(basisPoints: Int, bakeSeconds: Int) {
+        package init(basisPoints: Int, bakeSeconds: Int) {
             self.basisPoints = basisPoints
             self.bakeSeconds = bakeSeconds
         }
 
         /// The share as Lambda's alias weight (0…1).
-        public var weight: Double { Double(basisPoints) / 10_000 }
+        package var weight: Double { Double(basisPoints) / 10_000 }
     }
 
-    public var name: String
+    package var name: String
     /// The steps before the flip, shares strictly rising and below 100 %. Empty: all at once.
-    public var steps: [Step]
+    package var steps: [Step]
 
-    public static let allAtOnce = Strategy(name: "AllAtOnce", steps: [])
+    package static let allAtOnce = Strategy(name: "AllAtOnce", steps: [])
 
     /// The time from the first step to the flip, bakes included.
-    public var totalBakeSeconds: Int { steps.reduce(0) { $0 + $1.bakeSeconds } }
+    package var totalBakeSeconds: Int { steps.reduce(0) { $0 + $1.bakeSeconds } }
 
-    public var description: String {
+    package var description: String {
         guard !steps.isEmpty else { return "\(name): all traffic at once" }
         return "\(name): "
             + steps.map { "\(Self.percent($0.basisPoints)) for \(Self.duration($0.bakeSeconds))" }.joined(
@@ -41,7 +41,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     /// `CodeDeployDefault.Lambda` prefix) and a short form for any shape:
     /// `all-at-once`, `canary:10%:5m`, `linear:20%:30s`, `steps:5%@30s,25%@1m,50%@2m`.
     /// Durations take `s`, `m` and `h` (`1m30s`), or bare seconds.
-    public static func parse(_ text: String) throws -> Strategy {
+    package static func parse(_ text: String) throws -> Strategy {
         let spec = text.trimmed(newlines: false)
         var name = spec
         if name.hasPrefix("CodeDeployDefault.Lambda") {
@@ -145,7 +145,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `10%`, `12.5%` or `2.25%` in basis points; more precision than 1/100 % is refused.
-    public static func basisPoints(_ text: String, in spec: String) throws -> Int {
+    package static func basisPoints(_ text: String, in spec: String) throws -> Int {
         var number = text.trimmed(newlines: false)
         if number.hasSuffix("%") { number.removeLast() }
         let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
@@ -170,7 +170,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
 
     /// A rate limit in percent (`0`, `1`, `2.5%`) in basis points: 0% (no error at all) is
     /// allowed, negatives and more than 100% are not. `origin` names the setting.
-    public static func rate(_ text: String, in origin: String) throws -> Int {
+    package static func rate(_ text: String, in origin: String) throws -> Int {
         let trimmed = text.trimmed(newlines: false)
         if trimmed == "0" || trimmed == "0%" || trimmed == "0.0" || trimmed == "0.00" { return 0 }
         do {
@@ -183,7 +183,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `14d`, `36h`, `90m` or any duration `seconds` reads, in seconds (days allowed).
-    public static func days(_ text: String, in spec: String) throws -> Int {
+    package static func days(_ text: String, in spec: String) throws -> Int {
         let trimmed = text.trimmed(newlines: false)
         if trimmed.hasSuffix("d"), let days = Int(trimmed.dropLast()), days >= 0 {
             return try bounded(days <= longestSeconds / 86_400 ? days * 86_400 : nil, text, in: spec)
@@ -193,10 +193,10 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
 
     /// The longest duration any setting takes, 100 years: far beyond every bake, timeout or age,
     /// and small enough that a strategy's total and a sleep in nanoseconds cannot overflow.
-    public static let longestSeconds = 100 * 365 * 86_400
+    package static let longestSeconds = 100 * 365 * 86_400
 
     /// `90`, `30s`, `5m`, `1h`, `1m30s` in seconds.
-    public static func seconds(_ text: String, in spec: String) throws -> Int {
+    package static func seconds(_ text: String, in spec: String) throws -> Int {
         let trimmed = text.trimmed(newlines: false)
         if let plain = Int(trimmed), plain >= 0 { return try bounded(plain, text, in: spec) }
         var total = 0, digits = "", overflowed = false
@@ -237,7 +237,7 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
     ]
 
     /// Basis points as a percentage, locale-free: 1000 → 10%, 250 → 2.5%, 5 → 0.05%.
-    public static func percent(_ basisPoints: Int) -> String { Decimals.text(Double(basisPoints) / 100) + "%" }
+    package static func percent(_ basisPoints: Int) -> String { Decimals.text(Double(basisPoints) / 100) + "%" }
 
     static func duration(_ seconds: Int) -> String {
         if seconds >= 60 && seconds % 60 == 0 { return "\(seconds / 60)m" }
@@ -246,15 +246,15 @@ public struct Strategy: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A strategy that cannot be run as given (exit 2, before anything changes).
-public struct StrategyError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct StrategyError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 import FoundationEssentials
 
 extension StrategyError: LambdaShiftError {
-    public var sentence: String { message }
-    public var exitCode: Int32 { ExitStatus.usage }
+    package var sentence: String { message }
+    package var exitCode: Int32 { ExitStatus.usage }
 }

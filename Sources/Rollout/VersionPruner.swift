@@ -4,14 +4,14 @@ import AWSServices
 
 /// `--keep-versions N`: deletes published versions beyond the newest N, never one that any
 /// alias points to (as primary or weighted).
-public struct VersionPruner: Sendable {
-    public var lambda: any FunctionAPI
+package struct VersionPruner: Sendable {
+    package var lambda: any FunctionAPI
 
-    public init(lambda: any FunctionAPI) { self.lambda = lambda }
+    package init(lambda: any FunctionAPI) { self.lambda = lambda }
 
     /// The versions that would go, oldest first, and those kept because durable executions
     /// still run on them (an execution is pinned to the version that started it).
-    public func candidates(function: String, keep: Int) async throws -> (doomed: [String], running: [String]) {
+    package func candidates(function: String, keep: Int) async throws -> (doomed: [String], running: [String]) {
         let numbers = try await lambda.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
         var protected = Set(numbers.suffix(max(0, keep)))
         for alias in try await lambda.listAliases(function) {
@@ -26,7 +26,7 @@ public struct VersionPruner: Sendable {
     }
 
     /// Deletes them; returns what was deleted and what durable executions kept.
-    public func prune(function: String, keep: Int) async throws -> (deleted: [String], running: [String]) {
+    package func prune(function: String, keep: Int) async throws -> (deleted: [String], running: [String]) {
         let (doomed, running) = try await candidates(function: function, keep: keep)
         for version in doomed { try await lambda.deleteFunctionVersion(function, version: version) }
         return (doomed, running)
@@ -35,12 +35,12 @@ public struct VersionPruner: Sendable {
 
 /// The versions durable executions still run on, asked only of a durable function and only
 /// when there is a version to delete.
-public struct DurableVersions: Sendable {
-    public var lambda: any FunctionAPI
+package struct DurableVersions: Sendable {
+    package var lambda: any FunctionAPI
 
-    public init(lambda: any FunctionAPI) { self.lambda = lambda }
+    package init(lambda: any FunctionAPI) { self.lambda = lambda }
 
-    public func running(_ function: String, among versions: [String]) async throws -> Set<String> {
+    package func running(_ function: String, among versions: [String]) async throws -> Set<String> {
         guard !versions.isEmpty, try await lambda.getFunctionConfiguration(function, qualifier: nil).durable else {
             return []
         }

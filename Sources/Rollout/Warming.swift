@@ -2,11 +2,11 @@ import FoundationEssentials
 
 /// Invocations of the alias spread over every weighted step's bake (`--warm-invocations`), so a
 /// quiet function has traffic to judge. They run the function: they have its side effects.
-public struct Warming: Sendable {
-    public var invocationsPerStep: Int
-    public var invoke: @Sendable () async throws -> Void
+package struct Warming: Sendable {
+    package var invocationsPerStep: Int
+    package var invoke: @Sendable () async throws -> Void
 
-    public init(invocationsPerStep: Int, invoke: @escaping @Sendable () async throws -> Void) {
+    package init(invocationsPerStep: Int, invoke: @escaping @Sendable () async throws -> Void) {
         self.invocationsPerStep = invocationsPerStep
         self.invoke = invoke
     }

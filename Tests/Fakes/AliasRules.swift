@@ -6,8 +6,8 @@ import AWSServices
 /// exactly one additional version and never involves `$LATEST` (400); each accepted update gets
 /// a new RevisionId. Nil version or weights keep what the alias has; a nil description keeps it.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateAlias.html
-public enum AliasRules {
-    public static func update(
+package enum AliasRules {
+    package static func update(
         _ alias: inout AliasConfiguration, version: String?, weights: [String: Double]?, revisionId: String?,
         description: String?, newRevisionId: String
     ) throws {
@@ -27,7 +27,7 @@ public enum AliasRules {
     }
 
     /// Lambda's answer to a stale RevisionId.
-    public static func precondition() -> AWSServiceError {
+    package static func precondition() -> AWSServiceError {
         AWSServiceError(
             service: "Lambda", operation: "UpdateAlias", code: "PreconditionFailedException",
             message: "The Revision Id provided does not match the latest Revision Id.", status: 412, requestId: nil)

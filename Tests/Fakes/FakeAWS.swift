@@ -9,67 +9,67 @@ import Synchronization
 /// Lambda in memory, with the semantics a deploy relies on: RevisionIds on $LATEST and on
 /// aliases (412 on a stale one), CodeSha256 preconditions, published versions, Lambda's
 /// weighted-alias rules, scripted invoke errors, and a switch that makes alias updates fail.
-public final class FakeLambda: FunctionAPI {
-    public struct State {
-        public var latestSha: String
-        public var latestRevision = "f0"
-        public var versions: [String: FunctionConfiguration] = [:]
-        public var nextVersion = 1
-        public var aliases: [String: AliasConfiguration] = [:]
-        public var revision = 0
-        public var failingInvokes: Set<String> = []
-        public var failAliasUpdatesAfter: Int?
-        public var aliasUpdates: [(version: String, weights: [String: Double])] = []
+package final class FakeLambda: FunctionAPI {
+    package struct State {
+        package var latestSha: String
+        package var latestRevision = "f0"
+        package var versions: [String: FunctionConfiguration] = [:]
+        package var nextVersion = 1
+        package var aliases: [String: AliasConfiguration] = [:]
+        package var revision = 0
+        package var failingInvokes: Set<String> = []
+        package var failAliasUpdatesAfter: Int?
+        package var aliasUpdates: [(version: String, weights: [String: Double])] = []
         /// The description each alias update left, in order.
-        public var aliasDescriptions: [String] = []
-        public var mutations: [String] = []
-        public var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
+        package var aliasDescriptions: [String] = []
+        package var mutations: [String] = []
+        package var onUpdateAlias: (@Sendable (FakeLambda) -> Void)?
         /// `Zip` or `Image`, and the architecture: the function's for life.
-        public var packageType = "Zip"
-        public var architecture = "x86_64"
+        package var packageType = "Zip"
+        package var architecture = "x86_64"
         /// The function's code signing config; `signedObjects` are the object versions a Signer
         /// job wrote, with the profile version that signed them.
-        public var codeSigning: CodeSigningPolicy?
-        public var signedObjects: [String: String] = [:]
+        package var codeSigning: CodeSigningPolicy?
+        package var signedObjects: [String: String] = [:]
         /// The profile version that signed `$LATEST`'s code (nil: unsigned); versions keep theirs.
-        public var latestSigner: String?
+        package var latestSigner: String?
         /// `$LATEST`'s execution role and dead-letter target; a published version keeps them.
-        public var latestRole: String? = "arn:aws:iam::123456789012:role/svc"
-        public var latestDeadLetter: String?
+        package var latestRole: String? = "arn:aws:iam::123456789012:role/svc"
+        package var latestDeadLetter: String?
         /// A tenant-isolated function, and the tenant of each invoke; a durable function, and the
         /// versions its running executions are pinned to.
-        public var tenantIsolated = false
-        public var invokedTenants: [String?] = []
-        public var durable = false
-        public var runningDurable: Set<String> = []
+        package var tenantIsolated = false
+        package var invokedTenants: [String?] = []
+        package var durable = false
+        package var runningDurable: Set<String> = []
         /// Provisioned concurrency by qualifier (alias or version). After a Put, or a change of
         /// an alias's routing, a configuration reads IN_PROGRESS `allocationReads` times, then
         /// READY, or FAILED when a version it covers is in `failingInit`.
-        public var provisioned: [String: ProvisionedConcurrency] = [:]
-        public var allocationReads = 1
-        public var pendingReads: [String: Int] = [:]
-        public var failingInit: Set<String> = []
+        package var provisioned: [String: ProvisionedConcurrency] = [:]
+        package var allocationReads = 1
+        package var pendingReads: [String: Int] = [:]
+        package var failingInit: Set<String> = []
         /// Alias updates and provisioned-concurrency reads, in order ("update live", "read live READY").
-        public var capacityLog: [String] = []
+        package var capacityLog: [String] = []
     }
 
-    public let name: String
-    public let store: FakeStore
-    public let state: Mutex<State>
+    package let name: String
+    package let store: FakeStore
+    package let state: Mutex<State>
 
-    public init(name: String, code: String, store: FakeStore) {
+    package init(name: String, code: String, store: FakeStore) {
         self.name = name
         self.store = store
         state = Mutex(State(latestSha: code))
     }
 
-    public var mutations: [String] { state.withLock { $0.mutations } }
-    public var aliasUpdates: [(version: String, weights: [String: Double])] { state.withLock { $0.aliasUpdates } }
-    public var aliasDescriptions: [String] { state.withLock { $0.aliasDescriptions } }
-    public func alias(_ alias: String = "live") -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
+    package var mutations: [String] { state.withLock { $0.mutations } }
+    package var aliasUpdates: [(version: String, weights: [String: Double])] { state.withLock { $0.aliasUpdates } }
+    package var aliasDescriptions: [String] { state.withLock { $0.aliasDescriptions } }
+    package func alias(_ alias: String = "live") -> AliasConfiguration? { state.withLock { $0.aliases[alias] } }
 
     /// Publishes the current code as a version and points `alias` at it (a function after its first deploy).
-    public func seedAlias(_ alias: String = "live", onLatest: Bool = false) {
+    package func seedAlias(_ alias: String = "live", onLatest: Bool = false) {
         state.withLock { s in
             if onLatest {
                 s.revision += 1
@@ -86,20 +86,20 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public static func notFound(_ what: String) -> AWSServiceError {
+    package static func notFound(_ what: String) -> AWSServiceError {
         AWSServiceError(
             service: "Lambda", operation: "Get", code: "ResourceNotFoundException", message: "\(what) not found",
             status: 404, requestId: nil)
     }
 
-    public static func precondition() -> AWSServiceError { AliasRules.precondition() }
+    package static func precondition() -> AWSServiceError { AliasRules.precondition() }
 
-    public func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
+    package func getAlias(function: String, alias: String) async throws -> AliasConfiguration {
         guard let found = state.withLock({ $0.aliases[alias] }) else { throw Self.notFound("alias \(alias)") }
         return found
     }
 
-    public func updateAlias(
+    package func updateAlias(
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?
     ) async throws -> AliasConfiguration {
@@ -108,11 +108,11 @@ public final class FakeLambda: FunctionAPI {
             description: description)
     }
 
-    public func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+    package func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
         try await getFunctionConfiguration(name, qualifier: qualifier)
     }
 
-    public func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
+    package func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
         var configuration = try configuration(name, qualifier: qualifier)
         state.withLock { s in
             configuration.packageType = s.packageType
@@ -146,22 +146,22 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
+    package func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
         state.withLock { s in
             [FunctionConfiguration(functionName: name, codeSha256: s.latestSha, revisionId: s.latestRevision)]
                 + s.versions.values.sorted { (Int($0.version) ?? 0) < (Int($1.version) ?? 0) }
         }
     }
 
-    public func listAliases(_ name: String) async throws -> [AliasConfiguration] {
+    package func listAliases(_ name: String) async throws -> [AliasConfiguration] {
         state.withLock { Array($0.aliases.values) }
     }
 
-    public func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
+    package func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
         state.withLock { $0.aliases[alias] }
     }
 
-    public func updateFunctionCode(
+    package func updateFunctionCode(
         _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, revisionId: String?
     ) async throws -> FunctionConfiguration {
         let sha = try store.codeSha256(bucket: s3Bucket, key: s3Key)
@@ -185,16 +185,16 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
+    package func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
         state.withLock { $0.runningDurable.contains(version) }
     }
 
-    public func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
+    package func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
         state.withLock { $0.codeSigning }
     }
 
     /// An image function's code update: the fake's CodeSha256 of an image is its digest's hex.
-    public func updateFunctionCode(_ name: String, imageUri: String, revisionId: String?) async throws
+    package func updateFunctionCode(_ name: String, imageUri: String, revisionId: String?) async throws
         -> FunctionConfiguration
     {
         try state.withLock { s in
@@ -212,7 +212,7 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?)
+    package func publishVersion(_ name: String, codeSha256: String?, revisionId: String?, description: String?)
         async throws
         -> FunctionConfiguration
     {
@@ -237,7 +237,7 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func createAlias(
+    package func createAlias(
         _ name: String, alias: String, version: String, description: String?, additionalVersionWeights: [String: Double]
     ) async throws -> AliasConfiguration {
         state.withLock { s in
@@ -250,7 +250,7 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func updateAlias(
+    package func updateAlias(
         _ name: String, alias: String, version: String?, additionalVersionWeights: [String: Double]?,
         revisionId: String?,
         description: String?
@@ -282,7 +282,7 @@ public final class FakeLambda: FunctionAPI {
     }
 
     /// Someone else moves the alias (a new RevisionId).
-    public func interfere(version: String, weights: [String: Double] = [:]) {
+    package func interfere(version: String, weights: [String: Double] = [:]) {
         state.withLock { s in
             s.revision += 1
             s.aliases["live"]?.functionVersion = version
@@ -291,37 +291,37 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? { nil }
-    public func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+    package func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? { nil }
+    package func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
         FunctionURL(url: "https://\(qualifier).lambda-url.example/", authType: authType)
     }
-    public func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+    package func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
         FunctionURL(url: "https://\(qualifier).lambda-url.example/", authType: authType)
     }
-    public func deleteFunctionURL(_ name: String, qualifier: String) async throws {}
+    package func deleteFunctionURL(_ name: String, qualifier: String) async throws {}
 
-    public func deleteAlias(_ name: String, alias: String) async throws {
+    package func deleteAlias(_ name: String, alias: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteAlias")
             s.aliases[alias] = nil
         }
     }
 
-    public func deleteFunctionVersion(_ name: String, version: String) async throws {
+    package func deleteFunctionVersion(_ name: String, version: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteFunction"); s.versions[version] = nil
         }
     }
 
     /// Gives `qualifier` provisioned concurrency that is READY now.
-    public func seedProvisioned(_ qualifier: String, amount: Int) {
+    package func seedProvisioned(_ qualifier: String, amount: Int) {
         state.withLock {
             $0.provisioned[qualifier] = ProvisionedConcurrency(
                 requested: amount, available: amount, allocated: amount, status: "READY")
         }
     }
 
-    public func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+    package func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
         state.withLock { s in
             guard var config = s.provisioned[qualifier] else { return nil }
             if let left = s.pendingReads[qualifier] {
@@ -347,7 +347,7 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
+    package func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
         -> ProvisionedConcurrency
     {
         state.withLock { s in
@@ -359,7 +359,7 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws {
+    package func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws {
         state.withLock { s in
             s.mutations.append("DeleteProvisionedConcurrencyConfig")
             s.provisioned[qualifier] = nil
@@ -367,7 +367,7 @@ public final class FakeLambda: FunctionAPI {
         }
     }
 
-    public func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String?) async throws
+    package func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String?) async throws
         -> InvokeResult
     {
         let (failing, isolated) = state.withLock { s in
@@ -387,20 +387,20 @@ public final class FakeLambda: FunctionAPI {
 }
 
 /// S3 in memory: keeps each upload's digest so the fake Lambda can report the code it got.
-public final class FakeStore: ArtifactStore {
-    public let objects = Mutex<[String: Data]>([:])
-    public let uploads = Mutex(0)
+package final class FakeStore: ArtifactStore {
+    package let objects = Mutex<[String: Data]>([:])
+    package let uploads = Mutex(0)
 
-    public init() {}
+    package init() {}
 
-    public func probeBucket(_ bucket: String, under prefix: String) async throws {
+    package func probeBucket(_ bucket: String, under prefix: String) async throws {
         guard bucket == "artifacts" else {
             throw AWSServiceError(
                 service: "S3", operation: "GetObject", code: "NoSuchBucket", message: "", status: 404, requestId: nil)
         }
     }
 
-    public func uploadPackage(
+    package func uploadPackage(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String, metadata: [String: String]
     ) async throws -> UploadedObject {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -409,34 +409,34 @@ public final class FakeStore: ArtifactStore {
         return UploadedObject(bucket: bucket, key: key, versionId: "v\(uploads.withLock { $0 })", multipart: false)
     }
 
-    public func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
+    package func putSmallObject(bucket: String, key: String, bytes: [UInt8], contentType: String) async throws {
         objects.withLock { $0[bucket + "/" + key] = Data(bytes) }
     }
 
-    public func readSmallObject(bucket: String, key: String) async throws -> Data? {
+    package func readSmallObject(bucket: String, key: String) async throws -> Data? {
         objects.withLock { $0[bucket + "/" + key] }
     }
 
-    public func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
+    package func sha256OfObject(bucket: String, key: String, versionId: String?) async throws -> [UInt8] {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
             throw FakeLambda.notFound("object \(key)")
         }
         return SHA256Hasher.hash(data)
     }
 
-    public func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
+    package func describeObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectInfo? {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else { return nil }
         return S3ObjectInfo(eTag: nil, versionId: "v1", contentLength: data.count, checksumSHA256: nil, metadata: [:])
     }
 
     /// Set: a package planned above this many bytes goes up while it is written.
-    public let streamingThreshold = Mutex<UInt64?>(nil)
+    package let streamingThreshold = Mutex<UInt64?>(nil)
     /// The uploads begun while packaging, in order.
-    public let streamed = Mutex<[FakePackageUpload]>([])
+    package let streamed = Mutex<[FakePackageUpload]>([])
     /// Set: an upload begun while packaging fails once it is told of bytes.
-    public let streamingFails = Mutex(false)
+    package let streamingFails = Mutex(false)
 
-    public func beginPackageUpload(
+    package func beginPackageUpload(
         path: String, plannedBytes: UInt64, bucket: String, key: String, metadata: [String: String]
     ) async throws -> (any PackageUpload)? {
         guard let threshold = streamingThreshold.withLock({ $0 }), plannedBytes > threshold else { return nil }
@@ -445,7 +445,7 @@ public final class FakeStore: ArtifactStore {
         return upload
     }
 
-    public func codeSha256(bucket: String, key: String) throws -> String {
+    package func codeSha256(bucket: String, key: String) throws -> String {
         guard let data = objects.withLock({ $0[bucket + "/" + key] }) else {
             throw FakeLambda.notFound("object \(key)")
         }
@@ -455,15 +455,15 @@ public final class FakeStore: ArtifactStore {
 
 /// An upload begun while the package is written: keeps what it was told, and on `finish`
 /// stores the file (checking that every prefix it was told was final still is).
-public final class FakePackageUpload: PackageUpload {
-    public enum End: Sendable, Equatable { case open, finished, aborted }
+package final class FakePackageUpload: PackageUpload {
+    package enum End: Sendable, Equatable { case open, finished, aborted }
     let store: FakeStore
     let path: String
     let bucket: String
     let key: String
     /// Each `committed` call: the bytes, and the SHA-256 of that prefix of the file then.
-    public let committed = Mutex<[(bytes: UInt64, prefix: [UInt8])]>([])
-    public let end = Mutex(End.open)
+    package let committed = Mutex<[(bytes: UInt64, prefix: [UInt8])]>([])
+    package let end = Mutex(End.open)
 
     init(store: FakeStore, path: String, bucket: String, key: String) {
         self.store = store
@@ -472,7 +472,7 @@ public final class FakePackageUpload: PackageUpload {
         self.key = key
     }
 
-    public func committed(_ bytes: UInt64) throws {
+    package func committed(_ bytes: UInt64) throws {
         guard bytes > 0 else { return }  // the file may not exist yet
         if store.streamingFails.withLock({ $0 }) {
             throw AWSServiceError(
@@ -483,7 +483,7 @@ public final class FakePackageUpload: PackageUpload {
         committed.withLock { $0.append((bytes, prefix)) }
     }
 
-    public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
+    package func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard UInt64(data.count) == size, SHA256Hasher.hash(data) == sha256 else {
             throw FakeLambda.notFound("a package of \(size) bytes with that digest")
@@ -500,28 +500,28 @@ public final class FakePackageUpload: PackageUpload {
         return UploadedObject(bucket: bucket, key: key, versionId: "v\(count)", multipart: true)
     }
 
-    public func abort() async {
+    package func abort() async {
         end.withLock { if $0 == .open { $0 = .aborted } }
     }
 }
 
 /// CloudWatch in memory: alarm states by name (changeable mid-run) and per-version sums.
-public final class FakeMetrics: MetricsAPI {
-    public let alarms = Mutex<[String: String]>([:])
-    public let invocations = Mutex(0)
-    public let reads = Mutex(0)
+package final class FakeMetrics: MetricsAPI {
+    package let alarms = Mutex<[String: String]>([:])
+    package let invocations = Mutex(0)
+    package let reads = Mutex(0)
     /// Sets an alarm's state after `reads` DescribeAlarms calls.
-    public let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
+    package let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
     /// The alarm history DescribeAlarmHistory answers from.
-    public let history = Mutex<[AlarmTransition]>([])
+    package let history = Mutex<[AlarmTransition]>([])
 
-    public init() {}
+    package init() {}
 
-    public func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
+    package func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
         history.withLock { $0.filter { $0.name == name && $0.at >= start && $0.at <= end } }
     }
 
-    public func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+    package func describeAlarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         let count = reads.withLock {
             $0 += 1; return $0
         }
@@ -534,7 +534,7 @@ public final class FakeMetrics: MetricsAPI {
         }
     }
 
-    public func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
+    package func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
         let count = Double(invocations.withLock { $0 })
         return queries.map {
             MetricResult(id: $0.id, timestamps: [start], values: [$0.id == "invocations" ? count : 0])
@@ -542,27 +542,27 @@ public final class FakeMetrics: MetricsAPI {
     }
 }
 
-public struct FakeIdentity: IdentityAPI {
-    public var account: String
+package struct FakeIdentity: IdentityAPI {
+    package var account: String
 
-    public init(account: String = "123456789012") {
+    package init(account: String = "123456789012") {
         self.account = account
     }
-    public func getCallerIdentity() async throws -> CallerIdentity {
+    package func getCallerIdentity() async throws -> CallerIdentity {
         CallerIdentity(account: account, arn: "arn:aws:iam::\(account):user/ci", userId: "AID")
     }
 }
 
 /// ECR in memory: images by repository, found by tag or digest.
-public final class FakeRegistry: ImageRegistry {
-    public let images = Mutex<[String: [ECRImage]]>([:])
-    public let tags = Mutex<[String: String]>([:])
+package final class FakeRegistry: ImageRegistry {
+    package let images = Mutex<[String: [ECRImage]]>([:])
+    package let tags = Mutex<[String: String]>([:])
 
-    public init() {}
+    package init() {}
 
     /// Pushes `manifest` to `repository` (its digest: the SHA-256 of its bytes), tagged `tag`.
     @discardableResult
-    public func push(_ repository: String, manifest: String, mediaType: String, tag: String? = nil) -> String {
+    package func push(_ repository: String, manifest: String, mediaType: String, tag: String? = nil) -> String {
         let digest = "sha256:" + ByteEncoding.hex(SHA256Hasher.hash(Array(manifest.utf8)))
         images.withLock {
             $0[repository, default: []].append(ECRImage(digest: digest, manifest: manifest, mediaType: mediaType))
@@ -571,7 +571,7 @@ public final class FakeRegistry: ImageRegistry {
         return digest
     }
 
-    public func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws
+    package func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws
         -> ECRImage?
     {
         guard let held = images.withLock({ $0[repository] }) else {
@@ -586,27 +586,27 @@ public final class FakeRegistry: ImageRegistry {
 
 /// AWS Signer in memory: profiles by name; a job copies the object (with a signature appended,
 /// so its digest differs) under the prefix, and tells the fake Lambda who signed it.
-public final class FakeSigner: CodeSigner {
-    public let profiles = Mutex<[String: SigningProfile]>([:])
+package final class FakeSigner: CodeSigner {
+    package let profiles = Mutex<[String: SigningProfile]>([:])
     /// The reason the next job fails, when set.
-    public let failNext = Mutex<String?>(nil)
-    public let jobs = Mutex<[String: SigningJob]>([:])
+    package let failNext = Mutex<String?>(nil)
+    package let jobs = Mutex<[String: SigningJob]>([:])
     let store: FakeStore
     let lambdas: [FakeLambda]
 
-    public init(store: FakeStore, lambdas: [FakeLambda]) {
+    package init(store: FakeStore, lambdas: [FakeLambda]) {
         self.store = store
         self.lambdas = lambdas
     }
 
     @discardableResult
-    public func addProfile(_ name: String, status: String = "Active") -> String {
+    package func addProfile(_ name: String, status: String = "Active") -> String {
         let arn = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/\(name)/v1"
         profiles.withLock { $0[name] = SigningProfile(name: name, versionArn: arn, status: status) }
         return arn
     }
 
-    public func signingProfile(_ name: String) async throws -> SigningProfile {
+    package func signingProfile(_ name: String) async throws -> SigningProfile {
         guard let found = profiles.withLock({ $0[name] }) else {
             throw AWSServiceError(
                 service: "Signer", operation: "GetSigningProfile", code: "ResourceNotFoundException",
@@ -615,7 +615,7 @@ public final class FakeSigner: CodeSigner {
         return found
     }
 
-    public func startSigningJob(
+    package func startSigningJob(
         bucket: String, key: String, version: String, destinationBucket: String, prefix: String, profile: String,
         token: String
     ) async throws -> String {
@@ -646,7 +646,7 @@ public final class FakeSigner: CodeSigner {
         return id
     }
 
-    public func signingJob(_ id: String) async throws -> SigningJob {
+    package func signingJob(_ id: String) async throws -> SigningJob {
         guard let job = jobs.withLock({ $0[id] }) else {
             throw AWSServiceError(
                 service: "Signer", operation: "DescribeSigningJob", code: "ResourceNotFoundException",

@@ -4,13 +4,13 @@ import Ports
 import Synchronization
 
 /// An alias with Lambda's RevisionId semantics, in memory.
-public final class FakeAlias: AliasAPI {
-    public struct Call: Equatable, Sendable {
-        public var version: String
-        public var weights: [String: Double]
-        public var revisionId: String?
+package final class FakeAlias: AliasAPI {
+    package struct Call: Equatable, Sendable {
+        package var version: String
+        package var weights: [String: Double]
+        package var revisionId: String?
 
-        public init(version: String, weights: [String: Double], revisionId: String?) {
+        package init(version: String, weights: [String: Double], revisionId: String?) {
             self.version = version
             self.weights = weights
             self.revisionId = revisionId
@@ -21,9 +21,9 @@ public final class FakeAlias: AliasAPI {
     /// and what each read returned, interleaved with the updates ("update 3 {4: 0.1}").
     private let capacity = Mutex<(answers: [ProvisionedConcurrency], log: [String])>(([], []))
     /// Lambda's answer to an update with weights (nil: accepted).
-    public let refuseWeighted = Mutex<AWSServiceError?>(nil)
+    package let refuseWeighted = Mutex<AWSServiceError?>(nil)
 
-    public init(version: String, weights: [String: Double] = [:]) {
+    package init(version: String, weights: [String: Double] = [:]) {
         state = Mutex(
             (
                 AliasConfiguration(
@@ -32,11 +32,11 @@ public final class FakeAlias: AliasAPI {
             ))
     }
 
-    public var alias: AliasConfiguration { state.withLock { $0.alias } }
-    public var capacityLog: [String] { capacity.withLock { $0.log } }
+    package var alias: AliasConfiguration { state.withLock { $0.alias } }
+    package var capacityLog: [String] { capacity.withLock { $0.log } }
 
     /// Scripts the provisioned concurrency reads return, in order (the last repeats).
-    public func scriptCapacity(_ statuses: [String], requested: Int = 10, reason: String? = nil) {
+    package func scriptCapacity(_ statuses: [String], requested: Int = 10, reason: String? = nil) {
         capacity.withLock {
             $0.answers = statuses.map {
                 ProvisionedConcurrency(
@@ -46,7 +46,7 @@ public final class FakeAlias: AliasAPI {
         }
     }
 
-    public func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+    package func provisionedConcurrency(function: String, qualifier: String) async throws -> ProvisionedConcurrency? {
         capacity.withLock { c in
             guard let first = c.answers.first else { return nil }
             if c.answers.count > 1 { c.answers.removeFirst() }
@@ -54,10 +54,10 @@ public final class FakeAlias: AliasAPI {
             return first
         }
     }
-    public var calls: [Call] { state.withLock { $0.calls } }
+    package var calls: [Call] { state.withLock { $0.calls } }
 
     /// Someone else moves the alias (a new RevisionId).
-    public func interfere(version: String) {
+    package func interfere(version: String) {
         state.withLock { s in
             s.revision += 1
             s.alias = AliasConfiguration(name: "live", functionVersion: version, revisionId: "other-\(s.revision)")
@@ -65,11 +65,11 @@ public final class FakeAlias: AliasAPI {
     }
 
     /// Every update after the first `count` fails with a 500.
-    public func failUpdates(after count: Int) { state.withLock { $0.failUpdatesAfter = count } }
+    package func failUpdates(after count: Int) { state.withLock { $0.failUpdatesAfter = count } }
 
-    public func getAlias(function: String, alias: String) async throws -> AliasConfiguration { self.alias }
+    package func getAlias(function: String, alias: String) async throws -> AliasConfiguration { self.alias }
 
-    public func updateAlias(
+    package func updateAlias(
         function: String, alias: String, version: String, weights: [String: Double], revisionId: String?,
         description: String?
     ) async throws -> AliasConfiguration {

@@ -3,12 +3,12 @@ import Foundation
 /// Runs a Python script with `input` on its standard input; its standard output, or a thrown
 /// error with its standard error when it fails. Independent reference implementations (json,
 /// PyYAML, scipy, botocore) are reached this way.
-public func runPython(_ script: String, input: Data) throws -> Data {
+package func runPython(_ script: String, input: Data) throws -> Data {
     try runPython(arguments: ["-c", script], input: input)
 }
 
 /// Runs `python3` with `arguments` (a script file and its arguments) and `input` on stdin.
-public func runPython(arguments: [String], input: Data) throws -> Data {
+package func runPython(arguments: [String], input: Data) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3"] + arguments
@@ -28,7 +28,7 @@ public func runPython(arguments: [String], input: Data) throws -> Data {
     return output
 }
 
-public struct PythonFailed: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { "python3 failed: \(message)" }
+package struct PythonFailed: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { "python3 failed: \(message)" }
 }

@@ -5,5 +5,5 @@ extension Tag {
     /// botocore, zipfile). Each such test is also named `…Python()`, because `swift test` of
     /// Swift 6.3 filters by name, not yet by tag: `swift test --skip 'Python\\(\\)'` runs the
     /// rest on a machine without Python, and `scripts/test` proves it with Python off PATH.
-    @Tag public static var python: Self
+    @Tag package static var python: Self
 }

@@ -3,19 +3,19 @@ import Foundation
 import Synchronization
 
 /// A transport that answers from a script and records what it was sent.
-public final class ScriptedTransport: HTTPTransport {
-    public enum Step: Sendable {
+package final class ScriptedTransport: HTTPTransport {
+    package enum Step: Sendable {
         case respond(HTTPResponse)
         case fail(HTTPTransportError.Kind)
     }
 
     private let state: Mutex<(steps: [Step], sent: [HTTPRequest])>
 
-    public init(_ steps: [Step]) { state = Mutex((steps, [])) }
+    package init(_ steps: [Step]) { state = Mutex((steps, [])) }
 
-    public var sent: [HTTPRequest] { state.withLock { $0.sent } }
+    package var sent: [HTTPRequest] { state.withLock { $0.sent } }
 
-    public func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse {
         let step: Step = state.withLock { state in
             state.sent.append(request)
             return state.steps.isEmpty ? .fail(.other) : state.steps.removeFirst()
@@ -26,31 +26,31 @@ public final class ScriptedTransport: HTTPTransport {
         }
     }
 
-    public static func json(_ status: Int, _ body: String, headers: HTTPHeaders = [:]) -> Step {
+    package static func json(_ status: Int, _ body: String, headers: HTTPHeaders = [:]) -> Step {
         .respond(HTTPResponse(status: status, headers: headers, body: Data(body.utf8)))
     }
 }
 
 /// A sleeper that records the waits instead of waiting.
-public final class RecordingSleeper: Sleeper {
+package final class RecordingSleeper: Sleeper {
     private let waits = Mutex<[Double]>([])
-    public var recorded: [Double] { waits.withLock { $0 } }
-    public init() {}
-    public func sleep(seconds: Double) async throws {
+    package var recorded: [Double] { waits.withLock { $0 } }
+    package init() {}
+    package func sleep(seconds: Double) async throws {
         try Task.checkCancellation()
         waits.withLock { $0.append(seconds) }
     }
 }
 
 /// A clock tests move by hand.
-public final class ManualClock: AWSClock {
+package final class ManualClock: AWSClock {
     private let current: Mutex<Date>
-    public init(_ start: Date) { current = Mutex(start) }
-    public func now() -> Date { current.withLock { $0 } }
-    public func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    package init(_ start: Date) { current = Mutex(start) }
+    package func now() -> Date { current.withLock { $0 } }
+    package func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-public func testClient(
+package func testClient(
     _ transport: any HTTPTransport, sleeper: RecordingSleeper = RecordingSleeper(), maxAttempts: Int = 3
 ) -> AWSClient {
     AWSClient(

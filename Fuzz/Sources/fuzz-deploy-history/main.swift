@@ -1,5 +1,5 @@
 import FuzzSupport
-import Rollout
+@testable import Rollout
 
 /// The alias description (`DeployHistory(description:)`, with its `RolloutRecord`): the history
 /// read from any description renders within Lambda's 256 characters (counted in Unicode scalars:

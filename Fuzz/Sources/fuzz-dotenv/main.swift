@@ -1,6 +1,6 @@
-import CISupport
+@testable import CISupport
 import FuzzSupport
-import LambdaShiftCore
+@testable import LambdaShiftCore
 
 /// The GitLab dotenv report (`GitLabReporter.dotenv`) and its reading in a later job
 /// (`CIEnvironment.withoutEarlierOutputs`). The input is NUL-separated name, value pairs; names

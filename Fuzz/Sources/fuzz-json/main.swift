@@ -1,5 +1,5 @@
 import FuzzSupport
-import LambdaShiftCore
+@testable import LambdaShiftCore
 
 /// The JSON reader (`JSONValue.parse`): a text that parses is written back (compact and
 /// indented) as text that parses to the same value (numbers compared by value: JSON has one

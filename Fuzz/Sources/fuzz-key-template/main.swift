@@ -1,4 +1,4 @@
-import Config
+@testable import Config
 import FuzzSupport
 
 /// Key and setting templates (`KeyTemplate`, `SettingTemplate`). The input is a template, then

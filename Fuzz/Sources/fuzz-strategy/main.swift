@@ -1,5 +1,5 @@
 import FuzzSupport
-import LambdaShiftCore
+@testable import LambdaShiftCore
 @testable import Rollout
 
 /// Strategies and durations (`Strategy.parse`, `basisPoints`, `rate`, `seconds`, `days`): a

@@ -2,7 +2,7 @@ import Hashing
 import FoundationEssentials
 
 /// Where signed requests get their credentials from.
-public protocol CredentialSource: Sendable {
+package protocol CredentialSource: Sendable {
     func credentials() async throws -> AWSCredentials
     /// Fresh, short-lived credentials of the same identity, limited by a session `policy` (what a
     /// traffic hook gets), or nil when this source cannot make such (see
@@ -11,13 +11,13 @@ public protocol CredentialSource: Sendable {
 }
 
 /// What `narrowed` asks STS for: a session policy, its lifetime and the session's name.
-public struct NarrowedSession: Sendable, Equatable {
+package struct NarrowedSession: Sendable, Equatable {
     /// An IAM policy document (JSON): the session may do only what it and the role both allow.
-    public var policy: String
-    public var durationSeconds: Int
-    public var sessionName: String
+    package var policy: String
+    package var durationSeconds: Int
+    package var sessionName: String
 
-    public init(policy: String, durationSeconds: Int, sessionName: String) {
+    package init(policy: String, durationSeconds: Int, sessionName: String) {
         self.policy = policy
         self.durationSeconds = durationSeconds
         self.sessionName = STSCredentialExchange.sessionName(sessionName)
@@ -25,41 +25,41 @@ public struct NarrowedSession: Sendable, Equatable {
 }
 
 extension CredentialSource {
-    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? { nil }
+    package func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? { nil }
 }
 
 /// Fixed credentials, for tests and for calls made with credentials just obtained.
-public struct StaticCredentialSource: CredentialSource {
-    public let value: AWSCredentials
-    public init(_ value: AWSCredentials) { self.value = value }
-    public func credentials() async throws -> AWSCredentials { value }
+package struct StaticCredentialSource: CredentialSource {
+    package let value: AWSCredentials
+    package init(_ value: AWSCredentials) { self.value = value }
+    package func credentials() async throws -> AWSCredentials { value }
 }
 
 /// What one attempt did, for logs and tests. Holds no secret.
-public struct AttemptRecord: Sendable {
-    public var service: String
-    public var operation: String
-    public var attempt: Int
-    public var status: Int?
-    public var error: String?
-    public var retryDelay: Double?
+package struct AttemptRecord: Sendable {
+    package var service: String
+    package var operation: String
+    package var attempt: Int
+    package var status: Int?
+    package var error: String?
+    package var retryDelay: Double?
 }
 
 /// Sends AWS API calls: resolves the endpoint, signs each attempt with fresh credentials and
 /// the current time, retries by the policy, and turns failures into errors a person can act on.
-public struct AWSClient: Sendable {
-    public var transport: any HTTPTransport
-    public var credentialSource: any CredentialSource
-    public var region: String
-    public var endpoints: EndpointResolver
-    public var retryPolicy: any RetryPolicy
-    public var clock: any AWSClock
-    public var sleeper: any Sleeper
-    public var keyCache: SigningKeyCache
-    public var timeouts: HTTPTimeouts
-    public var observer: (@Sendable (AttemptRecord) -> Void)?
+package struct AWSClient: Sendable {
+    package var transport: any HTTPTransport
+    package var credentialSource: any CredentialSource
+    package var region: String
+    package var endpoints: EndpointResolver
+    package var retryPolicy: any RetryPolicy
+    package var clock: any AWSClock
+    package var sleeper: any Sleeper
+    package var keyCache: SigningKeyCache
+    package var timeouts: HTTPTimeouts
+    package var observer: (@Sendable (AttemptRecord) -> Void)?
 
-    public init(
+    package init(
         transport: any HTTPTransport, credentialSource: any CredentialSource, region: String,
         endpoints: EndpointResolver? = nil, retryPolicy: any RetryPolicy = StandardRetryPolicy(),
         clock: any AWSClock = SystemClock(), sleeper: any Sleeper = TaskSleeper(),
@@ -79,7 +79,7 @@ public struct AWSClient: Sendable {
     }
 
     /// The same client signing with other credentials.
-    public func with(credentials source: any CredentialSource) -> AWSClient {
+    package func with(credentials source: any CredentialSource) -> AWSClient {
         var copy = self
         copy.credentialSource = source
         return copy
@@ -89,7 +89,7 @@ public struct AWSClient: Sendable {
     /// body's SHA-256 when the caller already knows it (file bodies), otherwise it is computed
     /// from the in-memory body. Returns the 2xx response, or throws AWSServiceError /
     /// AWSClientError / CancellationError.
-    public func send(
+    package func send(
         _ service: AWSService, _ operation: AWSOperation, payload: PayloadHash? = nil,
         timeouts: HTTPTimeouts? = nil, build: (Endpoint) -> HTTPRequest
     ) async throws -> HTTPResponse {

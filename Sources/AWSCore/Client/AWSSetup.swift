@@ -4,19 +4,19 @@ import FoundationEssentials
 /// Builds the AWS client from the environment as the SDKs would: region, endpoints,
 /// retries, proxies, and the credential chain (role-to-assume through OIDC, environment,
 /// web identity, profile, container, EC2 metadata), cached and refreshed before expiry.
-public struct AWSSetup: Sendable {
-    public var environment: Environment
+package struct AWSSetup: Sendable {
+    package var environment: Environment
     /// `--region`, when given.
-    public var explicitRegion: String?
+    package var explicitRegion: String?
     /// `role-to-assume`, resolved by the caller (which knows the CI and its token source).
-    public var roleToAssume: RoleToAssume?
-    public var transport: any HTTPTransport
-    public var clock: any AWSClock
-    public var sleeper: any Sleeper
+    package var roleToAssume: RoleToAssume?
+    package var transport: any HTTPTransport
+    package var clock: any AWSClock
+    package var sleeper: any Sleeper
     /// Called with every set of credentials obtained, before they are used: to mask them in CI.
-    public var onCredentials: (@Sendable (AWSCredentials) -> Void)?
+    package var onCredentials: (@Sendable (AWSCredentials) -> Void)?
 
-    public init(
+    package init(
         environment: Environment, explicitRegion: String? = nil, roleToAssume: RoleToAssume? = nil,
         transport: (any HTTPTransport)? = nil, clock: any AWSClock = SystemClock(),
         sleeper: any Sleeper = TaskSleeper(),
@@ -32,12 +32,12 @@ public struct AWSSetup: Sendable {
     }
 
     /// The profile in use: AWS_PROFILE, else `default`.
-    public var profileName: String { environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"] ?? "default" }
+    package var profileName: String { environment["AWS_PROFILE"] ?? environment["AWS_DEFAULT_PROFILE"] ?? "default" }
 
     /// A client ready to sign. Throws a configuration error (no region, a bad endpoint URL,
     /// a bad AWS_MAX_ATTEMPTS) before any request is made; credential problems surface on
     /// the first call that needs them (or from `resolveCredentials`).
-    public func makeClient() throws -> AWSClient {
+    package func makeClient() throws -> AWSClient {
         let files = SharedConfigFiles.load(environment: environment)
         let region = try RegionResolver.resolve(
             explicit: explicitRegion, environment: environment,

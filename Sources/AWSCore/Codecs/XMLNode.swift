@@ -2,14 +2,14 @@ import FoundationEssentials
 
 /// A small XML tree: enough for the responses of S3 (REST-XML) and of query-protocol
 /// services such as STS. Element names keep only their local part (no namespace prefix).
-public struct XMLNode: Sendable, Equatable {
-    public var name: String
-    public var attributes: [String: String]
-    public var children: [XMLNode]
+package struct XMLNode: Sendable, Equatable {
+    package var name: String
+    package var attributes: [String: String]
+    package var children: [XMLNode]
     /// The element's own character data, entities decoded.
-    public var text: String
+    package var text: String
 
-    public init(name: String, attributes: [String: String] = [:], children: [XMLNode] = [], text: String = "") {
+    package init(name: String, attributes: [String: String] = [:], children: [XMLNode] = [], text: String = "") {
         self.name = name
         self.attributes = attributes
         self.children = children
@@ -17,13 +17,13 @@ public struct XMLNode: Sendable, Equatable {
     }
 
     /// The first child called `name`.
-    public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+    package func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
 
     /// Every child called `name`.
-    public func children(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
+    package func children(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
 
     /// The text of the element reached by following `path` from here, e.g. `["Error", "Code"]`.
-    public func text(at path: String...) -> String? {
+    package func text(at path: String...) -> String? {
         var node = self
         for name in path {
             guard let next = node.child(name) else { return nil }
@@ -33,13 +33,13 @@ public struct XMLNode: Sendable, Equatable {
     }
 
     /// Parses a document; throws on malformed input.
-    public static func parse(_ data: Data) throws -> XMLNode {
+    package static func parse(_ data: Data) throws -> XMLNode {
         var reader = XMLReader(bytes: Array(data))
         return try reader.document()
     }
 
     /// Escapes text for element content or attribute values.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         for ch in text {
             switch ch {
@@ -56,10 +56,10 @@ public struct XMLNode: Sendable, Equatable {
 }
 
 /// The document could not be read as XML.
-public struct XMLParseError: Error, Sendable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
-    public var description: String { "malformed XML at byte \(offset): \(reason)" }
+package struct XMLParseError: Error, Sendable, CustomStringConvertible {
+    package var offset: Int
+    package var reason: String
+    package var description: String { "malformed XML at byte \(offset): \(reason)" }
 }
 
 private struct XMLReader {

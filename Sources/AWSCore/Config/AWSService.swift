@@ -1,16 +1,16 @@
 /// A service lambda-shift calls: how to sign for it, where it lives, what it speaks.
-public struct AWSService: Sendable, Equatable {
+package struct AWSService: Sendable, Equatable {
     /// The endpoint prefix and signing name, e.g. `lambda`, `monitoring`.
-    public var signingName: String
+    package var signingName: String
     /// The suffix of its AWS_ENDPOINT_URL_<SERVICE> variable, e.g. `CLOUDWATCH`.
-    public var endpointKey: String
+    package var endpointKey: String
     /// How people name it in messages.
-    public var displayName: String
-    public var wireProtocol: AWSProtocol
+    package var displayName: String
+    package var wireProtocol: AWSProtocol
     /// The first labels of its host, `api.ecr` for ECR; the signing name for the others.
-    public var hostPrefix: String
+    package var hostPrefix: String
 
-    public init(
+    package init(
         signingName: String, endpointKey: String, displayName: String, wireProtocol: AWSProtocol,
         hostPrefix: String? = nil
     ) {
@@ -21,30 +21,31 @@ public struct AWSService: Sendable, Equatable {
         self.hostPrefix = hostPrefix ?? signingName
     }
 
-    public static let sts = AWSService(signingName: "sts", endpointKey: "STS", displayName: "STS", wireProtocol: .query)
-    public static let s3 = AWSService(signingName: "s3", endpointKey: "S3", displayName: "S3", wireProtocol: .restXML)
-    public static let lambda = AWSService(
+    package static let sts = AWSService(
+        signingName: "sts", endpointKey: "STS", displayName: "STS", wireProtocol: .query)
+    package static let s3 = AWSService(signingName: "s3", endpointKey: "S3", displayName: "S3", wireProtocol: .restXML)
+    package static let lambda = AWSService(
         signingName: "lambda", endpointKey: "LAMBDA", displayName: "Lambda", wireProtocol: .restJSON)
-    public static let cloudWatch = AWSService(
+    package static let cloudWatch = AWSService(
         signingName: "monitoring", endpointKey: "CLOUDWATCH", displayName: "CloudWatch", wireProtocol: .json10)
     /// https://docs.aws.amazon.com/general/latest/gr/signer.html (signer.REGION.amazonaws.com)
-    public static let signer = AWSService(
+    package static let signer = AWSService(
         signingName: "signer", endpointKey: "SIGNER", displayName: "Signer", wireProtocol: .restJSON)
     /// https://docs.aws.amazon.com/general/latest/gr/ecr.html (api.ecr.REGION.amazonaws.com)
-    public static let ecr = AWSService(
+    package static let ecr = AWSService(
         signingName: "ecr", endpointKey: "ECR", displayName: "ECR", wireProtocol: .json11, hostPrefix: "api.ecr")
 }
 
 /// One API call's traits that matter to the client: its name, and whether repeating it
 /// after an unknown outcome is safe.
-public struct AWSOperation: Sendable {
-    public var name: String
+package struct AWSOperation: Sendable {
+    package var name: String
     /// Repeating the call after a timeout or a 5xx cannot do harm.
-    public var idempotent: Bool
+    package var idempotent: Bool
     /// Sent without a signature (AssumeRoleWithWebIdentity).
-    public var unsigned: Bool
+    package var unsigned: Bool
 
-    public init(_ name: String, idempotent: Bool = true, unsigned: Bool = false) {
+    package init(_ name: String, idempotent: Bool = true, unsigned: Bool = false) {
         self.name = name
         self.idempotent = idempotent
         self.unsigned = unsigned

@@ -2,20 +2,20 @@ import LambdaShiftCore
 /// Finds a service's endpoint: AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, then the
 /// real endpoint for the region's partition, as the AWS SDKs do.
 /// https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
-public struct EndpointResolver: Sendable {
-    public var region: String
+package struct EndpointResolver: Sendable {
+    package var region: String
     /// Per-service overrides keyed by endpoint key (`S3`, `LAMBDA`, …), and the global one.
-    public var serviceOverrides: [String: Endpoint]
-    public var globalOverride: Endpoint?
+    package var serviceOverrides: [String: Endpoint]
+    package var globalOverride: Endpoint?
 
-    public init(region: String, serviceOverrides: [String: Endpoint] = [:], globalOverride: Endpoint? = nil) {
+    package init(region: String, serviceOverrides: [String: Endpoint] = [:], globalOverride: Endpoint? = nil) {
         self.region = region
         self.serviceOverrides = serviceOverrides
         self.globalOverride = globalOverride
     }
 
     /// Reads the override variables; a malformed URL is a configuration error.
-    public init(region: String, environment: Environment) throws {
+    package init(region: String, environment: Environment) throws {
         self.init(region: region)
         let ignore = environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
         guard !ignore else { return }
@@ -36,11 +36,11 @@ public struct EndpointResolver: Sendable {
     }
 
     /// True when the service's endpoint was given rather than derived.
-    public func isOverridden(_ service: AWSService) -> Bool {
+    package func isOverridden(_ service: AWSService) -> Bool {
         serviceOverrides[service.endpointKey] != nil || globalOverride != nil
     }
 
-    public func endpoint(for service: AWSService) -> Endpoint {
+    package func endpoint(for service: AWSService) -> Endpoint {
         if let endpoint = serviceOverrides[service.endpointKey] ?? globalOverride { return endpoint }
         return Endpoint(
             scheme: "https", host: "\(service.hostPrefix).\(region).\(Partition.of(region: region).dnsSuffix)")
@@ -48,17 +48,17 @@ public struct EndpointResolver: Sendable {
 }
 
 /// AWS partitions and their DNS suffixes.
-public struct Partition: Sendable, Equatable {
-    public var name: String
-    public var dnsSuffix: String
+package struct Partition: Sendable, Equatable {
+    package var name: String
+    package var dnsSuffix: String
 
-    public static let aws = Partition(name: "aws", dnsSuffix: "amazonaws.com")
-    public static let china = Partition(name: "aws-cn", dnsSuffix: "amazonaws.com.cn")
-    public static let govCloud = Partition(name: "aws-us-gov", dnsSuffix: "amazonaws.com")
-    public static let iso = Partition(name: "aws-iso", dnsSuffix: "c2s.ic.gov")
-    public static let isoB = Partition(name: "aws-iso-b", dnsSuffix: "sc2s.sgov.gov")
+    package static let aws = Partition(name: "aws", dnsSuffix: "amazonaws.com")
+    package static let china = Partition(name: "aws-cn", dnsSuffix: "amazonaws.com.cn")
+    package static let govCloud = Partition(name: "aws-us-gov", dnsSuffix: "amazonaws.com")
+    package static let iso = Partition(name: "aws-iso", dnsSuffix: "c2s.ic.gov")
+    package static let isoB = Partition(name: "aws-iso-b", dnsSuffix: "sc2s.sgov.gov")
 
-    public static func of(region: String) -> Partition {
+    package static func of(region: String) -> Partition {
         if region.hasPrefix("cn-") { return .china }
         if region.hasPrefix("us-gov-") { return .govCloud }
         if region.hasPrefix("us-isob-") { return .isoB }

@@ -1,7 +1,7 @@
 /// The region: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's `region`, as the
 /// AWS SDKs and CLI look for it. An explicit value (a flag) wins over all.
-public enum RegionResolver {
-    public static func resolve(explicit: String? = nil, environment: Environment, profileRegion: String? = nil) throws
+package enum RegionResolver {
+    package static func resolve(explicit: String? = nil, environment: Environment, profileRegion: String? = nil) throws
         -> String
     {
         let candidates: [(String?, String)] = [
@@ -26,7 +26,7 @@ public enum RegionResolver {
 
     /// Region names are lower-case words and a number joined by hyphens (`us-east-1`,
     /// `us-gov-west-1`, `ap-southeast-5`).
-    public static func isValid(_ region: String) -> Bool {
+    package static func isValid(_ region: String) -> Bool {
         let parts = region.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count >= 3, let last = parts.last, last.allSatisfy(\.isNumber) else { return false }
         return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLowercase && $0.isLetter } }

@@ -1,26 +1,26 @@
 import FoundationEssentials
 
 /// A source of the current time, injected so signing, expiry and rollouts are testable.
-public protocol AWSClock: Sendable {
+package protocol AWSClock: Sendable {
     func now() -> Date
 }
 
 /// The system's wall clock.
-public struct SystemClock: AWSClock {
-    public init() {}
-    public func now() -> Date { Date() }
+package struct SystemClock: AWSClock {
+    package init() {}
+    package func now() -> Date { Date() }
 }
 
 /// Waits, injected so retries and polls run instantly in tests. Throws CancellationError
 /// when the task is cancelled during the wait.
-public protocol Sleeper: Sendable {
+package protocol Sleeper: Sendable {
     func sleep(seconds: Double) async throws
 }
 
 /// Sleeps for real with Task.sleep.
-public struct TaskSleeper: Sleeper {
-    public init() {}
-    public func sleep(seconds: Double) async throws {
+package struct TaskSleeper: Sleeper {
+    package init() {}
+    package func sleep(seconds: Double) async throws {
         guard seconds > 0 else { return }
         try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
     }
@@ -28,21 +28,21 @@ public struct TaskSleeper: Sleeper {
 
 /// Timestamps formatted and parsed by hand in UTC: deterministic, with no locale or
 /// formatter state.
-public enum AWSTimestamp {
+package enum AWSTimestamp {
     /// `20150830T123600Z`, the form of X-Amz-Date.
-    public static func amzDate(_ date: Date) -> String {
+    package static func amzDate(_ date: Date) -> String {
         let c = components(date)
         return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
             + pad(c.second, 2) + "Z"
     }
 
     /// `20150830`, the date of a SigV4 credential scope.
-    public static func scopeDate(_ date: Date) -> String {
+    package static func scopeDate(_ date: Date) -> String {
         String(amzDate(date).prefix(8))
     }
 
     /// `2015-08-30T12:36:00Z`.
-    public static func iso8601(_ date: Date) -> String {
+    package static func iso8601(_ date: Date) -> String {
         let c = components(date)
         return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":"
             + pad(c.minute, 2) + ":" + pad(c.second, 2) + "Z"
@@ -50,7 +50,7 @@ public enum AWSTimestamp {
 
     /// Parses ISO 8601 timestamps as AWS returns them: `2015-08-30T12:36:00Z`,
     /// with optional fractional seconds and a `Z` or `±hh:mm` offset; also `20150830T123600Z`.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let s = Array(text.utf8)
         var i = 0
         func number(_ digits: Int) -> Int? {

@@ -1,19 +1,19 @@
 import FoundationEssentials
 
 /// A set of AWS credentials. Its description never shows the secret or the token.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public var accessKeyId: String
-    public var secretAccessKey: String
-    public var sessionToken: String?
+package struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    package var accessKeyId: String
+    package var secretAccessKey: String
+    package var sessionToken: String?
     /// When temporary credentials stop working; nil for long-term keys.
-    public var expiration: Date?
+    package var expiration: Date?
     /// Which provider produced them, for logs ("environment", "web identity", ...).
-    public var source: String
+    package var source: String
     /// Whether asking the provider again gives fresh credentials (an assumed role, a web
     /// identity, a container or instance endpoint); false for keys handed in as they are.
-    public var renewable: Bool
+    package var renewable: Bool
 
-    public init(
+    package init(
         accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil,
         expiration: Date? = nil, source: String = "static", renewable: Bool = true
     ) {
@@ -26,19 +26,19 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     }
 
     /// The values a CI log must mask before any line could contain them.
-    public var secrets: [String] { [secretAccessKey] + (sessionToken.map { [$0] } ?? []) }
+    package var secrets: [String] { [secretAccessKey] + (sessionToken.map { [$0] } ?? []) }
 
-    public var description: String {
+    package var description: String {
         var text = "AWSCredentials(accessKeyId: \(accessKeyId), secretAccessKey: <redacted>"
         if sessionToken != nil { text += ", sessionToken: <redacted>" }
         if let expiration { text += ", expiration: \(AWSTimestamp.iso8601(expiration))" }
         return text + ", source: \(source))"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 
     /// True when the credentials expire within `margin` seconds of `now`.
-    public func expires(within margin: TimeInterval, of now: Date) -> Bool {
+    package func expires(within margin: TimeInterval, of now: Date) -> Bool {
         guard let expiration else { return false }
         return expiration.timeIntervalSince(now) <= margin
     }

@@ -5,17 +5,17 @@ import FoundationEssentials
 /// AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on 169.254.170.2) or _FULL_URI, with
 /// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN as the Authorization header.
 /// https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html
-public struct ContainerCredentialProvider: CredentialProvider {
-    public var environment: Environment
-    public var client: AWSClient
-    public var name: String { "container credentials endpoint" }
+package struct ContainerCredentialProvider: CredentialProvider {
+    package var environment: Environment
+    package var client: AWSClient
+    package var name: String { "container credentials endpoint" }
 
-    public init(environment: Environment, client: AWSClient) {
+    package init(environment: Environment, client: AWSClient) {
         self.environment = environment
         self.client = client
     }
 
-    public func resolve() async throws -> AWSCredentials? {
+    package func resolve() async throws -> AWSCredentials? {
         let url: String
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] {
             url = "http://169.254.170.2" + (relative.hasPrefix("/") ? relative : "/" + relative)
@@ -93,17 +93,17 @@ enum CredentialDocument {
 /// token first), for self-hosted runners on EC2. AWS_EC2_METADATA_DISABLED=true turns it
 /// off; AWS_EC2_METADATA_SERVICE_ENDPOINT moves it.
 /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
-public struct IMDSCredentialProvider: CredentialProvider {
-    public var environment: Environment
-    public var client: AWSClient
-    public var name: String { "EC2 instance metadata (IMDSv2)" }
+package struct IMDSCredentialProvider: CredentialProvider {
+    package var environment: Environment
+    package var client: AWSClient
+    package var name: String { "EC2 instance metadata (IMDSv2)" }
 
-    public init(environment: Environment, client: AWSClient) {
+    package init(environment: Environment, client: AWSClient) {
         self.environment = environment
         self.client = client
     }
 
-    public func resolve() async throws -> AWSCredentials? {
+    package func resolve() async throws -> AWSCredentials? {
         if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
         let text = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
         guard let endpoint = Endpoint(parsing: text) else {

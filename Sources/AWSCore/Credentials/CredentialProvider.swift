@@ -2,7 +2,7 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// One source of credentials (the environment, a profile, a container endpoint, …).
-public protocol CredentialProvider: Sendable {
+package protocol CredentialProvider: Sendable {
     /// How people name this source in messages.
     var name: String { get }
     /// The credentials, or nil when this source is not configured here. Throws when it is
@@ -11,13 +11,13 @@ public protocol CredentialProvider: Sendable {
 }
 
 /// Tries providers in order and uses the first that is configured.
-public struct CredentialProviderChain: CredentialProvider {
-    public var providers: [any CredentialProvider]
-    public var name: String { "chain(" + providers.map(\.name).joined(separator: ", ") + ")" }
+package struct CredentialProviderChain: CredentialProvider {
+    package var providers: [any CredentialProvider]
+    package var name: String { "chain(" + providers.map(\.name).joined(separator: ", ") + ")" }
 
-    public init(_ providers: [any CredentialProvider]) { self.providers = providers }
+    package init(_ providers: [any CredentialProvider]) { self.providers = providers }
 
-    public func resolve() async throws -> AWSCredentials? {
+    package func resolve() async throws -> AWSCredentials? {
         for provider in providers {
             if let credentials = try await provider.resolve() { return credentials }
         }
@@ -28,7 +28,7 @@ public struct CredentialProviderChain: CredentialProvider {
     /// AWS_WEB_IDENTITY_TOKEN_FILE with nothing before it in the chain): its token may assume the
     /// role again with a session policy. Any other source (keys, a profile, a container or
     /// instance role) cannot be narrowed without rights the deploy may not have: nil.
-    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
+    package func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
         for provider in providers {
             if let webIdentity = provider as? WebIdentityCredentialProvider {
                 return try await webIdentity.narrowed(request)
@@ -42,16 +42,16 @@ public struct CredentialProviderChain: CredentialProvider {
 /// Holds the credentials a provider returned and asks again shortly before they expire
 /// (5 minutes by default), one refresh at a time. If a refresh fails while the old
 /// credentials still work, they are kept.
-public actor CredentialCache: CredentialSource {
+package actor CredentialCache: CredentialSource {
     private let provider: any CredentialProvider
     private let clock: any AWSClock
     private let refreshMargin: TimeInterval
     private var current: AWSCredentials?
     private var refreshing: Task<AWSCredentials, any Error>?
     private let onCredentials: (@Sendable (AWSCredentials) -> Void)?
-    public private(set) var resolveCount = 0
+    package private(set) var resolveCount = 0
 
-    public init(
+    package init(
         provider: any CredentialProvider, clock: any AWSClock = SystemClock(), refreshMargin: TimeInterval = 300,
         onCredentials: (@Sendable (AWSCredentials) -> Void)? = nil
     ) {
@@ -61,7 +61,7 @@ public actor CredentialCache: CredentialSource {
         self.onCredentials = onCredentials
     }
 
-    public func credentials() async throws -> AWSCredentials {
+    package func credentials() async throws -> AWSCredentials {
         let now = clock.now()
         if let current, !current.expires(within: refreshMargin, of: now) { return current }
         if let refreshing { return try await refreshing.value }
@@ -86,7 +86,7 @@ public actor CredentialCache: CredentialSource {
 
     /// Narrowed credentials from the chain (never cached: each hook gets its own), announced like
     /// any others so they are masked before use.
-    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
+    package func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
         guard let chain = provider as? CredentialProviderChain, let narrowed = try await chain.narrowed(request)
         else { return nil }
         onCredentials?(narrowed)
@@ -106,13 +106,13 @@ enum CredentialErrors {
 /// Static keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, with
 /// AWS_CREDENTIAL_EXPIRATION (ISO 8601) when the SDKs' environment provider would read one.
 /// They cannot be renewed: whoever set them decided how long they last.
-public struct EnvironmentCredentialProvider: CredentialProvider {
-    public let environment: Environment
-    public var name: String { "environment" }
+package struct EnvironmentCredentialProvider: CredentialProvider {
+    package let environment: Environment
+    package var name: String { "environment" }
 
-    public init(environment: Environment) { self.environment = environment }
+    package init(environment: Environment) { self.environment = environment }
 
-    public func resolve() async throws -> AWSCredentials? {
+    package func resolve() async throws -> AWSCredentials? {
         let id = environment["AWS_ACCESS_KEY_ID"]
         let secret = environment["AWS_SECRET_ACCESS_KEY"] ?? environment["AWS_SECRET_KEY"]
         switch (id, secret) {

@@ -3,13 +3,13 @@ import FoundationEssentials
 /// The two STS calls credential providers need: AssumeRoleWithWebIdentity (unsigned; the
 /// token is the proof) and AssumeRole (signed with the source credentials).
 /// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html
-public struct STSCredentialExchange: Sendable {
-    public static let apiVersion = "2011-06-15"
-    public var client: AWSClient
+package struct STSCredentialExchange: Sendable {
+    package static let apiVersion = "2011-06-15"
+    package var client: AWSClient
 
-    public init(client: AWSClient) { self.client = client }
+    package init(client: AWSClient) { self.client = client }
 
-    public func assumeRoleWithWebIdentity(
+    package func assumeRoleWithWebIdentity(
         roleArn: String, sessionName: String, token: String, durationSeconds: Int? = nil, policy: String? = nil
     ) async throws -> AWSCredentials {
         var parameters = [("RoleArn", roleArn), ("RoleSessionName", sessionName), ("WebIdentityToken", token)]
@@ -22,7 +22,9 @@ public struct STSCredentialExchange: Sendable {
             from: node, result: "AssumeRoleWithWebIdentityResult", source: "web identity (\(roleArn))")
     }
 
-    public func assumeRole(roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil)
+    package func assumeRole(
+        roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil
+    )
         async throws -> AWSCredentials
     {
         var parameters = [("RoleArn", roleArn), ("RoleSessionName", sessionName)]
@@ -33,7 +35,8 @@ public struct STSCredentialExchange: Sendable {
     }
 
     /// Sends a query-protocol STS call and parses its XML answer.
-    public func call(_ action: String, parameters: [(String, String)], unsigned: Bool = false) async throws -> XMLNode {
+    package func call(_ action: String, parameters: [(String, String)], unsigned: Bool = false) async throws -> XMLNode
+    {
         let body = QueryEncoding.body(action: action, version: Self.apiVersion, parameters: parameters)
         let response = try await client.send(.sts, AWSOperation(action, idempotent: true, unsigned: unsigned)) {
             endpoint in
@@ -63,7 +66,7 @@ public struct STSCredentialExchange: Sendable {
     }
 
     /// A role session name from free text: only the characters STS allows, at most 64.
-    public static func sessionName(_ text: String) -> String {
+    package static func sessionName(_ text: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-")
         let cleaned = String(text.map { allowed.contains($0) ? $0 : "-" }.prefix(64))
         return cleaned.count >= 2 ? cleaned : "lambda-shift"

@@ -5,12 +5,12 @@ import FoundationEssentials
 /// AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), merged per profile; keys in the
 /// credentials file win.
 /// https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html
-public struct SharedConfigFiles: Sendable {
-    public var profiles: [String: [String: String]]
+package struct SharedConfigFiles: Sendable {
+    package var profiles: [String: [String: String]]
 
-    public init(profiles: [String: [String: String]] = [:]) { self.profiles = profiles }
+    package init(profiles: [String: [String: String]] = [:]) { self.profiles = profiles }
 
-    public static func load(environment: Environment) -> SharedConfigFiles {
+    package static func load(environment: Environment) -> SharedConfigFiles {
         let home = environment.home ?? ""
         let configPath = environment["AWS_CONFIG_FILE"].map(environment.expandingTilde) ?? home + "/.aws/config"
         let credentialsPath =
@@ -64,15 +64,15 @@ public struct SharedConfigFiles: Sendable {
 
 /// Credentials from a named profile: static keys, or role_arn with source_profile,
 /// credential_source or web_identity_token_file.
-public struct ProfileCredentialProvider: CredentialProvider {
-    public var profileName: String
-    public var explicitlyChosen: Bool
-    public var files: SharedConfigFiles
-    public var environment: Environment
-    public var client: AWSClient
-    public var name: String { "profile \(profileName)" }
+package struct ProfileCredentialProvider: CredentialProvider {
+    package var profileName: String
+    package var explicitlyChosen: Bool
+    package var files: SharedConfigFiles
+    package var environment: Environment
+    package var client: AWSClient
+    package var name: String { "profile \(profileName)" }
 
-    public init(
+    package init(
         profileName: String, explicitlyChosen: Bool, files: SharedConfigFiles, environment: Environment,
         client: AWSClient
     ) {
@@ -83,7 +83,7 @@ public struct ProfileCredentialProvider: CredentialProvider {
         self.client = client
     }
 
-    public func resolve() async throws -> AWSCredentials? {
+    package func resolve() async throws -> AWSCredentials? {
         guard files.profiles[profileName] != nil else {
             if explicitlyChosen {
                 throw AWSClientError(

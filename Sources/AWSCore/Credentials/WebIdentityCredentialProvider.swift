@@ -2,7 +2,7 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// Where a web-identity token comes from.
-public enum WebIdentityTokenSource: Sendable {
+package enum WebIdentityTokenSource: Sendable {
     /// A file written by the platform (EKS, GitLab's id_tokens, …), read anew at each refresh.
     case file(String)
     /// A token asked for afresh at each refresh from an endpoint the caller knows (a CI's OIDC
@@ -11,12 +11,12 @@ public enum WebIdentityTokenSource: Sendable {
 }
 
 /// A role to assume with a web-identity token: what `role-to-assume` resolves to.
-public struct RoleToAssume: Sendable {
-    public var roleArn: String
-    public var sessionName: String
-    public var tokenSource: WebIdentityTokenSource
+package struct RoleToAssume: Sendable {
+    package var roleArn: String
+    package var sessionName: String
+    package var tokenSource: WebIdentityTokenSource
 
-    public init(roleArn: String, sessionName: String, tokenSource: WebIdentityTokenSource) {
+    package init(roleArn: String, sessionName: String, tokenSource: WebIdentityTokenSource) {
         self.roleArn = roleArn
         self.sessionName = STSCredentialExchange.sessionName(sessionName)
         self.tokenSource = tokenSource
@@ -26,19 +26,20 @@ public struct RoleToAssume: Sendable {
 /// Exchanges a web-identity token for role credentials through STS
 /// AssumeRoleWithWebIdentity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or a CI's OIDC token
 /// with a role to assume.
-public struct WebIdentityCredentialProvider: CredentialProvider {
-    public var roleArn: String
-    public var sessionName: String
-    public var tokenSource: WebIdentityTokenSource
-    public var sts: STSCredentialExchange
-    public var name: String {
+package struct WebIdentityCredentialProvider: CredentialProvider {
+    package var roleArn: String
+    package var sessionName: String
+    package var tokenSource: WebIdentityTokenSource
+    package var sts: STSCredentialExchange
+    package var name: String {
         switch tokenSource {
         case .file: "web identity token file"
         case .fetched(let name, _): name
         }
     }
 
-    public init(roleArn: String, sessionName: String, tokenSource: WebIdentityTokenSource, sts: STSCredentialExchange) {
+    package init(roleArn: String, sessionName: String, tokenSource: WebIdentityTokenSource, sts: STSCredentialExchange)
+    {
         self.roleArn = roleArn
         self.sessionName = sessionName
         self.tokenSource = tokenSource
@@ -46,7 +47,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     }
 
     /// AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN; nil when neither is set.
-    public static func fromEnvironment(_ environment: Environment, sts: STSCredentialExchange) throws
+    package static func fromEnvironment(_ environment: Environment, sts: STSCredentialExchange) throws
         -> WebIdentityCredentialProvider?
     {
         let file = environment["AWS_WEB_IDENTITY_TOKEN_FILE"]
@@ -69,12 +70,12 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         }
     }
 
-    public func resolve() async throws -> AWSCredentials? {
+    package func resolve() async throws -> AWSCredentials? {
         try await assume(sessionName: sessionName, durationSeconds: nil, policy: nil)
     }
 
     /// The same role assumed again with a fresh token, limited by a session policy.
-    public func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
+    package func narrowed(_ request: NarrowedSession) async throws -> AWSCredentials? {
         try await assume(
             sessionName: request.sessionName, durationSeconds: request.durationSeconds, policy: request.policy)
     }
@@ -140,8 +141,8 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
 
 /// Plain HTTP to credential endpoints (container, IMDS, a CI's OIDC service): short timeouts
 /// and a couple of attempts, failures worded for credentials.
-public enum MetadataHTTP {
-    public static func send(
+package enum MetadataHTTP {
+    package static func send(
         _ request: HTTPRequest, client: AWSClient, what: String, attempts: Int = 3,
         timeouts: HTTPTimeouts = HTTPTimeouts(connect: 2, total: 5)
     ) async throws -> HTTPResponse {

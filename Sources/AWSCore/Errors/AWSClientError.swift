@@ -2,46 +2,46 @@
 /// when there is one, and whether it is a problem of configuration (found before anything
 /// changed; exit 2) or of the outside world. The message never holds a secret, and works
 /// as a GitHub `::error::` line as it is.
-public struct AWSClientError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct AWSClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, as a stable identifier.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public init(_ name: String) { self.name = name }
-        public var description: String { name }
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let name: String
+        package init(_ name: String) { self.name = name }
+        package var description: String { name }
 
-        public static let noCredentials = Code("no-credentials")
-        public static let noRegion = Code("no-region")
-        public static let invalidRegion = Code("invalid-region")
-        public static let webIdentityToken = Code("web-identity-token")
-        public static let credentialSource = Code("credential-source")
-        public static let profile = Code("profile")
-        public static let invalidEndpoint = Code("invalid-endpoint")
-        public static let endpointUnreachable = Code("endpoint-unreachable")
-        public static let timeout = Code("timeout")
-        public static let connectionLost = Code("connection-lost")
-        public static let tls = Code("tls")
-        public static let fileUnreadable = Code("file-unreadable")
-        public static let invalidResponse = Code("invalid-response")
-        public static let cancelled = Code("cancelled")
-        public static let invalidSetting = Code("invalid-setting")
+        package static let noCredentials = Code("no-credentials")
+        package static let noRegion = Code("no-region")
+        package static let invalidRegion = Code("invalid-region")
+        package static let webIdentityToken = Code("web-identity-token")
+        package static let credentialSource = Code("credential-source")
+        package static let profile = Code("profile")
+        package static let invalidEndpoint = Code("invalid-endpoint")
+        package static let endpointUnreachable = Code("endpoint-unreachable")
+        package static let timeout = Code("timeout")
+        package static let connectionLost = Code("connection-lost")
+        package static let tls = Code("tls")
+        package static let fileUnreadable = Code("file-unreadable")
+        package static let invalidResponse = Code("invalid-response")
+        package static let cancelled = Code("cancelled")
+        package static let invalidSetting = Code("invalid-setting")
     }
 
-    public var code: Code
+    package var code: Code
     /// One sentence a person can act on.
-    public var message: String
+    package var message: String
     /// What lay underneath (an OS or libcurl message, a service error), when known.
-    public var cause: String?
+    package var cause: String?
     /// True when the problem is in the setup the user gave (exit 2).
-    public var isConfiguration: Bool
+    package var isConfiguration: Bool
 
-    public init(_ code: Code, _ message: String, cause: String? = nil, isConfiguration: Bool) {
+    package init(_ code: Code, _ message: String, cause: String? = nil, isConfiguration: Bool) {
         self.code = code
         self.message = message
         self.cause = cause
         self.isConfiguration = isConfiguration
     }
 
-    public var description: String {
+    package var description: String {
         guard let cause, !cause.isEmpty else { return message }
         return "\(message) (\(cause))"
     }
@@ -55,17 +55,17 @@ public struct AWSClientError: Error, Sendable, Equatable, CustomStringConvertibl
 
 /// What AWS answered when it refused a request: its error code and message, the HTTP
 /// status and the request id, decoded from whichever protocol the service speaks.
-public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var service: String
-    public var operation: String
-    public var code: String
-    public var message: String
-    public var status: Int
-    public var requestId: String?
+package struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var service: String
+    package var operation: String
+    package var code: String
+    package var message: String
+    package var status: Int
+    package var requestId: String?
     /// S3's `x-amz-bucket-region` on a redirect or refusal: where the bucket really is.
-    public var bucketRegion: String?
+    package var bucketRegion: String?
 
-    public init(
+    package init(
         service: String, operation: String, code: String, message: String, status: Int, requestId: String?,
         bucketRegion: String? = nil
     ) {
@@ -78,7 +78,7 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
         self.bucketRegion = bucketRegion
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(service) \(operation) was refused: \(code)"
         if !message.isEmpty { text += ": \(message)" }
         text += " (HTTP \(status)"
@@ -88,8 +88,8 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 /// Why an HTTP exchange did not produce a response.
-public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// The connection was never made (DNS, refused, proxy): the request was not sent.
         case connect
         /// The attempt ran out of time; the server may or may not have acted on it.
@@ -105,15 +105,15 @@ public struct HTTPTransportError: Error, Sendable, CustomStringConvertible {
         case other
     }
 
-    public var kind: Kind
-    public var message: String
-    public var url: String
+    package var kind: Kind
+    package var message: String
+    package var url: String
 
-    public init(kind: Kind, message: String, url: String) {
+    package init(kind: Kind, message: String, url: String) {
         self.kind = kind
         self.message = message
         self.url = url
     }
 
-    public var description: String { "\(message) (\(url))" }
+    package var description: String { "\(message) (\(url))" }
 }

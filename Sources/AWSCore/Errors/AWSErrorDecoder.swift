@@ -2,7 +2,7 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// The wire protocols of the services lambda-shift calls.
-public enum AWSProtocol: Sendable {
+package enum AWSProtocol: Sendable {
     /// Lambda: JSON bodies, errors named by the x-amzn-ErrorType header.
     case restJSON
     /// S3: XML bodies, `<Error><Code>…`.
@@ -16,8 +16,10 @@ public enum AWSProtocol: Sendable {
 }
 
 /// Decodes an error response into code, message, status and request id, per protocol.
-public enum AWSErrorDecoder {
-    public static func decode(_ response: HTTPResponse, protocol proto: AWSProtocol, service: String, operation: String)
+package enum AWSErrorDecoder {
+    package static func decode(
+        _ response: HTTPResponse, protocol proto: AWSProtocol, service: String, operation: String
+    )
         -> AWSServiceError
     {
         var code: String?

@@ -1,19 +1,19 @@
 import LambdaShiftCore
 
 extension AWSClientError: LambdaShiftError {
-    public var sentence: String { description }
-    public var exitCode: Int32 { isConfiguration ? ExitStatus.usage : ExitStatus.failed }
+    package var sentence: String { description }
+    package var exitCode: Int32 { isConfiguration ? ExitStatus.usage : ExitStatus.failed }
 }
 
 extension AWSServiceError: LambdaShiftError {
-    public var sentence: String { description }
-    public var exitCode: Int32 { ExitStatus.failed }
+    package var sentence: String { description }
+    package var exitCode: Int32 { ExitStatus.failed }
 }
 
 extension AWSServiceError {
     /// What kind of refusal this is, so that no code outside the AWS layer compares error
     /// code strings.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The function, version, alias, bucket or key does not exist.
         case notFound
         /// A RevisionId (or other) precondition no longer holds: someone changed the resource.
@@ -30,7 +30,7 @@ extension AWSServiceError {
         case other
     }
 
-    public var kind: Kind {
+    package var kind: Kind {
         switch code {
         case "ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NotFound", "NoSuchVersion",
             "RepositoryNotFoundException", "ImageNotFoundException":
@@ -45,5 +45,5 @@ extension AWSServiceError {
     }
 
     /// S3's NoSuchBucket (as distinct from a missing key).
-    public var isMissingBucket: Bool { code == "NoSuchBucket" }
+    package var isMissingBucket: Bool { code == "NoSuchBucket" }
 }

@@ -7,19 +7,19 @@ import Synchronization
 
 /// Proxy settings for the transport, taken from HTTPS_PROXY / HTTP_PROXY / NO_PROXY by the
 /// caller (the transport itself never reads the environment).
-public struct ProxySettings: Sendable, Equatable {
-    public var httpsProxy: String?
-    public var httpProxy: String?
-    public var noProxy: String?
+package struct ProxySettings: Sendable, Equatable {
+    package var httpsProxy: String?
+    package var httpProxy: String?
+    package var noProxy: String?
 
-    public init(httpsProxy: String? = nil, httpProxy: String? = nil, noProxy: String? = nil) {
+    package init(httpsProxy: String? = nil, httpProxy: String? = nil, noProxy: String? = nil) {
         self.httpsProxy = httpsProxy
         self.httpProxy = httpProxy
         self.noProxy = noProxy
     }
 
     /// The variables as curl and the AWS SDKs read them: upper or lower case.
-    public init(environment: Environment) {
+    package init(environment: Environment) {
         self.init(
             httpsProxy: environment["HTTPS_PROXY"] ?? environment["https_proxy"],
             httpProxy: environment["HTTP_PROXY"] ?? environment["http_proxy"],
@@ -30,15 +30,15 @@ public struct ProxySettings: Sendable, Equatable {
 /// HTTP over libcurl. Easy handles are pooled so connections are reused; bodies are streamed
 /// from memory or from a file range; TLS verification is always on; a cancelled task aborts
 /// its transfer at once.
-public final class CurlTransport: HTTPTransport {
+package final class CurlTransport: HTTPTransport {
     private let proxy: ProxySettings
     private let pool = Mutex<[CurlEasyHandle]>([])
 
-    public init(proxy: ProxySettings = ProxySettings()) {
+    package init(proxy: ProxySettings = ProxySettings()) {
         self.proxy = proxy
     }
 
-    public func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse {
         let handle = pool.withLock { $0.popLast() } ?? CurlEasyHandle()
         let transfer = CurlTransfer(request: request)
         let proxy = self.proxy

@@ -1,12 +1,12 @@
 import FoundationEssentials
 
 /// Where a service lives: scheme, host and optional port. Paths are always absolute.
-public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
-    public var scheme: String
-    public var host: String
-    public var port: Int?
+package struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+    package var scheme: String
+    package var host: String
+    package var port: Int?
 
-    public init(scheme: String, host: String, port: Int? = nil) {
+    package init(scheme: String, host: String, port: Int? = nil) {
         self.scheme = scheme
         self.host = host
         self.port = port
@@ -14,7 +14,7 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `https://host[:port][/]`; nil for anything else (a path beyond `/`, no host,
     /// a scheme other than http or https).
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         guard let components = URLComponents(string: text),
             let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = components.host, !host.isEmpty,
@@ -25,51 +25,51 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The Host header: the port only when it is not the scheme's default.
-    public var hostHeader: String {
+    package var hostHeader: String {
         guard let port, !(scheme == "https" && port == 443), !(scheme == "http" && port == 80) else { return host }
         return "\(host):\(port)"
     }
 
-    public var description: String { "\(scheme)://\(hostHeader)" }
+    package var description: String { "\(scheme)://\(hostHeader)" }
 }
 
 /// An HTTP header list that keeps order and repeated names, matched case-insensitively.
-public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    public private(set) var fields: [(name: String, value: String)] = []
+package struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    package private(set) var fields: [(name: String, value: String)] = []
 
-    public init() {}
-    public init(dictionaryLiteral elements: (String, String)...) {
+    package init() {}
+    package init(dictionaryLiteral elements: (String, String)...) {
         for (name, value) in elements { add(name, value) }
     }
 
-    public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
+    package mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
 
     /// Replaces every field called `name` with one.
-    public mutating func set(_ name: String, _ value: String) {
+    package mutating func set(_ name: String, _ value: String) {
         remove(name)
         add(name, value)
     }
 
-    public mutating func remove(_ name: String) {
+    package mutating func remove(_ name: String) {
         fields.removeAll { $0.name.lowercased() == name.lowercased() }
     }
 
     /// The first value of `name`.
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         fields.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+    package func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 }
 
 /// What a request sends: nothing, bytes in memory, or a byte range of a file streamed
 /// from disk (a package is never loaded whole).
-public enum HTTPBody: Sendable {
+package enum HTTPBody: Sendable {
     case empty
     case bytes(Data)
     case file(path: String, offset: UInt64, length: UInt64)
 
-    public var length: UInt64 {
+    package var length: UInt64 {
         switch self {
         case .empty: 0
         case .bytes(let data): UInt64(data.count)
@@ -80,15 +80,15 @@ public enum HTTPBody: Sendable {
 
 /// One HTTP request. `path` is the path as sent on the wire, already percent-encoded;
 /// `query` holds decoded names and values, encoded once when sent and when signed.
-public struct HTTPRequest: Sendable {
-    public var method: String
-    public var endpoint: Endpoint
-    public var path: String
-    public var query: [(name: String, value: String)]
-    public var headers: HTTPHeaders
-    public var body: HTTPBody
+package struct HTTPRequest: Sendable {
+    package var method: String
+    package var endpoint: Endpoint
+    package var path: String
+    package var query: [(name: String, value: String)]
+    package var headers: HTTPHeaders
+    package var body: HTTPBody
 
-    public init(
+    package init(
         method: String, endpoint: Endpoint, path: String = "/", query: [(name: String, value: String)] = [],
         headers: HTTPHeaders = [:], body: HTTPBody = .empty
     ) {
@@ -102,45 +102,45 @@ public struct HTTPRequest: Sendable {
 
     /// The query string as sent: names and values percent-encoded as SigV4 requires, in
     /// SigV4's order, so that what is sent is exactly what was signed.
-    public var encodedQuery: String { SigV4Signer.canonicalQueryString(query) }
+    package var encodedQuery: String { SigV4Signer.canonicalQueryString(query) }
 
     /// The full URL as sent.
-    public var url: String {
+    package var url: String {
         let q = encodedQuery
         return endpoint.description + path + (q.isEmpty ? "" : "?" + q)
     }
 }
 
 /// One HTTP response, its body held in memory (AWS API responses are small).
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: Data
+package struct HTTPResponse: Sendable {
+    package var status: Int
+    package var headers: HTTPHeaders
+    package var body: Data
 
-    public init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
+    package init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
     /// The AWS request id, from whichever header the service uses.
-    public var requestId: String? {
+    package var requestId: String? {
         headers["x-amzn-RequestId"] ?? headers["x-amz-request-id"] ?? headers["x-amzn-requestid"]
     }
 }
 
 /// Sends HTTP requests. The seam between the AWS layer and the network: libcurl in the
 /// product, anything in tests.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest, timeout: HTTPTimeouts) async throws -> HTTPResponse
 }
 
 /// Connect and total time limits for one attempt.
-public struct HTTPTimeouts: Sendable {
-    public var connect: Double
-    public var total: Double
+package struct HTTPTimeouts: Sendable {
+    package var connect: Double
+    package var total: Double
 
-    public init(connect: Double = 10, total: Double = 120) {
+    package init(connect: Double = 10, total: Double = 120) {
         self.connect = connect
         self.total = total
     }

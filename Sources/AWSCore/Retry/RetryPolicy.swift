@@ -2,7 +2,7 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// What kind of failure an attempt met, as the AWS SDKs classify them.
-public enum RetryErrorKind: Sendable, Equatable {
+package enum RetryErrorKind: Sendable, Equatable {
     /// The service asked us to slow down (429, Throttling, SlowDown, …).
     case throttling
     /// The network failed (reset, timeout, refused connection).
@@ -14,7 +14,7 @@ public enum RetryErrorKind: Sendable, Equatable {
 }
 
 /// Decides whether and when to try again.
-public protocol RetryPolicy: Sendable {
+package protocol RetryPolicy: Sendable {
     /// Attempts in all, the first included.
     var maxAttempts: Int { get }
     /// The kind of failure, or nil when it is not retryable at all.
@@ -29,25 +29,25 @@ public protocol RetryPolicy: Sendable {
 /// The SDKs' "standard" mode: exponential backoff with full jitter, capped at 20 s;
 /// throttling waits from a larger base. AWS_MAX_ATTEMPTS sets the attempts (default 3).
 /// https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-public struct StandardRetryPolicy: RetryPolicy {
-    public static let throttlingCodes: Set<String> = [
+package struct StandardRetryPolicy: RetryPolicy {
+    package static let throttlingCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
         "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException",
     ]
-    public static let transientCodes: Set<String> = [
+    package static let transientCodes: Set<String> = [
         "RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable",
     ]
 
-    public var maxAttempts: Int
-    public var baseDelay: Double
-    public var throttlingBaseDelay: Double
-    public var maxBackoff: Double
+    package var maxAttempts: Int
+    package var baseDelay: Double
+    package var throttlingBaseDelay: Double
+    package var maxBackoff: Double
     /// A number in [0, 1): the jitter. Injected so tests are deterministic.
-    public var random: @Sendable () -> Double
+    package var random: @Sendable () -> Double
 
-    public init(
+    package init(
         maxAttempts: Int = 3, baseDelay: Double = 0.1, throttlingBaseDelay: Double = 0.5, maxBackoff: Double = 20,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
@@ -59,7 +59,7 @@ public struct StandardRetryPolicy: RetryPolicy {
     }
 
     /// Reads AWS_MAX_ATTEMPTS; anything but a positive integer is a configuration error.
-    public init(environment: Environment) throws {
+    package init(environment: Environment) throws {
         self.init()
         if let text = environment["AWS_MAX_ATTEMPTS"] {
             guard let value = Int(text), value >= 1 else {
@@ -71,7 +71,7 @@ public struct StandardRetryPolicy: RetryPolicy {
         }
     }
 
-    public func classify(_ error: any Error) -> RetryErrorKind {
+    package func classify(_ error: any Error) -> RetryErrorKind {
         switch error {
         case let error as AWSServiceError:
             if error.status == 429 || Self.throttlingCodes.contains(error.code) { return .throttling }
@@ -88,7 +88,7 @@ public struct StandardRetryPolicy: RetryPolicy {
         }
     }
 
-    public func shouldRetry(_ error: any Error, kind: RetryErrorKind, idempotent: Bool) -> Bool {
+    package func shouldRetry(_ error: any Error, kind: RetryErrorKind, idempotent: Bool) -> Bool {
         switch kind {
         case .clientError: return false
         // Throttling means the service turned the request away before acting on it, and a
@@ -101,7 +101,7 @@ public struct StandardRetryPolicy: RetryPolicy {
         }
     }
 
-    public func delay(afterAttempt attempt: Int, kind: RetryErrorKind) -> Double {
+    package func delay(afterAttempt attempt: Int, kind: RetryErrorKind) -> Double {
         let base = kind == .throttling ? throttlingBaseDelay : baseDelay
         let ceiling = min(maxBackoff, base * Double(1 << min(62, max(0, attempt - 1))))
         return random() * ceiling

@@ -4,15 +4,15 @@ import FoundationEssentials
 /// `firstDelay`, doubling, to at most `maxDelay`) until a deadline, as the AWS SDK waiters do.
 /// Cancellation ends the wait (the sleeper throws `CancellationError`). It serves the code
 /// update, version readiness, signing and provisioned-concurrency waits.
-public struct Waiter: Sendable {
-    public var clock: any AWSClock
-    public var sleeper: any Sleeper
+package struct Waiter: Sendable {
+    package var clock: any AWSClock
+    package var sleeper: any Sleeper
     /// When the wait gives up.
-    public var deadline: Date
-    public var firstDelay: Double
-    public var maxDelay: Double
+    package var deadline: Date
+    package var firstDelay: Double
+    package var maxDelay: Double
 
-    public init(
+    package init(
         clock: any AWSClock, sleeper: any Sleeper, timeout: TimeInterval, firstDelay: Double = 0.25,
         maxDelay: Double = 5
     ) {
@@ -25,14 +25,14 @@ public struct Waiter: Sendable {
 
     /// How a wait ended: a final state, or the last state read when the next read would come
     /// after the deadline.
-    public enum Ending<State: Sendable>: Sendable {
+    package enum Ending<State: Sendable>: Sendable {
         case done(State)
         case timedOut(State)
     }
 
     /// Reads `read` until `isFinal` holds for what it returns (a read or `isFinal` may throw to
     /// end the wait), telling `onWait` of every state it waits on.
-    public func poll<State: Sendable>(
+    package func poll<State: Sendable>(
         _ read: () async throws -> State, until isFinal: (State) throws -> Bool,
         onWait: (State) -> Void = { _ in }
     ) async throws -> Ending<State> {

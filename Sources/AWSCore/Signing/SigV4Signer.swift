@@ -4,13 +4,13 @@ import FoundationEssentials
 
 /// How the payload enters the signature: its SHA-256 (hex), or `UNSIGNED-PAYLOAD` for
 /// S3 uploads whose integrity another header (x-amz-checksum-sha256) guarantees.
-public enum PayloadHash: Sendable, Equatable {
+package enum PayloadHash: Sendable, Equatable {
     case sha256Hex(String)
     case unsigned
 
-    public static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    package static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-    public var headerValue: String {
+    package var headerValue: String {
         switch self {
         case .sha256Hex(let hex): hex
         case .unsigned: "UNSIGNED-PAYLOAD"
@@ -20,34 +20,34 @@ public enum PayloadHash: Sendable, Equatable {
 
 /// AWS Signature Version 4, header form.
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
-public struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     /// How the canonical URI is formed. S3 signs the wire path as it is; every other
     /// service normalizes it (removes dot segments and empty segments) and encodes it again.
-    public struct PathRules: Sendable {
-        public var normalize: Bool
-        public var encode: Bool
-        public static let s3 = PathRules(normalize: false, encode: false)
-        public static let standard = PathRules(normalize: true, encode: true)
-        public init(normalize: Bool, encode: Bool) {
+    package struct PathRules: Sendable {
+        package var normalize: Bool
+        package var encode: Bool
+        package static let s3 = PathRules(normalize: false, encode: false)
+        package static let standard = PathRules(normalize: true, encode: true)
+        package init(normalize: Bool, encode: Bool) {
             self.normalize = normalize
             self.encode = encode
         }
     }
 
     /// Headers never signed: they may be changed or added by proxies and the HTTP stack.
-    public static let unsignedHeaders: Set<String> = [
+    package static let unsignedHeaders: Set<String> = [
         "authorization", "user-agent", "expect", "x-amzn-trace-id", "connection",
     ]
 
-    public var credentials: AWSCredentials
-    public var region: String
-    public var service: String
-    public var pathRules: PathRules
+    package var credentials: AWSCredentials
+    package var region: String
+    package var service: String
+    package var pathRules: PathRules
     /// Whether to add x-amz-content-sha256 (S3 requires it; others accept it).
-    public var addContentSHA256Header: Bool
-    public var keyCache: SigningKeyCache
+    package var addContentSHA256Header: Bool
+    package var keyCache: SigningKeyCache
 
-    public init(
+    package init(
         credentials: AWSCredentials, region: String, service: String,
         pathRules: PathRules? = nil, addContentSHA256Header: Bool? = nil,
         keyCache: SigningKeyCache = SigningKeyCache()
@@ -61,18 +61,18 @@ public struct SigV4Signer: Sendable {
     }
 
     /// The pieces of one signature, kept apart so each can be checked against the AWS suite.
-    public struct Signature: Sendable {
-        public var canonicalRequest: String
-        public var stringToSign: String
-        public var signature: String
-        public var signedHeaders: String
-        public var credentialScope: String
+    package struct Signature: Sendable {
+        package var canonicalRequest: String
+        package var stringToSign: String
+        package var signature: String
+        package var signedHeaders: String
+        package var credentialScope: String
     }
 
     /// Signs `request` in place: adds X-Amz-Date, X-Amz-Security-Token (when there is a
     /// session token), x-amz-content-sha256 (when configured) and Authorization.
     @discardableResult
-    public func sign(_ request: inout HTTPRequest, payload: PayloadHash, date: Date) -> Signature {
+    package func sign(_ request: inout HTTPRequest, payload: PayloadHash, date: Date) -> Signature {
         let amzDate = AWSTimestamp.amzDate(date)
         request.headers.set("Host", request.endpoint.hostHeader)
         request.headers.set("X-Amz-Date", amzDate)
@@ -94,7 +94,7 @@ public struct SigV4Signer: Sendable {
 
     /// Computes the canonical request, string to sign and signature for the given parts
     /// without changing anything.
-    public func signature(
+    package func signature(
         method: String, path: String, query: [(name: String, value: String)],
         headers: HTTPHeaders, payload: PayloadHash, date: Date
     ) -> Signature {
@@ -123,7 +123,7 @@ public struct SigV4Signer: Sendable {
     }
 
     /// The canonical URI for a wire path under this signer's path rules.
-    public func canonicalURI(_ path: String) -> String {
+    package func canonicalURI(_ path: String) -> String {
         var result = path.isEmpty ? "/" : path
         if pathRules.normalize { result = Self.removeDotSegments(result) }
         if pathRules.encode { result = URIEncoding.encode(result, keepSlash: true) }
@@ -131,7 +131,7 @@ public struct SigV4Signer: Sendable {
     }
 
     /// RFC 3986 dot-segment removal, also dropping empty segments, as AWS normalizes paths.
-    public static func removeDotSegments(_ path: String) -> String {
+    package static func removeDotSegments(_ path: String) -> String {
         var output: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
             if segment == "." { continue }
@@ -145,7 +145,7 @@ public struct SigV4Signer: Sendable {
     }
 
     /// Names and values encoded once, sorted by encoded name then value, joined with `&`.
-    public static func canonicalQueryString(_ query: [(name: String, value: String)]) -> String {
+    package static func canonicalQueryString(_ query: [(name: String, value: String)]) -> String {
         query.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }
             .sorted {
                 $0.0 == $1.0
@@ -157,7 +157,7 @@ public struct SigV4Signer: Sendable {
 
     /// Lower-cased names, values trimmed with inner runs of spaces collapsed, repeated names
     /// joined with commas in the order they appear, sorted by name.
-    public static func canonicalHeaders(_ headers: HTTPHeaders) -> (canonical: String, signed: String) {
+    package static func canonicalHeaders(_ headers: HTTPHeaders) -> (canonical: String, signed: String) {
         var merged: [String: [String]] = [:]
         for (name, value) in headers {
             let lower = name.lowercased()

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Caches derived SigV4 signing keys. A key depends only on the secret, the day, the region
 /// and the service, so it is derived once per day/region/service rather than per request.
-public final class SigningKeyCache: Sendable {
+package final class SigningKeyCache: Sendable {
     private struct Key: Hashable {
         var secretDigest: [UInt8]
         var date: String
@@ -14,12 +14,12 @@ public final class SigningKeyCache: Sendable {
     private let storage = Mutex<[Key: [UInt8]]>([:])
     private let derivations = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
     /// How many keys were derived (not found in the cache): for tests.
-    public var derivationCount: Int { derivations.load(ordering: .relaxed) }
+    package var derivationCount: Int { derivations.load(ordering: .relaxed) }
 
-    public func key(secret: String, date: String, region: String, service: String) -> [UInt8] {
+    package func key(secret: String, date: String, region: String, service: String) -> [UInt8] {
         // The cache holds a digest of the secret, never the secret itself.
         let cacheKey = Key(
             secretDigest: SHA256Hasher.hash(Array(secret.utf8)), date: date, region: region, service: service)

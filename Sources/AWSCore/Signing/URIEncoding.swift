@@ -1,7 +1,7 @@
 /// Percent-encoding as SigV4 defines it: every byte but the RFC 3986 unreserved
 /// characters (A-Z a-z 0-9 - . _ ~) becomes %XX with upper-case hex.
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
-public enum URIEncoding {
+package enum URIEncoding {
     private static let upperHex = Array("0123456789ABCDEF".utf8)
 
     private static func isUnreserved(_ c: UInt8) -> Bool {
@@ -10,7 +10,7 @@ public enum URIEncoding {
     }
 
     /// Encodes `text`; with `keepSlash`, `/` stays as it is (for paths).
-    public static func encode(_ text: String, keepSlash: Bool = false) -> String {
+    package static func encode(_ text: String, keepSlash: Bool = false) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
         for c in text.utf8 {
@@ -26,7 +26,7 @@ public enum URIEncoding {
     }
 
     /// Decodes %XX sequences; `+` stays a plus. Invalid sequences are kept literally.
-    public static func decode(_ text: String) -> String {
+    package static func decode(_ text: String) -> String {
         let bytes = Array(text.utf8)
         var out = [UInt8]()
         var i = 0
@@ -52,7 +52,7 @@ public enum URIEncoding {
 
     /// Builds a wire path from raw segments, each encoded once: `["my bucket", "a/b.zip"]`
     /// with `keepSlashInSegments` gives `/my%20bucket/a/b.zip`.
-    public static func path(_ segments: [String], keepSlashInSegments: Bool = false) -> String {
+    package static func path(_ segments: [String], keepSlashInSegments: Bool = false) -> String {
         "/" + segments.map { encode($0, keepSlash: keepSlashInSegments) }.joined(separator: "/")
     }
 }

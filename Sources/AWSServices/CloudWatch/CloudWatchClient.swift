@@ -4,26 +4,26 @@ import FoundationEssentials
 /// An alarm's name and state.
 /// An alarm's change of state, from its history.
 /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html
-public struct AlarmTransition: Sendable, Equatable {
-    public var name: String
-    public var at: Date
+package struct AlarmTransition: Sendable, Equatable {
+    package var name: String
+    package var at: Date
     /// The state it entered: `OK`, `ALARM` or `INSUFFICIENT_DATA`.
-    public var state: String
+    package var state: String
 
-    public init(name: String, at: Date, state: String) {
+    package init(name: String, at: Date, state: String) {
         self.name = name
         self.at = at
         self.state = state
     }
 }
 
-public struct AlarmState: Sendable, Equatable {
-    public var name: String
+package struct AlarmState: Sendable, Equatable {
+    package var name: String
     /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
-    public var state: String
-    public var reason: String
+    package var state: String
+    package var reason: String
 
-    public init(name: String, state: String, reason: String) {
+    package init(name: String, state: String, reason: String) {
         self.name = name
         self.state = state
         self.reason = reason
@@ -31,15 +31,15 @@ public struct AlarmState: Sendable, Equatable {
 }
 
 /// One metric to read with GetMetricData.
-public struct MetricQuery: Sendable, Equatable {
-    public var id: String
-    public var namespace: String
-    public var metricName: String
-    public var dimensions: [(name: String, value: String)]
-    public var period: Int
-    public var stat: String
+package struct MetricQuery: Sendable, Equatable {
+    package var id: String
+    package var namespace: String
+    package var metricName: String
+    package var dimensions: [(name: String, value: String)]
+    package var period: Int
+    package var stat: String
 
-    public init(
+    package init(
         id: String, namespace: String, metricName: String, dimensions: [(name: String, value: String)], period: Int,
         stat: String
     ) {
@@ -51,7 +51,7 @@ public struct MetricQuery: Sendable, Equatable {
         self.stat = stat
     }
 
-    public static func == (a: MetricQuery, b: MetricQuery) -> Bool {
+    package static func == (a: MetricQuery, b: MetricQuery) -> Bool {
         a.id == b.id && a.namespace == b.namespace && a.metricName == b.metricName && a.period == b.period
             && a.stat == b.stat
             && a.dimensions.map(\.name) == b.dimensions.map(\.name)
@@ -60,13 +60,13 @@ public struct MetricQuery: Sendable, Equatable {
 }
 
 /// The values of one query.
-public struct MetricResult: Sendable, Equatable {
-    public var id: String
-    public var timestamps: [Date]
-    public var values: [Double]
-    public var statusCode: String
+package struct MetricResult: Sendable, Equatable {
+    package var id: String
+    package var timestamps: [Date]
+    package var values: [Double]
+    package var statusCode: String
 
-    public init(id: String, timestamps: [Date], values: [Double], statusCode: String = "Complete") {
+    package init(id: String, timestamps: [Date], values: [Double], statusCode: String = "Complete") {
         self.id = id
         self.timestamps = timestamps
         self.values = values
@@ -76,11 +76,11 @@ public struct MetricResult: Sendable, Equatable {
 
 /// CloudWatch over its JSON 1.0 protocol (X-Amz-Target GraniteServiceVersion20100801.*).
 /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
-public struct CloudWatchClient: Sendable {
-    public var client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+package struct CloudWatchClient: Sendable {
+    package var client: AWSClient
+    package init(client: AWSClient) { self.client = client }
 
-    public func describeAlarms(names: [String] = [], prefix: String? = nil) async throws -> [AlarmState] {
+    package func describeAlarms(names: [String] = [], prefix: String? = nil) async throws -> [AlarmState] {
         var alarms: [AlarmState] = []
         var nextToken: String?
         repeat {
@@ -100,7 +100,7 @@ public struct CloudWatchClient: Sendable {
         return alarms
     }
 
-    public func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
+    package func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricResult] {
         var results: [String: MetricResult] = [:]
         var nextToken: String?
         repeat {
@@ -138,7 +138,7 @@ public struct CloudWatchClient: Sendable {
     /// StateUpdate items, the new state read from HistoryData (`newState.stateValue`). One alarm
     /// per call, so that a policy can allow it on that alarm alone.
     /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html
-    public func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
+    package func alarmTransitions(name: String, start: Date, end: Date) async throws -> [AlarmTransition] {
         var transitions: [AlarmTransition] = []
         var nextToken: String?
         repeat {

@@ -4,12 +4,12 @@ import FoundationEssentials
 /// An image as ECR keeps it: its digest (`sha256:…`), its manifest exactly as pushed and the
 /// manifest's media type.
 /// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Image.html
-public struct ECRImage: Sendable, Equatable {
-    public var digest: String
-    public var manifest: String
-    public var mediaType: String?
+package struct ECRImage: Sendable, Equatable {
+    package var digest: String
+    package var manifest: String
+    package var mediaType: String?
 
-    public init(digest: String, manifest: String, mediaType: String?) {
+    package init(digest: String, manifest: String, mediaType: String?) {
         self.digest = digest
         self.manifest = manifest
         self.mediaType = mediaType
@@ -18,15 +18,15 @@ public struct ECRImage: Sendable, Equatable {
 
 /// ECR over its JSON 1.1 protocol (X-Amz-Target AmazonEC2ContainerRegistry_V20150921.*): only
 /// the read a deploy makes.
-public struct ECRClient: Sendable {
-    public var client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+package struct ECRClient: Sendable {
+    package var client: AWSClient
+    package init(client: AWSClient) { self.client = client }
 
     /// The image a tag or digest names in `repository` (of `registryId`, the account), nil when
     /// there is no such image; a missing repository is the service's error
     /// (`RepositoryNotFoundException`).
     /// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchGetImage.html
-    public func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws
+    package func image(repository: String, registryId: String?, tag: String?, digest: String?) async throws
         -> ECRImage?
     {
         var imageId: [String: Any] = [:]

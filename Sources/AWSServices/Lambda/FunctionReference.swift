@@ -3,14 +3,14 @@
 /// (`arn:aws:lambda:us-west-2:123456789012:function:my-function`), each optionally with a
 /// `:qualifier`.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html#lambda-GetFunction-request-FunctionName
-public struct FunctionReference: Sendable, Equatable {
-    public var name: String
-    public var account: String?
-    public var region: String?
-    public var partition: String?
-    public var qualifier: String?
+package struct FunctionReference: Sendable, Equatable {
+    package var name: String
+    package var account: String?
+    package var region: String?
+    package var partition: String?
+    package var qualifier: String?
 
-    public init(
+    package init(
         name: String, account: String? = nil, region: String? = nil, partition: String? = nil, qualifier: String? = nil
     ) {
         self.name = name
@@ -21,7 +21,7 @@ public struct FunctionReference: Sendable, Equatable {
     }
 
     /// Parses `text`; nil when it is none of the three forms.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func valid(_ name: String) -> Bool {
             !name.isEmpty && name.count <= 64
@@ -48,7 +48,7 @@ public struct FunctionReference: Sendable, Equatable {
     }
 
     /// The function's ARN (no qualifier), with `*` for what is not known.
-    public func arn(
+    package func arn(
         region fallbackRegion: String?, account fallbackAccount: String?, partition fallbackPartition: String = "aws"
     ) -> String {
         "arn:\(partition ?? fallbackPartition):lambda:\(region ?? fallbackRegion ?? "*"):\(account ?? fallbackAccount ?? "*"):function:\(name)"

@@ -3,20 +3,21 @@ import FoundationEssentials
 
 /// Lambda calls lambda-shift makes, over REST-JSON.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_Operations.html
-public struct LambdaClient: Sendable {
-    public var client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+package struct LambdaClient: Sendable {
+    package var client: AWSClient
+    package init(client: AWSClient) { self.client = client }
 
     static let apiPrefix = "/2015-03-31/functions/"
 
-    public func getFunction(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration {
+    package func getFunction(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration {
         let answer = try await call("GetFunction", "GET", [name], query: qualifier.map { [("Qualifier", $0)] } ?? [])
         var configuration = FunctionConfiguration(answer.fields("Configuration") ?? answer)
         configuration.imageUri = answer.fields("Code")?.string("ImageUri")
         return configuration
     }
 
-    public func getFunctionConfiguration(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration
+    package func getFunctionConfiguration(_ name: String, qualifier: String? = nil) async throws
+        -> FunctionConfiguration
     {
         FunctionConfiguration(
             try await call(
@@ -26,7 +27,7 @@ public struct LambdaClient: Sendable {
 
     /// Points $LATEST at an S3 object (a specific object version when given). With a
     /// RevisionId the call is refused if the function changed since it was read.
-    public func updateFunctionCode(
+    package func updateFunctionCode(
         _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String? = nil,
         revisionId: String? = nil
     ) async throws -> FunctionConfiguration {
@@ -39,7 +40,7 @@ public struct LambdaClient: Sendable {
 
     /// Points an image function's $LATEST at `imageUri` (a digest: what it names cannot move).
     /// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-ImageUri
-    public func updateFunctionCode(_ name: String, imageUri: String, revisionId: String? = nil) async throws
+    package func updateFunctionCode(_ name: String, imageUri: String, revisionId: String? = nil) async throws
         -> FunctionConfiguration
     {
         var body: [String: Any] = ["ImageUri": imageUri, "Publish": false]
@@ -50,7 +51,7 @@ public struct LambdaClient: Sendable {
 
     /// Publishes $LATEST as a new version, only if its code is `codeSha256` and its revision
     /// is `revisionId` (when given).
-    public func publishVersion(
+    package func publishVersion(
         _ name: String, codeSha256: String? = nil, revisionId: String? = nil, description: String? = nil
     ) async throws -> FunctionConfiguration {
         var body: [String: Any] = [:]
@@ -61,7 +62,7 @@ public struct LambdaClient: Sendable {
             try await call("PublishVersion", "POST", [name, "versions"], body: body, idempotent: false))
     }
 
-    public func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
+    package func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
         var versions: [FunctionConfiguration] = []
         var marker: String?
         repeat {
@@ -74,13 +75,13 @@ public struct LambdaClient: Sendable {
         return versions
     }
 
-    public func getAlias(_ name: String, alias: String) async throws -> AliasConfiguration {
+    package func getAlias(_ name: String, alias: String) async throws -> AliasConfiguration {
         AliasConfiguration(try await call("GetAlias", "GET", [name, "aliases", alias]))
     }
 
     /// The alias, or nil when Lambda finds none (check the function first: Lambda answers a
     /// missing function with the same error).
-    public func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
+    package func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration? {
         do {
             return try await getAlias(name, alias: alias)
         } catch let error as AWSServiceError where error.kind == .notFound {
@@ -88,7 +89,7 @@ public struct LambdaClient: Sendable {
         }
     }
 
-    public func listAliases(_ name: String) async throws -> [AliasConfiguration] {
+    package func listAliases(_ name: String) async throws -> [AliasConfiguration] {
         var aliases: [AliasConfiguration] = []
         var marker: String?
         repeat {
@@ -101,7 +102,7 @@ public struct LambdaClient: Sendable {
         return aliases
     }
 
-    public func createAlias(
+    package func createAlias(
         _ name: String, alias: String, version: String, description: String? = nil,
         additionalVersionWeights: [String: Double] = [:]
     ) async throws -> AliasConfiguration {
@@ -116,7 +117,7 @@ public struct LambdaClient: Sendable {
 
     /// Moves an alias. `additionalVersionWeights` nil leaves routing as it is; an empty map
     /// clears it. With `revisionId` the call is refused if someone else moved the alias.
-    public func updateAlias(
+    package func updateAlias(
         _ name: String, alias: String, version: String? = nil, additionalVersionWeights: [String: Double]? = nil,
         revisionId: String? = nil, description: String? = nil
     ) async throws -> AliasConfiguration {
@@ -133,7 +134,7 @@ public struct LambdaClient: Sendable {
 
     /// The function URL of `qualifier` (an alias), or nil when it has none.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html
-    public func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? {
+    package func functionURL(_ name: String, qualifier: String) async throws -> FunctionURL? {
         do {
             return FunctionURL(try await urlCall("GetFunctionUrlConfig", "GET", name, qualifier: qualifier))
         } catch let error as AWSServiceError where error.kind == .notFound {
@@ -142,21 +143,21 @@ public struct LambdaClient: Sendable {
     }
 
     /// Creates the function URL of `qualifier` with `authType` (AWS_IAM or NONE).
-    public func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+    package func createFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
         FunctionURL(
             try await urlCall(
                 "CreateFunctionUrlConfig", "POST", name, qualifier: qualifier, body: ["AuthType": authType]))
     }
 
     /// Changes the auth type of `qualifier`'s function URL.
-    public func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
+    package func updateFunctionURL(_ name: String, qualifier: String, authType: String) async throws -> FunctionURL {
         FunctionURL(
             try await urlCall(
                 "UpdateFunctionUrlConfig", "PUT", name, qualifier: qualifier, body: ["AuthType": authType]))
     }
 
     /// Deletes `qualifier`'s function URL; none there is no error.
-    public func deleteFunctionURL(_ name: String, qualifier: String) async throws {
+    package func deleteFunctionURL(_ name: String, qualifier: String) async throws {
         do {
             _ = try await send(
                 "DeleteFunctionUrlConfig", "DELETE", [name, "url"], query: [("Qualifier", qualifier)], body: nil,
@@ -173,7 +174,7 @@ public struct LambdaClient: Sendable {
     /// Whether durable executions still run on `version` (each is pinned to the version that
     /// started it, so that version must stay). Without a qualifier Lambda lists `$LATEST`'s.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_ListDurableExecutionsByFunction.html
-    public func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
+    package func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
         let answer = try JSONFields(
             data: try await send(
                 "ListDurableExecutionsByFunction", "GET", [name, "durable-executions"],
@@ -185,7 +186,7 @@ public struct LambdaClient: Sendable {
 
     /// The provisioned concurrency of an alias or version, nil when it has none.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
-    public func provisionedConcurrency(_ name: String, qualifier: String) async throws -> ProvisionedConcurrency? {
+    package func provisionedConcurrency(_ name: String, qualifier: String) async throws -> ProvisionedConcurrency? {
         do {
             return ProvisionedConcurrency(
                 try JSONFields(
@@ -201,7 +202,7 @@ public struct LambdaClient: Sendable {
     /// Asks for `amount` provisioned concurrency on a version or alias; Lambda allocates it
     /// asynchronously (`IN_PROGRESS`, then `READY` or `FAILED`).
     /// https://docs.aws.amazon.com/lambda/latest/api/API_PutProvisionedConcurrencyConfig.html
-    public func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
+    package func putProvisionedConcurrency(_ name: String, qualifier: String, amount: Int) async throws
         -> ProvisionedConcurrency
     {
         ProvisionedConcurrency(
@@ -215,7 +216,7 @@ public struct LambdaClient: Sendable {
 
     /// Removes the provisioned concurrency of a version or alias (none there: nothing to do).
     /// https://docs.aws.amazon.com/lambda/latest/api/API_DeleteProvisionedConcurrencyConfig.html
-    public func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws {
+    package func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws {
         do {
             _ = try await send(
                 "DeleteProvisionedConcurrencyConfig", "DELETE", [name, "provisioned-concurrency"],
@@ -231,7 +232,7 @@ public struct LambdaClient: Sendable {
     /// The function's code signing config and what it allows, nil when it has none.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionCodeSigningConfig.html
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetCodeSigningConfig.html
-    public func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
+    package func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {
         let attached = try JSONFields(
             data: try await send(
                 "GetFunctionCodeSigningConfig", "GET", [name, "code-signing-config"], query: [], idempotent: true,
@@ -263,12 +264,12 @@ public struct LambdaClient: Sendable {
     }
 
     /// Deletes an alias (the function and its versions stay).
-    public func deleteAlias(_ name: String, alias: String) async throws {
+    package func deleteAlias(_ name: String, alias: String) async throws {
         _ = try await send("DeleteAlias", "DELETE", [name, "aliases", alias], query: [], body: nil, idempotent: true)
     }
 
     /// Deletes one published version (never the whole function: a qualifier is required).
-    public func deleteFunctionVersion(_ name: String, version: String) async throws {
+    package func deleteFunctionVersion(_ name: String, version: String) async throws {
         _ = try await send(
             "DeleteFunction", "DELETE", [name], query: [("Qualifier", version)], body: nil, idempotent: true)
     }
@@ -276,7 +277,7 @@ public struct LambdaClient: Sendable {
     /// Invokes `qualifier` synchronously with `payload`.
     /// Invokes `qualifier`; a tenant-isolated function needs `tenantId` (X-Amz-Tenant-Id).
     /// https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html#lambda-Invoke-request-TenantId
-    public func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String? = nil) async throws
+    package func invoke(_ name: String, qualifier: String, payload: Data, tenantId: String? = nil) async throws
         -> InvokeResult
     {
         let response = try await send(

@@ -2,45 +2,45 @@ import FoundationEssentials
 
 /// A function's (or a version's) configuration, the fields lambda-shift reads.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
-public struct FunctionConfiguration: Sendable, Equatable {
-    public var functionName: String
-    public var functionArn: String
-    public var version: String
+package struct FunctionConfiguration: Sendable, Equatable {
+    package var functionName: String
+    package var functionArn: String
+    package var version: String
     /// base64 SHA-256 of the deployment package, as Lambda reports it.
-    public var codeSha256: String
-    public var codeSize: Int
-    public var revisionId: String?
-    public var description: String
-    public var state: String?
-    public var stateReason: String?
-    public var stateReasonCode: String?
+    package var codeSha256: String
+    package var codeSize: Int
+    package var revisionId: String?
+    package var description: String
+    package var state: String?
+    package var stateReason: String?
+    package var stateReasonCode: String?
     /// `Zip` or `Image`.
-    public var packageType: String?
-    public var lastUpdateStatus: String?
-    public var lastUpdateStatusReason: String?
-    public var lastUpdateStatusReasonCode: String?
-    public var runtime: String?
-    public var lastModified: String?
+    package var packageType: String?
+    package var lastUpdateStatus: String?
+    package var lastUpdateStatusReason: String?
+    package var lastUpdateStatusReasonCode: String?
+    package var runtime: String?
+    package var lastModified: String?
     /// `x86_64` or `arm64` (Lambda's default, x86_64, when it says nothing).
-    public var architectures: [String] = ["x86_64"]
+    package var architectures: [String] = ["x86_64"]
     /// An image function's image as given (only GetFunction's `Code` says it).
-    public var imageUri: String?
+    package var imageUri: String?
     /// The execution role, and the dead-letter queue or topic (nil when none): a weighted alias
     /// routes only between versions that agree on both.
-    public var role: String?
-    public var deadLetterTargetArn: String?
+    package var role: String?
+    package var deadLetterTargetArn: String?
     /// A durable function (DurableConfig): its executions are pinned to the version that started them.
-    public var durable = false
+    package var durable = false
     /// A tenant-isolated function (TenancyConfig): every invoke carries a tenant id.
-    public var tenantIsolated = false
+    package var tenantIsolated = false
     /// Signed code: the profile version and the job that signed it.
-    public var signingProfileVersionArn: String?
-    public var signingJobArn: String?
+    package var signingProfileVersionArn: String?
+    package var signingJobArn: String?
     /// The capacity provider of a Lambda Managed Instances function, nil for any other.
-    public var capacityProviderArn: String?
+    package var capacityProviderArn: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
-    public init(
+    package init(
         functionName: String, version: String = "$LATEST", codeSha256: String, revisionId: String? = nil,
         description: String = "",
         state: String? = "Active", lastUpdateStatus: String? = "Successful", packageType: String? = "Zip"
@@ -90,16 +90,16 @@ public struct FunctionConfiguration: Sendable, Equatable {
 
 /// An alias: its primary version and any weighted second version.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_AliasConfiguration.html
-public struct AliasConfiguration: Sendable, Equatable {
-    public var name: String
-    public var aliasArn: String
-    public var functionVersion: String
+package struct AliasConfiguration: Sendable, Equatable {
+    package var name: String
+    package var aliasArn: String
+    package var functionVersion: String
     /// Version → share of traffic (0…1) routed away from the primary.
-    public var additionalVersionWeights: [String: Double]
-    public var revisionId: String?
-    public var description: String
+    package var additionalVersionWeights: [String: Double]
+    package var revisionId: String?
+    package var description: String
 
-    public init(
+    package init(
         name: String, aliasArn: String = "", functionVersion: String, additionalVersionWeights: [String: Double] = [:],
         revisionId: String? = nil, description: String = ""
     ) {
@@ -128,14 +128,14 @@ public struct AliasConfiguration: Sendable, Equatable {
 }
 
 /// What an Invoke returned.
-public struct InvokeResult: Sendable, Equatable {
-    public var statusCode: Int
+package struct InvokeResult: Sendable, Equatable {
+    package var statusCode: Int
     /// `Unhandled` or `Handled` when the function raised an error.
-    public var functionError: String?
-    public var executedVersion: String?
-    public var payload: Data
+    package var functionError: String?
+    package var executedVersion: String?
+    package var payload: Data
 
-    public init(statusCode: Int, functionError: String? = nil, executedVersion: String? = nil, payload: Data) {
+    package init(statusCode: Int, functionError: String? = nil, executedVersion: String? = nil, payload: Data) {
         self.statusCode = statusCode
         self.functionError = functionError
         self.executedVersion = executedVersion
@@ -145,11 +145,11 @@ public struct InvokeResult: Sendable, Equatable {
 
 /// A function URL: its address and how callers authenticate.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html
-public struct FunctionURL: Sendable, Equatable {
-    public var url: String
-    public var authType: String
+package struct FunctionURL: Sendable, Equatable {
+    package var url: String
+    package var authType: String
 
-    public init(url: String, authType: String) {
+    package init(url: String, authType: String) {
         self.url = url
         self.authType = authType
     }
@@ -163,12 +163,12 @@ public struct FunctionURL: Sendable, Equatable {
 /// A function's code signing config: the signing profile versions it trusts, and whether it
 /// refuses (`Enforce`) or only warns about (`Warn`) code they did not sign.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_CodeSigningConfig.html
-public struct CodeSigningPolicy: Sendable, Equatable {
-    public var configArn: String
-    public var allowedProfileVersionArns: [String]
-    public var enforce: Bool
+package struct CodeSigningPolicy: Sendable, Equatable {
+    package var configArn: String
+    package var allowedProfileVersionArns: [String]
+    package var enforce: Bool
 
-    public init(configArn: String, allowedProfileVersionArns: [String], enforce: Bool) {
+    package init(configArn: String, allowedProfileVersionArns: [String], enforce: Bool) {
         self.configArn = configArn
         self.allowedProfileVersionArns = allowedProfileVersionArns
         self.enforce = enforce
@@ -179,14 +179,14 @@ public struct CodeSigningPolicy: Sendable, Equatable {
 /// (`IN_PROGRESS`, `READY`, `FAILED` with a reason). With a weighted alias Lambda allocates it
 /// across both versions, again after every change of the weights.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
-public struct ProvisionedConcurrency: Sendable, Equatable {
-    public var requested: Int
-    public var available: Int
-    public var allocated: Int
-    public var status: String
-    public var statusReason: String?
+package struct ProvisionedConcurrency: Sendable, Equatable {
+    package var requested: Int
+    package var available: Int
+    package var allocated: Int
+    package var status: String
+    package var statusReason: String?
 
-    public init(requested: Int, available: Int = 0, allocated: Int = 0, status: String, statusReason: String? = nil) {
+    package init(requested: Int, available: Int = 0, allocated: Int = 0, status: String, statusReason: String? = nil) {
         self.requested = requested
         self.available = available
         self.allocated = allocated
@@ -202,6 +202,6 @@ public struct ProvisionedConcurrency: Sendable, Equatable {
         statusReason = f.string("StatusReason")
     }
 
-    public var isReady: Bool { status == "READY" }
-    public var isFailed: Bool { status == "FAILED" }
+    package var isReady: Bool { status == "READY" }
+    package var isFailed: Bool { status == "FAILED" }
 }

@@ -3,14 +3,14 @@ import AWSCore
 import FoundationEssentials
 
 /// Where an upload landed.
-public struct UploadedObject: Sendable, Equatable {
-    public var bucket: String
-    public var key: String
+package struct UploadedObject: Sendable, Equatable {
+    package var bucket: String
+    package var key: String
     /// The S3 version, when the bucket is versioned.
-    public var versionId: String?
-    public var multipart: Bool
+    package var versionId: String?
+    package var multipart: Bool
 
-    public init(bucket: String, key: String, versionId: String?, multipart: Bool) {
+    package init(bucket: String, key: String, versionId: String?, multipart: Bool) {
         self.bucket = bucket
         self.key = key
         self.versionId = versionId
@@ -23,7 +23,7 @@ extension S3Client {
     /// deploy has (GetObject on a key that is not there, under `prefix`, where the
     /// least-privilege policy lets it read: NoSuchKey means yes). Throws the service's answer
     /// otherwise (NoSuchBucket, AccessDenied, …).
-    public func probeBucket(_ bucket: String, under prefix: String = "") async throws {
+    package func probeBucket(_ bucket: String, under prefix: String = "") async throws {
         do {
             _ = try await getObject(bucket: bucket, key: prefix + ".lambda-shift-probe")
         } catch let error as AWSServiceError where error.code == "NoSuchKey" {
@@ -35,7 +35,7 @@ extension S3Client {
     /// otherwise a multipart upload with `concurrency` parts in flight, each sent with its own
     /// SHA-256 so S3 checks every byte (S3StreamingUpload). Any failure (cancellation included)
     /// aborts the multipart upload so no parts are left behind.
-    public func uploadFile(
+    package func uploadFile(
         path: String, size: UInt64, sha256: [UInt8], bucket: String, key: String,
         contentType: String = "application/zip", metadata: [String: String] = [:],
         multipartThreshold: UInt64 = 16 << 20, partSize: UInt64 = 8 << 20, concurrency: Int = 4

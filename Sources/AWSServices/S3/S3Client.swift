@@ -3,14 +3,14 @@ import AWSCore
 import FoundationEssentials
 
 /// What S3 said about a stored object.
-public struct S3ObjectInfo: Sendable, Equatable {
-    public var eTag: String?
-    public var versionId: String?
-    public var contentLength: Int?
-    public var checksumSHA256: String?
-    public var metadata: [String: String]
+package struct S3ObjectInfo: Sendable, Equatable {
+    package var eTag: String?
+    package var versionId: String?
+    package var contentLength: Int?
+    package var checksumSHA256: String?
+    package var metadata: [String: String]
 
-    public init(
+    package init(
         eTag: String?, versionId: String?, contentLength: Int?, checksumSHA256: String?, metadata: [String: String]
     ) {
         self.eTag = eTag
@@ -22,12 +22,12 @@ public struct S3ObjectInfo: Sendable, Equatable {
 }
 
 /// A part as CompleteMultipartUpload needs it.
-public struct S3CompletedPart: Sendable, Equatable {
-    public var partNumber: Int
-    public var eTag: String
-    public var checksumSHA256: String?
+package struct S3CompletedPart: Sendable, Equatable {
+    package var partNumber: Int
+    package var eTag: String
+    package var checksumSHA256: String?
 
-    public init(partNumber: Int, eTag: String, checksumSHA256: String?) {
+    package init(partNumber: Int, eTag: String, checksumSHA256: String?) {
         self.partNumber = partNumber
         self.eTag = eTag
         self.checksumSHA256 = checksumSHA256
@@ -38,12 +38,12 @@ public struct S3CompletedPart: Sendable, Equatable {
 /// checks the bytes, and are signed with the same digest, computed while the package was
 /// written, so a body streams from disk without a second pass.
 /// https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-public struct S3Client: Sendable {
-    public var client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+package struct S3Client: Sendable {
+    package var client: AWSClient
+    package init(client: AWSClient) { self.client = client }
 
     /// Uploads `body` whose SHA-256 is `sha256`.
-    public func putObject(
+    package func putObject(
         bucket: String, key: String, body: HTTPBody, sha256: [UInt8], contentType: String = "application/octet-stream",
         metadata: [String: String] = [:]
     ) async throws -> S3ObjectInfo {
@@ -55,7 +55,7 @@ public struct S3Client: Sendable {
         return info(response)
     }
 
-    public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3ObjectInfo {
+    package func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3ObjectInfo {
         info(
             try await send(
                 "HeadObject", "HEAD", bucket: bucket, key: key, query: versionId.map { [("versionId", $0)] } ?? [],
@@ -63,13 +63,13 @@ public struct S3Client: Sendable {
     }
 
     /// HeadObject that answers nil for a missing object instead of throwing.
-    public func headObjectIfExists(bucket: String, key: String) async throws -> S3ObjectInfo? {
+    package func headObjectIfExists(bucket: String, key: String) async throws -> S3ObjectInfo? {
         do { return try await headObject(bucket: bucket, key: key) } catch let error as AWSServiceError
             where error.status == 404
         { return nil }
     }
 
-    public func getObject(bucket: String, key: String, versionId: String? = nil) async throws -> (
+    package func getObject(bucket: String, key: String, versionId: String? = nil) async throws -> (
         data: Data, info: S3ObjectInfo
     ) {
         let response = try await send(
@@ -77,7 +77,7 @@ public struct S3Client: Sendable {
         return (response.body, info(response))
     }
 
-    public func createMultipartUpload(
+    package func createMultipartUpload(
         bucket: String, key: String, contentType: String = "application/octet-stream",
         metadata: [String: String] = [:]
     ) async throws -> String {
@@ -95,7 +95,7 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads one part (a byte range of a file) whose SHA-256 is `sha256`.
-    public func uploadPart(
+    package func uploadPart(
         bucket: String, key: String, uploadId: String, partNumber: Int, body: HTTPBody, sha256: [UInt8]
     ) async throws -> S3CompletedPart {
         let checksum = ByteEncoding.base64(sha256)
@@ -112,7 +112,7 @@ public struct S3Client: Sendable {
             partNumber: partNumber, eTag: eTag, checksumSHA256: response.headers["x-amz-checksum-sha256"] ?? checksum)
     }
 
-    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [S3CompletedPart])
+    package func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [S3CompletedPart])
         async throws -> S3ObjectInfo
     {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
@@ -136,7 +136,7 @@ public struct S3Client: Sendable {
         return result
     }
 
-    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+    package func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
         _ = try await send("AbortMultipartUpload", "DELETE", bucket: bucket, key: key, query: [("uploadId", uploadId)])
     }
 

@@ -12,10 +12,10 @@ import Synchronization
 /// Parts are hashed in part order, each in one pass that also feeds a running SHA-256 of all
 /// of them (`SentBytes`), so `finish` completes only when the parts together hash to the
 /// package's SHA-256.
-public final class S3StreamingUpload: Sendable {
-    public let bucket: String
-    public let key: String
-    public let uploadId: String
+package final class S3StreamingUpload: Sendable {
+    package let bucket: String
+    package let key: String
+    package let uploadId: String
     let s3: S3Client
     let path: String
     let partSize: UInt64
@@ -56,7 +56,7 @@ public final class S3StreamingUpload: Sendable {
 
     /// The file's first `bytes` will not change: every whole part within them may go.
     /// Throws the first part's failure, so the writer stops.
-    public func committed(_ bytes: UInt64) throws {
+    package func committed(_ bytes: UInt64) throws {
         let failure = state.withLock { state -> (any Error)? in
             if let failure = state.failure { return failure }
             guard state.phase == .open else { return CancellationError() }
@@ -71,7 +71,7 @@ public final class S3StreamingUpload: Sendable {
     /// part, checks that the bytes the parts were sent with are, in order, the package (the
     /// same SHA-256), and completes the upload. On any failure (an abort first included) the
     /// upload is aborted and the error thrown.
-    public func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
+    package func finish(size: UInt64, sha256: [UInt8]) async throws -> UploadedObject {
         state.withLock { state in
             state.size = size
             state.committed = size
@@ -116,7 +116,7 @@ public final class S3StreamingUpload: Sendable {
     /// Stops: parts in flight are cancelled and the multipart upload aborted, so S3 keeps none
     /// of its parts. Does nothing once the upload was aborted, or completed; while it is being
     /// completed (inside `finish`), the completion decides.
-    public func abort() async {
+    package func abort() async {
         let running = state.withLock { state -> [Task<Void, Never>]? in
             guard state.phase == .open else { return nil }
             state.phase = .aborted
@@ -267,7 +267,7 @@ final class SentBytes: Sendable {
 
 extension S3Client {
     /// Starts a multipart upload of `path`, a file still being written (see S3StreamingUpload).
-    public func beginStreamingUpload(
+    package func beginStreamingUpload(
         path: String, bucket: String, key: String, contentType: String = "application/zip",
         metadata: [String: String] = [:], partSize: UInt64 = 8 << 20, concurrency: Int = 4
     ) async throws -> S3StreamingUpload {

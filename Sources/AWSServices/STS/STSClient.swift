@@ -2,12 +2,12 @@ import AWSCore
 import FoundationEssentials
 
 /// Who the credentials belong to.
-public struct CallerIdentity: Sendable, Equatable {
-    public var account: String
-    public var arn: String
-    public var userId: String
+package struct CallerIdentity: Sendable, Equatable {
+    package var account: String
+    package var arn: String
+    package var userId: String
 
-    public init(account: String, arn: String, userId: String) {
+    package init(account: String, arn: String, userId: String) {
         self.account = account
         self.arn = arn
         self.userId = userId
@@ -16,11 +16,11 @@ public struct CallerIdentity: Sendable, Equatable {
 
 /// STS calls lambda-shift makes.
 /// https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
-public struct STSClient: Sendable {
-    public var client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+package struct STSClient: Sendable {
+    package var client: AWSClient
+    package init(client: AWSClient) { self.client = client }
 
-    public func getCallerIdentity() async throws -> CallerIdentity {
+    package func getCallerIdentity() async throws -> CallerIdentity {
         let root = try await STSCredentialExchange(client: client).call("GetCallerIdentity", parameters: [])
         guard let result = root.child("GetCallerIdentityResult"), let account = result.text(at: "Account"),
             let arn = result.text(at: "Arn")
@@ -31,7 +31,7 @@ public struct STSClient: Sendable {
         return CallerIdentity(account: account, arn: arn, userId: result.text(at: "UserId") ?? "")
     }
 
-    public func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String) async throws
+    package func assumeRoleWithWebIdentity(roleArn: String, sessionName: String, token: String) async throws
         -> AWSCredentials
     {
         try await STSCredentialExchange(client: client).assumeRoleWithWebIdentity(

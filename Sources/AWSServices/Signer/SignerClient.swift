@@ -4,12 +4,12 @@ import FoundationEssentials
 /// An AWS Signer signing profile: its name, the version ARN a code signing config trusts, and
 /// whether it can sign (`Active`).
 /// https://docs.aws.amazon.com/signer/latest/api/API_GetSigningProfile.html
-public struct SigningProfile: Sendable, Equatable {
-    public var name: String
-    public var versionArn: String
-    public var status: String
+package struct SigningProfile: Sendable, Equatable {
+    package var name: String
+    package var versionArn: String
+    package var status: String
 
-    public init(name: String, versionArn: String, status: String) {
+    package init(name: String, versionArn: String, status: String) {
         self.name = name
         self.versionArn = versionArn
         self.status = status
@@ -18,16 +18,16 @@ public struct SigningProfile: Sendable, Equatable {
 
 /// A signing job as Signer describes it.
 /// https://docs.aws.amazon.com/signer/latest/api/API_DescribeSigningJob.html
-public struct SigningJob: Sendable, Equatable {
-    public var id: String
+package struct SigningJob: Sendable, Equatable {
+    package var id: String
     /// `InProgress`, `Failed` or `Succeeded`.
-    public var status: String
-    public var reason: String?
+    package var status: String
+    package var reason: String?
     /// Where the signed object is, once `Succeeded`.
-    public var signedBucket: String?
-    public var signedKey: String?
+    package var signedBucket: String?
+    package var signedKey: String?
 
-    public init(id: String, status: String, reason: String?, signedBucket: String?, signedKey: String?) {
+    package init(id: String, status: String, reason: String?, signedBucket: String?, signedKey: String?) {
         self.id = id
         self.status = status
         self.reason = reason
@@ -37,11 +37,11 @@ public struct SigningJob: Sendable, Equatable {
 }
 
 /// AWS Signer over REST-JSON: the profile lookup and the signing job a deploy starts and waits for.
-public struct SignerClient: Sendable {
-    public var client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+package struct SignerClient: Sendable {
+    package var client: AWSClient
+    package init(client: AWSClient) { self.client = client }
 
-    public func signingProfile(_ name: String) async throws -> SigningProfile {
+    package func signingProfile(_ name: String) async throws -> SigningProfile {
         let answer = try await call("GetSigningProfile", "GET", "/signing-profiles/" + URIEncoding.encode(name))
         return SigningProfile(
             name: answer.string("profileName") ?? name, versionArn: answer.string("profileVersionArn") ?? "",
@@ -51,7 +51,7 @@ public struct SignerClient: Sendable {
     /// Signs an S3 object version with `profile`; the signed object goes to `destinationBucket`
     /// under `prefix`. `token` makes a retried call start one job.
     /// https://docs.aws.amazon.com/signer/latest/api/API_StartSigningJob.html
-    public func startSigningJob(
+    package func startSigningJob(
         bucket: String, key: String, version: String, destinationBucket: String, prefix: String, profile: String,
         token: String
     ) async throws -> String {
@@ -64,7 +64,7 @@ public struct SignerClient: Sendable {
         return answer.string("jobId") ?? ""
     }
 
-    public func signingJob(_ id: String) async throws -> SigningJob {
+    package func signingJob(_ id: String) async throws -> SigningJob {
         let answer = try await call("DescribeSigningJob", "GET", "/signing-jobs/" + URIEncoding.encode(id))
         let signed = answer.fields("signedObject")?.fields("s3")
         return SigningJob(

@@ -4,11 +4,11 @@
 
 /// Lambda's function `State`.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html#lambda-Type-FunctionConfiguration-State
-public enum FunctionState: Hashable, Sendable {
+package enum FunctionState: Hashable, Sendable {
     case pending, active, inactive, failed
     case other(String)
 
-    public init(_ raw: String) {
+    package init(_ raw: String) {
         switch raw {
         case "Pending": self = .pending
         case "Active": self = .active
@@ -21,11 +21,11 @@ public enum FunctionState: Hashable, Sendable {
 
 /// Lambda's `LastUpdateStatus`.
 /// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html#lambda-Type-FunctionConfiguration-LastUpdateStatus
-public enum LastUpdateStatus: Hashable, Sendable {
+package enum LastUpdateStatus: Hashable, Sendable {
     case inProgress, successful, failed
     case other(String)
 
-    public init(_ raw: String) {
+    package init(_ raw: String) {
         switch raw {
         case "InProgress": self = .inProgress
         case "Successful": self = .successful
@@ -36,11 +36,11 @@ public enum LastUpdateStatus: Hashable, Sendable {
 }
 
 /// Lambda's `PackageType`.
-public enum PackageType: Hashable, Sendable {
+package enum PackageType: Hashable, Sendable {
     case zip, image
     case other(String)
 
-    public init(_ raw: String) {
+    package init(_ raw: String) {
         switch raw {
         case "Zip": self = .zip
         case "Image": self = .image
@@ -51,11 +51,11 @@ public enum PackageType: Hashable, Sendable {
 
 /// CloudWatch's alarm `StateValue`.
 /// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html
-public enum AlarmStateValue: Hashable, Sendable {
+package enum AlarmStateValue: Hashable, Sendable {
     case ok, alarm, insufficientData
     case other(String)
 
-    public init(_ raw: String) {
+    package init(_ raw: String) {
         switch raw {
         case "OK": self = .ok
         case "ALARM": self = .alarm
@@ -67,11 +67,11 @@ public enum AlarmStateValue: Hashable, Sendable {
 
 /// AWS Signer's signing job `status`.
 /// https://docs.aws.amazon.com/signer/latest/api/API_DescribeSigningJob.html
-public enum SigningJobStatus: Hashable, Sendable {
+package enum SigningJobStatus: Hashable, Sendable {
     case inProgress, succeeded, failed
     case other(String)
 
-    public init(_ raw: String) {
+    package init(_ raw: String) {
         switch raw {
         case "InProgress": self = .inProgress
         case "Succeeded": self = .succeeded
@@ -83,11 +83,11 @@ public enum SigningJobStatus: Hashable, Sendable {
 
 /// AWS Signer's signing profile `status`.
 /// https://docs.aws.amazon.com/signer/latest/api/API_GetSigningProfile.html
-public enum SigningProfileStatus: Hashable, Sendable {
+package enum SigningProfileStatus: Hashable, Sendable {
     case active, canceled, revoked
     case other(String)
 
-    public init(_ raw: String) {
+    package init(_ raw: String) {
         switch raw {
         case "Active": self = .active
         case "Canceled": self = .canceled
@@ -99,33 +99,33 @@ public enum SigningProfileStatus: Hashable, Sendable {
 
 extension FunctionConfiguration {
     /// `State` as a type (nil when Lambda sent none: an older answer, or a version).
-    public var stateValue: FunctionState? { state.map(FunctionState.init) }
+    package var stateValue: FunctionState? { state.map(FunctionState.init) }
     /// `LastUpdateStatus` as a type.
-    public var updateStatus: LastUpdateStatus? { lastUpdateStatus.map(LastUpdateStatus.init) }
+    package var updateStatus: LastUpdateStatus? { lastUpdateStatus.map(LastUpdateStatus.init) }
     /// `PackageType` as a type (nil: Lambda sent none, which it does for zip functions of old).
-    public var package: PackageType? { packageType.map(PackageType.init) }
+    package var package: PackageType? { packageType.map(PackageType.init) }
     /// Whether it is an image function.
-    public var isImage: Bool { package == .image }
+    package var isImage: Bool { package == .image }
 }
 
 extension AlarmState {
     /// `StateValue` as a type.
-    public var value: AlarmStateValue { AlarmStateValue(state) }
+    package var value: AlarmStateValue { AlarmStateValue(state) }
     /// Whether the alarm is in ALARM.
-    public var isFiring: Bool { value == .alarm }
+    package var isFiring: Bool { value == .alarm }
 }
 
 extension SigningJob {
     /// `status` as a type.
-    public var state: SigningJobStatus { SigningJobStatus(status) }
+    package var state: SigningJobStatus { SigningJobStatus(status) }
 }
 
 extension SigningProfile {
     /// `status` as a type.
-    public var state: SigningProfileStatus { SigningProfileStatus(status) }
+    package var state: SigningProfileStatus { SigningProfileStatus(status) }
 }
 
 extension AlarmTransition {
     /// The state the alarm moved into, as a type.
-    public var value: AlarmStateValue { AlarmStateValue(state) }
+    package var value: AlarmStateValue { AlarmStateValue(state) }
 }

@@ -1,0 +1,92 @@
+import CISupport
+import Config
+import FoundationEssentials
+import LambdaShiftCore
+import Packaging
+
+/// What the commands other than deploy's do once parsed: the CLI declares their arguments and
+/// hands their flags here, so each runs in-process over `CommandContext`.
+package enum CommandRuns {
+    /// An operator command's target and AWS clients, from its flags.
+    package static func operations(_ command: SettingCommand, _ flags: SettingFlags, _ context: CommandContext)
+        throws -> OperatorCommands
+    {
+        let settings = try ResolvedSettings.resolve(command, flags: flags, ci: context.ci)
+        let target = try OperatorTarget(settings)
+        return OperatorCommands(deps: try context.dependencies(settings), target: target)
+    }
+
+    /// `package`: zips (or reads) the code and writes its digests.
+    package static func package(_ flags: SettingFlags, out: String?, _ context: CommandContext) async throws {
+        let settings = try ResolvedSettings.resolve(.package, flags: flags, ci: context.ci)
+        let result = try await CodeSource.resolve(settings).prepare(
+            out: out ?? "package.zip", environment: context.environment)
+        result.warnings.forEach(context.reporter.warning)
+        try CommandResult(
+            command: "package", outcome: .ok,
+            lines: [
+                "\(result.path): \(result.size) bytes, \(result.filesDescription), \(result.uncompressedSize) bytes unzipped",
+                "sha256       \(result.sha256Hex)", "code-sha256  \(result.codeSha256)",
+            ],
+            members: [
+                "path": .string(result.path), "sha256": .string(result.sha256Hex),
+                "code-sha256": .string(result.codeSha256), "size": .int(Int(result.size)),
+                "entries": .int(result.entryCount), "uncompressed-size": .int(Int(result.uncompressedSize)),
+            ]
+        ).write(to: context)
+    }
+
+    /// `iam-policy`: the policy for these settings, as IAM JSON or Terraform; what it assumed
+    /// goes to stderr as plain lines (no workflow command at all).
+    package static func iamPolicy(
+        _ flags: SettingFlags, format: String, repository: String?, accountId: String?, _ context: CommandContext
+    ) throws {
+        guard ["json", "terraform"].contains(format) else {
+            throw ConfigError("--format is \"\(format)\": use json or terraform.")
+        }
+        if let accountId, accountId != "*", accountId.count != 12 || !accountId.allSatisfy(\.isNumber) {
+            throw ConfigError("--account-id is \"\(accountId)\": give a 12-digit AWS account id.")
+        }
+        var flags = flags
+        if flags[.artifact] == nil && flags[.imageUri] == nil { flags[.source] = "." }  // no build needed
+        let built = try IAMPolicyBuilder.build(
+            flags, ci: context.ci, repository: repository, accountId: accountId, region: flags[.region])
+        let note = { (line: String) in context.errorOutput(context.clean(line)) }
+        let plural = built.environments.count == 1 ? "" : "s"
+        note("iam-policy for environment\(plural) \(built.environments.joined(separator: ", "))")
+        for assumption in built.assumptions { note("assumed: \(assumption)") }
+        let document = built.document
+        let text = format == "json" ? document.json() : document.terraform()
+        try CommandResult(
+            command: "iam-policy", outcome: .ok, lines: [text],
+            members: [
+                "format": .string(format), "environments": .array(built.environments.map { .string($0) }),
+                "policy": format == "json" ? document.value() : .string(text),
+            ]
+        ).write(to: context)
+    }
+}
+
+extension CommandContext {
+    /// Reports a failure of ours (or a cancellation) that ended `command`, once, and returns its
+    /// exit code: the sentence on stderr and, with `--output json`, the document.
+    package func failed(_ error: any Error, command: String) -> Int32 {
+        let code = Outcome(ending: error).exitCode
+        let said = sentence(of: error)
+        reporter.error(said, title: code == ExitStatus.rollbackFailed ? "ROLLBACK FAILED: the alias may be split" : nil)
+        failureDocument(command: command, code: code, sentence: said)
+        return code
+    }
+
+    /// The JSON document of a run that failed before its command wrote one.
+    package func failureDocument(command: String, code: Int32, sentence: String) {
+        guard result.json, !result.wroteDocument else { return }
+        var document = CommandResult(
+            command: command, outcome: Outcome(failureCode: code), lines: [], sentence: sentence
+        )
+        .document
+        // A deploy's or an advance's document always says whether it skipped (the schema's rule).
+        if ["deploy", "advance"].contains(command) { document["skipped"] = .bool(false) }
+        result.document(document)
+    }
+}

@@ -1,0 +1,105 @@
+import Rollout
+import Ports
+import AWSCore
+import AWSServices
+import LambdaShiftCore
+
+/// `doctor`: the read-only calls a deploy depends on (identity, function, alias, bucket,
+/// alarms), each a check that passes or says what is wrong; a mid-shift alias, a missing,
+/// failed or image function count as problems. Changes nothing.
+package struct DoctorChecks: Sendable {
+    package struct Check: Sendable, Equatable {
+        package var name: String
+        package var ok: Bool
+        package var detail: String
+    }
+
+    package var identity: any IdentityAPI
+    package var functions: any FunctionAPI
+    package var store: any ArtifactStore
+    package var metrics: any MetricsAPI
+    package var region: String
+
+    package init(
+        identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
+        region: String
+    ) {
+        self.identity = identity
+        self.functions = functions
+        self.store = store
+        self.metrics = metrics
+        self.region = region
+    }
+
+    /// Runs every check; a failing identity ends it (nothing else can work without one).
+    package func run(function: String, alias: String, bucket: String?, alarms: [String]) async throws -> [Check] {
+        let caller = try await identity.getCallerIdentity()
+        var checks = [Check(name: "identity", ok: true, detail: "\(caller.arn) (account \(caller.account))")]
+        checks.append(
+            await check("function") {
+                let f = try await OperatorChecks.function(functions, function, region: region)
+                if f.stateValue == .failed {
+                    throw problem("\(function) is in state Failed (\(f.stateReason ?? "no reason given")).")
+                }
+                return "\(f.functionArn), code \(f.codeSha256), state \(f.state ?? "unknown")"
+            })
+        // Without the function there is no alias to check, and no deploy could create one.
+        let functionFound = checks.last?.ok == true
+        checks.append(
+            await check("alias") {
+                guard functionFound else {
+                    throw problem(
+                        "\(alias) cannot be checked: the function does not exist, and a deploy does not create functions."
+                    )
+                }
+                guard let a = try await functions.aliasIfExists(function, alias: alias) else {
+                    return "\(alias) does not exist yet; the first deploy creates it"
+                }
+                if !a.additionalVersionWeights.isEmpty {
+                    throw problem(
+                        "\(a.name) is mid-way through a shift (\(RolloutEngine.describe(a))): a deploy would refuse it; finish it with lambda-shift promote or undo it with lambda-shift rollback."
+                    )
+                }
+                return "\(a.name) → version \(a.functionVersion)"
+                    + (a.functionVersion == "$LATEST" ? " (a deploy first moves it onto a published baseline)" : "")
+            })
+        if let bucket {
+            checks.append(
+                await check("bucket") {
+                    try await store.probeBucket(bucket, under: "")
+                    return "\(bucket) readable"
+                })
+        }
+        if !alarms.isEmpty {
+            checks.append(
+                await check("alarms") {
+                    let found = try await metrics.describeAlarms(names: alarms, prefix: nil)
+                    let missing = Set(alarms).subtracting(found.map(\.name))
+                    guard missing.isEmpty else {
+                        throw problem("No alarm named \(missing.sorted().joined(separator: ", ")): check --alarm.")
+                    }
+                    // A deploy refuses an alarm already in ALARM: so does doctor.
+                    let firing = found.filter(\.isFiring).map(\.name).sorted()
+                    guard firing.isEmpty else {
+                        throw OperatorFailure(
+                            "\(firing.joined(separator: ", ")) in ALARM: a deploy would refuse to start; fix it, or deploy with --alarm-already-firing ignore.",
+                            exitCode: ExitStatus.failed)
+                    }
+                    return found.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+                })
+        }
+        return checks
+    }
+
+    private func problem(_ sentence: String) -> OperatorFailure {
+        OperatorFailure(sentence, exitCode: ExitStatus.usage)
+    }
+
+    private func check(_ name: String, _ body: () async throws -> String) async -> Check {
+        do {
+            return Check(name: name, ok: true, detail: try await body())
+        } catch {
+            return Check(name: name, ok: false, detail: sentence(of: error))
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Ports
+import AWSCore
+import AWSServices
+import CISupport
+import Config
+import FoundationEssentials
+import LambdaShiftCore
+import Rollout
+
+/// The function and alias an operator command works on, resolved as deploy resolves them
+/// (`ResolvedSettings`), with `{environment}` and the other placeholders filled in.
+package struct OperatorTarget: Sendable {
+    package var function: String
+    package var alias: String
+    package var environment: String?
+    package var settings: ResolvedSettings
+
+    package init(_ settings: ResolvedSettings) throws {
+        let environmentName = settings.environmentName
+        guard let template = settings.text(.function) else {
+            throw ConfigError(
+                "Name the function with --function (or LAMBDA_SHIFT_FUNCTION, or function: in .lambda-shift.yml).")
+        }
+        if template.contains("{environment}") && environmentName == nil {
+            throw ConfigError(
+                "The function name \(template) needs an environment, and branch \(settings.branchDescription) maps to none: pass --environment."
+            )
+        }
+        function = try FunctionName.validated(
+            try SettingTemplate.render(
+                template, settings.provenance.templateValues(function: "", environment: environmentName ?? "")),
+            origin: settings.origin(.function))
+        alias = try AliasName.validated(settings.text(.alias) ?? "live")
+        environment = environmentName
+        self.settings = settings
+    }
+}
+
+/// `status`, `promote`, `rollback`, `cleanup` and `doctor` over the same ports as a deploy
+/// (`FunctionAPI`, `ArtifactStore`, `MetricsAPI`, `IdentityAPI`), so they run in-process
+/// against the fakes. Every check that can refuse comes before the first change; every
+/// alias move is guarded by the RevisionId just read and keeps the deploy history.
+package struct OperatorCommands: Sendable {
+    package var deps: DeployDependencies
+    package var target: OperatorTarget
+
+    package init(deps: DeployDependencies, target: OperatorTarget) {
+        self.deps = deps
+        self.target = target
+    }
+
+    var lambda: any FunctionAPI { deps.functions }
+
+    /// Who we are, the function, the alias with its weights, and each served version's
+    /// provenance. Reads only.
+    package func status() async throws -> CommandResult {
+        let identity = try await deps.identity.getCallerIdentity()
+        let function = try await OperatorChecks.function(lambda, target.function, region: deps.region)
+        let alias = try await OperatorChecks.alias(lambda, target.function, target.alias)
+        var versions: [FunctionConfiguration] = []
+        for version in [alias.functionVersion] + alias.additionalVersionWeights.keys.sorted() {
+            versions.append(try await lambda.getFunctionConfiguration(target.function, qualifier: version))
+        }
+        let report = StatusReport(
+            identity: identity, function: function, aliasName: target.alias, alias: alias, versions: versions)
+        return CommandResult(command: "status", outcome: .ok, lines: [report.text()], members: report.document())
+    }
+
+    /// Finishes an in-flight shift: the weighted version becomes the primary. A weighted
+    /// version older than the primary needs `force`.
+    package func promote(force: Bool) async throws -> CommandResult {
+        _ = try await OperatorChecks.function(lambda, target.function, region: deps.region)
+        let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
+        guard current.additionalVersionWeights.count == 1, let newVersion = current.additionalVersionWeights.keys.first
+        else {
+            return unchanged(
+                "promote", current,
+                "Alias \(target.alias) serves \(RolloutEngine.describe(current)): no shift in flight, nothing to promote."
+            )
+        }
+        if let new = Int(newVersion), let primary = Int(current.functionVersion), new < primary, !force {
+            throw OperatorFailure(
+                "Alias \(target.alias) routes to version \(newVersion), older than its primary version \(current.functionVersion): promoting would move callers back; pass --force if that is what you want, or use lambda-shift rollback.",
+                exitCode: ExitStatus.usage)
+        }
+        // Good is a gate's verdict: a promote ends lambda-shift's own rollout of the version (its
+        // record on the alias) as good, but a weight someone set by hand was never gated, so
+        // promoting it leaves the version unverified.
+        let history = DeployHistory(description: current.description)
+        let gated = history.rollout?.newVersion == newVersion
+        return try await move(
+            "promote", outcome: .promoted, verb: "Promoted", to: newVersion, from: current,
+            history: gated ? history.succeeded(newVersion) : history,
+            why: gated
+                ? nil : "version \(newVersion) was weighted outside a lambda-shift rollout, so it is not recorded good")
+    }
+
+    /// Undoes an in-flight shift, or goes back to the last version that was live and healthy
+    /// (or `toVersion`, checked with `RollbackChoice.checkedVersion` before any request).
+    package func rollback(toVersion: String?) async throws -> CommandResult {
+        _ = try await OperatorChecks.function(lambda, target.function, region: deps.region)
+        let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
+        let function = target.function, lambda = self.lambda
+        let choice = try await RollbackChoice.choose(current: current, toVersion: toVersion, aliasName: target.alias) {
+            try await lambda.listVersionsByFunction(function).compactMap { Int($0.version) }
+        }
+        let destination = choice.destination
+        if destination == current.functionVersion && current.additionalVersionWeights.isEmpty {
+            return unchanged(
+                "rollback", current,
+                "Alias \(target.alias) already serves version \(destination): nothing to roll back.")
+        }
+        try await OperatorChecks.version(lambda, target.function, destination)
+        return try await move(
+            "rollback", outcome: .revertedByOperator, verb: "Rolled back", to: destination, from: current,
+            history: choice.history, why: choice.why)
+    }
+
+    /// Removes a branch's preview alias (or `--alias`, or every preview older than
+    /// `--older-than`) and the versions nothing uses any more.
+    package func cleanup() async throws -> CommandResult {
+        let settings = target.settings
+        let template = settings.text(.previewAlias) ?? PreviewAlias.defaultTemplate
+        let keep = settings.count(.keepVersions) ?? 3
+        let selector: PreviewCleanup.Selector
+        if settings.isGiven(.alias), let alias = settings.text(.alias) {
+            selector = .alias(alias)
+        } else if let seconds = settings.seconds(.olderThan) {
+            selector = .olderThan(seconds: seconds)
+        } else {
+            selector = .alias(
+                try PreviewAlias.name(
+                    template: template, branch: settings.provenance.branch, pr: settings.ci.pullRequest))
+        }
+        let function = target.function
+        _ = try await OperatorChecks.function(lambda, function, region: deps.region)
+        let result = try await PreviewCleanup(functions: lambda, clock: deps.clock).run(
+            function: function, selector: selector, template: template, keepVersions: keep,
+            protected: DeployPlan.deployAliases(settings, including: !settings.isGiven(.alias)))
+        let removed = result.removedAliases
+        var sentence =
+            removed.isEmpty
+            ? "No preview alias to remove from \(function): nothing to clean."
+            : "Removed alias\(removed.count == 1 ? "" : "es") \(removed.joined(separator: ", ")) from \(function)"
+                + (result.deletedVersions.isEmpty
+                    ? "." : ", and version(s) \(result.deletedVersions.joined(separator: ", ")) that nothing uses.")
+        if !result.keptRunning.isEmpty {
+            sentence +=
+                " Kept version(s) \(result.keptRunning.joined(separator: ", ")): durable executions still run on them."
+        }
+        return CommandResult(
+            command: "cleanup", outcome: removed.isEmpty ? .nothingToDo : .cleaned, lines: [sentence],
+            members: [
+                "function": .string(function), "aliases": .array(removed.map { .string($0) }),
+                "versions": .array(result.deletedVersions.map { .string($0) }),
+                "kept-running": .array(result.keptRunning.map { .string($0) }),
+            ], sentence: sentence)
+    }
+
+    /// The read-only calls a deploy depends on, each a check that passes or says what is
+    /// wrong; any failing check makes the outcome failed (exit 1).
+    package func doctor() async throws -> CommandResult {
+        let checks = try await DoctorChecks(
+            identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region
+        ).run(
+            function: target.function, alias: target.alias, bucket: target.settings.text(.bucket),
+            alarms: target.settings.list(.alarm))
+        let failed = checks.contains { !$0.ok }
+        return CommandResult(
+            command: "doctor", outcome: failed ? .failed : .ok,
+            lines: checks.map { "\($0.ok ? "ok  " : "FAIL") \($0.name): \($0.detail)" },
+            members: [
+                "checks": .array(
+                    checks.map {
+                        .object(["check": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)])
+                    }
+                )
+            ],
+            sentence: failed ? "Some checks failed: fix the ones marked FAIL before deploying." : "")
+    }
+
+    /// An alias command that found nothing to do.
+    func unchanged(_ command: String, _ current: AliasConfiguration, _ sentence: String) -> CommandResult {
+        CommandResult(
+            command: command, outcome: .nothingToDo, lines: [sentence],
+            members: AliasChange.members(from: current, to: current), sentence: sentence)
+    }
+
+    /// Moves the alias (guarded by its RevisionId, with the deploy history) and says so.
+    func move(
+        _ command: String, outcome: Outcome, verb: String, to version: String, from current: AliasConfiguration,
+        history: DeployHistory, why: String?
+    ) async throws -> CommandResult {
+        // A detached rollout this move ends is closed with it: the next advance has nothing to do,
+        // and a deploy is not refused for a rollout that is over.
+        var history = history
+        history.rollout = nil
+        if let refusal = history.textRefusal(alias: target.alias) {
+            throw OperatorFailure(refusal, exitCode: ExitStatus.usage)
+        }
+        let updated = try await AliasGuard.update(
+            lambda, target.function, target.alias, version: version, from: current, history: history)
+        let sentence =
+            "\(verb): alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current)))"
+            + (why.map { ": \($0)." } ?? ".")
+        return CommandResult(
+            command: command, outcome: outcome, lines: [sentence],
+            members: AliasChange.members(from: current, to: updated), sentence: sentence)
+    }
+}
