@@ -153,7 +153,7 @@ package enum LambdaShiftMain {
             }
             return ExitStatus.success
         }
-        context.errorOutput(context.clean(text))
+        context.errorOutput(text)
         context.failureDocument(
             command: name, code: ExitStatus.usage,
             sentence: LambdaShift.message(for: error).split(separator: "\n").first.map(String.init)

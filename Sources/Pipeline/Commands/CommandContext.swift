@@ -14,13 +14,12 @@ package struct CommandContext: Sendable {
     package var ci: CIContext
     package var transport: (any HTTPTransport)?
     package var output: @Sendable (String) -> Void
+    /// stderr for a plain line outside the reporter (argument errors, iam-policy's notes),
+    /// redacted by the front as every other line is.
     package var errorOutput: @Sendable (String) -> Void
     package var secrets: SecretRegistry
     /// Every report goes through the front (`RedactingReporter`), which redacts before formatting.
     package var reporter: any Reporter
-    /// The front's redaction, for the few lines written outside the reporter (argument errors,
-    /// iam-policy's plain notes).
-    package let clean: @Sendable (String) -> String
     /// stdout: the command's result alone (text lines, or the one JSON document).
     package var result: ResultChannel
     /// Where a command's AWS services come from: nil for AWS itself (clients for the region and
@@ -38,14 +37,13 @@ package struct CommandContext: Sendable {
         ci = CIContext(environment: environment)
         self.transport = transport
         self.output = output
-        self.errorOutput = errorOutput
         let secrets = SecretRegistry()
         self.secrets = secrets
         let front = Reporters.make(
             environment: environment.variables, sink: ReportSink(err: errorOutput, raw: raw),
             secrets: secrets, isTerminal: isTerminal)
         reporter = front
-        clean = front.clean
+        self.errorOutput = { errorOutput(front.clean($0)) }
         result = ResultChannel(json: json, clean: front.clean, write: output)
         for secret in CIEnvironment.secrets(in: environment) { reporter.mask(secret) }
         let settingVariables = Set(SettingsTable.all.flatMap(\.environmentNames))

@@ -51,7 +51,7 @@ package enum CommandRuns {
         if flags[.artifact] == nil && flags[.imageUri] == nil { flags[.source] = "." }  // no build needed
         let built = try IAMPolicyBuilder.build(
             flags, ci: context.ci, repository: repository, accountId: accountId, region: flags[.region])
-        let note = { (line: String) in context.errorOutput(context.clean(line)) }
+        let note = context.errorOutput
         let plural = built.environments.count == 1 ? "" : "s"
         note("iam-policy for environment\(plural) \(built.environments.joined(separator: ", "))")
         for assumption in built.assumptions { note("assumed: \(assumption)") }
