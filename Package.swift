@@ -100,7 +100,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "CISupport", "LambdaShiftCore", "TestSupport"]),
         .testTarget(name: "CISupportTests", dependencies: ["CISupport", "AWSCore", "LambdaShiftCore", "TestSupport"]),
         .testTarget(
-            name: "RolloutTests", dependencies: ["Rollout", "Ports", "AWSCore", "AWSServices", "Fakes", "TestSupport"]),
+            name: "RolloutTests", dependencies: ["Rollout", "Ports", "AWSCore", "AWSServices", "Fakes", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

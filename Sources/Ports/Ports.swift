@@ -191,3 +191,12 @@ package protocol CodeSigner: Sendable {
 }
 
 extension SignerClient: CodeSigner {}
+
+/// A function's log records: CloudWatch Logs in production (`LogsClient`), memory in tests.
+package protocol LogsAPI: Sendable {
+    func filterLogEvents(
+        group: String, start: Int64, end: Int64, pattern: String, nextToken: String?, limit: Int
+    ) async throws -> LogPage
+}
+
+extension LogsClient: LogsAPI {}

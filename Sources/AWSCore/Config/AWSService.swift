@@ -31,6 +31,11 @@ package struct AWSService: Sendable, Equatable {
     /// https://docs.aws.amazon.com/general/latest/gr/signer.html (signer.REGION.amazonaws.com)
     package static let signer = AWSService(
         signingName: "signer", endpointKey: "SIGNER", displayName: "Signer", wireProtocol: .restJSON)
+    /// CloudWatch Logs (logs.REGION.amazonaws.com, JSON 1.1, X-Amz-Target Logs_20140328.*);
+    /// its endpoint variable is AWS_ENDPOINT_URL_CLOUDWATCH_LOGS (the SDKs' service id).
+    /// https://docs.aws.amazon.com/general/latest/gr/cwl_region.html
+    package static let logs = AWSService(
+        signingName: "logs", endpointKey: "CLOUDWATCH_LOGS", displayName: "CloudWatch Logs", wireProtocol: .json11)
     /// https://docs.aws.amazon.com/general/latest/gr/ecr.html (api.ecr.REGION.amazonaws.com)
     package static let ecr = AWSService(
         signingName: "ecr", endpointKey: "ECR", displayName: "ECR", wireProtocol: .json11, hostPrefix: "api.ecr")

@@ -29,6 +29,9 @@ package struct DeployDependencies: Sendable {
     /// Short-lived credentials of the deploy's identity limited by a session policy (a hook's
     /// `invoke` credentials), or nil when the deploy's credentials cannot be narrowed.
     package var narrowedCredentials: @Sendable (NarrowedSession) async throws -> AWSCredentials? = { _ in nil }
+    /// The function's log records (CloudWatch Logs), for the log-based canary judge; nil where
+    /// a test hands in none (the judge then falls back to metrics, and says so).
+    package var logs: (any LogsAPI)?
 
     package init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -62,6 +65,7 @@ package struct DeployDependencies: Sendable {
             credentials: { try await client.credentialSource.credentials() },
             clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
         dependencies.narrowedCredentials = { try await client.credentialSource.narrowed($0) }
+        dependencies.logs = LogsClient(client: client)
         return dependencies
     }
 }
