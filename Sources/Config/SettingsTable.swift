@@ -95,7 +95,7 @@ package struct SettingSpec: Sendable, Equatable {
     static let policyShaping: Set<String> = [
         Setting.function, .bucket, .key, .artifact, .imageUri, .signingProfile, .signedPrefix, .preview, .previewAlias,
         .environment, .branch, .alarm, .alarmPrefix, .maxErrorRate, .maxErrorRateIncrease, .maxDurationIncrease,
-        .smokePayload, .keepVersions, .region, .config,
+        .maxMemoryUse, .maxInitDurationIncrease, .logGroup, .smokePayload, .keepVersions, .region, .config,
     ].reduce(into: []) { $0.insert($1.name) }
 
     /// Whether `command` takes it as a flag (every command that reads it, but iam-policy only
@@ -182,6 +182,9 @@ extension Setting {
     package static let minInvocations = Setting("min-invocations")
     package static let maxErrorRateIncrease = Setting("max-error-rate-increase")
     package static let maxDurationIncrease = Setting("max-duration-increase")
+    package static let maxMemoryUse = Setting("max-memory-use")
+    package static let maxInitDurationIncrease = Setting("max-init-duration-increase")
+    package static let logGroup = Setting("log-group")
     package static let confidence = Setting("confidence")
     package static let maxBake = Setting("max-bake")
     package static let onInconclusive = Setting("on-inconclusive")
@@ -282,7 +285,20 @@ package enum SettingsTable {
         ),
         SettingSpec(
             .maxDurationIncrease, .percent(upTo: 10_000), default: "no comparison",
-            "Percent the new version's p99 Duration may exceed the stable version's by."),
+            "Percent of the stable median the new version's durations may be shifted above the stable version's by (judged over every invocation from the function's logs, with the p99 tail; from the p99 metric when the logs cannot be read)."
+        ),
+        SettingSpec(
+            .maxMemoryUse, .percent(upTo: 100), default: "no memory gate",
+            "Highest Max Memory Used of any invocation of the new version, in percent of its Memory Size (from the function's logs)."
+        ),
+        SettingSpec(
+            .maxInitDurationIncrease, .percent(upTo: 10_000), default: "no comparison",
+            "Percent of the stable median the new version's cold starts (Init Duration) may be shifted above the stable version's by (from the function's logs; no verdict below 5 cold starts of each)."
+        ),
+        SettingSpec(
+            .logGroup, .text, default: "the function's LoggingConfig.LogGroup",
+            "The log group the log-based canary judge reads the function's reports from.",
+            commands: SettingCommand.deploying.union([.doctor])),
         SettingSpec(
             .confidence, .percent(upTo: 99.99), default: "95", value: "95",
             "Confidence an error-rate excess needs to fail the canary (one-sided score test)."),

@@ -110,6 +110,9 @@ struct DeployOptions: SettingArguments {
     @Option(parsing: .unconditional, help: .setting(.minInvocations)) var minInvocations: String?
     @Option(parsing: .unconditional, help: .setting(.maxErrorRateIncrease)) var maxErrorRateIncrease: String?
     @Option(parsing: .unconditional, help: .setting(.maxDurationIncrease)) var maxDurationIncrease: String?
+    @Option(parsing: .unconditional, help: .setting(.maxMemoryUse)) var maxMemoryUse: String?
+    @Option(parsing: .unconditional, help: .setting(.maxInitDurationIncrease)) var maxInitDurationIncrease: String?
+    @Option(help: .setting(.logGroup)) var logGroup: String?
     @Option(parsing: .unconditional, help: .setting(.confidence)) var confidence: String?
     @Option(parsing: .unconditional, help: .setting(.maxBake)) var maxBake: String?
     @Option(help: .setting(.onInconclusive)) var onInconclusive: String?
@@ -137,6 +140,8 @@ struct DeployOptions: SettingArguments {
                 .alarm: alarm, .alarmPrefix: alarmPrefix, .alarmAlreadyFiring: alarmAlreadyFiring,
                 .maxErrorRate: maxErrorRate, .minInvocations: minInvocations,
                 .maxErrorRateIncrease: maxErrorRateIncrease, .maxDurationIncrease: maxDurationIncrease,
+                .maxMemoryUse: maxMemoryUse,
+                .maxInitDurationIncrease: maxInitDurationIncrease, .logGroup: logGroup,
                 .confidence: confidence, .maxBake: maxBake, .onInconclusive: onInconclusive,
                 .warmInvocations: warmInvocations, .smokePayload: smokePayload, .bake: bake,
                 .gateInterval: gateInterval, .allowedAccountIds: allowedAccountIds, .region: region,

@@ -20,10 +20,14 @@ extension LambdaShift {
 
         @Option(help: .setting(.bucket, for: .doctor)) var bucket: String?
         @Option(help: .setting(.alarm, for: .doctor)) var alarm: [String] = []
+        @Option(help: .setting(.logGroup, for: .doctor)) var logGroup: String?
 
         @OptionGroup var aws: AWSOptions
 
-        var flags: SettingFlags { SettingFlags([.bucket: bucket, .alarm: alarm], with: target.flags, aws.flags) }
+        var flags: SettingFlags {
+            SettingFlags(
+                [.bucket: bucket, .alarm: alarm, .logGroup: logGroup], with: target.flags, aws.flags)
+        }
 
         func run() async throws {
             let context = CommandContext.current

@@ -42,6 +42,10 @@ extension LambdaShift {
         var maxErrorRateIncrease: String?
         @Option(parsing: .unconditional, help: .setting(.maxDurationIncrease, for: .iamPolicy))
         var maxDurationIncrease: String?
+        @Option(parsing: .unconditional, help: .setting(.maxMemoryUse, for: .iamPolicy)) var maxMemoryUse: String?
+        @Option(parsing: .unconditional, help: .setting(.maxInitDurationIncrease, for: .iamPolicy))
+        var maxInitDurationIncrease: String?
+        @Option(help: .setting(.logGroup, for: .iamPolicy)) var logGroup: String?
         @Option(help: .setting(.smokePayload, for: .iamPolicy)) var smokePayload: String?
         @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .iamPolicy)) var keepVersions: String?
         @Option(help: .setting(.region, for: .iamPolicy)) var region: String?
@@ -58,7 +62,9 @@ extension LambdaShift {
                 .signingProfile: signingProfile, .signedPrefix: signedPrefix, .preview: preview,
                 .previewAlias: previewAlias, .environment: environment, .branch: branch, .alarm: alarm,
                 .alarmPrefix: alarmPrefix, .maxErrorRate: maxErrorRate, .maxErrorRateIncrease: maxErrorRateIncrease,
-                .maxDurationIncrease: maxDurationIncrease, .smokePayload: smokePayload, .keepVersions: keepVersions,
+                .maxDurationIncrease: maxDurationIncrease, .maxMemoryUse: maxMemoryUse,
+                .maxInitDurationIncrease: maxInitDurationIncrease, .logGroup: logGroup, .smokePayload: smokePayload,
+                .keepVersions: keepVersions,
                 .region: region, .config: config,
             ])
         }

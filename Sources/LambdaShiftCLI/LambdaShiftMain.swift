@@ -35,14 +35,14 @@ package enum LambdaShiftMain {
         // --version and --help are answered before anything else is made: no environment read,
         // no reporter (their text holds nothing to mask).
         // With --output json they are a JSON document (below, once a context exists).
-        if given == nil, !wantsJSON(arguments), case .failure(let error) = parsed,
+        if given == nil, !CommandContext.wantsJSON(arguments), case .failure(let error) = parsed,
             LambdaShift.exitCode(for: error) == .success
         {
             let text = LambdaShift.fullMessage(for: error)
             if !text.isEmpty { POSIX.write((text + "\n").utf8, to: 1) }
             return ExitStatus.success
         }
-        let context = given ?? CommandContext.process(json: wantsJSON(arguments))
+        let context = given ?? CommandContext.process(json: CommandContext.wantsJSON(arguments))
         return CommandContext.$bound.withValue(context) {
             switch parse(arguments, parsed, context) {
             case .finished(let code): return code
@@ -94,12 +94,7 @@ package enum LambdaShiftMain {
         _ arguments: [String], _ parsed: Result<any ParsableCommand, any Error>, _ context: CommandContext
     ) -> Parsed {
         if let first = arguments.first, !first.hasPrefix("-"), !Self.commandNames.contains(first) {
-            let suggestion = nearest(to: first, among: Self.commandNames) ?? "deploy"
-            let hint = editDistance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
-            let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
-            context.reporter.error(sentence, title: nil)
-            context.failureDocument(command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)
-            return .finished(ExitStatus.usage)
+            return .finished(context.unknownCommand(first, among: Self.commandNames))
         }
         do {
             let parsed = try parsed.get()
@@ -164,15 +159,6 @@ package enum LambdaShiftMain {
     /// The subcommands' names, and `help`.
     static let commandNames = LambdaShift.configuration.subcommands.map { $0._commandName } + ["help"]
 
-    /// Whether the arguments ask for `--output json` (read before parsing, so that even an
-    /// argument error is answered with a JSON document).
-    static func wantsJSON(_ arguments: [String]) -> Bool {
-        for (index, argument) in arguments.enumerated() {
-            if argument == "--output=json" { return true }
-            if argument == "--output", index + 1 < arguments.count, arguments[index + 1] == "json" { return true }
-        }
-        return false
-    }
 }
 
 /// Runs a command in a task that SIGINT, SIGTERM and SIGHUP cancel (`cancellingOnSignals`).

@@ -14,10 +14,12 @@ package struct GateResult: Sendable, Equatable {
     /// Not failed so far, on too little evidence to call it healthy (a check during the bake
     /// with fewer invocations than the minimum): reports say "no verdict yet", never "ok".
     package var provisional: Bool
+    /// The metrics a log-based judge weighed.
+    package var metrics: [JudgedMetric]
 
     package init(
         gate: String, passed: Bool, detail: String, inconclusive: Bool = false, comparison: CanaryComparison? = nil,
-        provisional: Bool = false
+        provisional: Bool = false, metrics: [JudgedMetric] = []
     ) {
         self.gate = gate
         self.passed = passed && !inconclusive
@@ -25,6 +27,7 @@ package struct GateResult: Sendable, Equatable {
         self.inconclusive = inconclusive
         self.comparison = comparison
         self.provisional = provisional
+        self.metrics = metrics
     }
 
     /// Failed with evidence (not merely inconclusive).

@@ -55,7 +55,7 @@ struct CommandsInProcessTests {
                 environment: Environment([
                     "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/app", "AWS_REGION": "us-east-1",
                     "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "PATH": "/usr/bin:/bin",
-                ]), json: LambdaShiftMain.wantsJSON(arguments), output: stdout.write, errorOutput: stderr.write)
+                ]), json: CommandContext.wantsJSON(arguments), output: stdout.write, errorOutput: stderr.write)
             let (lambda, store, metrics, registry, signer) = (lambda, store, metrics, registry, signer)
             let environment = context.environment
             context.services = { region, _ in

@@ -38,6 +38,11 @@ package struct FunctionConfiguration: Sendable, Equatable {
     package var signingJobArn: String?
     /// The capacity provider of a Lambda Managed Instances function, nil for any other.
     package var capacityProviderArn: String?
+    /// Where and how the function logs (LoggingConfig): its log group (Lambda's default
+    /// `/aws/lambda/NAME` when it names none) and `Text` or `JSON`.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html
+    package var logGroup: String?
+    package var logFormat: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
     package init(
@@ -83,6 +88,8 @@ package struct FunctionConfiguration: Sendable, Equatable {
         capacityProviderArn = f.fields("CapacityProviderConfig")?.fields(
             "LambdaManagedInstancesCapacityProviderConfig")?
             .string("CapacityProviderArn")
+        logGroup = f.fields("LoggingConfig")?.string("LogGroup")
+        logFormat = f.fields("LoggingConfig")?.string("LogFormat")
         let architectures = f.strings("Architectures")
         if !architectures.isEmpty { self.architectures = architectures }
     }

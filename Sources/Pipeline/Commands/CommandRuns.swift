@@ -68,6 +68,27 @@ package enum CommandRuns {
 }
 
 extension CommandContext {
+    /// Whether the arguments ask for `--output json` (read before parsing, so that even an
+    /// argument error is answered with a JSON document).
+    package static func wantsJSON(_ arguments: [String]) -> Bool {
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--output=json" { return true }
+            if argument == "--output", index + 1 < arguments.count, arguments[index + 1] == "json" { return true }
+        }
+        return false
+    }
+
+    /// Reports a first argument that names no command (with the nearest that does) and returns
+    /// the usage exit code.
+    package func unknownCommand(_ first: String, among names: [String]) -> Int32 {
+        let suggestion = nearest(to: first, among: names) ?? "deploy"
+        let hint = editDistance(suggestion, first) <= 3 ? " (did you mean \(suggestion)?)" : ""
+        let sentence = "Unknown command \"\(first)\"\(hint): run lambda-shift --help for the commands."
+        reporter.error(sentence, title: nil)
+        failureDocument(command: "lambda-shift", code: ExitStatus.usage, sentence: sentence)
+        return ExitStatus.usage
+    }
+
     /// Reports a failure of ours (or a cancellation) that ended `command`, once, and returns its
     /// exit code: the sentence on stderr and, with `--output json`, the document.
     package func failed(_ error: any Error, command: String) -> Int32 {

@@ -131,7 +131,9 @@ package struct DetachedAdvance: Sendable {
         let warm = try await lambda.provisionedConcurrency(function: plan.function, qualifier: plan.alias).map {
             WarmCapacity.alias($0)
         }
-        let gates = Preflight.gates(plan, metrics: deps.metrics, ignoring: [])
+        let function = try await lambda.getFunctionConfiguration(plan.function, qualifier: nil)
+        let logGate = try await Preflight.logGate(plan, function: function, deps: deps, report: report)
+        let gates = Preflight.gates(plan, metrics: deps.metrics, ignoring: [], logGate: logGate)
         var before = current
         before.functionVersion = record.oldVersion
         before.additionalVersionWeights = [:]

@@ -153,7 +153,8 @@ struct Preflight {
                 )
             }
         }
-        let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing))
+        let logGate = try await Self.logGate(plan, function: function, deps: deps, report: report)
+        let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing), logGate: logGate)
         return Result(
             identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
             unlessSkipped: unlessSkipped)
@@ -164,7 +165,8 @@ struct Preflight {
     static func unwatchedCanary(_ plan: DeployPlan) -> String? {
         let watched =
             !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty || plan.maxErrorRateBasisPoints != nil
-            || plan.canary != nil || plan.preTrafficCommand != nil || plan.postTrafficCommand != nil
+            || plan.canary != nil || plan.logLimits != nil || plan.preTrafficCommand != nil
+            || plan.postTrafficCommand != nil
             || plan.smokePayload != nil
         guard !watched, !plan.strategy.steps.isEmpty, plan.environment.lowercased().hasPrefix("prod") else {
             return nil
@@ -173,8 +175,59 @@ struct Preflight {
             "The gradual deploy to \(plan.environment) is watched by no gate (no --alarm, --max-error-rate, canary comparison, hook or smoke payload): a canary nothing watches is a delay, not a safety net; add --alarm or --max-error-rate."
     }
 
-    /// The gates of a plan: alarms (but those `ignoring`), the error rate, the canary comparison.
-    static func gates(_ plan: DeployPlan, metrics: any MetricsAPI, ignoring: Set<String>) -> [any HealthGate] {
+    /// The log-based judge for the plan's log limits, reading the function's log group
+    /// (`--log-group`, else its LoggingConfig's, else Lambda's default) in its log format; nil
+    /// when no limit needs the logs, or when they cannot be read and the p99 metric can stand in
+    /// for the duration limit (said in the report). The memory and cold-start limits have no
+    /// metric to fall back on: logs that cannot be read are then exit 2, before any change.
+    static func logGate(
+        _ plan: DeployPlan, function: FunctionConfiguration, deps: DeployDependencies, report: any DeployEvents
+    ) async throws -> LogGate? {
+        guard let limits = plan.logLimits else { return nil }
+        let group = plan.logGroup ?? function.logGroup ?? "/aws/lambda/\(function.functionName)"
+        let format = InvocationReport.Format(function.logFormat)
+        var refusal: String?
+        if let logs = deps.logs {
+            let now = Int64(deps.clock.now().timeIntervalSince1970 * 1000)
+            do {
+                _ = try await logs.filterLogEvents(
+                    group: group, start: now - 60_000, end: now, pattern: format.filterPattern, nextToken: nil,
+                    limit: 1)
+            } catch let error as AWSServiceError where error.kind == .notFound {
+                // Not invoked yet: the group appears with the first invocation.
+            } catch let error as AWSServiceError where error.kind == .accessDenied {
+                refusal = "these credentials may not read it (\(error.code))"
+            }
+        } else {
+            refusal = "this run has no log reader"
+        }
+        guard let refusal else {
+            report.line(
+                "canary judged from the logs of \(group) (\(format.rawValue) reports: every invocation's Duration, Max Memory Used and Init Duration)"
+            )
+            return LogGate(logs: deps.logs!, group: group, format: format, limits: limits)
+        }
+        let needsLogs = [
+            limits.maxMemoryUsePercent.map { _ in "--max-memory-use" },
+            limits.maxInitDurationIncreasePercent.map { _ in "--max-init-duration-increase" },
+        ].compactMap { $0 }
+        if !needsLogs.isEmpty {
+            throw AWSClientError(
+                .invalidSetting,
+                "\(needsLogs.joined(separator: " and ")) judge\(needsLogs.count == 1 ? "s" : "") from the function's logs in \(group), and \(refusal): grant logs:FilterLogEvents on that group (lambda-shift iam-policy prints it), or leave \(needsLogs.count == 1 ? "it" : "them") out.",
+                isConfiguration: true)
+        }
+        report.warning(
+            "The logs of \(group) cannot be read (\(refusal)): --max-duration-increase is judged from the p99 Duration metric instead; grant logs:FilterLogEvents on the group to judge every invocation."
+        )
+        return nil
+    }
+
+    /// The gates of a plan: alarms (but those `ignoring`), the error rate, the canary comparison
+    /// (its duration limit left to the log-based judge when there is one), the log-based judge.
+    static func gates(_ plan: DeployPlan, metrics: any MetricsAPI, ignoring: Set<String>, logGate: LogGate? = nil)
+        -> [any HealthGate]
+    {
         var gates: [any HealthGate] = []
         if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
             gates.append(
@@ -186,10 +239,14 @@ struct Preflight {
                     cloudWatch: metrics, function: plan.function, alias: plan.alias,
                     maxErrorRateBasisPoints: rate, minInvocations: plan.minInvocations))
         }
-        if let limits = plan.canary {
-            gates.append(
-                ComparativeGate(cloudWatch: metrics, function: plan.function, alias: plan.alias, limits: limits))
+        if var limits = plan.canary {
+            if logGate?.limits.maxDurationIncreasePercent != nil { limits.maxDurationIncreasePercent = nil }
+            if limits.maxDurationIncreasePercent != nil || limits.maxErrorRateIncreasePoints != nil {
+                gates.append(
+                    ComparativeGate(cloudWatch: metrics, function: plan.function, alias: plan.alias, limits: limits))
+            }
         }
+        if let logGate { gates.append(logGate) }
         return gates
     }
 

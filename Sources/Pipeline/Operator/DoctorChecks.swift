@@ -3,6 +3,7 @@ import Ports
 import AWSCore
 import AWSServices
 import LambdaShiftCore
+import FoundationEssentials
 
 /// `doctor`: the read-only calls a deploy depends on (identity, function, alias, bucket,
 /// alarms), each a check that passes or says what is wrong; a mid-shift alias, a missing,
@@ -12,6 +13,8 @@ package struct DoctorChecks: Sendable {
         package var name: String
         package var ok: Bool
         package var detail: String
+        /// Worth knowing, not a problem for a deploy with these settings (`note`).
+        package var advisory = false
     }
 
     package var identity: any IdentityAPI
@@ -19,6 +22,8 @@ package struct DoctorChecks: Sendable {
     package var store: any ArtifactStore
     package var metrics: any MetricsAPI
     package var region: String
+    /// CloudWatch Logs, for the log-based canary judge's read (nil: not checked).
+    package var logs: (any LogsAPI)?
 
     package init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -32,7 +37,9 @@ package struct DoctorChecks: Sendable {
     }
 
     /// Runs every check; a failing identity ends it (nothing else can work without one).
-    package func run(function: String, alias: String, bucket: String?, alarms: [String]) async throws -> [Check] {
+    package func run(function: String, alias: String, bucket: String?, alarms: [String], logGroup: String? = nil)
+        async throws -> [Check]
+    {
         let caller = try await identity.getCallerIdentity()
         var checks = [Check(name: "identity", ok: true, detail: "\(caller.arn) (account \(caller.account))")]
         checks.append(
@@ -63,6 +70,9 @@ package struct DoctorChecks: Sendable {
                 return "\(a.name) → version \(a.functionVersion)"
                     + (a.functionVersion == "$LATEST" ? " (a deploy first moves it onto a published baseline)" : "")
             })
+        if let logs, let configuration = try? await functions.getFunctionConfiguration(function, qualifier: nil) {
+            checks.append(await logsCheck(logs, configuration, given: logGroup))
+        }
         if let bucket {
             checks.append(
                 await check("bucket") {
@@ -89,6 +99,34 @@ package struct DoctorChecks: Sendable {
                 })
         }
         return checks
+    }
+
+    /// Whether the function's log group (or `--log-group`) can be read, as the log-based judge
+    /// reads it. Refused is a problem when `--log-group` names the group (the settings use the
+    /// logs); otherwise a note: only the log-based gates need it.
+    func logsCheck(_ logs: any LogsAPI, _ configuration: FunctionConfiguration, given: String?) async -> Check {
+        let group = given ?? configuration.logGroup ?? "/aws/lambda/\(configuration.functionName)"
+        let format = InvocationReport.Format(configuration.logFormat)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            let page = try await logs.filterLogEvents(
+                group: group, start: now - 3_600_000, end: now, pattern: format.filterPattern, nextToken: nil,
+                limit: 100)
+            return Check(
+                name: "logs",
+                ok: true,
+                detail:
+                    "\(group) readable (\(format.rawValue) format; \(page.events.count)\(page.nextToken == nil ? "" : "+") invocation reports in the last hour)"
+            )
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            return Check(
+                name: "logs", ok: true,
+                detail: "\(group) does not exist yet: the function's first invocation creates it")
+        } catch {
+            let why =
+                "\(group) cannot be read (\(sentence(of: error))): the log-based gates (--max-duration-increase over every invocation, --max-memory-use, --max-init-duration-increase) need logs:FilterLogEvents on it"
+            return Check(name: "logs", ok: given == nil, detail: why, advisory: given == nil)
+        }
     }
 
     private func problem(_ sentence: String) -> OperatorFailure {

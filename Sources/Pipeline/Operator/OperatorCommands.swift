@@ -160,19 +160,23 @@ package struct OperatorCommands: Sendable {
     /// The read-only calls a deploy depends on, each a check that passes or says what is
     /// wrong; any failing check makes the outcome failed (exit 1).
     package func doctor() async throws -> CommandResult {
-        let checks = try await DoctorChecks(
-            identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region
-        ).run(
+        var doctor = DoctorChecks(
+            identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region)
+        doctor.logs = deps.logs
+        let checks = try await doctor.run(
             function: target.function, alias: target.alias, bucket: target.settings.text(.bucket),
-            alarms: target.settings.list(.alarm))
+            alarms: target.settings.list(.alarm), logGroup: target.settings.text(.logGroup))
         let failed = checks.contains { !$0.ok }
         return CommandResult(
             command: "doctor", outcome: failed ? .failed : .ok,
-            lines: checks.map { "\($0.ok ? "ok  " : "FAIL") \($0.name): \($0.detail)" },
+            lines: checks.map { "\($0.advisory ? "note" : $0.ok ? "ok  " : "FAIL") \($0.name): \($0.detail)" },
             members: [
                 "checks": .array(
                     checks.map {
-                        .object(["check": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)])
+                        .object([
+                            "check": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail),
+                            "advisory": .bool($0.advisory),
+                        ])
                     }
                 )
             ],

@@ -70,6 +70,21 @@ package enum IAMPolicyBuilder {
             code += plan.source.iamStatements(
                 bucket: plan.bucket,
                 keyPrefix: plan.provenance.repository == nil ? plan.keyPrefixAnyRepository : plan.keyPrefix)
+            if plan.logLimits != nil {
+                // The log-based judge reads the function's log group, and only it.
+                // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+                let name = reference.name
+                let group = plan.logGroup ?? "/aws/lambda/\(name)"
+                if plan.logGroup == nil {
+                    assumptions.append(
+                        "the function logs to \(group) (Lambda's default): pass --log-group if its LoggingConfig names another group"
+                    )
+                }
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "ReadFunctionLogs", actions: ["logs:FilterLogEvents"],
+                        resources: ["arn:aws:logs:\(scope):log-group:\(group):*"]))
+            }
             alarmArns += plan.alarms.map { "arn:aws:cloudwatch:\(region ?? "*"):\(account ?? "*"):alarm:\($0)" }
             alarmArns += plan.alarmPrefixes.map { "arn:aws:cloudwatch:\(region ?? "*"):\(account ?? "*"):alarm:\($0)*" }
         }

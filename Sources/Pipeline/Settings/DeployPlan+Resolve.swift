@@ -98,6 +98,14 @@ extension DeployPlan {
                 maxErrorRateIncreasePoints: increase, maxDurationIncreasePercent: slower,
                 confidence: confidence / 100, minInvocations: minimum)
         }
+        let memory = settings.percent(.maxMemoryUse), cold = settings.percent(.maxInitDurationIncrease)
+        if slower != nil || memory != nil || cold != nil {
+            plan.logLimits = LogLimits(
+                maxDurationIncreasePercent: slower, maxMemoryUsePercent: memory, maxInitDurationIncreasePercent: cold,
+                maxErrorRateBasisPoints: plan.maxErrorRateBasisPoints, maxErrorRateIncreasePoints: increase,
+                confidence: confidence / 100, minInvocations: minimum)
+        }
+        plan.logGroup = settings.text(.logGroup)
         let decision = InconclusivePolicy.Decision(rawValue: settings.text(.onInconclusive) ?? "rollback")
         plan.inconclusive = InconclusivePolicy(
             maxBakeSeconds: settings.seconds(.maxBake), decision: decision ?? .rollback)

@@ -19,6 +19,10 @@ package struct DeployPlan: Sendable {
     package var minInvocations: Int
     /// The comparison of the new version with the stable one (nil: no comparative gate).
     package var canary: CanaryLimits?
+    /// The log-based judge's limits (nil: none asked for), and `--log-group` (nil: the
+    /// function's own, from its LoggingConfig).
+    package var logLimits: LogLimits?
+    package var logGroup: String?
     /// How a step without a verdict ends.
     package var inconclusive: InconclusivePolicy = InconclusivePolicy()
     /// Invocations of the alias per weighted step (`--warm-invocations`).
@@ -71,6 +75,10 @@ package struct DeployPlan: Sendable {
         record(.maxErrorRateIncrease, canary?.maxErrorRateIncreasePoints.map { "\($0)" } ?? "")
         record(.maxDurationIncrease, canary?.maxDurationIncreasePercent.map { "\($0)" } ?? "")
         record(.confidence, canary.map { "\($0.confidence)" } ?? "")
+        // Recorded only when set, so a rollout begun before these settings existed still matches.
+        if let percent = logLimits?.maxMemoryUsePercent { record(.maxMemoryUse, "\(percent)") }
+        if let percent = logLimits?.maxInitDurationIncreasePercent { record(.maxInitDurationIncrease, "\(percent)") }
+        if let logGroup { record(.logGroup, logGroup) }
         record(.maxBake, inconclusive.maxBakeSeconds.map(String.init) ?? "")
         record(.onInconclusive, inconclusive.decision.rawValue)
         record(.postTrafficCommand, postTrafficCommand ?? "")
