@@ -37,6 +37,8 @@ package struct DeploySummary: Sendable, Equatable {
     package var runURL: String?
     /// The canary analysis, a row per weighted step (empty without comparative gates).
     package var canary: [CanaryRow]
+    /// The log-based judge's metrics, a row per metric and step.
+    package var judged: [JudgedRow] = []
     /// A deploy of several targets: a row per target.
     package var targets: [TargetRow]
     /// A detached rollout: every step, those done and those to come.
@@ -72,6 +74,43 @@ package struct DeploySummary: Sendable, Equatable {
             self.publishedVersion = publishedVersion
             self.outcome = outcome
             self.detail = detail
+        }
+    }
+
+    /// One metric of a step as the log-based judge saw it, as text ready for the table, and the
+    /// duration quantiles (p10 … p99 of each version) for the chart.
+    package struct JudgedRow: Sendable, Equatable {
+        package var weight: String
+        package var metric: String
+        package var candidate: String
+        package var stable: String
+        package var shift: String
+        package var allowed: String
+        package var verdict: String
+        package var why: String
+        package var quantiles: [(q: Int, candidate: Double, stable: Double)]
+
+        package init(
+            weight: String, metric: String, candidate: String, stable: String, shift: String, allowed: String,
+            verdict: String, why: String, quantiles: [(q: Int, candidate: Double, stable: Double)] = []
+        ) {
+            self.weight = weight
+            self.metric = metric
+            self.candidate = candidate
+            self.stable = stable
+            self.shift = shift
+            self.allowed = allowed
+            self.verdict = verdict
+            self.why = why
+            self.quantiles = quantiles
+        }
+
+        package static func == (a: JudgedRow, b: JudgedRow) -> Bool {
+            a.weight == b.weight && a.metric == b.metric && a.candidate == b.candidate && a.stable == b.stable
+                && a.shift == b.shift && a.allowed == b.allowed && a.verdict == b.verdict && a.why == b.why
+                && a.quantiles.map(\.q) == b.quantiles.map(\.q)
+                && a.quantiles.map(\.candidate) == b.quantiles.map(\.candidate)
+                && a.quantiles.map(\.stable) == b.quantiles.map(\.stable)
         }
     }
 
@@ -114,7 +153,7 @@ package struct DeploySummary: Sendable, Equatable {
         previousVersion: String,
         newVersion: String, publishedVersion: String = "", sha256: String, s3Key: String, strategy: String,
         timeline: [Entry], reason: String? = nil,
-        runURL: String? = nil, canary: [CanaryRow] = [], targets: [TargetRow] = []
+        runURL: String? = nil, canary: [CanaryRow] = [], judged: [JudgedRow] = [], targets: [TargetRow] = []
     ) {
         self.outcome = outcome
         self.headline = headline
@@ -131,6 +170,7 @@ package struct DeploySummary: Sendable, Equatable {
         self.reason = reason
         self.runURL = runURL
         self.canary = canary
+        self.judged = judged
         self.targets = targets
     }
 
@@ -184,6 +224,7 @@ package struct DeploySummary: Sendable, Equatable {
             }
         }
         if !canary.isEmpty { out += canaryMarkdown() }
+        if !judged.isEmpty { out += judgedMarkdown() }
         if !rollout.isEmpty { out += rolloutMarkdown() }
         if !timeline.isEmpty {
             out += "\n<details open><summary>Timeline</summary>\n\n| t | step |\n|---|---|\n"
@@ -227,6 +268,31 @@ package struct DeploySummary: Sendable, Equatable {
             "    line [\(canary.prefix(100).map { Decimals.text($0.candidate.errorRatePercent) }.joined(separator: ", "))]\n"
         out +=
             "    line [\(canary.prefix(100).map { Decimals.text($0.stable.errorRatePercent) }.joined(separator: ", "))]\n"
+        out += "```\n"
+        return out
+    }
+
+    /// The log-based judge: a table per judged metric (each version's invocations, median and
+    /// p99, the shift with its bound, the allowance, the verdict) and a Mermaid chart of both
+    /// versions' duration quantiles at the last judged step.
+    func judgedMarkdown() -> String {
+        var out = "\n#### Canary judged from the function's logs: every invocation\n\n"
+        out += "| weight | metric | new | stable | shift (bound) | allowed | verdict |\n|---|---|---|---|---|---|---|\n"
+        for row in judged.prefix(200) {
+            let icon = ["pass": "✅", "fail": "❌", "inconclusive": "❔"][row.verdict] ?? ""
+            out += "| \(Self.escape(row.weight)) | \(Self.escape(row.metric)) | \(Self.escape(row.candidate))"
+            out += " | \(Self.escape(row.stable)) | \(Self.escape(row.shift)) | \(Self.escape(row.allowed))"
+            out += " | \(icon) \(Self.escape(row.verdict)): \(Self.escape(row.why)) |\n"
+        }
+        guard let last = judged.last(where: { !$0.quantiles.isEmpty }) else { return out }
+        let highest = last.quantiles.flatMap { [$0.candidate, $0.stable] }.max() ?? 1
+        out += "\n```mermaid\nxychart-beta\n"
+        out +=
+            "    title \"Duration quantiles (ms) at \(Self.mermaidText(last.weight)): new version (first line) vs stable (second line)\"\n"
+        out += "    x-axis [\(last.quantiles.map { "\"p\($0.q)\"" }.joined(separator: ", "))]\n"
+        out += "    y-axis \"duration (ms)\" 0 --> \(Decimals.text((highest * 1.2).rounded(.up)))\n"
+        out += "    line [\(last.quantiles.map { Decimals.text($0.candidate, decimals: 2) }.joined(separator: ", "))]\n"
+        out += "    line [\(last.quantiles.map { Decimals.text($0.stable, decimals: 2) }.joined(separator: ", "))]\n"
         out += "```\n"
         return out
     }
@@ -332,6 +398,13 @@ extension DeploySummary {
             row.region = transform(row.region)
             row.alias = transform(row.alias)
             row.detail = transform(row.detail)
+            return row
+        }
+        copy.judged = judged.map { row in
+            var row = row
+            row.candidate = transform(row.candidate)
+            row.stable = transform(row.stable)
+            row.why = transform(row.why)
             return row
         }
         copy.canary = canary.map { row in

@@ -154,6 +154,28 @@ struct GitHubTests {
             runURL: "https://github.com/octo/app/actions/runs/1")
     }
 
+    @Test("the log-based judge's table and its chart of both versions' duration quantiles")
+    func judgedSummary() {
+        var rolledBack = summary(.rolledBack, headline: "Rolled back: alias live serves version 3", reason: "duration")
+        rolledBack.judged = [
+            DeploySummary.JudgedRow(
+                weight: "10%", metric: "duration", candidate: "v4: 300, median 130 ms, p99 143 ms",
+                stable: "v3: 300, median 100 ms, p99 110 ms", shift: "+30.0% (at least +28.9%)", allowed: "+10.0%",
+                verdict: "fail", why: "duration: version 4 median 130 ms vs 100 ms",
+                quantiles: [(50, 130, 100), (99, 143, 110)])
+        ]
+        let markdown = rolledBack.markdown()
+        #expect(markdown.contains("#### Canary judged from the function's logs: every invocation"))
+        #expect(
+            markdown.contains(
+                "| 10% | duration | v4: 300, median 130 ms, p99 143 ms | v3: 300, median 100 ms, p99 110 ms | +30.0% (at least +28.9%) | +10.0% | ❌ fail: duration: version 4 median 130 ms vs 100 ms |"
+            ), "\(markdown)")
+        #expect(
+            markdown.contains(
+                "    x-axis [\"p50\", \"p99\"]\n    y-axis \"duration (ms)\" 0 --> 172\n    line [130, 143]\n    line [100, 110]"
+            ), "\(markdown)")
+    }
+
     @Test("the summary of a deployed run: outcome first, the table, the timeline")
     func deployedSummary() {
         let markdown = summary(

@@ -58,6 +58,7 @@ package final class DeployReport: DeployEvents {
         let outputs = result.outputs
         var members = outputs.members
         if !result.analysis.isEmpty { members["analysis"] = .array(result.analysis.map(\.value)) }
+        if !result.judged.isEmpty { members["log-analysis"] = .array(result.judged.map(\.value)) }
         if !result.hooks.isEmpty { members["hooks"] = .array(result.hooks.map(\.value)) }
         var document = CommandResult(command: command, outcome: outputs.outcome, lines: [], members: members).document
         // A deploy's document always says why it ended, in a message or an error ("" for none).
@@ -122,6 +123,7 @@ package final class DeployReport: DeployEvents {
                     sha256: outputs.sha256 ?? "", s3Key: outputs.s3Key ?? "", strategy: plan.strategy.name,
                     timeline: timeline, reason: succeeded ? nil : reason, runURL: plan.provenance.runURL,
                     canary: result.analysis.map(\.summaryRow),
+                    judged: result.judged.flatMap(\.summaryRows),
                     targets: targets)
                 summary.image = outputs.imageUri ?? ""
                 summary.rollout = result.rollout

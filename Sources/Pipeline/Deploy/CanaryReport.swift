@@ -11,10 +11,13 @@ final class CanaryRecorder: Sendable {
         var weight = 0
         var steps: [CanaryStep] = []
         var extendedUntil: Int?
+        var judged: [JudgedStep] = []
     }
     private let state = Mutex(State())
 
     var steps: [CanaryStep] { state.withLock { $0.steps } }
+    /// The log-based judge's last verdicts of each step.
+    var judged: [JudgedStep] { state.withLock { $0.judged } }
     /// The weight of the step being baked, in basis points.
     var currentWeight: Int { state.withLock { $0.weight } }
 
@@ -24,6 +27,13 @@ final class CanaryRecorder: Sendable {
             case .shifted(let basisPoints):
                 s.weight = basisPoints
                 s.extendedUntil = nil
+            case .gate(let result) where !result.metrics.isEmpty:
+                let step = JudgedStep(weightBasisPoints: s.weight, metrics: result.metrics)
+                if let last = s.judged.last, last.weightBasisPoints == s.weight {
+                    s.judged[s.judged.count - 1] = step
+                } else {
+                    s.judged.append(step)
+                }
             case .gate(let result):
                 guard let comparison = result.comparison else { return }
                 let action =
@@ -108,5 +118,57 @@ extension CanaryStep {
         return DeploySummary.CanaryRow(
             weight: Strategy.percent(weightBasisPoints), candidate: side(c.candidate), stable: side(c.stable),
             verdict: c.verdict.rawValue, why: c.reasons.joined(separator: "; "), action: action)
+    }
+}
+
+/// One weighted step as the log-based judge saw it: each metric's verdict.
+package struct JudgedStep: Sendable, Equatable {
+    package var weightBasisPoints: Int
+    package var metrics: [JudgedMetric]
+
+    /// The step as the JSON document has it (times in ms).
+    package var value: JSONValue {
+        .object([
+            "weight": .string(Strategy.percent(weightBasisPoints)),
+            "metrics": .array(
+                metrics.map { m in
+                    var members: [String: JSONValue] = [
+                        "metric": .string(m.metric), "verdict": .string(m.verdict.rawValue),
+                        "detail": .string(m.sentence), "version": .string(m.candidate),
+                        "invocations": .int(m.candidateCount), "stable-invocations": .int(m.stableCount),
+                    ]
+                    if let stable = m.stable { members["stable-version"] = .string(stable) }
+                    let numbers: [(String, Double?)] = [
+                        ("median", m.candidateMedian), ("stable-median", m.stableMedian), ("p99", m.candidateP99),
+                        ("stable-p99", m.stableP99), ("shift", m.shift), ("shift-lower-bound", m.lowerBound),
+                        ("allowance", m.allowance),
+                    ]
+                    for (name, value) in numbers { if let value { members[name] = .double(value) } }
+                    return .object(members)
+                }),
+        ])
+    }
+
+    /// The step's rows for the summary's table, and the duration quantiles for its chart.
+    package var summaryRows: [DeploySummary.JudgedRow] {
+        metrics.map { m in
+            func side(_ version: String?, _ count: Int, _ median: Double?, _ p99: Double?) -> String {
+                guard let version else { return "–" }
+                return "v\(version): \(count)"
+                    + (median.map { ", median \(CanaryLimits.milliseconds($0))" } ?? "")
+                    + (p99.map { ", p99 \(CanaryLimits.milliseconds($0))" } ?? "")
+            }
+            let relative = { (value: Double) -> String in
+                guard let median = m.stableMedian, median > 0 else { return CanaryLimits.milliseconds(value) }
+                return (value >= 0 ? "+" : "") + Decimals.text(value / median * 100, decimals: 1) + "%"
+            }
+            return DeploySummary.JudgedRow(
+                weight: Strategy.percent(weightBasisPoints), metric: m.metric,
+                candidate: side(m.candidate, m.candidateCount, m.candidateMedian, m.candidateP99),
+                stable: side(m.stable, m.stableCount, m.stableMedian, m.stableP99),
+                shift: m.shift.map { relative($0) + (m.lowerBound.map { " (at least \(relative($0)))" } ?? "") } ?? "–",
+                allowed: m.allowance.map(relative) ?? "–", verdict: m.verdict.rawValue, why: m.sentence,
+                quantiles: m.quantiles.map { ($0.q, $0.candidate, $0.stable) })
+        }
     }
 }

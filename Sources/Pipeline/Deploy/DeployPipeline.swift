@@ -375,6 +375,7 @@ package struct DeployPipeline: Sendable {
             }
             var result = conclude(final, outputs: &outputs, version: ready.version, before: before)
             result.analysis = canary.steps
+            result.judged = canary.judged
             result.hooks = hooks
             return result
         } catch {

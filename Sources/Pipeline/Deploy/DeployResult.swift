@@ -96,6 +96,8 @@ package struct DeployResult: Sendable, Equatable {
     package var reason: String?
     /// The canary analysis of each weighted step (empty without comparative gates).
     package var analysis: [CanaryStep] = []
+    /// The log-based judge's verdicts of each weighted step (empty without log-based gates).
+    package var judged: [JudgedStep] = []
     /// The traffic hooks that ran.
     package var hooks: [HookRun] = []
     /// A detached rollout: every step, those done and those to come.
