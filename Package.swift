@@ -9,7 +9,7 @@ let package = Package(
         // The modules whose parsers Fuzz/ (a package of its own, built with libFuzzer) fuzzes.
         .library(
             name: "LambdaShiftParsers",
-            targets: ["LambdaShiftCore", "Config", "AWSCore", "Rollout", "Packaging", "CISupport"]),
+            targets: ["LambdaShiftCore", "Config", "AWSCore", "AWSServices", "Rollout", "Packaging", "CISupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")

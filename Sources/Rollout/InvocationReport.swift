@@ -66,6 +66,10 @@ package struct InvocationReport: Sendable, Equatable {
         }
     }
 
+    /// A measurement as a report may hold one: finite and not negative (`nan ms` or `-1 ms` is
+    /// no measurement, and would poison every statistic over it).
+    static func measure(_ value: Double) -> Double? { value.isFinite && value >= 0 ? value : nil }
+
     /// `REPORT RequestId: ID\tDuration: 2.29 ms\tBilled Duration: 3 ms\tMemory Size: 128 MB\t
     /// Max Memory Used: 39 MB\tInit Duration: 190.48 ms\tStatus: timeout`.
     static func parseText(_ message: String, version: String) -> InvocationReport? {
@@ -78,7 +82,7 @@ package struct InvocationReport: Sendable, Equatable {
         }
         func number(_ name: String, unit: String) -> Double? {
             guard let text = fields[name], text.hasSuffix(" " + unit) else { return nil }
-            return Double(text.dropLast(unit.count + 1))
+            return Double(text.dropLast(unit.count + 1)).flatMap(measure)
         }
         guard let duration = number("Duration", unit: "ms"), let size = number("Memory Size", unit: "MB"),
             let used = number("Max Memory Used", unit: "MB")
@@ -95,13 +99,14 @@ package struct InvocationReport: Sendable, Equatable {
     static func parseJSON(_ message: String, version: String) -> InvocationReport? {
         guard case .object(let object)? = JSONValue.parse(Array(message.utf8)),
             object["type"]?.string == "platform.report", case .object(let record)? = object["record"],
-            case .object(let metrics)? = record["metrics"], let duration = metrics["durationMs"]?.double,
-            let size = metrics["memorySizeMB"]?.double, let used = metrics["maxMemoryUsedMB"]?.double
+            case .object(let metrics)? = record["metrics"], let duration = metrics["durationMs"]?.double.flatMap(measure),
+            let size = metrics["memorySizeMB"]?.double.flatMap(measure),
+            let used = metrics["maxMemoryUsedMB"]?.double.flatMap(measure)
         else { return nil }
         let status = record["status"]?.string ?? "success"
         return InvocationReport(
             version: version, durationMs: duration, memorySizeMB: size, maxMemoryUsedMB: used,
-            initDurationMs: metrics["initDurationMs"]?.double, failed: status != "success",
+            initDurationMs: metrics["initDurationMs"]?.double.flatMap(measure), failed: status != "success",
             timedOut: status == "timeout")
     }
 }
