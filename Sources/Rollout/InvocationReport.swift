@@ -99,7 +99,8 @@ package struct InvocationReport: Sendable, Equatable {
     static func parseJSON(_ message: String, version: String) -> InvocationReport? {
         guard case .object(let object)? = JSONValue.parse(Array(message.utf8)),
             object["type"]?.string == "platform.report", case .object(let record)? = object["record"],
-            case .object(let metrics)? = record["metrics"], let duration = metrics["durationMs"]?.double.flatMap(measure),
+            case .object(let metrics)? = record["metrics"],
+            let duration = metrics["durationMs"]?.double.flatMap(measure),
             let size = metrics["memorySizeMB"]?.double.flatMap(measure),
             let used = metrics["maxMemoryUsedMB"]?.double.flatMap(measure)
         else { return nil }
