@@ -14,8 +14,8 @@ from urllib.parse import quote, urlencode
 
 from . import ecr_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
-from .lambda_semantics import (LATEST, ControlRefusal, LambdaSemantics, control_region, parse_durable,
-                               parse_tenancy)
+from .lambda_semantics import (LATEST, ControlRefusal, LambdaSemantics, control_region, merge_logging_config,
+                               parse_durable, parse_logging_config, parse_tenancy)
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient
 from .signer_semantics import SignerSemantics
@@ -88,6 +88,7 @@ class Control:
             ("POST", "/_twin/function-state"): self.function_state,
             ("POST", "/_twin/function-config"): self.function_config,
             ("POST", "/_twin/function-kind"): self.function_kind,
+            ("POST", "/_twin/lambda-behaviour"): self.lambda_behaviour,
             ("POST", "/_twin/provisioned-concurrency"): self.twin.concurrency_state.configure,
             ("POST", "/_twin/capacity-provider"): self.twin.capacity_state.configure,
             ("POST", "/_twin/durable-executions"): self.durable_executions,
@@ -172,6 +173,12 @@ class Control:
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.set_function_kind(body)
 
+    def lambda_behaviour(self, body: dict) -> dict:
+        """POST /_twin/lambda-behaviour: durations, memory, cold starts, errors and timeouts of one
+        version's invocations (what Invoke writes in its log records, lambda_logs.py)."""
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.set_lambda_behaviour(body)
+
     def durable_executions(self, body: dict) -> dict:
         """POST /_twin/durable-executions: N durable executions pinned to one version."""
         with self.twin.lambda_state.lock:
@@ -201,6 +208,7 @@ class Control:
         image_uri = body.get("imageUri")
         tenancy = parse_tenancy(body.get("tenancy"))
         durable = parse_durable(body.get("durable"))
+        logging = parse_logging_config(body["loggingConfig"]) if body.get("loggingConfig") is not None else None
         role_arn = self._ensure_role()
         if image_uri is not None:
             architectures = body.get("architectures", ["x86_64"])
@@ -229,9 +237,10 @@ class Control:
             if body.get("snapStart"):
                 # As CreateFunction with SnapStart {"ApplyOn": "PublishedVersions"} (moto ignores it).
                 st.snap_start = True
-            # As CreateFunction with TenancyConfig / DurableConfig (moto ignores both).
+            # As CreateFunction with TenancyConfig / DurableConfig / LoggingConfig (moto ignores them).
             st.tenancy[LATEST] = tenancy
             st.durable[LATEST] = durable
+            st.logging[LATEST] = merge_logging_config(None, logging)
             config = self.lambda_semantics.decorate_config(created, consume=False, region=region)
             alias = body.get("alias")
             if alias:
@@ -239,7 +248,7 @@ class Control:
                 version = self._lambda("POST", f"/2015-03-31/functions/{quoted}/versions", {}, region)
                 if image is not None:
                     st.images[str(version.get("Version", "1"))] = image
-                st.freeze_dead_letter(str(version.get("Version", "1")))  # its queue, tenancy, durable config
+                st.freeze_dead_letter(str(version.get("Version", "1")))  # its queue, tenancy, durable, logging config
                 self.lambda_semantics.decorate_config(version, consume=False, region=region)
                 made = self._lambda("POST", f"/2015-03-31/functions/{quoted}/aliases",
                                     {"Name": alias, "FunctionVersion": str(version.get("Version", "1"))}, region)

@@ -3,7 +3,7 @@
 Protocols (see the AWS SDK protocol docs, e.g. botocore's parsers):
 - "s3":        REST-XML, <Error><Code/><Message/><RequestId/>...</Error>
 - "rest-json": Lambda; code in the x-amzn-ErrorType header, body {"Type","message"}
-- "json":      JSON 1.0 (CloudWatch) and 1.1 (ECR); body {"__type", "message"}
+- "json":      JSON 1.0 (CloudWatch) and 1.1 (ECR, CloudWatch Logs); body {"__type", "message"}
 - "query":     STS, IAM, CloudWatch query; <ErrorResponse><Error>...</Error>
 """
 
@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from .messages import Response
 
-JSON_11_SERVICES = {"ecr"}  # JSON 1.1 (Content-Type application/x-amz-json-1.1); the rest speak 1.0
+JSON_11_SERVICES = {"ecr", "logs"}  # JSON 1.1 (Content-Type application/x-amz-json-1.1); the rest speak 1.0
 QUERY_NAMESPACES = {
     "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
     "monitoring": "http://monitoring.amazonaws.com/doc/2010-08-01/",
@@ -152,6 +152,8 @@ def server_error(protocol: str, service: str) -> tuple[int, str, str]:
         return 500, "InternalServiceErrorException", "An internal error occurred."
     if protocol == "rest-json":
         return 500, "ServiceException", "The AWS Lambda service encountered an internal error."
+    if protocol == "json" and service == "logs":  # CloudWatch Logs' model: ServiceUnavailableException (500)
+        return 500, "ServiceUnavailableException", "The service cannot complete the request."
     if protocol == "json":
         return 500, "InternalServiceFault", "Internal service error."
     if service == "monitoring":  # CloudWatch's query-protocol name for InternalServiceFault

@@ -11,6 +11,7 @@ from .lambda_common import (API, LATEST, ControlRefusal, _json_body, control_reg
                             parse_function_ref)
 from .lambda_durable import parse_durable
 from .lambda_invoke import parse_tenancy
+from .lambda_logs import merge_logging_config, parse_logging_config
 from .lambda_state import INACTIVE_REASON, PENDING_REASON, VersionState
 
 # What the control API takes as a role (the model's RoleArn pattern, botocore lambda service-2.json)
@@ -71,7 +72,7 @@ class ControlMixin:
                              for v, vs in sorted(st.versions.items())}}
 
     def set_function_config(self, body: dict) -> dict:
-        """POST /_twin/function-config: $LATEST's Role and/or DeadLetterConfig changed as
+        """POST /_twin/function-config: $LATEST's Role, DeadLetterConfig and/or LoggingConfig changed as
         UpdateFunctionConfiguration changes them (through moto, so reads and a later PublishVersion
         see them), with a new RevisionId, but settled at once: LastUpdateStatus Successful, no
         InProgress polls, no scripted failure used. Refused like the API while the function is
@@ -81,11 +82,12 @@ class ControlMixin:
             raise ValueError("function is required (a function name)")
         region = control_region(body)
         name, _ = parse_function_ref(function)
-        unknown = sorted(set(body) - {"function", "region", "role", "deadLetterTargetArn"})
+        unknown = sorted(set(body) - {"function", "region", "role", "deadLetterTargetArn", "loggingConfig"})
         if unknown:
             raise ValueError("unknown field(s): " + ", ".join(unknown))
-        if "role" not in body and "deadLetterTargetArn" not in body:
-            raise ValueError("give role and/or deadLetterTargetArn")
+        if not {"role", "deadLetterTargetArn", "loggingConfig"} & set(body):
+            raise ValueError("give role, deadLetterTargetArn and/or loggingConfig")
+        logging = parse_logging_config(body["loggingConfig"]) if "loggingConfig" in body else None
         update: dict = {}
         if "role" in body:
             role = body["role"]
@@ -112,6 +114,9 @@ class ControlMixin:
             raise ControlRefusal(502, f"moto UpdateFunctionConfiguration: {resp.status} {resp.body[:300]!r}")
         if "DeadLetterConfig" in update:
             st.dead_letters[LATEST] = dead_letter_target(update)
+        if logging is not None:  # moto 5.2.1 keeps no LoggingConfig: the twin does (lambda_logs.py)
+            st.logging[LATEST] = merge_logging_config(st.logging.get(LATEST), logging)
+        self.forget_environment(region, name, LATEST)
         st.start_update(0, None)  # a new RevisionId, LastUpdateStatus Successful
         return self._decorate_after_update(st, config, region)
 

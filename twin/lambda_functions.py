@@ -16,6 +16,7 @@ from .defaults import ACCOUNT_ID
 from .errors import new_request_id
 from .lambda_common import (API, LATEST, PRECONDITION_MESSAGE, _err, _json_body, _s3_error_fields, _with_json,
                             dead_letter_target, new_revision)
+from .lambda_logs import logging_config_json, merge_logging_config
 from .lambda_signing import CSC_NOT_FOUND
 from .lambda_state import (PENDING_REASON, RESTORING_REASON, SNAPSTART_REASON, STATE_CONFLICT, FunctionState,
                            ImageCode, VersionState)
@@ -59,7 +60,8 @@ IMAGE_MEDIA_TYPE = "The image manifest, config or layer media type for the sourc
 
 class FunctionsMixin:
     """LambdaSemantics's function operations and shared helpers (self.state: LambdaState, self.moto,
-    self.s3_state; _find_csc, _code_bytes and _check_code_signing come from SigningMixin)."""
+    self.s3_state; _find_csc, _code_bytes and _check_code_signing come from SigningMixin,
+    forget_environment from LogsMixin)."""
 
     # Helpers -----------------------------------------------------------------
 
@@ -132,7 +134,14 @@ class FunctionsMixin:
         self._apply_signing(st, config, version)
         self._apply_dead_letter(st, config, version)
         self._apply_kinds(st, config, version)
+        self._apply_logging(st, config, version)
         return config
+
+    @staticmethod
+    def _apply_logging(st: FunctionState, config: dict, version: str) -> None:
+        """LoggingConfig (Lambda API reference, FunctionConfiguration and LoggingConfig) of $LATEST or a
+        version: always present, Text and /aws/lambda/<name> unless set (moto 5.2.1 returns none)."""
+        config["LoggingConfig"] = logging_config_json(st.logging.get(version), st.name or config.get("FunctionName", ""))
 
     @staticmethod
     def _apply_kinds(st: FunctionState, config: dict, version: str) -> None:
@@ -261,6 +270,7 @@ class FunctionsMixin:
             st.tenancy[LATEST] = tenancy.get("TenantIsolationMode") if isinstance(tenancy, dict) else None
             durable = body.get("DurableConfig")
             st.durable[LATEST] = dict(durable) if isinstance(durable, dict) else None
+            st.logging[LATEST] = merge_logging_config(None, body.get("LoggingConfig"))  # moto 5.2.1 ignores it
             if body.get("Publish"):
                 st.freeze_dead_letter("1")
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
@@ -439,6 +449,10 @@ class FunctionsMixin:
             version = str(config.get("Version", LATEST))
             if req.operation == "UpdateFunctionConfiguration" and "DeadLetterConfig" in body:
                 st.dead_letters[LATEST] = dead_letter_target(body)
+            if req.operation == "UpdateFunctionConfiguration" and "LoggingConfig" in body:
+                st.logging[LATEST] = merge_logging_config(st.logging.get(LATEST), body["LoggingConfig"])
+            # New code or configuration: $LATEST's next invocation starts a new execution environment.
+            self.forget_environment(req.region, name, LATEST)
             if version != LATEST:  # Publish: true: the new version keeps $LATEST's dead-letter queue
                 st.freeze_dead_letter(version)
             if req.operation == "UpdateFunctionCode":
@@ -478,6 +492,7 @@ class FunctionsMixin:
         self._apply_signing(st, config, LATEST)
         self._apply_dead_letter(st, config, LATEST)
         self._apply_kinds(st, config, LATEST)
+        self._apply_logging(st, config, LATEST)
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -552,15 +567,22 @@ class FunctionsMixin:
                     st.dead_letters.pop(qualifier, None)
                     st.tenancy.pop(qualifier, None)
                     st.durable.pop(qualifier, None)
+                    st.logging.pop(qualifier, None)
                     # Lambda documents no refusal for a version with running durable executions
                     # (API DeleteFunction; DG "Managing durable executions"): the version goes, and the
                     # twin forgets the executions pinned to it (what AWS does with them is not documented).
                     st.durable_executions = [e for e in st.durable_executions if e["_version"] != qualifier]
+                self.forget_environment(req.region, name, qualifier)
             else:
                 self.state.functions.pop((req.region, name), None)
                 self.state.tenant_invocations.pop((req.region, name), None)
                 self.state.function_csc.pop((req.region, name), None)
                 for key in [k for k in self.state.aliases if k[:2] == (req.region, name)]:
                     del self.state.aliases[key]
+                # A function created again under the name starts afresh: no environments, no behaviours.
+                self.forget_environment(req.region, name)
+                for table in (self.state.behaviours, self.state.log_invocations):
+                    for key in [k for k in table if k[:2] == (req.region, name)]:
+                        del table[key]
             return Response(204, [("x-amzn-RequestId", resp.header("x-amzn-RequestId") or new_request_id())])
         return resp

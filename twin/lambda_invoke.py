@@ -1,14 +1,17 @@
 """Lambda Invoke (part of LambdaSemantics, lambda_semantics.py), answered by the twin: qualifier
 resolution (alias weights included), tenant isolation (X-Amz-Tenant-Id), what the function's and the
-version's State refuse, X-Amz-Executed-Version, scripted results, invocation counts."""
+version's State refuse, X-Amz-Executed-Version, scripted results, invocation counts, and the log
+records each invocation writes (lambda_logs.py): timeouts and errors set by /_twin/lambda-behaviour."""
 
 from __future__ import annotations
 
 import base64
+import json
 from urllib.parse import quote
 
 from .errors import new_request_id
 from .lambda_common import LATEST, _err, _json_body, parse_function_ref
+from .lambda_logs import TIMEOUT_ERROR_TYPE
 from .lambda_state import RESTORING_REASON, STATE_CONFLICT, FunctionState
 from .messages import Response
 
@@ -39,8 +42,9 @@ def parse_tenancy(value) -> str | None:
 
 
 class InvokeMixin:
-    """LambdaSemantics's Invoke (self.state: LambdaState; _moto_get, _remember_function and _arn come
-    from FunctionsMixin, _alias_state from AliasesMixin)."""
+    """LambdaSemantics's Invoke (self.state: LambdaState; _moto_get, _remember_function, _version_config and
+    _arn come from FunctionsMixin, _alias_state from AliasesMixin, _run_invocation and tail_log from
+    LogsMixin)."""
 
     # Invoke ------------------------------------------------------------------
 
@@ -81,23 +85,42 @@ class InvokeMixin:
         if tenant_id:
             self.state.tenant_invocations.setdefault((req.region, name), []).append(
                 {"qualifier": qualifier, "executedVersion": version, "tenantId": tenant_id})
-        headers = [("x-amzn-RequestId", new_request_id()), ("X-Amz-Executed-Version", version)]
+        request_id = new_request_id()  # the invocation's request id: the answer's and its log records'
+        headers = [("x-amzn-RequestId", request_id), ("X-Amz-Executed-Version", version)]
         invocation_type = req.header("X-Amz-Invocation-Type") or "RequestResponse"
         if invocation_type == "DryRun":
-            return Response(204, headers)
+            return Response(204, headers)  # nothing runs: no log records
+        script = self.state.scripts.get(key) or self.state.scripts.get((req.region, name, "*"))
+        config = (_json_body(latest) if version == LATEST else self._version_config(name, version, req.region)) or {}
+        # The invocation runs (an Event one too, after Invoke has answered 202): its records go to the
+        # version's log group (lambda_logs.py), timeouts and errors as the version's behaviour says.
+        outcome = self._run_invocation(req.region, name, version, config, request_id,
+                                       function_error=bool(script and script.get("functionError")))
         if invocation_type == "Event":
             return Response(202, headers)
-        script = self.state.scripts.get(key) or self.state.scripts.get((req.region, name, "*"))
-        status, payload = 200, req.body
+        status, payload, function_error = 200, req.body, None
         if script:
             status = script["statusCode"]
             if script["payload"] is not None:
                 payload = script["payload"].encode()
-            if script.get("functionError"):
-                headers.append(("X-Amz-Function-Error", str(script["functionError"])))
+            function_error = script.get("functionError") or None
+        if outcome["status"] == "timeout":
+            # Lambda's answer to an invocation that timed out: 200, an unhandled function error, and
+            # the Sandbox.Timedout error (lambda_logs.py).
+            status, function_error = 200, "Unhandled"
+            payload = json.dumps({"errorType": TIMEOUT_ERROR_TYPE,
+                                  "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                                                  f"{outcome['timeoutSeconds']:.2f} seconds"}).encode()
+        elif outcome["status"] == "error" and function_error is None:
+            # errorEvery: an unhandled error of the function's own (its errorType and text are the twin's).
+            status, function_error = 200, "Unhandled"
+            payload = json.dumps({"errorType": "Error",
+                                  "errorMessage": f"The twin's scripted function error (invocation "
+                                                  f"{outcome['invocation']} of version {version})"}).encode()
+        if function_error is not None:
+            headers.append(("X-Amz-Function-Error", str(function_error)))
         if (req.header("X-Amz-Log-Type") or "") == "Tail":
-            log = f"START RequestId: twin Version: {version}\nEND RequestId: twin\n"
-            headers.append(("X-Amz-Log-Result", base64.b64encode(log.encode()).decode()))
+            headers.append(("X-Amz-Log-Result", base64.b64encode(self.tail_log(outcome).encode()).decode()))
         headers.append(("Content-Type", "application/json"))
         return Response(status, headers, payload)
 

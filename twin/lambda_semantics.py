@@ -29,7 +29,11 @@ local AWS twin"):
 - tenant isolation: TenancyConfig per $LATEST and published version, Invoke's tenant id
   (X-Amz-Tenant-Id) required for a tenant-isolated version and refused otherwise, recorded;
 - durable functions: DurableConfig per $LATEST and published version, durable executions recorded
-  by the control API and answered by ListDurableExecutionsByFunction.
+  by the control API and answered by ListDurableExecutionsByFunction;
+- LoggingConfig (LogFormat, LogGroup, levels) per $LATEST and published version, and the log records
+  each invocation writes into the version's log group (START / END / REPORT or platform.start /
+  platform.report), with durations, cold starts, errors and timeouts set per version by
+  /_twin/lambda-behaviour.
 
 Every piece of state is keyed by (region, function name), the region being
 the one the request was signed for (its SigV4 credential scope): as in AWS,
@@ -41,7 +45,8 @@ The code is split by concern, each part a mixin of LambdaSemantics (below), whic
 point: lambda_common.py (shared names, FunctionName parsing, responses), lambda_state.py (the state
 kept and the /_twin/lambda knobs), lambda_functions.py (functions, code updates, versions, and the
 helpers the others use), lambda_aliases.py, lambda_invoke.py, lambda_signing.py (code signing),
-lambda_durable.py (durable executions), lambda_control.py (the control API's setters).
+lambda_durable.py (durable executions), lambda_logs.py (LoggingConfig and the records Invoke writes),
+lambda_control.py (the control API's setters).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from .lambda_control import ControlMixin
 from .lambda_durable import DurableMixin, parse_durable
 from .lambda_functions import FunctionsMixin
 from .lambda_invoke import InvokeMixin, parse_tenancy
+from .lambda_logs import LogsMixin, merge_logging_config, parse_logging_config
 from .lambda_signing import SigningMixin
 from .lambda_state import STATE_CONFLICT, LambdaState
 from .messages import ProxyRequest, Response
@@ -63,10 +69,10 @@ from .moto_client import MotoClient
 # wherever they are defined now.
 __all__ = ["API", "ARN_ELSEWHERE", "LATEST", "STATE_CONFLICT", "ControlRefusal", "Forward", "LambdaSemantics",
            "LambdaState", "arn_region", "control_function", "control_region", "function_path", "model_enum",
-           "parse_durable", "parse_function_ref", "parse_tenancy"]
+           "merge_logging_config", "parse_durable", "parse_function_ref", "parse_logging_config", "parse_tenancy"]
 
 
-class LambdaSemantics(FunctionsMixin, AliasesMixin, InvokeMixin, SigningMixin, DurableMixin, ControlMixin):
+class LambdaSemantics(FunctionsMixin, AliasesMixin, InvokeMixin, SigningMixin, DurableMixin, LogsMixin, ControlMixin):
     def __init__(self, state: LambdaState, moto: MotoClient,
                  s3_state: s3_semantics.S3State | None = None,
                  signer_state: signer_semantics.SignerState | None = None) -> None:

@@ -102,10 +102,13 @@ class FunctionState:
     durable: dict[str, dict | None] = field(default_factory=dict)
     # Durable executions recorded by the control API (POST /_twin/durable-executions), oldest first.
     durable_executions: list[dict] = field(default_factory=list)
+    # LoggingConfig of $LATEST and of each published version, as given (lambda_logs.logging_config_json
+    # fills the defaults; a version absent here has the defaults). moto 5.2.1 knows none of it.
+    logging: dict[str, dict | None] = field(default_factory=dict)
 
     def freeze_dead_letter(self, version: str) -> None:
-        """A version just published keeps $LATEST's dead-letter queue, tenancy and durable config
-        (an existing one keeps its own)."""
+        """A version just published keeps $LATEST's dead-letter queue, tenancy, durable config and
+        logging config (an existing one keeps its own)."""
         if version != LATEST and version not in self.dead_letters:
             self.dead_letters[version] = self.dead_letters.get(LATEST)
         if version != LATEST and version not in self.tenancy:
@@ -113,6 +116,9 @@ class FunctionState:
         if version != LATEST and version not in self.durable:
             durable = self.durable.get(LATEST)
             self.durable[version] = dict(durable) if durable else None
+        if version != LATEST and version not in self.logging:
+            logging = self.logging.get(LATEST)
+            self.logging[version] = dict(logging) if logging else None
 
     def set_pending(self, polls: int, reason: str, code: str) -> None:
         self.state, self.state_reason, self.state_reason_code = "Pending", reason, code
@@ -236,6 +242,13 @@ class LambdaState:
             self.code_signing_configs: dict[str, dict] = {}
             self.function_csc: dict[FnKey, str] = {}
             self.rng = random.Random()
+            # What Invoke writes to CloudWatch Logs (lambda_logs.py), per (region, function, version): the
+            # behaviour POST /_twin/lambda-behaviour set, the invocations run so far, the log stream of
+            # the current execution environment; per (region, group, stream) the last time stamp written.
+            self.behaviours: dict[tuple[str, str, str], dict] = {}
+            self.log_invocations: dict[tuple[str, str, str], int] = {}
+            self.log_streams: dict[tuple[str, str, str], str] = {}
+            self.log_clock: dict[tuple[str, str, str], int] = {}
 
     # Knobs -------------------------------------------------------------------
 

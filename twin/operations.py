@@ -4,7 +4,7 @@
   the request's shape.
 - operation: S3 from method + path + sub-resource query keys; Lambda from
   method + path matched against botocore's own Lambda model (requestUri);
-  JSON 1.0 / 1.1 (CloudWatch, ECR) from X-Amz-Target; query services from
+  JSON 1.0 / 1.1 (CloudWatch, ECR, CloudWatch Logs) from X-Amz-Target; query services from
   the Action parameter.
 """
 
@@ -14,7 +14,8 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
-READ_ONLY_OPERATIONS = {"Invoke", "GetCallerIdentity", "GetMetricData", "BatchGetImage", "BatchCheckLayerAvailability"}
+READ_ONLY_OPERATIONS = {"Invoke", "GetCallerIdentity", "GetMetricData", "BatchGetImage", "BatchCheckLayerAvailability",
+                        "FilterLogEvents"}
 
 STS_ACTIONS = {
     "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot",
@@ -64,6 +65,8 @@ def guess_service(path: str, headers: dict[str, str], params: dict[str, str]) ->
         return "monitoring"
     if target.startswith("AmazonEC2ContainerRegistry_V20150921"):
         return "ecr"
+    if target.startswith("Logs_20140328"):
+        return "logs"
     action = params.get("Action")
     if action:
         if action in STS_ACTIONS:

@@ -4,7 +4,8 @@ Per request: parse the SigV4 Authorization header → service, region and
 operation → checks on the key, token and time → (maybe an early "reset"
 fault) → read the body → recompute the signature with botocore → S3
 payload hash → record → faults → the semantics moto lacks (Lambda, S3
-checksums, ECR digests, Signer jobs) → forward to moto → learn STS-issued keys → answer.
+checksums, ECR digests, Signer jobs, CloudWatch Logs filters) → forward to moto → learn STS-issued
+keys → answer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import concurrency_semantics, ecr_semantics, errors, s3_semantics, shape_validation, sts_semantics, verify
+from . import (concurrency_semantics, ecr_semantics, errors, logs_semantics, s3_semantics, shape_validation,
+               sts_semantics, verify)
 from .capacity_semantics import CapacitySemantics
 from .concurrency_semantics import ConcurrencySemantics
 from .control import Control
@@ -323,6 +325,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             return self.server.signer_semantics.handle(req, lambda body=None: self._forward(req, body))
         if req.service == "ecr":
             return ecr_semantics.handle(req, self.server.moto, lambda body=None: self._forward(req, body))
+        if req.service == "logs":  # FilterLogEvents answered by the twin; the rest by moto (JSON 1.1)
+            return logs_semantics.handle(req, self.server.moto, lambda body=None: self._forward(req, body))
         if req.service == "s3":
             s3_state, moto = self.server.twin.s3_state, self.server.moto
             problem = s3_semantics.check_region(req, s3_state, moto) or s3_semantics.check_body_digests(req)

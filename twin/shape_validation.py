@@ -37,6 +37,9 @@ the CloudWatch / STS "Common Errors" pages, ValidationError):
   words its own repository-name check; the ECR model's InvalidParameterException, "The
   specified parameter is invalid"). Unknown members and wrong types get the same code
   (what ECR answers for those is unknown).
+- CloudWatch Logs (JSON 1.1): 400 InvalidParameterException with the Coral message for every
+  violation (the message as AWS answers a bad logGroupName; unknown members and wrong types get the
+  same code, what Logs answers for those is unknown).
 - Signer (rest-json): 400 ValidationException (the model's one 400 error; Signer API reference,
   "Common Errors" and StartSigningJob Errors) with the Coral message, for every violation,
   unknown members and wrong types included (what Signer answers for those is unknown).
@@ -75,7 +78,7 @@ except ImportError:  # pragma: no cover
     _regex_module = None
 
 SERVICE_MODELS = {"lambda": "lambda", "s3": "s3", "sts": "sts", "monitoring": "cloudwatch", "ecr": "ecr",
-                  "signer": "signer"}
+                  "signer": "signer", "logs": "logs"}
 MAX_REPORTED = 10  # Coral lists every violation; we cap the message, not the count
 
 
@@ -570,6 +573,14 @@ def _rpc_answer(req: ProxyRequest, violations: list[Violation]) -> Response | No
         first = (constraint or parse_like)[0]
         message = f"Invalid parameter at '{first.path}' failed to satisfy constraint: '{first.message}'"
         return aws_error(req.protocol, 400, "InvalidParameterException", message, service="ecr")
+    if req.service == "logs":
+        # CloudWatch Logs: 400 InvalidParameterException ("A parameter is specified incorrectly", the
+        # model's) with the Coral message, as AWS answers e.g. FilterLogEvents with a bad logGroupName
+        # ("1 validation error detected: Value '…' at 'logGroupName' failed to satisfy constraint: Member
+        # must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+"); unknown members and wrong types
+        # get the same code (what Logs answers for those is unknown).
+        return aws_error(req.protocol, 400, "InvalidParameterException", _coral_message(constraint + parse_like),
+                         service="logs")
     if req.service == "monitoring":
         if parse_like:
             first = parse_like[0]
