@@ -41,7 +41,8 @@ package struct LogsClient: Sendable {
         group: String, start: Int64, end: Int64, pattern: String, nextToken: String?, limit: Int = 10_000
     ) async throws -> LogPage {
         var body: [String: Any] = [
-            "logGroupName": group, "startTime": start, "endTime": end, "filterPattern": pattern, "limit": limit,
+            "logGroupName": group, "startTime": Int(start), "endTime": Int(end), "filterPattern": pattern,
+            "limit": limit,
         ]
         if let nextToken { body["nextToken"] = nextToken }
         let answer = try await client.jsonTargetCall(.logs, targetPrefix: "Logs_20140328", "FilterLogEvents", body)
