@@ -81,7 +81,7 @@ let package = Package(
         // The upload, and packaging with it, alone, timed by scripts/bench. Not shipped.
         .executableTarget(
             name: "lambda-shift-bench",
-            dependencies: ["AWSCore", "AWSServices", "Hashing", "LambdaShiftCore", "Packaging"]
+            dependencies: ["AWSCore", "AWSServices", "Hashing", "LambdaShiftCore", "Packaging", "Ports", "Rollout"]
         ),
 
         // Test doubles shared by the test targets: a scripted transport, a recording sleeper, a manual clock.

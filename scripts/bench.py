@@ -252,6 +252,35 @@ aws lambda update-alias --function-name bench-cli --name live --function-version
 STARTUP_RUNS = 41
 
 
+# What a user would otherwise script to judge the same two samples: SciPy's Mann-Whitney U and the
+# Hodges-Lehmann shift as numpy's median of all pairwise differences (an n x m array).
+REFERENCE_JUDGE = r'''
+import sys, numpy, scipy.stats
+n = int(sys.argv[1])
+rng = numpy.random.default_rng(42)
+stable = numpy.round(90 + rng.uniform(0, 20, n), 2)
+new = numpy.round(93 + rng.uniform(0, 20, n), 2)
+u = scipy.stats.mannwhitneyu(new, stable, alternative="greater", method="asymptotic")
+shift = numpy.median(numpy.subtract.outer(new, stable))
+print(u.statistic, u.pvalue, shift)
+'''
+
+
+def measure_judge(count=10_000):
+    """The log-based judge over `count` REPORT records of each version: reading, parsing and
+    judging (release build), against SciPy and numpy on the same number of samples."""
+    ours_s, ours_rss, ref_s, ref_rss = [], [], [], []
+    for _ in range(RUNS):
+        s, rss = run([bench_tool, "judge", str(count)])
+        ours_s.append(s)
+        ours_rss.append(rss)
+        s, rss = run([sys.executable, "-c", REFERENCE_JUDGE, str(count)])
+        ref_s.append(s)
+        ref_rss.append(rss)
+    return {"count": count, "ours_s": statistics.median(ours_s), "ours_rss_mb": max(ours_rss),
+            "ref_s": statistics.median(ref_s), "ref_rss_mb": max(ref_rss)}
+
+
 def measure_startup():
     return startup.measure([ours, "--version"], runs=STARTUP_RUNS)
 
@@ -288,6 +317,12 @@ def main():
             print(f"{'':<48} past the last byte: {r['sequential_tail_s']:.2f} s, overlapped {r['overlapped_tail_s']:.2f} s")
             if not r["latency_ms"]:
                 print(f"{'':<48} the least these cores allow (our CPU and the twin's, over the cores): {r['floor_ratio']:.2f}x")
+        judge = measure_judge()
+        print(f"\nlog-based canary judge, {judge['count']} REPORT records of each version (median of {RUNS}): "
+              f"lambda-shift-bench judge vs SciPy mannwhitneyu + numpy Hodges-Lehmann on the samples alone")
+        print(f"SciPy/numpy {judge['ref_s']:.2f} s ({judge['ref_rss_mb']:.0f} MB RSS), lambda-shift {judge['ours_s']:.2f} s "
+              f"({judge['ours_rss_mb']:.0f} MB RSS), reading and parsing included: {judge['ours_s'] / judge['ref_s']:.2f}x the time, "
+              f"{judge['ours_rss_mb'] / judge['ref_rss_mb']:.2f}x the memory")
         up = measure_upload(out)
         print(f"\nupload of the generated tree's package ({up['package_mb']:.1f} MB) to the twin: lambda-shift vs aws s3 cp (median of {RUNS})")
         print(f"aws s3 cp {up['aws_s3_cp_s']:.2f} s ({up['aws_rss_mb']:.0f} MB RSS), lambda-shift {up['ours_s']:.2f} s "

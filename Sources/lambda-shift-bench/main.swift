@@ -4,8 +4,13 @@
 //   lambda-shift-bench package-upload DIR BUCKET KEY overlapped|sequential
 //       a build directory packaged and uploaded as a deploy does it for a new key (parts sent
 //       while the zip is written), or packaged first and then uploaded.
+//   lambda-shift-bench judge N
+//       the log-based canary judge over N text REPORT records of each version (in memory),
+//       read, parsed, sampled and judged as a gate check does it.
 // Credentials, region and endpoint come from the environment as in lambda-shift itself.
 import LambdaShiftCore
+import Ports
+import Rollout
 import Hashing
 import AWSCore
 import AWSServices
@@ -32,7 +37,52 @@ func usage() -> Never {
     exit(2)
 }
 
+/// N reports of each version, served from memory in pages of 10,000 as FilterLogEvents does.
+struct MemoryLogs: LogsAPI {
+    let events: [LogEvent]
+    func filterLogEvents(
+        group: String, start: Int64, end: Int64, pattern: String, nextToken: String?, limit: Int
+    ) async throws -> LogPage {
+        let offset = nextToken.flatMap(Int.init) ?? 0
+        let page = Array(events[offset..<min(events.count, offset + limit)])
+        return LogPage(events: page, nextToken: offset + page.count < events.count ? String(offset + page.count) : nil)
+    }
+
+    init(perVersion count: Int) {
+        var events: [LogEvent] = []
+        var seed: UInt64 = 42
+        for index in 0..<(2 * count) {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let version = index % 2 == 0 ? "1" : "2"
+            let jitter = Double(seed >> 33 % 2000) / 100
+            let duration = (version == "1" ? 90 : 93) + jitter
+            events.append(
+                LogEvent(
+                    eventId: String(index), stream: "2027/01/15/[\(version)]0a1b",
+                    timestamp: 1_800_000_000_000 + Int64(index),
+                    message:
+                        "REPORT RequestId: r\(index)\tDuration: \(duration) ms\tBilled Duration: \(Int(duration.rounded(.up))) ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\t"
+                ))
+        }
+        self.events = events
+    }
+}
+
 let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "judge", let count = Int(arguments[2]) {
+    let logs = MemoryLogs(perVersion: count)
+    let clock = ContinuousClock()
+    let started = clock.now
+    let gate = LogGate(
+        logs: logs, group: "/aws/lambda/bench", format: .text,
+        limits: LogLimits(maxDurationIncreasePercent: 10, maxMemoryUsePercent: 90, minInvocations: 1))
+    let result = try await gate.evaluate(
+        GateWindow(
+            newVersion: "2", stableVersion: "1", start: Date(timeIntervalSince1970: 1_800_000_000),
+            end: Date(timeIntervalSince1970: 1_800_000_600), final: true))
+    print("judged \(count) reports of each version in \(seconds(clock.now - started)) s: \(result.detail)")
+    exit(0)
+}
 guard arguments.count >= 5 else { usage() }
 let (bucket, key) = (arguments[3], arguments[4])
 do {

@@ -127,6 +127,19 @@ extension TwinSuite.DeployTests {
         #expect(try await alias(f).functionVersion == "1")
     }
 
+    @Test("logs: failing invocations in the reports fail --max-error-rate within the step, before any metric exists")
+    func logsErrors() async throws {
+        let f = try await fixture("lgx")
+        try await behave(f, version: "1", ["durationMs": 50])
+        try await behave(f, version: "2", ["durationMs": 50, "errorEvery": 1])
+        let result = try await deployUnderTraffic(
+            f, Self.logCanary + ["--max-duration-increase", "50", "--max-error-rate", "5"])
+        #expect(result.status == 3, "\(result.all)")
+        #expect(result.stdout.contains("errors: "), "\(result.stdout)")
+        #expect(result.stdout.contains("failed (0 timed out) of"), "\(result.stdout)")
+        #expect(try await alias(f).functionVersion == "1")
+    }
+
     @Test("iam-policy with a log-based gate grants logs:FilterLogEvents on that function's log group only")
     func logsPolicy() throws {
         let result = try Shell.lambdaShift(
