@@ -33,7 +33,10 @@ local AWS twin"):
 - LoggingConfig (LogFormat, LogGroup, levels) per $LATEST and published version, and the log records
   each invocation writes into the version's log group (START / END / REPORT or platform.start /
   platform.report), with durations, cold starts, errors and timeouts set per version by
-  /_twin/lambda-behaviour.
+  /_twin/lambda-behaviour;
+- event source mappings (Create / Get / List / Update / DeleteEventSourceMapping) kept by the twin:
+  FunctionArn with the qualifier as given, ListEventSourceMappings filters and pages, the event
+  source checked in moto.
 
 Every piece of state is keyed by (region, function name), the region being
 the one the request was signed for (its SigV4 credential scope): as in AWS,
@@ -46,7 +49,7 @@ point: lambda_common.py (shared names, FunctionName parsing, responses), lambda_
 kept and the /_twin/lambda knobs), lambda_functions.py (functions, code updates, versions, and the
 helpers the others use), lambda_aliases.py, lambda_invoke.py, lambda_signing.py (code signing),
 lambda_durable.py (durable executions), lambda_logs.py (LoggingConfig and the records Invoke writes),
-lambda_control.py (the control API's setters).
+lambda_event_sources.py (event source mappings), lambda_control.py (the control API's setters).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from .lambda_common import (API, ARN_ELSEWHERE, LATEST, ControlRefusal, Forward,
                             control_region, function_path, model_enum, parse_function_ref)
 from .lambda_control import ControlMixin
 from .lambda_durable import DurableMixin, parse_durable
+from .lambda_event_sources import ESM_OPERATIONS, EventSourcesMixin
 from .lambda_functions import FunctionsMixin
 from .lambda_invoke import InvokeMixin, parse_tenancy
 from .lambda_logs import LogsMixin, merge_logging_config, parse_logging_config
@@ -72,7 +76,8 @@ __all__ = ["API", "ARN_ELSEWHERE", "LATEST", "STATE_CONFLICT", "ControlRefusal",
            "merge_logging_config", "parse_durable", "parse_function_ref", "parse_logging_config", "parse_tenancy"]
 
 
-class LambdaSemantics(FunctionsMixin, AliasesMixin, InvokeMixin, SigningMixin, DurableMixin, LogsMixin, ControlMixin):
+class LambdaSemantics(FunctionsMixin, AliasesMixin, InvokeMixin, SigningMixin, DurableMixin, LogsMixin,
+                      EventSourcesMixin, ControlMixin):
     def __init__(self, state: LambdaState, moto: MotoClient,
                  s3_state: s3_semantics.S3State | None = None,
                  signer_state: signer_semantics.SignerState | None = None) -> None:
@@ -115,10 +120,16 @@ class LambdaSemantics(FunctionsMixin, AliasesMixin, InvokeMixin, SigningMixin, D
             "GetFunctionCodeSigningConfig": self._get_function_csc,
             "PutFunctionCodeSigningConfig": self._put_function_csc,
             "DeleteFunctionCodeSigningConfig": self._delete_function_csc,
+            "CreateEventSourceMapping": self._create_esm,
+            "GetEventSourceMapping": self._get_esm,
+            "ListEventSourceMappings": self._list_esms,
+            "UpdateEventSourceMapping": self._update_esm,
+            "DeleteEventSourceMapping": self._delete_esm,
         }.get(req.operation or "")
         with self.state.lock:
             if handler is None or (name is None and req.operation not in (
-                    "CreateFunction", "ListFunctions", "CreateCodeSigningConfig", "GetCodeSigningConfig")):
+                    "CreateFunction", "ListFunctions", "CreateCodeSigningConfig", "GetCodeSigningConfig",
+                    *ESM_OPERATIONS)):
                 resp = forward()
             else:
                 resp = handler(req, forward, name, qualifier)

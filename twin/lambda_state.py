@@ -1,7 +1,8 @@
 """The Lambda state the twin keeps beside moto's (lambda_semantics.py): per function (keyed by
 (region, name)) its RevisionIds, LastUpdateStatus, State, PackageType, SnapStart versions, images,
 signatures, dead-letter queues, tenancy and durable config, durable executions; per alias its
-RevisionId and weights; the /_twin/lambda knobs, Invoke scripts and invocation counts."""
+RevisionId and weights; the /_twin/lambda knobs, Invoke scripts and invocation counts; the event source
+mappings."""
 
 from __future__ import annotations
 
@@ -249,6 +250,10 @@ class LambdaState:
             self.log_invocations: dict[tuple[str, str, str], int] = {}
             self.log_streams: dict[tuple[str, str, str], str] = {}
             self.log_clock: dict[tuple[str, str, str], int] = {}
+            # Event source mappings (lambda_event_sources.py) by UUID, each with its region; the counter orders
+            # them (ListEventSourceMappings lists in creation order and pages by it).
+            self.event_source_mappings: dict[str, dict] = {}
+            self.esm_counter = 0
 
     # Knobs -------------------------------------------------------------------
 
