@@ -43,6 +43,10 @@ package protocol FunctionAPI: AliasAPI {
     func deleteProvisionedConcurrency(_ name: String, qualifier: String) async throws
     /// Whether durable executions still run on `version`.
     func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool
+    /// The qualifiers event source mappings invoke the function by.
+    func eventSourceMappingQualifiers(_ name: String) async throws -> [String]
+    /// The qualifiers with provisioned concurrency.
+    func provisionedConcurrencyQualifiers(_ name: String) async throws -> [String]
 }
 
 extension FunctionAPI {

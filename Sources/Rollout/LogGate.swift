@@ -314,9 +314,10 @@ package final class LogGate: HealthGate {
         judged.lowerBound = bound
         judged.allowance = allowance
         if tail {
+            // The p50 is the median the table shows; the others by the nearest rank.
             judged.quantiles = [10, 25, 50, 75, 90, 95, 99].compactMap { q in
-                guard let a = RankStatistics.quantile(new, Double(q) / 100),
-                    let b = RankStatistics.quantile(old, Double(q) / 100)
+                guard let a = q == 50 ? newMedian : RankStatistics.quantile(new, Double(q) / 100),
+                    let b = q == 50 ? oldMedian : RankStatistics.quantile(old, Double(q) / 100)
                 else { return nil }
                 return (q, a, b)
             }

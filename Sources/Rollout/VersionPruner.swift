@@ -1,35 +1,96 @@
-import Ports
 import AWSCore
 import AWSServices
+import Ports
 
-/// `--keep-versions N`: deletes published versions beyond the newest N, never one that any
-/// alias points to (as primary or weighted).
+/// What still uses a function's versions, each with why: an alias routes to it (either
+/// weight), it is an alias's rollback target (the last good version its history records other
+/// than the one it serves: what `rollback` returns to), an event source
+/// mapping invokes it, provisioned concurrency covers it, a durable execution still runs on it
+/// (each is pinned to the version that started it). Nothing any of these names is deleted.
+package struct VersionsInUse: Sendable {
+    /// Version → the reasons it stays.
+    package var reasons: [String: [String]] = [:]
+
+    package init() {}
+
+    mutating func keep(_ version: String, _ why: String) {
+        if !(reasons[version] ?? []).contains(why) { reasons[version, default: []].append(why) }
+    }
+
+    /// Reads every use of `function`'s versions; `aliases` are those that remain, and durable
+    /// executions are asked of `candidates` only (a call per version).
+    package static func read(
+        _ function: String, lambda: any FunctionAPI, aliases: [AliasConfiguration], candidates: [String]
+    ) async throws -> VersionsInUse {
+        var used = VersionsInUse()
+        for alias in aliases {
+            used.keep(alias.functionVersion, "alias \(alias.name) routes to it")
+            for version in alias.additionalVersionWeights.keys {
+                used.keep(version, "alias \(alias.name) routes to it")
+            }
+            if let target = DeployHistory(description: alias.description).lastGood(excluding: alias.functionVersion) {
+                used.keep(target, "alias \(alias.name)'s rollback target, its last good version")
+            }
+        }
+        for qualifier in try await lambda.eventSourceMappingQualifiers(function) where Int(qualifier) != nil {
+            used.keep(qualifier, "an event source mapping invokes it")
+        }
+        for qualifier in try await lambda.provisionedConcurrencyQualifiers(function) where Int(qualifier) != nil {
+            used.keep(qualifier, "provisioned concurrency covers it")
+        }
+        let open = candidates.filter { used.reasons[$0] == nil }
+        for version in try await DurableVersions(lambda: lambda).running(function, among: open) {
+            used.keep(version, "durable executions still run on it")
+        }
+        return used
+    }
+
+    /// `7 (an event source mapping invokes it)`, for reports.
+    package static func describe(_ kept: [KeptVersion]) -> String {
+        kept.map { "\($0.version) (\($0.why))" }.joined(separator: ", ")
+    }
+}
+
+/// A version kept beyond the newest N, and why.
+package struct KeptVersion: Sendable, Equatable {
+    package var version: String
+    package var why: String
+    package init(version: String, why: String) {
+        self.version = version
+        self.why = why
+    }
+}
+
+/// `--keep-versions N`: deletes published versions beyond the newest N, never one anything
+/// still uses (`VersionsInUse`).
 package struct VersionPruner: Sendable {
     package var lambda: any FunctionAPI
 
     package init(lambda: any FunctionAPI) { self.lambda = lambda }
 
-    /// The versions that would go, oldest first, and those kept because durable executions
-    /// still run on them (an execution is pinned to the version that started it).
-    package func candidates(function: String, keep: Int) async throws -> (doomed: [String], running: [String]) {
+    /// The versions that would go, oldest first, and those beyond the newest `keep` that stay,
+    /// with why.
+    package func candidates(function: String, keep: Int) async throws -> (
+        doomed: [String], kept: [KeptVersion]
+    ) {
         let numbers = try await lambda.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
-        var protected = Set(numbers.suffix(max(0, keep)))
-        for alias in try await lambda.listAliases(function) {
-            if let primary = Int(alias.functionVersion) { protected.insert(primary) }
-            for version in alias.additionalVersionWeights.keys {
-                if let number = Int(version) { protected.insert(number) }
-            }
+        let newest = Set(numbers.suffix(max(0, keep)))
+        let older = numbers.filter { !newest.contains($0) }.map(String.init)
+        let used = try await VersionsInUse.read(
+            function, lambda: lambda, aliases: try await lambda.listAliases(function), candidates: older)
+        let kept = older.compactMap { version in
+            used.reasons[version].map { KeptVersion(version: version, why: $0.joined(separator: "; ")) }
         }
-        let unprotected = numbers.filter { !protected.contains($0) }.map(String.init)
-        let running = try await DurableVersions(lambda: lambda).running(function, among: unprotected)
-        return (unprotected.filter { !running.contains($0) }, unprotected.filter(running.contains))
+        return (older.filter { used.reasons[$0] == nil }, kept)
     }
 
-    /// Deletes them; returns what was deleted and what durable executions kept.
-    package func prune(function: String, keep: Int) async throws -> (deleted: [String], running: [String]) {
-        let (doomed, running) = try await candidates(function: function, keep: keep)
+    /// Deletes them; returns what was deleted and what stayed beyond the newest `keep`, with why.
+    package func prune(function: String, keep: Int) async throws -> (
+        deleted: [String], kept: [KeptVersion]
+    ) {
+        let (doomed, kept) = try await candidates(function: function, keep: keep)
         for version in doomed { try await lambda.deleteFunctionVersion(function, version: version) }
-        return (doomed, running)
+        return (doomed, kept)
     }
 }
 

@@ -42,6 +42,8 @@ package final class FakeLambda: FunctionAPI {
         package var invokedTenants: [String?] = []
         package var durable = false
         package var runningDurable: Set<String> = []
+        /// The qualifiers event source mappings invoke the function by.
+        package var eventSourceMappings: [String] = []
         /// Provisioned concurrency by qualifier (alias or version). After a Put, or a change of
         /// an alias's routing, a configuration reads IN_PROGRESS `allocationReads` times, then
         /// READY, or FAILED when a version it covers is in `failingInit`.
@@ -187,6 +189,14 @@ package final class FakeLambda: FunctionAPI {
 
     package func hasRunningDurableExecutions(_ name: String, version: String) async throws -> Bool {
         state.withLock { $0.runningDurable.contains(version) }
+    }
+
+    package func eventSourceMappingQualifiers(_ name: String) async throws -> [String] {
+        state.withLock { $0.eventSourceMappings }
+    }
+
+    package func provisionedConcurrencyQualifiers(_ name: String) async throws -> [String] {
+        state.withLock { Array($0.provisioned.keys) }
     }
 
     package func codeSigningPolicy(_ name: String) async throws -> CodeSigningPolicy? {

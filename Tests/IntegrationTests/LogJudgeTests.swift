@@ -17,6 +17,8 @@ extension TwinSuite.DeployTests {
     /// so both versions write reports during the bake; returns the deploy's result.
     func deployUnderTraffic(_ f: Fixture, _ extra: [String]) async throws -> Shell.Result {
         let lambda = LambdaClient(client: try twin.client())
+        // One call first: the function's log group exists before the deploy looks for it.
+        _ = try await lambda.invoke(f.function, qualifier: "live", payload: Data("{}".utf8))
         let stop = Mutex(false)
         let function = f.function
         let traffic = Task {

@@ -970,7 +970,38 @@ struct FunctionKindTests {
         #expect(result.outcome == .deployed, "\(result)")
         let left = try await world.lambda.listVersionsByFunction("svc").map(\.version)
         #expect(left.contains("2") && !left.contains("3"), "\(left)")
-        #expect(world.events.lines.contains { $0.hasPrefix("warning: Kept version(s) 2 beyond --keep-versions 1") })
+        #expect(
+            world.events.lines.contains {
+                $0
+                    == "warning: Kept version(s) beyond --keep-versions 1 that something still uses: 2 (durable executions still run on it)."
+            }, "\(world.events.lines)")
+    }
+
+    @Test(
+        "pruning never deletes what runs: an event source mapping's version, provisioned concurrency's, a rollback target"
+    )
+    func inUse() async throws {
+        let world = try World()
+        world.lambda.seedAlias()  // version 1, live
+        world.lambda.state.withLock { s in
+            for number in 2...5 {
+                s.versions[String(number)] = FunctionConfiguration(
+                    functionName: "svc", version: String(number), codeSha256: "old\(number)")
+            }
+            s.nextVersion = 6
+            s.eventSourceMappings = ["2", "live"]
+            s.aliases["live"]?.description = DeployHistory(good: ["1", "4"]).rendered()
+        }
+        world.lambda.seedProvisioned("3", amount: 2)
+        let result = await world.run(try world.plan { $0["keep-versions"] = "1" })
+        #expect(result.outcome == .deployed, "\(result)")
+        let left = Set(try await world.lambda.listVersionsByFunction("svc").map(\.version))
+        // 1 served before this deploy: the rollback target; 4 and 5 nothing uses any more.
+        #expect(left.isSuperset(of: ["1", "2", "3", "6"]) && !left.contains("4") && !left.contains("5"), "\(left)")
+        let warning = try #require(world.events.lines.first { $0.hasPrefix("warning: Kept version(s) beyond") })
+        #expect(warning.contains("2 (an event source mapping invokes it)"), "\(warning)")
+        #expect(warning.contains("3 (provisioned concurrency covers it)"), "\(warning)")
+        #expect(warning.contains("1 (alias live's rollback target, its last good version)"), "\(warning)")
     }
 }
 

@@ -4,6 +4,7 @@ run as a CI job would run it (locally, in GitHub Actions or in GitLab CI, with f
 environment and every file it writes kept for the secrets scan). Everything is on 127.0.0.1."""
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zipfile
@@ -55,8 +57,9 @@ class Twin:
         session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                                         region_name=REGION)
         config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
-        self.lambda_, self.cloudwatch, self.s3 = (
-            session.client(name, endpoint_url=self.endpoint, config=config) for name in ("lambda", "cloudwatch", "s3"))
+        self.lambda_, self.cloudwatch, self.s3, self.invoker = (
+            session.client(name, endpoint_url=self.endpoint, config=config)
+            for name in ("lambda", "cloudwatch", "s3", "lambda"))  # invoker: the traffic thread's own
 
     def stop(self):
         """Stops the twin by its pid (SIGTERM: it exits within about a second)."""
@@ -133,6 +136,36 @@ class Twin:
         """Invoke of `version` answers a function error: its smoke test fails."""
         self.control("/_twin/invoke", {"function": FUNCTION, "qualifier": version, "statusCode": 200,
                                        "payload": json.dumps({"errorMessage": "boom"}), "functionError": "Unhandled"})
+
+    def behave(self, version: str, behaviour: dict):
+        """How each invocation of `version` (published or not yet) behaves in the REPORT records
+        Invoke writes to the function's log group from now on (/_twin/lambda-behaviour)."""
+        self.control("/_twin/lambda-behaviour", {"function": FUNCTION, "version": version, **behaviour})
+
+    @contextlib.contextmanager
+    def traffic(self, qualifier: str = ALIAS):
+        """Callers while the block runs: Invoke of the alias (or of one version) as fast as the twin
+        answers, from a thread with its own client; yields the tally {"calls", "errors"} (complete
+        once the block has ended)."""
+        tally = {"calls": 0, "errors": 0}
+        stop = threading.Event()
+
+        def call():
+            while not stop.is_set():
+                try:
+                    self.invoker.invoke(FunctionName=FUNCTION, Qualifier=qualifier, Payload=b"{}")
+                    tally["calls"] += 1
+                except Exception:  # a version not published yet is 404; it only shows in the tally
+                    tally["errors"] += 1
+                    time.sleep(0.05)
+
+        thread = threading.Thread(target=call, name="alias-traffic", daemon=True)
+        thread.start()
+        try:
+            yield tally
+        finally:
+            stop.set()
+            thread.join(timeout=35)
 
     def refuse_alias_updates(self, refuse: bool):
         """Every UpdateAlias answered 500 (a restore that cannot go through), or none."""

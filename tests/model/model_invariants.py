@@ -4,6 +4,7 @@ holds). test_model.py unit-tests each against a hand-made observation that viola
 how a checker is shown to fail when its rule is broken."""
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -186,3 +187,83 @@ def check_reported_alias(run: Run, alias: Observed) -> list:
         if (document.get("detached") is None) != (alias.record is None):
             problems.append(f"status shows detached {document.get('detached')}; the record is {alias.record}")
     return problems
+
+
+# 8. The canary judged from the logs (`log-analysis`, one entry per weighted step) tells the truth:
+#    a deployed run failed no metric and passed every metric of its last step (unless it was told
+#    `--on-inconclusive proceed`: then a metric may still be inconclusive, never failed); no metric
+#    passes over no samples (the new version's reports, and the stable one's for a comparison); a
+#    duration judged (pass or fail) has both medians; a run rolled back by the judge names the
+#    failing metric in its error, with the very medians the document holds for it.
+COMPARED = ("duration", "init duration", "error rate increase")  # judged against the stable version
+_MEDIANS = re.compile(r"(?P<metric>[a-z ]+): version (?P<version>\S+) median (?P<median>[0-9.]+) ms vs "
+                      r"(?P<stable>[0-9.]+) ms on version (?P<stable_version>[^,\s]+),")
+
+
+def _near(shown: str, value) -> bool:
+    """A median as a sentence shows it (one decimal, CanaryLimits.milliseconds) against the document's."""
+    try:
+        return isinstance(value, (int, float)) and abs(float(shown) - value) <= 0.0501
+    except ValueError:
+        return False
+
+
+def check_log_analysis(run: Run) -> list:
+    document = run.document or {}
+    steps = document.get("log-analysis")
+    if steps is None:
+        return []
+    if not isinstance(steps, list) or not steps:
+        return [f"log-analysis is {steps!r}: absent or a list of steps, never empty"]
+    problems = []
+    for step in steps:
+        weight = step.get("weight")
+        for m in step.get("metrics") or []:
+            name, verdict = m.get("metric"), m.get("verdict")
+            if verdict == "pass" and (m.get("invocations", 0) < 1 or (
+                    name in COMPARED and m.get("stable-invocations", 0) < 1)):
+                problems.append(f"log-analysis at {weight}: {name} passed over {m.get('invocations')} invocation(s) "
+                                f"of version {m.get('version')} and {m.get('stable-invocations')} of the stable one")
+            if name == "duration" and verdict in ("pass", "fail") and not (
+                    isinstance(m.get("median"), (int, float)) and isinstance(m.get("stable-median"), (int, float))):
+                problems.append(f"log-analysis at {weight}: duration {verdict} without both medians "
+                                f"(median {m.get('median')!r}, stable-median {m.get('stable-median')!r})")
+    outcome, error = document.get("outcome"), document.get("error") or ""
+    last = steps[-1].get("metrics") or []
+    if outcome == "deployed":
+        proceed = "--on-inconclusive" in run.argv and run.argv[run.argv.index("--on-inconclusive") + 1:][:1] == [
+            "proceed"]
+        failed = [f"{m.get('metric')} at {step.get('weight')}" for step in steps for m in step.get("metrics") or []
+                  if m.get("verdict") == "fail"]
+        if failed:
+            problems.append(f"deployed, but the log judge failed {', '.join(failed)}")
+        unpassed = [f"{m.get('metric')} {m.get('verdict')}" for m in last
+                    if m.get("verdict") != "pass" and not (proceed and m.get("verdict") == "inconclusive")]
+        if unpassed:
+            problems.append(f"deployed, but the last step's metrics are not all passed: {', '.join(unpassed)}")
+        if not last:
+            problems.append("deployed, but the last step of log-analysis judged no metric")
+    if outcome == "rolled-back":
+        for m in (m for m in last if m.get("verdict") == "fail"):
+            name = m.get("metric")
+            if f"{name}: " not in error:
+                problems.append(f"rolled back on {name} by the log judge, but the error does not name it: {error!r}")
+                continue
+            if name == "duration":
+                said = next((f for f in _MEDIANS.finditer(error) if f["metric"].endswith(name)), None)
+                if said is None or not (said["version"] == m.get("version") and said["stable_version"] == m.get(
+                        "stable-version") and _near(said["median"], m.get("median"))
+                                         and _near(said["stable"], m.get("stable-median"))):
+                    problems.append(f"the error's duration medians are not the document's (version "
+                                    f"{m.get('version')} median {m.get('median')}, version {m.get('stable-version')} "
+                                    f"{m.get('stable-median')}): {error!r}")
+    return problems
+
+
+def check_log_verdicts(run: Run, verdicts: dict) -> list:
+    """The model's prediction of a deploy judged from the logs: each metric's verdict in the last
+    step of `log-analysis`."""
+    steps = (run.document or {}).get("log-analysis") or []
+    last = {m.get("metric"): m.get("verdict") for m in (steps[-1].get("metrics") or [] if steps else [])}
+    return [f"log-analysis: {metric} {last.get(metric, 'not judged')} in the last step, expected {verdict} "
+            f"(last step: {last})" for metric, verdict in verdicts.items() if last.get(metric) != verdict]

@@ -28,6 +28,40 @@ DETACHED = ["--environment", "production", "--strategy", f"steps:25%@{DETACHED_B
 DETACHED_OTHER = ["--environment", "production", "--strategy", f"steps:25%@{DETACHED_BAKE}s,50%@3s",
                   "--gate-interval", "1s", "--alarm", ALARM]
 
+# The canary judged from the function's own logs (docs/DEPLOY.md "Judged from the function's logs"):
+# before a gradual deploy the twin is told how the stable version (the alias's primary) and the
+# version the deploy will publish behave in the REPORT records each invocation writes
+# (/_twin/lambda-behaviour), the deploy gets the limits, and traffic goes through the alias during
+# the bake. `verdicts`: what the last step of `log-analysis` must say of each metric (only the
+# metrics whose verdict is certain; with the bake ended at the first failure, another metric may
+# still lack samples then). `callers`: whom the traffic invokes, the alias, or the new version by
+# its number alone (so the stable version writes no report: nothing to compare it with).
+@dataclass(frozen=True)
+class LogCase:
+    stable: dict
+    new: dict
+    flags: tuple
+    verdicts: dict
+    callers: str = "alias"
+
+
+LOG_MIN_INVOCATIONS = 5  # per version: the traffic gives dozens a second
+_STEADY = {"durationMs": 100, "jitterMs": 10, "memorySizeMb": 128, "maxMemoryUsedMb": 70}
+_DURATION, _MEMORY = ("--max-duration-increase", "10"), ("--max-memory-use", "90")
+LOG_CASES = {
+    # 30% slower over the whole distribution: fails --max-duration-increase 10.
+    "logs_slow": LogCase(_STEADY, {**_STEADY, "durationMs": 130, "jitterMs": 13}, _DURATION, {"duration": "fail"}),
+    # As fast, within the memory: both metrics pass.
+    "logs_equal": LogCase(_STEADY, _STEADY, _DURATION + _MEMORY, {"duration": "pass", "memory": "pass"}),
+    # As fast, but an invocation uses 124 of 128 MB (96.9%): fails --max-memory-use 90.
+    "logs_memory": LogCase(_STEADY, {**_STEADY, "maxMemoryUsedMb": 124}, _DURATION + _MEMORY, {"memory": "fail"}),
+    # Only the new version is called: memory is judged on its own reports and passes, duration has
+    # no stable sample and stays without a verdict up to --max-bake (the bake itself), then
+    # --on-inconclusive rollback (the default) restores: never a pass over no samples.
+    "logs_no_stable": LogCase(_STEADY, _STEADY, _DURATION + _MEMORY + ("--max-bake", f"{GRADUAL_BAKE}s"),
+                              {"memory": "pass", "duration": "inconclusive"}, callers="new"),
+}
+
 # The bugs of this model's scenarios: those of the brief (its numbering), the ones the model found
 # (S1 …), and a gap of the twin it found (T1). test_regressions.py holds each as one explicit test.
 # While an id is in PENDING_FIXES the machine steers clear of the scenario that shows it (so the rest
@@ -200,6 +234,8 @@ class Expect:
     outcome: str
     after: Model
     why: str
+    # A deploy judged from the logs that reached its bake: {metric: verdict} of the last step.
+    log_verdicts: Optional[dict] = None
 
     def __post_init__(self):
         object.__setattr__(self, "after", self.after.evolve(history=self.after.history.stored()))
@@ -229,7 +265,9 @@ def deploy_refusal(model: Model, kind: str) -> Optional[Expect]:
 def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "pass") -> Expect:
     """A deploy. check: none | smoke_pass | smoke_fail | pre_false | post_true | post_false (hooks
     and smoke test); event (gradual only): pass | fire | flap | hand_back | promote_other | signal |
-    rollback_fails, what happens during the bake. The alarm's own moves are the caller's to apply."""
+    rollback_fails, what happens during the bake, or logs_slow | logs_equal | logs_memory |
+    logs_no_stable (LOG_CASES: the canary judged from the logs under traffic). The alarm's own moves
+    are the caller's to apply."""
     refused = deploy_refusal(model, kind)
     if refused:
         return refused
@@ -254,6 +292,18 @@ def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "p
         return Expect(3, "rolled-back", failed, "the alarm fired mid-bake")
     if event == "flap":
         return Expect(3, "rolled-back", failed, "the alarm went into ALARM and back within the bake")
+    if event in LOG_CASES:
+        case = LOG_CASES[event]
+        if "fail" in case.verdicts.values():
+            metric = next(m for m, v in case.verdicts.items() if v == "fail")
+            return Expect(3, "rolled-back", failed, f"the log judge failed the canary on {metric}: restored, "
+                                                    "recorded failed", case.verdicts)
+        if "inconclusive" in case.verdicts.values():
+            return Expect(3, "rolled-back", failed, "no verdict from the log judge at --max-bake: restored "
+                                                    "(--on-inconclusive rollback), recorded failed", case.verdicts)
+        good = after.whole(new, after.history.succeeded(new), passed=after.passed | {new}, record=None)
+        return Expect(0, "deployed", good, "the log judge passed every metric: the new version serves, "
+                                           "recorded good", case.verdicts)
     if event == "signal":
         return Expect(4, "cancelled", after, "a signal mid-bake: restored, nothing recorded")
     if event == "hand_back":

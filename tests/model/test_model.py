@@ -1,6 +1,7 @@
 """A model-based test of lambda-shift: Hypothesis drives the real binary against the local AWS twin
-through random operator histories (deploys all at once, gradual and detached; advance, promote,
-rollback, status; alarms firing and flapping mid-bake; signals mid-bake; hand moves of the alias;
+through random operator histories (deploys all at once, gradual and detached; gradual ones judged
+from the function's logs under traffic; advance, promote, rollback, status; alarms firing and
+flapping mid-bake; signals mid-bake; hand moves of the alias;
 versions deleted by hand; hooks and smoke tests that fail; a restore the twin refuses), predicts
 each command's exit code, outcome and the alias it leaves with the model of model_state.py, and
 checks the invariants of model_invariants.py after every step.
@@ -11,6 +12,7 @@ it. Environment: MODEL_MAX_EXAMPLES, MODEL_STEPS (steps per example), MODEL_SEED
 (also the scenarios of those bugs still being fixed, model_state.PENDING_FIXES), MODEL_VERBOSE=1,
 LAMBDA_SHIFT_BIN."""
 
+import json
 import os
 import shlex
 import signal
@@ -24,9 +26,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import model_state as ms
 from model_harness import BINARY, FLAVOURS, SECRETS, Runner
 from model_invariants import Observed, Run, check_alias_matches, check_automatic_choice, check_document, \
-    check_exit_and_outcome, check_good_passed_gates, check_hook_environment, check_missing_never_zero, \
-    check_no_secrets, \
-    check_reported_alias, check_split
+    check_exit_and_outcome, check_good_passed_gates, check_hook_environment, check_log_analysis, \
+    check_log_verdicts, check_missing_never_zero, check_no_secrets, check_reported_alias, check_split
 from model_state import ALIAS, BUCKET, FUNCTION, History, Model, Record, parse_description
 
 MAX_EXAMPLES = int(os.environ.get("MODEL_MAX_EXAMPLES", "16"))
@@ -164,6 +165,90 @@ def test_check_reported_alias_reports_a_document_that_names_another_version():
     assert not check_reported_alias(status, alias("2", description="[lambda-shift good=2 failed=]"))
 
 
+def metric(name="duration", verdict="pass", **changes) -> dict:
+    """One metric of a `log-analysis` step (a duration with both medians)."""
+    base = {"metric": name, "verdict": verdict, "detail": f"{name}: …", "version": "3", "stable-version": "2",
+            "invocations": 40, "stable-invocations": 38}
+    if name == "duration":
+        base.update({"median": 129.81, "stable-median": 101.535})
+    return {**base, **changes}
+
+
+def judged(outcome="deployed", metrics=None, error=None, steps=None) -> str:
+    """A deploy's document with a `log-analysis`: `steps`, or one 50% step of `metrics` (default a
+    passed duration)."""
+    document = {"command": "deploy", "outcome": outcome, "exit-code": 0 if outcome == "deployed" else 3,
+                "skipped": False, "log-analysis": steps if steps is not None else [
+                    {"weight": "50%", "metrics": [metric()] if metrics is None else metrics}]}
+    if error is not None:
+        document["error"] = error
+    return json.dumps(document)
+
+
+SLOW = ("A health gate failed (logs: from the logs of /aws/lambda/model-fn: duration: version 3 median 129.8 ms vs "
+        "101.5 ms on version 2, +27.1% (at 95% confidence at least +24.1%), allowed +10% (seen 1s into a 2s bake)): "
+        "alias live was rolled back to version 2.")
+
+
+def test_check_log_analysis_reports_a_deployed_run_the_log_judge_did_not_pass():
+    assert not check_log_analysis(run(document=judged()))
+    assert not check_log_analysis(run())  # no log judge asked for: nothing to say
+    failed = judged(metrics=[metric(), metric("memory", "fail")])
+    assert check_log_analysis(run(document=failed)) == [
+        "deployed, but the log judge failed memory at 50%",
+        "deployed, but the last step's metrics are not all passed: memory fail"]
+    earlier = judged(steps=[{"weight": "25%", "metrics": [metric(verdict="fail")]},
+                            {"weight": "50%", "metrics": [metric()]}])
+    assert check_log_analysis(run(document=earlier)) == ["deployed, but the log judge failed duration at 25%"]
+    unsure = judged(metrics=[metric(), metric("memory", "inconclusive")])
+    assert check_log_analysis(run(document=unsure)) == [
+        "deployed, but the last step's metrics are not all passed: memory inconclusive"]
+    assert not check_log_analysis(run(("deploy", "--on-inconclusive", "proceed"), document=unsure))
+    assert check_log_analysis(run(document=judged(metrics=[])))
+    assert check_log_analysis(run(document=judged(steps=[])))
+
+
+def test_check_log_analysis_reports_a_pass_over_no_samples_or_without_medians():
+    assert check_log_analysis(run(document=judged(metrics=[metric(invocations=0)]))) == [
+        "log-analysis at 50%: duration passed over 0 invocation(s) of version 3 and 38 of the stable one"]
+    assert check_log_analysis(run(document=judged(metrics=[metric(**{"stable-invocations": 0})])))
+    assert check_log_analysis(run(document=judged(metrics=[metric("memory", invocations=0)])))
+    assert not check_log_analysis(run(document=judged(metrics=[metric("memory", **{"stable-invocations": 0})])))
+    no_median = metric()
+    del no_median["stable-median"]
+    assert check_log_analysis(run(document=judged(metrics=[no_median]))) == [
+        "log-analysis at 50%: duration pass without both medians (median 129.81, stable-median None)"]
+    unsure = metric(verdict="inconclusive", invocations=0)
+    del unsure["median"], unsure["stable-median"]
+    assert not check_log_analysis(run(document=judged("rolled-back", [unsure], error="No verdict from the gates")))
+
+
+def test_check_log_analysis_reports_a_rollback_whose_error_hides_the_failing_metric_or_its_medians():
+    slow = [metric(verdict="fail")]
+    assert not check_log_analysis(run(exit_code=3, document=judged("rolled-back", slow, SLOW)))
+    hidden = "A health gate failed (logs): alias live was rolled back to version 2."
+    assert check_log_analysis(run(exit_code=3, document=judged("rolled-back", slow, hidden))) == [
+        f"rolled back on duration by the log judge, but the error does not name it: {hidden!r}"]
+    other = [metric(verdict="fail", median=140.0)]
+    assert check_log_analysis(run(exit_code=3, document=judged("rolled-back", other, SLOW)))
+    swapped = SLOW.replace("on version 2", "on version 1")
+    assert check_log_analysis(run(exit_code=3, document=judged("rolled-back", slow, swapped)))
+    memory = [metric("memory", "fail")]
+    assert check_log_analysis(run(exit_code=3, document=judged("rolled-back", memory, SLOW)))
+    assert not check_log_analysis(run(exit_code=3, document=judged(
+        "rolled-back", memory, "A health gate failed (logs: memory: an invocation of version 3 used 124 of 128 MB")))
+
+
+def test_check_log_verdicts_reports_a_verdict_the_model_did_not_predict():
+    both = judged(metrics=[metric(), metric("memory")])
+    assert not check_log_verdicts(run(document=both), {"duration": "pass", "memory": "pass"})
+    assert check_log_verdicts(run(document=both), {"duration": "fail"}) == [
+        "log-analysis: duration pass in the last step, expected fail (last step: "
+        "{'duration': 'pass', 'memory': 'pass'})"]
+    assert check_log_verdicts(run(document=judged()), {"memory": "pass"})  # not judged at all
+    assert check_log_verdicts(run(), {"duration": "pass"})  # no log-analysis
+
+
 # --- the state machine --------------------------------------------------------------------------
 
 # (operation `KIND:VARIANT`, weight): what a step may do and how often, before `weight()` adjusts
@@ -175,6 +260,8 @@ OPERATIONS = (
     ("deploy_gradual:pass", 2), ("deploy_gradual:fire", 2), ("deploy_gradual:flap", 2),
     ("deploy_gradual:hand_back", 1), ("deploy_gradual:promote_other", 1), ("deploy_gradual:post_true", 1),
     ("deploy_gradual:post_false", 1), ("deploy_gradual:rollback_fails", 1),
+    ("deploy_gradual:logs_slow", 1), ("deploy_gradual:logs_equal", 1), ("deploy_gradual:logs_memory", 1),
+    ("deploy_gradual:logs_no_stable", 1),
     ("deploy_signalled:SIGTERM", 1), ("deploy_signalled:SIGINT", 1), ("deploy_signalled:SIGHUP", 1),
     ("deploy_detached:", 3), ("deploy_detached:fire", 2), ("advance:early", 2), ("advance:due", 3),
     ("advance_other_settings:", 1),
@@ -328,7 +415,9 @@ class LambdaShiftMachine(RuleBasedStateMachine):
                      + check_exit_and_outcome(run, expect.exit_code, expect.outcome)
                      + (check_missing_never_zero(run) if missing else [])
                      + check_reported_alias(run, after)
-                     + check_automatic_choice(run.command, pinned, before, after), run)
+                     + check_automatic_choice(run.command, pinned, before, after)
+                     + check_log_analysis(run)
+                     + (check_log_verdicts(run, expect.log_verdicts) if expect.log_verdicts else []), run)
         self.model = expect.after
         if run.exit_code == 5:
             self.exit5_run = run
@@ -400,8 +489,11 @@ class LambdaShiftMachine(RuleBasedStateMachine):
     def do_deploy_gradual(self, event, pick):
         """canary:50%:2s to production gated on the alarm; during the bake: nothing, the alarm
         fires (or flaps), someone puts the alias back by hand or promotes it from another shell,
-        or the alarm fires while the twin refuses every UpdateAlias (the restore fails)."""
+        or the alarm fires while the twin refuses every UpdateAlias (the restore fails); `logs_*`:
+        judged from the function's logs instead (deploy_judged_by_logs)."""
         self.new_build()
+        if event in ms.LOG_CASES:
+            return self.deploy_judged_by_logs(event)
         check = event if event.startswith("post_") else "none"
         expect = ms.predict_deploy(self.model, "gradual", check, "pass" if check != "none" else event)
         self.settle_alarm_window()
@@ -432,6 +524,29 @@ class LambdaShiftMachine(RuleBasedStateMachine):
         result = started.finish()
         self.judge(result, self.with_alarm_moves(expect, moves), before)
         self.judge_snapshot(result, passed)
+
+    def deploy_judged_by_logs(self, name):
+        """canary:50%:2s judged from the function's logs (model_state.LOG_CASES): the alias's
+        version and the one this deploy will publish behave as the case says in the REPORT records
+        the twin's Invoke writes, and callers invoke the alias throughout the run, so that both
+        versions write reports during the bake (dozens a second, past --min-invocations at the
+        first gate check); or, for `logs_no_stable`, the new version by its number alone."""
+        case = ms.LOG_CASES[name]
+        expect = ms.predict_deploy(self.model, "gradual", event=name)
+        new = str(self.model.next_version)
+        self.twin.behave(self.model.primary, case.stable)
+        self.twin.behave(new, case.new)
+        self.settle_alarm_window()
+        before = self.twin.observe()
+        callers = ALIAS if case.callers == "alias" else new
+        # One call first, so the log group exists when the deploy looks for it (a group that does
+        # not exist yet leaves duration to the p99 metric).
+        self.twin.invoker.invoke(FunctionName=FUNCTION, Qualifier=ALIAS, Payload=b"{}")
+        with self.twin.traffic(callers) as traffic:
+            result = self.runner.run(*self.deploy_args(ms.GRADUAL), *case.flags,
+                                     "--min-invocations", str(ms.LOG_MIN_INVOCATIONS))
+        note(f"  traffic to {callers} during the run: {traffic['calls']} invocations ({traffic['errors']} refused)")
+        self.judge(result, expect, before)
 
     def do_deploy_signalled(self, name, pick):
         """A gradual deploy that gets a signal mid-bake (CI cancelling the job)."""

@@ -184,6 +184,57 @@ package struct LambdaClient: Sendable {
         return answer.array("DurableExecutions").contains { $0.string("Status") == "RUNNING" }
     }
 
+    /// The qualifiers (`7`, `live`, `$LATEST` when unqualified) of every event source mapping
+    /// that invokes `name`. Listed with no FunctionName filter and matched on each mapping's
+    /// FunctionArn: what an unqualified FunctionName matches is not documented.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html
+    package func eventSourceMappingQualifiers(_ name: String) async throws -> [String] {
+        let function = FunctionReference(parsing: name)?.name ?? name
+        var qualifiers: [String] = []
+        var marker: String?
+        repeat {
+            var query = [("MaxItems", "100")]
+            if let marker { query.append(("Marker", marker)) }
+            let answer = try JSONFields(
+                data: try await send(
+                    "ListEventSourceMappings", "GET", [], query: query, idempotent: true,
+                    prefix: "/2015-03-31/event-source-mappings/"
+                ).body, service: "Lambda", operation: "ListEventSourceMappings")
+            for mapping in answer.array("EventSourceMappings") {
+                // arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+                let parts = (mapping.string("FunctionArn") ?? "").split(
+                    separator: ":", omittingEmptySubsequences: false)
+                guard parts.count >= 7, parts[5] == "function", parts[6] == function else { continue }
+                qualifiers.append(parts.count > 7 ? String(parts[7]) : "$LATEST")
+            }
+            marker = answer.string("NextMarker")
+        } while marker != nil
+        return qualifiers
+    }
+
+    /// The qualifiers (versions and aliases) that have provisioned concurrency.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_ListProvisionedConcurrencyConfigs.html
+    package func provisionedConcurrencyQualifiers(_ name: String) async throws -> [String] {
+        var qualifiers: [String] = []
+        var marker: String?
+        repeat {
+            var query = [("List", "ALL")]
+            if let marker { query.append(("Marker", marker)) }
+            let answer = try JSONFields(
+                data: try await send(
+                    "ListProvisionedConcurrencyConfigs", "GET", [name, "provisioned-concurrency"], query: query,
+                    idempotent: true, prefix: Self.concurrencyPrefix
+                ).body, service: "Lambda", operation: "ListProvisionedConcurrencyConfigs")
+            for config in answer.array("ProvisionedConcurrencyConfigs") {
+                if let qualifier = config.string("FunctionArn")?.split(separator: ":").last {
+                    qualifiers.append(String(qualifier))
+                }
+            }
+            marker = answer.string("NextMarker")
+        } while marker != nil
+        return qualifiers
+    }
+
     /// The provisioned concurrency of an alias or version, nil when it has none.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_GetProvisionedConcurrencyConfig.html
     package func provisionedConcurrency(_ name: String, qualifier: String) async throws -> ProvisionedConcurrency? {

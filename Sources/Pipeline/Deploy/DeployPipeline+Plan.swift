@@ -163,6 +163,11 @@ extension DeployPipeline {
             summary.line(text)
             document["canary"] = value
         }
+        if let limits = plan.logLimits {
+            let (text, value) = Self.logJudgeDescription(limits, gated: checked.gates.contains { $0 is LogGate })
+            summary.line(text)
+            document["log-judge"] = value
+        }
         document["steps"] = .array(steps)
         document["total-seconds"] = .int(elapsed + plan.bakeSeconds)
         summary.document = document
@@ -190,6 +195,38 @@ extension DeployPipeline {
                 value
             )
         }
+    }
+
+    /// What the log-based judge will weigh, in a sentence and as the plan document's `log-judge`;
+    /// `gated`: whether the logs can be read (else the duration limit falls back to the metric).
+    static func logJudgeDescription(_ limits: LogLimits, gated: Bool) -> (String, JSONValue) {
+        var checks: [String] = []
+        var value: [String: JSONValue] = [
+            "reads-logs": .bool(gated), "confidence-percent": .double(limits.confidence * 100),
+            "min-invocations": .int(limits.minInvocations),
+        ]
+        if let percent = limits.maxDurationIncreasePercent {
+            checks.append(
+                "durations shifted at most \(Decimals.text(percent))% of the stable median (the Hodges–Lehmann shift's lower bound at \(Decimals.text(limits.confidence * 100))%), and the p99 too"
+            )
+            value["max-duration-increase-percent"] = .double(percent)
+        }
+        if let percent = limits.maxMemoryUsePercent {
+            checks.append("no invocation above \(Decimals.text(percent))% of its memory")
+            value["max-memory-use-percent"] = .double(percent)
+        }
+        if let percent = limits.maxInitDurationIncreasePercent {
+            checks.append(
+                "cold starts shifted at most \(Decimals.text(percent))% of the stable median (at least \(LogLimits.minColdStarts) of each)"
+            )
+            value["max-init-duration-increase-percent"] = .double(percent)
+        }
+        let text =
+            gated
+            ? "logs: every invocation of both versions judged from the function's reports: "
+                + checks.joined(separator: ", ")
+            : "logs: cannot be read, so the duration limit is judged from the p99 metric"
+        return (text, .object(value))
     }
 
     /// What the canary analysis will judge, in a sentence and as the plan document's `canary`.

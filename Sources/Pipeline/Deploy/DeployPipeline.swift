@@ -397,11 +397,13 @@ package struct DeployPipeline: Sendable {
     package func pruneVersions() async {
         guard let keep = plan.keepVersions else { return }
         do {
-            let (pruned, running) = try await VersionPruner(lambda: deps.functions).prune(
+            let (pruned, kept) = try await VersionPruner(lambda: deps.functions).prune(
                 function: plan.function, keep: keep)
-            if !running.isEmpty {
+            // An alias's own versions staying is the rule, not news; anything else is said.
+            let unusual = kept.filter { !$0.why.hasSuffix("routes to it") }
+            if !unusual.isEmpty {
                 report.warning(
-                    "Kept version(s) \(running.joined(separator: ", ")) beyond --keep-versions \(keep): durable executions still run on them (each is pinned to the version that started it)."
+                    "Kept version(s) beyond --keep-versions \(keep) that something still uses: \(VersionsInUse.describe(unusual))."
                 )
             }
             if !pruned.isEmpty {

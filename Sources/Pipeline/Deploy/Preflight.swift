@@ -187,6 +187,7 @@ struct Preflight {
         let group = plan.logGroup ?? function.logGroup ?? "/aws/lambda/\(function.functionName)"
         let format = InvocationReport.Format(function.logFormat)
         var refusal: String?
+        var missing = false
         if let logs = deps.logs {
             let now = Int64(deps.clock.now().timeIntervalSince1970 * 1000)
             do {
@@ -194,19 +195,30 @@ struct Preflight {
                     group: group, start: now - 60_000, end: now, pattern: format.filterPattern, nextToken: nil,
                     limit: 1)
             } catch let error as AWSServiceError where error.kind == .notFound {
-                // Not invoked yet: the group appears with the first invocation.
+                // Never invoked: the group appears with the first invocation.
+                missing = true
             } catch let error as AWSServiceError where error.kind == .accessDenied {
                 refusal = "these credentials may not read it (\(error.code))"
             }
         } else {
             refusal = "this run has no log reader"
         }
-        guard let refusal else {
+        if let logs = deps.logs, refusal == nil {
+            var judged = limits
+            if missing && limits.maxDurationIncreasePercent != nil {
+                // No group yet is no sign the logs will tell anything: the metric judges duration.
+                report.warning(
+                    "The log group \(group) does not exist yet (the function was never invoked): --max-duration-increase is judged from the p99 Duration metric this time."
+                )
+                judged.maxDurationIncreasePercent = nil
+                guard judged.needsLogs else { return nil }
+            }
             report.line(
                 "canary judged from the logs of \(group) (\(format.rawValue) reports: every invocation's Duration, Max Memory Used and Init Duration)"
             )
-            return LogGate(logs: deps.logs!, group: group, format: format, limits: limits)
+            return LogGate(logs: logs, group: group, format: format, limits: judged)
         }
+        guard let refusal else { return nil }
         let needsLogs = [
             limits.maxMemoryUsePercent.map { _ in "--max-memory-use" },
             limits.maxInitDurationIncreasePercent.map { _ in "--max-init-duration-increase" },

@@ -144,9 +144,8 @@ package struct OperatorCommands: Sendable {
             : "Removed alias\(removed.count == 1 ? "" : "es") \(removed.joined(separator: ", ")) from \(function)"
                 + (result.deletedVersions.isEmpty
                     ? "." : ", and version(s) \(result.deletedVersions.joined(separator: ", ")) that nothing uses.")
-        if !result.keptRunning.isEmpty {
-            sentence +=
-                " Kept version(s) \(result.keptRunning.joined(separator: ", ")): durable executions still run on them."
+        if !result.kept.isEmpty {
+            sentence += " Kept version(s) \(VersionsInUse.describe(result.kept))."
         }
         return CommandResult(
             command: "cleanup", outcome: removed.isEmpty ? .nothingToDo : .cleaned, lines: [sentence],
@@ -154,6 +153,8 @@ package struct OperatorCommands: Sendable {
                 "function": .string(function), "aliases": .array(removed.map { .string($0) }),
                 "versions": .array(result.deletedVersions.map { .string($0) }),
                 "kept-running": .array(result.keptRunning.map { .string($0) }),
+                "kept": .array(
+                    result.kept.map { .object(["version": .string($0.version), "why": .string($0.why)]) }),
             ], sentence: sentence)
     }
 

@@ -18,8 +18,10 @@ package struct PreviewCleanup: Sendable {
     package struct Result: Sendable, Equatable {
         package var removedAliases: [String] = []
         package var deletedVersions: [String] = []
-        /// Versions nothing uses but running durable executions, kept.
-        package var keptRunning: [String] = []
+        /// Versions beyond the newest N that something still uses, kept, with why.
+        package var kept: [KeptVersion] = []
+        /// Those durable executions still run on.
+        package var keptRunning: [String] { kept.filter { $0.why.contains("durable executions") }.map(\.version) }
     }
 
     package var functions: any FunctionAPI
@@ -77,22 +79,18 @@ package struct PreviewCleanup: Sendable {
         }
         aliases.removeAll { alias in doomed.contains { $0.name == alias.name } }
         guard !result.removedAliases.isEmpty else { return result }
-        // Versions no remaining alias serves or may roll back to, beyond the newest `keepVersions`.
-        var protected = Set<String>()
-        for alias in aliases {
-            protected.insert(alias.functionVersion)
-            protected.formUnion(alias.additionalVersionWeights.keys)
-            protected.formUnion(DeployHistory(description: alias.description).good)
-        }
+        // Versions nothing still uses (`VersionsInUse`), beyond the newest `keepVersions`.
         let numbers = try await functions.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
-        protected.formUnion(numbers.suffix(max(0, keepVersions)).map(String.init))
-        let unused = numbers.map(String.init).filter { !protected.contains($0) }
-        let running = try await DurableVersions(lambda: functions).running(function, among: unused)
-        for version in unused where !running.contains(version) {
+        let newest = Set(numbers.suffix(max(0, keepVersions)))
+        let older = numbers.filter { !newest.contains($0) }.map(String.init)
+        let used = try await VersionsInUse.read(function, lambda: functions, aliases: aliases, candidates: older)
+        for version in older where used.reasons[version] == nil {
             try await functions.deleteFunctionVersion(function, version: version)
             result.deletedVersions.append(version)
         }
-        result.keptRunning = unused.filter(running.contains)
+        result.kept = older.compactMap { version in
+            used.reasons[version].map { KeptVersion(version: version, why: $0.joined(separator: "; ")) }
+        }
         return result
     }
 

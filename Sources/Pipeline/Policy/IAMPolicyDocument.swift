@@ -56,6 +56,19 @@ package struct IAMPolicyDocument: Sendable, Equatable {
                     sid: "PruneOldVersions", actions: ["lambda:DeleteFunction"],
                     resources: functionArns.map { $0 + ":*" }))
         }
+        if pruning || previews {
+            // What still runs a version before it is deleted: provisioned concurrency and durable
+            // executions (on the function and its versions); event source mappings, whose list
+            // has no resource-level permission (AWS accepts only "*").
+            // https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
+            statements.append(
+                Statement(
+                    sid: "SeeWhatRunsVersions",
+                    actions: ["lambda:ListProvisionedConcurrencyConfigs", "lambda:ListDurableExecutionsByFunction"],
+                    resources: functionArns.flatMap { [$0, $0 + ":*"] }))
+            statements.append(
+                Statement(sid: "SeeEventSourceMappings", actions: ["lambda:ListEventSourceMappings"], resources: ["*"]))
+        }
         if !alarmArns.isEmpty {
             statements.append(
                 Statement(
