@@ -77,24 +77,44 @@ package struct JudgedMetric: Sendable, Equatable {
     }
 }
 
+/// Where a version's reports are: its log group and format. Each version keeps the
+/// LoggingConfig it was published with, so the stable and the new version may log apart.
+package struct LogSource: Sendable, Hashable {
+    package var group: String
+    package var format: InvocationReport.Format
+
+    package init(group: String, format: InvocationReport.Format) {
+        self.group = group
+        self.format = format
+    }
+}
+
 /// Judges the canary from the function's own logs: every invocation's report (Duration, Max
 /// Memory Used, Init Duration, status) of the new version against the stable one's, read from
-/// the function's log group over the step's window, filtered on the server. Each read goes on
+/// the versions' log groups over the step's window, filtered on the server. Each read goes on
 /// from where the last stopped (with an overlap for late records, deduplicated by event id);
 /// beyond `LogLimits.samplesPerVersion` reports a version keeps a uniform sample.
 package final class LogGate: HealthGate {
     package let logs: any LogsAPI
-    package let group: String
-    package let format: InvocationReport.Format
+    /// Each distinct group and format the versions log to (one, mostly).
+    package let sources: [LogSource]
     package let limits: LogLimits
     package var name: String { "logs" }
     private let reading = Mutex(Reading())
 
-    package init(logs: any LogsAPI, group: String, format: InvocationReport.Format, limits: LogLimits) {
+    /// The groups, as the report names them.
+    package var group: String { sources.map(\.group).joined(separator: " and ") }
+
+    package init(logs: any LogsAPI, sources: [LogSource], limits: LogLimits) {
         self.logs = logs
-        self.group = group
-        self.format = format
+        var unique: [LogSource] = []
+        for source in sources where !unique.contains(source) { unique.append(source) }
+        self.sources = unique
         self.limits = limits
+    }
+
+    package convenience init(logs: any LogsAPI, group: String, format: InvocationReport.Format, limits: LogLimits) {
+        self.init(logs: logs, sources: [LogSource(group: group, format: format)], limits: limits)
     }
 
     /// What one version's reports said so far in the step.
@@ -152,6 +172,11 @@ package final class LogGate: HealthGate {
     /// Late records (Lambda's logs arrive within seconds) are read again this far back.
     static let overlapMilliseconds: Int64 = 30_000
 
+    /// An event's identity across groups (an event id is unique within its group).
+    private func source(_ event: LogEvent, _ format: InvocationReport.Format) -> String {
+        "\(format.rawValue)|\(event.stream)|\(event.eventId)"
+    }
+
     /// Reads the step's reports not read yet, and returns every version's sample so far.
     package func read(_ window: GateWindow) async throws -> [String: Sample] {
         let (stepStart, readUntil) = reading.withLock { state -> (Date, Int64) in
@@ -161,24 +186,25 @@ package final class LogGate: HealthGate {
         let startMs = Int64(stepStart.timeIntervalSince1970 * 1000)
         let from = max(startMs, readUntil - Self.overlapMilliseconds)
         let to = Int64(window.end.timeIntervalSince1970 * 1000)
-        var token: String?
-        var events: [LogEvent] = []
-        repeat {
-            let page: LogPage
-            do {
-                page = try await logs.filterLogEvents(
-                    group: group, start: from, end: to, pattern: format.filterPattern, nextToken: token,
-                    limit: 10_000)
-            } catch let error as AWSServiceError where error.kind == .notFound {
-                // A function not invoked yet has no log group: no reports so far.
-                break
-            }
-            events += page.events
-            token = page.nextToken
-        } while token != nil
-        let format = self.format
+        var events: [(LogEvent, InvocationReport.Format)] = []
+        for source in sources {
+            var token: String?
+            repeat {
+                let page: LogPage
+                do {
+                    page = try await logs.filterLogEvents(
+                        group: source.group, start: from, end: to, pattern: source.format.filterPattern,
+                        nextToken: token, limit: 10_000)
+                } catch let error as AWSServiceError where error.kind == .notFound {
+                    // A group no invocation has written to yet: no reports so far.
+                    break
+                }
+                events += page.events.map { ($0, source.format) }
+                token = page.nextToken
+            } while token != nil
+        }
         return reading.withLock { state in
-            for event in events where state.seen.insert(event.eventId).inserted {
+            for (event, format) in events where state.seen.insert(source(event, format)).inserted {
                 if let report = InvocationReport.parse(event, format: format) {
                     state.samples[report.version, default: Sample()].add(report)
                 }

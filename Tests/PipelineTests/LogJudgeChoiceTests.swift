@@ -18,7 +18,7 @@ struct LogJudgeChoiceTests {
         deps.logs = logs
         let plan = try world.plan(tweak)
         let function = try await world.lambda.getFunctionConfiguration("svc", qualifier: nil)
-        return try await Preflight.logGate(plan, function: function, deps: deps, report: world.events)
+        return try await Preflight.logGate(plan, function: function, stable: nil, deps: deps, report: world.events)
     }
 
     @Test("logs that can be read judge every limit; the group is the function's own by default")

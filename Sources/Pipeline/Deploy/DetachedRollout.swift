@@ -132,7 +132,8 @@ package struct DetachedAdvance: Sendable {
             WarmCapacity.alias($0)
         }
         let function = try await lambda.getFunctionConfiguration(plan.function, qualifier: nil)
-        let logGate = try await Preflight.logGate(plan, function: function, deps: deps, report: report)
+        let logGate = try await Preflight.logGate(
+            plan, function: function, stable: record.oldVersion, deps: deps, report: report)
         let gates = Preflight.gates(plan, metrics: deps.metrics, ignoring: [], logGate: logGate)
         var before = current
         before.functionVersion = record.oldVersion

@@ -153,7 +153,8 @@ struct Preflight {
                 )
             }
         }
-        let logGate = try await Self.logGate(plan, function: function, deps: deps, report: report)
+        let logGate = try await Self.logGate(
+            plan, function: function, stable: before?.functionVersion, deps: deps, report: report)
         let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing), logGate: logGate)
         return Result(
             identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
@@ -181,25 +182,43 @@ struct Preflight {
     /// for the duration limit (said in the report). The memory and cold-start limits have no
     /// metric to fall back on: logs that cannot be read are then exit 2, before any change.
     static func logGate(
-        _ plan: DeployPlan, function: FunctionConfiguration, deps: DeployDependencies, report: any DeployEvents
+        _ plan: DeployPlan, function: FunctionConfiguration, stable: String?, deps: DeployDependencies,
+        report: any DeployEvents
     ) async throws -> LogGate? {
         guard let limits = plan.logLimits else { return nil }
-        let group = plan.logGroup ?? function.logGroup ?? "/aws/lambda/\(function.functionName)"
-        let format = InvocationReport.Format(function.logFormat)
+        // The new version logs as $LATEST is configured now; the stable one as it was published.
+        func source(_ configuration: FunctionConfiguration) -> LogSource {
+            LogSource(
+                group: plan.logGroup ?? configuration.logGroup ?? "/aws/lambda/\(function.functionName)",
+                format: InvocationReport.Format(configuration.logFormat))
+        }
+        var sources = [source(function)]
+        if let stable = stable, stable != "$LATEST",
+            let configuration = try? await deps.functions.getFunctionConfiguration(plan.function, qualifier: stable)
+        {
+            sources.append(source(configuration))
+        }
+        let group = sources.map(\.group).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            .joined(separator: " and ")
+        let format = sources[0].format
         var refusal: String?
         var missing = false
         if let logs = deps.logs {
             let now = Int64(deps.clock.now().timeIntervalSince1970 * 1000)
-            do {
-                _ = try await logs.filterLogEvents(
-                    group: group, start: now - 60_000, end: now, pattern: format.filterPattern, nextToken: nil,
-                    limit: 1)
-            } catch let error as AWSServiceError where error.kind == .notFound {
-                // Never invoked: the group appears with the first invocation.
-                missing = true
-            } catch let error as AWSServiceError where error.kind == .accessDenied {
-                refusal = "these credentials may not read it (\(error.code))"
+            var found = 0
+            for source in Set(sources) {
+                do {
+                    _ = try await logs.filterLogEvents(
+                        group: source.group, start: now - 60_000, end: now, pattern: source.format.filterPattern,
+                        nextToken: nil, limit: 1)
+                    found += 1
+                } catch let error as AWSServiceError where error.kind == .notFound {
+                    // Never invoked: the group appears with the first invocation.
+                } catch let error as AWSServiceError where error.kind == .accessDenied {
+                    refusal = "these credentials may not read it (\(error.code))"
+                }
             }
+            missing = found == 0
         } else {
             refusal = "this run has no log reader"
         }
@@ -216,7 +235,7 @@ struct Preflight {
             report.line(
                 "canary judged from the logs of \(group) (\(format.rawValue) reports: every invocation's Duration, Max Memory Used and Init Duration)"
             )
-            return LogGate(logs: logs, group: group, format: format, limits: judged)
+            return LogGate(logs: logs, sources: sources, limits: judged)
         }
         guard let refusal else { return nil }
         let needsLogs = [
