@@ -65,7 +65,7 @@ import time
 import uuid
 
 from . import logs_semantics
-from .lambda_common import LATEST, control_region, model_enum, parse_function_ref
+from .lambda_common import LATEST, control_function, model_enum
 
 LOG_FORMATS = ("Text", "JSON")
 LOG_GROUP = re.compile(r"^[\.\-_/#A-Za-z0-9]{1,512}$")  # the model's LogGroup pattern and length
@@ -146,14 +146,7 @@ def _is_int(value) -> bool:
 def parse_behaviour(body: dict) -> tuple[str, str, str, dict]:
     """(region, function, version, behaviour) of a POST /_twin/lambda-behaviour body (ValueError for a
     bad or unknown field); fields not given take their defaults."""
-    unknown = sorted(set(body) - {"function", "region", "version", *BEHAVIOUR_FIELDS})
-    if unknown:
-        raise ValueError("unknown field(s): " + ", ".join(unknown))
-    function = body.get("function")
-    if not isinstance(function, str) or not function:
-        raise ValueError("function is required (a function name)")
-    region = control_region(body)
-    name, _ = parse_function_ref(function)
+    region, name = control_function(body, {"version", *BEHAVIOUR_FIELDS})
     version = body.get("version")
     if _is_int(version) and version >= 1:
         version = str(version)

@@ -87,6 +87,22 @@ package struct LogSource: Sendable, Hashable {
         self.group = group
         self.format = format
     }
+
+    /// The groups, each once, as reports name them (`/custom/g and /aws/lambda/f`).
+    package static func groups(_ sources: [LogSource]) -> String {
+        sources.map(\.group).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            .joined(separator: " and ")
+    }
+
+    /// A log group name as CloudWatch Logs takes it: 1 to 512 of letters, digits, `.-_/#`.
+    /// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+    package static func isValidGroup(_ name: String) -> Bool {
+        (1...512).contains(name.utf8.count)
+            && name.unicodeScalars.allSatisfy { scalar in
+                ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                    || "._-/#".unicodeScalars.contains(scalar)
+            }
+    }
 }
 
 /// Judges the canary from the function's own logs: every invocation's report (Duration, Max
@@ -103,7 +119,7 @@ package final class LogGate: HealthGate {
     private let reading = Mutex(Reading())
 
     /// The groups, as the report names them.
-    package var group: String { sources.map(\.group).joined(separator: " and ") }
+    package var group: String { LogSource.groups(sources) }
 
     package init(logs: any LogsAPI, sources: [LogSource], limits: LogLimits) {
         self.logs = logs

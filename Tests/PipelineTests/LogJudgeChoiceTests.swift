@@ -59,6 +59,24 @@ struct LogJudgeChoiceTests {
         }
     }
 
+    @Test("a log group name CloudWatch Logs would refuse is exit 2 before any AWS call, in one sentence")
+    func badGroupName() throws {
+        let world = try World()
+        #expect {
+            _ = try world.plan {
+                $0["max-duration-increase"] = "10"
+                $0["log-group"] = "bad group!"
+            }
+        } throws: { error in
+            Outcome(ending: error).exitCode == 2
+                && sentence(of: error)
+                    == "--log-group is \"bad group!\": a log group name is 1 to 512 letters, digits and . - _ / #, such as /aws/lambda/my-function."
+        }
+        #expect(world.lambda.mutations.isEmpty)
+        #expect(LogSource.isValidGroup("/aws/lambda/svc") && LogSource.isValidGroup("/custom/a.b_c-d#1"))
+        #expect(!LogSource.isValidGroup(String(repeating: "a", count: 513)) && !LogSource.isValidGroup("é"))
+    }
+
     @Test("no group yet (never invoked): duration from the metric this time; memory still from the logs")
     func missingGroup() async throws {
         let world = try World()

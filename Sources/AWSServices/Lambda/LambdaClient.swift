@@ -63,16 +63,8 @@ package struct LambdaClient: Sendable {
     }
 
     package func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
-        var versions: [FunctionConfiguration] = []
-        var marker: String?
-        repeat {
-            var query = [("MaxItems", "50")]
-            if let marker { query.append(("Marker", marker)) }
-            let answer = try await call("ListVersionsByFunction", "GET", [name, "versions"], query: query)
-            versions += answer.array("Versions").map(FunctionConfiguration.init)
-            marker = answer.string("NextMarker")
-        } while marker != nil
-        return versions
+        try await pages("ListVersionsByFunction", [name, "versions"], items: "Versions")
+            .map(FunctionConfiguration.init)
     }
 
     package func getAlias(_ name: String, alias: String) async throws -> AliasConfiguration {
@@ -90,16 +82,7 @@ package struct LambdaClient: Sendable {
     }
 
     package func listAliases(_ name: String) async throws -> [AliasConfiguration] {
-        var aliases: [AliasConfiguration] = []
-        var marker: String?
-        repeat {
-            var query = [("MaxItems", "50")]
-            if let marker { query.append(("Marker", marker)) }
-            let answer = try await call("ListAliases", "GET", [name, "aliases"], query: query)
-            aliases += answer.array("Aliases").map(AliasConfiguration.init)
-            marker = answer.string("NextMarker")
-        } while marker != nil
-        return aliases
+        try await pages("ListAliases", [name, "aliases"], items: "Aliases").map(AliasConfiguration.init)
     }
 
     package func createAlias(
@@ -190,49 +173,25 @@ package struct LambdaClient: Sendable {
     /// https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html
     package func eventSourceMappingQualifiers(_ name: String) async throws -> [String] {
         let function = FunctionReference(parsing: name)?.name ?? name
-        var qualifiers: [String] = []
-        var marker: String?
-        repeat {
-            var query = [("MaxItems", "100")]
-            if let marker { query.append(("Marker", marker)) }
-            let answer = try JSONFields(
-                data: try await send(
-                    "ListEventSourceMappings", "GET", [], query: query, idempotent: true,
-                    prefix: "/2015-03-31/event-source-mappings/"
-                ).body, service: "Lambda", operation: "ListEventSourceMappings")
-            for mapping in answer.array("EventSourceMappings") {
-                // arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
-                let parts = (mapping.string("FunctionArn") ?? "").split(
-                    separator: ":", omittingEmptySubsequences: false)
-                guard parts.count >= 7, parts[5] == "function", parts[6] == function else { continue }
-                qualifiers.append(parts.count > 7 ? String(parts[7]) : "$LATEST")
-            }
-            marker = answer.string("NextMarker")
-        } while marker != nil
-        return qualifiers
+        let mappings = try await pages(
+            "ListEventSourceMappings", [], items: "EventSourceMappings", size: 100,
+            prefix: "/2015-03-31/event-source-mappings/")
+        return mappings.compactMap { mapping in
+            // arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+            let parts = (mapping.string("FunctionArn") ?? "").split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count >= 7, parts[5] == "function", parts[6] == function else { return nil }
+            return parts.count > 7 ? String(parts[7]) : "$LATEST"
+        }
     }
 
     /// The qualifiers (versions and aliases) that have provisioned concurrency.
     /// https://docs.aws.amazon.com/lambda/latest/api/API_ListProvisionedConcurrencyConfigs.html
     package func provisionedConcurrencyQualifiers(_ name: String) async throws -> [String] {
-        var qualifiers: [String] = []
-        var marker: String?
-        repeat {
-            var query = [("List", "ALL")]
-            if let marker { query.append(("Marker", marker)) }
-            let answer = try JSONFields(
-                data: try await send(
-                    "ListProvisionedConcurrencyConfigs", "GET", [name, "provisioned-concurrency"], query: query,
-                    idempotent: true, prefix: Self.concurrencyPrefix
-                ).body, service: "Lambda", operation: "ListProvisionedConcurrencyConfigs")
-            for config in answer.array("ProvisionedConcurrencyConfigs") {
-                if let qualifier = config.string("FunctionArn")?.split(separator: ":").last {
-                    qualifiers.append(String(qualifier))
-                }
-            }
-            marker = answer.string("NextMarker")
-        } while marker != nil
-        return qualifiers
+        try await pages(
+            "ListProvisionedConcurrencyConfigs", [name, "provisioned-concurrency"],
+            items: "ProvisionedConcurrencyConfigs", size: nil, query: [("List", "ALL")],
+            prefix: Self.concurrencyPrefix
+        ).compactMap { $0.string("FunctionArn")?.split(separator: ":").last.map(String.init) }
     }
 
     /// The provisioned concurrency of an alias or version, nil when it has none.
@@ -337,6 +296,26 @@ package struct LambdaClient: Sendable {
         return InvokeResult(
             statusCode: response.status, functionError: response.headers["X-Amz-Function-Error"],
             executedVersion: response.headers["X-Amz-Executed-Version"], payload: response.body)
+    }
+
+    /// Every item of a listing that pages with Marker / NextMarker (`size`: MaxItems per page).
+    private func pages(
+        _ operation: String, _ segments: [String], items: String, size: Int? = 50, query: [(String, String)] = [],
+        prefix: String = LambdaClient.apiPrefix
+    ) async throws -> [JSONFields] {
+        var all: [JSONFields] = []
+        var marker: String?
+        repeat {
+            var page = query
+            if let size { page.append(("MaxItems", String(size))) }
+            if let marker { page.append(("Marker", marker)) }
+            let answer = try JSONFields(
+                data: try await send(operation, "GET", segments, query: page, idempotent: true, prefix: prefix).body,
+                service: "Lambda", operation: operation)
+            all += answer.array(items)
+            marker = answer.string("NextMarker")
+        } while marker != nil
+        return all
     }
 
     private func call(

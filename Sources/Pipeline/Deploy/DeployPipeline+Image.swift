@@ -26,14 +26,9 @@ extension DeployPipeline {
             function: plan.function, alias: plan.alias, codeSha256: image.codeSha256,
             current: before.map { .present($0) } ?? .absent)
         {
-            outputs.outcome = .skipped
-            outputs.version = version
-            return .finished(
-                DeployResult(
-                    outputs: outputs,
-                    message:
-                        "Alias \(plan.alias) already serves this image (version \(version), \(image.digest)): nothing changed."
-                ))
+            return Self.skipped(
+                &outputs, version: version,
+                "Alias \(plan.alias) already serves this image (version \(version), \(image.digest)): nothing changed.")
         }
         if let refusal = checked.unlessSkipped { throw refusal }
         return try await update(

@@ -64,6 +64,13 @@ package struct DeployPipeline: Sendable {
         var warm: WarmCapacity? = nil
     }
 
+    /// The alias already serves this code: the run ends skipped on `version`.
+    static func skipped(_ outputs: inout DeployOutputs, version: String, _ message: String) -> Prepared {
+        outputs.outcome = .skipped
+        outputs.version = version
+        return .finished(DeployResult(outputs: outputs, message: message))
+    }
+
     /// A target either finished before its shift (skipped, smoke failed) or is ready for it.
     package enum Prepared: Sendable {
         case finished(DeployResult)
@@ -148,14 +155,9 @@ package struct DeployPipeline: Sendable {
                 await upload.abort()
                 report.event("the upload begun while packaging was aborted: S3 keeps none of it")
             }
-            outputs.outcome = .skipped
-            outputs.version = version
-            return .finished(
-                DeployResult(
-                    outputs: outputs,
-                    message:
-                        "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed."
-                ))
+            return Self.skipped(
+                &outputs, version: version,
+                "Alias \(plan.alias) already serves this code (version \(version)): nothing uploaded, nothing changed.")
         case .uploaded(let object):
             outputs.record(object: object)
             report.event(

@@ -198,8 +198,7 @@ struct Preflight {
         {
             sources.append(source(configuration))
         }
-        let group = sources.map(\.group).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-            .joined(separator: " and ")
+        let group = LogSource.groups(sources)
         let format = sources[0].format
         var refusal: String?
         var missing = false

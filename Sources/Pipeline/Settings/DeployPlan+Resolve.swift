@@ -106,6 +106,11 @@ extension DeployPlan {
                 confidence: confidence / 100, minInvocations: minimum)
         }
         plan.logGroup = settings.text(.logGroup)
+        if let group = plan.logGroup, !LogSource.isValidGroup(group) {
+            throw ConfigError(
+                "\(settings.origin(.logGroup)) is \"\(group)\": a log group name is 1 to 512 letters, digits and . - _ / #, such as /aws/lambda/my-function."
+            )
+        }
         let decision = InconclusivePolicy.Decision(rawValue: settings.text(.onInconclusive) ?? "rollback")
         plan.inconclusive = InconclusivePolicy(
             maxBakeSeconds: settings.seconds(.maxBake), decision: decision ?? .rollback)
