@@ -59,6 +59,31 @@ struct LogJudgeChoiceTests {
         }
     }
 
+    @Test("plan says what the logs will judge, or that they cannot be read and the metric judges duration")
+    func planSaysIt() async throws {
+        let world = try World()
+        world.lambda.seedAlias()
+        let logs = FakeLogs()
+        logs.append(group: "/aws/lambda/svc", stream: "2027/01/15/[1]a", timestamp: 0, message: "START")
+        var deps = world.deps()
+        deps.logs = logs
+        let plan = try world.plan {
+            $0["max-duration-increase"] = "10"
+            $0["max-memory-use"] = "90"
+        }
+        let report = try await DeployPipeline(plan: plan, deps: deps, events: world.events).dryRun()
+        #expect(
+            report.lines.contains(
+                "logs: every invocation of both versions judged from the function's reports: durations shifted at most 10% of the stable median (the Hodges–Lehmann shift's lower bound at 95%), and the p99 too, no invocation above 90% of its memory"
+            ), "\(report.lines)")
+        #expect(report.document["log-judge"]?.object?["reads-logs"] == .bool(true))
+        logs.deny()
+        let durationOnly = try world.plan { $0["max-duration-increase"] = "10" }
+        let fallback = try await DeployPipeline(plan: durationOnly, deps: deps, events: world.events).dryRun()
+        #expect(fallback.lines.contains("logs: cannot be read, so the duration limit is judged from the p99 metric"))
+        #expect(world.lambda.mutations.isEmpty)
+    }
+
     @Test("a log group name CloudWatch Logs would refuse is exit 2 before any AWS call, in one sentence")
     func badGroupName() throws {
         let world = try World()
