@@ -43,6 +43,8 @@ package struct DeploySummary: Sendable, Equatable {
     package var targets: [TargetRow]
     /// A detached rollout: every step, those done and those to come.
     package var rollout: [RolloutStepRow] = []
+    /// The stable and new versions run different runtime versions: said above the analysis.
+    package var runtimeDrift: String = ""
 
     /// A target of a run over several, as every report shows it.
     package struct TargetRow: Sendable, Equatable {
@@ -204,6 +206,7 @@ package struct DeploySummary: Sendable, Equatable {
     package func markdown() -> String {
         var out = "### \(Self.icon(outcome)) lambda-shift: \(Self.escape(headline))\n\n"
         if let reason { out += "> **Reason:** \(Self.escape(reason))\n\n" }
+        if !runtimeDrift.isEmpty { out += "> ⚠️ **Runtime versions differ:** \(Self.escape(runtimeDrift))\n\n" }
         out += "| | |\n|---|---|\n"
         let rows: [(String, String)] = [
             ("Function", function), ("Alias", alias), ("Environment", environment),

@@ -55,6 +55,18 @@ package struct KeyTemplate: Sendable, Equatable {
         return out.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 
+    /// The part of the key every deploy of one function shares (up to the first value that
+    /// varies from build to build: version, commit, branch); `anyRepository` puts `*` for the
+    /// repository. The policy's S3 prefix, and where artifact cleanup looks.
+    package func sharedPrefix(_ values: [String: String], anyRepository: Bool = false) -> String {
+        var varying = values
+        let marker = "LAMBDASHIFTVARIES"
+        for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
+        if anyRepository { varying["repository"] = "LAMBDASHIFTANYREPOSITORY" }
+        let rendered = render(varying).replacingAll("LAMBDASHIFTANYREPOSITORY", with: "*")
+        return rendered.firstRange(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
+    }
+
     static func sanitize(_ value: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         return String(value.map { allowed.contains($0) ? $0 : "-" })

@@ -96,6 +96,7 @@ package struct SettingSpec: Sendable, Equatable {
         Setting.function, .bucket, .key, .artifact, .imageUri, .signingProfile, .signedPrefix, .preview, .previewAlias,
         .environment, .branch, .alarm, .alarmPrefix, .maxErrorRate, .maxErrorRateIncrease, .maxDurationIncrease,
         .maxMemoryUse, .maxInitDurationIncrease, .logGroup, .smokePayload, .keepVersions, .region, .config,
+        .codeStorage,
     ].reduce(into: []) { $0.insert($1.name) }
 
     /// Whether `command` takes it as a flag (every command that reads it, but iam-policy only
@@ -206,6 +207,8 @@ extension Setting {
     package static let allowedAccountIds = Setting("allowed-account-ids")
     package static let roleToAssume = Setting("role-to-assume")
     package static let keepVersions = Setting("keep-versions")
+    package static let codeStorage = Setting("code-storage")
+    package static let runtimeDrift = Setting("runtime-drift")
     package static let preview = Setting("preview")
     package static let previewAlias = Setting("preview-alias")
     package static let functionUrl = Setting("function-url")
@@ -251,10 +254,10 @@ package enum SettingsTable {
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
             .bucket, .text, default: "required", "Bucket for the packages (versioned).",
-            commands: SettingCommand.deploying.union([.doctor])),
+            commands: SettingCommand.deploying.union([.doctor, .cleanup])),
         SettingSpec(
             .key, .template, default: KeyTemplate.defaultTemplate, value: KeyTemplate.defaultTemplate,
-            "S3 key template."),
+            "S3 key template.", commands: SettingCommand.deploying.union([.cleanup])),
         SettingSpec(
             .region, .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region.",
             commands: SettingCommand.targeting),
@@ -308,6 +311,14 @@ package enum SettingsTable {
         SettingSpec(
             .onInconclusive, .choice(["rollback", "proceed"]), default: "rollback", value: "rollback",
             "What a step still without a verdict at --max-bake does."),
+        SettingSpec(
+            .runtimeDrift, .choice(["warn", "fail"]), default: "warn", value: "warn",
+            "When the new version runs another runtime version than the stable one (so the canary judges the runtime as well as the code): say so, or fail the canary before any traffic moves.",
+            commands: [.deploy, .plan]),
+        SettingSpec(
+            .codeStorage, .choice(["reference", "copy"]), default: "what the function uses now, else copy",
+            "reference: Lambda reads the package from your versioned bucket at every cold start (outside the account's code storage quota; the bucket policy must let lambda.amazonaws.com read it); copy: Lambda keeps its own copy."
+        ),
         SettingSpec(
             .warmInvocations, .count(0...10_000, what: "the invocations to send per step"), default: "0", value: "0",
             "Invoke the alias this many times per step with the smoke payload, spread over the bake (runs the function: side effects)."

@@ -10,31 +10,52 @@ extension LambdaShift {
         static let configuration = CommandConfiguration(
             commandName: "cleanup",
             abstract:
-                "Remove a branch's preview alias (or every preview older than --older-than) and the versions no alias uses.",
+                "Remove a branch's preview alias (or every preview older than --older-than) and the versions no alias uses; with --artifacts, the uploaded packages no version needs.",
             discussion: """
                 Only aliases shaped like previews (preview-* by default, or --preview-alias's fixed prefix) are removed; \
                 versions an alias serves, the newest --keep-versions (default 3) and every version an alias's deploy \
-                history records as good stay. Cleaning twice is no error.
+                history records as good stay, and so does any version an event source mapping, provisioned \
+                concurrency or a running durable execution uses. Cleaning twice is no error.
+                With --artifacts it removes no alias or version: it deletes the package object versions (and \
+                their sidecars) under the key prefix that no remaining version references or runs, older than \
+                --older-than (default 1h); objects it did not write are left and counted. --dry-run lists them.
                 Examples:
                   lambda-shift cleanup --function name-searcher-staging --branch feature/login
                   lambda-shift cleanup --function name-searcher-staging --older-than 14d
+                  lambda-shift cleanup --function name-searcher --artifacts --bucket my-artifacts --older-than 30d --dry-run
                 """)
 
         @OptionGroup var target: FunctionOptions
         @Option(help: .setting(.olderThan, for: .cleanup)) var olderThan: String?
         @Option(help: .setting(.previewAlias, for: .cleanup)) var previewAlias: String?
         @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .cleanup)) var keepVersions: String?
+        @Option(help: .setting(.bucket, for: .cleanup)) var bucket: String?
+        @Option(help: .setting(.key, for: .cleanup)) var key: String?
+        @Flag(
+            help:
+                "Delete the uploaded packages (and sidecars) under the key prefix that no version needs, instead of aliases and versions."
+        )
+        var artifacts = false
+        @Flag(help: "With --artifacts: list what would be deleted, delete nothing.") var dryRun = false
         @OptionGroup var aws: AWSOptions
 
         var flags: SettingFlags {
             SettingFlags(
-                [.olderThan: olderThan, .previewAlias: previewAlias, .keepVersions: keepVersions],
-                with: target.flags, aws.flags)
+                [
+                    .olderThan: olderThan, .previewAlias: previewAlias, .keepVersions: keepVersions, .bucket: bucket,
+                    .key: key,
+                ], with: target.flags, aws.flags)
+        }
+
+        func validate() throws {
+            if dryRun && !artifacts { throw ValidationError("--dry-run goes with --artifacts: add --artifacts.") }
         }
 
         func run() async throws {
             let context = CommandContext.current
-            try await CommandRuns.operations(Self.command, flags, context).cleanup().write(to: context)
+            let operations = try CommandRuns.operations(Self.command, flags, context)
+            try await (artifacts ? operations.cleanupArtifacts(dryRun: dryRun) : operations.cleanup()).write(
+                to: context)
         }
     }
 }

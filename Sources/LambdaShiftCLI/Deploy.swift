@@ -116,6 +116,8 @@ struct DeployOptions: SettingArguments {
     @Option(parsing: .unconditional, help: .setting(.confidence)) var confidence: String?
     @Option(parsing: .unconditional, help: .setting(.maxBake)) var maxBake: String?
     @Option(help: .setting(.onInconclusive)) var onInconclusive: String?
+    @Option(help: .setting(.runtimeDrift)) var runtimeDrift: String?
+    @Option(help: .setting(.codeStorage)) var codeStorage: String?
     @Option(parsing: .unconditional, help: .setting(.warmInvocations)) var warmInvocations: String?
     @Option(help: .setting(.smokePayload)) var smokePayload: String?
     @Option(parsing: .unconditional, help: .setting(.bake)) var bake: String?
@@ -143,6 +145,7 @@ struct DeployOptions: SettingArguments {
                 .maxMemoryUse: maxMemoryUse,
                 .maxInitDurationIncrease: maxInitDurationIncrease, .logGroup: logGroup,
                 .confidence: confidence, .maxBake: maxBake, .onInconclusive: onInconclusive,
+                .runtimeDrift: runtimeDrift, .codeStorage: codeStorage,
                 .warmInvocations: warmInvocations, .smokePayload: smokePayload, .bake: bake,
                 .gateInterval: gateInterval, .allowedAccountIds: allowedAccountIds, .region: region,
                 .roleToAssume: roleToAssume, .keepVersions: keepVersions, .config: config,

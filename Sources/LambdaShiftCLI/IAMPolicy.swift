@@ -48,6 +48,7 @@ extension LambdaShift {
         @Option(help: .setting(.logGroup, for: .iamPolicy)) var logGroup: String?
         @Option(help: .setting(.smokePayload, for: .iamPolicy)) var smokePayload: String?
         @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .iamPolicy)) var keepVersions: String?
+        @Option(help: .setting(.codeStorage, for: .iamPolicy)) var codeStorage: String?
         @Option(help: .setting(.region, for: .iamPolicy)) var region: String?
         @Option(help: .setting(.config, for: .iamPolicy)) var config: String?
         @Option(help: "Output format: text or json.") var output: OutputFormat = .text
@@ -55,6 +56,11 @@ extension LambdaShift {
         @Option(help: "Account of the function and alarms (default: the function ARN's, else *).") var accountId:
             String?
         @Option(help: "json or terraform.") var format: String = "json"
+        @Flag(
+            help:
+                "Add what `cleanup --artifacts` needs: list the bucket's object versions, delete those under the key prefix."
+        )
+        var artifacts = false
 
         var flags: SettingFlags {
             SettingFlags([
@@ -64,14 +70,15 @@ extension LambdaShift {
                 .alarmPrefix: alarmPrefix, .maxErrorRate: maxErrorRate, .maxErrorRateIncrease: maxErrorRateIncrease,
                 .maxDurationIncrease: maxDurationIncrease, .maxMemoryUse: maxMemoryUse,
                 .maxInitDurationIncrease: maxInitDurationIncrease, .logGroup: logGroup, .smokePayload: smokePayload,
-                .keepVersions: keepVersions,
+                .keepVersions: keepVersions, .codeStorage: codeStorage,
                 .region: region, .config: config,
             ])
         }
 
         func run() async throws {
             try CommandRuns.iamPolicy(
-                flags, format: format, repository: repository, accountId: accountId, CommandContext.current)
+                flags, format: format, repository: repository, accountId: accountId, artifacts: artifacts,
+                CommandContext.current)
         }
     }
 }

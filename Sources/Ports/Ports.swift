@@ -13,7 +13,7 @@ package protocol FunctionAPI: AliasAPI {
     func listAliases(_ name: String) async throws -> [AliasConfiguration]
     func aliasIfExists(_ name: String, alias: String) async throws -> AliasConfiguration?
     func updateFunctionCode(
-        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?,
+        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, storage: CodeStorage?,
         revisionId: String?
     ) async throws -> FunctionConfiguration
     func updateFunctionCode(_ name: String, imageUri: String, revisionId: String?) async throws -> FunctionConfiguration
@@ -204,3 +204,16 @@ package protocol LogsAPI: Sendable {
 }
 
 extension LogsClient: LogsAPI {}
+
+/// The bucket-level S3 reads and deletes of reference-mode code, `doctor` and artifact cleanup:
+/// what a bucket keeps and who may read it, its object versions, and deleting one.
+package protocol BucketAPI: Sendable {
+    func bucketVersioning(_ bucket: String) async throws -> String?
+    func bucketRegion(_ bucket: String) async throws -> String
+    func bucketPolicy(_ bucket: String) async throws -> String?
+    func bucketLifecycleRules(_ bucket: String) async throws -> [S3LifecycleRule]
+    func listObjectVersions(_ bucket: String, prefix: String) async throws -> [S3ObjectVersion]
+    func deleteObject(bucket: String, key: String, versionId: String?) async throws
+}
+
+extension S3Client: BucketAPI {}

@@ -39,13 +39,20 @@ package struct CodeUpdateStage: Sendable {
         async throws -> FunctionConfiguration
     {
         try await updateCode(
-            function: function, to: .object(bucket: bucket, key: key, version: objectVersion), codeSha256: codeSha256)
+            function: function, to: .object(bucket: bucket, key: key, version: objectVersion, storage: .copy),
+            codeSha256: codeSha256)
     }
 
     /// Where the new code is: an S3 object version (a zip), or an image pinned by digest.
     package enum CodeLocation: Sendable, Equatable {
-        case object(bucket: String, key: String, version: String?)
+        case object(bucket: String, key: String, version: String?, storage: CodeStorage)
         case image(uri: String)
+
+        /// The object Lambda is asked to reference (nil when it keeps a copy, or for an image).
+        var referenced: ReferencedObject? {
+            guard case .object(let bucket, let key, let version, .reference) = self else { return nil }
+            return ReferencedObject(bucket: bucket, key: key, versionId: version)
+        }
 
         /// How a sentence names the code.
         var noun: String {
@@ -69,9 +76,9 @@ package struct CodeUpdateStage: Sendable {
                 let revision = try await settled(function, waiter)
                 do {
                     switch location {
-                    case .object(let bucket, let key, let version):
+                    case .object(let bucket, let key, let version, let storage):
                         _ = try await lambda.updateFunctionCode(
-                            function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: version,
+                            function, s3Bucket: bucket, s3Key: key, s3ObjectVersion: version, storage: storage,
                             revisionId: revision.revisionId)
                     case .image(let uri):
                         _ = try await lambda.updateFunctionCode(
@@ -80,6 +87,15 @@ package struct CodeUpdateStage: Sendable {
                     return true
                 } catch let error as AWSServiceError where error.kind == .conflict {
                     return false
+                } catch let error as AWSServiceError
+                    where [.invalidParameter, .accessDenied].contains(error.kind) && location.referenced != nil
+                {
+                    // Lambda checks what the preflight could not prove (a policy the credentials
+                    // could not read, a condition it does not evaluate): its refusal, in one sentence.
+                    let object = location.referenced!
+                    throw DeployError(
+                        "Lambda refused to reference \(object.url) (\(error.message)): let lambda.amazonaws.com read it in the bucket policy (see `lambda-shift iam-policy`), or deploy with --code-storage copy. No traffic moved."
+                    )
                 } catch let error as AWSServiceError where error.kind == .preconditionFailed {
                     throw DeployError(
                         "\(function) changed while this deploy was updating it (its RevisionId moved): re-run the deploy once the other change is done."

@@ -15,8 +15,9 @@ struct CommandOptionsTests {
     static let ownOptions: [String: Set<String>] = [
         "deploy": ["dry-run", "output"], "advance": ["output"], "plan": ["output"],
         "package": ["out", "output"], "status": ["output"], "doctor": ["output"],
-        "promote": ["force", "output"], "rollback": ["to-version", "output"], "cleanup": ["output"],
-        "iam-policy": ["format", "output", "account-id", "repository"],
+        "promote": ["force", "output"], "rollback": ["to-version", "output"],
+        "cleanup": ["output", "artifacts", "dry-run"],
+        "iam-policy": ["format", "output", "account-id", "repository", "artifacts"],
     ]
 
     /// The setting scope each command reads (`advance` reads deploy's settings).

@@ -164,7 +164,8 @@ package final class FakeLambda: FunctionAPI {
     }
 
     package func updateFunctionCode(
-        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, revisionId: String?
+        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String?, storage: CodeStorage?,
+        revisionId: String?
     ) async throws -> FunctionConfiguration {
         let sha = try store.codeSha256(bucket: s3Bucket, key: s3Key)
         return try state.withLock { s in

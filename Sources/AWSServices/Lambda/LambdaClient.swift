@@ -12,7 +12,18 @@ package struct LambdaClient: Sendable {
     package func getFunction(_ name: String, qualifier: String? = nil) async throws -> FunctionConfiguration {
         let answer = try await call("GetFunction", "GET", [name], query: qualifier.map { [("Qualifier", $0)] } ?? [])
         var configuration = FunctionConfiguration(answer.fields("Configuration") ?? answer)
-        configuration.imageUri = answer.fields("Code")?.string("ImageUri")
+        let code = answer.fields("Code")
+        configuration.imageUri = code?.string("ImageUri")
+        if let object = code?.fields("ResolvedS3Object"), let bucket = object.string("S3Bucket"),
+            let key = object.string("S3Key")
+        {
+            configuration.referencedObject = ReferencedObject(
+                bucket: bucket, key: key, versionId: object.string("S3ObjectVersion"))
+        }
+        if let error = code?.fields("Error") {
+            configuration.codeError = [error.string("ErrorCode"), error.string("Message")].compactMap { $0 }
+                .joined(separator: ": ")
+        }
         return configuration
     }
 
@@ -28,11 +39,13 @@ package struct LambdaClient: Sendable {
     /// Points $LATEST at an S3 object (a specific object version when given). With a
     /// RevisionId the call is refused if the function changed since it was read.
     package func updateFunctionCode(
-        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String? = nil,
+        _ name: String, s3Bucket: String, s3Key: String, s3ObjectVersion: String? = nil, storage: CodeStorage? = nil,
         revisionId: String? = nil
     ) async throws -> FunctionConfiguration {
         var body: [String: Any] = ["S3Bucket": s3Bucket, "S3Key": s3Key, "Publish": false]
         if let s3ObjectVersion { body["S3ObjectVersion"] = s3ObjectVersion }
+        // Sent only for reference: COPY is the default, and older endpoints need not know the member.
+        if storage == .reference { body["S3ObjectStorageMode"] = CodeStorage.reference.apiValue }
         if let revisionId { body["RevisionId"] = revisionId }
         return FunctionConfiguration(
             try await call("UpdateFunctionCode", "PUT", [name, "code"], body: body, idempotent: false))

@@ -43,6 +43,16 @@ package struct FunctionConfiguration: Sendable, Equatable {
     /// https://docs.aws.amazon.com/lambda/latest/api/API_LoggingConfig.html
     package var logGroup: String?
     package var logFormat: String?
+    /// The runtime version the function (or version) runs (RuntimeVersionConfig), nil for an
+    /// image or an OS-only runtime.
+    /// https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html
+    package var runtimeVersionArn: String?
+    /// Code Lambda reads from the user's bucket at every cold start (`S3ObjectStorageMode`
+    /// REFERENCE): the object version it references. Only GetFunction's `Code` says it.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionCodeLocation.html
+    package var referencedObject: ReferencedObject?
+    /// Why Lambda could not retrieve the package (GetFunction's `Code.Error`), if it says.
+    package var codeError: String?
 
     /// A configuration made in code (in-memory fakes of Lambda).
     package init(
@@ -90,9 +100,32 @@ package struct FunctionConfiguration: Sendable, Equatable {
             .string("CapacityProviderArn")
         logGroup = f.fields("LoggingConfig")?.string("LogGroup")
         logFormat = f.fields("LoggingConfig")?.string("LogFormat")
+        runtimeVersionArn = f.fields("RuntimeVersionConfig")?.string("RuntimeVersionArn")
         let architectures = f.strings("Architectures")
         if !architectures.isEmpty { self.architectures = architectures }
     }
+}
+
+/// How Lambda keeps a zip package given from S3: a copy in Lambda's storage (the default), or
+/// a reference to the object version, read from the bucket at every cold start.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html#lambda-UpdateFunctionCode-request-S3ObjectStorageMode
+package enum CodeStorage: String, Sendable, Equatable, CaseIterable {
+    case copy, reference
+    /// The API's value.
+    package var apiValue: String { rawValue.uppercased() }
+}
+
+/// The S3 object version a reference-mode function reads (`Code.ResolvedS3Object`).
+package struct ReferencedObject: Sendable, Equatable, Hashable {
+    package var bucket: String
+    package var key: String
+    package var versionId: String?
+    package init(bucket: String, key: String, versionId: String?) {
+        self.bucket = bucket
+        self.key = key
+        self.versionId = versionId
+    }
+    package var url: String { "s3://\(bucket)/\(key)" + (versionId.map { " (version \($0))" } ?? "") }
 }
 
 /// An alias: its primary version and any weighted second version.

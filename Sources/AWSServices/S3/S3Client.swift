@@ -169,7 +169,7 @@ package struct S3Client: Sendable {
             && bucket.last != "-"
     }
 
-    private func send(
+    func send(
         _ operation: String, _ method: String, bucket: String, key: String, query: [(String, String)] = [],
         headers: HTTPHeaders = [:], body: HTTPBody = .empty, payload: PayloadHash? = nil,
         idempotent: Bool = true, timeouts: HTTPTimeouts? = nil

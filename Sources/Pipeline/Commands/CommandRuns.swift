@@ -39,7 +39,8 @@ package enum CommandRuns {
     /// `iam-policy`: the policy for these settings, as IAM JSON or Terraform; what it assumed
     /// goes to stderr as plain lines (no workflow command at all).
     package static func iamPolicy(
-        _ flags: SettingFlags, format: String, repository: String?, accountId: String?, _ context: CommandContext
+        _ flags: SettingFlags, format: String, repository: String?, accountId: String?, artifacts: Bool = false,
+        _ context: CommandContext
     ) throws {
         guard ["json", "terraform"].contains(format) else {
             throw ConfigError("--format is \"\(format)\": use json or terraform.")
@@ -50,7 +51,8 @@ package enum CommandRuns {
         var flags = flags
         if flags[.artifact] == nil && flags[.imageUri] == nil { flags[.source] = "." }  // no build needed
         let built = try IAMPolicyBuilder.build(
-            flags, ci: context.ci, repository: repository, accountId: accountId, region: flags[.region])
+            flags, ci: context.ci, repository: repository, accountId: accountId, region: flags[.region],
+            artifacts: artifacts)
         let note = context.errorOutput
         let plural = built.environments.count == 1 ? "" : "s"
         note("iam-policy for environment\(plural) \(built.environments.joined(separator: ", "))")

@@ -60,6 +60,7 @@ package final class DeployReport: DeployEvents {
         if !result.analysis.isEmpty { members["analysis"] = .array(result.analysis.map(\.value)) }
         if !result.judged.isEmpty { members["log-analysis"] = .array(result.judged.map(\.value)) }
         if !result.hooks.isEmpty { members["hooks"] = .array(result.hooks.map(\.value)) }
+        if let drift = result.runtimeDrift { members["runtime-drift"] = drift.value }
         var document = CommandResult(command: command, outcome: outputs.outcome, lines: [], members: members).document
         // A deploy's document always says why it ended, in a message or an error ("" for none).
         document[outputs.outcome.succeeded ? "message" : "error"] = .string(sentence)
@@ -127,6 +128,7 @@ package final class DeployReport: DeployEvents {
                     targets: targets)
                 summary.image = outputs.imageUri ?? ""
                 summary.rollout = result.rollout
+                summary.runtimeDrift = result.runtimeDrift?.sentence ?? ""
                 try reporter.writeSummary(summary)
             }
         } catch {

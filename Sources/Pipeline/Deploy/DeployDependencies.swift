@@ -32,6 +32,9 @@ package struct DeployDependencies: Sendable {
     /// The function's log records (CloudWatch Logs), for the log-based canary judge; nil where
     /// a test hands in none (the judge then falls back to metrics, and says so).
     package var logs: (any LogsAPI)?
+    /// Bucket-level S3 (versioning, policy, region, lifecycle, object versions), for code kept
+    /// by reference and artifact cleanup; nil where a test hands in none.
+    package var buckets: (any BucketAPI)?
 
     package init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -66,6 +69,7 @@ package struct DeployDependencies: Sendable {
             clock: SystemClock(), bakeSleeper: bakeSleeper, pollSleeper: TaskSleeper(), environment: environment)
         dependencies.narrowedCredentials = { try await client.credentialSource.narrowed($0) }
         dependencies.logs = LogsClient(client: client)
+        dependencies.buckets = S3Client(client: client)
         return dependencies
     }
 }

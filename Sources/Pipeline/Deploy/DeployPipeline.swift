@@ -62,6 +62,8 @@ package struct DeployPipeline: Sendable {
         var hooks: [HookRun] = []
         /// Provisioned concurrency on the live alias or its version.
         var warm: WarmCapacity? = nil
+        /// The new version runs another runtime version than the stable one (`--runtime-drift warn`).
+        var drift: RuntimeDrift? = nil
     }
 
     /// The alias already serves this code: the run ends skipped on `version`.
@@ -167,7 +169,7 @@ package struct DeployPipeline: Sendable {
                     + (overlap?.upload == nil ? "" : ", in parts sent while it was being packaged"))
 
             var location = CodeUpdateStage.CodeLocation.object(
-                bucket: object.bucket, key: object.key, version: object.versionId)
+                bucket: object.bucket, key: object.key, version: object.versionId, storage: checked.storage)
             var expected = package.codeSha256
             var signedPackage: String?
             if let profile = checked.signing, source.isPackagedHere {
@@ -182,7 +184,8 @@ package struct DeployPipeline: Sendable {
                 report.event(
                     "signed with \(profile.name) (job \(signed.jobId)): s3://\(signed.bucket)/\(signed.key)"
                         + (signed.versionId.map { " (version \($0))" } ?? "") + ", code \(signed.codeSha256)")
-                location = .object(bucket: signed.bucket, key: signed.key, version: signed.versionId)
+                location = .object(
+                    bucket: signed.bucket, key: signed.key, version: signed.versionId, storage: checked.storage)
                 expected = signed.codeSha256
                 signedPackage = package.codeSha256
             }
@@ -228,7 +231,28 @@ package struct DeployPipeline: Sendable {
             function: plan.function, configuration: updated, provenance: plan.provenance, package: signedPackage)
         outputs.publishedVersion = published.version
         report.event("published version \(published.version)")
-        _ = try await stage.waitUntilActive(function: plan.function, version: published.version) { report.line($0) }
+        let active = try await stage.waitUntilActive(function: plan.function, version: published.version) {
+            report.line($0)
+        }
+        // A gradual rollout compares the two versions: on different runtime versions, say so
+        // (or, with --runtime-drift fail, fail the canary here, before any traffic moves).
+        var drift: RuntimeDrift?
+        if let before, before.functionVersion != "$LATEST", !plan.strategy.steps.isEmpty {
+            let stable = try await lambda.getFunctionConfiguration(plan.function, qualifier: before.functionVersion)
+            var new = active
+            if new.runtimeVersionArn == nil { new.runtimeVersionArn = published.runtimeVersionArn }
+            drift = RuntimeDrift.between(stable: stable, new: new, failing: plan.failOnRuntimeDrift)
+        }
+        if let drift {
+            report.event("runtime versions differ: \(drift.sentence)", passed: drift.failed ? false : nil)
+            if drift.failed {
+                var result = await refuseBeforeTraffic(
+                    published.version, before: before, outputs: &outputs, sentence: drift.verdictNote)
+                result.runtimeDrift = drift
+                return .finished(result)
+            }
+            report.warning(drift.sentence)
+        }
         if let refusal = try await provisionNewVersion(published.version, like: checked.warm) {
             return .finished(
                 await refuseBeforeTraffic(published.version, before: before, outputs: &outputs, sentence: refusal))
@@ -269,7 +293,7 @@ package struct DeployPipeline: Sendable {
         return .ready(
             Ready(
                 before: before, version: published.version, gates: checked.gates, published: published, hooks: hooks,
-                warm: checked.warm))
+                warm: checked.warm, drift: drift))
     }
 
     /// A check before traffic failed (the smoke test, the pre-traffic command): the version is
@@ -376,6 +400,14 @@ package struct DeployPipeline: Sendable {
                 }
             }
             var result = conclude(final, outputs: &outputs, version: ready.version, before: before)
+            if let drift = ready.drift {
+                result.runtimeDrift = drift
+                if result.outcome.succeeded {
+                    result.message += " " + drift.verdictNote
+                } else {
+                    result.reason = (result.reason.map { $0 + " " } ?? "") + drift.verdictNote
+                }
+            }
             result.analysis = canary.steps
             result.judged = canary.judged
             result.hooks = hooks

@@ -102,6 +102,8 @@ package struct DeployResult: Sendable, Equatable {
     package var hooks: [HookRun] = []
     /// A detached rollout: every step, those done and those to come.
     package var rollout: [RolloutStepRow] = []
+    /// The stable and new versions run different runtime versions.
+    package var runtimeDrift: RuntimeDrift?
 
     package init(outputs: DeployOutputs, message: String = "", reason: String? = nil) {
         self.outputs = outputs

@@ -27,6 +27,8 @@ struct Preflight {
         /// A refusal that stands only if the deploy changes the code (a weighted alias's role or
         /// dead-letter rule): an unchanged deploy is skipped without it.
         var unlessSkipped: AWSClientError? = nil
+        /// How Lambda keeps the package (`--code-storage`, else the function's way).
+        var storage: CodeStorage = .copy
     }
 
     func run() async throws -> Result {
@@ -34,7 +36,8 @@ struct Preflight {
         // so the first problem found is the one a sequential preflight would report (a read
         // whose answer is never needed is only a read).
         let lambda = deps.functions, plan = self.plan
-        async let functionRead = lambda.getFunctionConfiguration(plan.function, qualifier: nil)
+        // GetFunction, not its configuration alone: its Code says whether the package is referenced.
+        async let functionRead = lambda.getFunction(plan.function, qualifier: nil)
         async let aliasRead = lambda.aliasIfExists(plan.function, alias: plan.alias)
         async let signingRead = checkCodeSigning()
         async let bucketProbe: Void = probeBucket()
@@ -70,6 +73,7 @@ struct Preflight {
         if let mismatch = plan.source.mismatch(function: plan.function, isImage: function.isImage) {
             throw AWSClientError(.invalidSetting, mismatch, isConfiguration: true)
         }
+        let storage = try await codeStorage(function, account: identity.account)
         // A tenant-isolated function takes no invoke without a tenant id: the smoke test (and
         // the warm invocations) would fail after the version was published.
         // https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
@@ -158,7 +162,7 @@ struct Preflight {
         let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing), logGate: logGate)
         return Result(
             identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
-            unlessSkipped: unlessSkipped)
+            unlessSkipped: unlessSkipped, storage: storage)
     }
 
     /// A gradual deploy to production that no gate watches (no alarm, no error-rate or canary

@@ -24,6 +24,8 @@ package struct DoctorChecks: Sendable {
     package var region: String
     /// CloudWatch Logs, for the log-based canary judge's read (nil: not checked).
     package var logs: (any LogsAPI)?
+    /// Bucket-level S3, for the referenced-code check; nil skips it.
+    package var buckets: (any BucketAPI)?
 
     package init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -73,6 +75,10 @@ package struct DoctorChecks: Sendable {
         if let logs, let configuration = try? await functions.getFunctionConfiguration(function, qualifier: nil) {
             checks.append(await logsCheck(logs, configuration, given: logGroup))
         }
+        if functionFound, let buckets {
+            let referenced = await referencedCode(function, buckets)
+            if let referenced { checks.append(referenced) }
+        }
         if let bucket {
             checks.append(
                 await check("bucket") {
@@ -99,6 +105,51 @@ package struct DoctorChecks: Sendable {
                 })
         }
         return checks
+    }
+
+    /// Code kept by reference (`S3ObjectStorageMode` REFERENCE) is read from the bucket at every
+    /// cold start: each referenced object version must exist, and no lifecycle rule may delete
+    /// noncurrent versions under it (NoncurrentVersionExpiration deletes them for good; the
+    /// version that references one fails at its next cold start, with no deploy in sight).
+    /// Nil when no version references its code.
+    /// https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+    func referencedCode(_ function: String, _ buckets: any BucketAPI) async -> Check? {
+        var references: [(version: String, object: ReferencedObject)] = []
+        do {
+            for version in try await functions.listVersionsByFunction(function) {
+                let code = try await functions.getFunction(function, qualifier: version.version)
+                if let object = code.referencedObject { references.append((version.version, object)) }
+            }
+        } catch {
+            return Check(name: "referenced code", ok: false, detail: sentence(of: error))
+        }
+        guard !references.isEmpty else { return nil }
+        return await check("referenced code") {
+            var problems: [String] = []
+            for (version, object) in references {
+                let found = try await store.describeObject(
+                    bucket: object.bucket, key: object.key, versionId: object.versionId)
+                if found == nil {
+                    problems.append(
+                        "version \(version) references \(object.url), which is gone: its next cold start fails; deploy it again"
+                    )
+                }
+            }
+            for bucket in Set(references.map(\.object.bucket)).sorted() {
+                for rule in try await buckets.bucketLifecycleRules(bucket) {
+                    let broken = references.filter {
+                        $0.object.bucket == bucket && rule.deletesVersions(of: $0.object.key)
+                    }
+                    guard !broken.isEmpty else { continue }
+                    problems.append(
+                        "lifecycle rule \(rule.id.isEmpty ? "(no ID)" : rule.id) of \(bucket) deletes noncurrent versions under \"\(rule.prefix)\" after \(rule.noncurrentDays ?? 0) day(s), which would break version(s) \(broken.map(\.version).joined(separator: ", ")) (\(broken.map(\.object.url).joined(separator: ", "))) at their next cold start: exclude the prefix from the rule, or deploy with --code-storage copy"
+                    )
+                }
+            }
+            guard problems.isEmpty else { throw problem(problems.joined(separator: "; ") + ".") }
+            return
+                "\(references.count) version(s) read their code from S3 (\(references.map { "\($0.version): \($0.object.url)" }.joined(separator: ", "))): every object version exists, and no lifecycle rule deletes them"
+        }
     }
 
     /// Whether the function's log group (or `--log-group`) can be read, as the log-based judge

@@ -158,12 +158,67 @@ package struct OperatorCommands: Sendable {
             ], sentence: sentence)
     }
 
+    /// `cleanup --artifacts`: the packages and sidecars under the function's key prefix that no
+    /// remaining version needs (`ArtifactCleanup`); `dryRun` lists them and deletes nothing.
+    package func cleanupArtifacts(dryRun: Bool) async throws -> CommandResult {
+        let settings = target.settings
+        guard let bucket = settings.text(.bucket) else {
+            throw ConfigError(
+                "cleanup --artifacts needs the bucket the packages are in: give --bucket (or bucket: in .lambda-shift.yml)."
+            )
+        }
+        guard let buckets = deps.buckets else {
+            throw ConfigError("cleanup --artifacts needs S3's bucket calls, which this run has none of.")
+        }
+        let function = target.function
+        let name = function.split(separator: ":").last.map(String.init) ?? function
+        let prefix = try KeyTemplate(settings.text(.key) ?? KeyTemplate.defaultTemplate).sharedPrefix(
+            settings.provenance.templateValues(function: name, environment: target.environment))
+        _ = try await OperatorChecks.function(lambda, function, region: deps.region)
+        let result = try await ArtifactCleanup(
+            functions: lambda, buckets: buckets, store: deps.store, clock: deps.clock
+        )
+        .run(
+            function: function, bucket: bucket, prefix: prefix, olderThan: settings.seconds(.olderThan), dryRun: dryRun)
+        let place = "s3://\(bucket)/\(prefix)"
+        var lines: [String] = []
+        let sidecars = result.deleted.filter { key in ArtifactCleanup.sidecarSuffixes.contains { key.key.hasSuffix($0) }
+        }
+        let packages = result.deleted.count - sidecars.count
+        let sentence =
+            result.deleted.isEmpty
+            ? "Nothing under \(place) to delete: every package there is still needed."
+            : "\(dryRun ? "Would delete" : "Deleted") \(packages) package version(s) and \(sidecars.count) sidecar version(s) under \(place) that no version of \(function) needs"
+                + (dryRun ? " (--dry-run: nothing deleted)." : ".")
+        lines.append(sentence)
+        lines += result.deleted.map { "\(dryRun ? "would delete" : "deleted") \($0.key) (version \($0.versionId))" }
+        lines += result.kept.map { "kept \($0.object.key) (version \($0.object.versionId)): \($0.why)" }
+        if result.foreign > 0 {
+            lines.append(
+                "left \(result.foreign) object version(s) under \(place) that lambda-shift did not write (no sidecars beside them)"
+            )
+        }
+        func value(_ object: ArtifactCleanup.Object) -> [String: JSONValue] {
+            ["key": .string(object.key), "version-id": .string(object.versionId)]
+        }
+        return CommandResult(
+            command: "cleanup", outcome: result.deleted.isEmpty ? .nothingToDo : dryRun ? .ok : .cleaned, lines: lines,
+            members: [
+                "function": .string(function), "bucket": .string(bucket), "prefix": .string(prefix),
+                "dry-run": .bool(dryRun), "deleted": .array(result.deleted.map { .object(value($0)) }),
+                "kept": .array(
+                    result.kept.map { kept in .object(value(kept.object).merging(["why": .string(kept.why)]) { $1 }) }),
+                "foreign": .int(result.foreign),
+            ], sentence: sentence)
+    }
+
     /// The read-only calls a deploy depends on, each a check that passes or says what is
     /// wrong; any failing check makes the outcome failed (exit 1).
     package func doctor() async throws -> CommandResult {
         var doctor = DoctorChecks(
             identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region)
         doctor.logs = deps.logs
+        doctor.buckets = deps.buckets
         let checks = try await doctor.run(
             function: target.function, alias: target.alias, bucket: target.settings.text(.bucket),
             alarms: target.settings.list(.alarm), logGroup: target.settings.text(.logGroup))

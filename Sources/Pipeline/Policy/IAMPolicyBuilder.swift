@@ -16,7 +16,8 @@ package enum IAMPolicyBuilder {
     }
 
     package static func build(
-        _ flags: SettingFlags, ci: CIContext, repository: String?, accountId: String?, region: String?
+        _ flags: SettingFlags, ci: CIContext, repository: String?, accountId: String?, region: String?,
+        artifacts: Bool = false
     ) throws -> Built {
         let environment = ci.environment
         let plans = try deployPlans(flags, ci: ci, repository: repository)
@@ -67,9 +68,30 @@ package enum IAMPolicyBuilder {
                     "the repository is unknown here (no CI, no git remote): S3 keys are allowed under any {repository}; pass --repository OWNER/NAME for the exact prefix CI uses"
                 )
             }
-            code += plan.source.iamStatements(
-                bucket: plan.bucket,
-                keyPrefix: plan.provenance.repository == nil ? plan.keyPrefixAnyRepository : plan.keyPrefix)
+            let keyPrefix = plan.provenance.repository == nil ? plan.keyPrefixAnyRepository : plan.keyPrefix
+            code += plan.source.iamStatements(bucket: plan.bucket, keyPrefix: keyPrefix)
+            if plan.codeStorage == .reference {
+                // Code kept by reference: the bucket must keep versions, be in the function's
+                // region, and let Lambda read the keys (its policy), all checked before any change.
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "CheckReferencedCodeBucket",
+                        actions: ["s3:GetBucketVersioning", "s3:GetBucketLocation", "s3:GetBucketPolicy"],
+                        resources: ["arn:aws:s3:::\(plan.source.artifact?.bucket ?? plan.bucket)"]))
+            }
+            if artifacts, plan.source.image == nil {
+                // `cleanup --artifacts`: list the object versions, read each one's checksum, and
+                // delete those no version needs (DeleteObjectVersion: a version goes for good).
+                // https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "ListArtifactVersions", actions: ["s3:ListBucketVersions"],
+                        resources: ["arn:aws:s3:::\(plan.bucket)"]))
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "DeleteUnneededArtifacts", actions: ["s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+                        resources: ["arn:aws:s3:::\(plan.bucket)/\(keyPrefix)*"]))
+            }
             if plan.logLimits != nil {
                 // The log-based judge reads the function's log group, and only it.
                 // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html

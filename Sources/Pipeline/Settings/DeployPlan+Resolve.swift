@@ -1,5 +1,6 @@
 import LambdaShiftCore
 import CISupport
+import AWSServices
 import Config
 import FoundationEssentials
 import Rollout
@@ -30,15 +31,8 @@ extension DeployPlan {
         let keyTemplate = try KeyTemplate(settings.text(.key) ?? KeyTemplate.defaultTemplate)
         let key = code.artifact?.key ?? keyTemplate.render(values)
         // The part of the key every deploy of this function shares: the policy's S3 prefix.
-        var varying = values
-        let marker = "LAMBDASHIFTVARIES"
-        for name in ["version", "sha", "short_sha", "branch"] { varying[name] = marker }
-        let rendered = keyTemplate.render(varying)
-        let keyPrefix = rendered.firstRange(of: marker).map { String(rendered[..<$0.lowerBound]) } ?? rendered
-        varying["repository"] = "LAMBDASHIFTANYREPOSITORY"
-        let anyRepository = keyTemplate.render(varying).replacingAll("LAMBDASHIFTANYREPOSITORY", with: "*")
-        let keyPrefixAnyRepository =
-            anyRepository.firstRange(of: marker).map { String(anyRepository[..<$0.lowerBound]) } ?? anyRepository
+        let keyPrefix = keyTemplate.sharedPrefix(values)
+        let keyPrefixAnyRepository = keyTemplate.sharedPrefix(values, anyRepository: true)
         // A preview serves no one else: no reason to shift slowly.
         let strategy = try Strategy.parse(isPreview ? "AllAtOnce" : settings.text(.strategy) ?? "AllAtOnce")
         let gateInterval = settings.seconds(.gateInterval) ?? 10
@@ -115,6 +109,13 @@ extension DeployPlan {
         plan.inconclusive = InconclusivePolicy(
             maxBakeSeconds: settings.seconds(.maxBake), decision: decision ?? .rollback)
         plan.warmInvocations = warm
+        plan.failOnRuntimeDrift = settings.text(.runtimeDrift) == "fail"
+        plan.codeStorage = settings.text(.codeStorage).flatMap(CodeStorage.init(rawValue:))
+        if plan.codeStorage == .reference, plan.source.image != nil {
+            throw ConfigError(
+                "\(settings.origin(.codeStorage)) is reference, but an image function's code is its image in ECR: leave --code-storage out for an image."
+            )
+        }
         plan.smokeTenantId = settings.text(.smokeTenantId)
         plan.showSmokeResponse = settings.flag(.showSmokeResponse)
         plan.preTrafficCommand = settings.text(.preTrafficCommand)

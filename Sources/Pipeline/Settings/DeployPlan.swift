@@ -1,3 +1,4 @@
+import AWSServices
 import Config
 import CISupport
 import FoundationEssentials
@@ -86,4 +87,9 @@ package struct DeployPlan: Sendable {
     }
     /// `--smoke-tenant-id`: the tenant of the smoke test and the warm invocations.
     package var smokeTenantId: String?
+    /// `--code-storage`: nil keeps what the function uses now (copy for a function new to it).
+    package var codeStorage: CodeStorage?
+    /// `--runtime-drift fail`: a new version on another runtime version than the stable one
+    /// fails the canary before traffic moves (else a warning that says so).
+    package var failOnRuntimeDrift = false
 }
