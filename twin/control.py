@@ -89,6 +89,7 @@ class Control:
             ("POST", "/_twin/function-config"): self.function_config,
             ("POST", "/_twin/function-kind"): self.function_kind,
             ("POST", "/_twin/lambda-behaviour"): self.lambda_behaviour,
+            ("POST", "/_twin/runtime-version"): self.runtime_version,
             ("POST", "/_twin/provisioned-concurrency"): self.twin.concurrency_state.configure,
             ("POST", "/_twin/capacity-provider"): self.twin.capacity_state.configure,
             ("POST", "/_twin/durable-executions"): self.durable_executions,
@@ -178,6 +179,11 @@ class Control:
         version's invocations (what Invoke writes in its log records, lambda_logs.py)."""
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.set_lambda_behaviour(body)
+
+    def runtime_version(self, body: dict) -> dict:
+        """POST /_twin/runtime-version: the runtime version ARN $LATEST runs (lambda_code_storage.py)."""
+        with self.twin.lambda_state.lock:
+            return self.lambda_semantics.set_runtime_version(body)
 
     def durable_executions(self, body: dict) -> dict:
         """POST /_twin/durable-executions: N durable executions pinned to one version."""

@@ -135,6 +135,7 @@ class FunctionsMixin:
         self._apply_dead_letter(st, config, version)
         self._apply_kinds(st, config, version)
         self._apply_logging(st, config, version)
+        self._apply_code_storage(st, config, version, region)
         return config
 
     @staticmethod
@@ -221,11 +222,18 @@ class FunctionsMixin:
         if not isinstance(body, dict):
             body = {}
         code = body.get("Code")
-        image = None
+        image = reference = None
         if isinstance(code, dict):
-            refusal = self._check_code_object(code, req.region)
+            # S3ObjectStorageMode REFERENCE (lambda_code_storage.py) has its own rules; COPY code the same-Region one.
+            reference = self.reference_code(code, req.region, self.new_function_arn(str(body.get("FunctionName", "")),
+                                                                                    req.region),
+                                            image=body.get("PackageType") == "Image")
+            refusal = reference if isinstance(reference, Response) else (
+                None if reference is not None else self._check_code_object(code, req.region))
             if refusal is not None:
                 return refusal
+            if reference is not None:
+                code = {**code, "S3ObjectVersion": reference.version_id}
             if code.get("ImageUri") is not None:
                 image = self.resolve_image(code["ImageUri"], req.region)
                 if isinstance(image, Response):
@@ -246,6 +254,11 @@ class FunctionsMixin:
             # moto (stub ECR mode) hashes the ImageUri string: hand it the digest URI, so its
             # versions differ exactly when the image does; the twin answers the image's own values.
             resp = forward(body=json.dumps({**body, "Code": {**code, "ImageUri": image.resolved_uri}}).encode())
+        elif reference is not None:
+            zipped = self.referenced_zip(reference, req.region)  # the pinned version's bytes (moto reads the latest)
+            if isinstance(zipped, Response):
+                return zipped
+            resp = forward(body=json.dumps({**body, "Code": zipped}).encode())
         else:
             resp = forward()
         config = _json_body(resp)
@@ -271,6 +284,7 @@ class FunctionsMixin:
             durable = body.get("DurableConfig")
             st.durable[LATEST] = dict(durable) if isinstance(durable, dict) else None
             st.logging[LATEST] = merge_logging_config(None, body.get("LoggingConfig"))  # moto 5.2.1 ignores it
+            self.record_code_storage(st, reference)
             if body.get("Publish"):
                 st.freeze_dead_letter("1")
             # moto 5.2.1 ignores SnapStart (always "ApplyOn": "None"): the twin keeps it.
@@ -336,7 +350,8 @@ class FunctionsMixin:
             if isinstance(config, dict):
                 self.decorate_config(config, consume=True, region=req.region)
                 if req.operation == "GetFunction":
-                    code = self.code_location(name, req.region, config)
+                    code = (self.code_location(name, req.region, config)
+                            or self.s3_code_location(name, req.region, config, body.get("Code")))
                     if code is not None:
                         body["Code"] = code
             return _with_json(resp, body)
@@ -380,16 +395,28 @@ class FunctionsMixin:
         body, refusal = self._check_update_preconditions(req, name, st)
         if refusal is not None:
             return refusal
-        image = None
+        image = reference = None
         if req.operation == "UpdateFunctionCode":
-            refusal = (self._check_package_type(st, body, name, req.region)
-                       or self._check_code_object(body, req.region))
+            refusal = self._check_package_type(st, body, name, req.region)
+            if refusal is None:
+                # S3ObjectStorageMode REFERENCE (lambda_code_storage.py) has its own rules; COPY code the
+                # same-Region one.
+                reference = self.reference_code(body, req.region, self._arn(name, req.region),
+                                                image=st.effective_package_type == "Image")
+                refusal = reference if isinstance(reference, Response) else (
+                    None if reference is not None else self._check_code_object(body, req.region))
             if refusal is not None:
                 return refusal
+            if reference is not None:  # the object version pinned: fetched below, its bytes handed to moto
+                body = self.pinned_body(body, reference)
             if body.get("ImageUri") is not None:
                 image = self.resolve_image(body["ImageUri"], req.region)
                 if isinstance(image, Response):
                     return image
+        else:
+            refusal = self.code_storage_update_refusal(st, name, req.region)
+            if refusal is not None:
+                return refusal
         signing, fetched = None, None
         if req.operation == "UpdateFunctionCode" and image is None and (req.region, name) in self.state.function_csc:
             code = self._code_bytes(body, req.region)
@@ -402,7 +429,7 @@ class FunctionsMixin:
                 fetched = code
         if body.get("DryRun"):
             if image is None:
-                return forward()
+                return forward() if reference is None else forward(body=json.dumps(body).encode())
             resp = forward(body=json.dumps({**body, "ImageUri": image.resolved_uri}).encode())
             config = _json_body(resp)
             if resp.status == 200 and config:
@@ -447,6 +474,8 @@ class FunctionsMixin:
         if resp.status == 200 and config:
             st.start_update(polls, None)
             version = str(config.get("Version", LATEST))
+            if req.operation == "UpdateFunctionCode":
+                self.record_code_storage(st, reference)  # before a Publish: true version freezes it
             if req.operation == "UpdateFunctionConfiguration" and "DeadLetterConfig" in body:
                 st.dead_letters[LATEST] = dead_letter_target(body)
             if req.operation == "UpdateFunctionConfiguration" and "LoggingConfig" in body:
@@ -493,6 +522,7 @@ class FunctionsMixin:
         self._apply_dead_letter(st, config, LATEST)
         self._apply_kinds(st, config, LATEST)
         self._apply_logging(st, config, LATEST)
+        self._apply_code_storage(st, config, LATEST, region)
         return config
 
     def _fetch_s3_version(self, body: dict, region: str) -> bytes | Response:
@@ -568,6 +598,9 @@ class FunctionsMixin:
                     st.tenancy.pop(qualifier, None)
                     st.durable.pop(qualifier, None)
                     st.logging.pop(qualifier, None)
+                    st.code_storage.pop(qualifier, None)
+                    st.code_lost.pop(qualifier, None)
+                    st.runtime_versions.pop(qualifier, None)
                     # Lambda documents no refusal for a version with running durable executions
                     # (API DeleteFunction; DG "Managing durable executions"): the version goes, and the
                     # twin forgets the executions pinned to it (what AWS does with them is not documented).

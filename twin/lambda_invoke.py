@@ -44,7 +44,7 @@ def parse_tenancy(value) -> str | None:
 class InvokeMixin:
     """LambdaSemantics's Invoke (self.state: LambdaState; _moto_get, _remember_function, _version_config and
     _arn come from FunctionsMixin, _alias_state from AliasesMixin, _run_invocation and tail_log from
-    LogsMixin)."""
+    LogsMixin, code_storage_invoke_refusal from CodeStorageMixin)."""
 
     # Invoke ------------------------------------------------------------------
 
@@ -77,7 +77,9 @@ class InvokeMixin:
             # tenant ID, or a function without tenant isolation invoked with one. Checked on the version
             # that would run (an alias resolves first), before the State checks (the twin's order).
             return _err(400, "InvalidParameterValueException", TENANT_ID_MISMATCH)
-        refusal = self._invoke_state_refusal(st, version)
+        # Code referenced in the user's bucket that Lambda can no longer read: Inactive until updated
+        # (lambda_code_storage.py).
+        refusal = self.code_storage_invoke_refusal(st, version, req.region) or self._invoke_state_refusal(st, version)
         if refusal is not None:
             return refusal
         key = (req.region, name, version)

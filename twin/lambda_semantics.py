@@ -36,7 +36,11 @@ local AWS twin"):
   /_twin/lambda-behaviour;
 - event source mappings (Create / Get / List / Update / DeleteEventSourceMapping) kept by the twin:
   FunctionArn with the qualifier as given, ListEventSourceMappings filters and pages, the event
-  source checked in moto.
+  source checked in moto;
+- self-managed S3 code storage (S3ObjectStorageMode REFERENCE): versioning, the bucket policy's grant to
+  lambda.amazonaws.com, the object version pinned per $LATEST and published version (Code.ResolvedS3Object),
+  and a function made Inactive once its code can no longer be read (Code.Error); RuntimeVersionConfig per
+  $LATEST and published version.
 
 Every piece of state is keyed by (region, function name), the region being
 the one the request was signed for (its SigV4 credential scope): as in AWS,
@@ -49,13 +53,15 @@ point: lambda_common.py (shared names, FunctionName parsing, responses), lambda_
 kept and the /_twin/lambda knobs), lambda_functions.py (functions, code updates, versions, and the
 helpers the others use), lambda_aliases.py, lambda_invoke.py, lambda_signing.py (code signing),
 lambda_durable.py (durable executions), lambda_logs.py (LoggingConfig and the records Invoke writes),
-lambda_event_sources.py (event source mappings), lambda_control.py (the control API's setters).
+lambda_event_sources.py (event source mappings), lambda_code_storage.py (code referenced in the user's bucket,
+runtime versions), lambda_control.py (the control API's setters).
 """
 
 from __future__ import annotations
 
 from . import s3_semantics, signer_semantics
 from .lambda_aliases import AliasesMixin
+from .lambda_code_storage import CodeStorageMixin
 from .lambda_common import (API, ARN_ELSEWHERE, LATEST, ControlRefusal, Forward, _err, arn_region, control_function,
                             control_region, function_path, model_enum, parse_function_ref)
 from .lambda_control import ControlMixin
@@ -77,7 +83,7 @@ __all__ = ["API", "ARN_ELSEWHERE", "LATEST", "STATE_CONFLICT", "ControlRefusal",
 
 
 class LambdaSemantics(FunctionsMixin, AliasesMixin, InvokeMixin, SigningMixin, DurableMixin, LogsMixin,
-                      EventSourcesMixin, ControlMixin):
+                      EventSourcesMixin, CodeStorageMixin, ControlMixin):
     def __init__(self, state: LambdaState, moto: MotoClient,
                  s3_state: s3_semantics.S3State | None = None,
                  signer_state: signer_semantics.SignerState | None = None) -> None:

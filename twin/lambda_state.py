@@ -1,6 +1,7 @@
 """The Lambda state the twin keeps beside moto's (lambda_semantics.py): per function (keyed by
 (region, name)) its RevisionIds, LastUpdateStatus, State, PackageType, SnapStart versions, images,
-signatures, dead-letter queues, tenancy and durable config, durable executions; per alias its
+signatures, dead-letter queues, tenancy and durable config, durable executions, code kept in the user's bucket
+(S3ObjectStorageMode REFERENCE) and runtime versions; per alias its
 RevisionId and weights; the /_twin/lambda knobs, Invoke scripts and invocation counts; the event source
 mappings."""
 
@@ -44,6 +45,19 @@ class ImageCode:
     @property
     def code_sha256(self) -> str:
         return self.digest.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class ReferencedCode:
+    """Code Lambda reads from the user's bucket (S3ObjectStorageMode REFERENCE; lambda_code_storage.py): the
+    object version $LATEST or a published version was deployed from, pinned."""
+    bucket: str
+    key: str
+    version_id: str
+
+    def resolved(self) -> dict:
+        """GetFunction's Code.ResolvedS3Object (the model's ResolvedS3Object)."""
+        return {"S3Bucket": self.bucket, "S3Key": self.key, "S3ObjectVersion": self.version_id}
 
 
 @dataclass
@@ -106,10 +120,23 @@ class FunctionState:
     # LoggingConfig of $LATEST and of each published version, as given (lambda_logs.logging_config_json
     # fills the defaults; a version absent here has the defaults). moto 5.2.1 knows none of it.
     logging: dict[str, dict | None] = field(default_factory=dict)
+    # Code deployed with S3ObjectStorageMode REFERENCE: the pinned object of $LATEST and of each published version
+    # (absent: Lambda keeps a copy). Lost access, once Lambda has seen it: version → (S3 error code, message).
+    code_storage: dict[str, ReferencedCode] = field(default_factory=dict)
+    code_lost: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # RuntimeVersionConfig set by POST /_twin/runtime-version for $LATEST, frozen into each published version:
+    # version → (runtime it was set for, runtime version ARN). Absent: the twin's default ARN for the runtime.
+    runtime_versions: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def freeze_dead_letter(self, version: str) -> None:
-        """A version just published keeps $LATEST's dead-letter queue, tenancy, durable config and
-        logging config (an existing one keeps its own)."""
+        """A version just published keeps $LATEST's dead-letter queue, tenancy, durable config,
+        logging config, code storage and runtime version (an existing one keeps its own)."""
+        if version != LATEST and LATEST in self.code_storage:
+            self.code_storage.setdefault(version, self.code_storage[LATEST])
+            if LATEST in self.code_lost:
+                self.code_lost.setdefault(version, self.code_lost[LATEST])
+        if version != LATEST and LATEST in self.runtime_versions:
+            self.runtime_versions.setdefault(version, self.runtime_versions[LATEST])
         if version != LATEST and version not in self.dead_letters:
             self.dead_letters[version] = self.dead_letters.get(LATEST)
         if version != LATEST and version not in self.tenancy:

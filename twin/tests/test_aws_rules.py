@@ -1270,7 +1270,7 @@ def test_durable_executions_are_listed_per_version(twin):
         (404, "ResourceNotFoundException")
     assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Qualifier="nope"))[:2] == \
         (404, "ResourceNotFoundException")
-    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Statuses=["PAUSED"]))[:2] == \
+    assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", Statuses=["SLEEPING"]))[:2] == \
         (400, "ValidationException")
     assert refused(lambda: lam.list_durable_executions_by_function(FunctionName="fn", MaxItems=1001))[:2] == \
         (400, "ValidationException")
@@ -1282,7 +1282,7 @@ def test_durable_executions_are_listed_per_version(twin):
     assert control_refusal(twin, "/_twin/durable-executions", {"function": "ghost", "version": "1", "running": 1})[0] == 404
     for bad in ({"function": "fn", "version": "3"}, {"function": "fn", "version": "3", "running": -1},
                 {"function": "fn", "version": "live", "running": 1}, {"function": "fn", "running": 1},
-                {"function": "fn", "version": "3", "running": 1, "status": "PAUSED"},
+                {"function": "fn", "version": "3", "running": 1, "status": "SLEEPING"},
                 {"function": "fn", "version": "3", "running": 1, "name": "x"}):
         assert control_refusal(twin, "/_twin/durable-executions", bad)[0] == 400
 
