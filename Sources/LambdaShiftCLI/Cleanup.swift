@@ -13,8 +13,8 @@ extension LambdaShift {
                 "Remove a branch's preview alias (or every preview older than --older-than) and the versions no alias uses; with --artifacts, the uploaded packages no version needs.",
             discussion: """
                 Only aliases shaped like previews (preview-* by default, or --preview-alias's fixed prefix) are removed; \
-                versions an alias serves, the newest --keep-versions (default 3) and every version an alias's deploy \
-                history records as good stay, and so does any version an event source mapping, provisioned \
+                versions an alias serves, the newest --keep-versions (default 3) and each alias's rollback target (the \
+                newest good version its history records) stay, and so does any version an event source mapping, provisioned \
                 concurrency or a running durable execution uses. Cleaning twice is no error.
                 With --artifacts it removes no alias or version: it deletes the package object versions (and \
                 their sidecars) under the key prefix that no remaining version references or runs, older than \

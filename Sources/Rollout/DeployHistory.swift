@@ -151,6 +151,12 @@ package struct DeployHistory: Sendable, Equatable {
         good.first { $0 != current && !failed.contains($0) && !rolledBack.contains($0) }
     }
 
+    /// `lastGood` among the versions still published: what `rollback` returns to when newer
+    /// good versions were deleted (by hand, or by another tool).
+    package func lastGood(excluding current: String, published: Set<String>) -> String? {
+        good.first { $0 != current && !failed.contains($0) && !rolledBack.contains($0) && published.contains($0) }
+    }
+
     /// The description to write: the text kept whole (up to `textLimit`; longer text, which
     /// commands refuse before any change, is shortened), then the record of the newest ten good
     /// and ten failed versions, fewer when they must make room, within Lambda's limit.

@@ -23,12 +23,17 @@ package struct VersionsInUse: Sendable {
         _ function: String, lambda: any FunctionAPI, aliases: [AliasConfiguration], candidates: [String]
     ) async throws -> VersionsInUse {
         var used = VersionsInUse()
+        // The rollback target is the newest good version still published (as `rollback` picks
+        // it): a newer good one deleted by hand must not leave the real target unprotected.
+        let published = Set(try await lambda.listVersionsByFunction(function).map(\.version))
         for alias in aliases {
             used.keep(alias.functionVersion, "alias \(alias.name) routes to it")
             for version in alias.additionalVersionWeights.keys {
                 used.keep(version, "alias \(alias.name) routes to it")
             }
-            if let target = DeployHistory(description: alias.description).lastGood(excluding: alias.functionVersion) {
+            if let target = DeployHistory(description: alias.description).lastGood(
+                excluding: alias.functionVersion, published: published)
+            {
                 used.keep(target, "alias \(alias.name)'s rollback target, its last good version")
             }
         }

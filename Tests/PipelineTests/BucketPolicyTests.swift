@@ -15,35 +15,34 @@ struct BucketPolicyTests {
             bucket: "artifacts", prefix: prefix, exact: exact, account: "123456789012", functionArn: arn)
     }
 
-    @Test("the statement lambda-shift proposes is itself a grant, and only for its account")
+    @Test("the statement lambda-shift proposes is itself a grant, and only for its function")
     func proposedStatementGrants() {
-        let add = BucketPolicy.statementToAdd(
-            bucket: "artifacts", prefix: "lambda-shift/acme/orders/", account: "123456789012")
+        let add = BucketPolicy.statementToAdd(bucket: "artifacts", prefix: "lambda-shift/acme/orders/", functionArn: arn)
         #expect(verdict("[" + add + "]") == .granted(statement: "LambdaReadsReferencedCode"))
         let other = BucketPolicy(#"{"Statement":["# + add + "]}")?.lambdaRead(
-            bucket: "artifacts", prefix: "lambda-shift/acme/orders/", account: "999999999999", functionArn: arn)
+            bucket: "artifacts", prefix: "lambda-shift/acme/orders/", account: "123456789012",
+            functionArn: arn + "-other")
         #expect(other == .notGranted)
         #expect(add.contains(#""Resource":"arn:aws:s3:::artifacts/lambda-shift/acme/orders/*""#))
     }
 
-    @Test("an Allow must cover every key under the prefix, with s3:GetObjectVersion")
+    @Test("an Allow must cover every key under the prefix, with s3:GetObject and s3:GetObjectVersion")
     func allowCoverage() {
         func allow(_ action: String, _ resource: String) -> String {
             #"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"# + action
                 + #","Resource":""# + resource + #""}"#
         }
-        #expect(
-            verdict(allow(#""s3:GetObjectVersion""#, "arn:aws:s3:::artifacts/*")) == .granted(statement: "statement 1"))
+        let both = #"["s3:GetObject","s3:GetObjectVersion"]"#
+        #expect(verdict(allow(both, "arn:aws:s3:::artifacts/*")) == .granted(statement: "statement 1"))
         #expect(verdict(allow(#""s3:*""#, "arn:aws:s3:::artifacts/lambda-shift/*")) != .notGranted)
         #expect(verdict(allow(#""s3:Get*""#, "arn:aws:s3:::art?facts/lambda-shift/*/orders/*")) != .notGranted)
-        // GetObject alone cannot read a given version.
+        // Either alone is not what Lambda needs: the DG's setup grants both.
         #expect(verdict(allow(#""s3:GetObject""#, "arn:aws:s3:::artifacts/*")) == .notGranted)
+        #expect(verdict(allow(#""s3:GetObjectVersion""#, "arn:aws:s3:::artifacts/*")) == .notGranted)
         // Another prefix, another bucket, or the prefix itself with no wildcard cover nothing here.
-        #expect(verdict(allow(#""s3:GetObjectVersion""#, "arn:aws:s3:::artifacts/other/*")) == .notGranted)
-        #expect(verdict(allow(#""s3:GetObjectVersion""#, "arn:aws:s3:::artifacts2/*")) == .notGranted)
-        #expect(
-            verdict(allow(#""s3:GetObjectVersion""#, "arn:aws:s3:::artifacts/lambda-shift/acme/orders/")) == .notGranted
-        )
+        #expect(verdict(allow(both, "arn:aws:s3:::artifacts/other/*")) == .notGranted)
+        #expect(verdict(allow(both, "arn:aws:s3:::artifacts2/*")) == .notGranted)
+        #expect(verdict(allow(both, "arn:aws:s3:::artifacts/lambda-shift/acme/orders/")) == .notGranted)
         // Another principal grants Lambda nothing; "*" grants everyone.
         #expect(
             verdict(#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"s3:*","Resource":"*"}"#)
@@ -51,9 +50,7 @@ struct BucketPolicyTests {
         #expect(verdict(#"{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}"#) != .notGranted)
         // An exact key (an artifact promoted) needs a resource that matches it.
         #expect(
-            verdict(
-                allow(#""s3:GetObjectVersion""#, "arn:aws:s3:::artifacts/builds/a.zip"), prefix: "builds/a.zip",
-                exact: true)
+            verdict(allow(both, "arn:aws:s3:::artifacts/builds/a.zip"), prefix: "builds/a.zip", exact: true)
                 == .granted(statement: "statement 1"))
     }
 
@@ -71,12 +68,12 @@ struct BucketPolicyTests {
                     + #",{"Effect":"Deny","Principal":"*","Action":"s3:GetObjectVersion","Resource":"arn:aws:s3:::artifacts/elsewhere/*"}]"#
             ) == .granted(statement: "statement 1"))
         let scoped =
-            #"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"s3:GetObjectVersion","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:123456789012:function:ord*"}}}"#
+            #"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"s3:GetObject*","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:123456789012:function:ord*"}}}"#
         #expect(verdict(scoped) == .granted(statement: "statement 1"))
         let otherFunction = scoped.replacing("ord*", with: "billing")
         #expect(verdict(otherFunction) == .notGranted)
         let unknown =
-            #"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"s3:GetObjectVersion","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}"#
+            #"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}"#
         guard case .undecided = verdict(unknown) else {
             Issue.record("a condition on aws:SourceIp cannot be judged here, so the verdict is undecided")
             return

@@ -2,9 +2,10 @@ import LambdaShiftCore
 
 /// Whether a bucket policy lets Lambda read the object versions a reference-mode function
 /// names: code kept by reference is read by the service principal `lambda.amazonaws.com` at
-/// every cold start, so the bucket policy must allow it `s3:GetObjectVersion` (reading a given
-/// version needs it, not only `s3:GetObject`) on every key under the prefix, and no Deny may
-/// take it away. The evaluation follows IAM's: an explicit Deny wins, then an Allow.
+/// every cold start, so the bucket policy must allow it `s3:GetObject` and `s3:GetObjectVersion`
+/// on every key under the prefix (the Lambda DG's setup step), and no Deny may take either
+/// away. The evaluation follows IAM's: an explicit Deny wins, then an Allow.
+/// https://docs.aws.amazon.com/lambda/latest/dg/configuration-self-managed-storage.html
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 /// https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
 ///
@@ -68,7 +69,7 @@ package struct BucketPolicy: Sendable, Equatable {
                 case .mismatch: continue
                 }
             } else if effect == "Allow" {
-                guard Self.actions(statement, all: ["s3:GetObjectVersion"]),
+                guard Self.actions(statement, all: Self.needed),
                     Self.values(statement["Resource"]).contains(where: grants)
                 else { continue }
                 switch conditions {
@@ -82,14 +83,17 @@ package struct BucketPolicy: Sendable, Equatable {
         return granted.map { .granted(statement: $0) } ?? .notGranted
     }
 
-    /// The statement to add to the bucket policy, as one line of JSON.
-    package static func statementToAdd(bucket: String, prefix: String, exact: Bool = false, account: String) -> String {
+    /// The statement to add to the bucket policy, as one line of JSON: the DG's, over the key
+    /// prefix (every later deploy's package too), held to the function by `aws:SourceArn`.
+    package static func statementToAdd(bucket: String, prefix: String, exact: Bool = false, functionArn: String)
+        -> String
+    {
         JSONValue.object([
             "Sid": "LambdaReadsReferencedCode", "Effect": "Allow",
             "Principal": .object(["Service": "lambda.amazonaws.com"]),
             "Action": .array(needed.reversed().map { .string($0) }),
             "Resource": .string("arn:aws:s3:::\(bucket)/\(prefix)\(exact ? "" : "*")"),
-            "Condition": .object(["StringEquals": .object(["aws:SourceAccount": .string(account)])]),
+            "Condition": .object(["ArnLike": .object(["aws:SourceArn": .string(functionArn)])]),
         ]).rendered()
     }
 

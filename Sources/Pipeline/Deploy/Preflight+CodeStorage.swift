@@ -39,14 +39,16 @@ extension Preflight {
                 "Bucket \(bucket) does not keep versions (versioning is \(versioning?.lowercased() ?? "off")), and code kept by reference is read at a pinned object version at every cold start: enable versioning on \(bucket), or deploy with --code-storage copy.",
                 isConfiguration: true)
         }
+        // The DG allows a bucket in another region for referenced code (unlike copied code), but
+        // then every cold start reads across regions and depends on that region: said.
         let region = try await buckets.bucketRegion(bucket)
-        guard region == deps.region else {
-            throw AWSClientError(
-                .invalidSetting,
-                "Bucket \(bucket) is in \(region), but \(plan.function) is in \(deps.region), and Lambda references code only from a bucket in the function's region: use a bucket in \(deps.region), or deploy with --code-storage copy.",
-                isConfiguration: true)
+        if region != deps.region {
+            report.warning(
+                "Bucket \(bucket) is in \(region), not \(deps.region) where \(plan.function) runs: Lambda allows referenced code there, but every cold start then reads the package across regions (slower, billed as inter-region transfer) and fails while \(region)'s S3 does; a bucket in \(deps.region) avoids both."
+            )
         }
-        let add = BucketPolicy.statementToAdd(bucket: bucket, prefix: prefix, exact: exact, account: account)
+        let add = BucketPolicy.statementToAdd(
+            bucket: bucket, prefix: prefix, exact: exact, functionArn: function.functionArn)
         let text: String?
         do {
             text = try await buckets.bucketPolicy(bucket)

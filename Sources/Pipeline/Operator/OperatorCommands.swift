@@ -147,12 +147,17 @@ package struct OperatorCommands: Sendable {
         if !result.kept.isEmpty {
             sentence += " Kept version(s) \(VersionsInUse.describe(result.kept))."
         }
+        if !result.keptAliases.isEmpty {
+            sentence += " Kept preview alias(es) \(VersionsInUse.describe(result.keptAliases))."
+        }
         return CommandResult(
             command: "cleanup", outcome: removed.isEmpty ? .nothingToDo : .cleaned, lines: [sentence],
             members: [
                 "function": .string(function), "aliases": .array(removed.map { .string($0) }),
                 "versions": .array(result.deletedVersions.map { .string($0) }),
                 "kept-running": .array(result.keptRunning.map { .string($0) }),
+                "kept-aliases": .array(
+                    result.keptAliases.map { .object(["alias": .string($0.version), "why": .string($0.why)]) }),
                 "kept": .array(
                     result.kept.map { .object(["version": .string($0.version), "why": .string($0.why)]) }),
             ], sentence: sentence)

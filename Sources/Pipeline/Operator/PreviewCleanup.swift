@@ -6,9 +6,9 @@ import FoundationEssentials
 import LambdaShiftCore
 
 /// `cleanup`: removes preview aliases (one by name or branch, or every one older than a
-/// duration) and then the versions no remaining alias uses, keeping the newest few and every
-/// version an alias's deploy history records as good (what `rollback` may return to). It never
-/// touches an alias that is not shaped like a preview, and cleaning twice is no error.
+/// duration) and then the versions nothing uses (`VersionsInUse`), keeping the newest few. It
+/// never touches an alias that is not shaped like a preview, nor a preview alias an event source
+/// mapping or provisioned concurrency still uses; cleaning twice is no error.
 package struct PreviewCleanup: Sendable {
     package enum Selector: Sendable, Equatable {
         case alias(String)
@@ -20,6 +20,8 @@ package struct PreviewCleanup: Sendable {
         package var deletedVersions: [String] = []
         /// Versions beyond the newest N that something still uses, kept, with why.
         package var kept: [KeptVersion] = []
+        /// Preview aliases left because something still invokes through them, with why.
+        package var keptAliases: [KeptVersion] = []
         /// Those durable executions still run on.
         package var keptRunning: [String] { kept.filter { $0.why.contains("durable executions") }.map(\.version) }
     }
@@ -72,6 +74,18 @@ package struct PreviewCleanup: Sendable {
             }
         }
         var result = Result()
+        // Deleting an alias an event source mapping names stops its events (the mapping then
+        // invokes nothing); one with provisioned concurrency loses it: both are left, and said.
+        let mapped = Set(try await functions.eventSourceMappingQualifiers(function))
+        let warm = Set(try await functions.provisionedConcurrencyQualifiers(function))
+        for alias in doomed where mapped.contains(alias.name) || warm.contains(alias.name) {
+            result.keptAliases.append(
+                KeptVersion(
+                    version: alias.name,
+                    why: mapped.contains(alias.name)
+                        ? "an event source mapping invokes it" : "provisioned concurrency covers it"))
+        }
+        doomed.removeAll { mapped.contains($0.name) || warm.contains($0.name) }
         for alias in doomed {
             try await functions.deleteFunctionURL(function, qualifier: alias.name)
             try await functions.deleteAlias(function, alias: alias.name)
