@@ -16,6 +16,28 @@ resource "aws_s3_bucket_versioning" "artifacts" {
   }
 }
 
+# With `--code-storage reference` (code-storage: reference), Lambda reads each version's package
+# from this bucket at every cold start instead of keeping a copy: the Lambda DG's bucket policy,
+# held to these functions by aws:SourceArn. lambda-shift refuses a reference deploy (exit 2) until
+# the policy lets Lambda read the prefix, and `doctor` fails a lifecycle rule that would delete a
+# noncurrent version a function still references: give such rules a prefix outside this one.
+# The deploying role then also needs s3:GetBucketVersioning, s3:GetBucketLocation and
+# s3:GetBucketPolicy on the bucket (`iam-policy --code-storage reference` adds them).
+resource "aws_s3_bucket_policy" "lambda_reads_referenced_code" {
+  bucket = aws_s3_bucket.artifacts.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "LambdaReadsReferencedCode"
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = ["s3:GetObject", "s3:GetObjectVersion"]
+      Resource  = "${aws_s3_bucket.artifacts.arn}/octo/app/*"
+      Condition = { ArnLike = { "aws:SourceArn" = [for f in aws_lambda_function.searcher : f.arn] } }
+    }]
+  })
+}
+
 # name-searcher-production, name-searcher-staging, and name-searcher-preview: previews get a
 # function of their own because no policy can hold a role to some aliases of a function (Lambda
 # authorizes CreateAlias, UpdateAlias and DeleteAlias on the function, whatever alias they name),

@@ -5,6 +5,7 @@ environment and every file it writes kept for the secrets scan). Everything is o
 
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -57,9 +58,9 @@ class Twin:
         session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                                         region_name=REGION)
         config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30)
-        self.lambda_, self.cloudwatch, self.s3, self.invoker = (
+        self.lambda_, self.cloudwatch, self.s3, self.invoker, self.sqs = (
             session.client(name, endpoint_url=self.endpoint, config=config)
-            for name in ("lambda", "cloudwatch", "s3", "lambda"))  # invoker: the traffic thread's own
+            for name in ("lambda", "cloudwatch", "s3", "lambda", "sqs"))  # invoker: the traffic thread's own
 
     def stop(self):
         """Stops the twin by its pid (SIGTERM: it exits within about a second)."""
@@ -112,6 +113,90 @@ class Twin:
                 break
         weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
         return Observed(alias["FunctionVersion"], dict(weights), description, history, record, frozenset(versions))
+
+    # What else uses the function's versions (issue 37): event source mappings, provisioned
+    # concurrency, durable executions, a preview alias; and what $LATEST's runtime version is.
+
+    def create_event_source_mapping(self, qualifier: str) -> str:
+        """A new SQS queue's mapping that invokes `FUNCTION:qualifier` (a version or an alias); its
+        UUID. (One queue per mapping: Lambda takes one mapping per queue and function.)"""
+        url = self.sqs.create_queue(QueueName=f"model-queue-{len(self.event_source_qualifiers())}")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return self.lambda_.create_event_source_mapping(EventSourceArn=arn, FunctionName=f"{FUNCTION}:{qualifier}",
+                                                        BatchSize=1)["UUID"]
+
+    def event_source_qualifiers(self) -> list:
+        """The qualifier each event source mapping of the function names (None: unqualified)."""
+        found, marker = [], None
+        while True:
+            paging = {"Marker": marker} if marker else {}
+            page = self.lambda_.list_event_source_mappings(FunctionName=FUNCTION, **paging)
+            for mapping in page["EventSourceMappings"]:
+                parts = mapping["FunctionArn"].split(":")
+                found.append(parts[7] if len(parts) > 7 else None)
+            marker = page.get("NextMarker")
+            if not marker:
+                return found
+
+    def provision(self, qualifier: str):
+        self.lambda_.put_provisioned_concurrency_config(FunctionName=FUNCTION, Qualifier=qualifier,
+                                                        ProvisionedConcurrentExecutions=1)
+
+    def provisioned_qualifiers(self) -> list:
+        configs = self.lambda_.list_provisioned_concurrency_configs(FunctionName=FUNCTION)
+        return [c["FunctionArn"].split(":")[7] for c in configs.get("ProvisionedConcurrencyConfigs", [])]
+
+    def make_durable(self):
+        """$LATEST and every version published from now on durable (the twin's shortcut)."""
+        self.control("/_twin/function-kind", {"function": FUNCTION, "durable": True})
+
+    def start_durable_executions(self, version: str, status: str = "RUNNING"):
+        self.control("/_twin/durable-executions", {"function": FUNCTION, "version": version, "running": 1,
+                                                    "status": status})
+
+    def create_preview_alias(self, name: str, version: str):
+        self.lambda_.create_alias(FunctionName=FUNCTION, Name=name, FunctionVersion=version)
+
+    def alias_names(self) -> list:
+        return [a["Name"] for a in self.lambda_.list_aliases(FunctionName=FUNCTION)["Aliases"]]
+
+    def set_runtime_version(self, arn):
+        """$LATEST's runtime version from now on (None: the twin's default for the runtime)."""
+        self.control("/_twin/runtime-version", {"function": FUNCTION, "runtimeVersionArn": arn})
+
+    def runtime_version(self, qualifier: str = "$LATEST"):
+        config = self.lambda_.get_function_configuration(FunctionName=FUNCTION, Qualifier=qualifier)
+        return (config.get("RuntimeVersionConfig") or {}).get("RuntimeVersionArn")
+
+    def code_sha256s(self) -> dict:
+        """CodeSha256 of $LATEST and of every published version."""
+        shas, marker = {}, None
+        while True:
+            paging = {"Marker": marker} if marker else {}
+            page = self.lambda_.list_versions_by_function(FunctionName=FUNCTION, **paging)
+            shas.update({v["Version"]: v["CodeSha256"] for v in page["Versions"]})
+            marker = page.get("NextMarker")
+            if not marker:
+                return shas
+
+    def object_versions(self) -> dict:
+        """Every object version of the bucket (delete markers left out): {(key, version id):
+        {"modified": epoch seconds, "sha": base64 SHA-256 of its bytes}}."""
+        found, paging = {}, {}
+        while True:
+            page = self.s3.list_object_versions(Bucket=BUCKET, **paging)
+            for entry in page.get("Versions", []):
+                found[(entry["Key"], entry["VersionId"])] = {"modified": entry["LastModified"].timestamp()}
+            if not page.get("IsTruncated"):
+                break
+            paging = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+        for (key, version_id), entry in found.items():
+            body = self.s3.get_object(Bucket=BUCKET, Key=key, VersionId=version_id)["Body"].read()
+            entry["sha"] = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        return found
+
+    def put_object(self, key: str, body: bytes) -> tuple:
+        return key, self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["VersionId"]
 
     def set_alarm(self, state: str):
         """SetAlarmState; returns the epoch milliseconds of the StateUpdate the twin recorded

@@ -267,3 +267,175 @@ def check_log_verdicts(run: Run, verdicts: dict) -> list:
     last = {m.get("metric"): m.get("verdict") for m in (steps[-1].get("metrics") or [] if steps else [])}
     return [f"log-analysis: {metric} {last.get(metric, 'not judged')} in the last step, expected {verdict} "
             f"(last step: {last})" for metric, verdict in verdicts.items() if last.get(metric) != verdict]
+
+
+# 9. Versions in use survive (issue 37): `cleanup` and `--keep-versions` never delete a version an
+#    alias routes to, the alias's rollback target, one an event source mapping names, one provisioned
+#    concurrency covers, or one a durable execution still runs on (`in_use`: {version: [why]},
+#    taken before the run); they delete nothing among the newest N; a cleanup's document lists the
+#    versions it deleted, exactly.
+def check_versions_kept(in_use: dict, versions_after: frozenset) -> list:
+    return [f"version {v} was deleted, though {' and '.join(why)}" for v, why in sorted(in_use.items())
+            if v not in versions_after]
+
+
+def check_pruned_within(versions_before: frozenset, versions_after: frozenset, keep: int) -> list:
+    newest = sorted(versions_before, key=int)[-keep:] if keep > 0 else []
+    return [f"version {v} was deleted, one of the newest {keep}" for v in newest if v not in versions_after]
+
+
+def check_cleanup_versions(run: Run, versions_before: frozenset, versions_after: frozenset) -> list:
+    document = run.document or {}
+    gone = sorted(versions_before - versions_after, key=int)
+    said = sorted(document.get("versions") or [], key=lambda v: int(v) if v.isdigit() else -1)
+    return [] if said == gone else [f"the document says versions {said} were deleted; gone are {gone}"]
+
+
+# 10. Every version a cleanup's document keeps, with why, is kept for a reason true of the world
+#     after the run. `world`: {"aliases": {name: (primary, weights, History)}, "versions": published,
+#     "mappings": [qualifier], "provisioned": [qualifier], "running": {version}}.
+_ROUTES = re.compile(r"^alias (\S+) routes to it$")
+_TARGET = re.compile(r"^alias (\S+)'s rollback target, its last good version$")
+
+
+def _reaches(world: dict, qualifier, version: str) -> bool:
+    """A mapping's or a configuration's qualifier (a version, or an alias) reaches `version`."""
+    if qualifier == version:
+        return True
+    primary, weights, _ = world["aliases"].get(qualifier, (None, {}, None))
+    return version == primary or version in weights
+
+
+def check_kept_reasons(run: Run, world: dict) -> list:
+    document = run.document or {}
+    problems = []
+    for entry in document.get("kept") or []:
+        version, why = entry.get("version"), entry.get("why") or ""
+        if version not in world["versions"]:
+            problems.append(f"the document keeps version {version} ({why}), but it is gone")
+            continue
+        for reason in why.split("; "):
+            routes, target = _ROUTES.match(reason), _TARGET.match(reason)
+            if routes:
+                true = _reaches(world, routes[1], version) and routes[1] in world["aliases"]
+            elif target:
+                primary, _, history = world["aliases"].get(target[1], (None, {}, History()))
+                true = history is not None and history.last_good(primary, world["versions"]) == version
+            elif reason == "an event source mapping invokes it":
+                true = any(_reaches(world, q, version) for q in world["mappings"])
+            elif reason == "provisioned concurrency covers it":
+                true = any(_reaches(world, q, version) for q in world["provisioned"])
+            elif reason == "durable executions still run on it":
+                true = version in world["running"]
+            else:
+                problems.append(f"version {version} kept for a reason the model does not know: {reason!r}")
+                continue
+            if not true:
+                problems.append(f"version {version} kept because {reason!r}, which is not so")
+    for version in document.get("kept-running") or []:
+        if version not in world["running"]:
+            problems.append(f"kept-running lists version {version}, on which no durable execution runs")
+    return problems
+
+
+# 11. `cleanup --artifacts` (issue 37). `before`/`after`: the bucket's object versions
+#     {(key, version id): {"modified", "sha"}}; `needed`: the CodeSha256 of every version (and
+#     $LATEST) after the run; `foreign`: the object versions the model put under the prefix without
+#     sidecars; `started`: epoch seconds when the run began; `older_than`: its --older-than in
+#     seconds (None: the default hour). A dry run deletes nothing; nothing outside the prefix, nothing
+#     foreign and nothing a version runs is deleted; what the document says was deleted is gone (or,
+#     in a dry run, there) and nothing else went; a kept entry's why is true; a package still there
+#     keeps both sidecars; `foreign` counts the object versions under the prefix that are neither a
+#     package with both sidecars nor such a sidecar.
+SIDECARS = (".sha256", ".base64sha256")
+
+
+def artifact_kinds(objects, prefix: str) -> tuple:
+    """(package keys, sidecar keys, foreign object versions) under `prefix`."""
+    keys = {key for key, _ in objects if key.startswith(prefix)}
+    packages = {k for k in keys if all(k + s in keys for s in SIDECARS)}
+    sidecars = {k for k in keys if any(k.endswith(s) and k[:-len(s)] in keys for s in SIDECARS)}
+    foreign = [(k, v) for k, v in objects if k.startswith(prefix) and k not in packages and k not in sidecars]
+    return packages, sidecars, foreign
+
+
+def check_artifacts(run: Run, before: dict, after: dict, needed: dict, foreign: set, started: float,
+                    older_than) -> list:
+    document = run.document or {}
+    dry = "--dry-run" in run.argv
+    prefix = document.get("prefix")
+    if not isinstance(prefix, str):
+        return [f"the cleanup --artifacts document has no prefix: {document}"]
+    problems = []
+    gone = set(before) - set(after)
+    said = {(e.get("key"), e.get("version-id")) for e in document.get("deleted") or []}
+    if dry and gone:
+        problems.append(f"a dry run deleted {sorted(gone)}")
+    for key, version_id in sorted(gone):
+        where = f"{key} (version {version_id})"
+        if not key.startswith(prefix):
+            problems.append(f"deleted {where}, outside the prefix {prefix!r}")
+        if (key, version_id) in foreign:
+            problems.append(f"deleted {where}, an object lambda-shift did not write")
+        runs = sorted(v for v, sha in needed.items() if sha == before[(key, version_id)]["sha"])
+        if runs:
+            problems.append(f"deleted {where}, the code of version {', '.join(runs)}")
+        if not dry and (key, version_id) not in said:
+            problems.append(f"deleted {where} without saying so")
+    for key, version_id in sorted(said):
+        if (key, version_id) not in before:
+            problems.append(f"the document deletes {key} (version {version_id}), which was not there")
+        elif not dry and (key, version_id) in after:
+            problems.append(f"the document says {key} (version {version_id}) was deleted; it is still there")
+    packages, _, foreign_found = artifact_kinds(before, prefix)
+    if document.get("foreign") != len(foreign_found):
+        problems.append(f"foreign {document.get('foreign')!r}, but {len(foreign_found)} object version(s) under "
+                        f"{prefix!r} have no sidecars beside them")
+    remaining = {key for key, _ in after}
+    for key in sorted(packages & remaining):
+        missing = [key + s for s in SIDECARS if key + s not in remaining]
+        if missing:
+            problems.append(f"package {key} is still there, but its sidecar(s) {missing} were deleted")
+    allowed = 3600 if older_than is None else older_than
+    for entry in document.get("kept") or []:
+        key, version_id, why = entry.get("key"), entry.get("version-id"), entry.get("why") or ""
+        found = before.get((key, version_id))
+        if found is None:
+            problems.append(f"the document keeps {key} (version {version_id}), which was not there")
+            continue
+        if why.startswith("the code of version "):
+            versions = why[len("the code of version "):].split(", ")
+            wrong = [v for v in versions if needed.get(v) != found["sha"]]
+            if wrong:
+                problems.append(f"{key} (version {version_id}) kept as {why!r}, but version(s) {wrong} run other "
+                                f"code (or are gone)")
+        elif why.startswith("referenced by version "):
+            pass  # S3ObjectStorageMode REFERENCE: the model deploys copies only
+        elif why in ("younger than --older-than", "uploaded within the last hour (a deploy may be under way)"):
+            if found["modified"] < started - allowed - 1:
+                problems.append(f"{key} (version {version_id}) kept as {why!r}, but it was uploaded "
+                                f"{started - found['modified']:.0f}s before the run (--older-than {allowed}s)")
+        else:
+            problems.append(f"{key} (version {version_id}) kept for a reason the model does not know: {why!r}")
+    return problems
+
+
+# 12. `--runtime-drift` (issue 37): a gradual deploy that published a version has `runtime-drift`
+#     iff the stable version's and the new one's RuntimeVersionConfig.RuntimeVersionArn differ, and
+#     it names both as they are, with the decision the run was given (warn by default).
+def check_runtime_drift(run: Run, stable: str, stable_arn, new_arn) -> list:
+    document = run.document or {}
+    new = document.get("published-version")
+    drift = document.get("runtime-drift")
+    if not new:
+        return [] if drift is None else [f"runtime-drift {drift} from a deploy that published no version"]
+    differ = stable_arn is not None and new_arn is not None and stable_arn != new_arn
+    if not differ:
+        return [] if drift is None else [
+            f"runtime-drift {drift}, but versions {stable} and {new} both run {stable_arn}"]
+    if drift is None:
+        return [f"no runtime-drift, but version {new} runs {new_arn} and the stable version {stable} {stable_arn}"]
+    flag = run.argv[run.argv.index("--runtime-drift") + 1] if "--runtime-drift" in run.argv else "warn"
+    want = {"stable-version": stable, "stable-runtime-version": stable_arn, "version": new,
+            "runtime-version": new_arn, "decision": flag}
+    return [] if drift == want else [f"runtime-drift {drift}, expected {want}"]

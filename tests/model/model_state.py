@@ -84,10 +84,13 @@ KNOWN_BUGS = {
     "S4": "a deploy that completed over a detached record a hand move left kept it: status still showed the "
           "rollout, and the next advance exited 1 saying someone moved the alias by hand to the deploy's own "
           "version",
+    "S5": "cleanup and --keep-versions deleted the alias's rollback target (the last good version still "
+          "published) when a newer good version had been deleted by hand: VersionsInUse protects "
+          "DeployHistory.lastGood, which does not skip deleted versions",
     # A gap of the twin, not of lambda-shift: moto 5.2.1 numbers a new version len(versions) + 1.
     "T1": "the twin's PublishVersion reuses a version number after a version was deleted (Lambda never does)",
 }
-PENDING_FIXES = frozenset()
+PENDING_FIXES: frozenset[str] = frozenset()
 
 KEEP = 10  # DeployHistory.keep: versions kept per list when the description is written
 
@@ -182,6 +185,14 @@ class Model:
     # Which build each version holds: the build directory's counter (-1: the seeded code).
     code_of: dict = field(default_factory=lambda: {"1": -1})
     source: int = 0  # the counter the build directory holds now
+    # What else uses versions (issue 37): the qualifiers event source mappings name (versions, or
+    # the alias), the versions provisioned concurrency covers, whether the function is durable
+    # (versions published since are), and the versions durable executions still run on.
+    mappings: frozenset = frozenset()
+    provisioned: frozenset = frozenset()
+    durable: bool = False
+    durable_versions: frozenset = frozenset()
+    running: frozenset = frozenset()
 
     def evolve(self, **changes) -> "Model":
         return replace(self, **changes)
@@ -208,13 +219,20 @@ class Model:
         """A deploy published the next version, holding the build directory's code."""
         version = str(self.next_version)
         return self.evolve(versions=self.versions | {version}, next_version=self.next_version + 1,
-                           code_of={**self.code_of, version: self.source})
+                           code_of={**self.code_of, version: self.source},
+                           durable_versions=self.durable_versions | ({version} if self.durable else set()))
 
     def alarm_set(self, state: str, at_ms: Optional[int]) -> "Model":
         if state == self.alarm:
             return self
         fired = self.alarm_fired + ((at_ms,) if state == "ALARM" else ())
         return self.evolve(alarm=state, alarm_fired=fired)
+
+    def good_deleted(self) -> bool:
+        """A version the history records good (not failed or rolled back since) was deleted: then the
+        binary's rollback target in VersionsInUse is not rollback's (S5)."""
+        return any(v not in self.versions for v in self.history.good
+                   if v not in self.history.failed and v not in self.history.rolled_back)
 
     def deleted_any(self) -> bool:
         """A published version was deleted by hand."""
@@ -262,7 +280,17 @@ def deploy_refusal(model: Model, kind: str) -> Optional[Expect]:
     return None
 
 
-def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "pass") -> Expect:
+def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "pass", drift_fails: bool = False,
+                   keep: Optional[int] = None) -> Expect:
+    """A deploy (predict_deploy_alone), then `--keep-versions keep`'s pruning when it deployed."""
+    expect = predict_deploy_alone(model, kind, check, event, drift_fails)
+    if keep is None or expect.outcome != "deployed":
+        return expect
+    return replace(expect, after=expect.after.evolve(versions=expect.after.versions - pruned(expect.after, keep)))
+
+
+def predict_deploy_alone(model: Model, kind: str, check: str = "none", event: str = "pass",
+                         drift_fails: bool = False) -> Expect:
     """A deploy. check: none | smoke_pass | smoke_fail | pre_false | post_true | post_false (hooks
     and smoke test); event (gradual only): pass | fire | flap | hand_back | promote_other | signal |
     rollback_fails, what happens during the bake, or logs_slow | logs_equal | logs_memory |
@@ -278,6 +306,9 @@ def predict_deploy(model: Model, kind: str, check: str = "none", event: str = "p
     # Past the preflight any record is one a hand move ended: a run that writes the history drops
     # it; a cancelled one, someone else's change and a failed restore write nothing.
     failed = after.evolve(history=after.history.failed_(new), record=None)
+    if drift_fails and kind != "staging":
+        return Expect(3, "rolled-back", failed, "--runtime-drift fail and the new version runs another runtime "
+                                                "version than the stable one: no traffic moved, recorded failed")
     if check in ("smoke_fail", "pre_false"):
         return Expect(3, "rolled-back", failed, "a check before traffic failed: no traffic moved, the version "
                                                 "recorded failed")
@@ -392,6 +423,57 @@ def predict_rollback(model: Model, to_version: Optional[str] = None) -> Expect:
         history = history.pinned(destination)
     return Expect(0, "rolled-back", model.whole(destination, history, record=None),
                   f"{why}: version {destination}; the versions left recorded rolled back")
+
+
+# --- versions in use, cleanup, --keep-versions (issue 37) ---------------------------------------------
+
+ROUTES, TARGET = "alias routes to it", "the alias's rollback target"
+MAPPING, PROVISIONED, DURABLE = "an event source mapping invokes it", "provisioned concurrency covers it", \
+    "durable executions still run on it"
+PREVIEW_BRANCH, PREVIEW_ALIAS = "model", "preview-model"  # cleanup --branch model removes preview-model
+
+
+def in_use(model: Model) -> dict:
+    """{version: [why]} of every published version something still uses (docs/DEPLOY.md
+    "Housekeeping"; `cleanup --help`): the alias routes to it (either weight), it is the alias's
+    rollback target (what `rollback` returns to: the last good version still published other than the
+    one it serves), an event source mapping names it, provisioned concurrency covers it, a durable
+    execution still runs on it. Nothing here may be deleted by `cleanup` or `--keep-versions`."""
+    reasons = {}
+
+    def keep(version, why):
+        if version in model.versions:
+            reasons.setdefault(version, []).append(why)
+    for version in (model.primary, *model.weights):
+        keep(version, ROUTES)
+    target = model.history.last_good(excluding=model.primary, published=model.versions)
+    if target is not None:
+        keep(target, TARGET)
+    for qualifier in model.mappings:
+        for version in ((model.primary, *model.weights) if qualifier == ALIAS else (qualifier,)):
+            keep(version, MAPPING)
+    for version in model.provisioned:
+        keep(version, PROVISIONED)
+    for version in model.running:
+        keep(version, DURABLE)
+    return reasons
+
+
+def pruned(model: Model, keep: int) -> frozenset:
+    """The versions `--keep-versions keep` (or cleanup) deletes: beyond the newest `keep`, unused."""
+    numbers = sorted(model.versions, key=int)
+    older = numbers[:max(0, len(numbers) - keep)]
+    return frozenset(v for v in older if v not in in_use(model))
+
+
+def predict_cleanup(model: Model, keep: int, preview: Optional[str]) -> Expect:
+    """`cleanup --branch model --keep-versions keep`; `preview`: the version the preview alias
+    (made by hand just before) serves, or None when there is none: then nothing to clean, and no
+    version goes (versions are pruned only after an alias was removed)."""
+    if preview is None:
+        return unchanged(model, 0, "nothing-to-do", "no preview alias of the branch")
+    return Expect(0, "cleaned", model.evolve(versions=model.versions - pruned(model, keep)),
+                  f"the preview alias removed, then every version beyond the newest {keep} nothing uses")
 
 
 def as_dict(model: Model) -> dict:

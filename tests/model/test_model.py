@@ -25,9 +25,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import model_state as ms
 from model_harness import BINARY, FLAVOURS, SECRETS, Runner
-from model_invariants import Observed, Run, check_alias_matches, check_automatic_choice, check_document, \
-    check_exit_and_outcome, check_good_passed_gates, check_hook_environment, check_log_analysis, \
-    check_log_verdicts, check_missing_never_zero, check_no_secrets, check_reported_alias, check_split
+from model_invariants import Observed, Run, artifact_kinds, check_alias_matches, check_artifacts, \
+    check_automatic_choice, check_cleanup_versions, check_document, check_exit_and_outcome, \
+    check_good_passed_gates, check_hook_environment, check_kept_reasons, check_log_analysis, check_log_verdicts, \
+    check_missing_never_zero, check_no_secrets, check_pruned_within, check_reported_alias, check_runtime_drift, \
+    check_split, check_versions_kept
 from model_state import ALIAS, BUCKET, FUNCTION, History, Model, Record, parse_description
 
 MAX_EXAMPLES = int(os.environ.get("MODEL_MAX_EXAMPLES", "16"))
@@ -267,7 +269,18 @@ OPERATIONS = (
     ("advance_other_settings:", 1),
     ("promote:", 1), ("rollback:", 2), ("rollback_to_version:", 2), ("status:", 1), ("missing_target:", 2),
     ("move_alias_by_hand:", 2), ("delete_version_by_hand:", 1), ("set_alarm:ALARM", 1), ("set_alarm:OK", 3),
+    # Issue 37: what else uses versions, cleanup and --keep-versions, cleanup --artifacts, runtime drift.
+    ("deploy_staging:keep", 2), ("cleanup:", 3), ("cleanup:absent", 1),
+    ("attach_mapping:version", 1), ("attach_mapping:alias", 1), ("provision:", 1), ("make_durable:", 1),
+    ("run_durable:RUNNING", 1), ("run_durable:SUCCEEDED", 1),
+    ("cleanup_artifacts:", 2), ("cleanup_artifacts:dry", 1), ("cleanup_artifacts:default_age", 1),
+    ("put_foreign:", 1),
+    ("set_runtime_version:", 2), ("deploy_gradual:drift_warn", 1), ("deploy_gradual:drift_fail", 2),
 )
+# Runtime versions $LATEST may be moved to (None: the twin's default for python3.12).
+RUNTIMES = (None, "arn:aws:lambda:us-east-1::runtime:" + "a1" * 32, "arn:aws:lambda:us-east-1::runtime:" + "b2" * 32)
+# cleanup --artifacts reads the deploys' keys (model/build-N/package.zip) through this template.
+ARTIFACT_KEY, ARTIFACT_PREFIX = "model/{version}/package.zip", "model/"
 GATED = ("deploy_gradual", "deploy_signalled", "deploy_detached")
 MISSING = (("status", "function"), ("status", "alias"), ("promote", "function"), ("promote", "alias"),
            ("rollback", "function"), ("rollback", "alias"), ("advance", "function"), ("advance", "alias"),
@@ -305,6 +318,7 @@ class LambdaShiftMachine(RuleBasedStateMachine):
         self.runner = Runner(self.twin, example, flavour)
         self.source = example / "src"
         self.source.mkdir(parents=True)
+        self.foreign = set()  # object versions put by hand under the artifact prefix
         self.write_build()
         self.counted = False
         note(f"a fresh twin: {FUNCTION} alias {ALIAS} on version 1; commands run as {flavour}")
@@ -318,6 +332,10 @@ class LambdaShiftMachine(RuleBasedStateMachine):
         pick = data.draw(st.integers(min_value=0, max_value=40), label="pick")
         kind, _, variant = op.partition(":")
         self.steps += 1
+        # Provisioned concurrency is the twin's to tell (a deploy moves a served version's along with
+        # the traffic, WarmCapacity): the model takes it before each step.
+        self.model = self.model.evolve(provisioned=frozenset(q for q in self.twin.provisioned_qualifiers()
+                                                             if q.isdigit()))
         getattr(self, "do_" + kind)(variant, pick)
 
     def weight(self, op: str, base: int) -> int:
@@ -340,6 +358,19 @@ class LambdaShiftMachine(RuleBasedStateMachine):
             return base * 3 if model.split else base
         if kind == "move_alias_by_hand":  # most telling while a detached rollout is under way
             return (base * 3 if model.record_live() else base) if len(model.versions) > 1 or model.split else 0
+        if pending("S5") and model.good_deleted() and (
+                (kind == "cleanup" and variant != "absent") or op == "deploy_staging:keep"):
+            return 0  # it would prune the rollback target (S5)
+        if kind == "make_durable":
+            return 0 if model.durable else base
+        if kind == "run_durable":
+            return base * 2 if model.durable_versions else 0
+        if kind == "provision":
+            return base if self.unserved() else 0
+        if kind == "attach_mapping" and len(model.mappings) >= 4:
+            return 0
+        if kind == "deploy_gradual" and variant.startswith("drift") and model.alarm == "ALARM":
+            return 0
         if kind == "delete_version_by_hand":
             # While T1 is open no deploy follows a deletion: the example's second half only.
             late = not pending("T1") or self.steps >= STEPS // 2
@@ -349,6 +380,12 @@ class LambdaShiftMachine(RuleBasedStateMachine):
     # The helpers -------------------------------------------------------------------------------
 
     def deletable(self):
+        """Versions a hand may delete: not served, and nothing else uses them (Lambda refuses to delete
+        a version provisioned concurrency covers; a mapping or execution would be left dangling)."""
+        used = set(self.model.mappings) | self.model.running | set(self.twin.provisioned_qualifiers())
+        return sorted(self.model.versions - {self.model.primary} - set(self.model.weights) - used, key=int)
+
+    def unserved(self):
         return sorted(self.model.versions - {self.model.primary} - set(self.model.weights), key=int)
 
     def write_build(self):
@@ -474,17 +511,40 @@ class LambdaShiftMachine(RuleBasedStateMachine):
 
     def do_deploy_staging(self, check, pick):
         """AllAtOnce to staging, maybe with a smoke test or a hook; `redeploy` ships the build
-        directory as it is (skipped when the alias serves it)."""
+        directory as it is (skipped when the alias serves it); `keep`: with --keep-versions 1-3
+        (pruning after success)."""
+        keep = None
         if check == "redeploy":
             check = "none"
         else:
             self.new_build()
-        expect = ms.predict_deploy(self.model, "staging", check)
+        if check == "keep":
+            check, keep = "none", 1 + pick % 3  # at least 1: --keep-versions 0 is exit 2
+        expect = ms.predict_deploy(self.model, "staging", check, keep=keep)
         files = self.runner.files_dir()
         before, passed = self.twin.observe(), self.model.passed
-        result = self.runner.run(*self.deploy_args(ms.STAGING), *self.check_args(check, expect, files), files=files)
+        extra = ["--keep-versions", str(keep)] if keep is not None else []
+        result = self.runner.run(*self.deploy_args(ms.STAGING), *self.check_args(check, expect, files), *extra,
+                                 files=files)
+        unpruned = ms.predict_deploy(self.model, "staging", check).after
         self.judge(result, expect, before)
+        if keep is not None and expect.outcome == "deployed":
+            # In use once the deploy moved the alias: the model's after-state before any pruning.
+            self.check_versions_in_use(result, unpruned, keep)
         self.judge_snapshot(result, passed)
+
+    def in_use_now(self, model: Model) -> dict:
+        """ms.in_use with the provisioned concurrency the twin holds now (the model only puts it on
+        versions; a deploy moves a served version's along with the traffic: WarmCapacity)."""
+        return ms.in_use(model.evolve(provisioned=frozenset(q for q in self.twin.provisioned_qualifiers()
+                                                            if q.isdigit())))
+
+    def check_versions_in_use(self, run: Run, model: Model, keep: int):
+        """After a cleanup or a --keep-versions deploy: nothing in use, nothing among the newest
+        `keep` was deleted (`model`: the state the run pruned from)."""
+        found = self.twin.observe().versions
+        self.fail_on(check_versions_kept(self.in_use_now(model), found)
+                     + check_pruned_within(model.versions, found, keep), run)
 
     def do_deploy_gradual(self, event, pick):
         """canary:50%:2s to production gated on the alarm; during the bake: nothing, the alarm
@@ -495,12 +555,17 @@ class LambdaShiftMachine(RuleBasedStateMachine):
         if event in ms.LOG_CASES:
             return self.deploy_judged_by_logs(event)
         check = event if event.startswith("post_") else "none"
-        expect = ms.predict_deploy(self.model, "gradual", check, "pass" if check != "none" else event)
+        drift_flag = ["--runtime-drift", event[len("drift_"):]] if event.startswith("drift_") else []
+        # The stable version's runtime version and the one the new version will be published with.
+        stable_arn, latest_arn = self.twin.runtime_version(self.model.primary), self.twin.runtime_version()
+        drift_fails = event == "drift_fail" and stable_arn != latest_arn
+        expect = ms.predict_deploy(self.model, "gradual", check, "pass" if check != "none" or drift_flag else event,
+                                   drift_fails=drift_fails)
         self.settle_alarm_window()
         files = self.runner.files_dir()
         before, passed = self.twin.observe(), self.model.passed
         started = self.runner.start(*self.deploy_args(ms.GRADUAL), *self.check_args(check, expect, files),
-                                    files=files)
+                                    *drift_flag, files=files)
         moves = []
         if expect.exit_code != 2 and event in ("fire", "flap", "hand_back", "promote_other", "rollback_fails") \
                 and self.twin.wait_split(started.process):
@@ -522,8 +587,18 @@ class LambdaShiftMachine(RuleBasedStateMachine):
                 finally:
                     self.twin.refuse_alias_updates(False)
         result = started.finish()
+        self.judge_drift(result, before.primary)
         self.judge(result, self.with_alarm_moves(expect, moves), before)
         self.judge_snapshot(result, passed)
+
+    def judge_drift(self, run: Run, stable: str):
+        """A gradual deploy's runtime-drift against both versions' RuntimeVersionArn as Lambda
+        answers them now (each version keeps the runtime version it was published with)."""
+        new = (run.document or {}).get("published-version")
+        if not new:
+            return self.fail_on(check_runtime_drift(run, stable, None, None), run)
+        self.fail_on(check_runtime_drift(run, stable, self.twin.runtime_version(stable),
+                                         self.twin.runtime_version(new)), run)
 
     def deploy_judged_by_logs(self, name):
         """canary:50%:2s judged from the function's logs (model_state.LOG_CASES): the alias's
@@ -567,7 +642,9 @@ class LambdaShiftMachine(RuleBasedStateMachine):
         self.new_build()
         expect = ms.predict_deploy(self.model, "detached")
         before = self.twin.observe()
-        self.judge(self.runner.run(*self.deploy_args(ms.DETACHED), "--detach"), expect, before)
+        result = self.runner.run(*self.deploy_args(ms.DETACHED), "--detach")
+        self.judge_drift(result, before.primary)
+        self.judge(result, expect, before)
         if event == "fire" and expect.exit_code == 0:
             self.do_set_alarm("ALARM", pick)
 
@@ -642,6 +719,115 @@ class LambdaShiftMachine(RuleBasedStateMachine):
         note(f"DeleteFunction by hand: version {version}")
         self.model = self.model.evolve(versions=self.model.versions - {version})
 
+    # Issue 37: what else uses versions; cleanup; cleanup --artifacts; runtime versions -----------------
+
+    def do_attach_mapping(self, variant, pick):
+        """An SQS event source mapping naming a version (any published one) or the alias."""
+        qualifier = ALIAS if variant == "alias" else sorted(self.model.versions, key=int)[pick % len(
+            self.model.versions)]
+        self.twin.create_event_source_mapping(qualifier)
+        note(f"CreateEventSourceMapping: SQS → {FUNCTION}:{qualifier}")
+        self.model = self.model.evolve(mappings=self.model.mappings | {qualifier})
+
+    def do_provision(self, variant, pick):
+        """Provisioned concurrency on a version the alias does not serve (on a served one, a deploy
+        moves it along with the traffic: another surface)."""
+        choices = [v for v in self.unserved() if v not in self.twin.provisioned_qualifiers()]
+        if not choices:
+            return
+        version = choices[pick % len(choices)]
+        self.twin.provision(version)
+        note(f"PutProvisionedConcurrencyConfig on version {version}")
+
+    def do_make_durable(self, variant, pick):
+        self.twin.make_durable()
+        note("the function made durable: versions published from now on are")
+        self.model = self.model.evolve(durable=True)
+
+    def do_run_durable(self, status, pick):
+        """A durable execution on a durable version: still RUNNING (the version is in use), or one
+        already SUCCEEDED (it uses nothing)."""
+        choices = sorted(self.model.durable_versions & self.model.versions, key=int)
+        if not choices:
+            return
+        version = choices[pick % len(choices)]
+        self.twin.start_durable_executions(version, status)
+        note(f"a durable execution {status} on version {version}")
+        if status == "RUNNING":
+            self.model = self.model.evolve(running=self.model.running | {version})
+
+    def world(self) -> dict:
+        """What check_kept_reasons compares a cleanup's `kept` with."""
+        found = self.twin.observe()
+        return {"aliases": {ALIAS: (found.primary, found.weights, found.history)}, "versions": found.versions,
+                "mappings": self.twin.event_source_qualifiers(), "provisioned": self.twin.provisioned_qualifiers(),
+                "running": set(self.model.running)}
+
+    def do_cleanup(self, variant, pick):
+        """`cleanup --branch model --keep-versions N`: first a preview alias made by hand on any version
+        (`absent`: none, so there is nothing to clean)."""
+        keep = pick % 4
+        preview = None
+        if variant != "absent":
+            preview = sorted(self.model.versions, key=int)[pick // 4 % len(self.model.versions)]
+            self.twin.create_preview_alias(ms.PREVIEW_ALIAS, preview)
+            note(f"CreateAlias by hand: {ms.PREVIEW_ALIAS} → version {preview}")
+        expect = ms.predict_cleanup(self.model, keep, preview)
+        before = self.twin.observe()
+        in_use = self.in_use_now(self.model)
+        result = self.runner.run("cleanup", "--function", FUNCTION, "--branch", ms.PREVIEW_BRANCH,
+                                 "--keep-versions", str(keep))
+        found = self.twin.observe().versions
+        leftover = [a for a in self.twin.alias_names() if a != ALIAS]
+        self.fail_on(check_versions_kept(in_use, found) + check_pruned_within(before.versions, found, keep)
+                     + check_cleanup_versions(result, before.versions, found) + check_kept_reasons(result, self.world())
+                     + ([f"aliases {leftover} remain after cleanup"] if leftover and result.exit_code == 0 else []),
+                     result)
+        self.judge(result, expect, before)
+
+    def do_put_foreign(self, variant, pick):
+        """Objects lambda-shift did not write, under the prefix cleanup --artifacts reads: one without
+        sidecars, or one with only its .sha256 (not both: still not lambda-shift's)."""
+        n = len(self.foreign)
+        if pick % 2:
+            made = [self.twin.put_object(f"{ARTIFACT_PREFIX}foreign/notes-{n}.txt", b"not a package %d" % n)]
+        else:
+            key = f"{ARTIFACT_PREFIX}half/package-{n}.zip"
+            made = [self.twin.put_object(key, b"half %d" % n), self.twin.put_object(key + ".sha256", b"00")]
+        note(f"PutObject by hand: {[k for k, _ in made]}")
+        self.foreign |= set(made)
+
+    def do_cleanup_artifacts(self, variant, pick):
+        """`cleanup --artifacts --older-than 0s` (`dry`: with --dry-run; `default_age`: without
+        --older-than, so every package of this example is within the hour and kept)."""
+        older = [] if variant == "default_age" else ["--older-than", "0s"]
+        dry = ["--dry-run"] if variant == "dry" else []
+        objects = self.twin.object_versions()
+        started = time.time()
+        result = self.runner.run("cleanup", "--function", FUNCTION, "--artifacts", "--bucket", BUCKET, "--key",
+                                 ARTIFACT_KEY, *older, *dry)
+        after = self.twin.object_versions()
+        needed = self.twin.code_sha256s()
+        document = result.document or {}
+        note(f"{self.runner.line(result.argv)} → exit {result.exit_code} {document.get('outcome')}: deleted "
+             f"{len(document.get('deleted') or [])}, kept {len(document.get('kept') or [])}, foreign "
+             f"{document.get('foreign')}")
+        _, _, foreign = artifact_kinds(objects, ARTIFACT_PREFIX)
+        self.fail_on(check_document(result, self.ctx.validator) + check_no_secrets(result, SECRETS)
+                     + ([f"exit {result.exit_code}, expected 0"] if result.exit_code else [])
+                     + ([] if document.get("prefix") == ARTIFACT_PREFIX else
+                        [f"prefix {document.get('prefix')!r}, expected {ARTIFACT_PREFIX!r}"])
+                     + check_artifacts(result, objects, after, needed, self.foreign, started,
+                                       None if variant == "default_age" else 0), result)
+        if variant == "default_age" and document.get("deleted"):
+            self.fail_on([f"without --older-than, deleted {document['deleted']}: every package was uploaded "
+                          "within the hour"], result)
+
+    def do_set_runtime_version(self, variant, pick):
+        arn = RUNTIMES[pick % len(RUNTIMES)]
+        self.twin.set_runtime_version(arn)
+        note(f"$LATEST's runtime version → {arn or 'the default'}")
+
     def do_set_alarm(self, state, pick):
         at = self.twin.set_alarm(state)
         note(f"SetAlarmState {state}")
@@ -659,6 +845,91 @@ def test_random_operator_histories(twin, workdir, validator, tally):
     context = Context(twin, workdir, validator, tally)
     machine = seed(SEED)(lambda: LambdaShiftMachine(context))
     run_state_machine_as_test(machine, settings=SETTINGS)
+
+
+def test_model_in_use_and_pruning_keep_what_anything_uses():
+    model = Model(primary="6", weights={"7": 0.5}, versions=frozenset({"1", "2", "3", "4", "5", "6", "7"}),
+                  history=History(good=("6", "5", "4"), failed=(), rolled_back=("5",)),
+                  mappings=frozenset({"2", ALIAS}), provisioned=frozenset({"3"}), running=frozenset({"1"}))
+    used = ms.in_use(model)
+    assert used == {"6": [ms.ROUTES, ms.MAPPING], "7": [ms.ROUTES, ms.MAPPING], "4": [ms.TARGET],
+                    "2": [ms.MAPPING], "3": [ms.PROVISIONED], "1": [ms.DURABLE]}
+    assert ms.pruned(model, 1) == {"5"}
+    deleted = model.evolve(versions=model.versions - {"4"}, history=History(good=("6", "4", "2")))
+    assert ms.in_use(deleted)["2"] == [ms.TARGET, ms.MAPPING] and deleted.good_deleted()
+    assert ms.predict_cleanup(model, 1, None).after.versions == model.versions
+
+
+def test_check_versions_kept_and_pruned_within_report_a_version_deleted_in_use_or_among_the_newest():
+    assert check_versions_kept({"3": ["an event source mapping invokes it"]}, frozenset({"4"})) == [
+        "version 3 was deleted, though an event source mapping invokes it"]
+    assert not check_versions_kept({"3": ["x"]}, frozenset({"3"}))
+    assert check_pruned_within(frozenset({"1", "2", "3"}), frozenset({"1", "3"}), 2) == [
+        "version 2 was deleted, one of the newest 2"]
+    assert not check_pruned_within(frozenset({"1", "2", "3"}), frozenset({"2", "3"}), 2)
+    said = run(("cleanup",), document='{"versions":["1"]}')
+    assert check_cleanup_versions(said, frozenset({"1", "2", "3"}), frozenset({"3"}))
+    assert not check_cleanup_versions(said, frozenset({"1", "3"}), frozenset({"3"}))
+
+
+def test_check_kept_reasons_reports_a_why_that_is_not_so():
+    world = {"aliases": {ALIAS: ("5", {}, History(good=("5", "3")))}, "versions": frozenset({"2", "3", "5"}),
+             "mappings": ["2"], "provisioned": [], "running": set()}
+
+    def kept(version, why, running=()):
+        return run(("cleanup",), document=json.dumps({"kept": [{"version": version, "why": why}],
+                                                       "kept-running": list(running)}))
+    assert not check_kept_reasons(kept("2", "an event source mapping invokes it"), world)
+    assert not check_kept_reasons(kept("3", f"alias {ALIAS}'s rollback target, its last good version"), world)
+    assert not check_kept_reasons(kept("5", f"alias {ALIAS} routes to it"), world)
+    assert check_kept_reasons(kept("3", "an event source mapping invokes it"), world)
+    assert check_kept_reasons(kept("2", "provisioned concurrency covers it; alias live routes to it"), world)
+    assert check_kept_reasons(kept("2", "durable executions still run on it", ["2"]), world)
+    assert check_kept_reasons(kept("4", "an event source mapping invokes it"), world)  # gone
+    assert check_kept_reasons(kept("2", "it looked useful"), world)
+
+
+def test_check_artifacts_reports_what_a_cleanup_must_not_delete_or_say():
+    package = "model/b/package.zip"
+    before = {(package, "p1"): {"modified": 0, "sha": "S1"}, (package, "p2"): {"modified": 0, "sha": "S2"},
+              (package + ".sha256", "s1"): {"modified": 0, "sha": "x"},
+              (package + ".base64sha256", "b1"): {"modified": 0, "sha": "y"},
+              ("model/notes.txt", "f1"): {"modified": 0, "sha": "z"}, ("other/k", "o1"): {"modified": 0, "sha": "w"}}
+
+    def cleaned(deleted, kept=(), foreign=1, dry=False):
+        document = {"prefix": "model/", "foreign": foreign, "kept": list(kept),
+                    "deleted": [{"key": k, "version-id": v} for k, v in deleted]}
+        return run(("cleanup", "--artifacts") + (("--dry-run",) if dry else ()), document=json.dumps(document))
+    ok = cleaned([(package, "p2")], [{"key": package, "version-id": "p1", "why": "the code of version 3"}])
+    after = {k: v for k, v in before.items() if k != (package, "p2")}
+    assert not check_artifacts(ok, before, after, {"3": "S1"}, {("model/notes.txt", "f1")}, 100, 0)
+    assert check_artifacts(ok, before, after, {"3": "S2"}, set(), 100, 0)  # deleted what version 3 runs
+    assert check_artifacts(cleaned([(package, "p2")], dry=True), before, after, {}, set(), 100, 0)
+    assert check_artifacts(cleaned([]), before, after, {}, set(), 100, 0)  # deleted without saying so
+    assert check_artifacts(cleaned([(package, "p2")], foreign=0), before, after, {}, set(), 100, 0)
+    no_sidecar = {k: v for k, v in after.items() if k[0] != package + ".sha256"}
+    assert check_artifacts(cleaned([(package, "p2"), (package + ".sha256", "s1")]), before, no_sidecar, {},
+                           set(), 100, 0)
+    gone_foreign = {k: v for k, v in after.items() if k[0] != "model/notes.txt"}
+    assert check_artifacts(cleaned([(package, "p2"), ("model/notes.txt", "f1")]), before, gone_foreign, {},
+                           {("model/notes.txt", "f1")}, 100, 0)
+    young = cleaned([(package, "p2")], [{"key": package, "version-id": "p1", "why": "younger than --older-than"}])
+    assert check_artifacts(young, before, after, {}, set(), 100, 0)  # uploaded 100 s before: not younger than 0 s
+
+
+def test_check_runtime_drift_reports_drift_said_or_left_unsaid():
+    a, b = "arn:aws:lambda:us-east-1::runtime:" + "a" * 64, "arn:aws:lambda:us-east-1::runtime:" + "b" * 64
+    drift = {"stable-version": "2", "stable-runtime-version": a, "version": "3", "runtime-version": b,
+             "decision": "warn"}
+    said = run(document=json.dumps({"published-version": "3", "runtime-drift": drift}))
+    assert not check_runtime_drift(said, "2", a, b)
+    assert check_runtime_drift(said, "2", a, a)
+    assert check_runtime_drift(run(document='{"published-version": "3"}'), "2", a, b)
+    assert not check_runtime_drift(run(document='{"published-version": "3"}'), "2", a, a)
+    failing = run(("deploy", "--runtime-drift", "fail"), document=said.stdout)
+    assert check_runtime_drift(failing, "2", a, b) == [f"runtime-drift {drift}, expected {{**drift, 'decision': 'fail'}}"
+                                                       .replace("{**drift, 'decision': 'fail'}",
+                                                                str({**drift, "decision": "fail"}))]
 
 
 def test_check_hook_environment_reports_what_a_hook_should_not_have():

@@ -188,3 +188,30 @@ def test_the_twin_never_reuses_a_version_number(twin, runner, builds):
     numbers = [v["Version"] for v in twin.lambda_.list_versions_by_function(FunctionName=FUNCTION)["Versions"]]
     assert numbers == ["$LATEST", "1", "3", "4", "5"], numbers
     assert twin.lambda_.get_alias(FunctionName=FUNCTION, Name=ALIAS)["FunctionVersion"] == "5"
+
+
+@known_bug("S5")
+@pytest.mark.parametrize("how", ["cleanup", "keep-versions"])
+def test_cleanup_and_keep_versions_keep_the_rollback_target_when_a_newer_good_version_was_deleted(
+        twin, runner, builds, how):
+    """Found by the model test (issue 37): the alias on version 4, its history good=4,3,2, version 3
+    deleted by hand. `rollback` returns to version 2 (the last good version still published,
+    RollbackChoice), but VersionsInUse protects DeployHistory.lastGood(excluding: 4) = 3, the deleted
+    one, so `cleanup --keep-versions 1` (after removing a preview alias) deletes version 2: the alias's
+    rollback target, which docs/DEPLOY.md ("Housekeeping") says is never deleted; `rollback` then has
+    no good version to return to. The same in `deploy --keep-versions 1` (the alias moved to 2 by hand,
+    4 deleted, then version 5 deployed: good=5,4,3,2, target 3, pruned)."""
+    for _ in range(3):
+        assert runner.run(*builds.deploy(ms.STAGING)).exit_code == 0
+    if how == "cleanup":
+        twin.delete_version("3")  # good=4,3,2, the alias on 4: the rollback target is 2
+        twin.create_preview_alias(ms.PREVIEW_ALIAS, "1")
+        run = runner.run("cleanup", "--function", FUNCTION, "--branch", ms.PREVIEW_BRANCH, "--keep-versions", "1")
+        target = "2"
+    else:
+        twin.move_alias("2")  # by hand: good=4,3,2 kept
+        twin.delete_version("4")
+        run = runner.run(*builds.deploy(ms.STAGING, "--keep-versions", "1"))  # version 5, good=5,4,3,2
+        target = "3"
+    assert run.exit_code == 0, run.stdout
+    assert target in twin.observe().versions, f"version {target}, the rollback target, was deleted: {run.stdout}"
