@@ -6,7 +6,7 @@ import PackageDescription
 // main package builds none of it; scripts/fuzz builds it with -sanitize=fuzzer,address.
 let fuzzTargets = [
     "fuzz-yaml", "fuzz-settings", "fuzz-json", "fuzz-xml", "fuzz-strategy", "fuzz-ignore", "fuzz-key-template",
-    "fuzz-deploy-history", "fuzz-dotenv", "fuzz-lambda-report",
+    "fuzz-deploy-history", "fuzz-dotenv", "fuzz-lambda-report", "fuzz-bucket-policy",
 ]
 
 let package = Package(

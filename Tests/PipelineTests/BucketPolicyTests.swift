@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Pipeline
+@testable import AWSServices
 
 /// Whether a bucket policy lets Lambda read referenced code: IAM's evaluation (a Deny wins,
 /// then an Allow) over the statements that name Lambda, with IAM's wildcards.
