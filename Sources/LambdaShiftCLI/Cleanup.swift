@@ -12,13 +12,11 @@ extension LambdaShift {
             abstract:
                 "Remove a branch's preview alias (or every preview older than --older-than) and the versions no alias uses; with --artifacts, the uploaded packages no version needs.",
             discussion: """
-                Only aliases shaped like previews (preview-* by default, or --preview-alias's fixed prefix) are removed; \
-                versions an alias serves, the newest --keep-versions (default 3) and each alias's rollback target (the \
-                newest good version its history records) stay, and so does any version an event source mapping, provisioned \
-                concurrency or a running durable execution uses. Cleaning twice is no error.
-                With --artifacts it removes no alias or version: it deletes the package object versions (and \
-                their sidecars) under the key prefix that no remaining version references or runs, older than \
-                --older-than (default 1h); objects it did not write are left and counted. --dry-run lists them.
+                Only aliases shaped like previews (preview-* by default, or --preview-alias's fixed prefix) are removed. \
+                Kept: versions an alias serves, the newest --keep-versions (default 3), each alias's rollback target, and \
+                any version an event source mapping, provisioned concurrency or a running durable execution uses.
+                --artifacts removes no alias or version: it deletes the packages (and sidecars) under the key prefix \
+                that no version references or runs, older than --older-than (default 1h); others' objects stay.
                 Examples:
                   lambda-shift cleanup --function name-searcher-staging --branch feature/login
                   lambda-shift cleanup --function name-searcher-staging --older-than 14d
@@ -31,11 +29,8 @@ extension LambdaShift {
         @Option(parsing: .unconditional, help: .setting(.keepVersions, for: .cleanup)) var keepVersions: String?
         @Option(help: .setting(.bucket, for: .cleanup)) var bucket: String?
         @Option(help: .setting(.key, for: .cleanup)) var key: String?
-        @Flag(
-            help:
-                "Delete the uploaded packages (and sidecars) under the key prefix that no version needs, instead of aliases and versions."
-        )
-        var artifacts = false
+        @Flag(help: "Delete the uploaded packages no version needs, instead of aliases and versions.") var artifacts =
+            false
         @Flag(help: "With --artifacts: list what would be deleted, delete nothing.") var dryRun = false
         @OptionGroup var aws: AWSOptions
 
@@ -47,15 +42,10 @@ extension LambdaShift {
                 ], with: target.flags, aws.flags)
         }
 
-        func validate() throws {
-            if dryRun && !artifacts { throw ValidationError("--dry-run goes with --artifacts: add --artifacts.") }
-        }
-
         func run() async throws {
             let context = CommandContext.current
-            let operations = try CommandRuns.operations(Self.command, flags, context)
-            try await (artifacts ? operations.cleanupArtifacts(dryRun: dryRun) : operations.cleanup()).write(
-                to: context)
+            try await CommandRuns.operations(Self.command, flags, context).cleanup(artifacts: artifacts, dryRun: dryRun)
+                .write(to: context)
         }
     }
 }

@@ -13,7 +13,7 @@ extension LambdaShift {
                 The policy is computed from the same settings as deploy (flags, LAMBDA_SHIFT_*, .lambda-shift.yml), \
                 and only what they use: --alarm and --alarm-prefix read those alarms, --max-error-rate and the canary \
                 settings add GetMetricData, --smoke-payload InvokeFunction, --keep-versions DeleteFunction on versions, \
-                --signing-profile AWS Signer, --preview what cleanup needs (a preview role's policy: give previews a \
+                --signing-profile AWS Signer, --code-storage reference the bucket's reads, --preview what cleanup needs (a preview role's policy: give previews a \
                 function of their own); --artifact and --image-uri only read. \
                 With no branch or --environment that maps to one environment, it covers every environment of the map. \
                 What it had to assume (account, region, repository) is said on stderr.
@@ -56,11 +56,7 @@ extension LambdaShift {
         @Option(help: "Account of the function and alarms (default: the function ARN's, else *).") var accountId:
             String?
         @Option(help: "json or terraform.") var format: String = "json"
-        @Flag(
-            help:
-                "Add what `cleanup --artifacts` needs: list the bucket's object versions, delete those under the key prefix."
-        )
-        var artifacts = false
+        @Flag(help: "Add what `cleanup --artifacts` needs (list and delete object versions).") var artifacts = false
 
         var flags: SettingFlags {
             SettingFlags([
@@ -70,8 +66,7 @@ extension LambdaShift {
                 .alarmPrefix: alarmPrefix, .maxErrorRate: maxErrorRate, .maxErrorRateIncrease: maxErrorRateIncrease,
                 .maxDurationIncrease: maxDurationIncrease, .maxMemoryUse: maxMemoryUse,
                 .maxInitDurationIncrease: maxInitDurationIncrease, .logGroup: logGroup, .smokePayload: smokePayload,
-                .keepVersions: keepVersions, .codeStorage: codeStorage,
-                .region: region, .config: config,
+                .keepVersions: keepVersions, .codeStorage: codeStorage, .region: region, .config: config,
             ])
         }
 

@@ -136,16 +136,8 @@ package enum LambdaShiftMain {
         let code = LambdaShift.exitCode(for: error)
         let text = LambdaShift.fullMessage(for: error)
         if code == .success {
-            if context.result.json {
-                // No command ran: the program answered, with its version or a help text.
-                let version = arguments.contains("--version") && text == LambdaShift.configuration.version
-                context.result.document([
-                    "command": .string("lambda-shift"), "outcome": .string(version ? "version" : "help"),
-                    "exit-code": .int(0), (version ? "version" : "message"): .string(text),
-                ])  // the program's own answer: no command ran, and no Outcome names it
-            } else if !text.isEmpty {
-                context.result.text(text)
-            }
+            let version = arguments.contains("--version") && text == LambdaShift.configuration.version
+            context.programAnswer(text, isVersion: version)
             return ExitStatus.success
         }
         context.errorOutput(text)

@@ -112,4 +112,17 @@ extension CommandContext {
         if ["deploy", "advance"].contains(command) { document["skipped"] = .bool(false) }
         result.document(document)
     }
+
+    /// No command ran: the program answered with its version or a help text (exit 0). Its
+    /// document is the program's own answer, with no Outcome to name it.
+    package func programAnswer(_ text: String, isVersion: Bool) {
+        if result.json {
+            result.document([
+                "command": .string("lambda-shift"), "outcome": .string(isVersion ? "version" : "help"),
+                "exit-code": .int(0), (isVersion ? "version" : "message"): .string(text),
+            ])
+        } else if !text.isEmpty {
+            result.text(text)
+        }
+    }
 }

@@ -116,6 +116,12 @@ package struct OperatorCommands: Sendable {
             history: choice.history, why: choice.why)
     }
 
+    /// `cleanup`, or with `artifacts` `cleanup --artifacts` (`--dry-run` only with it).
+    package func cleanup(artifacts: Bool, dryRun: Bool) async throws -> CommandResult {
+        guard artifacts || !dryRun else { throw ConfigError("--dry-run goes with --artifacts: add --artifacts.") }
+        return try await artifacts ? cleanupArtifacts(dryRun: dryRun) : cleanup()
+    }
+
     /// Removes a branch's preview alias (or `--alias`, or every preview older than
     /// `--older-than`) and the versions nothing uses any more.
     package func cleanup() async throws -> CommandResult {
