@@ -221,6 +221,9 @@ extension TwinSuite.DeployTests {
                 environment: twin.environment().variables)
         }
         try await twin.clearRequests()
+        let alone = try Shell.lambdaShift(
+            ["cleanup", "--function", f.function, "--dry-run"], environment: twin.environment().variables)
+        #expect(alone.status == 2 && alone.stderr.contains("--dry-run goes with --artifacts"), "\(alone.all)")
         let dry = try cleanup(["--dry-run"])
         #expect(dry.status == 0, "\(dry.all)")
         let planned = try document(dry)

@@ -17,7 +17,8 @@ struct BucketPolicyTests {
 
     @Test("the statement lambda-shift proposes is itself a grant, and only for its function")
     func proposedStatementGrants() {
-        let add = BucketPolicy.statementToAdd(bucket: "artifacts", prefix: "lambda-shift/acme/orders/", functionArn: arn)
+        let add = BucketPolicy.statementToAdd(
+            bucket: "artifacts", prefix: "lambda-shift/acme/orders/", functionArn: arn)
         #expect(verdict("[" + add + "]") == .granted(statement: "LambdaReadsReferencedCode"))
         let other = BucketPolicy(#"{"Statement":["# + add + "]}")?.lambdaRead(
             bucket: "artifacts", prefix: "lambda-shift/acme/orders/", account: "123456789012",

@@ -269,3 +269,39 @@ final class LinesPrinted: Sendable {
     func add(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
 }
+
+@Suite("Code storage and runtime drift settings")
+struct CodeStorageSettingsTests {
+    func plan(_ flags: [String: String]) throws -> DeployPlan? {
+        var given = SettingFlags.deploying(["environment": "staging"].merging(flags) { $1 })
+        if flags["image-uri"] != nil { given["source"] = nil }
+        return try given.resolve(Environment(["GITHUB_ACTIONS": "true"]))
+    }
+
+    @Test("--code-storage: reference or copy, left out to keep the function's way; reference with an image is exit 2")
+    func codeStorage() throws {
+        #expect(try plan([:])?.codeStorage == nil)
+        #expect(try plan(["code-storage": "reference"])?.codeStorage == .reference)
+        #expect(try plan(["code-storage": "copy"])?.codeStorage == .copy)
+        #expect {
+            _ = try plan(["code-storage": "shared"])
+        } throws: { ($0 as? any LambdaShiftError)?.sentence == "--code-storage is \"shared\": use reference or copy." }
+        #expect {
+            _ = try plan([
+                "image-uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc:1", "code-storage": "reference",
+            ])
+        } throws: { error in
+            (error as? any LambdaShiftError)?.exitCode == ExitStatus.usage
+                && "\(error)".contains("an image function's code is its image in ECR")
+        }
+    }
+
+    @Test("--runtime-drift: warn by default, fail on request, nothing else")
+    func runtimeDrift() throws {
+        #expect(try plan([:])?.failOnRuntimeDrift == false)
+        #expect(try plan(["runtime-drift": "fail"])?.failOnRuntimeDrift == true)
+        #expect {
+            _ = try plan(["runtime-drift": "ignore"])
+        } throws: { ($0 as? any LambdaShiftError)?.sentence == "--runtime-drift is \"ignore\": use warn or fail." }
+    }
+}
