@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "CISupport", dependencies: ["LambdaShiftCore", "AWSCore"]),
         // The seams between the stages and AWS: FunctionAPI, AliasAPI, ArtifactStore, MetricsAPI,
         // IdentityAPI (the real clients conform; tests hand in fakes).
-        .target(name: "Ports", dependencies: ["Hashing", "AWSCore", "AWSServices"]),
+        .target(name: "Ports", dependencies: ["Hashing", "AWSCore", "AWSServices", "LambdaShiftCore"]),
         // The release stage, before any traffic moves: the artifact (skip when unchanged, upload
         // with sidecars) and the code update (update, publish, readiness, the baseline off $LATEST).
         .target(

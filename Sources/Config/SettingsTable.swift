@@ -94,6 +94,7 @@ package struct SettingSpec: Sendable, Equatable {
 
     static let policyShaping: Set<String> = [
         Setting.function, .bucket, .key, .artifact, .imageUri, .signingProfile, .signedPrefix, .preview, .previewAlias,
+        .webFunction, .endpoint,
         .environment, .branch, .alarm, .alarmPrefix, .maxErrorRate, .maxErrorRateIncrease, .maxDurationIncrease,
         .maxMemoryUse, .maxInitDurationIncrease, .logGroup, .smokePayload, .keepVersions, .region, .config,
         .codeStorage,
@@ -162,6 +163,9 @@ package struct Setting: Sendable, Hashable, CustomStringConvertible {
 extension Setting {
     package static let function = Setting("function")
     package static let alias = Setting("alias")
+    package static let webFunction = Setting("web-function")
+    package static let endpoint = Setting("endpoint")
+    package static let endpointAutoDeploy = Setting("endpoint-auto-deploy")
     package static let source = Setting("source")
     package static let zip = Setting("zip")
     package static let artifact = Setting("artifact")
@@ -225,6 +229,17 @@ package enum SettingsTable {
             commands: SettingCommand.targeting),
         SettingSpec(
             .alias, .text, default: "live", value: "live", "Alias to move.", commands: SettingCommand.targeting),
+        SettingSpec(
+            .webFunction, .template, default: "none: --function's alias",
+            "A Lambda web function to deploy instead (its endpoint's revision weights move as an alias's would).",
+            commands: SettingCommand.deploying),
+        SettingSpec(
+            .endpoint, .text, default: "the web function's only endpoint",
+            "With --web-function: the endpoint whose traffic moves.", commands: SettingCommand.deploying),
+        SettingSpec(
+            .endpointAutoDeploy, .choice(["restore", "disabled"]), default: "restore", value: "restore",
+            "With --web-function: an endpoint found in LatestRevision mode is set to Disabled before the new revision exists; restore puts the mode back once the rollout ends, disabled leaves it off.",
+            commands: [.deploy, .plan]),
         SettingSpec(
             .source, .text, default: "one of source or zip", "Build directory to zip deterministically.",
             commands: SettingCommand.deploying.union([.package])),

@@ -81,6 +81,9 @@ struct DeployOptions: SettingArguments {
     @Option(help: .setting(.waves)) var waves: String?
     @Option(parsing: .unconditional, help: .setting(.parallel)) var parallel: String?
     @Option(help: .setting(.alias)) var alias: String?
+    @Option(help: .setting(.webFunction)) var webFunction: String?
+    @Option(help: .setting(.endpoint)) var endpoint: String?
+    @Option(help: .setting(.endpointAutoDeploy)) var endpointAutoDeploy: String?
     @OptionGroup var sourceOptions: SourceOptions
     @Option(help: .setting(.functionUrl)) var functionURL: String?
     @Flag(help: .setting(.preview)) var preview = false
@@ -132,7 +135,9 @@ struct DeployOptions: SettingArguments {
     var flags: SettingFlags {
         SettingFlags(
             [
-                .function: function, .waves: waves, .parallel: parallel, .alias: alias, .functionUrl: functionURL,
+                .function: function, .waves: waves, .parallel: parallel, .alias: alias, .webFunction: webFunction,
+                .endpoint: endpoint,
+                .endpointAutoDeploy: endpointAutoDeploy, .functionUrl: functionURL,
                 .preview: preview, .previewAlias: previewAlias, .artifact: artifact, .imageUri: imageUri,
                 .signingProfile: signingProfile, .signedPrefix: signedPrefix, .smokeTenantId: smokeTenantId,
                 .showSmokeResponse: showSmokeResponse, .preTrafficCommand: preTrafficCommand,

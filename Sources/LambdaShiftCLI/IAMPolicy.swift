@@ -25,6 +25,8 @@ extension LambdaShift {
         // The settings that shape the policy (`SettingSpec.shapesPolicy`); the rest of deploy's
         // are read from the environment and the file, as deploy reads them.
         @Option(help: .setting(.function, for: .iamPolicy)) var function: String?
+        @Option(help: .setting(.webFunction, for: .iamPolicy)) var webFunction: String?
+        @Option(help: .setting(.endpoint, for: .iamPolicy)) var endpoint: String?
         @Option(help: .setting(.bucket, for: .iamPolicy)) var bucket: String?
         @Option(help: .setting(.key, for: .iamPolicy)) var key: String?
         @Option(help: .setting(.artifact, for: .iamPolicy)) var artifact: String?
@@ -60,7 +62,8 @@ extension LambdaShift {
 
         var flags: SettingFlags {
             SettingFlags([
-                .function: function, .bucket: bucket, .key: key, .artifact: artifact, .imageUri: imageUri,
+                .function: function, .webFunction: webFunction, .endpoint: endpoint, .bucket: bucket, .key: key,
+                .artifact: artifact, .imageUri: imageUri,
                 .signingProfile: signingProfile, .signedPrefix: signedPrefix, .preview: preview,
                 .previewAlias: previewAlias, .environment: environment, .branch: branch, .alarm: alarm,
                 .alarmPrefix: alarmPrefix, .maxErrorRate: maxErrorRate, .maxErrorRateIncrease: maxErrorRateIncrease,

@@ -2,6 +2,7 @@ import Hashing
 import AWSCore
 import AWSServices
 import FoundationEssentials
+import LambdaShiftCore
 
 /// The Lambda calls a deploy makes: the seam between the deploy's stages and AWS, so that the
 /// whole deploy runs in-process against a fake with Lambda's RevisionId semantics.
@@ -217,3 +218,23 @@ package protocol BucketAPI: Sendable {
 }
 
 extension S3Client: BucketAPI {}
+
+/// Lambda Web Functions as a deploy reaches them: the endpoint's traffic and mode, the
+/// revisions. `LambdaWebClient` is the real one.
+package protocol WebFunctionsAPI: Sendable {
+    func webFunctionArn(_ name: String) async throws -> String
+    func endpoint(_ function: String, _ endpoint: String) async throws -> WebEndpoint
+    func endpoints(_ function: String) async throws -> [WebEndpoint]
+    func updateEndpoint(
+        _ function: String, _ endpoint: String, weights: [RevisionWeight]?, autoDeploymentMode: String?,
+        description: String?
+    ) async throws -> WebEndpoint
+    func revision(_ function: String, _ revision: String) async throws -> WebRevision
+    func revisions(_ function: String) async throws -> [WebRevision]
+    func createRevision(
+        _ function: String, buildConfig: [String: JSONValue], serviceConfig: [String: JSONValue], description: String
+    ) async throws -> WebRevision
+    func deleteRevision(_ function: String, _ revision: String) async throws
+}
+
+extension LambdaWebClient: WebFunctionsAPI {}

@@ -223,7 +223,7 @@ package struct CodeUpdateStage: Sendable {
     }
 
     /// `commit 0123456 on main, run https://…`: at most Lambda's 256 characters.
-    static func description(_ provenance: Provenance, package: String? = nil) -> String {
+    package static func description(_ provenance: Provenance, package: String? = nil) -> String {
         var parts = ["lambda-shift"]
         if let package { parts.append("package \(package)") }
         if let commit = provenance.shortSHA { parts.append("commit \(commit)") }

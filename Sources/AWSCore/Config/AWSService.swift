@@ -39,6 +39,10 @@ package struct AWSService: Sendable, Equatable {
     /// https://docs.aws.amazon.com/general/latest/gr/ecr.html (api.ecr.REGION.amazonaws.com)
     package static let ecr = AWSService(
         signingName: "ecr", endpointKey: "ECR", displayName: "ECR", wireProtocol: .json11, hostPrefix: "api.ecr")
+    /// Lambda Web Functions (`lambda-web`, API 2025-03-07): Lambda's host and signing name, its
+    /// own endpoint variable (AWS_ENDPOINT_URL_LAMBDA_WEB, from the service id "Lambda Web").
+    package static let lambdaWeb = AWSService(
+        signingName: "lambda", endpointKey: "LAMBDA_WEB", displayName: "Lambda Web", wireProtocol: .restJSON)
 }
 
 /// One API call's traits that matter to the client: its name, and whether repeating it

@@ -36,8 +36,8 @@ extension AWSServiceError {
             "RepositoryNotFoundException", "ImageNotFoundException":
             .notFound
         case "PreconditionFailedException", "PreconditionFailed": .preconditionFailed
-        case "ResourceConflictException": .conflict
-        case "InvalidParameterValueException": .invalidParameter
+        case "ResourceConflictException", "ConflictException": .conflict
+        case "InvalidParameterValueException", "ValidationException": .invalidParameter
         case "PermanentRedirect", "AuthorizationHeaderMalformed": .wrongRegion
         case "AccessDeniedException", "AccessDenied": .accessDenied
         default: status == 301 ? .wrongRegion : .other

@@ -126,6 +126,12 @@ package enum DeployCommand {
 
     /// The AWS clients for this plan, masking every credential they obtain.
     package static func dependencies(_ plan: DeployPlan, _ context: CommandContext) throws -> DeployDependencies {
-        try context.dependencies(region: plan.region, roleToAssume: plan.roleToAssume)
+        var deps = try context.dependencies(region: plan.region, roleToAssume: plan.roleToAssume)
+        // A web function's endpoint moves through the alias engine as an alias would.
+        if plan.web != nil, let web = deps.web {
+            deps.functions = WebEndpointAliases(
+                web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper)
+        }
+        return deps
     }
 }

@@ -35,6 +35,8 @@ package struct DeployDependencies: Sendable {
     /// Bucket-level S3 (versioning, policy, region, lifecycle, object versions), for code kept
     /// by reference and artifact cleanup; nil where a test hands in none.
     package var buckets: (any BucketAPI)?
+    /// Lambda Web Functions, for a web function's endpoint; nil where a test hands in none.
+    package var web: (any WebFunctionsAPI)?
 
     package init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -70,6 +72,7 @@ package struct DeployDependencies: Sendable {
         dependencies.narrowedCredentials = { try await client.credentialSource.narrowed($0) }
         dependencies.logs = LogsClient(client: client)
         dependencies.buckets = S3Client(client: client)
+        dependencies.web = LambdaWebClient(client: client)
         return dependencies
     }
 }

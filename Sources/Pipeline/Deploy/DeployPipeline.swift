@@ -64,6 +64,10 @@ package struct DeployPipeline: Sendable {
         var warm: WarmCapacity? = nil
         /// The new version runs another runtime version than the stable one (`--runtime-drift warn`).
         var drift: RuntimeDrift? = nil
+        /// A web function: the endpoint the shift moves, and whether its LatestRevision mode
+        /// goes back on once the rollout ends.
+        var alias: String? = nil
+        var restoreAutoDeploy = false
     }
 
     /// The alias already serves this code: the run ends skipped on `version`.
@@ -83,6 +87,7 @@ package struct DeployPipeline: Sendable {
     /// targets packages once), upload, the move off `$LATEST`, code update, publish, readiness
     /// and the smoke test.
     package func prepare(_ outputs: inout DeployOutputs, package given: PreparedCode?) async throws -> Prepared {
+        if let web = plan.web { return try await prepare(web: web, &outputs, package: given) }
         if let image = plan.source.image { return try await prepare(image: image, &outputs) }
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lambda-shift-\(UUID().uuidString)")
@@ -317,6 +322,15 @@ package struct DeployPipeline: Sendable {
     /// `--keep-versions` is the run's to apply (`DeployRun`): it prunes only once every target
     /// has succeeded, so a restore never points at a deleted version.
     package func shift(_ ready: Ready, outputs: inout DeployOutputs) async -> DeployResult {
+        var result = await shiftAlias(ready, outputs: &outputs)
+        if ready.restoreAutoDeploy, let web = deps.web, let function = plan.web?.function {
+            await restoreAutoDeployment(web, function, plan.alias)
+        }
+        if plan.web != nil { result.outputs.revisionId = result.outputs.version }
+        return result
+    }
+
+    func shiftAlias(_ ready: Ready, outputs: inout DeployOutputs) async -> DeployResult {
         let lambda = deps.functions
         let gates = ready.gates
         do {

@@ -33,6 +33,9 @@ package struct DeployOutputs: Sendable, Equatable {
     package var step: String?
     package var weight: String?
     package var nextCheckAt: String?
+    /// A web function's revision the endpoint serves at the end, and the one it served before.
+    package var revisionId: String?
+    package var previousRevisionId: String?
     /// `true` only when the alias already served this code.
     package var skipped: Bool { outcome == .skipped }
 
@@ -44,7 +47,8 @@ package struct DeployOutputs: Sendable, Equatable {
     package static let names = [
         "version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256",
         "s3-key", "s3-version-id", "signing-job-id", "signed-s3-key", "signed-s3-version-id", "image-uri",
-        "image-digest", "outcome", "skipped", "url", "step", "weight", "next-check-at",
+        "image-digest", "outcome", "skipped", "url", "step", "weight", "next-check-at", "revision-id",
+        "previous-revision-id",
     ]
 
     /// The outputs a run has, in `names`' order (`outcome` and `skipped` always).
@@ -76,6 +80,8 @@ package struct DeployOutputs: Sendable, Equatable {
         case "step": step
         case "weight": weight
         case "next-check-at": nextCheckAt
+        case "revision-id": revisionId
+        case "previous-revision-id": previousRevisionId
         default: nil
         }
     }

@@ -92,7 +92,10 @@ package struct DeployRun: Sendable {
             do {
                 switch try await slot.pipeline.prepare(&slot.outputs, package: shared) {
                 case .finished(let result): slot.result = result
-                case .ready(let ready): slot.ready = ready
+                case .ready(let ready):
+                    slot.ready = ready
+                    // A web function's endpoint, found by its preflight, is the alias the shift moves.
+                    if let alias = ready.alias { slot.pipeline.plan.alias = alias }
                 }
             } catch {
                 slot.result = DeployPipeline.failure(error, outputs: &slot.outputs)

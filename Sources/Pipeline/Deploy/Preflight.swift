@@ -141,28 +141,32 @@ struct Preflight {
                 isConfiguration: true)
         }
         let warm = try await warmRead
-        var firing: [String] = []
-        if !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty {
-            let probe = AlarmGate(cloudWatch: deps.metrics, names: plan.alarms, prefixes: plan.alarmPrefixes)
-            firing = try await probe.states().filter(\.isFiring).map(\.name)
-            if !firing.isEmpty {
-                if plan.blockOnFiringAlarm {
-                    throw AWSClientError(
-                        .invalidSetting,
-                        "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.",
-                        isConfiguration: true)
-                }
-                report.warning(
-                    "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM, so this deploy does NOT watch it (--alarm-already-firing ignore) until it has been seen out of ALARM once; from then on it gates like the others."
-                )
-            }
-        }
+        let firing = try await firingAlarms()
         let logGate = try await Self.logGate(
             plan, function: function, stable: before?.functionVersion, deps: deps, report: report)
         let gates = Self.gates(plan, metrics: deps.metrics, ignoring: Set(firing), logGate: logGate)
         return Result(
             identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
             unlessSkipped: unlessSkipped, storage: storage)
+    }
+
+    /// The gate alarms already in ALARM: refused (exit 2), or with `--alarm-already-firing
+    /// ignore` said and returned, so the gates leave them out until they clear.
+    func firingAlarms() async throws -> [String] {
+        guard !plan.alarms.isEmpty || !plan.alarmPrefixes.isEmpty else { return [] }
+        let probe = AlarmGate(cloudWatch: deps.metrics, names: plan.alarms, prefixes: plan.alarmPrefixes)
+        let firing = try await probe.states().filter(\.isFiring).map(\.name)
+        guard !firing.isEmpty else { return [] }
+        if plan.blockOnFiringAlarm {
+            throw AWSClientError(
+                .invalidSetting,
+                "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM before the deploy: fix it first, or pass --alarm-already-firing ignore.",
+                isConfiguration: true)
+        }
+        report.warning(
+            "Alarm \(firing.sorted().joined(separator: ", ")) is already in ALARM, so this deploy does NOT watch it (--alarm-already-firing ignore) until it has been seen out of ALARM once; from then on it gates like the others."
+        )
+        return firing
     }
 
     /// A gradual deploy to production that no gate watches (no alarm, no error-rate or canary

@@ -36,8 +36,31 @@ package enum IAMPolicyBuilder {
             if account == nil { assumptions.append("account * (pass --account-id or a function ARN to narrow it)") }
             if region == nil { assumptions.append("region * (pass --region or set AWS_REGION)") }
             let functionArn = reference.arn(region: region, account: account)
-            functionArns.append(functionArn)
             let scope = "\(region ?? "*"):\(account ?? "*")"
+            if plan.web != nil {
+                // A web function (issue 38): its endpoint and revisions only, on the function's
+                // ARN (`web-function/NAME`, the API's pattern) and what is under it; creating a
+                // revision passes its execution role to Lambda.
+                // https://docs.aws.amazon.com/lambda/latest/dg/web-functions-permissions.html
+                let web = "arn:aws:lambda:\(scope):web-function/\(reference.name)"
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "ShipTheWebFunction",
+                        actions: [
+                            "lambda:GetWebFunction", "lambda:GetWebFunctionEndpoint", "lambda:ListWebFunctionEndpoints",
+                            "lambda:UpdateWebFunctionEndpoint", "lambda:CreateWebFunctionRevision",
+                            "lambda:GetWebFunctionRevision",
+                        ], resources: [web, web + "/*"]))
+                code.append(
+                    IAMPolicyDocument.Statement(
+                        sid: "PassTheExecutionRole", actions: ["iam:PassRole"],
+                        resources: ["arn:aws:iam::\(account ?? "*"):role/*"]))
+                assumptions.append(
+                    "iam:PassRole is on every role of the account: narrow it to the web function's execution role (its revisions' serviceConfig.executionRoleArn)"
+                )
+            } else {
+                functionArns.append(functionArn)
+            }
             if plan.source.isVerifiedBySigningConfig {
                 // The preflight reads the function's code signing config (zip functions only).
                 code.append(

@@ -32,9 +32,13 @@ package struct IAMPolicyDocument: Sendable, Equatable {
         ]
         if smoke { lambdaActions.append("lambda:InvokeFunction") }
         var statements = codeStatements
-        statements.append(
-            Statement(
-                sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] }))
+        // Nothing of Lambda's own for a policy of web functions alone (their statements are the code's).
+        if !functionArns.isEmpty {
+            statements.append(
+                Statement(
+                    sid: "ShipTheFunction", actions: lambdaActions, resources: functionArns.flatMap { [$0, $0 + ":*"] })
+            )
+        }
         if previews {
             // `cleanup` removes preview aliases and the versions nothing uses any more. DeleteAlias
             // is authorized on the function itself (whatever alias it names); DeleteFunction and

@@ -12,7 +12,8 @@ extension DeployPlan {
     package static func resolve(_ settings: ResolvedSettings, requireCode: Bool = true) throws -> DeployPlan? {
         guard let environmentName = settings.environmentName else { return nil }
         let isPreview = settings.flag(.preview)
-        guard let functionTemplate = settings.text(.function) else {
+        let web = try WebTarget.resolve(settings)
+        guard let functionTemplate = web?.function ?? settings.text(.function) else {
             throw ConfigError("Name the function with --function (or the function input).")
         }
         let code = try requireCode ? CodeSource.resolve(settings) : (try? CodeSource.resolve(settings)) ?? .zip("")
@@ -54,6 +55,9 @@ extension DeployPlan {
             if deployAliases(settings).contains(aliasName) {
                 throw PreviewAlias.refusal(aliasName, why: "the alias the settings deploy to")
             }
+        } else if let web {
+            // The endpoint stands in for the alias; found by the preflight when not named.
+            aliasName = web.endpoint ?? ""
         } else {
             aliasName = try AliasName.validated(settings.text(.alias) ?? "live")
         }
@@ -142,6 +146,10 @@ extension DeployPlan {
             throw ConfigError(
                 "\(settings.origin(.signingProfile)) is for zip packages: Lambda does not sign container images (an image is pinned by its digest); leave it out with --image-uri."
             )
+        }
+        if let web {
+            plan.web = web
+            try web.refuseWhatDoesNotApply(plan, settings)
         }
         return plan
     }

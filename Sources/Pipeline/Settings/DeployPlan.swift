@@ -89,6 +89,8 @@ package struct DeployPlan: Sendable {
     package var smokeTenantId: String?
     /// `--code-storage`: nil keeps what the function uses now (copy for a function new to it).
     package var codeStorage: CodeStorage?
+    /// `--web-function`: the endpoint's revisions move instead of an alias's versions.
+    package var web: WebTarget?
     /// `--runtime-drift fail`: a new version on another runtime version than the stable one
     /// fails the canary before traffic moves (else a warning that says so).
     package var failOnRuntimeDrift = false

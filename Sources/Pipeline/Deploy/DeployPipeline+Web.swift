@@ -1,0 +1,225 @@
+import AWSCore
+import AWSServices
+import FoundationEssentials
+import LambdaShiftCore
+import Ports
+import Release
+import Rollout
+
+/// A web function's way to its shift (issue 38): the endpoint stands in for the alias and a
+/// revision for a version. Who we are and the accounts allowed, the function, the endpoint (named,
+/// or the only one; not split between two revisions), the alarms; then package and upload as for
+/// any zip, skip when the endpoint already serves a revision built from the same bytes, set an
+/// endpoint in `LatestRevision` mode to `Disabled` (else the new revision would serve all traffic
+/// the moment it exists, ungated), create the revision from the served one's build and service
+/// configuration with only the code location changed, wait for it to be Active, run the
+/// pre-traffic command. The shift is the alias engine's, over `WebEndpointAliases`.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_web_CreateWebFunctionRevision.html
+extension DeployPipeline {
+    func prepare(web target: WebTarget, _ outputs: inout DeployOutputs, package given: PreparedCode?) async throws
+        -> Prepared
+    {
+        guard let web = deps.web else {
+            throw AWSClientError(.invalidSetting, "This run has no Lambda Web client.", isConfiguration: true)
+        }
+        let function = target.function
+        let identity = try await deps.identity.getCallerIdentity()
+        report.line("caller: \(identity.arn) (account \(identity.account))")
+        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
+            throw AWSClientError(
+                .invalidSetting,
+                "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.",
+                isConfiguration: true)
+        }
+        do {
+            _ = try await web.webFunctionArn(function)
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            throw AWSClientError(
+                .invalidSetting,
+                "No web function \(function) in \(deps.region) for this account: check --web-function and --region (lambda-shift deploys revisions, it does not create web functions).",
+                isConfiguration: true)
+        }
+        let endpoint = try await Self.endpoint(of: target, web: web, region: deps.region)
+        outputs.alias = endpoint.name
+        guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
+            throw AWSClientError(
+                .invalidSetting,
+                "Endpoint \(endpoint.name) is split between \(WebEndpointAliases.describe(endpoint)), most likely another deploy still running: let it finish, or set one revision to 100% by hand, then deploy.",
+                isConfiguration: true)
+        }
+        outputs.previousVersion = served
+        outputs.previousRevisionId = served
+        report.line(
+            "deploying web function \(function) endpoint \(endpoint.name) (serving revision \(served)) to \(plan.environment) with \(plan.strategy)"
+        )
+        let preflight = Preflight(plan: plan, deps: deps, report: report)
+        let gates = Preflight.gates(plan, metrics: deps.metrics, ignoring: Set(try await preflight.firingAlarms()))
+        let current = try await web.revision(function, served)
+
+        // Package (or find the promoted artifact), then skip or upload.
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lambda-shift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        if given == nil { report.phase("Package") }
+        let prepared: PreparedCode
+        if let given {
+            prepared = given
+        } else {
+            prepared = try await plan.source.prepare(
+                out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
+                store: deps.store)
+        }
+        let package = prepared.package
+        package.warnings.forEach(report.warning)
+        outputs.record(package: package)
+        if let line = plan.source.describe(prepared, reported: given != nil) { report.event(line) }
+        if let object = current.codeObject,
+            let info = try await deps.store.describeObject(
+                bucket: object.bucket, key: object.key, versionId: object.versionId),
+            info.checksumSHA256 == package.codeSha256
+        {
+            outputs.revisionId = served
+            return Self.skipped(
+                &outputs, version: served,
+                "Endpoint \(endpoint.name) already serves this code (revision \(served)): nothing uploaded, nothing changed."
+            )
+        }
+        report.phase("Upload")
+        let artifacts = ArtifactStage(lambda: deps.functions, store: deps.store)
+        guard
+            case .uploaded(let object) = try await plan.source.deliver(
+                prepared, plan: plan, artifacts: artifacts, current: .absent, overlap: nil,
+                warn: { report.warning($0) })
+        else { throw DeployError("The package was neither uploaded nor found unchanged.") }
+        outputs.record(object: object)
+        report.event(
+            (plan.source.isPackagedHere ? "uploaded" : "deploying the uploaded object")
+                + " s3://\(object.bucket)/\(object.key)"
+                + (object.versionId.map { " (version \($0))" } ?? ""))
+
+        // The trap first: in LatestRevision mode the revision would serve everyone once Active.
+        let aliases = WebEndpointAliases(
+            web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper)
+        var disabled = false
+        if endpoint.autoDeploymentMode == "LatestRevision" {
+            report.phase("Endpoint")
+            _ = try await web.updateEndpoint(
+                function, endpoint.name, weights: nil, autoDeploymentMode: "Disabled", description: nil)
+            let settled = try await aliases.settled(
+                function, endpoint.name, Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600))
+            guard settled.updateStatus != "Failed" else {
+                throw DeployError(
+                    "Endpoint \(endpoint.name) could not be set to Disabled (\(settled.updateStatusReason ?? "no reason given")), and in LatestRevision mode a new revision would serve all its traffic ungated: nothing was created. Set it to Disabled by hand, then deploy."
+                )
+            }
+            disabled = true
+            report.event(
+                "endpoint \(endpoint.name) was in LatestRevision mode, which serves every new revision at once: set to Disabled (its weights unchanged) before the new revision exists"
+                    + (target.restoreAutoDeploy
+                        ? "; the mode is restored once the rollout ends"
+                        : "; it stays Disabled (--endpoint-auto-deploy disabled)"))
+        }
+
+        report.phase("Revision")
+        var build = current.buildConfig
+        var code = build["codeConfig"]?.object ?? [:]
+        var s3: [String: JSONValue] = ["bucket": .string(object.bucket), "key": .string(object.key)]
+        if let version = object.versionId { s3["versionId"] = .string(version) }
+        code["s3Object"] = .object(s3)
+        build["codeConfig"] = .object(code)
+        let created: WebRevision
+        do {
+            created = try await web.createRevision(
+                function, buildConfig: build, serviceConfig: current.serviceConfig,
+                description: String(CodeUpdateStage.description(plan.provenance, package: nil).prefix(256)))
+            outputs.publishedVersion = created.revisionId
+            outputs.revisionId = created.revisionId
+            report.event("created revision \(created.revisionId) from s3://\(object.bucket)/\(object.key)")
+            let ending = try await Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600).poll(
+                { try await web.revision(function, created.revisionId) }, until: { $0.state != "Pending" })
+            let built: WebRevision
+            switch ending {
+            case .done(let revision): built = revision
+            case .timedOut:
+                throw DeployError(
+                    "Revision \(created.revisionId) of \(function) was still Pending after 600s: no traffic moved.")
+            }
+            guard built.state == "Active" else {
+                let errors = built.errors.isEmpty ? built.stateReason : built.errors.joined(separator: "; ")
+                throw DeployError(
+                    "Revision \(created.revisionId) of \(function) failed to build (\(errors)): no traffic moved\(disabled ? ", and endpoint \(endpoint.name)'s LatestRevision mode was restored" : "")."
+                )
+            }
+            report.event("revision \(created.revisionId) is Active")
+        } catch {
+            if disabled { await restoreAutoDeployment(web, function, endpoint.name) }
+            throw error
+        }
+
+        var published = FunctionConfiguration(
+            functionName: function, version: created.revisionId, codeSha256: package.codeSha256)
+        published.functionArn = created.arn.isEmpty ? created.functionArn : created.arn
+        let before = WebEndpointAliases.alias(try await web.endpoint(function, endpoint.name))
+        var hooks: [HookRun] = []
+        if let command = plan.preTrafficCommand {
+            let run = await runHook(.preTraffic, command: command, version: published, previous: served)
+            hooks.append(run)
+            if Task.isCancelled { throw CancellationError() }
+            guard run.passed else {
+                if disabled && target.restoreAutoDeploy { await restoreAutoDeployment(web, function, endpoint.name) }
+                outputs.outcome = .rolledBack
+                outputs.version = served
+                var result = DeployResult(
+                    outputs: outputs,
+                    reason:
+                        "The pre-traffic command failed for revision \(created.revisionId) (\(run.described)): no traffic moved."
+                )
+                result.hooks = hooks
+                return .finished(result)
+            }
+        }
+        var ready = Ready(
+            before: before, version: created.revisionId, gates: gates, published: published, hooks: hooks)
+        ready.alias = endpoint.name
+        ready.restoreAutoDeploy = disabled && target.restoreAutoDeploy
+        return .ready(ready)
+    }
+
+    /// The endpoint named, or the function's only one.
+    static func endpoint(of target: WebTarget, web: any WebFunctionsAPI, region: String) async throws -> WebEndpoint {
+        if let name = target.endpoint {
+            do {
+                return try await web.endpoint(target.function, name)
+            } catch let error as AWSServiceError where error.kind == .notFound {
+                throw AWSClientError(
+                    .invalidSetting, "Web function \(target.function) has no endpoint \(name): check --endpoint.",
+                    isConfiguration: true)
+            }
+        }
+        let all = try await web.endpoints(target.function)
+        guard all.count == 1, let only = all.first else {
+            throw AWSClientError(
+                .invalidSetting,
+                all.isEmpty
+                    ? "Web function \(target.function) has no endpoint to deploy to: create one first."
+                    : "Web function \(target.function) has \(all.count) endpoints (\(all.map(\.name).sorted().joined(separator: ", "))): name one with --endpoint.",
+                isConfiguration: true)
+        }
+        return only
+    }
+
+    /// Puts an endpoint back in LatestRevision mode (after the rollout, or after a revision
+    /// that failed to build); a failure is said, not thrown: the deploy's own ending stands.
+    func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async {
+        do {
+            _ = try await web.updateEndpoint(
+                function, endpoint, weights: nil, autoDeploymentMode: "LatestRevision", description: nil)
+            report.event("endpoint \(endpoint) is back in LatestRevision mode")
+        } catch {
+            report.warning(
+                "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(sentence(of: error))): it stays Disabled; set the mode by hand if you want it."
+            )
+        }
+    }
+}
