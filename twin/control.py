@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 from . import ecr_semantics
 from .defaults import ACCOUNT_ID, DEFAULT_REGION
+from .lambda_web import WebSemantics
 from .lambda_semantics import (LATEST, ControlRefusal, LambdaSemantics, control_region, merge_logging_config,
                                parse_durable, parse_logging_config, parse_tenancy)
 from .messages import ProxyRequest, Response
@@ -63,11 +64,12 @@ def configure_moto(moto: MotoClient) -> None:
 
 class Control:
     def __init__(self, twin: TwinState, moto: MotoClient, lambda_semantics: LambdaSemantics,
-                 signer_semantics: SignerSemantics | None = None) -> None:
+                 signer_semantics: SignerSemantics | None = None, web_semantics: WebSemantics | None = None) -> None:
         self.twin = twin
         self.moto = moto
         self.lambda_semantics = lambda_semantics
         self.signer_semantics = signer_semantics or SignerSemantics(twin.signer_state, moto, twin.s3_state)
+        self.web_semantics = web_semantics or WebSemantics(twin.web_state, moto)
 
     def handle(self, req: ProxyRequest) -> Response:
         route = (req.method.upper(), req.path.rstrip("/"))
@@ -99,6 +101,11 @@ class Control:
             ("POST", "/_twin/code-signing"): self.code_signing,
             ("GET", "/_twin/signer"): lambda b: self.twin.signer_state.configure({}),
             ("POST", "/_twin/signer"): self.twin.signer_state.configure,
+            ("POST", "/_twin/web-function"): self.web_function,
+            ("GET", "/_twin/web-function"): lambda b: self.web_function_state(req),
+            ("POST", "/_twin/web-endpoint"): self.web_endpoint,
+            ("GET", "/_twin/web-behaviour"): lambda b: self.twin.web_state.configure({}),
+            ("POST", "/_twin/web-behaviour"): self.twin.web_state.configure,
         }
         handler = handlers.get(route)
         if handler is None:
@@ -196,6 +203,21 @@ class Control:
         region = control_region({"region": params.get("region") or DEFAULT_REGION})
         with self.twin.lambda_state.lock:
             return self.lambda_semantics.tenant_invocations(params.get("function"), region)
+
+    def web_function(self, body: dict) -> dict:
+        """POST /_twin/web-function: a Lambda web function with Active revisions and one endpoint (lambda_web.py)."""
+        with self.twin.web_state.lock:
+            return self.web_semantics.seed(body)
+
+    def web_function_state(self, req: ProxyRequest) -> dict:
+        """GET /_twin/web-function?name=NAME[&region=R]: its revisions (code SHA-256 each) and endpoints."""
+        with self.twin.web_state.lock:
+            return self.web_semantics.describe(req.query_params())
+
+    def web_endpoint(self, body: dict) -> dict:
+        """POST /_twin/web-endpoint: an endpoint's weights changed by someone else, settled at once."""
+        with self.twin.web_state.lock:
+            return self.web_semantics.set_endpoint(body)
 
     def seed_image(self, body: dict) -> dict:
         """A repository (created if missing) and an image in it: one Docker v2 schema 2 manifest

@@ -137,6 +137,8 @@ def throttle_error(protocol: str, service: str) -> tuple[int, str, str]:
     """(status, code, message) for a throttling fault."""
     if protocol == "s3":
         return 503, "SlowDown", "Please reduce your request rate."
+    if protocol == "rest-json" and service == "lambda-web":  # its model's ThrottlingException (429)
+        return 429, "ThrottlingException", "Rate exceeded"
     if protocol == "rest-json":
         return 429, "TooManyRequestsException", "Rate exceeded"
     if protocol == "json":
@@ -150,6 +152,8 @@ def server_error(protocol: str, service: str) -> tuple[int, str, str]:
         return 500, "InternalError", "We encountered an internal error. Please try again."
     if protocol == "rest-json" and service == "signer":  # Signer's model: InternalServiceErrorException (500)
         return 500, "InternalServiceErrorException", "An internal error occurred."
+    if protocol == "rest-json" and service == "lambda-web":  # its model's InternalServerException (500)
+        return 500, "InternalServerException", "The request failed because of an internal error in the service."
     if protocol == "rest-json":
         return 500, "ServiceException", "The AWS Lambda service encountered an internal error."
     if protocol == "json" and service == "logs":  # CloudWatch Logs' model: ServiceUnavailableException (500)

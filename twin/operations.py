@@ -26,7 +26,17 @@ STS_ACTIONS = {
 _LAMBDA_PATH = re.compile(r"^/\d{4}-\d{2}-\d{2}/")
 # REST-JSON services: the operation comes from method + path matched against botocore's model.
 # Signer (signing name `signer`, endpoint signer.REGION.amazonaws.com) speaks REST-JSON like Lambda.
-REST_JSON_SERVICES = {"lambda": "lambda", "signer": "signer"}
+REST_JSON_SERVICES = {"lambda": "lambda", "signer": "signer", "lambda-web": "lambda-web"}
+# AWS Lambda Web Functions (botocore's `lambda-web`, API version 2025-03-07): signed for `lambda` (its model's
+# signingName) at Lambda's endpoint; its paths start with its API version, which no Lambda operation uses.
+LAMBDA_WEB_PREFIX = "/2025-03-07/"
+
+
+def service_for(signing_service: str, path: str) -> str:
+    """The service a request signed for `signing_service` is: `lambda-web` for Lambda's Web Functions paths."""
+    if signing_service == "lambda" and path.startswith(LAMBDA_WEB_PREFIX):
+        return "lambda-web"
+    return signing_service
 
 
 def is_mutating(operation: str | None) -> bool:
@@ -77,6 +87,8 @@ def guess_service(path: str, headers: dict[str, str], params: dict[str, str]) ->
         if version == "2010-05-08":
             return "iam"
         return "sts"
+    if path.startswith(LAMBDA_WEB_PREFIX):
+        return "lambda-web"
     if _LAMBDA_PATH.match(path):
         return "lambda"
     return "s3"

@@ -4,7 +4,7 @@ Per request: parse the SigV4 Authorization header → service, region and
 operation → checks on the key, token and time → (maybe an early "reset"
 fault) → read the body → recompute the signature with botocore → S3
 payload hash → record → faults → the semantics moto lacks (Lambda, S3
-checksums, ECR digests, Signer jobs, CloudWatch Logs filters) → forward to moto → learn STS-issued
+checksums, ECR digests, Signer jobs, CloudWatch Logs filters; Lambda Web Functions wholly) → forward to moto → learn STS-issued
 keys → answer.
 """
 
@@ -25,10 +25,11 @@ from .concurrency_semantics import ConcurrencySemantics
 from .control import Control
 from .errors import aws_error
 from .lambda_semantics import LambdaSemantics
+from .lambda_web import WebSemantics
 from .signer_semantics import SignerSemantics
 from .messages import ProxyRequest, Response
 from .moto_client import MotoClient, synthetic_authorization
-from .operations import form_params, guess_service, is_mutating, operation_for, protocol_for
+from .operations import form_params, guess_service, is_mutating, operation_for, protocol_for, service_for
 from .state import TwinState
 
 REDACTED_HEADERS = {"authorization", "x-amz-security-token"}
@@ -55,7 +56,8 @@ class ProxyServer(ThreadingHTTPServer):
         self.concurrency_semantics = ConcurrencySemantics(twin.concurrency_state, twin.lambda_state, moto)
         self.capacity_semantics = CapacitySemantics(twin.capacity_state, twin.lambda_state, moto)
         self.signer_semantics = SignerSemantics(twin.signer_state, moto, twin.s3_state)
-        self.control = Control(twin, moto, self.lambda_semantics, self.signer_semantics)
+        self.web_semantics = WebSemantics(twin.web_state, moto)
+        self.control = Control(twin, moto, self.lambda_semantics, self.signer_semantics, self.web_semantics)
 
 
 class ProxyHandler(BaseHTTPRequestHandler):
@@ -182,6 +184,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         content_type = req.header("Content-Type") or ""
         if auth:
             req.service, req.region, req.access_key_id = auth.service, auth.region, auth.access_key_id
+            req.service = service_for(auth.service, req.path)  # Lambda Web Functions: `lambda-web`
             req.protocol = protocol_for(req.service, content_type)
             if req.protocol != "query":
                 req.operation = operation_for(req.service, req.method, req.path, req.query,
@@ -314,6 +317,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
         refusal = shape_validation.validate(req)  # the model's constraints, before anything else
         if refusal is not None:
             return refusal
+        if req.service == "lambda-web":  # answered by the twin alone (lambda_web.py): moto has no such service
+            return self.server.web_semantics.handle(req)
         if req.service == "lambda":
             # Managed Instances (capacity_semantics.py) around provisioned concurrency (concurrency_semantics.py)
             # around the rest of Lambda's semantics.

@@ -43,6 +43,10 @@ the CloudWatch / STS "Common Errors" pages, ValidationError):
 - Signer (rest-json): 400 ValidationException (the model's one 400 error; Signer API reference,
   "Common Errors" and StartSigningJob Errors) with the Coral message, for every violation,
   unknown members and wrong types included (what Signer answers for those is unknown).
+- Lambda Web Functions (`lambda-web`, rest-json, signed for `lambda`): the same as Signer: 400
+  ValidationException (its model's one 400 error: "a parameter was missing, malformed, or outside
+  the allowed range") with the Coral message for every violation, unknown members, wrong types and
+  unparseable bodies included (what the service answers for those is unknown).
 - S3: 400 InvalidArgument with ArgumentName / ArgumentValue elements (S3 API
   reference, "Error responses": InvalidArgument "Invalid Argument", 400);
   an invalid x-amz-storage-class is 400 InvalidStorageClass ("The storage
@@ -78,7 +82,7 @@ except ImportError:  # pragma: no cover
     _regex_module = None
 
 SERVICE_MODELS = {"lambda": "lambda", "s3": "s3", "sts": "sts", "monitoring": "cloudwatch", "ecr": "ecr",
-                  "signer": "signer", "logs": "logs"}
+                  "signer": "signer", "logs": "logs", "lambda-web": "lambda-web"}
 MAX_REPORTED = 10  # Coral lists every violation; we cap the message, not the count
 
 
@@ -354,7 +358,9 @@ def _rest_members(op, req: ProxyRequest, body_value) -> dict:
     for name, member in shape.members.items():
         location = member.serialization.get("location")
         wire = member.serialization.get("name", name)
-        if location == "uri":
+        if location is None and wire != name and wire in value:
+            value[name] = value.pop(wire)  # a body member with its own wire name (lambda-web TagResource "Tags")
+        elif location == "uri":
             if wire in labels:
                 value[name] = labels[wire]
         elif location == "querystring":
@@ -550,8 +556,8 @@ def _lambda_parse_error(message: str) -> Response:
 
 
 def _parse_error(req: ProxyRequest, message: str) -> Response:
-    if req.service == "signer":
-        return aws_error("rest-json", 400, "ValidationException", message, service="signer")
+    if req.service in ("signer", "lambda-web"):
+        return aws_error("rest-json", 400, "ValidationException", message, service=req.service)
     return _lambda_parse_error(message)
 
 
@@ -566,9 +572,9 @@ def _rpc_answer(req: ProxyRequest, violations: list[Violation]) -> Response | No
             where = f" (at '{first.path}')" if first.path and first.kind != "unknown" else ""
             return _lambda_parse_error(f"Could not parse request body into json: {first.message}{where}")
         return aws_error("rest-json", 400, "ValidationException", _coral_message(constraint))
-    if req.service == "signer":
+    if req.service in ("signer", "lambda-web"):
         return aws_error("rest-json", 400, "ValidationException", _coral_message(constraint + parse_like),
-                         service="signer")
+                         service=req.service)
     if req.service == "ecr":
         first = (constraint or parse_like)[0]
         message = f"Invalid parameter at '{first.path}' failed to satisfy constraint: '{first.message}'"

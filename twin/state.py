@@ -11,6 +11,7 @@ from .capacity_semantics import CapacityState
 from .concurrency_semantics import ConcurrencyState
 from .faults import FaultTable
 from .lambda_semantics import LambdaState
+from .lambda_web import WebState
 from .s3_semantics import S3State
 from .signer_semantics import SignerState
 
@@ -103,6 +104,7 @@ class TwinState:
         self.capacity_state = CapacityState()
         self.s3_state = S3State()
         self.signer_state = SignerState()
+        self.web_state = WebState()  # Lambda Web Functions (lambda_web.py)
         self.metadata = MetadataSettings()
 
     def reset(self) -> None:
@@ -115,5 +117,7 @@ class TwinState:
         self.capacity_state.reset()
         self.s3_state.reset()
         self.signer_state.reset()
+        with self.web_state.lock:
+            self.web_state.reset()
         with self.metadata.lock:
             self.metadata.reset()

@@ -85,7 +85,10 @@ def issued_credentials(body: bytes) -> tuple[str, str, str | None] | None:
 # operation", STS API reference).
 
 SERVICE_PREFIX = {"lambda": "lambda", "s3": "s3", "monitoring": "cloudwatch", "sts": "sts", "ecr": "ecr",
-                  "signer": "signer", "logs": "logs", "iam": "iam"}
+                  "signer": "signer", "logs": "logs", "iam": "iam",
+                  # Lambda Web Functions: lambda-web model, e.g. CreateWebFunction "you must have the
+                  # CreateWebFunction permission on the web function" (IAM prefix `lambda`).
+                  "lambda-web": "lambda"}
 # Operations whose IAM action has another name (Lambda's API permissions reference).
 # https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html
 ACTION_NAMES = {("lambda", "Invoke"): "InvokeFunction", ("lambda", "InvokeWithResponseStream"): "InvokeFunction",
@@ -165,6 +168,15 @@ def request_action_and_resource(req, account: str) -> tuple[str, str]:
             # the unqualified function ARN.
             if qualifier and resource.count(":") == 6:
                 resource += f":{qualifier}"
+    if service == "lambda-web":
+        # The model's documentation: each operation's permission is "on the web function" (revisions and endpoints
+        # included: "not on the revision being created"); its ARN (ResourceArn pattern …:web-function/NAME).
+        parts = req.path.split("/")
+        if len(parts) > 3 and parts[2] == "web-functions":
+            name = unquote(parts[3])
+            resource = name if name.startswith("arn:") else f"arn:aws:lambda:{req.region}:{account}:web-function/{name}"
+        elif len(parts) > 3 and parts[2] == "tags":
+            resource = unquote(parts[3])
     return action, resource
 
 
