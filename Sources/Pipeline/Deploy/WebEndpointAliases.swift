@@ -81,15 +81,25 @@ package struct WebEndpointAliases: FunctionAPI {
                     "endpoint \(alias) changed since lambda-shift read it (\(Self.describe(current))): someone else updated it",
                 status: 412, requestId: nil)
         }
+        let asked = Self.weights(version: version, others: weights)
         _ = try await web.updateEndpoint(
-            function, alias, weights: Self.weights(version: version, others: weights), autoDeploymentMode: nil,
-            description: description)
+            function, alias, weights: asked, autoDeploymentMode: nil, description: description)
         let done = try await settled(function, alias, waiter)
         if done.updateStatus == "Failed" {
             throw AWSServiceError(
                 service: "Lambda Web", operation: "UpdateWebFunctionEndpoint", code: "EndpointUpdateFailed",
                 message: "the update of endpoint \(alias) failed: \(done.updateStatusReason ?? "no reason given")",
                 status: 400, requestId: nil)
+        }
+        // What settled must be what was asked: another writer's update may have replaced ours
+        // while it was in progress (then the endpoint is theirs, as with a moved RevisionId).
+        let key = { (weights: [RevisionWeight]) in Set(weights.map { "\($0.revisionId)=\($0.weight)" }) }
+        guard key(done.revisionWeights) == key(asked), description == nil || done.description == description else {
+            throw AWSServiceError(
+                service: "Lambda Web", operation: "UpdateWebFunctionEndpoint", code: "PreconditionFailedException",
+                message:
+                    "endpoint \(alias) serves \(Self.describe(done)) after lambda-shift's update settled: someone else updated it",
+                status: 412, requestId: nil)
         }
         return Self.alias(done)
     }
