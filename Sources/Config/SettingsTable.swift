@@ -232,10 +232,10 @@ package enum SettingsTable {
         SettingSpec(
             .webFunction, .template, default: "none: --function's alias",
             "A Lambda web function to deploy instead (its endpoint's revision weights move as an alias's would).",
-            commands: SettingCommand.deploying),
+            commands: SettingCommand.targeting),
         SettingSpec(
             .endpoint, .text, default: "the web function's only endpoint",
-            "With --web-function: the endpoint whose traffic moves.", commands: SettingCommand.deploying),
+            "With --web-function: the endpoint whose traffic moves.", commands: SettingCommand.targeting),
         SettingSpec(
             .endpointAutoDeploy, .choice(["restore", "disabled"]), default: "restore", value: "restore",
             "With --web-function: an endpoint found in LatestRevision mode is set to Disabled before the new revision exists; restore puts the mode back once the rollout ends, disabled leaves it off.",

@@ -36,15 +36,7 @@ extension LambdaShift {
             commandName: "advance",
             abstract:
                 "Judge a detached rollout's current step and move it on (next step, flip, done) or roll it back; run it on a schedule.",
-            discussion: """
-                Takes the same settings as the deploy that started the rollout (deploy --detach); the code \
-                settings may be left out. \(Outcome.exitCodeHelp(DeployCommand.advanceOutcomes, also: [
-                    ExitStatus.failed: "or the alias was moved by hand: the rollout ended, traffic left as it is",
-                    ExitStatus.usage: "or gate settings that differ from the rollout's",
-                ]))
-                Example:
-                  lambda-shift advance --function svc --environment production --config lambda-shift.yml
-                """)
+            discussion: DeployCommand.advanceDiscussion)
 
         @OptionGroup var options: DeployOptions
         var flags: SettingFlags { options.flags }

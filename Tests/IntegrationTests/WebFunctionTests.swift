@@ -202,6 +202,34 @@ extension TwinSuite.DeployTests {
         #expect(theirs.revisionWeights == [RevisionWeight(revisionId: g.revision, weight: 100)], "\(theirs)")
     }
 
+    @Test(
+        "web: status and rollback work on the endpoint (back to the last good revision); cleanup says it does not yet")
+    func webOperators() async throws {
+        let f = try await webFixture("wop")
+        let first = try webDeploy(f, ["--environment", "staging"])
+        #expect(first.status == 0, "\(first.all)")
+        let good = try #require(try document(first)["revision-id"] as? String)
+        let g = WebFixture(
+            function: f.function, bucket: f.bucket, source: try sourceDirectory(returning: "web-v3"), revision: good)
+        let second = try webDeploy(g, ["--environment", "staging"])
+        #expect(second.status == 0, "\(second.all)")
+        let latest = try #require(try document(second)["revision-id"] as? String)
+        func run(_ arguments: [String]) throws -> Shell.Result {
+            try Shell.lambdaShift(
+                arguments + ["--web-function", f.function, "--environment", "staging", "--output", "json"],
+                environment: twin.environment().variables)
+        }
+        let status = try run(["status"])
+        #expect(status.status == 0, "\(status.all)")
+        #expect(status.stdout.contains(latest), "\(status.stdout)")
+        let rolled = try run(["rollback"])
+        #expect(rolled.status == 0, "\(rolled.all)")
+        #expect(try await endpoint(f).revisionWeights == [RevisionWeight(revisionId: good, weight: 100)])
+        #expect((try await endpoint(f)).description.contains("rolled-back=\(latest)"))
+        let cleanup = try run(["cleanup"])
+        #expect(cleanup.status == 2 && cleanup.stderr.contains("does not work on a web function yet"), "\(cleanup.all)")
+    }
+
     @Test("web: bad input is exit 2 before any change")
     func webBadInput() async throws {
         let f = try await webFixture("wbd", endpoints: ["live", "beta"])

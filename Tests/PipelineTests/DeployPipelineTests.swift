@@ -307,7 +307,7 @@ struct RollbackChoiceTests {
     func choose(_ alias: AliasConfiguration, to: String? = nil, versions: [Int] = [1, 2, 3, 4]) async throws
         -> RollbackChoice
     {
-        try await RollbackChoice.choose(current: alias, toVersion: to, aliasName: "live") { versions }
+        try await RollbackChoice.choose(current: alias, toVersion: to, aliasName: "live") { versions.map(String.init) }
     }
 
     @Test("issue 34 finding 4: after --to-version away from a good version, a plain rollback never returns to it")

@@ -84,6 +84,8 @@ package struct WebRevision: Sendable, Equatable {
     /// revision can be made from them with only the code location changed.
     package var buildConfig: [String: JSONValue]
     package var serviceConfig: [String: JSONValue]
+    /// When it was made (epoch seconds): the order revisions came in.
+    package var createdAt: Double
 
     init(_ f: JSONFields) {
         revisionId = f.string("revisionId") ?? ""
@@ -98,6 +100,17 @@ package struct WebRevision: Sendable, Equatable {
         }
         buildConfig = f.object["buildConfig"]?.object ?? [:]
         serviceConfig = f.object["serviceConfig"]?.object ?? [:]
+        createdAt =
+            f.double("createdAt") ?? f.string("createdAt").flatMap(AWSTimestamp.parse)?.timeIntervalSince1970 ?? 0
+    }
+
+    /// The revision as a version is described: its id, state and description.
+    package func configuration(function: String) -> FunctionConfiguration {
+        var configuration = FunctionConfiguration(
+            functionName: function, version: revisionId, codeSha256: "", description: description, state: state)
+        configuration.functionArn = arn
+        configuration.packageType = "Zip"
+        return configuration
     }
 
     /// The S3 object the revision was built from.

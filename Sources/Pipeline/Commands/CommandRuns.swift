@@ -9,11 +9,27 @@ import Packaging
 package enum CommandRuns {
     /// An operator command's target and AWS clients, from its flags.
     package static func operations(_ command: SettingCommand, _ flags: SettingFlags, _ context: CommandContext)
-        throws -> OperatorCommands
+        async throws -> OperatorCommands
     {
         let settings = try ResolvedSettings.resolve(command, flags: flags, ci: context.ci)
-        let target = try OperatorTarget(settings)
-        return OperatorCommands(deps: try context.dependencies(settings), target: target)
+        var target = try OperatorTarget(settings)
+        var deps = try context.dependencies(settings)
+        guard target.isWeb, let web = deps.web else { return OperatorCommands(deps: deps, target: target) }
+        // A web function's endpoint reads and moves as an alias (WebEndpointAliases).
+        guard [.status, .promote, .rollback].contains(command) else {
+            throw ConfigError(
+                "\(command.rawValue) does not work on a web function yet: it works on status, promote and rollback of its endpoint."
+            )
+        }
+        if target.alias.isEmpty {
+            target.alias = try await DeployPipeline.endpoint(
+                of: WebTarget(function: target.function, endpoint: nil, restoreAutoDeploy: true), web: web,
+                region: deps.region
+            ).name
+        }
+        deps.functions = WebEndpointAliases(
+            web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper)
+        return OperatorCommands(deps: deps, target: target)
     }
 
     /// `package`: zips (or reads) the code and writes its digests.

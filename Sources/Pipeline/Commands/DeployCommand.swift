@@ -125,6 +125,17 @@ package enum DeployCommand {
     }
 
     /// The AWS clients for this plan, masking every credential they obtain.
+    /// `advance --help`'s discussion: its settings and exit codes.
+    package static let advanceDiscussion = """
+        Takes the same settings as the deploy that started the rollout (deploy --detach); the code \
+        settings may be left out. \(Outcome.exitCodeHelp(DeployCommand.advanceOutcomes, also: [
+            ExitStatus.failed: "or the alias was moved by hand: the rollout ended, traffic left as it is",
+            ExitStatus.usage: "or gate settings that differ from the rollout's",
+        ]))
+        Example:
+          lambda-shift advance --function svc --environment production --config lambda-shift.yml
+        """
+
     package static func dependencies(_ plan: DeployPlan, _ context: CommandContext) throws -> DeployDependencies {
         var deps = try context.dependencies(region: plan.region, roleToAssume: plan.roleToAssume)
         // A web function's endpoint moves through the alias engine as an alias would.

@@ -141,14 +141,21 @@ package struct WebEndpointAliases: FunctionAPI {
 
     // MARK: - Lambda's own calls (a web function target makes none)
 
+    /// The web function (no qualifier) or one of its revisions, as a function's version reads.
     package func getFunction(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
-        try await lambda.getFunction(name, qualifier: qualifier)
+        guard let qualifier, qualifier != "$LATEST" else {
+            var function = FunctionConfiguration(functionName: name, codeSha256: "")
+            function.functionArn = try await web.webFunctionArn(name)
+            return function
+        }
+        return try await web.revision(name, qualifier).configuration(function: name)
     }
     package func getFunctionConfiguration(_ name: String, qualifier: String?) async throws -> FunctionConfiguration {
-        try await lambda.getFunctionConfiguration(name, qualifier: qualifier)
+        try await getFunction(name, qualifier: qualifier)
     }
+    /// The revisions, oldest first.
     package func listVersionsByFunction(_ name: String) async throws -> [FunctionConfiguration] {
-        try await lambda.listVersionsByFunction(name)
+        try await web.revisions(name).sorted { $0.createdAt < $1.createdAt }.map { $0.configuration(function: name) }
     }
     package func listAliases(_ name: String) async throws -> [AliasConfiguration] {
         try await web.endpoints(name).map(Self.alias)

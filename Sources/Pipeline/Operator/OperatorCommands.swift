@@ -14,9 +14,20 @@ package struct OperatorTarget: Sendable {
     package var alias: String
     package var environment: String?
     package var settings: ResolvedSettings
+    /// A web function: `function` is its name and `alias` its endpoint ("" until the only one
+    /// is found).
+    package var isWeb = false
 
     package init(_ settings: ResolvedSettings) throws {
         let environmentName = settings.environmentName
+        if let web = try WebTarget.resolve(settings) {
+            function = web.function
+            alias = web.endpoint ?? ""
+            environment = environmentName
+            self.settings = settings
+            isWeb = true
+            return
+        }
         guard let template = settings.text(.function) else {
             throw ConfigError(
                 "Name the function with --function (or LAMBDA_SHIFT_FUNCTION, or function: in .lambda-shift.yml).")
@@ -102,7 +113,11 @@ package struct OperatorCommands: Sendable {
         let current = try await OperatorChecks.alias(lambda, target.function, target.alias)
         let function = target.function, lambda = self.lambda
         let choice = try await RollbackChoice.choose(current: current, toVersion: toVersion, aliasName: target.alias) {
-            try await lambda.listVersionsByFunction(function).compactMap { Int($0.version) }
+            // Lambda lists versions in no promised order: by number, oldest first (a web
+            // function's revisions come oldest first already).
+            let listed = try await lambda.listVersionsByFunction(function).map(\.version).filter { $0 != "$LATEST" }
+            let numbers = listed.compactMap { Int($0) }
+            return numbers.count == listed.count ? numbers.sorted().map(String.init) : listed
         }
         let destination = choice.destination
         if destination == current.functionVersion && current.additionalVersionWeights.isEmpty {

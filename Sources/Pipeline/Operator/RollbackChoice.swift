@@ -14,16 +14,17 @@ package struct RollbackChoice: Sendable, Equatable {
     package var why: String
     package var history: DeployHistory
 
-    /// `versions`: the function's published version numbers (asked for only when needed).
+    /// `versions`: the function's published versions, oldest first (a web function's
+    /// revisions in the order they were made; asked for only when needed).
     package static func choose(
         current: AliasConfiguration, toVersion: String?, aliasName: String,
-        versions: () async throws -> [Int]
+        versions: () async throws -> [String]
     ) async throws -> RollbackChoice {
         var history = DeployHistory(description: current.description)
         let destination: String
         let why: String
-        var published: [Int]?
-        func listed() async throws -> [Int] {
+        var published: [String]?
+        func listed() async throws -> [String] {
             if let published { return published }
             let fetched = try await versions()
             published = fetched
@@ -47,15 +48,15 @@ package struct RollbackChoice: Sendable, Equatable {
                 history.isEmpty
                 ? "the alias has no deploy history yet"
                 : "the deploy history on the alias (\(history.described)) holds no other version that was live and healthy"
-            guard let currentNumber = Int(current.functionVersion),
-                let previous = try await listed().filter({ $0 < currentNumber && !excluded.contains(String($0)) })
-                    .max()
+            let all = try await listed()
+            guard let position = all.firstIndex(of: current.functionVersion),
+                let previous = all[..<position].last(where: { !excluded.contains($0) })
             else {
                 throw OperatorFailure(
                     "Alias \(aliasName) serves version \(current.functionVersion) and no earlier version is known to be good (deploy history: \(history.isEmpty ? "none yet" : history.described)): pass --to-version.",
                     exitCode: ExitStatus.usage)
             }
-            destination = String(previous)
+            destination = previous
             why = "the newest earlier version; \(record), so it is not known to have been healthy"
         }
         // Going back from a version means it is not wanted now: never return to it
@@ -72,12 +73,12 @@ package struct RollbackChoice: Sendable, Equatable {
     /// The newest version the history records good (other than `current`, not failed or rolled
     /// back since) that is still published, and the newer good ones that are not.
     static func lastPublishedGood(
-        _ history: DeployHistory, current: String, _ listed: () async throws -> [Int]
+        _ history: DeployHistory, current: String, _ listed: () async throws -> [String]
     ) async throws -> (version: String, skipped: [String])? {
         var skipped: [String] = []
         var remaining = history
         while let good = remaining.lastGood(excluding: current) {
-            if try await listed().contains(where: { String($0) == good }) { return (good, skipped) }
+            if try await listed().contains(good) { return (good, skipped) }
             skipped.append(good)
             remaining.good.removeAll { $0 == good }
         }

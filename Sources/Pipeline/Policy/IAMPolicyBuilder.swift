@@ -149,6 +149,20 @@ package enum IAMPolicyBuilder {
         return Built(document: document, environments: plans.map(\.environment), assumptions: unique(assumptions))
     }
 
+    /// `iam-policy --help`'s discussion.
+    package static let discussion = """
+        The policy is computed from the same settings as deploy (flags, LAMBDA_SHIFT_*, .lambda-shift.yml), \
+        and only what they use: --alarm and --alarm-prefix read those alarms, --max-error-rate and the canary \
+        settings add GetMetricData, --smoke-payload InvokeFunction, --keep-versions DeleteFunction on versions, \
+        --signing-profile AWS Signer, --code-storage reference the bucket's reads, --preview what cleanup needs (a preview role's policy: give previews a \
+        function of their own); --artifact and --image-uri only read. \
+        With no branch or --environment that maps to one environment, it covers every environment of the map. \
+        What it had to assume (account, region, repository) is said on stderr.
+        Examples:
+          lambda-shift iam-policy --function name-searcher-{environment} --bucket artifacts --account-id 123456789012
+          lambda-shift iam-policy --format terraform > policy.tf
+        """
+
     static func unique(_ items: [String]) -> [String] {
         var seen = Set<String>()
         return items.filter { seen.insert($0).inserted }
