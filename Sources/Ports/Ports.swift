@@ -226,7 +226,7 @@ package protocol WebFunctionsAPI: Sendable {
     func endpoint(_ function: String, _ endpoint: String) async throws -> WebEndpoint
     func endpoints(_ function: String) async throws -> [WebEndpoint]
     func updateEndpoint(
-        _ function: String, _ endpoint: String, weights: [RevisionWeight]?, autoDeploymentMode: String?,
+        _ function: String, _ endpoint: String, weights: [RevisionWeight]?, autoDeploymentMode: AutoDeploymentMode?,
         description: String?
     ) async throws -> WebEndpoint
     func revision(_ function: String, _ revision: String) async throws -> WebRevision

@@ -61,6 +61,10 @@ package struct WebEndpoint: Sendable, Equatable {
         updatedAt = f.object["updatedAt"].map { $0.string ?? $0.rendered() } ?? ""
     }
 
+    /// `updateStatus`, typed (the same three values as a function's LastUpdateStatus).
+    package var update: LastUpdateStatus? { updateStatus.map(LastUpdateStatus.init) }
+    package var mode: AutoDeploymentMode { AutoDeploymentMode(autoDeploymentMode) }
+
     /// The endpoint's traffic and description: what an update by someone else changes.
     package var fingerprint: String {
         let weights = revisionWeights.map { "\($0.revisionId)=\($0.weight)" }.sorted().joined(separator: ",")
@@ -113,6 +117,9 @@ package struct WebRevision: Sendable, Equatable {
         return configuration
     }
 
+    /// `state`, typed (Pending, Active, Failed).
+    package var stateValue: FunctionState { FunctionState(state) }
+
     /// The S3 object the revision was built from.
     package var codeObject: ReferencedObject? {
         guard let s3 = buildConfig["codeConfig"]?["s3Object"], let bucket = s3["bucket"]?.string,
@@ -157,8 +164,8 @@ package struct LambdaWebClient: Sendable {
 
     /// Sets what is given (weights, auto-deployment mode, description); the rest stays.
     package func updateEndpoint(
-        _ function: String, _ endpoint: String, weights: [RevisionWeight]? = nil, autoDeploymentMode: String? = nil,
-        description: String? = nil
+        _ function: String, _ endpoint: String, weights: [RevisionWeight]? = nil,
+        autoDeploymentMode: AutoDeploymentMode? = nil, description: String? = nil
     ) async throws -> WebEndpoint {
         var body: [String: Any] = [:]
         if let weights {
@@ -166,7 +173,7 @@ package struct LambdaWebClient: Sendable {
                 ["revisionId": $0.revisionId, "weight": $0.weight] as [String: Any]
             }
         }
-        if let autoDeploymentMode { body["autoDeploymentMode"] = autoDeploymentMode }
+        if let autoDeploymentMode { body["autoDeploymentMode"] = autoDeploymentMode.apiValue }
         if let description { body["description"] = description }
         return WebEndpoint(
             try await call(

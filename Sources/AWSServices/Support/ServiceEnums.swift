@@ -129,3 +129,29 @@ extension AlarmTransition {
     /// The state the alarm moved into, as a type.
     package var value: AlarmStateValue { AlarmStateValue(state) }
 }
+
+/// A web function endpoint's `autoDeploymentMode`.
+/// https://docs.aws.amazon.com/lambda/latest/api/API_web_UpdateWebFunctionEndpoint.html
+package enum AutoDeploymentMode: Hashable, Sendable {
+    /// Every new revision is served at once, with all the traffic.
+    case latestRevision
+    /// Revisions change only by revision weights.
+    case disabled
+    case other(String)
+
+    package init(_ raw: String) {
+        switch raw {
+        case "LatestRevision": self = .latestRevision
+        case "Disabled": self = .disabled
+        default: self = .other(raw)
+        }
+    }
+
+    package var apiValue: String {
+        switch self {
+        case .latestRevision: "LatestRevision"
+        case .disabled: "Disabled"
+        case .other(let raw): raw
+        }
+    }
+}

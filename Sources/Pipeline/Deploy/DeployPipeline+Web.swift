@@ -102,13 +102,13 @@ extension DeployPipeline {
         let aliases = WebEndpointAliases(
             web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper)
         var disabled = false
-        if endpoint.autoDeploymentMode == "LatestRevision" {
+        if endpoint.mode == .latestRevision {
             report.phase("Endpoint")
             _ = try await web.updateEndpoint(
-                function, endpoint.name, weights: nil, autoDeploymentMode: "Disabled", description: nil)
+                function, endpoint.name, weights: nil, autoDeploymentMode: .disabled, description: nil)
             let settled = try await aliases.settled(
                 function, endpoint.name, Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600))
-            guard settled.updateStatus != "Failed" else {
+            guard settled.update != .failed else {
                 throw DeployError(
                     "Endpoint \(endpoint.name) could not be set to Disabled (\(settled.updateStatusReason ?? "no reason given")), and in LatestRevision mode a new revision would serve all its traffic ungated: nothing was created. Set it to Disabled by hand, then deploy."
                 )
@@ -137,7 +137,7 @@ extension DeployPipeline {
             outputs.revisionId = created.revisionId
             report.event("created revision \(created.revisionId) from s3://\(object.bucket)/\(object.key)")
             let ending = try await Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600).poll(
-                { try await web.revision(function, created.revisionId) }, until: { $0.state != "Pending" })
+                { try await web.revision(function, created.revisionId) }, until: { $0.stateValue != .pending })
             let built: WebRevision
             switch ending {
             case .done(let revision): built = revision
@@ -145,7 +145,7 @@ extension DeployPipeline {
                 throw DeployError(
                     "Revision \(created.revisionId) of \(function) was still Pending after 600s: no traffic moved.")
             }
-            guard built.state == "Active" else {
+            guard built.stateValue == .active else {
                 let errors = built.errors.isEmpty ? built.stateReason : built.errors.joined(separator: "; ")
                 throw DeployError(
                     "Revision \(created.revisionId) of \(function) failed to build (\(errors)): no traffic moved\(disabled ? ", and endpoint \(endpoint.name)'s LatestRevision mode was restored" : "")."
@@ -214,7 +214,7 @@ extension DeployPipeline {
     func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async {
         do {
             _ = try await web.updateEndpoint(
-                function, endpoint, weights: nil, autoDeploymentMode: "LatestRevision", description: nil)
+                function, endpoint, weights: nil, autoDeploymentMode: .latestRevision, description: nil)
             report.event("endpoint \(endpoint) is back in LatestRevision mode")
         } catch {
             report.warning(

@@ -85,7 +85,7 @@ package struct WebEndpointAliases: FunctionAPI {
         _ = try await web.updateEndpoint(
             function, alias, weights: asked, autoDeploymentMode: nil, description: description)
         let done = try await settled(function, alias, waiter)
-        if done.updateStatus == "Failed" {
+        if done.update == .failed {
             throw AWSServiceError(
                 service: "Lambda Web", operation: "UpdateWebFunctionEndpoint", code: "EndpointUpdateFailed",
                 message: "the update of endpoint \(alias) failed: \(done.updateStatusReason ?? "no reason given")",
@@ -118,7 +118,7 @@ package struct WebEndpointAliases: FunctionAPI {
     /// Waits until no update of the endpoint is in progress, and answers it.
     func settled(_ function: String, _ endpoint: String, _ waiter: Waiter) async throws -> WebEndpoint {
         let ending = try await waiter.poll(
-            { try await web.endpoint(function, endpoint) }, until: { $0.updateStatus != "InProgress" })
+            { try await web.endpoint(function, endpoint) }, until: { $0.update != .inProgress })
         switch ending {
         case .done(let endpoint): return endpoint
         case .timedOut(let endpoint):
