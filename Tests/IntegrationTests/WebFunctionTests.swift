@@ -152,6 +152,16 @@ extension TwinSuite.DeployTests {
     func webLatestRevisionTrap() async throws {
         let f = try await webFixture("wlr", mode: "LatestRevision")
         try await twin.clearRequests()
+        let planned = try Shell.lambdaShift(
+            [
+                "plan", "--web-function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+                "--strategy", "canary:10%:2s",
+            ],
+            environment: twin.environment().variables)
+        #expect(planned.status == 0, "\(planned.all)")
+        #expect(planned.stdout.contains("would first set endpoint live to Disabled"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("  at 0s: 10% to the new version, bake 2s"), "\(planned.stdout)")
+        #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
         let running = try webStart(f, ["--branch", "main", "--strategy", "canary:10%:2s"])
         // While the canary bakes, the new revision serves 10%, not everything.
         let split = try await waitForSplit(f)

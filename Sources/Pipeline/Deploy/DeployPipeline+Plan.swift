@@ -29,6 +29,7 @@ extension DeployPipeline {
     /// whether it would be skipped, the baseline step for an alias on `$LATEST`, and the
     /// schedule with times. Sends no mutating request.
     package func dryRun() async throws -> PlanReport {
+        if let web = plan.web { return try await dryRun(web: web) }
         let checked = try await Preflight(plan: plan, deps: deps, report: report).run()
         var document: [String: JSONValue] = [
             "function": .string(plan.function), "alias": .string(plan.alias),
@@ -128,25 +129,7 @@ extension DeployPipeline {
             "version": .string(before.functionVersion),
             "weights": .object(before.additionalVersionWeights.mapValues { .double($0) }),
         ])
-        var elapsed = 0
-        var steps: [JSONValue] = []
-        for step in plan.strategy.steps {
-            summary.line(
-                "  at \(elapsed)s: \(Strategy.percent(step.basisPoints)) to the new version, bake \(step.bakeSeconds)s, then \(checked.gates.isEmpty ? "no gates" : checked.gates.map(\.name).joined(separator: " + "))"
-            )
-            steps.append(
-                .object([
-                    "at-seconds": .int(elapsed), "percent": .double(Double(step.basisPoints) / 100),
-                    "bake-seconds": .int(step.bakeSeconds),
-                ]))
-            elapsed += step.bakeSeconds
-        }
-        summary.line(
-            "  at \(elapsed)s: 100% to the new version"
-                + (plan.bakeSeconds > 0 ? ", then bake \(plan.bakeSeconds)s" : ""))
-        steps.append(
-            .object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
-        summary.line("total: \(elapsed + plan.bakeSeconds)s")
+        let (elapsed, steps) = schedule(checked.gates, into: &summary)
         if plan.detach, let first = plan.strategy.steps.first {
             summary.line(
                 "detached: would take the first step (\(Strategy.percent(first.basisPoints))), record the rollout on alias \(plan.alias) and end in-progress; `lambda-shift advance` runs judge and move it on"
@@ -172,6 +155,31 @@ extension DeployPipeline {
         document["total-seconds"] = .int(elapsed + plan.bakeSeconds)
         summary.document = document
         return summary
+    }
+
+    /// The schedule with times, each step's gates named: its lines, and the steps and the
+    /// elapsed seconds before the last bake as the document has them.
+    func schedule(_ gates: [any HealthGate], into summary: inout PlanReport) -> (Int, [JSONValue]) {
+        var elapsed = 0
+        var steps: [JSONValue] = []
+        for step in plan.strategy.steps {
+            summary.line(
+                "  at \(elapsed)s: \(Strategy.percent(step.basisPoints)) to the new version, bake \(step.bakeSeconds)s, then \(gates.isEmpty ? "no gates" : gates.map(\.name).joined(separator: " + "))"
+            )
+            steps.append(
+                .object([
+                    "at-seconds": .int(elapsed), "percent": .double(Double(step.basisPoints) / 100),
+                    "bake-seconds": .int(step.bakeSeconds),
+                ]))
+            elapsed += step.bakeSeconds
+        }
+        summary.line(
+            "  at \(elapsed)s: 100% to the new version"
+                + (plan.bakeSeconds > 0 ? ", then bake \(plan.bakeSeconds)s" : ""))
+        steps.append(
+            .object(["at-seconds": .int(elapsed), "percent": .int(100), "bake-seconds": .int(plan.bakeSeconds)]))
+        summary.line("total: \(elapsed + plan.bakeSeconds)s")
+        return (elapsed, steps)
     }
 
     /// The provisioned concurrency the deploy will wait for, in a sentence and as the plan

@@ -223,3 +223,74 @@ extension DeployPipeline {
         }
     }
 }
+
+extension DeployPipeline {
+    /// `plan` for a web function: the endpoint and what it serves, the package digest and
+    /// whether the deploy would skip, the LatestRevision trap it would close, and the schedule.
+    /// Reads only.
+    func dryRun(web target: WebTarget) async throws -> PlanReport {
+        guard let web = deps.web else {
+            throw AWSClientError(.invalidSetting, "This run has no Lambda Web client.", isConfiguration: true)
+        }
+        do {
+            _ = try await web.webFunctionArn(target.function)
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            throw AWSClientError(
+                .invalidSetting,
+                "No web function \(target.function) in \(deps.region) for this account: check --web-function and --region.",
+                isConfiguration: true)
+        }
+        let endpoint = try await Self.endpoint(of: target, web: web, region: deps.region)
+        let gates = Preflight.gates(
+            plan, metrics: deps.metrics,
+            ignoring: Set(try await Preflight(plan: plan, deps: deps, report: report).firingAlarms()))
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lambda-shift-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let package = try await plan.source.prepare(
+            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
+            store: deps.store
+        ).package
+        var summary = PlanReport(document: [
+            "web-function": .string(target.function), "endpoint": .string(endpoint.name),
+            "environment": .string(plan.environment), "strategy": .string(plan.strategy.name),
+            "gates": .array(gates.map { .string($0.name) }), "sha256": .string(package.sha256Hex),
+            "code-sha256": .string(package.codeSha256),
+            "endpoint-before": .object(
+                Dictionary(
+                    uniqueKeysWithValues: endpoint.revisionWeights.map { ($0.revisionId, JSONValue.int($0.weight)) })),
+            "auto-deployment-mode": .string(endpoint.autoDeploymentMode),
+        ])
+        summary.line("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
+        summary.line(
+            "endpoint \(endpoint.name) now: \(WebEndpointAliases.describe(endpoint)), \(endpoint.autoDeploymentMode)")
+        guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
+            throw AWSClientError(
+                .invalidSetting,
+                "Endpoint \(endpoint.name) is split between \(WebEndpointAliases.describe(endpoint)): a deploy would refuse it.",
+                isConfiguration: true)
+        }
+        if let object = try await web.revision(target.function, served).codeObject,
+            try await deps.store.describeObject(bucket: object.bucket, key: object.key, versionId: object.versionId)?
+                .checksumSHA256 == package.codeSha256
+        {
+            summary.line("would skip: endpoint \(endpoint.name) already serves this code (revision \(served))")
+            summary.outcome = .wouldSkip
+            return summary
+        }
+        if endpoint.mode == .latestRevision {
+            summary.line(
+                "would first set endpoint \(endpoint.name) to Disabled (LatestRevision would serve the new revision to all traffic at once), "
+                    + (target.restoreAutoDeploy
+                        ? "and set LatestRevision back once the rollout ends" : "and leave it Disabled"))
+        }
+        summary.line(
+            "would upload s3://\(plan.bucket)/\(plan.key) and create a revision from revision \(served)'s build and service configuration with only the code location changed, then wait for it to be Active"
+        )
+        let (elapsed, steps) = schedule(gates, into: &summary)
+        summary.document["steps"] = .array(steps)
+        summary.document["total-seconds"] = .int(elapsed + plan.bakeSeconds)
+        return summary
+    }
+}
