@@ -97,8 +97,9 @@ package struct DeployHistory: Sendable, Equatable {
                 rollout = RolloutRecord(field: parts[1])
                 continue
             }
+            // Version numbers, or a web function's revision ids (letters, digits, - _ .).
             let versions = parts[1].split(separator: ",").map(String.init).filter {
-                !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber }
+                !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
             }
             switch Field(rawValue: String(parts[0])) {
             case .good: good = versions

@@ -311,8 +311,12 @@ struct DeployHistoryTests {
         let back = DeployHistory(description: text)
         #expect(back.good.first == "40" && back.failed.first == "140")
         #expect(
-            DeployHistory(description: "[lambda-shift good=4,x,2 failed=]").good == ["4", "2"],
-            "only version numbers are read")
+            DeployHistory(description: "[lambda-shift good=4,x!,$LATEST,2 failed=]").good == ["4", "2"],
+            "only version numbers and revision ids are read")
+        // A web function's endpoint records revision ids (issue 38, the model's finding W1).
+        #expect(
+            DeployHistory(description: "[lambda-shift good=8bc3e51b5cb3,856ac772beca failed=a1]").good
+                == ["8bc3e51b5cb3", "856ac772beca"])
     }
 }
 

@@ -210,11 +210,34 @@ extension DeployPipeline {
     }
 
     /// Puts an endpoint back in LatestRevision mode (after the rollout, or after a revision
-    /// that failed to build); a failure is said, not thrown: the deploy's own ending stands.
+    /// that failed to build), and waits for that update to settle. Only when the endpoint serves
+    /// the newest Active revision in full: LatestRevision routes all traffic to the newest one,
+    /// so after a rollback (or someone else's change, or a build that failed) it would undo what
+    /// the run just restored; then the mode stays Disabled, and that is said. A failure is said,
+    /// not thrown: the deploy's own ending stands.
     func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async {
         do {
+            let now = try await web.endpoint(function, endpoint)
+            let newest = try await web.revisions(function).filter { $0.stateValue == .active }
+                .max { $0.createdAt < $1.createdAt }
+            guard let newest, now.revisionWeights == [RevisionWeight(revisionId: newest.revisionId, weight: 100)]
+            else {
+                report.warning(
+                    "Endpoint \(endpoint) stays Disabled: in LatestRevision mode it would route all traffic to the newest Active revision\(newest.map { " (\($0.revisionId))" } ?? ""), not what it serves now (\(WebEndpointAliases.describe(now))); set the mode by hand once that is what you want."
+                )
+                return
+            }
             _ = try await web.updateEndpoint(
                 function, endpoint, weights: nil, autoDeploymentMode: .latestRevision, description: nil)
+            let settled = try await WebEndpointAliases(
+                web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper
+            ).settled(function, endpoint, Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600))
+            guard settled.update != .failed else {
+                report.warning(
+                    "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(settled.updateStatusReason ?? "no reason given")): it stays Disabled; set the mode by hand if you want it."
+                )
+                return
+            }
             report.event("endpoint \(endpoint) is back in LatestRevision mode")
         } catch {
             report.warning(
