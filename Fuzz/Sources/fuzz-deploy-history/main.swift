@@ -3,7 +3,8 @@ import FuzzSupport
 
 /// The alias description (`DeployHistory(description:)`, with its `RolloutRecord`): the history
 /// read from any description renders within Lambda's 256 characters (counted in Unicode scalars:
-/// Swift's Characters would count fewer than Lambda does), holds only decimal versions, and reads
+/// Swift's Characters would count fewer than Lambda does), holds only versions made of ASCII
+/// letters, digits, - _ and . (version numbers, or a web function's revision ids), and reads
 /// back from its rendering as the same history, less only what the limit made it drop (the oldest
 /// versions, the end of the text); rendering that again changes nothing.
 fuzz { bytes in
@@ -15,7 +16,11 @@ fuzz { bytes in
         + [history.rollout?.newVersion, history.rollout?.oldVersion].compactMap { $0 }
     require(
         versions.allSatisfy {
-            !$0.isEmpty && $0.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+            !$0.isEmpty
+                && $0.unicodeScalars.allSatisfy {
+                    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                        || "-_.".unicodeScalars.contains($0)
+                }
         }, "versions \(versions)")
     let back = DeployHistory(description: rendered)
     for field in DeployHistory.Field.allCases {
