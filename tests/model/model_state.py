@@ -89,6 +89,17 @@ KNOWN_BUGS = {
           "DeployHistory.lastGood, which does not skip deleted versions",
     # A gap of the twin, not of lambda-shift: moto 5.2.1 numbers a new version len(versions) + 1.
     "T1": "the twin's PublishVersion reuses a version number after a version was deleted (Lambda never does)",
+    # Found by the web function model (test_web_model.py, issue 38).
+    "W1": "a web deploy's endpoint history keeps only this run's revision: the good= and failed= revisions of "
+          "earlier runs (revision ids, not version numbers) are dropped when the description is rewritten",
+    "W2": "a web deploy exits with its own mode-restore UpdateWebFunctionEndpoint still InProgress (never waited "
+          "for): its report says LatestRevision is back before it settled, a refused restore goes unnoticed, and a "
+          "deploy right after is refused with 409 ConflictException (exit 1)",
+    "W3": "a web canary on an endpoint found in LatestRevision that does not complete puts the mode back with an "
+          "update naming no weights, which routes the endpoint to the newest Active revision, the new one, at 100: "
+          "after an alarm (exit 3, 'rolled back') the failed revision serves everything; after someone else put the "
+          "weights back mid-bake (exit 1, 'left as they set it') their change is overridden; after a failed build (exit 1, "
+          "'no traffic moved') an endpoint serving an older revision than the newest Active one is moved to it",
 }
 PENDING_FIXES: frozenset[str] = frozenset()
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import model_state as ms
+import model_web as mw
 from model_harness import BINARY, Runner
 from model_state import ALIAS, FUNCTION, KNOWN_BUGS, PENDING_FIXES
 
@@ -215,3 +216,112 @@ def test_cleanup_and_keep_versions_keep_the_rollback_target_when_a_newer_good_ve
         target = "3"
     assert run.exit_code == 0, run.stdout
     assert target in twin.observe().versions, f"version {target}, the rollback target, was deleted: {run.stdout}"
+
+
+# --- Web functions (issue 38), found by test_web_model.py -------------------------------------------
+
+class WebBuilds(Builds):
+    """Deploy arguments of `deploy --web-function model-web` (seeded with two revisions, endpoint live on
+    the second, in `mode`)."""
+
+    def web(self, shape, *extra):
+        args = self.deploy(shape, *extra)
+        return ["deploy", "--web-function", mw.WEB_FUNCTION, *args[3:]]
+
+
+@pytest.fixture
+def web(twin, tmp_path):
+    from test_web_model import WebTwin
+    return WebTwin(twin)
+
+
+def seed_web(web, mode):
+    return web.seed(mode)
+
+
+@known_bug("W1")
+def test_a_web_deploy_keeps_the_endpoints_earlier_history(twin, runner, web, tmp_path):
+    """Two staging deploys of a web function: after the second the description should read
+    good=SECOND,FIRST (as an alias's does, version numbers aside); it reads good=SECOND. A canary that
+    fails between them loses its failed= entry the same way."""
+    seed_web(web, "Disabled")
+    builds = WebBuilds(tmp_path / "web-src")
+    first = runner.run(*builds.web(mw.WEB_STAGING))
+    second = runner.run(*builds.web(mw.WEB_STAGING))
+    assert (first.exit_code, second.exit_code) == (0, 0), second.stderr
+    found = web.observe().history
+    assert found.good == (second.document["revision-id"], first.document["revision-id"]), found
+
+
+@known_bug("W2")
+def test_a_web_deploy_waits_for_its_mode_restore_and_the_next_deploy_goes_through(twin, runner, web, tmp_path):
+    """An endpoint in LatestRevision: a staging deploy sets it Disabled, moves it, then sends the update
+    that puts LatestRevision back and exits 0 saying "endpoint live is back in LatestRevision mode" while
+    that update is still InProgress (it never reads it again). A deploy started right after is refused:
+    "UpdateWebFunctionEndpoint was refused: ConflictException: Endpoint live of web function model-web has
+    an update in progress" (exit 1)."""
+    seed_web(web, "LatestRevision")
+    builds = WebBuilds(tmp_path / "web-src")
+    first = runner.run(*builds.web(mw.WEB_STAGING))
+    assert first.exit_code == 0, first.stderr
+    assert web.sample()[2] != "InProgress", "the run exited with its mode-restore update still InProgress"
+    second = runner.run(*builds.web(mw.WEB_STAGING))
+    assert (second.exit_code, second.document["outcome"]) == (0, "deployed"), second.stdout
+
+
+@known_bug("W3")
+def test_a_web_canary_left_as_someone_else_set_it_does_not_then_serve_the_new_revision(twin, runner, web, tmp_path):
+    """The endpoint in LatestRevision on revision R: a canary sets it Disabled, builds revision N and
+    splits 50/50; someone else puts it back on R at 100 mid-bake; the run exits 1 ("left as they set it"),
+    then restores LatestRevision with an update naming no weights, which routes the endpoint to the
+    newest Active revision: N, ungated, at 100, over the other writer's R."""
+    revisions = seed_web(web, "LatestRevision")
+    builds = WebBuilds(tmp_path / "web-src")
+    started = runner.start(*builds.web(mw.WEB_CANARY_LONG))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        mode, weights, status = web.sample()
+        if len(weights) == 2 and status == "Successful":
+            break
+        time.sleep(0.02)
+    web.set_endpoint(weights=[{"revisionId": revisions[1], "weight": 100}])
+    run = started.finish()
+    assert run.exit_code == 1, run.stdout
+    assert web.observe().weights == {revisions[1]: 100}, f"serves {web.observe().weights}: {run.stderr[-800:]}"
+
+
+@known_bug("W3")
+def test_a_web_canary_rolled_back_on_an_alarm_keeps_serving_the_revision_found(twin, runner, web, tmp_path):
+    """The endpoint in LatestRevision on revision R: a canary (canary:50%:1s, --alarm) sets it Disabled,
+    builds N, splits 50/50; the alarm fires; the run restores R at 100 and exits 3 saying "rolled back to
+    version R" (revision-id R), then puts LatestRevision back with no weights: the endpoint serves the
+    failed revision N at 100."""
+    revisions = seed_web(web, "LatestRevision")
+    builds = WebBuilds(tmp_path / "web-src")
+    started = runner.start(*builds.web(mw.WEB_CANARY_LONG))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        mode, weights, status = web.sample()
+        if len(weights) == 2 and status == "Successful":
+            break
+        time.sleep(0.02)
+    twin.set_alarm("ALARM")
+    run = started.finish()
+    assert (run.exit_code, run.document["revision-id"]) == (3, revisions[1]), run.stdout
+    found = web.observe()
+    assert (found.weights, found.mode) == ({revisions[1]: 100}, "LatestRevision"), found
+
+
+@known_bug("W3")
+def test_a_web_build_that_fails_leaves_the_endpoint_on_the_revision_found(twin, runner, web, tmp_path):
+    """The endpoint in LatestRevision on revision 1 of 2 (someone moved it there): the next build fails;
+    the run exits 1 ("no traffic moved, and endpoint live's LatestRevision mode was restored"), but the mode
+    restore names no weights and routes the endpoint to revision 2, the newest Active one."""
+    revisions = seed_web(web, "LatestRevision")
+    web.set_endpoint(weights=[{"revisionId": revisions[0], "weight": 100}])
+    web.behave(failNextBuild=True)
+    run = runner.run(*WebBuilds(tmp_path / "web-src").web(mw.WEB_STAGING))
+    assert run.exit_code == 1, run.stdout
+    found = web.observe()
+    assert (found.weights, found.mode) == ({revisions[0]: 100}, "LatestRevision"), found
+

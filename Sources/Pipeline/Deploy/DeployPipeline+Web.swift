@@ -147,13 +147,21 @@ extension DeployPipeline {
             }
             guard built.stateValue == .active else {
                 let errors = built.errors.isEmpty ? built.stateReason : built.errors.joined(separator: "; ")
+                var mode = ""
+                if disabled {
+                    disabled = false  // put back here, once
+                    mode =
+                        await restoreAutoDeployment(web, function, endpoint.name)
+                        ? ", and endpoint \(endpoint.name)'s LatestRevision mode was restored"
+                        : ", and endpoint \(endpoint.name) stays Disabled (see the warning)"
+                }
                 throw DeployError(
-                    "Revision \(created.revisionId) of \(function) failed to build (\(errors)): no traffic moved\(disabled ? ", and endpoint \(endpoint.name)'s LatestRevision mode was restored" : "")."
+                    "Revision \(created.revisionId) of \(function) failed to build (\(errors)): no traffic moved\(mode)."
                 )
             }
             report.event("revision \(created.revisionId) is Active")
         } catch {
-            if disabled { await restoreAutoDeployment(web, function, endpoint.name) }
+            if disabled { _ = await restoreAutoDeployment(web, function, endpoint.name) }
             throw error
         }
 
@@ -210,25 +218,18 @@ extension DeployPipeline {
     }
 
     /// Puts an endpoint back in LatestRevision mode (after the rollout, or after a revision
-    /// that failed to build), and waits for that update to settle. Only when the endpoint serves
-    /// the newest Active revision in full: LatestRevision routes all traffic to the newest one,
-    /// so after a rollback (or someone else's change, or a build that failed) it would undo what
-    /// the run just restored; then the mode stays Disabled, and that is said. A failure is said,
-    /// not thrown: the deploy's own ending stands.
-    func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async {
+    /// that failed to build), with the weights it serves now named in the same update, so the
+    /// mode comes back without moving any traffic (LatestRevision routes to a revision when it
+    /// becomes Active; a mode change naming no weights could route to the newest one, the very
+    /// revision a rollback just took traffic from). Waited for; a refusal, or weights that moved
+    /// all the same, is said, not thrown: the deploy's own ending stands.
+    @discardableResult
+    func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async -> Bool {
         do {
             let now = try await web.endpoint(function, endpoint)
-            let newest = try await web.revisions(function).filter { $0.stateValue == .active }
-                .max { $0.createdAt < $1.createdAt }
-            guard let newest, now.revisionWeights == [RevisionWeight(revisionId: newest.revisionId, weight: 100)]
-            else {
-                report.warning(
-                    "Endpoint \(endpoint) stays Disabled: in LatestRevision mode it would route all traffic to the newest Active revision\(newest.map { " (\($0.revisionId))" } ?? ""), not what it serves now (\(WebEndpointAliases.describe(now))); set the mode by hand once that is what you want."
-                )
-                return
-            }
             _ = try await web.updateEndpoint(
-                function, endpoint, weights: nil, autoDeploymentMode: .latestRevision, description: nil)
+                function, endpoint, weights: now.revisionWeights, autoDeploymentMode: .latestRevision,
+                description: nil)
             let settled = try await WebEndpointAliases(
                 web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper
             ).settled(function, endpoint, Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600))
@@ -236,13 +237,21 @@ extension DeployPipeline {
                 report.warning(
                     "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(settled.updateStatusReason ?? "no reason given")): it stays Disabled; set the mode by hand if you want it."
                 )
-                return
+                return false
             }
-            report.event("endpoint \(endpoint) is back in LatestRevision mode")
+            if settled.revisionWeights != now.revisionWeights {
+                report.warning(
+                    "Endpoint \(endpoint) is back in LatestRevision mode, but it now serves \(WebEndpointAliases.describe(settled)), not \(WebEndpointAliases.describe(now)) as before the mode changed."
+                )
+            }
+            report.event(
+                "endpoint \(endpoint) is back in LatestRevision mode, serving \(WebEndpointAliases.describe(settled))")
+            return true
         } catch {
             report.warning(
                 "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(sentence(of: error))): it stays Disabled; set the mode by hand if you want it."
             )
+            return false
         }
     }
 }
