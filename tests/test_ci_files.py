@@ -35,7 +35,9 @@ EXPECTED_WORKFLOWS = {"examples/github/deploy.yml", "examples/github/promote.yml
                       ".github/workflows/ci.yml", ".github/workflows/release.yml"}
 OUTPUTS = {"version", "previous-version", "published-version", "alias", "function", "environment", "sha256", "code-sha256", "s3-key",
            "s3-version-id", "signing-job-id", "signed-s3-key", "signed-s3-version-id", "image-uri", "image-digest",
-           "outcome", "skipped", "url", "targets", "step", "weight", "next-check-at"}
+           "outcome", "skipped", "url", "targets", "step", "weight", "next-check-at",
+           # Issue 38: a web function's revisions.
+           "revision-id", "previous-revision-id"}
 
 
 def check_schema(schema, path):
