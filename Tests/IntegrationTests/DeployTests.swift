@@ -634,10 +634,14 @@ extension TwinSuite {
         }
 
         func startDeploy(_ f: Fixture, _ extra: [String]) throws -> Running {
+            try start(["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra)
+        }
+
+        /// lambda-shift started against the twin, its stdout and stderr in one pipe.
+        func start(_ arguments: [String]) throws -> Running {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
-            process.arguments =
-                ["deploy", "--function", f.function, "--bucket", f.bucket, "--source", f.source] + extra
+            process.arguments = arguments
             process.environment = twin.environment().variables
             let pipe = Pipe()
             process.standardOutput = pipe

@@ -50,17 +50,9 @@ extension TwinSuite.DeployTests {
     }
 
     func webStart(_ f: WebFixture, _ extra: [String]) throws -> Running {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Shell.lambdaShift)
-        process.arguments =
+        try start(
             ["deploy", "--web-function", f.function, "--bucket", f.bucket, "--source", f.source, "--output", "json"]
-            + extra
-        process.environment = twin.environment().variables
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        return Running(process: process, pipe: pipe)
+                + extra)
     }
 
     func endpoint(_ f: WebFixture, _ name: String = "live") async throws -> WebEndpoint {

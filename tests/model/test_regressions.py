@@ -269,6 +269,18 @@ def test_a_web_deploy_waits_for_its_mode_restore_and_the_next_deploy_goes_throug
     assert (second.exit_code, second.document["outcome"]) == (0, "deployed"), second.stdout
 
 
+def start_split_canary(runner, web, tmp_path):
+    """A web canary (a 3 s bake) started, once its 50/50 split has settled: the bake has begun."""
+    started = runner.start(*WebBuilds(tmp_path / "web-src").web(mw.WEB_CANARY_LONG))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        mode, weights, status = web.sample()
+        if len(weights) == 2 and status == "Successful":
+            return started
+        time.sleep(0.02)
+    raise AssertionError(f"the canary never split the endpoint: {started.finish().stderr[-800:]}")
+
+
 @known_bug("W3")
 def test_a_web_canary_left_as_someone_else_set_it_does_not_then_serve_the_new_revision(twin, runner, web, tmp_path):
     """The endpoint in LatestRevision on revision R: a canary sets it Disabled, builds revision N and
@@ -276,14 +288,7 @@ def test_a_web_canary_left_as_someone_else_set_it_does_not_then_serve_the_new_re
     then restores LatestRevision with an update naming no weights, which routes the endpoint to the
     newest Active revision: N, ungated, at 100, over the other writer's R."""
     revisions = seed_web(web, "LatestRevision")
-    builds = WebBuilds(tmp_path / "web-src")
-    started = runner.start(*builds.web(mw.WEB_CANARY_LONG))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        mode, weights, status = web.sample()
-        if len(weights) == 2 and status == "Successful":
-            break
-        time.sleep(0.02)
+    started = start_split_canary(runner, web, tmp_path)
     web.set_endpoint(weights=[{"revisionId": revisions[1], "weight": 100}])
     run = started.finish()
     assert run.exit_code == 1, run.stdout
@@ -297,14 +302,7 @@ def test_a_web_canary_rolled_back_on_an_alarm_keeps_serving_the_revision_found(t
     version R" (revision-id R), then puts LatestRevision back with no weights: the endpoint serves the
     failed revision N at 100."""
     revisions = seed_web(web, "LatestRevision")
-    builds = WebBuilds(tmp_path / "web-src")
-    started = runner.start(*builds.web(mw.WEB_CANARY_LONG))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        mode, weights, status = web.sample()
-        if len(weights) == 2 and status == "Successful":
-            break
-        time.sleep(0.02)
+    started = start_split_canary(runner, web, tmp_path)
     twin.set_alarm("ALARM")
     run = started.finish()
     assert (run.exit_code, run.document["revision-id"]) == (3, revisions[1]), run.stdout

@@ -55,14 +55,7 @@ extension DeployPipeline {
             update =
                 "would update \(plan.function) ($LATEST image \(checked.function.codeSha256) → \(image.codeSha256)) and publish a version"
         } else {
-            let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "lambda-shift-plan-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: workDirectory) }
-            let package = try await plan.source.prepare(
-                out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
-                store: deps.store
-            ).package
+            let package = try await plannedPackage()
             document.merge([
                 "sha256": .string(package.sha256Hex), "code-sha256": .string(package.codeSha256),
                 "size": .int(Int(package.size)), "files": .int(package.entryCount),
@@ -155,6 +148,19 @@ extension DeployPipeline {
         document["total-seconds"] = .int(elapsed + plan.bakeSeconds)
         summary.document = document
         return summary
+    }
+
+    /// The package a deploy would ship, made (or found) in a directory of its own, removed after:
+    /// `plan` reports its digest.
+    func plannedPackage() async throws -> PackageResult {
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lambda-shift-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        return try await plan.source.prepare(
+            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
+            store: deps.store
+        ).package
     }
 
     /// The schedule with times, each step's gates named: its lines, and the steps and the

@@ -2,6 +2,7 @@ import AWSCore
 import AWSServices
 import FoundationEssentials
 import LambdaShiftCore
+import Packaging
 import Ports
 import Release
 import Rollout
@@ -23,38 +24,15 @@ extension DeployPipeline {
             throw AWSClientError(.invalidSetting, "This run has no Lambda Web client.", isConfiguration: true)
         }
         let function = target.function
-        let identity = try await deps.identity.getCallerIdentity()
-        report.line("caller: \(identity.arn) (account \(identity.account))")
-        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
-            throw AWSClientError(
-                .invalidSetting,
-                "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.",
-                isConfiguration: true)
-        }
-        do {
-            _ = try await web.webFunctionArn(function)
-        } catch let error as AWSServiceError where error.kind == .notFound {
-            throw AWSClientError(
-                .invalidSetting,
-                "No web function \(function) in \(deps.region) for this account: check --web-function and --region (lambda-shift deploys revisions, it does not create web functions).",
-                isConfiguration: true)
-        }
-        let endpoint = try await Self.endpoint(of: target, web: web, region: deps.region)
+        _ = try await Preflight(plan: plan, deps: deps, report: report).checkCaller()
+        let (endpoint, current, gates) = try await webPreflight(target, web)
+        let served = current.revisionId
         outputs.alias = endpoint.name
-        guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
-            throw AWSClientError(
-                .invalidSetting,
-                "Endpoint \(endpoint.name) is split between \(WebEndpointAliases.describe(endpoint)), most likely another deploy still running: let it finish, or set one revision to 100% by hand, then deploy.",
-                isConfiguration: true)
-        }
         outputs.previousVersion = served
         outputs.previousRevisionId = served
         report.line(
             "deploying web function \(function) endpoint \(endpoint.name) (serving revision \(served)) to \(plan.environment) with \(plan.strategy)"
         )
-        let preflight = Preflight(plan: plan, deps: deps, report: report)
-        let gates = Preflight.gates(plan, metrics: deps.metrics, ignoring: Set(try await preflight.firingAlarms()))
-        let current = try await web.revision(function, served)
 
         // Package (or find the promoted artifact), then skip or upload.
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -74,11 +52,7 @@ extension DeployPipeline {
         package.warnings.forEach(report.warning)
         outputs.record(package: package)
         if let line = plan.source.describe(prepared, reported: given != nil) { report.event(line) }
-        if let object = current.codeObject,
-            let info = try await deps.store.describeObject(
-                bucket: object.bucket, key: object.key, versionId: object.versionId),
-            info.checksumSHA256 == package.codeSha256
-        {
+        if try await serves(current, package) {
             outputs.revisionId = served
             return Self.skipped(
                 &outputs, version: served,
@@ -194,6 +168,40 @@ extension DeployPipeline {
         return .ready(ready)
     }
 
+    /// What deploy and plan check of a web function before anything else: the function exists,
+    /// the endpoint (named, or the only one) serves one revision in full (split between two is
+    /// mid-shift), and the gate alarms; answered with the served revision.
+    func webPreflight(_ target: WebTarget, _ web: any WebFunctionsAPI) async throws
+        -> (WebEndpoint, WebRevision, [any HealthGate])
+    {
+        do {
+            _ = try await web.webFunctionArn(target.function)
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            throw AWSClientError(
+                .invalidSetting,
+                "No web function \(target.function) in \(deps.region) for this account: check --web-function and --region (lambda-shift deploys revisions, it does not create web functions).",
+                isConfiguration: true)
+        }
+        let endpoint = try await Self.endpoint(of: target, web: web, region: deps.region)
+        guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
+            throw AWSClientError(
+                .invalidSetting,
+                "Endpoint \(endpoint.name) is split between \(WebEndpointAliases.describe(endpoint)), most likely another deploy still running: let it finish, or set one revision to 100% by hand, then deploy.",
+                isConfiguration: true)
+        }
+        let gates = Preflight.gates(
+            plan, metrics: deps.metrics,
+            ignoring: Set(try await Preflight(plan: plan, deps: deps, report: report).firingAlarms()))
+        return (endpoint, try await web.revision(target.function, served), gates)
+    }
+
+    /// Whether the revision was built from an object with this package's SHA-256 (S3's checksum).
+    func serves(_ revision: WebRevision, _ package: PackageResult) async throws -> Bool {
+        guard let object = revision.codeObject else { return false }
+        return try await deps.store.describeObject(bucket: object.bucket, key: object.key, versionId: object.versionId)?
+            .checksumSHA256 == package.codeSha256
+    }
+
     /// The endpoint named, or the function's only one.
     static func endpoint(of target: WebTarget, web: any WebFunctionsAPI, region: String) async throws -> WebEndpoint {
         if let name = target.endpoint {
@@ -264,26 +272,9 @@ extension DeployPipeline {
         guard let web = deps.web else {
             throw AWSClientError(.invalidSetting, "This run has no Lambda Web client.", isConfiguration: true)
         }
-        do {
-            _ = try await web.webFunctionArn(target.function)
-        } catch let error as AWSServiceError where error.kind == .notFound {
-            throw AWSClientError(
-                .invalidSetting,
-                "No web function \(target.function) in \(deps.region) for this account: check --web-function and --region.",
-                isConfiguration: true)
-        }
-        let endpoint = try await Self.endpoint(of: target, web: web, region: deps.region)
-        let gates = Preflight.gates(
-            plan, metrics: deps.metrics,
-            ignoring: Set(try await Preflight(plan: plan, deps: deps, report: report).firingAlarms()))
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "lambda-shift-plan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: workDirectory) }
-        let package = try await plan.source.prepare(
-            out: workDirectory.appendingPathComponent("package.zip").path, environment: deps.environment,
-            store: deps.store
-        ).package
+        let (endpoint, current, gates) = try await webPreflight(target, web)
+        let served = current.revisionId
+        let package = try await plannedPackage()
         var summary = PlanReport(document: [
             "web-function": .string(target.function), "endpoint": .string(endpoint.name),
             "environment": .string(plan.environment), "strategy": .string(plan.strategy.name),
@@ -297,16 +288,7 @@ extension DeployPipeline {
         summary.line("package: \(package.size) bytes, \(package.filesDescription), sha256 \(package.sha256Hex)")
         summary.line(
             "endpoint \(endpoint.name) now: \(WebEndpointAliases.describe(endpoint)), \(endpoint.autoDeploymentMode)")
-        guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
-            throw AWSClientError(
-                .invalidSetting,
-                "Endpoint \(endpoint.name) is split between \(WebEndpointAliases.describe(endpoint)): a deploy would refuse it.",
-                isConfiguration: true)
-        }
-        if let object = try await web.revision(target.function, served).codeObject,
-            try await deps.store.describeObject(bucket: object.bucket, key: object.key, versionId: object.versionId)?
-                .checksumSHA256 == package.codeSha256
-        {
+        if try await serves(current, package) {
             summary.line("would skip: endpoint \(endpoint.name) already serves this code (revision \(served))")
             summary.outcome = .wouldSkip
             return summary

@@ -41,14 +41,7 @@ struct Preflight {
         async let aliasRead = lambda.aliasIfExists(plan.function, alias: plan.alias)
         async let signingRead = checkCodeSigning()
         async let bucketProbe: Void = probeBucket()
-        let identity = try await deps.identity.getCallerIdentity()
-        report.line("caller: \(identity.arn) (account \(identity.account))")
-        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
-            throw AWSClientError(
-                .invalidSetting,
-                "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.",
-                isConfiguration: true)
-        }
+        let identity = try await checkCaller()
         report.line("deploying \(plan.function) alias \(plan.alias) to \(plan.environment) with \(plan.strategy)")
         if let unwatched = Self.unwatchedCanary(plan) { report.warning(unwatched) }
         try await checkCredentialLifetime()
@@ -148,6 +141,19 @@ struct Preflight {
         return Result(
             identity: identity, function: function, before: before, gates: gates, signing: signing, warm: warm,
             unlessSkipped: unlessSkipped, storage: storage)
+    }
+
+    /// Who the credentials are, said, and refused (exit 2) when not in `--allowed-account-ids`.
+    func checkCaller() async throws -> CallerIdentity {
+        let identity = try await deps.identity.getCallerIdentity()
+        report.line("caller: \(identity.arn) (account \(identity.account))")
+        if !plan.allowedAccounts.isEmpty && !plan.allowedAccounts.contains(identity.account) {
+            throw AWSClientError(
+                .invalidSetting,
+                "The credentials belong to account \(identity.account), which is not in --allowed-account-ids (\(plan.allowedAccounts.joined(separator: ", "))): check the role or the account list.",
+                isConfiguration: true)
+        }
+        return identity
     }
 
     /// The gate alarms already in ALARM: refused (exit 2), or with `--alarm-already-firing
