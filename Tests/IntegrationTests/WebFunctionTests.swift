@@ -154,6 +154,13 @@ extension TwinSuite.DeployTests {
         #expect(planned.stdout.contains("would first set endpoint live to Disabled"), "\(planned.stdout)")
         #expect(planned.stdout.contains("  at 0s: 10% to the new version, bake 2s"), "\(planned.stdout)")
         #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+        let foreign = try Shell.lambdaShift(
+            [
+                "plan", "--web-function", f.function, "--bucket", f.bucket, "--source", f.source, "--branch", "main",
+                "--allowed-account-ids", "999999999999",
+            ],
+            environment: twin.environment().variables)
+        #expect(foreign.status == 2 && foreign.stderr.contains("not in --allowed-account-ids"), "\(foreign.all)")
         let running = try webStart(f, ["--branch", "main", "--strategy", "canary:10%:2s"])
         // While the canary bakes, the new revision serves 10%, not everything.
         let split = try await waitForSplit(f)

@@ -272,6 +272,8 @@ extension DeployPipeline {
         guard let web = deps.web else {
             throw AWSClientError(.invalidSetting, "This run has no Lambda Web client.", isConfiguration: true)
         }
+        // As deploy's preflight and an alias's plan do: who the credentials are, and whether they may.
+        _ = try await Preflight(plan: plan, deps: deps, report: report).checkCaller()
         let (endpoint, current, gates) = try await webPreflight(target, web)
         let served = current.revisionId
         let package = try await plannedPackage()
