@@ -224,6 +224,11 @@ extension TwinSuite.DeployTests {
         let alone = try Shell.lambdaShift(
             ["cleanup", "--function", f.function, "--dry-run"], environment: twin.environment().variables)
         #expect(alone.status == 2 && alone.stderr.contains("--dry-run goes with --artifacts"), "\(alone.all)")
+        let bucketless = try Shell.lambdaShift(
+            ["cleanup", "--function", f.function, "--artifacts"], environment: twin.environment().variables)
+        #expect(
+            bucketless.status == 2 && bucketless.stderr.contains("cleanup --artifacts needs the bucket"),
+            "\(bucketless.all)")
         let dry = try cleanup(["--dry-run"])
         #expect(dry.status == 0, "\(dry.all)")
         let planned = try document(dry)

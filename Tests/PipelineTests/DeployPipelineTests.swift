@@ -687,6 +687,52 @@ struct SigningPolicyTests {
     }
 
     @Test(
+        "issue 37/38: --code-storage reference reads the bucket's policy, --artifacts lists and deletes object versions on the prefix only, --web-function ships the web function and no Lambda function"
+    )
+    func storageArtifactsAndWebPolicy() throws {
+        var flags = SettingFlags()
+        flags["function"] = "svc"
+        flags["bucket"] = "artifacts"
+        flags["branch"] = "main"
+        flags["source"] = "."
+        let ci = CIContext(environment: Environment(["GITHUB_ACTIONS": "true"]), git: { Provenance.GitFacts() })
+        func statements(_ flags: SettingFlags, artifacts: Bool = false) throws -> [IAMPolicyDocument.Statement] {
+            try IAMPolicyBuilder.build(
+                flags, ci: ci, repository: "octo/app", accountId: "123456789012", region: "us-east-1",
+                artifacts: artifacts
+            ).document.statements
+        }
+        let plain = try statements(flags)
+        let actions = plain.flatMap(\.actions)
+        #expect(!actions.contains("s3:GetBucketPolicy") && !actions.contains("s3:DeleteObjectVersion"))
+        var reference = flags
+        reference["code-storage"] = "reference"
+        let bucketReads = try #require(try statements(reference).first { $0.sid == "CheckReferencedCodeBucket" })
+        #expect(bucketReads.actions == ["s3:GetBucketVersioning", "s3:GetBucketLocation", "s3:GetBucketPolicy"])
+        #expect(bucketReads.resources == ["arn:aws:s3:::artifacts"])
+        let cleaning = try statements(flags, artifacts: true)
+        #expect(cleaning.first { $0.sid == "ListArtifactVersions" }?.resources == ["arn:aws:s3:::artifacts"])
+        let deleting = try #require(cleaning.first { $0.sid == "DeleteUnneededArtifacts" })
+        #expect(deleting.actions == ["s3:GetObjectVersion", "s3:DeleteObjectVersion"])
+        #expect(deleting.resources == ["arn:aws:s3:::artifacts/octo/app/svc/*"])
+        var web = flags
+        web["function"] = nil
+        web["web-function"] = "site"
+        let shipping = try statements(web)
+        #expect(!shipping.contains { $0.sid == "ShipTheFunction" })
+        let site = try #require(shipping.first { $0.sid == "ShipTheWebFunction" })
+        #expect(
+            site.actions.contains("lambda:UpdateWebFunctionEndpoint")
+                && site.actions.contains("lambda:CreateWebFunctionRevision"))
+        #expect(
+            site.resources == [
+                "arn:aws:lambda:us-east-1:123456789012:web-function/site",
+                "arn:aws:lambda:us-east-1:123456789012:web-function/site/*",
+            ])
+        #expect(shipping.first { $0.sid == "PassTheExecutionRole" }?.actions == ["iam:PassRole"])
+    }
+
+    @Test(
         "issue 40: --preview is the preview environment's policy on any branch, needs no pull request, says what IAM cannot hold, and cannot delete the function itself"
     )
     func previewPolicy() throws {
