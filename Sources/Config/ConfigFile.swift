@@ -35,19 +35,24 @@ package struct ConfigFile: Sendable {
         package var bucket: String?
         /// An image function's image in this target's region (each region has its own registry).
         package var imageUri: String?
+        /// A web function instead of `function` (then `function` is empty), and its endpoint.
+        package var webFunction: String?
+        package var endpoint: String?
 
         package init(
             function: String, region: String? = nil, alias: String? = nil, bucket: String? = nil,
-            imageUri: String? = nil
+            imageUri: String? = nil, webFunction: String? = nil, endpoint: String? = nil
         ) {
             self.function = function
             self.region = region
             self.alias = alias
             self.bucket = bucket
             self.imageUri = imageUri
+            self.webFunction = webFunction
+            self.endpoint = endpoint
         }
 
-        static let keys = [Setting.function, .region, .alias, .bucket, .imageUri].map(\.name)
+        static let keys = [Setting.function, .webFunction, .endpoint, .region, .alias, .bucket, .imageUri].map(\.name)
     }
 
     /// The targets for an environment: its own `targets:`, else the top-level one; nil when the
@@ -174,13 +179,13 @@ package struct ConfigFile: Sendable {
         return try list.enumerated().map { index, item in
             guard let entry = item as? [String: Any] else {
                 throw ConfigError(
-                    "\(path): \(origin)[\(index)] must be a mapping with function (and optionally region, alias, bucket)."
+                    "\(path): \(origin)[\(index)] must be a mapping with function or web-function (and optionally region, alias or endpoint, bucket)."
                 )
             }
             for key in entry.keys where !Target.keys.contains(key) {
                 let suggestion = nearest(to: key, among: Target.keys) ?? Setting.function.name
                 throw ConfigError(
-                    "\(path): unknown key \(origin)[\(index)].\(key) (did you mean \(suggestion)?): a target takes function, region, alias and bucket."
+                    "\(path): unknown key \(origin)[\(index)].\(key) (did you mean \(suggestion)?): a target takes function or web-function, region, alias (endpoint for a web function), bucket and image-uri."
                 )
             }
             func text(_ key: String) throws -> String? {
@@ -192,12 +197,31 @@ package struct ConfigFile: Sendable {
                 }
                 return one
             }
-            guard let function = try text(Setting.function.name), !function.isEmpty else {
-                throw ConfigError("\(path): \(origin)[\(index)] names no function: add function: NAME.")
+            let function = try text(Setting.function.name) ?? ""
+            let web = try text(Setting.webFunction.name)
+            let alias = try text(Setting.alias.name), endpoint = try text(Setting.endpoint.name)
+            switch (function.isEmpty, web) {
+            case (true, nil):
+                throw ConfigError(
+                    "\(path): \(origin)[\(index)] names no function: add function: NAME (or web-function: NAME).")
+            case (false, .some):
+                throw ConfigError(
+                    "\(path): \(origin)[\(index)] names both a function and a web-function: a target is one of them; list each as its own target."
+                )
+            case (true, .some) where alias != nil:
+                throw ConfigError(
+                    "\(path): \(origin)[\(index)] gives a web function an alias: a web function's traffic moves at an endpoint; write endpoint: NAME."
+                )
+            case (false, nil) where endpoint != nil:
+                throw ConfigError(
+                    "\(path): \(origin)[\(index)] gives a function an endpoint, which only a web function has: write alias: NAME, or web-function: for a web function."
+                )
+            default: break
             }
             return Target(
-                function: function, region: try text(Setting.region.name), alias: try text(Setting.alias.name),
-                bucket: try text(Setting.bucket.name), imageUri: try text(Setting.imageUri.name))
+                function: function, region: try text(Setting.region.name), alias: alias,
+                bucket: try text(Setting.bucket.name), imageUri: try text(Setting.imageUri.name), webFunction: web,
+                endpoint: endpoint)
         }
     }
 

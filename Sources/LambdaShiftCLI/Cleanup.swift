@@ -17,10 +17,13 @@ extension LambdaShift {
                 any version an event source mapping, provisioned concurrency or a running durable execution uses.
                 --artifacts removes no alias or version: it deletes the packages (and sidecars) under the key prefix \
                 that no version references or runs, older than --older-than (default 1h); others' objects stay.
+                With --web-function: the revisions beyond the newest --keep-versions that no endpoint routes to or \
+                keeps as its rollback target.
                 Examples:
                   lambda-shift cleanup --function name-searcher-staging --branch feature/login
                   lambda-shift cleanup --function name-searcher-staging --older-than 14d
                   lambda-shift cleanup --function name-searcher --artifacts --bucket my-artifacts --older-than 30d --dry-run
+                  lambda-shift cleanup --web-function name-searcher-web --keep-versions 5 --dry-run
                 """)
 
         @OptionGroup var target: FunctionOptions
@@ -31,7 +34,8 @@ extension LambdaShift {
         @Option(help: .setting(.key, for: .cleanup)) var key: String?
         @Flag(help: "Delete the uploaded packages no version needs, instead of aliases and versions.") var artifacts =
             false
-        @Flag(help: "With --artifacts: list what would be deleted, delete nothing.") var dryRun = false
+        @Flag(help: "With --artifacts or --web-function: list what would be deleted, delete nothing.") var dryRun =
+            false
         @OptionGroup var aws: AWSOptions
 
         var flags: SettingFlags {

@@ -29,14 +29,15 @@ extension RolloutEngine {
     /// detached (the caller flips as usual).
     package func startDetached(
         function: String, alias: String, before: AliasConfiguration, newVersion: String, strategy: Strategy,
-        bakeAfterSeconds: Int, gates letters: String, settings: GateSettings
+        bakeAfterSeconds: Int, gates letters: String, settings: GateSettings, restoresAutoDeploy: Bool = false
     ) async -> DetachedProgress {
         guard let first = strategy.steps.first else { return .ended(.failed(reason: "no weighted step")) }
         let now = Int(clock.now().timeIntervalSince1970)
         var history = DeployHistory(description: before.description)
-        let record = RolloutRecord(
+        var record = RolloutRecord(
             newVersion: newVersion, oldVersion: before.functionVersion, step: 0, steps: strategy.steps.count,
             since: now, due: now + first.bakeSeconds, started: now, gates: letters, settings: settings.fingerprint)
+        record.restoresAutoDeploy = restoresAutoDeploy
         history.rollout = record
         var failedHistory = history
         failedHistory.rollout = nil

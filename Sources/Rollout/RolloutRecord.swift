@@ -31,6 +31,10 @@ package struct RolloutRecord: Sendable, Equatable {
     package var gates: String
     /// The gate settings it started with (`GateSettings.fingerprint`).
     package var settings: String
+    /// A web function's endpoint found in LatestRevision mode, set to Disabled for the rollout:
+    /// the mode comes back when the rollout ends (`--endpoint-auto-deploy restore`). Rendered as
+    /// a tenth field, `L`, only when set, so every other record reads as before.
+    package var restoresAutoDeploy = false
 
     package init(
         newVersion: String, oldVersion: String, step: Int, steps: Int, since: Int, due: Int, started: Int,
@@ -63,22 +67,32 @@ package struct RolloutRecord: Sendable, Equatable {
         [
             Self.field + "=" + newVersion, oldVersion, String(step), String(steps), String(since), String(due),
             String(started), gates, settings,
-        ].joined(separator: ",")
+        ].joined(separator: ",") + (restoresAutoDeploy ? ",L" : "")
     }
 
     init?(field value: Substring) {
         let parts = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 9, !parts[0].isEmpty, parts[0].allSatisfy(\.isNumber), !parts[1].isEmpty,
-            parts[1].allSatisfy(\.isNumber), let step = Int(parts[2]), step >= 0, let steps = Int(parts[3]),
+        guard parts.count == 9 || (parts.count == 10 && parts[9] == "L"), Self.isVersion(parts[0]),
+            Self.isVersion(parts[1]), let step = Int(parts[2]), step >= 0, let steps = Int(parts[3]),
             let since = Int(parts[4]), let due = Int(parts[5]), let started = Int(parts[6]),
             parts[7].allSatisfy(\.isLetter), parts[8].allSatisfy(\.isHexDigit),
-            // Bounded as lambda-shift writes them (a version Lambda numbers, a letter a gate, a
-            // fingerprint of 8 + 2 hex digits a setting), so a record always fits the 256.
-            parts[0].count <= 10, parts[1].count <= 10, parts[7].count <= 8, parts[8].count <= 64
+            // Bounded as lambda-shift writes them (steps in 3 digits, times in 10, a letter a
+            // gate, a fingerprint of 8 + 2 hex digits a setting), so a record always fits the 256.
+            parts[2].count <= 3, parts[3].count <= 3, parts[4...6].allSatisfy({ $0.count <= 10 }),
+            parts[7].count <= 8, parts[8].count <= 64
         else { return nil }
         self.init(
             newVersion: parts[0], oldVersion: parts[1], step: step, steps: steps, since: since, due: due,
             started: started, gates: parts[7], settings: parts[8])
+        restoresAutoDeploy = parts.count == 10
+    }
+
+    /// A version Lambda numbers (at most 10 digits), or a web function's revision id (letters,
+    /// digits, `-` `_` `.`, at most 32).
+    static func isVersion(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        if text.allSatisfy(\.isNumber) { return text.count <= 10 }
+        return text.count <= 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
     /// The alias as the rollout left it at its current step (nil: past the last weighted step,

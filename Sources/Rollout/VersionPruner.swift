@@ -78,15 +78,22 @@ package struct VersionPruner: Sendable {
     package func candidates(function: String, keep: Int) async throws -> (
         doomed: [String], kept: [KeptVersion]
     ) {
-        let numbers = try await lambda.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
-        let newest = Set(numbers.suffix(max(0, keep)))
-        let older = numbers.filter { !newest.contains($0) }.map(String.init)
+        let published = Self.publishOrder(try await lambda.listVersionsByFunction(function))
+        let older = Array(published.dropLast(max(0, keep)))
         let used = try await VersionsInUse.read(
             function, lambda: lambda, aliases: try await lambda.listAliases(function), candidates: older)
         let kept = older.compactMap { version in
             used.reasons[version].map { KeptVersion(version: version, why: $0.joined(separator: "; ")) }
         }
         return (older.filter { used.reasons[$0] == nil }, kept)
+    }
+
+    /// The published versions, oldest first: Lambda's numbers in order (never `$LATEST`), or a
+    /// web function's revisions as listed (`WebEndpointAliases` lists them oldest first).
+    package static func publishOrder(_ listed: [FunctionConfiguration]) -> [String] {
+        let versions = listed.map(\.version).filter { $0 != "$LATEST" }
+        let numbers = versions.compactMap { Int($0) }
+        return numbers.count == versions.count ? numbers.sorted().map(String.init) : versions
     }
 
     /// Deletes them; returns what was deleted and what stayed beyond the newest `keep`, with why.

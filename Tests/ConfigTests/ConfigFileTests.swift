@@ -242,7 +242,13 @@ struct ConfigFileTests {
         arguments: [
             ("targets: api\n", "targets must be a list of targets"),
             ("targets: [api]\n", "targets[0] must be a mapping with function"),
-            ("targets: [{region: eu-west-1}]\n", "targets[0] names no function: add function: NAME."),
+            (
+                "targets: [{region: eu-west-1}]\n",
+                "targets[0] names no function: add function: NAME (or web-function: NAME)."
+            ),
+            ("targets: [{function: a, web-function: w}]\n", "targets[0] names both a function and a web-function"),
+            ("targets: [{web-function: w, alias: live}]\n", "targets[0] gives a web function an alias"),
+            ("targets: [{function: a, endpoint: live}]\n", "targets[0] gives a function an endpoint"),
             ("targets: [{function: a, regoin: x}]\n", "unknown key targets[0].regoin (did you mean region?)"),
             ("targets: [{function: a, region: [x, y]}]\n", "targets[0].region takes one value."),
         ])

@@ -230,6 +230,40 @@ struct DeployRunTests {
         }
     }
 
+    @Test(
+        "a settings file's targets may mix functions and web functions: each web target gets its endpoint, not the file's function or alias"
+    )
+    func mixedTargets() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent(".lambda-shift.yml").path
+        try """
+        bucket: artifacts
+        alias: prod
+        targets:
+          - {function: api}
+          - {web-function: site, endpoint: public}
+          - {web-function: api}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        var settings = SettingFlags()
+        settings["config"] = config
+        settings["source"] = directory.path
+        settings["branch"] = "main"
+        let targets = try #require(try settings.resolveTargets(Environment(["GITHUB_ACTIONS": "true"])))
+        #expect(targets.plans.map(\.function) == ["api", "site", "api"])
+        #expect(targets.plans.map { $0.web?.function } == [nil, "site", "api"])
+        #expect(targets.plans.map { $0.web?.endpoint } == [nil, "public", nil])
+        #expect(targets.plans[0].alias == "prod" && targets.plans[1].alias == "public")
+        // Twice the same web function is refused as a function twice is.
+        try """
+        bucket: artifacts
+        targets: [{web-function: site}, {web-function: site, endpoint: beta}]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        #expect { try settings.resolveTargets(Environment(["GITHUB_ACTIONS": "true"])) } throws: {
+            ($0 as? any LambdaShiftError)?.sentence == "site is a target twice: list each function once per region."
+        }
+    }
+
     @Test("a signal (cancellation) during the second wave restores every alias the run moved: exit 4")
     func cancelled() async throws {
         let world = try World(["a", "b"])

@@ -426,4 +426,51 @@ extension DeployHistoryRoundTripTests {
             "[lambda-shift good= failed= rollout=8,7,1,3,1700000000,1700000300,1699999900,aec,c88306efd41e309d14]"
         #expect(DeployHistory(description: written).rollout?.newVersion == "8")
     }
+
+    @Test(
+        "a web function's rollout record: revision ids for versions, and the endpoint's mode to restore (L); the longest still fits"
+    )
+    func webRecord() throws {
+        let written =
+            "[lambda-shift good=a1b2c3d4e5f6 failed= rollout=0f9e8d7c6b5a,a1b2c3d4e5f6,0,2,1700000000,1700000300,1700000000,a,c88306efd41e309d14,L]"
+        let record = try #require(DeployHistory(description: written).rollout)
+        #expect(record.newVersion == "0f9e8d7c6b5a" && record.oldVersion == "a1b2c3d4e5f6")
+        #expect(record.restoresAutoDeploy)
+        #expect(DeployHistory(description: written).rendered() == written)
+        var plain = record
+        plain.restoresAutoDeploy = false
+        #expect(!plain.rendered.hasSuffix(",L"))
+        // Not a version: a comma-free id with other characters, or one longer than 32.
+        for bad in ["a/b", String(repeating: "x", count: 33)] {
+            let text = written.replacingOccurrences(of: "0f9e8d7c6b5a", with: bad)
+            #expect(DeployHistory(description: text).rollout == nil, "\(bad)")
+        }
+        // The longest record it reads, beside the longest text, still renders within 256.
+        let id = String(repeating: "r", count: 32)
+        var longest = record
+        longest.newVersion = id
+        longest.oldVersion = String(repeating: "s", count: 32)
+        longest.step = 999
+        longest.steps = 999
+        longest.gates = "aecpaecp"
+        longest.settings = String(repeating: "f", count: 64)
+        var history = DeployHistory(description: String(repeating: "t", count: DeployHistory.textLimit))
+        history.good = Array(repeating: id, count: 10)
+        history.rollout = longest
+        let rendered = history.rendered()
+        #expect(rendered.unicodeScalars.count <= 256, "\(rendered.unicodeScalars.count)")
+        #expect(DeployHistory(description: rendered).rollout == longest)
+    }
+}
+
+@Suite("Versions to prune")
+struct PublishOrderTests {
+    @Test("Lambda's versions in number order without $LATEST; a web function's revisions as listed, oldest first")
+    func publishOrder() {
+        func listed(_ versions: [String]) -> [FunctionConfiguration] {
+            versions.map { FunctionConfiguration(functionName: "f", version: $0, codeSha256: "") }
+        }
+        #expect(VersionPruner.publishOrder(listed(["$LATEST", "10", "9", "2"])) == ["2", "9", "10"])
+        #expect(VersionPruner.publishOrder(listed(["b7", "a3", "c1"])) == ["b7", "a3", "c1"])
+    }
 }

@@ -174,15 +174,7 @@ extension DeployPipeline {
     func webPreflight(_ target: WebTarget, _ web: any WebFunctionsAPI) async throws
         -> (WebEndpoint, WebRevision, [any HealthGate])
     {
-        do {
-            _ = try await web.webFunctionArn(target.function)
-        } catch let error as AWSServiceError where error.kind == .notFound {
-            throw AWSClientError(
-                .invalidSetting,
-                "No web function \(target.function) in \(deps.region) for this account: check --web-function and --region (lambda-shift deploys revisions, it does not create web functions).",
-                isConfiguration: true)
-        }
-        let endpoint = try await Self.endpoint(of: target, web: web, region: deps.region)
+        let endpoint = try await Self.existingEndpoint(of: target, web: web, region: deps.region)
         guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
             throw AWSClientError(
                 .invalidSetting,
@@ -200,6 +192,22 @@ extension DeployPipeline {
         guard let object = revision.codeObject else { return false }
         return try await deps.store.describeObject(bucket: object.bucket, key: object.key, versionId: object.versionId)?
             .checksumSHA256 == package.codeSha256
+    }
+
+    /// The web function's endpoint (`endpoint(of:)`), the function being there first: a name
+    /// that is not is a wrong target (a typo, another region).
+    static func existingEndpoint(of target: WebTarget, web: any WebFunctionsAPI, region: String) async throws
+        -> WebEndpoint
+    {
+        do {
+            _ = try await web.webFunctionArn(target.function)
+        } catch let error as AWSServiceError where error.kind == .notFound {
+            throw AWSClientError(
+                .invalidSetting,
+                "No web function \(target.function) in \(region) for this account: check --web-function and --region (lambda-shift deploys revisions, it does not create web functions).",
+                isConfiguration: true)
+        }
+        return try await endpoint(of: target, web: web, region: region)
     }
 
     /// The endpoint named, or the function's only one.
@@ -225,42 +233,16 @@ extension DeployPipeline {
         return only
     }
 
-    /// Puts an endpoint back in LatestRevision mode (after the rollout, or after a revision
-    /// that failed to build), with the weights it serves now named in the same update, so the
-    /// mode comes back without moving any traffic (LatestRevision routes to a revision when it
-    /// becomes Active; a mode change naming no weights could route to the newest one, the very
-    /// revision a rollback just took traffic from). Waited for; a refusal, or weights that moved
-    /// all the same, is said, not thrown: the deploy's own ending stands.
+    /// Puts an endpoint back in LatestRevision mode (`WebEndpointAliases.restoreLatestRevision`)
+    /// and says how it went: the deploy's own ending stands whatever it was.
     @discardableResult
     func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async -> Bool {
-        do {
-            let now = try await web.endpoint(function, endpoint)
-            _ = try await web.updateEndpoint(
-                function, endpoint, weights: now.revisionWeights, autoDeploymentMode: .latestRevision,
-                description: nil)
-            let settled = try await WebEndpointAliases(
-                web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper
-            ).settled(function, endpoint, Waiter(clock: deps.clock, sleeper: deps.pollSleeper, timeout: 600))
-            guard settled.update != .failed else {
-                report.warning(
-                    "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(settled.updateStatusReason ?? "no reason given")): it stays Disabled; set the mode by hand if you want it."
-                )
-                return false
-            }
-            if settled.revisionWeights != now.revisionWeights {
-                report.warning(
-                    "Endpoint \(endpoint) is back in LatestRevision mode, but it now serves \(WebEndpointAliases.describe(settled)), not \(WebEndpointAliases.describe(now)) as before the mode changed."
-                )
-            }
-            report.event(
-                "endpoint \(endpoint) is back in LatestRevision mode, serving \(WebEndpointAliases.describe(settled))")
-            return true
-        } catch {
-            report.warning(
-                "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(sentence(of: error))): it stays Disabled; set the mode by hand if you want it."
-            )
-            return false
-        }
+        let restored = await WebEndpointAliases(
+            web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper
+        ).restoreLatestRevision(function, endpoint)
+        restored.warnings.forEach(report.warning)
+        if let event = restored.event { report.event(event) }
+        return restored.restored
     }
 }
 

@@ -323,7 +323,11 @@ package struct DeployPipeline: Sendable {
     /// has succeeded, so a restore never points at a deleted version.
     package func shift(_ ready: Ready, outputs: inout DeployOutputs) async -> DeployResult {
         var result = await shiftAlias(ready, outputs: &outputs)
-        if ready.restoreAutoDeploy, let web = deps.web, let function = plan.web?.function {
+        // A detached rollout under way keeps the endpoint Disabled: its record brings the mode
+        // back when it ends (`advance`, `promote`, `rollback`).
+        if ready.restoreAutoDeploy, result.outcome != .inProgress, let web = deps.web,
+            let function = plan.web?.function
+        {
             await restoreAutoDeployment(web, function, plan.alias)
         }
         if plan.web != nil { result.outputs.revisionId = result.outputs.version }

@@ -22,7 +22,7 @@ extension DeployPipeline {
         let progress = await engine.startDetached(
             function: plan.function, alias: plan.alias, before: before, newVersion: ready.version,
             strategy: plan.strategy, bakeAfterSeconds: plan.bakeSeconds, gates: gateLetters,
-            settings: plan.gateSettings)
+            settings: plan.gateSettings, restoresAutoDeploy: ready.restoreAutoDeploy)
         switch progress {
         case .inProgress(let record):
             var result = inProgress(record, outputs: &outputs, moved: true)
@@ -81,11 +81,32 @@ package struct DetachedAdvance: Sendable {
 
     package func run() async -> DeployResult {
         var outputs = pipeline.initialOutputs
+        var result: DeployResult
         do {
-            return try await advance(&outputs)
+            var advance = self
+            // A web function's endpoint is the alias: the one named, or the function's only one.
+            if let web = pipeline.plan.web, let client = pipeline.deps.web {
+                advance.pipeline.plan.alias = try await DeployPipeline.existingEndpoint(
+                    of: web, web: client, region: pipeline.deps.region
+                ).name
+                outputs.alias = advance.pipeline.plan.alias
+            }
+            result = try await advance.advance(&outputs)
         } catch {
-            return DeployPipeline.failure(error, outputs: &outputs)
+            result = DeployPipeline.failure(error, outputs: &outputs)
         }
+        if pipeline.plan.web != nil {
+            result.outputs.revisionId = result.outputs.version
+            result.outputs.previousRevisionId = result.outputs.previousVersion
+        }
+        return result
+    }
+
+    /// An endpoint set to Disabled for the rollout gets LatestRevision back once it ends.
+    func restoreModeAfter(_ record: RolloutRecord) async {
+        guard record.restoresAutoDeploy, let web = pipeline.deps.web, let function = pipeline.plan.web?.function
+        else { return }
+        await pipeline.restoreAutoDeployment(web, function, pipeline.plan.alias)
     }
 
     func advance(_ outputs: inout DeployOutputs) async throws -> DeployResult {
@@ -204,6 +225,7 @@ package struct DetachedAdvance: Sendable {
         } else if result.outputs.version == record.oldVersion {
             await settleVersionCapacity(record, succeeded: false)
         }
+        await restoreModeAfter(record)
         return result
     }
 
@@ -234,6 +256,7 @@ package struct DetachedAdvance: Sendable {
             plan.function, alias: plan.alias, version: current.functionVersion,
             additionalVersionWeights: current.additionalVersionWeights, revisionId: current.revisionId,
             description: clean.rendered())
+        await restoreModeAfter(record)
         outputs.outcome = .failed
         outputs.version = current.additionalVersionWeights.isEmpty ? current.functionVersion : ""
         return DeployResult(

@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import FoundationEssentials
+import LambdaShiftCore
 import Ports
 
 /// A web function's endpoint seen as an alias, so the one rollout engine (its steps, gates,
@@ -128,6 +129,48 @@ package struct WebEndpointAliases: FunctionAPI {
                     "endpoint \(endpoint.name) was still updating after \(Int(maxWait))s (updateStatus InProgress)",
                 status: 504, requestId: nil)
         }
+    }
+
+    /// How putting LatestRevision back went: whether it did, the event to tell, the warnings.
+    package struct ModeRestore: Sendable, Equatable {
+        package var restored = false
+        package var event: String?
+        package var warnings: [String] = []
+    }
+
+    /// Puts an endpoint back in LatestRevision mode (after a rollout, or after a revision that
+    /// failed to build), with the weights it serves now named in the same update, so the mode
+    /// comes back without moving any traffic (LatestRevision routes to a revision when it
+    /// becomes Active; a mode change naming no weights could route to the newest one, the very
+    /// revision a rollback just took traffic from). Waited for; a refusal, or weights that moved
+    /// all the same, is said, not thrown: the command's own ending stands.
+    package func restoreLatestRevision(_ function: String, _ endpoint: String) async -> ModeRestore {
+        var answer = ModeRestore()
+        let refused = { (why: String) in
+            "Endpoint \(endpoint) could not be put back in LatestRevision mode (\(why)): it stays Disabled; set the mode by hand if you want it."
+        }
+        do {
+            let now = try await web.endpoint(function, endpoint)
+            _ = try await web.updateEndpoint(
+                function, endpoint, weights: now.revisionWeights, autoDeploymentMode: .latestRevision,
+                description: nil)
+            let settled = try await settled(
+                function, endpoint, Waiter(clock: clock, sleeper: sleeper, timeout: maxWait))
+            guard settled.update != .failed else {
+                answer.warnings.append(refused(settled.updateStatusReason ?? "no reason given"))
+                return answer
+            }
+            if settled.revisionWeights != now.revisionWeights {
+                answer.warnings.append(
+                    "Endpoint \(endpoint) is back in LatestRevision mode, but it now serves \(Self.describe(settled)), not \(Self.describe(now)) as before the mode changed."
+                )
+            }
+            answer.event = "endpoint \(endpoint) is back in LatestRevision mode, serving \(Self.describe(settled))"
+            answer.restored = true
+        } catch {
+            answer.warnings.append(refused(sentence(of: error)))
+        }
+        return answer
     }
 
     static func describe(_ endpoint: WebEndpoint) -> String {

@@ -6,7 +6,7 @@ import LambdaShiftCore
 import FoundationEssentials
 
 /// `doctor`: the read-only calls a deploy depends on (identity, function, alias, bucket,
-/// alarms), each a check that passes or says what is wrong; a mid-shift alias, a missing,
+/// alarms; a web function's endpoint and served revision instead of an alias), each a check that passes or says what is wrong; a mid-shift alias, a missing,
 /// failed or image function count as problems. Changes nothing.
 package struct DoctorChecks: Sendable {
     package struct Check: Sendable, Equatable {
@@ -26,6 +26,9 @@ package struct DoctorChecks: Sendable {
     package var logs: (any LogsAPI)?
     /// Bucket-level S3, for the referenced-code check; nil skips it.
     package var buckets: (any BucketAPI)?
+    /// A web function's target (`--web-function`): its function, endpoint and served revision
+    /// are checked instead of a function's and alias's.
+    package var web: (api: any WebFunctionsAPI, target: WebTarget)?
 
     package init(
         identity: any IdentityAPI, functions: any FunctionAPI, store: any ArtifactStore, metrics: any MetricsAPI,
@@ -44,6 +47,43 @@ package struct DoctorChecks: Sendable {
     {
         let caller = try await identity.getCallerIdentity()
         var checks = [Check(name: "identity", ok: true, detail: "\(caller.arn) (account \(caller.account))")]
+        if let web {
+            checks += await webChecks(web.api, web.target)
+        } else {
+            checks += await functionChecks(function: function, alias: alias, logGroup: logGroup)
+        }
+        if let bucket {
+            checks.append(
+                await check("bucket") {
+                    try await store.probeBucket(bucket, under: "")
+                    return "\(bucket) readable"
+                })
+        }
+        if !alarms.isEmpty {
+            checks.append(
+                await check("alarms") {
+                    let found = try await metrics.describeAlarms(names: alarms, prefix: nil)
+                    let missing = Set(alarms).subtracting(found.map(\.name))
+                    guard missing.isEmpty else {
+                        throw problem("No alarm named \(missing.sorted().joined(separator: ", ")): check --alarm.")
+                    }
+                    // A deploy refuses an alarm already in ALARM: so does doctor.
+                    let firing = found.filter(\.isFiring).map(\.name).sorted()
+                    guard firing.isEmpty else {
+                        throw OperatorFailure(
+                            "\(firing.joined(separator: ", ")) in ALARM: a deploy would refuse to start; fix it, or deploy with --alarm-already-firing ignore.",
+                            exitCode: ExitStatus.failed)
+                    }
+                    return found.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+                })
+        }
+        return checks
+    }
+
+    /// A function's checks: it exists and has not failed, its alias (not mid-shift), its logs,
+    /// and the code its versions read from S3.
+    func functionChecks(function: String, alias: String, logGroup: String?) async -> [Check] {
+        var checks: [Check] = []
         checks.append(
             await check("function") {
                 let f = try await OperatorChecks.function(functions, function, region: region)
@@ -79,29 +119,47 @@ package struct DoctorChecks: Sendable {
             let referenced = await referencedCode(function, buckets)
             if let referenced { checks.append(referenced) }
         }
-        if let bucket {
+        return checks
+    }
+
+    /// A web function's checks: it exists; its endpoint (named, or the only one) serves one
+    /// revision in full and no update is in progress (a LatestRevision mode is said: a deploy
+    /// sets it to Disabled first); the served revision is Active (a deploy copies its build and
+    /// service configuration).
+    func webChecks(_ web: any WebFunctionsAPI, _ target: WebTarget) async -> [Check] {
+        var endpoint: WebEndpoint?
+        var checks = [
+            await check("web function") {
+                let found = try await DeployPipeline.existingEndpoint(of: target, web: web, region: region)
+                endpoint = found
+                return "\(try await web.webFunctionArn(target.function))"
+            }
+        ]
+        guard let endpoint else { return checks }
+        checks.append(
+            await check("endpoint") {
+                if endpoint.update == .inProgress {
+                    throw problem(
+                        "\(endpoint.name) is being updated (updateStatus InProgress): a deploy waits for it; run doctor again once it settles."
+                    )
+                }
+                guard endpoint.revisionWeights.count == 1 else {
+                    throw problem(
+                        "\(endpoint.name) is split between \(WebEndpointAliases.describe(endpoint)): a deploy would refuse it; finish it with lambda-shift promote or undo it with lambda-shift rollback."
+                    )
+                }
+                return "\(endpoint.name) → \(WebEndpointAliases.describe(endpoint)), \(endpoint.autoDeploymentMode)"
+                    + (endpoint.mode == .latestRevision
+                        ? " (a deploy sets it to Disabled before the new revision exists)" : "")
+            })
+        if let served = endpoint.revisionWeights.first?.revisionId {
             checks.append(
-                await check("bucket") {
-                    try await store.probeBucket(bucket, under: "")
-                    return "\(bucket) readable"
-                })
-        }
-        if !alarms.isEmpty {
-            checks.append(
-                await check("alarms") {
-                    let found = try await metrics.describeAlarms(names: alarms, prefix: nil)
-                    let missing = Set(alarms).subtracting(found.map(\.name))
-                    guard missing.isEmpty else {
-                        throw problem("No alarm named \(missing.sorted().joined(separator: ", ")): check --alarm.")
+                await check("revision") {
+                    let revision = try await web.revision(target.function, served)
+                    guard revision.stateValue == .active else {
+                        throw problem("revision \(served) is \(revision.state), not Active.")
                     }
-                    // A deploy refuses an alarm already in ALARM: so does doctor.
-                    let firing = found.filter(\.isFiring).map(\.name).sorted()
-                    guard firing.isEmpty else {
-                        throw OperatorFailure(
-                            "\(firing.joined(separator: ", ")) in ALARM: a deploy would refuse to start; fix it, or deploy with --alarm-already-firing ignore.",
-                            exitCode: ExitStatus.failed)
-                    }
-                    return found.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+                    return "\(served) Active" + (revision.codeObject.map { ", built from \($0.url)" } ?? "")
                 })
         }
         return checks

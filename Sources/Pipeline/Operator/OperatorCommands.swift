@@ -133,6 +133,14 @@ package struct OperatorCommands: Sendable {
 
     /// `cleanup`, or with `artifacts` `cleanup --artifacts` (`--dry-run` only with it).
     package func cleanup(artifacts: Bool, dryRun: Bool) async throws -> CommandResult {
+        if target.isWeb {
+            guard !artifacts else {
+                throw ConfigError(
+                    "cleanup --artifacts does not work on a web function yet: run it without --artifacts to delete the revisions nothing uses."
+                )
+            }
+            return try await cleanupRevisions(dryRun: dryRun)
+        }
         guard artifacts || !dryRun else { throw ConfigError("--dry-run goes with --artifacts: add --artifacts.") }
         return try await artifacts ? cleanupArtifacts(dryRun: dryRun) : cleanup()
     }
@@ -181,6 +189,34 @@ package struct OperatorCommands: Sendable {
                     result.keptAliases.map { .object(["alias": .string($0.version), "why": .string($0.why)]) }),
                 "kept": .array(
                     result.kept.map { .object(["version": .string($0.version), "why": .string($0.why)]) }),
+            ], sentence: sentence)
+    }
+
+    /// `cleanup --web-function`: deletes the revisions beyond the newest `--keep-versions` (3)
+    /// that no endpoint routes to or keeps as its rollback target (its last good revision):
+    /// `VersionsInUse` over the endpoints, as for an alias's versions. `dryRun` deletes nothing.
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_web_DeleteWebFunctionRevision.html
+    func cleanupRevisions(dryRun: Bool) async throws -> CommandResult {
+        let function = target.function
+        let keep = target.settings.count(.keepVersions) ?? 3
+        let pruner = VersionPruner(lambda: lambda)
+        let (doomed, kept) = try await pruner.candidates(function: function, keep: keep)
+        for revision in doomed where !dryRun {
+            try await lambda.deleteFunctionVersion(function, version: revision)
+        }
+        var sentence =
+            doomed.isEmpty
+            ? "No revision of web function \(function) to delete: every one beyond the newest \(keep) is still used."
+            : "\(dryRun ? "Would delete" : "Deleted") revision(s) \(doomed.joined(separator: ", ")) of web function \(function), which no endpoint uses (keeping the newest \(keep))"
+                + (dryRun ? " (--dry-run: nothing deleted)." : ".")
+        if !kept.isEmpty { sentence += " Kept revision(s) \(VersionsInUse.describe(kept))." }
+        return CommandResult(
+            command: "cleanup", outcome: doomed.isEmpty ? .nothingToDo : dryRun ? .ok : .cleaned, lines: [sentence],
+            members: [
+                "web-function": .string(function), "dry-run": .bool(dryRun),
+                "revisions": .array(doomed.map { .string($0) }),
+                "kept": .array(
+                    kept.map { .object(["revision": .string($0.version), "why": .string($0.why)]) }),
             ], sentence: sentence)
     }
 
@@ -245,6 +281,14 @@ package struct OperatorCommands: Sendable {
             identity: deps.identity, functions: lambda, store: deps.store, metrics: deps.metrics, region: deps.region)
         doctor.logs = deps.logs
         doctor.buckets = deps.buckets
+        if target.isWeb, let web = deps.web {
+            doctor.web = (
+                web,
+                WebTarget(
+                    function: target.function, endpoint: target.alias.isEmpty ? nil : target.alias,
+                    restoreAutoDeploy: true)
+            )
+        }
         let checks = try await doctor.run(
             function: target.function, alias: target.alias, bucket: target.settings.text(.bucket),
             alarms: target.settings.list(.alarm), logGroup: target.settings.text(.logGroup))
@@ -280,6 +324,7 @@ package struct OperatorCommands: Sendable {
         // A detached rollout this move ends is closed with it: the next advance has nothing to do,
         // and a deploy is not refused for a rollout that is over.
         var history = history
+        let restoresMode = history.rollout?.restoresAutoDeploy == true
         history.rollout = nil
         if let refusal = history.textRefusal(alias: target.alias) {
             throw OperatorFailure(refusal, exitCode: ExitStatus.usage)
@@ -289,8 +334,16 @@ package struct OperatorCommands: Sendable {
         let sentence =
             "\(verb): alias \(target.alias) serves \(RolloutEngine.describe(updated)) (was \(RolloutEngine.describe(current)))"
             + (why.map { ": \($0)." } ?? ".")
+        var lines = [sentence]
+        // A detached rollout that set the endpoint Disabled for its run gives the mode back.
+        if restoresMode, target.isWeb, let web = deps.web {
+            let restored = await WebEndpointAliases(
+                web: web, lambda: lambda, clock: deps.clock, sleeper: deps.pollSleeper
+            ).restoreLatestRevision(target.function, target.alias)
+            lines += (restored.event.map { [$0] } ?? []) + restored.warnings
+        }
         return CommandResult(
-            command: command, outcome: outcome, lines: [sentence],
+            command: command, outcome: outcome, lines: lines,
             members: AliasChange.members(from: current, to: updated), sentence: sentence)
     }
 }

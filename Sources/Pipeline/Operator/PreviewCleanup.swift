@@ -94,9 +94,8 @@ package struct PreviewCleanup: Sendable {
         aliases.removeAll { alias in doomed.contains { $0.name == alias.name } }
         guard !result.removedAliases.isEmpty else { return result }
         // Versions nothing still uses (`VersionsInUse`), beyond the newest `keepVersions`.
-        let numbers = try await functions.listVersionsByFunction(function).compactMap { Int($0.version) }.sorted()
-        let newest = Set(numbers.suffix(max(0, keepVersions)))
-        let older = numbers.filter { !newest.contains($0) }.map(String.init)
+        let published = VersionPruner.publishOrder(try await functions.listVersionsByFunction(function))
+        let older = Array(published.dropLast(max(0, keepVersions)))
         let used = try await VersionsInUse.read(function, lambda: functions, aliases: aliases, candidates: older)
         for version in older where used.reasons[version] == nil {
             try await functions.deleteFunctionVersion(function, version: version)

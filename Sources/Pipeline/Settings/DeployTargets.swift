@@ -75,8 +75,18 @@ extension DeployTargets {
             origin = settings.origin(.function)
         }
         var plans: [DeployPlan] = []
+        let fromFile = origin.hasPrefix("targets in ")
         for entry in entries {
-            let one = try settings.overriding(
+            var base = settings
+            if fromFile, let web = entry.webFunction {
+                // A web function's target: its endpoint moves, not the file's function's alias.
+                base = try base.removing(.function).removing(.alias)
+                    .overriding(.webFunction, with: web, origin: origin)
+                    .overriding(.endpoint, with: entry.endpoint, origin: origin)
+            } else if fromFile {
+                base = base.removing(.webFunction).removing(.endpoint)
+            }
+            let one = try base.overriding(
                 .function, with: entry.function.isEmpty ? nil : entry.function, origin: origin
             )
             .overriding(.region, with: entry.region, origin: origin)
@@ -99,7 +109,8 @@ extension DeployTargets {
             }
         }
         var seen = Set<String>()
-        for plan in plans where !seen.insert("\(plan.region ?? "")|\(plan.function)").inserted {
+        for plan in plans
+        where !seen.insert("\(plan.region ?? "")|\(plan.web == nil ? "" : "web:")\(plan.function)").inserted {
             throw ConfigError(
                 "\(DeployTargets.label(plan)) is a target twice: list each function once per region.")
         }

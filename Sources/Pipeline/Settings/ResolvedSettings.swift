@@ -130,6 +130,14 @@ package struct ResolvedSettings: Sendable {
         return copy
     }
 
+    /// The same settings without `setting`: a target of the settings file that is a web function
+    /// does not inherit the file's function or alias, nor a function its web function.
+    package func removing(_ setting: Setting) -> ResolvedSettings {
+        var copy = self
+        copy.entries[setting.name] = nil
+        return copy
+    }
+
     // MARK: Typed reads (each name is a table entry of that kind; a mismatch is a bug).
 
     package func entry(_ setting: Setting) -> Entry? { entries[setting.name] }

@@ -50,8 +50,6 @@ package struct WebTarget: Sendable, Equatable {
         try refuse(.smokePayload, "it serves HTTP at its endpoint and has no Invoke; test it in --pre-traffic-command.")
         try refuse(.warmInvocations, "it serves HTTP at its endpoint and has no Invoke.")
         try refuse(.preview, "previews are aliases of a function; give the web function an endpoint per preview.")
-        try refuse(.keepVersions, "its old revisions are not pruned by a deploy yet.")
-        try refuse(.detach, "a detached rollout of an endpoint is not supported yet: deploy without --detach.")
         let why =
             "AWS documents no per-revision CloudWatch metric for web functions, so a web function is gated by --alarm (and the traffic hooks) only."
         for setting in [
