@@ -6,7 +6,9 @@ runtimes, that actionlint does check the uses of ./action (scripts/test runs it 
 workflow), that the promotion test under act keeps the promotion example's shape, what the
 preview examples must wire (cleanup on close, a stop job for GitLab's review app), that the GitLab
 and CodeBuild examples check the binary against its .sha256 before running it, and the release
-workflow's jobs and permissions. Each example's roles: tests/test_example_roles.py."""
+workflow's jobs and permissions. The GitLab CI/CD component (templates/lambda-shift.yml): its
+inputs against the settings table, both its documents against GitLab's schema, and its script
+run with a stand-in binary. Each example's roles: tests/test_example_roles.py."""
 
 import hashlib
 import os
@@ -371,3 +373,175 @@ def test_the_detached_example_deploys_on_push_and_advances_on_a_schedule():
     steps = act["jobs"]["deploy"]["steps"] + act["jobs"]["advance"]["steps"]
     advances = [s for s in steps if s.get("uses") == "./action" and s["with"].get("command") == "advance"]
     assert len(advances) == 2, "one at once (waiting), one after the bake (deployed)"
+
+
+# The GitLab CI/CD component (templates/lambda-shift.yml): a header document (spec: inputs) and
+# the job. Its inputs beside the settings: the action's which binary and which command (no
+# verify-attestation: no GitHub CLI or token on a GitLab runner), and the job's name, stage and
+# image, which an action has no need of.
+COMPONENT = ROOT / "templates" / "lambda-shift.yml"
+COMPONENT_OWN_INPUTS = {"command", "lambda-shift-version", "lambda-shift-repository", "job-name", "stage", "image"}
+COMPONENT_JOB = "$[[ inputs.job-name ]]"
+# The kinds of docs/settings.md a component input takes as plain text. A choice (`a or b`, `true or
+# false` among them) lists its words as options, a whole number must be digits; a kind the table
+# gains must be sorted here, so none becomes a plain string unseen.
+PLAIN_KINDS = {"template", "text", "list", "alarm list (not empty)", "12-digit account ids", "JSON or @FILE",
+               "duration (30s, 5m, 1h)", "duration or days (14d)", "percent, 0 to 100", "percent, above 0 to 100",
+               "percent, above 0 to 10000", "percent, above 0 to 99.99"}
+
+
+def setting_rows():
+    """docs/settings.md's rows with an action input: name -> (kind, default, meaning)."""
+    rows = {}
+    for line in SETTINGS_DOC.splitlines():
+        if re.match(r"^\| `--[a-z0-9-]+` \| `[a-z0-9-]+` · ", line):
+            cells = line[2:-2].split(" | ")
+            assert len(cells) == 7, line
+            rows[cells[1].split("`")[1]] = (cells[3], cells[4], cells[6].replace("\\|", "|"))
+    return rows
+
+
+def component_input(kind, meaning):
+    """What a setting's component input must be, from its row: a string defaulting to '' (an
+    empty LAMBDA_SHIFT_* variable is unset to the binary: GitLab's boolean and number inputs
+    cannot default to '', and a default of false or 1 would outrank the settings file)."""
+    expected = {"description": meaning, "type": "string", "default": ""}
+    if re.fullmatch(r"[A-Za-z_]+( or [A-Za-z_]+)+", kind):
+        expected["options"] = kind.split(" or ") + [""]
+    elif kind.startswith("whole number "):
+        expected["regex"] = "^[0-9]*$"
+    else:
+        assert kind in PLAIN_KINDS, f"docs/settings.md has a new kind, {kind!r}: map it in component_input"
+    return expected
+
+
+def variable(name, prefix="LAMBDA_SHIFT_"):
+    return prefix + name.upper().replace("-", "_")
+
+
+def component_documents():
+    header, separator, job = COMPONENT.read_text().partition("\n---\n")
+    assert separator and "\n---\n" not in job, "the component is a header document, ---, then the job"
+    return header + "\n", job
+
+
+def test_gitlab_component_matches_settings_table(tmp_path):
+    header, job_text = component_documents()
+    inputs = yaml.safe_load(header)["spec"]["inputs"]
+    assert set(inputs) == INPUTS | COMPONENT_OWN_INPUTS, set(inputs) ^ (INPUTS | COMPONENT_OWN_INPUTS)
+    rows = setting_rows()
+    assert set(rows) == INPUTS
+    for name in INPUTS:
+        assert inputs[name] == component_input(rows[name][0], rows[name][2]), name
+    assert inputs["command"]["options"] == ["deploy", "advance", "cleanup"] and inputs["command"]["default"] == "deploy"
+    assert "default" not in inputs["lambda-shift-version"], "the release to run is the user's to name"
+    for name in ("lambda-shift-version", "lambda-shift-repository"):
+        assert re.fullmatch(inputs[name]["regex"], {"lambda-shift-version": "v1.2.3",
+                                                    "lambda-shift-repository": "lambda-shift/lambda-shift"}[name])
+    # Both documents against GitLab's schema, each on its own (the schema reads one document).
+    for name, text in (("header.yml", header), ("job.yml", job_text)):
+        (tmp_path / name).write_text(text)
+        check_schema("vendor.gitlab-ci", tmp_path / name)
+    jobs = yaml.safe_load(job_text)
+    assert list(jobs) == [COMPONENT_JOB]
+    job = jobs[COMPONENT_JOB]
+    assert (job["stage"], job["image"]) == ("$[[ inputs.stage ]]", "$[[ inputs.image ]]")
+    assert job["id_tokens"] == {"AWS_ID_TOKEN": {"aud": "sts.amazonaws.com"}}
+    assert job["artifacts"]["reports"]["dotenv"] == "lambda-shift.env"
+    # Every setting as its LAMBDA_SHIFT_* variable; those that are also outputs once more, for the
+    # script to put back over an earlier job's report (docs/DEPLOY.md, outputs are not settings).
+    both = {name for name in INPUTS if name in OUTPUTS}
+    assert both == {"function", "alias", "environment", "image-uri"}, both
+    expected = {variable(name): "$[[ inputs.%s ]]" % name for name in INPUTS}
+    expected |= {variable(name, "LAMBDA_SHIFT_COMPONENT_"): "$[[ inputs.%s ]]" % name for name in both}
+    expected |= {"LAMBDA_SHIFT_GET_VERSION": "$[[ inputs.lambda-shift-version ]]", "LAMBDA_SHIFT_COMMAND":
+                 "$[[ inputs.command ]]", "LAMBDA_SHIFT_GET_REPOSITORY": "$[[ inputs.lambda-shift-repository ]]"}
+    assert job["variables"] == expected, set(job["variables"].items()) ^ set(expected.items())
+    # Inputs reach the script through those variables only; the binary is checked against its
+    # .sha256 before it is made executable, and that before it runs.
+    script = job["script"]
+    assert not any("$[[" in line for line in script), script
+    check = script.index('(cd "$lambda_shift_dir" && sha256sum -c "$asset.sha256")')
+    install = script.index('install -m 0755 "$lambda_shift_dir/$asset" "$lambda_shift_dir/lambda-shift"')
+    run = next(i for i, line in enumerate(script) if line.startswith('"$lambda_shift_dir/lambda-shift" "$LAMBDA_SHIFT_COMMAND"'))
+    downloads = [i for i, line in enumerate(script) if line.startswith("curl ")]
+    assert len(downloads) == 2 and max(downloads) < check < install < run, script
+    result = subprocess.run(["shellcheck", "-"], input="#!/usr/bin/env bash\n" + "\n".join(script) + "\n",
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def run_component(tmp_path, published, given, report=None):
+    """The component's script as GitLab would run it: its variables with the inputs interpolated
+    (`given` over the defaults), `report` (an earlier job's dotenv, which outranks them) on top, the
+    release host replaced by a local folder (curl file://). The stand-in binary records its
+    arguments and environment. Returns the result, what the binary saw (None if it did not run)
+    and the job's temp folder."""
+    header, job_text = component_documents()
+    defaults = {name: spec.get("default") for name, spec in yaml.safe_load(header)["spec"]["inputs"].items()}
+    values = defaults | given
+    job = yaml.safe_load(job_text)[COMPONENT_JOB]
+    saw, project, scratch, release = (tmp_path / d for d in ("saw", "project", "tmp", "release"))
+    for folder in (saw, project, scratch):
+        folder.mkdir(parents=True)
+    asset = "lambda-shift-linux-" + os.uname().machine
+    folder = release / values["lambda-shift-repository"] / "releases" / "download" / values["lambda-shift-version"]
+    folder.mkdir(parents=True)
+    binary = f'#!/bin/sh\nprintf "%s\\n" "$*" > "{saw}/args"\nenv -0 > "{saw}/env"\n'.encode()
+    (folder / asset).write_bytes(binary)
+    digest = hashlib.sha256(binary if published == "right" else b"other bytes").hexdigest()
+    (folder / f"{asset}.sha256").write_text(f"{digest}  {asset}\n")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TMPDIR": str(scratch), "CI_PROJECT_DIR": str(project),
+           "AWS_ID_TOKEN": "eyJ.token.for-the-test"}
+    for key, value in job["variables"].items():
+        env[key] = re.sub(r"\$\[\[ inputs\.([a-z0-9-]+) \]\]", lambda m: values[m.group(1)], value)
+    env |= report or {}
+    script = "\n".join(job["script"]).replace("https://github.com/", f"file://{release}/")
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=project, env=env, capture_output=True, text=True)
+    if not (saw / "args").exists():
+        return result, None, scratch
+    seen = dict(item.split("=", 1) for item in (saw / "env").read_text().split("\0") if item)
+    return result, ((saw / "args").read_text(), seen), scratch
+
+
+@pytest.mark.parametrize("published", ["right", "wrong"])
+def test_the_gitlab_component_checks_the_binary_and_passes_its_inputs(tmp_path, published):
+    """With the right .sha256 the binary runs the command with every input as its variable (a left
+    out one empty) and the token in a file outside the checkout, and the job's folder is gone
+    after; with a wrong one the job stops at `sha256sum -c`, with nothing made executable and
+    nothing run."""
+    given = {"lambda-shift-version": "v1.2.3", "function": "name-searcher-{environment}", "bucket": "artifacts",
+             "source": "dist", "detach": "true", "command": "advance"}
+    result, seen, scratch = run_component(tmp_path, published, given)
+    if published == "wrong":
+        assert result.returncode != 0 and "FAILED" in result.stdout + result.stderr, result
+        assert seen is None
+        assert [p for p in tmp_path.rglob("*") if p.is_file() and os.access(p, os.X_OK)] == []
+        return
+    assert result.returncode == 0, result.stdout + result.stderr
+    args, env = seen
+    assert args == "advance\n"
+    for name in INPUTS:
+        assert env[variable(name)] == given.get(name, ""), name
+    token = pathlib.Path(env["AWS_WEB_IDENTITY_TOKEN_FILE"])
+    assert token.parent.parent == scratch and not token.exists(), token
+    assert list(scratch.iterdir()) == [], "the job's folder (binary and token) is removed"
+
+
+def test_the_gitlab_component_reads_its_own_inputs_over_an_earlier_report(tmp_path):
+    """An earlier lambda-shift job's lambda-shift.env outranks the job's variables, and the binary
+    drops every variable its LAMBDA_SHIFT_OUTPUTS names: the script puts this job's inputs back and
+    the list away, so production's function is production's, not staging's (nor none)."""
+    given = {"lambda-shift-version": "v1.2.3", "function": "api-production", "environment": "production"}
+    report = {"LAMBDA_SHIFT_FUNCTION": "api-staging", "LAMBDA_SHIFT_ENVIRONMENT": "staging",
+              "LAMBDA_SHIFT_ALIAS": "live", "LAMBDA_SHIFT_VERSION": "7", "LAMBDA_SHIFT_S3_KEY": "a/b/package.zip",
+              "LAMBDA_SHIFT_OUTPUTS": "version,function,environment,alias,s3-key"}
+    result, seen, _ = run_component(tmp_path, "right", given, report)
+    assert result.returncode == 0, result.stdout + result.stderr
+    args, env = seen
+    assert args == "deploy\n" and "LAMBDA_SHIFT_OUTPUTS" not in env
+    assert (env["LAMBDA_SHIFT_FUNCTION"], env["LAMBDA_SHIFT_ENVIRONMENT"], env["LAMBDA_SHIFT_ALIAS"]) == (
+        "api-production", "production", "")
+    assert env["LAMBDA_SHIFT_S3_KEY"] == "a/b/package.zip", "the report's outputs stay readable"
+    result, seen, _ = run_component(tmp_path / "refused", "right", given | {"command": "rollback"})
+    assert result.returncode == 2 and seen is None and "use deploy, advance or cleanup" in result.stderr, result
