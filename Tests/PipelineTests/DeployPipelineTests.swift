@@ -730,6 +730,12 @@ struct SigningPolicyTests {
                 "arn:aws:lambda:us-east-1:123456789012:web-function/site/*",
             ])
         #expect(shipping.first { $0.sid == "PassTheExecutionRole" }?.actions == ["iam:PassRole"])
+        // Rollback's choice and status list the revisions; --keep-versions deletes the unused ones.
+        #expect(site.actions.contains("lambda:ListWebFunctionRevisions"))
+        #expect(!site.actions.contains("lambda:DeleteWebFunctionRevision"))
+        web["keep-versions"] = "5"
+        let pruning = try #require(try statements(web).first { $0.sid == "ShipTheWebFunction" })
+        #expect(pruning.actions.contains("lambda:DeleteWebFunctionRevision"))
     }
 
     @Test(

@@ -49,8 +49,9 @@ package enum IAMPolicyBuilder {
                         actions: [
                             "lambda:GetWebFunction", "lambda:GetWebFunctionEndpoint", "lambda:ListWebFunctionEndpoints",
                             "lambda:UpdateWebFunctionEndpoint", "lambda:CreateWebFunctionRevision",
-                            "lambda:GetWebFunctionRevision",
-                        ], resources: [web, web + "/*"]))
+                            "lambda:GetWebFunctionRevision", "lambda:ListWebFunctionRevisions",
+                        ] + (plan.keepVersions == nil ? [] : ["lambda:DeleteWebFunctionRevision"]),
+                        resources: [web, web + "/*"]))
                 code.append(
                     IAMPolicyDocument.Statement(
                         sid: "PassTheExecutionRole", actions: ["iam:PassRole"],
