@@ -299,19 +299,27 @@ def test_the_release_workflow_builds_attests_and_attaches_with_least_permissions
     assert build["runs-on"] == "${{ matrix.runner }}"
     assert 'asset="lambda-shift-linux-$(uname -m)"' in (ROOT / "scripts" / "release").read_text()
     assert any("bash scripts/release out" in step.get("run", "") for step in build["steps"])
-    upload = next(step for step in build["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
+    upload, manual = (step for step in build["steps"] if step.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["with"]["path"].splitlines() == [
         "out/${{ matrix.asset }}", "out/${{ matrix.asset }}.sha256", "out/${{ matrix.asset }}.spdx.json"]
+    # Issue 39: the man page and completions (scripts/lib/manual), once, downloaded by the pattern,
+    # checked against their .sha256, covered by each binary's SBOM, attested and attached.
+    assert manual["with"]["path"].splitlines() == ["out/lambda-shift-manual.tar.gz", "out/lambda-shift-manual.tar.gz.sha256"]
+    assert manual["with"]["name"].startswith("lambda-shift-linux-") and "x86_64" in manual["if"]
+    assert "scripts/lib/manual" in (ROOT / "scripts" / "release").read_text()
+    assert any("--generated out/lambda-shift-manual.tar.gz" in step.get("run", "") for step in build["steps"])
     assert any('scripts/sbom "out/$ASSET"' in step.get("run", "") for step in build["steps"])
     assert build["permissions"] == {"contents": "read"}
     assert attest["permissions"] == {"id-token": "write", "attestations": "write"} and attest["needs"] == "build"
     attestation = next(step for step in attest["steps"] if step.get("uses", "").startswith("actions/attest-build-provenance@"))
     assert attestation["with"]["subject-path"].splitlines() == [
         "dist/lambda-shift-linux-x86_64", "dist/lambda-shift-linux-aarch64",
-        "dist/lambda-shift-linux-x86_64.spdx.json", "dist/lambda-shift-linux-aarch64.spdx.json"]
+        "dist/lambda-shift-linux-x86_64.spdx.json", "dist/lambda-shift-linux-aarch64.spdx.json",
+        "dist/lambda-shift-manual.tar.gz"]
     assert release["permissions"] == {"contents": "write"} and release["needs"] == "attest"
     script = "\n".join(step.get("run", "") for step in release["steps"])
     assert "gh release create" in script and "gh release upload" in script and "sha256sum -c" in script
+    assert "lambda-shift-manual.tar.gz)" in script and "lambda-shift-manual.tar.gz.sha256)" in script
     for job in (build, attest, release):
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):

@@ -63,3 +63,23 @@ def test_a_missing_binary_is_one_sentence(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "sbom"), str(tmp_path / "nope")],
                             capture_output=True, text=True)
     assert result.returncode != 0 and "is not a file: build it first (scripts/release)." in result.stderr
+
+
+def test_the_generated_manual_is_named_by_digest_and_generated_from_the_binary(tmp_path):
+    binary = tmp_path / "lambda-shift-linux-x86_64"
+    binary.write_text('#!/bin/sh\necho "lambda-shift 1.4.2"\n')
+    binary.chmod(0o755)
+    manual = tmp_path / "lambda-shift-manual.tar.gz"
+    manual.write_bytes(b"not really a tarball")
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "sbom"), str(binary), "--generated", str(manual)],
+                            capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    packages = {package["name"]: package for package in document["packages"]}
+    generated = packages["lambda-shift-manual.tar.gz"]
+    assert generated["checksums"] == [{"algorithm": "SHA256", "checksumValue": hashlib.sha256(manual.read_bytes()).hexdigest()}]
+    assert {"spdxElementId": generated["SPDXID"], "relationshipType": "GENERATED_FROM",
+            "relatedSpdxElement": packages[binary.name]["SPDXID"]} in document["relationships"]
+    missing = subprocess.run([sys.executable, str(ROOT / "scripts" / "sbom"), str(binary), "--generated",
+                              str(tmp_path / "gone.tar.gz")], capture_output=True, text=True)
+    assert missing.returncode != 0 and "gone.tar.gz is not a file" in missing.stderr
