@@ -5,6 +5,8 @@ import FoundationEssentials
 package enum SettingCommand: String, Sendable, CaseIterable, Hashable {
     case deploy, plan, package, status, promote, rollback, cleanup, doctor
     case iamPolicy = "iam-policy"
+    /// `init`: the function, its bucket, region and role, to read what exists and write from it.
+    case initialize = "init"
 
     /// deploy, plan and iam-policy: iam-policy's policy is computed from the plan a deploy would make.
     package static let deploying: Set<SettingCommand> = [.deploy, .plan, .iamPolicy]
@@ -226,7 +228,7 @@ package enum SettingsTable {
         SettingSpec(
             .function, .template, default: "required",
             "Function name or ARN; may use {environment} and the other placeholders (deploy: repeat it, or give one per line, for several targets).",
-            commands: SettingCommand.targeting),
+            commands: SettingCommand.targeting.union([.initialize])),
         SettingSpec(
             .alias, .text, default: "live", value: "live", "Alias to move.", commands: SettingCommand.targeting),
         SettingSpec(
@@ -269,13 +271,13 @@ package enum SettingsTable {
             commands: SettingCommand.deploying.union([.package])),
         SettingSpec(
             .bucket, .text, default: "required", "Bucket for the packages (versioned).",
-            commands: SettingCommand.deploying.union([.doctor, .cleanup])),
+            commands: SettingCommand.deploying.union([.doctor, .cleanup, .initialize])),
         SettingSpec(
             .key, .template, default: KeyTemplate.defaultTemplate, value: KeyTemplate.defaultTemplate,
             "S3 key template.", commands: SettingCommand.deploying.union([.cleanup])),
         SettingSpec(
             .region, .text, default: "AWS_REGION, AWS_DEFAULT_REGION, the profile", "AWS region.",
-            commands: SettingCommand.targeting),
+            commands: SettingCommand.targeting.union([.initialize])),
         SettingSpec(
             .environment, .text, default: "the branch map's", "Environment, overriding the branch map.",
             fileKeys: [], commands: SettingCommand.targeting),
@@ -390,7 +392,7 @@ package enum SettingsTable {
         SettingSpec(.allowedAccountIds, .accountIds, default: "any", "Account ids this deploy may touch."),
         SettingSpec(
             .roleToAssume, .text, default: "the usual credential chain", "Role to assume with the CI's OIDC token.",
-            commands: SettingCommand.targeting),
+            commands: SettingCommand.targeting.union([.initialize])),
         SettingSpec(
             .keepVersions, .count(1...Int.max, what: "how many versions to keep"), default: "keep all",
             "After a deploy, delete published versions beyond the newest N (never one an alias uses).",

@@ -27,15 +27,7 @@ extension LambdaShift {
     /// healthy (or `--to-version`).
     struct Rollback: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.rollback
-        static let configuration = CommandConfiguration(
-            commandName: "rollback",
-            abstract:
-                "Undo an in-flight shift, or go back to the last version that was live and healthy (or --to-version).",
-            discussion: """
-                The deploy history lambda-shift keeps in the alias's description says which versions served all \
-                traffic after passing their gates and which failed; rollback never returns to a failed one.
-                Example: lambda-shift rollback --function name-searcher-production
-                """)
+        static let configuration = CommandHelp.rollback.configuration
 
         @OptionGroup var target: FunctionOptions
         @Option(name: .customLong("to-version"), help: "Version to put the alias on.") var toVersion: String?

@@ -48,14 +48,7 @@ extension LambdaShift {
 
     /// `plan`: what deploy would do, changing nothing.
     struct Plan: AsyncParsableCommand, SettingArguments {
-        static let configuration = CommandConfiguration(
-            commandName: "plan",
-            abstract:
-                "Resolve everything, read the live function and alias, and print the schedule and what would change. Changes nothing.",
-            discussion: """
-                Example:
-                  lambda-shift plan --function name-searcher-{environment} --bucket artifacts --source dist --branch main
-                """)
+        static let configuration = CommandHelp.plan.configuration
 
         @OptionGroup var options: DeployOptions
         var flags: SettingFlags { options.flags }

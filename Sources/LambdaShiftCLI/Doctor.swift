@@ -7,14 +7,7 @@ extension LambdaShift {
     /// bucket, alarms) and says which work, before a first deploy is attempted.
     struct Doctor: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.doctor
-        static let configuration = CommandConfiguration(
-            commandName: "doctor",
-            abstract:
-                "Check credentials, region, endpoints and read access to the function, alias, bucket and alarms. Changes nothing.",
-            discussion: """
-                Example:
-                  lambda-shift doctor --function name-searcher-production --bucket artifacts --alarm name-searcher-errors
-                """)
+        static let configuration = CommandHelp.doctor.configuration
 
         @OptionGroup var target: FunctionOptions
 

@@ -177,8 +177,7 @@ package struct LambdaShift: AsyncParsableCommand {
         version: version,
         subcommands: [
             Deploy.self, Advance.self, Plan.self, Package.self, Status.self, Promote.self, Rollback.self,
-            IAMPolicy.self, Doctor.self,
-            Cleanup.self,
+            IAMPolicy.self, Doctor.self, Cleanup.self, Init.self,
         ]
     )
 

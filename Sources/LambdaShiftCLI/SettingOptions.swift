@@ -15,3 +15,9 @@ extension ArgumentHelp {
         ArgumentHelp(SettingsTable.spec(setting).help(for: command))
     }
 }
+
+extension CommandHelp {
+    var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: commandName, abstract: abstract, discussion: discussion)
+    }
+}

@@ -7,13 +7,7 @@ extension LambdaShift {
     /// versions came from. Reads only.
     struct Status: AsyncParsableCommand, SettingArguments {
         static let command = SettingCommand.status
-        static let configuration = CommandConfiguration(
-            commandName: "status",
-            abstract: "Show the alias: its primary version, any weighted version, and each version's provenance.",
-            discussion: """
-                Example:
-                  lambda-shift status --function name-searcher-production --output json > status.json
-                """)
+        static let configuration = CommandHelp.status.configuration
 
         @OptionGroup var target: FunctionOptions
 

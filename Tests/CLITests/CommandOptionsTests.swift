@@ -18,6 +18,7 @@ struct CommandOptionsTests {
         "promote": ["force", "output"], "rollback": ["to-version", "output"],
         "cleanup": ["output", "artifacts", "dry-run"],
         "iam-policy": ["format", "output", "account-id", "repository", "artifacts"],
+        "init": ["ci", "repository", "format", "force", "dry-run", "output"],
     ]
 
     /// The setting scope each command reads (`advance` reads deploy's settings).

@@ -41,7 +41,7 @@ extension TwinSuite {
         func helpFromTable() throws {
             let commandOptions: Set = [
                 "--output", "--dry-run", "--force", "--to-version", "--repository", "--account-id", "--format", "--out",
-                "--help", "--version", "--include-hidden", "--artifacts",
+                "--help", "--version", "--include-hidden", "--artifacts", "--ci",
             ]
             for command in SettingCommand.allCases {
                 let help = try Shell.lambdaShift([command.rawValue, "--help"], environment: [:])

@@ -22,6 +22,10 @@ package struct AlarmState: Sendable, Equatable {
     /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
     package var state: String
     package var reason: String
+    /// A metric alarm's metric: its namespace, name and dimensions (empty for a composite alarm).
+    package var namespace = ""
+    package var metricName = ""
+    package var dimensions: [String: String] = [:]
 
     package init(name: String, state: String, reason: String) {
         self.name = name
@@ -90,10 +94,15 @@ package struct CloudWatchClient: Sendable {
             if let nextToken { body["NextToken"] = nextToken }
             let answer = try await call("DescribeAlarms", body)
             for alarm in answer.array("MetricAlarms") + answer.array("CompositeAlarms") {
-                alarms.append(
-                    AlarmState(
-                        name: alarm.string("AlarmName") ?? "", state: alarm.string("StateValue") ?? "",
-                        reason: alarm.string("StateReason") ?? ""))
+                var state = AlarmState(
+                    name: alarm.string("AlarmName") ?? "", state: alarm.string("StateValue") ?? "",
+                    reason: alarm.string("StateReason") ?? "")
+                state.namespace = alarm.string("Namespace") ?? ""
+                state.metricName = alarm.string("MetricName") ?? ""
+                for dimension in alarm.array("Dimensions") {
+                    if let name = dimension.string("Name") { state.dimensions[name] = dimension.string("Value") ?? "" }
+                }
+                alarms.append(state)
             }
             nextToken = answer.string("NextToken")
         } while nextToken != nil

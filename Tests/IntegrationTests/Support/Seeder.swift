@@ -65,13 +65,15 @@ struct Seeder {
             "SetAlarmState", ["AlarmName": name, "StateValue": state, "StateReason": "set by test"])
     }
 
-    func createAlarm(_ name: String, state: String = "OK") async throws {
-        _ = try await cloudWatch(
-            "PutMetricAlarm",
-            [
-                "AlarmName": name, "MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "Sum", "Period": 60,
-                "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            ])
+    func createAlarm(_ name: String, state: String = "OK", dimensions: [String: String] = [:]) async throws {
+        var alarm: [String: Any] = [
+            "AlarmName": name, "MetricName": "Errors", "Namespace": "AWS/Lambda", "Statistic": "Sum", "Period": 60,
+            "EvaluationPeriods": 1, "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        ]
+        if !dimensions.isEmpty {
+            alarm["Dimensions"] = dimensions.sorted { $0.key < $1.key }.map { ["Name": $0.key, "Value": $0.value] }
+        }
+        _ = try await cloudWatch("PutMetricAlarm", alarm)
         _ = try await cloudWatch(
             "SetAlarmState", ["AlarmName": name, "StateValue": state, "StateReason": "set by test"])
     }
