@@ -90,6 +90,9 @@ extension TwinSuite.DeployTests {
         #expect(said["outcome"] as? String == "nothing-to-do", "\(said)")
         #expect((said["files"] as? [[String: Any]])?.map { $0["action"] as? String } == ["kept", "kept"])
         #expect(try String(contentsOfFile: directory + "/" + workflow, encoding: .utf8) == before)
+        // Both documents as the schema says an init document is.
+        let problems = try TwinSuite.OutputStreamTests.schemaProblems([first.stdout, again.stdout])
+        #expect(problems.isEmpty, "\(problems)")
     }
 
     @Test(
@@ -105,6 +108,7 @@ extension TwinSuite.DeployTests {
         #expect(files.map { $0["action"] as? String } == ["would write", "would write"])
         #expect((files.first?["content"] as? String)?.contains("function: no-such-fn") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        #expect(try TwinSuite.OutputStreamTests.schemaProblems([missing.stdout]).isEmpty)
         let unnamed = try initRun([], in: directory)
         #expect(unnamed.status == 2 && unnamed.stderr.contains("Name the function with --function"), "\(unnamed.all)")
     }

@@ -39,6 +39,15 @@ extension TwinSuite.DeployTests {
         let detached = try #require(status["detached"] as? [String: Any], "\(status)")
         #expect(detached["new-version"] as? String == revision && detached["old-version"] as? String == f.revision)
 
+        // Another deploy meanwhile is refused, as over an alias's detached rollout: exit 2, no change.
+        try await twin.clearRequests()
+        let g = WebFixture(
+            function: f.function, bucket: f.bucket, source: try sourceDirectory(returning: "wdt-v3"),
+            revision: revision)
+        let over = try web(g, ["deploy", "--bucket", g.bucket, "--source", g.source] + settings)
+        #expect(over.status == 2 && over.stderr.contains("A detached rollout of revision \(revision) is in progress"))
+        #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+
         try await twin.clearRequests()
         let early = try web(f, ["advance"] + settings)
         let waited = try self.document(early)
@@ -60,9 +69,6 @@ extension TwinSuite.DeployTests {
         #expect(again.status == 0 && nothing["outcome"] as? String == "nothing-to-do", "\(again.all)")
 
         // The next detached rollout, ended by the operator's rollback: the mode comes back too.
-        let g = WebFixture(
-            function: f.function, bucket: f.bucket, source: try sourceDirectory(returning: "wdt-v3"),
-            revision: revision)
         let next = try web(g, ["deploy", "--detach", "--bucket", g.bucket, "--source", g.source] + settings)
         let nextDocument = try self.document(next)
         #expect(next.status == 0 && nextDocument["outcome"] as? String == "in-progress", "\(next.all)")

@@ -52,7 +52,13 @@ extension DeployPipeline {
         package.warnings.forEach(report.warning)
         outputs.record(package: package)
         if let line = plan.source.describe(prepared, reported: given != nil) { report.event(line) }
+        // A detached rollout that set the endpoint Disabled, then ended by someone else's change,
+        // left it Disabled with its record's L: this run owes it LatestRevision when it ends.
+        let owed =
+            endpoint.mode == .disabled
+            && DeployHistory(description: endpoint.description).rollout?.restoresAutoDeploy == true
         if try await serves(current, package) {
+            if owed && target.restoreAutoDeploy { await restoreAutoDeployment(web, function, endpoint.name) }
             outputs.revisionId = served
             return Self.skipped(
                 &outputs, version: served,
@@ -95,6 +101,13 @@ extension DeployPipeline {
                         : "; it stays Disabled (--endpoint-auto-deploy disabled)"))
         }
 
+        if owed {
+            disabled = true
+            report.event(
+                "endpoint \(endpoint.name) was left Disabled by a detached rollout that someone else's change ended"
+                    + (target.restoreAutoDeploy
+                        ? "; its LatestRevision mode comes back once this rollout ends" : "; it stays Disabled"))
+        }
         report.phase("Revision")
         var build = current.buildConfig
         var code = build["codeConfig"]?.object ?? [:]
@@ -175,6 +188,15 @@ extension DeployPipeline {
         -> (WebEndpoint, WebRevision, [any HealthGate])
     {
         let endpoint = try await Self.existingEndpoint(of: target, web: web, region: deps.region)
+        // As for an alias (Preflight): a detached rollout still on its steps is advance's to end.
+        if let record = DeployHistory(description: endpoint.description).rollout,
+            record.mayBeInProgress(WebEndpointAliases.alias(endpoint)) || endpoint.revisionWeights.count > 1
+        {
+            throw AWSClientError(
+                .invalidSetting,
+                "A detached rollout of revision \(record.newVersion) is in progress on endpoint \(endpoint.name) (\(record.stepDescription), \(WebEndpointAliases.describe(endpoint))): let `lambda-shift advance` finish it, or end it with `lambda-shift promote` or `rollback`, then deploy.",
+                isConfiguration: true)
+        }
         guard endpoint.revisionWeights.count == 1, let served = endpoint.revisionWeights.first?.revisionId else {
             throw AWSClientError(
                 .invalidSetting,

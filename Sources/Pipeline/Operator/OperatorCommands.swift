@@ -213,7 +213,7 @@ package struct OperatorCommands: Sendable {
         return CommandResult(
             command: "cleanup", outcome: doomed.isEmpty ? .nothingToDo : dryRun ? .ok : .cleaned, lines: [sentence],
             members: [
-                "web-function": .string(function), "dry-run": .bool(dryRun),
+                "function": .string(function), "web-function": .string(function), "dry-run": .bool(dryRun),
                 "revisions": .array(doomed.map { .string($0) }),
                 "kept": .array(
                     kept.map { .object(["revision": .string($0.version), "why": .string($0.why)]) }),
