@@ -148,6 +148,39 @@ struct CommandsInProcessTests {
         #expect(bad.code == 2 && bad.stderr.text.contains("--format is \"yaml\": use json or terraform."))
     }
 
+    @Test(
+        "init --dry-run reads the function, its alias and the alarms that name it, shows the files, writes and changes nothing"
+    )
+    func initDryRun() async throws {
+        let world = try World()
+        world.metrics.alarms.withLock { $0 = ["svc-errors": "OK", "svc-live-throttles": "OK", "other-errors": "OK"] }
+        world.metrics.dimensions.withLock {
+            $0 = [
+                "svc-errors": ["FunctionName": "svc"], "svc-live-throttles": ["Resource": "svc:live"],
+                "other-errors": ["FunctionName": "other"],
+            ]
+        }
+        let ran = await world.run([
+            "init", "--function", "svc", "--bucket", "artifacts", "--ci", "gitlab", "--dry-run", "--output", "json",
+        ])
+        #expect(ran.code == 0, "\(ran.all)")
+        let document = try #require(ran.document, "\(ran.stdout.text)")
+        #expect(document["alarms"] as? [String] == ["svc-errors", "svc-live-throttles"], "\(document)")
+        let files = try #require(document["files"] as? [[String: Any]])
+        #expect(files.map { $0["path"] as? String } == [".lambda-shift.yml", ".gitlab-ci.yml"])
+        let settings = try #require(files.first?["content"] as? String)
+        #expect(settings.contains("alarm: [svc-errors, svc-live-throttles]"), "\(settings)")
+        #expect(settings.contains("alias: live   # found serving version 1"), "\(settings)")
+        #expect(settings.contains("bucket: artifacts"))
+        let job = try #require(files.last?["content"] as? String)
+        #expect(job.contains("role-to-assume: arn:aws:iam::123456789012:role/svc-production-deploy"), "\(job)")
+        #expect(document["policy"] is [String: Any])
+        #expect(world.lambda.mutations.isEmpty, "\(world.lambda.mutations)")
+        #expect(!FileManager.default.fileExists(atPath: ".gitlab-ci.yml"))
+        let bad = await world.run(["init", "--function", "svc", "--ci", "jenkins"])
+        #expect(bad.code == 2 && bad.stderr.text.contains("--ci is \"jenkins\": use github, gitlab or codebuild."))
+    }
+
     @Test("a misspelled option is exit 2 with ArgumentParser's sentence and changes nothing")
     func misspelled() async throws {
         let world = try World()

@@ -525,6 +525,8 @@ package final class FakeMetrics: MetricsAPI {
     package let scheduled = Mutex<[(after: Int, name: String, state: String)]>([])
     /// The alarm history DescribeAlarmHistory answers from.
     package let history = Mutex<[AlarmTransition]>([])
+    /// Each alarm's metric dimensions (none: a composite alarm, or one set up without them).
+    package let dimensions = Mutex<[String: [String: String]]>([:])
 
     package init() {}
 
@@ -539,9 +541,18 @@ package final class FakeMetrics: MetricsAPI {
         for change in scheduled.withLock({ $0 }) where change.after <= count {
             alarms.withLock { $0[change.name] = change.state }
         }
+        let dimensions = self.dimensions.withLock { $0 }
         return alarms.withLock { all in
-            all.filter { entry in names.contains(entry.key) || (prefix.map { entry.key.hasPrefix($0) } ?? false) }
-                .map { AlarmState(name: $0.key, state: $0.value, reason: "") }
+            // As DescribeAlarms: neither names nor a prefix is every alarm.
+            all.filter { entry in
+                (names.isEmpty && prefix == nil) || names.contains(entry.key)
+                    || (prefix.map { entry.key.hasPrefix($0) } ?? false)
+            }
+            .map {
+                var alarm = AlarmState(name: $0.key, state: $0.value, reason: "")
+                alarm.dimensions = dimensions[$0.key] ?? [:]
+                return alarm
+            }
         }
     }
 

@@ -31,6 +31,8 @@ extension TwinSuite.DeployTests {
         try await seeder.createAlarm(other, dimensions: ["FunctionName": "someone-else"])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("init-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The user's build, where the written settings look for it.
+        try FileManager.default.copyItem(atPath: f.source, toPath: directory + "/dist")
         try await twin.clearRequests()
 
         let first = try initRun(["--function", f.function, "--bucket", f.bucket, "--ci", "github"], in: directory)
@@ -59,9 +61,8 @@ extension TwinSuite.DeployTests {
 
         // The first deploy's plan from the written settings: production, gated by the alarm found.
         let planned = try Shell.run(
-            [
-                Shell.lambdaShift, "plan", "--environment", "production", "--source", f.source, "--output", "json",
-            ], environment: twin.environment().variables, directory: directory)
+            [Shell.lambdaShift, "plan", "--environment", "production", "--output", "json"],
+            environment: twin.environment().variables, directory: directory)
         #expect(planned.status == 0, "\(planned.all)")
         let gates = try #require(try self.document(planned)["gates"] as? [String])
         #expect(gates.contains("alarms"), "\(gates)")

@@ -289,21 +289,25 @@ package struct ProjectInit: Sendable {
         return items
     }
 
-    /// `plan` of the first production deploy from the settings written: its lines, or why it
-    /// could not be made (a warning's sentence, never a failure of init).
+    /// `plan` of the first production deploy from the settings written, over the build in
+    /// `dist/`: its lines, or why it could not be made (never a failure of init). Without a build
+    /// there is nothing to plan with (packaging the whole directory instead could take in
+    /// anything, dependencies and build caches included): said, with the command for later.
     func firstPlan(_ flags: SettingFlags, deps: DeployDependencies, _ context: CommandContext) async -> [String] {
+        let later = "lambda-shift plan --environment production"
+        guard FileManager.default.fileExists(atPath: directory + "/dist") else {
+            return ["no build in dist/ yet: run the build, then `\(later)`"]
+        }
         var flags = flags
         flags[.environment] = "production"
-        if !FileManager.default.fileExists(atPath: directory + "/dist") { flags[.source] = directory }
+        flags[.source] = directory + "/dist"
         do {
             let settings = try ResolvedSettings.resolve(.plan, flags: flags, ci: context.ci)
             guard let plan = try DeployPlan.resolve(settings) else { return ["no environment to plan for"] }
-            let report = try await DeployPipeline(plan: plan, deps: deps, events: DeployReport(context: context))
-                .dryRun()
-            return (flags[.source] == nil ? [] : ["(dist/ does not exist yet: planned with \(directory)'s files)"])
-                + report.lines
+            return try await DeployPipeline(plan: plan, deps: deps, events: DeployReport(context: context)).dryRun()
+                .lines
         } catch {
-            return ["could not plan yet: \(sentence(of: error))"]
+            return ["could not plan yet (\(sentence(of: error))): fix that, then `\(later)`"]
         }
     }
 
