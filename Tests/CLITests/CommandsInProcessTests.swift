@@ -174,7 +174,11 @@ struct CommandsInProcessTests {
         #expect(settings.contains("bucket: artifacts"))
         let job = try #require(files.last?["content"] as? String)
         #expect(job.contains("role-to-assume: arn:aws:iam::123456789012:role/svc-production-deploy"), "\(job)")
-        #expect(document["policy"] is [String: Any])
+        #expect((document["policies"] as? [String: Any])?["production"] is [String: Any])
+        // GitLab's OIDC provider trusts the production job's branch only.
+        let trust = try #require((document["trust"] as? [String: Any])?["production"] as? [String: Any])
+        #expect(
+            String(describing: trust).contains("project_path:octo/app:ref_type:branch:ref:main"), "\(trust)")
         #expect(world.lambda.mutations.isEmpty, "\(world.lambda.mutations)")
         #expect(!FileManager.default.fileExists(atPath: ".gitlab-ci.yml"))
         let bad = await world.run(["init", "--function", "svc", "--ci", "jenkins"])

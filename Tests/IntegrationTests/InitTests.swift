@@ -42,8 +42,11 @@ extension TwinSuite.DeployTests {
         #expect(document["alarms"] as? [String] == [alarm], "\(document)")
         let files = try #require(document["files"] as? [[String: Any]])
         #expect(files.map { $0["action"] as? String } == ["wrote", "wrote"], "\(files)")
-        let policy = try #require(document["policy"] as? [String: Any])
-        #expect((policy["Statement"] as? [Any])?.isEmpty == false)
+        let policies = try #require(document["policies"] as? [String: [String: Any]])
+        #expect(Set(policies.keys) == ["staging", "production"], "\(policies.keys)")
+        #expect((policies["production"]?["Statement"] as? [Any])?.isEmpty == false)
+        let trust = try #require((document["trust"] as? [String: Any])?["production"] as? [String: Any])
+        #expect(trust.description.contains("environment:production"), "\(trust)")
         let plan = try #require(document["plan"] as? [String])
         #expect(plan.contains { $0.contains("would create alias") || $0.contains("alias live now") }, "\(plan)")
         // init reads: nothing it does changes AWS.

@@ -31,6 +31,49 @@ package struct InitFacts: Sendable, Equatable {
         self.binarySha256 = binarySha256
     }
 
+    /// The environments the files map, staging first (the order a user ships in).
+    static let environments = ["staging", "production"]
+
+    /// The host of the OIDC provider the roles trust (nil: CodeBuild, whose roles are its
+    /// projects' service roles).
+    func oidcProvider(_ ci: ProjectInit.CI) -> String? {
+        switch ci {
+        case .github: "token.actions.githubusercontent.com"
+        case .gitlab: "gitlab.com"
+        case .codebuild: nil
+        }
+    }
+
+    /// Who may assume an environment's role: that environment's deploy job only (GitHub: its
+    /// `environment:`; GitLab: its branch), or CodeBuild for a project's service role.
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+    func trustPolicy(_ environment: String, ci: ProjectInit.CI) -> JSONValue {
+        let repository = repository ?? "OWNER/REPO"
+        var statement: [String: JSONValue]
+        if let provider = oidcProvider(ci) {
+            let subject =
+                ci == .github
+                ? "repo:\(repository):environment:\(environment)"
+                : "project_path:\(repository):ref_type:branch:ref:\(environment == "production" ? "main" : "develop")"
+            let conditions: [String: JSONValue] = [
+                "\(provider):aud": "sts.amazonaws.com", "\(provider):sub": .string(subject),
+            ]
+            statement = [
+                "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+                "Principal": .object([
+                    "Federated": .string("arn:aws:iam::\(account ?? "ACCOUNT_ID"):oidc-provider/\(provider)")
+                ]),
+                "Condition": .object(["StringEquals": .object(conditions)]),
+            ]
+        } else {
+            statement = [
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": .object(["Service": "codebuild.amazonaws.com"]),
+            ]
+        }
+        return .object(["Version": "2012-10-17", "Statement": .array([.object(statement)])])
+    }
+
     /// The role each environment's deploy job assumes (created by the user, trusted as the todo
     /// says).
     func role(_ environment: String) -> String {
@@ -46,14 +89,18 @@ package struct InitFacts: Sendable, Equatable {
     /// Where the build leaves the function's files, and a build for the runtime found.
     var build: (comment: String, command: String) {
         let runtime = runtime ?? ""
+        // Each dependency step only when its manifest is there: the first push's build must pass.
         if runtime.hasPrefix("python") {
             return (
-                "\(runtime): the dependencies and your code in dist/",
-                "mkdir -p dist && pip install --target dist -r requirements.txt && cp -r src/. dist/"
+                "\(runtime): your code from src/ and its dependencies in dist/",
+                "mkdir -p dist && cp -r src/. dist/ && if [ -f requirements.txt ]; then pip install --target dist -r requirements.txt; fi"
             )
         }
         if runtime.hasPrefix("nodejs") {
-            return ("\(runtime): the built code and its production dependencies in dist/", "npm ci && npm run build")
+            return (
+                "\(runtime): your code from src/ and its production dependencies in dist/",
+                "mkdir -p dist && cp -r src/. dist/ && if [ -f package.json ]; then cp package*.json dist/ && npm ci --omit=dev --prefix dist; fi"
+            )
         }
         return ("your function's files in dist/", "mkdir -p dist && cp -r src/. dist/")
     }
@@ -92,6 +139,7 @@ package struct InitFacts: Sendable, Equatable {
             "  production:",
             "    branches: [main]",
             "    # A canary: 10% for 5 minutes, then all, judged all along; any failure restores the alias.",
+            "    # It needs traffic to judge: with no invocations there is no verdict, and it rolls back.",
             "    strategy: canary:10%:5m",
         ]
         if alarms.isEmpty {
@@ -102,12 +150,13 @@ package struct InitFacts: Sendable, Equatable {
                 "    alarm: [\(alarms.joined(separator: ", "))]   # the alarms whose dimensions name \(function)")
         }
         lines += [
-            "    # Latency from the function's own logs: the canary fails when its median duration is",
-            "    # more than 20% above the stable version's (at 95% confidence).",
+            "    # Latency: the canary fails when its duration is more than 20% above the stable version's,",
+            "    # judged over every invocation from the function's logs (the median, at 95% confidence),",
+            "    # or by the p99 metric while its log group cannot be read (a function never invoked).",
             "    max-duration-increase: 20",
             "  staging:",
             "    branches: [develop]",
-            "    strategy: all-at-once",
+            "    strategy: AllAtOnce",
             "    alias: staging",
         ]
         if !provisioned.isEmpty {

@@ -149,10 +149,21 @@ package struct ProjectInit: Sendable {
         guard ["json", "terraform"].contains(format) else {
             throw ConfigError("--format is \"\(format)\": use json or terraform.")
         }
-        // The policy names the bucket: without one, it is printed once the bucket is named.
-        let policy = facts.bucket == nil ? nil : try policyText(flags, facts: facts, context)
-        if let policy {
-            lines += ["", "The deploy role's least-privilege policy (\(format)):", policy.text]
+        // Each environment's role: its trust (who may assume it) and its permissions (what
+        // `iam-policy` prints for that environment; it names the bucket, so it waits for one).
+        var policies: [String: JSONValue] = [:], trusts: [String: JSONValue] = [:]
+        for environment in InitFacts.environments {
+            let trust = facts.trustPolicy(environment, ci: ci)
+            trusts[environment] = trust
+            lines += ["", "Role \(facts.role(environment)), its trust policy:", trust.renderedPretty()]
+            guard facts.bucket != nil else { continue }
+            var scoped = flags
+            scoped[.environment] = environment
+            let policy = try policyText(scoped, facts: facts, context)
+            policies[environment] = policy.value
+            lines += [
+                "its permissions (\(format), `lambda-shift iam-policy --environment \(environment)`):", policy.text,
+            ]
         }
         let todo = Self.todo(facts, ci: ci)
         lines += ["", "Still to do:"] + todo.map { "- " + $0 }
@@ -166,7 +177,8 @@ package struct ProjectInit: Sendable {
             command: "init", outcome: outcome, lines: lines,
             members: [
                 "ci": .string(ci.rawValue), "files": .array(files), "warnings": .array(warnings.map { .string($0) }),
-                "alarms": .array(facts.alarms.map { .string($0) }), "policy": policy?.value ?? .null,
+                "alarms": .array(facts.alarms.map { .string($0) }), "policies": .object(policies),
+                "trust": .object(trusts),
                 "todo": .array(todo.map { .string($0) }), "plan": .array(plan.map { .string($0) }),
                 "dry-run": .bool(dryRun),
             ],
@@ -250,23 +262,24 @@ package struct ProjectInit: Sendable {
     /// What the user still has to do, for this CI and what was found.
     static func todo(_ facts: InitFacts, ci: CI) -> [String] {
         var items: [String] = []
-        let repository = facts.repository ?? "OWNER/REPO"
-        for environment in ["staging", "production"] {
-            let trust: String
-            switch ci {
-            case .github:
-                trust =
-                    "trusting GitHub's OIDC provider (token.actions.githubusercontent.com) for sub repo:\(repository):environment:\(environment) and aud sts.amazonaws.com"
-            case .gitlab:
-                trust =
-                    "trusting GitLab's OIDC provider for sub project_path:\(repository):ref_type:branch:ref:\(environment == "production" ? "main" : "develop") and aud sts.amazonaws.com"
-            case .codebuild:
-                trust = "as the service role of the \(environment) deploy project (trusting codebuild.amazonaws.com)"
-            }
+        if let provider = facts.oidcProvider(ci) {
             items.append(
-                "Create the role \(facts.role(environment)) \(trust), with the policy `lambda-shift iam-policy --environment \(environment)` prints (--format terraform for Terraform)."
+                "Once per account, the OIDC identity provider the roles trust, if the account has none yet: aws iam create-open-id-connect-provider --url https://\(provider) --client-id-list sts.amazonaws.com"
             )
         }
+        let account = facts.account.map { " --account-id \($0)" } ?? ""
+        for environment in InitFacts.environments {
+            items.append(
+                "Create the role \(facts.role(environment)) with the trust policy above and the permissions `lambda-shift iam-policy --environment \(environment)\(account)` prints (--format terraform for Terraform)"
+                    + (ci == .codebuild ? ", as the \(environment) deploy project's service role." : ".")
+            )
+        }
+        if facts.repository == nil && ci != .codebuild {
+            items.append("Replace OWNER/REPO in the trust policies with your repository (--repository names it).")
+        }
+        items.append(
+            "The roles are CI's: by hand, `lambda-shift plan` and `deploy --environment NAME` use your own credentials."
+        )
         if facts.account == nil {
             items.append("Replace ACCOUNT_ID in \(ci.path) with your AWS account id (no credentials told it).")
         }
