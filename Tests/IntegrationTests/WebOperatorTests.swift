@@ -1,6 +1,7 @@
 import AWSCore
 import AWSServices
 import Foundation
+import Rollout
 import Testing
 
 /// Issue 38, the rest: a detached rollout of an endpoint with `advance`, `cleanup` of the
@@ -188,5 +189,23 @@ extension TwinSuite.DeployTests {
         let served = try await endpoint(f)
         #expect(served.revisionWeights.count == 1 && served.revisionWeights[0].revisionId != f.revision, "\(served)")
         expectVerified(try await twin.requests())
+    }
+}
+
+extension TwinSuite.DeployTests {
+    @Test("web: SIGTERM mid-bake restores the weights found and the LatestRevision mode, exit 4")
+    func webSignal() async throws {
+        let f = try await webFixture("wsg", mode: "LatestRevision")
+        let running = try webStart(f, ["--branch", "main", "--strategy", "canary:10%:30s"])
+        let split = try await waitForSplit(f)
+        #expect(split.autoDeploymentMode == "Disabled", "\(split)")
+        kill(running.process.processIdentifier, SIGTERM)
+        let ended = finish(running)
+        #expect(ended.status == 4, "\(ended.output)")
+        let restored = try await endpoint(f)
+        #expect(restored.revisionWeights == [RevisionWeight(revisionId: f.revision, weight: 100)], "\(restored)")
+        #expect(restored.autoDeploymentMode == "LatestRevision", "\(restored)")
+        // A signal is no verdict on the revision: nothing recorded failed.
+        #expect(DeployHistory(description: restored.description).failed.isEmpty, "\(restored.description)")
     }
 }

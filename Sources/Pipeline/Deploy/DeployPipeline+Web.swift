@@ -256,12 +256,14 @@ extension DeployPipeline {
     }
 
     /// Puts an endpoint back in LatestRevision mode (`WebEndpointAliases.restoreLatestRevision`)
-    /// and says how it went: the deploy's own ending stands whatever it was.
+    /// and says how it went: the deploy's own ending stands whatever it was. In a task of its
+    /// own, as the engine's restores are: a signal that cancelled the rollout must not cancel
+    /// putting the endpoint back as it was found.
     @discardableResult
     func restoreAutoDeployment(_ web: any WebFunctionsAPI, _ function: String, _ endpoint: String) async -> Bool {
-        let restored = await WebEndpointAliases(
-            web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper
-        ).restoreLatestRevision(function, endpoint)
+        let aliases = WebEndpointAliases(
+            web: web, lambda: deps.functions, clock: deps.clock, sleeper: deps.pollSleeper)
+        let restored = await Task { await aliases.restoreLatestRevision(function, endpoint) }.value
         restored.warnings.forEach(report.warning)
         if let event = restored.event { report.event(event) }
         return restored.restored
