@@ -308,3 +308,30 @@ extension TwinSuite.DeployTests {
         #expect(sameDocument["runtime-drift"] == nil, "\(same.stdout)")
     }
 }
+
+extension TwinSuite.DeployTests {
+    @Test(
+        "reference: a bucket in another region is exit 2 before any change, in one sentence (lambda-shift's S3 calls are in the function's region)"
+    )
+    func referenceAcrossRegions() async throws {
+        let f = try await fixture("rfx")
+        let bucket = uniqueName("rfx-eu")
+        let seeder = Seeder(client: try twin.client(["AWS_REGION": "eu-west-1"]))
+        try await seeder.createBucket(bucket, in: "eu-west-1")
+        try await seeder.setVersioning(bucket, "Enabled")
+        try await seeder.putBucketPolicy(
+            bucket, statements: [Seeder.lambdaReadStatement(bucket: bucket, function: f.function)])
+        try await twin.clearRequests()
+        let result = try Shell.lambdaShift(
+            [
+                "deploy", "--function", f.function, "--bucket", bucket, "--source", f.source, "--environment",
+                "staging", "--code-storage", "reference", "--region", "us-east-1", "--output", "json",
+            ],
+            environment: twin.environment().variables)
+        #expect(result.status == 2, "\(result.all)")
+        #expect(
+            result.stderr.contains("Bucket \(bucket) is in eu-west-1, but the function is in us-east-1"),
+            "\(result.stderr)")
+        #expect(try await twin.requests().allSatisfy { $0["mutating"] as? Bool == false })
+    }
+}

@@ -32,20 +32,22 @@ extension Preflight {
                 .invalidSetting, "--code-storage reference needs S3's bucket calls, which this run has none of.",
                 isConfiguration: true)
         }
+        // The DG allows referenced code in a bucket of another region, but lambda-shift uploads,
+        // reads and checks the package with the function region's S3 (S3 answers a bucket of
+        // another region with a redirect), as for copied code: refused first, in one sentence.
+        let region = try await buckets.bucketRegion(bucket)
+        guard region == deps.region else {
+            throw AWSClientError(
+                .invalidSetting,
+                "Bucket \(bucket) is in \(region), but the function is in \(deps.region): lambda-shift keeps packages in a bucket of the function's region (and a cold start reading across regions would be slower and fail with that region's S3); use a bucket in \(deps.region).",
+                isConfiguration: true)
+        }
         let versioning = try await buckets.bucketVersioning(bucket)
         guard versioning == "Enabled" else {
             throw AWSClientError(
                 .invalidSetting,
                 "Bucket \(bucket) does not keep versions (versioning is \(versioning?.lowercased() ?? "off")), and code kept by reference is read at a pinned object version at every cold start: enable versioning on \(bucket), or deploy with --code-storage copy.",
                 isConfiguration: true)
-        }
-        // The DG allows a bucket in another region for referenced code (unlike copied code), but
-        // then every cold start reads across regions and depends on that region: said.
-        let region = try await buckets.bucketRegion(bucket)
-        if region != deps.region {
-            report.warning(
-                "Bucket \(bucket) is in \(region), not \(deps.region) where \(plan.function) runs: Lambda allows referenced code there, but every cold start then reads the package across regions (slower, billed as inter-region transfer) and fails while \(region)'s S3 does; a bucket in \(deps.region) avoids both."
-            )
         }
         let add = BucketPolicy.statementToAdd(
             bucket: bucket, prefix: prefix, exact: exact, functionArn: function.functionArn)
