@@ -87,12 +87,12 @@ package struct RolloutRecord: Sendable, Equatable {
         restoresAutoDeploy = parts.count == 10
     }
 
-    /// A version Lambda numbers (at most 10 digits), or a web function's revision id (letters,
-    /// digits, `-` `_` `.`, at most 32).
+    /// A version Lambda numbers, or a web function's revision id: ASCII letters, digits, `-` `_`
+    /// `.`, at most 32 (a revision id may be all digits and longer than a version number: the
+    /// model found one, W6).
     static func isVersion(_ text: String) -> Bool {
-        guard !text.isEmpty else { return false }
-        if text.allSatisfy(\.isNumber) { return text.count <= 10 }
-        return text.count <= 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        !text.isEmpty && text.count <= 32
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
     /// The alias as the rollout left it at its current step (nil: past the last weighted step,

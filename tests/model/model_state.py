@@ -108,6 +108,11 @@ KNOWN_BUGS = {
           "Disabled for the rollout) drops the record and leaves the endpoint Disabled for good: advance, promote "
           "and rollback put LatestRevision back when they end such a record, a deploy that ends it does not (nor "
           "does `deploy --detach` carry the L into its own record)",
+    "W6": "a detached rollout over a web revision whose id is decimal digits only and longer than 10 characters "
+          "(the twin's ids are 12 hex digits: about one in 285) writes a record RolloutRecord.isVersion rejects (it "
+          "reads an all-digit id as a Lambda version number, 10 digits at most): advance says nothing-to-do (exit 0) "
+          "while the endpoint stays split and Disabled, status shows no rollout, and promote / rollback do not give "
+          "back the LatestRevision its L owed",
 }
 PENDING_FIXES: frozenset[str] = frozenset()
 

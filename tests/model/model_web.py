@@ -96,6 +96,12 @@ def fit(history: History, record_width: int = 0) -> History:
     return history
 
 
+def unreadable_in_record(revision: str) -> bool:
+    """A revision id RolloutRecord.isVersion rejects: decimal digits only, longer than a Lambda version
+    number's 10 (W6)."""
+    return revision.isdigit() and len(revision) > 10
+
+
 def primary_of(weights: dict) -> Optional[str]:
     """The revision an endpoint reads as the alias's primary (WebEndpointAliases.alias): the larger weight,
     the first listed on a tie."""
